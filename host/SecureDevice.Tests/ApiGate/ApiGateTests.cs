@@ -1,0 +1,138 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using SecureDevice.ApiGate;
+using SecureDevice.Tests.Support;
+using Xunit;
+
+namespace SecureDevice.Tests.ApiGate;
+
+/// <summary>The nanoFramework API gate over the real assemblies, and proof that it rejects what nanoFramework cannot run.</summary>
+public sealed class ApiGateTests
+{
+    private static readonly Lazy<NanoApiListing> Listing = new(() => NanoApiListing.Load(NanoApiListing.DefaultDirectory(RepositoryPaths.Root)));
+
+    private static ApiGateChecker Gate(params string[] own) => new(Listing.Value, own);
+
+    [Fact]
+    public void Listings_AreLoaded()
+    {
+        // Guards against a gate that passes because it read nothing.
+        Assert.True(Listing.Value.Count > 3000, "only " + Listing.Value.Count + " doc-IDs loaded");
+        Assert.True(Listing.Value.Contains("M:System.Text.Encoding.GetString(System.Byte[],System.Int32,System.Int32)"));
+    }
+
+    [Fact]
+    public void PortableCore_UsesOnlyNanoFrameworkApi()
+    {
+        string core = typeof(SecureDevice.Core.ByteRange).Assembly.Location;
+        AssertClean(Gate().Check(core), "SecureDevice.Core");
+    }
+
+    [Fact]
+    public void DeviceTests_UseOnlyNanoFrameworkApi()
+    {
+        // The tests run on nanoCLR too, so they are held to the same listings (including the real TestFramework listing).
+        string tests = Path.Combine(Path.GetDirectoryName(typeof(SecureDevice.Core.ByteRange).Assembly.Location)!, "NFUnitTest.dll");
+        AssertClean(Gate("SecureDevice.Core").Check(tests), "NFUnitTest");
+    }
+
+    public static IEnumerable<object[]> Rejected() => new[]
+    {
+        new object[] { "List<int>", "var list = new System.Collections.Generic.List<int>(); list.Add(1); return list.Count;", GateRule.Generic, "List" },
+        new object[] { "string.Join", "return string.Join(\",\", new string[] { \"a\", \"b\" }).Length;", GateRule.MissingMember, "M:System.String.Join(" },
+        new object[] { "Encoding.UTF8.GetString(byte[])", "return System.Text.Encoding.UTF8.GetString(new byte[] { 65 }).Length;", GateRule.MissingMember, "M:System.Text.Encoding.GetString(System.Byte[])" },
+        new object[] { "tuple", "(int, int) pair = (1, 2); return pair.Item1 + pair.Item2;", GateRule.Generic, "ValueTuple" },
+        new object[] { "string.Replace", "return \"a-b\".Replace(\"-\", \"+\").Length;", GateRule.MissingMember, "M:System.String.Replace(" },
+        new object[] { "Math.Max", "return System.Math.Max(1, 2);", GateRule.MissingType, "T:System.Math" },
+        new object[] { "multidimensional array", "int[,] grid = new int[2, 2]; grid[1, 1] = 3; return grid[1, 1];", GateRule.MultidimensionalArray, "[0:,0:]" },
+        new object[] { "nullable int", "int? maybe = 3; return maybe.HasValue ? maybe.Value : 0;", GateRule.Generic, "Nullable" },
+        new object[] { "string interpolation", "int x = 4; return $\"x={x}\".Length;", GateRule.MissingType, "Interpolated" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Rejected))]
+    public void Gate_RejectsWhatNanoFrameworkLacks(string what, string body, GateRule rule, string targetFragment)
+    {
+        var violations = CheckSnippet("public class Snippet { public int Run() { " + body + " } }");
+        Assert.True(
+            violations.Any(v => v.Rule == rule && v.Target.Contains(targetFragment, StringComparison.Ordinal) && v.UsedBy.StartsWith("Snippet.Run", StringComparison.Ordinal)),
+            what + " was not rejected as " + rule + " naming " + targetFragment + "; got: " + Describe(violations));
+    }
+
+    [Fact]
+    public void Gate_RejectsIteratorMethods()
+    {
+        var violations = CheckSnippet("public class Snippet { public System.Collections.IEnumerable Items() { yield return 1; } }");
+        Assert.Contains(violations, v => v.Rule == GateRule.Generic && v.Target.Contains("IEnumerator{System.Object}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Gate_RejectsAsyncMethods()
+    {
+        var violations = CheckSnippet("public class Snippet { public async System.Threading.Tasks.Task Run() { await System.Threading.Tasks.Task.Yield(); } }");
+        Assert.Contains(violations, v => v.Target.Contains("System.Threading.Tasks.Task", StringComparison.Ordinal));
+        Assert.Contains(violations, v => v.Rule == GateRule.Generic);
+    }
+
+    [Fact]
+    public void Gate_RejectsGenericDeclarations()
+    {
+        var violations = CheckSnippet("public class Box<T> { public T Value; } public class Snippet { public T Same<T>(T x) { return x; } }");
+        Assert.Contains(violations, v => v.Rule == GateRule.Generic && v.UsedBy == "Box`1");
+        Assert.Contains(violations, v => v.Rule == GateRule.Generic && v.UsedBy == "Snippet.Same");
+    }
+
+    [Fact]
+    public void Gate_RejectsGenericDelegatesEvenThoughNanoFrameworkDeclaresThem()
+    {
+        var violations = CheckSnippet("public class Snippet { public int Run() { System.Func<int> f = () => 3; return f(); } }");
+        Assert.Contains(violations, v => v.Rule == GateRule.Generic && v.Target.Contains("Func", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Gate_AcceptsTheNanoFrameworkWayOfDoingTheSameThings()
+    {
+        const string Source = @"
+using System.Collections;
+using System.Text;
+public class Snippet
+{
+    public string Run(byte[] bytes)
+    {
+        ArrayList list = new ArrayList();
+        list.Add(Encoding.UTF8.GetString(bytes, 0, bytes.Length));
+        Hashtable table = new Hashtable();
+        table[""k""] = list.Count;
+        string one = string.Format(""{0}"", list.Count);
+        string many = string.Format(""{0}-{1}-{2}-{3}"", new object[] { 1, 2, 3, 4 });
+        return one + many + list[0] + table[""k""] + bytes.Length.ToString();
+    }
+}";
+        var violations = CheckSnippet(Source);
+        Assert.True(violations.Count == 0, Describe(violations));
+    }
+
+    [Fact]
+    public void Gate_ResolvesMembersDeclaredOnABaseType()
+    {
+        // .NET declares ArgumentNullException's message property on Exception; the walk up .NET's hierarchy must find it.
+        var violations = CheckSnippet("public class Snippet { public string Run() { return new System.ArgumentNullException(\"x\").Message; } }");
+        Assert.True(violations.Count == 0, Describe(violations));
+    }
+
+    private static IReadOnlyList<GateViolation> CheckSnippet(string source)
+    {
+        using MemoryStream image = SnippetCompiler.Compile(source);
+        return Gate().Check(image);
+    }
+
+    private static void AssertClean(IReadOnlyList<GateViolation> violations, string assembly)
+    {
+        Assert.True(violations.Count == 0, assembly + " steps outside nanoFramework's API:\n" + Describe(violations));
+    }
+
+    private static string Describe(IReadOnlyList<GateViolation> violations) =>
+        violations.Count == 0 ? "(none)" : string.Join("\n", violations.Select(v => "  " + v));
+}

@@ -1,0 +1,143 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using nanoFramework.TestFramework;
+
+namespace SecureDevice.Tests.NanoTestHost;
+
+/// <summary>Outcome of one nanoFramework test case on the host.</summary>
+public sealed record NanoCaseResult(string CaseId, bool Passed, bool Skipped, string Message, Exception? Error);
+
+/// <summary>
+/// Runs the test classes of the host-built NFUnitTest assembly the way nanoFramework's UnitTestLauncher runs them on nanoCLR:
+/// per class, all [Setup] methods, then every [TestMethod], then every [DataRow] case, then every [Cleanup] method, each
+/// invoked without constructing the class. A class runs once; its results are cached so each case can be reported as its
+/// own xunit test. Where the host could behave differently from the device (instance state), the runner refuses the class.
+/// </summary>
+public static class NanoTestRunner
+{
+    private static readonly ConcurrentDictionary<Type, Lazy<IReadOnlyDictionary<string, NanoCaseResult>>> ClassResults = new();
+
+    /// <summary>The assembly whose tests run: NFUnitTest, as on the device.</summary>
+    public static Assembly TestAssembly { get; } = Assembly.Load("NFUnitTest");
+
+    /// <summary>All case ids in launcher order: "Namespace.Class.Method" or "Namespace.Class.Method#row".</summary>
+    public static IEnumerable<string> DiscoverCaseIds()
+    {
+        foreach (Type type in TestClasses())
+        {
+            foreach (var (id, _, _) in Cases(type))
+            {
+                yield return id;
+            }
+        }
+    }
+
+    /// <summary>Runs (once) the class that owns <paramref name="caseId"/> and returns that case's result.</summary>
+    public static NanoCaseResult Result(string caseId)
+    {
+        Type type = TestClasses().Single(t => caseId.StartsWith(t.FullName + ".", StringComparison.Ordinal)
+            && !caseId.Substring(t.FullName!.Length + 1).Contains('.'));
+        var results = ClassResults.GetOrAdd(type, t => new Lazy<IReadOnlyDictionary<string, NanoCaseResult>>(() => RunClass(t))).Value;
+        return results[caseId];
+    }
+
+    private static IEnumerable<Type> TestClasses() =>
+        TestAssembly.GetTypes().Where(t => t.IsClass && t.GetCustomAttribute<TestClassAttribute>() != null).OrderBy(t => t.FullName, StringComparer.Ordinal);
+
+    // Launcher order: Setup methods, TestMethods without DataRow, DataRow cases, Cleanup methods.
+    private static IEnumerable<(string Id, MethodInfo Method, object[]? Arguments)> Cases(Type type)
+    {
+        MethodInfo[] methods = type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly);
+        foreach (MethodInfo m in methods.Where(m => m.GetCustomAttribute<SetupAttribute>() != null))
+        {
+            yield return (type.FullName + "." + m.Name, m, null);
+        }
+
+        foreach (MethodInfo m in methods.Where(m => m.GetCustomAttribute<TestMethodAttribute>() != null && !m.GetCustomAttributes<DataRowAttribute>().Any()))
+        {
+            yield return (type.FullName + "." + m.Name, m, null);
+        }
+
+        foreach (MethodInfo m in methods)
+        {
+            int row = 0;
+            foreach (DataRowAttribute data in m.GetCustomAttributes<DataRowAttribute>())
+            {
+                yield return (type.FullName + "." + m.Name + "#" + row++, m, data.MethodParameters);
+            }
+        }
+
+        foreach (MethodInfo m in methods.Where(m => m.GetCustomAttribute<CleanupAttribute>() != null))
+        {
+            yield return (type.FullName + "." + m.Name, m, null);
+        }
+    }
+
+    private static IReadOnlyDictionary<string, NanoCaseResult> RunClass(Type type)
+    {
+        var results = new Dictionary<string, NanoCaseResult>(StringComparer.Ordinal);
+        string? unsupported = UnsupportedOnDevice(type);
+        bool skipRest = false;
+        foreach (var (id, method, arguments) in Cases(type))
+        {
+            if (unsupported != null)
+            {
+                results[id] = new NanoCaseResult(id, false, false, unsupported, null);
+                continue;
+            }
+
+            if (skipRest)
+            {
+                results[id] = new NanoCaseResult(id, false, true, "skipped because [Setup] skipped the class", null);
+                continue;
+            }
+
+            bool isSetup = method.GetCustomAttribute<SetupAttribute>() != null;
+            try
+            {
+                // nanoCLR invokes test methods with a null instance; an uninitialised object is the closest host equivalent,
+                // and UnsupportedOnDevice has already refused classes with instance state.
+                object? target = method.IsStatic ? null : RuntimeHelpers.GetUninitializedObject(type);
+                method.Invoke(target, arguments);
+                results[id] = new NanoCaseResult(id, true, false, string.Empty, null);
+            }
+            catch (TargetInvocationException wrapper) when (wrapper.InnerException is SkipTestException skip)
+            {
+                results[id] = new NanoCaseResult(id, false, true, skip.Message, skip);
+                skipRest |= isSetup;
+            }
+            catch (TargetInvocationException wrapper)
+            {
+                Exception error = wrapper.InnerException ?? wrapper;
+                results[id] = new NanoCaseResult(id, false, false, error.GetType().Name + ": " + error.Message, error);
+            }
+            catch (Exception error)
+            {
+                results[id] = new NanoCaseResult(id, false, false, "could not invoke: " + error.Message, error);
+            }
+        }
+
+        return results;
+    }
+
+    private static string? UnsupportedOnDevice(Type type)
+    {
+        const BindingFlags All = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly;
+        FieldInfo? field = type.GetFields(All).FirstOrDefault();
+        if (field != null)
+        {
+            return type.Name + " has instance field '" + field.Name + "': nanoCLR never constructs test classes, keep state in static fields";
+        }
+
+        if (type.GetConstructors(All).Any(c => c.GetParameters().Length > 0 || c.GetMethodBody()?.GetILAsByteArray()?.Length > 8))
+        {
+            return type.Name + " has a constructor with code: nanoCLR never runs it";
+        }
+
+        return null;
+    }
+}

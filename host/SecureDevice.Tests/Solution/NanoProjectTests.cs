@@ -1,0 +1,246 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using SecureDevice.ApiGate;
+using SecureDevice.Tests.Support;
+using Xunit;
+
+namespace SecureDevice.Tests.Solution;
+
+/// <summary>
+/// The nanoFramework solution cannot be built here, so its files are checked for what the nanoFramework extensions need
+/// and for agreement with each other, the host build and the API listings.
+/// </summary>
+public sealed class NanoProjectTests
+{
+    private static readonly XNamespace MsBuild = "http://schemas.microsoft.com/developer/msbuild/2003";
+
+    // The package set pinned by the foundation issue (nanoFramework samples, mid-2026).
+    private static readonly Dictionary<string, string> PinnedFirmwarePackages = new()
+    {
+        ["nanoFramework.CoreLibrary"] = "1.17.11",
+        ["nanoFramework.Runtime.Events"] = "1.11.37",
+        ["nanoFramework.Runtime.Native"] = "1.7.11",
+        ["nanoFramework.System.Collections"] = "1.5.75",
+        ["nanoFramework.System.Text"] = "1.3.42",
+        ["nanoFramework.System.Threading"] = "1.1.52",
+        ["nanoFramework.System.IO.Streams"] = "1.1.96",
+        ["nanoFramework.System.Net"] = "1.11.60",
+        ["nanoFramework.M2Mqtt"] = "5.1.220",
+        ["nanoFramework.System.Net.Http.Client"] = "1.5.210",
+        ["nanoFramework.Hardware.Esp32"] = "1.6.40",
+        ["nanoFramework.System.Device.Wifi"] = "1.5.149",
+        ["nanoFramework.Networking.Sntp"] = "1.6.42",
+        ["nanoFramework.System.IO.FileSystem"] = "1.1.93",
+        ["nanoFramework.System.Device.Adc"] = "1.1.24",
+        ["nanoFramework.System.Security.Cryptography"] = "1.0.43",
+    };
+
+    public static IEnumerable<object[]> Projects() => new[]
+    {
+        new object[] { "DeviceFirmware/DeviceFirmware.nfproj" },
+        new object[] { "DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj" },
+    };
+
+    [Fact]
+    public void FirmwarePackages_AreExactlyThePinnedSet()
+    {
+        var packages = Packages("DeviceFirmware/packages.config");
+        Assert.Equal(PinnedFirmwarePackages.OrderBy(p => p.Key), packages.ToDictionary(p => p.Id, p => p.Version).OrderBy(p => p.Key));
+        Assert.All(packages, p => Assert.Equal("netnano1.0", p.TargetFramework));
+        Assert.DoesNotContain(packages, p => p.Id == "nanoFramework.System.Net.Http");
+    }
+
+    [Fact]
+    public void TestPackages_PinTheTestFrameworkAsDevelopmentDependency()
+    {
+        var packages = Packages("DeviceFirmware.Tests/packages.config");
+        var framework = Assert.Single(packages, p => p.Id == "nanoFramework.TestFramework");
+        Assert.Equal("3.0.80", framework.Version);
+        Assert.True(framework.DevelopmentDependency);
+        foreach (var package in packages.Where(p => p.Id != "nanoFramework.TestFramework"))
+        {
+            Assert.Equal(PinnedFirmwarePackages[package.Id], package.Version);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Projects))]
+    public void Project_HasTheLegacyNanoFrameworkShape(string project)
+    {
+        XDocument document = XDocument.Load(RepositoryPaths.Combine(project));
+        string text = File.ReadAllText(RepositoryPaths.Combine(project));
+        Assert.Contains("{11A8DD76-328B-46DF-9F39-F559912D0360};{FAE04EC0-301F-11D3-BF4B-00C04F79EFBC}", Property(document, "ProjectTypeGuids"));
+        Assert.Equal("v1.0", Property(document, "TargetFrameworkVersion"));
+        var imports = document.Descendants(MsBuild + "Import").Select(i => (Project: (string)i.Attribute("Project")!, Condition: (string?)i.Attribute("Condition"))).ToList();
+        foreach (string system in new[] { "NFProjectSystem.Default.props", "NFProjectSystem.props", "NFProjectSystem.CSharp.targets" })
+        {
+            var import = Assert.Single(imports, i => i.Project.EndsWith(system, StringComparison.Ordinal));
+            Assert.Equal("Exists('" + import.Project + "')", import.Condition);
+        }
+
+        Assert.Contains(imports, i => i.Project == @"..\nfproj.props");
+        Assert.True(text.IndexOf("NFProjectSystem.Default.props", StringComparison.Ordinal) < text.IndexOf(@"..\nfproj.props", StringComparison.Ordinal), "nfproj.props must come after the project system defaults it overrides");
+        Assert.Contains(document.Descendants(MsBuild + "None"), n => (string?)n.Attribute("Include") == "packages.config");
+    }
+
+    [Fact]
+    public void TestProject_IsWhatTheNanoFrameworkTestAdapterLoads()
+    {
+        XDocument document = XDocument.Load(RepositoryPaths.Combine("DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj"));
+        Assert.Equal("NFUnitTest", Property(document, "AssemblyName"));
+        Assert.Equal("Library", Property(document, "OutputType"));
+        Assert.Equal("true", Property(document, "IsTestProject"));
+        Assert.Equal("UnitTest", Property(document, "TestProjectType"));
+        Assert.Contains(document.Descendants(MsBuild + "ProjectCapability"), c => (string?)c.Attribute("Include") == "TestContainer");
+        Assert.Contains("nano.runsettings", Property(document, "RunSettingsFilePath"));
+        Assert.Empty(document.Descendants(MsBuild + "ProjectReference"));
+
+        XDocument emulator = XDocument.Load(RepositoryPaths.Combine("DeviceFirmware.Tests/nano.runsettings"));
+        XDocument board = XDocument.Load(RepositoryPaths.Combine("DeviceFirmware.Tests/nano.hardware.runsettings"));
+        Assert.Equal("False", emulator.Descendants("IsRealHardware").Single().Value);
+        Assert.Equal("True", board.Descendants("IsRealHardware").Single().Value);
+    }
+
+    [Fact]
+    public void FirmwareProject_IsAnExecutableWithAnEntryPoint()
+    {
+        XDocument document = XDocument.Load(RepositoryPaths.Combine("DeviceFirmware/DeviceFirmware.nfproj"));
+        Assert.Equal("Exe", Property(document, "OutputType"));
+        Assert.Contains("static void Main()", File.ReadAllText(RepositoryPaths.Combine("DeviceFirmware/Program.cs")), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Projects))]
+    public void References_MatchPackagesConfigAndTheApiListings(string project)
+    {
+        string folder = Path.GetDirectoryName(project)!;
+        var packages = Packages(Path.Combine(folder, "packages.config")).ToDictionary(p => p.Id, p => p.Version);
+        XDocument document = XDocument.Load(RepositoryPaths.Combine(project));
+        var hintPaths = document.Descendants(MsBuild + "HintPath").Select(h => h.Value).ToList();
+        var referencedPackages = new HashSet<string>();
+        foreach (string hint in hintPaths)
+        {
+            Match match = Regex.Match(hint, @"^\.\.\\packages\\(?<package>[A-Za-z0-9.]+?)\.(?<version>\d+\.\d+\.\d+)\\lib\\(?<file>[A-Za-z0-9.]+\.(dll|exe))$");
+            Assert.True(match.Success, "HintPath not of the form ..\\packages\\<Id>.<Version>\\lib\\<Assembly>: " + hint);
+            string id = match.Groups["package"].Value;
+            Assert.True(packages.TryGetValue(id, out string? version), hint + " names a package missing from packages.config");
+            Assert.Equal(version, match.Groups["version"].Value);
+            referencedPackages.Add(id);
+        }
+
+        Assert.Equal(packages.Keys.OrderBy(k => k), referencedPackages.OrderBy(k => k));
+
+        // Every listing the gate trusts must describe the exact package version and assembly this project references.
+        foreach (var listing in ListingHeaders())
+        {
+            if (!packages.TryGetValue(listing.Package, out string? pinned))
+            {
+                continue;
+            }
+
+            Assert.True(pinned == listing.Version, listing.File + " describes " + listing.Package + " " + listing.Version + " but " + project + " pins " + pinned);
+            Assert.Contains(hintPaths, h => h.EndsWith(@"\lib\" + listing.Assembly, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void EveryPinnedPackage_HasAnApiListing()
+    {
+        var described = ListingHeaders().Select(l => l.Package).ToHashSet();
+        Assert.All(PinnedFirmwarePackages.Keys.Append("nanoFramework.TestFramework"), id => Assert.Contains(id, described));
+    }
+
+    [Fact]
+    public void CompileLists_MatchTheSourceFiles()
+    {
+        // Same rule as tools/sync_nfproj.py: the firmware compiles everything under DeviceFirmware/, the tests link the
+        // portable core (never the adapters or Program.cs) and compile everything under DeviceFirmware.Tests/.
+        var firmwareFiles = SourceFiles("DeviceFirmware");
+        var testFiles = SourceFiles("DeviceFirmware.Tests");
+        var firmware = CompileItems("DeviceFirmware/DeviceFirmware.nfproj");
+        var tests = CompileItems("DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj");
+        Assert.Equal(firmwareFiles, firmware.Select(c => c.Include).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList());
+        var expectedTests = firmwareFiles.Where(f => f.StartsWith(@"Core\", StringComparison.Ordinal)).Select(f => @"..\DeviceFirmware\" + f)
+            .Concat(testFiles).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList();
+        Assert.Equal(expectedTests, tests.Select(c => c.Include).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList());
+        Assert.All(tests.Where(c => c.Include.StartsWith(@"..\", StringComparison.Ordinal)), c => Assert.Equal(c.Include.Substring(@"..\DeviceFirmware\".Length), c.Link));
+    }
+
+    [Fact]
+    public void PortableCore_DoesNotReachIntoAdaptersOrDeviceNamespaces()
+    {
+        string[] deviceNamespaces = { "nanoFramework.", "System.Device.", "System.IO.FileSystem", "System.Net", "uPLibrary", "SecureDevice.Adapters" };
+        foreach (string file in Directory.GetFiles(RepositoryPaths.Combine("DeviceFirmware", "Core"), "*.cs", SearchOption.AllDirectories))
+        {
+            foreach (string line in File.ReadLines(file).Where(l => l.TrimStart().StartsWith("using ", StringComparison.Ordinal)))
+            {
+                Assert.False(deviceNamespaces.Any(n => line.Contains(n, StringComparison.Ordinal)), Path.GetFileName(file) + ": " + line.Trim());
+            }
+        }
+    }
+
+    [Fact]
+    public void LanguageVersion_IsTheSameForDeviceAndHostBuilds()
+    {
+        XDocument props = XDocument.Load(RepositoryPaths.Combine("nfproj.props"));
+        Assert.Equal("9.0", props.Descendants(MsBuild + "LangVersion").Single().Value);
+        string hostProps = File.ReadAllText(RepositoryPaths.Combine("host", "Directory.Build.props"));
+        Assert.Contains("<PortableLangVersion>9</PortableLangVersion>", hostProps, StringComparison.Ordinal);
+        foreach (string project in new[] { "SecureDevice.Core/SecureDevice.Core.csproj", "NFUnitTest/NFUnitTest.csproj" })
+        {
+            Assert.Contains("<LangVersion>$(PortableLangVersion)</LangVersion>", File.ReadAllText(RepositoryPaths.Combine("host", project)), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Solution_ListsBothNanoFrameworkProjects()
+    {
+        string solution = File.ReadAllText(RepositoryPaths.Combine("SecureDevice.sln"));
+        Assert.Contains(@"""DeviceFirmware\DeviceFirmware.nfproj""", solution, StringComparison.Ordinal);
+        Assert.Contains(@"""DeviceFirmware.Tests\DeviceFirmware.Tests.nfproj""", solution, StringComparison.Ordinal);
+        Assert.Equal(2, Regex.Matches(solution, @"Project\(""\{11A8DD76-328B-46DF-9F39-F559912D0360\}""\)").Count);
+    }
+
+    private static string Property(XDocument document, string name) =>
+        document.Descendants(MsBuild + name).Select(e => e.Value).FirstOrDefault() ?? throw new Xunit.Sdk.XunitException(name + " missing");
+
+    private sealed record Package(string Id, string Version, string TargetFramework, bool DevelopmentDependency);
+
+    private static List<Package> Packages(string path) => XDocument.Load(RepositoryPaths.Combine(path)).Descendants("package")
+        .Select(p => new Package((string)p.Attribute("id")!, (string)p.Attribute("version")!, (string)p.Attribute("targetFramework")!, (string?)p.Attribute("developmentDependency") == "true"))
+        .ToList();
+
+    private sealed record ListingHeader(string File, string Package, string Version, string Assembly);
+
+    private static IEnumerable<ListingHeader> ListingHeaders()
+    {
+        string directory = NanoApiListing.DefaultDirectory(RepositoryPaths.Root);
+        foreach (string file in Directory.GetFiles(directory, "*.txt"))
+        {
+            string header = File.ReadLines(file).First(l => l.StartsWith("# nuget package:", StringComparison.Ordinal));
+            Match match = Regex.Match(header, @"^# nuget package: (?<id>\S+) (?<version>\S+) \(lib/(?<dll>[^)]+)\)$");
+            Assert.True(match.Success, "unexpected listing header in " + file + ": " + header);
+            yield return new ListingHeader(Path.GetFileName(file), match.Groups["id"].Value, match.Groups["version"].Value, match.Groups["dll"].Value);
+        }
+    }
+
+    private static List<string> SourceFiles(string folder)
+    {
+        string root = RepositoryPaths.Combine(folder);
+        return Directory.GetFiles(root, "*.cs", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(root, f))
+            .Where(f => !f.StartsWith("bin" + Path.DirectorySeparatorChar, StringComparison.Ordinal) && !f.StartsWith("obj" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            .Select(f => f.Replace(Path.DirectorySeparatorChar, '\\'))
+            .OrderBy(f => f, StringComparer.OrdinalIgnoreCase)
+            .ToList();
+    }
+
+    private sealed record CompileItem(string Include, string? Link);
+
+    private static List<CompileItem> CompileItems(string project) => XDocument.Load(RepositoryPaths.Combine(project)).Descendants(MsBuild + "Compile")
+        .Select(c => new CompileItem((string)c.Attribute("Include")!, (string?)c.Attribute("Link"))).ToList();
+}
