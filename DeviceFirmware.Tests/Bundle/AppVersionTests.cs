@@ -1,0 +1,52 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.Bundle;
+
+namespace SecureDevice.Tests.Bundle
+{
+    [TestClass]
+    public class AppVersionTests
+    {
+        [DataRow("1.10.0", "1.9.9", 1)]
+        [DataRow("2.0.0", "1.65535.65535", 1)]
+        [DataRow("1.0.10", "1.0.9", 1)]
+        [DataRow("0.0.0", "0.0.1", -1)]
+        [DataRow("3.2.1", "3.2.1", 0)]
+        public void CompareTo_IsNumericPerComponent(string left, string right, int expected)
+        {
+            AppVersion a;
+            AppVersion b;
+            Assert.IsTrue(AppVersion.TryParse(left, out a));
+            Assert.IsTrue(AppVersion.TryParse(right, out b));
+            Assert.AreEqual(expected, a.CompareTo(b));
+            Assert.AreEqual(-expected, b.CompareTo(a));
+            Assert.AreEqual(left, a.ToString());
+        }
+
+        [DataRow("1.2")]
+        [DataRow("1.2.3.4")]
+        [DataRow("01.2.3")]
+        [DataRow("1.02.3")]
+        [DataRow("1.2.-3")]
+        [DataRow("+1.2.3")]
+        [DataRow("1..3")]
+        [DataRow(".1.2")]
+        [DataRow("1.2.3.")]
+        [DataRow("1.2.65536")]
+        [DataRow("1.2.3-beta")]
+        [DataRow(" 1.2.3")]
+        [DataRow("")]
+        public void TryParse_Malformed_IsRejected(string text)
+        {
+            AppVersion version;
+            Assert.IsFalse(AppVersion.TryParse(text, out version), text);
+            Assert.IsNull(version);
+        }
+
+        [TestMethod]
+        public void Constructor_OutOfRange_Throws()
+        {
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => new AppVersion(65536, 0, 0));
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => new AppVersion(0, -1, 0));
+        }
+    }
+}

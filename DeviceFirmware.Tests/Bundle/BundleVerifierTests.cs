@@ -1,0 +1,189 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.Bundle;
+using SecureDevice.Tests.Support;
+
+namespace SecureDevice.Tests.Bundle
+{
+    [TestClass]
+    public class BundleVerifierTests
+    {
+        [TestMethod]
+        public void VerifyForInstall_ValidChain_IsVerified()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(31));
+            BundleVerifier verifier = new BundleVerifier(bundle.Anchors());
+            Assert.AreEqual((int)BundleStatus.Verified, (int)Install(verifier, bundle, new RevocationList(), TestBundle.Now, true), verifier.Detail);
+            Assert.IsNotNull(verifier.Manifest);
+            Assert.AreEqual("release-2026", verifier.Delegation.KeyId);
+        }
+
+        [TestMethod]
+        public void VerifyForInstall_RootNotTrusted_IsUnknownRoot()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(32));
+            TestBundle other = new TestBundle(new TestRandom(33));
+            Assert.AreEqual((int)BundleStatus.UnknownRoot, (int)Install(new BundleVerifier(other.Anchors()), bundle, null, TestBundle.Now, true));
+        }
+
+        [TestMethod]
+        public void VerifyForInstall_DelegationSignedByAnotherKey_IsRejected()
+        {
+            // Right fingerprint, wrong signer: a forged delegation naming the trusted root.
+            TestBundle bundle = new TestBundle(new TestRandom(34));
+            TestKeys forger = new TestKeys(new TestRandom(35));
+            byte[] delegation = TestBundle.Frame(TestBytes.Utf8(bundle.DelegationBody()), forger);
+            byte[] manifest = bundle.Manifest();
+            byte[] signature = bundle.Sign(manifest);
+            BundleVerifier verifier = new BundleVerifier(bundle.Anchors());
+            BundleStatus status = verifier.VerifyForInstall(manifest, 0, manifest.Length, signature, 0, 64, delegation, 0, delegation.Length, null, TestBundle.Now, true);
+            Assert.AreEqual((int)BundleStatus.DelegationSignatureInvalid, (int)status);
+        }
+
+        [TestMethod]
+        public void VerifyForInstall_EveryByteFlipOfTheDelegation_IsRejected()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(36));
+            BundleVerifier verifier = new BundleVerifier(bundle.Anchors());
+            byte[] manifest = bundle.Manifest();
+            byte[] signature = bundle.Sign(manifest);
+            byte[] delegation = bundle.Delegation();
+            for (int i = 0; i < delegation.Length; i++)
+            {
+                delegation[i] ^= 0x01;
+                BundleStatus status = verifier.VerifyForInstall(manifest, 0, manifest.Length, signature, 0, 64, delegation, 0, delegation.Length, null, TestBundle.Now, true);
+                delegation[i] ^= 0x01;
+                Assert.AreNotEqual((int)BundleStatus.Verified, (int)status, "byte " + i);
+            }
+        }
+
+        [TestMethod]
+        public void VerifyForInstall_EveryByteFlipOfManifestOrSignature_IsABadSignature()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(37));
+            BundleVerifier verifier = new BundleVerifier(bundle.Anchors());
+            byte[] manifest = bundle.Manifest();
+            byte[] signature = bundle.Sign(manifest);
+            byte[] delegation = bundle.Delegation();
+            for (int i = 0; i < manifest.Length; i += 3)
+            {
+                manifest[i] ^= 0x20;
+                BundleStatus status = verifier.VerifyForInstall(manifest, 0, manifest.Length, signature, 0, 64, delegation, 0, delegation.Length, null, TestBundle.Now, true);
+                manifest[i] ^= 0x20;
+                Assert.AreEqual((int)BundleStatus.ManifestSignatureInvalid, (int)status, "manifest byte " + i);
+            }
+
+            for (int i = 0; i < 64; i++)
+            {
+                signature[i] ^= 0x80;
+                BundleStatus status = verifier.VerifyForInstall(manifest, 0, manifest.Length, signature, 0, 64, delegation, 0, delegation.Length, null, TestBundle.Now, true);
+                signature[i] ^= 0x80;
+                Assert.AreEqual((int)BundleStatus.ManifestSignatureInvalid, (int)status, "signature byte " + i);
+            }
+        }
+
+        [DataRow(1767225599L, (int)BundleStatus.DelegationNotYetValid)]
+        [DataRow(1767225600L, (int)BundleStatus.Verified)]
+        [DataRow(1830297599L, (int)BundleStatus.Verified)]
+        [DataRow(1830297600L, (int)BundleStatus.DelegationExpired)]
+        public void VerifyForInstall_DelegationWindow_IsHalfOpen(long now, int expected)
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(38));
+            Assert.AreEqual(expected, (int)Install(new BundleVerifier(bundle.Anchors()), bundle, null, now, true));
+        }
+
+        [TestMethod]
+        public void VerifyForInstall_WithoutTrustedTime_FailsClosed()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(39));
+            Assert.AreEqual((int)BundleStatus.TimeUnknown, (int)Install(new BundleVerifier(bundle.Anchors()), bundle, null, TestBundle.Now, false));
+        }
+
+        [TestMethod]
+        public void VerifyForInstall_RevokedKey_IsRejected()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(40));
+            RevocationList revoked = new RevocationList();
+            revoked.Add("release-2026");
+            Assert.AreEqual((int)BundleStatus.KeyRevoked, (int)Install(new BundleVerifier(bundle.Anchors()), bundle, revoked, TestBundle.Now, true));
+        }
+
+        [TestMethod]
+        public void VerifyForInstall_ManifestNamesAnotherKey_IsSignerMismatch()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(41));
+            bundle.DelegatedKeyId = "release-2026";
+            bundle.KeyId = "release-2027";
+            Assert.AreEqual((int)BundleStatus.SignerMismatch, (int)Install(new BundleVerifier(bundle.Anchors()), bundle, null, TestBundle.Now, true));
+        }
+
+        [TestMethod]
+        public void VerifyForInstall_ProductOutsideDelegation_IsRejected()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(42));
+            bundle.DelegationProducts = "\"gateway\"";
+            Assert.AreEqual((int)BundleStatus.ProductNotDelegated, (int)Install(new BundleVerifier(bundle.Anchors()), bundle, null, TestBundle.Now, true));
+        }
+
+        [TestMethod]
+        public void VerifyForInstall_SecurityVersionBelowDelegationMinimum_IsRejected()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(43));
+            bundle.MinSecurityVersion = 4;
+            Assert.AreEqual((int)BundleStatus.SecurityVersionNotDelegated, (int)Install(new BundleVerifier(bundle.Anchors()), bundle, null, TestBundle.Now, true));
+        }
+
+        [TestMethod]
+        public void VerifyForInstall_SignedButMalformedManifest_IsMalformedWithOffset()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(44));
+            bundle.Version = "1.1";
+            BundleVerifier verifier = new BundleVerifier(bundle.Anchors());
+            Assert.AreEqual((int)BundleStatus.ManifestMalformed, (int)Install(verifier, bundle, null, TestBundle.Now, true));
+            Assert.StartsWith("malformed manifest at byte ", verifier.Detail);
+            Assert.IsNull(verifier.Manifest);
+        }
+
+        [TestMethod]
+        public void VerifyForInstall_SignatureOfWrongLength_IsMalformed()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(45));
+            byte[] manifest = bundle.Manifest();
+            byte[] delegation = bundle.Delegation();
+            byte[] signature = new byte[65];
+            BundleStatus status = new BundleVerifier(bundle.Anchors()).VerifyForInstall(manifest, 0, manifest.Length, signature, 0, 65, delegation, 0, delegation.Length, null, TestBundle.Now, true);
+            Assert.AreEqual((int)BundleStatus.SignatureMalformed, (int)status);
+        }
+
+        [TestMethod]
+        public void VerifyForBoot_IgnoresTimeAndRevocationButNotSignatures()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(46));
+            BundleVerifier verifier = new BundleVerifier(bundle.Anchors());
+            byte[] manifest = bundle.Manifest();
+            byte[] signature = bundle.Sign(manifest);
+            byte[] delegation = bundle.Delegation();
+            Assert.AreEqual((int)BundleStatus.Verified, (int)verifier.VerifyForBoot(manifest, 0, manifest.Length, signature, 0, 64, delegation, 0, delegation.Length));
+            signature[3] ^= 1;
+            Assert.AreEqual((int)BundleStatus.ManifestSignatureInvalid, (int)verifier.VerifyForBoot(manifest, 0, manifest.Length, signature, 0, 64, delegation, 0, delegation.Length));
+        }
+
+        [TestMethod]
+        public void VerifyForInstall_SecondRootOfTheSet_IsFound()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(47));
+            TrustAnchors anchors = new TrustAnchors();
+            Assert.IsTrue(anchors.TryAdd(new TestKeys(new TestRandom(48)).PublicKey, 0));
+            Assert.IsTrue(anchors.TryAdd(bundle.Root.PublicKey, 0));
+            Assert.IsFalse(anchors.TryAdd(bundle.Root.PublicKey, 0), "the same root twice");
+            Assert.AreEqual((int)BundleStatus.Verified, (int)Install(new BundleVerifier(anchors), bundle, null, TestBundle.Now, true));
+        }
+
+        private static BundleStatus Install(BundleVerifier verifier, TestBundle bundle, RevocationList revoked, long now, bool timeKnown)
+        {
+            byte[] manifest = bundle.Manifest();
+            byte[] signature = bundle.Sign(manifest);
+            byte[] delegation = bundle.Delegation();
+            return verifier.VerifyForInstall(manifest, 0, manifest.Length, signature, 0, 64, delegation, 0, delegation.Length, revoked, now, timeKnown);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.Bundle;
+using SecureDevice.Core.Text;
+using SecureDevice.Tests.Support;
+
+namespace SecureDevice.Tests.Bundle
+{
+    [TestClass]
+    public class DelegationParserTests
+    {
+        [TestMethod]
+        public void TryParse_ValidDelegation_ReadsEveryField()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(21));
+            bundle.MinSecurityVersion = 2;
+            bundle.DelegationProducts = "\"sensor\",\"gateway\"";
+            byte[] file = bundle.Delegation();
+            Delegation delegation;
+            DelegationParser parser = new DelegationParser();
+            Assert.AreEqual((int)DocumentStatus.Valid, (int)parser.TryParse(file, 0, file.Length, out delegation));
+            Assert.AreEqual("release-2026", delegation.KeyId);
+            CollectionAssert.AreEqual(bundle.SigningKey.PublicKey, delegation.PublicKey);
+            Assert.AreEqual(TestBundle.Year2026, delegation.NotBeforeUnixSeconds);
+            Assert.AreEqual(TestBundle.Year2028, delegation.NotAfterUnixSeconds);
+            Assert.AreEqual(2L, delegation.MinSecurityVersion);
+            Assert.AreEqual(2, delegation.ProductCount);
+            Assert.IsTrue(delegation.AllowsProduct("gateway"));
+            Assert.IsFalse(delegation.AllowsProduct("camera"));
+            Assert.AreEqual(file.Length - 64, delegation.SignedLength);
+            byte[] fingerprint = new byte[8];
+            TrustAnchors.Fingerprint(bundle.Root.PublicKey, 0, fingerprint, 0);
+            CollectionAssert.AreEqual(fingerprint, delegation.RootFingerprint);
+        }
+
+        [TestMethod]
+        public void TryParse_NoProducts_AllowsAnyProduct()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(22));
+            bundle.DelegationProducts = null;
+            byte[] file = bundle.Delegation();
+            Delegation delegation;
+            Assert.AreEqual((int)DocumentStatus.Valid, (int)new DelegationParser().TryParse(file, 0, file.Length, out delegation));
+            Assert.IsTrue(delegation.AllowsProduct("anything"));
+        }
+
+        [TestMethod]
+        public void TryParse_BadFrames_AreRejected()
+        {
+            byte[] file = new TestBundle(new TestRandom(23)).Delegation();
+            DelegationParser parser = new DelegationParser();
+            Delegation delegation;
+
+            byte[] badMagic = TestBytes.Slice(file, 0, file.Length);
+            badMagic[0] = (byte)'X';
+            Assert.AreEqual((int)DocumentStatus.BadFrame, (int)parser.TryParse(badMagic, 0, badMagic.Length, out delegation));
+
+            byte[] longer = new byte[file.Length + 1];
+            System.Array.Copy(file, 0, longer, 0, file.Length);
+            Assert.AreEqual((int)DocumentStatus.BadFrame, (int)parser.TryParse(longer, 0, longer.Length, out delegation));
+            Assert.AreEqual((int)DocumentStatus.BadFrame, (int)parser.TryParse(file, 0, file.Length - 1, out delegation));
+            Assert.AreEqual((int)DocumentStatus.BadFrame, (int)parser.TryParse(file, 0, 20, out delegation));
+
+            byte[] hugeLength = TestBytes.Slice(file, 0, file.Length);
+            hugeLength[8] = 0x7f;
+            Assert.AreEqual((int)DocumentStatus.BadFrame, (int)parser.TryParse(hugeLength, 0, hugeLength.Length, out delegation));
+        }
+
+        [DataRow("\"format\":1", "\"format\":2", (int)DocumentStatus.UnsupportedFormat, "format")]
+        [DataRow("\"keyId\":\"release-2026\"", "\"keyId\":\"release/2026\"", (int)DocumentStatus.InvalidValue, "keyId")]
+        [DataRow("\"minSecurityVersion\":0", "\"minSecurityVersion\":-4", (int)DocumentStatus.InvalidValue, "minSecurityVersion")]
+        [DataRow("\"notAfter\":\"2028-01-01T00:00:00Z\"", "\"notAfter\":\"2025-01-01T00:00:00Z\"", (int)DocumentStatus.Inconsistent, "notAfter")]
+        [DataRow("\"products\":[\"sensor\"]", "\"products\":[]", (int)DocumentStatus.InvalidValue, "products")]
+        [DataRow("\"format\":1,", "\"format\":1,\"format\":1,", (int)DocumentStatus.DuplicateField, "format")]
+        [DataRow("\"format\":1,", "\"format\":1,\"note\":\"x\",", (int)DocumentStatus.UnknownField, "note")]
+        [DataRow(",\"minSecurityVersion\":0", "", (int)DocumentStatus.MissingField, "minSecurityVersion")]
+        public void TryParse_BadBody_IsRejectedWithItsField(string oldText, string newText, int expected, string field)
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(24));
+            string body = TestText.ReplaceFirst(bundle.DelegationBody(), oldText, newText);
+            byte[] file = TestBundle.Frame(TestBytes.Utf8(body), bundle.Root);
+            DelegationParser parser = new DelegationParser();
+            Delegation delegation;
+            Assert.AreEqual(expected, (int)parser.TryParse(file, 0, file.Length, out delegation), field);
+            Assert.AreEqual(field, parser.Reader.ErrorField);
+            Assert.IsTrue(parser.Reader.ErrorOffset >= DelegationParser.HeaderSize);
+        }
+
+        [TestMethod]
+        public void TryParse_PublicKeyMustBeLowerHexOf32Bytes()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(25));
+            string key = Hex.Encode(bundle.SigningKey.PublicKey, 0, 32);
+            string body = TestText.ReplaceFirst(bundle.DelegationBody(), key, key.Substring(2));
+            byte[] file = TestBundle.Frame(TestBytes.Utf8(body), bundle.Root);
+            Delegation delegation;
+            DelegationParser parser = new DelegationParser();
+            Assert.AreEqual((int)DocumentStatus.InvalidValue, (int)parser.TryParse(file, 0, file.Length, out delegation));
+            Assert.AreEqual("publicKey", parser.Reader.ErrorField);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.Bundle;
+using SecureDevice.Tests.Support;
+
+namespace SecureDevice.Tests.Bundle
+{
+    [TestClass]
+    public class PayloadCheckTests
+    {
+        [TestMethod]
+        public void Finish_ExactFileInChunks_IsVerified()
+        {
+            byte[] payload = TestBytes.Pattern(1000);
+            PayloadCheck check = new PayloadCheck();
+            check.Begin(File(payload));
+            for (int at = 0; at < payload.Length; at += 333)
+            {
+                int count = payload.Length - at < 333 ? payload.Length - at : 333;
+                Assert.IsTrue(check.Append(payload, at, count));
+            }
+
+            Assert.AreEqual(1000L, check.Bytes);
+            Assert.AreEqual((int)BundleStatus.Verified, (int)check.Finish());
+        }
+
+        [TestMethod]
+        public void Finish_FlippedByteTruncatedOrExtended_IsRejected()
+        {
+            byte[] payload = TestBytes.Pattern(300);
+            PayloadCheck check = new PayloadCheck();
+            BundleFile file = File(payload);
+
+            payload[150] ^= 1;
+            check.Begin(file);
+            check.Append(payload, 0, payload.Length);
+            Assert.AreEqual((int)BundleStatus.FileHashMismatch, (int)check.Finish());
+            payload[150] ^= 1;
+
+            check.Begin(file);
+            check.Append(payload, 0, payload.Length - 1);
+            Assert.AreEqual((int)BundleStatus.FileSizeMismatch, (int)check.Finish());
+
+            check.Begin(file);
+            Assert.IsTrue(check.Append(payload, 0, payload.Length));
+            Assert.IsFalse(check.Append(new byte[1], 0, 1), "one byte too many is refused at once");
+            Assert.AreEqual((int)BundleStatus.FileSizeMismatch, (int)check.Finish());
+        }
+
+        [TestMethod]
+        public void Finish_WithoutBegin_Throws()
+        {
+            Assert.ThrowsException(typeof(System.InvalidOperationException), () => new PayloadCheck().Finish());
+        }
+
+        private static BundleFile File(byte[] payload)
+        {
+            byte[] digest = new byte[32];
+            new SecureDevice.Core.Crypto.Sha256().Hash(payload, 0, payload.Length, digest, 0);
+            return new BundleFile("F.pe", payload.Length, digest);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.Bundle;
+
+namespace SecureDevice.Tests.Bundle
+{
+    [TestClass]
+    public class SafeNameTests
+    {
+        [DataRow("sensor")]
+        [DataRow("esp32-devkitc")]
+        [DataRow("release_2026.1")]
+        [DataRow("A")]
+        public void IsIdentifier_SafeNames_Pass(string text)
+        {
+            Assert.IsTrue(SafeName.IsIdentifier(text, 48), text);
+        }
+
+        [DataRow("")]
+        [DataRow("../etc")]
+        [DataRow("a/b")]
+        [DataRow("a\\b")]
+        [DataRow(".hidden")]
+        [DataRow("-option")]
+        [DataRow("a..b")]
+        [DataRow("a b")]
+        [DataRow("a+b")]
+        [DataRow("a#b")]
+        [DataRow("I:")]
+        [DataRow("caf\u00e9")]
+        public void IsIdentifier_UnsafeNames_Fail(string text)
+        {
+            Assert.IsFalse(SafeName.IsIdentifier(text, 48), text);
+        }
+
+        [TestMethod]
+        public void IsIdentifier_RespectsMaxLength()
+        {
+            Assert.IsTrue(SafeName.IsIdentifier("abcd", 4));
+            Assert.IsFalse(SafeName.IsIdentifier("abcde", 4));
+        }
+
+        [TestMethod]
+        public void IsAssemblyFileName_NeedsPeSuffix()
+        {
+            Assert.IsTrue(SafeName.IsAssemblyFileName("Sensor.App.pe", 48));
+            Assert.IsFalse(SafeName.IsAssemblyFileName(".pe", 48));
+            Assert.IsFalse(SafeName.IsAssemblyFileName("Sensor.App.dll", 48));
+            Assert.IsFalse(SafeName.IsAssemblyFileName("../Sensor.pe", 48));
+        }
+
+        [DataRow("Sensor.App.Application", true)]
+        [DataRow("_Start", true)]
+        [DataRow("A1.B2", true)]
+        [DataRow("1A", false)]
+        [DataRow("A..B", false)]
+        [DataRow("A.", false)]
+        [DataRow(".A", false)]
+        [DataRow("A-B", false)]
+        [DataRow("A B", false)]
+        public void IsDottedName_FollowsClrIdentifierRules(string text, bool expected)
+        {
+            Assert.AreEqual(expected, SafeName.IsDottedName(text, 128), text);
+        }
+
+        [DataRow("device-01", true)]
+        [DataRow("Dev_7", true)]
+        [DataRow("dev/1", false)]
+        [DataRow("dev+", false)]
+        [DataRow("dev#", false)]
+        [DataRow("dev.1", false)]
+        [DataRow("", false)]
+        public void IsDeviceId_IsOneTopicLevel(string text, bool expected)
+        {
+            Assert.AreEqual(expected, SafeName.IsDeviceId(text), text);
+        }
+
+        [TestMethod]
+        public void IsDeviceId_LimitIs64Characters()
+        {
+            Assert.IsTrue(SafeName.IsDeviceId(new string('a', 64)));
+            Assert.IsFalse(SafeName.IsDeviceId(new string('a', 65)));
+        }
+    }
+}

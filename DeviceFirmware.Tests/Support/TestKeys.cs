@@ -1,0 +1,39 @@
+using SecureDevice.Core.Crypto;
+
+namespace SecureDevice.Tests.Support
+{
+    /// <summary>An Ed25519 key pair generated at test time from a test random stream (no key material lives in the sources).</summary>
+    public sealed class TestKeys
+    {
+        private static readonly Ed25519Signer Signer = new Ed25519Signer();
+
+        /// <summary>Generates a key pair from <paramref name="random"/>.</summary>
+        public TestKeys(TestRandom random)
+        {
+            Seed = new byte[32];
+            random.Fill(Seed, 0, 32);
+            PublicKey = new byte[32];
+            Signer.DerivePublicKey(Seed, 0, PublicKey, 0);
+        }
+
+        /// <summary>The 32-byte private seed.</summary>
+        public byte[] Seed { get; private set; }
+
+        /// <summary>The 32-byte public key.</summary>
+        public byte[] PublicKey { get; private set; }
+
+        /// <summary>Signs <c>data[offset, +count)</c>.</summary>
+        public byte[] Sign(byte[] data, int offset, int count)
+        {
+            byte[] signature = new byte[64];
+            Signer.Sign(Seed, 0, data, offset, count, signature, 0);
+            return signature;
+        }
+
+        /// <summary>Signs all of <paramref name="data"/>.</summary>
+        public byte[] Sign(byte[] data)
+        {
+            return Sign(data, 0, data.Length);
+        }
+    }
+}

@@ -1,0 +1,272 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.Text;
+using SecureDevice.Tests.Support;
+
+namespace SecureDevice.Tests.Text
+{
+    [TestClass]
+    public class JsonReaderTests
+    {
+        [TestMethod]
+        public void Read_NestedDocument_YieldsTokensInOrder()
+        {
+            JsonReader reader = Reader("{\"a\":[1,-2,true,false,null,\"x\"],\"b\":{}, \"c\" : [ ] }");
+            Expect(reader, JsonToken.StartObject);
+            ExpectName(reader, "a");
+            Expect(reader, JsonToken.StartArray);
+            ExpectInteger(reader, 1);
+            ExpectInteger(reader, -2);
+            Expect(reader, JsonToken.Boolean);
+            Assert.IsTrue(reader.BooleanValue);
+            Expect(reader, JsonToken.Boolean);
+            Assert.IsFalse(reader.BooleanValue);
+            Expect(reader, JsonToken.Null);
+            Expect(reader, JsonToken.String);
+            Assert.AreEqual("x", reader.StringValue);
+            Expect(reader, JsonToken.EndArray);
+            ExpectName(reader, "b");
+            Expect(reader, JsonToken.StartObject);
+            Expect(reader, JsonToken.EndObject);
+            ExpectName(reader, "c");
+            Expect(reader, JsonToken.StartArray);
+            Expect(reader, JsonToken.EndArray);
+            Expect(reader, JsonToken.EndObject);
+            Expect(reader, JsonToken.EndOfDocument);
+            Expect(reader, JsonToken.EndOfDocument);
+            Assert.AreEqual((int)JsonStatus.Ok, (int)reader.Status);
+        }
+
+        [TestMethod]
+        public void Read_IntegerLimits_AreExact()
+        {
+            ExpectSingleInteger("9223372036854775807", long.MaxValue);
+            ExpectSingleInteger("-9223372036854775808", long.MinValue);
+            ExpectSingleInteger("0", 0);
+            ExpectSingleInteger("-0", 0);
+        }
+
+        [DataRow("9223372036854775808")]
+        [DataRow("-9223372036854775809")]
+        [DataRow("01")]
+        [DataRow("1.5")]
+        [DataRow("1e3")]
+        [DataRow("1E3")]
+        [DataRow("-")]
+        [DataRow("-a")]
+        [DataRow("12abc")]
+        public void Read_NumbersOutsideTheSubset_AreBadNumbers(string text)
+        {
+            JsonReader reader = Reader(text);
+            reader.Read();
+            Assert.AreNotEqual((int)JsonStatus.Ok, (int)reader.Status, text);
+            Assert.AreEqual(JsonToken.None.ToString(), reader.Token.ToString(), text);
+        }
+
+        [TestMethod]
+        public void Read_Escapes_AreDecoded()
+        {
+            JsonReader reader = Reader("\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\"");
+            Expect(reader, JsonToken.String);
+            string value = reader.StringValue;
+            Assert.AreEqual(15, value.Length);
+            Assert.AreEqual('"', value[1]);
+            Assert.AreEqual('\\', value[3]);
+            Assert.AreEqual('/', value[5]);
+            Assert.AreEqual((char)8, value[7]);
+            Assert.AreEqual((char)12, value[8]);
+            Assert.AreEqual('\n', value[9]);
+            Assert.AreEqual('\r', value[10]);
+            Assert.AreEqual('\t', value[11]);
+            Assert.AreEqual((char)0xE9, value[12]);
+            Assert.AreEqual((char)0xD83D, value[13]);
+            Assert.AreEqual((char)0xDE00, value[14]);
+        }
+
+        [TestMethod]
+        public void Read_Utf8_IsDecodedStrictly()
+        {
+            byte[] valid = new byte[] { 0x22, 0xC3, 0xA9, 0xE2, 0x82, 0xAC, 0xF0, 0x9F, 0x98, 0x80, 0x22 };
+            JsonReader reader = new JsonReader(4, 16);
+            reader.Reset(valid, 0, valid.Length);
+            Expect(reader, JsonToken.String);
+            Assert.AreEqual(4, reader.StringLength);
+            Assert.AreEqual((char)0xE9, reader.StringValue[0]);
+            Assert.AreEqual((char)0x20AC, reader.StringValue[1]);
+
+            // Overlong '/', an encoded surrogate, a stray continuation byte, a truncated sequence, a code point above U+10FFFF.
+            ExpectBadString(new byte[] { 0x22, 0xC0, 0xAF, 0x22 });
+            ExpectBadString(new byte[] { 0x22, 0xED, 0xA0, 0x80, 0x22 });
+            ExpectBadString(new byte[] { 0x22, 0x80, 0x22 });
+            ExpectBadString(new byte[] { 0x22, 0xE2, 0x82, 0x22 });
+            ExpectBadString(new byte[] { 0x22, 0xF4, 0x90, 0x80, 0x80, 0x22 });
+        }
+
+        [DataRow("\"\\x\"", 1)]
+        [DataRow("\"\\udc00\"", 7)]
+        [DataRow("\"\\ud800x\"", 7)]
+        [DataRow("\"tab\there\"", 4)]
+        public void Read_BadStrings_ReportOffset(string text, int offset)
+        {
+            JsonReader reader = Reader(text);
+            reader.Read();
+            Assert.AreEqual((int)JsonStatus.BadString, (int)reader.Status, text);
+            Assert.AreEqual(offset, reader.ErrorOffset, text);
+        }
+
+        [DataRow("{\"a\":1,}", 7, (int)JsonStatus.UnexpectedCharacter)]
+        [DataRow("[1,]", 3, (int)JsonStatus.UnexpectedCharacter)]
+        [DataRow("{\"a\" 1}", 5, (int)JsonStatus.UnexpectedCharacter)]
+        [DataRow("{\"a\":1 \"b\":2}", 7, (int)JsonStatus.UnexpectedCharacter)]
+        [DataRow("[1] [2]", 4, (int)JsonStatus.TrailingContent)]
+        [DataRow("{\"a\":", 5, (int)JsonStatus.UnexpectedEnd)]
+        [DataRow("\"abc", 4, (int)JsonStatus.UnexpectedEnd)]
+        [DataRow("", 0, (int)JsonStatus.UnexpectedEnd)]
+        [DataRow("tru", 0, (int)JsonStatus.UnexpectedCharacter)]
+        [DataRow("nullx", 0, (int)JsonStatus.UnexpectedCharacter)]
+        [DataRow("{'a':1}", 1, (int)JsonStatus.UnexpectedCharacter)]
+        [DataRow("[1 2]", 3, (int)JsonStatus.UnexpectedCharacter)]
+        [DataRow("{\"a\":1]", 6, (int)JsonStatus.UnexpectedCharacter)]
+        public void Read_MalformedDocuments_FailAtTheRightByte(string text, int offset, int status)
+        {
+            JsonReader reader = Reader(text);
+            int guard = 0;
+            while (reader.Read() != JsonToken.None && reader.Token != JsonToken.EndOfDocument && guard++ < 100)
+            {
+            }
+
+            Assert.AreEqual(status, (int)reader.Status, text);
+            Assert.AreEqual(offset, reader.ErrorOffset, text);
+            Assert.AreEqual((int)JsonToken.None, (int)reader.Read(), "reads after an error stay failed");
+        }
+
+        [TestMethod]
+        public void Read_ByteOrderMark_IsRejected()
+        {
+            byte[] data = new byte[] { 0xEF, 0xBB, 0xBF, 0x7B, 0x7D };
+            JsonReader reader = new JsonReader(4, 16);
+            reader.Reset(data, 0, data.Length);
+            Assert.AreEqual((int)JsonToken.None, (int)reader.Read());
+            Assert.AreEqual((int)JsonStatus.UnexpectedCharacter, (int)reader.Status);
+        }
+
+        [TestMethod]
+        public void Read_DepthLimit_IsEnforced()
+        {
+            JsonReader reader = Reader("[[[[1]]]]", 4);
+            for (int i = 0; i < 4; i++)
+            {
+                Expect(reader, JsonToken.StartArray);
+            }
+
+            reader = Reader("[[[[[1]]]]]", 4);
+            for (int i = 0; i < 4; i++)
+            {
+                Expect(reader, JsonToken.StartArray);
+            }
+
+            Assert.AreEqual((int)JsonToken.None, (int)reader.Read());
+            Assert.AreEqual((int)JsonStatus.TooDeep, (int)reader.Status);
+            Assert.AreEqual(4, reader.ErrorOffset);
+        }
+
+        [TestMethod]
+        public void Read_StringLimit_CountsCharacters()
+        {
+            JsonReader reader = new JsonReader(2, 3);
+            byte[] fits = TestBytes.Utf8("\"abc\"");
+            reader.Reset(fits, 0, fits.Length);
+            Expect(reader, JsonToken.String);
+            byte[] tooLong = TestBytes.Utf8("\"abcd\"");
+            reader.Reset(tooLong, 0, tooLong.Length);
+            reader.Read();
+            Assert.AreEqual((int)JsonStatus.StringTooLong, (int)reader.Status);
+        }
+
+        [TestMethod]
+        public void Read_RangeInsideLargerBuffer_ReportsRelativeOffsets()
+        {
+            byte[] data = TestBytes.Utf8("xxxx{\"a\":tru}yyyy");
+            JsonReader reader = new JsonReader(4, 16);
+            reader.Reset(data, 4, 9);
+            Expect(reader, JsonToken.StartObject);
+            ExpectName(reader, "a");
+            reader.Read();
+            Assert.AreEqual(5, reader.ErrorOffset);
+        }
+
+        [TestMethod]
+        public void SkipValue_SkipsWholeContainers()
+        {
+            JsonReader reader = Reader("{\"skip\":{\"x\":[1,{\"y\":2}]},\"keep\":7}");
+            Expect(reader, JsonToken.StartObject);
+            ExpectName(reader, "skip");
+            Assert.IsTrue(reader.SkipValue());
+            ExpectName(reader, "keep");
+            ExpectInteger(reader, 7);
+            Expect(reader, JsonToken.EndObject);
+        }
+
+        [TestMethod]
+        public void StringEquals_ComparesWithoutAllocating()
+        {
+            JsonReader reader = Reader("\"hello\"");
+            reader.Read();
+            Assert.IsTrue(reader.StringEquals("hello"));
+            Assert.IsFalse(reader.StringEquals("hell"));
+            Assert.IsFalse(reader.StringEquals("hellO"));
+            Assert.IsFalse(reader.StringEquals(null));
+        }
+
+        [TestMethod]
+        public void Constructor_BadLimits_Throw()
+        {
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => new JsonReader(0, 10));
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => new JsonReader(4, 0));
+        }
+
+        private static JsonReader Reader(string text)
+        {
+            return Reader(text, 8);
+        }
+
+        private static JsonReader Reader(string text, int depth)
+        {
+            JsonReader reader = new JsonReader(depth, 64);
+            byte[] data = TestBytes.Utf8(text);
+            reader.Reset(data, 0, data.Length);
+            return reader;
+        }
+
+        private static void Expect(JsonReader reader, JsonToken token)
+        {
+            Assert.AreEqual((int)token, (int)reader.Read());
+        }
+
+        private static void ExpectName(JsonReader reader, string name)
+        {
+            Expect(reader, JsonToken.PropertyName);
+            Assert.AreEqual(name, reader.StringValue);
+        }
+
+        private static void ExpectInteger(JsonReader reader, long value)
+        {
+            Expect(reader, JsonToken.Integer);
+            Assert.AreEqual(value, reader.IntegerValue);
+        }
+
+        private static void ExpectSingleInteger(string text, long value)
+        {
+            JsonReader reader = Reader(text);
+            ExpectInteger(reader, value);
+            Expect(reader, JsonToken.EndOfDocument);
+        }
+
+        private static void ExpectBadString(byte[] data)
+        {
+            JsonReader reader = new JsonReader(4, 16);
+            reader.Reset(data, 0, data.Length);
+            reader.Read();
+            Assert.AreEqual((int)JsonStatus.BadString, (int)reader.Status);
+        }
+    }
+}
