@@ -7,7 +7,7 @@ namespace SecureDevice.Tests.Support
     public static class HashChecks
     {
         /// <summary>Random messages fed in random chunk sizes give the same digest as one Append.</summary>
-        public static void StreamingEqualsOneShot(IStreamingHash oneShot, IStreamingHash streaming, uint seed)
+        public static void StreamingEqualsOneShot(BlockHash oneShot, BlockHash streaming, uint seed)
         {
             TestRandom random = new TestRandom(seed);
             byte[] expected = new byte[oneShot.DigestSize];
@@ -32,7 +32,7 @@ namespace SecureDevice.Tests.Support
         }
 
         /// <summary>Finish leaves the instance ready for an identical second message; Reset discards a partial one.</summary>
-        public static void FinishAndResetStartOver(IStreamingHash hash)
+        public static void FinishAndResetStartOver(BlockHash hash)
         {
             byte[] first = new byte[hash.DigestSize];
             byte[] second = new byte[hash.DigestSize];
@@ -47,7 +47,7 @@ namespace SecureDevice.Tests.Support
         }
 
         /// <summary>The digest lands at the offset and nothing outside it is touched.</summary>
-        public static void FinishWritesOnlyItsRange(IStreamingHash hash)
+        public static void FinishWritesOnlyItsRange(BlockHash hash)
         {
             byte[] output = new byte[hash.DigestSize + 8];
             for (int i = 0; i < output.Length; i++)
@@ -67,7 +67,7 @@ namespace SecureDevice.Tests.Support
         }
 
         /// <summary>Bad ranges are caller bugs and throw.</summary>
-        public static void BadRangesThrow(IStreamingHash hash)
+        public static void BadRangesThrow(BlockHash hash)
         {
             Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => hash.Append(new byte[4], 2, 3));
             Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => hash.Append(new byte[4], -1, 1));

@@ -89,94 +89,23 @@ namespace SecureDevice.Core.Bundle
 
         private DocumentStatus ParseBody(Delegation result)
         {
-            JsonReader json = _reader.Json;
-            if (json.Read() != JsonToken.StartObject)
-            {
-                return _reader.SyntaxOr(DocumentStatus.InvalidValue, null);
-            }
-
+            DocumentStatus status = _reader.ExpectObject(null);
             int seen = 0;
-            while (true)
+            while (status == DocumentStatus.Valid)
             {
-                JsonToken token = json.Read();
-                if (token == JsonToken.EndObject)
+                int field;
+                status = _reader.NextMember(FieldNames, null, ref seen, out field);
+                if (status != DocumentStatus.Valid || field < 0)
                 {
                     break;
                 }
 
-                if (token != JsonToken.PropertyName)
-                {
-                    return _reader.SyntaxOr(DocumentStatus.InvalidValue, null);
-                }
+                status = ReadField(field, result);
+            }
 
-                int field = _reader.MatchName(FieldNames);
-                if (field < 0)
-                {
-                    return _reader.Fail(DocumentStatus.UnknownField, json.StringValue, json.TokenOffset);
-                }
-
-                string name = FieldNames[field];
-                if ((seen & (1 << field)) != 0)
-                {
-                    return _reader.Fail(DocumentStatus.DuplicateField, name, json.TokenOffset);
-                }
-
-                seen |= 1 << field;
-                long number;
-                string text;
-                bool ok;
-                switch (field)
-                {
-                    case 0:
-                        if (!_reader.ReadInteger(long.MinValue, long.MaxValue, out number))
-                        {
-                            return _reader.SyntaxOr(DocumentStatus.InvalidValue, name);
-                        }
-
-                        if (number != Delegation.FormatVersion)
-                        {
-                            return _reader.SyntaxOr(DocumentStatus.UnsupportedFormat, name);
-                        }
-
-                        ok = true;
-                        break;
-                    case 1:
-                        ok = _reader.ReadLowerHex(TrustAnchors.FingerprintSize, result.RootFingerprint, 0);
-                        break;
-                    case 2:
-                        ok = _reader.ReadIdentifier(Manifest.MaxNameLength, out text);
-                        result.KeyId = text;
-                        break;
-                    case 3:
-                        ok = _reader.ReadLowerHex(32, result.PublicKey, 0);
-                        break;
-                    case 4:
-                        ok = _reader.ReadTimestamp(out number);
-                        result.NotBeforeUnixSeconds = number;
-                        break;
-                    case 5:
-                        ok = _reader.ReadTimestamp(out number);
-                        result.NotAfterUnixSeconds = number;
-                        break;
-                    case 6:
-                        ok = _reader.ReadInteger(0, int.MaxValue, out number);
-                        result.MinSecurityVersion = number;
-                        break;
-                    default:
-                        DocumentStatus products = ReadProducts(name, result);
-                        if (products != DocumentStatus.Valid)
-                        {
-                            return products;
-                        }
-
-                        ok = true;
-                        break;
-                }
-
-                if (!ok)
-                {
-                    return _reader.SyntaxOr(DocumentStatus.InvalidValue, name);
-                }
+            if (status != DocumentStatus.Valid)
+            {
+                return status;
             }
 
             if (!_reader.ReadEnd())
@@ -184,55 +113,61 @@ namespace SecureDevice.Core.Bundle
                 return _reader.SyntaxOr(DocumentStatus.InvalidValue, null);
             }
 
-            for (int i = 0; i < FieldNames.Length; i++)
+            int end = _reader.Json.TokenOffset;
+            status = _reader.RequireMembers(FieldNames, Required, seen, null, end);
+            if (status == DocumentStatus.Valid && result.NotAfterUnixSeconds <= result.NotBeforeUnixSeconds)
             {
-                if ((Required & (1 << i)) != 0 && (seen & (1 << i)) == 0)
-                {
-                    return _reader.Fail(DocumentStatus.MissingField, FieldNames[i], json.TokenOffset);
-                }
+                status = _reader.Fail(DocumentStatus.Inconsistent, "notAfter", end);
             }
 
-            if (result.NotAfterUnixSeconds <= result.NotBeforeUnixSeconds)
-            {
-                return _reader.Fail(DocumentStatus.Inconsistent, "notAfter", json.TokenOffset);
-            }
-
-            return DocumentStatus.Valid;
+            return status;
         }
 
-        private DocumentStatus ReadProducts(string name, Delegation result)
+        private DocumentStatus ReadField(int field, Delegation result)
         {
-            JsonReader json = _reader.Json;
-            if (json.Read() != JsonToken.StartArray)
+            string name = FieldNames[field];
+            long number;
+            string text;
+            bool ok;
+            switch (field)
             {
-                return _reader.SyntaxOr(DocumentStatus.InvalidValue, name);
-            }
+                case 0:
+                    if (!_reader.ReadInteger(long.MinValue, long.MaxValue, out number))
+                    {
+                        return _reader.SyntaxOr(DocumentStatus.InvalidValue, name);
+                    }
 
-            int count = 0;
-            while (true)
-            {
-                JsonToken token = json.Read();
-                if (token == JsonToken.EndArray)
-                {
+                    return number == Delegation.FormatVersion ? DocumentStatus.Valid : _reader.SyntaxOr(DocumentStatus.UnsupportedFormat, name);
+                case 1:
+                    ok = _reader.ReadLowerHex(TrustAnchors.FingerprintSize, result.RootFingerprint, 0);
                     break;
-                }
-
-                if (token != JsonToken.String || count == Delegation.MaxProducts || !SafeName.IsIdentifier(json.StringValue, Manifest.MaxNameLength))
-                {
-                    return _reader.SyntaxOr(DocumentStatus.InvalidValue, name);
-                }
-
-                result.Products[count++] = json.StringValue;
+                case 2:
+                    ok = _reader.ReadIdentifier(Manifest.MaxNameLength, out text);
+                    result.KeyId = text;
+                    break;
+                case 3:
+                    ok = _reader.ReadLowerHex(32, result.PublicKey, 0);
+                    break;
+                case 4:
+                    ok = _reader.ReadTimestamp(out number);
+                    result.NotBeforeUnixSeconds = number;
+                    break;
+                case 5:
+                    ok = _reader.ReadTimestamp(out number);
+                    result.NotAfterUnixSeconds = number;
+                    break;
+                case 6:
+                    ok = _reader.ReadInteger(0, int.MaxValue, out number);
+                    result.MinSecurityVersion = number;
+                    break;
+                default:
+                    // An explicit list must name something; "any product" is expressed by leaving the member out.
+                    DocumentStatus status;
+                    result.ProductCount = _reader.ReadIdentifierArray(name, result.Products, 1, Manifest.MaxNameLength, out status);
+                    return status;
             }
 
-            // An explicit list must name something; "any product" is expressed by leaving the member out.
-            if (count == 0)
-            {
-                return _reader.Fail(DocumentStatus.InvalidValue, name, json.TokenOffset);
-            }
-
-            result.ProductCount = count;
-            return DocumentStatus.Valid;
+            return ok ? DocumentStatus.Valid : _reader.SyntaxOr(DocumentStatus.InvalidValue, name);
         }
     }
 }

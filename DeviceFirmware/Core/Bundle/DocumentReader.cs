@@ -69,6 +69,118 @@ namespace SecureDevice.Core.Bundle
             return -1;
         }
 
+        /// <summary>Reads the next token as the start of an object (the value of <paramref name="field"/>, or the document).</summary>
+        /// <returns><see cref="DocumentStatus.Valid"/>, or the failure recorded against <paramref name="field"/>.</returns>
+        public DocumentStatus ExpectObject(string field)
+        {
+            return Json.Read() == JsonToken.StartObject ? DocumentStatus.Valid : SyntaxOr(DocumentStatus.InvalidValue, field);
+        }
+
+        /// <summary>
+        /// Reads the next member name of the current object. Unknown names and names already in <paramref name="seen"/>
+        /// (one bit per entry of <paramref name="names"/>) fail; a known name is added to <paramref name="seen"/>.
+        /// Errors name the member as <paramref name="prefix"/> + "." + name (just the name when the prefix is null).
+        /// </summary>
+        /// <returns>
+        /// <see cref="DocumentStatus.Valid"/> with <paramref name="index"/> the member's index in <paramref name="names"/>,
+        /// or with <paramref name="index"/> -1 at the end of the object; otherwise the failure.
+        /// </returns>
+        public DocumentStatus NextMember(string[] names, string prefix, ref int seen, out int index)
+        {
+            index = -1;
+            JsonToken token = Json.Read();
+            if (token == JsonToken.EndObject)
+            {
+                return DocumentStatus.Valid;
+            }
+
+            if (token != JsonToken.PropertyName)
+            {
+                return SyntaxOr(DocumentStatus.InvalidValue, prefix);
+            }
+
+            int match = MatchName(names);
+            string member = prefix == null ? Json.StringValue : prefix + "." + Json.StringValue;
+            if (match < 0)
+            {
+                return Fail(DocumentStatus.UnknownField, member, Json.TokenOffset);
+            }
+
+            if ((seen & (1 << match)) != 0)
+            {
+                return Fail(DocumentStatus.DuplicateField, member, Json.TokenOffset);
+            }
+
+            seen |= 1 << match;
+            index = match;
+            return DocumentStatus.Valid;
+        }
+
+        /// <summary>Fails with <see cref="DocumentStatus.MissingField"/> for the first name in <paramref name="requiredMask"/> not in <paramref name="seen"/>.</summary>
+        public DocumentStatus RequireMembers(string[] names, int requiredMask, int seen, string prefix, int offset)
+        {
+            for (int i = 0; i < names.Length; i++)
+            {
+                if ((requiredMask & (1 << i)) != 0 && (seen & (1 << i)) == 0)
+                {
+                    return Fail(DocumentStatus.MissingField, prefix == null ? names[i] : prefix + "." + names[i], offset);
+                }
+            }
+
+            return DocumentStatus.Valid;
+        }
+
+        /// <summary>
+        /// Reads an array of <see cref="SafeName.IsIdentifier"/> strings into <paramref name="target"/>: at least
+        /// <paramref name="minimum"/>, at most <c>target.Length</c>, no repeats.
+        /// </summary>
+        /// <returns>The number read, or -1 after recording the failure against <paramref name="field"/>.</returns>
+        public int ReadIdentifierArray(string field, string[] target, int minimum, int maxLength, out DocumentStatus status)
+        {
+            status = DocumentStatus.Valid;
+            if (Json.Read() != JsonToken.StartArray)
+            {
+                status = SyntaxOr(DocumentStatus.InvalidValue, field);
+                return -1;
+            }
+
+            int count = 0;
+            while (true)
+            {
+                JsonToken token = Json.Read();
+                if (token == JsonToken.EndArray)
+                {
+                    break;
+                }
+
+                if (token != JsonToken.String || count == target.Length || !SafeName.IsIdentifier(Json.StringValue, maxLength))
+                {
+                    status = SyntaxOr(DocumentStatus.InvalidValue, field);
+                    return -1;
+                }
+
+                string value = Json.StringValue;
+                for (int i = 0; i < count; i++)
+                {
+                    if (target[i] == value)
+                    {
+                        status = Fail(DocumentStatus.Inconsistent, field, Json.TokenOffset);
+                        return -1;
+                    }
+                }
+
+                target[count++] = value;
+            }
+
+            if (count < minimum)
+            {
+                status = Fail(DocumentStatus.InvalidValue, field, Json.TokenOffset);
+                return -1;
+            }
+
+            return count;
+        }
+
         /// <summary>Reads the next value as a string.</summary>
         public bool ReadString(out string text)
         {

@@ -59,44 +59,24 @@ namespace SecureDevice.Core.Bundle
                 return _reader.Fail(DocumentStatus.TooLarge, null, MaxManifestBytes);
             }
 
-            JsonReader json = _reader.Json;
             Manifest result = new Manifest();
-            if (json.Read() != JsonToken.StartObject)
-            {
-                return _reader.SyntaxOr(DocumentStatus.InvalidValue, null);
-            }
-
+            DocumentStatus status = _reader.ExpectObject(null);
             int seen = 0;
-            while (true)
+            while (status == DocumentStatus.Valid)
             {
-                JsonToken token = json.Read();
-                if (token == JsonToken.EndObject)
+                int field;
+                status = _reader.NextMember(FieldNames, null, ref seen, out field);
+                if (status != DocumentStatus.Valid || field < 0)
                 {
                     break;
                 }
 
-                if (token != JsonToken.PropertyName)
-                {
-                    return _reader.SyntaxOr(DocumentStatus.InvalidValue, null);
-                }
+                status = ReadField(field, result);
+            }
 
-                int field = _reader.MatchName(FieldNames);
-                if (field < 0)
-                {
-                    return _reader.Fail(DocumentStatus.UnknownField, json.StringValue, json.TokenOffset);
-                }
-
-                if ((seen & (1 << field)) != 0)
-                {
-                    return _reader.Fail(DocumentStatus.DuplicateField, FieldNames[field], json.TokenOffset);
-                }
-
-                seen |= 1 << field;
-                DocumentStatus status = ReadField(field, result);
-                if (status != DocumentStatus.Valid)
-                {
-                    return status;
-                }
+            if (status != DocumentStatus.Valid)
+            {
+                return status;
             }
 
             if (!_reader.ReadEnd())
@@ -104,12 +84,10 @@ namespace SecureDevice.Core.Bundle
                 return _reader.SyntaxOr(DocumentStatus.InvalidValue, null);
             }
 
-            for (int i = 0; i < FieldNames.Length; i++)
+            status = _reader.RequireMembers(FieldNames, Required, seen, null, count);
+            if (status != DocumentStatus.Valid)
             {
-                if ((Required & (1 << i)) != 0 && (seen & (1 << i)) == 0)
-                {
-                    return _reader.Fail(DocumentStatus.MissingField, FieldNames[i], count);
-                }
+                return status;
             }
 
             DocumentStatus consistency = CheckConsistency(result, count);
@@ -134,6 +112,7 @@ namespace SecureDevice.Core.Bundle
             long number;
             string text;
             bool ok;
+            DocumentStatus status;
             switch (field)
             {
                 case FieldFormat:
@@ -148,7 +127,8 @@ namespace SecureDevice.Core.Bundle
                     result.Product = text;
                     break;
                 case FieldHardware:
-                    return ReadNameArray(name, result.Hardware, 1, Manifest.MaxHardwareModels, result, true);
+                    result.HardwareCount = _reader.ReadIdentifierArray(name, result.Hardware, 1, Manifest.MaxNameLength, out status);
+                    return status;
                 case FieldVersion:
                     AppVersion version = null;
                     ok = _reader.ReadString(out text) && AppVersion.TryParse(text, out version);
@@ -177,7 +157,8 @@ namespace SecureDevice.Core.Bundle
                 case FieldEntry:
                     return ReadEntry(name, result);
                 case FieldRevokes:
-                    return ReadNameArray(name, result.Revokes, 0, Manifest.MaxRevocations, result, false);
+                    result.RevokeCount = _reader.ReadIdentifierArray(name, result.Revokes, 0, Manifest.MaxNameLength, out status);
+                    return status;
                 default:
                     return ReadFiles(name, result);
             }
@@ -185,96 +166,23 @@ namespace SecureDevice.Core.Bundle
             return ok ? DocumentStatus.Valid : _reader.SyntaxOr(DocumentStatus.InvalidValue, name);
         }
 
-        private DocumentStatus ReadNameArray(string name, string[] target, int minimum, int maximum, Manifest result, bool hardware)
-        {
-            JsonReader json = _reader.Json;
-            if (json.Read() != JsonToken.StartArray)
-            {
-                return _reader.SyntaxOr(DocumentStatus.InvalidValue, name);
-            }
-
-            int count = 0;
-            while (true)
-            {
-                JsonToken token = json.Read();
-                if (token == JsonToken.EndArray)
-                {
-                    break;
-                }
-
-                if (token != JsonToken.String || count == maximum || !SafeName.IsIdentifier(json.StringValue, Manifest.MaxNameLength))
-                {
-                    return _reader.SyntaxOr(DocumentStatus.InvalidValue, name);
-                }
-
-                string value = json.StringValue;
-                for (int i = 0; i < count; i++)
-                {
-                    if (target[i] == value)
-                    {
-                        return _reader.Fail(DocumentStatus.Inconsistent, name, json.TokenOffset);
-                    }
-                }
-
-                target[count++] = value;
-            }
-
-            if (count < minimum)
-            {
-                return _reader.Fail(DocumentStatus.InvalidValue, name, json.TokenOffset);
-            }
-
-            if (hardware)
-            {
-                result.HardwareCount = count;
-            }
-            else
-            {
-                result.RevokeCount = count;
-            }
-
-            return DocumentStatus.Valid;
-        }
-
         private DocumentStatus ReadEntry(string name, Manifest result)
         {
-            JsonReader json = _reader.Json;
-            if (json.Read() != JsonToken.StartObject)
-            {
-                return _reader.SyntaxOr(DocumentStatus.InvalidValue, name);
-            }
-
+            DocumentStatus status = _reader.ExpectObject(name);
             int seen = 0;
-            while (true)
+            while (status == DocumentStatus.Valid)
             {
-                JsonToken token = json.Read();
-                if (token == JsonToken.EndObject)
+                int member;
+                status = _reader.NextMember(EntryNames, name, ref seen, out member);
+                if (status != DocumentStatus.Valid || member < 0)
                 {
                     break;
                 }
 
-                if (token != JsonToken.PropertyName)
-                {
-                    return _reader.SyntaxOr(DocumentStatus.InvalidValue, name);
-                }
-
-                int member = _reader.MatchName(EntryNames);
-                string memberName = name + "." + json.StringValue;
-                if (member < 0)
-                {
-                    return _reader.Fail(DocumentStatus.UnknownField, memberName, json.TokenOffset);
-                }
-
-                if ((seen & (1 << member)) != 0)
-                {
-                    return _reader.Fail(DocumentStatus.DuplicateField, memberName, json.TokenOffset);
-                }
-
-                seen |= 1 << member;
                 string text;
                 if (!_reader.ReadString(out text) || !SafeName.IsDottedName(text, Manifest.MaxDottedNameLength))
                 {
-                    return _reader.SyntaxOr(DocumentStatus.InvalidValue, memberName);
+                    return _reader.SyntaxOr(DocumentStatus.InvalidValue, name + "." + EntryNames[member]);
                 }
 
                 if (member == 0)
@@ -291,7 +199,7 @@ namespace SecureDevice.Core.Bundle
                 }
             }
 
-            return MissingMember(name, EntryNames, seen);
+            return status != DocumentStatus.Valid ? status : _reader.RequireMembers(EntryNames, 7, seen, name, _reader.Json.TokenOffset);
         }
 
         private DocumentStatus ReadFiles(string name, Manifest result)
@@ -320,32 +228,16 @@ namespace SecureDevice.Core.Bundle
                 string fileName = null;
                 long size = 0;
                 int seen = 0;
-                while (true)
+                DocumentStatus status = DocumentStatus.Valid;
+                while (status == DocumentStatus.Valid)
                 {
-                    token = json.Read();
-                    if (token == JsonToken.EndObject)
+                    int member;
+                    status = _reader.NextMember(FileNames, item, ref seen, out member);
+                    if (status != DocumentStatus.Valid || member < 0)
                     {
                         break;
                     }
 
-                    if (token != JsonToken.PropertyName)
-                    {
-                        return _reader.SyntaxOr(DocumentStatus.InvalidValue, item);
-                    }
-
-                    int member = _reader.MatchName(FileNames);
-                    string memberName = item + "." + json.StringValue;
-                    if (member < 0)
-                    {
-                        return _reader.Fail(DocumentStatus.UnknownField, memberName, json.TokenOffset);
-                    }
-
-                    if ((seen & (1 << member)) != 0)
-                    {
-                        return _reader.Fail(DocumentStatus.DuplicateField, memberName, json.TokenOffset);
-                    }
-
-                    seen |= 1 << member;
                     bool ok;
                     if (member == 0)
                     {
@@ -362,14 +254,18 @@ namespace SecureDevice.Core.Bundle
 
                     if (!ok)
                     {
-                        return _reader.SyntaxOr(DocumentStatus.InvalidValue, memberName);
+                        return _reader.SyntaxOr(DocumentStatus.InvalidValue, item + "." + FileNames[member]);
                     }
                 }
 
-                DocumentStatus missing = MissingMember(item, FileNames, seen);
-                if (missing != DocumentStatus.Valid)
+                if (status == DocumentStatus.Valid)
                 {
-                    return missing;
+                    status = _reader.RequireMembers(FileNames, 7, seen, item, json.TokenOffset);
+                }
+
+                if (status != DocumentStatus.Valid)
+                {
+                    return status;
                 }
 
                 for (int i = 0; i < count; i++)
@@ -390,19 +286,6 @@ namespace SecureDevice.Core.Bundle
             }
 
             result.FileCount = count;
-            return DocumentStatus.Valid;
-        }
-
-        private DocumentStatus MissingMember(string name, string[] members, int seen)
-        {
-            for (int i = 0; i < members.Length; i++)
-            {
-                if ((seen & (1 << i)) == 0)
-                {
-                    return _reader.Fail(DocumentStatus.MissingField, name + "." + members[i], _reader.Json.TokenOffset);
-                }
-            }
-
             return DocumentStatus.Valid;
         }
 

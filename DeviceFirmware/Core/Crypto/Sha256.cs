@@ -4,12 +4,12 @@ namespace SecureDevice.Core.Crypto
 {
     /// <summary>
     /// Streaming SHA-256 (FIPS 180-4 §6.2). One instance hashes one message at a time and is reused:
-    /// <see cref="Finish"/> writes the digest and resets the instance for the next message.
+    /// <see cref="BlockHash.Finish"/> writes the digest and resets the instance for the next message.
     /// All working memory (state, 64-word schedule, one block buffer) is allocated once in the constructor;
-    /// <see cref="Append"/> and <see cref="Finish"/> allocate nothing.
+    /// <see cref="BlockHash.Append"/> and <see cref="BlockHash.Finish"/> allocate nothing.
     /// Not thread-safe: give each thread its own instance.
     /// </summary>
-    public sealed class Sha256 : IStreamingHash
+    public sealed class Sha256 : BlockHash
     {
         /// <summary>Digest length in bytes (32).</summary>
         public const int HashSizeBytes = 32;
@@ -31,30 +31,22 @@ namespace SecureDevice.Core.Crypto
 
         private readonly uint[] _state = new uint[8];
         private readonly uint[] _schedule = new uint[64];
-        private readonly byte[] _block = new byte[BlockSizeBytes];
-        private int _blockFill;
-        private long _messageBytes;
 
         /// <summary>Creates an instance ready to hash a new message.</summary>
         public Sha256()
+            : base(BlockSizeBytes, 8)
         {
             Reset();
         }
 
-        /// <summary>Number of message bytes appended since the last reset.</summary>
-        public long MessageBytes
-        {
-            get { return _messageBytes; }
-        }
-
         /// <summary>Digest length in bytes (32).</summary>
-        public int DigestSize
+        public override int DigestSize
         {
             get { return HashSizeBytes; }
         }
 
-        /// <summary>Discards any message in progress and starts a new one.</summary>
-        public void Reset()
+        /// <inheritdoc/>
+        protected override void ResetState()
         {
             _state[0] = 0x6a09e667;
             _state[1] = 0xbb67ae85;
@@ -64,79 +56,11 @@ namespace SecureDevice.Core.Crypto
             _state[5] = 0x9b05688c;
             _state[6] = 0x1f83d9ab;
             _state[7] = 0x5be0cd19;
-            _blockFill = 0;
-            _messageBytes = 0;
         }
 
-        /// <summary>
-        /// Appends <paramref name="count"/> bytes of <paramref name="data"/> starting at <paramref name="offset"/>.
-        /// The caller keeps ownership of <paramref name="data"/>; nothing is retained after the call.
-        /// </summary>
-        /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
-        /// <exception cref="ArgumentOutOfRangeException">The range lies outside <paramref name="data"/>.</exception>
-        public void Append(byte[] data, int offset, int count)
+        /// <inheritdoc/>
+        protected override void WriteDigest(byte[] output, int outputOffset)
         {
-            ByteRange.Check(data, offset, count);
-            _messageBytes += count;
-            if (_blockFill > 0)
-            {
-                int take = BlockSizeBytes - _blockFill;
-                if (take > count)
-                {
-                    take = count;
-                }
-
-                Array.Copy(data, offset, _block, _blockFill, take);
-                _blockFill += take;
-                offset += take;
-                count -= take;
-                if (_blockFill < BlockSizeBytes)
-                {
-                    return;
-                }
-
-                Compress(_block, 0);
-                _blockFill = 0;
-            }
-
-            while (count >= BlockSizeBytes)
-            {
-                Compress(data, offset);
-                offset += BlockSizeBytes;
-                count -= BlockSizeBytes;
-            }
-
-            if (count > 0)
-            {
-                Array.Copy(data, offset, _block, 0, count);
-                _blockFill = count;
-            }
-        }
-
-        /// <summary>
-        /// Pads the message, writes the 32-byte digest to <paramref name="output"/> at <paramref name="outputOffset"/>
-        /// and resets the instance.
-        /// </summary>
-        /// <exception cref="ArgumentOutOfRangeException">Fewer than 32 bytes remain in <paramref name="output"/>.</exception>
-        public void Finish(byte[] output, int outputOffset)
-        {
-            ByteRange.Check(output, outputOffset, HashSizeBytes);
-            long bitLength = _messageBytes * 8;
-            _block[_blockFill++] = 0x80;
-            if (_blockFill > BlockSizeBytes - 8)
-            {
-                Array.Clear(_block, _blockFill, BlockSizeBytes - _blockFill);
-                Compress(_block, 0);
-                _blockFill = 0;
-            }
-
-            Array.Clear(_block, _blockFill, BlockSizeBytes - 8 - _blockFill);
-            for (int i = 0; i < 8; i++)
-            {
-                _block[BlockSizeBytes - 1 - i] = (byte)(bitLength >> (8 * i));
-            }
-
-            Compress(_block, 0);
             for (int i = 0; i < 8; i++)
             {
                 uint word = _state[i];
@@ -146,22 +70,10 @@ namespace SecureDevice.Core.Crypto
                 output[at + 2] = (byte)(word >> 8);
                 output[at + 3] = (byte)word;
             }
-
-            Reset();
         }
 
-        /// <summary>
-        /// One-shot convenience: hashes <paramref name="count"/> bytes and writes the digest at
-        /// <paramref name="outputOffset"/>. Reuses this instance; any message in progress is discarded.
-        /// </summary>
-        public void Hash(byte[] data, int offset, int count, byte[] output, int outputOffset)
-        {
-            Reset();
-            Append(data, offset, count);
-            Finish(output, outputOffset);
-        }
-
-        private void Compress(byte[] data, int offset)
+        /// <inheritdoc/>
+        protected override void Compress(byte[] data, int offset)
         {
             uint[] w = _schedule;
             for (int t = 0; t < 16; t++)

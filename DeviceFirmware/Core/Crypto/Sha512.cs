@@ -4,10 +4,10 @@ namespace SecureDevice.Core.Crypto
 {
     /// <summary>
     /// Streaming SHA-512 (FIPS 180-4 §6.4), used by Ed25519. Same contract as <see cref="Sha256"/>:
-    /// reusable, all working memory allocated once, <see cref="Append"/> and <see cref="Finish"/> allocate nothing.
+    /// reusable, all working memory allocated once, <see cref="BlockHash.Append"/> and <see cref="BlockHash.Finish"/> allocate nothing.
     /// Messages are limited to 2^61 bytes (the length is kept in a 64-bit byte counter).
     /// </summary>
-    public sealed class Sha512 : IStreamingHash
+    public sealed class Sha512 : BlockHash
     {
         /// <summary>Digest length in bytes (64).</summary>
         public const int HashSizeBytes = 64;
@@ -41,24 +41,22 @@ namespace SecureDevice.Core.Crypto
 
         private readonly ulong[] _state = new ulong[8];
         private readonly ulong[] _schedule = new ulong[80];
-        private readonly byte[] _block = new byte[BlockSizeBytes];
-        private int _blockFill;
-        private long _messageBytes;
 
         /// <summary>Creates an instance ready to hash a new message.</summary>
         public Sha512()
+            : base(BlockSizeBytes, 16)
         {
             Reset();
         }
 
         /// <summary>Digest length in bytes (64).</summary>
-        public int DigestSize
+        public override int DigestSize
         {
             get { return HashSizeBytes; }
         }
 
-        /// <summary>Discards any message in progress and starts a new one.</summary>
-        public void Reset()
+        /// <inheritdoc/>
+        protected override void ResetState()
         {
             _state[0] = 0x6a09e667f3bcc908UL;
             _state[1] = 0xbb67ae8584caa73bUL;
@@ -68,80 +66,11 @@ namespace SecureDevice.Core.Crypto
             _state[5] = 0x9b05688c2b3e6c1fUL;
             _state[6] = 0x1f83d9abfb41bd6bUL;
             _state[7] = 0x5be0cd19137e2179UL;
-            _blockFill = 0;
-            _messageBytes = 0;
         }
 
-        /// <summary>
-        /// Appends <paramref name="count"/> bytes of <paramref name="data"/> starting at <paramref name="offset"/>.
-        /// Nothing is retained after the call.
-        /// </summary>
-        /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
-        /// <exception cref="ArgumentOutOfRangeException">The range lies outside <paramref name="data"/>.</exception>
-        public void Append(byte[] data, int offset, int count)
+        /// <inheritdoc/>
+        protected override void WriteDigest(byte[] output, int outputOffset)
         {
-            ByteRange.Check(data, offset, count);
-            _messageBytes += count;
-            if (_blockFill > 0)
-            {
-                int take = BlockSizeBytes - _blockFill;
-                if (take > count)
-                {
-                    take = count;
-                }
-
-                Array.Copy(data, offset, _block, _blockFill, take);
-                _blockFill += take;
-                offset += take;
-                count -= take;
-                if (_blockFill < BlockSizeBytes)
-                {
-                    return;
-                }
-
-                Compress(_block, 0);
-                _blockFill = 0;
-            }
-
-            while (count >= BlockSizeBytes)
-            {
-                Compress(data, offset);
-                offset += BlockSizeBytes;
-                count -= BlockSizeBytes;
-            }
-
-            if (count > 0)
-            {
-                Array.Copy(data, offset, _block, 0, count);
-                _blockFill = count;
-            }
-        }
-
-        /// <summary>
-        /// Pads the message, writes the 64-byte digest to <paramref name="output"/> at <paramref name="outputOffset"/>
-        /// and resets the instance.
-        /// </summary>
-        /// <exception cref="ArgumentOutOfRangeException">Fewer than 64 bytes remain in <paramref name="output"/>.</exception>
-        public void Finish(byte[] output, int outputOffset)
-        {
-            ByteRange.Check(output, outputOffset, HashSizeBytes);
-            long bitLength = _messageBytes * 8;
-            _block[_blockFill++] = 0x80;
-            if (_blockFill > BlockSizeBytes - 16)
-            {
-                Array.Clear(_block, _blockFill, BlockSizeBytes - _blockFill);
-                Compress(_block, 0);
-                _blockFill = 0;
-            }
-
-            // The upper 64 bits of the 128-bit length field stay zero.
-            Array.Clear(_block, _blockFill, BlockSizeBytes - 8 - _blockFill);
-            for (int i = 0; i < 8; i++)
-            {
-                _block[BlockSizeBytes - 1 - i] = (byte)(bitLength >> (8 * i));
-            }
-
-            Compress(_block, 0);
             for (int i = 0; i < 8; i++)
             {
                 ulong word = _state[i];
@@ -151,19 +80,10 @@ namespace SecureDevice.Core.Crypto
                     output[at + j] = (byte)(word >> (56 - (8 * j)));
                 }
             }
-
-            Reset();
         }
 
-        /// <summary>One-shot convenience on this instance; any message in progress is discarded.</summary>
-        public void Hash(byte[] data, int offset, int count, byte[] output, int outputOffset)
-        {
-            Reset();
-            Append(data, offset, count);
-            Finish(output, outputOffset);
-        }
-
-        private void Compress(byte[] data, int offset)
+        /// <inheritdoc/>
+        protected override void Compress(byte[] data, int offset)
         {
             ulong[] w = _schedule;
             for (int t = 0; t < 16; t++)
