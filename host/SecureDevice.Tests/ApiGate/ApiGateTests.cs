@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using SecureDevice.ApiGate;
-using SecureDevice.Tests.Support;
+using SecureDevice.TestSupport;
 using Xunit;
 
 namespace SecureDevice.Tests.ApiGate;

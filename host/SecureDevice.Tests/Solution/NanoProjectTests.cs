@@ -5,7 +5,7 @@ using System.Linq;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using SecureDevice.ApiGate;
-using SecureDevice.Tests.Support;
+using SecureDevice.TestSupport;
 using Xunit;
 
 namespace SecureDevice.Tests.Solution;

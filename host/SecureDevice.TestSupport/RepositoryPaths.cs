@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 
-namespace SecureDevice.Tests.Support;
+namespace SecureDevice.TestSupport;
 
 /// <summary>Locations in the repository checkout, found from the test binaries.</summary>
 public static class RepositoryPaths

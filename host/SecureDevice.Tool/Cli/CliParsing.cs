@@ -1,0 +1,81 @@
+using System;
+using System.Globalization;
+using SecureDevice.Core.Bundle;
+using SecureDevice.Core.Text;
+
+namespace SecureDevice.Tool.Cli;
+
+/// <summary>Strict parsing of option values; every failure is a one-line <see cref="ToolException"/> naming the option.</summary>
+public static class CliParsing
+{
+    /// <summary>"YYYY-MM-DD" (midnight UTC) or "YYYY-MM-DDTHH:MM:SSZ", as Unix seconds.</summary>
+    public static long Time(string text, string option)
+    {
+        if (UtcTimestamp.TryParse(text, out long seconds))
+        {
+            return seconds;
+        }
+
+        if (text.Length == 10 && UtcTimestamp.TryParse(text + "T00:00:00Z", out seconds))
+        {
+            return seconds;
+        }
+
+        throw new ToolException(option + " must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, got '" + text + "'");
+    }
+
+    /// <summary>A non-negative integer no larger than <paramref name="maximum"/>.</summary>
+    public static long Count(string text, string option, long maximum)
+    {
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value > maximum)
+        {
+            throw new ToolException(option + " must be an integer 0.." + maximum + ", got '" + text + "'");
+        }
+
+        return value;
+    }
+
+    /// <summary>A <see cref="SafeName.IsIdentifier"/> value.</summary>
+    public static string Identifier(string text, string option)
+    {
+        if (!SafeName.IsIdentifier(text, Manifest.MaxNameLength))
+        {
+            throw new ToolException(option + " must be 1-48 of [A-Za-z0-9._-] starting with a letter or digit, got '" + text + "'");
+        }
+
+        return text;
+    }
+
+    /// <summary>"major.minor.patch".</summary>
+    public static string Version(string text, string option)
+    {
+        if (!AppVersion.TryParse(text, out _))
+        {
+            throw new ToolException(option + " must be major.minor.patch (numbers 0..65535), got '" + text + "'");
+        }
+
+        return text;
+    }
+
+    /// <summary>"Assembly:Namespace.Type.Method" split into its three parts.</summary>
+    public static (string Assembly, string Type, string Method) EntryPoint(string text, string option)
+    {
+        int colon = text.IndexOf(':');
+        int dot = text.LastIndexOf('.');
+        if (colon <= 0 || dot <= colon + 1 || dot == text.Length - 1)
+        {
+            throw new ToolException(option + " must be Assembly:Namespace.Type.Method, got '" + text + "'");
+        }
+
+        string assembly = text.Substring(0, colon);
+        string type = text.Substring(colon + 1, dot - colon - 1);
+        string method = text.Substring(dot + 1);
+        if (!SafeName.IsDottedName(assembly, Manifest.MaxDottedNameLength) || !SafeName.IsDottedName(type, Manifest.MaxDottedNameLength)
+            || !SafeName.IsDottedName(method, Manifest.MaxDottedNameLength) || method.Contains('.', StringComparison.Ordinal))
+        {
+            throw new ToolException(option + " has a name outside [A-Za-z0-9_.]: '" + text + "'");
+        }
+
+        return (assembly, type, method);
+    }
+}

@@ -1,0 +1,3 @@
+using SecureDevice.Tool.Cli;
+
+return ToolCli.Run(args, ToolConsole.System);
