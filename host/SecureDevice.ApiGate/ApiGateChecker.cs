@@ -286,6 +286,14 @@ public sealed class ApiGateChecker
             {
                 candidates.Add("P:{0}." + name.Substring(4) + Parameters(parameterIds.Take(parameterIds.Length - 1).ToArray()));
             }
+
+            // `entry.Key` compiles to a property call on .NET and to a field access where nanoFramework declares a field
+            // (DictionaryEntry.Key/Value): the same source, so a non-indexed accessor may be matched by a listed field.
+            if ((name.StartsWith("get_", StringComparison.Ordinal) && parameterIds.Length == 0)
+                || (name.StartsWith("set_", StringComparison.Ordinal) && parameterIds.Length == 1))
+            {
+                candidates.Add("F:{0}." + name.Substring(4));
+            }
             else if (name.StartsWith("add_", StringComparison.Ordinal) || name.StartsWith("remove_", StringComparison.Ordinal))
             {
                 candidates.Add("E:{0}." + name.Substring(name.IndexOf('_') + 1));

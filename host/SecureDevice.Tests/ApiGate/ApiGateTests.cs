@@ -105,6 +105,12 @@ public class Snippet
         list.Add(Encoding.UTF8.GetString(bytes, 0, bytes.Length));
         Hashtable table = new Hashtable();
         table[""k""] = list.Count;
+        foreach (DictionaryEntry entry in table)
+        {
+            list.Add(entry.Key);
+            list.Add(entry.Value);
+        }
+
         string one = string.Format(""{0}"", list.Count);
         string many = string.Format(""{0}-{1}-{2}-{3}"", new object[] { 1, 2, 3, 4 });
         return one + many + list[0] + table[""k""] + bytes.Length.ToString();

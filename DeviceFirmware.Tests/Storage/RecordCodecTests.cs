@@ -1,0 +1,64 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.Storage;
+
+namespace SecureDevice.Tests.Storage
+{
+    [TestClass]
+    public class RecordCodecTests
+    {
+        [TestMethod]
+        public void WriteThenRead_EveryFieldType_RoundTrips_GoldenBytes()
+        {
+            RecordWriter writer = new RecordWriter(new byte[32]);
+            writer.WriteByte(0xAB);
+            writer.WriteInt32(-2);
+            writer.WriteInt64(0x0102030405060708L);
+            writer.WriteBoolean(true);
+            writer.WriteAscii("ok");
+            byte[] expected = new byte[] { 0xAB, 0xFF, 0xFF, 0xFF, 0xFE, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, (byte)'o', (byte)'k' };
+            Assert.AreEqual(expected.Length, writer.Length);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.AreEqual(expected[i], writer.Buffer[i], "byte " + i);
+            }
+
+            RecordReader reader = new RecordReader(writer.Buffer, 0, writer.Length);
+            int b;
+            int i32;
+            long i64;
+            bool flag;
+            string text;
+            Assert.IsTrue(reader.TryReadByte(out b));
+            Assert.IsTrue(reader.TryReadInt32(out i32));
+            Assert.IsTrue(reader.TryReadInt64(out i64));
+            Assert.IsTrue(reader.TryReadBoolean(out flag));
+            Assert.IsTrue(reader.TryReadAscii(out text));
+            Assert.AreEqual(0xAB, b);
+            Assert.AreEqual(-2, i32);
+            Assert.AreEqual(0x0102030405060708L, i64);
+            Assert.IsTrue(flag);
+            Assert.AreEqual("ok", text);
+            Assert.AreEqual(0, reader.Remaining);
+        }
+
+        [TestMethod]
+        public void Read_PastTheEndOrBadValues_IsFalseNotAnException()
+        {
+            RecordReader reader = new RecordReader(new byte[] { 2, (byte)'a' }, 0, 2);
+            string text;
+            Assert.IsFalse(reader.TryReadAscii(out text));
+            int value;
+            Assert.IsFalse(new RecordReader(new byte[3], 0, 3).TryReadInt32(out value));
+            bool flag;
+            Assert.IsFalse(new RecordReader(new byte[] { 7 }, 0, 1).TryReadBoolean(out flag));
+        }
+
+        [TestMethod]
+        public void Write_PastTheBuffer_Throws()
+        {
+            RecordWriter writer = new RecordWriter(new byte[3]);
+            Assert.ThrowsException(typeof(System.InvalidOperationException), () => writer.WriteInt32(1));
+            Assert.ThrowsException(typeof(System.ArgumentException), () => new RecordWriter(new byte[300]).WriteAscii(new string('x', 256)));
+        }
+    }
+}

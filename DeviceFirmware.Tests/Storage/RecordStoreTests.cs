@@ -1,0 +1,140 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.Storage;
+using SecureDevice.Tests.Support;
+
+namespace SecureDevice.Tests.Storage
+{
+    [TestClass]
+    public class RecordStoreTests
+    {
+        [TestMethod]
+        public void SaveThenLoad_RoundTripsAndCountsSequence()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            RecordStore store = new RecordStore(flash, "state/backoff", 64);
+            bool found;
+            Assert.AreEqual((int)StorageStatus.Ok, (int)store.Load(out found));
+            Assert.IsFalse(found);
+            for (int i = 1; i <= 3; i++)
+            {
+                Assert.AreEqual((int)StorageStatus.Ok, (int)store.Save(Payload(i), 0, 10));
+            }
+
+            RecordStore reopened = new RecordStore(flash, "state/backoff", 64);
+            Assert.AreEqual((int)StorageStatus.Ok, (int)reopened.Load(out found));
+            Assert.IsTrue(found);
+            Assert.AreEqual(3, reopened.Sequence);
+            CollectionAssert.AreEqual(Payload(3), TestBytes.Slice(reopened.Payload, reopened.PayloadOffset, reopened.PayloadLength));
+            Assert.IsFalse(flash.Exists("state/backoff.new"));
+        }
+
+        [TestMethod]
+        public void Save_CostsThreeFileOperations()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            RecordStore store = new RecordStore(flash, "r", 16);
+            bool found;
+            store.Load(out found);
+            store.Save(Payload(1), 0, 10);
+            int before = flash.MutationCount;
+            store.Save(Payload(2), 0, 10);
+            Assert.AreEqual(3, flash.MutationCount - before);
+        }
+
+        [TestMethod]
+        public void Save_PowerCutAtEveryOperation_LeavesOldOrNewNeverNeither()
+        {
+            int checkedCuts = 0;
+            for (int percent = 0; percent <= 100; percent += 50)
+            {
+                for (int cut = 1; cut <= 16; cut++)
+                {
+                    MemoryFileStore flash = new MemoryFileStore();
+                    RecordStore setup = new RecordStore(flash, "r", 32);
+                    bool found;
+                    setup.Load(out found);
+                    setup.Save(Payload(1), 0, 10);
+
+                    // Several saves in a row, power cut at the cut-th file operation of the sequence.
+                    PowerCutFileStore faulty = new PowerCutFileStore(flash, cut, percent);
+                    RecordStore store = new RecordStore(faulty, "r", 32);
+                    store.Load(out found);
+                    int lastSaved = 1;
+                    for (int i = 2; i <= 5 && !faulty.PowerLost; i++)
+                    {
+                        if (store.Save(Payload(i), 0, 10) == StorageStatus.Ok)
+                        {
+                            lastSaved = i;
+                        }
+                    }
+
+                    RecordStore rebooted = new RecordStore(flash, "r", 32);
+                    Assert.AreEqual((int)StorageStatus.Ok, (int)rebooted.Load(out found));
+                    Assert.IsTrue(found, "cut " + cut + " at " + percent + "%");
+                    int value = rebooted.Payload[rebooted.PayloadOffset];
+                    Assert.IsTrue(value == lastSaved || value == lastSaved + 1, "cut " + cut + " found " + value + " after " + lastSaved);
+                    CollectionAssert.AreEqual(Payload(value), TestBytes.Slice(rebooted.Payload, rebooted.PayloadOffset, rebooted.PayloadLength));
+
+                    // The next save after the reboot works and is what a later boot sees.
+                    Assert.AreEqual((int)StorageStatus.Ok, (int)rebooted.Save(Payload(9), 0, 10));
+                    RecordStore again = new RecordStore(flash, "r", 32);
+                    again.Load(out found);
+                    Assert.AreEqual(9, (int)again.Payload[again.PayloadOffset]);
+                    checkedCuts++;
+                }
+            }
+
+            Assert.AreEqual(48, checkedCuts);
+        }
+
+        [TestMethod]
+        public void Load_DamagedNewestCopy_FallsBackToTheOlder()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            RecordStore store = new RecordStore(flash, "r", 32);
+            bool found;
+            store.Load(out found);
+            store.Save(Payload(1), 0, 10);
+            byte[] older = flash.Snapshot("r");
+            store.Save(Payload(2), 0, 10);
+            byte[] newer = flash.Snapshot("r");
+            newer[12] ^= 0x40;
+            flash.Put("r", older);
+            flash.Put("r.new", newer);
+            RecordStore reopened = new RecordStore(flash, "r", 32);
+            reopened.Load(out found);
+            Assert.IsTrue(found);
+            Assert.AreEqual(1, (int)reopened.Payload[reopened.PayloadOffset]);
+        }
+
+        [TestMethod]
+        public void Load_GarbageOnly_IsNotFound()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            flash.Put("r", TestBytes.Utf8("SDR1 but not a record at all"));
+            flash.Put("r.new", new byte[3]);
+            bool found;
+            Assert.AreEqual((int)StorageStatus.Ok, (int)new RecordStore(flash, "r", 32).Load(out found));
+            Assert.IsFalse(found);
+        }
+
+        [TestMethod]
+        public void Save_TooLargePayload_Throws()
+        {
+            RecordStore store = new RecordStore(new MemoryFileStore(), "r", 8);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => store.Save(new byte[9], 0, 9));
+        }
+
+        private static byte[] Payload(int value)
+        {
+            byte[] payload = new byte[10];
+            for (int i = 0; i < payload.Length; i++)
+            {
+                payload[i] = (byte)(value + (i * 16));
+            }
+
+            payload[0] = (byte)value;
+            return payload;
+        }
+    }
+}
