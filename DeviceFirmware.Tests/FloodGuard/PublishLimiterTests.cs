@@ -1,0 +1,90 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.FloodGuard;
+
+namespace SecureDevice.Tests.FloodGuard
+{
+    [TestClass]
+    public class PublishLimiterTests
+    {
+        [TestMethod]
+        public void Decide_OverBudget_DelaysTelemetryAndDropsEvents()
+        {
+            PublishLimiter limiter = new PublishLimiter();
+            for (int i = 0; i < 3; i++)
+            {
+                Assert.AreEqual((int)PublishDecision.Send, (int)limiter.Decide(MessageClass.Telemetry, 0, false));
+            }
+
+            Assert.AreEqual((int)PublishDecision.Delay, (int)limiter.Decide(MessageClass.Telemetry, 0, false));
+            Assert.AreEqual((int)PublishDecision.Delay, (int)limiter.Decide(MessageClass.Telemetry, 1000, true));
+            Assert.AreEqual(1, limiter.Delayed(MessageClass.Telemetry));
+            Assert.AreEqual((int)PublishDecision.Send, (int)limiter.Decide(MessageClass.Telemetry, 120000, true));
+
+            for (int i = 0; i < 10; i++)
+            {
+                limiter.Decide(MessageClass.Event, 0, false);
+            }
+
+            Assert.AreEqual((int)PublishDecision.Drop, (int)limiter.Decide(MessageClass.Event, 0, false));
+            Assert.AreEqual(1, limiter.Dropped(MessageClass.Event));
+            Assert.AreEqual(10, limiter.Sent(MessageClass.Event));
+            Assert.AreEqual(2, limiter.TotalLimited);
+        }
+
+        [TestMethod]
+        public void Decide_ClassesHaveSeparateBudgets()
+        {
+            PublishLimiter limiter = new PublishLimiter();
+            for (int i = 0; i < 20; i++)
+            {
+                limiter.Decide(MessageClass.Event, 0, false);
+            }
+
+            Assert.AreEqual((int)PublishDecision.Send, (int)limiter.Decide(MessageClass.Telemetry, 0, false));
+            Assert.AreEqual((int)PublishDecision.Send, (int)limiter.Decide(MessageClass.UpdateProgress, 0, false));
+        }
+
+        [TestMethod]
+        public void SafeMode_AllowsOnlyRareTelemetry()
+        {
+            PublishLimiter limiter = new PublishLimiter();
+            limiter.SafeMode = true;
+            Assert.AreEqual((int)PublishDecision.Drop, (int)limiter.Decide(MessageClass.Event, 0, false));
+            Assert.AreEqual((int)PublishDecision.Drop, (int)limiter.Decide(MessageClass.UpdateProgress, 0, false));
+            Assert.AreEqual((int)PublishDecision.Send, (int)limiter.Decide(MessageClass.Telemetry, 0, false));
+            Assert.AreEqual((int)PublishDecision.Delay, (int)limiter.Decide(MessageClass.Telemetry, 60000, false));
+            Assert.AreEqual((int)PublishDecision.Send, (int)limiter.Decide(MessageClass.Telemetry, 1800000, true));
+        }
+
+        [TestMethod]
+        public void Throttle_CapsAllClassesTogetherUntilItEnds()
+        {
+            PublishLimiter limiter = new PublishLimiter();
+            limiter.Throttle(0, 6, 3600000);
+            Assert.AreEqual((int)PublishDecision.Send, (int)limiter.Decide(MessageClass.Event, 0, false));
+            Assert.AreEqual((int)PublishDecision.Delay, (int)limiter.Decide(MessageClass.Telemetry, 1000, false));
+            Assert.AreEqual((int)PublishDecision.Drop, (int)limiter.Decide(MessageClass.Event, 2000, false));
+            Assert.AreEqual((int)PublishDecision.Send, (int)limiter.Decide(MessageClass.Telemetry, 600000, true));
+            Assert.IsFalse(limiter.Throttled(3600000));
+            Assert.AreEqual((int)PublishDecision.Send, (int)limiter.Decide(MessageClass.Event, 3600000, false));
+        }
+
+        [TestMethod]
+        public void Throttle_NeverRaisesTheOwnBudget()
+        {
+            // Property: a generous throttle command cannot let more through than the class budget alone.
+            PublishLimiter throttled = new PublishLimiter();
+            PublishLimiter plain = new PublishLimiter();
+            throttled.Throttle(0, 3600, 3600000);
+            int sentThrottled = 0;
+            int sentPlain = 0;
+            for (long now = 0; now < 3600000; now += 5000)
+            {
+                sentThrottled += throttled.Decide(MessageClass.Event, now, false) == PublishDecision.Send ? 1 : 0;
+                sentPlain += plain.Decide(MessageClass.Event, now, false) == PublishDecision.Send ? 1 : 0;
+            }
+
+            Assert.IsTrue(sentThrottled <= sentPlain, sentThrottled + " > " + sentPlain);
+        }
+    }
+}

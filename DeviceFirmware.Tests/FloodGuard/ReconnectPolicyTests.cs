@@ -1,0 +1,394 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.FloodGuard;
+using SecureDevice.Core.Storage;
+using SecureDevice.Tests.Support;
+
+namespace SecureDevice.Tests.FloodGuard
+{
+    [TestClass]
+    public class ReconnectPolicyTests
+    {
+        private const long Utc = 1795341600;
+
+        [TestMethod]
+        public void OnBoot_FirstAttemptIsSpreadOverTheBootWindow()
+        {
+            TestRandom random = new TestRandom(1);
+            long earliest = long.MaxValue;
+            long latest = 0;
+            for (int i = 0; i < 300; i++)
+            {
+                ReconnectPolicy policy = new ReconnectPolicy(new BackoffConfig());
+                policy.OnBoot(1000, Utc, random.NextUInt());
+                long wait = policy.MillisecondsUntilAttempt(1000);
+                Assert.IsTrue(wait >= 0 && wait <= 30000);
+                Assert.IsFalse(wait > 0 && policy.TryBeginAttempt(1000 + wait - 1));
+                Assert.IsTrue(policy.TryBeginAttempt(1000 + wait));
+                earliest = wait < earliest ? wait : earliest;
+                latest = wait > latest ? wait : latest;
+            }
+
+            Assert.IsTrue(earliest < 1000 && latest > 29000, "spread " + earliest + ".." + latest);
+        }
+
+        [TestMethod]
+        public void OnAttemptFailed_RandomSequences_StayBetweenFloorAndCaps()
+        {
+            // Property: whatever the failure classes and random values, no wait is below the floor or above the
+            // cap that applies to its class (ordinary, authentication, throttled, safe mode).
+            TestRandom random = new TestRandom(2);
+            BackoffConfig config = new BackoffConfig();
+            for (int run = 0; run < 60; run++)
+            {
+                ReconnectPolicy policy = new ReconnectPolicy(config);
+                long now = 0;
+                policy.OnBoot(now, Utc, random.NextUInt());
+                for (int step = 0; step < 40; step++)
+                {
+                    now = policy.NextAttemptMs;
+                    Assert.IsTrue(policy.TryBeginAttempt(now));
+                    ConnectFailure failure = (ConnectFailure)(1 + random.Next(5));
+                    long wait = policy.OnAttemptFailed(now, failure, random.NextUInt());
+                    Assert.IsTrue(wait >= config.FloorMs, "below floor: " + wait);
+                    long cap = failure == ConnectFailure.Authentication ? config.AuthCapMs : config.CapMs;
+                    cap = policy.SafeMode && config.SafeMaxMs > cap ? config.SafeMaxMs : cap;
+                    cap = failure == ConnectFailure.Throttled && 2 * config.ThrottleMinMs > cap ? 2 * config.ThrottleMinMs : cap;
+                    Assert.IsTrue(wait <= cap, "above cap: " + wait + " for " + (int)failure);
+                    Assert.AreEqual(now + wait, policy.NextAttemptMs);
+                }
+            }
+        }
+
+        [TestMethod]
+        public void OnAttemptFailed_OrdinaryFailuresGrowExponentiallyToTheCap()
+        {
+            ReconnectPolicy policy = Booted(new BackoffConfig(), 3);
+            long now = 0;
+            for (int failure = 1; failure <= 14; failure++)
+            {
+                long wait = policy.OnAttemptFailed(now, ConnectFailure.Network, uint.MaxValue);
+                long ceiling = Backoff.CeilingMs(failure - 1, 1000, 900000);
+                long expected = 1000 + (long)(uint.MaxValue % (ulong)(ceiling - 1000 + 1));
+                Assert.AreEqual(ceiling <= 1000 ? 1000 : expected, wait, "failure " + failure);
+                now += wait;
+            }
+
+            Assert.AreEqual(14, policy.ConsecutiveFailures);
+        }
+
+        [TestMethod]
+        public void Tick_ResetsOnlyAfterTheConnectionIsStable()
+        {
+            BackoffConfig config = new BackoffConfig();
+            ReconnectPolicy policy = Booted(config, 4);
+            policy.OnAttemptFailed(0, ConnectFailure.Network, 5);
+            policy.OnAttemptFailed(0, ConnectFailure.Network, 5);
+            policy.OnConnected(10000);
+            Assert.IsFalse(policy.Tick(10000 + config.StableAfterMs - 1));
+            Assert.AreEqual(2, policy.ConsecutiveFailures);
+            Assert.IsTrue(policy.Tick(10000 + config.StableAfterMs));
+            Assert.AreEqual(0, policy.ConsecutiveFailures);
+            Assert.IsTrue(policy.Dirty);
+        }
+
+        [TestMethod]
+        public void OnDisconnected_BeforeStable_CountsAsAFailure()
+        {
+            ReconnectPolicy policy = Booted(new BackoffConfig(), 5);
+            policy.OnConnected(1000);
+            policy.OnDisconnected(2000, 77);
+            Assert.AreEqual(1, policy.ConsecutiveFailures);
+            Assert.IsFalse(policy.InFastPhase(2000));
+        }
+
+        [TestMethod]
+        public void OnDisconnected_AfterStable_SpreadsFirstAttemptThenFastPhaseThenSlows()
+        {
+            BackoffConfig config = new BackoffConfig();
+            TestRandom random = new TestRandom(6);
+            ReconnectPolicy policy = Booted(config, 6);
+            policy.OnConnected(0);
+            policy.Tick(config.StableAfterMs);
+            long lost = config.StableAfterMs + 1000;
+            policy.OnDisconnected(lost, random.NextUInt());
+            Assert.IsTrue(policy.MillisecondsUntilAttempt(lost) <= config.DisconnectWindowMs);
+            Assert.IsTrue(policy.InFastPhase(lost));
+            long now = policy.NextAttemptMs;
+            int fastAttempts = 0;
+            while (now < lost + config.FastPhaseMs)
+            {
+                long wait = policy.OnAttemptFailed(now, ConnectFailure.Network, random.NextUInt());
+                Assert.IsTrue(wait >= config.FastMinMs && wait <= config.FastMaxMs, wait.ToString());
+                now += wait;
+                fastAttempts++;
+            }
+
+            Assert.IsTrue(fastAttempts >= 30 && fastAttempts <= 46, fastAttempts.ToString());
+            long slow = policy.OnAttemptFailed(now, ConnectFailure.Network, uint.MaxValue);
+            Assert.IsTrue(slow > config.FastMaxMs, "after the fast phase the ordinary backoff continues: " + slow);
+        }
+
+        [TestMethod]
+        public void AuthenticationBreaker_LongDoublingCoolDownsReportedOnce()
+        {
+            BackoffConfig config = new BackoffConfig();
+            ReconnectPolicy policy = Booted(config, 7);
+            long previousCeiling = 0;
+            for (int i = 1; i <= 8; i++)
+            {
+                long wait = policy.OnAttemptFailed(0, ConnectFailure.Authentication, 123456789);
+                long ceiling = Backoff.CeilingMs(i - 1, config.AuthBaseMs, config.AuthCapMs);
+                Assert.IsTrue(wait >= ceiling / 2 && wait <= ceiling, "cool-down " + i + ": " + wait);
+                Assert.IsTrue(ceiling >= previousCeiling);
+                previousCeiling = ceiling;
+            }
+
+            Assert.AreEqual(config.AuthCapMs, previousCeiling);
+            Assert.AreEqual(8, policy.AuthenticationFailures);
+            Assert.AreEqual(0, policy.ConsecutiveFailures);
+            policy.OnConnected(0);
+            Assert.AreEqual(8, policy.TakeAuthenticationFailureReport());
+            Assert.AreEqual(0, policy.TakeAuthenticationFailureReport());
+        }
+
+        [TestMethod]
+        public void ServerHints_NeverShortenTheWait()
+        {
+            // Property: with the same state and random value, a throttled failure waits at least as long as an ordinary one.
+            TestRandom random = new TestRandom(8);
+            for (int i = 0; i < 200; i++)
+            {
+                int failures = random.Next(15);
+                uint value = random.NextUInt();
+                ReconnectPolicy ordinary = Booted(new BackoffConfig(), 8);
+                ReconnectPolicy hinted = Booted(new BackoffConfig(), 8);
+                for (int f = 0; f < failures; f++)
+                {
+                    ordinary.OnAttemptFailed(0, ConnectFailure.Network, 1);
+                    hinted.OnAttemptFailed(0, ConnectFailure.Network, 1);
+                }
+
+                long plain = ordinary.OnAttemptFailed(0, ConnectFailure.Network, value);
+                long slowed = hinted.OnAttemptFailed(0, ConnectFailure.Throttled, value);
+                Assert.IsTrue(slowed >= plain && slowed >= 60000, plain + " vs " + slowed);
+            }
+        }
+
+        [TestMethod]
+        public void ThrottleCommand_LengthensWaitsUntilItExpires()
+        {
+            TestRandom random = new TestRandom(9);
+            ReconnectPolicy policy = Booted(new BackoffConfig(), 9);
+            policy.ApplyThrottleCommand(0, Utc, 600000, Utc + 3600);
+            Assert.IsTrue(policy.IsThrottled(0));
+            for (int i = 0; i < 20; i++)
+            {
+                Assert.IsTrue(policy.OnAttemptFailed(1000, ConnectFailure.Network, random.NextUInt()) >= 600000);
+            }
+
+            Assert.IsFalse(policy.IsThrottled(3600000));
+            ReconnectPolicy fresh = Booted(new BackoffConfig(), 9);
+            Assert.IsTrue(fresh.OnAttemptFailed(3600001, ConnectFailure.Network, 0) < 600000);
+        }
+
+        [TestMethod]
+        public void ThrottleCommand_IsBoundedAt24Hours()
+        {
+            ReconnectPolicy policy = Booted(new BackoffConfig(), 10);
+            policy.ApplyThrottleCommand(0, Utc, long.MaxValue / 4, Utc + 100 * 86400);
+            Assert.IsFalse(policy.IsThrottled(86400000));
+            Assert.IsTrue(policy.OnAttemptFailed(0, ConnectFailure.Network, 0) <= 86400000);
+        }
+
+        [TestMethod]
+        public void Persistence_RebootContinuesTheScheduleAndCreditsTimeOff()
+        {
+            BackoffConfig config = new BackoffConfig();
+            ReconnectPolicy before = Booted(config, 11);
+            for (int i = 0; i < 9; i++)
+            {
+                before.OnAttemptFailed(0, ConnectFailure.Network, uint.MaxValue);
+            }
+
+            long owed = before.MillisecondsUntilAttempt(0);
+            Assert.IsTrue(owed > 200000);
+            byte[] record = Save(before, 0, Utc);
+
+            // Reboot 100 s later by the wall clock; the monotonic clock restarts at 0.
+            ReconnectPolicy after = new ReconnectPolicy(config);
+            Assert.IsTrue(after.TryReadRecord(record, 0, record.Length));
+            after.OnBoot(0, Utc + 100, 0);
+            long remaining = after.MillisecondsUntilAttempt(0);
+            Assert.IsTrue(remaining >= owed - 101000 && remaining <= owed - 99000, remaining + " of " + owed);
+            Assert.AreEqual(9, after.ConsecutiveFailures);
+
+            // The next failure continues the exponential schedule where it stopped: same wait as without the reboot.
+            long next = after.OnAttemptFailed(remaining, ConnectFailure.Network, 400000);
+            long unbroken = before.OnAttemptFailed(0, ConnectFailure.Network, 400000);
+            Assert.AreEqual(unbroken, next);
+            Assert.AreEqual(401000L, next);
+        }
+
+        [TestMethod]
+        public void Persistence_ClockBehindOrUnknown_StillOwesTheWholeWait()
+        {
+            BackoffConfig config = new BackoffConfig();
+            ReconnectPolicy before = Booted(config, 12);
+            for (int i = 0; i < 9; i++)
+            {
+                before.OnAttemptFailed(0, ConnectFailure.Network, uint.MaxValue);
+            }
+
+            long owed = before.MillisecondsUntilAttempt(0);
+            byte[] record = Save(before, 0, Utc);
+
+            ReconnectPolicy backwards = new ReconnectPolicy(config);
+            backwards.TryReadRecord(record, 0, record.Length);
+            backwards.OnBoot(0, Utc - 86400, 0);
+            Assert.AreEqual(owed, backwards.MillisecondsUntilAttempt(0));
+
+            ReconnectPolicy unknown = new ReconnectPolicy(config);
+            unknown.TryReadRecord(record, 0, record.Length);
+            unknown.OnBoot(0, -1, 0);
+            Assert.AreEqual(owed, unknown.MillisecondsUntilAttempt(0));
+        }
+
+        [TestMethod]
+        public void Persistence_ThroughRecordStoreOverManyReboots_NeverAttemptsEarly()
+        {
+            // Property: a device that reboots at random moments never gets an attempt earlier than the policy allowed
+            // before the reboot, measured in wall-clock time.
+            TestRandom random = new TestRandom(13);
+            BackoffConfig config = new BackoffConfig();
+            MemoryFileStore flash = new MemoryFileStore();
+            long utcMs = Utc * 1000;
+            long allowedUtcMs = 0;
+            int attempts = 0;
+            for (int boot = 0; boot < 40; boot++)
+            {
+                RecordStore store = new RecordStore(flash, "state/reconnect", ReconnectPolicy.RecordSize);
+                ReconnectPolicy policy = new ReconnectPolicy(config);
+                bool found;
+                store.Load(out found);
+                if (found)
+                {
+                    Assert.IsTrue(policy.TryReadRecord(store.Payload, store.PayloadOffset, store.PayloadLength));
+                }
+
+                long monotonic = 0;
+                policy.OnBoot(monotonic, utcMs / 1000, random.NextUInt());
+                long upFor = 1000 + random.Next(400000);
+                while (true)
+                {
+                    long wait = policy.MillisecondsUntilAttempt(monotonic);
+                    if (wait > upFor - monotonic)
+                    {
+                        break;
+                    }
+
+                    monotonic += wait;
+                    Assert.IsTrue(policy.TryBeginAttempt(monotonic));
+                    Assert.IsTrue(utcMs + monotonic >= allowedUtcMs - 1000, "attempt before the wall-clock time allowed");
+                    attempts++;
+                    policy.OnAttemptFailed(monotonic, ConnectFailure.Network, random.NextUInt());
+                    allowedUtcMs = utcMs + policy.NextAttemptMs;
+                    Persist(store, policy, monotonic, (utcMs + monotonic) / 1000);
+                }
+
+                utcMs += upFor + random.Next(120000);
+            }
+
+            Assert.IsTrue(attempts > 5, "the device still makes progress across reboots: " + attempts);
+        }
+
+        [TestMethod]
+        public void RebootLoopBreaker_EntersSafeModeAndLeavesItWhenStable()
+        {
+            BackoffConfig config = new BackoffConfig();
+            MemoryFileStore flash = new MemoryFileStore();
+            ReconnectPolicy policy = null;
+            for (int boot = 0; boot < 5; boot++)
+            {
+                policy = RebootWithStore(flash, config, Utc + (boot * 60));
+                Assert.AreEqual(boot == 4, policy.SafeMode, "boot " + boot);
+            }
+
+            Assert.IsTrue(policy.MillisecondsUntilAttempt(0) >= config.SafeMinMs);
+            long wait = policy.OnAttemptFailed(policy.NextAttemptMs, ConnectFailure.Network, 1);
+            Assert.IsTrue(wait >= config.SafeMinMs);
+            policy.OnConnected(0);
+            policy.Tick(config.StableAfterMs);
+            Assert.IsFalse(policy.SafeMode);
+        }
+
+        [TestMethod]
+        public void RebootLoopBreaker_BootsSpreadOutDoNotTriggerIt()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            ReconnectPolicy policy = null;
+            for (int boot = 0; boot < 10; boot++)
+            {
+                policy = RebootWithStore(flash, new BackoffConfig(), Utc + (boot * 600));
+            }
+
+            Assert.IsFalse(policy.SafeMode);
+        }
+
+        [TestMethod]
+        public void TryReadRecord_DamagedRecord_IsRefused()
+        {
+            byte[] record = Save(Booted(new BackoffConfig(), 14), 0, Utc);
+            record[0] = 99;
+            Assert.IsFalse(new ReconnectPolicy(new BackoffConfig()).TryReadRecord(record, 0, record.Length));
+            Assert.IsFalse(new ReconnectPolicy(new BackoffConfig()).TryReadRecord(record, 0, 10));
+        }
+
+        [TestMethod]
+        public void Misuse_Throws()
+        {
+            ReconnectPolicy policy = new ReconnectPolicy(new BackoffConfig());
+            Assert.ThrowsException(typeof(System.InvalidOperationException), () => policy.TryBeginAttempt(0));
+            policy.OnBoot(0, Utc, 0);
+            Assert.ThrowsException(typeof(System.ArgumentException), () => policy.OnAttemptFailed(0, ConnectFailure.None, 0));
+            BackoffConfig bad = new BackoffConfig();
+            bad.FloorMs = 0;
+            Assert.ThrowsException(typeof(System.ArgumentException), () => new ReconnectPolicy(bad));
+        }
+
+        private static ReconnectPolicy Booted(BackoffConfig config, uint seed)
+        {
+            ReconnectPolicy policy = new ReconnectPolicy(config);
+            policy.OnBoot(0, Utc, seed);
+            return policy;
+        }
+
+        private static byte[] Save(ReconnectPolicy policy, long nowMs, long utc)
+        {
+            RecordWriter writer = new RecordWriter(new byte[ReconnectPolicy.RecordSize]);
+            policy.WriteRecord(writer, nowMs, utc);
+            return TestBytes.Slice(writer.Buffer, 0, writer.Length);
+        }
+
+        private static void Persist(RecordStore store, ReconnectPolicy policy, long nowMs, long utc)
+        {
+            byte[] record = Save(policy, nowMs, utc);
+            Assert.AreEqual((int)StorageStatus.Ok, (int)store.Save(record, 0, record.Length));
+        }
+
+        private static ReconnectPolicy RebootWithStore(MemoryFileStore flash, BackoffConfig config, long utc)
+        {
+            RecordStore store = new RecordStore(flash, "state/reconnect", ReconnectPolicy.RecordSize);
+            ReconnectPolicy policy = new ReconnectPolicy(config);
+            bool found;
+            store.Load(out found);
+            if (found)
+            {
+                policy.TryReadRecord(store.Payload, store.PayloadOffset, store.PayloadLength);
+            }
+
+            policy.OnBoot(0, utc, 1);
+            Persist(store, policy, 0, utc);
+            return policy;
+        }
+    }
+}

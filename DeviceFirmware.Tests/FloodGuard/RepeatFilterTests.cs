@@ -1,0 +1,33 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.FloodGuard;
+
+namespace SecureDevice.Tests.FloodGuard
+{
+    [TestClass]
+    public class RepeatFilterTests
+    {
+        [TestMethod]
+        public void IdenticalInvalidReadings_AreReportedOnceAndCounted()
+        {
+            RepeatFilter filter = new RepeatFilter();
+            Assert.IsTrue(filter.ShouldReportInvalid(0, 4095));
+            for (int i = 0; i < 50; i++)
+            {
+                Assert.IsFalse(filter.ShouldReportInvalid(0, 4095));
+            }
+
+            Assert.AreEqual(50, filter.Repeats(0));
+            Assert.AreEqual(50, filter.Suppressed);
+            Assert.IsTrue(filter.ShouldReportInvalid(0, 0), "a different invalid value is news");
+            Assert.IsTrue(filter.ShouldReportInvalid(1, 4095), "sensors are independent");
+            filter.OnValid(0);
+            Assert.IsTrue(filter.ShouldReportInvalid(0, 0), "after a valid reading the streak starts over");
+        }
+
+        [TestMethod]
+        public void SensorOutOfRange_Throws()
+        {
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => new RepeatFilter().ShouldReportInvalid(8, 0));
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.Bundle;
+using SecureDevice.Core.FloodGuard;
+using SecureDevice.Tests.Support;
+
+namespace SecureDevice.Tests.FloodGuard
+{
+    [TestClass]
+    public class ThrottleCommandParserTests
+    {
+        private const long Now = 1795341600;
+
+        [TestMethod]
+        public void TryParse_ValidCommand_GivesRateAndEnd()
+        {
+            ThrottleCommand command = Parse("{\"rate\":6,\"until\":\"2026-11-22T11:00:00Z\"}", DocumentStatus.Valid);
+            Assert.AreEqual(6, command.RatePerHour);
+            Assert.AreEqual(Now + 3600, command.UntilUtc);
+            Assert.AreEqual(600000L, command.MinIntervalMs);
+        }
+
+        [DataRow("{\"rate\":-1,\"until\":\"2026-11-22T11:00:00Z\"}", (int)DocumentStatus.InvalidValue)]
+        [DataRow("{\"rate\":0,\"until\":\"2026-11-22T11:00:00Z\"}", (int)DocumentStatus.InvalidValue)]
+        [DataRow("{\"rate\":3601,\"until\":\"2026-11-22T11:00:00Z\"}", (int)DocumentStatus.InvalidValue)]
+        [DataRow("{\"rate\":99999999999999999999,\"until\":\"2026-11-22T11:00:00Z\"}", (int)DocumentStatus.SyntaxError)]
+        [DataRow("{\"rate\":\"6\",\"until\":\"2026-11-22T11:00:00Z\"}", (int)DocumentStatus.InvalidValue)]
+        [DataRow("{\"rate\":6.5,\"until\":\"2026-11-22T11:00:00Z\"}", (int)DocumentStatus.SyntaxError)]
+        [DataRow("{\"rate\":6,\"until\":\"2026-11-22T09:59:59Z\"}", (int)DocumentStatus.InvalidValue)]
+        [DataRow("{\"rate\":6,\"until\":\"2026-11-23T10:00:01Z\"}", (int)DocumentStatus.InvalidValue)]
+        [DataRow("{\"rate\":6,\"until\":3600}", (int)DocumentStatus.InvalidValue)]
+        [DataRow("{\"rate\":6}", (int)DocumentStatus.MissingField)]
+        [DataRow("{\"rate\":6,\"until\":\"2026-11-22T11:00:00Z\",\"why\":\"x\"}", (int)DocumentStatus.UnknownField)]
+        [DataRow("{\"rate\":6,\"rate\":7,\"until\":\"2026-11-22T11:00:00Z\"}", (int)DocumentStatus.DuplicateField)]
+        [DataRow("[6]", (int)DocumentStatus.InvalidValue)]
+        [DataRow("", (int)DocumentStatus.SyntaxError)]
+        public void TryParse_MalformedCommands_AreRejected(string text, int expected)
+        {
+            Parse(text, (DocumentStatus)expected);
+        }
+
+        [TestMethod]
+        public void TryParse_Oversized_IsRejectedUnread()
+        {
+            byte[] payload = new byte[ThrottleCommandParser.MaxPayloadBytes + 1];
+            ThrottleCommand command;
+            Assert.AreEqual((int)DocumentStatus.TooLarge, (int)new ThrottleCommandParser().TryParse(payload, 0, payload.Length, Now, out command));
+        }
+
+        private static ThrottleCommand Parse(string text, DocumentStatus expected)
+        {
+            byte[] payload = TestBytes.Utf8(text);
+            ThrottleCommand command;
+            DocumentStatus status = new ThrottleCommandParser().TryParse(payload, 0, payload.Length, Now, out command);
+            Assert.AreEqual((int)expected, (int)status, text);
+            Assert.AreEqual(expected == DocumentStatus.Valid, command != null);
+            return command;
+        }
+    }
+}

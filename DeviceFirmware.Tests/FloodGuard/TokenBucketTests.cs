@@ -1,0 +1,63 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.FloodGuard;
+
+namespace SecureDevice.Tests.FloodGuard
+{
+    [TestClass]
+    public class TokenBucketTests
+    {
+        [TestMethod]
+        public void TryTake_BurstThenRefillAtTheConfiguredRate()
+        {
+            TokenBucket bucket = new TokenBucket(3, 60);
+            Assert.IsTrue(bucket.TryTake(0));
+            Assert.IsTrue(bucket.TryTake(0));
+            Assert.IsTrue(bucket.TryTake(0));
+            Assert.IsFalse(bucket.TryTake(0));
+            Assert.AreEqual(60000L, bucket.MillisecondsUntilToken(0));
+            Assert.IsFalse(bucket.TryTake(59999));
+            Assert.IsTrue(bucket.TryTake(60000));
+            Assert.AreEqual(0, bucket.Available(60000));
+        }
+
+        [TestMethod]
+        public void Refill_NeverExceedsCapacityEvenAfterALongGap()
+        {
+            TokenBucket bucket = new TokenBucket(2, 3600);
+            bucket.TryTake(0);
+            Assert.AreEqual(2, bucket.Available(long.MaxValue / 2));
+        }
+
+        [TestMethod]
+        public void Refill_ClockGoingBackwards_AddsNothing()
+        {
+            TokenBucket bucket = new TokenBucket(1, 60);
+            bucket.TryTake(100000);
+            Assert.IsFalse(bucket.TryTake(50000));
+            Assert.IsTrue(bucket.TryTake(160000));
+        }
+
+        [TestMethod]
+        public void Rate_OverAnHourMatchesPerHour()
+        {
+            TokenBucket bucket = new TokenBucket(1, 12);
+            int taken = 0;
+            for (long now = 0; now <= 3600000; now += 1000)
+            {
+                if (bucket.TryTake(now))
+                {
+                    taken++;
+                }
+            }
+
+            Assert.AreEqual(13, taken);
+        }
+
+        [TestMethod]
+        public void Constructor_BadValues_Throw()
+        {
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => new TokenBucket(0, 1));
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => new TokenBucket(1, 0));
+        }
+    }
+}

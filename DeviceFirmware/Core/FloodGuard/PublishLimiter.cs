@@ -1,0 +1,144 @@
+namespace SecureDevice.Core.FloodGuard
+{
+    /// <summary>
+    /// Per-class publish budgets (token buckets), tightened in safe mode and by a server throttle command, with counters of
+    /// sent, delayed and dropped messages for telemetry. Defaults: telemetry 3 burst / 30 per hour, events 10 / 60,
+    /// update progress 5 / 120; safe mode allows telemetry only, 2 per hour. Sans-I/O and allocation-free after construction.
+    /// </summary>
+    public sealed class PublishLimiter
+    {
+        /// <summary>Number of message classes.</summary>
+        public const int ClassCount = 3;
+
+        private const int SafeModeTelemetryPerHour = 2;
+
+        private readonly TokenBucket[] _buckets = new TokenBucket[ClassCount];
+        private readonly TokenBucket _safeMode = new TokenBucket(1, SafeModeTelemetryPerHour);
+        private readonly TokenBucket _throttle = new TokenBucket(1, 1);
+        private readonly int[] _sent = new int[ClassCount];
+        private readonly int[] _delayed = new int[ClassCount];
+        private readonly int[] _dropped = new int[ClassCount];
+        private long _throttleUntilMs = long.MinValue;
+
+        /// <summary>Creates the limiter with the default budgets.</summary>
+        public PublishLimiter()
+        {
+            _buckets[(int)MessageClass.Telemetry] = new TokenBucket(3, 30);
+            _buckets[(int)MessageClass.Event] = new TokenBucket(10, 60);
+            _buckets[(int)MessageClass.UpdateProgress] = new TokenBucket(5, 120);
+        }
+
+        /// <summary>True while the device is in safe mode (set by the connection manager from the reconnect policy).</summary>
+        public bool SafeMode { get; set; }
+
+        /// <summary>Changes the budget of one class.</summary>
+        public void Configure(MessageClass messageClass, int burst, int perHour)
+        {
+            _buckets[(int)messageClass].Configure(burst, perHour);
+        }
+
+        /// <summary>Applies a server throttle command: at most <paramref name="perHour"/> messages of all classes together until <paramref name="untilMs"/>.</summary>
+        public void Throttle(long nowMs, int perHour, long untilMs)
+        {
+            _throttle.Configure(1, perHour < 1 ? 1 : perHour);
+            _throttleUntilMs = untilMs;
+        }
+
+        /// <summary>True while a throttle command is in force.</summary>
+        public bool Throttled(long nowMs)
+        {
+            return nowMs < _throttleUntilMs;
+        }
+
+        /// <summary>
+        /// Decides about one message. <paramref name="retry"/> is true when asking again about a message that was delayed
+        /// (it is then not counted as delayed a second time).
+        /// </summary>
+        public PublishDecision Decide(MessageClass messageClass, long nowMs, bool retry)
+        {
+            int index = (int)messageClass;
+            bool allowed;
+            if (SafeMode)
+            {
+                allowed = messageClass == MessageClass.Telemetry && _safeMode.Available(nowMs) > 0 && Budgets(index, nowMs);
+                if (allowed)
+                {
+                    _safeMode.TryTake(nowMs);
+                }
+            }
+            else
+            {
+                allowed = Budgets(index, nowMs);
+            }
+
+            if (allowed)
+            {
+                _buckets[index].TryTake(nowMs);
+                if (nowMs < _throttleUntilMs)
+                {
+                    _throttle.TryTake(nowMs);
+                }
+
+                _sent[index]++;
+                return PublishDecision.Send;
+            }
+
+            if (messageClass == MessageClass.Telemetry)
+            {
+                if (!retry)
+                {
+                    _delayed[index]++;
+                }
+
+                return PublishDecision.Delay;
+            }
+
+            _dropped[index]++;
+            return PublishDecision.Drop;
+        }
+
+        /// <summary>Counts a delayed message that was replaced by a newer one before it could be sent.</summary>
+        public void CountSuperseded(MessageClass messageClass)
+        {
+            _dropped[(int)messageClass]++;
+        }
+
+        /// <summary>Messages sent in <paramref name="messageClass"/> since boot.</summary>
+        public int Sent(MessageClass messageClass)
+        {
+            return _sent[(int)messageClass];
+        }
+
+        /// <summary>Messages delayed in <paramref name="messageClass"/> since boot.</summary>
+        public int Delayed(MessageClass messageClass)
+        {
+            return _delayed[(int)messageClass];
+        }
+
+        /// <summary>Messages dropped in <paramref name="messageClass"/> since boot.</summary>
+        public int Dropped(MessageClass messageClass)
+        {
+            return _dropped[(int)messageClass];
+        }
+
+        /// <summary>Total delayed plus dropped messages of every class.</summary>
+        public int TotalLimited
+        {
+            get
+            {
+                int total = 0;
+                for (int i = 0; i < ClassCount; i++)
+                {
+                    total += _delayed[i] + _dropped[i];
+                }
+
+                return total;
+            }
+        }
+
+        private bool Budgets(int index, long nowMs)
+        {
+            return _buckets[index].Available(nowMs) > 0 && (nowMs >= _throttleUntilMs || _throttle.Available(nowMs) > 0);
+        }
+    }
+}
