@@ -50,6 +50,7 @@ public static class ToolCli
         root.Subcommands.Add(SignCommand.Create(console));
         root.Subcommands.Add(VerifyCommand.Create(console));
         root.Subcommands.Add(InspectCommand.Create(console));
+        root.Subcommands.Add(SimCommands.Create(console));
         return root;
     }
 }
