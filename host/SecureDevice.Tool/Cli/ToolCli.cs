@@ -51,6 +51,10 @@ public static class ToolCli
         root.Subcommands.Add(VerifyCommand.Create(console));
         root.Subcommands.Add(InspectCommand.Create(console));
         root.Subcommands.Add(SimCommands.Create(console));
+        root.Subcommands.Add(PkiCommands.CreatePki(console));
+        root.Subcommands.Add(PkiCommands.CreateProvision(console));
+        root.Subcommands.Add(PkiCommands.CreateRevoke(console));
+        root.Subcommands.Add(PkiCommands.CreateBroker(console));
         return root;
     }
 }

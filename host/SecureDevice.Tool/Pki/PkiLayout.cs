@@ -1,0 +1,42 @@
+using System.IO;
+
+namespace SecureDevice.Tool.Pki;
+
+/// <summary>File names in a PKI folder created by <c>securedevice pki init</c> (see certs/README.md).</summary>
+public sealed class PkiLayout
+{
+    public PkiLayout(string folder) => Folder = Path.GetFullPath(folder);
+
+    public string Folder { get; }
+
+    public string RootCertificate => Path.Combine(Folder, "root-ca.pem");
+
+    public string RootKey => Path.Combine(Folder, "root-ca.key.pem");
+
+    public string DeviceCaCertificate => Path.Combine(Folder, "device-ca.pem");
+
+    public string DeviceCaKey => Path.Combine(Folder, "device-ca.key.pem");
+
+    public string BrokerCertificate => Path.Combine(Folder, "broker.pem");
+
+    public string BrokerKey => Path.Combine(Folder, "broker.key.pem");
+
+    public string ServiceCertificate => Path.Combine(Folder, "service.pem");
+
+    public string ServiceKey => Path.Combine(Folder, "service.key.pem");
+
+    public string Crl => Path.Combine(Folder, "crl.pem");
+
+    /// <summary>root-ca.pem followed by device-ca.pem: what the broker trusts for client certificates.</summary>
+    public string ClientCaBundle => Path.Combine(Folder, "client-ca-bundle.pem");
+
+    public string Inventory => Path.Combine(Folder, "inventory.json");
+
+    public string LockFile => Path.Combine(Folder, ".lock");
+
+    /// <summary>Every file <c>pki init</c> writes.</summary>
+    public string[] InitFiles => new[]
+    {
+        RootCertificate, RootKey, DeviceCaCertificate, DeviceCaKey, BrokerCertificate, BrokerKey, ServiceCertificate, ServiceKey, Crl, ClientCaBundle, Inventory,
+    };
+}
