@@ -35,6 +35,45 @@ public static class CliParsing
         return value;
     }
 
+    /// <summary>A duration: "90", "90s", "5m" or "2h", at most a day.</summary>
+    public static TimeSpan Duration(string text, string option)
+    {
+        char unit = text.Length > 0 && char.IsLetter(text[^1]) ? text[^1] : 's';
+        string number = char.IsLetter(unit) && text.Length > 0 && char.IsLetter(text[^1]) ? text[..^1] : text;
+        long value = Count(number, option, 86400);
+        TimeSpan duration = unit switch
+        {
+            's' => TimeSpan.FromSeconds(value),
+            'm' => TimeSpan.FromMinutes(value),
+            'h' => TimeSpan.FromHours(value),
+            _ => throw new ToolException(option + " must end in s, m or h, got '" + text + "'"),
+        };
+        if (duration <= TimeSpan.Zero || duration > TimeSpan.FromDays(1))
+        {
+            throw new ToolException(option + " must be between 1 s and 24 h, got '" + text + "'");
+        }
+
+        return duration;
+    }
+
+    /// <summary>"host:port".</summary>
+    public static (string Host, int Port) HostPort(string text, string option)
+    {
+        int colon = text.LastIndexOf(':');
+        if (colon <= 0 || Uri.CheckHostName(text[..colon]) == UriHostNameType.Unknown)
+        {
+            throw new ToolException(option + " must be HOST:PORT, got '" + text + "'");
+        }
+
+        long port = Count(text[(colon + 1)..], option, 65535);
+        if (port < 1)
+        {
+            throw new ToolException(option + " port must be 1..65535");
+        }
+
+        return (text[..colon], (int)port);
+    }
+
     /// <summary>A <see cref="SafeName.IsIdentifier"/> value.</summary>
     public static string Identifier(string text, string option)
     {

@@ -55,6 +55,7 @@ public static class ToolCli
         root.Subcommands.Add(PkiCommands.CreateProvision(console));
         root.Subcommands.Add(PkiCommands.CreateRevoke(console));
         root.Subcommands.Add(PkiCommands.CreateBroker(console));
+        root.Subcommands.Add(SimulateCommand.Create(console));
         return root;
     }
 }

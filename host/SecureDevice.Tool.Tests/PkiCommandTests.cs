@@ -1,0 +1,180 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using SecureDevice.TestSupport;
+using Xunit;
+
+namespace SecureDevice.Tool.Tests;
+
+/// <summary>pki init, provision, revoke and broker config, checked with OpenSSL as the independent reader.</summary>
+public sealed class PkiCommandTests : IDisposable
+{
+    private readonly TemporaryDirectory _folder = new("pki");
+
+    public PkiCommandTests()
+    {
+        ToolRun.Ok("pki", "init", "--out", Pki, "--broker-name", "broker.example.com", "--broker-name", "localhost", "--broker-ip", "127.0.0.1");
+    }
+
+    private string Pki => _folder.Combine("pki");
+
+    private string P(string name) => Path.Combine(Pki, name);
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public void PkiInit_HierarchyVerifiesWithOpenSslAndKeysArePrivate()
+    {
+        ExternalProcess.OpenSsl("verify", "-CAfile", P("root-ca.pem"), P("device-ca.pem")).EnsureSuccess("device-ca chains to root");
+        ExternalProcess.OpenSsl("verify", "-CAfile", P("root-ca.pem"), "-purpose", "sslserver", P("broker.pem")).EnsureSuccess("broker is a server certificate");
+        ExternalProcess.OpenSsl("verify", "-CAfile", P("root-ca.pem"), "-untrusted", P("device-ca.pem"), "-purpose", "sslclient", P("service.pem")).EnsureSuccess("service is a client certificate");
+        string deviceCa = ExternalProcess.OpenSsl("x509", "-in", P("device-ca.pem"), "-noout", "-text").Output;
+        Assert.Contains("CA:TRUE, pathlen:0", deviceCa);
+        Assert.Contains("Certificate Sign, CRL Sign", deviceCa);
+        string broker = ExternalProcess.OpenSsl("x509", "-in", P("broker.pem"), "-noout", "-text").Output;
+        Assert.Contains("DNS:broker.example.com, DNS:localhost, IP Address:127.0.0.1", broker);
+        Assert.Contains("TLS Web Server Authentication", broker);
+        Assert.Contains("ASN1 OID: prime256v1", broker);
+        foreach (string key in new[] { "root-ca.key.pem", "device-ca.key.pem", "broker.key.pem", "service.key.pem" })
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(P(key)));
+        }
+
+        ExternalProcess.OpenSsl("crl", "-in", P("crl.pem"), "-noout", "-CAfile", P("device-ca.pem")).EnsureSuccess("CRL signed by the device CA");
+    }
+
+    [Fact]
+    public void PkiInit_RefusesANonEmptyFolder()
+    {
+        byte[] before = File.ReadAllBytes(P("root-ca.key.pem"));
+        ToolResult again = ToolRun.Run("pki", "init", "--out", Pki);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Equal(before, File.ReadAllBytes(P("root-ca.key.pem")));
+    }
+
+    [Fact]
+    public void Provision_WritesNanoffFilesAndInventoryWithoutSecrets()
+    {
+        string devices = _folder.Combine("devices");
+        Environment.SetEnvironmentVariable("SECUREDEVICE_WIFI_PASSWORD", "test-wifi-secret");
+        try
+        {
+            ToolRun.Ok("provision", "dev-001", "--pki", Pki, "--out", devices, "--wifi-ssid", "Lab", "--broker-host", "broker.example.com", "--serial-port", "COM5");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SECUREDEVICE_WIFI_PASSWORD", null);
+        }
+
+        string cert = Path.Combine(devices, "dev-001.pem");
+        string key = Path.Combine(devices, "dev-001.key.pem");
+        string network = Path.Combine(devices, "dev-001.network.json");
+        ExternalProcess.OpenSsl("verify", "-CAfile", P("root-ca.pem"), "-untrusted", P("device-ca.pem"), "-purpose", "sslclient", cert).EnsureSuccess("device certificate");
+        Assert.Contains("subject=O = SecureDevice, CN = dev-001", ExternalProcess.OpenSsl("x509", "-in", cert, "-noout", "-subject").Output);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(network));
+
+        using JsonDocument deployment = JsonDocument.Parse(File.ReadAllText(network));
+        JsonElement root = deployment.RootElement;
+        Assert.Equal("COM5", root.GetProperty("SerialPort").GetString());
+        Assert.Equal("Lab", root.GetProperty("WirelessClient").GetProperty("Ssid").GetString());
+        Assert.Equal("test-wifi-secret", root.GetProperty("WirelessClient").GetProperty("Password").GetString());
+        byte[] deviceBlob = Convert.FromBase64String(root.GetProperty("DeviceCertificates").GetString()!);
+        Assert.Equal(0, deviceBlob[^1]);
+        string blob = Encoding.ASCII.GetString(deviceBlob, 0, deviceBlob.Length - 1);
+        Assert.Equal(File.ReadAllText(cert) + File.ReadAllText(key), blob);
+        byte[] caBlob = Convert.FromBase64String(root.GetProperty("CACertificates").GetString()!);
+        Assert.Equal(File.ReadAllText(P("root-ca.pem")), Encoding.ASCII.GetString(caBlob, 0, caBlob.Length - 1));
+
+        using JsonDocument files = JsonDocument.Parse(File.ReadAllText(Path.Combine(devices, "dev-001.files.json")));
+        JsonElement file = files.RootElement.GetProperty("Files")[0];
+        Assert.Equal("I:\\securedevice\\config.json", file.GetProperty("DestinationFilePath").GetString());
+        Assert.Equal(Path.GetFullPath(Path.Combine(devices, "dev-001.config.json")), file.GetProperty("SourceFilePath").GetString());
+        Assert.Contains("\"host\": \"broker.example.com\"", File.ReadAllText(Path.Combine(devices, "dev-001.config.json")));
+
+        string inventory = File.ReadAllText(P("inventory.json"));
+        Assert.DoesNotContain("test-wifi-secret", inventory);
+        Assert.DoesNotContain("PRIVATE KEY", inventory);
+        string fingerprint = ExternalProcess.OpenSsl("x509", "-in", cert, "-noout", "-fingerprint", "-sha256").Output.Split('=')[1].Trim().Replace(":", string.Empty).ToLowerInvariant();
+        Assert.Contains("\"sha256\": \"" + fingerprint + "\"", inventory);
+        Assert.Contains("\"status\": \"active\"", inventory);
+    }
+
+    [Theory]
+    [InlineData("dev/1")]
+    [InlineData("dev+")]
+    [InlineData("dev#")]
+    [InlineData("")]
+    [InlineData("service")]
+    [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    public void Provision_InvalidOrReservedIds_AreRefused(string id)
+    {
+        ToolResult result = ToolRun.Run("provision", id, "--pki", Pki, "--out", _folder.Combine("devices"));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Single(result.Error.Trim().Split('\n'));
+        Assert.False(Directory.Exists(_folder.Combine("devices")) && Directory.EnumerateFiles(_folder.Combine("devices")).Any());
+    }
+
+    [Fact]
+    public void Provision_DuplicateId_IsRefusedEvenInAnotherFolder()
+    {
+        ToolRun.Ok("provision", "dev-9", "--pki", Pki, "--out", _folder.Combine("a"));
+        ToolResult again = ToolRun.Run("provision", "dev-9", "--pki", Pki, "--out", _folder.Combine("b"));
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("already in the inventory", again.Error);
+        Assert.Empty(Directory.EnumerateFiles(_folder.Combine("b")));
+    }
+
+    [Fact]
+    public void Provision_WifiWithoutPasswordSource_FailsWithoutWritingAnything()
+    {
+        Environment.SetEnvironmentVariable("SECUREDEVICE_WIFI_PASSWORD", null);
+        ToolResult result = ToolRun.Run("provision", "dev-w", "--pki", Pki, "--out", _folder.Combine("w"), "--wifi-ssid", "Lab");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("SECUREDEVICE_WIFI_PASSWORD", result.Error);
+        Assert.DoesNotContain("dev-w", File.ReadAllText(P("inventory.json")));
+    }
+
+    [Fact]
+    public void Revoke_PutsTheSerialOnANewCrlAndIsIdempotent()
+    {
+        ToolRun.Ok("provision", "dev-r", "--pki", Pki, "--out", _folder.Combine("devices"));
+        string serial = ExternalProcess.OpenSsl("x509", "-in", _folder.Combine("devices", "dev-r.pem"), "-noout", "-serial").Output.Split('=')[1].Trim();
+        ToolRun.Ok("revoke", "dev-r", "--pki", Pki);
+        string crl = ExternalProcess.OpenSsl("crl", "-in", P("crl.pem"), "-noout", "-text").EnsureSuccess("crl").Output;
+        Assert.Contains("Serial Number: " + serial, crl);
+        Assert.Contains("X509v3 CRL Number: \n                2", crl.Replace("\r", string.Empty));
+        Assert.Contains("\"status\": \"revoked\"", File.ReadAllText(P("inventory.json")));
+        Assert.Contains("already revoked", ToolRun.Ok("revoke", "dev-r", "--pki", Pki).Output);
+        Assert.Equal(2, ToolRun.Run("revoke", "no-such-device", "--pki", Pki).ExitCode);
+        Assert.Empty(Directory.GetFiles(Pki, "*.tmp"));
+    }
+
+    [Fact]
+    public void BrokerConfig_RendersAbsolutePathsAndNeverOverwrites()
+    {
+        string broker = _folder.Combine("broker");
+        ToolRun.Ok("broker", "config", "--pki", Pki, "--out", broker, "--port", "18883");
+        string config = File.ReadAllText(Path.Combine(broker, "mosquitto.conf"));
+        Assert.Contains("listener 18883 127.0.0.1", config);
+        Assert.Contains("crlfile " + Path.GetFullPath(P("crl.pem")), config);
+        Assert.Contains("require_certificate true", config);
+        Assert.Contains("use_identity_as_username true", config);
+        Assert.DoesNotContain("{{", config);
+        Assert.Contains("pattern write devices/%u/up/#", File.ReadAllText(Path.Combine(broker, "acl")));
+        Assert.Equal(2, ToolRun.Run("broker", "config", "--pki", Pki, "--out", broker).ExitCode);
+    }
+
+    [Theory]
+    [InlineData("simulate", "--pki", "x", "--broker", "nohostport")]
+    [InlineData("simulate", "--pki", "x", "--broker", "localhost:99999")]
+    [InlineData("provision", "dev-1", "--pki", "/no/such/pki", "--out", "/tmp")]
+    public void BadArguments_OneLineExit2(params string[] args)
+    {
+        ToolResult result = ToolRun.Run(args);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Single(result.Error.Trim().Split('\n'));
+    }
+}

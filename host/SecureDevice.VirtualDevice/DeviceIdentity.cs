@@ -1,0 +1,81 @@
+using System;
+using System.IO;
+using System.Security.Cryptography.X509Certificates;
+using SecureDevice.Core.Bundle;
+using SecureDevice.Core.Config;
+using SecureDevice.VirtualDevice.Transport;
+
+namespace SecureDevice.VirtualDevice;
+
+/// <summary>
+/// A provisioned device as the provisioning tool wrote it: ID.pem (certificate + device CA), ID.key.pem, ID.config.json,
+/// plus the broker trust anchor (the PKI's root-ca.pem, what nanoff puts into CACertificates on a board).
+/// </summary>
+public sealed class DeviceIdentity
+{
+    private DeviceIdentity(string id, DeviceConfig config, X509Certificate2 certificate, X509Certificate2Collection chain, X509Certificate2 anchor)
+    {
+        Id = id;
+        Config = config;
+        Certificate = certificate;
+        Chain = chain;
+        TrustAnchor = anchor;
+    }
+
+    public string Id { get; }
+
+    public DeviceConfig Config { get; }
+
+    public X509Certificate2 Certificate { get; }
+
+    public X509Certificate2Collection Chain { get; }
+
+    public X509Certificate2 TrustAnchor { get; }
+
+    /// <summary>Loads device <paramref name="id"/> from <paramref name="folder"/>, its config parsed by the core's parser.</summary>
+    /// <exception cref="InvalidDataException">A file is missing or the config does not parse.</exception>
+    public static DeviceIdentity Load(string folder, string id, string trustAnchorPath)
+    {
+        string certificatePath = Path.Combine(folder, id + ".pem");
+        string keyPath = Path.Combine(folder, id + ".key.pem");
+        string configPath = Path.Combine(folder, id + ".config.json");
+        foreach (string path in new[] { certificatePath, keyPath, configPath, trustAnchorPath })
+        {
+            if (!File.Exists(path))
+            {
+                throw new InvalidDataException("missing " + path);
+            }
+        }
+
+        byte[] configBytes = File.ReadAllBytes(configPath);
+        var parser = new DeviceConfigParser();
+        if (parser.TryParse(configBytes, 0, configBytes.Length, out DeviceConfig? config) != DocumentStatus.Valid || config == null)
+        {
+            throw new InvalidDataException(configPath + ": " + parser.Reader.Describe("config", DocumentStatus.InvalidValue));
+        }
+
+        var all = new X509Certificate2Collection();
+        all.ImportFromPemFile(certificatePath);
+        var chain = new X509Certificate2Collection();
+        for (int i = 1; i < all.Count; i++)
+        {
+            chain.Add(all[i]);
+        }
+
+        X509Certificate2 leaf = X509Certificate2.CreateFromPem(File.ReadAllText(certificatePath), File.ReadAllText(keyPath));
+        X509Certificate2 anchor = X509Certificate2.CreateFromPem(File.ReadAllText(trustAnchorPath));
+        return new DeviceIdentity(id, config, leaf, chain, anchor);
+    }
+
+    /// <summary>The TLS endpoint from the config, optionally connecting to another address than the host name (tests).</summary>
+    public TlsEndpoint Endpoint(string? connectAddress = null, string? hostOverride = null) => new()
+    {
+        Host = hostOverride ?? Config.BrokerHost,
+        Port = Config.BrokerPort,
+        ConnectAddress = connectAddress,
+        ClientCertificate = Certificate,
+        ClientChain = Chain,
+        TrustAnchor = TrustAnchor,
+        Timeout = TimeSpan.FromSeconds(5),
+    };
+}

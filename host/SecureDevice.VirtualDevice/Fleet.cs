@@ -1,0 +1,54 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using SecureDevice.Core.FloodGuard;
+using SecureDevice.Core.Storage;
+
+namespace SecureDevice.VirtualDevice;
+
+/// <summary>A set of virtual devices started and stopped together, each with its own in-memory flash.</summary>
+public sealed class Fleet : IDisposable
+{
+    public Fleet(IEnumerable<DeviceIdentity> identities, BackoffConfig? backoff = null)
+    {
+        Devices = identities.Select(i => new VirtualDevice(i, new MemoryFileStore(), backoff)).ToList();
+    }
+
+    public IReadOnlyList<VirtualDevice> Devices { get; }
+
+    public int ConnectedCount => Devices.Count(d => d.Connected);
+
+    public void StartAll()
+    {
+        foreach (VirtualDevice device in Devices)
+        {
+            device.Start();
+        }
+    }
+
+    /// <summary>Waits until at least <paramref name="count"/> devices are connected; false on timeout.</summary>
+    public bool WaitConnected(int count, TimeSpan timeout)
+    {
+        DateTime deadline = DateTime.UtcNow + timeout;
+        while (ConnectedCount < count)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            Thread.Sleep(100);
+        }
+
+        return true;
+    }
+
+    public void Dispose()
+    {
+        foreach (VirtualDevice device in Devices)
+        {
+            device.PowerCut();
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System;
+using System.Threading;
+using SecureDevice.Core.Application;
+using SecureDevice.Core.Connectivity;
+using SecureDevice.Core.FloodGuard;
+using SecureDevice.Core.Storage;
+using SecureDevice.VirtualDevice.Transport;
+
+namespace SecureDevice.VirtualDevice;
+
+/// <summary>
+/// One virtual device: the portable core's <see cref="DeviceAgent"/> driven by a thread, as the ESP32's Program does,
+/// with host adapters (TLS transport, host clocks and random source) and a flash store that outlives reboots. Power cuts
+/// and reboots are simulated by dropping the connection without a goodbye and building a new agent over the same store.
+/// </summary>
+public sealed class VirtualDevice : IDisposable
+{
+    private readonly DeviceIdentity _identity;
+    private readonly IFileStore _store;
+    private readonly BackoffConfig _backoff;
+    private readonly Func<TlsEndpoint> _endpoint;
+    private readonly object _gate = new();
+    private Thread? _thread;
+    private ManualResetEventSlim? _stop;
+    private TlsMqttTransport? _transport;
+    private DeviceAgent? _agent;
+
+    public VirtualDevice(DeviceIdentity identity, IFileStore store, BackoffConfig? backoff = null, Func<TlsEndpoint>? endpoint = null)
+    {
+        _identity = identity;
+        _store = store;
+        _backoff = backoff ?? new BackoffConfig();
+        _endpoint = endpoint ?? (() => identity.Endpoint());
+    }
+
+    public string Id => _identity.Id;
+
+    /// <summary>When false the device behaves as if its Wi-Fi link were down.</summary>
+    public volatile bool NetworkUp = true;
+
+    /// <summary>Boots so far (1 after the first <see cref="Start"/>).</summary>
+    public int Boots { get; private set; }
+
+    /// <summary>The agent of the current boot (read its state; do not step it).</summary>
+    public DeviceAgent Agent => _agent ?? throw new InvalidOperationException("not started");
+
+    /// <summary>The transport of the current boot.</summary>
+    public TlsMqttTransport Transport => _transport ?? throw new InvalidOperationException("not started");
+
+    public bool Connected => _agent?.Connection.State == ConnectionState.Connected;
+
+    /// <summary>Boots the device: a new agent over the persisted store, stepped by a background thread.</summary>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            if (_thread != null)
+            {
+                throw new InvalidOperationException(Id + " is already running");
+            }
+
+            _transport = new TlsMqttTransport(_endpoint());
+            _agent = new DeviceAgent(_identity.Config, _transport, _store, _backoff);
+            _agent.Start();
+            Boots++;
+            _stop = new ManualResetEventSlim(false);
+            ManualResetEventSlim stop = _stop;
+            DeviceAgent agent = _agent;
+            _thread = new Thread(() => Run(agent, stop)) { IsBackground = true, Name = "vdev-" + Id };
+            _thread.Start();
+        }
+    }
+
+    /// <summary>Planned shutdown: "offline" is published and the connection closed cleanly.</summary>
+    public void Stop()
+    {
+        StopThread();
+        _agent?.Connection.Disconnect();
+        _transport?.Dispose();
+    }
+
+    /// <summary>Power cut: the thread stops and the connection drops without DISCONNECT (the broker publishes the will).</summary>
+    public void PowerCut()
+    {
+        StopThread();
+        _transport?.Abort();
+    }
+
+    /// <summary>A power cut followed by a boot.</summary>
+    public void Reboot()
+    {
+        PowerCut();
+        Start();
+    }
+
+    public void Dispose() => PowerCut();
+
+    private void StopThread()
+    {
+        Thread? thread;
+        lock (_gate)
+        {
+            thread = _thread;
+            _stop?.Set();
+            _thread = null;
+        }
+
+        thread?.Join(15000);
+    }
+
+    private void Run(DeviceAgent agent, ManualResetEventSlim stop)
+    {
+        while (!stop.IsSet)
+        {
+            long sleep = agent.Step(Environment.TickCount64, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), NetworkUp, (uint)Random.Shared.Next() ^ ((uint)Random.Shared.Next() << 16));
+
+            // Step again at least every 200 ms so stopping and inbound messages are handled promptly.
+            stop.Wait((int)Math.Clamp(sleep, 0, 200));
+        }
+    }
+}
