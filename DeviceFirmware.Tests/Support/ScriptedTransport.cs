@@ -43,6 +43,12 @@ namespace SecureDevice.Tests.Support
             _connectScript.Add(new int[] { (int)failure, reasonCode });
         }
 
+        /// <summary>Forgets the connect answers not used yet (later CONNECTs then succeed).</summary>
+        public void ClearScript()
+        {
+            _connectScript.Clear();
+        }
+
         /// <summary>Queues an inbound message.</summary>
         public void Deliver(string topic, byte[] payload)
         {

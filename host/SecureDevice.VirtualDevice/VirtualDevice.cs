@@ -31,7 +31,14 @@ public sealed class VirtualDevice : IDisposable
         _store = store;
         _backoff = backoff ?? new BackoffConfig();
         _endpoint = endpoint ?? (() => identity.Endpoint());
+        Sensors = new SimulatedHealthSource(identity.Id.GetHashCode(StringComparison.Ordinal));
     }
+
+    /// <summary>The simulated hardware readings (turn its knobs to make the device misbehave).</summary>
+    public SimulatedHealthSource Sensors { get; }
+
+    /// <summary>What is running (the update engine sets this in later boots).</summary>
+    public RunningApplication Application { get; set; } = new();
 
     public string Id => _identity.Id;
 
@@ -60,8 +67,8 @@ public sealed class VirtualDevice : IDisposable
             }
 
             _transport = new TlsMqttTransport(_endpoint());
-            _agent = new DeviceAgent(_identity.Config, _transport, _store, _backoff);
-            _agent.Start();
+            _agent = new DeviceAgent(_identity.Config, _transport, _store, _backoff, Sensors, Application);
+            _agent.Start(Environment.TickCount64, wokeFromDeepSleep: false);
             Boots++;
             _stop = new ManualResetEventSlim(false);
             ManualResetEventSlim stop = _stop;

@@ -33,6 +33,9 @@ namespace SecureDevice.Core.Config
         /// <summary>MQTT keep-alive, seconds (10..600).</summary>
         public int KeepAliveSeconds { get; internal set; }
 
+        /// <summary>Health reports in CBOR (true, the default) or compact JSON ("telemetryFormat").</summary>
+        public bool TelemetryCbor { get; internal set; }
+
         /// <summary>The device certificate's notAfter, Unix seconds.</summary>
         public long CertificateNotAfterUtc { get; internal set; }
     }

@@ -14,6 +14,7 @@ namespace SecureDevice.Core.Config
         private static readonly string[] Names = new string[]
         {
             "format", "deviceId", "product", "hardware", "broker", "topicPrefix", "telemetryIntervalS", "keepAliveS", "certificateNotAfter",
+            "telemetryFormat",
         };
 
         private static readonly string[] BrokerNames = new string[] { "host", "port" };
@@ -37,6 +38,7 @@ namespace SecureDevice.Core.Config
             }
 
             DeviceConfig result = new DeviceConfig();
+            result.TelemetryCbor = true;
             int seen = 0;
             DocumentStatus status = _reader.ExpectObject(null);
             while (status == DocumentStatus.Valid)
@@ -143,9 +145,13 @@ namespace SecureDevice.Core.Config
                     ok = _reader.ReadInteger(10, 600, out number);
                     result.KeepAliveSeconds = (int)number;
                     break;
-                default:
+                case 8:
                     ok = _reader.ReadTimestamp(out number);
                     result.CertificateNotAfterUtc = number;
+                    break;
+                default:
+                    ok = _reader.ReadString(out text) && (text == "cbor" || text == "json");
+                    result.TelemetryCbor = text != "json";
                     break;
             }
 

@@ -74,6 +74,12 @@ namespace SecureDevice.Core.Connectivity
         /// <summary>Counters since boot.</summary>
         public ConnectionCounters Counters { get; private set; }
 
+        /// <summary>MQTT keep-alive, seconds.</summary>
+        public int KeepAliveSeconds
+        {
+            get { return _config.KeepAliveSeconds; }
+        }
+
         /// <summary>The reconnect policy (read-only use: telemetry).</summary>
         public ReconnectPolicy Policy
         {

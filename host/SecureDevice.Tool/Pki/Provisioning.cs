@@ -131,6 +131,7 @@ public static class Provisioning
             json.WriteString("topicPrefix", settings.TopicPrefix);
             json.WriteNumber("telemetryIntervalS", settings.TelemetryIntervalSeconds);
             json.WriteNumber("keepAliveS", settings.KeepAliveSeconds);
+            json.WriteString("telemetryFormat", "cbor");
             json.WriteString("certificateNotAfter", certificateNotAfter.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
             json.WriteEndObject();
         }

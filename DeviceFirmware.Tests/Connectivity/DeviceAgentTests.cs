@@ -1,0 +1,152 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.Application;
+using SecureDevice.Core.Connectivity;
+using SecureDevice.Core.FloodGuard;
+using SecureDevice.Core.Storage;
+using SecureDevice.Tests.Support;
+
+namespace SecureDevice.Tests.Connectivity
+{
+    [TestClass]
+    public class DeviceAgentTests
+    {
+        private const long Utc = TestConfig.Utc;
+
+        [TestMethod]
+        public void Step_PublishesABootReportThenPeriodicReportsWithQos1()
+        {
+            ScriptedTransport transport = new ScriptedTransport();
+            DeviceAgent agent = Create(transport, new FakeHealthSource());
+            long now = RunUntil(agent, 0, 100000, a => a.Connection.State == ConnectionState.Connected);
+            now = Run(agent, now, 1000);
+            Assert.AreEqual(1, CountHealth(transport));
+            Assert.AreEqual(1, agent.HealthReportsAcknowledged);
+            string first = Health(transport, 0);
+            Assert.StartsWith("devices/dev-001/up/health|", first);
+            Assert.EndsWith("|1|-", first);
+
+            // Six hours later: about 72 reports of 300 s ± 10 %.
+            now = Run(agent, now, 6 * 3600000L);
+            int reports = CountHealth(transport);
+            Assert.IsTrue(reports >= 66 && reports <= 81, reports.ToString());
+        }
+
+        [TestMethod]
+        public void Step_OfflineKeepsNoQueueAndSendsOnlyTheNewestReport()
+        {
+            ScriptedTransport transport = new ScriptedTransport();
+            DeviceAgent agent = Create(transport, new FakeHealthSource());
+            long now = RunUntil(agent, 0, 100000, a => a.Connection.State == ConnectionState.Connected);
+            now = Run(agent, now, 1000);
+            int before = CountHealth(transport);
+            for (int i = 0; i < 200; i++)
+            {
+                transport.ScriptConnect(ConnectFailure.Network, -1);
+            }
+
+            transport.Drop();
+            now = Run(agent, now, 3 * 3600000L);
+            Assert.AreEqual(before, CountHealth(transport), "nothing published while offline");
+            transport.ClearScript();
+
+            now = RunUntil(agent, now, 4 * 3600000L, a => a.Connection.State == ConnectionState.Connected);
+            now = Run(agent, now, 2000);
+            Assert.AreEqual(before + 1, CountHealth(transport), "one catch-up report, not one per missed interval");
+        }
+
+        [TestMethod]
+        public void Step_ThrottleCommandsAreAppliedAndBadOnesCounted()
+        {
+            ScriptedTransport transport = new ScriptedTransport();
+            DeviceAgent agent = Create(transport, new FakeHealthSource());
+            long now = RunUntil(agent, 0, 100000, a => a.Connection.State == ConnectionState.Connected);
+            transport.Deliver("devices/dev-001/down/throttle", TestBytes.Utf8("{\"rate\":6,\"until\":\"2026-11-22T11:00:00Z\"}"));
+            transport.Deliver("devices/dev-001/down/throttle", TestBytes.Utf8("{\"rate\":-6,\"until\":\"2026-11-22T11:00:00Z\"}"));
+            transport.Deliver("devices/dev-001/down/throttle", new byte[5000]);
+            transport.Deliver("devices/dev-001/down/unknown", TestBytes.Utf8("{}"));
+            agent.Step(now, Utc, true, 1);
+            Assert.AreEqual(1, agent.ThrottleCommandsApplied);
+            Assert.AreEqual(3, agent.Connection.Counters.InboundRejected);
+            Assert.IsTrue(agent.Limiter.Throttled(now));
+            Assert.IsTrue(agent.Connection.Policy.IsThrottled(now));
+        }
+
+        [TestMethod]
+        public void Step_InvalidSensorReadingsProduceOneEvent()
+        {
+            ScriptedTransport transport = new ScriptedTransport();
+            FakeHealthSource sensors = new FakeHealthSource();
+            sensors.Supply = -5;
+            DeviceAgent agent = Create(transport, sensors);
+            long now = RunUntil(agent, 0, 100000, a => a.Connection.State == ConnectionState.Connected);
+            now = Run(agent, now, 3600000);
+            int events = 0;
+            for (int i = 0; i < transport.Published.Count; i++)
+            {
+                events += ((string)transport.Published[i]).StartsWith("devices/dev-001/up/events|{\"e\":\"invalid-reading\"}") ? 1 : 0;
+            }
+
+            Assert.AreEqual(1, events);
+        }
+
+        private static DeviceAgent Create(ScriptedTransport transport, FakeHealthSource sensors)
+        {
+            DeviceAgent agent = new DeviceAgent(TestConfig.Create("dev-001"), transport, new MemoryFileStore(), new BackoffConfig(), sensors, new RunningApplication());
+            agent.Start(0, false);
+            return agent;
+        }
+
+        private static long Run(DeviceAgent agent, long now, long duration)
+        {
+            long end = now + duration;
+            while (now < end)
+            {
+                long sleep = agent.Step(now, Utc + (now / 1000), true, (uint)now);
+                now += sleep < 1 ? 1 : sleep;
+            }
+
+            return now;
+        }
+
+        private delegate bool Condition(DeviceAgent agent);
+
+        private static long RunUntil(DeviceAgent agent, long now, long limit, Condition condition)
+        {
+            long end = now + limit;
+            while (now < end && !condition(agent))
+            {
+                long sleep = agent.Step(now, Utc + (now / 1000), true, (uint)now);
+                now += sleep < 1 ? 1 : sleep;
+            }
+
+            Assert.IsTrue(condition(agent), "condition not reached");
+            return now;
+        }
+
+        private static int CountHealth(ScriptedTransport transport)
+        {
+            int count = 0;
+            for (int i = 0; i < transport.Published.Count; i++)
+            {
+                count += ((string)transport.Published[i]).StartsWith("devices/dev-001/up/health|") ? 1 : 0;
+            }
+
+            return count;
+        }
+
+        private static string Health(ScriptedTransport transport, int index)
+        {
+            int seen = 0;
+            for (int i = 0; i < transport.Published.Count; i++)
+            {
+                string entry = (string)transport.Published[i];
+                if (entry.StartsWith("devices/dev-001/up/health|") && seen++ == index)
+                {
+                    return entry;
+                }
+            }
+
+            return null;
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.Telemetry;
+using SecureDevice.Core.Text;
+
+namespace SecureDevice.Tests.Telemetry
+{
+    [TestClass]
+    public class HealthReportTests
+    {
+        [TestMethod]
+        public void EncodeCbor_MinimalReport_MatchesHandCheckedBytes()
+        {
+            HealthSnapshot s = Minimal();
+            byte[] buffer = new byte[HealthReport.MaxCborBytes];
+            int length = new HealthReport().EncodeCbor(s, buffer, 0, buffer.Length);
+
+            // a a = map(10); keys 0..9; 83/82/86/89/87/84/85 = arrays of 3/2/6/9/7/4/5; f6 = null.
+            string expected = "aa" + "0001" + "0100" + "0283000101" + "0382f6f6" + "0486f6f6f6f6f6f6" + "0589000000000000000000"
+                + "0687f6000000000000" + "078400000000" + "08850000000000" + "0900";
+            Assert.AreEqual(expected, Hex.Encode(buffer, 0, length));
+        }
+
+        [TestMethod]
+        public void EncodeJson_MinimalReport_MatchesExpectedText()
+        {
+            byte[] buffer = new byte[HealthReport.MaxJsonBytes];
+            int length = new HealthReport().EncodeJson(Minimal(), buffer, 0, buffer.Length);
+            Assert.AreEqual(
+                "{\"v\":1,\"n\":0,\"l\":[0,1,1],\"p\":[null,null],\"m\":[null,null,null,null,null,null],\"t\":[0,0,0,0,0,0,0,0,0],"
+                + "\"c\":[null,0,0,0,0,0,0],\"x\":[0,0,0,0],\"i\":[0,0,0,0,0],\"f\":0}",
+                new string(System.Text.Encoding.UTF8.GetChars(buffer, 0, length)));
+        }
+
+        [TestMethod]
+        public void Encode_RealisticMaximum_FitsTheBudgets()
+        {
+            HealthSnapshot s = new HealthSnapshot();
+            RealisticMaximum.Fill(s);
+            HealthReport report = new HealthReport();
+            byte[] buffer = new byte[HealthReport.MaxJsonBytes];
+            int cbor = report.EncodeCbor(s, buffer, 0, buffer.Length);
+            int json = report.EncodeJson(s, buffer, 0, buffer.Length);
+            Assert.IsTrue(cbor > 0 && cbor <= 120, "CBOR " + cbor + " bytes");
+            Assert.IsTrue(json > 0 && json <= 260, "JSON " + json + " bytes");
+            Assert.AreEqual(118, cbor);
+            Assert.AreEqual(245, json);
+        }
+
+        [TestMethod]
+        public void Encode_SignedFieldsAndAbsentReadings()
+        {
+            HealthSnapshot s = Minimal();
+            s.HasRssi = true;
+            s.Rssi = -67;
+            s.HasTemperature = true;
+            s.TemperatureDeciCelsius = -125;
+            s.CertificateDays = -3;
+            byte[] buffer = new byte[HealthReport.MaxJsonBytes];
+            int length = new HealthReport().EncodeJson(s, buffer, 0, buffer.Length);
+            string json = new string(System.Text.Encoding.UTF8.GetChars(buffer, 0, length));
+            Assert.Contains("\"p\":[null,-125]", json);
+            Assert.Contains("\"c\":[-67,", json);
+            Assert.Contains("\"i\":[0,0,0,0,-3]", json);
+            length = new HealthReport().EncodeCbor(s, buffer, 0, buffer.Length);
+            Assert.Contains("0382f6387c", Hex.Encode(buffer, 0, length));
+        }
+
+        [TestMethod]
+        public void Encode_OverflowedCounters_AreClampedNotBroken()
+        {
+            HealthSnapshot s = Minimal();
+            s.MessagesUp = long.MaxValue;
+            s.Attempts = -5;
+            s.Sequence = 1L << 40;
+            byte[] buffer = new byte[HealthReport.MaxJsonBytes];
+            int length = new HealthReport().EncodeJson(s, buffer, 0, buffer.Length);
+            string json = new string(System.Text.Encoding.UTF8.GetChars(buffer, 0, length));
+            Assert.Contains("\"n\":4294967295", json);
+            Assert.Contains("\"t\":[4294967295,", json);
+            Assert.Contains("\"c\":[null,0,", json);
+            Assert.IsTrue(new HealthReport().EncodeCbor(s, buffer, 0, buffer.Length) > 0);
+        }
+
+        [TestMethod]
+        public void Encode_BufferTooSmall_ReturnsMinusOne()
+        {
+            HealthSnapshot s = new HealthSnapshot();
+            RealisticMaximum.Fill(s);
+            byte[] buffer = new byte[100];
+            Assert.AreEqual(-1, new HealthReport().EncodeCbor(s, buffer, 0, buffer.Length));
+            Assert.AreEqual(-1, new HealthReport().EncodeJson(s, buffer, 0, buffer.Length));
+        }
+
+        private static HealthSnapshot Minimal()
+        {
+            HealthSnapshot s = new HealthSnapshot();
+            s.BootCount = 1;
+            s.BootReason = (int)BootReason.FirstBoot;
+            return s;
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.Telemetry;
+using SecureDevice.Tests.Support;
+
+namespace SecureDevice.Tests.Telemetry
+{
+    [TestClass]
+    public class ReportScheduleTests
+    {
+        [TestMethod]
+        public void Start_MakesTheBootReportDueAtOnce()
+        {
+            ReportSchedule schedule = new ReportSchedule(300);
+            Assert.IsFalse(schedule.IsDue(0), "not before Start");
+            schedule.Start(5000);
+            Assert.IsTrue(schedule.IsDue(5000));
+        }
+
+        [TestMethod]
+        public void OnReported_JitterStaysWithinTenPercentOverALongRun()
+        {
+            // 10,000 reports (about 35 days at 300 s): every interval in [270 s, 330 s], the whole range used, mean ~300 s.
+            ReportSchedule schedule = new ReportSchedule(300);
+            TestRandom random = new TestRandom(300);
+            long now = 0;
+            schedule.Start(now);
+            long shortest = long.MaxValue;
+            long longest = 0;
+            long total = 0;
+            for (int i = 0; i < 10000; i++)
+            {
+                long wait = schedule.OnReported(now, random.NextUInt());
+                Assert.IsTrue(wait >= 270000 && wait <= 330000, wait.ToString());
+                shortest = wait < shortest ? wait : shortest;
+                longest = wait > longest ? wait : longest;
+                total += wait;
+                Assert.IsFalse(schedule.IsDue(now + wait - 1));
+                now += wait;
+                Assert.IsTrue(schedule.IsDue(now));
+            }
+
+            Assert.IsTrue(shortest < 271000 && longest > 329000, shortest + ".." + longest);
+            long mean = total / 10000;
+            Assert.IsTrue(mean > 299000 && mean < 301000, mean.ToString());
+        }
+
+        [TestMethod]
+        public void RequestNow_MakesAReportDueEarlyAndMarksIt()
+        {
+            ReportSchedule schedule = new ReportSchedule(300);
+            schedule.Start(0);
+            schedule.OnReported(0, 0);
+            Assert.IsFalse(schedule.IsDue(1000));
+            schedule.RequestNow(1000);
+            Assert.IsTrue(schedule.IsDue(1000));
+            Assert.IsTrue(schedule.Early);
+            schedule.OnReported(1000, 0);
+            Assert.IsFalse(schedule.Early);
+        }
+
+        [TestMethod]
+        public void ClockJumps_NeitherStallNorBreakTheSchedule()
+        {
+            ReportSchedule schedule = new ReportSchedule(300);
+            schedule.Start(10000000);
+            schedule.OnReported(10000000, 0);
+
+            // Backwards by a day: the next report still comes within one interval of the new "now".
+            Assert.IsFalse(schedule.IsDue(10000000 - 86400000));
+            Assert.IsTrue(schedule.MillisecondsUntilDue(10000000 - 86400000) <= 300000);
+
+            // Forwards by a day: due at once, and the schedule continues normally.
+            Assert.IsTrue(schedule.IsDue(10000000 + 86400000));
+            long wait = schedule.OnReported(10000000 + 86400000, 12345);
+            Assert.IsTrue(wait >= 270000 && wait <= 330000);
+        }
+    }
+}
