@@ -2,45 +2,14 @@ namespace SecureDevice.Core.Telemetry
 {
     /// <summary>
     /// Writes compact JSON's ASCII pieces (punctuation, short keys, integers, null) into a caller-owned buffer without
-    /// allocating; integers are formatted digit by digit. Running out of buffer sets <see cref="Overflowed"/>.
+    /// allocating; integers are formatted digit by digit. Running out of buffer sets <see cref="BoundedOutput.Overflowed"/>.
     /// </summary>
-    public sealed class AsciiWriter
+    public sealed class AsciiWriter : BoundedOutput
     {
-        private byte[] _buffer;
-        private int _start;
-        private int _position;
-        private int _end;
-
-        /// <summary>True once something did not fit.</summary>
-        public bool Overflowed { get; private set; }
-
-        /// <summary>Bytes written since <see cref="Reset"/>.</summary>
-        public int Length
-        {
-            get { return _position - _start; }
-        }
-
-        /// <summary>Starts writing into <c>buffer[offset, +count)</c>.</summary>
-        public void Reset(byte[] buffer, int offset, int count)
-        {
-            ByteRange.Check(buffer, offset, count);
-            _buffer = buffer;
-            _start = offset;
-            _position = offset;
-            _end = offset + count;
-            Overflowed = false;
-        }
-
         /// <summary>One ASCII character.</summary>
         public void WriteChar(char c)
         {
-            if (Overflowed || _position >= _end)
-            {
-                Overflowed = true;
-                return;
-            }
-
-            _buffer[_position++] = (byte)c;
+            Put(c);
         }
 
         /// <summary>ASCII text as is (callers pass only constants: keys and punctuation).</summary>

@@ -3,35 +3,10 @@ namespace SecureDevice.Core.Telemetry
     /// <summary>
     /// Writes the few CBOR (RFC 8949) items the health report uses, in preferred (shortest) serialisation, into a
     /// caller-owned buffer: definite-length maps and arrays, integers, null, booleans. No allocation. Running out of
-    /// buffer is a status (<see cref="Overflowed"/>), not growth.
+    /// buffer is a status (<see cref="BoundedOutput.Overflowed"/>), not growth.
     /// </summary>
-    public sealed class CborWriter
+    public sealed class CborWriter : BoundedOutput
     {
-        private byte[] _buffer;
-        private int _start;
-        private int _position;
-        private int _end;
-
-        /// <summary>True once an item did not fit; everything written after that is discarded.</summary>
-        public bool Overflowed { get; private set; }
-
-        /// <summary>Bytes written since <see cref="Reset"/>.</summary>
-        public int Length
-        {
-            get { return _position - _start; }
-        }
-
-        /// <summary>Starts writing into <c>buffer[offset, +count)</c>.</summary>
-        public void Reset(byte[] buffer, int offset, int count)
-        {
-            ByteRange.Check(buffer, offset, count);
-            _buffer = buffer;
-            _start = offset;
-            _position = offset;
-            _end = offset + count;
-            Overflowed = false;
-        }
-
         /// <summary>Map header with <paramref name="pairs"/> entries (major type 5).</summary>
         public void WriteMapHeader(int pairs)
         {
@@ -60,13 +35,13 @@ namespace SecureDevice.Core.Telemetry
         /// <summary>null (simple value 22).</summary>
         public void WriteNull()
         {
-            WriteByte(0xF6);
+            Put(0xF6);
         }
 
         /// <summary>true or false (simple values 21 and 20).</summary>
         public void WriteBoolean(bool value)
         {
-            WriteByte(value ? 0xF5 : 0xF4);
+            Put(value ? 0xF5 : 0xF4);
         }
 
         private void WriteHead(int major, ulong value)
@@ -74,26 +49,26 @@ namespace SecureDevice.Core.Telemetry
             int type = major << 5;
             if (value < 24)
             {
-                WriteByte(type | (int)value);
+                Put(type | (int)value);
             }
             else if (value <= 0xFF)
             {
-                WriteByte(type | 24);
-                WriteByte((int)value);
+                Put(type | 24);
+                Put((int)value);
             }
             else if (value <= 0xFFFF)
             {
-                WriteByte(type | 25);
+                Put(type | 25);
                 WriteBigEndian(value, 2);
             }
             else if (value <= 0xFFFFFFFF)
             {
-                WriteByte(type | 26);
+                Put(type | 26);
                 WriteBigEndian(value, 4);
             }
             else
             {
-                WriteByte(type | 27);
+                Put(type | 27);
                 WriteBigEndian(value, 8);
             }
         }
@@ -102,19 +77,8 @@ namespace SecureDevice.Core.Telemetry
         {
             for (int i = bytes - 1; i >= 0; i--)
             {
-                WriteByte((int)(value >> (8 * i)));
+                Put((int)(value >> (8 * i)));
             }
-        }
-
-        private void WriteByte(int value)
-        {
-            if (Overflowed || _position >= _end)
-            {
-                Overflowed = true;
-                return;
-            }
-
-            _buffer[_position++] = (byte)value;
         }
     }
 }
