@@ -56,6 +56,7 @@ public static class ToolCli
         root.Subcommands.Add(PkiCommands.CreateRevoke(console));
         root.Subcommands.Add(PkiCommands.CreateBroker(console));
         root.Subcommands.Add(SimulateCommand.Create(console));
+        root.Subcommands.Add(HealthCommands.Create(console));
         return root;
     }
 }
