@@ -31,7 +31,8 @@ public sealed class MosquittoSubscriber : IDisposable
     private readonly List<string> _lines = new();
     private readonly StringBuilder _error = new();
 
-    public MosquittoSubscriber(MqttClientIdentity identity, string topicFilter, int? count = null, int timeoutSeconds = 30)
+    /// <param name="format">mosquitto_sub -F format (e.g. "%t %x" for hex payloads); null prints "topic payload".</param>
+    public MosquittoSubscriber(MqttClientIdentity identity, string topicFilter, int? count = null, int timeoutSeconds = 30, string? format = null)
     {
         var start = new ProcessStartInfo("mosquitto_sub") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string argument in identity.Arguments())
@@ -41,7 +42,16 @@ public sealed class MosquittoSubscriber : IDisposable
 
         start.ArgumentList.Add("-t");
         start.ArgumentList.Add(topicFilter);
-        start.ArgumentList.Add("-v");
+        if (format != null)
+        {
+            start.ArgumentList.Add("-F");
+            start.ArgumentList.Add(format);
+        }
+        else
+        {
+            start.ArgumentList.Add("-v");
+        }
+
         start.ArgumentList.Add("-q");
         start.ArgumentList.Add("1");
         start.ArgumentList.Add("-W");

@@ -47,6 +47,22 @@ public sealed class ConnectivityEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void VirtualDevice_PublishesHealthReportsTheServiceCanDecode()
+    {
+        using var device = new VirtualDevice.VirtualDevice(_broker.Identity("dev-h"), new MemoryFileStore(), Immediate);
+        using var service = new MosquittoSubscriber(_broker.Service, "devices/+/up/health", format: "%t %x");
+        device.Start();
+        Assert.True(service.WaitFor(l => l.StartsWith("devices/dev-h/up/health ", StringComparison.Ordinal), TimeSpan.FromSeconds(20)), Diagnose(device, service));
+        string hex = service.Lines.First(l => l.StartsWith("devices/dev-h/up/health ", StringComparison.Ordinal)).Split(' ')[1];
+        ToolResult decoded = ToolRun.Run("health", "decode", "--named", hex);
+        Assert.True(decoded.ExitCode == 0, decoded.ToString());
+        Assert.Contains("\"bootReason\": 1", decoded.Output);
+        Assert.Contains("\"attempts\": 1", decoded.Output);
+        Assert.Contains("\"supplyMv\": 3", decoded.Output);
+        Assert.InRange(hex.Length / 2, 50, 120);
+    }
+
+    [Fact]
     public void ForeignRevokedAndExpiredCertificates_AreRefused()
     {
         // Foreign CA: a device provisioned by another PKI, same CN.
