@@ -42,7 +42,7 @@ namespace SecureDevice.Tests.Telemetry
             int json = report.EncodeJson(s, buffer, 0, buffer.Length);
             Assert.IsTrue(cbor > 0 && cbor <= 120, "CBOR " + cbor + " bytes");
             Assert.IsTrue(json > 0 && json <= 260, "JSON " + json + " bytes");
-            Assert.AreEqual(118, cbor);
+            Assert.AreEqual(119, cbor);
             Assert.AreEqual(245, json);
         }
 

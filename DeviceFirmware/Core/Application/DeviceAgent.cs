@@ -4,6 +4,7 @@ using SecureDevice.Core.Connectivity;
 using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Telemetry;
+using SecureDevice.Core.Update;
 
 namespace SecureDevice.Core.Application
 {
@@ -30,6 +31,11 @@ namespace SecureDevice.Core.Application
         private int _healthMessageId = -1;
         private long _nextObserveMs;
         private int _invalidEventsPublished;
+        private readonly UpdateEventWriter _updateEventWriter = new UpdateEventWriter();
+        private readonly byte[] _updateEvent = new byte[UpdateEventWriter.MaxBytes];
+        private int _updateEventPublished;
+        private long _updateEventRetryMs;
+        private long _rebootAskedMs = -1;
 
         /// <summary>Creates the agent for <paramref name="config"/> over the platform's transport, flash and sensors.</summary>
         public DeviceAgent(DeviceConfig config, IMqttTransport transport, IFileStore store, BackoffConfig backoff, IHealthSource sensors, RunningApplication application)
@@ -70,6 +76,25 @@ namespace SecureDevice.Core.Application
         /// <summary>The health sampler (its snapshot is the last report's content).</summary>
         public HealthSampler Health { get; private set; }
 
+        /// <summary>The update engine, when updates are enabled (<see cref="AttachUpdates"/>).</summary>
+        public UpdateEngine Updates { get; private set; }
+
+        /// <summary>How long a requested reboot waits for its update event to be published, ms.</summary>
+        public const long RebootGraceMs = 5000;
+
+        /// <summary>
+        /// True when the platform should reboot now: the update engine asked for it (to test a staged slot, or after a
+        /// revert) and the event saying so was published or <see cref="RebootGraceMs"/> passed. The platform then calls
+        /// <see cref="BootTracker.BeforeReboot"/> with <see cref="RebootReason"/>, disconnects and reboots.
+        /// </summary>
+        public bool RebootRequested { get; private set; }
+
+        /// <summary>Why the reboot is requested.</summary>
+        public BootReason RebootReason
+        {
+            get { return Updates == null ? BootReason.Planned : Updates.RebootReason; }
+        }
+
         /// <summary>Throttle commands applied since boot.</summary>
         public int ThrottleCommandsApplied { get; private set; }
 
@@ -84,6 +109,21 @@ namespace SecureDevice.Core.Application
 
         /// <summary>Length of the last health report sent.</summary>
         public int LastReportLength { get; private set; }
+
+        /// <summary>
+        /// Enables updates: offers on devices/{id}/down/update go to <paramref name="engine"/>, which the agent steps and
+        /// whose events it publishes on devices/{id}/up/update. The loader has already called <see cref="UpdateEngine.Start"/>.
+        /// </summary>
+        public void AttachUpdates(UpdateEngine engine)
+        {
+            if (engine == null)
+            {
+                throw new System.ArgumentNullException("engine");
+            }
+
+            Updates = engine;
+            _updateEventPublished = engine.EventSequence - 1;
+        }
 
         /// <summary>Restores persisted state and counts the boot. Call once at boot.</summary>
         public void Start(long nowMs, bool wokeFromDeepSleep)
@@ -108,6 +148,12 @@ namespace SecureDevice.Core.Application
             }
 
             CountAcknowledgements();
+            if (Updates != null)
+            {
+                long updateSleep = StepUpdates(nowMs, utcSeconds, networkUp, random);
+                sleep = updateSleep < sleep ? updateSleep : sleep;
+            }
+
             if (nowMs >= _nextObserveMs)
             {
                 Health.Observe(nowMs);
@@ -177,6 +223,48 @@ namespace SecureDevice.Core.Application
             }
         }
 
+        private long StepUpdates(long nowMs, long utcSeconds, bool networkUp, uint random)
+        {
+            // The candidate's health criteria: the application started and did not fail, the broker accepted us and
+            // acknowledged a health report of this boot.
+            bool healthy = Application.Loaded && !Application.Failed && Connection.State == ConnectionState.Connected && HealthReportsAcknowledged > 0;
+            long sleep = Updates.Step(nowMs, utcSeconds, networkUp, (random * 2654435761u) ^ 0x5bd1e995u, healthy);
+            Application.LastUpdateOutcome = Updates.LastOutcome;
+            Application.Testing = Updates.State == UpdateState.Testing;
+            if (Updates.EventSequence != _updateEventPublished && Connection.State == ConnectionState.Connected && nowMs >= _updateEventRetryMs)
+            {
+                int length = _updateEventWriter.Write(Updates, _updateEvent, 0, _updateEvent.Length);
+                int sequence = Updates.EventSequence;
+                int messageId;
+                PublishDecision decision = Publish(MessageClass.UpdateProgress, Connection.Topics.Update, _updateEvent, 0, length, 1, false, nowMs, out messageId);
+                if (decision == PublishDecision.Send)
+                {
+                    _updateEventPublished = sequence;
+                }
+                else
+                {
+                    // Over budget: only the newest state is worth sending, so try again later with whatever is current.
+                    _updateEventRetryMs = nowMs + 30000;
+                }
+            }
+
+            if (Updates.RebootRequested)
+            {
+                if (_rebootAskedMs < 0)
+                {
+                    _rebootAskedMs = nowMs;
+                }
+
+                RebootRequested = Updates.EventSequence == _updateEventPublished || Monotonic.Elapsed(nowMs, _rebootAskedMs) >= RebootGraceMs;
+                if (!RebootRequested)
+                {
+                    sleep = sleep < 500 ? sleep : 500;
+                }
+            }
+
+            return sleep;
+        }
+
         private void PublishInvalidReadingEvents(long nowMs)
         {
             if (Health.InvalidReadingEvents == _invalidEventsPublished)
@@ -234,6 +322,16 @@ namespace SecureDevice.Core.Application
                 Connection.ApplyThrottle(command, nowMs, utcSeconds);
                 Limiter.Throttle(nowMs, command.RatePerHour, nowMs + ((command.UntilUtc - utcSeconds) * 1000));
                 ThrottleCommandsApplied++;
+                return;
+            }
+
+            if (leaf == Topics.OfferLeaf && Updates != null)
+            {
+                if (Updates.Offer(_inbound.Payload, 0, _inbound.Length, nowMs) != UpdateOutcome.None)
+                {
+                    Connection.Counters.InboundRejected++;
+                }
+
                 return;
             }
 

@@ -25,5 +25,11 @@ namespace SecureDevice.Core.Application
 
         /// <summary>Outcome code of the last update attempt since boot (0 = none).</summary>
         public int LastUpdateOutcome { get; set; }
+
+        /// <summary>True when the loader loaded and started an application this boot (false: the device runs without one).</summary>
+        public bool Loaded { get; set; }
+
+        /// <summary>True once the application's entry point threw; a candidate under test is then reverted.</summary>
+        public bool Failed { get; set; }
     }
 }

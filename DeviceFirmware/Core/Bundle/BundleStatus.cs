@@ -81,5 +81,8 @@ namespace SecureDevice.Core.Bundle
 
         /// <summary>The manifest signature file is not exactly 64 bytes.</summary>
         SignatureMalformed = 24,
+
+        /// <summary>An installed slot's manifest is not the one the update journal recorded for it (SHA-256 differs).</summary>
+        SlotMismatch = 25,
     }
 }

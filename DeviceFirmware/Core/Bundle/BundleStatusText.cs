@@ -32,6 +32,7 @@ namespace SecureDevice.Core.Bundle
                 case BundleStatus.FileSizeMismatch: return "size-mismatch";
                 case BundleStatus.FileHashMismatch: return "hash-mismatch";
                 case BundleStatus.SignatureMalformed: return "malformed-signature";
+                case BundleStatus.SlotMismatch: return "slot-mismatch";
                 default: return "unverified";
             }
         }

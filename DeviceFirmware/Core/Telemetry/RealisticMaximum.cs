@@ -45,7 +45,7 @@ namespace SecureDevice.Core.Telemetry
             s.Dropped = 60000;
             s.Delayed = 60000;
             s.Rejected = 60000;
-            s.UpdateOutcome = 23;
+            s.UpdateOutcome = 57;
             s.VersionMajor = 23;
             s.VersionMinor = 255;
             s.VersionPatch = 255;

@@ -1,0 +1,138 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.Application;
+using SecureDevice.Core.Bundle;
+using SecureDevice.Core.Connectivity;
+using SecureDevice.Core.FloodGuard;
+using SecureDevice.Core.Storage;
+using SecureDevice.Core.Telemetry;
+using SecureDevice.Core.Update;
+using SecureDevice.Tests.Support;
+
+namespace SecureDevice.Tests.Application
+{
+    /// <summary>The agent wired to the update engine as the firmware wires them: offers over MQTT, events back, reboot requests.</summary>
+    [TestClass]
+    public class DeviceAgentUpdateTests
+    {
+        private const long Utc = TestConfig.Utc;
+
+        [TestMethod]
+        public void Offer_OverMqtt_StagesPublishesEventsAndConfirmsAfterHealthAck()
+        {
+            TestRandom random = new TestRandom(600);
+            TestBundle factory = UpdateBundles.Factory(random);
+            UpdateRig rig = new UpdateRig(factory, 600);
+            string url = rig.Publish(rig.Release(), "1.1.0");
+
+            ScriptedTransport transport = new ScriptedTransport();
+            DeviceAgent agent = Boot(rig, transport);
+            Assert.AreEqual("1.0.0", agent.Application.Version.ToString());
+            long now = RunUntil(agent, 0, 100000, false);
+            transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"" + url + "\"}"));
+            transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"ftp://nope/\"}"));
+            now = RunUntil(agent, now, 600000, true);
+            Assert.AreEqual((int)BootReason.Update, (int)agent.RebootReason);
+            Assert.AreEqual(1, agent.Connection.Counters.InboundRejected);
+            string staged = LastEvent(transport);
+            Assert.AreEqual("{\"state\":\"staged\",\"outcome\":\"staged\",\"code\":11,\"version\":\"1.1.0\",\"securityVersion\":3}", staged);
+            agent.Boot.BeforeReboot(agent.RebootReason);
+
+            ScriptedTransport second = new ScriptedTransport();
+            DeviceAgent tested = Boot(rig, second);
+            Assert.AreEqual((int)BootReason.Update, (int)tested.Boot.Reason);
+            Assert.IsTrue(tested.Application.Testing);
+            Assert.AreEqual("1.1.0", tested.Application.Version.ToString());
+            RunUntil(tested, 0, 100000, false);
+            long later = 0;
+            for (int i = 0; i < 2000 && tested.Updates.State == UpdateState.Testing; i++)
+            {
+                long sleep = tested.Step(later, Utc + (later / 1000), true, (uint)i);
+                later += sleep < 1 ? 1 : (sleep > 1000 ? 1000 : sleep);
+            }
+
+            Assert.AreEqual(UpdateOutcome.Confirmed, tested.Updates.LastOutcome);
+            Assert.IsFalse(tested.Application.Testing);
+            Assert.AreEqual(UpdateOutcome.Confirmed, tested.Application.LastUpdateOutcome);
+            Assert.AreEqual("{\"state\":\"idle\",\"outcome\":\"confirmed\",\"code\":1,\"version\":\"1.1.0\",\"securityVersion\":3}", LastEvent(second));
+            Assert.IsFalse(tested.RebootRequested);
+        }
+
+        [TestMethod]
+        public void Offer_WithoutUpdateEngine_CountedAsRejected()
+        {
+            ScriptedTransport transport = new ScriptedTransport();
+            DeviceAgent agent = new DeviceAgent(TestConfig.Create("dev-001"), transport, new MemoryFileStore(), new BackoffConfig(), new FakeHealthSource(), new RunningApplication());
+            agent.Start(0, false);
+            long now = RunUntil(agent, 0, 100000, false);
+            transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"https://updates.example/b/\"}"));
+            agent.Step(now, Utc, true, 1);
+            Assert.AreEqual(1, agent.Connection.Counters.InboundRejected);
+        }
+
+        [TestMethod]
+        public void Testing_CandidateNeverGetsHealthAck_RevertRequestedAfterTimeLimit()
+        {
+            UpdateRig rig = UpdateRig.Booted(601);
+            rig.Stage(rig.Release());
+
+            ScriptedTransport transport = new ScriptedTransport();
+            transport.AutoAcknowledge = false;
+            DeviceAgent agent = Boot(rig, transport);
+            Assert.IsTrue(agent.Application.Testing);
+            long now = RunUntil(agent, 0, UpdateEngine.DefaultTestTimeoutMs + 60000, true);
+            Assert.IsTrue(now >= UpdateEngine.DefaultTestTimeoutMs);
+            Assert.AreEqual((int)BootReason.Revert, (int)agent.RebootReason);
+            Assert.AreEqual(UpdateOutcome.RevertedTimeout, agent.Application.LastUpdateOutcome);
+        }
+
+        // Boots the device as Program.cs does: plan, (verified) load, engine, agent.
+        private static DeviceAgent Boot(UpdateRig rig, ScriptedTransport transport)
+        {
+            rig.Boot();
+            RunningApplication application = new RunningApplication();
+            application.Loaded = rig.Running != null;
+            if (rig.Plan.Manifest != null)
+            {
+                application.Version = rig.Plan.Manifest.Version;
+                application.SecurityVersion = rig.Plan.Manifest.SecurityVersion;
+                application.SlotB = rig.Plan.Slot == SlotLayout.SlotB;
+                application.Testing = rig.Plan.Testing;
+            }
+
+            DeviceAgent agent = new DeviceAgent(TestConfig.Create("dev-001"), transport, rig.Flash, new BackoffConfig(), new FakeHealthSource(), application);
+            agent.AttachUpdates(rig.Engine);
+            agent.Start(0, false);
+            return agent;
+        }
+
+        // Steps until connected (or, with `reboot`, until the agent asks for a reboot).
+        private static long RunUntil(DeviceAgent agent, long now, long limit, bool reboot)
+        {
+            long end = now + limit;
+            while (now < end && !(reboot ? agent.RebootRequested : agent.Connection.State == ConnectionState.Connected))
+            {
+                long sleep = agent.Step(now, Utc + (now / 1000), true, (uint)now);
+                now += sleep < 1 ? 1 : (sleep > 60000 ? 60000 : sleep);
+            }
+
+            Assert.IsTrue(reboot ? agent.RebootRequested : agent.Connection.State == ConnectionState.Connected, "condition not reached");
+            return now;
+        }
+
+        private static string LastEvent(ScriptedTransport transport)
+        {
+            string prefix = "devices/dev-001/up/update|";
+            for (int i = transport.Published.Count - 1; i >= 0; i--)
+            {
+                string entry = (string)transport.Published[i];
+                if (entry.StartsWith(prefix))
+                {
+                    string rest = entry.Substring(prefix.Length);
+                    return rest.Substring(0, rest.IndexOf("|"));
+                }
+            }
+
+            return null;
+        }
+    }
+}

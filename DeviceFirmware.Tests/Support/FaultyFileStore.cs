@@ -1,0 +1,90 @@
+using SecureDevice.Core.Storage;
+
+namespace SecureDevice.Tests.Support
+{
+    /// <summary>Wraps a store and fails every mutation of paths that start with <see cref="FailPrefix"/> with <see cref="FailWith"/>.</summary>
+    public sealed class FaultyFileStore : IFileStore
+    {
+        private readonly IFileStore _inner;
+
+        /// <summary>Wraps <paramref name="inner"/>.</summary>
+        public FaultyFileStore(IFileStore inner)
+        {
+            _inner = inner;
+        }
+
+        /// <summary>Paths to fail (null fails nothing).</summary>
+        public string FailPrefix;
+
+        /// <summary>The status failures return.</summary>
+        public StorageStatus FailWith = StorageStatus.IoError;
+
+        /// <summary>Mutations failed so far.</summary>
+        public int Failures;
+
+        /// <inheritdoc />
+        public StorageStatus Read(string path, long position, byte[] buffer, int offset, int count, out int read)
+        {
+            return _inner.Read(path, position, buffer, offset, count, out read);
+        }
+
+        /// <inheritdoc />
+        public StorageStatus Length(string path, out long length)
+        {
+            return _inner.Length(path, out length);
+        }
+
+        /// <inheritdoc />
+        public StorageStatus WriteAll(string path, byte[] data, int offset, int count)
+        {
+            return Fails(path) ? FailWith : _inner.WriteAll(path, data, offset, count);
+        }
+
+        /// <inheritdoc />
+        public StorageStatus Append(string path, byte[] data, int offset, int count)
+        {
+            return Fails(path) ? FailWith : _inner.Append(path, data, offset, count);
+        }
+
+        /// <inheritdoc />
+        public StorageStatus Truncate(string path, long length)
+        {
+            return Fails(path) ? FailWith : _inner.Truncate(path, length);
+        }
+
+        /// <inheritdoc />
+        public StorageStatus Rename(string from, string to)
+        {
+            return Fails(from) || Fails(to) ? FailWith : _inner.Rename(from, to);
+        }
+
+        /// <inheritdoc />
+        public StorageStatus Delete(string path)
+        {
+            return Fails(path) ? FailWith : _inner.Delete(path);
+        }
+
+        /// <inheritdoc />
+        public StorageStatus CreateDirectory(string path)
+        {
+            return _inner.CreateDirectory(path);
+        }
+
+        /// <inheritdoc />
+        public StorageStatus ListFiles(string directory, System.Collections.ArrayList names)
+        {
+            return _inner.ListFiles(directory, names);
+        }
+
+        private bool Fails(string path)
+        {
+            if (FailPrefix == null || !path.StartsWith(FailPrefix))
+            {
+                return false;
+            }
+
+            Failures++;
+            return true;
+        }
+    }
+}

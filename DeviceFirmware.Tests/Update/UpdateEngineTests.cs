@@ -1,0 +1,438 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.Bundle;
+using SecureDevice.Core.Storage;
+using SecureDevice.Core.Telemetry;
+using SecureDevice.Core.Update;
+using SecureDevice.Tests.Support;
+
+namespace SecureDevice.Tests.Update
+{
+    [TestClass]
+    public class UpdateEngineTests
+    {
+        private const int ReleaseBytes = 14300;
+
+        [TestMethod]
+        public void Update_OfferToConfirm_RunsNewVersionAndRaisesFloor()
+        {
+            UpdateRig rig = UpdateRig.Booted(41);
+            TestBundle release = rig.Release();
+            Assert.AreEqual("1.0.0", rig.Running);
+            Assert.AreEqual((int)BootDecision.AdoptInstalled, (int)rig.Plan.Decision);
+            Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor);
+
+            string url = rig.Publish(release, "1.1.0");
+            Assert.AreEqual(UpdateOutcome.None, rig.Offer(url));
+            rig.Run(true, 200);
+            Assert.IsTrue(rig.Engine.RebootRequested);
+            Assert.AreEqual((int)BootReason.Update, (int)rig.Engine.RebootReason);
+            Assert.AreEqual((int)UpdateState.Staged, (int)rig.Journal.Current.State);
+            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+            Assert.AreEqual((long)ReleaseBytes, rig.Engine.BytesDone);
+            Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor, "the floor rises only at confirmation");
+
+            rig.Boot();
+            Assert.AreEqual((int)BootDecision.StartTest, (int)rig.Plan.Decision);
+            Assert.AreEqual("1.1.0", rig.Running);
+            Assert.IsTrue(rig.Plan.Testing);
+            Assert.AreEqual(1, rig.Journal.Current.TestBoots);
+            Assert.AreEqual((int)UpdateState.Testing, (int)rig.Engine.State);
+            rig.Run(true, 10);
+            Assert.AreEqual(UpdateOutcome.Confirmed, rig.Engine.LastOutcome);
+            Assert.AreEqual((int)UpdateState.Idle, (int)rig.Journal.Current.State);
+            Assert.AreEqual(SlotLayout.SlotB, rig.Journal.Current.ActiveSlot);
+            Assert.AreEqual(3L, rig.Journal.Current.SecurityFloor);
+            Assert.IsFalse(rig.Engine.RebootRequested);
+
+            rig.Boot();
+            Assert.AreEqual((int)BootDecision.BootActive, (int)rig.Plan.Decision);
+            Assert.AreEqual("1.1.0", rig.Running);
+            Assert.IsFalse(rig.Plan.Testing);
+            Assert.AreEqual(UpdateOutcome.Confirmed, rig.Engine.LastOutcome);
+        }
+
+        [TestMethod]
+        public void Update_FlashWrites_AreTheDocumentedCount()
+        {
+            // docs/update-engine.md: 3 document writes + one append per received piece + 4 journal saves of 3 operations
+            // (Downloading, Staged, Testing at boot, Confirmed) + deletes of the old files in the slot.
+            UpdateRig rig = UpdateRig.Booted(42);
+            TestBundle release = rig.Release();
+            int before = rig.Flash.MutationCount;
+            rig.Offer(rig.Publish(release, "r"));
+            rig.Run(true, 200);
+            rig.BootAndConfirm();
+            Assert.AreEqual(UpdateOutcome.Confirmed, rig.Engine.LastOutcome);
+            int appends = 9 + 5 + 1;
+            Assert.AreEqual(3 + appends + (4 * 3), rig.Flash.MutationCount - before);
+        }
+
+        [TestMethod]
+        public void Update_SecondUpdate_GoesBackToSlotAAndDeletesItsOldFiles()
+        {
+            UpdateRig rig = UpdateRig.Booted(43);
+            rig.Stage(rig.Release());
+            rig.BootAndConfirm();
+
+            TestBundle third = rig.Release("1.2.0", 4, new int[] { 2000 });
+            rig.Offer(rig.Publish(third, "1.2.0"));
+            rig.Run(true, 200);
+            Assert.IsFalse(rig.Flash.Exists(SlotLayout.Path(SlotLayout.SlotA, "Sensor.Lib.pe")), "the factory's files are gone from slot A");
+            rig.Boot();
+            Assert.AreEqual("1.2.0", rig.Running);
+            Assert.AreEqual(SlotLayout.SlotA, rig.Plan.Slot);
+            rig.Run(true, 10);
+            Assert.AreEqual(SlotLayout.SlotA, rig.Journal.Current.ActiveSlot);
+            Assert.AreEqual(4L, rig.Journal.Current.SecurityFloor);
+        }
+
+        [TestMethod]
+        public void Download_DropsAtRandomPoints_CompletesWithoutFetchingAByteTwice()
+        {
+            int resumes = 0;
+            for (uint seed = 1; seed <= 6; seed++)
+            {
+                UpdateRig rig = new UpdateRig(UpdateBundles.Factory(new TestRandom(100 + seed)), seed);
+                TestBundle release = rig.Release("1.1.0", 3, new int[] { 30000, 12000, 700 });
+                rig.Server.Random = new TestRandom(seed);
+                rig.Server.DropPercent = 70;
+                rig.Boot();
+                string url = rig.Publish(release, "1.1.0");
+                rig.Offer(url);
+                rig.Run(true, 2000);
+                Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome, "seed " + seed.ToString() + " " + rig.Engine.LastDetail + " failures " + rig.Engine.DownloadFailures.ToString());
+                resumes += rig.Engine.Resumes;
+                Assert.AreEqual(42700L, rig.Server.PayloadBytesServed, "payload bytes served for seed " + seed.ToString());
+                rig.Boot();
+                Assert.AreEqual("1.1.0", rig.Running);
+            }
+
+            Assert.IsTrue(resumes >= 6, "drops were resumed " + resumes.ToString() + " times");
+        }
+
+        [TestMethod]
+        public void Download_InterruptedByReboots_ResumesFromFlashAndRehashesIt()
+        {
+            UpdateRig rig = UpdateRig.Booted(44);
+            TestBundle release = rig.Release("1.1.0", 3, new int[] { 60000, 20000 });
+            string url = rig.Publish(release, "1.1.0");
+            rig.Offer(url);
+            rig.Run(true, 3);
+            Assert.AreEqual((int)UpdateState.Downloading, (int)rig.Journal.Current.State);
+            long firstBoot = rig.Server.PayloadBytesServed;
+            Assert.IsTrue(firstBoot > 0 && firstBoot < 80000, "a partial download");
+
+            rig.Boot();
+            Assert.AreEqual((int)BootDecision.ResumeDownload, (int)rig.Plan.Decision);
+            Assert.AreEqual("1.0.0", rig.Running);
+            rig.Run(true, 2);
+            rig.Boot();
+            Assert.AreEqual(2, rig.Journal.Current.ResumeBoots);
+            rig.Run(true, 200);
+            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+            Assert.AreEqual(80000L, rig.Server.PayloadBytesServed, "no byte was downloaded twice");
+            Assert.IsTrue(rig.Engine.Resumes >= 1);
+            Assert.IsTrue(rig.Server.RangedOpens >= 2);
+            Assert.IsTrue(rig.Engine.BytesRehashed >= 80000, "bytes on flash are re-hashed, never trusted");
+        }
+
+        [TestMethod]
+        public void Download_ResumedPrefixCorruptedOnFlash_FileDownloadedAgainFromZero()
+        {
+            UpdateRig rig = UpdateRig.Booted(45);
+            TestBundle release = rig.Release("1.1.0", 3, new int[] { 60000 });
+            string url = rig.Publish(release, "1.1.0");
+            rig.Offer(url);
+            rig.Run(true, 2);
+            string path = SlotLayout.Path(SlotLayout.SlotB, "Sensor.App.pe");
+            rig.Corrupt(path, 10, 0x40);
+
+            rig.Boot();
+            rig.Run(true, 200);
+            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+            CollectionAssert.AreEqual(release.Payloads[0], rig.Flash.Snapshot(path));
+        }
+
+        [TestMethod]
+        public void Download_ServerIgnoresRange_RestartsTheFileFromZero()
+        {
+            UpdateRig rig = new UpdateRig(UpdateBundles.Factory(new TestRandom(46)), 12);
+            TestBundle release = rig.Release();
+            rig.Server.IgnoreRange = true;
+            rig.Server.CutNextAfter = -1;
+            rig.Boot();
+            string url = rig.Publish(release, "1.1.0");
+            rig.Offer(url);
+            rig.Run(true, 1);
+            rig.Server.CutNextAfter = 4000;
+            rig.Run(true, 200);
+            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+            Assert.IsTrue(rig.Server.RangedOpens >= 1);
+        }
+
+        [TestMethod]
+        public void Download_ServerUnreachable_BacksOffThenGivesUp()
+        {
+            UpdateRig rig = UpdateRig.Booted(47);
+            string url = rig.Publish(rig.Release(), "1.1.0");
+            rig.Server.FailOpens = 1000;
+            long start = rig.NowMs;
+            int writes = rig.Flash.MutationCount;
+            rig.Offer(url);
+            rig.Run(true, 1000);
+            Assert.AreEqual(UpdateEngine.MaxFailures, rig.Server.Opens);
+            Assert.AreEqual(UpdateOutcome.DownloadFailed, rig.Engine.LastOutcome);
+            Assert.AreEqual((int)UpdateState.Idle, (int)rig.Engine.State);
+            Assert.AreEqual(writes, rig.Flash.MutationCount, "a failed fetch of the documents writes nothing");
+            Assert.IsTrue(rig.NowMs - start >= (UpdateEngine.MaxFailures - 1) * UpdateEngine.RetryFloorMs, "retries are spaced");
+        }
+
+        [TestMethod]
+        public void Download_FileMissingOnServer_AbandonedAndActiveUntouched()
+        {
+            UpdateRig rig = UpdateRig.Booted(48);
+            string url = rig.Publish(rig.Release(), "1.1.0");
+            rig.Server.Remove(url + "Sensor.Lib.pe");
+            rig.Offer(url);
+            rig.Run(true, 1000);
+            Assert.AreEqual(UpdateOutcome.DownloadFailed, rig.Engine.LastOutcome);
+            Assert.AreEqual((int)UpdateState.Idle, (int)rig.Journal.Current.State);
+            Assert.AreEqual(UpdateOutcome.DownloadFailed, rig.Journal.Current.LastOutcome);
+            rig.Boot();
+            Assert.AreEqual("1.0.0", rig.Running);
+            Assert.AreEqual((int)BootDecision.BootActive, (int)rig.Plan.Decision);
+        }
+
+        [TestMethod]
+        public void Download_FlashFull_StorageFailedAndActiveUntouched()
+        {
+            UpdateRig rig = UpdateRig.Booted(49);
+            FaultyFileStore faulty = new FaultyFileStore(rig.Flash);
+            rig.Boot(faulty);
+            faulty.FailPrefix = "app/b/Sensor.Lib";
+            faulty.FailWith = StorageStatus.Full;
+            rig.Offer(rig.Publish(rig.Release(), "1.1.0"));
+            rig.Run(true, 200);
+            Assert.AreEqual(UpdateOutcome.StorageFailed, rig.Engine.LastOutcome);
+            Assert.AreEqual((int)UpdateState.Idle, (int)rig.Journal.Current.State);
+            rig.Boot();
+            Assert.AreEqual("1.0.0", rig.Running);
+        }
+
+        [TestMethod]
+        public void Rollback_CandidateNeverConfirms_RevertedAfterThreeBoots()
+        {
+            UpdateRig rig = UpdateRig.Booted(50);
+            string url = rig.Publish(rig.Release(), "1.1.0");
+            rig.Offer(url);
+            rig.Run(true, 200);
+            for (int boot = 1; boot <= BootPlanner.DefaultMaxTestBoots; boot++)
+            {
+                // Each test boot crashes before it is healthy (an unclean reset, no reboot request).
+                rig.Boot();
+                Assert.AreEqual("1.1.0", rig.Running, "test boot " + boot.ToString());
+                Assert.AreEqual(boot, rig.Journal.Current.TestBoots);
+                rig.Run(false, 1);
+                Assert.IsFalse(rig.Engine.RebootRequested);
+            }
+
+            rig.Boot();
+            Assert.AreEqual((int)BootDecision.RevertBootLimit, (int)rig.Plan.Decision);
+            Assert.AreEqual("1.0.0", rig.Running);
+            Assert.AreEqual(UpdateOutcome.RevertedBootLimit, rig.Engine.LastOutcome);
+            Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor, "a reverted candidate never raises the floor");
+            Assert.AreEqual(SlotLayout.SlotA, rig.Journal.Current.ActiveSlot);
+
+            // The reverted device still takes offers, but not this bundle again.
+            Assert.AreEqual(UpdateOutcome.None, rig.Offer(url));
+            rig.Run(true, 50);
+            Assert.AreEqual(UpdateOutcome.KnownBad, rig.Engine.LastOutcome);
+            TestBundle fixedRelease = rig.Release("1.1.1", 3, new int[] { 500 });
+            rig.Offer(rig.Publish(fixedRelease, "1.1.1"));
+            rig.Run(true, 200);
+            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+        }
+
+        [TestMethod]
+        public void Rollback_CandidateNotHealthyInTime_RevertsWithRebootRequest()
+        {
+            UpdateRig rig = UpdateRig.Booted(51);
+            rig.Stage(rig.Release());
+            rig.Boot();
+            rig.Run(false, 100);
+            Assert.IsTrue(rig.Engine.RebootRequested);
+            Assert.AreEqual((int)BootReason.Revert, (int)rig.Engine.RebootReason);
+            Assert.IsTrue(rig.NowMs >= UpdateEngine.DefaultTestTimeoutMs);
+            Assert.AreEqual(UpdateOutcome.RevertedTimeout, rig.Engine.LastOutcome);
+            rig.Boot();
+            Assert.AreEqual("1.0.0", rig.Running);
+            Assert.AreEqual(UpdateOutcome.RevertedTimeout, rig.Engine.LastOutcome);
+            Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor);
+        }
+
+        [TestMethod]
+        public void Rollback_CandidateFailsToStart_LoaderRevertsInTheSameBoot()
+        {
+            TestRandom random = new TestRandom(52);
+            TestBundle factory = UpdateBundles.Factory(random);
+            UpdateRig rig = new UpdateRig(factory, 18);
+            rig.FailingVersion = "1.1.0";
+            rig.Boot();
+            rig.Stage(rig.Release());
+            rig.Boot();
+            Assert.AreEqual((int)BootDecision.RevertLoadFailed, (int)rig.Plan.Decision);
+            Assert.AreEqual("1.0.0", rig.Running);
+            Assert.AreEqual(UpdateOutcome.RevertedAppFailed, rig.Engine.LastOutcome);
+        }
+
+        [TestMethod]
+        public void Rollback_ApplicationFailsWhileTesting_Reverted()
+        {
+            UpdateRig rig = UpdateRig.Booted(53);
+            rig.Stage(rig.Release());
+            rig.Boot();
+            rig.Engine.OnApplicationFailed();
+            Assert.IsTrue(rig.Engine.RebootRequested);
+            Assert.AreEqual(UpdateOutcome.RevertedAppFailed, rig.Engine.LastOutcome);
+            rig.Boot();
+            Assert.AreEqual("1.0.0", rig.Running);
+        }
+
+        [TestMethod]
+        public void Offer_WhileTestingOrTooSoon_BusyWithoutFlashWrites()
+        {
+            UpdateRig rig = UpdateRig.Booted(54);
+            string url = rig.Publish(rig.Release(), "1.1.0");
+            byte[] offer = TestBytes.Utf8("{\"url\":\"" + url + "\"}");
+            Assert.AreEqual(UpdateOutcome.None, rig.Engine.Offer(offer, 0, offer.Length, 100000));
+            Assert.AreEqual(UpdateOutcome.None, rig.Engine.Offer(offer, 0, offer.Length, 100001), "a repeat of the offer in progress is not an error");
+            byte[] other = TestBytes.Utf8("{\"url\":\"https://updates.example/other/\"}");
+            Assert.AreEqual(UpdateOutcome.Busy, rig.Engine.Offer(other, 0, other.Length, 100002));
+            rig.NowMs = 100003;
+            rig.Run(true, 200);
+            rig.Boot();
+            int writes = rig.Flash.MutationCount;
+            Assert.AreEqual(UpdateOutcome.Busy, rig.Offer(url));
+            Assert.AreEqual(UpdateOutcome.Busy, rig.Offer("https://updates.example/other/"));
+            Assert.AreEqual(writes, rig.Flash.MutationCount);
+            Assert.AreEqual(2, rig.Engine.OffersRejected);
+        }
+
+        [TestMethod]
+        public void Offer_Malformed_RefusedWithoutAnyWork()
+        {
+            TestRandom random = new TestRandom(55);
+            UpdateRig rig = new UpdateRig(UpdateBundles.Factory(random), 21);
+            rig.Boot();
+            int writes = rig.Flash.MutationCount;
+            byte[] offer = TestBytes.Utf8("{\"url\":\"http://updates.example/x/\"}");
+            Assert.AreEqual(UpdateOutcome.MalformedOffer, rig.Engine.Offer(offer, 0, offer.Length, 0));
+            Assert.AreEqual(UpdateOutcome.MalformedOffer, rig.Engine.LastOutcome);
+            Assert.AreEqual(0, rig.Server.Opens);
+            Assert.AreEqual(writes, rig.Flash.MutationCount);
+        }
+
+        [TestMethod]
+        public void Offer_PinnedDigestDiffers_OfferMismatchNothingWritten()
+        {
+            UpdateRig rig = UpdateRig.Booted(56);
+            string url = rig.Publish(rig.Release(), "1.1.0");
+            int writes = rig.Flash.MutationCount;
+            byte[] offer = TestBytes.Utf8("{\"url\":\"" + url + "\",\"manifestSha256\":\"" + new string('a', 64) + "\"}");
+            Assert.AreEqual(UpdateOutcome.None, rig.Engine.Offer(offer, 0, offer.Length, 0));
+            rig.Run(true, 50);
+            Assert.AreEqual(UpdateOutcome.OfferMismatch, rig.Engine.LastOutcome);
+            Assert.AreEqual(writes, rig.Flash.MutationCount);
+        }
+
+        [TestMethod]
+        public void Offer_PinnedDigestMatches_Installs()
+        {
+            UpdateRig rig = UpdateRig.Booted(57);
+            TestBundle release = rig.Release();
+            string url = rig.Publish(release, "1.1.0");
+            byte[] digest = new byte[32];
+            byte[] manifest = release.Manifest();
+            new SecureDevice.Core.Crypto.Sha256().Hash(manifest, 0, manifest.Length, digest, 0);
+            byte[] offer = TestBytes.Utf8("{\"manifestSha256\":\"" + SecureDevice.Core.Text.Hex.Encode(digest, 0, 32) + "\",\"url\":\"" + url + "\"}");
+            Assert.AreEqual(UpdateOutcome.None, rig.Engine.Offer(offer, 0, offer.Length, 0));
+            rig.Run(true, 200);
+            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+        }
+
+        [TestMethod]
+        public void Offer_NewOfferDuringDownload_SupersedesIt()
+        {
+            UpdateRig rig = UpdateRig.Booted(58);
+            string first = rig.Publish(rig.Release("1.1.0", 3, new int[] { 90000 }), "1.1.0");
+            string second = rig.Publish(rig.Release("1.2.0", 3, new int[] { 1000 }), "1.2.0");
+            rig.Offer(first);
+            rig.Run(true, 2);
+            Assert.AreEqual((int)UpdateState.Downloading, (int)rig.Engine.State);
+            Assert.AreEqual(UpdateOutcome.None, rig.Offer(second));
+            rig.Run(true, 200);
+            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+            Assert.AreEqual("1.2.0", rig.Engine.Candidate.Version.ToString());
+            Assert.IsFalse(rig.Flash.Exists(SlotLayout.Path(SlotLayout.SlotB, "Sensor.App.pe")) && rig.Flash.Snapshot(SlotLayout.Path(SlotLayout.SlotB, "Sensor.App.pe")).Length == 90000);
+            rig.Boot();
+            Assert.AreEqual("1.2.0", rig.Running);
+        }
+
+        [TestMethod]
+        public void Offer_RejectedOfferDuringDownload_OldDownloadGoesOn()
+        {
+            UpdateRig rig = UpdateRig.Booted(59);
+            string first = rig.Publish(rig.Release("1.1.0", 3, new int[] { 90000 }), "1.1.0");
+            rig.Offer(first);
+            rig.Run(true, 2);
+            TestBundle wrong = rig.Release("1.3.0", 3, new int[] { 100 });
+            wrong.Product = "camera";
+            rig.Offer(rig.Publish(wrong, "wrong"));
+            rig.Run(true, 200);
+            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+            Assert.AreEqual("1.1.0", rig.Engine.Candidate.Version.ToString());
+        }
+
+        [TestMethod]
+        public void Offer_TimeNotSynchronised_WaitsThenRefusesTimeUnknown()
+        {
+            UpdateRig rig = UpdateRig.Booted(60);
+            rig.Utc = -1;
+            rig.Offer(rig.Publish(rig.Release(), "1.1.0"));
+            rig.Run(true, 10);
+            Assert.AreEqual((int)UpdateState.Offered, (int)rig.Engine.State, "waits for time");
+            rig.Run(true, 1000);
+            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.TimeUnknown), rig.Engine.LastOutcome);
+        }
+
+        [TestMethod]
+        public void Offer_TimeArrivesWhileWaiting_Installs()
+        {
+            UpdateRig rig = UpdateRig.Booted(61);
+            rig.Utc = -1;
+            rig.Offer(rig.Publish(rig.Release(), "1.1.0"));
+            rig.Run(true, 3);
+            rig.Utc = TestBundle.Now;
+            rig.Run(true, 200);
+            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+        }
+
+        [TestMethod]
+        public void Revocation_StagedBundleRevokesKey_PersistedAndEnforced()
+        {
+            UpdateRig rig = UpdateRig.Booted(62);
+            TestBundle release = rig.Release();
+            release.Revokes = "\"old-build-key\"";
+            rig.Offer(rig.Publish(release, "1.1.0"));
+            rig.Run(true, 200);
+            rig.BootAndConfirm();
+            Assert.AreEqual(UpdateOutcome.Confirmed, rig.Engine.LastOutcome);
+
+            TestBundle signedByRevoked = rig.Release("1.2.0", 3, new int[] { 100 });
+            signedByRevoked.KeyId = "old-build-key";
+            rig.Offer(rig.Publish(signedByRevoked, "revoked"));
+            rig.Run(true, 50);
+            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.KeyRevoked), rig.Engine.LastOutcome);
+        }
+    }
+}

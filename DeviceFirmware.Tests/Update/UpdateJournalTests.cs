@@ -1,0 +1,114 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.Storage;
+using SecureDevice.Core.Text;
+using SecureDevice.Core.Update;
+using SecureDevice.Tests.Support;
+
+namespace SecureDevice.Tests.Update
+{
+    [TestClass]
+    public class UpdateJournalTests
+    {
+        private const string Golden = "0101010502000b00" + "0000000000000003"
+            + "1111111111111111111111111111111111111111111111111111111111111111"
+            + "2222222222222222222222222222222222222222222222222222222222222222"
+            + "14" + "68747470733a2f2f752e6578616d706c652f622f";
+
+        [TestMethod]
+        public void Encode_KnownJournal_MatchesGoldenBytes()
+        {
+            byte[] buffer = new byte[UpdateJournal.MaxEncodedBytes];
+            RecordWriter writer = new RecordWriter(buffer);
+            Sample().Encode(writer);
+            Assert.AreEqual(Golden, Hex.Encode(buffer, 0, writer.Length));
+        }
+
+        [TestMethod]
+        public void Decode_GoldenBytes_RoundTrips()
+        {
+            byte[] bytes = Hex.Decode(Golden);
+            UpdateJournal journal = new UpdateJournal();
+            Assert.IsTrue(journal.TryDecode(new RecordReader(bytes, 0, bytes.Length)));
+            Assert.IsTrue(journal.SameAs(Sample()));
+            Assert.AreEqual(SlotLayout.SlotA, journal.CandidateSlot);
+        }
+
+        [TestMethod]
+        public void Decode_DamagedFields_RefusedAndJournalUnchanged()
+        {
+            // format, slot, boolean, state (Offered and Verifying are never persisted), reserved, truncated, trailing byte
+            int[] positions = new int[] { 0, 1, 2, 3, 3, 7 };
+            int[] values = new int[] { 2, 2, 2, 1, 3, 1 };
+            for (int i = 0; i < positions.Length; i++)
+            {
+                byte[] bytes = Hex.Decode(Golden);
+                bytes[positions[i]] = (byte)values[i];
+                UpdateJournal journal = new UpdateJournal();
+                Assert.IsFalse(journal.TryDecode(new RecordReader(bytes, 0, bytes.Length)), "byte " + positions[i].ToString() + " = " + values[i].ToString());
+                Assert.IsTrue(journal.SameAs(new UpdateJournal()));
+            }
+
+            byte[] golden = Hex.Decode(Golden);
+            Assert.IsFalse(new UpdateJournal().TryDecode(new RecordReader(golden, 0, golden.Length - 1)));
+            byte[] longer = new byte[golden.Length + 1];
+            System.Array.Copy(golden, longer, golden.Length);
+            Assert.IsFalse(new UpdateJournal().TryDecode(new RecordReader(longer, 0, longer.Length)));
+        }
+
+        [TestMethod]
+        public void Encode_TransientStateOrLongUrl_Throws()
+        {
+            UpdateJournal journal = Sample();
+            journal.State = UpdateState.Verifying;
+            Assert.ThrowsException(typeof(System.InvalidOperationException), () => journal.Encode(new RecordWriter(new byte[UpdateJournal.MaxEncodedBytes])));
+            journal = Sample();
+            journal.Url = new string('a', UpdateJournal.MaxUrlLength + 1);
+            Assert.ThrowsException(typeof(System.InvalidOperationException), () => journal.Encode(new RecordWriter(new byte[UpdateJournal.MaxEncodedBytes])));
+        }
+
+        [TestMethod]
+        public void Save_Failure_KeepsCurrentAndTheOldRecord()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            JournalStore store = new JournalStore(flash);
+            bool found;
+            store.Load(out found);
+            Assert.IsFalse(found);
+            Assert.AreEqual((int)StorageStatus.Ok, (int)store.Save(Sample()));
+
+            FaultyFileStore faulty = new FaultyFileStore(flash);
+            faulty.FailPrefix = JournalStore.Path;
+            JournalStore failing = new JournalStore(faulty);
+            failing.Load(out found);
+            UpdateJournal next = Sample();
+            next.SecurityFloor = 9;
+            Assert.AreEqual((int)StorageStatus.IoError, (int)failing.Save(next));
+            Assert.AreEqual(3L, failing.Current.SecurityFloor);
+            Assert.AreEqual(0, failing.Saves);
+
+            JournalStore reloaded = new JournalStore(flash);
+            reloaded.Load(out found);
+            Assert.IsTrue(found);
+            Assert.IsTrue(reloaded.Current.SameAs(Sample()));
+        }
+
+        private static UpdateJournal Sample()
+        {
+            UpdateJournal journal = new UpdateJournal();
+            journal.ActiveSlot = SlotLayout.SlotB;
+            journal.HasActive = true;
+            journal.State = UpdateState.Testing;
+            journal.TestBoots = 2;
+            journal.LastOutcome = UpdateOutcome.Staged;
+            journal.SecurityFloor = 3;
+            for (int i = 0; i < 32; i++)
+            {
+                journal.ActiveDigest[i] = 0x11;
+                journal.CandidateDigest[i] = 0x22;
+            }
+
+            journal.Url = "https://u.example/b/";
+            return journal;
+        }
+    }
+}

@@ -1,0 +1,328 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.Bundle;
+using SecureDevice.Core.Storage;
+using SecureDevice.Core.Update;
+using SecureDevice.Tests.Support;
+
+namespace SecureDevice.Tests.Update
+{
+    /// <summary>
+    /// Tampered, foreign, expired, revoked, replayed and malformed bundles offered to a device running 1.0.0: each one is
+    /// refused with its specific reason, nothing is staged, the active slot and the journal's floor are untouched, and the
+    /// device still boots 1.0.0 and still takes a good bundle afterwards.
+    /// </summary>
+    [TestClass]
+    public class UpdateTamperTests
+    {
+        /// <summary>Number of tamper cases in <see cref="Build"/> (the issue note quotes it).</summary>
+        public const int CaseCount = 42;
+
+        [TestMethod]
+        public void Tamper_EveryCase_RefusedWithSpecificReasonAndNothingStaged()
+        {
+            UpdateRig rig = UpdateRig.Booted(500);
+            byte[][] slotA = SnapshotSlot(rig.Flash, rig.Factory);
+            for (int index = 0; index < CaseCount; index++)
+            {
+                string name;
+                int expected;
+                string offer = Offer(Build(index, rig, rig.Factory, rig.Bundles, out name, out expected));
+                rig.OfferJson(offer);
+                rig.Run(true, 1000);
+                Assert.AreEqual(UpdateOutcome.Name(expected), UpdateOutcome.Name(rig.Engine.LastOutcome), name + ": " + rig.Engine.LastDetail);
+                Assert.AreEqual((int)UpdateState.Idle, (int)rig.Engine.State, name);
+                Assert.AreEqual((int)UpdateState.Idle, (int)rig.Journal.Current.State, name);
+                Assert.IsFalse(rig.Engine.RebootRequested, name);
+                Assert.AreEqual(SlotLayout.SlotA, rig.Journal.Current.ActiveSlot, name);
+                Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor, name);
+                AssertSlotUnchanged(rig.Flash, rig.Factory, slotA, name);
+            }
+
+            rig.Boot();
+            Assert.AreEqual("1.0.0", rig.Running);
+            Assert.AreEqual((int)BootDecision.BootActive, (int)rig.Plan.Decision);
+
+            // Still updatable by a good bundle.
+            rig.Offer(rig.Publish(rig.Release("1.1.0", 3, new int[] { 3000 }), "good"));
+            rig.Run(true, 200);
+            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+        }
+
+        [TestMethod]
+        public void Replay_OlderBundlesAfterUpgrade_RefusedAsRollbackOrAlreadyInstalled()
+        {
+            UpdateRig rig = UpdateRig.Booted(501);
+            TestBundle release = rig.Release();
+            string releaseUrl = rig.Publish(release, "1.1.0");
+            string factoryUrl = rig.Publish(rig.Factory, "1.0.0");
+            rig.Offer(releaseUrl);
+            rig.Run(true, 200);
+            rig.BootAndConfirm();
+            Assert.AreEqual(3L, rig.Journal.Current.SecurityFloor);
+
+            rig.Offer(factoryUrl);
+            rig.Run(true, 50);
+            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.SecurityVersionRollback), rig.Engine.LastOutcome);
+            rig.Offer(releaseUrl);
+            rig.Run(true, 50);
+            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.AlreadyInstalled), rig.Engine.LastOutcome);
+
+            // An older version is accepted only with a higher security version (a deliberate roll-back by the operator).
+            rig.Offer(rig.Publish(rig.Release("1.0.5", 4, new int[] { 100 }), "1.0.5"));
+            rig.Run(true, 200);
+            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+        }
+
+        [TestMethod]
+        public void Replay_SameBundleAfterPayloadRejection_KnownBadWithoutDownloading()
+        {
+            UpdateRig rig = UpdateRig.Booted(502);
+            TestBundle release = rig.Release();
+            string url = rig.Publish(release, "bad");
+            byte[] bad = (byte[])release.Payloads[1].Clone();
+            bad[3] ^= 1;
+            rig.Server.Put(url + release.PayloadNames[1], bad);
+            rig.Offer(url);
+            rig.Run(true, 200);
+            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.FileHashMismatch), rig.Engine.LastOutcome);
+            long served = rig.Server.PayloadBytesServed;
+            rig.Offer(url);
+            rig.Run(true, 200);
+            Assert.AreEqual(UpdateOutcome.KnownBad, rig.Engine.LastOutcome);
+            Assert.AreEqual(served, rig.Server.PayloadBytesServed, "a known-bad bundle is not downloaded again");
+        }
+
+        // Builds tamper case `index`: publishes it and returns its URL, its name and the outcome it must produce.
+        private static string Build(int index, UpdateRig rig, TestBundle factory, TestRandom random, out string name, out int expected)
+        {
+            TestBundle bundle = rig.Release("1.1.0", 3, new int[] { 2100, 900 });
+            string folder = "case" + index.ToString();
+            expected = UpdateOutcome.Rejected(BundleStatus.ManifestSignatureInvalid);
+            if (index < 13)
+            {
+                // Every manifest field changed after signing: the signature no longer matches.
+                string text = bundle.ManifestText();
+                string[] from = new string[] { "\"sensor\"", "\"esp32-devkitc\"", "\"1.1.0\"", "\"securityVersion\":3", "\"minLoaderVersion\":1", "2026-11-22T10:00:00Z", "\"release-2026\"", "\"Sensor.App\"", "Sensor.Lib.pe", "\"size\":900", "\"sha256\":\"", "\"files\"", "{\"format\":1" };
+                string[] to = new string[] { "\"sensoR\"", "\"esp32-devkitC\"", "\"1.1.1\"", "\"securityVersion\":30", "\"minLoaderVersion\":0", "2026-11-22T10:00:01Z", "\"release-2027\"", "\"Sensor.Lib\"", "Sensor.Lab.pe", "\"size\":901", "\"sha256\":\"0", "\"revokes\":[],\"files\"", "{ \"format\":1" };
+                byte[] signature = bundle.Sign(bundle.Manifest());
+                string changed = TestText.ReplaceFirst(text, from[index], to[index]);
+                if (index == 10)
+                {
+                    changed = TestText.ReplaceFirst(text, "\"sha256\":\"", "\"sha256\":\"0");
+                    changed = changed.Substring(0, changed.IndexOf("\"sha256\":\"0") + 10) + "f" + changed.Substring(changed.IndexOf("\"sha256\":\"0") + 11);
+                }
+
+                name = "unsigned change " + from[index];
+                Assert.IsFalse(changed == text, name + " did not change the manifest");
+                return rig.Publish(bundle, folder, TestBytes.Utf8(changed), signature);
+            }
+
+            name = "case " + index.ToString();
+            switch (index)
+            {
+                case 13:
+                    name = "product not delegated";
+                    bundle.Product = "camera";
+                    expected = UpdateOutcome.Rejected(BundleStatus.ProductNotDelegated);
+                    break;
+                case 14:
+                    name = "another product";
+                    bundle.Product = "camera";
+                    bundle.DelegationProducts = null;
+                    expected = UpdateOutcome.Rejected(BundleStatus.WrongProduct);
+                    break;
+                case 15:
+                    name = "another hardware model";
+                    bundle.Hardware = "\"esp32-s3\"";
+                    expected = UpdateOutcome.Rejected(BundleStatus.WrongHardware);
+                    break;
+                case 16:
+                    name = "needs a newer loader";
+                    bundle.MinLoaderVersion = 2;
+                    expected = UpdateOutcome.Rejected(BundleStatus.LoaderTooOld);
+                    break;
+                case 17:
+                    name = "expired manifest";
+                    bundle.Expires = "2026-12-01T00:00:00Z";
+                    expected = UpdateOutcome.Rejected(BundleStatus.ManifestExpired);
+                    break;
+                case 18:
+                    name = "security version below the floor";
+                    bundle.SecurityVersion = 1;
+                    expected = UpdateOutcome.Rejected(BundleStatus.SecurityVersionRollback);
+                    break;
+                case 19:
+                    name = "older version";
+                    bundle.Version = "0.9.0";
+                    bundle.SecurityVersion = 2;
+                    expected = UpdateOutcome.Rejected(BundleStatus.VersionDowngrade);
+                    break;
+                case 20:
+                    name = "replay of the running bundle";
+                    expected = UpdateOutcome.Rejected(BundleStatus.AlreadyInstalled);
+                    return rig.Publish(factory, folder);
+                case 21:
+                    name = "manifest names another key";
+                    bundle.KeyId = "other-key";
+                    bundle.DelegatedKeyId = "release-2026";
+                    expected = UpdateOutcome.Rejected(BundleStatus.SignerMismatch);
+                    break;
+                case 22:
+                    name = "security version not delegated";
+                    bundle.MinSecurityVersion = 5;
+                    expected = UpdateOutcome.Rejected(BundleStatus.SecurityVersionNotDelegated);
+                    break;
+                case 23:
+                    name = "expired signer";
+                    bundle.NotBefore = TestBundle.Year2026;
+                    bundle.NotAfter = TestBundle.Now - 1;
+                    expected = UpdateOutcome.Rejected(BundleStatus.DelegationExpired);
+                    break;
+                case 24:
+                    name = "signer not yet valid";
+                    bundle.NotBefore = TestBundle.Now + 3600;
+                    expected = UpdateOutcome.Rejected(BundleStatus.DelegationNotYetValid);
+                    break;
+                case 25:
+                    name = "unknown root";
+                    bundle.Root = new TestKeys(random);
+                    expected = UpdateOutcome.Rejected(BundleStatus.UnknownRoot);
+                    break;
+                case 26:
+                    name = "delegation signed by a non-root";
+                    return PublishReplacing(rig, bundle, folder, SlotLayout.Delegation, TestBundle.Frame(TestBytes.Utf8(bundle.DelegationBody()), new TestKeys(random)), out expected, BundleStatus.DelegationSignatureInvalid);
+                case 27:
+                    name = "delegation body changed after signing";
+                    byte[] delegation = bundle.Delegation();
+                    delegation[DelegationParser.HeaderSize + bundle.DelegationBody().IndexOf("release-2026")] = (byte)'s';
+                    return PublishReplacing(rig, bundle, folder, SlotLayout.Delegation, delegation, out expected, BundleStatus.DelegationSignatureInvalid);
+                case 28:
+                    name = "delegation with a bad magic";
+                    byte[] magic = bundle.Delegation();
+                    magic[0] = (byte)'X';
+                    return PublishReplacing(rig, bundle, folder, SlotLayout.Delegation, magic, out expected, BundleStatus.DelegationMalformed);
+                case 29:
+                    name = "signature truncated";
+                    byte[] manifest = bundle.Manifest();
+                    byte[] shortSignature = new byte[63];
+                    System.Array.Copy(bundle.Sign(manifest), shortSignature, 63);
+                    expected = UpdateOutcome.Rejected(BundleStatus.SignatureMalformed);
+                    return rig.Publish(bundle, folder, manifest, shortSignature);
+                case 30:
+                    name = "signed by another key";
+                    byte[] body = bundle.Manifest();
+                    return rig.Publish(bundle, folder, body, new TestKeys(random).Sign(body));
+                case 31:
+                    name = "oversized manifest";
+                    string padded = bundle.ManifestText();
+                    padded = padded.Substring(0, padded.Length - 1) + new string(' ', 4200) + "}";
+                    byte[] big = TestBytes.Utf8(padded);
+                    expected = UpdateOutcome.Rejected(BundleStatus.ManifestMalformed);
+                    return rig.Publish(bundle, folder, big, bundle.Sign(big));
+                case 32:
+                    name = "malformed manifest (signed)";
+                    byte[] malformed = TestBytes.Utf8(TestText.ReplaceFirst(bundle.ManifestText(), "\"files\":[", "\"files\":[,"));
+                    expected = UpdateOutcome.Rejected(BundleStatus.ManifestMalformed);
+                    return rig.Publish(bundle, folder, malformed, bundle.Sign(malformed));
+                case 33:
+                    name = "entry assembly not among the files (signed)";
+                    bundle.EntryAssembly = "Sensor.Missing";
+                    expected = UpdateOutcome.Rejected(BundleStatus.ManifestMalformed);
+                    break;
+                case 34:
+                    name = "payload byte flipped";
+                    return PublishReplacing(rig, bundle, folder, bundle.PayloadNames[0], Flipped(bundle.Payloads[0], 1500), out expected, BundleStatus.FileHashMismatch);
+                case 35:
+                    name = "payload truncated";
+                    return PublishReplacing(rig, bundle, folder, bundle.PayloadNames[1], TestBytes.Slice(bundle.Payloads[1], 0, 899), out expected, BundleStatus.FileSizeMismatch);
+                case 36:
+                    name = "payload extended";
+                    byte[] longer = new byte[901];
+                    System.Array.Copy(bundle.Payloads[1], longer, 900);
+                    return PublishReplacing(rig, bundle, folder, bundle.PayloadNames[1], longer, out expected, BundleStatus.FileSizeMismatch);
+                case 37:
+                    name = "payload swapped with the other file";
+                    return PublishReplacing(rig, bundle, folder, bundle.PayloadNames[0], bundle.Payloads[1], out expected, BundleStatus.FileSizeMismatch);
+                case 38:
+                    name = "payload swapped with another file of the same size";
+                    TestBundle twins = rig.Release("1.1.0", 3, new int[] { 1000, 1000 });
+                    return PublishReplacing(rig, twins, folder, twins.PayloadNames[0], twins.Payloads[1], out expected, BundleStatus.FileHashMismatch);
+                case 39:
+                    name = "payload from an older bundle";
+                    TestBundle older = rig.Release("1.0.9", 3, new int[] { 2100, 900 });
+                    return PublishReplacing(rig, bundle, folder, bundle.PayloadNames[0], older.Payloads[0], out expected, BundleStatus.FileHashMismatch);
+                case 40:
+                    name = "server answers a pinned offer with another signed manifest";
+                    string pinnedUrl = rig.Publish(bundle, folder);
+                    TestBundle substitute = rig.Release("1.0.8", 3, new int[] { 2100, 900 });
+                    byte[] substituteManifest = substitute.Manifest();
+                    rig.Server.Put(pinnedUrl + SlotLayout.Manifest, substituteManifest);
+                    rig.Server.Put(pinnedUrl + SlotLayout.Signature, substitute.Sign(substituteManifest));
+                    expected = UpdateOutcome.OfferMismatch;
+                    return "{\"url\":\"" + pinnedUrl + "\",\"manifestSha256\":\"" + Digest(bundle.Manifest()) + "\"}";
+                default:
+                    name = "documents of one bundle with the signature of another";
+                    TestBundle other = rig.Release("1.1.0", 3, new int[] { 2100, 900 });
+                    string mixedUrl = rig.Publish(bundle, folder);
+                    rig.Server.Put(mixedUrl + SlotLayout.Signature, other.Sign(other.Manifest()));
+                    return mixedUrl;
+            }
+
+            return rig.Publish(bundle, folder);
+        }
+
+        // Build returns a URL, or a whole offer when it starts with '{'.
+        private static string Offer(string built)
+        {
+            return built[0] == '{' ? built : "{\"url\":\"" + built + "\"}";
+        }
+
+        private static string Digest(byte[] data)
+        {
+            byte[] digest = new byte[32];
+            new SecureDevice.Core.Crypto.Sha256().Hash(data, 0, data.Length, digest, 0);
+            return SecureDevice.Core.Text.Hex.Encode(digest, 0, 32);
+        }
+
+        // Publishes the bundle, then replaces one of its files on the server with `content`.
+        private static string PublishReplacing(UpdateRig rig, TestBundle bundle, string folder, string fileName, byte[] content, out int expected, BundleStatus status)
+        {
+            string url = rig.Publish(bundle, folder);
+            rig.Server.Put(url + fileName, content);
+            expected = UpdateOutcome.Rejected(status);
+            return url;
+        }
+
+        private static byte[] Flipped(byte[] data, int position)
+        {
+            byte[] copy = (byte[])data.Clone();
+            copy[position] ^= 0x10;
+            return copy;
+        }
+
+        private static byte[][] SnapshotSlot(MemoryFileStore flash, TestBundle bundle)
+        {
+            byte[][] files = new byte[3 + bundle.PayloadNames.Length][];
+            for (int i = 0; i < files.Length; i++)
+            {
+                files[i] = flash.Snapshot(SlotPath(bundle, i));
+            }
+
+            return files;
+        }
+
+        private static void AssertSlotUnchanged(MemoryFileStore flash, TestBundle bundle, byte[][] before, string context)
+        {
+            for (int i = 0; i < before.Length; i++)
+            {
+                CollectionAssert.AreEqual(before[i], flash.Snapshot(SlotPath(bundle, i)), context + ": slot A file " + i.ToString());
+            }
+        }
+
+        private static string SlotPath(TestBundle bundle, int index)
+        {
+            string name = index == 0 ? SlotLayout.Manifest : index == 1 ? SlotLayout.Signature : index == 2 ? SlotLayout.Delegation : bundle.PayloadNames[index - 3];
+            return SlotLayout.Path(SlotLayout.SlotA, name);
+        }
+    }
+}

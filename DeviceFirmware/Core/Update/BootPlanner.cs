@@ -1,0 +1,247 @@
+using SecureDevice.Core.Bundle;
+using SecureDevice.Core.Storage;
+
+namespace SecureDevice.Core.Update
+{
+    /// <summary>
+    /// The loader's decision at boot: which slot to load, from the journal and what verifies on flash. An ordered decision
+    /// table (docs/update-engine.md, <see cref="BootDecision"/>) computes the next journal; it is saved before anything is
+    /// loaded, and only then applied. A slot is offered for loading only after its signature chain, its binding to the
+    /// journal and the security floor verified; the loader then re-hashes the payload bytes it loads
+    /// (<see cref="OnLoadFailed"/> when they differ), so nothing unverified ever runs.
+    /// Every path ends in a verified slot or in no application; never in an unverified one.
+    /// </summary>
+    public sealed class BootPlanner
+    {
+        /// <summary>Default number of boots a candidate gets to confirm itself.</summary>
+        public const int DefaultMaxTestBoots = 3;
+
+        /// <summary>Default number of boots a download may be interrupted by before it is abandoned.</summary>
+        public const int DefaultMaxResumeBoots = 5;
+
+        private readonly JournalStore _journal;
+        private readonly SlotVerifier _slots;
+        private readonly UpdateJournal _next = new UpdateJournal();
+
+        /// <summary>Plans over <paramref name="journal"/> and <paramref name="slots"/> (shared with the <see cref="UpdateEngine"/>).</summary>
+        public BootPlanner(JournalStore journal, SlotVerifier slots)
+        {
+            if (journal == null || slots == null)
+            {
+                throw new System.ArgumentNullException("journal");
+            }
+
+            _journal = journal;
+            _slots = slots;
+            MaxTestBoots = DefaultMaxTestBoots;
+            MaxResumeBoots = DefaultMaxResumeBoots;
+        }
+
+        /// <summary>Boots a candidate gets before it is reverted (1..100).</summary>
+        public int MaxTestBoots { get; set; }
+
+        /// <summary>Boots a download may span before it is abandoned (1..100).</summary>
+        public int MaxResumeBoots { get; set; }
+
+        /// <summary>True when the last <see cref="Plan"/> found no valid journal.</summary>
+        public bool JournalMissing { get; private set; }
+
+        /// <summary>Decides this boot; fills <paramref name="plan"/>.</summary>
+        /// <returns>The journal's storage status (a failed read is planned as a missing journal; a failed save is in <see cref="BootPlan.JournalSaveFailed"/>).</returns>
+        public StorageStatus Plan(BootPlan plan)
+        {
+            plan.Clear();
+            bool found;
+            StorageStatus status = _journal.Load(out found);
+            JournalMissing = !found;
+            UpdateJournal current = _journal.Current;
+            _next.CopyFrom(current);
+            if (!found)
+            {
+                Adopt(plan);
+            }
+            else if (current.State == UpdateState.Testing && current.TestBoots >= MaxTestBoots)
+            {
+                Revert(plan, BootDecision.RevertBootLimit, UpdateOutcome.RevertedBootLimit);
+            }
+            else if (current.State == UpdateState.Testing || current.State == UpdateState.Staged)
+            {
+                BundleStatus candidate = _slots.VerifyChain(current.CandidateSlot, current.CandidateDigest, current.SecurityFloor);
+                plan.CandidateStatus = candidate;
+                if (candidate != BundleStatus.Verified)
+                {
+                    Revert(plan, BootDecision.RevertCorrupt, UpdateOutcome.RevertedCorrupt);
+                }
+                else
+                {
+                    plan.Decision = current.State == UpdateState.Staged ? BootDecision.StartTest : BootDecision.ContinueTest;
+                    _next.State = UpdateState.Testing;
+                    _next.TestBoots = current.State == UpdateState.Staged ? 1 : current.TestBoots + 1;
+                    plan.Slot = current.CandidateSlot;
+                    plan.Testing = true;
+                    plan.Manifest = _slots.Manifest;
+                }
+            }
+            else if (current.State == UpdateState.Downloading && current.ResumeBoots >= MaxResumeBoots)
+            {
+                plan.Decision = BootDecision.AbandonDownload;
+                _next.State = UpdateState.Idle;
+                _next.ResumeBoots = 0;
+                _next.LastOutcome = UpdateOutcome.DownloadFailed;
+                PlanActive(plan, false);
+            }
+            else if (current.State == UpdateState.Downloading)
+            {
+                plan.Decision = BootDecision.ResumeDownload;
+                _next.ResumeBoots = current.ResumeBoots + 1;
+                PlanActive(plan, false);
+            }
+            else
+            {
+                plan.Decision = BootDecision.BootActive;
+                PlanActive(plan, false);
+            }
+
+            StorageStatus saved = SaveNext(plan);
+            return status != StorageStatus.Ok ? status : saved;
+        }
+
+        /// <summary>
+        /// The loader found the planned slot unusable: a payload file it loaded did not match the manifest
+        /// (<see cref="UpdateOutcome.RevertedCorrupt"/>), or the entry point failed to start
+        /// (<see cref="UpdateOutcome.RevertedAppFailed"/>). A candidate is reverted and the active slot planned instead; the
+        /// active slot, when it is the one that failed, is dropped (corrupt) or skipped for this boot (failed to start).
+        /// </summary>
+        /// <returns>The journal save status.</returns>
+        public StorageStatus OnLoadFailed(BootPlan plan, int outcome)
+        {
+            if (outcome != UpdateOutcome.RevertedCorrupt && outcome != UpdateOutcome.RevertedAppFailed)
+            {
+                throw new System.ArgumentException("outcome must be RevertedCorrupt or RevertedAppFailed", "outcome");
+            }
+
+            _next.CopyFrom(_journal.Current);
+            if (plan.Testing)
+            {
+                plan.Clear();
+                Revert(plan, BootDecision.RevertLoadFailed, outcome);
+            }
+            else
+            {
+                if (outcome == UpdateOutcome.RevertedCorrupt)
+                {
+                    _next.HasActive = false;
+                    _next.LastOutcome = UpdateOutcome.ActiveCorrupt;
+                    plan.ActiveStatus = BundleStatus.FileHashMismatch;
+                }
+
+                plan.Slot = -1;
+                plan.Manifest = null;
+                plan.ActiveVersion = null;
+                plan.ActiveSecurityVersion = 0;
+            }
+
+            return SaveNext(plan);
+        }
+
+        private void Adopt(BootPlan plan)
+        {
+            plan.Decision = BootDecision.AdoptInstalled;
+            _next.CopyFrom(new UpdateJournal());
+            int best = -1;
+            AppVersion bestVersion = null;
+            long bestSecurity = -1;
+            for (int slot = SlotLayout.SlotA; slot <= SlotLayout.SlotB; slot++)
+            {
+                if (_slots.VerifyChain(slot, null, 0) != BundleStatus.Verified)
+                {
+                    continue;
+                }
+
+                Manifest manifest = _slots.Manifest;
+                if (best < 0 || manifest.SecurityVersion > bestSecurity
+                    || (manifest.SecurityVersion == bestSecurity && manifest.Version.CompareTo(bestVersion) > 0))
+                {
+                    best = slot;
+                    bestVersion = manifest.Version;
+                    bestSecurity = manifest.SecurityVersion;
+                    System.Array.Copy(_slots.Documents.ManifestDigest, 0, _next.ActiveDigest, 0, 32);
+                }
+            }
+
+            if (best < 0)
+            {
+                plan.ActiveStatus = BundleStatus.FileMissing;
+                return;
+            }
+
+            _next.ActiveSlot = best;
+            _next.HasActive = true;
+            _next.SecurityFloor = bestSecurity;
+            PlanActive(plan, false);
+        }
+
+        private void Revert(BootPlan plan, BootDecision decision, int outcome)
+        {
+            plan.Decision = decision;
+            _next.State = UpdateState.Idle;
+            _next.TestBoots = 0;
+            _next.LastOutcome = outcome;
+            PlanActive(plan, true);
+        }
+
+        // Verifies the active slot against the journal being built; a slot that fails is dropped, so the device runs without
+        // an application and waits for the next update instead of running something unverified.
+        private void PlanActive(BootPlan plan, bool keepOutcome)
+        {
+            plan.Slot = -1;
+            plan.Testing = false;
+            plan.Manifest = null;
+            if (!_next.HasActive)
+            {
+                return;
+            }
+
+            BundleStatus active = _slots.VerifyChain(_next.ActiveSlot, _next.ActiveDigest, _next.SecurityFloor);
+            plan.ActiveStatus = active;
+            if (active != BundleStatus.Verified)
+            {
+                _next.HasActive = false;
+                if (!keepOutcome)
+                {
+                    _next.LastOutcome = UpdateOutcome.ActiveCorrupt;
+                }
+
+                return;
+            }
+
+            plan.Slot = _next.ActiveSlot;
+            plan.Manifest = _slots.Manifest;
+            plan.ActiveVersion = _slots.Manifest.Version;
+            plan.ActiveSecurityVersion = _slots.Manifest.SecurityVersion;
+        }
+
+        private StorageStatus SaveNext(BootPlan plan)
+        {
+            if (_next.SameAs(_journal.Current))
+            {
+                return StorageStatus.Ok;
+            }
+
+            StorageStatus saved = _journal.Save(_next);
+            if (saved != StorageStatus.Ok)
+            {
+                plan.JournalSaveFailed = true;
+                if (plan.Testing)
+                {
+                    // A candidate never boots without its test boot counted on flash: otherwise a crashing candidate
+                    // could loop forever uncounted. Boot the active slot this time; the next boot decides again.
+                    _next.CopyFrom(_journal.Current);
+                    PlanActive(plan, true);
+                }
+            }
+
+            return saved;
+        }
+    }
+}

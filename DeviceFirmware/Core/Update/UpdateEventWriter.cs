@@ -1,0 +1,79 @@
+using SecureDevice.Core.Telemetry;
+
+namespace SecureDevice.Core.Update
+{
+    /// <summary>
+    /// Writes the update event published on devices/{id}/up/update, compact JSON of at most <see cref="MaxBytes"/> bytes:
+    /// <c>{"state":"downloading","outcome":"none","code":0,"version":"1.1.0","done":12288,"total":204800,"detail":"..."}</c>.
+    /// <c>version</c> is the candidate's (omitted when there is none); <c>detail</c> only accompanies failures, is limited
+    /// to <see cref="MaxDetailCharacters"/> characters and keeps only printable ASCII without quotes or backslashes.
+    /// Allocation-free; the buffer is the caller's.
+    /// </summary>
+    public sealed class UpdateEventWriter
+    {
+        /// <summary>Largest event, bytes.</summary>
+        public const int MaxBytes = 384;
+
+        /// <summary>Longest detail text kept.</summary>
+        public const int MaxDetailCharacters = 120;
+
+        private readonly AsciiWriter _writer = new AsciiWriter();
+
+        /// <summary>Writes the event for <paramref name="engine"/>'s current state into <c>buffer[offset, +count)</c>.</summary>
+        /// <returns>Bytes written (the event always fits in <see cref="MaxBytes"/>).</returns>
+        /// <exception cref="System.ArgumentException">The range is shorter than <see cref="MaxBytes"/>.</exception>
+        public int Write(UpdateEngine engine, byte[] buffer, int offset, int count)
+        {
+            if (count < MaxBytes)
+            {
+                throw new System.ArgumentException("event buffer must hold " + MaxBytes.ToString() + " bytes", "count");
+            }
+
+            _writer.Reset(buffer, offset, MaxBytes);
+            _writer.WriteText("{\"state\":\"");
+            _writer.WriteText(UpdateEngine.StateName(engine.State));
+            _writer.WriteText("\",\"outcome\":\"");
+            _writer.WriteText(UpdateOutcome.Name(engine.LastOutcome));
+            _writer.WriteText("\",\"code\":");
+            _writer.WriteInteger(engine.LastOutcome);
+            Bundle.Manifest candidate = engine.Candidate;
+            if (candidate != null)
+            {
+                _writer.WriteText(",\"version\":\"");
+                _writer.WriteText(candidate.Version.ToString());
+                _writer.WriteText("\",\"securityVersion\":");
+                _writer.WriteInteger(candidate.SecurityVersion);
+            }
+
+            if (engine.BytesTotal > 0 && (engine.State == UpdateState.Downloading || engine.State == UpdateState.Verifying))
+            {
+                _writer.WriteText(",\"done\":");
+                _writer.WriteInteger(engine.BytesDone);
+                _writer.WriteText(",\"total\":");
+                _writer.WriteInteger(engine.BytesTotal);
+            }
+
+            string detail = engine.LastDetail;
+            if (detail != null && detail.Length > 0)
+            {
+                _writer.WriteText(",\"detail\":\"");
+                int length = detail.Length < MaxDetailCharacters ? detail.Length : MaxDetailCharacters;
+                for (int i = 0; i < length; i++)
+                {
+                    char c = detail[i];
+                    _writer.WriteChar(c < ' ' || c > '~' || c == '"' || c == '\\' ? '?' : c);
+                }
+
+                _writer.WriteChar('"');
+            }
+
+            _writer.WriteChar('}');
+            if (_writer.Overflowed)
+            {
+                throw new System.InvalidOperationException("update event over " + MaxBytes.ToString() + " bytes");
+            }
+
+            return _writer.Length;
+        }
+    }
+}

@@ -1,0 +1,163 @@
+using SecureDevice.Core.Storage;
+
+namespace SecureDevice.Core.Update
+{
+    /// <summary>
+    /// The persisted state of the update machine (docs/update-engine.md): which slot is active, what the other slot holds,
+    /// the anti-rollback floor and the last outcome. Kept in one <see cref="RecordStore"/> record, so every transition is
+    /// a single atomic save. A plain value: <see cref="JournalStore"/> loads and saves it; planners and the engine build the
+    /// next value in a copy and apply it only after the save succeeded (calculate → validate → apply).
+    /// </summary>
+    public sealed class UpdateJournal
+    {
+        /// <summary>Record format written by this firmware.</summary>
+        public const int FormatVersion = 1;
+
+        /// <summary>Longest base URL kept for a download (ASCII characters).</summary>
+        public const int MaxUrlLength = 200;
+
+        /// <summary>Largest encoded size, bytes.</summary>
+        public const int MaxEncodedBytes = 8 + 8 + 32 + 32 + 1 + MaxUrlLength;
+
+        /// <summary>Creates the empty journal: slot A, Idle, no application, floor 0.</summary>
+        public UpdateJournal()
+        {
+            ActiveDigest = new byte[32];
+            CandidateDigest = new byte[32];
+            Url = string.Empty;
+        }
+
+        /// <summary>The slot the loader boots when nothing is under test (<see cref="SlotLayout.SlotA"/> or <see cref="SlotLayout.SlotB"/>).</summary>
+        public int ActiveSlot { get; set; }
+
+        /// <summary>False when no verified application is installed in the active slot (never installed, or found corrupt).</summary>
+        public bool HasActive { get; set; }
+
+        /// <summary>Idle, Downloading, Staged or Testing (the transient states are never persisted).</summary>
+        public UpdateState State { get; set; }
+
+        /// <summary>Boots of the candidate slot while Testing, this one included (0..255).</summary>
+        public int TestBoots { get; set; }
+
+        /// <summary>Boots that found a download in progress (0..255); bounds a download that keeps crashing the device.</summary>
+        public int ResumeBoots { get; set; }
+
+        /// <summary>The last <see cref="UpdateOutcome"/> (0..255), reported until the next one.</summary>
+        public int LastOutcome { get; set; }
+
+        /// <summary>Anti-rollback floor: no slot with a lower security version is installed or booted. Raised only at confirmation.</summary>
+        public long SecurityFloor { get; set; }
+
+        /// <summary>SHA-256 of the active slot's manifest (32 bytes), binding the slot to the bundle that was confirmed.</summary>
+        public byte[] ActiveDigest { get; private set; }
+
+        /// <summary>SHA-256 of the candidate's manifest while Downloading, Staged or Testing.</summary>
+        public byte[] CandidateDigest { get; private set; }
+
+        /// <summary>Base URL the candidate's files are downloaded from (ends in '/'), empty when none.</summary>
+        public string Url { get; set; }
+
+        /// <summary>The slot that is not active.</summary>
+        public int CandidateSlot
+        {
+            get { return SlotLayout.Other(ActiveSlot); }
+        }
+
+        /// <summary>Copies every field of <paramref name="other"/> into this journal.</summary>
+        public void CopyFrom(UpdateJournal other)
+        {
+            ActiveSlot = other.ActiveSlot;
+            HasActive = other.HasActive;
+            State = other.State;
+            TestBoots = other.TestBoots;
+            ResumeBoots = other.ResumeBoots;
+            LastOutcome = other.LastOutcome;
+            SecurityFloor = other.SecurityFloor;
+            System.Array.Copy(other.ActiveDigest, 0, ActiveDigest, 0, 32);
+            System.Array.Copy(other.CandidateDigest, 0, CandidateDigest, 0, 32);
+            Url = other.Url;
+        }
+
+        /// <summary>True when every field equals <paramref name="other"/>'s (a save would change nothing).</summary>
+        public bool SameAs(UpdateJournal other)
+        {
+            return ActiveSlot == other.ActiveSlot && HasActive == other.HasActive && State == other.State && TestBoots == other.TestBoots
+                && ResumeBoots == other.ResumeBoots && LastOutcome == other.LastOutcome && SecurityFloor == other.SecurityFloor
+                && ByteRange.ConstantTimeEquals(ActiveDigest, 0, other.ActiveDigest, 0, 32)
+                && ByteRange.ConstantTimeEquals(CandidateDigest, 0, other.CandidateDigest, 0, 32) && Url == other.Url;
+        }
+
+        /// <summary>Writes the record payload.</summary>
+        /// <exception cref="System.InvalidOperationException">A field is out of range (a caller bug).</exception>
+        public void Encode(RecordWriter writer)
+        {
+            if (!IsPersistable())
+            {
+                throw new System.InvalidOperationException("journal field out of range");
+            }
+
+            writer.WriteByte(FormatVersion);
+            writer.WriteByte(ActiveSlot);
+            writer.WriteBoolean(HasActive);
+            writer.WriteByte((int)State);
+            writer.WriteByte(TestBoots);
+            writer.WriteByte(ResumeBoots);
+            writer.WriteByte(LastOutcome);
+            writer.WriteByte(0);
+            writer.WriteInt64(SecurityFloor);
+            writer.WriteBytes(ActiveDigest, 0, 32);
+            writer.WriteBytes(CandidateDigest, 0, 32);
+            writer.WriteAscii(Url);
+        }
+
+        /// <summary>Reads a record payload into this journal.</summary>
+        /// <returns>False when the payload is not a valid journal of this format (this journal is then unchanged).</returns>
+        public bool TryDecode(RecordReader reader)
+        {
+            UpdateJournal read = new UpdateJournal();
+            int format;
+            int slot;
+            bool hasActive;
+            int state;
+            int testBoots;
+            int resumeBoots;
+            int outcome;
+            int reserved;
+            long floor;
+            string url;
+            if (!reader.TryReadByte(out format) || format != FormatVersion
+                || !reader.TryReadByte(out slot) || !reader.TryReadBoolean(out hasActive)
+                || !reader.TryReadByte(out state) || !reader.TryReadByte(out testBoots) || !reader.TryReadByte(out resumeBoots)
+                || !reader.TryReadByte(out outcome) || !reader.TryReadByte(out reserved) || !reader.TryReadInt64(out floor)
+                || !reader.TryReadBytes(read.ActiveDigest, 0, 32) || !reader.TryReadBytes(read.CandidateDigest, 0, 32)
+                || !reader.TryReadAscii(out url) || reader.Remaining != 0)
+            {
+                return false;
+            }
+
+            read.ActiveSlot = slot;
+            read.HasActive = hasActive;
+            read.State = (UpdateState)state;
+            read.TestBoots = testBoots;
+            read.ResumeBoots = resumeBoots;
+            read.LastOutcome = outcome;
+            read.SecurityFloor = floor;
+            read.Url = url;
+            if (reserved != 0 || !read.IsPersistable())
+            {
+                return false;
+            }
+
+            CopyFrom(read);
+            return true;
+        }
+
+        private bool IsPersistable()
+        {
+            bool persistedState = State == UpdateState.Idle || State == UpdateState.Downloading || State == UpdateState.Staged || State == UpdateState.Testing;
+            return (ActiveSlot == SlotLayout.SlotA || ActiveSlot == SlotLayout.SlotB) && persistedState
+                && TestBoots >= 0 && TestBoots <= 255 && ResumeBoots >= 0 && ResumeBoots <= 255 && LastOutcome >= 0 && LastOutcome <= 255
+                && SecurityFloor >= 0 && Url != null && Url.Length <= MaxUrlLength;
+        }
+    }
+}
