@@ -1,16 +1,14 @@
-using System.Diagnostics;
-using System.Threading;
+using SecureDevice.Platform;
 
 namespace SecureDevice
 {
-    /// <summary>Device entry point.</summary>
+    /// <summary>Device entry point: the loader and firmware (see Platform/Firmware.cs and docs/update-engine.md).</summary>
     public class Program
     {
-        /// <summary>Starts the firmware.</summary>
+        /// <summary>Boots: plan, verify and load the application, then connect, report and take updates. Never returns.</summary>
         public static void Main()
         {
-            Debug.WriteLine("SecureDevice firmware starting");
-            Thread.Sleep(Timeout.Infinite);
+            new Firmware().Run();
         }
     }
 }

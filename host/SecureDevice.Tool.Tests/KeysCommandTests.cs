@@ -120,4 +120,32 @@ public sealed class KeysCommandTests
         Assert.Single(result.Error.Trim().Split('\n'));
         Assert.False(File.Exists(fixture.Combine("new.delegation")));
     }
+
+    [Fact]
+    public void Anchors_WritesTheLoadersTrustRootsMatchingOpenSsl()
+    {
+        using var folder = new TemporaryDirectory();
+        ToolRun.Ok("keys", "new", "--name", "root-a", "--out", folder.Path);
+        ExternalProcess.OpenSsl("genpkey", "-algorithm", "ed25519", "-out", folder.Combine("root-b.key.pem")).EnsureSuccess("genpkey");
+        ExternalProcess.OpenSsl("pkey", "-in", folder.Combine("root-b.key.pem"), "-pubout", "-out", folder.Combine("root-b.pub.pem")).EnsureSuccess("pubout");
+        string output = folder.Combine("TrustRoots.cs");
+        ToolRun.Ok("keys", "anchors", folder.Combine("root-a.pub.pem"), folder.Combine("root-b.pub.pem"), "--out", output);
+        string source = File.ReadAllText(output);
+        var keys = System.Text.RegularExpressions.Regex.Matches(source, "\"([0-9a-f]{64})\"");
+        Assert.Equal(2, keys.Count);
+        foreach ((string name, int index) in new[] { ("root-a", 0), ("root-b", 1) })
+        {
+            // OpenSSL's DER SubjectPublicKeyInfo ends with the 32 raw key bytes.
+            ExternalProcess.OpenSsl("pkey", "-pubin", "-in", folder.Combine(name + ".pub.pem"), "-outform", "DER", "-out", folder.Combine(name + ".der")).EnsureSuccess("der");
+            byte[] der = File.ReadAllBytes(folder.Combine(name + ".der"));
+            Assert.Equal(System.Convert.ToHexStringLower(der[^32..]), keys[index].Groups[1].Value);
+        }
+
+        Assert.Contains("internal static class TrustRoots", source);
+        Assert.Contains("namespace SecureDevice.Platform", source);
+        Assert.Equal(2, ToolRun.Run("keys", "anchors", folder.Combine("root-a.pub.pem"), "--out", output).ExitCode);
+        Assert.Equal(2, ToolRun.Run("keys", "anchors", folder.Combine("root-a.pub.pem"), folder.Combine("root-a.pub.pem"), "--out", folder.Combine("twice.cs")).ExitCode);
+        Assert.Equal(2, ToolRun.Run("keys", "anchors", folder.Combine("root-a.key.pem"), "--out", folder.Combine("private.cs")).ExitCode);
+        Assert.False(File.Exists(folder.Combine("twice.cs")));
+    }
 }

@@ -1,0 +1,513 @@
+using System;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using nanoFramework.M2Mqtt;
+using nanoFramework.M2Mqtt.Exceptions;
+using nanoFramework.M2Mqtt.Messages;
+using SecureDevice.Core;
+using SecureDevice.Core.Connectivity;
+using SecureDevice.Core.FloodGuard;
+
+namespace SecureDevice.Adapters.Connectivity
+{
+    /// <summary>
+    /// <see cref="IMqttTransport"/> over nanoFramework's M2Mqtt (MQTT 3.1.1 over TLS). The device certificate and its key
+    /// come from the board's certificate store (written by nanoff's network deployment; M2Mqtt uses it when no client
+    /// certificate is passed); the broker must chain to the pinned CA given here. Each <see cref="Connect"/> creates a new
+    /// MqttClient (its constructor resolves the broker name). M2Mqtt raises its events on its own threads: they only
+    /// copy into bounded rings under a lock, which the core drains by polling. Mirrors the host's TlsMqttTransport:
+    /// same queues, same drop counting, same failure classes as far as the device can observe them (see
+    /// <see cref="Classify"/>).
+    /// </summary>
+    public sealed class M2MqttTransport : IMqttTransport
+    {
+        // mbedTLS MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE: the broker sent a fatal alert during the handshake. Firmware built
+        // before nf-interpreter #3468 reports handshake failures as a SocketException carrying the mbedTLS code.
+        private const int FatalAlertReceived = -0x7780;
+
+        private readonly string _brokerHost;
+        private readonly int _brokerPort;
+        private readonly X509Certificate _brokerCa;
+        private readonly MqttSslProtocols _protocol;
+        private readonly int _sendQueueCapacity;
+        private readonly int _subscribeTimeoutMilliseconds;
+        private readonly object _lock = new object();
+        private readonly AutoResetEvent _subscribeAnswered = new AutoResetEvent(false);
+
+        private readonly string[] _inboundTopics;
+        private readonly byte[][] _inboundPayloads;
+        private int _inboundHead;
+        private int _inboundCount;
+        private int _inboundDropped;
+
+        private readonly int[] _acknowledged;
+        private int _acknowledgedHead;
+        private int _acknowledgedCount;
+
+        private MqttClient _client;
+        private int _pendingSubscribe = -1;
+        private bool _subscribeGranted;
+
+        /// <summary>Creates a transport; nothing is opened until <see cref="Connect"/>.</summary>
+        /// <param name="brokerHost">Broker DNS name (must match its certificate) or IPv4 address.</param>
+        /// <param name="brokerPort">Broker TLS port, usually 8883.</param>
+        /// <param name="brokerCa">The CA the broker certificate must chain to (parsed from the CA PEM file; owned by the
+        /// caller, kept for the transport's life). Note that the firmware also trusts the CA certificates in the device
+        /// store.</param>
+        /// <param name="protocol">TLS version: <see cref="MqttSslProtocols.TLSv1_2"/>, or <see cref="MqttSslProtocols.TLSv1_3"/>
+        /// on firmware built with TLS 1.3.</param>
+        /// <param name="inboundCapacity">Received messages kept until polled (at least 1); more are dropped and counted.</param>
+        /// <param name="acknowledgementCapacity">Acknowledged message ids kept until polled (at least 1); more are dropped.</param>
+        /// <param name="sendQueueCapacity">Messages M2Mqtt may hold unsent or unacknowledged (at least 1); beyond it
+        /// <see cref="Publish"/> answers <see cref="TransportStatus.Busy"/>. M2Mqtt's setting is process-wide.</param>
+        /// <param name="subscribeTimeoutMilliseconds">How long <see cref="Subscribe"/> waits for SUBACK.</param>
+        public M2MqttTransport(string brokerHost, int brokerPort, X509Certificate brokerCa, MqttSslProtocols protocol,
+            int inboundCapacity, int acknowledgementCapacity, int sendQueueCapacity, int subscribeTimeoutMilliseconds)
+        {
+            if (brokerHost == null || brokerHost.Length == 0)
+            {
+                throw new ArgumentException("broker host required", "brokerHost");
+            }
+
+            if (brokerCa == null)
+            {
+                throw new ArgumentNullException("brokerCa");
+            }
+
+            if (inboundCapacity < 1 || acknowledgementCapacity < 1 || sendQueueCapacity < 1 || subscribeTimeoutMilliseconds < 1)
+            {
+                throw new ArgumentOutOfRangeException("inboundCapacity", "capacities and timeout must be positive");
+            }
+
+            _brokerHost = brokerHost;
+            _brokerPort = brokerPort;
+            _brokerCa = brokerCa;
+            _protocol = protocol;
+            _sendQueueCapacity = sendQueueCapacity;
+            _subscribeTimeoutMilliseconds = subscribeTimeoutMilliseconds;
+            _inboundTopics = new string[inboundCapacity];
+            _inboundPayloads = new byte[inboundCapacity][];
+            _acknowledged = new int[acknowledgementCapacity];
+        }
+
+        /// <inheritdoc />
+        public bool IsConnected
+        {
+            get
+            {
+                // M2Mqtt clears IsConnected as soon as it sees the connection die (read error, missed PINGRESP).
+                MqttClient client = _client;
+                return client != null && client.IsConnected;
+            }
+        }
+
+        /// <inheritdoc />
+        public int InboundDropped
+        {
+            get { return _inboundDropped; }
+        }
+
+        /// <inheritdoc />
+        public void Connect(MqttConnectOptions options, ConnectResult result)
+        {
+            // A previous connection is dropped without DISCONNECT, as in the host transport (the broker publishes the will).
+            Abandon();
+            result.Connected = false;
+            result.ReasonCode = -1;
+
+            MqttClient client;
+            try
+            {
+                // The constructor resolves the broker name (MqttNetworkChannel calls Dns.GetHostEntry).
+                client = new MqttClient(_brokerHost, _brokerPort, true, _brokerCa, null, _protocol);
+            }
+            catch (Exception error)
+            {
+                Fail(result, ConnectFailure.Network, "dns: " + Describe(error));
+                return;
+            }
+
+            client.Settings.InflightQueueSize = _sendQueueCapacity;
+            client.MqttMsgPublishReceived += OnPublishReceived;
+            client.MqttMsgPublished += OnPublished;
+            client.MqttMsgSubscribed += OnSubscribed;
+            client.ConnectionClosed += OnConnectionClosed;
+
+            // Current before CONNECT: messages a persistent session delivers right after CONNACK are already
+            // acknowledged by M2Mqtt, so the handlers must not discard them as coming from a stale client.
+            lock (_lock)
+            {
+                ClearQueues();
+                _client = client;
+            }
+
+            long started = Environment.TickCount64;
+            MqttReasonCode code;
+            try
+            {
+                code = client.Connect(
+                    options.ClientId,
+                    null,
+                    null,
+                    options.WillRetain,
+                    options.WillQos == 1 ? MqttQoSLevel.AtLeastOnce : MqttQoSLevel.AtMostOnce,
+                    options.WillTopic != null,
+                    options.WillTopic,
+                    options.WillMessage,
+                    options.CleanSession,
+                    (ushort)options.KeepAliveSeconds);
+            }
+            catch (Exception error)
+            {
+                Abandon();
+                Fail(result, Classify(error, _protocol == MqttSslProtocols.TLSv1_3, Environment.TickCount64 - started), Describe(error));
+                return;
+            }
+
+            result.ReasonCode = (int)code;
+            if (code != MqttReasonCode.Success)
+            {
+                Abandon();
+                Fail(result, ConnackClassifier.FromMqtt311((int)code), "CONNACK " + (int)code);
+                return;
+            }
+
+            result.Connected = true;
+            result.Failure = ConnectFailure.None;
+            result.Detail = null;
+        }
+
+        /// <inheritdoc />
+        public TransportStatus Subscribe(string topicFilter)
+        {
+            MqttClient client = _client;
+            if (client == null || !client.IsConnected)
+            {
+                return TransportStatus.NotConnected;
+            }
+
+            try
+            {
+                // Under the lock, so the SUBACK handler (which takes it too) cannot run before the packet id is known.
+                lock (_lock)
+                {
+                    _subscribeGranted = false;
+                    _subscribeAnswered.Reset();
+                    _pendingSubscribe = client.Subscribe(new string[] { topicFilter }, new MqttQoSLevel[] { MqttQoSLevel.AtLeastOnce });
+                }
+            }
+            catch (Exception)
+            {
+                return TransportStatus.Failed;
+            }
+
+            bool answered = _subscribeAnswered.WaitOne(_subscribeTimeoutMilliseconds, false);
+            lock (_lock)
+            {
+                _pendingSubscribe = -1;
+                return answered && _subscribeGranted ? TransportStatus.Ok : TransportStatus.Failed;
+            }
+        }
+
+        /// <inheritdoc />
+        public TransportStatus Publish(string topic, byte[] payload, int offset, int count, int qos, bool retain, out int messageId)
+        {
+            ByteRange.Check(payload, offset, count);
+            messageId = 0;
+            MqttClient client = _client;
+            if (client == null || !client.IsConnected)
+            {
+                return TransportStatus.NotConnected;
+            }
+
+            // M2Mqtt keeps the array until the packet is sent (and resent), while the caller reuses its buffer.
+            byte[] copy = new byte[count];
+            Array.Copy(payload, offset, copy, 0, count);
+            try
+            {
+                ushort id = client.Publish(topic, copy, null, null, qos == 1 ? MqttQoSLevel.AtLeastOnce : MqttQoSLevel.AtMostOnce, retain);
+                if (qos == 1)
+                {
+                    messageId = id;
+                }
+
+                return TransportStatus.Ok;
+            }
+            catch (MqttClientException error)
+            {
+                return error.ErrorCode == MqttClientErrorCode.InflightQueueFull ? TransportStatus.Busy : TransportStatus.Failed;
+            }
+            catch (Exception)
+            {
+                return TransportStatus.Failed;
+            }
+        }
+
+        /// <inheritdoc />
+        public bool TryReceive(InboundMessage message)
+        {
+            string topic;
+            byte[] payload;
+            lock (_lock)
+            {
+                if (_inboundCount == 0)
+                {
+                    return false;
+                }
+
+                topic = _inboundTopics[_inboundHead];
+                payload = _inboundPayloads[_inboundHead];
+                _inboundTopics[_inboundHead] = null;
+                _inboundPayloads[_inboundHead] = null;
+                _inboundHead = (_inboundHead + 1) % _inboundTopics.Length;
+                _inboundCount--;
+            }
+
+            message.Topic = topic;
+            message.OriginalLength = payload.Length;
+            message.Oversized = payload.Length > message.Payload.Length;
+            message.Length = message.Oversized ? 0 : payload.Length;
+            if (!message.Oversized)
+            {
+                Array.Copy(payload, 0, message.Payload, 0, payload.Length);
+            }
+
+            return true;
+        }
+
+        /// <inheritdoc />
+        public bool TryTakeAcknowledged(out int messageId)
+        {
+            lock (_lock)
+            {
+                if (_acknowledgedCount == 0)
+                {
+                    messageId = 0;
+                    return false;
+                }
+
+                messageId = _acknowledged[_acknowledgedHead];
+                _acknowledgedHead = (_acknowledgedHead + 1) % _acknowledged.Length;
+                _acknowledgedCount--;
+                return true;
+            }
+        }
+
+        /// <inheritdoc />
+        public void Disconnect()
+        {
+            MqttClient client;
+            lock (_lock)
+            {
+                client = _client;
+                _client = null;
+                ClearQueues();
+            }
+
+            if (client == null)
+            {
+                return;
+            }
+
+            try
+            {
+                if (client.IsConnected)
+                {
+                    // Sends DISCONNECT: the broker discards the will.
+                    client.Disconnect();
+                }
+            }
+            catch (Exception)
+            {
+                // The connection was already gone; closing below releases what is left.
+            }
+
+            Release(client);
+        }
+
+        /// <summary>
+        /// Failure class of an exception from M2Mqtt's Connect, matching the host transport where the device can tell:
+        /// a TCP (socket) error is network; a TLS handshake failure is TLS, or authentication when older firmware shows
+        /// that the broker sent a fatal alert (the broker refused the device certificate); a broker that closes the
+        /// connection after a TLS 1.3 handshake and before CONNACK refused the client certificate (authentication); a
+        /// packet other than CONNACK is refused; a missing CONNACK is network.
+        /// </summary>
+        private static ConnectFailure Classify(Exception error, bool tls13, long elapsedMilliseconds)
+        {
+            if (error is MqttConnectionException)
+            {
+                // Raised around TCP connect + TLS handshake, before anything was sent.
+                Exception inner = error.InnerException;
+                SocketException socket = inner as SocketException;
+                if (socket != null)
+                {
+                    // TCP errors are positive (WSA-style) codes; older firmware reports TLS failures as negative mbedTLS
+                    // codes (-0x0001 to -0x7FFF; runtime HRESULTs are below that).
+                    int code = socket.ErrorCode;
+                    if (code >= 0 || code <= -0x8000)
+                    {
+                        return ConnectFailure.Network;
+                    }
+
+                    return code == FatalAlertReceived ? ConnectFailure.Authentication : ConnectFailure.Tls;
+                }
+
+                if (inner is OutOfMemoryException)
+                {
+                    // No room for a TLS context right now: retry with the ordinary backoff.
+                    return ConnectFailure.Network;
+                }
+
+                // Current firmware raises CryptographicException (a type outside the listed API, so its mbedTLS code is
+                // unreadable): the device cannot tell whether it refused the broker or the broker refused it.
+                return ConnectFailure.Tls;
+            }
+
+            if (error is MqttCommunicationException)
+            {
+                if (error.InnerException is MqttClientException)
+                {
+                    // The broker answered CONNECT with something other than CONNACK.
+                    return ConnectFailure.Refused;
+                }
+
+                // No CONNACK: the broker closed the connection (sooner than M2Mqtt's CONNACK timeout) or stayed silent.
+                return tls13 && elapsedMilliseconds < MqttSettings.DefaultTimeout ? ConnectFailure.Authentication : ConnectFailure.Network;
+            }
+
+            return error is MqttClientException ? ConnectFailure.Refused : ConnectFailure.Network;
+        }
+
+        private void OnPublishReceived(object sender, MqttMsgPublishEventArgs e)
+        {
+            lock (_lock)
+            {
+                if (sender != _client)
+                {
+                    return;
+                }
+
+                if (_inboundCount == _inboundTopics.Length)
+                {
+                    // M2Mqtt has already acknowledged a QoS 1 message; a full queue drops it and counts, never grows.
+                    _inboundDropped++;
+                    return;
+                }
+
+                int tail = (_inboundHead + _inboundCount) % _inboundTopics.Length;
+                _inboundTopics[tail] = e.Topic;
+                _inboundPayloads[tail] = e.Message == null ? new byte[0] : e.Message;
+                _inboundCount++;
+            }
+        }
+
+        private void OnPublished(object sender, MqttMsgPublishedEventArgs e)
+        {
+            // Raised only for QoS 1/2: IsPublished is true for a PUBACK and false when M2Mqtt gave up retrying.
+            if (!e.IsPublished)
+            {
+                return;
+            }
+
+            lock (_lock)
+            {
+                if (sender != _client || _acknowledgedCount == _acknowledged.Length)
+                {
+                    return;
+                }
+
+                _acknowledged[(_acknowledgedHead + _acknowledgedCount) % _acknowledged.Length] = e.MessageId;
+                _acknowledgedCount++;
+            }
+        }
+
+        private void OnSubscribed(object sender, MqttMsgSubscribedEventArgs e)
+        {
+            lock (_lock)
+            {
+                if (sender != _client || e.MessageId != _pendingSubscribe)
+                {
+                    return;
+                }
+
+                MqttQoSLevel[] granted = e.GrantedQoSLevels;
+                _subscribeGranted = granted != null && granted.Length == 1 && granted[0] != MqttQoSLevel.GrantedFailure;
+                _subscribeAnswered.Set();
+            }
+        }
+
+        private void OnConnectionClosed(object sender, EventArgs e)
+        {
+            lock (_lock)
+            {
+                if (sender == _client)
+                {
+                    // Wakes a Subscribe waiting for a SUBACK that can no longer come.
+                    _subscribeAnswered.Set();
+                }
+            }
+        }
+
+        /// <summary>Drops the current client, if any, without sending DISCONNECT, and empties the queues.</summary>
+        private void Abandon()
+        {
+            MqttClient client;
+            lock (_lock)
+            {
+                client = _client;
+                _client = null;
+                ClearQueues();
+            }
+
+            if (client != null)
+            {
+                Release(client);
+            }
+        }
+
+        /// <summary>Detaches the handlers and closes the client's threads and socket (outside the lock: Close joins threads that may be waiting for it).</summary>
+        private void Release(MqttClient client)
+        {
+            client.MqttMsgPublishReceived -= OnPublishReceived;
+            client.MqttMsgPublished -= OnPublished;
+            client.MqttMsgSubscribed -= OnSubscribed;
+            client.ConnectionClosed -= OnConnectionClosed;
+            try
+            {
+                client.Close();
+            }
+            catch (Exception)
+            {
+                // Close is best effort (it already swallows its own failures).
+            }
+        }
+
+        private void ClearQueues()
+        {
+            for (int i = 0; i < _inboundTopics.Length; i++)
+            {
+                _inboundTopics[i] = null;
+                _inboundPayloads[i] = null;
+            }
+
+            _inboundHead = 0;
+            _inboundCount = 0;
+            _acknowledgedHead = 0;
+            _acknowledgedCount = 0;
+        }
+
+        private static void Fail(ConnectResult result, ConnectFailure failure, string detail)
+        {
+            result.Connected = false;
+            result.Failure = failure;
+            result.Detail = detail;
+        }
+
+        private static string Describe(Exception error)
+        {
+            Exception inner = error.InnerException;
+            return error.GetType().Name + ": " + error.Message + (inner != null ? " (" + inner.GetType().Name + ": " + inner.Message + ")" : string.Empty);
+        }
+    }
+}

@@ -1,0 +1,196 @@
+using System;
+using System.Device.Adc;
+using nanoFramework.Hardware.Esp32;
+using SecureDevice.Adapters.Network;
+using SecureDevice.Core.Telemetry;
+
+namespace SecureDevice.Adapters.Telemetry
+{
+    /// <summary>
+    /// <see cref="IHealthSource"/> on an ESP32 (docs/telemetry.md): supply voltage from an ADC1 channel behind a resistor
+    /// divider, native heap from ESP-IDF, managed heap from the nanoFramework garbage collector, Wi-Fi RSSI from the
+    /// latest scan seen by <see cref="WifiLink"/>. There is no temperature reading. Every reading fails soft: an absent
+    /// or failing sensor returns false, never throws. Called from one thread (the health sampler).
+    /// </summary>
+    public sealed class Esp32HealthSource : IHealthSource
+    {
+        // The ESP32 ADC is noisy by several counts; an average of a few samples steadies the reported voltage.
+        private const int SupplySamples = 8;
+
+        private readonly int _supplyChannel;
+        private readonly int _fullScaleMillivolts;
+        private readonly int _dividerNumerator;
+        private readonly int _dividerDenominator;
+        private readonly WifiLink _wifi;
+        private readonly long _rssiMaximumAgeMilliseconds;
+        private AdcController _adc;
+        private AdcChannel _channel;
+
+        /// <summary>Creates the source; the ADC channel is opened on the first supply reading.</summary>
+        /// <param name="supplyChannel">ADC1 channel (0-7; ADC2 is unusable while Wi-Fi runs) wired to the divider's
+        /// midpoint, or -1 when the board has no supply sense (supply then reads absent).</param>
+        /// <param name="fullScaleMillivolts">Pin voltage, in mV, at the ADC's maximum count (nanoFramework configures
+        /// 12 dB attenuation: about 3100 to 3300 mV, uncalibrated; keep the pin below about 2450 mV where it is linear).</param>
+        /// <param name="dividerNumerator">Divider ratio numerator: supply = pin × numerator / denominator (e.g. 2 for two
+        /// equal resistors).</param>
+        /// <param name="dividerDenominator">Divider ratio denominator (e.g. 1), at least 1.</param>
+        /// <param name="wifi">The Wi-Fi link whose scans give the RSSI, or null (RSSI then reads absent).</param>
+        /// <param name="rssiMaximumAgeMilliseconds">Oldest scan result still reported, in ms (e.g. two report intervals).</param>
+        public Esp32HealthSource(int supplyChannel, int fullScaleMillivolts, int dividerNumerator, int dividerDenominator, WifiLink wifi, long rssiMaximumAgeMilliseconds)
+        {
+            if (fullScaleMillivolts < 1 || dividerNumerator < 1 || dividerDenominator < 1)
+            {
+                throw new ArgumentOutOfRangeException("fullScaleMillivolts", "scale and divider must be positive");
+            }
+
+            _supplyChannel = supplyChannel;
+            _fullScaleMillivolts = fullScaleMillivolts;
+            _dividerNumerator = dividerNumerator;
+            _dividerDenominator = dividerDenominator;
+            _wifi = wifi;
+            _rssiMaximumAgeMilliseconds = rssiMaximumAgeMilliseconds;
+        }
+
+        /// <inheritdoc />
+        public bool TryReadSupplyMillivolts(out int millivolts)
+        {
+            millivolts = 0;
+            if (_supplyChannel < 0)
+            {
+                return false;
+            }
+
+            try
+            {
+                if (_channel == null)
+                {
+                    _adc = new AdcController();
+                    _channel = _adc.OpenChannel(_supplyChannel);
+                }
+
+                int maximum = _adc.MaxValue;
+                if (maximum <= 0)
+                {
+                    return false;
+                }
+
+                long sum = 0;
+                for (int i = 0; i < SupplySamples; i++)
+                {
+                    sum += _channel.ReadValue();
+                }
+
+                // Raw counts to pin millivolts, then through the divider; long arithmetic cannot overflow here.
+                long pin = sum * _fullScaleMillivolts / ((long)maximum * SupplySamples);
+                millivolts = (int)(pin * _dividerNumerator / _dividerDenominator);
+                return true;
+            }
+            catch (Exception)
+            {
+                // Reopen on the next reading.
+                Release();
+                millivolts = 0;
+                return false;
+            }
+        }
+
+        /// <summary>
+        /// Always false: nanoFramework offers no calibrated die-temperature API on the ESP32 (ADC1 channel 8 on the
+        /// original ESP32 reads an undocumented, uncalibrated legacy sensor that later chips and ESP-IDF dropped).
+        /// </summary>
+        public bool TryReadTemperatureDeciCelsius(out int deciCelsius)
+        {
+            deciCelsius = 0;
+            return false;
+        }
+
+        /// <inheritdoc />
+        public bool TryReadNativeMemory(out long total, out long free, out long largestBlock)
+        {
+            total = 0;
+            free = 0;
+            largestBlock = 0;
+            try
+            {
+                // Internal RAM only: the heap the firmware's sockets, TLS and Wi-Fi buffers come from (SPI RAM, when
+                // present, would hide an internal shortage).
+                uint totalBytes;
+                uint freeBytes;
+                uint largestBytes;
+                NativeMemory.GetMemoryInfo(NativeMemory.MemoryType.Internal, out totalBytes, out freeBytes, out largestBytes);
+                total = totalBytes;
+                free = freeBytes;
+                largestBlock = largestBytes;
+                return true;
+            }
+            catch (Exception)
+            {
+                total = 0;
+                free = 0;
+                largestBlock = 0;
+                return false;
+            }
+        }
+
+        /// <inheritdoc />
+        public bool TryReadManagedFree(out long free)
+        {
+            try
+            {
+                // A collection without compaction: the free figure is exact after it, and compaction would only add
+                // a longer pause. Fully qualified: System.GC has the same short name.
+                free = nanoFramework.Runtime.Native.GC.Run(false);
+                return true;
+            }
+            catch (Exception)
+            {
+                free = 0;
+                return false;
+            }
+        }
+
+        /// <summary>
+        /// The RSSI of the joined network from the latest Wi-Fi scan no older than the configured age, then starts the next
+        /// scan (rate-limited by <see cref="WifiLink"/>) so the following report has a fresh value. The first report after
+        /// boot therefore has none.
+        /// </summary>
+        public bool TryReadRssi(out int dbm)
+        {
+            dbm = 0;
+            if (_wifi == null)
+            {
+                return false;
+            }
+
+            try
+            {
+                bool known = _wifi.TryGetSignal(_rssiMaximumAgeMilliseconds, out dbm);
+                _wifi.RequestSignalScan();
+                return known;
+            }
+            catch (Exception)
+            {
+                dbm = 0;
+                return false;
+            }
+        }
+
+        private void Release()
+        {
+            AdcChannel channel = _channel;
+            _channel = null;
+            _adc = null;
+            if (channel != null)
+            {
+                try
+                {
+                    channel.Dispose();
+                }
+                catch (Exception)
+                {
+                    // Nothing left to release.
+                }
+            }
+        }
+    }
+}

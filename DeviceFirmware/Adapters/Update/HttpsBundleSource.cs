@@ -1,0 +1,409 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using SecureDevice.Core;
+using SecureDevice.Core.Update;
+
+namespace SecureDevice.Adapters.Update
+{
+    /// <summary>
+    /// <see cref="IBundleSource"/> over nanoFramework's HttpWebRequest (HttpClient cannot set a Range header there), TLS 1.2
+    /// with the update server's CA pinned. One connection per file (no keep-alive pool); redirects are not followed. The response and
+    /// its stream are always closed on every path: nanoFramework runs out of memory after a few undisposed responses.
+    /// Every expected failure becomes a <see cref="DownloadStatus"/>; only caller bugs (a non-https URL, a negative or
+    /// over-2 GiB offset, a bad buffer range, Read without an open file) throw. One file at a time; not thread-safe.
+    /// </summary>
+    public sealed class HttpsBundleSource : IBundleSource
+    {
+        private readonly X509Certificate _trustAnchor;
+        private readonly int _timeoutMilliseconds;
+        private HttpWebResponse _response;
+        private Stream _body;
+        private long _announced;
+        private long _received;
+
+        /// <summary>A source that trusts <paramref name="trustAnchor"/> for the update server.</summary>
+        /// <param name="trustAnchor">The CA the server certificate must chain to (parsed from the CA PEM file; owned by the
+        /// caller, kept for the source's life). The firmware also trusts the CA certificates in the device store.</param>
+        /// <param name="timeoutMilliseconds">Limit, in ms, for the response headers after the request is sent, and for each
+        /// body read (at least 1).</param>
+        public HttpsBundleSource(X509Certificate trustAnchor, int timeoutMilliseconds)
+        {
+            if (trustAnchor == null)
+            {
+                throw new ArgumentNullException("trustAnchor");
+            }
+
+            if (timeoutMilliseconds < 1)
+            {
+                throw new ArgumentOutOfRangeException("timeoutMilliseconds");
+            }
+
+            _trustAnchor = trustAnchor;
+            _timeoutMilliseconds = timeoutMilliseconds;
+        }
+
+        /// <summary>Why the last failed call failed (for logs); null after a success. Never contains a secret.</summary>
+        public string LastFailure { get; private set; }
+
+        /// <inheritdoc />
+        public DownloadStatus Open(string url, long offset, out long remaining)
+        {
+            if (url == null || !url.StartsWith("https://"))
+            {
+                throw new ArgumentException("an update URL must be absolute https", "url");
+            }
+
+            // AddRange takes an int; no bundle on a 4 MiB flash comes near 2 GiB.
+            if (offset < 0 || offset > int.MaxValue)
+            {
+                throw new ArgumentOutOfRangeException("offset");
+            }
+
+            Close();
+            remaining = -1;
+            LastFailure = null;
+            HttpWebRequest request = null;
+            HttpWebResponse response = null;
+            long started = Environment.TickCount64;
+            try
+            {
+                request = (HttpWebRequest)WebRequest.Create(url);
+                request.Method = "GET";
+
+                // One connection per file: nothing is left in the request class's connection pool between downloads.
+                request.KeepAlive = false;
+
+                // nanoFramework never follows redirects (AllowAutoRedirect is always false), so a 3xx, which could
+                // lead to plain http, is reported as a server error below.
+                request.HttpsAuthentCert = _trustAnchor;
+                request.SslProtocols = SslProtocols.Tls12;
+
+                // Must be set: the request's default (0) reaches mbedTLS as "do not verify the server".
+                request.SslVerification = SslVerification.CertificateRequired;
+                request.Timeout = _timeoutMilliseconds;
+                request.ReadWriteTimeout = _timeoutMilliseconds;
+                if (offset > 0)
+                {
+                    // Range: bytes=offset-
+                    request.AddRange((int)offset);
+                }
+
+                response = (HttpWebResponse)request.GetResponse();
+            }
+            catch (WebException error)
+            {
+                // Some versions report an HTTP error status as a WebException carrying the response.
+                response = error.Response as HttpWebResponse;
+                if (response == null)
+                {
+                    return Fail(Classify(error, Environment.TickCount64 - started >= _timeoutMilliseconds), Describe(error));
+                }
+            }
+            catch (Exception error)
+            {
+                return Fail(Classify(error, Environment.TickCount64 - started >= _timeoutMilliseconds), Describe(error));
+            }
+            finally
+            {
+                // Releases the socket when no response was created; a no-op for the connection a response now owns.
+                if (request != null)
+                {
+                    request.Dispose();
+                }
+            }
+
+            if (response == null)
+            {
+                // GetResponse returns null when the request could not be sent.
+                return Fail(DownloadStatus.NetworkError, "no response");
+            }
+
+            DownloadStatus status = Accept(response, offset, out remaining);
+            if (status != DownloadStatus.Ok)
+            {
+                CloseQuietly(response, null);
+                remaining = -1;
+                return status;
+            }
+
+            try
+            {
+                _body = response.GetResponseStream();
+                _response = response;
+                _announced = remaining;
+                _received = 0;
+                return DownloadStatus.Ok;
+            }
+            catch (Exception error)
+            {
+                CloseQuietly(response, null);
+                remaining = -1;
+                return Fail(DownloadStatus.NetworkError, Describe(error));
+            }
+        }
+
+        /// <inheritdoc />
+        public DownloadStatus Read(byte[] buffer, int offset, int count, out int read)
+        {
+            ByteRange.Check(buffer, offset, count);
+            read = 0;
+            if (_body == null)
+            {
+                throw new InvalidOperationException("Read without an open file (Open did not return Ok)");
+            }
+
+            if (count == 0)
+            {
+                return DownloadStatus.Ok;
+            }
+
+            try
+            {
+                int chunk = _body.Read(buffer, offset, count);
+                if (chunk <= 0)
+                {
+                    // The stream also ends when the server closes early: fewer bytes than announced is an interrupted body.
+                    if (_announced >= 0 && _received < _announced)
+                    {
+                        long got = _received;
+                        Close();
+                        return Fail(DownloadStatus.NetworkError, "body ended after " + got + " of " + _announced + " bytes");
+                    }
+
+                    return DownloadStatus.Ok;
+                }
+
+                _received += chunk;
+                read = chunk;
+                return DownloadStatus.Ok;
+            }
+            catch (Exception error)
+            {
+                Close();
+                // ReadWriteTimeout expires as SocketException(TimedOut); anything else means the connection broke.
+                SocketException socket = error as SocketException;
+                bool timedOut = (socket != null && socket.ErrorCode == (int)SocketError.TimedOut) || error is TimeoutException;
+                return Fail(timedOut ? DownloadStatus.Timeout : DownloadStatus.NetworkError, Describe(error));
+            }
+        }
+
+        /// <inheritdoc />
+        public void Close()
+        {
+            HttpWebResponse response = _response;
+            Stream body = _body;
+            _response = null;
+            _body = null;
+            CloseQuietly(response, body);
+        }
+
+        /// <summary>
+        /// Failure class of an exception from sending the request. HttpWebRequest wraps everything in a WebException whose
+        /// status is often unset, so the inner exceptions decide: DNS and TCP failures are network; a socket error from
+        /// the TLS layer (older firmware: negative mbedTLS code) or any exception of another kind raised during the
+        /// handshake (current firmware: CryptographicException, a type outside the listed API) is TLS.
+        /// </summary>
+        private static DownloadStatus Classify(Exception error, bool timedOut)
+        {
+            // The request's timer closes the socket when the headers do not arrive in time; what surfaces is whatever
+            // the interrupted read threw.
+            if (timedOut)
+            {
+                return DownloadStatus.Timeout;
+            }
+
+            for (Exception current = error; current != null; current = current.InnerException)
+            {
+                WebException web = current as WebException;
+                if (web != null)
+                {
+                    switch (web.Status)
+                    {
+                        case WebExceptionStatus.NameResolutionFailure:
+                        case WebExceptionStatus.ConnectFailure:
+                        case WebExceptionStatus.ConnectionClosed:
+                        case WebExceptionStatus.ReceiveFailure:
+                        case WebExceptionStatus.SendFailure:
+                            return DownloadStatus.NetworkError;
+                        case WebExceptionStatus.Timeout:
+                            return DownloadStatus.Timeout;
+                        case WebExceptionStatus.TrustFailure:
+                        case WebExceptionStatus.SecureChannelFailure:
+                            return DownloadStatus.TlsError;
+                        case WebExceptionStatus.ServerProtocolViolation:
+                        case WebExceptionStatus.ProtocolError:
+                            return DownloadStatus.ServerError;
+                        default:
+                            // Status not set: the inner exception says more.
+                            continue;
+                    }
+                }
+
+                SocketException socket = current as SocketException;
+                if (socket != null)
+                {
+                    if (socket.ErrorCode == (int)SocketError.TimedOut)
+                    {
+                        return DownloadStatus.Timeout;
+                    }
+
+                    return IsMbedTlsCode(socket.ErrorCode) ? DownloadStatus.TlsError : DownloadStatus.NetworkError;
+                }
+
+                if (current is TimeoutException)
+                {
+                    return DownloadStatus.Timeout;
+                }
+
+                if (current is IOException || current is ObjectDisposedException || current is OutOfMemoryException)
+                {
+                    return DownloadStatus.NetworkError;
+                }
+            }
+
+            return DownloadStatus.TlsError;
+        }
+
+        /// <summary>
+        /// True for an mbedTLS error code (-0x0001 to -0x7FFF), which firmware built before nf-interpreter #3468 put in the
+        /// SocketException it raised for a failed handshake. Socket errors are positive; runtime HRESULTs are below -0x8000.
+        /// </summary>
+        private static bool IsMbedTlsCode(int code)
+        {
+            return code < 0 && code > -0x8000;
+        }
+
+        /// <summary>Maps the status line and headers to the <see cref="IBundleSource"/> contract (as the host source does).</summary>
+        private DownloadStatus Accept(HttpWebResponse response, long offset, out long remaining)
+        {
+            remaining = -1;
+            long length = response.ContentLength;
+            HttpStatusCode code = response.StatusCode;
+            if (code == HttpStatusCode.OK)
+            {
+                if (offset > 0)
+                {
+                    return Fail(DownloadStatus.RangeIgnored, "asked for bytes " + offset + "-, got the whole file (200)");
+                }
+
+                remaining = length >= 0 ? length : -1;
+                return DownloadStatus.Ok;
+            }
+
+            if (code == HttpStatusCode.PartialContent)
+            {
+                // A 206 for other bytes than asked would splice the wrong data into the file.
+                long total;
+                string range = response.GetResponseHeader("Content-Range");
+                long first = ParseContentRangeStart(range, out total);
+                if (first != offset)
+                {
+                    return Fail(DownloadStatus.ServerError, "206 with Content-Range '" + range + "' for bytes " + offset + "-");
+                }
+
+                remaining = length >= 0 ? length : (total >= 0 ? total - offset : -1);
+                return DownloadStatus.Ok;
+            }
+
+            if (code == HttpStatusCode.NotFound || code == HttpStatusCode.Gone)
+            {
+                return Fail(DownloadStatus.NotFound, "HTTP " + (int)code);
+            }
+
+            if (code == HttpStatusCode.RequestedRangeNotSatisfiable)
+            {
+                return Fail(DownloadStatus.RangeNotSatisfiable, "HTTP 416 for bytes " + offset + "-");
+            }
+
+            return Fail(DownloadStatus.ServerError, "HTTP " + (int)code);
+        }
+
+        /// <summary>
+        /// The first byte of <c>Content-Range: bytes first-last/total</c>, or -1 when the header is missing or malformed;
+        /// <paramref name="total"/> is the complete length, or -1 when unknown ('*').
+        /// </summary>
+        private static long ParseContentRangeStart(string header, out long total)
+        {
+            total = -1;
+            const string Unit = "bytes ";
+            if (header == null || !header.StartsWith(Unit))
+            {
+                return -1;
+            }
+
+            int position = Unit.Length;
+            long first = ParseDigits(header, ref position);
+            if (first < 0 || position >= header.Length || header[position] != '-')
+            {
+                return -1;
+            }
+
+            position++;
+            long last = ParseDigits(header, ref position);
+            if (last < first || position >= header.Length || header[position] != '/')
+            {
+                return -1;
+            }
+
+            position++;
+            total = ParseDigits(header, ref position);
+            return first;
+        }
+
+        /// <summary>A decimal number starting at <paramref name="position"/> (moved past it), or -1 when there is none.</summary>
+        private static long ParseDigits(string text, ref int position)
+        {
+            long value = -1;
+            while (position < text.Length && text[position] >= '0' && text[position] <= '9' && value < 100000000000L)
+            {
+                value = (value < 0 ? 0 : value * 10) + (text[position] - '0');
+                position++;
+            }
+
+            return value;
+        }
+
+        private static void CloseQuietly(HttpWebResponse response, Stream body)
+        {
+            try
+            {
+                if (body != null)
+                {
+                    body.Close();
+                }
+            }
+            catch (Exception)
+            {
+                // Closing a half-read body may fail on a dead connection; there is nothing left to release.
+            }
+
+            try
+            {
+                if (response != null)
+                {
+                    response.Close();
+                }
+            }
+            catch (Exception)
+            {
+                // As above.
+            }
+        }
+
+        private DownloadStatus Fail(DownloadStatus status, string reason)
+        {
+            LastFailure = reason;
+            return status;
+        }
+
+        private static string Describe(Exception error)
+        {
+            Exception inner = error.InnerException;
+            return error.GetType().Name + ": " + error.Message + (inner != null ? " (" + inner.GetType().Name + ": " + inner.Message + ")" : string.Empty);
+        }
+    }
+}
