@@ -335,6 +335,24 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void RebootLoopBreaker_PlannedRebootsAreNotCountedCrashesAre()
+        {
+            // An update's reboot and its revert are the firmware's decisions, not a crash loop; the crashes between them are.
+            BackoffConfig config = new BackoffConfig();
+            MemoryFileStore flash = new MemoryFileStore();
+            bool[] planned = new bool[] { false, true, false, false, false, true, true, true };
+            ReconnectPolicy policy = null;
+            for (int boot = 0; boot < planned.Length; boot++)
+            {
+                policy = RebootWithStore(flash, config, Utc + (boot * 30), planned[boot]);
+                Assert.IsFalse(policy.SafeMode, "boot " + boot);
+            }
+
+            policy = RebootWithStore(flash, config, Utc + 300, false);
+            Assert.IsTrue(policy.SafeMode, "the fifth unplanned boot in the window");
+        }
+
+        [TestMethod]
         public void TryReadRecord_DamagedRecord_IsRefused()
         {
             byte[] record = Save(Booted(new BackoffConfig(), 14), 0, Utc);
@@ -377,6 +395,11 @@ namespace SecureDevice.Tests.FloodGuard
 
         private static ReconnectPolicy RebootWithStore(MemoryFileStore flash, BackoffConfig config, long utc)
         {
+            return RebootWithStore(flash, config, utc, false);
+        }
+
+        private static ReconnectPolicy RebootWithStore(MemoryFileStore flash, BackoffConfig config, long utc, bool planned)
+        {
             RecordStore store = new RecordStore(flash, "state/reconnect", ReconnectPolicy.RecordSize);
             ReconnectPolicy policy = new ReconnectPolicy(config);
             bool found;
@@ -386,7 +409,7 @@ namespace SecureDevice.Tests.FloodGuard
                 policy.TryReadRecord(store.Payload, store.PayloadOffset, store.PayloadLength);
             }
 
-            policy.OnBoot(0, utc, 1);
+            policy.OnBoot(0, utc, 1, planned);
             Persist(store, policy, 0, utc);
             return policy;
         }

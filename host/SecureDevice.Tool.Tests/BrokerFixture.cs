@@ -48,6 +48,9 @@ public sealed class BrokerFixture : IDisposable
     /// <summary>The service identity for mosquitto_sub/mosquitto_pub.</summary>
     public MqttClientIdentity Service => new(Pki.RootCertificate, Pki.ServiceCertificate, Pki.ServiceKey, Port);
 
+    /// <summary>The operator identity (commands, offers) for mosquitto_pub: a second connection beside the service's.</summary>
+    public MqttClientIdentity Operator => new(Pki.RootCertificate, Pki.OperatorCertificate, Pki.OperatorKey, Port);
+
     /// <summary>A device identity for mosquitto_sub/mosquitto_pub.</summary>
     public MqttClientIdentity Client(string certificate, string key) => new(Pki.RootCertificate, certificate, key, Port);
 

@@ -37,7 +37,8 @@ public sealed class PkiCommandTests : IDisposable
         Assert.Contains("DNS:broker.example.com, DNS:localhost, IP Address:127.0.0.1", broker);
         Assert.Contains("TLS Web Server Authentication", broker);
         Assert.Contains("ASN1 OID: prime256v1", broker);
-        foreach (string key in new[] { "root-ca.key.pem", "device-ca.key.pem", "broker.key.pem", "service.key.pem" })
+        ExternalProcess.OpenSsl("verify", "-CAfile", P("root-ca.pem"), "-untrusted", P("device-ca.pem"), "-purpose", "sslclient", P("operator.pem")).EnsureSuccess("operator is a client certificate");
+        foreach (string key in new[] { "root-ca.key.pem", "device-ca.key.pem", "broker.key.pem", "service.key.pem", "operator.key.pem" })
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(P(key)));
         }
@@ -93,6 +94,10 @@ public sealed class PkiCommandTests : IDisposable
         Assert.Equal("I:\\securedevice\\config.json", file.GetProperty("DestinationFilePath").GetString());
         Assert.Equal(Path.GetFullPath(Path.Combine(devices, "dev-001.config.json")), file.GetProperty("SourceFilePath").GetString());
         Assert.Contains("\"host\": \"broker.example.com\"", File.ReadAllText(Path.Combine(devices, "dev-001.config.json")));
+        JsonElement ca = files.RootElement.GetProperty("Files")[1];
+        Assert.Equal("I:\\securedevice\\ca.pem", ca.GetProperty("DestinationFilePath").GetString());
+        Assert.Equal(Path.GetFullPath(P("root-ca.pem")), ca.GetProperty("SourceFilePath").GetString());
+        Assert.Equal(2, files.RootElement.GetProperty("Files").GetArrayLength());
 
         string inventory = File.ReadAllText(P("inventory.json"));
         Assert.DoesNotContain("test-wifi-secret", inventory);
@@ -108,6 +113,7 @@ public sealed class PkiCommandTests : IDisposable
     [InlineData("dev#")]
     [InlineData("")]
     [InlineData("service")]
+    [InlineData("operator")]
     [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
     public void Provision_InvalidOrReservedIds_AreRefused(string id)
     {
@@ -115,6 +121,42 @@ public sealed class PkiCommandTests : IDisposable
         Assert.Equal(2, result.ExitCode);
         Assert.Single(result.Error.Trim().Split('\n'));
         Assert.False(Directory.Exists(_folder.Combine("devices")) && Directory.EnumerateFiles(_folder.Combine("devices")).Any());
+    }
+
+    [Fact]
+    public void Provision_WithFactoryBundle_DeploysItIntoSlotA()
+    {
+        using var signing = new SigningFixture();
+        string bundle = signing.Sign("factory", "1.0.0", "1");
+        string devices = _folder.Combine("devices-app");
+        ToolRun.Ok("provision", "dev-app", "--pki", Pki, "--out", devices, "--app", bundle);
+        using JsonDocument files = JsonDocument.Parse(File.ReadAllText(Path.Combine(devices, "dev-app.files.json")));
+        var deployed = new System.Collections.Generic.Dictionary<string, string>();
+        foreach (JsonElement file in files.RootElement.GetProperty("Files").EnumerateArray())
+        {
+            deployed[file.GetProperty("DestinationFilePath").GetString()!] = file.GetProperty("SourceFilePath").GetString()!;
+        }
+
+        foreach (string name in new[] { "manifest.json", "manifest.sig", "signer.delegation", "Sensor.App.pe", "Sensor.Lib.pe" })
+        {
+            Assert.Equal(Path.GetFullPath(Path.Combine(bundle, name)), deployed["I:\\securedevice\\app\\a\\" + name]);
+        }
+    }
+
+    [Fact]
+    public void Provision_WithTamperedFactoryBundle_RefusedAndNothingWritten()
+    {
+        using var signing = new SigningFixture();
+        string bundle = signing.Sign("factory", "1.0.0", "1");
+        byte[] app = File.ReadAllBytes(Path.Combine(bundle, "Sensor.App.pe"));
+        app[7] ^= 1;
+        File.WriteAllBytes(Path.Combine(bundle, "Sensor.App.pe"), app);
+        string devices = _folder.Combine("devices-bad");
+        ToolResult result = ToolRun.Run("provision", "dev-bad", "--pki", Pki, "--out", devices, "--app", bundle);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("does not match its manifest entry", result.Error);
+        Assert.False(File.Exists(Path.Combine(devices, "dev-bad.pem")));
+        Assert.DoesNotContain("dev-bad", File.ReadAllText(P("inventory.json")));
     }
 
     [Fact]

@@ -4,7 +4,9 @@ using SecureDevice.Core.Application;
 using SecureDevice.Core.Connectivity;
 using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Storage;
+using SecureDevice.Core.Update;
 using SecureDevice.VirtualDevice.Transport;
+using SecureDevice.VirtualDevice.Updates;
 
 namespace SecureDevice.VirtualDevice;
 
@@ -12,6 +14,8 @@ namespace SecureDevice.VirtualDevice;
 /// One virtual device: the portable core's <see cref="DeviceAgent"/> driven by a thread, as the ESP32's Program does,
 /// with host adapters (TLS transport, host clocks and random source) and a flash store that outlives reboots. Power cuts
 /// and reboots are simulated by dropping the connection without a goodbye and building a new agent over the same store.
+/// With <see cref="UpdateOptions"/>, each boot goes through the loader (<see cref="SimulatedLoader"/>): the journal picks
+/// and verifies the slot, the update engine takes offers, and the device reboots itself when the engine asks.
 /// </summary>
 public sealed class VirtualDevice : IDisposable
 {
@@ -19,18 +23,22 @@ public sealed class VirtualDevice : IDisposable
     private readonly IFileStore _store;
     private readonly BackoffConfig _backoff;
     private readonly Func<TlsEndpoint> _endpoint;
+    private readonly UpdateOptions? _updates;
     private readonly object _gate = new();
     private Thread? _thread;
     private ManualResetEventSlim? _stop;
     private TlsMqttTransport? _transport;
     private DeviceAgent? _agent;
+    private SimulatedLoader? _loader;
+    private long _bootMs;
 
-    public VirtualDevice(DeviceIdentity identity, IFileStore store, BackoffConfig? backoff = null, Func<TlsEndpoint>? endpoint = null)
+    public VirtualDevice(DeviceIdentity identity, IFileStore store, BackoffConfig? backoff = null, Func<TlsEndpoint>? endpoint = null, UpdateOptions? updates = null)
     {
         _identity = identity;
         _store = store;
         _backoff = backoff ?? new BackoffConfig();
         _endpoint = endpoint ?? (() => identity.Endpoint());
+        _updates = updates;
         Sensors = new SimulatedHealthSource(identity.Id.GetHashCode(StringComparison.Ordinal));
     }
 
@@ -56,6 +64,21 @@ public sealed class VirtualDevice : IDisposable
 
     public bool Connected => _agent?.Connection.State == ConnectionState.Connected;
 
+    /// <summary>The loader of the current boot (null without <see cref="UpdateOptions"/>).</summary>
+    public SimulatedLoader? Loader => _loader;
+
+    /// <summary>The update engine of the current boot (null without <see cref="UpdateOptions"/>).</summary>
+    public UpdateEngine? Updates => _loader?.Engine;
+
+    /// <summary>The version running now ("none" when the loader found nothing verified to run).</summary>
+    public string RunningVersion => Application.Loaded || _updates == null ? Application.Version.ToString() : "none";
+
+    /// <summary>Reboots the device did by itself (staged update, revert) since it was created.</summary>
+    public int SelfReboots { get; private set; }
+
+    /// <summary>Crashes of a misbehaving simulated application since the device was created.</summary>
+    public int Crashes { get; private set; }
+
     /// <summary>Boots the device: a new agent over the persisted store, stepped by a background thread.</summary>
     public void Start()
     {
@@ -66,14 +89,10 @@ public sealed class VirtualDevice : IDisposable
                 throw new InvalidOperationException(Id + " is already running");
             }
 
-            _transport = new TlsMqttTransport(_endpoint());
-            _agent = new DeviceAgent(_identity.Config, _transport, _store, _backoff, Sensors, Application);
-            _agent.Start(Environment.TickCount64, wokeFromDeepSleep: false);
-            Boots++;
+            BootCore();
             _stop = new ManualResetEventSlim(false);
             ManualResetEventSlim stop = _stop;
-            DeviceAgent agent = _agent;
-            _thread = new Thread(() => Run(agent, stop)) { IsBackground = true, Name = "vdev-" + Id };
+            _thread = new Thread(() => Run(stop)) { IsBackground = true, Name = "vdev-" + Id };
             _thread.Start();
         }
     }
@@ -115,11 +134,64 @@ public sealed class VirtualDevice : IDisposable
         thread?.Join(15000);
     }
 
-    private void Run(DeviceAgent agent, ManualResetEventSlim stop)
+    // What Program.cs does at power-on: the loader (with updates), then a fresh agent over the persisted store.
+    private void BootCore()
+    {
+        long now = Environment.TickCount64;
+        if (_updates != null)
+        {
+            _loader?.Dispose();
+            _loader = new SimulatedLoader(_store, _updates, _identity.Config.Product, _identity.Config.Hardware, now);
+            Application = _loader.Application;
+        }
+
+        _transport = new TlsMqttTransport(_endpoint());
+        _agent = new DeviceAgent(_identity.Config, _transport, _store, _backoff, Sensors, Application);
+        if (_loader != null)
+        {
+            _agent.AttachUpdates(_loader.Engine);
+        }
+
+        _agent.Start(now, wokeFromDeepSleep: false);
+        _bootMs = now;
+        Boots++;
+    }
+
+    private void Run(ManualResetEventSlim stop)
     {
         while (!stop.IsSet)
         {
-            long sleep = agent.Step(Environment.TickCount64, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), NetworkUp, (uint)Random.Shared.Next() ^ ((uint)Random.Shared.Next() << 16));
+            DeviceAgent agent = _agent!;
+            long now = Environment.TickCount64;
+            long sleep = agent.Step(now, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), NetworkUp, (uint)Random.Shared.Next() ^ ((uint)Random.Shared.Next() << 16));
+            if (agent.RebootRequested)
+            {
+                // A planned reboot: record why, say goodbye, come back up through the loader.
+                agent.Boot.BeforeReboot(agent.RebootReason);
+                agent.Connection.Disconnect();
+                _transport!.Dispose();
+                SelfReboots++;
+                lock (_gate)
+                {
+                    BootCore();
+                }
+
+                continue;
+            }
+
+            long crashAfter = _loader?.Behaviour.CrashAfterMs ?? -1;
+            if (crashAfter >= 0 && now - _bootMs >= crashAfter)
+            {
+                // The simulated application takes the device down: no goodbye, no boot marker.
+                _transport!.Abort();
+                Crashes++;
+                lock (_gate)
+                {
+                    BootCore();
+                }
+
+                continue;
+            }
 
             // Step again at least every 200 ms so stopping and inbound messages are handled promptly.
             stop.Wait((int)Math.Clamp(sleep, 0, 200));

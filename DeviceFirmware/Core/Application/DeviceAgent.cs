@@ -129,7 +129,8 @@ namespace SecureDevice.Core.Application
         public void Start(long nowMs, bool wokeFromDeepSleep)
         {
             Boot.OnBoot(wokeFromDeepSleep);
-            Connection.Start();
+            BootReason reason = Boot.Reason;
+            Connection.Start(reason == BootReason.Planned || reason == BootReason.Update || reason == BootReason.Revert);
             Health.Start(nowMs);
             _schedule.Start(nowMs);
             _nextObserveMs = nowMs;

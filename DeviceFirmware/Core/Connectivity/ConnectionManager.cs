@@ -41,6 +41,7 @@ namespace SecureDevice.Core.Connectivity
         private int _acknowledgedCount;
         private bool _started;
         private bool _policyBooted;
+        private bool _plannedBoot;
         private long _lastUtc = -1;
 
         /// <summary>Creates the manager. <paramref name="store"/> holds the persisted policy at "state/reconnect".</summary>
@@ -108,6 +109,13 @@ namespace SecureDevice.Core.Connectivity
         /// <summary>Restores the persisted policy. Call once at boot.</summary>
         public void Start()
         {
+            Start(false);
+        }
+
+        /// <summary>As <see cref="Start()"/>; <paramref name="plannedBoot"/> says the firmware rebooted on purpose (see <see cref="ReconnectPolicy.OnBoot(long, long, uint, bool)"/>).</summary>
+        public void Start(bool plannedBoot)
+        {
+            _plannedBoot = plannedBoot;
             bool found;
             if (_policyStore.Load(out found) == StorageStatus.Ok && found)
             {
@@ -173,7 +181,7 @@ namespace SecureDevice.Core.Connectivity
             if (!_policyBooted)
             {
                 // The boot is counted once trusted time is known, so the reboot-loop window is measured in real time.
-                _policy.OnBoot(nowMs, utcSeconds, random);
+                _policy.OnBoot(nowMs, utcSeconds, random, _plannedBoot);
                 _policyBooted = true;
                 Persist(nowMs);
             }

@@ -3,7 +3,7 @@ namespace SecureDevice.Core.Connectivity
     /// <summary>Where the connection manager is; reported in telemetry and shown by the demo.</summary>
     public enum ConnectionState
     {
-        /// <summary><see cref="ConnectionManager.Start"/> not called yet.</summary>
+        /// <summary><see cref="ConnectionManager.Start()"/> not called yet.</summary>
         NotStarted = 0,
 
         /// <summary>No network link.</summary>

@@ -128,7 +128,7 @@ namespace SecureDevice.Core.FloodGuard
         }
 
         /// <summary>
-        /// Restores persisted state from a record written by <see cref="WriteRecord"/>. Call before <see cref="OnBoot"/>.
+        /// Restores persisted state from a record written by <see cref="WriteRecord"/>. Call before <see cref="OnBoot(long, long, uint, bool)"/>.
         /// </summary>
         /// <returns>False for a damaged or foreign record; the policy then starts fresh.</returns>
         public bool TryReadRecord(byte[] buffer, int offset, int count)
@@ -195,6 +195,16 @@ namespace SecureDevice.Core.FloodGuard
         /// </summary>
         public void OnBoot(long nowMs, long utcSeconds, uint random)
         {
+            OnBoot(nowMs, utcSeconds, random, false);
+        }
+
+        /// <summary>
+        /// As <see cref="OnBoot(long, long, uint)"/>; a <paramref name="planned"/> boot (one the firmware asked for: to test
+        /// an update, to revert one, or on command) is not counted by the reboot-loop breaker, which is there for crashes.
+        /// It still owes what was owed before the reboot and still waits a random point in the boot window.
+        /// </summary>
+        public void OnBoot(long nowMs, long utcSeconds, uint random, bool planned)
+        {
             _booted = true;
             _connected = false;
             _stable = false;
@@ -211,7 +221,7 @@ namespace SecureDevice.Core.FloodGuard
             }
 
             // Without wall-clock time a boot still counts: erring towards safe mode cannot flood anyone.
-            _bootsInWindow++;
+            _bootsInWindow += planned ? 0 : 1;
             bool enteringSafeMode = !_safeMode && _bootsInWindow >= _config.BootLoopBoots;
             if (enteringSafeMode)
             {

@@ -74,7 +74,7 @@ namespace SecureDevice.Core.Update
         private int _failures;
         private long _retryAtMs;
         private long _testStartMs;
-        private int _progressQuarter;
+        private int _progressHalf;
 
         /// <summary>
         /// Creates the engine. <paramref name="device"/> gives product, hardware model and loader version (the running
@@ -131,7 +131,7 @@ namespace SecureDevice.Core.Update
         /// <summary>Total payload bytes of the candidate.</summary>
         public long BytesTotal { get; private set; }
 
-        /// <summary>Increments whenever something worth an event happens (state, outcome, each quarter of the download).</summary>
+        /// <summary>Increments whenever something worth an event happens (state, outcome, half of the download done).</summary>
         public int EventSequence { get; private set; }
 
         /// <summary>True when the platform should reboot (after publishing the pending event): to test a staged slot or after a revert.</summary>
@@ -462,7 +462,7 @@ namespace SecureDevice.Core.Update
             _resumePending = false;
             BytesTotal = manifest.TotalFileBytes;
             BytesDone = 0;
-            _progressQuarter = 0;
+            _progressHalf = 0;
             State = UpdateState.Downloading;
             EventSequence++;
         }
@@ -618,7 +618,7 @@ namespace SecureDevice.Core.Update
                 _fileOpen = false;
                 BytesTotal = _manifest.TotalFileBytes;
                 BytesDone = 0;
-                _progressQuarter = 0;
+                _progressHalf = 0;
             }
 
             for (int chunk = 0; chunk < ChunksPerStep; chunk++)
@@ -630,8 +630,8 @@ namespace SecureDevice.Core.Update
 
                 if (_fileIndex == _manifest.FileCount)
                 {
+                    // No event: verifying takes one step and ends in Staged, which is reported.
                     State = UpdateState.Verifying;
-                    EventSequence++;
                     return;
                 }
 
@@ -869,10 +869,13 @@ namespace SecureDevice.Core.Update
         private void UpdateProgress(long done)
         {
             BytesDone = done;
-            int quarter = BytesTotal > 0 ? (int)((done * 4) / BytesTotal) : 0;
-            if (quarter != _progressQuarter)
+
+            // One progress event at half way: with the start and the end that is three events per download, inside the
+            // update-progress budget of the publish limiter (burst 5).
+            int half = BytesTotal > 0 && done * 2 >= BytesTotal ? 1 : 0;
+            if (half != _progressHalf)
             {
-                _progressQuarter = quarter;
+                _progressHalf = half;
                 EventSequence++;
             }
         }

@@ -66,9 +66,10 @@ public static class PkiCommands
         var interval = new Option<string>("--telemetry-interval-s") { Description = "Health report interval (default 300)." };
         var days = new Option<string>("--days") { Description = "Certificate validity in days (default 730)." };
         var serial = new Option<string>("--serial-port") { Description = "Serial port to put into the nanoff JSON files." };
+        var app = new Option<string>("--app") { Description = "Signed bundle folder to deploy as the factory application (slot A)." };
         var command = new Command("provision", "Issue a device certificate and write the nanoff deployment files.")
         {
-            id, pki, output, ssid, host, port, product, hardware, interval, days, serial,
+            id, pki, output, ssid, host, port, product, hardware, interval, days, serial, app,
         };
         command.SetAction(result =>
         {
@@ -88,7 +89,8 @@ public static class PkiCommands
             }
 
             ProvisionResult done = Provisioning.Provision(new PkiLayout(result.GetValue(pki)!), result.GetValue(id)!, result.GetValue(output)!, settings,
-                wifi, password, result.GetValue(serial), result.GetValue(days) is string d ? (int)CliParsing.Count(d, "--days", 3650) : 730, console.Clock());
+                wifi, password, result.GetValue(serial), result.GetValue(days) is string d ? (int)CliParsing.Count(d, "--days", 3650) : 730, console.Clock(),
+                result.GetValue(app));
             console.Out.WriteLine("provisioned " + done.Id + ": serial " + done.Serial + ", sha256 " + done.Sha256 + ", expires "
                 + done.NotAfter.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
             foreach (string file in done.Files)

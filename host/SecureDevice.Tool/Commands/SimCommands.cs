@@ -14,6 +14,7 @@ public static class SimCommands
         var sim = new Command("sim", "Deterministic simulations of the firmware core (flood guard, updates).");
         sim.Subcommands.Add(Glitch(console));
         sim.Subcommands.Add(Storm(console));
+        sim.Subcommands.Add(Update(console));
         return sim;
     }
 
@@ -102,4 +103,47 @@ public static class SimCommands
     }
 
     private static string Seconds(double value) => double.IsPositiveInfinity(value) ? ">" + StormSimulation.HorizonSeconds : value.ToString("0.0", CultureInfo.InvariantCulture);
+
+    private static Command Update(ToolConsole console)
+    {
+        var size = new Option<string>("--bundle-kb") { Description = "Bundle size in KiB, 1..4096 (default 200)." };
+        var drops = new Option<string>("--drop-percent") { Description = "Chance in percent that a download connection breaks (default 30)." };
+        var seed = Seed();
+        var command = new Command("update", "A whole signed update on a virtual device over HTTPS with random drops, then a power cut at every flash write.")
+        {
+            size, drops, seed,
+        };
+        command.SetAction(result =>
+        {
+            int kb = result.GetValue(size) is string k ? (int)CliParsing.Count(k, "--bundle-kb", 4096) : 200;
+            int percent = result.GetValue(drops) is string d ? (int)CliParsing.Count(d, "--drop-percent", 90) : 30;
+            if (kb < 1)
+            {
+                throw new ToolException("--bundle-kb must be 1..4096");
+            }
+
+            UpdateSimulationResult run = UpdateSimulation.Run(kb, SeedValue(result, seed), percent / 100.0);
+            var o = console.Out;
+            o.WriteLine(FormattableString.Invariant($"update: {run.BundleBytes} bytes in {run.Files} files over HTTPS (loopback), {percent} % of connections dropped, seed {SeedValue(result, seed)}"));
+            o.WriteLine("{0,-28} {1}", "measure", "value");
+            o.WriteLine("{0,-28} {1}", "boots (offer to confirmed)", run.Boots);
+            o.WriteLine("{0,-28} {1}", "faults injected", run.InjectedFaults);
+            o.WriteLine("{0,-28} {1}", "downloads resumed", run.Resumes);
+            o.WriteLine("{0,-28} {1}", "bytes received", FormattableString.Invariant($"{run.BytesReceived} (bundle {run.BundleBytes} + documents; no payload byte twice unless a resume was refused)"));
+            o.WriteLine("{0,-28} {1}", "bytes re-hashed from flash", run.BytesRehashed);
+            o.WriteLine("{0,-28} {1}", "flash writes per update", FormattableString.Invariant($"{run.FlashWrites} ({run.Appends} chunk appends, the rest documents, journal and deletes)"));
+            o.WriteLine("{0,-28} {1}", "largest read / flash write", FormattableString.Invariant($"{run.LargestRead} / {run.LargestWrite} bytes"));
+            o.WriteLine("{0,-28} {1}", "peak buffer bytes", FormattableString.Invariant($"{run.PeakBufferBytes} (documents {run.DocumentBufferBytes} + one chunk)"));
+            o.WriteLine("{0,-28} {1}", "download + verify", FormattableString.Invariant($"{run.MillisecondsPer100Kb:0.0} ms per 100 KiB (host; backoff waits simulated)"));
+            o.WriteLine("{0,-28} {1}", "power-loss sweep", FormattableString.Invariant($"{run.CrashPoints} crash points, {run.Recovered} recovered to a confirmed 1.1.0, a verified slot at every boot"));
+            foreach (string failure in run.Failures)
+            {
+                o.WriteLine("  FAILED " + failure);
+            }
+
+            o.WriteLine(run.ResultLine);
+            return run.Recovered == run.CrashPoints ? 0 : 1;
+        });
+        return command;
+    }
 }

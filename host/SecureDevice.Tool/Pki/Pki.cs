@@ -35,10 +35,12 @@ public static class Pki
         using IssuedCertificate deviceCa = CertificateAuthority.CreateIntermediate(root, "SecureDevice Device CA", start, now.AddYears(5));
         using IssuedCertificate broker = CertificateAuthority.CreateServer(root, brokerNames.Count > 0 ? brokerNames[0] : "broker", brokerNames, brokerAddresses, start, now.AddYears(2));
         using IssuedCertificate service = CertificateAuthority.CreateClient(deviceCa, "service", start, now.AddYears(2));
+        using IssuedCertificate fleetOperator = CertificateAuthority.CreateClient(deviceCa, "operator", start, now.AddYears(2));
         CertificateAuthority.Write(root, layout.RootCertificate, layout.RootKey);
         CertificateAuthority.Write(deviceCa, layout.DeviceCaCertificate, layout.DeviceCaKey);
         CertificateAuthority.Write(broker, layout.BrokerCertificate, layout.BrokerKey);
         CertificateAuthority.Write(service, layout.ServiceCertificate, layout.ServiceKey);
+        CertificateAuthority.Write(fleetOperator, layout.OperatorCertificate, layout.OperatorKey);
         SafeFile.WriteNew(layout.ClientCaBundle, Encoding.ASCII.GetBytes(root.CertificatePem + deviceCa.CertificatePem), SafeFile.PublicMode);
         var inventory = new Inventory { CrlNumber = 1 };
         SafeFile.WriteNew(layout.Crl, Encoding.ASCII.GetBytes(CertificateAuthority.CreateCrlPem(deviceCa, Array.Empty<(string, DateTimeOffset)>(), 1, now, now + CrlValidity)), SafeFile.PublicMode);

@@ -25,6 +25,11 @@ public sealed class PkiLayout
 
     public string ServiceKey => Path.Combine(Folder, "service.key.pem");
 
+    /// <summary>The operator identity: sends commands and update offers (writes devices/+/down/#), a connection of its own.</summary>
+    public string OperatorCertificate => Path.Combine(Folder, "operator.pem");
+
+    public string OperatorKey => Path.Combine(Folder, "operator.key.pem");
+
     public string Crl => Path.Combine(Folder, "crl.pem");
 
     /// <summary>root-ca.pem followed by device-ca.pem: what the broker trusts for client certificates.</summary>

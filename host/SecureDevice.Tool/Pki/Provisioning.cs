@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Security.Cryptography;
 using System.Text;
@@ -25,12 +26,19 @@ public static class Provisioning
     /// <summary>Where the device reads its config on the ESP32's internal drive.</summary>
     public const string DeviceConfigPath = "I:\\securedevice\\config.json";
 
+    /// <summary>Where the device reads the CA that signs the broker's and the update server's certificates.</summary>
+    public const string DeviceCaPath = "I:\\securedevice\\ca.pem";
+
+    /// <summary>Slot A on the device, where a factory application bundle is deployed.</summary>
+    public const string DeviceSlotA = "I:\\securedevice\\app\\a\\";
+
     /// <summary>Identities that are not devices.</summary>
-    public static readonly string[] ReservedIds = { "service" };
+    public static readonly string[] ReservedIds = { "service", "operator" };
 
     public static ProvisionResult Provision(PkiLayout pki, string id, string outFolder, DeviceSettings settings, string? wifiSsid, string? wifiPassword,
-        string? serialPort, int validDays, DateTimeOffset now)
+        string? serialPort, int validDays, DateTimeOffset now, string? appBundle = null)
     {
+        IReadOnlyList<string> appFiles = appBundle == null ? Array.Empty<string>() : FactoryBundleFiles(appBundle);
         if (!SafeName.IsDeviceId(id))
         {
             throw new ToolException("device id must be 1-64 of [A-Za-z0-9_-] (it becomes an MQTT topic level): '" + id + "'");
@@ -80,7 +88,7 @@ public static class Provisioning
             Write(keyPath, device.KeyPem, SafeFile.PrivateMode, written);
             Write(configPath, ConfigJson(id, settings, device.Certificate.NotAfter), SafeFile.PublicMode, written);
             Write(networkPath, NetworkJson(chainPem, device.KeyPem, rootPem, wifiSsid, wifiPassword, serialPort), SafeFile.PrivateMode, written);
-            Write(filesPath, FilesJson(Path.GetFullPath(configPath), serialPort), SafeFile.PublicMode, written);
+            Write(filesPath, FilesJson(Path.GetFullPath(configPath), Path.GetFullPath(pki.RootCertificate), appFiles, serialPort), SafeFile.PublicMode, written);
 
             var entry = new InventoryEntry
             {
@@ -174,7 +182,47 @@ public static class Provisioning
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
     }
 
-    private static string FilesJson(string configSource, string? serialPort)
+    // The files of a factory bundle to deploy into slot A, after checking that every payload file matches the manifest
+    // (the signature chain is the loader's to check; 'securedevice verify' checks it on the host).
+    private static IReadOnlyList<string> FactoryBundleFiles(string folder)
+    {
+        string manifestPath = Path.Combine(folder, SecureDevice.Tool.Signing.BundleLayout.Manifest);
+        byte[] manifestBytes = SafeFile.ReadAll(manifestPath, ManifestParser.MaxManifestBytes, "manifest");
+        var parser = new ManifestParser();
+        if (parser.TryParse(manifestBytes, 0, manifestBytes.Length, out Manifest? manifest) is var status && status != DocumentStatus.Valid)
+        {
+            throw new ToolException(manifestPath + ": " + parser.Describe(status));
+        }
+
+        var files = new List<string> { manifestPath, Path.Combine(folder, SecureDevice.Tool.Signing.BundleLayout.Signature), Path.Combine(folder, SecureDevice.Tool.Signing.BundleLayout.Delegation) };
+        var check = new PayloadCheck();
+        for (int i = 0; i < manifest!.FileCount; i++)
+        {
+            BundleFile entry = manifest.Files[i];
+            string path = Path.Combine(folder, entry.Name);
+            byte[] content = SafeFile.ReadAll(path, Manifest.MaxFileSize, "payload file");
+            check.Begin(entry);
+            check.Append(content, 0, content.Length);
+            if (check.Finish() != BundleStatus.Verified)
+            {
+                throw new ToolException(path + " does not match its manifest entry (size or SHA-256)");
+            }
+
+            files.Add(path);
+        }
+
+        foreach (string document in files.GetRange(0, 3))
+        {
+            if (!File.Exists(document))
+            {
+                throw new ToolException("bundle file missing: " + document);
+            }
+        }
+
+        return files.ConvertAll(Path.GetFullPath);
+    }
+
+    private static string FilesJson(string configSource, string caSource, IReadOnlyList<string> appFiles, string? serialPort)
     {
         var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
@@ -190,6 +238,18 @@ public static class Provisioning
             json.WriteString("DestinationFilePath", DeviceConfigPath);
             json.WriteString("SourceFilePath", configSource);
             json.WriteEndObject();
+            json.WriteStartObject();
+            json.WriteString("DestinationFilePath", DeviceCaPath);
+            json.WriteString("SourceFilePath", caSource);
+            json.WriteEndObject();
+            foreach (string file in appFiles)
+            {
+                json.WriteStartObject();
+                json.WriteString("DestinationFilePath", DeviceSlotA + Path.GetFileName(file));
+                json.WriteString("SourceFilePath", file);
+                json.WriteEndObject();
+            }
+
             json.WriteEndArray();
             json.WriteEndObject();
         }

@@ -1,0 +1,27 @@
+using System;
+using SecureDevice.Core.Bundle;
+using SecureDevice.Core.Update;
+
+namespace SecureDevice.VirtualDevice.Updates;
+
+/// <summary>Turns on signed updates for a virtual device: the loader's trust anchors, where bundles come from, the limits.</summary>
+public sealed class UpdateOptions
+{
+    /// <summary>The root keys built into the loader.</summary>
+    public required TrustAnchors Anchors { get; init; }
+
+    /// <summary>Creates the download source of one boot (an <see cref="HttpsBundleSource"/> pinned to the update server's CA).</summary>
+    public required Func<IBundleSource> Source { get; init; }
+
+    /// <summary>The loader version the device reports to install checks.</summary>
+    public long LoaderVersion { get; init; } = 1;
+
+    /// <summary>Time a candidate has per boot to become healthy, ms.</summary>
+    public long TestTimeoutMs { get; init; } = UpdateEngine.DefaultTestTimeoutMs;
+
+    /// <summary>Shortest spacing between processed offers, ms.</summary>
+    public long OfferSpacingMs { get; init; } = UpdateEngine.DefaultOfferSpacingMs;
+
+    /// <summary>Boots a candidate gets before it is reverted.</summary>
+    public int MaxTestBoots { get; init; } = BootPlanner.DefaultMaxTestBoots;
+}
