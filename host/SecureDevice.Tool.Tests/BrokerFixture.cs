@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Security.Cryptography.X509Certificates;
 using SecureDevice.TestSupport;
+using SecureDevice.Tool.Broker;
 using SecureDevice.Tool.Pki;
 using SecureDevice.VirtualDevice.Transport;
 

@@ -3,7 +3,7 @@ namespace SecureDevice.Core.FloodGuard
     /// <summary>
     /// Per-class publish budgets (token buckets), tightened in safe mode and by a server throttle command, with counters of
     /// sent, delayed and dropped messages for telemetry. Defaults: telemetry 3 burst / 30 per hour, events 10 / 60,
-    /// update progress 5 / 120; safe mode allows telemetry only, 2 per hour. Sans-I/O and allocation-free after construction.
+    /// update progress 10 / 120; safe mode allows telemetry only, 2 per hour. Sans-I/O and allocation-free after construction.
     /// </summary>
     public sealed class PublishLimiter
     {
@@ -25,7 +25,7 @@ namespace SecureDevice.Core.FloodGuard
         {
             _buckets[(int)MessageClass.Telemetry] = new TokenBucket(3, 30);
             _buckets[(int)MessageClass.Event] = new TokenBucket(10, 60);
-            _buckets[(int)MessageClass.UpdateProgress] = new TokenBucket(5, 120);
+            _buckets[(int)MessageClass.UpdateProgress] = new TokenBucket(10, 120);
         }
 
         /// <summary>True while the device is in safe mode (set by the connection manager from the reconnect policy).</summary>

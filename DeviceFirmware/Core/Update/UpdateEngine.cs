@@ -666,7 +666,7 @@ namespace SecureDevice.Core.Update
                         continue;
                     }
 
-                    if (!RestartFile(path, verdict, file.Name + " ended early"))
+                    if (!RestartFile(path, verdict, file.Name + ": " + BundleStatusText.Name(verdict)))
                     {
                         return;
                     }
@@ -870,8 +870,8 @@ namespace SecureDevice.Core.Update
         {
             BytesDone = done;
 
-            // One progress event at half way: with the start and the end that is three events per download, inside the
-            // update-progress budget of the publish limiter (burst 5).
+            // One progress event at half way: with the start and the end that is three events per download, well inside
+            // the update-progress budget of the publish limiter (burst 10).
             int half = BytesTotal > 0 && done * 2 >= BytesTotal ? 1 : 0;
             if (half != _progressHalf)
             {

@@ -57,6 +57,7 @@ public static class ToolCli
         root.Subcommands.Add(PkiCommands.CreateBroker(console));
         root.Subcommands.Add(SimulateCommand.Create(console));
         root.Subcommands.Add(HealthCommands.Create(console));
+        root.Subcommands.Add(DemoCommand.Create(console));
         root.Subcommands.Add(ServeUpdatesCommand.Create(console));
         return root;
     }

@@ -5,11 +5,12 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 
-namespace SecureDevice.TestSupport;
+namespace SecureDevice.Tool.Broker;
 
 /// <summary>
-/// A mosquitto broker started for a test on 127.0.0.1 from a rendered configuration. Ready when its log says
-/// "running"; the log is kept for assertions (connection counts, denials). Killed on dispose.
+/// A mosquitto broker run from a configuration rendered by <c>securedevice broker config</c> (the demo and the tests
+/// start one on 127.0.0.1). Ready when its log says "running"; the log is kept (connection counts, denials). Killed on
+/// dispose. Linux: <see cref="Reload"/> sends SIGHUP.
 /// </summary>
 public sealed class MosquittoProcess : IDisposable
 {
@@ -40,6 +41,10 @@ public sealed class MosquittoProcess : IDisposable
             }
         }
     }
+
+    /// <summary>True when a mosquitto binary is installed where this class looks for it (or on PATH).</summary>
+    public static bool Installed => File.Exists(Binary) || Array.Exists(
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator), folder => folder.Length > 0 && File.Exists(Path.Combine(folder, "mosquitto")));
 
     /// <summary>Starts the broker and waits until it logs "running".</summary>
     public void Start(TimeSpan? timeout = null)
