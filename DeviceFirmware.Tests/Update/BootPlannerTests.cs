@@ -210,6 +210,29 @@ namespace SecureDevice.Tests.Update
         }
 
         [TestMethod]
+        public void Plan_JournalSaveFailsAtContinueTest_ActiveRunsAndNothingIsConfirmed()
+        {
+            UpdateRig rig = Staged(87);
+            rig.Boot();
+            Assert.IsTrue(rig.Plan.Testing);
+            FaultyFileStore faulty = new FaultyFileStore(rig.Flash);
+            faulty.FailPrefix = JournalStore.Path;
+            rig.Boot(faulty);
+            Assert.IsTrue(rig.Plan.JournalSaveFailed);
+            Assert.AreEqual("1.0.0", rig.Running);
+
+            // The candidate is not running this boot: a healthy 1.0.0 must not confirm it, and offers wait for the next boot.
+            rig.Run(true, 20);
+            Assert.AreEqual((int)UpdateState.Testing, (int)rig.Journal.Current.State);
+            Assert.AreEqual(SlotLayout.SlotA, rig.Journal.Current.ActiveSlot);
+            Assert.AreEqual(UpdateOutcome.Busy, rig.Offer("https://updates.example/x/"));
+            faulty.FailPrefix = null;
+            rig.Boot();
+            Assert.AreEqual((int)BootDecision.ContinueTest, (int)rig.Plan.Decision);
+            Assert.AreEqual(2, rig.Journal.Current.TestBoots);
+        }
+
+        [TestMethod]
         public void Plan_JournalOfUnknownFormat_TreatedAsMissing()
         {
             UpdateRig rig = Installed(85);

@@ -70,17 +70,23 @@ namespace SecureDevice.Platform
         {
             Manifest manifest = plan.Manifest;
             Assembly entryAssembly = null;
+
+            // Every file is verified before any is loaded: nanoFramework cannot unload an assembly, so a slot that fails
+            // half-way must not leave its first files loaded under the fallback slot's.
+            byte[][] images = new byte[manifest.FileCount][];
+            for (int i = 0; i < manifest.FileCount; i++)
+            {
+                if (SlotImage.TryLoad(_store, plan.Slot, manifest.Files[i], check, out images[i]) != BundleStatus.Verified)
+                {
+                    return UpdateOutcome.RevertedCorrupt;
+                }
+            }
+
             try
             {
                 for (int i = 0; i < manifest.FileCount; i++)
                 {
-                    byte[] bytes;
-                    if (SlotImage.TryLoad(_store, plan.Slot, manifest.Files[i], check, out bytes) != BundleStatus.Verified)
-                    {
-                        return UpdateOutcome.RevertedCorrupt;
-                    }
-
-                    Assembly loaded = Assembly.Load(bytes);
+                    Assembly loaded = Assembly.Load(images[i]);
                     if (manifest.Files[i].Name == manifest.EntryAssembly + ".pe")
                     {
                         entryAssembly = loaded;

@@ -104,7 +104,10 @@ namespace SecureDevice.Core.Update
             OfferSpacingMs = DefaultOfferSpacingMs;
         }
 
-        /// <summary>Where the update is. Offered and Verifying are transient; the others mirror the journal.</summary>
+        /// <summary>
+        /// Where the update is. Offered and Verifying are transient; the others mirror the journal, except that Staged also
+        /// stands for a candidate the loader could not boot this time (its journal save failed): busy until the next boot.
+        /// </summary>
         public UpdateState State { get; private set; }
 
         /// <summary>The last outcome (<see cref="UpdateOutcome"/>): persisted ones come from the journal, offer rejections live in memory only.</summary>
@@ -195,9 +198,9 @@ namespace SecureDevice.Core.Update
             }
             else
             {
-                // Staged or Testing without the candidate booted: the journal could not be saved at boot. Take no offer;
-                // the next boot decides again.
-                State = journal.State == UpdateState.Staged ? UpdateState.Staged : UpdateState.Testing;
+                // Staged or Testing, but the loader booted the active slot because the journal could not be saved. The
+                // candidate is not running, so it can be neither confirmed nor reverted now: wait, busy, for the next boot.
+                State = UpdateState.Staged;
             }
 
             EventSequence++;
