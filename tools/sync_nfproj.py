@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
-"""Rewrites the <Compile> lists of the two nanoFramework projects from the files on disk.
+"""Rewrites the <Compile> lists of the three nanoFramework projects from the files on disk.
 
 nanoFramework's test adapter reads <Compile Include="..."> items literally, so the nfproj files list every source file
 instead of using wildcards. Run this after adding, moving or deleting a .cs file under DeviceFirmware/ or
 DeviceFirmware.Tests/. host/SecureDevice.Tests (NanoProjectTests) fails when the lists are out of date.
+
+  DeviceFirmware/Core/SecureDevice.Core.nfproj   every file under DeviceFirmware/Core (assembly SecureDevice.Core)
+  DeviceFirmware/DeviceFirmware.nfproj           every other file under DeviceFirmware (the loader, adapters, Program.cs)
+  DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj  every file under DeviceFirmware.Tests (assembly NFUnitTest)
+The firmware and the tests reference the core through a ProjectReference, never by compiling its files again.
 
   python3 tools/sync_nfproj.py          rewrite both files
   python3 tools/sync_nfproj.py --check  exit 1 if either file would change
@@ -28,17 +33,16 @@ def sources(folder):
     return sorted(found, key=lambda p: p.lower())
 
 
+def core_items():
+    return ['    <Compile Include="%s" />' % path for path in sources(os.path.join("DeviceFirmware", "Core"))]
+
+
 def firmware_items():
-    return ['    <Compile Include="%s" />' % path for path in sources("DeviceFirmware")]
+    return ['    <Compile Include="%s" />' % path for path in sources("DeviceFirmware") if not path.startswith("Core\\")]
 
 
 def test_items():
-    items = []
-    for path in sources("DeviceFirmware"):
-        if path.startswith("Core\\"):
-            items.append('    <Compile Include="..\\DeviceFirmware\\%s" Link="%s" />' % (path, path))
-    items += ['    <Compile Include="%s" />' % path for path in sources("DeviceFirmware.Tests")]
-    return items
+    return ['    <Compile Include="%s" />' % path for path in sources("DeviceFirmware.Tests")]
 
 
 def rewrite(project, items, check):
@@ -62,6 +66,7 @@ def rewrite(project, items, check):
 
 if __name__ == "__main__":
     check = "--check" in sys.argv[1:]
-    ok = rewrite("DeviceFirmware/DeviceFirmware.nfproj", firmware_items(), check)
+    ok = rewrite("DeviceFirmware/Core/SecureDevice.Core.nfproj", core_items(), check)
+    ok = rewrite("DeviceFirmware/DeviceFirmware.nfproj", firmware_items(), check) and ok
     ok = rewrite("DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj", test_items(), check) and ok
     sys.exit(0 if ok else 1)

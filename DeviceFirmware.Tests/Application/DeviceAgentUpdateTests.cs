@@ -7,6 +7,7 @@ using SecureDevice.Core.Storage;
 using SecureDevice.Core.Telemetry;
 using SecureDevice.Core.Update;
 using SecureDevice.Tests.Support;
+using SecureDevice.Doubles;
 
 namespace SecureDevice.Tests.Application
 {

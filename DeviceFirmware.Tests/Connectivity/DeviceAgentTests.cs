@@ -4,6 +4,7 @@ using SecureDevice.Core.Connectivity;
 using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Storage;
 using SecureDevice.Tests.Support;
+using SecureDevice.Doubles;
 
 namespace SecureDevice.Tests.Connectivity
 {

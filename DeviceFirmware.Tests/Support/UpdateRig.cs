@@ -1,6 +1,7 @@
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Update;
+using SecureDevice.Doubles;
 
 namespace SecureDevice.Tests.Support
 {

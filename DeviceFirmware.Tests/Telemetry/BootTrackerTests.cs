@@ -1,6 +1,7 @@
 using nanoFramework.TestFramework;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Telemetry;
+using SecureDevice.Doubles;
 
 namespace SecureDevice.Tests.Telemetry
 {

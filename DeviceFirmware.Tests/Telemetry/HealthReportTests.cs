@@ -1,6 +1,7 @@
 using nanoFramework.TestFramework;
 using SecureDevice.Core.Telemetry;
 using SecureDevice.Core.Text;
+using SecureDevice.Doubles;
 
 namespace SecureDevice.Tests.Telemetry
 {

@@ -6,6 +6,7 @@ using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Telemetry;
 using SecureDevice.Tests.Support;
+using SecureDevice.Doubles;
 
 namespace SecureDevice.Tests.Telemetry
 {

@@ -3,6 +3,7 @@ using SecureDevice.Core.Storage;
 using SecureDevice.Core.Text;
 using SecureDevice.Core.Update;
 using SecureDevice.Tests.Support;
+using SecureDevice.Doubles;
 
 namespace SecureDevice.Tests.Update
 {

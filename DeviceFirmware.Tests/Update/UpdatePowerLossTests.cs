@@ -2,6 +2,7 @@ using nanoFramework.TestFramework;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Update;
 using SecureDevice.Tests.Support;
+using SecureDevice.Doubles;
 
 namespace SecureDevice.Tests.Update
 {

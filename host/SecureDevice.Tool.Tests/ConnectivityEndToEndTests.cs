@@ -12,6 +12,7 @@ using SecureDevice.Tool.Pki;
 using SecureDevice.VirtualDevice;
 using SecureDevice.VirtualDevice.Transport;
 using Xunit;
+using SecureDevice.Doubles;
 
 namespace SecureDevice.Tool.Tests;
 

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Storage;
+using SecureDevice.Doubles;
 
 namespace SecureDevice.VirtualDevice;
 

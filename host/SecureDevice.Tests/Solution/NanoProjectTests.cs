@@ -39,8 +39,11 @@ public sealed class NanoProjectTests
         ["nanoFramework.System.Security.Cryptography"] = "1.0.43",
     };
 
+    private const string CoreProject = "DeviceFirmware/Core/SecureDevice.Core.nfproj";
+
     public static IEnumerable<object[]> Projects() => new[]
     {
+        new object[] { CoreProject },
         new object[] { "DeviceFirmware/DeviceFirmware.nfproj" },
         new object[] { "DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj" },
     };
@@ -82,8 +85,8 @@ public sealed class NanoProjectTests
             Assert.Equal("Exists('" + import.Project + "')", import.Condition);
         }
 
-        Assert.Contains(imports, i => i.Project == @"..\nfproj.props");
-        Assert.True(text.IndexOf("NFProjectSystem.Default.props", StringComparison.Ordinal) < text.IndexOf(@"..\nfproj.props", StringComparison.Ordinal), "nfproj.props must come after the project system defaults it overrides");
+        Assert.Contains(imports, i => i.Project.EndsWith(@"..\nfproj.props", StringComparison.Ordinal) && File.Exists(Path.Combine(Path.GetDirectoryName(RepositoryPaths.Combine(project))!, i.Project.Replace('\\', '/'))));
+        Assert.True(text.IndexOf("NFProjectSystem.Default.props", StringComparison.Ordinal) < text.IndexOf(@"nfproj.props""", StringComparison.Ordinal), "nfproj.props must come after the project system defaults it overrides");
         Assert.Contains(document.Descendants(MsBuild + "None"), n => (string?)n.Attribute("Include") == "packages.config");
     }
 
@@ -97,7 +100,8 @@ public sealed class NanoProjectTests
         Assert.Equal("UnitTest", Property(document, "TestProjectType"));
         Assert.Contains(document.Descendants(MsBuild + "ProjectCapability"), c => (string?)c.Attribute("Include") == "TestContainer");
         Assert.Contains("nano.runsettings", Property(document, "RunSettingsFilePath"));
-        Assert.Empty(document.Descendants(MsBuild + "ProjectReference"));
+        var reference = Assert.Single(document.Descendants(MsBuild + "ProjectReference"));
+        Assert.Equal(@"..\DeviceFirmware\Core\SecureDevice.Core.nfproj", (string?)reference.Attribute("Include"));
 
         XDocument emulator = XDocument.Load(RepositoryPaths.Combine("DeviceFirmware.Tests/nano.runsettings"));
         XDocument board = XDocument.Load(RepositoryPaths.Combine("DeviceFirmware.Tests/nano.hardware.runsettings"));
@@ -106,10 +110,27 @@ public sealed class NanoProjectTests
     }
 
     [Fact]
+    public void CoreProject_IsALibraryNeedingOnlyMscorlib()
+    {
+        // The core is its own assembly (one assembly for everything overflows the MetadataProcessor's tables) and runs on
+        // mscorlib alone, which the API gate and NanoBuildTests check by compiling it against the real mscorlib.dll.
+        XDocument document = XDocument.Load(RepositoryPaths.Combine(CoreProject));
+        Assert.Equal("Library", Property(document, "OutputType"));
+        Assert.Equal("SecureDevice.Core", Property(document, "AssemblyName"));
+        Assert.Empty(document.Descendants(MsBuild + "ProjectReference"));
+        var packages = Packages("DeviceFirmware/Core/packages.config");
+        var only = Assert.Single(packages);
+        Assert.Equal("nanoFramework.CoreLibrary", only.Id);
+        Assert.Equal(PinnedFirmwarePackages[only.Id], only.Version);
+    }
+
+    [Fact]
     public void FirmwareProject_IsAnExecutableWithAnEntryPoint()
     {
         XDocument document = XDocument.Load(RepositoryPaths.Combine("DeviceFirmware/DeviceFirmware.nfproj"));
         Assert.Equal("Exe", Property(document, "OutputType"));
+        var reference = Assert.Single(document.Descendants(MsBuild + "ProjectReference"));
+        Assert.Equal(@"Core\SecureDevice.Core.nfproj", (string?)reference.Attribute("Include"));
         Assert.Contains("static void Main()", File.ReadAllText(RepositoryPaths.Combine("DeviceFirmware/Program.cs")), StringComparison.Ordinal);
     }
 
@@ -124,7 +145,7 @@ public sealed class NanoProjectTests
         var referencedPackages = new HashSet<string>();
         foreach (string hint in hintPaths)
         {
-            Match match = Regex.Match(hint, @"^\.\.\\packages\\(?<package>[A-Za-z0-9.]+?)\.(?<version>\d+\.\d+\.\d+)\\lib\\(?<file>[A-Za-z0-9.]+\.(dll|exe))$");
+            Match match = Regex.Match(hint, @"^(\.\.\\)+packages\\(?<package>[A-Za-z0-9.]+?)\.(?<version>\d+\.\d+\.\d+)\\lib\\(?<file>[A-Za-z0-9.]+\.(dll|exe))$");
             Assert.True(match.Success, "HintPath not of the form ..\\packages\\<Id>.<Version>\\lib\\<Assembly>: " + hint);
             string id = match.Groups["package"].Value;
             Assert.True(packages.TryGetValue(id, out string? version), hint + " names a package missing from packages.config");
@@ -157,17 +178,15 @@ public sealed class NanoProjectTests
     [Fact]
     public void CompileLists_MatchTheSourceFiles()
     {
-        // Same rule as tools/sync_nfproj.py: the firmware compiles everything under DeviceFirmware/, the tests link the
-        // portable core (never the adapters or Program.cs) and compile everything under DeviceFirmware.Tests/.
-        var firmwareFiles = SourceFiles("DeviceFirmware");
+        // Same rule as tools/sync_nfproj.py: the core compiles everything under DeviceFirmware/Core/, the firmware everything
+        // else under DeviceFirmware/, the tests everything under DeviceFirmware.Tests/; no file is compiled twice.
+        var coreFiles = SourceFiles("DeviceFirmware/Core");
+        var firmwareFiles = SourceFiles("DeviceFirmware").Where(f => !f.StartsWith(@"Core\", StringComparison.Ordinal)).ToList();
         var testFiles = SourceFiles("DeviceFirmware.Tests");
-        var firmware = CompileItems("DeviceFirmware/DeviceFirmware.nfproj");
-        var tests = CompileItems("DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj");
-        Assert.Equal(firmwareFiles, firmware.Select(c => c.Include).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList());
-        var expectedTests = firmwareFiles.Where(f => f.StartsWith(@"Core\", StringComparison.Ordinal)).Select(f => @"..\DeviceFirmware\" + f)
-            .Concat(testFiles).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList();
-        Assert.Equal(expectedTests, tests.Select(c => c.Include).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList());
-        Assert.All(tests.Where(c => c.Include.StartsWith(@"..\", StringComparison.Ordinal)), c => Assert.Equal(c.Include.Substring(@"..\DeviceFirmware\".Length), c.Link));
+        Assert.Equal(coreFiles, CompileItems(CoreProject).Select(c => c.Include).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList());
+        Assert.Equal(firmwareFiles, CompileItems("DeviceFirmware/DeviceFirmware.nfproj").Select(c => c.Include).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList());
+        Assert.Equal(testFiles, CompileItems("DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj").Select(c => c.Include).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList());
+        Assert.True(coreFiles.Count > 50 && firmwareFiles.Count > 5 && testFiles.Count > 40, "too few source files found");
     }
 
     [Fact]
@@ -197,12 +216,17 @@ public sealed class NanoProjectTests
     }
 
     [Fact]
-    public void Solution_ListsBothNanoFrameworkProjects()
+    public void Solution_ListsTheThreeNanoFrameworkProjects()
     {
         string solution = File.ReadAllText(RepositoryPaths.Combine("SecureDevice.sln"));
         Assert.Contains(@"""DeviceFirmware\DeviceFirmware.nfproj""", solution, StringComparison.Ordinal);
         Assert.Contains(@"""DeviceFirmware.Tests\DeviceFirmware.Tests.nfproj""", solution, StringComparison.Ordinal);
-        Assert.Equal(2, Regex.Matches(solution, @"Project\(""\{11A8DD76-328B-46DF-9F39-F559912D0360\}""\)").Count);
+        Assert.Contains(@"""DeviceFirmware\Core\SecureDevice.Core.nfproj""", solution, StringComparison.Ordinal);
+        Assert.Equal(3, Regex.Matches(solution, @"Project\(""\{11A8DD76-328B-46DF-9F39-F559912D0360\}""\)").Count);
+        foreach (Match guid in Regex.Matches(solution, @"Project\(""\{11A8DD76-328B-46DF-9F39-F559912D0360\}""\) = ""[^""]+"", ""[^""]+"", ""(?<guid>\{[^}]+\})"""))
+        {
+            Assert.Contains(guid.Groups["guid"].Value + ".Release|Any CPU.Build.0", solution, StringComparison.Ordinal);
+        }
     }
 
     private static string Property(XDocument document, string name) =>

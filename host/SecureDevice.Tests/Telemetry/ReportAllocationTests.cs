@@ -6,6 +6,7 @@ using SecureDevice.Core.Storage;
 using SecureDevice.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
+using SecureDevice.Doubles;
 
 namespace SecureDevice.Tests.Telemetry;
 

@@ -7,6 +7,7 @@ using SecureDevice.Core.Telemetry;
 using SecureDevice.TestSupport;
 using SecureDevice.Tool.Telemetry;
 using Xunit;
+using SecureDevice.Doubles;
 
 namespace SecureDevice.Tool.Tests.Telemetry;
 

@@ -12,6 +12,7 @@ using SecureDevice.Tool.Signing;
 using SecureDevice.Tool.Updates;
 using SecureDevice.VirtualDevice.Updates;
 using Xunit;
+using SecureDevice.Doubles;
 
 namespace SecureDevice.Tool.Tests.Updates;
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using SecureDevice.Core.Telemetry;
 using SecureDevice.Tool.Cli;
 using SecureDevice.Tool.Telemetry;
+using SecureDevice.Doubles;
 
 namespace SecureDevice.Tool.Commands;
 

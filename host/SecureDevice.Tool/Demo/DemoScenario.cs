@@ -12,6 +12,7 @@ using SecureDevice.VirtualDevice;
 using SecureDevice.VirtualDevice.Transport;
 using SecureDevice.VirtualDevice.Updates;
 using Device = SecureDevice.VirtualDevice.VirtualDevice;
+using SecureDevice.Doubles;
 
 namespace SecureDevice.Tool.Demo;
 

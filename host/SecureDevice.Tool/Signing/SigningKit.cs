@@ -5,6 +5,7 @@ using System.Linq;
 using System.Security.Cryptography;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Crypto;
+using SecureDevice.Doubles;
 
 namespace SecureDevice.Tool.Signing;
 
@@ -12,7 +13,7 @@ namespace SecureDevice.Tool.Signing;
 public sealed record SignedBundle(byte[] Manifest, byte[] Signature, byte[] Delegation, IReadOnlyList<(string Name, byte[] Content)> Files)
 {
     /// <summary>Puts the bundle into a slot of a simulated flash, as factory programming does.</summary>
-    public void InstallInto(SecureDevice.Core.Storage.MemoryFileStore flash, int slot)
+    public void InstallInto(MemoryFileStore flash, int slot)
     {
         flash.Put(SecureDevice.Core.Update.SlotLayout.Path(slot, SecureDevice.Core.Update.SlotLayout.Manifest), Manifest);
         flash.Put(SecureDevice.Core.Update.SlotLayout.Path(slot, SecureDevice.Core.Update.SlotLayout.Signature), Signature);

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Storage;
+using SecureDevice.Doubles;
 
 namespace SecureDevice.Tool.Simulation;
 

@@ -12,6 +12,7 @@ using SecureDevice.Tool.Pki;
 using SecureDevice.Tool.Signing;
 using SecureDevice.Tool.Updates;
 using SecureDevice.VirtualDevice.Updates;
+using SecureDevice.Doubles;
 
 namespace SecureDevice.Tool.Simulation;
 

@@ -1,4 +1,6 @@
-namespace SecureDevice.Core.Telemetry
+using SecureDevice.Core.Telemetry;
+
+namespace SecureDevice.Doubles
 {
     /// <summary>
     /// The report used to check the size budgets: every field present, each at the largest value a healthy-but-busy

@@ -1,7 +1,9 @@
 using System;
 using System.Collections;
+using SecureDevice.Core;
+using SecureDevice.Core.Storage;
 
-namespace SecureDevice.Core.Storage
+namespace SecureDevice.Doubles
 {
     /// <summary>
     /// An <see cref="IFileStore"/> in RAM, for simulations and tests (the firmware uses the flash adapter). Folders are

@@ -1,4 +1,6 @@
-namespace SecureDevice.Core.Storage
+using SecureDevice.Core.Storage;
+
+namespace SecureDevice.Doubles
 {
     /// <summary>
     /// Wraps a store and cuts power at the n-th mutating operation (as MCUboot's simulator does): that operation is applied

@@ -1,0 +1,10 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+[assembly: AssemblyTitle("SecureDevice.Core")]
+[assembly: AssemblyDescription("SecureDevice portable core: updates, connectivity, telemetry, flood guard, crypto")]
+[assembly: AssemblyProduct("SecureDevice")]
+[assembly: AssemblyCopyright("SecureDevice")]
+[assembly: ComVisible(false)]
+[assembly: AssemblyVersion("1.0.0.0")]
+[assembly: AssemblyFileVersion("1.0.0.0")]
