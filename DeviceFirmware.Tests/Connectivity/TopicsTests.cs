@@ -19,13 +19,14 @@ namespace SecureDevice.Tests.Connectivity
 
         [DataRow("devices/dev-7/down/throttle", "throttle")]
         [DataRow("devices/dev-7/down/update", "update")]
-        [DataRow("devices/dev-8/down/throttle", null)]
-        [DataRow("devices/dev-7/down/", null)]
-        [DataRow("devices/dev-7/down/a/b", null)]
-        [DataRow("devices/dev-7/up/throttle", null)]
+        [DataRow("devices/dev-8/down/throttle", "")]
+        [DataRow("devices/dev-7/down/", "")]
+        [DataRow("devices/dev-7/down/a/b", "")]
+        [DataRow("devices/dev-7/up/throttle", "")]
         public void DownLeaf_AcceptsOnlyThisDevicesDownTopics(string topic, string expected)
         {
-            Assert.AreEqual(expected, new Topics("devices", "dev-7").DownLeaf(topic), topic);
+            // "" stands for "no leaf" (null): the MetadataProcessor crashes on a null attribute argument.
+            Assert.AreEqual(expected.Length == 0 ? null : expected, new Topics("devices", "dev-7").DownLeaf(topic), topic);
         }
     }
 }

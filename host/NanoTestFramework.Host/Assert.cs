@@ -1,5 +1,6 @@
 using System;
 using System.Collections;
+using System.Runtime.CompilerServices;
 using TestFrameworkShared;
 
 namespace nanoFramework.TestFramework
@@ -7,7 +8,9 @@ namespace nanoFramework.TestFramework
     /// <summary>
     /// Assertions with nanoFramework.TestFramework 3.0.80 semantics: every failure throws <see cref="AssertFailedException"/>;
     /// AreEqual on two arrays compares references (use <see cref="CollectionAssert.AreEqual"/> for contents);
-    /// ThrowsException accepts only the exact exception type, not a derived one.
+    /// ThrowsException accepts only the exact exception type, not a derived one. Like the device's, the message parameters
+    /// carry [CallerArgumentExpression]: Roslyn fills them with the source text of the checked argument even at C# 9, so a
+    /// failure names the expression, and every assert adds that text to NFUnitTest's string table on the device.
     /// </summary>
     public sealed class Assert
     {
@@ -16,7 +19,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="expected"/> equals <paramref name="actual"/> (object.Equals; arrays compare by reference).</summary>
-        public static void AreEqual(bool expected, bool actual, string message = "")
+        public static void AreEqual(bool expected, bool actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (!(Equals(expected, actual)))
             {
@@ -25,7 +28,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails when <paramref name="notExpected"/> equals <paramref name="actual"/>.</summary>
-        public static void AreNotEqual(bool notExpected, bool actual, string message = "")
+        public static void AreNotEqual(bool notExpected, bool actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (Equals(notExpected, actual))
             {
@@ -34,7 +37,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="expected"/> equals <paramref name="actual"/> (object.Equals; arrays compare by reference).</summary>
-        public static void AreEqual(byte expected, byte actual, string message = "")
+        public static void AreEqual(byte expected, byte actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (!(Equals(expected, actual)))
             {
@@ -43,7 +46,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails when <paramref name="notExpected"/> equals <paramref name="actual"/>.</summary>
-        public static void AreNotEqual(byte notExpected, byte actual, string message = "")
+        public static void AreNotEqual(byte notExpected, byte actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (Equals(notExpected, actual))
             {
@@ -52,7 +55,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="expected"/> equals <paramref name="actual"/> (object.Equals; arrays compare by reference).</summary>
-        public static void AreEqual(char expected, char actual, string message = "")
+        public static void AreEqual(char expected, char actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (!(Equals(expected, actual)))
             {
@@ -61,7 +64,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails when <paramref name="notExpected"/> equals <paramref name="actual"/>.</summary>
-        public static void AreNotEqual(char notExpected, char actual, string message = "")
+        public static void AreNotEqual(char notExpected, char actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (Equals(notExpected, actual))
             {
@@ -70,7 +73,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="expected"/> equals <paramref name="actual"/> (object.Equals; arrays compare by reference).</summary>
-        public static void AreEqual(DateTime expected, DateTime actual, string message = "")
+        public static void AreEqual(DateTime expected, DateTime actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (!(Equals(expected, actual)))
             {
@@ -79,7 +82,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails when <paramref name="notExpected"/> equals <paramref name="actual"/>.</summary>
-        public static void AreNotEqual(DateTime notExpected, DateTime actual, string message = "")
+        public static void AreNotEqual(DateTime notExpected, DateTime actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (Equals(notExpected, actual))
             {
@@ -88,7 +91,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="expected"/> equals <paramref name="actual"/> (object.Equals; arrays compare by reference).</summary>
-        public static void AreEqual(double expected, double actual, string message = "")
+        public static void AreEqual(double expected, double actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (!(Equals(expected, actual)))
             {
@@ -97,7 +100,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails when <paramref name="notExpected"/> equals <paramref name="actual"/>.</summary>
-        public static void AreNotEqual(double notExpected, double actual, string message = "")
+        public static void AreNotEqual(double notExpected, double actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (Equals(notExpected, actual))
             {
@@ -106,7 +109,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="expected"/> equals <paramref name="actual"/> (object.Equals; arrays compare by reference).</summary>
-        public static void AreEqual(short expected, short actual, string message = "")
+        public static void AreEqual(short expected, short actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (!(Equals(expected, actual)))
             {
@@ -115,7 +118,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails when <paramref name="notExpected"/> equals <paramref name="actual"/>.</summary>
-        public static void AreNotEqual(short notExpected, short actual, string message = "")
+        public static void AreNotEqual(short notExpected, short actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (Equals(notExpected, actual))
             {
@@ -124,7 +127,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="expected"/> equals <paramref name="actual"/> (object.Equals; arrays compare by reference).</summary>
-        public static void AreEqual(int expected, int actual, string message = "")
+        public static void AreEqual(int expected, int actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (!(Equals(expected, actual)))
             {
@@ -133,7 +136,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails when <paramref name="notExpected"/> equals <paramref name="actual"/>.</summary>
-        public static void AreNotEqual(int notExpected, int actual, string message = "")
+        public static void AreNotEqual(int notExpected, int actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (Equals(notExpected, actual))
             {
@@ -142,7 +145,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="expected"/> equals <paramref name="actual"/> (object.Equals; arrays compare by reference).</summary>
-        public static void AreEqual(long expected, long actual, string message = "")
+        public static void AreEqual(long expected, long actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (!(Equals(expected, actual)))
             {
@@ -151,7 +154,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails when <paramref name="notExpected"/> equals <paramref name="actual"/>.</summary>
-        public static void AreNotEqual(long notExpected, long actual, string message = "")
+        public static void AreNotEqual(long notExpected, long actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (Equals(notExpected, actual))
             {
@@ -160,7 +163,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="expected"/> equals <paramref name="actual"/> (object.Equals; arrays compare by reference).</summary>
-        public static void AreEqual(object expected, object actual, string message = "")
+        public static void AreEqual(object expected, object actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (!(Equals(expected, actual)))
             {
@@ -169,7 +172,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails when <paramref name="notExpected"/> equals <paramref name="actual"/>.</summary>
-        public static void AreNotEqual(object notExpected, object actual, string message = "")
+        public static void AreNotEqual(object notExpected, object actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (Equals(notExpected, actual))
             {
@@ -178,7 +181,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="expected"/> equals <paramref name="actual"/> (object.Equals; arrays compare by reference).</summary>
-        public static void AreEqual(sbyte expected, sbyte actual, string message = "")
+        public static void AreEqual(sbyte expected, sbyte actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (!(Equals(expected, actual)))
             {
@@ -187,7 +190,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails when <paramref name="notExpected"/> equals <paramref name="actual"/>.</summary>
-        public static void AreNotEqual(sbyte notExpected, sbyte actual, string message = "")
+        public static void AreNotEqual(sbyte notExpected, sbyte actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (Equals(notExpected, actual))
             {
@@ -196,7 +199,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="expected"/> equals <paramref name="actual"/> (object.Equals; arrays compare by reference).</summary>
-        public static void AreEqual(float expected, float actual, string message = "")
+        public static void AreEqual(float expected, float actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (!(Equals(expected, actual)))
             {
@@ -205,7 +208,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails when <paramref name="notExpected"/> equals <paramref name="actual"/>.</summary>
-        public static void AreNotEqual(float notExpected, float actual, string message = "")
+        public static void AreNotEqual(float notExpected, float actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (Equals(notExpected, actual))
             {
@@ -214,7 +217,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="expected"/> equals <paramref name="actual"/> (ordinal comparison).</summary>
-        public static void AreEqual(string expected, string actual, string message = "")
+        public static void AreEqual(string expected, string actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (!(string.CompareOrdinal(expected, actual) == 0))
             {
@@ -223,7 +226,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails when <paramref name="notExpected"/> equals <paramref name="actual"/>.</summary>
-        public static void AreNotEqual(string notExpected, string actual, string message = "")
+        public static void AreNotEqual(string notExpected, string actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (string.CompareOrdinal(notExpected, actual) == 0)
             {
@@ -232,7 +235,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="expected"/> equals <paramref name="actual"/> (object.Equals; arrays compare by reference).</summary>
-        public static void AreEqual(ushort expected, ushort actual, string message = "")
+        public static void AreEqual(ushort expected, ushort actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (!(Equals(expected, actual)))
             {
@@ -241,7 +244,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails when <paramref name="notExpected"/> equals <paramref name="actual"/>.</summary>
-        public static void AreNotEqual(ushort notExpected, ushort actual, string message = "")
+        public static void AreNotEqual(ushort notExpected, ushort actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (Equals(notExpected, actual))
             {
@@ -250,7 +253,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="expected"/> equals <paramref name="actual"/> (object.Equals; arrays compare by reference).</summary>
-        public static void AreEqual(uint expected, uint actual, string message = "")
+        public static void AreEqual(uint expected, uint actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (!(Equals(expected, actual)))
             {
@@ -259,7 +262,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails when <paramref name="notExpected"/> equals <paramref name="actual"/>.</summary>
-        public static void AreNotEqual(uint notExpected, uint actual, string message = "")
+        public static void AreNotEqual(uint notExpected, uint actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (Equals(notExpected, actual))
             {
@@ -268,7 +271,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="expected"/> equals <paramref name="actual"/> (object.Equals; arrays compare by reference).</summary>
-        public static void AreEqual(ulong expected, ulong actual, string message = "")
+        public static void AreEqual(ulong expected, ulong actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (!(Equals(expected, actual)))
             {
@@ -277,7 +280,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails when <paramref name="notExpected"/> equals <paramref name="actual"/>.</summary>
-        public static void AreNotEqual(ulong notExpected, ulong actual, string message = "")
+        public static void AreNotEqual(ulong notExpected, ulong actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (Equals(notExpected, actual))
             {
@@ -286,7 +289,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="condition"/> is true.</summary>
-        public static void IsTrue(bool condition, string message = "")
+        public static void IsTrue(bool condition, [CallerArgumentExpression(nameof(condition))] string message = "")
         {
             if (!condition)
             {
@@ -295,7 +298,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="condition"/> is false.</summary>
-        public static void IsFalse(bool condition, string message = "")
+        public static void IsFalse(bool condition, [CallerArgumentExpression(nameof(condition))] string message = "")
         {
             if (condition)
             {
@@ -304,7 +307,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="value"/> is null.</summary>
-        public static void IsNull(object value, string message = "")
+        public static void IsNull(object value, [CallerArgumentExpression(nameof(value))] string message = "")
         {
             if (value != null)
             {
@@ -313,7 +316,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails when <paramref name="value"/> is null.</summary>
-        public static void IsNotNull(object value, string message = "")
+        public static void IsNotNull(object value, [CallerArgumentExpression(nameof(value))] string message = "")
         {
             if (value == null)
             {
@@ -322,7 +325,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless both references are the same object.</summary>
-        public static void AreSame(object expected, object actual, string message = "")
+        public static void AreSame(object expected, object actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (!ReferenceEquals(expected, actual))
             {
@@ -331,7 +334,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails when both references are the same object.</summary>
-        public static void AreNotSame(object notExpected, object actual, string message = "")
+        public static void AreNotSame(object notExpected, object actual, [CallerArgumentExpression(nameof(actual))] string message = "")
         {
             if (ReferenceEquals(notExpected, actual))
             {
@@ -340,7 +343,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="value"/> contains <paramref name="expected"/> (ordinal).</summary>
-        public static void Contains(string expected, string value, string message = "")
+        public static void Contains(string expected, string value, [CallerArgumentExpression(nameof(value))] string message = "")
         {
             if (expected == null || value == null || value.IndexOf(expected, StringComparison.Ordinal) < 0)
             {
@@ -349,7 +352,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="value"/> starts with <paramref name="expected"/> (ordinal).</summary>
-        public static void StartsWith(string expected, string value, string message = "")
+        public static void StartsWith(string expected, string value, [CallerArgumentExpression(nameof(value))] string message = "")
         {
             if (expected == null || value == null || !value.StartsWith(expected, StringComparison.Ordinal))
             {
@@ -358,7 +361,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="value"/> ends with <paramref name="expected"/> (ordinal).</summary>
-        public static void EndsWith(string expected, string value, string message = "")
+        public static void EndsWith(string expected, string value, [CallerArgumentExpression(nameof(value))] string message = "")
         {
             if (expected == null || value == null || !value.EndsWith(expected, StringComparison.Ordinal))
             {
@@ -367,7 +370,7 @@ namespace nanoFramework.TestFramework
         }
 
         /// <summary>Fails unless <paramref name="value"/>'s exact type is <paramref name="expectedType"/>.</summary>
-        public static void IsInstanceOfType(object value, Type expectedType, string message = "")
+        public static void IsInstanceOfType(object value, Type expectedType, [CallerArgumentExpression(nameof(value))] string message = "")
         {
             if (value == null || value.GetType() != expectedType)
             {
@@ -379,7 +382,7 @@ namespace nanoFramework.TestFramework
         /// Runs <paramref name="action"/> and fails unless it throws an exception of exactly type <paramref name="exception"/>
         /// (a derived type fails, as on the device).
         /// </summary>
-        public static void ThrowsException(Type exception, Action action, string message = "")
+        public static void ThrowsException(Type exception, Action action, [CallerArgumentExpression(nameof(action))] string message = "")
         {
             try
             {
