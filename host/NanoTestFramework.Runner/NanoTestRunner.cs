@@ -6,10 +6,26 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using nanoFramework.TestFramework;
 
-namespace SecureDevice.Tests.NanoTestHost;
+namespace NanoTestFramework.Runner;
 
 /// <summary>Outcome of one nanoFramework test case on the host.</summary>
-public sealed record NanoCaseResult(string CaseId, bool Passed, bool Skipped, string Message, Exception? Error);
+/// <param name="CaseId">"Namespace.Class.Method" or "Namespace.Class.Method#row".</param>
+/// <param name="Passed">True when the case returned without an exception.</param>
+/// <param name="Skipped">True when it threw SkipTestException.</param>
+/// <param name="Message">Why it failed or was skipped.</param>
+/// <param name="Error">The exception, if any.</param>
+/// <param name="AllocatedBytes">Bytes the case allocated on its thread (garbage included).</param>
+public sealed record NanoCaseResult(string CaseId, bool Passed, bool Skipped, string Message, Exception? Error, long AllocatedBytes);
+
+/// <summary>Sees each case start and end on the thread that runs it (the live-memory probe).</summary>
+public interface ICaseObserver
+{
+    /// <summary>Just before <paramref name="caseId"/> is invoked.</summary>
+    void Starting(string caseId);
+
+    /// <summary>Just after it returned or threw.</summary>
+    void Finished(string caseId);
+}
 
 /// <summary>
 /// Runs the test classes of the host-built NFUnitTest assembly the way nanoFramework's UnitTestLauncher runs them on nanoCLR:
@@ -41,11 +57,12 @@ public static class NanoTestRunner
     {
         Type type = TestClasses().Single(t => caseId.StartsWith(t.FullName + ".", StringComparison.Ordinal)
             && !caseId.Substring(t.FullName!.Length + 1).Contains('.'));
-        var results = ClassResults.GetOrAdd(type, t => new Lazy<IReadOnlyDictionary<string, NanoCaseResult>>(() => RunClass(t))).Value;
+        var results = ClassResults.GetOrAdd(type, t => new Lazy<IReadOnlyDictionary<string, NanoCaseResult>>(() => RunClass(t, null))).Value;
         return results[caseId];
     }
 
-    private static IEnumerable<Type> TestClasses() =>
+    /// <summary>The test classes, in the order the launcher runs them.</summary>
+    public static IEnumerable<Type> TestClasses() =>
         TestAssembly.GetTypes().Where(t => t.IsClass && t.GetCustomAttribute<TestClassAttribute>() != null).OrderBy(t => t.FullName, StringComparer.Ordinal);
 
     // Launcher order: Setup methods, TestMethods without DataRow, DataRow cases, Cleanup methods.
@@ -77,7 +94,8 @@ public static class NanoTestRunner
         }
     }
 
-    private static IReadOnlyDictionary<string, NanoCaseResult> RunClass(Type type)
+    /// <summary>Runs every case of <paramref name="type"/> in launcher order, telling <paramref name="observer"/> about each.</summary>
+    public static IReadOnlyDictionary<string, NanoCaseResult> RunClass(Type type, ICaseObserver? observer)
     {
         var results = new Dictionary<string, NanoCaseResult>(StringComparer.Ordinal);
         string? unsupported = UnsupportedOnDevice(type);
@@ -86,38 +104,45 @@ public static class NanoTestRunner
         {
             if (unsupported != null)
             {
-                results[id] = new NanoCaseResult(id, false, false, unsupported, null);
+                results[id] = new NanoCaseResult(id, false, false, unsupported, null, 0);
                 continue;
             }
 
             if (skipRest)
             {
-                results[id] = new NanoCaseResult(id, false, true, "skipped because [Setup] skipped the class", null);
+                results[id] = new NanoCaseResult(id, false, true, "skipped because [Setup] skipped the class", null, 0);
                 continue;
             }
 
             bool isSetup = method.GetCustomAttribute<SetupAttribute>() != null;
+
+            // nanoCLR invokes test methods with a null instance; an uninitialised object is the closest host equivalent,
+            // and UnsupportedOnDevice has already refused classes with instance state.
+            object? target = method.IsStatic ? null : RuntimeHelpers.GetUninitializedObject(type);
+            observer?.Starting(id);
+            long before = GC.GetAllocatedBytesForCurrentThread();
             try
             {
-                // nanoCLR invokes test methods with a null instance; an uninitialised object is the closest host equivalent,
-                // and UnsupportedOnDevice has already refused classes with instance state.
-                object? target = method.IsStatic ? null : RuntimeHelpers.GetUninitializedObject(type);
                 method.Invoke(target, arguments);
-                results[id] = new NanoCaseResult(id, true, false, string.Empty, null);
+                results[id] = new NanoCaseResult(id, true, false, string.Empty, null, GC.GetAllocatedBytesForCurrentThread() - before);
             }
             catch (TargetInvocationException wrapper) when (wrapper.InnerException is SkipTestException skip)
             {
-                results[id] = new NanoCaseResult(id, false, true, skip.Message, skip);
+                results[id] = new NanoCaseResult(id, false, true, skip.Message, skip, GC.GetAllocatedBytesForCurrentThread() - before);
                 skipRest |= isSetup;
             }
             catch (TargetInvocationException wrapper)
             {
                 Exception error = wrapper.InnerException ?? wrapper;
-                results[id] = new NanoCaseResult(id, false, false, error.GetType().Name + ": " + error.Message, error);
+                results[id] = new NanoCaseResult(id, false, false, error.GetType().Name + ": " + error.Message, error, GC.GetAllocatedBytesForCurrentThread() - before);
             }
             catch (Exception error)
             {
-                results[id] = new NanoCaseResult(id, false, false, "could not invoke: " + error.Message, error);
+                results[id] = new NanoCaseResult(id, false, false, "could not invoke: " + error.Message, error, 0);
+            }
+            finally
+            {
+                observer?.Finished(id);
             }
         }
 

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using Xunit;
+using NanoTestFramework.Runner;
 using Xunit.Abstractions;
 
 namespace SecureDevice.Tests.NanoTestHost;
