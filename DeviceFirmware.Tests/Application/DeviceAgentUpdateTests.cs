@@ -1,5 +1,6 @@
 using nanoFramework.TestFramework;
 using SecureDevice.Core.Application;
+using SecureDevice.Core.Boot;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Connectivity;
 using SecureDevice.Core.FloodGuard;
@@ -35,7 +36,7 @@ namespace SecureDevice.Tests.Application
             Assert.AreEqual((int)BootReason.Update, (int)agent.RebootReason);
             Assert.AreEqual(1, agent.Connection.Counters.InboundRejected);
             string staged = LastEvent(transport);
-            Assert.AreEqual("{\"state\":\"staged\",\"outcome\":\"staged\",\"code\":11,\"version\":\"1.1.0\",\"securityVersion\":3}", staged);
+            Assert.AreEqual(0, staged.IndexOf("{\"state\":\"staged\",\"outcome\":\"staged\",\"code\":11,\"version\":\"1.1.0\",\"securityVersion\":3,\"boot\":1,\"seq\":"), staged);
             agent.Boot.BeforeReboot(agent.RebootReason);
 
             ScriptedTransport second = new ScriptedTransport();
@@ -54,7 +55,8 @@ namespace SecureDevice.Tests.Application
             Assert.AreEqual(UpdateOutcome.Confirmed, tested.Updates.LastOutcome);
             Assert.IsFalse(tested.Application.Testing);
             Assert.AreEqual(UpdateOutcome.Confirmed, tested.Application.LastUpdateOutcome);
-            Assert.AreEqual("{\"state\":\"idle\",\"outcome\":\"confirmed\",\"code\":1,\"version\":\"1.1.0\",\"securityVersion\":3}", LastEvent(second));
+            string confirmed = LastEvent(second);
+            Assert.AreEqual(0, confirmed.IndexOf("{\"state\":\"idle\",\"outcome\":\"confirmed\",\"code\":1,\"version\":\"1.1.0\",\"securityVersion\":3,\"boot\":2,\"seq\":"), confirmed);
             Assert.IsFalse(tested.RebootRequested);
         }
 
@@ -62,8 +64,9 @@ namespace SecureDevice.Tests.Application
         public void Offer_WithoutUpdateEngine_CountedAsRejected()
         {
             ScriptedTransport transport = new ScriptedTransport();
-            DeviceAgent agent = new DeviceAgent(TestConfig.Create("dev-001"), transport, new MemoryFileStore(), new BackoffConfig(), new FakeHealthSource(), new RunningApplication());
-            agent.Start(0, false);
+            MemoryFileStore store = new MemoryFileStore();
+            DeviceAgent agent = new DeviceAgent(TestConfig.Create("dev-001"), transport, store, new BackoffConfig(), new FakeHealthSource(), BootSession.Begin(store, false));
+            agent.Start(0);
             long now = RunUntil(agent, 0, 100000, false);
             transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"https://updates.example/b/\"}"));
             agent.Step(now, Utc, true, 1);
@@ -86,23 +89,103 @@ namespace SecureDevice.Tests.Application
             Assert.AreEqual(UpdateOutcome.RevertedTimeout, agent.Application.LastUpdateOutcome);
         }
 
-        // Boots the device as Program.cs does: plan, (verified) load, engine, agent.
+        [TestMethod]
+        public void Reboot_WaitsForThePubackOfItsEvent()
+        {
+            UpdateRig rig = UpdateRig.Booted(602);
+            string url = rig.Publish(rig.Release(), "1.1.0");
+            ScriptedTransport transport = new ScriptedTransport();
+            transport.HoldAcknowledgementsOf = "devices/dev-001/up/update";
+            DeviceAgent agent = Boot(rig, transport);
+            long now = RunUntil(agent, 0, 100000, false);
+            transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"" + url + "\"}"));
+            for (int i = 0; i < 400 && agent.Updates.State != UpdateState.Staged; i++)
+            {
+                now += Step(agent, now);
+            }
+
+            long staged = now;
+            now += Step(agent, now);
+            Assert.IsTrue(agent.Updates.RebootRequested);
+            Assert.IsFalse(agent.RebootRequested, "the staged event is not acknowledged yet");
+            transport.ReleaseHeld();
+            Step(agent, now);
+            Assert.IsTrue(agent.RebootRequested);
+            Assert.IsTrue(now - staged < DeviceAgent.RebootGraceMs);
+            Assert.IsFalse(agent.Pending.Waiting);
+        }
+
+        [TestMethod]
+        public void Reboot_NoPubackInTime_EventKeptAndPublishedAfterBoot()
+        {
+            UpdateRig rig = UpdateRig.Booted(603);
+            string url = rig.Publish(rig.Release(), "1.1.0");
+            ScriptedTransport transport = new ScriptedTransport();
+            transport.HoldAcknowledgementsOf = "devices/dev-001/up/update";
+            DeviceAgent agent = Boot(rig, transport);
+            long now = RunUntil(agent, 0, 100000, false);
+            transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"" + url + "\"}"));
+            RunUntil(agent, now, 600000, true);
+            Assert.IsTrue(agent.Pending.Waiting);
+            string kept = new string(System.Text.Encoding.UTF8.GetChars(agent.Pending.Bytes, 0, agent.Pending.Length));
+            Assert.AreEqual(0, kept.IndexOf("{\"state\":\"staged\""), kept);
+            agent.Boot.BeforeReboot(agent.RebootReason);
+
+            ScriptedTransport second = new ScriptedTransport();
+            DeviceAgent tested = Boot(rig, second);
+            Assert.IsTrue(tested.Pending.Waiting, "still on flash after the reboot");
+            RunUntil(tested, 0, 100000, false);
+            Step(tested, 0);
+            Assert.IsTrue(Published(second, "devices/dev-001/up/update|" + kept + "|"));
+            Assert.IsFalse(tested.Pending.Waiting, "cleared once acknowledged");
+        }
+
+        [TestMethod]
+        public void ApplicationFailure_ReportedOnItsThread_ActedOnByTheMainLoop()
+        {
+            UpdateRig rig = UpdateRig.Booted(604);
+            rig.Stage(rig.Release());
+            ScriptedTransport transport = new ScriptedTransport();
+            DeviceAgent agent = Boot(rig, transport);
+            Assert.IsTrue(agent.Application.Testing);
+
+            System.Threading.Thread application = new System.Threading.Thread(() => agent.Application.ReportFailure("boom"));
+            application.Start();
+            application.Join();
+            Assert.AreEqual((int)UpdateState.Testing, (int)agent.Updates.State, "the application thread only sets a flag");
+
+            Step(agent, 0);
+            Assert.AreEqual(UpdateOutcome.RevertedAppFailed, agent.Updates.LastOutcome);
+            Assert.AreEqual((int)FaultCode.ApplicationFailed, (int)agent.Faults.Code);
+            Assert.AreEqual("boom", agent.Faults.Detail);
+        }
+
+        private static long Step(DeviceAgent agent, long now)
+        {
+            long sleep = agent.Step(now, Utc + (now / 1000), true, (uint)now);
+            return sleep < 1 ? 1 : (sleep > 1000 ? 1000 : sleep);
+        }
+
+        private static bool Published(ScriptedTransport transport, string prefix)
+        {
+            for (int i = 0; i < transport.Published.Count; i++)
+            {
+                if (((string)transport.Published[i]).StartsWith(prefix))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        // Boots the device as the firmware does: the boot sequence (plan, verified load), the engine, the agent.
         private static DeviceAgent Boot(UpdateRig rig, ScriptedTransport transport)
         {
             rig.Boot();
-            RunningApplication application = new RunningApplication();
-            application.Loaded = rig.Running != null;
-            if (rig.Plan.Manifest != null)
-            {
-                application.Version = rig.Plan.Manifest.Version;
-                application.SecurityVersion = rig.Plan.Manifest.SecurityVersion;
-                application.SlotB = rig.Plan.Slot == SlotLayout.SlotB;
-                application.Testing = rig.Plan.Testing;
-            }
-
-            DeviceAgent agent = new DeviceAgent(TestConfig.Create("dev-001"), transport, rig.Flash, new BackoffConfig(), new FakeHealthSource(), application);
+            DeviceAgent agent = new DeviceAgent(TestConfig.Create("dev-001"), transport, rig.Flash, new BackoffConfig(), new FakeHealthSource(), rig.Session);
             agent.AttachUpdates(rig.Engine);
-            agent.Start(0, false);
+            agent.Start(0);
             return agent;
         }
 

@@ -1,5 +1,6 @@
 using nanoFramework.TestFramework;
 using SecureDevice.Core.Application;
+using SecureDevice.Core.Boot;
 using SecureDevice.Core.Connectivity;
 using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Storage;
@@ -90,10 +91,37 @@ namespace SecureDevice.Tests.Connectivity
             Assert.AreEqual(1, events);
         }
 
+        [TestMethod]
+        public void Start_UnreportedFault_PublishedOnceAsEventAndMarkedReported()
+        {
+            MemoryFileStore store = new MemoryFileStore();
+            FaultLog log = new FaultLog(store);
+            log.Load();
+            log.Record(FaultCode.MainLoop, "IndexOutOfRangeException: x");
+            ScriptedTransport transport = new ScriptedTransport();
+            DeviceAgent agent = new DeviceAgent(TestConfig.Create("dev-001"), transport, store, new BackoffConfig(), new FakeHealthSource(), BootSession.Begin(store, false));
+            agent.Start(0);
+            Run(agent, 0, 120000);
+
+            int events = 0;
+            string expected = "devices/dev-001/up/events|{\"e\":\"fault\",\"code\":\"main-loop\",\"count\":1,\"boot\":1,\"detail\":\"IndexOutOfRangeException: x\"}|1|";
+            for (int i = 0; i < transport.Published.Count; i++)
+            {
+                events += ((string)transport.Published[i]).StartsWith(expected) ? 1 : 0;
+            }
+
+            Assert.AreEqual(1, events);
+            Assert.IsFalse(agent.Faults.Unreported);
+            FaultLog after = new FaultLog(store);
+            after.Load();
+            Assert.IsFalse(after.Unreported);
+        }
+
         private static DeviceAgent Create(ScriptedTransport transport, FakeHealthSource sensors)
         {
-            DeviceAgent agent = new DeviceAgent(TestConfig.Create("dev-001"), transport, new MemoryFileStore(), new BackoffConfig(), sensors, new RunningApplication());
-            agent.Start(0, false);
+            MemoryFileStore store = new MemoryFileStore();
+            DeviceAgent agent = new DeviceAgent(TestConfig.Create("dev-001"), transport, store, new BackoffConfig(), sensors, BootSession.Begin(store, false));
+            agent.Start(0);
             return agent;
         }
 

@@ -22,9 +22,17 @@ namespace SecureDevice.Tests.Support
         /// <summary>Mutations failed so far.</summary>
         public int Failures;
 
+        /// <summary>Reads of paths that start with this throw OutOfMemoryException, as an allocation on a full heap would (null: none).</summary>
+        public string OutOfMemoryPrefix;
+
         /// <inheritdoc />
         public StorageStatus Read(string path, long position, byte[] buffer, int offset, int count, out int read)
         {
+            if (OutOfMemoryPrefix != null && path.StartsWith(OutOfMemoryPrefix))
+            {
+                throw new System.OutOfMemoryException();
+            }
+
             return _inner.Read(path, position, buffer, offset, count, out read);
         }
 

@@ -33,6 +33,25 @@ namespace SecureDevice.Tests.Support
         /// <summary>When true, every QoS 1 publish is acknowledged at once.</summary>
         public bool AutoAcknowledge = true;
 
+        /// <summary>QoS 1 publishes to topics starting with this are not acknowledged until <see cref="ReleaseHeld"/> (null: none held).</summary>
+        public string HoldAcknowledgementsOf;
+
+        /// <summary>A publish to a topic starting with this throws, as a broken adapter would (null: none).</summary>
+        public string ThrowOnPublishTo;
+
+        private readonly ArrayList _held = new ArrayList();
+
+        /// <summary>Acknowledges the held publishes.</summary>
+        public void ReleaseHeld()
+        {
+            for (int i = 0; i < _held.Count; i++)
+            {
+                _acks.Add(_held[i]);
+            }
+
+            _held.Clear();
+        }
+
         public bool IsConnected { get; set; }
 
         public int InboundDropped { get; set; }
@@ -86,6 +105,11 @@ namespace SecureDevice.Tests.Support
         public TransportStatus Publish(string topic, byte[] payload, int offset, int count, int qos, bool retain, out int messageId)
         {
             messageId = 0;
+            if (ThrowOnPublishTo != null && topic.StartsWith(ThrowOnPublishTo))
+            {
+                throw new System.InvalidOperationException("scripted");
+            }
+
             if (!IsConnected)
             {
                 return TransportStatus.NotConnected;
@@ -95,7 +119,11 @@ namespace SecureDevice.Tests.Support
             if (qos == 1)
             {
                 messageId = _nextMessageId++;
-                if (AutoAcknowledge)
+                if (HoldAcknowledgementsOf != null && topic.StartsWith(HoldAcknowledgementsOf))
+                {
+                    _held.Add(messageId);
+                }
+                else if (AutoAcknowledge)
                 {
                     _acks.Add(messageId);
                 }

@@ -1,3 +1,5 @@
+using SecureDevice.Core.Application;
+using SecureDevice.Core.Boot;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Update;
@@ -6,11 +8,13 @@ using SecureDevice.Doubles;
 namespace SecureDevice.Tests.Support
 {
     /// <summary>
-    /// A device for update tests, made of the real core parts: flash (<see cref="Flash"/>), the boot planner and the
-    /// loader's in-memory check (as Program.cs does them), the update engine, an in-memory server. A boot builds every part
-    /// anew over the flash, as a reset does. Time advances only when the rig steps.
+    /// A device for update tests, made of the real core parts: flash (<see cref="Flash"/>), the loader's boot sequence
+    /// (<see cref="BootSequence"/> over <see cref="UpdateStack"/>, exactly as the firmware runs it), the update engine, an
+    /// in-memory server. The rig is also the sequence's application runtime: it records what would be loaded and can fail a
+    /// load or a start on demand. A boot builds every part anew over the flash, as a reset does. Time advances only when
+    /// the rig steps.
     /// </summary>
-    public sealed class UpdateRig
+    public sealed class UpdateRig : IApplicationRuntime
     {
         /// <summary>Where the rig's server publishes bundles.</summary>
         public const string BaseUrl = "https://updates.example/bundles/";
@@ -36,11 +40,41 @@ namespace SecureDevice.Tests.Support
         /// <summary>Boots so far.</summary>
         public int Boots;
 
-        /// <summary>When set, the application of this version throws when started (RevertedAppFailed).</summary>
+        /// <summary>When set, starting the application of this version fails with <see cref="StartFailure"/>.</summary>
         public string FailingVersion;
+
+        /// <summary>What a start of <see cref="FailingVersion"/> answers (default: it threw).</summary>
+        public ApplicationStart StartFailure = ApplicationStart.Threw;
+
+        /// <summary>When 0 or more, the runtime refuses the load with this index (counted over the rig's life) with <see cref="LoadFailure"/>.</summary>
+        public int FailLoadNumber = -1;
+
+        /// <summary>What a refused load answers (default: it threw).</summary>
+        public ApplicationStart LoadFailure = ApplicationStart.Threw;
+
+        /// <summary>What the runtime reports as free memory (-1: unknown, no check).</summary>
+        public long FreeMemory = -1;
+
+        /// <summary>Loads the runtime was asked for, over the rig's life.</summary>
+        public int LoadCalls;
+
+        /// <summary>The loader's limits and timings (production defaults unless a test changes them before booting).</summary>
+        public BootOptions Options = new BootOptions();
 
         /// <summary>The store the current boot uses (the flash, or a power-cutting wrapper of it).</summary>
         public IFileStore Store;
+
+        /// <summary>The update stack of the current boot (journal, slots, planner).</summary>
+        public UpdateStack Stack;
+
+        /// <summary>The session of the current boot (boot count and reason, fault record, what runs).</summary>
+        public BootSession Session;
+
+        /// <summary>The loader of the current boot.</summary>
+        public BootSequence Sequence;
+
+        /// <summary>How the current boot ended.</summary>
+        public BootResult Result;
 
         /// <summary>Journal of the current boot.</summary>
         public JournalStore Journal;
@@ -60,7 +94,7 @@ namespace SecureDevice.Tests.Support
         /// <summary>Version loaded this boot, or null when the device runs without an application.</summary>
         public string Running;
 
-        /// <summary>Payload bytes the loader loaded this boot (each file verified in memory).</summary>
+        /// <summary>Files the runtime loaded this boot (each verified in memory first).</summary>
         public int LoadedFiles;
 
         /// <summary>The factory image installed in slot A.</summary>
@@ -162,31 +196,28 @@ namespace SecureDevice.Tests.Support
             Flash.Put(path, data);
         }
 
-        /// <summary>The device's identity for install checks.</summary>
-        public static InstallContext Device()
-        {
-            InstallContext device = new InstallContext();
-            device.Product = "sensor";
-            device.HardwareModel = "esp32-devkitc";
-            device.LoaderVersion = 1;
-            return device;
-        }
-
-        /// <summary>Boots over <paramref name="store"/>: plan, load (each file re-hashed in memory), start the engine.</summary>
+        /// <summary>Boots over <paramref name="store"/> as the firmware does: the boot sequence (plan, verify in memory, load), then the engine.</summary>
         public void Boot(IFileStore store)
         {
             Store = store;
             Boots++;
             NowMs = 0;
-            byte[] chunk = new byte[UpdateEngine.ChunkBytes];
-            Journal = new JournalStore(store);
-            Slots = new SlotVerifier(store, new BundleVerifier(Anchors), new BundleDocuments(), chunk);
-            Planner = new BootPlanner(Journal, Slots);
-            Plan = new BootPlan();
-            Planner.Plan(Plan);
-            Load();
-            Engine = new UpdateEngine(store, Journal, Slots, new RevocationStore(store), Server, Device(), chunk);
-            Engine.Start(NowMs, Plan);
+            Running = null;
+            LoadedFiles = 0;
+            Session = BootSession.Begin(store, false);
+            Stack = new UpdateStack(store, Anchors, Options);
+            Journal = Stack.Journal;
+            Slots = Stack.Slots;
+            Planner = Stack.Planner;
+            Sequence = new BootSequence(Stack, this, Session);
+            Result = Sequence.Run();
+            Plan = Sequence.Plan;
+            if (Session.Application.Loaded)
+            {
+                Running = Session.Application.Version.ToString();
+            }
+
+            Engine = Stack.CreateEngine(Server, "sensor", "esp32-devkitc", Plan, NowMs);
         }
 
         /// <summary>Boots over the flash itself.</summary>
@@ -263,43 +294,34 @@ namespace SecureDevice.Tests.Support
             return slots.Manifest.Version.ToString();
         }
 
-        // The loader: every file of the planned slot is read and hashed in memory before it would be loaded; a failure
-        // falls back as the planner decides.
-        private void Load()
+        /// <summary>The runtime's free memory, as <see cref="FreeMemory"/> says.</summary>
+        public long FreeBytes()
         {
-            Running = null;
-            LoadedFiles = 0;
-            PayloadCheck check = new PayloadCheck();
-            for (int attempt = 0; attempt < 3 && Plan.Slot >= 0; attempt++)
+            return FreeMemory;
+        }
+
+        /// <summary>Records the load; refuses it when it is <see cref="FailLoadNumber"/>.</summary>
+        public ApplicationStart Load(string fileName, byte[] image)
+        {
+            int number = LoadCalls++;
+            if (number == FailLoadNumber)
             {
-                bool verified = true;
-                for (int i = 0; i < Plan.Manifest.FileCount; i++)
-                {
-                    byte[] bytes;
-                    if (SlotImage.TryLoad(Store, Plan.Slot, Plan.Manifest.Files[i], check, out bytes) != BundleStatus.Verified)
-                    {
-                        verified = false;
-                        break;
-                    }
-                }
-
-                if (!verified)
-                {
-                    Planner.OnLoadFailed(Plan, UpdateOutcome.RevertedCorrupt);
-                    continue;
-                }
-
-                string version = Plan.Manifest.Version.ToString();
-                if (version == FailingVersion)
-                {
-                    Planner.OnLoadFailed(Plan, UpdateOutcome.RevertedAppFailed);
-                    continue;
-                }
-
-                Running = version;
-                LoadedFiles = Plan.Manifest.FileCount;
-                return;
+                return LoadFailure;
             }
+
+            LoadedFiles++;
+            return ApplicationStart.Started;
+        }
+
+        /// <summary>Starts the application, unless it is <see cref="FailingVersion"/>.</summary>
+        public ApplicationStart Start(string assembly, string type, string method, RunningApplication application)
+        {
+            if (FailingVersion != null && Sequence.Plan.Manifest.Version.ToString() == FailingVersion)
+            {
+                return StartFailure;
+            }
+
+            return ApplicationStart.Started;
         }
     }
 }

@@ -1,4 +1,5 @@
 using nanoFramework.TestFramework;
+using SecureDevice.Core.Boot;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Telemetry;
@@ -55,7 +56,8 @@ namespace SecureDevice.Tests.Update
         public void Update_FlashWrites_AreTheDocumentedCount()
         {
             // docs/update-engine.md: 3 document writes + one append per received piece + 4 journal saves of 3 operations
-            // (Downloading, Staged, Testing at boot, Confirmed) + deletes of the old files in the slot.
+            // (Downloading, Staged, Testing at boot, Confirmed) + the boot marker of the test boot (3) + deletes of the old
+            // files in the slot.
             UpdateRig rig = UpdateRig.Booted(42);
             TestBundle release = rig.Release();
             int before = rig.Flash.MutationCount;
@@ -64,7 +66,7 @@ namespace SecureDevice.Tests.Update
             rig.BootAndConfirm();
             Assert.AreEqual(UpdateOutcome.Confirmed, rig.Engine.LastOutcome);
             int appends = 9 + 5 + 1;
-            Assert.AreEqual(3 + appends + (4 * 3), rig.Flash.MutationCount - before);
+            Assert.AreEqual(3 + appends + (4 * 3) + 3, rig.Flash.MutationCount - before);
         }
 
         [TestMethod]
@@ -271,8 +273,9 @@ namespace SecureDevice.Tests.Update
         }
 
         [TestMethod]
-        public void Rollback_CandidateFailsToStart_LoaderRevertsInTheSameBoot()
+        public void Rollback_CandidateFailsToStart_RevertedThenRebootsIntoTheActiveSlot()
         {
+            // Its assemblies are in the process already: the active slot is loaded only after a reboot, never beside them.
             TestRandom random = new TestRandom(52);
             TestBundle factory = UpdateBundles.Factory(random);
             UpdateRig rig = new UpdateRig(factory, 18);
@@ -280,7 +283,11 @@ namespace SecureDevice.Tests.Update
             rig.Boot();
             rig.Stage(rig.Release());
             rig.Boot();
+            Assert.AreEqual((int)BootResult.RebootRequired, (int)rig.Result);
             Assert.AreEqual((int)BootDecision.RevertLoadFailed, (int)rig.Plan.Decision);
+            Assert.IsNull(rig.Running);
+            rig.Boot();
+            Assert.AreEqual((int)BootReason.Revert, (int)rig.Session.Tracker.Reason);
             Assert.AreEqual("1.0.0", rig.Running);
             Assert.AreEqual(UpdateOutcome.RevertedAppFailed, rig.Engine.LastOutcome);
         }

@@ -13,7 +13,7 @@ namespace SecureDevice.Tests.Update
             UpdateRig rig = Rig(90);
             rig.Offer(rig.Publish(UpdateBundles.Release(UpdateBundles.Factory(new TestRandom(90)), new TestRandom(91)), "s"));
             rig.Run(true, 200);
-            Assert.AreEqual("{\"state\":\"staged\",\"outcome\":\"staged\",\"code\":11,\"version\":\"1.1.0\",\"securityVersion\":3}", Write(rig.Engine));
+            Assert.AreEqual("{\"state\":\"staged\",\"outcome\":\"staged\",\"code\":11,\"version\":\"1.1.0\",\"securityVersion\":3,\"boot\":7,\"seq\":" + rig.Engine.EventSequence + "}", Write(rig.Engine));
         }
 
         [TestMethod]
@@ -24,7 +24,7 @@ namespace SecureDevice.Tests.Update
             rig.Run(true, 2);
             string json = Write(rig.Engine);
             Assert.AreEqual(0, json.IndexOf("{\"state\":\"downloading\",\"outcome\":\"none\",\"code\":0,\"version\":\"1.1.0\",\"securityVersion\":3,\"done\":"), json);
-            Assert.IsTrue(json.IndexOf(",\"total\":40000}") > 0, json);
+            Assert.IsTrue(json.IndexOf(",\"total\":40000,\"boot\":7,\"seq\":") > 0, json);
         }
 
         [TestMethod]
@@ -43,7 +43,7 @@ namespace SecureDevice.Tests.Update
         public void Write_ShortBuffer_Throws()
         {
             UpdateRig rig = Rig(94);
-            Assert.ThrowsException(typeof(System.ArgumentException), () => new UpdateEventWriter().Write(rig.Engine, new byte[100], 0, 100));
+            Assert.ThrowsException(typeof(System.ArgumentException), () => new UpdateEventWriter().Write(rig.Engine, 1, new byte[100], 0, 100));
         }
 
         private static UpdateRig Rig(uint seed)
@@ -56,7 +56,7 @@ namespace SecureDevice.Tests.Update
         private static string Write(UpdateEngine engine)
         {
             byte[] buffer = new byte[UpdateEventWriter.MaxBytes];
-            int length = new UpdateEventWriter().Write(engine, buffer, 0, buffer.Length);
+            int length = new UpdateEventWriter().Write(engine, 7, buffer, 0, buffer.Length);
             return System.Text.Encoding.UTF8.GetString(buffer, 0, length);
         }
     }

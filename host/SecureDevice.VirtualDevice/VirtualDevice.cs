@@ -1,6 +1,7 @@
 using System;
 using System.Threading;
 using SecureDevice.Core.Application;
+using SecureDevice.Core.Boot;
 using SecureDevice.Core.Connectivity;
 using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Storage;
@@ -11,11 +12,12 @@ using SecureDevice.VirtualDevice.Updates;
 namespace SecureDevice.VirtualDevice;
 
 /// <summary>
-/// One virtual device: the portable core's <see cref="DeviceAgent"/> driven by a thread, as the ESP32's Program does,
-/// with host adapters (TLS transport, host clocks and random source) and a flash store that outlives reboots. Power cuts
-/// and reboots are simulated by dropping the connection without a goodbye and building a new agent over the same store.
-/// With <see cref="UpdateOptions"/>, each boot goes through the loader (<see cref="SimulatedLoader"/>): the journal picks
-/// and verifies the slot, the update engine takes offers, and the device reboots itself when the engine asks.
+/// One virtual device: the portable core's <see cref="DeviceLoop"/> over a <see cref="DeviceAgent"/>, driven by a thread as
+/// the ESP32 firmware drives it, with host adapters (TLS transport, host clocks and random source) and a flash store that
+/// outlives reboots. Power cuts and reboots are simulated by dropping the connection without a goodbye and booting again
+/// over the same store. With <see cref="UpdateOptions"/>, each boot goes through the core's loader
+/// (<see cref="SimulatedBoot"/>): the journal picks and verifies the slot, the update engine takes offers, and the device
+/// reboots itself when the loader or the loop asks.
 /// </summary>
 public sealed class VirtualDevice : IDisposable
 {
@@ -29,7 +31,9 @@ public sealed class VirtualDevice : IDisposable
     private ManualResetEventSlim? _stop;
     private TlsMqttTransport? _transport;
     private DeviceAgent? _agent;
-    private SimulatedLoader? _loader;
+    private DeviceLoop? _loop;
+    private SimulatedBoot? _loader;
+    private BootSession? _session;
     private long _bootMs;
 
     public VirtualDevice(DeviceIdentity identity, IFileStore store, BackoffConfig? backoff = null, Func<TlsEndpoint>? endpoint = null, UpdateOptions? updates = null)
@@ -45,8 +49,11 @@ public sealed class VirtualDevice : IDisposable
     /// <summary>The simulated hardware readings (turn its knobs to make the device misbehave).</summary>
     public SimulatedHealthSource Sensors { get; }
 
-    /// <summary>What is running (the update engine sets this in later boots).</summary>
-    public RunningApplication Application { get; set; } = new();
+    /// <summary>What is running this boot.</summary>
+    public RunningApplication Application => _session?.Application ?? throw new InvalidOperationException("not started");
+
+    /// <summary>This boot's session: count, reason, fault record.</summary>
+    public BootSession Session => _session ?? throw new InvalidOperationException("not started");
 
     public string Id => _identity.Id;
 
@@ -65,7 +72,7 @@ public sealed class VirtualDevice : IDisposable
     public bool Connected => _agent?.Connection.State == ConnectionState.Connected;
 
     /// <summary>The loader of the current boot (null without <see cref="UpdateOptions"/>).</summary>
-    public SimulatedLoader? Loader => _loader;
+    public SimulatedBoot? Loader => _loader;
 
     /// <summary>The update engine of the current boot (null without <see cref="UpdateOptions"/>).</summary>
     public UpdateEngine? Updates => _loader?.Engine;
@@ -73,8 +80,11 @@ public sealed class VirtualDevice : IDisposable
     /// <summary>The version running now ("none" when the loader found nothing verified to run).</summary>
     public string RunningVersion => Application.Loaded || _updates == null ? Application.Version.ToString() : "none";
 
-    /// <summary>Reboots the device did by itself (staged update, revert) since it was created.</summary>
+    /// <summary>Reboots the device did by itself (staged update, revert, fault) since it was created.</summary>
     public int SelfReboots { get; private set; }
+
+    /// <summary>Faults the main loop caught (each followed by a backed-off reboot) since the device was created.</summary>
+    public int Faults { get; private set; }
 
     /// <summary>Crashes of a misbehaving simulated application since the device was created.</summary>
     public int Crashes { get; private set; }
@@ -134,43 +144,56 @@ public sealed class VirtualDevice : IDisposable
         thread?.Join(15000);
     }
 
-    // What Program.cs does at power-on: the loader (with updates), then a fresh agent over the persisted store.
+    // What the firmware does at power-on: the boot session and the loader (with updates), then a fresh agent and loop
+    // over the persisted store. A candidate that failed half-loaded makes the loader ask for a reboot: done at once.
     private void BootCore()
     {
         long now = Environment.TickCount64;
+        _session = BootSession.Begin(_store, wokeFromDeepSleep: false);
+        Boots++;
         if (_updates != null)
         {
             _loader?.Dispose();
-            _loader = new SimulatedLoader(_store, _updates, _identity.Config.Product, _identity.Config.Hardware, now);
-            Application = _loader.Application;
+            _loader = new SimulatedBoot(_store, _session, _updates, _identity.Config.Product, _identity.Config.Hardware, now);
+            if (_loader.Result == BootResult.RebootRequired)
+            {
+                SelfReboots++;
+                BootCore();
+                return;
+            }
         }
 
         _transport = new TlsMqttTransport(_endpoint());
-        _agent = new DeviceAgent(_identity.Config, _transport, _store, _backoff, Sensors, Application);
+        _agent = new DeviceAgent(_identity.Config, _transport, _store, _backoff, Sensors, _session);
         if (_loader != null)
         {
             _agent.AttachUpdates(_loader.Engine);
         }
 
-        _agent.Start(now, wokeFromDeepSleep: false);
+        _agent.Start(now);
+        _loop = new DeviceLoop(_session, _agent);
         _bootMs = now;
-        Boots++;
     }
 
     private void Run(ManualResetEventSlim stop)
     {
         while (!stop.IsSet)
         {
-            DeviceAgent agent = _agent!;
+            DeviceLoop loop = _loop!;
             long now = Environment.TickCount64;
-            long sleep = agent.Step(now, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), NetworkUp, (uint)Random.Shared.Next() ^ ((uint)Random.Shared.Next() << 16));
-            if (agent.RebootRequested)
+            long sleep = loop.Step(now, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), NetworkUp, (uint)Random.Shared.Next() ^ ((uint)Random.Shared.Next() << 16));
+            if (loop.RebootRequested)
             {
-                // A planned reboot: record why, say goodbye, come back up through the loader.
-                agent.Boot.BeforeReboot(agent.RebootReason);
-                agent.Connection.Disconnect();
+                // The loop recorded why; say goodbye, wait the fault backoff if any, come back up through the loader.
+                loop.Shutdown();
                 _transport!.Dispose();
                 SelfReboots++;
+                Faults += loop.Faults;
+                if (loop.RebootDelayMs > 0 && stop.Wait((int)Math.Min(loop.RebootDelayMs, int.MaxValue)))
+                {
+                    break;
+                }
+
                 lock (_gate)
                 {
                     BootCore();

@@ -1,3 +1,4 @@
+using SecureDevice.Core.Boot;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Config;
 using SecureDevice.Core.Connectivity;
@@ -22,6 +23,15 @@ namespace SecureDevice.Core.Application
         /// <summary>How often free memory is observed between reports, ms.</summary>
         public const long ObserveIntervalMs = 10000;
 
+        /// <summary>
+        /// How long a requested reboot waits for the broker to acknowledge its update event, ms. Past it the event is kept on
+        /// flash (<see cref="PendingEvent"/>) and published again after the boot.
+        /// </summary>
+        public const long RebootGraceMs = 15000;
+
+        /// <summary>Connected with a health report acknowledged for this long: the run is stable, fault reboots back off from the start again.</summary>
+        public const long StableAfterMs = 600000;
+
         private readonly InboundMessage _inbound = new InboundMessage(MaxInboundPayload);
         private readonly ThrottleCommandParser _throttleParser = new ThrottleCommandParser();
         private readonly HealthReport _report = new HealthReport();
@@ -34,25 +44,38 @@ namespace SecureDevice.Core.Application
         private readonly UpdateEventWriter _updateEventWriter = new UpdateEventWriter();
         private readonly byte[] _updateEvent = new byte[UpdateEventWriter.MaxBytes];
         private int _updateEventPublished;
+        private int _updateEventMessageId = -1;
+        private int _updateEventInFlight;
+        private int _updateEventAcknowledged = -1;
         private long _updateEventRetryMs;
         private long _rebootAskedMs = -1;
+        private readonly PendingEvent _pending;
+        private int _pendingMessageId = -1;
+        private readonly FaultEventWriter _faultWriter = new FaultEventWriter();
+        private readonly byte[] _faultEvent = new byte[FaultEventWriter.MaxBytes];
+        private int _faultMessageId = -1;
+        private long _faultRetryMs;
+        private bool _applicationFailureHandled;
+        private long _startMs;
 
-        /// <summary>Creates the agent for <paramref name="config"/> over the platform's transport, flash and sensors.</summary>
-        public DeviceAgent(DeviceConfig config, IMqttTransport transport, IFileStore store, BackoffConfig backoff, IHealthSource sensors, RunningApplication application)
+        /// <summary>Creates the agent for <paramref name="config"/> over the platform's transport, flash and sensors, reporting <paramref name="session"/>.</summary>
+        public DeviceAgent(DeviceConfig config, IMqttTransport transport, IFileStore store, BackoffConfig backoff, IHealthSource sensors, BootSession session)
         {
-            if (config == null || transport == null || store == null || backoff == null || sensors == null || application == null)
+            if (config == null || transport == null || store == null || backoff == null || sensors == null || session == null)
             {
                 throw new System.ArgumentNullException("config");
             }
 
             Config = config;
             Store = store;
-            Application = application;
+            Session = session;
+            Application = session.Application;
             Limiter = new PublishLimiter();
             Connection = new ConnectionManager(config, transport, new ReconnectPolicy(backoff), store);
-            Boot = new BootTracker(store);
-            Health = new HealthSampler(sensors, Connection, Limiter, Boot, application);
+            Boot = session.Tracker;
+            Health = new HealthSampler(sensors, Connection, Limiter, Boot, Application);
             _schedule = new ReportSchedule(config.TelemetryIntervalSeconds);
+            _pending = new PendingEvent(store);
         }
 
         /// <summary>The configuration.</summary>
@@ -63,6 +86,21 @@ namespace SecureDevice.Core.Application
 
         /// <summary>What is running.</summary>
         public RunningApplication Application { get; private set; }
+
+        /// <summary>This boot: count, reason, fault record.</summary>
+        public BootSession Session { get; private set; }
+
+        /// <summary>The fault record, reported as an event once connected.</summary>
+        public FaultLog Faults
+        {
+            get { return Session.Faults; }
+        }
+
+        /// <summary>An update event kept across the last reboot, until acknowledged.</summary>
+        public PendingEvent Pending
+        {
+            get { return _pending; }
+        }
 
         /// <summary>The connection manager.</summary>
         public ConnectionManager Connection { get; private set; }
@@ -79,13 +117,10 @@ namespace SecureDevice.Core.Application
         /// <summary>The update engine, when updates are enabled (<see cref="AttachUpdates"/>).</summary>
         public UpdateEngine Updates { get; private set; }
 
-        /// <summary>How long a requested reboot waits for its update event to be published, ms.</summary>
-        public const long RebootGraceMs = 5000;
-
         /// <summary>
         /// True when the platform should reboot now: the update engine asked for it (to test a staged slot, or after a
-        /// revert) and the event saying so was published or <see cref="RebootGraceMs"/> passed. The platform then calls
-        /// <see cref="BootTracker.BeforeReboot"/> with <see cref="RebootReason"/>, disconnects and reboots.
+        /// revert) and the broker acknowledged the event saying so, or <see cref="RebootGraceMs"/> passed (the event is then
+        /// kept on flash for after the boot). <see cref="DeviceLoop"/> then records <see cref="RebootReason"/> and reboots.
         /// </summary>
         public bool RebootRequested { get; private set; }
 
@@ -125,15 +160,17 @@ namespace SecureDevice.Core.Application
             _updateEventPublished = engine.EventSequence - 1;
         }
 
-        /// <summary>Restores persisted state and counts the boot. Call once at boot.</summary>
-        public void Start(long nowMs, bool wokeFromDeepSleep)
+        /// <summary>Restores persisted state (the boot was counted by <see cref="BootSession.Begin"/>). Call once at boot.</summary>
+        public void Start(long nowMs)
         {
-            Boot.OnBoot(wokeFromDeepSleep);
+            // Boots the firmware asked for do not count towards the reboot-loop breaker; unclean and fault boots do.
             BootReason reason = Boot.Reason;
             Connection.Start(reason == BootReason.Planned || reason == BootReason.Update || reason == BootReason.Revert);
             Health.Start(nowMs);
             _schedule.Start(nowMs);
+            _pending.Load();
             _nextObserveMs = nowMs;
+            _startMs = nowMs;
         }
 
         /// <summary>Runs the agent once; returns the milliseconds the platform may sleep before the next call.</summary>
@@ -149,6 +186,15 @@ namespace SecureDevice.Core.Application
             }
 
             CountAcknowledgements();
+            if (Connection.State != ConnectionState.Connected)
+            {
+                // What was in flight is lost with the connection: publish it again after the next connect.
+                _faultMessageId = -1;
+                _pendingMessageId = -1;
+                _updateEventMessageId = -1;
+            }
+
+            HandleApplicationFailure();
             if (Updates != null)
             {
                 long updateSleep = StepUpdates(nowMs, utcSeconds, networkUp, random);
@@ -169,7 +215,14 @@ namespace SecureDevice.Core.Application
             if (Connection.State == ConnectionState.Connected)
             {
                 Report(nowMs, utcSeconds, random);
+                PublishFault(nowMs);
+                PublishPending(nowMs);
                 PublishInvalidReadingEvents(nowMs);
+                if (HealthReportsAcknowledged > 0 && Monotonic.Elapsed(nowMs, _startMs) >= StableAfterMs)
+                {
+                    Faults.MarkStable();
+                }
+
                 long untilReport = _reportPending ? 1000 : _schedule.MillisecondsUntilDue(nowMs);
                 sleep = untilReport < sleep ? untilReport : sleep;
             }
@@ -232,15 +285,19 @@ namespace SecureDevice.Core.Application
             long sleep = Updates.Step(nowMs, utcSeconds, networkUp, (random * 2654435761u) ^ 0x5bd1e995u, healthy);
             Application.LastUpdateOutcome = Updates.LastOutcome;
             Application.Testing = Updates.State == UpdateState.Testing;
-            if (Updates.EventSequence != _updateEventPublished && Connection.State == ConnectionState.Connected && nowMs >= _updateEventRetryMs)
+            bool fresh = Updates.EventSequence != _updateEventPublished;
+            bool unacknowledged = _updateEventMessageId < 0 && _updateEventAcknowledged != Updates.EventSequence && _updateEventPublished == Updates.EventSequence && Updates.RebootRequested;
+            if ((fresh || unacknowledged) && Connection.State == ConnectionState.Connected && nowMs >= _updateEventRetryMs)
             {
-                int length = _updateEventWriter.Write(Updates, _updateEvent, 0, _updateEvent.Length);
+                int length = _updateEventWriter.Write(Updates, Boot.BootCount, _updateEvent, 0, _updateEvent.Length);
                 int sequence = Updates.EventSequence;
                 int messageId;
                 PublishDecision decision = Publish(MessageClass.UpdateProgress, Connection.Topics.Update, _updateEvent, 0, length, 1, false, nowMs, out messageId);
                 if (decision == PublishDecision.Send)
                 {
                     _updateEventPublished = sequence;
+                    _updateEventInFlight = sequence;
+                    _updateEventMessageId = messageId;
                 }
                 else
                 {
@@ -256,8 +313,18 @@ namespace SecureDevice.Core.Application
                     _rebootAskedMs = nowMs;
                 }
 
-                RebootRequested = Updates.EventSequence == _updateEventPublished || Monotonic.Elapsed(nowMs, _rebootAskedMs) >= RebootGraceMs;
-                if (!RebootRequested)
+                if (_updateEventAcknowledged == Updates.EventSequence)
+                {
+                    RebootRequested = true;
+                }
+                else if (Monotonic.Elapsed(nowMs, _rebootAskedMs) >= RebootGraceMs)
+                {
+                    // No PUBACK in time: keep the event for after the boot rather than lose it.
+                    int kept = _updateEventWriter.Write(Updates, Boot.BootCount, _updateEvent, 0, _updateEvent.Length);
+                    _pending.Keep(_updateEvent, 0, kept);
+                    RebootRequested = true;
+                }
+                else
                 {
                     sleep = sleep < 500 ? sleep : 500;
                 }
@@ -298,6 +365,70 @@ namespace SecureDevice.Core.Application
                     HealthReportsAcknowledged++;
                     _healthMessageId = -1;
                 }
+                else if (messageId == _updateEventMessageId)
+                {
+                    _updateEventAcknowledged = _updateEventInFlight;
+                    _updateEventMessageId = -1;
+                }
+                else if (messageId == _faultMessageId)
+                {
+                    _faultMessageId = -1;
+                    Faults.MarkReported();
+                }
+                else if (messageId == _pendingMessageId)
+                {
+                    _pendingMessageId = -1;
+                    _pending.Clear();
+                }
+            }
+        }
+
+        // The application's thread only flags its failure; acting on it happens here, on the main loop.
+        private void HandleApplicationFailure()
+        {
+            if (_applicationFailureHandled || !Application.Failed)
+            {
+                return;
+            }
+
+            _applicationFailureHandled = true;
+            Faults.Record(FaultCode.ApplicationFailed, Application.FailureDetail);
+            if (Updates != null)
+            {
+                Updates.OnApplicationFailed();
+            }
+        }
+
+        private void PublishFault(long nowMs)
+        {
+            if (!Faults.Unreported || _faultMessageId >= 0 || nowMs < _faultRetryMs)
+            {
+                return;
+            }
+
+            int length = _faultWriter.Write(Faults, Boot.BootCount, _faultEvent, 0, _faultEvent.Length);
+            int messageId;
+            if (Publish(MessageClass.Event, Connection.Topics.Events, _faultEvent, 0, length, 1, false, nowMs, out messageId) == PublishDecision.Send)
+            {
+                _faultMessageId = messageId;
+            }
+            else
+            {
+                _faultRetryMs = nowMs + 30000;
+            }
+        }
+
+        private void PublishPending(long nowMs)
+        {
+            if (!_pending.Waiting || _pendingMessageId >= 0)
+            {
+                return;
+            }
+
+            int messageId;
+            if (Publish(MessageClass.UpdateProgress, Connection.Topics.Update, _pending.Bytes, 0, _pending.Length, 1, false, nowMs, out messageId) == PublishDecision.Send)
+            {
+                _pendingMessageId = messageId;
             }
         }
 

@@ -5,6 +5,9 @@ namespace SecureDevice.Core.Application
     /// <summary>What is running, as the loader and the update engine know it; reported in every health report.</summary>
     public sealed class RunningApplication
     {
+        private int _failed;
+        private string _failureDetail;
+
         /// <summary>Creates the description of a factory image (version 0.0.0, slot A, confirmed).</summary>
         public RunningApplication()
         {
@@ -29,7 +32,29 @@ namespace SecureDevice.Core.Application
         /// <summary>True when the loader loaded and started an application this boot (false: the device runs without one).</summary>
         public bool Loaded { get; set; }
 
-        /// <summary>True once the application's entry point threw; a candidate under test is then reverted.</summary>
-        public bool Failed { get; set; }
+        /// <summary>
+        /// True once the application's entry point threw (<see cref="ReportFailure"/>); the main loop then reverts a
+        /// candidate under test. Read from the main loop, written from the application's thread.
+        /// </summary>
+        public bool Failed
+        {
+            get { return System.Threading.Interlocked.CompareExchange(ref _failed, 0, 0) != 0; }
+        }
+
+        /// <summary>What the application's thread said when it failed (an exception type and message), or null.</summary>
+        public string FailureDetail
+        {
+            get { return _failureDetail; }
+        }
+
+        /// <summary>
+        /// Called on the application's thread when its entry point threw: records the failure and nothing else. Every
+        /// decision (revert, fault record, report) is taken by the main loop, which owns the update engine's buffers.
+        /// </summary>
+        public void ReportFailure(string detail)
+        {
+            _failureDetail = detail;
+            System.Threading.Interlocked.Exchange(ref _failed, 1);
+        }
     }
 }

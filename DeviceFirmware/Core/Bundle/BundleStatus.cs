@@ -84,5 +84,12 @@ namespace SecureDevice.Core.Bundle
 
         /// <summary>An installed slot's manifest is not the one the update journal recorded for it (SHA-256 differs).</summary>
         SlotMismatch = 25,
+
+        /// <summary>
+        /// The bundle's payload is larger than this loader can hold in memory (<see cref="InstallContext.MaxPayloadBytes"/>):
+        /// nanoFramework loads an application from a byte array that stays in the managed heap, so an oversized bundle
+        /// would run the board out of memory at every boot.
+        /// </summary>
+        TooLarge = 26,
     }
 }

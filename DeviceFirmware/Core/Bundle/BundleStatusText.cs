@@ -33,6 +33,7 @@ namespace SecureDevice.Core.Bundle
                 case BundleStatus.FileHashMismatch: return "hash-mismatch";
                 case BundleStatus.SignatureMalformed: return "malformed-signature";
                 case BundleStatus.SlotMismatch: return "slot-mismatch";
+                case BundleStatus.TooLarge: return "too-large";
                 default: return "unverified";
             }
         }

@@ -20,5 +20,11 @@ namespace SecureDevice.Core.Bundle
 
         /// <summary>Persisted anti-rollback floor: no bundle below it is ever accepted.</summary>
         public long SecurityFloor { get; set; }
+
+        /// <summary>
+        /// Most payload bytes (all files of a bundle) this loader can load, from its <c>BootOptions</c>; 0 means no limit.
+        /// The payload stays in the managed heap while the application runs.
+        /// </summary>
+        public long MaxPayloadBytes { get; set; }
     }
 }

@@ -2,7 +2,7 @@ namespace SecureDevice.Core.Bundle
 {
     /// <summary>
     /// Whether a verified manifest fits this device (applied after <see cref="BundleVerifier.VerifyForInstall"/>):
-    /// product, hardware model, loader version, expiry, the anti-rollback floor and the downgrade rule. A version older
+    /// product, hardware model, loader version, payload size, expiry, the anti-rollback floor and the downgrade rule. A version older
     /// than the running one is accepted only with a security version above the running one: an operator who ships an
     /// older build on purpose (to undo a bad release) must say so by raising the security version.
     /// </summary>
@@ -26,6 +26,11 @@ namespace SecureDevice.Core.Bundle
             if (manifest.MinLoaderVersion > device.LoaderVersion)
             {
                 return BundleStatus.LoaderTooOld;
+            }
+
+            if (device.MaxPayloadBytes > 0 && manifest.TotalFileBytes > device.MaxPayloadBytes)
+            {
+                return BundleStatus.TooLarge;
             }
 
             if (manifest.ExpiresUnixSeconds >= 0)

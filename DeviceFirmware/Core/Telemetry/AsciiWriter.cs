@@ -21,6 +21,20 @@ namespace SecureDevice.Core.Telemetry
             }
         }
 
+        /// <summary>
+        /// Untrusted text inside a JSON string: at most <paramref name="maxCharacters"/> characters, printable ASCII kept,
+        /// anything else (control characters, quotes, backslashes, non-ASCII, either half of a surrogate pair) written as '?'.
+        /// </summary>
+        public void WriteCleanText(string text, int maxCharacters)
+        {
+            int length = text.Length < maxCharacters ? text.Length : maxCharacters;
+            for (int i = 0; i < length; i++)
+            {
+                char c = text[i];
+                WriteChar(c < ' ' || c > '~' || c == '"' || c == '\\' ? '?' : c);
+            }
+        }
+
         /// <summary>A decimal integer.</summary>
         public void WriteInteger(long value)
         {

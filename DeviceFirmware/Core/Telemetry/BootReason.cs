@@ -29,5 +29,11 @@ namespace SecureDevice.Core.Telemetry
 
         /// <summary>Woken from deep sleep (Sleep.GetWakeupCause on the ESP32).</summary>
         DeepSleepWake = 6,
+
+        /// <summary>
+        /// The firmware caught a fault and rebooted (an exception in its main loop): the fault record and the fault
+        /// event say which. Counts towards the reboot-loop breaker, unlike the planned reasons.
+        /// </summary>
+        Fault = 7,
     }
 }

@@ -62,7 +62,7 @@ namespace SecureDevice.Core.Telemetry
             {
                 Reason = BootReason.Unclean;
             }
-            else if (marker == (int)BootReason.Planned || marker == (int)BootReason.Update || marker == (int)BootReason.Revert)
+            else if (marker == (int)BootReason.Planned || marker == (int)BootReason.Update || marker == (int)BootReason.Revert || marker == (int)BootReason.Fault)
             {
                 Reason = (BootReason)marker;
             }
@@ -76,13 +76,19 @@ namespace SecureDevice.Core.Telemetry
             Save(Running);
         }
 
+        /// <summary>True once <see cref="OnBoot"/> ran.</summary>
+        public bool Booted
+        {
+            get { return _booted; }
+        }
+
         /// <summary>Records that the next reboot is on purpose and why. Call right before rebooting.</summary>
-        /// <exception cref="System.ArgumentException">Not Planned, Update or Revert.</exception>
+        /// <exception cref="System.ArgumentException">Not Planned, Update, Revert or Fault.</exception>
         public void BeforeReboot(BootReason reason)
         {
-            if (reason != BootReason.Planned && reason != BootReason.Update && reason != BootReason.Revert)
+            if (reason != BootReason.Planned && reason != BootReason.Update && reason != BootReason.Revert && reason != BootReason.Fault)
             {
-                throw new System.ArgumentException("a planned reboot is Planned, Update or Revert", "reason");
+                throw new System.ArgumentException("a firmware reboot is Planned, Update, Revert or Fault", "reason");
             }
 
             Save((int)reason);

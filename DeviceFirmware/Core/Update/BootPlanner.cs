@@ -108,16 +108,17 @@ namespace SecureDevice.Core.Update
 
         /// <summary>
         /// The loader found the planned slot unusable: a payload file it loaded did not match the manifest
-        /// (<see cref="UpdateOutcome.RevertedCorrupt"/>), or the entry point failed to start
-        /// (<see cref="UpdateOutcome.RevertedAppFailed"/>). A candidate is reverted and the active slot planned instead; the
-        /// active slot, when it is the one that failed, is dropped (corrupt) or skipped for this boot (failed to start).
+        /// (<see cref="UpdateOutcome.RevertedCorrupt"/>), the application did not load or its entry point is missing
+        /// (<see cref="UpdateOutcome.RevertedAppFailed"/>), or there was not memory enough to load it
+        /// (<see cref="UpdateOutcome.RevertedNoMemory"/>). A candidate is reverted and the active slot planned instead; the
+        /// active slot, when it is the one that failed, is dropped (corrupt) or skipped for this boot (the others).
         /// </summary>
         /// <returns>The journal save status.</returns>
         public StorageStatus OnLoadFailed(BootPlan plan, int outcome)
         {
-            if (outcome != UpdateOutcome.RevertedCorrupt && outcome != UpdateOutcome.RevertedAppFailed)
+            if (outcome != UpdateOutcome.RevertedCorrupt && outcome != UpdateOutcome.RevertedAppFailed && outcome != UpdateOutcome.RevertedNoMemory)
             {
-                throw new System.ArgumentException("outcome must be RevertedCorrupt or RevertedAppFailed", "outcome");
+                throw new System.ArgumentException("outcome must be RevertedCorrupt, RevertedAppFailed or RevertedNoMemory", "outcome");
             }
 
             _next.CopyFrom(_journal.Current);

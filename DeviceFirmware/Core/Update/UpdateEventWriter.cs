@@ -4,9 +4,11 @@ namespace SecureDevice.Core.Update
 {
     /// <summary>
     /// Writes the update event published on devices/{id}/up/update, compact JSON of at most <see cref="MaxBytes"/> bytes:
-    /// <c>{"state":"downloading","outcome":"none","code":0,"version":"1.1.0","done":12288,"total":204800,"detail":"..."}</c>.
+    /// <c>{"state":"downloading","outcome":"none","code":0,"version":"1.1.0","done":12288,"total":204800,"detail":"...","boot":7,"seq":3}</c>.
     /// <c>version</c> is the candidate's (omitted when there is none); <c>detail</c> only accompanies failures, is limited
-    /// to <see cref="MaxDetailCharacters"/> characters and keeps only printable ASCII without quotes or backslashes.
+    /// to <see cref="MaxDetailCharacters"/> characters and keeps only printable ASCII without quotes or backslashes;
+    /// <c>boot</c> (the boot count) and <c>seq</c> (the engine's event sequence in that boot) identify the event, so a copy
+    /// published again after a reboot (<c>PendingEvent</c>) is recognised.
     /// Allocation-free; the buffer is the caller's.
     /// </summary>
     public sealed class UpdateEventWriter
@@ -22,7 +24,7 @@ namespace SecureDevice.Core.Update
         /// <summary>Writes the event for <paramref name="engine"/>'s current state into <c>buffer[offset, +count)</c>.</summary>
         /// <returns>Bytes written (the event always fits in <see cref="MaxBytes"/>).</returns>
         /// <exception cref="System.ArgumentException">The range is shorter than <see cref="MaxBytes"/>.</exception>
-        public int Write(UpdateEngine engine, byte[] buffer, int offset, int count)
+        public int Write(UpdateEngine engine, int bootCount, byte[] buffer, int offset, int count)
         {
             if (count < MaxBytes)
             {
@@ -57,16 +59,14 @@ namespace SecureDevice.Core.Update
             if (detail != null && detail.Length > 0)
             {
                 _writer.WriteText(",\"detail\":\"");
-                int length = detail.Length < MaxDetailCharacters ? detail.Length : MaxDetailCharacters;
-                for (int i = 0; i < length; i++)
-                {
-                    char c = detail[i];
-                    _writer.WriteChar(c < ' ' || c > '~' || c == '"' || c == '\\' ? '?' : c);
-                }
-
+                _writer.WriteCleanText(detail, MaxDetailCharacters);
                 _writer.WriteChar('"');
             }
 
+            _writer.WriteText(",\"boot\":");
+            _writer.WriteInteger(bootCount);
+            _writer.WriteText(",\"seq\":");
+            _writer.WriteInteger(engine.EventSequence);
             _writer.WriteChar('}');
             if (_writer.Overflowed)
             {

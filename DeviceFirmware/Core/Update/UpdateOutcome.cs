@@ -52,6 +52,13 @@ namespace SecureDevice.Core.Update
         /// </summary>
         public const int KnownBad = 13;
 
+        /// <summary>
+        /// Reverted: the loader had not enough free memory to load the new application (checked before loading, or
+        /// <c>OutOfMemoryException</c> while loading). A bundle within the install-time size limit can still need more
+        /// than a fragmented heap offers; the same bundle would fail again, so it counts as the bundle's failure.
+        /// </summary>
+        public const int RevertedNoMemory = 14;
+
         /// <summary>Rejections: this + <see cref="Bundle.BundleStatus"/>.</summary>
         public const int RejectedBase = 32;
 
@@ -65,7 +72,7 @@ namespace SecureDevice.Core.Update
         public static bool IsCandidateFailure(int outcome)
         {
             // RevertedCorrupt and StorageFailed are not here: they blame this device's flash, not the bundle.
-            return outcome == RevertedBootLimit || outcome == RevertedTimeout || outcome == RevertedAppFailed || outcome >= RejectedBase;
+            return outcome == RevertedBootLimit || outcome == RevertedTimeout || outcome == RevertedAppFailed || outcome == RevertedNoMemory || outcome >= RejectedBase;
         }
 
         /// <summary>Stable lower-case name of an outcome code.</summary>
@@ -91,6 +98,7 @@ namespace SecureDevice.Core.Update
                 case Staged: return "staged";
                 case OfferMismatch: return "offer-mismatch";
                 case KnownBad: return "known-bad";
+                case RevertedNoMemory: return "reverted:no-memory";
                 default: return "none";
             }
         }

@@ -62,6 +62,7 @@ public sealed class ApiGateTests
         "SecureDevice.Core.Storage.RecordStore.Frame",                  // the ASCII magic constant
         "SecureDevice.Core.Storage.RecordStore.ReadValid",              // the ASCII magic constant
         "SecureDevice.Core.Storage.RecordWriter.WriteAscii",            // refuses any character above 127
+        "SecureDevice.Core.Telemetry.AsciiWriter.WriteCleanText",       // printable ASCII kept, anything else written as '?'
         "SecureDevice.Core.Telemetry.AsciiWriter.WriteText",            // compile-time ASCII keys only
         "SecureDevice.Core.Text.Hex.Encode",                            // indexes its own hex digit constant
         "SecureDevice.Core.Text.Hex.TryDecode",                         // hex digits only
@@ -69,7 +70,6 @@ public sealed class ApiGateTests
         "SecureDevice.Core.Text.JsonReader.StringEquals",               // compares with the caller's ASCII constants
         "SecureDevice.Core.Text.UtcTimestamp.Digits",                   // digits only
         "SecureDevice.Core.Text.UtcTimestamp.TryParse",                 // fixed ASCII separators
-        "SecureDevice.Core.Update.UpdateEventWriter.Write",             // printable ASCII kept, anything else written as '?'
         "SecureDevice.Core.Update.UpdateOfferParser.IsBundleUrl",       // ASCII set
         "SecureDevice.Core.Update.UpdateOfferParser.IsPort",            // digits only
     };

@@ -27,8 +27,9 @@ public sealed class ReportAllocationTests
         string config = json[..^1] + ",\"telemetryFormat\":\"" + format + "\"}";
         byte[] bytes = System.Text.Encoding.UTF8.GetBytes(config);
         Assert.Equal(Core.Bundle.DocumentStatus.Valid, new Core.Config.DeviceConfigParser().TryParse(bytes, 0, bytes.Length, out Core.Config.DeviceConfig? parsed));
-        var agent = new DeviceAgent(parsed!, transport, new MemoryFileStore(), new BackoffConfig(), new FakeHealthSource(), new RunningApplication());
-        agent.Start(0, false);
+        var store = new MemoryFileStore();
+        var agent = new DeviceAgent(parsed!, transport, store, new BackoffConfig(), new FakeHealthSource(), Core.Boot.BootSession.Begin(store, false));
+        agent.Start(0);
 
         // Warm-up: connect, become stable (persisted once), send a few reports.
         long now = Run(agent, 0, 3_600_000);

@@ -167,7 +167,7 @@ public sealed class DemoScenario : IDisposable
     {
         Begin(3, "a signed update, 1.1.0, over the air to every device");
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60;
-        SignedBundle release = Workspace.Release.Sign("sensor", new[] { "esp32" }, "1.1.0", 2, created, Files("1.1.0", null, 120_000), new[] { "release-2025" });
+        SignedBundle release = Workspace.Release.Sign("sensor", new[] { "esp32" }, "1.1.0", 2, created, Files("1.1.0", null, 90_000), new[] { "release-2025" });
         string offer = Workspace.Publish(release, "1.1.0");
         _view.Info("signed 1.1.0 (security version 2, revokes key release-2025) with release-2026; offered on devices/ID/down/update: " + offer);
         foreach (Device device in _devices)

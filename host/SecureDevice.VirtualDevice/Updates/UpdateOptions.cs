@@ -1,4 +1,5 @@
 using System;
+using SecureDevice.Core.Boot;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Update;
 
@@ -24,4 +25,17 @@ public sealed class UpdateOptions
 
     /// <summary>Boots a candidate gets before it is reverted.</summary>
     public int MaxTestBoots { get; init; } = BootPlanner.DefaultMaxTestBoots;
+
+    /// <summary>Most payload bytes the loader accepts (the ESP32 default unless a simulation models a bigger board; 0: no limit).</summary>
+    public long MaxPayloadBytes { get; init; } = BootOptions.DefaultMaxPayloadBytes;
+
+    /// <summary>The loader's options for one boot, as the ESP32 platform builds them from its constants.</summary>
+    public BootOptions Boot() => new()
+    {
+        LoaderVersion = LoaderVersion,
+        TestTimeoutMs = TestTimeoutMs,
+        OfferSpacingMs = OfferSpacingMs,
+        MaxTestBoots = MaxTestBoots,
+        MaxPayloadBytes = MaxPayloadBytes,
+    };
 }

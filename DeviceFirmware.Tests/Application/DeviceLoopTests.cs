@@ -1,0 +1,78 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.Application;
+using SecureDevice.Core.Boot;
+using SecureDevice.Core.FloodGuard;
+using SecureDevice.Core.Telemetry;
+using SecureDevice.Doubles;
+using SecureDevice.Tests.Support;
+
+namespace SecureDevice.Tests.Application
+{
+    /// <summary>The main loop's guard: an exception in the agent becomes a recorded fault and a backed-off reboot.</summary>
+    [TestClass]
+    public class DeviceLoopTests
+    {
+        [TestMethod]
+        public void Step_AgentThrows_FaultRecordedAndRebootAfterBackoff()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            ScriptedTransport transport = new ScriptedTransport();
+            transport.ThrowOnPublishTo = "devices/dev-001/up/health";
+            BootSession session = BootSession.Begin(flash, false);
+            DeviceLoop loop = Loop(flash, transport, session);
+            long now = 0;
+            for (int i = 0; i < 1000 && !loop.RebootRequested; i++)
+            {
+                long sleep = loop.Step(now, TestConfig.Utc + (now / 1000), true, 4000);
+                now += sleep < 1 ? 1 : (sleep > 1000 ? 1000 : sleep);
+            }
+
+            Assert.IsTrue(loop.RebootRequested);
+            Assert.AreEqual((int)BootReason.Fault, (int)loop.RebootReason);
+            Assert.AreEqual(FaultLog.RebootBaseMs, loop.RebootDelayMs);
+            Assert.AreEqual(1, loop.Faults);
+
+            BootSession next = BootSession.Begin(flash, false);
+            Assert.AreEqual((int)BootReason.Fault, (int)next.Tracker.Reason);
+            Assert.AreEqual((int)FaultCode.MainLoop, (int)next.Faults.Code);
+            Assert.AreEqual("InvalidOperationException: scripted", next.Faults.Detail);
+
+            // A second fault in a row may wait twice as long (random 9000 reaches 10 s only under a 10 s ceiling).
+            DeviceLoop again = Loop(flash, transport, next);
+            for (int i = 0; i < 1000 && !again.RebootRequested; i++)
+            {
+                again.Step(now, TestConfig.Utc, true, 9000);
+                now += 1000;
+            }
+
+            Assert.AreEqual(2 * FaultLog.RebootBaseMs, again.RebootDelayMs);
+        }
+
+        [TestMethod]
+        public void Step_AfterRebootRequested_DoesNotStepTheAgentAgain()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            ScriptedTransport transport = new ScriptedTransport();
+            transport.ThrowOnPublishTo = "devices/dev-001/up/status";
+            DeviceLoop loop = Loop(flash, transport, BootSession.Begin(flash, false));
+            long now = 0;
+            while (!loop.RebootRequested && now < 600000)
+            {
+                loop.Step(now, TestConfig.Utc, true, 7);
+                now += 1000;
+            }
+
+            int published = transport.Published.Count;
+            Assert.AreEqual(loop.RebootDelayMs, loop.Step(now, TestConfig.Utc, true, 7));
+            Assert.AreEqual(published, transport.Published.Count);
+            loop.Shutdown();
+        }
+
+        private static DeviceLoop Loop(MemoryFileStore flash, ScriptedTransport transport, BootSession session)
+        {
+            DeviceAgent agent = new DeviceAgent(TestConfig.Create("dev-001"), transport, flash, new BackoffConfig(), new FakeHealthSource(), session);
+            agent.Start(0);
+            return new DeviceLoop(session, agent);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using nanoFramework.TestFramework;
+using SecureDevice.Core.Boot;
+using SecureDevice.Core.Storage;
+using SecureDevice.Core.Telemetry;
+using SecureDevice.Core.Update;
+using SecureDevice.Tests.Support;
+
+namespace SecureDevice.Tests.Boot
+{
+    /// <summary>The loader as every build runs it, driven through a runtime that can refuse, throw or run out of memory.</summary>
+    [TestClass]
+    public class BootSequenceTests
+    {
+        [TestMethod]
+        public void Run_CandidateLoadFailsHalfWay_RevertsAndRebootsWithoutLoadingActive()
+        {
+            // Assembly 2 of 3 is refused after assembly 1 was loaded: the active slot must wait for a fresh process.
+            UpdateRig rig = Staged(700);
+            rig.FailLoadNumber = rig.LoadCalls + 1;
+            rig.Boot();
+            BootResult result = rig.Result;
+            Assert.AreEqual((int)BootResult.RebootRequired, (int)result);
+            Assert.AreEqual(1, rig.LoadedFiles);
+            Assert.IsNull(rig.Running);
+            Assert.AreEqual(UpdateOutcome.RevertedAppFailed, rig.Journal.Current.LastOutcome);
+
+            rig.Boot();
+            Assert.AreEqual((int)BootReason.Revert, (int)rig.Session.Tracker.Reason);
+            Assert.AreEqual("1.0.0", rig.Running);
+            Assert.AreEqual((int)FaultCode.LoadFailed, (int)rig.Session.Faults.Code);
+            Assert.IsTrue(rig.Session.Faults.Unreported);
+        }
+
+        [TestMethod]
+        public void Run_CandidateOutOfMemoryInRuntime_RevertedNoMemory()
+        {
+            UpdateRig rig = Staged(701);
+            rig.FailLoadNumber = rig.LoadCalls;
+            rig.LoadFailure = ApplicationStart.OutOfMemory;
+            rig.Boot();
+            Assert.AreEqual((int)BootResult.RebootRequired, (int)rig.Result);
+            Assert.AreEqual(UpdateOutcome.RevertedNoMemory, rig.Journal.Current.LastOutcome);
+            Assert.AreEqual((int)FaultCode.OutOfMemory, (int)rig.Session.Faults.Code);
+        }
+
+        [TestMethod]
+        public void Run_CandidateEntryMissing_RevertsAndReboots()
+        {
+            UpdateRig rig = Staged(702);
+            rig.FailingVersion = "1.1.0";
+            rig.StartFailure = ApplicationStart.EntryMissing;
+            rig.Boot();
+            Assert.AreEqual((int)BootResult.RebootRequired, (int)rig.Result);
+            Assert.AreEqual(UpdateOutcome.RevertedAppFailed, rig.Journal.Current.LastOutcome);
+        }
+
+        [TestMethod]
+        public void Run_TooLittleFreeMemory_CandidateRevertedAndActiveRunsInSameBoot()
+        {
+            // Nothing was loaded yet, so the fallback may run in this process. 14,300 bytes do not fit; 830 do.
+            UpdateRig rig = Staged(703);
+            rig.FreeMemory = BootOptions.DefaultMemoryReserveBytes + 5000;
+            int loadsBefore = rig.LoadCalls;
+            rig.Boot();
+            Assert.AreEqual((int)BootResult.Running, (int)rig.Result);
+            Assert.AreEqual("1.0.0", rig.Running);
+            Assert.AreEqual(2, rig.LoadCalls - loadsBefore);
+            Assert.AreEqual(UpdateOutcome.RevertedNoMemory, rig.Journal.Current.LastOutcome);
+        }
+
+        [TestMethod]
+        public void Run_OutOfMemoryReadingAFile_CandidateRevertedBeforeAnyLoad()
+        {
+            UpdateRig rig = Staged(704);
+            FaultyFileStore store = new FaultyFileStore(rig.Flash);
+            store.OutOfMemoryPrefix = SlotLayout.Path(SlotLayout.SlotB, "Sensor.Lib.pe");
+            rig.Boot(store);
+            Assert.AreEqual((int)BootResult.Running, (int)rig.Result);
+            Assert.AreEqual("1.0.0", rig.Running);
+            Assert.AreEqual(UpdateOutcome.RevertedNoMemory, rig.Journal.Current.LastOutcome);
+        }
+
+        [TestMethod]
+        public void Run_ActiveDoesNotFit_RunsWithoutApplicationAndKeepsItInstalled()
+        {
+            UpdateRig rig = UpdateRig.Booted(705);
+            rig.FreeMemory = 100;
+            rig.Boot();
+            Assert.AreEqual((int)BootResult.NoApplication, (int)rig.Result);
+            Assert.IsNull(rig.Running);
+            Assert.IsTrue(rig.Journal.Current.HasActive, "skipped for this boot, not dropped");
+            Assert.AreEqual((int)FaultCode.OutOfMemory, (int)rig.Session.Faults.Code);
+
+            rig.FreeMemory = -1;
+            rig.Boot();
+            Assert.AreEqual("1.0.0", rig.Running);
+        }
+
+        [TestMethod]
+        public void Run_ActiveFailsToStart_NoRebootAndRecordsFault()
+        {
+            UpdateRig rig = UpdateRig.Booted(706);
+            rig.FailingVersion = "1.0.0";
+            rig.Boot();
+            Assert.AreEqual((int)BootResult.NoApplication, (int)rig.Result);
+            Assert.AreEqual((int)FaultCode.LoadFailed, (int)rig.Session.Faults.Code);
+            string detail = rig.Session.Faults.Detail;
+            Assert.IsTrue(detail.IndexOf("reverted:app-failed") > 0, detail);
+            Assert.IsTrue(rig.Journal.Current.HasActive);
+        }
+
+        [TestMethod]
+        public void Run_PayloadOverTheLoaderLimit_NeverLoaded()
+        {
+            UpdateRig rig = Staged(707);
+            rig.Options.MaxPayloadBytes = 10000;
+            int loadsBefore = rig.LoadCalls;
+            rig.Boot();
+            Assert.AreEqual("1.0.0", rig.Running);
+            Assert.AreEqual(2, rig.LoadCalls - loadsBefore);
+            Assert.AreEqual(UpdateOutcome.RevertedNoMemory, rig.Journal.Current.LastOutcome);
+        }
+
+        [TestMethod]
+        public void Offer_BundleOverTheLoaderLimit_RejectedTooLargeWithoutFlashWrites()
+        {
+            UpdateRig rig = new UpdateRig(UpdateBundles.Factory(new TestRandom(708)), 708);
+            rig.Options.MaxPayloadBytes = 10000;
+            rig.Boot();
+            int before = rig.Flash.MutationCount;
+            rig.Offer(rig.Publish(rig.Release(), "big"));
+            rig.Run(true, 50);
+            Assert.AreEqual(UpdateOutcome.Rejected(Core.Bundle.BundleStatus.TooLarge), rig.Engine.LastOutcome);
+            Assert.AreEqual(0, rig.Flash.MutationCount - before);
+        }
+
+        private static UpdateRig Staged(uint seed)
+        {
+            UpdateRig rig = UpdateRig.Booted(seed);
+            rig.Stage(rig.Release());
+            return rig;
+        }
+    }
+}

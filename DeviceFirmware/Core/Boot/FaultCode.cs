@@ -1,0 +1,24 @@
+namespace SecureDevice.Core.Boot
+{
+    /// <summary>What went wrong, as the persistent fault record and the fault event name it. Stable values.</summary>
+    public enum FaultCode
+    {
+        /// <summary>No fault recorded.</summary>
+        None = 0,
+
+        /// <summary>An exception escaped the firmware's main loop; the device rebooted after a backoff.</summary>
+        MainLoop = 1,
+
+        /// <summary>The planned application could not be loaded or started (a candidate is reverted).</summary>
+        LoadFailed = 2,
+
+        /// <summary>config.json or ca.pem is missing or invalid: the device runs its application but cannot connect.</summary>
+        ConfigInvalid = 3,
+
+        /// <summary>The running application's entry point threw (a candidate under test is reverted).</summary>
+        ApplicationFailed = 4,
+
+        /// <summary>The loader or the main loop ran out of memory.</summary>
+        OutOfMemory = 5,
+    }
+}
