@@ -227,32 +227,30 @@ public static class ListingReferenceBuilder
         }
 
         public override SyntaxNode? VisitMethodDeclaration(MethodDeclarationSyntax node) =>
-            node.Body == null && node.ExpressionBody == null && !InInterface(node) && !node.Modifiers.Any(SyntaxKind.AbstractKeyword) && !node.Modifiers.Any(SyntaxKind.ExternKeyword)
-                ? node.AddModifiers(SyntaxFactory.Token(SyntaxKind.ExternKeyword).WithTrailingTrivia(SyntaxFactory.Space))
-                : node;
+            Extern(node, node.Body == null && node.ExpressionBody == null && !InInterface(node) && !node.Modifiers.Any(SyntaxKind.AbstractKeyword));
 
         public override SyntaxNode? VisitConstructorDeclaration(ConstructorDeclarationSyntax node) =>
-            node.Body == null && node.ExpressionBody == null && !node.Modifiers.Any(SyntaxKind.ExternKeyword)
-                ? node.AddModifiers(SyntaxFactory.Token(SyntaxKind.ExternKeyword).WithTrailingTrivia(SyntaxFactory.Space))
-                : node;
+            Extern(node, node.Body == null && node.ExpressionBody == null);
+
+        // A finalizer (listed as Finalize) is declared as the sources declare it: `~Type();`.
+        public override SyntaxNode? VisitDestructorDeclaration(DestructorDeclarationSyntax node) =>
+            Extern(node, node.Body == null && node.ExpressionBody == null);
 
         public override SyntaxNode? VisitOperatorDeclaration(OperatorDeclarationSyntax node) =>
-            node.Body == null && node.ExpressionBody == null && !node.Modifiers.Any(SyntaxKind.ExternKeyword)
-                ? node.AddModifiers(SyntaxFactory.Token(SyntaxKind.ExternKeyword).WithTrailingTrivia(SyntaxFactory.Space))
-                : node;
+            Extern(node, node.Body == null && node.ExpressionBody == null);
 
         public override SyntaxNode? VisitConversionOperatorDeclaration(ConversionOperatorDeclarationSyntax node) =>
-            node.Body == null && node.ExpressionBody == null && !node.Modifiers.Any(SyntaxKind.ExternKeyword)
-                ? node.AddModifiers(SyntaxFactory.Token(SyntaxKind.ExternKeyword).WithTrailingTrivia(SyntaxFactory.Space))
-                : node;
+            Extern(node, node.Body == null && node.ExpressionBody == null);
 
         public override SyntaxNode? VisitPropertyDeclaration(PropertyDeclarationSyntax node) =>
-            Bodiless(node.AccessorList) && !InInterface(node) && !node.Modifiers.Any(SyntaxKind.AbstractKeyword) && !node.Modifiers.Any(SyntaxKind.ExternKeyword)
-                ? node.AddModifiers(SyntaxFactory.Token(SyntaxKind.ExternKeyword).WithTrailingTrivia(SyntaxFactory.Space))
-                : node;
+            Extern(node, Bodiless(node.AccessorList) && !InInterface(node) && !node.Modifiers.Any(SyntaxKind.AbstractKeyword));
 
         public override SyntaxNode? VisitIndexerDeclaration(IndexerDeclarationSyntax node) =>
-            Bodiless(node.AccessorList) && !InInterface(node) && !node.Modifiers.Any(SyntaxKind.AbstractKeyword) && !node.Modifiers.Any(SyntaxKind.ExternKeyword)
+            Extern(node, Bodiless(node.AccessorList) && !InInterface(node) && !node.Modifiers.Any(SyntaxKind.AbstractKeyword));
+
+        // A bodiless declaration becomes extern, so that it compiles without a body (a reference assembly has none).
+        private static MemberDeclarationSyntax Extern(MemberDeclarationSyntax node, bool bodiless) =>
+            bodiless && !node.Modifiers.Any(SyntaxKind.ExternKeyword)
                 ? node.AddModifiers(SyntaxFactory.Token(SyntaxKind.ExternKeyword).WithTrailingTrivia(SyntaxFactory.Space))
                 : node;
 

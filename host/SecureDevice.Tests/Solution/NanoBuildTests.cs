@@ -134,6 +134,39 @@ public sealed class NanoBuildTests
         Assert.Contains("P:System.Text.Encoding.ASCII", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ListingReference_ShapesFinalizersEventsAndNestedDelegatesAsTheSourcesDeclareThem()
+    {
+        // nanoFramework types with native resources declare `~Type()` (listed as Finalize), and events whose delegate type
+        // is nested in an interface (M2Mqtt's IMqttClient): a shape writes them as the sources do.
+        using var folder = new TemporaryDirectory();
+        string path = folder.Combine("Probe.txt");
+        File.WriteAllLines(path, new[]
+        {
+            "# assembly: Probe", "# assembly version: 1.0.0.0", "# nuget package: Probe 1.0.0 (lib/Probe.dll)",
+            "E:Probe.IClient.Changed", "E:Probe.Native.Changed",
+            "M:Probe.IClient.ChangedHandler.#ctor(System.Object,System.IntPtr)", "M:Probe.IClient.ChangedHandler.BeginInvoke(System.Object,System.AsyncCallback,System.Object)",
+            "M:Probe.IClient.ChangedHandler.EndInvoke(System.IAsyncResult)", "M:Probe.IClient.ChangedHandler.Invoke(System.Object)",
+            "M:Probe.Native.#ctor", "M:Probe.Native.Finalize", "M:Probe.Native.Open(System.UInt32@)",
+            "T:Probe.IClient", "T:Probe.IClient.ChangedHandler", "T:Probe.Native",
+        });
+        ListingFile listing = ListingFile.Load(path);
+        string shape = "namespace Probe { public interface IClient { public delegate void ChangedHandler(object sender); event ChangedHandler Changed; }"
+            + " public sealed class Native : IClient { public Native(); ~Native(); public event IClient.ChangedHandler Changed; public static bool Open(out uint handle); } }";
+        MetadataReference reference = ListingReferenceBuilder.Build(listing, shape, new[] { Mscorlib() });
+
+        var compilation = CSharpCompilation.Create("Probe.User", new[] { CSharpSyntaxTree.ParseText(
+                "class U { static bool Run() { var n = new Probe.Native(); n.Changed += s => { }; uint h; return Probe.Native.Open(out h); } }") },
+            new[] { Mscorlib(), reference }, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()));
+        var native = compilation.GetTypeByMetadataName("Probe.Native")!;
+        Assert.Equal("M:Probe.Native.Finalize", Assert.Single(native.GetMembers("Finalize")).GetDocumentationCommentId());
+
+        // A finalizer the listing lacks is refused like any other unlisted member.
+        var error = Assert.Throws<InvalidDataException>(() => ListingReferenceBuilder.Build(listing, shape.Replace("public sealed class Native", "public sealed class Other { ~Other(); } public sealed class Native", StringComparison.Ordinal), new[] { Mscorlib() }));
+        Assert.Contains("M:Probe.Other.Finalize", error.Message, StringComparison.Ordinal);
+    }
+
     private static MetadataReference Mscorlib() => MetadataReference.CreateFromFile(NanoCompiler.DefaultMscorlibPath());
 
     private static MetadataReference[] TextReference()
