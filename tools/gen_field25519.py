@@ -4,7 +4,7 @@
 Radix 2^25.5: limb i has weight 2^ceil(25.5*i). A product f_i*g_j lands in limb (i+j) mod 10;
 it is multiplied by 19 when i+j >= 10 (2^255 = 19 mod p) and by 2 when i and j are both odd
 (the half bits of the two weights add up to one whole bit). Run it and paste the output between
-the GENERATED markers in DeviceFirmware/Core/Crypto/Field25519.cs.
+the GENERATED markers in DeviceFirmware/Foundation/Crypto/Field25519.cs.
 """
 
 

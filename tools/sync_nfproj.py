@@ -5,10 +5,12 @@ nanoFramework's test adapter reads <Compile Include="..."> items literally, so t
 instead of using wildcards. Run this after adding, moving or deleting a .cs file under DeviceFirmware/ or
 DeviceFirmware.Tests/. host/SecureDevice.Tests (NanoProjectTests) fails when the lists are out of date.
 
+  DeviceFirmware/Foundation/SecureDevice.Foundation.nfproj  every file under DeviceFirmware/Foundation (assembly
+                                                 SecureDevice.Foundation: text, crypto, storage)
   DeviceFirmware/Core/SecureDevice.Core.nfproj   every file under DeviceFirmware/Core (assembly SecureDevice.Core)
   DeviceFirmware/DeviceFirmware.nfproj           every other file under DeviceFirmware (the loader, adapters, Program.cs)
   DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj  every file under DeviceFirmware.Tests (assembly NFUnitTest)
-The firmware and the tests reference the core through a ProjectReference, never by compiling its files again.
+The firmware and the tests reference both libraries through ProjectReferences, never by compiling their files again.
 
   python3 tools/sync_nfproj.py          rewrite both files
   python3 tools/sync_nfproj.py --check  exit 1 if either file would change
@@ -33,12 +35,17 @@ def sources(folder):
     return sorted(found, key=lambda p: p.lower())
 
 
+def foundation_items():
+    return ['    <Compile Include="%s" />' % path for path in sources(os.path.join("DeviceFirmware", "Foundation"))]
+
+
 def core_items():
     return ['    <Compile Include="%s" />' % path for path in sources(os.path.join("DeviceFirmware", "Core"))]
 
 
 def firmware_items():
-    return ['    <Compile Include="%s" />' % path for path in sources("DeviceFirmware") if not path.startswith("Core\\")]
+    return ['    <Compile Include="%s" />' % path for path in sources("DeviceFirmware")
+            if not path.startswith("Core\\") and not path.startswith("Foundation\\")]
 
 
 def test_items():
@@ -66,7 +73,8 @@ def rewrite(project, items, check):
 
 if __name__ == "__main__":
     check = "--check" in sys.argv[1:]
-    ok = rewrite("DeviceFirmware/Core/SecureDevice.Core.nfproj", core_items(), check)
+    ok = rewrite("DeviceFirmware/Foundation/SecureDevice.Foundation.nfproj", foundation_items(), check)
+    ok = rewrite("DeviceFirmware/Core/SecureDevice.Core.nfproj", core_items(), check) and ok
     ok = rewrite("DeviceFirmware/DeviceFirmware.nfproj", firmware_items(), check) and ok
     ok = rewrite("DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj", test_items(), check) and ok
     sys.exit(0 if ok else 1)

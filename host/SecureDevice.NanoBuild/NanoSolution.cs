@@ -18,9 +18,10 @@ public sealed record MeasuredAssembly(NanoAssembly Assembly, TableSizes? Tables)
 /// <summary>The repository's nanoFramework projects, compiled and measured the way the nanoFramework build would see them.</summary>
 public sealed class NanoSolution
 {
-    /// <summary>The three nanoFramework projects, in build order.</summary>
+    /// <summary>The four nanoFramework projects, in build order.</summary>
     public static readonly string[] Projects =
     {
+        "DeviceFirmware/Foundation/SecureDevice.Foundation.nfproj",
         "DeviceFirmware/Core/SecureDevice.Core.nfproj",
         "DeviceFirmware/DeviceFirmware.nfproj",
         "DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj",

@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 
 [assembly: AssemblyTitle("SecureDevice.Core")]
-[assembly: AssemblyDescription("SecureDevice portable core: updates, connectivity, telemetry, flood guard, crypto")]
+[assembly: AssemblyDescription("SecureDevice portable core: bundles, updates, boot, connectivity, telemetry, flood guard, agent")]
 [assembly: AssemblyProduct("SecureDevice")]
 [assembly: AssemblyCopyright("SecureDevice")]
 [assembly: ComVisible(false)]

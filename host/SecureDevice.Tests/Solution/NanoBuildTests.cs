@@ -33,14 +33,16 @@ public sealed class NanoBuildTests
     }
 
     [Theory]
-    [InlineData(NanoConfiguration.Release)]
-    [InlineData(NanoConfiguration.Debug)]
-    public void Core_NeedsOnlyMscorlibAndHasNoWarnings(NanoConfiguration configuration)
+    [InlineData(0, NanoConfiguration.Release, "mscorlib")]
+    [InlineData(0, NanoConfiguration.Debug, "mscorlib")]
+    [InlineData(1, NanoConfiguration.Release, "SecureDevice.Foundation mscorlib")]
+    [InlineData(1, NanoConfiguration.Debug, "SecureDevice.Foundation mscorlib")]
+    public void CoreLibraries_NeedOnlyMscorlibAndTheLayerBelowWithoutWarnings(int project, NanoConfiguration configuration, string references)
     {
-        NanoAssembly core = Solution.Value.Compiler.Compile(Solution.Value.Load(NanoSolution.Projects[0]), configuration);
-        Assert.True(core.Success, core.Errors);
-        Assert.Empty(core.Diagnostics.Select(d => d.ToString()));
-        Assert.Equal(new[] { "mscorlib" }, References(core));
+        NanoAssembly library = Solution.Value.Compiler.Compile(Solution.Value.Load(NanoSolution.Projects[project]), configuration);
+        Assert.True(library.Success, library.Errors);
+        Assert.Empty(library.Diagnostics.Select(d => d.ToString()));
+        Assert.Equal(references.Split(' '), References(library));
     }
 
     [Theory]
@@ -72,7 +74,7 @@ public sealed class NanoBuildTests
     {
         // The generated TestFramework reference carries [CallerArgumentExpression] as the real one does, so the string table
         // counted here holds each assert's argument text, as the device's does.
-        MeasuredAssembly tests = Solution.Value.Measure(NanoSolution.Projects[2], NanoConfiguration.Release);
+        MeasuredAssembly tests = Solution.Value.Measure(NanoSolution.Projects[3], NanoConfiguration.Release);
         Assert.True(tests.Tables != null, tests.Assembly.Errors);
         Assert.Contains("transport.LastOptions.WillRetain", tests.Tables!.StringSet);
     }

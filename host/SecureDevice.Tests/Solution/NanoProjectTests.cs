@@ -39,10 +39,12 @@ public sealed class NanoProjectTests
         ["nanoFramework.System.Security.Cryptography"] = "1.0.43",
     };
 
+    private const string FoundationProject = "DeviceFirmware/Foundation/SecureDevice.Foundation.nfproj";
     private const string CoreProject = "DeviceFirmware/Core/SecureDevice.Core.nfproj";
 
     public static IEnumerable<object[]> Projects() => new[]
     {
+        new object[] { FoundationProject },
         new object[] { CoreProject },
         new object[] { "DeviceFirmware/DeviceFirmware.nfproj" },
         new object[] { "DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj" },
@@ -100,8 +102,8 @@ public sealed class NanoProjectTests
         Assert.Equal("UnitTest", Property(document, "TestProjectType"));
         Assert.Contains(document.Descendants(MsBuild + "ProjectCapability"), c => (string?)c.Attribute("Include") == "TestContainer");
         Assert.Contains("nano.runsettings", Property(document, "RunSettingsFilePath"));
-        var reference = Assert.Single(document.Descendants(MsBuild + "ProjectReference"));
-        Assert.Equal(@"..\DeviceFirmware\Core\SecureDevice.Core.nfproj", (string?)reference.Attribute("Include"));
+        Assert.Equal(new[] { @"..\DeviceFirmware\Foundation\SecureDevice.Foundation.nfproj", @"..\DeviceFirmware\Core\SecureDevice.Core.nfproj" },
+            document.Descendants(MsBuild + "ProjectReference").Select(r => (string?)r.Attribute("Include")));
 
         XDocument emulator = XDocument.Load(RepositoryPaths.Combine("DeviceFirmware.Tests/nano.runsettings"));
         XDocument board = XDocument.Load(RepositoryPaths.Combine("DeviceFirmware.Tests/nano.hardware.runsettings"));
@@ -109,16 +111,19 @@ public sealed class NanoProjectTests
         Assert.Equal("True", board.Descendants("IsRealHardware").Single().Value);
     }
 
-    [Fact]
-    public void CoreProject_IsALibraryNeedingOnlyMscorlib()
+    [Theory]
+    [InlineData(FoundationProject, "SecureDevice.Foundation", null)]
+    [InlineData(CoreProject, "SecureDevice.Core", @"..\Foundation\SecureDevice.Foundation.nfproj")]
+    public void CoreLibraries_NeedOnlyMscorlibAndTheLayerBelow(string project, string assembly, string? below)
     {
-        // The core is its own assembly (one assembly for everything overflows the MetadataProcessor's tables) and runs on
-        // mscorlib alone, which the API gate and NanoBuildTests check by compiling it against the real mscorlib.dll.
-        XDocument document = XDocument.Load(RepositoryPaths.Combine(CoreProject));
+        // The portable core is two assemblies (one for everything overflows the MetadataProcessor's tables), each on
+        // mscorlib alone; the foundation references nothing of ours, the core only the foundation. NanoBuildTests compiles
+        // them against the real mscorlib.dll, so a reference upwards does not compile.
+        XDocument document = XDocument.Load(RepositoryPaths.Combine(project));
         Assert.Equal("Library", Property(document, "OutputType"));
-        Assert.Equal("SecureDevice.Core", Property(document, "AssemblyName"));
-        Assert.Empty(document.Descendants(MsBuild + "ProjectReference"));
-        var packages = Packages("DeviceFirmware/Core/packages.config");
+        Assert.Equal(assembly, Property(document, "AssemblyName"));
+        Assert.Equal(below == null ? Array.Empty<string?>() : new[] { below }, document.Descendants(MsBuild + "ProjectReference").Select(r => (string?)r.Attribute("Include")));
+        var packages = Packages(Path.Combine(Path.GetDirectoryName(project)!, "packages.config"));
         var only = Assert.Single(packages);
         Assert.Equal("nanoFramework.CoreLibrary", only.Id);
         Assert.Equal(PinnedFirmwarePackages[only.Id], only.Version);
@@ -129,8 +134,8 @@ public sealed class NanoProjectTests
     {
         XDocument document = XDocument.Load(RepositoryPaths.Combine("DeviceFirmware/DeviceFirmware.nfproj"));
         Assert.Equal("Exe", Property(document, "OutputType"));
-        var reference = Assert.Single(document.Descendants(MsBuild + "ProjectReference"));
-        Assert.Equal(@"Core\SecureDevice.Core.nfproj", (string?)reference.Attribute("Include"));
+        Assert.Equal(new[] { @"Foundation\SecureDevice.Foundation.nfproj", @"Core\SecureDevice.Core.nfproj" },
+            document.Descendants(MsBuild + "ProjectReference").Select(r => (string?)r.Attribute("Include")));
         Assert.Contains("static void Main()", File.ReadAllText(RepositoryPaths.Combine("DeviceFirmware/Program.cs")), StringComparison.Ordinal);
     }
 
@@ -178,22 +183,26 @@ public sealed class NanoProjectTests
     [Fact]
     public void CompileLists_MatchTheSourceFiles()
     {
-        // Same rule as tools/sync_nfproj.py: the core compiles everything under DeviceFirmware/Core/, the firmware everything
-        // else under DeviceFirmware/, the tests everything under DeviceFirmware.Tests/; no file is compiled twice.
+        // Same rule as tools/sync_nfproj.py: the foundation compiles everything under DeviceFirmware/Foundation/, the core
+        // everything under DeviceFirmware/Core/, the firmware everything else under DeviceFirmware/, the tests everything
+        // under DeviceFirmware.Tests/; no file is compiled twice.
+        var foundationFiles = SourceFiles("DeviceFirmware/Foundation");
         var coreFiles = SourceFiles("DeviceFirmware/Core");
-        var firmwareFiles = SourceFiles("DeviceFirmware").Where(f => !f.StartsWith(@"Core\", StringComparison.Ordinal)).ToList();
+        var firmwareFiles = SourceFiles("DeviceFirmware").Where(f => !f.StartsWith(@"Core\", StringComparison.Ordinal) && !f.StartsWith(@"Foundation\", StringComparison.Ordinal)).ToList();
         var testFiles = SourceFiles("DeviceFirmware.Tests");
+        Assert.Equal(foundationFiles, CompileItems(FoundationProject).Select(c => c.Include).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList());
         Assert.Equal(coreFiles, CompileItems(CoreProject).Select(c => c.Include).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList());
         Assert.Equal(firmwareFiles, CompileItems("DeviceFirmware/DeviceFirmware.nfproj").Select(c => c.Include).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList());
         Assert.Equal(testFiles, CompileItems("DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj").Select(c => c.Include).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList());
-        Assert.True(coreFiles.Count > 50 && firmwareFiles.Count > 5 && testFiles.Count > 40, "too few source files found");
+        Assert.True(foundationFiles.Count > 20 && coreFiles.Count > 50 && firmwareFiles.Count > 5 && testFiles.Count > 40, "too few source files found");
     }
 
     [Fact]
     public void PortableCore_DoesNotReachIntoAdaptersOrDeviceNamespaces()
     {
         string[] deviceNamespaces = { "nanoFramework.", "System.Device.", "System.IO.FileSystem", "System.Net", "uPLibrary", "SecureDevice.Adapters" };
-        foreach (string file in Directory.GetFiles(RepositoryPaths.Combine("DeviceFirmware", "Core"), "*.cs", SearchOption.AllDirectories))
+        foreach (string file in Directory.GetFiles(RepositoryPaths.Combine("DeviceFirmware", "Core"), "*.cs", SearchOption.AllDirectories)
+            .Concat(Directory.GetFiles(RepositoryPaths.Combine("DeviceFirmware", "Foundation"), "*.cs", SearchOption.AllDirectories)))
         {
             foreach (string line in File.ReadLines(file).Where(l => l.TrimStart().StartsWith("using ", StringComparison.Ordinal)))
             {
@@ -216,13 +225,14 @@ public sealed class NanoProjectTests
     }
 
     [Fact]
-    public void Solution_ListsTheThreeNanoFrameworkProjects()
+    public void Solution_ListsTheFourNanoFrameworkProjects()
     {
         string solution = File.ReadAllText(RepositoryPaths.Combine("SecureDevice.sln"));
         Assert.Contains(@"""DeviceFirmware\DeviceFirmware.nfproj""", solution, StringComparison.Ordinal);
         Assert.Contains(@"""DeviceFirmware.Tests\DeviceFirmware.Tests.nfproj""", solution, StringComparison.Ordinal);
         Assert.Contains(@"""DeviceFirmware\Core\SecureDevice.Core.nfproj""", solution, StringComparison.Ordinal);
-        Assert.Equal(3, Regex.Matches(solution, @"Project\(""\{11A8DD76-328B-46DF-9F39-F559912D0360\}""\)").Count);
+        Assert.Contains(@"""DeviceFirmware\Foundation\SecureDevice.Foundation.nfproj""", solution, StringComparison.Ordinal);
+        Assert.Equal(4, Regex.Matches(solution, @"Project\(""\{11A8DD76-328B-46DF-9F39-F559912D0360\}""\)").Count);
         foreach (Match guid in Regex.Matches(solution, @"Project\(""\{11A8DD76-328B-46DF-9F39-F559912D0360\}""\) = ""[^""]+"", ""[^""]+"", ""(?<guid>\{[^}]+\})"""))
         {
             Assert.Contains(guid.Groups["guid"].Value + ".Release|Any CPU.Build.0", solution, StringComparison.Ordinal);

@@ -2,7 +2,7 @@ namespace SecureDevice.Core.Storage
 {
     /// <summary>
     /// The device's flash file system as the core sees it (LittleFS on the ESP32's internal drive I:\). Paths are relative,
-    /// '/'-separated and made of <see cref="Bundle.SafeName"/> identifiers; the adapter maps them under its root.
+    /// '/'-separated and made of SafeName identifiers (Core/Bundle); the adapter maps them under its root.
     /// Semantics the core relies on, matching nanoFramework's System.IO.FileSystem on LittleFS:
     /// <list type="bullet">
     /// <item>a rename is atomic and never replaces an existing file (<see cref="StorageStatus.AlreadyExists"/>);</item>
