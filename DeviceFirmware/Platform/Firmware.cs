@@ -1,8 +1,6 @@
 using System;
-using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading;
-using nanoFramework.M2Mqtt;
 using nanoFramework.Runtime.Native;
 using SecureDevice.Adapters.Connectivity;
 using SecureDevice.Adapters.Network;
@@ -10,6 +8,7 @@ using SecureDevice.Adapters.Storage;
 using SecureDevice.Adapters.Telemetry;
 using SecureDevice.Adapters.Update;
 using SecureDevice.Core.Application;
+using SecureDevice.Core.Boot;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Config;
 using SecureDevice.Core.FloodGuard;
@@ -20,85 +19,122 @@ using SecureDevice.Core.Update;
 namespace SecureDevice.Platform
 {
     /// <summary>
-    /// Wires the portable core to the ESP32 adapters: boot plan and verified load first (the application runs whatever
-    /// happens to the network), then Wi-Fi, time, MQTT and the update engine, then the agent's loop. All decisions are
-    /// the core's; this class only owns the clock, the random source, sleeping and the reboot.
+    /// Wires the portable core to the ESP32 adapters. Every decision is the core's: the boot sequence (plan, verify in
+    /// memory, load; a half-loaded candidate means a reboot), then Wi-Fi, time, MQTT and the update engine, then the
+    /// device loop, which guards the agent and says when to reboot. This class owns only what the core cannot: the
+    /// clock, the random source, sleeping, the board's limits and the reboot itself.
     /// </summary>
     internal sealed class Firmware
     {
         /// <summary>Loader version reported to install checks (a bundle's minLoaderVersion).</summary>
         internal const long LoaderVersion = 1;
 
+        // The board: an ESP32 without PSRAM (about 100-160 KB of managed heap). A WROVER with PSRAM can raise these.
+        private const long MaxApplicationBytes = BootOptions.DefaultMaxPayloadBytes;
+        private const long MemoryReserveBytes = BootOptions.DefaultMemoryReserveBytes;
         private const string Root = "I:\\securedevice";
         private const int SupplyAdcChannel = 6;
+        private const int HttpTimeoutMilliseconds = 15000;
+        private const int HttpOpenBudgetMilliseconds = 20000;
 
         private readonly LittleFsFileStore _store = new LittleFsFileStore(Root);
         private readonly Random _random = new Random();
 
         internal void Run()
         {
-            byte[] chunk = new byte[UpdateEngine.ChunkBytes];
-            JournalStore journal = new JournalStore(_store);
-            SlotVerifier slots = new SlotVerifier(_store, new BundleVerifier(Anchors()), new BundleDocuments(), chunk);
-            BootPlanner planner = new BootPlanner(journal, slots);
-            BootPlan plan = new BootPlan();
-            planner.Plan(plan);
-            Debug.WriteLine("loader: " + BootDecisionName(plan.Decision));
-            RunningApplication application = new RunningApplication();
-            ApplicationHost host = new ApplicationHost(_store, planner, application);
-            host.Load(plan);
+            BootSession session = BootSession.Begin(_store, false);
+            UpdateStack stack = new UpdateStack(_store, Anchors(), Options());
+            BootSequence loader = new BootSequence(stack, new AssemblyRuntime(), session);
+            BootResult result = loader.Run();
+            Log.Line("loader: boot " + session.Tracker.BootCount + ", " + BootDecisionName(loader.Plan.Decision) + ", " + Name(result)
+                + (loader.LastDetail.Length > 0 ? ": " + loader.LastDetail : string.Empty));
+            if (result == BootResult.RebootRequired)
+            {
+                // The journal already reverted the candidate: load the active slot in a fresh process.
+                Reboot(0);
+            }
 
-            DeviceConfig config = ReadConfig();
-            X509Certificate ca = ReadCertificate("ca.pem");
+            string problem;
+            DeviceConfig config = ReadConfig(out problem);
+            X509Certificate ca = config == null ? null : ReadCertificate("ca.pem", out problem);
             if (config == null || ca == null)
             {
-                // Nothing to connect with: keep the application running and say why every minute.
-                host.Start(null);
+                // Nothing to connect with: the application keeps running; the fault is reported once it can be.
+                session.Faults.Record(FaultCode.ConfigInvalid, problem);
                 while (true)
                 {
-                    Debug.WriteLine("firmware: missing or invalid config.json or ca.pem in " + Root + "; not connecting");
+                    Log.Line("firmware: not connecting: " + problem);
                     Thread.Sleep(60000);
                 }
             }
 
-            InstallContext device = new InstallContext();
-            device.Product = config.Product;
-            device.HardwareModel = config.Hardware;
-            device.LoaderVersion = LoaderVersion;
-            UpdateEngine engine = new UpdateEngine(_store, journal, slots, new RevocationStore(_store), new HttpsBundleSource(ca, 15000), device, chunk);
-            engine.Start(WallClock.MonotonicMilliseconds, plan);
-            host.Start(engine);
-
+            UpdateEngine engine = stack.CreateEngine(new HttpsBundleSource(ca, HttpTimeoutMilliseconds, HttpOpenBudgetMilliseconds),
+                config.Product, config.Hardware, loader.Plan, WallClock.MonotonicMilliseconds);
             WifiLink wifi = new WifiLink(600000);
-            WallClock clock = new WallClock(null, null);
+            WallClock clock = new WallClock();
             if (wifi.WaitForAddress(60000))
             {
                 clock.Start();
             }
 
-            M2MqttTransport transport = new M2MqttTransport(config.BrokerHost, config.BrokerPort, ca, MqttSslProtocols.TLSv1_2, 8, 32, 16, 10000);
+            M2MqttTransport transport = new M2MqttTransport(config.BrokerHost, config.BrokerPort, ca, new M2MqttTransportOptions());
             Esp32HealthSource sensors = new Esp32HealthSource(SupplyAdcChannel, 3300, 2, 1, wifi, 2000L * config.TelemetryIntervalSeconds);
-            DeviceAgent agent = new DeviceAgent(config, transport, _store, new BackoffConfig(), sensors, application);
+            DeviceAgent agent = new DeviceAgent(config, transport, _store, new BackoffConfig(), sensors, session);
             agent.AttachUpdates(engine);
-            agent.Start(WallClock.MonotonicMilliseconds, false);
+            agent.Start(WallClock.MonotonicMilliseconds);
+            DeviceLoop loop = new DeviceLoop(session, agent);
             while (true)
             {
-                if (!clock.IsStarted && wifi.IsUp)
+                uint random = (uint)_random.Next();
+                long sleep;
+                try
                 {
-                    clock.Start();
+                    if (!clock.IsStarted && wifi.IsUp)
+                    {
+                        clock.Start();
+                    }
+
+                    sleep = loop.Step(WallClock.MonotonicMilliseconds, clock.UtcSecondsOrMinusOne(), wifi.IsUp, random);
+                }
+                catch (Exception error)
+                {
+                    loop.Fail(error, random);
+                    sleep = 0;
                 }
 
-                long sleep = agent.Step(WallClock.MonotonicMilliseconds, clock.UtcSecondsOrMinusOne(), wifi.IsUp, (uint)_random.Next());
-                if (agent.RebootRequested)
+                if (loop.RebootRequested)
                 {
-                    Debug.WriteLine("firmware: rebooting (" + (agent.RebootReason == Core.Telemetry.BootReason.Update ? "update" : "revert") + ")");
-                    agent.Boot.BeforeReboot(agent.RebootReason);
-                    agent.Connection.Disconnect();
-                    Power.RebootDevice(RebootOption.NormalReboot);
+                    Log.Line("firmware: rebooting (" + Name(loop.RebootReason) + ") in " + loop.RebootDelayMs + " ms");
+                    loop.Shutdown();
+                    Reboot(loop.RebootDelayMs);
                 }
 
                 Thread.Sleep((int)(sleep < 1 ? 1 : (sleep > 1000 ? 1000 : sleep)));
             }
+        }
+
+        /// <summary>Waits <paramref name="delayMs"/> (the fault backoff) and reboots; never returns.</summary>
+        internal static void Reboot(long delayMs)
+        {
+            if (delayMs > 0)
+            {
+                Thread.Sleep((int)(delayMs > int.MaxValue ? int.MaxValue : delayMs));
+            }
+
+            Power.RebootDevice(RebootOption.NormalReboot);
+            while (true)
+            {
+                Thread.Sleep(1000);
+            }
+        }
+
+        private static BootOptions Options()
+        {
+            BootOptions options = new BootOptions();
+            options.LoaderVersion = LoaderVersion;
+            options.MaxPayloadBytes = MaxApplicationBytes;
+            options.MemoryReserveBytes = MemoryReserveBytes;
+            return options;
         }
 
         private static TrustAnchors Anchors()
@@ -111,17 +147,18 @@ namespace SecureDevice.Platform
 
             if (anchors.Count == 0)
             {
-                Debug.WriteLine("loader: no trust roots built in (Platform/TrustRoots.cs): every bundle is refused");
+                Log.Line("loader: no trust roots built in (Platform/TrustRoots.cs): every bundle is refused");
             }
 
             return anchors;
         }
 
-        private DeviceConfig ReadConfig()
+        private DeviceConfig ReadConfig(out string problem)
         {
             byte[] bytes = ReadFile("config.json", DeviceConfigParser.MaxBytes);
             if (bytes == null)
             {
+                problem = "config.json missing, unreadable or over " + DeviceConfigParser.MaxBytes + " bytes";
                 return null;
             }
 
@@ -130,28 +167,32 @@ namespace SecureDevice.Platform
             DocumentStatus status = parser.TryParse(bytes, 0, bytes.Length, out config);
             if (status != DocumentStatus.Valid)
             {
-                Debug.WriteLine("firmware: " + parser.Reader.Describe("config.json", status));
+                problem = parser.Reader.Describe("config.json", status);
                 return null;
             }
 
+            problem = null;
             return config;
         }
 
-        private X509Certificate ReadCertificate(string name)
+        private X509Certificate ReadCertificate(string name, out string problem)
         {
             byte[] bytes = ReadFile(name, 8192);
             if (bytes == null)
             {
+                problem = name + " missing, unreadable or over 8192 bytes";
                 return null;
             }
 
             try
             {
                 // The string constructor appends the NUL byte mbedTLS needs to parse PEM.
+                problem = null;
                 return new X509Certificate(new string(System.Text.Encoding.UTF8.GetChars(bytes)));
             }
             catch (Exception)
             {
+                problem = name + " is not a PEM certificate";
                 return null;
             }
         }
@@ -175,6 +216,27 @@ namespace SecureDevice.Platform
             return bytes;
         }
 
+        private static string Name(BootResult result)
+        {
+            switch (result)
+            {
+                case BootResult.Running: return "application running";
+                case BootResult.RebootRequired: return "rebooting into the active slot";
+                default: return "no application";
+            }
+        }
+
+        private static string Name(Core.Telemetry.BootReason reason)
+        {
+            switch (reason)
+            {
+                case Core.Telemetry.BootReason.Update: return "update";
+                case Core.Telemetry.BootReason.Revert: return "revert";
+                case Core.Telemetry.BootReason.Fault: return "fault";
+                default: return "planned";
+            }
+        }
+
         private static string BootDecisionName(BootDecision decision)
         {
             switch (decision)
@@ -182,6 +244,7 @@ namespace SecureDevice.Platform
                 case BootDecision.AdoptInstalled: return "adopted the installed image";
                 case BootDecision.RevertBootLimit: return "candidate reverted: boot limit";
                 case BootDecision.RevertCorrupt: return "candidate reverted: corrupt";
+                case BootDecision.RevertLoadFailed: return "candidate reverted: load failed";
                 case BootDecision.ContinueTest: return "testing candidate, another boot";
                 case BootDecision.StartTest: return "testing candidate, first boot";
                 case BootDecision.AbandonDownload: return "download abandoned";

@@ -30,8 +30,8 @@ namespace SecureDevice.Adapters.Connectivity
         private readonly int _brokerPort;
         private readonly X509Certificate _brokerCa;
         private readonly MqttSslProtocols _protocol;
-        private readonly int _sendQueueCapacity;
         private readonly int _subscribeTimeoutMilliseconds;
+        private readonly InflightWindow _inflight;
         private readonly object _lock = new object();
         private readonly AutoResetEvent _subscribeAnswered = new AutoResetEvent(false);
 
@@ -49,46 +49,50 @@ namespace SecureDevice.Adapters.Connectivity
         private int _pendingSubscribe = -1;
         private bool _subscribeGranted;
 
+        /// <summary>Room kept in M2Mqtt's own queue beyond the QoS 1 window, for QoS 0 messages waiting to be sent.</summary>
+        private const int QueueHeadroom = 4;
+
         /// <summary>Creates a transport; nothing is opened until <see cref="Connect"/>.</summary>
         /// <param name="brokerHost">Broker DNS name (must match its certificate) or IPv4 address.</param>
         /// <param name="brokerPort">Broker TLS port, usually 8883.</param>
         /// <param name="brokerCa">The CA the broker certificate must chain to (parsed from the CA PEM file; owned by the
         /// caller, kept for the transport's life). Note that the firmware also trusts the CA certificates in the device
         /// store.</param>
-        /// <param name="protocol">TLS version: <see cref="MqttSslProtocols.TLSv1_2"/>, or <see cref="MqttSslProtocols.TLSv1_3"/>
-        /// on firmware built with TLS 1.3.</param>
-        /// <param name="inboundCapacity">Received messages kept until polled (at least 1); more are dropped and counted.</param>
-        /// <param name="acknowledgementCapacity">Acknowledged message ids kept until polled (at least 1); more are dropped.</param>
-        /// <param name="sendQueueCapacity">Messages M2Mqtt may hold unsent or unacknowledged (at least 1); beyond it
-        /// <see cref="Publish"/> answers <see cref="TransportStatus.Busy"/>. M2Mqtt's setting is process-wide.</param>
-        /// <param name="subscribeTimeoutMilliseconds">How long <see cref="Subscribe"/> waits for SUBACK.</param>
-        public M2MqttTransport(string brokerHost, int brokerPort, X509Certificate brokerCa, MqttSslProtocols protocol,
-            int inboundCapacity, int acknowledgementCapacity, int sendQueueCapacity, int subscribeTimeoutMilliseconds)
+        /// <param name="options">Queue sizes, TLS version and timeouts (validated).</param>
+        public M2MqttTransport(string brokerHost, int brokerPort, X509Certificate brokerCa, M2MqttTransportOptions options)
         {
             if (brokerHost == null || brokerHost.Length == 0)
             {
                 throw new ArgumentException("broker host required", "brokerHost");
             }
 
-            if (brokerCa == null)
+            if (brokerCa == null || options == null)
             {
                 throw new ArgumentNullException("brokerCa");
             }
 
-            if (inboundCapacity < 1 || acknowledgementCapacity < 1 || sendQueueCapacity < 1 || subscribeTimeoutMilliseconds < 1)
-            {
-                throw new ArgumentOutOfRangeException("inboundCapacity", "capacities and timeout must be positive");
-            }
-
+            options.Validate();
             _brokerHost = brokerHost;
             _brokerPort = brokerPort;
             _brokerCa = brokerCa;
-            _protocol = protocol;
-            _sendQueueCapacity = sendQueueCapacity;
-            _subscribeTimeoutMilliseconds = subscribeTimeoutMilliseconds;
-            _inboundTopics = new string[inboundCapacity];
-            _inboundPayloads = new byte[inboundCapacity][];
-            _acknowledged = new int[acknowledgementCapacity];
+            _protocol = options.Protocol;
+            _subscribeTimeoutMilliseconds = options.SubscribeTimeoutMilliseconds;
+            _inflight = new InflightWindow(options.InflightCapacity);
+            _inboundTopics = new string[options.InboundCapacity];
+            _inboundPayloads = new byte[options.InboundCapacity][];
+            _acknowledged = new int[options.AcknowledgementCapacity];
+        }
+
+        /// <summary>QoS 1 messages handed to M2Mqtt and not yet acknowledged.</summary>
+        public int InFlight
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _inflight.Count;
+                }
+            }
         }
 
         /// <inheritdoc />
@@ -128,7 +132,8 @@ namespace SecureDevice.Adapters.Connectivity
                 return;
             }
 
-            client.Settings.InflightQueueSize = _sendQueueCapacity;
+            // M2Mqtt's queue is larger than our window by the headroom: Publish never meets a full queue (see Publish).
+            client.Settings.InflightQueueSize = _inflight.Capacity + QueueHeadroom;
             client.MqttMsgPublishReceived += OnPublishReceived;
             client.MqttMsgPublished += OnPublished;
             client.MqttMsgSubscribed += OnSubscribed;
@@ -221,27 +226,60 @@ namespace SecureDevice.Adapters.Connectivity
                 return TransportStatus.NotConnected;
             }
 
+            // M2Mqtt 5.1.220 adds a QoS 1 message id to its wait list before it finds its queue full, and never removes it: a
+            // publish is made only with a slot of our window, which is smaller than M2Mqtt's queue, so it never is full.
+            if (qos == 1)
+            {
+                lock (_lock)
+                {
+                    if (client != _client || !_inflight.TryReserve())
+                    {
+                        return TransportStatus.Busy;
+                    }
+                }
+            }
+
             // M2Mqtt keeps the array until the packet is sent (and resent), while the caller reuses its buffer.
             byte[] copy = new byte[count];
             Array.Copy(payload, offset, copy, 0, count);
+            TransportStatus status;
+            ushort id = 0;
             try
             {
-                ushort id = client.Publish(topic, copy, null, null, qos == 1 ? MqttQoSLevel.AtLeastOnce : MqttQoSLevel.AtMostOnce, retain);
-                if (qos == 1)
-                {
-                    messageId = id;
-                }
-
-                return TransportStatus.Ok;
+                id = client.Publish(topic, copy, null, null, qos == 1 ? MqttQoSLevel.AtLeastOnce : MqttQoSLevel.AtMostOnce, retain);
+                status = TransportStatus.Ok;
             }
             catch (MqttClientException error)
             {
-                return error.ErrorCode == MqttClientErrorCode.InflightQueueFull ? TransportStatus.Busy : TransportStatus.Failed;
+                status = error.ErrorCode == MqttClientErrorCode.InflightQueueFull ? TransportStatus.Busy : TransportStatus.Failed;
             }
             catch (Exception)
             {
-                return TransportStatus.Failed;
+                status = TransportStatus.Failed;
             }
+
+            if (qos == 1)
+            {
+                lock (_lock)
+                {
+                    // A reconnect meanwhile cleared the window along with the old client's reservation.
+                    if (client == _client)
+                    {
+                        if (status == TransportStatus.Ok)
+                        {
+                            _inflight.Commit(id);
+                        }
+                        else
+                        {
+                            _inflight.Cancel();
+                        }
+                    }
+                }
+
+                messageId = status == TransportStatus.Ok ? id : 0;
+            }
+
+            return status;
         }
 
         /// <inheritdoc />
@@ -404,15 +442,17 @@ namespace SecureDevice.Adapters.Connectivity
 
         private void OnPublished(object sender, MqttMsgPublishedEventArgs e)
         {
-            // Raised only for QoS 1/2: IsPublished is true for a PUBACK and false when M2Mqtt gave up retrying.
-            if (!e.IsPublished)
-            {
-                return;
-            }
-
+            // Raised only for QoS 1/2: IsPublished is true for a PUBACK and false when M2Mqtt gave up retrying. Either way
+            // M2Mqtt is done with the message and its slot is free.
             lock (_lock)
             {
-                if (sender != _client || _acknowledgedCount == _acknowledged.Length)
+                if (sender != _client)
+                {
+                    return;
+                }
+
+                _inflight.Acknowledge(e.MessageId);
+                if (!e.IsPublished || _acknowledgedCount == _acknowledged.Length)
                 {
                     return;
                 }
@@ -495,6 +535,7 @@ namespace SecureDevice.Adapters.Connectivity
             _inboundCount = 0;
             _acknowledgedHead = 0;
             _acknowledgedCount = 0;
+            _inflight.Clear();
         }
 
         private static void Fail(ConnectResult result, ConnectFailure failure, string detail)

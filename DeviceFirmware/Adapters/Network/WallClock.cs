@@ -14,16 +14,14 @@ namespace SecureDevice.Adapters.Network
         /// <summary>2025-01-01T00:00:00Z in Unix seconds: earlier readings are an unsynchronised clock.</summary>
         public const long ValidAfterUnixSeconds = 1735689600;
 
-        private readonly string _primaryServer;
-        private readonly string _secondaryServer;
-
-        /// <summary>Creates the clock; SNTP starts with <see cref="Start"/>.</summary>
-        /// <param name="primaryServer">Main SNTP server host, or null for the firmware default (0.pool.ntp.org).</param>
-        /// <param name="secondaryServer">Backup SNTP server host, or null for the firmware default (1.pool.ntp.org).</param>
-        public WallClock(string primaryServer, string secondaryServer)
+        /// <summary>
+        /// Creates the clock. It never names SNTP servers: <c>Sntp.Server1/Server2</c> hand the native side a pointer into
+        /// the managed string without copying it, so a string the collector moves or frees would be read later. The ESP32
+        /// firmware starts SNTP with its own servers (0.pool.ntp.org, 1.pool.ntp.org); set other servers in the firmware
+        /// build, not from managed code.
+        /// </summary>
+        public WallClock()
         {
-            _primaryServer = primaryServer;
-            _secondaryServer = secondaryServer;
         }
 
         /// <summary>Monotonic milliseconds since boot (never steps when SNTP sets the wall clock).</summary>
@@ -49,40 +47,19 @@ namespace SecureDevice.Adapters.Network
         }
 
         /// <summary>
-        /// Sets the servers and starts the SNTP client, which then synchronises about hourly and sets the system time
-        /// after each success. Call once the network is up; calling again restarts it.
+        /// Starts the SNTP client if the firmware has not started it, which then synchronises about hourly and sets the
+        /// system time after each success. Call once the network is up.
         /// </summary>
         /// <returns>False when the firmware refused (no SNTP support or no network stack).</returns>
         public bool Start()
         {
             try
             {
-                if (_primaryServer != null)
+                if (!Sntp.IsStarted)
                 {
-                    Sntp.Server1 = _primaryServer;
+                    Sntp.Start();
                 }
 
-                if (_secondaryServer != null)
-                {
-                    Sntp.Server2 = _secondaryServer;
-                }
-
-                Sntp.Start();
-                return true;
-            }
-            catch (Exception)
-            {
-                return false;
-            }
-        }
-
-        /// <summary>Asks for an immediate synchronisation (restarts the client); the clock changes when the answer arrives.</summary>
-        /// <returns>False when the firmware refused.</returns>
-        public bool RequestSync()
-        {
-            try
-            {
-                Sntp.UpdateNow();
                 return true;
             }
             catch (Exception)

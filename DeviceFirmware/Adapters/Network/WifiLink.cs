@@ -2,6 +2,7 @@ using System;
 using System.Device.Wifi;
 using System.Net.NetworkInformation;
 using System.Threading;
+using SecureDevice.Core.Connectivity;
 
 namespace SecureDevice.Adapters.Network
 {
@@ -9,8 +10,9 @@ namespace SecureDevice.Adapters.Network
     /// The Wi-Fi station link, observed rather than driven: the board joins the network by itself at boot (nanoff stored
     /// the credentials with <c>ConfigurationOption: AutoConnect</c>), so this class only answers whether an IPv4 address
     /// is there, waits for one, and keeps the signal strength of the joined network from the latest Wi-Fi scan. The
-    /// ESP32 has no API for the RSSI of the current association; a passive scan (started on request, at most once per
-    /// <c>minimumScanIntervalMilliseconds</c>) reports it, and the result arrives later on the Wi-Fi event thread.
+    /// ESP32 has no API for the RSSI of the current association; a passive scan (started on request, when the core's
+    /// <see cref="ScanSchedule"/> says so: at most once per <c>minimumScanIntervalMilliseconds</c>, and a refused scan
+    /// does not count) reports it, and the result arrives later on the Wi-Fi event thread.
     /// Thread-safe.
     /// </summary>
     public sealed class WifiLink
@@ -18,12 +20,10 @@ namespace SecureDevice.Adapters.Network
         private const int PollMilliseconds = 250;
 
         private readonly object _lock = new object();
-        private readonly int _minimumScanIntervalMilliseconds;
+        private readonly ScanSchedule _scans;
         private WifiAdapter _adapter;
         private bool _adapterMissing;
         private string _ssid;
-        private bool _scanStarted;
-        private long _lastScanMilliseconds;
         private bool _hasSignal;
         private int _signalDbm;
         private long _signalMilliseconds;
@@ -38,7 +38,7 @@ namespace SecureDevice.Adapters.Network
                 throw new ArgumentOutOfRangeException("minimumScanIntervalMilliseconds");
             }
 
-            _minimumScanIntervalMilliseconds = minimumScanIntervalMilliseconds;
+            _scans = new ScanSchedule(minimumScanIntervalMilliseconds);
         }
 
         /// <summary>True while the Wi-Fi station interface has an IPv4 address (DHCP done). Never throws.</summary>
@@ -83,34 +83,32 @@ namespace SecureDevice.Adapters.Network
         /// <returns>True when a scan was started; false when too soon, without a Wi-Fi adapter, or refused (busy).</returns>
         public bool RequestSignalScan()
         {
-            WifiAdapter adapter;
             long now = Environment.TickCount64;
             lock (_lock)
             {
-                if (_scanStarted && now - _lastScanMilliseconds < _minimumScanIntervalMilliseconds)
+                if (!_scans.Due(now))
                 {
                     return false;
                 }
 
-                adapter = Adapter();
+                WifiAdapter adapter = Adapter();
                 if (adapter == null)
                 {
                     return false;
                 }
 
-                _scanStarted = true;
-                _lastScanMilliseconds = now;
-            }
-
-            try
-            {
-                adapter.ScanAsync();
-                return true;
-            }
-            catch (Exception)
-            {
-                // Wi-Fi not started, or a scan already running.
-                return false;
+                try
+                {
+                    adapter.ScanAsync();
+                    _scans.OnStarted(now);
+                    return true;
+                }
+                catch (Exception)
+                {
+                    // Wi-Fi not started, or a scan already running: it may be tried again soon, not in ten minutes.
+                    _scans.OnRefused(now);
+                    return false;
+                }
             }
         }
 

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using System.Threading;
 using SecureDevice.Core;
 using SecureDevice.Core.Update;
 
@@ -15,11 +16,31 @@ namespace SecureDevice.Adapters.Update
     /// its stream are always closed on every path: nanoFramework runs out of memory after a few undisposed responses.
     /// Every expected failure becomes a <see cref="DownloadStatus"/>; only caller bugs (a non-https URL, a negative or
     /// over-2 GiB offset, a bad buffer range, Read without an open file) throw. One file at a time; not thread-safe.
+    /// <para>
+    /// Blocking is bounded. The request's <c>Timeout</c> covers only the wait for the response headers: DNS, the TCP
+    /// connect and the TLS handshake are not bounded by it. So the request runs on a worker thread and <see cref="Open"/>
+    /// waits for it at most the open budget; past it the open fails with <see cref="DownloadStatus.Timeout"/> (the engine
+    /// retries under its backoff and gives up after 8 attempts without progress). The worker is never abandoned with a
+    /// response in hand: it closes what it got when nobody waits any more, and no second request starts while it runs, so
+    /// at most one socket is held. What remains: a worker stuck in DNS or a handshake holds that socket until lwIP or mbedTLS
+    /// give up (their own timeouts, tens of seconds), during which opens answer Timeout at once. A failed TLS handshake
+    /// leaves HttpWebRequest's socket to the finalizer, so after every failed open the collector runs with finalizers,
+    /// which closes it at once rather than whenever memory runs low (sockets are few on an ESP32).
+    /// </para>
     /// </summary>
     public sealed class HttpsBundleSource : IBundleSource
     {
         private readonly X509Certificate _trustAnchor;
         private readonly int _timeoutMilliseconds;
+        private readonly int _openBudgetMilliseconds;
+        private readonly object _lock = new object();
+        private Thread _worker;
+        private bool _waiting;
+        private HttpWebResponse _workerResponse;
+        private Exception _workerError;
+        private string _workerUrl;
+        private long _workerOffset;
+        private AutoResetEvent _workerDone;
         private HttpWebResponse _response;
         private Stream _body;
         private long _announced;
@@ -30,20 +51,24 @@ namespace SecureDevice.Adapters.Update
         /// caller, kept for the source's life). The firmware also trusts the CA certificates in the device store.</param>
         /// <param name="timeoutMilliseconds">Limit, in ms, for the response headers after the request is sent, and for each
         /// body read (at least 1).</param>
-        public HttpsBundleSource(X509Certificate trustAnchor, int timeoutMilliseconds)
+        /// <param name="openBudgetMilliseconds">Longest the main loop waits in <see cref="Open"/> for DNS, connect, handshake
+        /// and headers together, ms (at least <paramref name="timeoutMilliseconds"/>).</param>
+        public HttpsBundleSource(X509Certificate trustAnchor, int timeoutMilliseconds, int openBudgetMilliseconds)
         {
             if (trustAnchor == null)
             {
                 throw new ArgumentNullException("trustAnchor");
             }
 
-            if (timeoutMilliseconds < 1)
+            if (timeoutMilliseconds < 1 || openBudgetMilliseconds < timeoutMilliseconds)
             {
                 throw new ArgumentOutOfRangeException("timeoutMilliseconds");
             }
 
             _trustAnchor = trustAnchor;
             _timeoutMilliseconds = timeoutMilliseconds;
+            _openBudgetMilliseconds = openBudgetMilliseconds;
+            _workerDone = new AutoResetEvent(false);
         }
 
         /// <summary>Why the last failed call failed (for logs); null after a success. Never contains a secret.</summary>
@@ -66,60 +91,56 @@ namespace SecureDevice.Adapters.Update
             Close();
             remaining = -1;
             LastFailure = null;
-            HttpWebRequest request = null;
-            HttpWebResponse response = null;
             long started = Environment.TickCount64;
-            try
+            Thread worker;
+            lock (_lock)
             {
-                request = (HttpWebRequest)WebRequest.Create(url);
-                request.Method = "GET";
-
-                // One connection per file: nothing is left in the request class's connection pool between downloads.
-                request.KeepAlive = false;
-
-                // nanoFramework never follows redirects (AllowAutoRedirect is always false), so a 3xx, which could
-                // lead to plain http, is reported as a server error below.
-                request.HttpsAuthentCert = _trustAnchor;
-                request.SslProtocols = SslProtocols.Tls12;
-
-                // Must be set: the request's default (0) reaches mbedTLS as "do not verify the server".
-                request.SslVerification = SslVerification.CertificateRequired;
-                request.Timeout = _timeoutMilliseconds;
-                request.ReadWriteTimeout = _timeoutMilliseconds;
-                if (offset > 0)
+                if (_worker != null)
                 {
-                    // Range: bytes=offset-
-                    request.AddRange((int)offset);
+                    // The last request is still blocked in DNS, connect or the handshake: no second socket.
+                    return Fail(DownloadStatus.Timeout, "the previous request is still connecting");
                 }
 
-                response = (HttpWebResponse)request.GetResponse();
+                _workerUrl = url;
+                _workerOffset = offset;
+                _workerResponse = null;
+                _workerError = null;
+                _waiting = true;
+                _workerDone.Reset();
+                worker = new Thread(Request);
+                _worker = worker;
             }
-            catch (WebException error)
+
+            worker.Start();
+            _workerDone.WaitOne(_openBudgetMilliseconds, false);
+            HttpWebResponse response;
+            Exception failure;
+            lock (_lock)
             {
-                // Some versions report an HTTP error status as a WebException carrying the response.
-                response = error.Response as HttpWebResponse;
-                if (response == null)
+                // Decided under the lock the worker hands over under: either it finished and handed its result, or it
+                // will find nobody waiting and close what it gets.
+                bool finished = _worker == null;
+                _waiting = false;
+                response = _workerResponse;
+                failure = _workerError;
+                _workerResponse = null;
+                _workerError = null;
+                if (!finished)
                 {
-                    return Fail(Classify(error, Environment.TickCount64 - started >= _timeoutMilliseconds), Describe(error));
+                    // The worker closes whatever it still gets, since nobody waits for it any more.
+                    return Released(Fail(DownloadStatus.Timeout, "no response within " + _openBudgetMilliseconds + " ms"));
                 }
             }
-            catch (Exception error)
+
+            if (failure != null)
             {
-                return Fail(Classify(error, Environment.TickCount64 - started >= _timeoutMilliseconds), Describe(error));
-            }
-            finally
-            {
-                // Releases the socket when no response was created; a no-op for the connection a response now owns.
-                if (request != null)
-                {
-                    request.Dispose();
-                }
+                return Released(Fail(Classify(failure, Environment.TickCount64 - started >= _timeoutMilliseconds), Describe(failure)));
             }
 
             if (response == null)
             {
-                // GetResponse returns null when the request could not be sent.
-                return Fail(DownloadStatus.NetworkError, "no response");
+                // The worker got no response object: the request could not be sent.
+                return Released(Fail(DownloadStatus.NetworkError, "no response"));
             }
 
             DownloadStatus status = Accept(response, offset, out remaining);
@@ -144,6 +165,101 @@ namespace SecureDevice.Adapters.Update
                 remaining = -1;
                 return Fail(DownloadStatus.NetworkError, Describe(error));
             }
+        }
+
+        // The worker: everything that can block without a bound (DNS, connect, handshake, headers). Its result goes to
+        // Open when Open still waits; otherwise it is closed here.
+        private void Request()
+        {
+            HttpWebRequest request = null;
+            HttpWebResponse response = null;
+            Exception error = null;
+            try
+            {
+                request = (HttpWebRequest)WebRequest.Create(_workerUrl);
+                request.Method = "GET";
+
+                // One connection per file: nothing is left in the request class's connection pool between downloads.
+                request.KeepAlive = false;
+
+                // nanoFramework never follows redirects (AllowAutoRedirect is always false), so a 3xx, which could
+                // lead to plain http, is reported as a server error.
+                request.HttpsAuthentCert = _trustAnchor;
+                request.SslProtocols = SslProtocols.Tls12;
+
+                // Must be set: the request's default (0) reaches mbedTLS as "do not verify the server".
+                request.SslVerification = SslVerification.CertificateRequired;
+                request.Timeout = _timeoutMilliseconds;
+                request.ReadWriteTimeout = _timeoutMilliseconds;
+                if (_workerOffset > 0)
+                {
+                    // Range: bytes=offset-
+                    request.AddRange((int)_workerOffset);
+                }
+
+                response = (HttpWebResponse)request.GetResponse();
+            }
+            catch (WebException failure)
+            {
+                // Some versions report an HTTP error status as a WebException carrying the response.
+                response = failure.Response as HttpWebResponse;
+                error = response == null ? failure : null;
+            }
+            catch (Exception failure)
+            {
+                error = failure;
+            }
+            finally
+            {
+                // Releases the socket when no response was created; a no-op for the connection a response now owns.
+                if (request != null)
+                {
+                    try
+                    {
+                        request.Dispose();
+                    }
+                    catch (Exception)
+                    {
+                        // Disposing a failed request may throw; nothing else can be released.
+                    }
+                }
+            }
+
+            bool handed;
+            lock (_lock)
+            {
+                handed = _waiting;
+                if (handed)
+                {
+                    _workerResponse = response;
+                    _workerError = error;
+                }
+
+                _worker = null;
+                _workerDone.Set();
+            }
+
+            if (!handed)
+            {
+                CloseQuietly(response, null);
+            }
+        }
+
+        // After a failed open: the collector runs with finalizers, so a socket HttpWebRequest left behind (a failed TLS
+        // handshake does) is closed now rather than when memory runs low.
+        private static DownloadStatus Released(DownloadStatus status)
+        {
+            try
+            {
+                nanoFramework.Runtime.Native.GC.Run(false);
+                GC.WaitForPendingFinalizers();
+            }
+            catch (Exception)
+            {
+                // Best effort.
+            }
+
+            return status;
         }
 
         /// <inheritdoc />

@@ -59,16 +59,27 @@ namespace SecureDevice.Core.Application
 
                 return sleep;
             }
-            catch (System.OutOfMemoryException)
+            catch (System.Exception error)
+            {
+                Fail(error, random);
+                return 0;
+            }
+        }
+
+        /// <summary>
+        /// A fault outside <see cref="Step"/> (the platform's own calls in the loop: clocks, Wi-Fi): recorded and answered as
+        /// one inside it, with a reboot after the backoff.
+        /// </summary>
+        public void Fail(System.Exception error, uint random)
+        {
+            if (error is System.OutOfMemoryException)
             {
                 // Nothing may allocate here that need not: the record's detail stays empty.
                 OnFault(FaultCode.OutOfMemory, null, random);
-                return 0;
             }
-            catch (System.Exception error)
+            else
             {
                 OnFault(FaultCode.MainLoop, Describe(error), random);
-                return 0;
             }
         }
 
