@@ -10,10 +10,16 @@ namespace SecureDevice.Tests.Update
     [TestClass]
     public class UpdateJournalTests
     {
-        private const string Golden = "0101010502000b00" + "0000000000000003"
-            + "1111111111111111111111111111111111111111111111111111111111111111"
-            + "2222222222222222222222222222222222222222222222222222222222222222"
-            + "14" + "68747470733a2f2f752e6578616d706c652f622f";
+        private const string SampleUrl = "https://u.example/b/";
+
+        // Sample() encoded: format, slots, flags, state, test boots, outcome, reserved; security floor 3; the active and the
+        // candidate digest (32 x 11, 32 x 22); the URL's length (20) and bytes. Built at run time: a 203-character literal
+        // would weigh on NFUnitTest's string table.
+        private static string GoldenHex()
+        {
+            byte[] url = TestBytes.Utf8(SampleUrl);
+            return "0101010502000b00" + "0000000000000003" + new string('1', 64) + new string('2', 64) + "14" + Hex.Encode(url, 0, url.Length);
+        }
 
         [TestMethod]
         public void Encode_KnownJournal_MatchesGoldenBytes()
@@ -21,13 +27,13 @@ namespace SecureDevice.Tests.Update
             byte[] buffer = new byte[UpdateJournal.MaxEncodedBytes];
             RecordWriter writer = new RecordWriter(buffer);
             Sample().Encode(writer);
-            Assert.AreEqual(Golden, Hex.Encode(buffer, 0, writer.Length));
+            Assert.AreEqual(GoldenHex(), Hex.Encode(buffer, 0, writer.Length));
         }
 
         [TestMethod]
         public void Decode_GoldenBytes_RoundTrips()
         {
-            byte[] bytes = Hex.Decode(Golden);
+            byte[] bytes = Hex.Decode(GoldenHex());
             UpdateJournal journal = new UpdateJournal();
             Assert.IsTrue(journal.TryDecode(new RecordReader(bytes, 0, bytes.Length)));
             Assert.IsTrue(journal.SameAs(Sample()));
@@ -42,14 +48,14 @@ namespace SecureDevice.Tests.Update
             int[] values = new int[] { 2, 2, 2, 1, 3, 1 };
             for (int i = 0; i < positions.Length; i++)
             {
-                byte[] bytes = Hex.Decode(Golden);
+                byte[] bytes = Hex.Decode(GoldenHex());
                 bytes[positions[i]] = (byte)values[i];
                 UpdateJournal journal = new UpdateJournal();
                 Assert.IsFalse(journal.TryDecode(new RecordReader(bytes, 0, bytes.Length)), "byte " + positions[i].ToString() + " = " + values[i].ToString());
                 Assert.IsTrue(journal.SameAs(new UpdateJournal()));
             }
 
-            byte[] golden = Hex.Decode(Golden);
+            byte[] golden = Hex.Decode(GoldenHex());
             Assert.IsFalse(new UpdateJournal().TryDecode(new RecordReader(golden, 0, golden.Length - 1)));
             byte[] longer = new byte[golden.Length + 1];
             System.Array.Copy(golden, longer, golden.Length);
@@ -108,7 +114,7 @@ namespace SecureDevice.Tests.Update
                 journal.CandidateDigest[i] = 0x22;
             }
 
-            journal.Url = "https://u.example/b/";
+            journal.Url = SampleUrl;
             return journal;
         }
     }
