@@ -45,8 +45,10 @@ namespace SecureDevice.Tests.Bundle
         [TestMethod]
         public void Constructor_OutOfRange_Throws()
         {
-            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => new AppVersion(65536, 0, 0));
-            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => new AppVersion(0, -1, 0));
+            System.Action majorTooLarge = () => new AppVersion(65536, 0, 0);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), majorTooLarge);
+            System.Action minorNegative = () => new AppVersion(0, -1, 0);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), minorNegative);
         }
     }
 }

@@ -72,7 +72,8 @@ namespace SecureDevice.Tests.Crypto
                 Assert.AreNotEqual((int)Ed25519Status.Valid, (int)status, "bit " + bit);
             }
 
-            Assert.AreEqual((int)Ed25519Status.Valid, (int)verifier.Verify(publicKey, message, 0, message.Length, signature));
+            Ed25519Status restored = verifier.Verify(publicKey, message, 0, message.Length, signature);
+            Assert.AreEqual((int)Ed25519Status.Valid, (int)restored);
         }
 
         [TestMethod]
@@ -106,11 +107,16 @@ namespace SecureDevice.Tests.Crypto
             byte[] message = TestBase64.Decode(Test2Message);
             byte[] signature = TestBase64.Decode(Test2Signature);
             byte[] publicKey = TestBase64.Decode(Test2Public);
-            Assert.AreEqual((int)Ed25519Status.WrongLength, (int)verifier.Verify(publicKey, message, 0, 1, new byte[63]));
-            Assert.AreEqual((int)Ed25519Status.WrongLength, (int)verifier.Verify(publicKey, message, 0, 1, new byte[65]));
-            Assert.AreEqual((int)Ed25519Status.WrongLength, (int)verifier.Verify(new byte[31], message, 0, 1, signature));
-            Assert.AreEqual((int)Ed25519Status.WrongLength, (int)verifier.Verify(null, message, 0, 1, signature));
-            Assert.AreEqual((int)Ed25519Status.WrongLength, (int)verifier.Verify(publicKey, message, 0, 1, null));
+            Ed25519Status status = verifier.Verify(publicKey, message, 0, 1, new byte[63]);
+            Assert.AreEqual((int)Ed25519Status.WrongLength, (int)status);
+            status = verifier.Verify(publicKey, message, 0, 1, new byte[65]);
+            Assert.AreEqual((int)Ed25519Status.WrongLength, (int)status);
+            status = verifier.Verify(new byte[31], message, 0, 1, signature);
+            Assert.AreEqual((int)Ed25519Status.WrongLength, (int)status);
+            status = verifier.Verify(null, message, 0, 1, signature);
+            Assert.AreEqual((int)Ed25519Status.WrongLength, (int)status);
+            status = verifier.Verify(publicKey, message, 0, 1, null);
+            Assert.AreEqual((int)Ed25519Status.WrongLength, (int)status);
         }
 
         [TestMethod]
@@ -134,17 +140,18 @@ namespace SecureDevice.Tests.Crypto
             System.Array.Copy(TestBase64.Decode(Test2Signature), 0, signature, 3, 64);
             message[2] = 0x72;
             Ed25519Verifier verifier = new Ed25519Verifier();
-            Assert.AreEqual((int)Ed25519Status.Valid, (int)verifier.Verify(publicKey, 7, message, 2, 1, signature, 3));
-            Assert.AreEqual((int)Ed25519Status.Mismatch, (int)verifier.Verify(publicKey, 7, message, 1, 1, signature, 3));
+            Ed25519Status status = verifier.Verify(publicKey, 7, message, 2, 1, signature, 3);
+            Assert.AreEqual((int)Ed25519Status.Valid, (int)status);
+            status = verifier.Verify(publicKey, 7, message, 1, 1, signature, 3);
+            Assert.AreEqual((int)Ed25519Status.Mismatch, (int)status);
         }
 
         [TestMethod]
         public void Verify_RangeOutsideBuffer_Throws()
         {
             Ed25519Verifier verifier = new Ed25519Verifier();
-            Assert.ThrowsException(
-                typeof(System.ArgumentOutOfRangeException),
-                () => verifier.Verify(new byte[32], 1, new byte[1], 0, 1, new byte[64], 0));
+            System.Action verifyKeyPastTheEnd = () => verifier.Verify(new byte[32], 1, new byte[1], 0, 1, new byte[64], 0);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), verifyKeyPastTheEnd);
         }
     }
 }

@@ -27,7 +27,8 @@ namespace SecureDevice.Tests.FloodGuard
         [TestMethod]
         public void SensorOutOfRange_Throws()
         {
-            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => new RepeatFilter().ShouldReportInvalid(8, 0));
+            System.Action unknownSensor = () => new RepeatFilter().ShouldReportInvalid(8, 0);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), unknownSensor);
         }
     }
 }

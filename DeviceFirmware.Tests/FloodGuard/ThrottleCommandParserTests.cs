@@ -43,7 +43,8 @@ namespace SecureDevice.Tests.FloodGuard
         {
             byte[] payload = new byte[ThrottleCommandParser.MaxPayloadBytes + 1];
             ThrottleCommand command;
-            Assert.AreEqual((int)DocumentStatus.TooLarge, (int)new ThrottleCommandParser().TryParse(payload, 0, payload.Length, Now, out command));
+            DocumentStatus status = new ThrottleCommandParser().TryParse(payload, 0, payload.Length, Now, out command);
+            Assert.AreEqual((int)DocumentStatus.TooLarge, (int)status);
         }
 
         private static ThrottleCommand Parse(string text, DocumentStatus expected)

@@ -60,8 +60,10 @@ namespace SecureDevice.Tests.Text
         [TestMethod]
         public void Format_OutOfRange_Throws()
         {
-            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => UtcTimestamp.Format(-1));
-            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => UtcTimestamp.Format(253402300800L));
+            System.Action formatBefore1970 = () => UtcTimestamp.Format(-1);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), formatBefore1970);
+            System.Action formatAfter9999 = () => UtcTimestamp.Format(253402300800L);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), formatAfter9999);
         }
     }
 }

@@ -43,7 +43,8 @@ namespace SecureDevice.Tests.Update
         public void Write_ShortBuffer_Throws()
         {
             UpdateRig rig = Rig(94);
-            Assert.ThrowsException(typeof(System.ArgumentException), () => new UpdateEventWriter().Write(rig.Engine, new byte[100], 0, 100));
+            System.Action writeIntoShortBuffer = () => new UpdateEventWriter().Write(rig.Engine, new byte[100], 0, 100);
+            Assert.ThrowsException(typeof(System.ArgumentException), writeIntoShortBuffer);
         }
 
         private static UpdateRig Rig(uint seed)

@@ -35,8 +35,10 @@ namespace SecureDevice.Tests.Update
         {
             byte[] bytes = Hex.Decode(GoldenHex());
             UpdateJournal journal = new UpdateJournal();
-            Assert.IsTrue(journal.TryDecode(new RecordReader(bytes, 0, bytes.Length)));
-            Assert.IsTrue(journal.SameAs(Sample()));
+            bool decoded = journal.TryDecode(new RecordReader(bytes, 0, bytes.Length));
+            Assert.IsTrue(decoded);
+            bool same = journal.SameAs(Sample());
+            Assert.IsTrue(same);
             Assert.AreEqual(SlotLayout.SlotA, journal.CandidateSlot);
         }
 
@@ -52,14 +54,17 @@ namespace SecureDevice.Tests.Update
                 bytes[positions[i]] = (byte)values[i];
                 UpdateJournal journal = new UpdateJournal();
                 Assert.IsFalse(journal.TryDecode(new RecordReader(bytes, 0, bytes.Length)), "byte " + positions[i].ToString() + " = " + values[i].ToString());
-                Assert.IsTrue(journal.SameAs(new UpdateJournal()));
+                bool unchanged = journal.SameAs(new UpdateJournal());
+                Assert.IsTrue(unchanged);
             }
 
             byte[] golden = Hex.Decode(GoldenHex());
-            Assert.IsFalse(new UpdateJournal().TryDecode(new RecordReader(golden, 0, golden.Length - 1)));
+            bool decoded = new UpdateJournal().TryDecode(new RecordReader(golden, 0, golden.Length - 1));
+            Assert.IsFalse(decoded);
             byte[] longer = new byte[golden.Length + 1];
             System.Array.Copy(golden, longer, golden.Length);
-            Assert.IsFalse(new UpdateJournal().TryDecode(new RecordReader(longer, 0, longer.Length)));
+            decoded = new UpdateJournal().TryDecode(new RecordReader(longer, 0, longer.Length));
+            Assert.IsFalse(decoded);
         }
 
         [TestMethod]
@@ -67,10 +72,11 @@ namespace SecureDevice.Tests.Update
         {
             UpdateJournal journal = Sample();
             journal.State = UpdateState.Verifying;
-            Assert.ThrowsException(typeof(System.InvalidOperationException), () => journal.Encode(new RecordWriter(new byte[UpdateJournal.MaxEncodedBytes])));
+            System.Action encode = () => journal.Encode(new RecordWriter(new byte[UpdateJournal.MaxEncodedBytes]));
+            Assert.ThrowsException(typeof(System.InvalidOperationException), encode);
             journal = Sample();
             journal.Url = new string('a', UpdateJournal.MaxUrlLength + 1);
-            Assert.ThrowsException(typeof(System.InvalidOperationException), () => journal.Encode(new RecordWriter(new byte[UpdateJournal.MaxEncodedBytes])));
+            Assert.ThrowsException(typeof(System.InvalidOperationException), encode);
         }
 
         [TestMethod]
@@ -81,7 +87,8 @@ namespace SecureDevice.Tests.Update
             bool found;
             store.Load(out found);
             Assert.IsFalse(found);
-            Assert.AreEqual((int)StorageStatus.Ok, (int)store.Save(Sample()));
+            StorageStatus status = store.Save(Sample());
+            Assert.AreEqual((int)StorageStatus.Ok, (int)status);
 
             FaultyFileStore faulty = new FaultyFileStore(flash);
             faulty.FailPrefix = JournalStore.Path;
@@ -89,14 +96,16 @@ namespace SecureDevice.Tests.Update
             failing.Load(out found);
             UpdateJournal next = Sample();
             next.SecurityFloor = 9;
-            Assert.AreEqual((int)StorageStatus.IoError, (int)failing.Save(next));
+            status = failing.Save(next);
+            Assert.AreEqual((int)StorageStatus.IoError, (int)status);
             Assert.AreEqual(3L, failing.Current.SecurityFloor);
             Assert.AreEqual(0, failing.Saves);
 
             JournalStore reloaded = new JournalStore(flash);
             reloaded.Load(out found);
             Assert.IsTrue(found);
-            Assert.IsTrue(reloaded.Current.SameAs(Sample()));
+            bool same = reloaded.Current.SameAs(Sample());
+            Assert.IsTrue(same);
         }
 
         private static UpdateJournal Sample()
