@@ -1,9 +1,10 @@
 namespace SecureDevice.Tests.Support
 {
     /// <summary>
-    /// RFC 8032 §7.1 TEST 1024 (reproduced with OpenSSL), shared by the Ed25519 signer and verifier tests. Its 1023-byte
-    /// message is an array initializer, which compiles to array data outside the string table; as text it would take
-    /// 1,365 bytes (base64) of NFUnitTest's limited string table (docs/nanoframework-build.md).
+    /// Ed25519 test-vector support, shared by the signer and verifier tests: signatures from their halves, and RFC 8032
+    /// §7.1 TEST 1024 (reproduced with OpenSSL). TEST 1024's 1023-byte message is an array initializer, which compiles to
+    /// array data outside the string table; as text it would take 1,365 bytes (base64) of NFUnitTest's limited string
+    /// table (docs/nanoframework-build.md).
     /// </summary>
     public static class Rfc8032
     {
@@ -13,8 +14,28 @@ namespace SecureDevice.Tests.Support
         /// <summary>TEST 1024's public key, in base64.</summary>
         public const string Test1024Public = "J4EX/BRMcjQPZ9DyMW6Dhs7/vyskKMnFH+98WX8dQm4=";
 
-        /// <summary>TEST 1024's signature, in base64.</summary>
-        public const string Test1024Signature = "CqtMkAUBs+JNfN9GYzJqOoffXkhDssvbZ8v25GD+w1CqU3GxUI+fRSjs6iPENtlLXo/NT2geMKasAKlwShiKAw==";
+        /// <summary>TEST 1024's signature: R, in base64.</summary>
+        public const string Test1024R = "CqtMkAUBs+JNfN9GYzJqOoffXkhDssvbZ8v25GD+w1A=";
+
+        /// <summary>TEST 1024's signature: S, in base64.</summary>
+        public const string Test1024S = "qlNxsVCPn0Uo7OojxDbZS16PzU9oHjCmrACpcEoYigM=";
+
+        /// <summary>The signature R || S (RFC 8032 §5.1.6) from its halves in base64; the tests store R and S apart so that a
+        /// half shared by several vectors is stored once.</summary>
+        public static byte[] Signature(string rBase64, string sBase64)
+        {
+            byte[] r = TestBase64.Decode(rBase64);
+            byte[] s = TestBase64.Decode(sBase64);
+            if (r.Length != 32 || s.Length != 32)
+            {
+                throw new System.ArgumentException("R and S are 32 bytes each");
+            }
+
+            byte[] signature = new byte[64];
+            System.Array.Copy(r, 0, signature, 0, 32);
+            System.Array.Copy(s, 0, signature, 32, 32);
+            return signature;
+        }
 
         /// <summary>A new copy of TEST 1024's 1023-byte message.</summary>
         public static byte[] Test1024Message()
