@@ -15,8 +15,10 @@ namespace SecureDevice.Tests.Bundle
         {
             AppVersion a;
             AppVersion b;
-            Assert.IsTrue(AppVersion.TryParse(left, out a));
-            Assert.IsTrue(AppVersion.TryParse(right, out b));
+            bool parsed = AppVersion.TryParse(left, out a);
+            Assert.IsTrue(parsed);
+            parsed = AppVersion.TryParse(right, out b);
+            Assert.IsTrue(parsed);
             Assert.AreEqual(expected, a.CompareTo(b));
             Assert.AreEqual(-expected, b.CompareTo(a));
             Assert.AreEqual(left, a.ToString());

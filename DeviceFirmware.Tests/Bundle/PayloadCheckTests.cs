@@ -16,7 +16,8 @@ namespace SecureDevice.Tests.Bundle
             for (int at = 0; at < payload.Length; at += 333)
             {
                 int count = payload.Length - at < 333 ? payload.Length - at : 333;
-                Assert.IsTrue(check.Append(payload, at, count));
+                bool appended = check.Append(payload, at, count);
+                Assert.IsTrue(appended);
             }
 
             Assert.AreEqual(1000L, check.Bytes);
@@ -44,7 +45,8 @@ namespace SecureDevice.Tests.Bundle
             Assert.AreEqual((int)BundleStatus.FileSizeMismatch, (int)status);
 
             check.Begin(file);
-            Assert.IsTrue(check.Append(payload, 0, payload.Length));
+            bool appended = check.Append(payload, 0, payload.Length);
+            Assert.IsTrue(appended);
             Assert.IsFalse(check.Append(new byte[1], 0, 1), "one byte too many is refused at once");
             status = check.Finish();
             Assert.AreEqual((int)BundleStatus.FileSizeMismatch, (int)status);

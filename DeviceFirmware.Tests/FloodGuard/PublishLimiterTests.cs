@@ -21,7 +21,8 @@ namespace SecureDevice.Tests.FloodGuard
             Assert.AreEqual((int)PublishDecision.Delay, (int)decision);
             decision = limiter.Decide(MessageClass.Telemetry, 1000, true);
             Assert.AreEqual((int)PublishDecision.Delay, (int)decision);
-            Assert.AreEqual(1, limiter.Delayed(MessageClass.Telemetry));
+            int delayed = limiter.Delayed(MessageClass.Telemetry);
+            Assert.AreEqual(1, delayed);
             decision = limiter.Decide(MessageClass.Telemetry, 120000, true);
             Assert.AreEqual((int)PublishDecision.Send, (int)decision);
 
@@ -32,8 +33,10 @@ namespace SecureDevice.Tests.FloodGuard
 
             decision = limiter.Decide(MessageClass.Event, 0, false);
             Assert.AreEqual((int)PublishDecision.Drop, (int)decision);
-            Assert.AreEqual(1, limiter.Dropped(MessageClass.Event));
-            Assert.AreEqual(10, limiter.Sent(MessageClass.Event));
+            int dropped = limiter.Dropped(MessageClass.Event);
+            Assert.AreEqual(1, dropped);
+            int sent = limiter.Sent(MessageClass.Event);
+            Assert.AreEqual(10, sent);
             Assert.AreEqual(2, limiter.TotalLimited);
         }
 

@@ -56,8 +56,10 @@ namespace SecureDevice.Tests.Support
             }
 
             hash.Finish(output, 4);
-            Assert.AreEqual((byte)0xAA, output[3]);
-            Assert.AreEqual((byte)0xAA, output[hash.DigestSize + 4]);
+            byte before = output[3];
+            byte after = output[hash.DigestSize + 4];
+            Assert.AreEqual((byte)0xAA, before);
+            Assert.AreEqual((byte)0xAA, after);
             byte[] alone = new byte[hash.DigestSize];
             hash.Finish(alone, 0);
             for (int i = 0; i < hash.DigestSize; i++)

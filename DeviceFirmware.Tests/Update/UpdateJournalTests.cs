@@ -27,7 +27,8 @@ namespace SecureDevice.Tests.Update
             byte[] buffer = new byte[UpdateJournal.MaxEncodedBytes];
             RecordWriter writer = new RecordWriter(buffer);
             Sample().Encode(writer);
-            Assert.AreEqual(GoldenHex(), Hex.Encode(buffer, 0, writer.Length));
+            string actual = Hex.Encode(buffer, 0, writer.Length);
+            Assert.AreEqual(GoldenHex(), actual);
         }
 
         [TestMethod]
