@@ -72,8 +72,7 @@ namespace SecureDevice.Tests.Update
             rig.BootAndConfirm();
             Assert.AreEqual(UpdateOutcome.Confirmed, rig.Engine.LastOutcome);
             int appends = 9 + 5 + 1;
-            int mutations = rig.Flash.MutationCount - before;
-            Assert.AreEqual(3 + appends + (4 * 3), mutations);
+            Assert.AreEqual(3 + appends + (4 * 3), rig.Flash.MutationCount - before);
         }
 
         [TestMethod]
@@ -302,8 +301,7 @@ namespace SecureDevice.Tests.Update
             rig.Boot();
             rig.Stage(rig.Release());
             rig.Boot();
-            BootDecision decision = rig.Plan.Decision;
-            Assert.AreEqual((int)BootDecision.RevertLoadFailed, (int)decision);
+            Assert.AreEqual((int)BootDecision.RevertLoadFailed, (int)rig.Plan.Decision);
             Assert.AreEqual("1.0.0", rig.Running);
             Assert.AreEqual(UpdateOutcome.RevertedAppFailed, rig.Engine.LastOutcome);
         }

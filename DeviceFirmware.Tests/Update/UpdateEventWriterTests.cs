@@ -44,8 +44,7 @@ namespace SecureDevice.Tests.Update
         public void Write_ShortBuffer_Throws()
         {
             UpdateRig rig = Rig(94);
-            System.Action writeIntoShortBuffer = () => new UpdateEventWriter().Write(rig.Engine, new byte[100], 0, 100);
-            Assert.ThrowsException(typeof(System.ArgumentException), writeIntoShortBuffer);
+            Assert.ThrowsException(typeof(System.ArgumentException), () => new UpdateEventWriter().Write(rig.Engine, new byte[100], 0, 100));
         }
 
         private static UpdateRig Rig(uint seed)
