@@ -15,8 +15,10 @@ namespace SecureDevice.Tests.Bundle
         {
             AppVersion a;
             AppVersion b;
-            Assert.IsTrue(AppVersion.TryParse(left, out a));
-            Assert.IsTrue(AppVersion.TryParse(right, out b));
+            bool parsed = AppVersion.TryParse(left, out a);
+            Assert.IsTrue(parsed);
+            parsed = AppVersion.TryParse(right, out b);
+            Assert.IsTrue(parsed);
             Assert.AreEqual(expected, a.CompareTo(b));
             Assert.AreEqual(-expected, b.CompareTo(a));
             Assert.AreEqual(left, a.ToString());
@@ -45,8 +47,10 @@ namespace SecureDevice.Tests.Bundle
         [TestMethod]
         public void Constructor_OutOfRange_Throws()
         {
-            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => new AppVersion(65536, 0, 0));
-            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => new AppVersion(0, -1, 0));
+            System.Action majorTooLarge = () => new AppVersion(65536, 0, 0);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), majorTooLarge);
+            System.Action minorNegative = () => new AppVersion(0, -1, 0);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), minorNegative);
         }
     }
 }

@@ -22,7 +22,8 @@ namespace SecureDevice.Tests.Bundle
         {
             TestBundle bundle = new TestBundle(new TestRandom(32));
             TestBundle other = new TestBundle(new TestRandom(33));
-            Assert.AreEqual((int)BundleStatus.UnknownRoot, (int)Install(new BundleVerifier(other.Anchors()), bundle, null, TestBundle.Now, true));
+            BundleStatus status = Install(new BundleVerifier(other.Anchors()), bundle, null, TestBundle.Now, true);
+            Assert.AreEqual((int)BundleStatus.UnknownRoot, (int)status);
         }
 
         [TestMethod]
@@ -88,14 +89,16 @@ namespace SecureDevice.Tests.Bundle
         public void VerifyForInstall_DelegationWindow_IsHalfOpen(long now, int expected)
         {
             TestBundle bundle = new TestBundle(new TestRandom(38));
-            Assert.AreEqual(expected, (int)Install(new BundleVerifier(bundle.Anchors()), bundle, null, now, true));
+            BundleStatus status = Install(new BundleVerifier(bundle.Anchors()), bundle, null, now, true);
+            Assert.AreEqual(expected, (int)status);
         }
 
         [TestMethod]
         public void VerifyForInstall_WithoutTrustedTime_FailsClosed()
         {
             TestBundle bundle = new TestBundle(new TestRandom(39));
-            Assert.AreEqual((int)BundleStatus.TimeUnknown, (int)Install(new BundleVerifier(bundle.Anchors()), bundle, null, TestBundle.Now, false));
+            BundleStatus status = Install(new BundleVerifier(bundle.Anchors()), bundle, null, TestBundle.Now, false);
+            Assert.AreEqual((int)BundleStatus.TimeUnknown, (int)status);
         }
 
         [TestMethod]
@@ -104,7 +107,8 @@ namespace SecureDevice.Tests.Bundle
             TestBundle bundle = new TestBundle(new TestRandom(40));
             RevocationList revoked = new RevocationList();
             revoked.Add("release-2026");
-            Assert.AreEqual((int)BundleStatus.KeyRevoked, (int)Install(new BundleVerifier(bundle.Anchors()), bundle, revoked, TestBundle.Now, true));
+            BundleStatus status = Install(new BundleVerifier(bundle.Anchors()), bundle, revoked, TestBundle.Now, true);
+            Assert.AreEqual((int)BundleStatus.KeyRevoked, (int)status);
         }
 
         [TestMethod]
@@ -113,7 +117,8 @@ namespace SecureDevice.Tests.Bundle
             TestBundle bundle = new TestBundle(new TestRandom(41));
             bundle.DelegatedKeyId = "release-2026";
             bundle.KeyId = "release-2027";
-            Assert.AreEqual((int)BundleStatus.SignerMismatch, (int)Install(new BundleVerifier(bundle.Anchors()), bundle, null, TestBundle.Now, true));
+            BundleStatus status = Install(new BundleVerifier(bundle.Anchors()), bundle, null, TestBundle.Now, true);
+            Assert.AreEqual((int)BundleStatus.SignerMismatch, (int)status);
         }
 
         [TestMethod]
@@ -121,7 +126,8 @@ namespace SecureDevice.Tests.Bundle
         {
             TestBundle bundle = new TestBundle(new TestRandom(42));
             bundle.DelegationProducts = "\"gateway\"";
-            Assert.AreEqual((int)BundleStatus.ProductNotDelegated, (int)Install(new BundleVerifier(bundle.Anchors()), bundle, null, TestBundle.Now, true));
+            BundleStatus status = Install(new BundleVerifier(bundle.Anchors()), bundle, null, TestBundle.Now, true);
+            Assert.AreEqual((int)BundleStatus.ProductNotDelegated, (int)status);
         }
 
         [TestMethod]
@@ -129,7 +135,8 @@ namespace SecureDevice.Tests.Bundle
         {
             TestBundle bundle = new TestBundle(new TestRandom(43));
             bundle.MinSecurityVersion = 4;
-            Assert.AreEqual((int)BundleStatus.SecurityVersionNotDelegated, (int)Install(new BundleVerifier(bundle.Anchors()), bundle, null, TestBundle.Now, true));
+            BundleStatus status = Install(new BundleVerifier(bundle.Anchors()), bundle, null, TestBundle.Now, true);
+            Assert.AreEqual((int)BundleStatus.SecurityVersionNotDelegated, (int)status);
         }
 
         [TestMethod]
@@ -138,7 +145,8 @@ namespace SecureDevice.Tests.Bundle
             TestBundle bundle = new TestBundle(new TestRandom(44));
             bundle.Version = "1.1";
             BundleVerifier verifier = new BundleVerifier(bundle.Anchors());
-            Assert.AreEqual((int)BundleStatus.ManifestMalformed, (int)Install(verifier, bundle, null, TestBundle.Now, true));
+            BundleStatus status = Install(verifier, bundle, null, TestBundle.Now, true);
+            Assert.AreEqual((int)BundleStatus.ManifestMalformed, (int)status);
             Assert.StartsWith("malformed manifest at byte ", verifier.Detail);
             Assert.IsNull(verifier.Manifest);
         }
@@ -162,9 +170,11 @@ namespace SecureDevice.Tests.Bundle
             byte[] manifest = bundle.Manifest();
             byte[] signature = bundle.Sign(manifest);
             byte[] delegation = bundle.Delegation();
-            Assert.AreEqual((int)BundleStatus.Verified, (int)verifier.VerifyForBoot(manifest, 0, manifest.Length, signature, 0, 64, delegation, 0, delegation.Length));
+            BundleStatus status = verifier.VerifyForBoot(manifest, 0, manifest.Length, signature, 0, 64, delegation, 0, delegation.Length);
+            Assert.AreEqual((int)BundleStatus.Verified, (int)status);
             signature[3] ^= 1;
-            Assert.AreEqual((int)BundleStatus.ManifestSignatureInvalid, (int)verifier.VerifyForBoot(manifest, 0, manifest.Length, signature, 0, 64, delegation, 0, delegation.Length));
+            status = verifier.VerifyForBoot(manifest, 0, manifest.Length, signature, 0, 64, delegation, 0, delegation.Length);
+            Assert.AreEqual((int)BundleStatus.ManifestSignatureInvalid, (int)status);
         }
 
         [TestMethod]
@@ -172,10 +182,13 @@ namespace SecureDevice.Tests.Bundle
         {
             TestBundle bundle = new TestBundle(new TestRandom(47));
             TrustAnchors anchors = new TrustAnchors();
-            Assert.IsTrue(anchors.TryAdd(new TestKeys(new TestRandom(48)).PublicKey, 0));
-            Assert.IsTrue(anchors.TryAdd(bundle.Root.PublicKey, 0));
+            bool added = anchors.TryAdd(new TestKeys(new TestRandom(48)).PublicKey, 0);
+            Assert.IsTrue(added);
+            added = anchors.TryAdd(bundle.Root.PublicKey, 0);
+            Assert.IsTrue(added);
             Assert.IsFalse(anchors.TryAdd(bundle.Root.PublicKey, 0), "the same root twice");
-            Assert.AreEqual((int)BundleStatus.Verified, (int)Install(new BundleVerifier(anchors), bundle, null, TestBundle.Now, true));
+            BundleStatus status = Install(new BundleVerifier(anchors), bundle, null, TestBundle.Now, true);
+            Assert.AreEqual((int)BundleStatus.Verified, (int)status);
         }
 
         private static BundleStatus Install(BundleVerifier verifier, TestBundle bundle, RevocationList revoked, long now, bool timeKnown)

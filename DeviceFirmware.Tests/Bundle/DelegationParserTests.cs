@@ -17,15 +17,18 @@ namespace SecureDevice.Tests.Bundle
             byte[] file = bundle.Delegation();
             Delegation delegation;
             DelegationParser parser = new DelegationParser();
-            Assert.AreEqual((int)DocumentStatus.Valid, (int)parser.TryParse(file, 0, file.Length, out delegation));
+            DocumentStatus status = parser.TryParse(file, 0, file.Length, out delegation);
+            Assert.AreEqual((int)DocumentStatus.Valid, (int)status);
             Assert.AreEqual("release-2026", delegation.KeyId);
             CollectionAssert.AreEqual(bundle.SigningKey.PublicKey, delegation.PublicKey);
             Assert.AreEqual(TestBundle.Year2026, delegation.NotBeforeUnixSeconds);
             Assert.AreEqual(TestBundle.Year2028, delegation.NotAfterUnixSeconds);
             Assert.AreEqual(2L, delegation.MinSecurityVersion);
             Assert.AreEqual(2, delegation.ProductCount);
-            Assert.IsTrue(delegation.AllowsProduct("gateway"));
-            Assert.IsFalse(delegation.AllowsProduct("camera"));
+            bool allowed = delegation.AllowsProduct("gateway");
+            Assert.IsTrue(allowed);
+            allowed = delegation.AllowsProduct("camera");
+            Assert.IsFalse(allowed);
             Assert.AreEqual(file.Length - 64, delegation.SignedLength);
             byte[] fingerprint = new byte[8];
             TrustAnchors.Fingerprint(bundle.Root.PublicKey, 0, fingerprint, 0);
@@ -39,8 +42,10 @@ namespace SecureDevice.Tests.Bundle
             bundle.DelegationProducts = null;
             byte[] file = bundle.Delegation();
             Delegation delegation;
-            Assert.AreEqual((int)DocumentStatus.Valid, (int)new DelegationParser().TryParse(file, 0, file.Length, out delegation));
-            Assert.IsTrue(delegation.AllowsProduct("anything"));
+            DocumentStatus status = new DelegationParser().TryParse(file, 0, file.Length, out delegation);
+            Assert.AreEqual((int)DocumentStatus.Valid, (int)status);
+            bool allowed = delegation.AllowsProduct("anything");
+            Assert.IsTrue(allowed);
         }
 
         [TestMethod]
@@ -52,17 +57,22 @@ namespace SecureDevice.Tests.Bundle
 
             byte[] badMagic = TestBytes.Slice(file, 0, file.Length);
             badMagic[0] = (byte)'X';
-            Assert.AreEqual((int)DocumentStatus.BadFrame, (int)parser.TryParse(badMagic, 0, badMagic.Length, out delegation));
+            DocumentStatus status = parser.TryParse(badMagic, 0, badMagic.Length, out delegation);
+            Assert.AreEqual((int)DocumentStatus.BadFrame, (int)status);
 
             byte[] longer = new byte[file.Length + 1];
             System.Array.Copy(file, 0, longer, 0, file.Length);
-            Assert.AreEqual((int)DocumentStatus.BadFrame, (int)parser.TryParse(longer, 0, longer.Length, out delegation));
-            Assert.AreEqual((int)DocumentStatus.BadFrame, (int)parser.TryParse(file, 0, file.Length - 1, out delegation));
-            Assert.AreEqual((int)DocumentStatus.BadFrame, (int)parser.TryParse(file, 0, 20, out delegation));
+            status = parser.TryParse(longer, 0, longer.Length, out delegation);
+            Assert.AreEqual((int)DocumentStatus.BadFrame, (int)status);
+            status = parser.TryParse(file, 0, file.Length - 1, out delegation);
+            Assert.AreEqual((int)DocumentStatus.BadFrame, (int)status);
+            status = parser.TryParse(file, 0, 20, out delegation);
+            Assert.AreEqual((int)DocumentStatus.BadFrame, (int)status);
 
             byte[] hugeLength = TestBytes.Slice(file, 0, file.Length);
             hugeLength[8] = 0x7f;
-            Assert.AreEqual((int)DocumentStatus.BadFrame, (int)parser.TryParse(hugeLength, 0, hugeLength.Length, out delegation));
+            status = parser.TryParse(hugeLength, 0, hugeLength.Length, out delegation);
+            Assert.AreEqual((int)DocumentStatus.BadFrame, (int)status);
         }
 
         [DataRow("\"format\":1", "\"format\":2", (int)DocumentStatus.UnsupportedFormat, "format")]
@@ -82,7 +92,8 @@ namespace SecureDevice.Tests.Bundle
             Delegation delegation;
             Assert.AreEqual(expected, (int)parser.TryParse(file, 0, file.Length, out delegation), field);
             Assert.AreEqual(field, parser.Reader.ErrorField);
-            Assert.IsTrue(parser.Reader.ErrorOffset >= DelegationParser.HeaderSize);
+            bool offsetInBody = parser.Reader.ErrorOffset >= DelegationParser.HeaderSize;
+            Assert.IsTrue(offsetInBody);
         }
 
         [TestMethod]
@@ -94,7 +105,8 @@ namespace SecureDevice.Tests.Bundle
             byte[] file = TestBundle.Frame(TestBytes.Utf8(body), bundle.Root);
             Delegation delegation;
             DelegationParser parser = new DelegationParser();
-            Assert.AreEqual((int)DocumentStatus.InvalidValue, (int)parser.TryParse(file, 0, file.Length, out delegation));
+            DocumentStatus status = parser.TryParse(file, 0, file.Length, out delegation);
+            Assert.AreEqual((int)DocumentStatus.InvalidValue, (int)status);
             Assert.AreEqual("publicKey", parser.Reader.ErrorField);
         }
     }

@@ -10,7 +10,8 @@ namespace SecureDevice.Tests.Bundle
         [TestMethod]
         public void Check_NewerVersionForThisDevice_IsAccepted()
         {
-            Assert.AreEqual((int)BundleStatus.Verified, (int)Check(new TestBundle(new TestRandom(51)), TestBundle.Device()));
+            BundleStatus status = Check(new TestBundle(new TestRandom(51)), TestBundle.Device());
+            Assert.AreEqual((int)BundleStatus.Verified, (int)status);
         }
 
         [TestMethod]
@@ -19,7 +20,8 @@ namespace SecureDevice.Tests.Bundle
             InstallContext device = TestBundle.Device();
             device.CurrentVersion = null;
             device.CurrentSecurityVersion = 0;
-            Assert.AreEqual((int)BundleStatus.Verified, (int)Check(new TestBundle(new TestRandom(52)), device));
+            BundleStatus status = Check(new TestBundle(new TestRandom(52)), device);
+            Assert.AreEqual((int)BundleStatus.Verified, (int)status);
         }
 
         [TestMethod]
@@ -28,14 +30,17 @@ namespace SecureDevice.Tests.Bundle
             TestBundle bundle = new TestBundle(new TestRandom(53));
             InstallContext device = TestBundle.Device();
             device.Product = "gateway";
-            Assert.AreEqual((int)BundleStatus.WrongProduct, (int)Check(bundle, device));
+            BundleStatus status = Check(bundle, device);
+            Assert.AreEqual((int)BundleStatus.WrongProduct, (int)status);
 
             device = TestBundle.Device();
             device.HardwareModel = "esp32-s3";
-            Assert.AreEqual((int)BundleStatus.WrongHardware, (int)Check(bundle, device));
+            status = Check(bundle, device);
+            Assert.AreEqual((int)BundleStatus.WrongHardware, (int)status);
 
             bundle.MinLoaderVersion = 2;
-            Assert.AreEqual((int)BundleStatus.LoaderTooOld, (int)Check(bundle, TestBundle.Device()));
+            status = Check(bundle, TestBundle.Device());
+            Assert.AreEqual((int)BundleStatus.LoaderTooOld, (int)status);
         }
 
         [TestMethod]
@@ -44,9 +49,12 @@ namespace SecureDevice.Tests.Bundle
             TestBundle bundle = new TestBundle(new TestRandom(54));
             bundle.Expires = "2027-01-01T00:00:00Z";
             Manifest manifest = Parse(bundle);
-            Assert.AreEqual((int)BundleStatus.TimeUnknown, (int)InstallPolicy.Check(manifest, TestBundle.Device(), 0, false));
-            Assert.AreEqual((int)BundleStatus.Verified, (int)InstallPolicy.Check(manifest, TestBundle.Device(), TestBundle.Now - 1, true));
-            Assert.AreEqual((int)BundleStatus.ManifestExpired, (int)InstallPolicy.Check(manifest, TestBundle.Device(), TestBundle.Now, true));
+            BundleStatus status = InstallPolicy.Check(manifest, TestBundle.Device(), 0, false);
+            Assert.AreEqual((int)BundleStatus.TimeUnknown, (int)status);
+            status = InstallPolicy.Check(manifest, TestBundle.Device(), TestBundle.Now - 1, true);
+            Assert.AreEqual((int)BundleStatus.Verified, (int)status);
+            status = InstallPolicy.Check(manifest, TestBundle.Device(), TestBundle.Now, true);
+            Assert.AreEqual((int)BundleStatus.ManifestExpired, (int)status);
         }
 
         [TestMethod]
@@ -55,7 +63,8 @@ namespace SecureDevice.Tests.Bundle
             TestBundle bundle = new TestBundle(new TestRandom(55));
             InstallContext device = TestBundle.Device();
             device.SecurityFloor = 4;
-            Assert.AreEqual((int)BundleStatus.SecurityVersionRollback, (int)Check(bundle, device));
+            BundleStatus status = Check(bundle, device);
+            Assert.AreEqual((int)BundleStatus.SecurityVersionRollback, (int)status);
         }
 
         [TestMethod]
@@ -64,9 +73,11 @@ namespace SecureDevice.Tests.Bundle
             TestBundle bundle = new TestBundle(new TestRandom(56));
             bundle.Version = "0.9.0";
             bundle.SecurityVersion = 2;
-            Assert.AreEqual((int)BundleStatus.VersionDowngrade, (int)Check(bundle, TestBundle.Device()));
+            BundleStatus status = Check(bundle, TestBundle.Device());
+            Assert.AreEqual((int)BundleStatus.VersionDowngrade, (int)status);
             bundle.SecurityVersion = 3;
-            Assert.AreEqual((int)BundleStatus.Verified, (int)Check(bundle, TestBundle.Device()));
+            status = Check(bundle, TestBundle.Device());
+            Assert.AreEqual((int)BundleStatus.Verified, (int)status);
         }
 
         [TestMethod]
@@ -75,7 +86,8 @@ namespace SecureDevice.Tests.Bundle
             TestBundle bundle = new TestBundle(new TestRandom(57));
             bundle.Version = "1.0.0";
             bundle.SecurityVersion = 2;
-            Assert.AreEqual((int)BundleStatus.AlreadyInstalled, (int)Check(bundle, TestBundle.Device()));
+            BundleStatus status = Check(bundle, TestBundle.Device());
+            Assert.AreEqual((int)BundleStatus.AlreadyInstalled, (int)status);
         }
 
         private static BundleStatus Check(TestBundle bundle, InstallContext device)
@@ -87,7 +99,8 @@ namespace SecureDevice.Tests.Bundle
         {
             byte[] data = bundle.Manifest();
             Manifest manifest;
-            Assert.AreEqual((int)DocumentStatus.Valid, (int)new ManifestParser().TryParse(data, 0, data.Length, out manifest));
+            DocumentStatus status = new ManifestParser().TryParse(data, 0, data.Length, out manifest);
+            Assert.AreEqual((int)DocumentStatus.Valid, (int)status);
             return manifest;
         }
     }

@@ -18,8 +18,10 @@ namespace SecureDevice.Tests.Bundle
             Assert.AreEqual("sensor", manifest.Product);
             Assert.AreEqual(2, manifest.HardwareCount);
             Assert.AreEqual("esp32-wrover", manifest.Hardware[1]);
-            Assert.IsTrue(manifest.AllowsHardware("esp32-devkitc"));
-            Assert.IsFalse(manifest.AllowsHardware("esp32-s3"));
+            bool allowed = manifest.AllowsHardware("esp32-devkitc");
+            Assert.IsTrue(allowed);
+            allowed = manifest.AllowsHardware("esp32-s3");
+            Assert.IsFalse(allowed);
             Assert.AreEqual("1.1.0", manifest.Version.ToString());
             Assert.AreEqual(3L, manifest.SecurityVersion);
             Assert.AreEqual(1L, manifest.MinLoaderVersion);
@@ -35,7 +37,8 @@ namespace SecureDevice.Tests.Bundle
             Assert.AreEqual("Sensor.Lib.pe", manifest.Files[1].Name);
             Assert.AreEqual(130L, manifest.Files[1].Size);
             Assert.AreEqual(830L, manifest.TotalFileBytes);
-            Assert.AreEqual(1, manifest.IndexOfFile("Sensor.Lib.pe"));
+            int index = manifest.IndexOfFile("Sensor.Lib.pe");
+            Assert.AreEqual(1, index);
             byte[] digest = new byte[32];
             new SecureDevice.Core.Crypto.Sha256().Hash(bundle.Payloads[0], 0, 700, digest, 0);
             CollectionAssert.AreEqual(digest, manifest.Files[0].Sha256);
@@ -98,7 +101,8 @@ namespace SecureDevice.Tests.Bundle
             Assert.AreEqual(expected, (int)status, field);
             Assert.AreEqual(field, parser.Reader.ErrorField);
             Assert.IsNull(manifest);
-            Assert.IsTrue(parser.Reader.ErrorOffset >= 0 && parser.Reader.ErrorOffset <= text.Length);
+            bool offsetInText = parser.Reader.ErrorOffset >= 0 && parser.Reader.ErrorOffset <= text.Length;
+            Assert.IsTrue(offsetInText);
         }
 
         [TestMethod]
@@ -122,7 +126,8 @@ namespace SecureDevice.Tests.Bundle
             Manifest manifest;
             DocumentStatus status = parser.TryParse(TestBytes.Utf8(text), 0, text.Length, out manifest);
             Assert.AreEqual((int)DocumentStatus.SyntaxError, (int)status);
-            Assert.AreEqual((int)JsonStatus.UnexpectedEnd, (int)parser.Reader.SyntaxStatus);
+            JsonStatus syntax = parser.Reader.SyntaxStatus;
+            Assert.AreEqual((int)JsonStatus.UnexpectedEnd, (int)syntax);
             Assert.AreEqual(100, parser.Reader.ErrorOffset);
         }
 
@@ -132,7 +137,8 @@ namespace SecureDevice.Tests.Bundle
             byte[] data = new byte[ManifestParser.MaxManifestBytes + 1];
             ManifestParser parser = new ManifestParser();
             Manifest manifest;
-            Assert.AreEqual((int)DocumentStatus.TooLarge, (int)parser.TryParse(data, 0, data.Length, out manifest));
+            DocumentStatus status = parser.TryParse(data, 0, data.Length, out manifest);
+            Assert.AreEqual((int)DocumentStatus.TooLarge, (int)status);
         }
 
         [TestMethod]
@@ -147,7 +153,8 @@ namespace SecureDevice.Tests.Bundle
             string text = "{\"format\":1,\"files\":[" + files + "]}";
             ManifestParser parser = new ManifestParser();
             Manifest manifest;
-            Assert.AreEqual((int)DocumentStatus.InvalidValue, (int)parser.TryParse(TestBytes.Utf8(text), 0, text.Length, out manifest));
+            DocumentStatus status = parser.TryParse(TestBytes.Utf8(text), 0, text.Length, out manifest);
+            Assert.AreEqual((int)DocumentStatus.InvalidValue, (int)status);
             Assert.AreEqual("files[16]", parser.Reader.ErrorField);
         }
 
@@ -172,7 +179,8 @@ namespace SecureDevice.Tests.Bundle
                 Assert.AreNotEqual((int)DocumentStatus.Valid, (int)parser.TryParse(data, 0, length, out manifest), "length " + length);
             }
 
-            Assert.AreEqual((int)DocumentStatus.Valid, (int)parser.TryParse(data, 0, data.Length, out manifest));
+            DocumentStatus status = parser.TryParse(data, 0, data.Length, out manifest);
+            Assert.AreEqual((int)DocumentStatus.Valid, (int)status);
         }
 
         private static Manifest ParseValid(string text)

@@ -16,11 +16,13 @@ namespace SecureDevice.Tests.Bundle
             for (int at = 0; at < payload.Length; at += 333)
             {
                 int count = payload.Length - at < 333 ? payload.Length - at : 333;
-                Assert.IsTrue(check.Append(payload, at, count));
+                bool appended = check.Append(payload, at, count);
+                Assert.IsTrue(appended);
             }
 
             Assert.AreEqual(1000L, check.Bytes);
-            Assert.AreEqual((int)BundleStatus.Verified, (int)check.Finish());
+            BundleStatus status = check.Finish();
+            Assert.AreEqual((int)BundleStatus.Verified, (int)status);
         }
 
         [TestMethod]
@@ -33,23 +35,28 @@ namespace SecureDevice.Tests.Bundle
             payload[150] ^= 1;
             check.Begin(file);
             check.Append(payload, 0, payload.Length);
-            Assert.AreEqual((int)BundleStatus.FileHashMismatch, (int)check.Finish());
+            BundleStatus status = check.Finish();
+            Assert.AreEqual((int)BundleStatus.FileHashMismatch, (int)status);
             payload[150] ^= 1;
 
             check.Begin(file);
             check.Append(payload, 0, payload.Length - 1);
-            Assert.AreEqual((int)BundleStatus.FileSizeMismatch, (int)check.Finish());
+            status = check.Finish();
+            Assert.AreEqual((int)BundleStatus.FileSizeMismatch, (int)status);
 
             check.Begin(file);
-            Assert.IsTrue(check.Append(payload, 0, payload.Length));
+            bool appended = check.Append(payload, 0, payload.Length);
+            Assert.IsTrue(appended);
             Assert.IsFalse(check.Append(new byte[1], 0, 1), "one byte too many is refused at once");
-            Assert.AreEqual((int)BundleStatus.FileSizeMismatch, (int)check.Finish());
+            status = check.Finish();
+            Assert.AreEqual((int)BundleStatus.FileSizeMismatch, (int)status);
         }
 
         [TestMethod]
         public void Finish_WithoutBegin_Throws()
         {
-            Assert.ThrowsException(typeof(System.InvalidOperationException), () => new PayloadCheck().Finish());
+            System.Action finishWithoutBegin = () => new PayloadCheck().Finish();
+            Assert.ThrowsException(typeof(System.InvalidOperationException), finishWithoutBegin);
         }
 
         private static BundleFile File(byte[] payload)

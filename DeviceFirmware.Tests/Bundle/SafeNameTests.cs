@@ -35,17 +35,23 @@ namespace SecureDevice.Tests.Bundle
         [TestMethod]
         public void IsIdentifier_RespectsMaxLength()
         {
-            Assert.IsTrue(SafeName.IsIdentifier("abcd", 4));
-            Assert.IsFalse(SafeName.IsIdentifier("abcde", 4));
+            bool accepted = SafeName.IsIdentifier("abcd", 4);
+            Assert.IsTrue(accepted);
+            accepted = SafeName.IsIdentifier("abcde", 4);
+            Assert.IsFalse(accepted);
         }
 
         [TestMethod]
         public void IsAssemblyFileName_NeedsPeSuffix()
         {
-            Assert.IsTrue(SafeName.IsAssemblyFileName("Sensor.App.pe", 48));
-            Assert.IsFalse(SafeName.IsAssemblyFileName(".pe", 48));
-            Assert.IsFalse(SafeName.IsAssemblyFileName("Sensor.App.dll", 48));
-            Assert.IsFalse(SafeName.IsAssemblyFileName("../Sensor.pe", 48));
+            bool accepted = SafeName.IsAssemblyFileName("Sensor.App.pe", 48);
+            Assert.IsTrue(accepted);
+            accepted = SafeName.IsAssemblyFileName(".pe", 48);
+            Assert.IsFalse(accepted);
+            accepted = SafeName.IsAssemblyFileName("Sensor.App.dll", 48);
+            Assert.IsFalse(accepted);
+            accepted = SafeName.IsAssemblyFileName("../Sensor.pe", 48);
+            Assert.IsFalse(accepted);
         }
 
         [DataRow("Sensor.App.Application", true)]
@@ -77,8 +83,10 @@ namespace SecureDevice.Tests.Bundle
         [TestMethod]
         public void IsDeviceId_LimitIs64Characters()
         {
-            Assert.IsTrue(SafeName.IsDeviceId(new string('a', 64)));
-            Assert.IsFalse(SafeName.IsDeviceId(new string('a', 65)));
+            bool accepted = SafeName.IsDeviceId(new string('a', 64));
+            Assert.IsTrue(accepted);
+            accepted = SafeName.IsDeviceId(new string('a', 65));
+            Assert.IsFalse(accepted);
         }
     }
 }

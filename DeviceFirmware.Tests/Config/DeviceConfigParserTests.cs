@@ -40,7 +40,8 @@ namespace SecureDevice.Tests.Config
             DeviceConfigParser parser = new DeviceConfigParser();
             DeviceConfig config;
             byte[] data = TestBytes.Utf8(text);
-            Assert.AreNotEqual((int)DocumentStatus.Valid, (int)parser.TryParse(data, 0, data.Length, out config));
+            DocumentStatus status = parser.TryParse(data, 0, data.Length, out config);
+            Assert.AreNotEqual((int)DocumentStatus.Valid, (int)status);
             Assert.AreEqual(field, parser.Reader.ErrorField);
             Assert.IsNull(config);
         }

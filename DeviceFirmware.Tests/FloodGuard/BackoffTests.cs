@@ -15,7 +15,8 @@ namespace SecureDevice.Tests.FloodGuard
         [DataRow(1000000, 900000L)]
         public void CeilingMs_DoublesUpToTheCap(int attempt, long expected)
         {
-            Assert.AreEqual(expected, Backoff.CeilingMs(attempt, 1000, 900000));
+            long ceiling = Backoff.CeilingMs(attempt, 1000, 900000);
+            Assert.AreEqual(expected, ceiling);
         }
 
         [TestMethod]
@@ -33,18 +34,25 @@ namespace SecureDevice.Tests.FloodGuard
             }
 
             // The whole range is used, not just part of it.
-            Assert.IsTrue(lowest < 1100 && highest > 7900);
-            Assert.AreEqual(1000L, Backoff.FullJitterMs(500, 1000, 12345));
+            bool wholeRange = lowest < 1100 && highest > 7900;
+            Assert.IsTrue(wholeRange);
+            long delayBelowFloor = Backoff.FullJitterMs(500, 1000, 12345);
+            Assert.AreEqual(1000L, delayBelowFloor);
         }
 
         [TestMethod]
         public void Between_IsInclusiveAndHandlesEmptyRanges()
         {
-            Assert.AreEqual(5L, Backoff.Between(5, 5, 999));
-            Assert.AreEqual(5L, Backoff.Between(5, 3, 999));
-            Assert.AreEqual(0L, Backoff.Between(0, 10, 0));
-            Assert.AreEqual(10L, Backoff.Between(0, 10, 10));
-            Assert.AreEqual(0L, Backoff.Between(0, 10, 11));
+            long value = Backoff.Between(5, 5, 999);
+            Assert.AreEqual(5L, value);
+            value = Backoff.Between(5, 3, 999);
+            Assert.AreEqual(5L, value);
+            value = Backoff.Between(0, 10, 0);
+            Assert.AreEqual(0L, value);
+            value = Backoff.Between(0, 10, 10);
+            Assert.AreEqual(10L, value);
+            value = Backoff.Between(0, 10, 11);
+            Assert.AreEqual(0L, value);
         }
     }
 }

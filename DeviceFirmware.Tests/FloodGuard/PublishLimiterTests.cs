@@ -10,24 +10,33 @@ namespace SecureDevice.Tests.FloodGuard
         public void Decide_OverBudget_DelaysTelemetryAndDropsEvents()
         {
             PublishLimiter limiter = new PublishLimiter();
+            PublishDecision decision;
             for (int i = 0; i < 3; i++)
             {
-                Assert.AreEqual((int)PublishDecision.Send, (int)limiter.Decide(MessageClass.Telemetry, 0, false));
+                decision = limiter.Decide(MessageClass.Telemetry, 0, false);
+                Assert.AreEqual((int)PublishDecision.Send, (int)decision);
             }
 
-            Assert.AreEqual((int)PublishDecision.Delay, (int)limiter.Decide(MessageClass.Telemetry, 0, false));
-            Assert.AreEqual((int)PublishDecision.Delay, (int)limiter.Decide(MessageClass.Telemetry, 1000, true));
-            Assert.AreEqual(1, limiter.Delayed(MessageClass.Telemetry));
-            Assert.AreEqual((int)PublishDecision.Send, (int)limiter.Decide(MessageClass.Telemetry, 120000, true));
+            decision = limiter.Decide(MessageClass.Telemetry, 0, false);
+            Assert.AreEqual((int)PublishDecision.Delay, (int)decision);
+            decision = limiter.Decide(MessageClass.Telemetry, 1000, true);
+            Assert.AreEqual((int)PublishDecision.Delay, (int)decision);
+            int delayed = limiter.Delayed(MessageClass.Telemetry);
+            Assert.AreEqual(1, delayed);
+            decision = limiter.Decide(MessageClass.Telemetry, 120000, true);
+            Assert.AreEqual((int)PublishDecision.Send, (int)decision);
 
             for (int i = 0; i < 10; i++)
             {
                 limiter.Decide(MessageClass.Event, 0, false);
             }
 
-            Assert.AreEqual((int)PublishDecision.Drop, (int)limiter.Decide(MessageClass.Event, 0, false));
-            Assert.AreEqual(1, limiter.Dropped(MessageClass.Event));
-            Assert.AreEqual(10, limiter.Sent(MessageClass.Event));
+            decision = limiter.Decide(MessageClass.Event, 0, false);
+            Assert.AreEqual((int)PublishDecision.Drop, (int)decision);
+            int dropped = limiter.Dropped(MessageClass.Event);
+            Assert.AreEqual(1, dropped);
+            int sent = limiter.Sent(MessageClass.Event);
+            Assert.AreEqual(10, sent);
             Assert.AreEqual(2, limiter.TotalLimited);
         }
 
@@ -40,8 +49,10 @@ namespace SecureDevice.Tests.FloodGuard
                 limiter.Decide(MessageClass.Event, 0, false);
             }
 
-            Assert.AreEqual((int)PublishDecision.Send, (int)limiter.Decide(MessageClass.Telemetry, 0, false));
-            Assert.AreEqual((int)PublishDecision.Send, (int)limiter.Decide(MessageClass.UpdateProgress, 0, false));
+            PublishDecision decision = limiter.Decide(MessageClass.Telemetry, 0, false);
+            Assert.AreEqual((int)PublishDecision.Send, (int)decision);
+            decision = limiter.Decide(MessageClass.UpdateProgress, 0, false);
+            Assert.AreEqual((int)PublishDecision.Send, (int)decision);
         }
 
         [TestMethod]
@@ -49,11 +60,16 @@ namespace SecureDevice.Tests.FloodGuard
         {
             PublishLimiter limiter = new PublishLimiter();
             limiter.SafeMode = true;
-            Assert.AreEqual((int)PublishDecision.Drop, (int)limiter.Decide(MessageClass.Event, 0, false));
-            Assert.AreEqual((int)PublishDecision.Drop, (int)limiter.Decide(MessageClass.UpdateProgress, 0, false));
-            Assert.AreEqual((int)PublishDecision.Send, (int)limiter.Decide(MessageClass.Telemetry, 0, false));
-            Assert.AreEqual((int)PublishDecision.Delay, (int)limiter.Decide(MessageClass.Telemetry, 60000, false));
-            Assert.AreEqual((int)PublishDecision.Send, (int)limiter.Decide(MessageClass.Telemetry, 1800000, true));
+            PublishDecision decision = limiter.Decide(MessageClass.Event, 0, false);
+            Assert.AreEqual((int)PublishDecision.Drop, (int)decision);
+            decision = limiter.Decide(MessageClass.UpdateProgress, 0, false);
+            Assert.AreEqual((int)PublishDecision.Drop, (int)decision);
+            decision = limiter.Decide(MessageClass.Telemetry, 0, false);
+            Assert.AreEqual((int)PublishDecision.Send, (int)decision);
+            decision = limiter.Decide(MessageClass.Telemetry, 60000, false);
+            Assert.AreEqual((int)PublishDecision.Delay, (int)decision);
+            decision = limiter.Decide(MessageClass.Telemetry, 1800000, true);
+            Assert.AreEqual((int)PublishDecision.Send, (int)decision);
         }
 
         [TestMethod]
@@ -61,12 +77,18 @@ namespace SecureDevice.Tests.FloodGuard
         {
             PublishLimiter limiter = new PublishLimiter();
             limiter.Throttle(0, 6, 3600000);
-            Assert.AreEqual((int)PublishDecision.Send, (int)limiter.Decide(MessageClass.Event, 0, false));
-            Assert.AreEqual((int)PublishDecision.Delay, (int)limiter.Decide(MessageClass.Telemetry, 1000, false));
-            Assert.AreEqual((int)PublishDecision.Drop, (int)limiter.Decide(MessageClass.Event, 2000, false));
-            Assert.AreEqual((int)PublishDecision.Send, (int)limiter.Decide(MessageClass.Telemetry, 600000, true));
-            Assert.IsFalse(limiter.Throttled(3600000));
-            Assert.AreEqual((int)PublishDecision.Send, (int)limiter.Decide(MessageClass.Event, 3600000, false));
+            PublishDecision decision = limiter.Decide(MessageClass.Event, 0, false);
+            Assert.AreEqual((int)PublishDecision.Send, (int)decision);
+            decision = limiter.Decide(MessageClass.Telemetry, 1000, false);
+            Assert.AreEqual((int)PublishDecision.Delay, (int)decision);
+            decision = limiter.Decide(MessageClass.Event, 2000, false);
+            Assert.AreEqual((int)PublishDecision.Drop, (int)decision);
+            decision = limiter.Decide(MessageClass.Telemetry, 600000, true);
+            Assert.AreEqual((int)PublishDecision.Send, (int)decision);
+            bool throttled = limiter.Throttled(3600000);
+            Assert.IsFalse(throttled);
+            decision = limiter.Decide(MessageClass.Event, 3600000, false);
+            Assert.AreEqual((int)PublishDecision.Send, (int)decision);
         }
 
         [TestMethod]

@@ -22,9 +22,12 @@ namespace SecureDevice.Tests.FloodGuard
                 ReconnectPolicy policy = new ReconnectPolicy(new BackoffConfig());
                 policy.OnBoot(1000, Utc, random.NextUInt());
                 long wait = policy.MillisecondsUntilAttempt(1000);
-                Assert.IsTrue(wait >= 0 && wait <= 30000);
-                Assert.IsFalse(wait > 0 && policy.TryBeginAttempt(1000 + wait - 1));
-                Assert.IsTrue(policy.TryBeginAttempt(1000 + wait));
+                bool inWindow = wait >= 0 && wait <= 30000;
+                Assert.IsTrue(inWindow);
+                bool early = wait > 0 && policy.TryBeginAttempt(1000 + wait - 1);
+                Assert.IsFalse(early);
+                bool started = policy.TryBeginAttempt(1000 + wait);
+                Assert.IsTrue(started);
                 earliest = wait < earliest ? wait : earliest;
                 latest = wait > latest ? wait : latest;
             }
@@ -47,7 +50,8 @@ namespace SecureDevice.Tests.FloodGuard
                 for (int step = 0; step < 40; step++)
                 {
                     now = policy.NextAttemptMs;
-                    Assert.IsTrue(policy.TryBeginAttempt(now));
+                    bool started = policy.TryBeginAttempt(now);
+                    Assert.IsTrue(started);
                     ConnectFailure failure = (ConnectFailure)(1 + random.Next(5));
                     long wait = policy.OnAttemptFailed(now, failure, random.NextUInt());
                     Assert.IsTrue(wait >= config.FloorMs, "below floor: " + wait);
@@ -85,9 +89,11 @@ namespace SecureDevice.Tests.FloodGuard
             policy.OnAttemptFailed(0, ConnectFailure.Network, 5);
             policy.OnAttemptFailed(0, ConnectFailure.Network, 5);
             policy.OnConnected(10000);
-            Assert.IsFalse(policy.Tick(10000 + config.StableAfterMs - 1));
+            bool reset = policy.Tick(10000 + config.StableAfterMs - 1);
+            Assert.IsFalse(reset);
             Assert.AreEqual(2, policy.ConsecutiveFailures);
-            Assert.IsTrue(policy.Tick(10000 + config.StableAfterMs));
+            reset = policy.Tick(10000 + config.StableAfterMs);
+            Assert.IsTrue(reset);
             Assert.AreEqual(0, policy.ConsecutiveFailures);
             Assert.IsTrue(policy.Dirty);
         }
@@ -99,7 +105,8 @@ namespace SecureDevice.Tests.FloodGuard
             policy.OnConnected(1000);
             policy.OnDisconnected(2000, 77);
             Assert.AreEqual(1, policy.ConsecutiveFailures);
-            Assert.IsFalse(policy.InFastPhase(2000));
+            bool inFastPhase = policy.InFastPhase(2000);
+            Assert.IsFalse(inFastPhase);
         }
 
         [TestMethod]
@@ -112,8 +119,10 @@ namespace SecureDevice.Tests.FloodGuard
             policy.Tick(config.StableAfterMs);
             long lost = config.StableAfterMs + 1000;
             policy.OnDisconnected(lost, random.NextUInt());
-            Assert.IsTrue(policy.MillisecondsUntilAttempt(lost) <= config.DisconnectWindowMs);
-            Assert.IsTrue(policy.InFastPhase(lost));
+            bool inWindow = policy.MillisecondsUntilAttempt(lost) <= config.DisconnectWindowMs;
+            Assert.IsTrue(inWindow);
+            bool inFastPhase = policy.InFastPhase(lost);
+            Assert.IsTrue(inFastPhase);
             long now = policy.NextAttemptMs;
             int fastAttempts = 0;
             while (now < lost + config.FastPhaseMs)
@@ -140,7 +149,8 @@ namespace SecureDevice.Tests.FloodGuard
                 long wait = policy.OnAttemptFailed(0, ConnectFailure.Authentication, 123456789);
                 long ceiling = Backoff.CeilingMs(i - 1, config.AuthBaseMs, config.AuthCapMs);
                 Assert.IsTrue(wait >= ceiling / 2 && wait <= ceiling, "cool-down " + i + ": " + wait);
-                Assert.IsTrue(ceiling >= previousCeiling);
+                bool growing = ceiling >= previousCeiling;
+                Assert.IsTrue(growing);
                 previousCeiling = ceiling;
             }
 
@@ -148,8 +158,10 @@ namespace SecureDevice.Tests.FloodGuard
             Assert.AreEqual(8, policy.AuthenticationFailures);
             Assert.AreEqual(0, policy.ConsecutiveFailures);
             policy.OnConnected(0);
-            Assert.AreEqual(8, policy.TakeAuthenticationFailureReport());
-            Assert.AreEqual(0, policy.TakeAuthenticationFailureReport());
+            int report = policy.TakeAuthenticationFailureReport();
+            Assert.AreEqual(8, report);
+            report = policy.TakeAuthenticationFailureReport();
+            Assert.AreEqual(0, report);
         }
 
         [TestMethod]
@@ -181,15 +193,19 @@ namespace SecureDevice.Tests.FloodGuard
             TestRandom random = new TestRandom(9);
             ReconnectPolicy policy = Booted(new BackoffConfig(), 9);
             policy.ApplyThrottleCommand(0, Utc, 600000, Utc + 3600);
-            Assert.IsTrue(policy.IsThrottled(0));
+            bool throttled = policy.IsThrottled(0);
+            Assert.IsTrue(throttled);
             for (int i = 0; i < 20; i++)
             {
-                Assert.IsTrue(policy.OnAttemptFailed(1000, ConnectFailure.Network, random.NextUInt()) >= 600000);
+                long wait = policy.OnAttemptFailed(1000, ConnectFailure.Network, random.NextUInt());
+                Assert.IsTrue(wait >= 600000);
             }
 
-            Assert.IsFalse(policy.IsThrottled(3600000));
+            throttled = policy.IsThrottled(3600000);
+            Assert.IsFalse(throttled);
             ReconnectPolicy fresh = Booted(new BackoffConfig(), 9);
-            Assert.IsTrue(fresh.OnAttemptFailed(3600001, ConnectFailure.Network, 0) < 600000);
+            long freshWait = fresh.OnAttemptFailed(3600001, ConnectFailure.Network, 0);
+            Assert.IsTrue(freshWait < 600000);
         }
 
         [TestMethod]
@@ -197,8 +213,10 @@ namespace SecureDevice.Tests.FloodGuard
         {
             ReconnectPolicy policy = Booted(new BackoffConfig(), 10);
             policy.ApplyThrottleCommand(0, Utc, long.MaxValue / 4, Utc + 100 * 86400);
-            Assert.IsFalse(policy.IsThrottled(86400000));
-            Assert.IsTrue(policy.OnAttemptFailed(0, ConnectFailure.Network, 0) <= 86400000);
+            bool throttled = policy.IsThrottled(86400000);
+            Assert.IsFalse(throttled);
+            long wait = policy.OnAttemptFailed(0, ConnectFailure.Network, 0);
+            Assert.IsTrue(wait <= 86400000);
         }
 
         [TestMethod]
@@ -217,7 +235,8 @@ namespace SecureDevice.Tests.FloodGuard
 
             // Reboot 100 s later by the wall clock; the monotonic clock restarts at 0.
             ReconnectPolicy after = new ReconnectPolicy(config);
-            Assert.IsTrue(after.TryReadRecord(record, 0, record.Length));
+            bool read = after.TryReadRecord(record, 0, record.Length);
+            Assert.IsTrue(read);
             after.OnBoot(0, Utc + 100, 0);
             long remaining = after.MillisecondsUntilAttempt(0);
             Assert.IsTrue(remaining >= owed - 101000 && remaining <= owed - 99000, remaining + " of " + owed);
@@ -246,12 +265,14 @@ namespace SecureDevice.Tests.FloodGuard
             ReconnectPolicy backwards = new ReconnectPolicy(config);
             backwards.TryReadRecord(record, 0, record.Length);
             backwards.OnBoot(0, Utc - 86400, 0);
-            Assert.AreEqual(owed, backwards.MillisecondsUntilAttempt(0));
+            long remaining = backwards.MillisecondsUntilAttempt(0);
+            Assert.AreEqual(owed, remaining);
 
             ReconnectPolicy unknown = new ReconnectPolicy(config);
             unknown.TryReadRecord(record, 0, record.Length);
             unknown.OnBoot(0, -1, 0);
-            Assert.AreEqual(owed, unknown.MillisecondsUntilAttempt(0));
+            remaining = unknown.MillisecondsUntilAttempt(0);
+            Assert.AreEqual(owed, remaining);
         }
 
         [TestMethod]
@@ -273,7 +294,8 @@ namespace SecureDevice.Tests.FloodGuard
                 store.Load(out found);
                 if (found)
                 {
-                    Assert.IsTrue(policy.TryReadRecord(store.Payload, store.PayloadOffset, store.PayloadLength));
+                    bool read = policy.TryReadRecord(store.Payload, store.PayloadOffset, store.PayloadLength);
+                    Assert.IsTrue(read);
                 }
 
                 long monotonic = 0;
@@ -288,7 +310,8 @@ namespace SecureDevice.Tests.FloodGuard
                     }
 
                     monotonic += wait;
-                    Assert.IsTrue(policy.TryBeginAttempt(monotonic));
+                    bool started = policy.TryBeginAttempt(monotonic);
+                    Assert.IsTrue(started);
                     Assert.IsTrue(utcMs + monotonic >= allowedUtcMs - 1000, "attempt before the wall-clock time allowed");
                     attempts++;
                     policy.OnAttemptFailed(monotonic, ConnectFailure.Network, random.NextUInt());
@@ -314,9 +337,11 @@ namespace SecureDevice.Tests.FloodGuard
                 Assert.AreEqual(boot == 4, policy.SafeMode, "boot " + boot);
             }
 
-            Assert.IsTrue(policy.MillisecondsUntilAttempt(0) >= config.SafeMinMs);
+            bool slowEnough = policy.MillisecondsUntilAttempt(0) >= config.SafeMinMs;
+            Assert.IsTrue(slowEnough);
             long wait = policy.OnAttemptFailed(policy.NextAttemptMs, ConnectFailure.Network, 1);
-            Assert.IsTrue(wait >= config.SafeMinMs);
+            slowEnough = wait >= config.SafeMinMs;
+            Assert.IsTrue(slowEnough);
             policy.OnConnected(0);
             policy.Tick(config.StableAfterMs);
             Assert.IsFalse(policy.SafeMode);
@@ -358,20 +383,25 @@ namespace SecureDevice.Tests.FloodGuard
         {
             byte[] record = Save(Booted(new BackoffConfig(), 14), 0, Utc);
             record[0] = 99;
-            Assert.IsFalse(new ReconnectPolicy(new BackoffConfig()).TryReadRecord(record, 0, record.Length));
-            Assert.IsFalse(new ReconnectPolicy(new BackoffConfig()).TryReadRecord(record, 0, 10));
+            bool read = new ReconnectPolicy(new BackoffConfig()).TryReadRecord(record, 0, record.Length);
+            Assert.IsFalse(read);
+            read = new ReconnectPolicy(new BackoffConfig()).TryReadRecord(record, 0, 10);
+            Assert.IsFalse(read);
         }
 
         [TestMethod]
         public void Misuse_Throws()
         {
             ReconnectPolicy policy = new ReconnectPolicy(new BackoffConfig());
-            Assert.ThrowsException(typeof(System.InvalidOperationException), () => policy.TryBeginAttempt(0));
+            System.Action attemptBeforeBoot = () => policy.TryBeginAttempt(0);
+            Assert.ThrowsException(typeof(System.InvalidOperationException), attemptBeforeBoot);
             policy.OnBoot(0, Utc, 0);
-            Assert.ThrowsException(typeof(System.ArgumentException), () => policy.OnAttemptFailed(0, ConnectFailure.None, 0));
+            System.Action failWithoutAFailure = () => policy.OnAttemptFailed(0, ConnectFailure.None, 0);
+            Assert.ThrowsException(typeof(System.ArgumentException), failWithoutAFailure);
             BackoffConfig bad = new BackoffConfig();
             bad.FloorMs = 0;
-            Assert.ThrowsException(typeof(System.ArgumentException), () => new ReconnectPolicy(bad));
+            System.Action createWithZeroFloor = () => new ReconnectPolicy(bad);
+            Assert.ThrowsException(typeof(System.ArgumentException), createWithZeroFloor);
         }
 
         private static ReconnectPolicy Booted(BackoffConfig config, uint seed)
@@ -391,7 +421,8 @@ namespace SecureDevice.Tests.FloodGuard
         private static void Persist(RecordStore store, ReconnectPolicy policy, long nowMs, long utc)
         {
             byte[] record = Save(policy, nowMs, utc);
-            Assert.AreEqual((int)StorageStatus.Ok, (int)store.Save(record, 0, record.Length));
+            StorageStatus status = store.Save(record, 0, record.Length);
+            Assert.AreEqual((int)StorageStatus.Ok, (int)status);
         }
 
         private static ReconnectPolicy RebootWithStore(MemoryFileStore flash, BackoffConfig config, long utc)

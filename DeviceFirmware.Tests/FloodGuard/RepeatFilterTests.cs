@@ -10,10 +10,12 @@ namespace SecureDevice.Tests.FloodGuard
         public void IdenticalInvalidReadings_AreReportedOnceAndCounted()
         {
             RepeatFilter filter = new RepeatFilter();
-            Assert.IsTrue(filter.ShouldReportInvalid(0, 4095));
+            bool report = filter.ShouldReportInvalid(0, 4095);
+            Assert.IsTrue(report);
             for (int i = 0; i < 50; i++)
             {
-                Assert.IsFalse(filter.ShouldReportInvalid(0, 4095));
+                report = filter.ShouldReportInvalid(0, 4095);
+                Assert.IsFalse(report);
             }
 
             Assert.AreEqual(50, filter.Repeats(0));
@@ -27,7 +29,8 @@ namespace SecureDevice.Tests.FloodGuard
         [TestMethod]
         public void SensorOutOfRange_Throws()
         {
-            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => new RepeatFilter().ShouldReportInvalid(8, 0));
+            System.Action unknownSensor = () => new RepeatFilter().ShouldReportInvalid(8, 0);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), unknownSensor);
         }
     }
 }

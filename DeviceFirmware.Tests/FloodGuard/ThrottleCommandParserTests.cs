@@ -10,24 +10,33 @@ namespace SecureDevice.Tests.FloodGuard
     {
         private const long Now = 1795341600;
 
+        // One hour after Now, as a JSON string.
+        private const string InAnHour = "\"2026-11-22T11:00:00Z\"";
+
         [TestMethod]
         public void TryParse_ValidCommand_GivesRateAndEnd()
         {
-            ThrottleCommand command = Parse("{\"rate\":6,\"until\":\"2026-11-22T11:00:00Z\"}", DocumentStatus.Valid);
+            ThrottleCommand command = Parse(Command("6", InAnHour), DocumentStatus.Valid);
             Assert.AreEqual(6, command.RatePerHour);
             Assert.AreEqual(Now + 3600, command.UntilUtc);
             Assert.AreEqual(600000L, command.MinIntervalMs);
         }
 
-        [DataRow("{\"rate\":-1,\"until\":\"2026-11-22T11:00:00Z\"}", (int)DocumentStatus.InvalidValue)]
-        [DataRow("{\"rate\":0,\"until\":\"2026-11-22T11:00:00Z\"}", (int)DocumentStatus.InvalidValue)]
-        [DataRow("{\"rate\":3601,\"until\":\"2026-11-22T11:00:00Z\"}", (int)DocumentStatus.InvalidValue)]
-        [DataRow("{\"rate\":99999999999999999999,\"until\":\"2026-11-22T11:00:00Z\"}", (int)DocumentStatus.SyntaxError)]
-        [DataRow("{\"rate\":\"6\",\"until\":\"2026-11-22T11:00:00Z\"}", (int)DocumentStatus.InvalidValue)]
-        [DataRow("{\"rate\":6.5,\"until\":\"2026-11-22T11:00:00Z\"}", (int)DocumentStatus.SyntaxError)]
-        [DataRow("{\"rate\":6,\"until\":\"2026-11-22T09:59:59Z\"}", (int)DocumentStatus.InvalidValue)]
-        [DataRow("{\"rate\":6,\"until\":\"2026-11-23T10:00:01Z\"}", (int)DocumentStatus.InvalidValue)]
-        [DataRow("{\"rate\":6,\"until\":3600}", (int)DocumentStatus.InvalidValue)]
+        // The commands {"rate":<rate>,"until":<until>} with one bad value; built by Command to keep the string table small.
+        [DataRow("-1", InAnHour, (int)DocumentStatus.InvalidValue)]
+        [DataRow("0", InAnHour, (int)DocumentStatus.InvalidValue)]
+        [DataRow("3601", InAnHour, (int)DocumentStatus.InvalidValue)]
+        [DataRow("99999999999999999999", InAnHour, (int)DocumentStatus.SyntaxError)]
+        [DataRow("\"6\"", InAnHour, (int)DocumentStatus.InvalidValue)]
+        [DataRow("6.5", InAnHour, (int)DocumentStatus.SyntaxError)]
+        [DataRow("6", "\"2026-11-22T09:59:59Z\"", (int)DocumentStatus.InvalidValue)]
+        [DataRow("6", "\"2026-11-23T10:00:01Z\"", (int)DocumentStatus.InvalidValue)]
+        [DataRow("6", "3600", (int)DocumentStatus.InvalidValue)]
+        public void TryParse_BadRateOrEnd_IsRejected(string rate, string until, int expected)
+        {
+            Parse(Command(rate, until), (DocumentStatus)expected);
+        }
+
         [DataRow("{\"rate\":6}", (int)DocumentStatus.MissingField)]
         [DataRow("{\"rate\":6,\"until\":\"2026-11-22T11:00:00Z\",\"why\":\"x\"}", (int)DocumentStatus.UnknownField)]
         [DataRow("{\"rate\":6,\"rate\":7,\"until\":\"2026-11-22T11:00:00Z\"}", (int)DocumentStatus.DuplicateField)]
@@ -43,7 +52,13 @@ namespace SecureDevice.Tests.FloodGuard
         {
             byte[] payload = new byte[ThrottleCommandParser.MaxPayloadBytes + 1];
             ThrottleCommand command;
-            Assert.AreEqual((int)DocumentStatus.TooLarge, (int)new ThrottleCommandParser().TryParse(payload, 0, payload.Length, Now, out command));
+            DocumentStatus status = new ThrottleCommandParser().TryParse(payload, 0, payload.Length, Now, out command);
+            Assert.AreEqual((int)DocumentStatus.TooLarge, (int)status);
+        }
+
+        private static string Command(string rate, string until)
+        {
+            return "{\"rate\":" + rate + ",\"until\":" + until + "}";
         }
 
         private static ThrottleCommand Parse(string text, DocumentStatus expected)

@@ -10,14 +10,22 @@ namespace SecureDevice.Tests.FloodGuard
         public void TryTake_BurstThenRefillAtTheConfiguredRate()
         {
             TokenBucket bucket = new TokenBucket(3, 60);
-            Assert.IsTrue(bucket.TryTake(0));
-            Assert.IsTrue(bucket.TryTake(0));
-            Assert.IsTrue(bucket.TryTake(0));
-            Assert.IsFalse(bucket.TryTake(0));
-            Assert.AreEqual(60000L, bucket.MillisecondsUntilToken(0));
-            Assert.IsFalse(bucket.TryTake(59999));
-            Assert.IsTrue(bucket.TryTake(60000));
-            Assert.AreEqual(0, bucket.Available(60000));
+            bool taken = bucket.TryTake(0);
+            Assert.IsTrue(taken);
+            taken = bucket.TryTake(0);
+            Assert.IsTrue(taken);
+            taken = bucket.TryTake(0);
+            Assert.IsTrue(taken);
+            taken = bucket.TryTake(0);
+            Assert.IsFalse(taken);
+            long wait = bucket.MillisecondsUntilToken(0);
+            Assert.AreEqual(60000L, wait);
+            taken = bucket.TryTake(59999);
+            Assert.IsFalse(taken);
+            taken = bucket.TryTake(60000);
+            Assert.IsTrue(taken);
+            int available = bucket.Available(60000);
+            Assert.AreEqual(0, available);
         }
 
         [TestMethod]
@@ -25,7 +33,8 @@ namespace SecureDevice.Tests.FloodGuard
         {
             TokenBucket bucket = new TokenBucket(2, 3600);
             bucket.TryTake(0);
-            Assert.AreEqual(2, bucket.Available(long.MaxValue / 2));
+            int available = bucket.Available(long.MaxValue / 2);
+            Assert.AreEqual(2, available);
         }
 
         [TestMethod]
@@ -33,8 +42,10 @@ namespace SecureDevice.Tests.FloodGuard
         {
             TokenBucket bucket = new TokenBucket(1, 60);
             bucket.TryTake(100000);
-            Assert.IsFalse(bucket.TryTake(50000));
-            Assert.IsTrue(bucket.TryTake(160000));
+            bool taken = bucket.TryTake(50000);
+            Assert.IsFalse(taken);
+            taken = bucket.TryTake(160000);
+            Assert.IsTrue(taken);
         }
 
         [TestMethod]
@@ -56,8 +67,10 @@ namespace SecureDevice.Tests.FloodGuard
         [TestMethod]
         public void Constructor_BadValues_Throw()
         {
-            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => new TokenBucket(0, 1));
-            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => new TokenBucket(1, 0));
+            System.Action noCapacity = () => new TokenBucket(0, 1);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), noCapacity);
+            System.Action noRate = () => new TokenBucket(1, 0);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), noRate);
         }
     }
 }

@@ -28,11 +28,16 @@ namespace SecureDevice.Tests.Storage
             long i64;
             bool flag;
             string text;
-            Assert.IsTrue(reader.TryReadByte(out b));
-            Assert.IsTrue(reader.TryReadInt32(out i32));
-            Assert.IsTrue(reader.TryReadInt64(out i64));
-            Assert.IsTrue(reader.TryReadBoolean(out flag));
-            Assert.IsTrue(reader.TryReadAscii(out text));
+            bool read = reader.TryReadByte(out b);
+            Assert.IsTrue(read);
+            read = reader.TryReadInt32(out i32);
+            Assert.IsTrue(read);
+            read = reader.TryReadInt64(out i64);
+            Assert.IsTrue(read);
+            read = reader.TryReadBoolean(out flag);
+            Assert.IsTrue(read);
+            read = reader.TryReadAscii(out text);
+            Assert.IsTrue(read);
             Assert.AreEqual(0xAB, b);
             Assert.AreEqual(-2, i32);
             Assert.AreEqual(0x0102030405060708L, i64);
@@ -46,19 +51,24 @@ namespace SecureDevice.Tests.Storage
         {
             RecordReader reader = new RecordReader(new byte[] { 2, (byte)'a' }, 0, 2);
             string text;
-            Assert.IsFalse(reader.TryReadAscii(out text));
+            bool read = reader.TryReadAscii(out text);
+            Assert.IsFalse(read);
             int value;
-            Assert.IsFalse(new RecordReader(new byte[3], 0, 3).TryReadInt32(out value));
+            read = new RecordReader(new byte[3], 0, 3).TryReadInt32(out value);
+            Assert.IsFalse(read);
             bool flag;
-            Assert.IsFalse(new RecordReader(new byte[] { 7 }, 0, 1).TryReadBoolean(out flag));
+            read = new RecordReader(new byte[] { 7 }, 0, 1).TryReadBoolean(out flag);
+            Assert.IsFalse(read);
         }
 
         [TestMethod]
         public void Write_PastTheBuffer_Throws()
         {
             RecordWriter writer = new RecordWriter(new byte[3]);
-            Assert.ThrowsException(typeof(System.InvalidOperationException), () => writer.WriteInt32(1));
-            Assert.ThrowsException(typeof(System.ArgumentException), () => new RecordWriter(new byte[300]).WriteAscii(new string('x', 256)));
+            System.Action writePastTheEnd = () => writer.WriteInt32(1);
+            Assert.ThrowsException(typeof(System.InvalidOperationException), writePastTheEnd);
+            System.Action writeLongText = () => new RecordWriter(new byte[300]).WriteAscii(new string('x', 256));
+            Assert.ThrowsException(typeof(System.ArgumentException), writeLongText);
         }
     }
 }

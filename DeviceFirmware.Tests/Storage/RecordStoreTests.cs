@@ -14,19 +14,23 @@ namespace SecureDevice.Tests.Storage
             MemoryFileStore flash = new MemoryFileStore();
             RecordStore store = new RecordStore(flash, "state/backoff", 64);
             bool found;
-            Assert.AreEqual((int)StorageStatus.Ok, (int)store.Load(out found));
+            StorageStatus status = store.Load(out found);
+            Assert.AreEqual((int)StorageStatus.Ok, (int)status);
             Assert.IsFalse(found);
             for (int i = 1; i <= 3; i++)
             {
-                Assert.AreEqual((int)StorageStatus.Ok, (int)store.Save(Payload(i), 0, 10));
+                status = store.Save(Payload(i), 0, 10);
+                Assert.AreEqual((int)StorageStatus.Ok, (int)status);
             }
 
             RecordStore reopened = new RecordStore(flash, "state/backoff", 64);
-            Assert.AreEqual((int)StorageStatus.Ok, (int)reopened.Load(out found));
+            status = reopened.Load(out found);
+            Assert.AreEqual((int)StorageStatus.Ok, (int)status);
             Assert.IsTrue(found);
             Assert.AreEqual(3, reopened.Sequence);
             CollectionAssert.AreEqual(Payload(3), TestBytes.Slice(reopened.Payload, reopened.PayloadOffset, reopened.PayloadLength));
-            Assert.IsFalse(flash.Exists("state/backoff.new"));
+            bool exists = flash.Exists("state/backoff.new");
+            Assert.IsFalse(exists);
         }
 
         [TestMethod]
@@ -39,7 +43,8 @@ namespace SecureDevice.Tests.Storage
             store.Save(Payload(1), 0, 10);
             int before = flash.MutationCount;
             store.Save(Payload(2), 0, 10);
-            Assert.AreEqual(3, flash.MutationCount - before);
+            int mutations = flash.MutationCount - before;
+            Assert.AreEqual(3, mutations);
         }
 
         [TestMethod]
@@ -70,17 +75,20 @@ namespace SecureDevice.Tests.Storage
                     }
 
                     RecordStore rebooted = new RecordStore(flash, "r", 32);
-                    Assert.AreEqual((int)StorageStatus.Ok, (int)rebooted.Load(out found));
+                    StorageStatus status = rebooted.Load(out found);
+                    Assert.AreEqual((int)StorageStatus.Ok, (int)status);
                     Assert.IsTrue(found, "cut " + cut + " at " + percent + "%");
                     int value = rebooted.Payload[rebooted.PayloadOffset];
                     Assert.IsTrue(value == lastSaved || value == lastSaved + 1, "cut " + cut + " found " + value + " after " + lastSaved);
                     CollectionAssert.AreEqual(Payload(value), TestBytes.Slice(rebooted.Payload, rebooted.PayloadOffset, rebooted.PayloadLength));
 
                     // The next save after the reboot works and is what a later boot sees.
-                    Assert.AreEqual((int)StorageStatus.Ok, (int)rebooted.Save(Payload(9), 0, 10));
+                    status = rebooted.Save(Payload(9), 0, 10);
+                    Assert.AreEqual((int)StorageStatus.Ok, (int)status);
                     RecordStore again = new RecordStore(flash, "r", 32);
                     again.Load(out found);
-                    Assert.AreEqual(9, (int)again.Payload[again.PayloadOffset]);
+                    int first = again.Payload[again.PayloadOffset];
+                    Assert.AreEqual(9, first);
                     checkedCuts++;
                 }
             }
@@ -105,7 +113,8 @@ namespace SecureDevice.Tests.Storage
             RecordStore reopened = new RecordStore(flash, "r", 32);
             reopened.Load(out found);
             Assert.IsTrue(found);
-            Assert.AreEqual(1, (int)reopened.Payload[reopened.PayloadOffset]);
+            int first = reopened.Payload[reopened.PayloadOffset];
+            Assert.AreEqual(1, first);
         }
 
         [TestMethod]
@@ -115,7 +124,8 @@ namespace SecureDevice.Tests.Storage
             flash.Put("r", TestBytes.Utf8("SDR1 but not a record at all"));
             flash.Put("r.new", new byte[3]);
             bool found;
-            Assert.AreEqual((int)StorageStatus.Ok, (int)new RecordStore(flash, "r", 32).Load(out found));
+            StorageStatus status = new RecordStore(flash, "r", 32).Load(out found);
+            Assert.AreEqual((int)StorageStatus.Ok, (int)status);
             Assert.IsFalse(found);
         }
 
@@ -123,7 +133,8 @@ namespace SecureDevice.Tests.Storage
         public void Save_TooLargePayload_Throws()
         {
             RecordStore store = new RecordStore(new MemoryFileStore(), "r", 8);
-            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => store.Save(new byte[9], 0, 9));
+            System.Action saveNineBytes = () => store.Save(new byte[9], 0, 9);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), saveNineBytes);
         }
 
         private static byte[] Payload(int value)

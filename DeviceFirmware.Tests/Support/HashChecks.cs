@@ -56,8 +56,10 @@ namespace SecureDevice.Tests.Support
             }
 
             hash.Finish(output, 4);
-            Assert.AreEqual((byte)0xAA, output[3]);
-            Assert.AreEqual((byte)0xAA, output[hash.DigestSize + 4]);
+            byte before = output[3];
+            byte after = output[hash.DigestSize + 4];
+            Assert.AreEqual((byte)0xAA, before);
+            Assert.AreEqual((byte)0xAA, after);
             byte[] alone = new byte[hash.DigestSize];
             hash.Finish(alone, 0);
             for (int i = 0; i < hash.DigestSize; i++)
@@ -69,10 +71,14 @@ namespace SecureDevice.Tests.Support
         /// <summary>Bad ranges are caller bugs and throw.</summary>
         public static void BadRangesThrow(BlockHash hash)
         {
-            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => hash.Append(new byte[4], 2, 3));
-            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => hash.Append(new byte[4], -1, 1));
-            Assert.ThrowsException(typeof(System.ArgumentNullException), () => hash.Append(null, 0, 0));
-            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => hash.Finish(new byte[hash.DigestSize - 1], 0));
+            System.Action appendPastTheEnd = () => hash.Append(new byte[4], 2, 3);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), appendPastTheEnd);
+            System.Action appendAtNegativeOffset = () => hash.Append(new byte[4], -1, 1);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), appendAtNegativeOffset);
+            System.Action appendNull = () => hash.Append(null, 0, 0);
+            Assert.ThrowsException(typeof(System.ArgumentNullException), appendNull);
+            System.Action finishIntoShortBuffer = () => hash.Finish(new byte[hash.DigestSize - 1], 0);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), finishIntoShortBuffer);
         }
     }
 }

@@ -12,25 +12,30 @@ namespace SecureDevice.Tests.Telemetry
         public void OnBoot_SequenceOfBoots_GivesTheRightReasons()
         {
             MemoryFileStore flash = new MemoryFileStore();
-            Assert.AreEqual((int)BootReason.FirstBoot, (int)Boot(flash, false).Reason);
+            BootReason reason = Boot(flash, false).Reason;
+            Assert.AreEqual((int)BootReason.FirstBoot, (int)reason);
             Assert.AreEqual((int)BootReason.Unclean, (int)Boot(flash, false).Reason, "no clean shutdown: crash, watchdog or power loss");
 
             BootTracker tracker = Boot(flash, false);
             tracker.BeforeReboot(BootReason.Update);
-            Assert.AreEqual((int)BootReason.Update, (int)Boot(flash, false).Reason);
+            reason = Boot(flash, false).Reason;
+            Assert.AreEqual((int)BootReason.Update, (int)reason);
 
             tracker = Boot(flash, false);
             tracker.BeforeReboot(BootReason.Revert);
-            Assert.AreEqual((int)BootReason.Revert, (int)Boot(flash, false).Reason);
+            reason = Boot(flash, false).Reason;
+            Assert.AreEqual((int)BootReason.Revert, (int)reason);
 
             tracker = Boot(flash, false);
             tracker.BeforeReboot(BootReason.Planned);
             tracker = Boot(flash, false);
-            Assert.AreEqual((int)BootReason.Planned, (int)tracker.Reason);
+            reason = tracker.Reason;
+            Assert.AreEqual((int)BootReason.Planned, (int)reason);
 
             tracker.BeforeDeepSleep();
             tracker = Boot(flash, true);
-            Assert.AreEqual((int)BootReason.DeepSleepWake, (int)tracker.Reason);
+            reason = tracker.Reason;
+            Assert.AreEqual((int)BootReason.DeepSleepWake, (int)reason);
             Assert.AreEqual(9, tracker.BootCount);
         }
 
@@ -41,7 +46,8 @@ namespace SecureDevice.Tests.Telemetry
             Boot(flash, false);
             flash.Put("state/boot", new byte[] { 1, 2, 3 });
             BootTracker tracker = Boot(flash, false);
-            Assert.AreEqual((int)BootReason.FirstBoot, (int)tracker.Reason);
+            BootReason reason = tracker.Reason;
+            Assert.AreEqual((int)BootReason.FirstBoot, (int)reason);
             Assert.AreEqual(1, tracker.BootCount);
         }
 
@@ -49,9 +55,11 @@ namespace SecureDevice.Tests.Telemetry
         public void BeforeReboot_Misuse_Throws()
         {
             BootTracker tracker = new BootTracker(new MemoryFileStore());
-            Assert.ThrowsException(typeof(System.InvalidOperationException), () => tracker.BeforeReboot(BootReason.Planned));
+            System.Action rebootBeforeBoot = () => tracker.BeforeReboot(BootReason.Planned);
+            Assert.ThrowsException(typeof(System.InvalidOperationException), rebootBeforeBoot);
             tracker.OnBoot(false);
-            Assert.ThrowsException(typeof(System.ArgumentException), () => tracker.BeforeReboot(BootReason.Unclean));
+            System.Action rebootAsUnclean = () => tracker.BeforeReboot(BootReason.Unclean);
+            Assert.ThrowsException(typeof(System.ArgumentException), rebootAsUnclean);
         }
 
         private static BootTracker Boot(MemoryFileStore flash, bool deepSleep)

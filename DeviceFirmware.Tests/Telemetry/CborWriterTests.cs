@@ -27,7 +27,8 @@ namespace SecureDevice.Tests.Telemetry
             CborWriter writer = new CborWriter();
             writer.Reset(buffer, 0, buffer.Length);
             writer.WriteInteger(value);
-            Assert.AreEqual(expectedHex, SecureDevice.Core.Text.Hex.Encode(buffer, 0, writer.Length));
+            string actual = SecureDevice.Core.Text.Hex.Encode(buffer, 0, writer.Length);
+            Assert.AreEqual(expectedHex, actual);
         }
 
         [TestMethod]
@@ -46,7 +47,8 @@ namespace SecureDevice.Tests.Telemetry
             writer.WriteInteger(3);
             writer.WriteMapHeader(0);
             writer.WriteArrayHeader(25);
-            Assert.AreEqual("f4f5f68083010203a09819", SecureDevice.Core.Text.Hex.Encode(buffer, 0, writer.Length));
+            string actual = SecureDevice.Core.Text.Hex.Encode(buffer, 0, writer.Length);
+            Assert.AreEqual("f4f5f68083010203a09819", actual);
         }
 
         [TestMethod]

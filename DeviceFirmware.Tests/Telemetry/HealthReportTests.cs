@@ -18,7 +18,8 @@ namespace SecureDevice.Tests.Telemetry
             // a a = map(10); keys 0..9; 83/82/86/89/87/84/85 = arrays of 3/2/6/9/7/4/5; f6 = null.
             string expected = "aa" + "0001" + "0100" + "0283000101" + "0382f6f6" + "0486f6f6f6f6f6f6" + "0589000000000000000000"
                 + "0687f6000000000000" + "078400000000" + "08850000000000" + "0900";
-            Assert.AreEqual(expected, Hex.Encode(buffer, 0, length));
+            string actual = Hex.Encode(buffer, 0, length);
+            Assert.AreEqual(expected, actual);
         }
 
         [TestMethod]
@@ -26,10 +27,11 @@ namespace SecureDevice.Tests.Telemetry
         {
             byte[] buffer = new byte[HealthReport.MaxJsonBytes];
             int length = new HealthReport().EncodeJson(Minimal(), buffer, 0, buffer.Length);
+            string json = new string(System.Text.Encoding.UTF8.GetChars(buffer, 0, length));
             Assert.AreEqual(
                 "{\"v\":1,\"n\":0,\"l\":[0,1,1],\"p\":[null,null],\"m\":[null,null,null,null,null,null],\"t\":[0,0,0,0,0,0,0,0,0],"
                 + "\"c\":[null,0,0,0,0,0,0],\"x\":[0,0,0,0],\"i\":[0,0,0,0,0],\"f\":0}",
-                new string(System.Text.Encoding.UTF8.GetChars(buffer, 0, length)));
+                json);
         }
 
         [TestMethod]
@@ -63,7 +65,8 @@ namespace SecureDevice.Tests.Telemetry
             Assert.Contains("\"c\":[-67,", json);
             Assert.Contains("\"i\":[0,0,0,0,-3]", json);
             length = new HealthReport().EncodeCbor(s, buffer, 0, buffer.Length);
-            Assert.Contains("0382f6387c", Hex.Encode(buffer, 0, length));
+            string cbor = Hex.Encode(buffer, 0, length);
+            Assert.Contains("0382f6387c", cbor);
         }
 
         [TestMethod]
@@ -79,7 +82,8 @@ namespace SecureDevice.Tests.Telemetry
             Assert.Contains("\"n\":4294967295", json);
             Assert.Contains("\"t\":[4294967295,", json);
             Assert.Contains("\"c\":[null,0,", json);
-            Assert.IsTrue(new HealthReport().EncodeCbor(s, buffer, 0, buffer.Length) > 0);
+            length = new HealthReport().EncodeCbor(s, buffer, 0, buffer.Length);
+            Assert.IsTrue(length > 0);
         }
 
         [TestMethod]
@@ -88,8 +92,10 @@ namespace SecureDevice.Tests.Telemetry
             HealthSnapshot s = new HealthSnapshot();
             RealisticMaximum.Fill(s);
             byte[] buffer = new byte[100];
-            Assert.AreEqual(-1, new HealthReport().EncodeCbor(s, buffer, 0, buffer.Length));
-            Assert.AreEqual(-1, new HealthReport().EncodeJson(s, buffer, 0, buffer.Length));
+            int length = new HealthReport().EncodeCbor(s, buffer, 0, buffer.Length);
+            Assert.AreEqual(-1, length);
+            length = new HealthReport().EncodeJson(s, buffer, 0, buffer.Length);
+            Assert.AreEqual(-1, length);
         }
 
         private static HealthSnapshot Minimal()

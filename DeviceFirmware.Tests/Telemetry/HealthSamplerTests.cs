@@ -94,7 +94,8 @@ namespace SecureDevice.Tests.Telemetry
             Assert.Contains("\"m\":[null,null,null,null,null,null]", json);
             Assert.Contains("\"c\":[null,", json);
             Assert.AreEqual(0, sampler.InvalidReadings, "absent is not invalid");
-            Assert.AreEqual(0L, s.Flags & HealthFlags.TimeSynchronised);
+            long synchronised = s.Flags & HealthFlags.TimeSynchronised;
+            Assert.AreEqual(0L, synchronised);
         }
 
         [TestMethod]
@@ -117,7 +118,8 @@ namespace SecureDevice.Tests.Telemetry
             HealthSampler sampler = Create(new FakeHealthSource(), new RunningApplication(), out ConnectionManager connection);
             connection.Counters.MessagesUp = 10;
             connection.Counters.PayloadBytesUp = 1000;
-            Assert.AreEqual(10L, sampler.Sample(0, Utc, false).MessagesUpSinceLast);
+            long sinceLast = sampler.Sample(0, Utc, false).MessagesUpSinceLast;
+            Assert.AreEqual(10L, sinceLast);
             Assert.AreEqual(10L, sampler.Sample(1, Utc, false).MessagesUpSinceLast, "not published: the next report still counts them");
             sampler.Commit(1);
             Assert.AreEqual(1L, sampler.Committed);
@@ -148,19 +150,24 @@ namespace SecureDevice.Tests.Telemetry
         {
             FakeHealthSource sensors = new FakeHealthSource();
             HealthSampler sampler = Create(sensors, new RunningApplication(), out ConnectionManager connection);
-            Assert.IsFalse(sampler.CheckAnomaly());
+            bool raised = sampler.CheckAnomaly();
+            Assert.IsFalse(raised);
             connection.Counters.InboundRejected = 6;
-            Assert.IsTrue(sampler.CheckAnomaly());
+            raised = sampler.CheckAnomaly();
+            Assert.IsTrue(raised);
             Assert.IsFalse(sampler.CheckAnomaly(), "raised once until the next report");
             sampler.Sample(0, Utc, true);
             sampler.Commit(0);
-            Assert.IsFalse(sampler.CheckAnomaly());
+            raised = sampler.CheckAnomaly();
+            Assert.IsFalse(raised);
             sensors.Free = 10 * 1024;
             sensors.Largest = 8 * 1024;
             sampler.Observe(1000);
-            Assert.IsTrue(sampler.CheckAnomaly());
+            raised = sampler.CheckAnomaly();
+            Assert.IsTrue(raised);
             HealthSnapshot s = sampler.Sample(2000, Utc, true);
-            Assert.AreEqual((long)(HealthFlags.Anomaly | HealthFlags.LowMemory), s.Flags & (HealthFlags.Anomaly | HealthFlags.LowMemory));
+            long flags = s.Flags & (HealthFlags.Anomaly | HealthFlags.LowMemory);
+            Assert.AreEqual((long)(HealthFlags.Anomaly | HealthFlags.LowMemory), flags);
         }
 
         private static HealthSampler Create(FakeHealthSource sensors, RunningApplication app, out ConnectionManager connection)

@@ -34,9 +34,11 @@ namespace SecureDevice.Tests.Telemetry
                 shortest = wait < shortest ? wait : shortest;
                 longest = wait > longest ? wait : longest;
                 total += wait;
-                Assert.IsFalse(schedule.IsDue(now + wait - 1));
+                bool due = schedule.IsDue(now + wait - 1);
+                Assert.IsFalse(due);
                 now += wait;
-                Assert.IsTrue(schedule.IsDue(now));
+                due = schedule.IsDue(now);
+                Assert.IsTrue(due);
             }
 
             Assert.IsTrue(shortest < 271000 && longest > 329000, shortest + ".." + longest);
@@ -50,9 +52,11 @@ namespace SecureDevice.Tests.Telemetry
             ReportSchedule schedule = new ReportSchedule(300);
             schedule.Start(0);
             schedule.OnReported(0, 0);
-            Assert.IsFalse(schedule.IsDue(1000));
+            bool due = schedule.IsDue(1000);
+            Assert.IsFalse(due);
             schedule.RequestNow(1000);
-            Assert.IsTrue(schedule.IsDue(1000));
+            due = schedule.IsDue(1000);
+            Assert.IsTrue(due);
             Assert.IsTrue(schedule.Early);
             schedule.OnReported(1000, 0);
             Assert.IsFalse(schedule.Early);
@@ -66,13 +70,17 @@ namespace SecureDevice.Tests.Telemetry
             schedule.OnReported(10000000, 0);
 
             // Backwards by a day: the next report still comes within one interval of the new "now".
-            Assert.IsFalse(schedule.IsDue(10000000 - 86400000));
-            Assert.IsTrue(schedule.MillisecondsUntilDue(10000000 - 86400000) <= 300000);
+            bool due = schedule.IsDue(10000000 - 86400000);
+            Assert.IsFalse(due);
+            bool withinInterval = schedule.MillisecondsUntilDue(10000000 - 86400000) <= 300000;
+            Assert.IsTrue(withinInterval);
 
             // Forwards by a day: due at once, and the schedule continues normally.
-            Assert.IsTrue(schedule.IsDue(10000000 + 86400000));
+            due = schedule.IsDue(10000000 + 86400000);
+            Assert.IsTrue(due);
             long wait = schedule.OnReported(10000000 + 86400000, 12345);
-            Assert.IsTrue(wait >= 270000 && wait <= 330000);
+            withinInterval = wait >= 270000 && wait <= 330000;
+            Assert.IsTrue(withinInterval);
         }
     }
 }

@@ -19,7 +19,8 @@ namespace SecureDevice.Tests.Text
             long seconds;
             Assert.IsTrue(UtcTimestamp.TryParse(text, out seconds), text);
             Assert.AreEqual(expected, seconds, text);
-            Assert.AreEqual(text, UtcTimestamp.Format(expected));
+            string actual = UtcTimestamp.Format(expected);
+            Assert.AreEqual(text, actual);
         }
 
         [DataRow("2026-02-29T00:00:00Z")]
@@ -52,7 +53,8 @@ namespace SecureDevice.Tests.Text
             {
                 long value = ((long)random.NextUInt() << 6) % 253402300800L;
                 long parsed;
-                Assert.IsTrue(UtcTimestamp.TryParse(UtcTimestamp.Format(value), out parsed));
+                bool read = UtcTimestamp.TryParse(UtcTimestamp.Format(value), out parsed);
+                Assert.IsTrue(read);
                 Assert.AreEqual(value, parsed);
             }
         }
@@ -60,8 +62,10 @@ namespace SecureDevice.Tests.Text
         [TestMethod]
         public void Format_OutOfRange_Throws()
         {
-            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => UtcTimestamp.Format(-1));
-            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => UtcTimestamp.Format(253402300800L));
+            System.Action formatBefore1970 = () => UtcTimestamp.Format(-1);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), formatBefore1970);
+            System.Action formatAfter9999 = () => UtcTimestamp.Format(253402300800L);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), formatAfter9999);
         }
     }
 }

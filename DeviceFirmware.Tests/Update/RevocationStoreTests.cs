@@ -16,11 +16,13 @@ namespace SecureDevice.Tests.Update
             MemoryFileStore flash = new MemoryFileStore();
             RevocationStore store = new RevocationStore(flash);
             store.Load();
-            Assert.AreEqual((int)StorageStatus.Ok, (int)store.AddFrom(Revoking("\"key-a\",\"key-b\"")));
+            StorageStatus status = store.AddFrom(Revoking("\"key-a\",\"key-b\""));
+            Assert.AreEqual((int)StorageStatus.Ok, (int)status);
             RevocationStore reloaded = new RevocationStore(flash);
             reloaded.Load();
             Assert.AreEqual(2, reloaded.List.Count);
-            Assert.IsTrue(reloaded.List.Contains("key-b"));
+            bool revoked = reloaded.List.Contains("key-b");
+            Assert.IsTrue(revoked);
         }
 
         [TestMethod]
@@ -44,12 +46,15 @@ namespace SecureDevice.Tests.Update
             faulty.FailPrefix = RevocationStore.Path;
             RevocationStore store = new RevocationStore(faulty);
             store.Load();
-            Assert.AreEqual((int)StorageStatus.IoError, (int)store.AddFrom(Revoking("\"key-a\"")));
+            StorageStatus status = store.AddFrom(Revoking("\"key-a\""));
+            Assert.AreEqual((int)StorageStatus.IoError, (int)status);
             faulty.FailPrefix = null;
-            Assert.AreEqual((int)StorageStatus.Ok, (int)store.AddFrom(Revoking("\"key-a\"")));
+            status = store.AddFrom(Revoking("\"key-a\""));
+            Assert.AreEqual((int)StorageStatus.Ok, (int)status);
             RevocationStore reloaded = new RevocationStore(flash);
             reloaded.Load();
-            Assert.IsTrue(reloaded.List.Contains("key-a"));
+            bool revoked = reloaded.List.Contains("key-a");
+            Assert.IsTrue(revoked);
         }
 
         [TestMethod]
@@ -61,7 +66,8 @@ namespace SecureDevice.Tests.Update
             raw.Load(out found);
             raw.Save(new byte[] { 1, 3, (byte)'a', (byte)'/', (byte)'b' }, 0, 5);
             RevocationStore store = new RevocationStore(flash);
-            Assert.AreEqual((int)StorageStatus.Ok, (int)store.Load());
+            StorageStatus status = store.Load();
+            Assert.AreEqual((int)StorageStatus.Ok, (int)status);
             Assert.AreEqual(0, store.List.Count);
         }
 
@@ -71,7 +77,8 @@ namespace SecureDevice.Tests.Update
             bundle.Revokes = revokes;
             byte[] manifest = bundle.Manifest();
             Manifest parsed;
-            Assert.AreEqual((int)DocumentStatus.Valid, (int)new ManifestParser().TryParse(manifest, 0, manifest.Length, out parsed));
+            DocumentStatus status = new ManifestParser().TryParse(manifest, 0, manifest.Length, out parsed);
+            Assert.AreEqual((int)DocumentStatus.Valid, (int)status);
             return parsed;
         }
     }

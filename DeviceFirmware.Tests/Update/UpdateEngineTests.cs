@@ -19,34 +19,42 @@ namespace SecureDevice.Tests.Update
             UpdateRig rig = UpdateRig.Booted(41);
             TestBundle release = rig.Release();
             Assert.AreEqual("1.0.0", rig.Running);
-            Assert.AreEqual((int)BootDecision.AdoptInstalled, (int)rig.Plan.Decision);
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.AdoptInstalled, (int)decision);
             Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor);
 
             string url = rig.Publish(release, "1.1.0");
-            Assert.AreEqual(UpdateOutcome.None, rig.Offer(url));
+            int outcome = rig.Offer(url);
+            Assert.AreEqual(UpdateOutcome.None, outcome);
             rig.Run(true, 200);
             Assert.IsTrue(rig.Engine.RebootRequested);
-            Assert.AreEqual((int)BootReason.Update, (int)rig.Engine.RebootReason);
-            Assert.AreEqual((int)UpdateState.Staged, (int)rig.Journal.Current.State);
+            BootReason reason = rig.Engine.RebootReason;
+            Assert.AreEqual((int)BootReason.Update, (int)reason);
+            UpdateState state = rig.Journal.Current.State;
+            Assert.AreEqual((int)UpdateState.Staged, (int)state);
             Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
             Assert.AreEqual((long)ReleaseBytes, rig.Engine.BytesDone);
             Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor, "the floor rises only at confirmation");
 
             rig.Boot();
-            Assert.AreEqual((int)BootDecision.StartTest, (int)rig.Plan.Decision);
+            decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.StartTest, (int)decision);
             Assert.AreEqual("1.1.0", rig.Running);
             Assert.IsTrue(rig.Plan.Testing);
             Assert.AreEqual(1, rig.Journal.Current.TestBoots);
-            Assert.AreEqual((int)UpdateState.Testing, (int)rig.Engine.State);
+            state = rig.Engine.State;
+            Assert.AreEqual((int)UpdateState.Testing, (int)state);
             rig.Run(true, 10);
             Assert.AreEqual(UpdateOutcome.Confirmed, rig.Engine.LastOutcome);
-            Assert.AreEqual((int)UpdateState.Idle, (int)rig.Journal.Current.State);
+            state = rig.Journal.Current.State;
+            Assert.AreEqual((int)UpdateState.Idle, (int)state);
             Assert.AreEqual(SlotLayout.SlotB, rig.Journal.Current.ActiveSlot);
             Assert.AreEqual(3L, rig.Journal.Current.SecurityFloor);
             Assert.IsFalse(rig.Engine.RebootRequested);
 
             rig.Boot();
-            Assert.AreEqual((int)BootDecision.BootActive, (int)rig.Plan.Decision);
+            decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.BootActive, (int)decision);
             Assert.AreEqual("1.1.0", rig.Running);
             Assert.IsFalse(rig.Plan.Testing);
             Assert.AreEqual(UpdateOutcome.Confirmed, rig.Engine.LastOutcome);
@@ -120,12 +128,14 @@ namespace SecureDevice.Tests.Update
             string url = rig.Publish(release, "1.1.0");
             rig.Offer(url);
             rig.Run(true, 3);
-            Assert.AreEqual((int)UpdateState.Downloading, (int)rig.Journal.Current.State);
+            UpdateState state = rig.Journal.Current.State;
+            Assert.AreEqual((int)UpdateState.Downloading, (int)state);
             long firstBoot = rig.Server.PayloadBytesServed;
             Assert.IsTrue(firstBoot > 0 && firstBoot < 80000, "a partial download");
 
             rig.Boot();
-            Assert.AreEqual((int)BootDecision.ResumeDownload, (int)rig.Plan.Decision);
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.ResumeDownload, (int)decision);
             Assert.AreEqual("1.0.0", rig.Running);
             rig.Run(true, 2);
             rig.Boot();
@@ -133,8 +143,10 @@ namespace SecureDevice.Tests.Update
             rig.Run(true, 200);
             Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
             Assert.AreEqual(80000L, rig.Server.PayloadBytesServed, "no byte was downloaded twice");
-            Assert.IsTrue(rig.Engine.Resumes >= 1);
-            Assert.IsTrue(rig.Server.RangedOpens >= 2);
+            bool resumed = rig.Engine.Resumes >= 1;
+            Assert.IsTrue(resumed);
+            bool ranged = rig.Server.RangedOpens >= 2;
+            Assert.IsTrue(ranged);
             Assert.IsTrue(rig.Engine.BytesRehashed >= 80000, "bytes on flash are re-hashed, never trusted");
         }
 
@@ -169,7 +181,8 @@ namespace SecureDevice.Tests.Update
             rig.Server.CutNextAfter = 4000;
             rig.Run(true, 200);
             Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
-            Assert.IsTrue(rig.Server.RangedOpens >= 1);
+            bool ranged = rig.Server.RangedOpens >= 1;
+            Assert.IsTrue(ranged);
         }
 
         [TestMethod]
@@ -184,7 +197,8 @@ namespace SecureDevice.Tests.Update
             rig.Run(true, 1000);
             Assert.AreEqual(UpdateEngine.MaxFailures, rig.Server.Opens);
             Assert.AreEqual(UpdateOutcome.DownloadFailed, rig.Engine.LastOutcome);
-            Assert.AreEqual((int)UpdateState.Idle, (int)rig.Engine.State);
+            UpdateState state = rig.Engine.State;
+            Assert.AreEqual((int)UpdateState.Idle, (int)state);
             Assert.AreEqual(writes, rig.Flash.MutationCount, "a failed fetch of the documents writes nothing");
             Assert.IsTrue(rig.NowMs - start >= (UpdateEngine.MaxFailures - 1) * UpdateEngine.RetryFloorMs, "retries are spaced");
         }
@@ -198,11 +212,13 @@ namespace SecureDevice.Tests.Update
             rig.Offer(url);
             rig.Run(true, 1000);
             Assert.AreEqual(UpdateOutcome.DownloadFailed, rig.Engine.LastOutcome);
-            Assert.AreEqual((int)UpdateState.Idle, (int)rig.Journal.Current.State);
+            UpdateState state = rig.Journal.Current.State;
+            Assert.AreEqual((int)UpdateState.Idle, (int)state);
             Assert.AreEqual(UpdateOutcome.DownloadFailed, rig.Journal.Current.LastOutcome);
             rig.Boot();
             Assert.AreEqual("1.0.0", rig.Running);
-            Assert.AreEqual((int)BootDecision.BootActive, (int)rig.Plan.Decision);
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.BootActive, (int)decision);
         }
 
         [TestMethod]
@@ -216,7 +232,8 @@ namespace SecureDevice.Tests.Update
             rig.Offer(rig.Publish(rig.Release(), "1.1.0"));
             rig.Run(true, 200);
             Assert.AreEqual(UpdateOutcome.StorageFailed, rig.Engine.LastOutcome);
-            Assert.AreEqual((int)UpdateState.Idle, (int)rig.Journal.Current.State);
+            UpdateState state = rig.Journal.Current.State;
+            Assert.AreEqual((int)UpdateState.Idle, (int)state);
             rig.Boot();
             Assert.AreEqual("1.0.0", rig.Running);
         }
@@ -239,14 +256,16 @@ namespace SecureDevice.Tests.Update
             }
 
             rig.Boot();
-            Assert.AreEqual((int)BootDecision.RevertBootLimit, (int)rig.Plan.Decision);
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.RevertBootLimit, (int)decision);
             Assert.AreEqual("1.0.0", rig.Running);
             Assert.AreEqual(UpdateOutcome.RevertedBootLimit, rig.Engine.LastOutcome);
             Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor, "a reverted candidate never raises the floor");
             Assert.AreEqual(SlotLayout.SlotA, rig.Journal.Current.ActiveSlot);
 
             // The reverted device still takes offers, but not this bundle again.
-            Assert.AreEqual(UpdateOutcome.None, rig.Offer(url));
+            int outcome = rig.Offer(url);
+            Assert.AreEqual(UpdateOutcome.None, outcome);
             rig.Run(true, 50);
             Assert.AreEqual(UpdateOutcome.KnownBad, rig.Engine.LastOutcome);
             TestBundle fixedRelease = rig.Release("1.1.1", 3, new int[] { 500 });
@@ -263,8 +282,10 @@ namespace SecureDevice.Tests.Update
             rig.Boot();
             rig.Run(false, 100);
             Assert.IsTrue(rig.Engine.RebootRequested);
-            Assert.AreEqual((int)BootReason.Revert, (int)rig.Engine.RebootReason);
-            Assert.IsTrue(rig.NowMs >= UpdateEngine.DefaultTestTimeoutMs);
+            BootReason reason = rig.Engine.RebootReason;
+            Assert.AreEqual((int)BootReason.Revert, (int)reason);
+            bool timedOut = rig.NowMs >= UpdateEngine.DefaultTestTimeoutMs;
+            Assert.IsTrue(timedOut);
             Assert.AreEqual(UpdateOutcome.RevertedTimeout, rig.Engine.LastOutcome);
             rig.Boot();
             Assert.AreEqual("1.0.0", rig.Running);
@@ -311,16 +332,21 @@ namespace SecureDevice.Tests.Update
             UpdateRig rig = UpdateRig.Booted(54);
             string url = rig.Publish(rig.Release(), "1.1.0");
             byte[] offer = TestBytes.Utf8("{\"url\":\"" + url + "\"}");
-            Assert.AreEqual(UpdateOutcome.None, rig.Engine.Offer(offer, 0, offer.Length, 100000));
+            int outcome = rig.Engine.Offer(offer, 0, offer.Length, 100000);
+            Assert.AreEqual(UpdateOutcome.None, outcome);
             Assert.AreEqual(UpdateOutcome.None, rig.Engine.Offer(offer, 0, offer.Length, 100001), "a repeat of the offer in progress is not an error");
-            byte[] other = TestBytes.Utf8("{\"url\":\"https://updates.example/other/\"}");
-            Assert.AreEqual(UpdateOutcome.Busy, rig.Engine.Offer(other, 0, other.Length, 100002));
+            string otherUrl = "https://updates.example/other/";
+            byte[] other = TestBytes.Utf8("{\"url\":\"" + otherUrl + "\"}");
+            outcome = rig.Engine.Offer(other, 0, other.Length, 100002);
+            Assert.AreEqual(UpdateOutcome.Busy, outcome);
             rig.NowMs = 100003;
             rig.Run(true, 200);
             rig.Boot();
             int writes = rig.Flash.MutationCount;
-            Assert.AreEqual(UpdateOutcome.Busy, rig.Offer(url));
-            Assert.AreEqual(UpdateOutcome.Busy, rig.Offer("https://updates.example/other/"));
+            outcome = rig.Offer(url);
+            Assert.AreEqual(UpdateOutcome.Busy, outcome);
+            outcome = rig.Offer(otherUrl);
+            Assert.AreEqual(UpdateOutcome.Busy, outcome);
             Assert.AreEqual(writes, rig.Flash.MutationCount);
             Assert.AreEqual(2, rig.Engine.OffersRejected);
         }
@@ -333,7 +359,8 @@ namespace SecureDevice.Tests.Update
             rig.Boot();
             int writes = rig.Flash.MutationCount;
             byte[] offer = TestBytes.Utf8("{\"url\":\"http://updates.example/x/\"}");
-            Assert.AreEqual(UpdateOutcome.MalformedOffer, rig.Engine.Offer(offer, 0, offer.Length, 0));
+            int outcome = rig.Engine.Offer(offer, 0, offer.Length, 0);
+            Assert.AreEqual(UpdateOutcome.MalformedOffer, outcome);
             Assert.AreEqual(UpdateOutcome.MalformedOffer, rig.Engine.LastOutcome);
             Assert.AreEqual(0, rig.Server.Opens);
             Assert.AreEqual(writes, rig.Flash.MutationCount);
@@ -346,7 +373,8 @@ namespace SecureDevice.Tests.Update
             string url = rig.Publish(rig.Release(), "1.1.0");
             int writes = rig.Flash.MutationCount;
             byte[] offer = TestBytes.Utf8("{\"url\":\"" + url + "\",\"manifestSha256\":\"" + new string('a', 64) + "\"}");
-            Assert.AreEqual(UpdateOutcome.None, rig.Engine.Offer(offer, 0, offer.Length, 0));
+            int outcome = rig.Engine.Offer(offer, 0, offer.Length, 0);
+            Assert.AreEqual(UpdateOutcome.None, outcome);
             rig.Run(true, 50);
             Assert.AreEqual(UpdateOutcome.OfferMismatch, rig.Engine.LastOutcome);
             Assert.AreEqual(writes, rig.Flash.MutationCount);
@@ -362,7 +390,8 @@ namespace SecureDevice.Tests.Update
             byte[] manifest = release.Manifest();
             new SecureDevice.Core.Crypto.Sha256().Hash(manifest, 0, manifest.Length, digest, 0);
             byte[] offer = TestBytes.Utf8("{\"manifestSha256\":\"" + SecureDevice.Core.Text.Hex.Encode(digest, 0, 32) + "\",\"url\":\"" + url + "\"}");
-            Assert.AreEqual(UpdateOutcome.None, rig.Engine.Offer(offer, 0, offer.Length, 0));
+            int outcome = rig.Engine.Offer(offer, 0, offer.Length, 0);
+            Assert.AreEqual(UpdateOutcome.None, outcome);
             rig.Run(true, 200);
             Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
         }
@@ -375,12 +404,17 @@ namespace SecureDevice.Tests.Update
             string second = rig.Publish(rig.Release("1.2.0", 3, new int[] { 1000 }), "1.2.0");
             rig.Offer(first);
             rig.Run(true, 2);
-            Assert.AreEqual((int)UpdateState.Downloading, (int)rig.Engine.State);
-            Assert.AreEqual(UpdateOutcome.None, rig.Offer(second));
+            UpdateState state = rig.Engine.State;
+            Assert.AreEqual((int)UpdateState.Downloading, (int)state);
+            int outcome = rig.Offer(second);
+            Assert.AreEqual(UpdateOutcome.None, outcome);
             rig.Run(true, 200);
             Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
-            Assert.AreEqual("1.2.0", rig.Engine.Candidate.Version.ToString());
-            Assert.IsFalse(rig.Flash.Exists(SlotLayout.Path(SlotLayout.SlotB, "Sensor.App.pe")) && rig.Flash.Snapshot(SlotLayout.Path(SlotLayout.SlotB, "Sensor.App.pe")).Length == 90000);
+            string candidate = rig.Engine.Candidate.Version.ToString();
+            Assert.AreEqual("1.2.0", candidate);
+            string path = SlotLayout.Path(SlotLayout.SlotB, "Sensor.App.pe");
+            bool firstDownloadKept = rig.Flash.Exists(path) && rig.Flash.Snapshot(path).Length == 90000;
+            Assert.IsFalse(firstDownloadKept);
             rig.Boot();
             Assert.AreEqual("1.2.0", rig.Running);
         }
@@ -397,7 +431,8 @@ namespace SecureDevice.Tests.Update
             rig.Offer(rig.Publish(wrong, "wrong"));
             rig.Run(true, 200);
             Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
-            Assert.AreEqual("1.1.0", rig.Engine.Candidate.Version.ToString());
+            string candidate = rig.Engine.Candidate.Version.ToString();
+            Assert.AreEqual("1.1.0", candidate);
         }
 
         [TestMethod]

@@ -35,7 +35,8 @@ namespace SecureDevice.Tests.Update
             rig.Engine.Offer(offer, 0, offer.Length, 0);
             string json = Write(rig.Engine);
             Assert.AreEqual(0, json.IndexOf("{\"state\":\"idle\",\"outcome\":\"malformed-offer\",\"code\":8,\"detail\":\""), json);
-            Assert.IsTrue(json.Length <= UpdateEventWriter.MaxBytes);
+            bool bounded = json.Length <= UpdateEventWriter.MaxBytes;
+            Assert.IsTrue(bounded);
             Assert.AreEqual(-1, json.IndexOf("\\"), json);
         }
 

@@ -10,10 +10,16 @@ namespace SecureDevice.Tests.Update
     [TestClass]
     public class UpdateJournalTests
     {
-        private const string Golden = "0101010502000b00" + "0000000000000003"
-            + "1111111111111111111111111111111111111111111111111111111111111111"
-            + "2222222222222222222222222222222222222222222222222222222222222222"
-            + "14" + "68747470733a2f2f752e6578616d706c652f622f";
+        private const string SampleUrl = "https://u.example/b/";
+
+        // Sample() encoded: format, slots, flags, state, test boots, outcome, reserved; security floor 3; the active and the
+        // candidate digest (32 x 11, 32 x 22); the URL's length (20) and bytes. Built at run time: a 203-character literal
+        // would weigh on NFUnitTest's string table.
+        private static string GoldenHex()
+        {
+            byte[] url = TestBytes.Utf8(SampleUrl);
+            return "0101010502000b00" + "0000000000000003" + new string('1', 64) + new string('2', 64) + "14" + Hex.Encode(url, 0, url.Length);
+        }
 
         [TestMethod]
         public void Encode_KnownJournal_MatchesGoldenBytes()
@@ -21,16 +27,19 @@ namespace SecureDevice.Tests.Update
             byte[] buffer = new byte[UpdateJournal.MaxEncodedBytes];
             RecordWriter writer = new RecordWriter(buffer);
             Sample().Encode(writer);
-            Assert.AreEqual(Golden, Hex.Encode(buffer, 0, writer.Length));
+            string actual = Hex.Encode(buffer, 0, writer.Length);
+            Assert.AreEqual(GoldenHex(), actual);
         }
 
         [TestMethod]
         public void Decode_GoldenBytes_RoundTrips()
         {
-            byte[] bytes = Hex.Decode(Golden);
+            byte[] bytes = Hex.Decode(GoldenHex());
             UpdateJournal journal = new UpdateJournal();
-            Assert.IsTrue(journal.TryDecode(new RecordReader(bytes, 0, bytes.Length)));
-            Assert.IsTrue(journal.SameAs(Sample()));
+            bool decoded = journal.TryDecode(new RecordReader(bytes, 0, bytes.Length));
+            Assert.IsTrue(decoded);
+            bool same = journal.SameAs(Sample());
+            Assert.IsTrue(same);
             Assert.AreEqual(SlotLayout.SlotA, journal.CandidateSlot);
         }
 
@@ -42,18 +51,21 @@ namespace SecureDevice.Tests.Update
             int[] values = new int[] { 2, 2, 2, 1, 3, 1 };
             for (int i = 0; i < positions.Length; i++)
             {
-                byte[] bytes = Hex.Decode(Golden);
+                byte[] bytes = Hex.Decode(GoldenHex());
                 bytes[positions[i]] = (byte)values[i];
                 UpdateJournal journal = new UpdateJournal();
                 Assert.IsFalse(journal.TryDecode(new RecordReader(bytes, 0, bytes.Length)), "byte " + positions[i].ToString() + " = " + values[i].ToString());
-                Assert.IsTrue(journal.SameAs(new UpdateJournal()));
+                bool unchanged = journal.SameAs(new UpdateJournal());
+                Assert.IsTrue(unchanged);
             }
 
-            byte[] golden = Hex.Decode(Golden);
-            Assert.IsFalse(new UpdateJournal().TryDecode(new RecordReader(golden, 0, golden.Length - 1)));
+            byte[] golden = Hex.Decode(GoldenHex());
+            bool decoded = new UpdateJournal().TryDecode(new RecordReader(golden, 0, golden.Length - 1));
+            Assert.IsFalse(decoded);
             byte[] longer = new byte[golden.Length + 1];
             System.Array.Copy(golden, longer, golden.Length);
-            Assert.IsFalse(new UpdateJournal().TryDecode(new RecordReader(longer, 0, longer.Length)));
+            decoded = new UpdateJournal().TryDecode(new RecordReader(longer, 0, longer.Length));
+            Assert.IsFalse(decoded);
         }
 
         [TestMethod]
@@ -61,10 +73,11 @@ namespace SecureDevice.Tests.Update
         {
             UpdateJournal journal = Sample();
             journal.State = UpdateState.Verifying;
-            Assert.ThrowsException(typeof(System.InvalidOperationException), () => journal.Encode(new RecordWriter(new byte[UpdateJournal.MaxEncodedBytes])));
+            System.Action encode = () => journal.Encode(new RecordWriter(new byte[UpdateJournal.MaxEncodedBytes]));
+            Assert.ThrowsException(typeof(System.InvalidOperationException), encode);
             journal = Sample();
             journal.Url = new string('a', UpdateJournal.MaxUrlLength + 1);
-            Assert.ThrowsException(typeof(System.InvalidOperationException), () => journal.Encode(new RecordWriter(new byte[UpdateJournal.MaxEncodedBytes])));
+            Assert.ThrowsException(typeof(System.InvalidOperationException), encode);
         }
 
         [TestMethod]
@@ -75,7 +88,8 @@ namespace SecureDevice.Tests.Update
             bool found;
             store.Load(out found);
             Assert.IsFalse(found);
-            Assert.AreEqual((int)StorageStatus.Ok, (int)store.Save(Sample()));
+            StorageStatus status = store.Save(Sample());
+            Assert.AreEqual((int)StorageStatus.Ok, (int)status);
 
             FaultyFileStore faulty = new FaultyFileStore(flash);
             faulty.FailPrefix = JournalStore.Path;
@@ -83,14 +97,16 @@ namespace SecureDevice.Tests.Update
             failing.Load(out found);
             UpdateJournal next = Sample();
             next.SecurityFloor = 9;
-            Assert.AreEqual((int)StorageStatus.IoError, (int)failing.Save(next));
+            status = failing.Save(next);
+            Assert.AreEqual((int)StorageStatus.IoError, (int)status);
             Assert.AreEqual(3L, failing.Current.SecurityFloor);
             Assert.AreEqual(0, failing.Saves);
 
             JournalStore reloaded = new JournalStore(flash);
             reloaded.Load(out found);
             Assert.IsTrue(found);
-            Assert.IsTrue(reloaded.Current.SameAs(Sample()));
+            bool same = reloaded.Current.SameAs(Sample());
+            Assert.IsTrue(same);
         }
 
         private static UpdateJournal Sample()
@@ -108,7 +124,7 @@ namespace SecureDevice.Tests.Update
                 journal.CandidateDigest[i] = 0x22;
             }
 
-            journal.Url = "https://u.example/b/";
+            journal.Url = SampleUrl;
             return journal;
         }
     }

@@ -21,31 +21,33 @@ namespace SecureDevice.Tests.Update
         {
             UpdateOffer offer = Parse("{ \"manifestSha256\" : \"00ff" + new string('1', 60) + "\", \"url\":\"https://10.0.0.5/b/\" }");
             Assert.IsTrue(offer.HasManifestDigest);
-            Assert.AreEqual(0x00, (int)offer.ManifestDigest[0]);
-            Assert.AreEqual(0xff, (int)offer.ManifestDigest[1]);
-            Assert.AreEqual(0x11, (int)offer.ManifestDigest[31]);
+            byte[] digest = offer.ManifestDigest;
+            Assert.AreEqual(0x00, (int)digest[0]);
+            Assert.AreEqual(0xff, (int)digest[1]);
+            Assert.AreEqual(0x11, (int)digest[31]);
         }
 
         [TestMethod]
         public void TryParse_BadOffers_Refused()
         {
+            // The URL-only offers on updates.example are built from what follows the host name (see ServerOffer).
             string[] offers = new string[]
             {
                 "{\"url\":\"http://updates.example/b/\"}",
-                "{\"url\":\"https://updates.example/b\"}",
-                "{\"url\":\"https://updates.example/b/?x=1/\"}",
-                "{\"url\":\"https://updates.example/b/#f/\"}",
+                ServerOffer("/b"),
+                ServerOffer("/b/?x=1/"),
+                ServerOffer("/b/#f/"),
                 "{\"url\":\"https://user@updates.example/b/\"}",
-                "{\"url\":\"https://updates.example:0/b/\"}",
-                "{\"url\":\"https://updates.example:65536/b/\"}",
-                "{\"url\":\"https://updates.example:80a/b/\"}",
+                ServerOffer(":0/b/"),
+                ServerOffer(":65536/b/"),
+                ServerOffer(":80a/b/"),
                 "{\"url\":\"https://updates example/b/\"}",
                 "{\"url\":\"https:///b/\"}",
-                "{\"url\":\"https://updates.example/a/../b/\"}",
-                "{\"url\":\"https://updates.example/a/./b/\"}",
-                "{\"url\":\"https://updates.example/a\\\\b/\"}",
-                "{\"url\":\"https://updates.example/\u00e9/\"}",
-                "{\"url\":\"https://updates.example/" + new string('a', 200) + "/\"}",
+                ServerOffer("/a/../b/"),
+                ServerOffer("/a/./b/"),
+                ServerOffer("/a\\\\b/"),
+                ServerOffer("/\u00e9/"),
+                ServerOffer("/" + new string('a', 200) + "/"),
                 "{\"url\":\"https://updates.example/b/\",\"url\":\"https://updates.example/c/\"}",
                 "{\"url\":\"https://updates.example/b/\",\"extra\":1}",
                 "{\"manifestSha256\":\"" + new string('a', 64) + "\"}",
@@ -71,17 +73,29 @@ namespace SecureDevice.Tests.Update
         {
             byte[] payload = new byte[UpdateOfferParser.MaxPayloadBytes + 1];
             UpdateOffer offer;
-            Assert.AreEqual((int)DocumentStatus.TooLarge, (int)new UpdateOfferParser().TryParse(payload, 0, payload.Length, out offer));
+            DocumentStatus status = new UpdateOfferParser().TryParse(payload, 0, payload.Length, out offer);
+            Assert.AreEqual((int)DocumentStatus.TooLarge, (int)status);
         }
 
         [TestMethod]
         public void IsBundleUrl_Boundaries()
         {
-            Assert.IsTrue(UpdateOfferParser.IsBundleUrl("https://a/"));
-            Assert.IsTrue(UpdateOfferParser.IsBundleUrl("https://a:65535/x-y_z~1.2%20/"));
-            Assert.IsTrue(UpdateOfferParser.IsBundleUrl("https://updates.example/" + new string('a', 200 - 25) + "/"));
-            Assert.IsFalse(UpdateOfferParser.IsBundleUrl("https://updates.example/" + new string('a', 200 - 24) + "/"));
-            Assert.IsFalse(UpdateOfferParser.IsBundleUrl(null));
+            bool accepted = UpdateOfferParser.IsBundleUrl("https://a/");
+            Assert.IsTrue(accepted);
+            accepted = UpdateOfferParser.IsBundleUrl("https://a:65535/x-y_z~1.2%20/");
+            Assert.IsTrue(accepted);
+            accepted = UpdateOfferParser.IsBundleUrl("https://updates.example/" + new string('a', 200 - 25) + "/");
+            Assert.IsTrue(accepted);
+            accepted = UpdateOfferParser.IsBundleUrl("https://updates.example/" + new string('a', 200 - 24) + "/");
+            Assert.IsFalse(accepted);
+            accepted = UpdateOfferParser.IsBundleUrl(null);
+            Assert.IsFalse(accepted);
+        }
+
+        // An offer whose only member is the URL https://updates.example followed by portAndPath.
+        private static string ServerOffer(string portAndPath)
+        {
+            return "{\"url\":\"https://updates.example" + portAndPath + "\"}";
         }
 
         private static UpdateOffer Parse(string json)
@@ -89,7 +103,8 @@ namespace SecureDevice.Tests.Update
             byte[] payload = TestBytes.Utf8(json);
             UpdateOffer offer;
             UpdateOfferParser parser = new UpdateOfferParser();
-            Assert.AreEqual((int)DocumentStatus.Valid, (int)parser.TryParse(payload, 0, payload.Length, out offer));
+            DocumentStatus status = parser.TryParse(payload, 0, payload.Length, out offer);
+            Assert.AreEqual((int)DocumentStatus.Valid, (int)status);
             return offer;
         }
     }

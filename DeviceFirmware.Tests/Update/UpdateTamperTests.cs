@@ -41,7 +41,8 @@ namespace SecureDevice.Tests.Update
 
             rig.Boot();
             Assert.AreEqual("1.0.0", rig.Running);
-            Assert.AreEqual((int)BootDecision.BootActive, (int)rig.Plan.Decision);
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.BootActive, (int)decision);
 
             // Still updatable by a good bundle.
             rig.Offer(rig.Publish(rig.Release("1.1.0", 3, new int[] { 3000 }), "good"));
