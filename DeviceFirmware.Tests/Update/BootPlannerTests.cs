@@ -176,12 +176,11 @@ namespace SecureDevice.Tests.Update
         [TestMethod]
         public void Plan_DownloadingEveryBoot_AbandonedAfterLimit()
         {
-            // 512-byte reads: 16 per step leave a 20 KB file unfinished after the first download step, and the test's live
-            // data stays far below a board's heap (a 200 KB payload here once crashed nanoCLR with 512 KiB).
+            // The rig's 64-byte pieces, 16 per step, leave a 1,250-byte file unfinished after the first download step (a
+            // 200 KB payload here once crashed nanoCLR with 512 KiB of heap).
             UpdateRig rig = new UpdateRig(UpdateBundles.Factory(new TestRandom(83)), 83);
-            rig.Options.ChunkBytes = 512;
             rig.Boot();
-            rig.Offer(rig.Publish(rig.Release("1.1.0", 3, new int[] { 20000 }), "big"));
+            rig.Offer(rig.Publish(rig.Release("1.1.0", 3, new int[] { 1250 }), "big"));
             rig.Run(true, 2);
             Assert.AreEqual((int)UpdateState.Downloading, (int)rig.Journal.Current.State);
             for (int i = 1; i <= BootPlanner.DefaultMaxResumeBoots; i++)

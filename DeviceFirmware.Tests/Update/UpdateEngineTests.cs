@@ -8,11 +8,14 @@ using SecureDevice.Tests.Support;
 
 namespace SecureDevice.Tests.Update
 {
+    /// <summary>
+    /// The engine on the rig, whose chunks and network pieces are the board's scaled down 16 times (<see cref="UpdateRig"/>):
+    /// so are the file sizes here, e.g. 5,625 bytes (88 pieces, six download steps) for a download still going on after
+    /// two steps.
+    /// </summary>
     [TestClass]
     public class UpdateEngineTests
     {
-        private const int ReleaseBytes = 14300;
-
         [TestMethod]
         public void Update_OfferToConfirm_RunsNewVersionAndRaisesFloor()
         {
@@ -33,7 +36,7 @@ namespace SecureDevice.Tests.Update
             UpdateState state = rig.Journal.Current.State;
             Assert.AreEqual((int)UpdateState.Staged, (int)state);
             Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
-            Assert.AreEqual((long)ReleaseBytes, rig.Engine.BytesDone);
+            Assert.AreEqual((long)UpdateBundles.ReleaseBytes, rig.Engine.BytesDone);
             Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor, "the floor rises only at confirmation");
 
             rig.Boot();
@@ -84,7 +87,7 @@ namespace SecureDevice.Tests.Update
             rig.Stage(rig.Release());
             rig.BootAndConfirm();
 
-            TestBundle third = rig.Release("1.2.0", 4, new int[] { 2000 });
+            TestBundle third = rig.Release("1.2.0", 4, new int[] { 125 });
             rig.Offer(rig.Publish(third, "1.2.0"));
             rig.Run(true, 200);
             Assert.IsFalse(rig.Flash.Exists(SlotLayout.Path(SlotLayout.SlotA, "Sensor.Lib.pe")), "the factory's files are gone from slot A");
@@ -102,36 +105,44 @@ namespace SecureDevice.Tests.Update
             int resumes = 0;
             for (uint seed = 1; seed <= 6; seed++)
             {
-                UpdateRig rig = new UpdateRig(UpdateBundles.Factory(new TestRandom(100 + seed)), seed);
-                TestBundle release = rig.Release("1.1.0", 3, new int[] { 30000, 12000, 700 });
-                rig.Server.Random = new TestRandom(seed);
-                rig.Server.DropPercent = 70;
-                rig.Boot();
-                string url = rig.Publish(release, "1.1.0");
-                rig.Offer(url);
-                rig.Run(true, 2000);
-                Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome, "seed " + seed.ToString() + " " + rig.Engine.LastDetail + " failures " + rig.Engine.DownloadFailures.ToString());
-                resumes += rig.Engine.Resumes;
-                Assert.AreEqual(42700L, rig.Server.PayloadBytesServed, "payload bytes served for seed " + seed.ToString());
-                rig.Boot();
-                Assert.AreEqual("1.1.0", rig.Running);
+                resumes += DownloadWithDrops(seed);
             }
 
             Assert.IsTrue(resumes >= 6, "drops were resumed " + resumes.ToString() + " times");
+        }
+
+        // One device of Download_DropsAtRandomPoints_... (in a method of its own, so that only one is alive at a time);
+        // returns how often it resumed.
+        private static int DownloadWithDrops(uint seed)
+        {
+            UpdateRig rig = new UpdateRig(UpdateBundles.Factory(new TestRandom(100 + seed)), seed);
+            TestBundle release = rig.Release("1.1.0", 3, new int[] { 1875, 750, 44 });
+            rig.Server.Random = new TestRandom(seed);
+            rig.Server.DropPercent = 70;
+            rig.Boot();
+            string url = rig.Publish(release, "1.1.0");
+            rig.Offer(url);
+            rig.Run(true, 2000);
+            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome, "seed " + seed.ToString() + " " + rig.Engine.LastDetail + " failures " + rig.Engine.DownloadFailures.ToString());
+            Assert.AreEqual(2669L, rig.Server.PayloadBytesServed, "payload bytes served for seed " + seed.ToString());
+            int resumes = rig.Engine.Resumes;
+            rig.Boot();
+            Assert.AreEqual("1.1.0", rig.Running);
+            return resumes;
         }
 
         [TestMethod]
         public void Download_InterruptedByReboots_ResumesFromFlashAndRehashesIt()
         {
             UpdateRig rig = UpdateRig.Booted(44);
-            TestBundle release = rig.Release("1.1.0", 3, new int[] { 60000, 20000 });
+            TestBundle release = rig.Release("1.1.0", 3, new int[] { 3750, 1250 });
             string url = rig.Publish(release, "1.1.0");
             rig.Offer(url);
             rig.Run(true, 3);
             UpdateState state = rig.Journal.Current.State;
             Assert.AreEqual((int)UpdateState.Downloading, (int)state);
             long firstBoot = rig.Server.PayloadBytesServed;
-            Assert.IsTrue(firstBoot > 0 && firstBoot < 80000, "a partial download");
+            Assert.IsTrue(firstBoot > 0 && firstBoot < 5000, "a partial download");
 
             rig.Boot();
             BootDecision decision = rig.Plan.Decision;
@@ -142,19 +153,19 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual(2, rig.Journal.Current.ResumeBoots);
             rig.Run(true, 200);
             Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
-            Assert.AreEqual(80000L, rig.Server.PayloadBytesServed, "no byte was downloaded twice");
+            Assert.AreEqual(5000L, rig.Server.PayloadBytesServed, "no byte was downloaded twice");
             bool resumed = rig.Engine.Resumes >= 1;
             Assert.IsTrue(resumed);
             bool ranged = rig.Server.RangedOpens >= 2;
             Assert.IsTrue(ranged);
-            Assert.IsTrue(rig.Engine.BytesRehashed >= 80000, "bytes on flash are re-hashed, never trusted");
+            Assert.IsTrue(rig.Engine.BytesRehashed >= 5000, "bytes on flash are re-hashed, never trusted");
         }
 
         [TestMethod]
         public void Download_ResumedPrefixCorruptedOnFlash_FileDownloadedAgainFromZero()
         {
             UpdateRig rig = UpdateRig.Booted(45);
-            TestBundle release = rig.Release("1.1.0", 3, new int[] { 60000 });
+            TestBundle release = rig.Release("1.1.0", 3, new int[] { 3750 });
             string url = rig.Publish(release, "1.1.0");
             rig.Offer(url);
             rig.Run(true, 2);
@@ -178,7 +189,7 @@ namespace SecureDevice.Tests.Update
             string url = rig.Publish(release, "1.1.0");
             rig.Offer(url);
             rig.Run(true, 1);
-            rig.Server.CutNextAfter = 4000;
+            rig.Server.CutNextAfter = 250;
             rig.Run(true, 200);
             Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
             bool ranged = rig.Server.RangedOpens >= 1;
@@ -268,7 +279,7 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual(UpdateOutcome.None, outcome);
             rig.Run(true, 50);
             Assert.AreEqual(UpdateOutcome.KnownBad, rig.Engine.LastOutcome);
-            TestBundle fixedRelease = rig.Release("1.1.1", 3, new int[] { 500 });
+            TestBundle fixedRelease = rig.Release("1.1.1", 3, new int[] { 30 });
             rig.Offer(rig.Publish(fixedRelease, "1.1.1"));
             rig.Run(true, 200);
             Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
@@ -400,8 +411,8 @@ namespace SecureDevice.Tests.Update
         public void Offer_NewOfferDuringDownload_SupersedesIt()
         {
             UpdateRig rig = UpdateRig.Booted(58);
-            string first = rig.Publish(rig.Release("1.1.0", 3, new int[] { 90000 }), "1.1.0");
-            string second = rig.Publish(rig.Release("1.2.0", 3, new int[] { 1000 }), "1.2.0");
+            string first = rig.Publish(rig.Release("1.1.0", 3, new int[] { 5625 }), "1.1.0");
+            string second = rig.Publish(rig.Release("1.2.0", 3, new int[] { 63 }), "1.2.0");
             rig.Offer(first);
             rig.Run(true, 2);
             UpdateState state = rig.Engine.State;
@@ -413,7 +424,7 @@ namespace SecureDevice.Tests.Update
             string candidate = rig.Engine.Candidate.Version.ToString();
             Assert.AreEqual("1.2.0", candidate);
             string path = SlotLayout.Path(SlotLayout.SlotB, "Sensor.App.pe");
-            bool firstDownloadKept = rig.Flash.Exists(path) && rig.Flash.Snapshot(path).Length == 90000;
+            bool firstDownloadKept = rig.Flash.Exists(path) && rig.Flash.Snapshot(path).Length == 5625;
             Assert.IsFalse(firstDownloadKept);
             rig.Boot();
             Assert.AreEqual("1.2.0", rig.Running);
@@ -423,10 +434,10 @@ namespace SecureDevice.Tests.Update
         public void Offer_RejectedOfferDuringDownload_OldDownloadGoesOn()
         {
             UpdateRig rig = UpdateRig.Booted(59);
-            string first = rig.Publish(rig.Release("1.1.0", 3, new int[] { 90000 }), "1.1.0");
+            string first = rig.Publish(rig.Release("1.1.0", 3, new int[] { 5625 }), "1.1.0");
             rig.Offer(first);
             rig.Run(true, 2);
-            TestBundle wrong = rig.Release("1.3.0", 3, new int[] { 100 });
+            TestBundle wrong = rig.Release("1.3.0", 3, new int[] { 7 });
             wrong.Product = "camera";
             rig.Offer(rig.Publish(wrong, "wrong"));
             rig.Run(true, 200);
@@ -470,7 +481,7 @@ namespace SecureDevice.Tests.Update
             rig.BootAndConfirm();
             Assert.AreEqual(UpdateOutcome.Confirmed, rig.Engine.LastOutcome);
 
-            TestBundle signedByRevoked = rig.Release("1.2.0", 3, new int[] { 100 });
+            TestBundle signedByRevoked = rig.Release("1.2.0", 3, new int[] { 7 });
             signedByRevoked.KeyId = "old-build-key";
             rig.Offer(rig.Publish(signedByRevoked, "revoked"));
             rig.Run(true, 50);

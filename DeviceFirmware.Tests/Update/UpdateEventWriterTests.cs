@@ -20,11 +20,11 @@ namespace SecureDevice.Tests.Update
         public void Write_Downloading_CarriesProgress()
         {
             UpdateRig rig = UpdateRig.Booted(92);
-            rig.Offer(rig.Publish(rig.Release("1.1.0", 3, new int[] { 40000 }), "d"));
+            rig.Offer(rig.Publish(rig.Release("1.1.0", 3, new int[] { 2500 }), "d"));
             rig.Run(true, 2);
             string json = Write(rig.Engine);
             Assert.AreEqual(0, json.IndexOf("{\"state\":\"downloading\",\"outcome\":\"none\",\"code\":0,\"version\":\"1.1.0\",\"securityVersion\":3,\"done\":"), json);
-            Assert.IsTrue(json.IndexOf(",\"total\":40000,\"boot\":7,\"seq\":") > 0, json);
+            Assert.IsTrue(json.IndexOf(",\"total\":2500,\"boot\":7,\"seq\":") > 0, json);
         }
 
         [TestMethod]
