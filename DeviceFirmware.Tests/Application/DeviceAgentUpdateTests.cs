@@ -25,19 +25,7 @@ namespace SecureDevice.Tests.Application
             TestBundle factory = UpdateBundles.Factory(random);
             UpdateRig rig = new UpdateRig(factory, 600);
             string url = rig.Publish(rig.Release(), "1.1.0");
-
-            ScriptedTransport transport = new ScriptedTransport();
-            DeviceAgent agent = Boot(rig, transport);
-            Assert.AreEqual("1.0.0", agent.Application.Version.ToString());
-            long now = RunUntil(agent, 0, 100000, false);
-            transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"" + url + "\"}"));
-            transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"ftp://nope/\"}"));
-            now = RunUntil(agent, now, 600000, true);
-            Assert.AreEqual((int)BootReason.Update, (int)agent.RebootReason);
-            Assert.AreEqual(1, agent.Connection.Counters.InboundRejected);
-            string staged = LastEvent(transport);
-            Assert.AreEqual(0, staged.IndexOf("{\"state\":\"staged\",\"outcome\":\"staged\",\"code\":11,\"version\":\"1.1.0\",\"securityVersion\":3,\"boot\":1,\"seq\":"), staged);
-            agent.Boot.BeforeReboot(agent.RebootReason);
+            StageOverMqtt(rig, url);
 
             ScriptedTransport second = new ScriptedTransport();
             DeviceAgent tested = Boot(rig, second);
@@ -120,16 +108,7 @@ namespace SecureDevice.Tests.Application
         {
             UpdateRig rig = UpdateRig.Booted(603);
             string url = rig.Publish(rig.Release(), "1.1.0");
-            ScriptedTransport transport = new ScriptedTransport();
-            transport.HoldAcknowledgementsOf = "devices/dev-001/up/update";
-            DeviceAgent agent = Boot(rig, transport);
-            long now = RunUntil(agent, 0, 100000, false);
-            transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"" + url + "\"}"));
-            RunUntil(agent, now, 600000, true);
-            Assert.IsTrue(agent.Pending.Waiting);
-            string kept = new string(System.Text.Encoding.UTF8.GetChars(agent.Pending.Bytes, 0, agent.Pending.Length));
-            Assert.AreEqual(0, kept.IndexOf("{\"state\":\"staged\""), kept);
-            agent.Boot.BeforeReboot(agent.RebootReason);
+            string kept = StageWithoutPuback(rig, url);
 
             ScriptedTransport second = new ScriptedTransport();
             DeviceAgent tested = Boot(rig, second);
@@ -158,6 +137,41 @@ namespace SecureDevice.Tests.Application
             Assert.AreEqual(UpdateOutcome.RevertedAppFailed, agent.Updates.LastOutcome);
             Assert.AreEqual((int)FaultCode.ApplicationFailed, (int)agent.Faults.Code);
             Assert.AreEqual("boom", agent.Faults.Detail);
+        }
+
+        // The boot of Offer_OverMqtt_... that stages: the offer arrives over MQTT (with a bad one), the agent publishes the
+        // staged event and asks for a reboot. Each boot of a test runs in a method of its own, so that nothing of it stays
+        // alive in the next, as on the board.
+        private static void StageOverMqtt(UpdateRig rig, string url)
+        {
+            ScriptedTransport transport = new ScriptedTransport();
+            DeviceAgent agent = Boot(rig, transport);
+            Assert.AreEqual("1.0.0", agent.Application.Version.ToString());
+            long now = RunUntil(agent, 0, 100000, false);
+            transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"" + url + "\"}"));
+            transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"ftp://nope/\"}"));
+            now = RunUntil(agent, now, 600000, true);
+            Assert.AreEqual((int)BootReason.Update, (int)agent.RebootReason);
+            Assert.AreEqual(1, agent.Connection.Counters.InboundRejected);
+            string staged = LastEvent(transport);
+            Assert.AreEqual(0, staged.IndexOf("{\"state\":\"staged\",\"outcome\":\"staged\",\"code\":11,\"version\":\"1.1.0\",\"securityVersion\":3,\"boot\":1,\"seq\":"), staged);
+            agent.Boot.BeforeReboot(agent.RebootReason);
+        }
+
+        // The boot of Reboot_NoPubackInTime_... that stages without a PUBACK for its event; returns the event kept on flash.
+        private static string StageWithoutPuback(UpdateRig rig, string url)
+        {
+            ScriptedTransport transport = new ScriptedTransport();
+            transport.HoldAcknowledgementsOf = "devices/dev-001/up/update";
+            DeviceAgent agent = Boot(rig, transport);
+            long now = RunUntil(agent, 0, 100000, false);
+            transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"" + url + "\"}"));
+            RunUntil(agent, now, 600000, true);
+            Assert.IsTrue(agent.Pending.Waiting);
+            string kept = new string(System.Text.Encoding.UTF8.GetChars(agent.Pending.Bytes, 0, agent.Pending.Length));
+            Assert.AreEqual(0, kept.IndexOf("{\"state\":\"staged\""), kept);
+            agent.Boot.BeforeReboot(agent.RebootReason);
+            return kept;
         }
 
         private static long Step(DeviceAgent agent, long now)
