@@ -78,17 +78,18 @@ namespace SecureDevice.Tests.Update
             TestBundle factory = UpdateBundles.Factory(random);
             UpdateRig rig = new UpdateRig(factory, 5);
             TestBundle first = UpdateBundles.Release(factory, "1.1.0", 3, random, new int[] { 375, 157 });
-            rig.Publish(first, "first");
+            string firstUrl = rig.Publish(first, "first");
             TestBundle second = UpdateBundles.Release(factory, "1.2.0", 4, random, new int[] { 313, 94, 7 });
             rig.Publish(second, "second");
             if (secondUpdate)
             {
                 rig.Boot();
-                rig.Offer(UpdateRig.BaseUrl + "first/");
+                rig.Offer(firstUrl);
                 rig.Run(true, 200);
                 rig.Boot();
                 rig.Run(true, 10);
-                Assert.AreEqual("1.1.0", rig.ActiveVersion());
+                string activeVersion = rig.ActiveVersion();
+                Assert.AreEqual("1.1.0", activeVersion);
             }
 
             return rig;
@@ -166,11 +167,15 @@ namespace SecureDevice.Tests.Update
             rig.Boot(rig.Flash);
             string expected = healthy ? Target(secondUpdate) : Previous(secondUpdate);
             Assert.AreEqual(expected, rig.Running, "outcome " + UpdateOutcome.Name(rig.Engine.LastOutcome) + " " + rig.Engine.LastDetail);
-            Assert.IsFalse(rig.Plan.Testing);
-            long floor = healthy ? (secondUpdate ? 4L : 3L) : (secondUpdate ? 3L : 2L);
-            Assert.AreEqual(floor, rig.Journal.Current.SecurityFloor);
-            Assert.AreEqual(healthy ? UpdateOutcome.Confirmed : UpdateOutcome.RevertedBootLimit, rig.Journal.Current.LastOutcome);
-            Assert.AreEqual(expected, rig.ActiveVersion());
+            bool testing = rig.Plan.Testing;
+            Assert.IsFalse(testing);
+            long expectedFloor = healthy ? (secondUpdate ? 4L : 3L) : (secondUpdate ? 3L : 2L);
+            long floor = rig.Journal.Current.SecurityFloor;
+            Assert.AreEqual(expectedFloor, floor);
+            int outcome = rig.Journal.Current.LastOutcome;
+            Assert.AreEqual(healthy ? UpdateOutcome.Confirmed : UpdateOutcome.RevertedBootLimit, outcome);
+            string activeVersion = rig.ActiveVersion();
+            Assert.AreEqual(expected, activeVersion);
         }
     }
 }

@@ -48,7 +48,8 @@ namespace SecureDevice.Tests.Update
             // Still updatable by a good bundle.
             rig.Offer(rig.Publish(rig.Release("1.1.0", 3, new int[] { 190 }), "good"));
             rig.Run(true, 200);
-            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Staged, outcome);
         }
 
         [TestMethod]
@@ -61,19 +62,23 @@ namespace SecureDevice.Tests.Update
             rig.Offer(releaseUrl);
             rig.Run(true, 200);
             rig.BootAndConfirm();
-            Assert.AreEqual(3L, rig.Journal.Current.SecurityFloor);
+            long floor = rig.Journal.Current.SecurityFloor;
+            Assert.AreEqual(3L, floor);
 
             rig.Offer(factoryUrl);
             rig.Run(true, 50);
-            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.SecurityVersionRollback), rig.Engine.LastOutcome);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.SecurityVersionRollback), outcome);
             rig.Offer(releaseUrl);
             rig.Run(true, 50);
-            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.AlreadyInstalled), rig.Engine.LastOutcome);
+            outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.AlreadyInstalled), outcome);
 
             // An older version is accepted only with a higher security version (a deliberate roll-back by the operator).
             rig.Offer(rig.Publish(rig.Release("1.0.5", 4, new int[] { 100 }), "1.0.5"));
             rig.Run(true, 200);
-            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+            outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Staged, outcome);
         }
 
         [TestMethod]
@@ -87,11 +92,13 @@ namespace SecureDevice.Tests.Update
             rig.Server.Put(url + release.PayloadNames[1], bad);
             rig.Offer(url);
             rig.Run(true, 200);
-            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.FileHashMismatch), rig.Engine.LastOutcome);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.FileHashMismatch), outcome);
             long served = rig.Server.PayloadBytesServed;
             rig.Offer(url);
             rig.Run(true, 200);
-            Assert.AreEqual(UpdateOutcome.KnownBad, rig.Engine.LastOutcome);
+            outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.KnownBad, outcome);
             Assert.AreEqual(served, rig.Server.PayloadBytesServed, "a known-bad bundle is not downloaded again");
         }
 
