@@ -19,10 +19,10 @@ namespace SecureDevice.Tests.Support
         }
 
         /// <summary>The 32-byte private seed.</summary>
-        public byte[] Seed { get; private set; }
+        public readonly byte[] Seed;
 
         /// <summary>The 32-byte public key.</summary>
-        public byte[] PublicKey { get; private set; }
+        public readonly byte[] PublicKey;
 
         /// <summary>Signs <c>data[offset, +count)</c>.</summary>
         public byte[] Sign(byte[] data, int offset, int count)
