@@ -74,13 +74,15 @@ namespace SecureDevice.Tests.Text
 
             // ToCharArray, not value[i]: nanoCLR's string indexer returns the high surrogate at the low one's position.
             char[] chars = reader.StringValue.ToCharArray();
-            CollectionAssert.AreEqual(new char[] { 'a', '"', 'b', '\\', 'c', '/', 'd', (char)8, (char)12, '\n', '\r', '\t', (char)0xE9, (char)0xD83D, (char)0xDE00 }, chars);
+            CollectionAssert.AreEqual("a\"b\\c/d\b\f\n\r\t\u00e9\ud83d\ude00".ToCharArray(), chars);
         }
 
         [TestMethod]
         public void Read_Utf8_IsDecodedStrictly()
         {
-            byte[] valid = new byte[] { 0x22, 0xC3, 0xA9, 0xE2, 0x82, 0xAC, 0xF0, 0x9F, 0x98, 0x80, 0x22 };
+            // U+00E9, U+20AC and U+1F600 in UTF-8. Byte vectors are given in hex: an array initializer would store a
+            // 64-character name in the string table.
+            byte[] valid = Hex.Decode("22C3A9E282ACF09F988022");
             JsonReader reader = new JsonReader(4, 16);
             reader.Reset(valid, 0, valid.Length);
             Expect(reader, JsonToken.String);
@@ -93,11 +95,11 @@ namespace SecureDevice.Tests.Text
             Assert.AreEqual((char)0x20AC, second);
 
             // Overlong '/', an encoded surrogate, a stray continuation byte, a truncated sequence, a code point above U+10FFFF.
-            ExpectBadString(new byte[] { 0x22, 0xC0, 0xAF, 0x22 });
-            ExpectBadString(new byte[] { 0x22, 0xED, 0xA0, 0x80, 0x22 });
-            ExpectBadString(new byte[] { 0x22, 0x80, 0x22 });
-            ExpectBadString(new byte[] { 0x22, 0xE2, 0x82, 0x22 });
-            ExpectBadString(new byte[] { 0x22, 0xF4, 0x90, 0x80, 0x80, 0x22 });
+            ExpectBadString("22C0AF22");
+            ExpectBadString("22EDA08022");
+            ExpectBadString("228022");
+            ExpectBadString("22E28222");
+            ExpectBadString("22F490808022");
         }
 
         [DataRow("\"\\x\"", 1)]
@@ -141,7 +143,7 @@ namespace SecureDevice.Tests.Text
         [TestMethod]
         public void Read_ByteOrderMark_IsRejected()
         {
-            byte[] data = new byte[] { 0xEF, 0xBB, 0xBF, 0x7B, 0x7D };
+            byte[] data = Hex.Decode("EFBBBF7B7D");
             JsonReader reader = new JsonReader(4, 16);
             reader.Reset(data, 0, data.Length);
             Expect(reader, JsonToken.None);
@@ -283,8 +285,9 @@ namespace SecureDevice.Tests.Text
             Expect(reader, JsonToken.EndOfDocument);
         }
 
-        private static void ExpectBadString(byte[] data)
+        private static void ExpectBadString(string hex)
         {
+            byte[] data = Hex.Decode(hex);
             JsonReader reader = new JsonReader(4, 16);
             reader.Reset(data, 0, data.Length);
             reader.Read();
