@@ -57,7 +57,7 @@ public sealed class UpdateEndToEndTests : IDisposable
     {
         var flash = new MemoryFileStore();
         Install(flash, Bundle("1.0.0", 1, null));
-        string good = Publish(Bundle("1.1.0", 2, null, 150_000), "1.1.0");
+        string good = Publish(Bundle("1.1.0", 2, null, 90_000), "1.1.0"); // 23 chunks: under the loader's 96 KiB limit
         string crashing = Publish(Bundle("1.2.0", 3, "sd-sim:crash-after-ms=0"), "1.2.0");
         using var device = Device("dev-u1", flash);
         using var events = new MosquittoSubscriber(_broker.Service, "devices/dev-u1/up/update");
