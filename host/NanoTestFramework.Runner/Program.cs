@@ -15,7 +15,7 @@ if (args.Length != 1 || args[0] != "memory")
 
 var probe = new LiveMemoryProbe();
 var results = new List<NanoCaseResult>();
-foreach (Type type in NanoTestRunner.TestClasses())
+foreach (Type type in NanoTestRunner.Default.TestClasses())
 {
     results.AddRange(NanoTestRunner.RunClass(type, probe).Values);
 }
