@@ -1,49 +1,92 @@
 using System;
+using System.Globalization;
 using System.IO;
+using System.Net;
 using System.Reflection;
 using System.Text;
-using SecureDevice.Tool.Cli;
-using SecureDevice.Tool.Files;
+using SecureDevice.Fleet.Files;
+using SecureDevice.Fleet.Pki;
+using SecureDevice.Fleet.Text;
 
-namespace SecureDevice.Tool.Pki;
+namespace SecureDevice.Fleet.Broker;
 
-/// <summary>Renders the reference mosquitto configuration (host/broker/*.template) for a PKI folder.</summary>
+/// <summary>What <see cref="BrokerConfig.Write"/> renders.</summary>
+public sealed class BrokerConfigRequest
+{
+    public required PkiLayout Pki { get; init; }
+
+    /// <summary>Folder for mosquitto.conf and acl (created when missing).</summary>
+    public required string OutputFolder { get; init; }
+
+    /// <summary>TLS port, 1..65535.</summary>
+    public int Port { get; init; } = 8883;
+
+    /// <summary>The address to listen on: an IP address, rendered canonically (never text from the caller).</summary>
+    public IPAddress Bind { get; init; } = IPAddress.Loopback;
+
+    /// <summary>mosquitto's whole-heap ceiling, bytes (default 512 MiB).</summary>
+    public long MemoryLimitBytes { get; init; } = 512L * 1024 * 1024;
+
+    /// <summary>Connections accepted on the listener (default 100,000).</summary>
+    public int MaxConnections { get; init; } = 100_000;
+}
+
+/// <summary>
+/// Renders the reference mosquitto configuration (host/broker/*.template) for a PKI folder. mosquitto.conf has no
+/// quoting: every value that goes in is either produced here (numbers, the canonical form of an IP address) or checked
+/// by <see cref="GeneratedText.MosquittoValue"/> (paths, the user name), which refuses control characters.
+/// </summary>
 public static class BrokerConfig
 {
     public const string ConfigFile = "mosquitto.conf";
     public const string AclFile = "acl";
 
-    /// <summary>Writes mosquitto.conf and acl into <paramref name="folder"/> (never overwriting) and returns the config path.</summary>
-    public static string Write(PkiLayout pki, string folder, int port, string bind, string topicPrefix)
+    /// <summary>The first topic level of every device topic.</summary>
+    public const string TopicPrefix = "devices";
+
+    /// <summary>Writes mosquitto.conf and acl (never overwriting) and returns the config path.</summary>
+    /// <exception cref="FleetException">A bad port or limit, a PKI file missing, a path mosquitto.conf cannot hold, or an existing output.</exception>
+    public static string Write(BrokerConfigRequest request)
     {
-        if (port < 1 || port > 65535)
+        if (request.Port < 1 || request.Port > 65535)
         {
-            throw new ToolException("--port must be 1..65535");
+            throw new FleetException(FleetError.InvalidArgument, "the port must be 1..65535");
         }
 
+        if (request.MemoryLimitBytes < 16L * 1024 * 1024 || request.MaxConnections < 1)
+        {
+            throw new FleetException(FleetError.InvalidArgument, "the memory limit must be at least 16 MiB and the connection limit at least 1");
+        }
+
+        PkiLayout pki = request.Pki;
         foreach (string required in new[] { pki.ClientCaBundle, pki.BrokerCertificate, pki.BrokerKey, pki.Crl })
         {
-            if (!File.Exists(required))
+            if (SafeFileReader.KindOf(required, followLinks: true) != FileKind.Regular)
             {
-                throw new ToolException("missing " + required + " (run 'securedevice pki init' first)");
+                throw new FleetException(FleetError.NotFound, "missing " + required + " (run 'securedevice pki init' first)");
             }
         }
 
-        Directory.CreateDirectory(folder);
-        string aclPath = Path.GetFullPath(Path.Combine(folder, AclFile));
-        string configPath = Path.GetFullPath(Path.Combine(folder, ConfigFile));
-        string acl = Template("acl.template").Replace("{{PREFIX}}", topicPrefix, StringComparison.Ordinal);
+        string folder = Path.GetFullPath(request.OutputFolder);
+        string aclPath = Path.Combine(folder, AclFile);
+        string configPath = Path.Combine(folder, ConfigFile);
         string config = Template("mosquitto.conf.template")
-            .Replace("{{USER}}", CurrentUser(), StringComparison.Ordinal)
-            .Replace("{{PORT}}", port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("{{BIND}}", bind, StringComparison.Ordinal)
-            .Replace("{{ACLFILE}}", aclPath, StringComparison.Ordinal)
-            .Replace("{{CAFILE}}", pki.ClientCaBundle, StringComparison.Ordinal)
-            .Replace("{{CERTFILE}}", pki.BrokerCertificate, StringComparison.Ordinal)
-            .Replace("{{KEYFILE}}", pki.BrokerKey, StringComparison.Ordinal)
-            .Replace("{{CRLFILE}}", pki.Crl, StringComparison.Ordinal);
-        SafeFile.WriteNew(aclPath, Encoding.UTF8.GetBytes(acl), SafeFile.PublicMode);
-        SafeFile.WriteNew(configPath, Encoding.UTF8.GetBytes(config), SafeFile.PublicMode);
+            .Replace("{{USER}}", GeneratedText.MosquittoValue(CurrentUser(), "the user name"), StringComparison.Ordinal)
+            .Replace("{{PORT}}", request.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{{BIND}}", request.Bind.ToString(), StringComparison.Ordinal)
+            .Replace("{{MEMORY_LIMIT}}", request.MemoryLimitBytes.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{{MAX_CONNECTIONS}}", request.MaxConnections.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{{ACLFILE}}", GeneratedText.MosquittoValue(aclPath, "the ACL path"), StringComparison.Ordinal)
+            .Replace("{{CAFILE}}", GeneratedText.MosquittoValue(pki.ClientCaBundle, "the PKI folder path"), StringComparison.Ordinal)
+            .Replace("{{CERTFILE}}", GeneratedText.MosquittoValue(pki.BrokerCertificate, "the PKI folder path"), StringComparison.Ordinal)
+            .Replace("{{KEYFILE}}", GeneratedText.MosquittoValue(pki.BrokerKey, "the PKI folder path"), StringComparison.Ordinal)
+            .Replace("{{CRLFILE}}", GeneratedText.MosquittoValue(pki.Crl, "the PKI folder path"), StringComparison.Ordinal);
+        string acl = Template("acl.template").Replace("{{PREFIX}}", TopicPrefix, StringComparison.Ordinal);
+        AtomicFile.RefuseExisting(aclPath);
+        AtomicFile.RefuseExisting(configPath);
+        AtomicFile.EnsureFolder(folder, AtomicFile.PrivateFolderMode | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        AtomicFile.WriteNew(aclPath, Encoding.UTF8.GetBytes(acl), AtomicFile.PublicMode);
+        AtomicFile.WriteNew(configPath, Encoding.UTF8.GetBytes(config), AtomicFile.PublicMode);
         return configPath;
     }
 

@@ -1,25 +1,28 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using SecureDevice.Core.Bundle;
-using SecureDevice.Tool.Cli;
-using SecureDevice.Tool.Files;
+using SecureDevice.Core.Config;
+using SecureDevice.Fleet.Files;
+using SecureDevice.Fleet.Pki;
+using SecureDevice.Fleet.Signing;
 
-namespace SecureDevice.Tool.Pki;
-
-/// <summary>Device-side settings written to the device's config file (deployed by nanoff --filedeployment).</summary>
-public sealed record DeviceSettings(string BrokerHost, int BrokerPort, string TopicPrefix, int TelemetryIntervalSeconds, int KeepAliveSeconds, string Product, string Hardware);
-
-/// <summary>What <c>securedevice provision</c> produced.</summary>
-public sealed record ProvisionResult(string Id, string Serial, string Sha256, DateTimeOffset NotAfter, string[] Files);
+namespace SecureDevice.Fleet.Devices;
 
 /// <summary>
-/// Issues a device identity and writes everything nanoff needs to put it on a board (docs in certs/README.md):
-/// ID.pem (certificate + device CA), ID.key.pem (0600), ID.network.json (0600: key and Wi-Fi password, for
+/// Issues a device identity and writes everything nanoff needs to put it on a board (certs/README.md): ID.pem
+/// (certificate + device CA), ID.key.pem (0600), ID.network.json (0600: key and Wi-Fi password, for
 /// --networkdeployment), ID.config.json (the device config) and ID.files.json (for --filedeployment).
+/// <para>
+/// Every input is checked before the PKI is touched: the generated config.json goes through the device's own
+/// <see cref="DeviceConfigParser"/> (so the tool never writes a config the device refuses, and a refused one never burns
+/// the id), the factory bundle's files are checked against its manifest under the safe-file rule, and the Wi-Fi and
+/// serial-port strings are checked for what nanoff and the device can hold.
+/// </para>
 /// </summary>
 public static class Provisioning
 {
@@ -35,89 +38,119 @@ public static class Provisioning
     /// <summary>Identities that are not devices.</summary>
     public static readonly string[] ReservedIds = { "service", "operator" };
 
-    public static ProvisionResult Provision(PkiLayout pki, string id, string outFolder, DeviceSettings settings, string? wifiSsid, string? wifiPassword,
-        string? serialPort, int validDays, DateTimeOffset now, string? appBundle = null)
+    /// <summary>Provisions one device.</summary>
+    /// <exception cref="FleetException">Any input the device or nanoff would not accept, an existing output, a used id, a PKI problem.</exception>
+    public static ProvisionResult Provision(ProvisionRequest request)
     {
-        IReadOnlyList<string> appFiles = appBundle == null ? Array.Empty<string>() : FactoryBundleFiles(appBundle);
-        if (!SafeName.IsDeviceId(id))
+        string id = request.DeviceId;
+        request.Validate();
+        CheckConfig(id, request.Settings, request.Now.AddDays(request.ValidDays).UtcDateTime);
+        IReadOnlyList<string> appFiles = request.FactoryBundle == null ? Array.Empty<string>() : FactoryBundleFiles(request.FactoryBundle);
+        request.Pki.RequireExisting();
+        string outFolder = Path.GetFullPath(request.OutputFolder);
+        var files = new ProvisionedFiles(outFolder, id);
+        foreach (string path in files.All)
         {
-            throw new ToolException("device id must be 1-64 of [A-Za-z0-9_-] (it becomes an MQTT topic level): '" + id + "'");
+            AtomicFile.RefuseExisting(path);
         }
 
-        if (Array.Exists(ReservedIds, r => string.Equals(r, id, StringComparison.OrdinalIgnoreCase)))
-        {
-            throw new ToolException("device id '" + id + "' is reserved");
-        }
-
-        if (validDays < 1 || validDays > 3650)
-        {
-            throw new ToolException("--days must be 1..3650");
-        }
-
-        if (!Directory.Exists(outFolder))
-        {
-            Directory.CreateDirectory(outFolder);
-        }
-
-        using FileStream lockFile = PkiLock.Acquire(pki);
-        Inventory inventory = Inventory.Load(pki.Inventory);
+        using IDisposable lockFile = PkiLock.Acquire(request.Pki);
+        Inventory inventory = Inventory.Load(request.Pki.Inventory);
+        CrlPublisher.Reconcile(request.Pki, inventory, request.Now);
         if (inventory.Find(id) is InventoryEntry existing)
         {
-            throw new ToolException("device " + id + " is already in the inventory (" + existing.Status + "); use another id");
+            throw new FleetException(FleetError.AlreadyExists, "device " + id + " is already in the inventory (" + existing.Status.ToString().ToLowerInvariant() + "); use another id");
         }
 
-        string certPath = Path.Combine(outFolder, id + ".pem");
-        string keyPath = Path.Combine(outFolder, id + ".key.pem");
-        string networkPath = Path.Combine(outFolder, id + ".network.json");
-        string configPath = Path.Combine(outFolder, id + ".config.json");
-        string filesPath = Path.Combine(outFolder, id + ".files.json");
-        string[] outputs = { certPath, keyPath, networkPath, configPath, filesPath };
-        foreach (string path in outputs)
-        {
-            SafeFile.RefuseExisting(path);
-        }
-
-        using IssuedCertificate deviceCa = CertificateAuthority.Load(pki.DeviceCaCertificate, pki.DeviceCaKey);
-        string rootPem = File.ReadAllText(pki.RootCertificate);
-        using IssuedCertificate device = CertificateAuthority.CreateClient(deviceCa, id, now.AddMinutes(-5), now.AddDays(validDays));
+        using IssuedCertificate deviceCa = CertificateAuthority.Load(request.Pki.DeviceCaCertificate, request.Pki.DeviceCaKey);
+        string rootPem = Encoding.ASCII.GetString(SafeFileReader.Read(request.Pki.RootCertificate, CertificateAuthority.MaxPemBytes, "root certificate"));
+        using IssuedCertificate device = CertificateAuthority.CreateClient(deviceCa, id, request.Now.AddMinutes(-5), request.Now.AddDays(request.ValidDays));
+        string config = CheckConfig(id, request.Settings, device.Certificate.NotAfter);
         string chainPem = device.CertificatePem + deviceCa.CertificatePem;
-        var written = new System.Collections.Generic.List<string>();
+        AtomicFile.EnsureFolder(outFolder, AtomicFile.PrivateFolderMode);
+        var written = new List<string>();
         try
         {
-            Write(certPath, chainPem, SafeFile.PublicMode, written);
-            Write(keyPath, device.KeyPem, SafeFile.PrivateMode, written);
-            Write(configPath, ConfigJson(id, settings, device.Certificate.NotAfter), SafeFile.PublicMode, written);
-            Write(networkPath, NetworkJson(chainPem, device.KeyPem, rootPem, wifiSsid, wifiPassword, serialPort), SafeFile.PrivateMode, written);
-            Write(filesPath, FilesJson(Path.GetFullPath(configPath), Path.GetFullPath(pki.RootCertificate), appFiles, serialPort), SafeFile.PublicMode, written);
+            Write(files.Certificate, chainPem, AtomicFile.PublicMode, written);
+            Write(files.Key, device.KeyPem, AtomicFile.PrivateMode, written);
+            Write(files.Config, config, AtomicFile.PublicMode, written);
+            Write(files.Network, NetworkJson(chainPem, device.KeyPem, rootPem, request.Wifi, request.SerialPort), AtomicFile.PrivateMode, written);
+            Write(files.Deployment, FilesJson(files.Config, request.Pki.RootCertificate, appFiles, request.SerialPort), AtomicFile.PublicMode, written);
 
             var entry = new InventoryEntry
             {
                 Id = id,
+                Owner = request.Owner,
                 Serial = device.Certificate.SerialNumber,
                 Sha256 = Convert.ToHexStringLower(SHA256.HashData(device.Certificate.RawData)),
                 NotAfter = device.Certificate.NotAfter.ToUniversalTime(),
-                Provisioned = now,
-                Status = "active",
+                Provisioned = request.Now,
+                Status = DeviceStatus.Active,
             };
             inventory.Devices.Add(entry);
-            inventory.Save(pki.Inventory);
-            return new ProvisionResult(id, entry.Serial, entry.Sha256, entry.NotAfter, outputs);
+            inventory.Save(request.Pki.Inventory);
+            return new ProvisionResult(entry, files, appFiles);
         }
         catch
         {
             // Nothing half-done: files written for this device go again if any later step failed.
             foreach (string path in written)
             {
-                File.Delete(path);
+                AtomicFile.DeleteQuietly(path);
             }
 
             throw;
         }
     }
 
-    private static void Write(string path, string content, UnixFileMode mode, System.Collections.Generic.List<string> written)
+    /// <summary>
+    /// The config.json for <paramref name="id"/> with <paramref name="settings"/>, after the device's own parser accepted
+    /// it and read back exactly these values.
+    /// </summary>
+    /// <exception cref="FleetException">The device would refuse the config (the message names the field).</exception>
+    public static string CheckConfig(string id, DeviceSettings settings, DateTime certificateNotAfter)
     {
-        SafeFile.WriteNew(path, Encoding.UTF8.GetBytes(content), mode);
+        string json;
+        try
+        {
+            json = ConfigJson(id, settings, certificateNotAfter);
+        }
+        catch (ArgumentException)
+        {
+            // Utf8JsonWriter refuses text that is not valid UTF-16 (a lone surrogate): not a config any device could read.
+            throw new FleetException(FleetError.InvalidArgument, "the device would refuse this config: a setting is not valid Unicode text");
+        }
+
+        byte[] bytes = Encoding.UTF8.GetBytes(json);
+        var parser = new DeviceConfigParser();
+        DocumentStatus status = parser.TryParse(bytes, 0, bytes.Length, out DeviceConfig? parsed);
+        if (status != DocumentStatus.Valid || parsed == null)
+        {
+            throw new FleetException(FleetError.InvalidArgument, "the device would refuse this config: " + parser.Reader.Describe("config.json", status) + DescribeField(parser.Reader.ErrorField, settings));
+        }
+
+        if (parsed.DeviceId != id || parsed.BrokerHost != settings.BrokerHost || parsed.BrokerPort != settings.BrokerPort || parsed.Product != settings.Product
+            || parsed.Hardware != settings.Hardware || parsed.TopicPrefix != settings.TopicPrefix || parsed.TelemetryIntervalSeconds != settings.TelemetryIntervalSeconds
+            || parsed.KeepAliveSeconds != settings.KeepAliveSeconds)
+        {
+            throw new InvalidOperationException("config.json did not read back as written");
+        }
+
+        return json;
+    }
+
+    private static string DescribeField(string? field, DeviceSettings settings) => field switch
+    {
+        "broker.host" => " (a DNS name of [A-Za-z0-9-] labels or a dotted IPv4 address; got '" + settings.BrokerHost + "')",
+        "broker.port" => " (1..65535; got " + settings.BrokerPort + ")",
+        "telemetryIntervalS" => " (60..86400 s; got " + settings.TelemetryIntervalSeconds + ")",
+        "keepAliveS" => " (10..600 s; got " + settings.KeepAliveSeconds + ")",
+        _ => string.Empty,
+    };
+
+    private static void Write(string path, string content, UnixFileMode mode, List<string> written)
+    {
+        AtomicFile.WriteNew(path, Encoding.UTF8.GetBytes(content), mode);
         written.Add(path);
     }
 
@@ -150,7 +183,7 @@ public static class Provisioning
     // nanoff reads DeviceCertificates/CACertificates as base64 of the file bytes. The firmware parses the device blob as
     // both certificate and private key, and mbedTLS parses PEM only when the buffer ends with a NUL byte (nanoff's own
     // attempt to add it does not take effect), so each blob carries the trailing 0x00 itself.
-    private static string NetworkJson(string chainPem, string keyPem, string rootPem, string? ssid, string? password, string? serialPort)
+    private static string NetworkJson(string chainPem, string keyPem, string rootPem, WifiCredentials? wifi, string? serialPort)
     {
         var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
@@ -161,11 +194,11 @@ public static class Provisioning
                 json.WriteString("SerialPort", serialPort);
             }
 
-            if (ssid != null)
+            if (wifi != null)
             {
                 json.WriteStartObject("WirelessClient");
-                json.WriteString("Ssid", ssid);
-                json.WriteString("Password", password ?? string.Empty);
+                json.WriteString("Ssid", wifi.Ssid);
+                json.WriteString("Password", wifi.Password);
                 json.WriteString("Authentication", "WPA2");
                 json.WriteString("Encryption", "WPA2");
                 json.WriteString("ConfigurationOption", "AutoConnect");
@@ -182,41 +215,42 @@ public static class Provisioning
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
     }
 
-    // The files of a factory bundle to deploy into slot A, after checking that every payload file matches the manifest
-    // (the signature chain is the loader's to check; 'securedevice verify' checks it on the host).
+    // The files of a factory bundle to deploy into slot A, after checking, under the safe-file rule for contained files,
+    // that every payload file matches the manifest (the signature chain is the loader's to check; 'securedevice verify'
+    // checks it on the host).
     private static IReadOnlyList<string> FactoryBundleFiles(string folder)
     {
-        string manifestPath = Path.Combine(folder, SecureDevice.Tool.Signing.BundleLayout.Manifest);
-        byte[] manifestBytes = SafeFile.ReadAll(manifestPath, ManifestParser.MaxManifestBytes, "manifest");
-        var parser = new ManifestParser();
-        if (parser.TryParse(manifestBytes, 0, manifestBytes.Length, out Manifest? manifest) is var status && status != DocumentStatus.Valid)
+        SafeFileReader.RequireReadableFolder(folder, "bundle folder");
+        var documents = new[] { BundleLayout.Manifest, BundleLayout.Signature, BundleLayout.Delegation };
+        byte[]?[] read =
         {
-            throw new ToolException(manifestPath + ": " + parser.Describe(status));
+            BundleChecker.ReadDocument(folder, BundleLayout.Manifest, ManifestParser.MaxManifestBytes),
+            BundleChecker.ReadDocument(folder, BundleLayout.Signature, BundleChecker.MaxSignatureFileBytes),
+            BundleChecker.ReadDocument(folder, BundleLayout.Delegation, DelegationParser.MaxFileBytes),
+        };
+        for (int i = 0; i < documents.Length; i++)
+        {
+            if (read[i] == null)
+            {
+                throw new FleetException(FleetError.NotFound, "bundle file missing: " + Path.Combine(folder, documents[i]));
+            }
         }
 
-        var files = new List<string> { manifestPath, Path.Combine(folder, SecureDevice.Tool.Signing.BundleLayout.Signature), Path.Combine(folder, SecureDevice.Tool.Signing.BundleLayout.Delegation) };
-        var check = new PayloadCheck();
+        var parser = new ManifestParser();
+        if (parser.TryParse(read[0]!, 0, read[0]!.Length, out Manifest? manifest) is var status && status != DocumentStatus.Valid)
+        {
+            throw new FleetException(FleetError.InvalidDocument, Path.Combine(folder, BundleLayout.Manifest) + ": " + parser.Describe(status));
+        }
+
+        if (BundleChecker.CheckPayloads(folder, manifest!) is BundleCheckResult mismatch)
+        {
+            throw new FleetException(FleetError.InvalidDocument, "factory bundle " + folder + ": " + mismatch.Detail + " (the file does not match its manifest entry)");
+        }
+
+        var files = documents.Select(d => Path.Combine(folder, d)).ToList();
         for (int i = 0; i < manifest!.FileCount; i++)
         {
-            BundleFile entry = manifest.Files[i];
-            string path = Path.Combine(folder, entry.Name);
-            byte[] content = SafeFile.ReadAll(path, Manifest.MaxFileSize, "payload file");
-            check.Begin(entry);
-            check.Append(content, 0, content.Length);
-            if (check.Finish() != BundleStatus.Verified)
-            {
-                throw new ToolException(path + " does not match its manifest entry (size or SHA-256)");
-            }
-
-            files.Add(path);
-        }
-
-        foreach (string document in files.GetRange(0, 3))
-        {
-            if (!File.Exists(document))
-            {
-                throw new ToolException("bundle file missing: " + document);
-            }
+            files.Add(Path.Combine(folder, manifest.Files[i].Name));
         }
 
         return files.ConvertAll(Path.GetFullPath);

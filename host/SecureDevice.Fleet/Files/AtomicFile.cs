@@ -1,44 +1,124 @@
 using System;
 using System.IO;
-using SecureDevice.Tool.Cli;
 
-namespace SecureDevice.Tool.Files;
+namespace SecureDevice.Fleet.Files;
 
 /// <summary>
-/// File writing that never overwrites and never leaves a half-written file: content goes to a temporary file in the
-/// destination's folder (created exclusively, with the final permissions from the start), is flushed to disk, and is then
-/// renamed into place only if the destination still does not exist.
+/// File writing that never leaves a half-written file. Content goes to a temporary file in the destination's folder
+/// (created exclusively, with its final permissions from the start), is flushed to disk (fsync), and is then renamed
+/// into place; the folder is flushed too, so the rename survives a power cut. <see cref="WriteNew"/> never overwrites;
+/// <see cref="Replace"/> swaps a file atomically (readers see the old or the new content, never a mix).
 /// </summary>
-public static class SafeFile
+public static class AtomicFile
 {
-    /// <summary>Permissions for private keys: owner read/write only (0600).</summary>
+    /// <summary>Permissions for private keys and files holding secrets: owner read/write only (0600).</summary>
     public const UnixFileMode PrivateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     /// <summary>Permissions for public material (0644).</summary>
     public const UnixFileMode PublicMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
-    /// <summary>Fails with a clear message when <paramref name="path"/> exists.</summary>
+    /// <summary>Permissions for a folder of private keys (0700).</summary>
+    public const UnixFileMode PrivateFolderMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>Suffix of temporary files; a crash can leave one behind, never in place of a real file.</summary>
+    public const string TemporarySuffix = ".tmp";
+
+    /// <summary>Fails with a clear message when <paramref name="path"/> exists (as anything, a dangling link included).</summary>
     public static void RefuseExisting(string path)
     {
-        if (File.Exists(path) || Directory.Exists(path))
+        if (SafeFileReader.KindOf(path) != FileKind.Missing)
         {
-            throw new ToolException("refusing to overwrite existing " + path);
+            throw new FleetException(FleetError.AlreadyExists, "refusing to overwrite existing " + path);
+        }
+    }
+
+    /// <summary>Creates <paramref name="folder"/> (and missing parents) when it does not exist; new folders get <paramref name="mode"/>.</summary>
+    public static void EnsureFolder(string folder, UnixFileMode mode)
+    {
+        FileKind kind = SafeFileReader.KindOf(folder, followLinks: true);
+        if (kind == FileKind.Directory)
+        {
+            return;
+        }
+
+        if (kind != FileKind.Missing)
+        {
+            throw new FleetException(FleetError.InvalidArgument, folder + " exists and is not a folder");
+        }
+
+        try
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(folder);
+            }
+            else
+            {
+                Directory.CreateDirectory(folder, mode);
+            }
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new FleetException(FleetError.Io, "cannot create folder " + folder + ": " + error.Message, error);
         }
     }
 
     /// <summary>Writes <paramref name="content"/> to the new file <paramref name="path"/> with <paramref name="mode"/>.</summary>
-    /// <exception cref="ToolException">The file exists or the folder is not writable.</exception>
+    /// <exception cref="FleetException">The file exists, its folder does not, or the folder is not writable.</exception>
     public static void WriteNew(string path, ReadOnlySpan<byte> content, UnixFileMode mode)
     {
         string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full)!;
         RefuseExisting(full);
-        if (!Directory.Exists(directory))
+        string temporary = WriteTemporary(full, content, mode);
+        try
         {
-            throw new ToolException("folder does not exist: " + directory);
+            // File.Move without overwrite is rename-if-absent: a file that appeared meanwhile is never replaced.
+            File.Move(temporary, full, overwrite: false);
+            UnixFile.SyncFolder(Path.GetDirectoryName(full)!);
+        }
+        catch (IOException error) when (SafeFileReader.KindOf(full) != FileKind.Missing)
+        {
+            throw new FleetException(FleetError.AlreadyExists, "refusing to overwrite existing " + full + " (" + error.Message + ")", error);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new FleetException(FleetError.Io, "cannot write " + full + ": " + error.Message, error);
+        }
+        finally
+        {
+            DeleteQuietly(temporary);
+        }
+    }
+
+    /// <summary>Replaces <paramref name="path"/> (which may not exist yet) with <paramref name="content"/> atomically.</summary>
+    public static void Replace(string path, ReadOnlySpan<byte> content, UnixFileMode mode)
+    {
+        string full = Path.GetFullPath(path);
+        string temporary = WriteTemporary(full, content, mode);
+        try
+        {
+            Commit(temporary, full);
+        }
+        finally
+        {
+            DeleteQuietly(temporary);
+        }
+    }
+
+    /// <summary>
+    /// First half of a replacement: the content, flushed, under a temporary name beside <paramref name="path"/>.
+    /// <see cref="Commit"/> renames it into place; callers that replace several files use both halves to choose the order.
+    /// </summary>
+    public static string WriteTemporary(string path, ReadOnlySpan<byte> content, UnixFileMode mode)
+    {
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full)!;
+        if (SafeFileReader.KindOf(directory, followLinks: true) != FileKind.Directory)
+        {
+            throw new FleetException(FleetError.NotFound, "folder not found: " + directory);
         }
 
-        string temporary = Path.Combine(directory, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        string temporary = Path.Combine(directory, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + TemporarySuffix);
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
@@ -47,57 +127,42 @@ public static class SafeFile
                 options.UnixCreateMode = mode;
             }
 
-            using (var stream = new FileStream(temporary, options))
-            {
-                stream.Write(content);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, full, overwrite: false);
+            using var stream = new FileStream(temporary, options);
+            stream.Write(content);
+            stream.Flush(flushToDisk: true);
+            return temporary;
         }
-        catch (IOException error) when (File.Exists(full))
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
-            throw new ToolException("refusing to overwrite existing " + full + " (" + error.Message + ")");
-        }
-        catch (UnauthorizedAccessException error)
-        {
-            throw new ToolException("cannot write " + full + ": " + error.Message);
-        }
-        finally
-        {
-            if (File.Exists(temporary))
-            {
-                File.Delete(temporary);
-            }
+            DeleteQuietly(temporary);
+            throw new FleetException(FleetError.Io, "cannot write " + full + ": " + error.Message, error);
         }
     }
 
-    /// <summary>Reads a whole file, refusing files larger than <paramref name="maxBytes"/>.</summary>
-    /// <exception cref="ToolException">Missing, unreadable or too large.</exception>
-    public static byte[] ReadAll(string path, long maxBytes, string what)
+    /// <summary>Second half: renames <paramref name="temporary"/> over <paramref name="path"/> and flushes the folder.</summary>
+    public static void Commit(string temporary, string path)
     {
         try
         {
-            var info = new FileInfo(path);
-            if (!info.Exists)
-            {
-                throw new ToolException(what + " not found: " + path);
-            }
-
-            if (info.Length > maxBytes)
-            {
-                throw new ToolException(what + " is larger than " + maxBytes + " bytes: " + path);
-            }
-
-            return File.ReadAllBytes(path);
+            File.Move(temporary, path, overwrite: true);
+            UnixFile.SyncFolder(Path.GetDirectoryName(Path.GetFullPath(path))!);
         }
-        catch (IOException error)
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
-            throw new ToolException("cannot read " + what + " " + path + ": " + error.Message);
+            throw new FleetException(FleetError.Io, "cannot replace " + path + ": " + error.Message, error);
         }
-        catch (UnauthorizedAccessException error)
+    }
+
+    /// <summary>Deletes a file if it is there; used for temporary files, whose loss is harmless.</summary>
+    public static void DeleteQuietly(string path)
+    {
+        try
         {
-            throw new ToolException("cannot read " + what + " " + path + ": " + error.Message);
+            File.Delete(path);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            // A leftover temporary file is swept by the next run under the PKI lock.
         }
     }
 }

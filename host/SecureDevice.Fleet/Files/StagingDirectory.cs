@@ -1,12 +1,11 @@
 using System;
 using System.IO;
-using SecureDevice.Tool.Cli;
 
-namespace SecureDevice.Tool.Files;
+namespace SecureDevice.Fleet.Files;
 
 /// <summary>
 /// Builds a folder under a temporary name beside its destination and moves it into place only when complete, so a failed
-/// command leaves either nothing or the whole folder. Disposing without <see cref="Commit"/> deletes the staging folder.
+/// operation leaves either nothing or the whole folder. Disposing without <see cref="Commit"/> deletes the staging folder.
 /// </summary>
 public sealed class StagingDirectory : IDisposable
 {
@@ -16,15 +15,22 @@ public sealed class StagingDirectory : IDisposable
     public StagingDirectory(string destination)
     {
         _destination = System.IO.Path.GetFullPath(destination);
-        SafeFile.RefuseExisting(_destination);
+        AtomicFile.RefuseExisting(_destination);
         string parent = System.IO.Path.GetDirectoryName(_destination)!;
-        if (!Directory.Exists(parent))
+        if (SafeFileReader.KindOf(parent, followLinks: true) != FileKind.Directory)
         {
-            throw new ToolException("folder does not exist: " + parent);
+            throw new FleetException(FleetError.NotFound, "folder not found: " + parent);
         }
 
-        Path = System.IO.Path.Combine(parent, "." + System.IO.Path.GetFileName(_destination) + "." + Guid.NewGuid().ToString("N") + ".tmp");
-        Directory.CreateDirectory(Path);
+        Path = System.IO.Path.Combine(parent, "." + System.IO.Path.GetFileName(_destination) + "." + Guid.NewGuid().ToString("N") + AtomicFile.TemporarySuffix);
+        try
+        {
+            Directory.CreateDirectory(Path);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new FleetException(FleetError.Io, "cannot create " + Path + ": " + error.Message, error);
+        }
     }
 
     /// <summary>The staging folder to write into.</summary>
@@ -33,8 +39,17 @@ public sealed class StagingDirectory : IDisposable
     /// <summary>Moves the staging folder to the destination (fails if the destination appeared meanwhile).</summary>
     public void Commit()
     {
-        SafeFile.RefuseExisting(_destination);
-        Directory.Move(Path, _destination);
+        AtomicFile.RefuseExisting(_destination);
+        try
+        {
+            Directory.Move(Path, _destination);
+            UnixFile.SyncFolder(System.IO.Path.GetDirectoryName(_destination)!);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new FleetException(FleetError.Io, "cannot move " + Path + " to " + _destination + ": " + error.Message, error);
+        }
+
         _committed = true;
     }
 
@@ -42,7 +57,14 @@ public sealed class StagingDirectory : IDisposable
     {
         if (!_committed && Directory.Exists(Path))
         {
-            Directory.Delete(Path, recursive: true);
+            try
+            {
+                Directory.Delete(Path, recursive: true);
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                // Left as a dot-prefixed .tmp folder: never mistaken for the destination.
+            }
         }
     }
 }

@@ -4,10 +4,10 @@ using System.IO;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using SecureDevice.Tool.Cli;
-using SecureDevice.Tool.Files;
+using System.Text;
+using SecureDevice.Fleet.Files;
 
-namespace SecureDevice.Tool.Pki;
+namespace SecureDevice.Fleet.Pki;
 
 /// <summary>A certificate and its ECDSA P-256 private key.</summary>
 public sealed class IssuedCertificate : IDisposable
@@ -104,41 +104,71 @@ public static class CertificateAuthority
         return new IssuedCertificate(Sign(request, issuer, notBefore, notAfter), key);
     }
 
-    /// <summary>A CRL signed by <paramref name="issuer"/> listing <paramref name="revoked"/> (serial hex, revocation time).</summary>
-    public static string CreateCrlPem(IssuedCertificate issuer, IEnumerable<(string SerialHex, DateTimeOffset When)> revoked, long crlNumber, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate)
-    {
-        var builder = new CertificateRevocationListBuilder();
-        foreach (var (serialHex, when) in revoked)
-        {
-            builder.AddEntry(Convert.FromHexString(serialHex), when, X509RevocationReason.CessationOfOperation);
-        }
+    /// <summary>Largest PEM file (certificate, key, CRL) read from a PKI folder.</summary>
+    public const long MaxPemBytes = 1024 * 1024;
 
+    /// <summary>The PEM text of the CRL in <paramref name="builder"/>, signed by <paramref name="issuer"/>.</summary>
+    public static string BuildCrlPem(IssuedCertificate issuer, CertificateRevocationListBuilder builder, long crlNumber, DateTimeOffset thisUpdate, DateTimeOffset nextUpdate)
+    {
         using X509Certificate2 signer = issuer.Certificate.CopyWithPrivateKey(issuer.Key);
         byte[] der = builder.Build(signer, new System.Numerics.BigInteger(crlNumber), nextUpdate, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1, thisUpdate);
         return new string(PemEncoding.Write("X509 CRL", der)) + "\n";
     }
 
-    /// <summary>Loads a certificate and its key from PEM files.</summary>
+    /// <summary>Loads a certificate and its key from PEM files (read under the safe-file rule); they must belong together.</summary>
+    /// <exception cref="FleetException">Missing, unsafe, malformed or mismatched.</exception>
     public static IssuedCertificate Load(string certificatePath, string keyPath)
     {
+        string certificateText = Encoding.ASCII.GetString(SafeFileReader.Read(certificatePath, MaxPemBytes, "certificate"));
+        string keyText = Encoding.ASCII.GetString(SafeFileReader.Read(keyPath, MaxPemBytes, "private key"));
+        X509Certificate2? certificate = null;
+        ECDsa? key = null;
         try
         {
-            var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(certificatePath));
-            ECDsa key = ECDsa.Create();
-            key.ImportFromPem(File.ReadAllText(keyPath));
+            certificate = X509Certificate2.CreateFromPem(certificateText);
+            key = ECDsa.Create();
+            key.ImportFromPem(keyText);
+            using ECDsa? inCertificate = certificate.GetECDsaPublicKey();
+            if (inCertificate == null || !inCertificate.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.ExportSubjectPublicKeyInfo()))
+            {
+                throw new FleetException(FleetError.CorruptState, "the key " + keyPath + " does not belong to " + certificatePath);
+            }
+
             return new IssuedCertificate(certificate, key);
         }
-        catch (Exception error) when (error is IOException or CryptographicException or UnauthorizedAccessException)
+        catch (Exception error) when (error is CryptographicException or ArgumentException)
         {
-            throw new ToolException("cannot load " + certificatePath + " with its key: " + error.Message);
+            certificate?.Dispose();
+            key?.Dispose();
+            throw new FleetException(FleetError.CorruptState, "cannot load " + certificatePath + " with its key " + keyPath + " (malformed PEM or not an ECDSA key)", error);
+        }
+        catch
+        {
+            certificate?.Dispose();
+            key?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Loads a certificate (no key) from a PEM file under the safe-file rule.</summary>
+    public static X509Certificate2 LoadCertificate(string path)
+    {
+        string text = Encoding.ASCII.GetString(SafeFileReader.Read(path, MaxPemBytes, "certificate"));
+        try
+        {
+            return X509Certificate2.CreateFromPem(text);
+        }
+        catch (CryptographicException error)
+        {
+            throw new FleetException(FleetError.CorruptState, "cannot load certificate " + path + ": malformed PEM", error);
         }
     }
 
     /// <summary>Writes the certificate (0644) and key (0600) PEM files; never overwrites.</summary>
     public static void Write(IssuedCertificate issued, string certificatePath, string keyPath)
     {
-        SafeFile.WriteNew(certificatePath, System.Text.Encoding.ASCII.GetBytes(issued.CertificatePem), SafeFile.PublicMode);
-        SafeFile.WriteNew(keyPath, System.Text.Encoding.ASCII.GetBytes(issued.KeyPem), SafeFile.PrivateMode);
+        AtomicFile.WriteNew(certificatePath, Encoding.ASCII.GetBytes(issued.CertificatePem), AtomicFile.PublicMode);
+        AtomicFile.WriteNew(keyPath, Encoding.ASCII.GetBytes(issued.KeyPem), AtomicFile.PrivateMode);
     }
 
     /// <summary>A random positive 16-byte serial number.</summary>

@@ -4,28 +4,39 @@ using System.IO;
 using System.Linq;
 using System.Net;
 using System.Text;
-using SecureDevice.Tool.Cli;
-using SecureDevice.Tool.Files;
+using SecureDevice.Fleet.Files;
 
-namespace SecureDevice.Tool.Pki;
+namespace SecureDevice.Fleet.Pki;
 
-/// <summary>Creates a development PKI folder and maintains its CRL.</summary>
-public static class Pki
+/// <summary>Creates a development PKI folder (certs/README.md).</summary>
+public static class PkiFolder
 {
-    /// <summary>CRLs are issued for a year; re-issue with 'securedevice pki crl' before that (an expired CRL locks every device out).</summary>
-    public static readonly TimeSpan CrlValidity = TimeSpan.FromDays(365);
-
+    /// <summary>Creates the CA hierarchy, broker, service and operator identities, an empty CRL and inventory in <paramref name="folder"/>.</summary>
+    /// <exception cref="FleetException">The folder exists and is not empty, or a name is not usable.</exception>
     public static void Init(string folder, IReadOnlyList<string> brokerNames, IReadOnlyList<IPAddress> brokerAddresses, DateTimeOffset now)
     {
         string full = Path.GetFullPath(folder);
-        if (Directory.Exists(full))
+        foreach (string name in brokerNames)
+        {
+            if (Uri.CheckHostName(name) != UriHostNameType.Dns || name.Length > 253)
+            {
+                throw new FleetException(FleetError.InvalidArgument, "broker name is not a DNS name: '" + name + "'");
+            }
+        }
+
+        FileKind kind = SafeFileReader.KindOf(full);
+        if (kind == FileKind.Directory)
         {
             if (Directory.EnumerateFileSystemEntries(full).Any())
             {
-                throw new ToolException("refusing to write into non-empty " + full);
+                throw new FleetException(FleetError.AlreadyExists, "refusing to write into non-empty " + full);
             }
 
             Directory.Delete(full);
+        }
+        else if (kind != FileKind.Missing)
+        {
+            throw new FleetException(FleetError.AlreadyExists, "refusing to overwrite existing " + full);
         }
 
         using var staging = new StagingDirectory(full);
@@ -41,26 +52,9 @@ public static class Pki
         CertificateAuthority.Write(broker, layout.BrokerCertificate, layout.BrokerKey);
         CertificateAuthority.Write(service, layout.ServiceCertificate, layout.ServiceKey);
         CertificateAuthority.Write(fleetOperator, layout.OperatorCertificate, layout.OperatorKey);
-        SafeFile.WriteNew(layout.ClientCaBundle, Encoding.ASCII.GetBytes(root.CertificatePem + deviceCa.CertificatePem), SafeFile.PublicMode);
-        var inventory = new Inventory { CrlNumber = 1 };
-        SafeFile.WriteNew(layout.Crl, Encoding.ASCII.GetBytes(CertificateAuthority.CreateCrlPem(deviceCa, Array.Empty<(string, DateTimeOffset)>(), 1, now, now + CrlValidity)), SafeFile.PublicMode);
-        SafeFile.WriteNew(layout.Inventory, inventory.Serialize(), SafeFile.PublicMode);
+        AtomicFile.WriteNew(layout.ClientCaBundle, Encoding.ASCII.GetBytes(root.CertificatePem + deviceCa.CertificatePem), AtomicFile.PublicMode);
+        var inventory = new Inventory { CrlNumber = 0 };
+        CrlPublisher.Publish(layout, inventory, now);
         staging.Commit();
-    }
-
-    /// <summary>Re-issues crl.pem from the inventory (atomically replaced) with the next CRL number.</summary>
-    public static long RegenerateCrl(PkiLayout pki, Inventory inventory, DateTimeOffset now)
-    {
-        using IssuedCertificate deviceCa = CertificateAuthority.Load(pki.DeviceCaCertificate, pki.DeviceCaKey);
-        inventory.CrlNumber++;
-        var revoked = inventory.Devices.Where(d => d.Status == "revoked").Select(d => (d.Serial, d.Revoked ?? now));
-        string pem = CertificateAuthority.CreateCrlPem(deviceCa, revoked, inventory.CrlNumber, now, now + CrlValidity);
-
-        // The broker reads the CRL on SIGHUP and fails open on a partial file: replace it by rename, never in place.
-        string temporary = pki.Crl + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        File.WriteAllText(temporary, pem);
-        File.Move(temporary, pki.Crl, overwrite: true);
-        inventory.Save(pki.Inventory);
-        return inventory.CrlNumber;
     }
 }

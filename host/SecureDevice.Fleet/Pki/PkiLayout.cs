@@ -1,6 +1,7 @@
 using System.IO;
+using SecureDevice.Fleet.Files;
 
-namespace SecureDevice.Tool.Pki;
+namespace SecureDevice.Fleet.Pki;
 
 /// <summary>File names in a PKI folder created by <c>securedevice pki init</c> (see certs/README.md).</summary>
 public sealed class PkiLayout
@@ -39,9 +40,25 @@ public sealed class PkiLayout
 
     public string LockFile => Path.Combine(Folder, ".lock");
 
+    /// <summary>Fails unless this is a folder made by 'pki init' (it has an inventory); says which is missing.</summary>
+    /// <exception cref="FleetException">The folder or its inventory is missing (<see cref="FleetError.NotFound"/>).</exception>
+    public void RequireExisting()
+    {
+        FileKind folder = SafeFileReader.KindOf(Folder, followLinks: true);
+        if (folder != FileKind.Directory)
+        {
+            throw new FleetException(FleetError.NotFound, "PKI folder not found: " + Folder + (folder == FileKind.Missing ? " (create one with 'securedevice pki init')" : " is not a folder"));
+        }
+
+        if (SafeFileReader.KindOf(Inventory, followLinks: true) == FileKind.Missing)
+        {
+            throw new FleetException(FleetError.NotFound, "inventory not found: " + Inventory + " (is this a folder made by 'securedevice pki init'?)");
+        }
+    }
+
     /// <summary>Every file <c>pki init</c> writes.</summary>
     public string[] InitFiles => new[]
     {
-        RootCertificate, RootKey, DeviceCaCertificate, DeviceCaKey, BrokerCertificate, BrokerKey, ServiceCertificate, ServiceKey, Crl, ClientCaBundle, Inventory,
+        RootCertificate, RootKey, DeviceCaCertificate, DeviceCaKey, BrokerCertificate, BrokerKey, ServiceCertificate, ServiceKey, OperatorCertificate, OperatorKey, Crl, ClientCaBundle, Inventory,
     };
 }

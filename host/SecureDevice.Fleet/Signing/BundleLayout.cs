@@ -1,4 +1,4 @@
-namespace SecureDevice.Tool.Signing;
+namespace SecureDevice.Fleet.Signing;
 
 /// <summary>File names inside a bundle folder (docs/bundle-format.md).</summary>
 public static class BundleLayout

@@ -5,9 +5,8 @@ using System.Text.Json;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Crypto;
 using SecureDevice.Core.Text;
-using SecureDevice.Tool.Cli;
 
-namespace SecureDevice.Tool.Signing;
+namespace SecureDevice.Fleet.Signing;
 
 /// <summary>Writes signer delegations: the JSON body, framed and signed by a root key.</summary>
 public static class DelegationWriter
@@ -18,30 +17,42 @@ public static class DelegationWriter
     {
         if (!SafeName.IsIdentifier(keyId, Manifest.MaxNameLength))
         {
-            throw new ToolException("invalid key id '" + keyId + "': use 1-48 of [A-Za-z0-9._-], starting with a letter or digit");
+            throw Invalid("invalid key id '" + keyId + "': use 1-48 of [A-Za-z0-9._-], starting with a letter or digit");
         }
 
         if (products.Count > Delegation.MaxProducts)
         {
-            throw new ToolException("at most " + Delegation.MaxProducts + " products per delegation");
+            throw Invalid("at most " + Delegation.MaxProducts + " products per delegation");
         }
 
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (string product in products)
         {
             if (!SafeName.IsIdentifier(product, Manifest.MaxNameLength))
             {
-                throw new ToolException("invalid product id '" + product + "'");
+                throw Invalid("invalid product id '" + product + "'");
+            }
+
+            // The device parser refuses a repeated product; the writer says so first, in words.
+            if (!seen.Add(product))
+            {
+                throw Invalid("product " + product + " is listed twice");
             }
         }
 
         if (minSecurityVersion < 0 || minSecurityVersion > int.MaxValue)
         {
-            throw new ToolException("--min-security-version must be 0.." + int.MaxValue);
+            throw Invalid("the lowest security version must be 0.." + int.MaxValue);
+        }
+
+        if (notBefore < 0 || notAfter > FleetTime.MaxUnixSeconds || notBefore > FleetTime.MaxUnixSeconds)
+        {
+            throw Invalid("a delegation's validity must lie within years 1970..9999 (not after " + UtcTimestamp.Format(FleetTime.MaxUnixSeconds) + ")");
         }
 
         if (notAfter <= notBefore)
         {
-            throw new ToolException("--not-after must be later than --not-before");
+            throw Invalid("the end of validity must be later than its start");
         }
 
         byte[] rootPublicKey = Ed25519KeyFile.DerivePublicKey(rootSeed);
@@ -97,4 +108,6 @@ public static class DelegationWriter
 
         return file;
     }
+
+    private static FleetException Invalid(string message) => new(FleetError.InvalidArgument, message);
 }

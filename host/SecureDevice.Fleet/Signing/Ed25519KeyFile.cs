@@ -1,21 +1,34 @@
 using System;
+using System.Numerics;
 using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Text;
 using SecureDevice.Core.Crypto;
-using SecureDevice.Tool.Cli;
+using SecureDevice.Fleet.Files;
 
-namespace SecureDevice.Tool.Signing;
+namespace SecureDevice.Fleet.Signing;
 
 /// <summary>
 /// Ed25519 keys in the standard PEM forms OpenSSL, HSM exports and <c>openssl pkeyutl</c> use (RFC 8410):
 /// "PRIVATE KEY" = PKCS#8 PrivateKeyInfo or OneAsymmetricKey with the 32-byte seed; "PUBLIC KEY" = SubjectPublicKeyInfo.
-/// Parsing is strict DER; encrypted keys are refused with advice.
+/// Parsing is strict DER; encrypted keys are refused with advice. Files are read under <see cref="SafeFileReader"/>'s rule.
 /// </summary>
 public static class Ed25519KeyFile
 {
     /// <summary>id-Ed25519.</summary>
     public const string Oid = "1.3.101.112";
+
+    /// <summary>Largest key file read (a PEM key is about 120 bytes; this leaves room for comments and chains).</summary>
+    public const long MaxFileBytes = 16 * 1024;
+
+    /// <summary>Reads the 32-byte seed from the private-key file <paramref name="path"/>; the caller zeroes it after use.</summary>
+    public static byte[] ReadPrivateKeyFile(string path, string what) => ReadPrivateKey(ReadText(path, what), path);
+
+    /// <summary>Reads the 32-byte public key from the public-key file <paramref name="path"/>.</summary>
+    public static byte[] ReadPublicKeyFile(string path, string what) => ReadPublicKey(ReadText(path, what), path);
+
+    /// <summary>A key file as ASCII text, read under the safe-file rule.</summary>
+    public static string ReadText(string path, string what) => Encoding.ASCII.GetString(SafeFileReader.Read(path, MaxFileBytes, what));
 
     /// <summary>PEM of the PKCS#8 private key for <paramref name="seed"/>.</summary>
     public static string PrivateKeyPem(ReadOnlySpan<byte> seed)
@@ -55,7 +68,7 @@ public static class Ed25519KeyFile
     }
 
     /// <summary>The 32-byte seed from a private-key PEM.</summary>
-    /// <exception cref="ToolException">Not an unencrypted Ed25519 private key.</exception>
+    /// <exception cref="FleetException">Not an unencrypted Ed25519 private key.</exception>
     public static byte[] ReadPrivateKey(string pem, string source)
     {
         byte[] der = Decode(pem, "PRIVATE KEY", source);
@@ -64,10 +77,11 @@ public static class Ed25519KeyFile
             var reader = new AsnReader(der, AsnEncodingRules.DER);
             AsnReader info = reader.ReadSequence();
             reader.ThrowIfNotEmpty();
-            int version = (int)info.ReadInteger();
-            if (version != 0 && version != 1)
+            // An INTEGER of any size: compared as a big integer, never cast (a 2^64 version must be a clean refusal).
+            BigInteger version = info.ReadInteger();
+            if (version != BigInteger.Zero && version != BigInteger.One)
             {
-                throw new ToolException(source + ": unsupported PKCS#8 version " + version);
+                throw new FleetException(FleetError.InvalidDocument, source + ": unsupported PKCS#8 version " + (version.GetByteCount() > 8 ? "(" + version.GetByteCount() + "-byte integer)" : version.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             }
 
             ReadAlgorithm(info, source);
@@ -76,7 +90,7 @@ public static class Ed25519KeyFile
             inner.ThrowIfNotEmpty();
             if (seed.Length != 32)
             {
-                throw new ToolException(source + ": Ed25519 private key must be 32 bytes, found " + seed.Length);
+                throw new FleetException(FleetError.InvalidDocument, source + ": Ed25519 private key must be 32 bytes, found " + seed.Length);
             }
 
             // Optional attributes [0] and public key [1] of OneAsymmetricKey are allowed and ignored; the public key is
@@ -90,12 +104,12 @@ public static class Ed25519KeyFile
         }
         catch (AsnContentException error)
         {
-            throw new ToolException(source + ": malformed private key (" + error.Message + ")");
+            throw new FleetException(FleetError.InvalidDocument, source + ": malformed private key (" + error.Message + ")");
         }
     }
 
     /// <summary>The 32-byte public key from a public-key PEM.</summary>
-    /// <exception cref="ToolException">Not an Ed25519 SubjectPublicKeyInfo.</exception>
+    /// <exception cref="FleetException">Not an Ed25519 SubjectPublicKeyInfo.</exception>
     public static byte[] ReadPublicKey(string pem, string source)
     {
         byte[] der = Decode(pem, "PUBLIC KEY", source);
@@ -109,14 +123,14 @@ public static class Ed25519KeyFile
             info.ThrowIfNotEmpty();
             if (unusedBits != 0 || key.Length != 32)
             {
-                throw new ToolException(source + ": Ed25519 public key must be 32 bytes");
+                throw new FleetException(FleetError.InvalidDocument, source + ": Ed25519 public key must be 32 bytes");
             }
 
             return key;
         }
         catch (AsnContentException error)
         {
-            throw new ToolException(source + ": malformed public key (" + error.Message + ")");
+            throw new FleetException(FleetError.InvalidDocument, source + ": malformed public key (" + error.Message + ")");
         }
     }
 
@@ -134,7 +148,7 @@ public static class Ed25519KeyFile
         string oid = algorithm.ReadObjectIdentifier();
         if (oid != Oid)
         {
-            throw new ToolException(source + ": not an Ed25519 key (algorithm " + oid + ")");
+            throw new FleetException(FleetError.InvalidDocument, source + ": not an Ed25519 key (algorithm " + oid + ")");
         }
 
         // RFC 8410: the parameters must be absent.
@@ -145,14 +159,21 @@ public static class Ed25519KeyFile
     {
         if (pem.Contains("ENCRYPTED PRIVATE KEY", StringComparison.Ordinal))
         {
-            throw new ToolException(source + ": encrypted private keys are not supported; decrypt with 'openssl pkey -in KEY -out PLAIN'");
+            throw new FleetException(FleetError.InvalidDocument, source + ": encrypted private keys are not supported; decrypt with 'openssl pkey -in KEY -out PLAIN'");
         }
 
         if (!PemEncoding.TryFind(pem, out PemFields fields) || pem[fields.Label] != label)
         {
-            throw new ToolException(source + ": no \"" + label + "\" PEM block found");
+            throw new FleetException(FleetError.InvalidDocument, source + ": no \"" + label + "\" PEM block found");
         }
 
-        return Convert.FromBase64String(pem[fields.Base64Data].ToString());
+        try
+        {
+            return Convert.FromBase64String(pem[fields.Base64Data].ToString());
+        }
+        catch (FormatException)
+        {
+            throw new FleetException(FleetError.InvalidDocument, source + ": the \"" + label + "\" PEM block is not valid base64");
+        }
     }
 }

@@ -4,7 +4,7 @@ using System.Text.Json;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Text;
 
-namespace SecureDevice.Tool.Signing;
+namespace SecureDevice.Fleet.Signing;
 
 /// <summary>What goes into a manifest; <see cref="ManifestWriter"/> turns it into bytes.</summary>
 public sealed record ManifestContent(

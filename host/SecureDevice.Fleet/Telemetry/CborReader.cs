@@ -1,15 +1,14 @@
 using System;
 using System.Collections.Generic;
-using SecureDevice.Tool.Cli;
 
-namespace SecureDevice.Tool.Telemetry;
+namespace SecureDevice.Fleet.Telemetry;
 
 /// <summary>
 /// A small strict CBOR (RFC 8949) decoder for health reports on the host: unsigned and negative integers, arrays,
 /// maps with integer keys, null, true and false, definite lengths only, nesting at most 4, nothing after the item.
 /// Anything else is an error naming the byte offset.
 /// </summary>
-public sealed class CborReader
+internal sealed class CborReader
 {
     private readonly byte[] _data;
     private int _position;
@@ -22,7 +21,7 @@ public sealed class CborReader
         object? value = ReadItem(0);
         if (_position != _data.Length)
         {
-            throw new ToolException("malformed CBOR: " + (_data.Length - _position) + " bytes after the report at byte " + _position);
+            throw new HealthFormatException(HealthDecodeStatus.MalformedCbor, "malformed CBOR: " + (_data.Length - _position) + " bytes after the report at byte " + _position);
         }
 
         return value;
@@ -68,6 +67,11 @@ public sealed class CborReader
 
                 return -1 - (long)argument;
             case 4:
+                if (argument > (ulong)(_data.Length - _position))
+                {
+                    throw Error("array longer than the report", start);
+                }
+
                 var list = new List<object?>();
                 for (ulong i = 0; i < argument; i++)
                 {
@@ -76,6 +80,11 @@ public sealed class CborReader
 
                 return list;
             case 5:
+                if (argument > (ulong)(_data.Length - _position))
+                {
+                    throw Error("map longer than the report", start);
+                }
+
                 var map = new SortedDictionary<long, object?>();
                 for (ulong i = 0; i < argument; i++)
                 {
@@ -139,5 +148,17 @@ public sealed class CborReader
         return _data[_position++];
     }
 
-    private ToolException Error(string what, int? at = null) => new("malformed CBOR at byte " + (at ?? _position) + ": " + what);
+    private HealthFormatException Error(string what, int? at = null) => new(HealthDecodeStatus.MalformedCbor, "malformed CBOR at byte " + (at ?? _position) + ": " + what);
+}
+
+/// <summary>Why a health report did not decode (internal: callers get a <see cref="HealthDecodeStatus"/>).</summary>
+internal sealed class HealthFormatException : Exception
+{
+    public HealthFormatException(HealthDecodeStatus status, string message)
+        : base(message)
+    {
+        Status = status;
+    }
+
+    public HealthDecodeStatus Status { get; }
 }

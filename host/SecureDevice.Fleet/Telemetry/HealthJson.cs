@@ -3,12 +3,11 @@ using System.IO;
 using System.Text;
 using System.Text.Json;
 using SecureDevice.Core.Telemetry;
-using SecureDevice.Tool.Cli;
 
-namespace SecureDevice.Tool.Telemetry;
+namespace SecureDevice.Fleet.Telemetry;
 
 /// <summary>Turns a decoded schema-1 CBOR health report into the device's JSON form, or into named fields for people.</summary>
-public static class HealthJson
+internal static class HealthJson
 {
     /// <summary>Names of the ten keys in the named form.</summary>
     public static readonly string[] GroupNames = { "schemaVersion", "sequence", "life", "power", "memory", "traffic", "connection", "protection", "identity", "flags" };
@@ -29,35 +28,36 @@ public static class HealthJson
     };
 
     /// <summary>Checks the structure of schema 1 and writes the compact JSON the device would have sent.</summary>
-    public static string ToDeviceJson(object? document) => Write(Validate(document), named: false);
+    public static string ToDeviceJson(SortedDictionary<long, object?> map) => Write(map, named: false);
 
     /// <summary>Checks the structure and writes an indented object with a name for every value.</summary>
-    public static string ToNamedJson(object? document) => Write(Validate(document), named: true);
+    public static string ToNamedJson(SortedDictionary<long, object?> map) => Write(map, named: true);
 
-    private static SortedDictionary<long, object?> Validate(object? document)
+    /// <summary>Checks the schema-1 shape: ten keys, groups of the documented lengths, integers or null.</summary>
+    public static SortedDictionary<long, object?> Validate(object? document)
     {
         if (document is not SortedDictionary<long, object?> map)
         {
-            throw new ToolException("a health report is a CBOR map");
+            throw new HealthFormatException(HealthDecodeStatus.WrongShape, "a health report is a CBOR map");
         }
 
         if (!map.TryGetValue(0, out object? version) || version is not long v || v != HealthSnapshot.SchemaVersion)
         {
-            throw new ToolException("unsupported health report schema " + (version ?? "(none)"));
+            throw new HealthFormatException(HealthDecodeStatus.UnsupportedSchema, "unsupported health report schema " + (version ?? "(none)"));
         }
 
         for (long key = 0; key < Names.Length; key++)
         {
             if (!map.TryGetValue(key, out object? value))
             {
-                throw new ToolException("health report lacks key " + key);
+                throw new HealthFormatException(HealthDecodeStatus.WrongShape, "health report lacks key " + key);
             }
 
             int expected = Names[key].Length;
             bool scalar = key is 0 or 1 or 9;
             if (scalar ? value is not long : value is not List<object?> list || list.Count != expected || list.Exists(i => i is not (long or null)))
             {
-                throw new ToolException("health report key " + key + " (" + HealthReport.JsonKeys[key] + ") has the wrong shape");
+                throw new HealthFormatException(HealthDecodeStatus.WrongShape, "health report key " + key + " (" + HealthReport.JsonKeys[key] + ") has the wrong shape");
             }
         }
 
@@ -65,7 +65,7 @@ public static class HealthJson
         {
             if (key < 0 || key >= Names.Length)
             {
-                throw new ToolException("health report has unknown key " + key);
+                throw new HealthFormatException(HealthDecodeStatus.WrongShape, "health report has unknown key " + key);
             }
         }
 

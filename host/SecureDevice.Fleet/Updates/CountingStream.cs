@@ -3,7 +3,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace SecureDevice.Tool.Updates;
+namespace SecureDevice.Fleet.Updates;
 
 /// <summary>
 /// A write-only pass-through over a response body that counts the bytes handed to the server, so the access log and

@@ -3,14 +3,13 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using SecureDevice.Tool.Cli;
-using SecureDevice.Tool.Files;
+using SecureDevice.Fleet.Files;
 
-namespace SecureDevice.Tool.Updates;
+namespace SecureDevice.Fleet.Updates;
 
 /// <summary>
 /// A TLS server certificate with its private key, loaded from the PEM files an operator names (as <c>pki init</c> writes
-/// them: <c>broker.pem</c> and <c>broker.key.pem</c>). Every problem is a one-line <see cref="ToolException"/> that names
+/// them: <c>broker.pem</c> and <c>broker.key.pem</c>). Every problem is a one-line <see cref="FleetException"/> that names
 /// the file but never shows key material.
 /// </summary>
 public sealed class ServerCredentials : IDisposable
@@ -34,11 +33,11 @@ public sealed class ServerCredentials : IDisposable
     /// Loads <paramref name="certificatePath"/> and <paramref name="keyPath"/> and checks that they belong together, that
     /// the certificate is valid at <paramref name="now"/> and that it is a server certificate (not a CA, serverAuth allowed).
     /// </summary>
-    /// <exception cref="ToolException">Missing, unreadable, not PEM, encrypted, mismatched, expired or not a server certificate.</exception>
+    /// <exception cref="FleetException">Missing, unreadable, not PEM, encrypted, mismatched, expired or not a server certificate.</exception>
     public static ServerCredentials Load(string certificatePath, string keyPath, DateTimeOffset now)
     {
-        string certificateText = Encoding.ASCII.GetString(SafeFile.ReadAll(certificatePath, MaxPemBytes, "certificate"));
-        string keyText = Encoding.ASCII.GetString(SafeFile.ReadAll(keyPath, MaxPemBytes, "key"));
+        string certificateText = Encoding.ASCII.GetString(SafeFileReader.Read(certificatePath, MaxPemBytes, "certificate"));
+        string keyText = Encoding.ASCII.GetString(SafeFileReader.Read(keyPath, MaxPemBytes, "key"));
         CheckKeyIsPem(keyText, keyPath);
 
         var all = new X509Certificate2Collection();
@@ -48,12 +47,12 @@ public sealed class ServerCredentials : IDisposable
         }
         catch (CryptographicException)
         {
-            throw new ToolException("certificate " + certificatePath + " holds a damaged PEM certificate");
+            throw new FleetException(FleetError.InvalidDocument, "certificate " + certificatePath + " holds a damaged PEM certificate");
         }
 
         if (all.Count == 0)
         {
-            throw new ToolException("certificate " + certificatePath + " holds no PEM certificate");
+            throw new FleetException(FleetError.InvalidDocument, "certificate " + certificatePath + " holds no PEM certificate");
         }
 
         X509Certificate2 withKey;
@@ -64,7 +63,7 @@ public sealed class ServerCredentials : IDisposable
         catch (Exception error) when (error is CryptographicException or ArgumentException)
         {
             // The exception text can be about key parsing; the file name is enough and shows nothing of the key.
-            throw new ToolException("key " + keyPath + " does not match certificate " + certificatePath + " (or is not a supported EC or RSA key)");
+            throw new FleetException(FleetError.InvalidDocument, "key " + keyPath + " does not match certificate " + certificatePath + " (or is not a supported EC or RSA key)");
         }
 
         var intermediates = new X509Certificate2Collection();
@@ -105,7 +104,7 @@ public sealed class ServerCredentials : IDisposable
             string label = rest[fields.Label].ToString();
             if (label == "ENCRYPTED PRIVATE KEY")
             {
-                throw new ToolException("key " + keyPath + " is encrypted; the server needs an unencrypted PEM key (mode 0600)");
+                throw new FleetException(FleetError.InvalidDocument, "key " + keyPath + " is encrypted; the server needs an unencrypted PEM key (mode 0600)");
             }
 
             if (KeyLabels.Contains(label))
@@ -116,14 +115,14 @@ public sealed class ServerCredentials : IDisposable
             rest = rest[fields.Location.End..];
         }
 
-        throw new ToolException("key " + keyPath + " is not a PEM private key");
+        throw new FleetException(FleetError.InvalidDocument, "key " + keyPath + " is not a PEM private key");
     }
 
     private static void CheckServerCertificate(X509Certificate2 certificate, string path, DateTimeOffset now)
     {
         if (now < certificate.NotBefore || now > certificate.NotAfter)
         {
-            throw new ToolException("certificate " + path + " is not valid now (valid "
+            throw new FleetException(FleetError.InvalidDocument, "certificate " + path + " is not valid now (valid "
                 + certificate.NotBefore.ToUniversalTime().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) + " to "
                 + certificate.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) + ")");
         }
@@ -132,13 +131,13 @@ public sealed class ServerCredentials : IDisposable
         {
             if (extension is X509BasicConstraintsExtension { CertificateAuthority: true })
             {
-                throw new ToolException("certificate " + path + " is a CA certificate; give the server certificate (for example pki/broker.pem)");
+                throw new FleetException(FleetError.InvalidDocument, "certificate " + path + " is a CA certificate; give the server certificate (for example pki/broker.pem)");
             }
 
             if (extension is X509EnhancedKeyUsageExtension usage
-                && !usage.EnhancedKeyUsages.Cast<Oid>().Any(oid => oid.Value == Pki.CertificateAuthority.ServerAuth))
+                && !usage.EnhancedKeyUsages.Cast<Oid>().Any(oid => oid.Value == SecureDevice.Fleet.Pki.CertificateAuthority.ServerAuth))
             {
-                throw new ToolException("certificate " + path + " is not a TLS server certificate (no serverAuth extended key usage)");
+                throw new FleetException(FleetError.InvalidDocument, "certificate " + path + " is not a TLS server certificate (no serverAuth extended key usage)");
             }
         }
     }

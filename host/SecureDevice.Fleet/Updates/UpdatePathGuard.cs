@@ -1,13 +1,15 @@
 using System;
 using System.IO;
+using SecureDevice.Fleet.Files;
 
-namespace SecureDevice.Tool.Updates;
+namespace SecureDevice.Fleet.Updates;
 
 /// <summary>
 /// Decides which request paths the <see cref="UpdateServer"/> may even look up, before the static file middleware does.
 /// Kestrel already removes <c>.</c> and <c>..</c> segments (also when percent-encoded) and the file provider refuses paths
 /// outside its root and dot-prefixed file names; this adds what they leave open: dot-prefixed folders (<c>/.git/config</c>),
-/// backslashes and empty segments, and symbolic links, whose targets could be anywhere on the machine.
+/// backslashes and empty segments, symbolic links, whose targets could be anywhere on the machine, and anything that is
+/// not a folder or a regular file (a FIFO would hang the request, a device would never end it).
 /// </summary>
 public static class UpdatePathGuard
 {
@@ -31,18 +33,26 @@ public static class UpdatePathGuard
 
             current = Path.Combine(current, segment);
 
-            // A missing component is fine (the file middleware answers 404); an existing one must not be a link.
-            var entry = new FileInfo(current);
-            if (entry.Exists || Directory.Exists(current))
+            // A missing component is fine (the file middleware answers 404); an existing one must be a folder or, last, a
+            // regular file: never a link, a FIFO, a socket or a device (docs/safe-files.md).
+            FileKind kind;
+            try
             {
-                if (entry.LinkTarget != null)
-                {
-                    return false;
-                }
+                kind = SafeFileReader.KindOf(current);
             }
-            else
+            catch (FleetException)
+            {
+                return false;
+            }
+
+            if (kind == FileKind.Missing)
             {
                 return true;
+            }
+
+            if (kind != FileKind.Directory && kind != FileKind.Regular)
+            {
+                return false;
             }
         }
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace SecureDevice.Tool.Updates;
+namespace SecureDevice.Fleet.Updates;
 
 /// <summary>One request answered by the <see cref="UpdateServer"/>, as written to the access log.</summary>
 /// <param name="Client">The client's IP address.</param>

@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net;
+using System.Net.Sockets;
+using SecureDevice.Fleet.Files;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading;
@@ -21,7 +23,7 @@ using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.FileProviders.Physical;
 using Microsoft.Extensions.Logging;
 
-namespace SecureDevice.Tool.Updates;
+namespace SecureDevice.Fleet.Updates;
 
 /// <summary>
 /// A read-only HTTPS file server for update bundles (Kestrel, TLS 1.2 and 1.3, HTTP/1.1 like the devices). Files are
@@ -79,31 +81,26 @@ public sealed class UpdateServer : IDisposable
     /// <param name="bindAddress">IP address to listen on (an IPv4 or IPv6 literal).</param>
     /// <param name="requestLog">Called once per answered request, on a server thread; must not throw.</param>
     /// <param name="intermediates">CA certificates sent after the server certificate, if it is not issued by the devices' CA directly.</param>
-    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    /// <exception cref="ArgumentException">Bad address or port, or a certificate without its private key.</exception>
-    /// <exception cref="IOException">The address cannot be bound (for example, the port is in use).</exception>
+    /// <exception cref="FleetException">The folder is missing or unreadable, a bad address or port, a certificate without
+    /// its key, or the address cannot be bound (in use, or not an address of this machine).</exception>
     public static UpdateServer Start(string root, int port, X509Certificate2 certificate, string bindAddress = "127.0.0.1",
         Action<UpdateRequest>? requestLog = null, X509Certificate2Collection? intermediates = null)
     {
         string folder = Path.GetFullPath(root);
-        if (!Directory.Exists(folder))
-        {
-            throw new DirectoryNotFoundException("folder does not exist: " + folder);
-        }
-
+        SafeFileReader.RequireReadableFolder(folder, "bundle folder");
         if (!IPAddress.TryParse(bindAddress, out IPAddress? address))
         {
-            throw new ArgumentException("bind address must be an IP address, got '" + bindAddress + "'", nameof(bindAddress));
+            throw new FleetException(FleetError.InvalidArgument, "the bind address must be an IP address, got '" + bindAddress + "'");
         }
 
         if (port < 0 || port > 65535)
         {
-            throw new ArgumentOutOfRangeException(nameof(port), port, "port must be 0..65535");
+            throw new FleetException(FleetError.InvalidArgument, "the port must be 0..65535");
         }
 
         if (!certificate.HasPrivateKey)
         {
-            throw new ArgumentException("the server certificate has no private key", nameof(certificate));
+            throw new FleetException(FleetError.InvalidArgument, "the server certificate has no private key");
         }
 
         // The empty builder reads no appsettings.json, environment variables or command line and adds no logger: nothing
@@ -134,15 +131,10 @@ public sealed class UpdateServer : IDisposable
         {
             application.StartAsync().GetAwaiter().GetResult();
         }
-        catch (Exception error)
+        catch (Exception error) when (error is IOException or SocketException || error.InnerException is SocketException or IOException)
         {
             application.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            if (error is IOException)
-            {
-                throw new IOException("cannot listen on " + Authority(address, port) + ": " + (error.InnerException?.Message ?? error.Message), error);
-            }
-
-            throw;
+            throw new FleetException(FleetError.Network, "cannot listen on " + Authority(address, port) + ": " + (error.InnerException?.Message ?? error.Message), error);
         }
 
         string bound = application.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -182,7 +174,7 @@ public sealed class UpdateServer : IDisposable
         // application/octet-stream, the one type devices expect.
         application.UseStaticFiles(new StaticFileOptions
         {
-            FileProvider = new PhysicalFileProvider(Root, ExclusionFilters.Sensitive),
+            FileProvider = new SafeFileProvider(Root),
             ContentTypeProvider = new FileExtensionContentTypeProvider(new Dictionary<string, string>()),
             ServeUnknownFileTypes = true,
             DefaultContentType = "application/octet-stream",

@@ -5,14 +5,14 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Threading;
 
-namespace SecureDevice.Tool.Broker;
+namespace SecureDevice.Lab.Broker;
 
 /// <summary>
 /// A mosquitto broker run from a configuration rendered by <c>securedevice broker config</c> (the demo and the tests
 /// start one on 127.0.0.1). Ready when its log says "running"; the log is kept (connection counts, denials). Killed on
 /// dispose. Linux: <see cref="Reload"/> sends SIGHUP.
 /// </summary>
-public sealed class MosquittoProcess : IDisposable
+public sealed class MosquittoProcess : IDisposable, SecureDevice.Fleet.Broker.IBrokerReload
 {
     private readonly StringBuilder _log = new();
     private readonly string _configPath;

@@ -7,13 +7,15 @@ using SecureDevice.Core.Connectivity;
 using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Update;
-using SecureDevice.Tool.Signing;
+using SecureDevice.Fleet.Signing;
+using SecureDevice.Fleet.Telemetry;
+using SecureDevice.Lab.Signing;
 using SecureDevice.VirtualDevice;
 using SecureDevice.VirtualDevice.Transport;
 using SecureDevice.VirtualDevice.Updates;
 using Device = SecureDevice.VirtualDevice.VirtualDevice;
 
-namespace SecureDevice.Tool.Demo;
+namespace SecureDevice.Lab.Demo;
 
 /// <summary>
 /// The whole device lifecycle on one machine, every promise checked from the outside: what the broker delivered to the
@@ -116,7 +118,7 @@ public sealed class DemoScenario : IDisposable
             DeviceIdentity identity = Workspace.Provision(id, now);
             _identities[id] = identity;
             var flash = new MemoryFileStore();
-            factory.InstallInto(flash, SlotLayout.SlotA);
+            SigningKit.InstallInto(factory, flash, SlotLayout.SlotA);
             // Each device reaches the broker through its own relay, so the demo can break one device's network.
             var link = new FlakyLink(Workspace.BrokerPort);
             _links[id] = link;
@@ -141,12 +143,12 @@ public sealed class DemoScenario : IDisposable
         }
 
         bool all = _view.Wait("every device online with a health report", Short,
-            () => _devices.All(d => Service.Device(d.Id).Status == "online" && Service.Device(d.Id).Reports > 0));
+            () => _devices.All(d => Service.Device(d.Id).Status == PresenceStatus.Online && Service.Device(d.Id).Reports > 0));
         foreach (Device device in _devices)
         {
             ReportedDevice seen = Service.Device(device.Id);
-            Expect(device.Id + " connects with its own certificate and reports health", seen.Status == "online" && seen.Reports > 0 && seen.Version == "1.0.0",
-                "status " + seen.Status + ", " + seen.Reports + " report(s), version " + (seen.Version ?? "?") + ", boot reason " + seen.Field("life", "bootReason"));
+            Expect(device.Id + " connects with its own certificate and reports health", seen.Status == PresenceStatus.Online && seen.Reports > 0 && seen.Version == "1.0.0",
+                "status " + seen.Status.ToString().ToLowerInvariant() + ", " + seen.Reports + " report(s), version " + (seen.Version ?? "?") + ", boot reason " + seen.Field("life", "bootReason"));
         }
 
         // The broker's ACL: a device can only speak for itself.
@@ -329,7 +331,7 @@ public sealed class DemoScenario : IDisposable
                 ReportedDevice seen = Service.Device(d.Id);
                 return (IReadOnlyList<string>)new[]
                 {
-                    d.Id, seen.Status, seen.Version ?? "?", Text(seen.Field("power", "supplyMv")),
+                    d.Id, seen.Status.ToString().ToLowerInvariant(), seen.Version ?? "?", Text(seen.Field("power", "supplyMv")),
                     Text(seen.Field("traffic", "messagesUp")) + "/" + Text(seen.Field("traffic", "payloadUpKiB")),
                     Text(seen.Field("traffic", "messagesDown")) + "/" + Text(seen.Field("traffic", "payloadDownKiB")),
                     Text(seen.Field("protection", "rejected")), Text(seen.Field("connection", "attempts")), Text(seen.Field("connection", "backoffS")),

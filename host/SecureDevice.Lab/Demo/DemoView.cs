@@ -4,7 +4,7 @@ using System.IO;
 using System.Threading;
 using Spectre.Console;
 
-namespace SecureDevice.Tool.Demo;
+namespace SecureDevice.Lab.Demo;
 
 /// <summary>
 /// What the demo prints. On a terminal: colours, a spinner while waiting, tables. Otherwise (CI, a pipe, a file): the

@@ -7,14 +7,17 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using SecureDevice.Core.Update;
-using SecureDevice.Tool.Broker;
-using SecureDevice.Tool.Cli;
-using SecureDevice.Tool.Pki;
-using SecureDevice.Tool.Signing;
-using SecureDevice.Tool.Updates;
+using SecureDevice.Fleet;
+using SecureDevice.Fleet.Broker;
+using SecureDevice.Fleet.Devices;
+using SecureDevice.Fleet.Pki;
+using SecureDevice.Fleet.Signing;
+using SecureDevice.Fleet.Updates;
+using SecureDevice.Lab.Broker;
+using SecureDevice.Lab.Signing;
 using SecureDevice.VirtualDevice;
 
-namespace SecureDevice.Tool.Demo;
+namespace SecureDevice.Lab.Demo;
 
 /// <summary>
 /// Everything the demo stands on, made fresh in one folder: the fleet PKI (files, keys 0600), the reference mosquitto
@@ -62,7 +65,7 @@ public sealed class DemoWorkspace : IDisposable
     {
         if (!MosquittoProcess.Installed)
         {
-            throw new ToolException("mosquitto is not installed: run scripts/install-deps.sh (or: sudo apt-get install mosquitto mosquitto-clients)");
+            throw new FleetException(FleetError.NotFound, "mosquitto is not installed: run scripts/install-deps.sh (or: sudo apt-get install mosquitto mosquitto-clients)");
         }
 
         string folder;
@@ -71,7 +74,7 @@ public sealed class DemoWorkspace : IDisposable
             folder = Path.GetFullPath(keep);
             if (File.Exists(folder) || (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any()))
             {
-                throw new ToolException("--keep folder must not exist or be empty: " + folder);
+                throw new FleetException(FleetError.AlreadyExists, "--keep folder must not exist or be empty: " + folder);
             }
 
             Directory.CreateDirectory(folder);
@@ -97,14 +100,14 @@ public sealed class DemoWorkspace : IDisposable
     /// <summary>Provisions <paramref name="id"/> the way 'securedevice provision' does and loads it as a virtual device identity.</summary>
     public DeviceIdentity Provision(string id, DateTimeOffset now)
     {
-        Provisioning.Provision(Pki, id, Devices, new DeviceSettings("localhost", BrokerPort, "devices", 300, 60, "sensor", "esp32"), null, null, null, 730, now);
+        Provisioning.Provision(new ProvisionRequest { Pki = Pki, DeviceId = id, OutputFolder = Devices, Settings = DeviceSettings.For("localhost", BrokerPort), Owner = "demo-customer", Now = now });
         return DeviceIdentity.Load(Devices, id, Pki.RootCertificate);
     }
 
     /// <summary>Writes a signed bundle into the served folder and returns its offer payload.</summary>
     public string Publish(SignedBundle bundle, string folder)
     {
-        bundle.WriteTo(Path.Combine(Bundles, folder));
+        Release.Write(bundle, Path.Combine(Bundles, folder), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         return "{\"url\":\"" + Updates.BaseUrl + folder + "/\"}";
     }
 
@@ -120,16 +123,7 @@ public sealed class DemoWorkspace : IDisposable
     /// <summary>Marks <paramref name="id"/> revoked, re-issues the CRL and reloads the broker, as 'securedevice revoke' + SIGHUP.</summary>
     public void Revoke(string id, DateTimeOffset now)
     {
-        using (FileStream lockFile = PkiLock.Acquire(Pki))
-        {
-            Inventory inventory = Inventory.Load(Pki.Inventory);
-            InventoryEntry entry = inventory.Find(id) ?? throw new InvalidOperationException(id + " is not provisioned");
-            entry.Status = "revoked";
-            entry.Revoked = now;
-            SecureDevice.Tool.Pki.Pki.RegenerateCrl(Pki, inventory, now);
-        }
-
-        Broker.Reload();
+        Revocation.Revoke(Pki, id, now, Broker);
     }
 
     public void Dispose()
@@ -153,9 +147,9 @@ public sealed class DemoWorkspace : IDisposable
 
     private void Build(DateTimeOffset now)
     {
-        SecureDevice.Tool.Pki.Pki.Init(Pki.Folder, new[] { "localhost" }, new[] { IPAddress.Loopback }, now);
+        PkiFolder.Init(Pki.Folder, new[] { "localhost" }, new[] { IPAddress.Loopback }, now);
         BrokerPort = FreePort();
-        string config = BrokerConfig.Write(Pki, Path.Combine(Folder, "broker"), BrokerPort, "127.0.0.1", "devices");
+        string config = BrokerConfig.Write(new BrokerConfigRequest { Pki = Pki, OutputFolder = Path.Combine(Folder, "broker"), Port = BrokerPort });
         Broker = new MosquittoProcess(config);
         Broker.Start();
 

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 
-namespace SecureDevice.Tool.Demo;
+namespace SecureDevice.Lab.Demo;
 
 /// <summary>
 /// A device's network path to the broker, which the demo can break: a 127.0.0.1 TCP relay to the broker's port. While

@@ -7,19 +7,19 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using SecureDevice.Core.Connectivity;
-using SecureDevice.Tool.Pki;
-using SecureDevice.Tool.Telemetry;
+using SecureDevice.Fleet.Pki;
+using SecureDevice.Fleet.Telemetry;
 using SecureDevice.VirtualDevice.Transport;
 
-namespace SecureDevice.Tool.Demo;
+namespace SecureDevice.Lab.Demo;
 
 /// <summary>What the service knows about one device: only what arrived over MQTT.</summary>
 public sealed class ReportedDevice
 {
     private readonly List<string> _events = new();
 
-    /// <summary>"online", "offline" (the retained status; "offline" is also the last will) or "unknown".</summary>
-    public string Status { get; internal set; } = "unknown";
+    /// <summary>The retained status ("offline" is also the last will), or Unknown before one arrived.</summary>
+    public PresenceStatus Status { get; internal set; } = PresenceStatus.Unknown;
 
     /// <summary>The last health report, decoded by the tool's CBOR reader into the named JSON form, or null.</summary>
     public JsonElement? Health { get; internal set; }
@@ -186,16 +186,24 @@ public sealed class ServiceClient : IDisposable
         switch (levels[3])
         {
             case "status":
-                device.Status = Encoding.UTF8.GetString(payload);
+                if (Presence.TryParse(payload, out PresenceStatus presence))
+                {
+                    device.Status = presence;
+                }
+                else
+                {
+                    Malformed++;
+                }
+
                 break;
             case "health":
-                try
+                if (HealthDecoder.TryDecode(payload, out DecodedHealthReport? report, out _) == HealthDecodeStatus.Decoded)
                 {
-                    using JsonDocument named = JsonDocument.Parse(HealthJson.ToNamedJson(new CborReader(payload).ReadDocument()));
+                    using JsonDocument named = JsonDocument.Parse(report!.ToNamedJson());
                     device.Health = named.RootElement.Clone();
                     device.Reports++;
                 }
-                catch (Exception error) when (error is SecureDevice.Tool.Cli.ToolException or JsonException)
+                else
                 {
                     Malformed++;
                 }

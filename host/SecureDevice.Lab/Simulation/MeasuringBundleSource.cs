@@ -1,6 +1,6 @@
 using SecureDevice.Core.Update;
 
-namespace SecureDevice.Tool.Simulation;
+namespace SecureDevice.Lab.Simulation;
 
 /// <summary>Wraps a download source and measures the engine's use of it: the largest read it asked for, bytes and opens.</summary>
 public sealed class MeasuringBundleSource : IBundleSource

@@ -1,7 +1,7 @@
 using System.Collections;
 using SecureDevice.Core.Storage;
 
-namespace SecureDevice.Tool.Simulation;
+namespace SecureDevice.Lab.Simulation;
 
 /// <summary>Wraps a store and measures what the firmware does to the flash: mutations and the largest single write.</summary>
 public sealed class MeasuringFileStore : IFileStore

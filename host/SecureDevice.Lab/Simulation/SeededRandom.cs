@@ -1,4 +1,4 @@
-namespace SecureDevice.Tool.Simulation;
+namespace SecureDevice.Lab.Simulation;
 
 /// <summary>A seeded xorshift64* stream of 32-bit values: identical results for identical seeds on every platform.</summary>
 public sealed class SeededRandom

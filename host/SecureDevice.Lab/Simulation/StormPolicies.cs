@@ -1,7 +1,7 @@
 using System;
 using SecureDevice.Core.FloodGuard;
 
-namespace SecureDevice.Tool.Simulation;
+namespace SecureDevice.Lab.Simulation;
 
 /// <summary>A reconnect behaviour under test in the storm simulation; one instance per device.</summary>
 public interface IStormDevice

@@ -8,12 +8,13 @@ using System.Text;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Update;
-using SecureDevice.Tool.Pki;
-using SecureDevice.Tool.Signing;
-using SecureDevice.Tool.Updates;
+using SecureDevice.Fleet.Pki;
+using SecureDevice.Fleet.Signing;
+using SecureDevice.Fleet.Updates;
+using SecureDevice.Lab.Signing;
 using SecureDevice.VirtualDevice.Updates;
 
-namespace SecureDevice.Tool.Simulation;
+namespace SecureDevice.Lab.Simulation;
 
 /// <summary>Figures of <see cref="UpdateSimulation.Run"/>.</summary>
 public sealed record UpdateSimulationResult(
@@ -67,7 +68,7 @@ public static class UpdateSimulation
         string root = Directory.CreateTempSubdirectory("securedevice-sim-update-").FullName;
         try
         {
-            release.WriteTo(Path.Combine(root, "1.1.0"));
+            kit.Write(release, Path.Combine(root, "1.1.0"), now);
             var start = DateTimeOffset.UtcNow.AddMinutes(-5);
             using IssuedCertificate ca = CertificateAuthority.CreateRoot("SecureDevice simulation update CA", start, start.AddDays(1));
             using IssuedCertificate server = CertificateAuthority.CreateServer(ca, "127.0.0.1", new[] { "localhost" }, new[] { IPAddress.Loopback }, start, start.AddDays(1));
@@ -181,7 +182,7 @@ public static class UpdateSimulation
         return files;
     }
 
-    private static void Install(MemoryFileStore flash, SignedBundle bundle) => bundle.InstallInto(flash, SlotLayout.SlotA);
+    private static void Install(MemoryFileStore flash, SignedBundle bundle) => SigningKit.InstallInto(bundle, flash, SlotLayout.SlotA);
 
     private static void Fill(SeededRandom random, byte[] bytes)
     {

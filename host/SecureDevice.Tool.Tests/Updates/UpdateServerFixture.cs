@@ -4,7 +4,7 @@ using System.IO;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using SecureDevice.TestSupport;
-using SecureDevice.Tool.Updates;
+using SecureDevice.Fleet.Updates;
 
 namespace SecureDevice.Tool.Tests.Updates;
 

@@ -1,9 +1,9 @@
 using System;
 using System.CommandLine;
 using SecureDevice.Tool.Cli;
-using SecureDevice.Tool.Demo;
+using SecureDevice.Lab.Demo;
 
-namespace SecureDevice.Tool.Commands;
+namespace SecureDevice.Tool.Commands.Lab;
 
 /// <summary><c>securedevice demo</c>: the whole device lifecycle on one machine, every promise checked.</summary>
 public static class DemoCommand
@@ -35,7 +35,7 @@ public static class DemoCommand
             {
                 // A step could not even run (the broker refused the service, a process did not start): the demo failed.
                 view.Line("FAILED: " + error.Message);
-                return 1;
+                return ExitCodes.Failed;
             }
         });
         return command;

@@ -2,9 +2,9 @@ using System;
 using System.CommandLine;
 using System.Globalization;
 using SecureDevice.Tool.Cli;
-using SecureDevice.Tool.Simulation;
+using SecureDevice.Lab.Simulation;
 
-namespace SecureDevice.Tool.Commands;
+namespace SecureDevice.Tool.Commands.Lab;
 
 /// <summary><c>securedevice sim glitch|storm|update</c>: deterministic simulations that print a table and, last, one RESULT line.</summary>
 public static class SimCommands
@@ -25,17 +25,13 @@ public static class SimCommands
 
     private static Command Glitch(ToolConsole console)
     {
-        var hours = new Option<string>("--hours") { Description = "Simulated hours (default 24)." };
+        var hours = new Option<string>("--hours") { Description = "Simulated hours, 1..8784 (default 24)." };
         var reboot = new Option<string>("--reboot-every-s") { Description = "Reboot after this many seconds of uptime (default: never)." };
         var seed = Seed();
         var command = new Command("glitch", "One device whose connection always fails, optionally in a reboot loop.") { hours, reboot, seed };
         command.SetAction(result =>
         {
-            int h = result.GetValue(hours) is string ht ? (int)CliParsing.Count(ht, "--hours", 24 * 365) : 24;
-            if (h < 1)
-            {
-                throw new ToolException("--hours must be at least 1");
-            }
+            int h = result.GetValue(hours) is string ht ? CliParsing.Between(ht, "--hours", 1, GlitchSimulation.MaxHours) : 24;
 
             int? every = result.GetValue(reboot) is string rt ? (int)CliParsing.Count(rt, "--reboot-every-s", 86400) : null;
             if (every is < 5)
@@ -61,7 +57,7 @@ public static class SimCommands
 
     private static Command Storm(ToolConsole console)
     {
-        var devices = new Option<string>("--devices") { Description = "Fleet size (default 10000)." };
+        var devices = new Option<string>("--devices") { Description = "Fleet size, 1..100000 (default 10000)." };
         var quota = new Option<string>("--quota") { Description = "CONNECTs per second the broker admits after recovery (default 500)." };
         var outage = new Option<string>("--outage-s") { Description = "Outage length in seconds (default 600)." };
         var seed = Seed();
@@ -71,14 +67,9 @@ public static class SimCommands
         };
         command.SetAction(result =>
         {
-            int n = result.GetValue(devices) is string d ? (int)CliParsing.Count(d, "--devices", 1_000_000) : 10_000;
-            int q = result.GetValue(quota) is string qt ? (int)CliParsing.Count(qt, "--quota", 1_000_000) : 500;
+            int n = result.GetValue(devices) is string d ? CliParsing.Between(d, "--devices", 1, StormSimulation.MaxDevices) : 10_000;
+            int q = result.GetValue(quota) is string qt ? CliParsing.Between(qt, "--quota", 1, 1_000_000) : 500;
             int o = result.GetValue(outage) is string ot ? (int)CliParsing.Count(ot, "--outage-s", 86_400) : 600;
-            if (n < 1 || q < 1)
-            {
-                throw new ToolException("--devices and --quota must be at least 1");
-            }
-
             ulong s = SeedValue(result, seed);
             var w = console.Out;
             w.WriteLine("storm: " + n + " devices, broker down " + o + " s, then admits " + q + " CONNECT/s; figures after recovery");
@@ -142,7 +133,7 @@ public static class SimCommands
             }
 
             o.WriteLine(run.ResultLine);
-            return run.Recovered == run.CrashPoints ? 0 : 1;
+            return run.Recovered == run.CrashPoints ? 0 : ExitCodes.Failed;
         });
         return command;
     }

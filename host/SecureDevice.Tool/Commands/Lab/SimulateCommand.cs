@@ -7,10 +7,11 @@ using System.Linq;
 using System.Threading;
 using SecureDevice.Core.Connectivity;
 using SecureDevice.Tool.Cli;
-using SecureDevice.Tool.Pki;
+using SecureDevice.Fleet.Devices;
+using SecureDevice.Fleet.Pki;
 using SecureDevice.VirtualDevice;
 
-namespace SecureDevice.Tool.Commands;
+namespace SecureDevice.Tool.Commands.Lab;
 
 /// <summary><c>securedevice simulate</c>: runs N virtual devices (the firmware core with host adapters) against a real broker.</summary>
 public static class SimulateCommand
@@ -45,14 +46,14 @@ public static class SimulateCommand
                 string id = idPrefix + "-" + i.ToString("D4", CultureInfo.InvariantCulture);
                 if (!File.Exists(Path.Combine(folder, id + ".config.json")))
                 {
-                    Provisioning.Provision(layout, id, folder, new DeviceSettings(host, port, "devices", 300, 60, "sensor", "esp32"), null, null, null, 730, console.Clock());
+                    Provisioning.Provision(new ProvisionRequest { Pki = layout, DeviceId = id, OutputFolder = folder, Settings = DeviceSettings.For(host, port), Now = console.Clock() });
                 }
 
                 identities.Add(DeviceIdentity.Load(folder, id, layout.RootCertificate));
             }
 
-            using var fleet = new Fleet(identities);
-            console.Out.WriteLine("simulating " + count + " devices against " + host + ":" + port + " for " + runFor.TotalSeconds + " s (identities in " + folder + ")");
+            using var fleet = new SecureDevice.VirtualDevice.Fleet(identities);
+            console.Line("simulating " + count + " devices against " + host + ":" + port + " for " + runFor.TotalSeconds + " s (identities in " + folder + ")");
             console.Out.WriteLine("{0,8} {1,10} {2,9} {3,8} {4,6} {5,6} {6,8} {7,8}", "time s", "connected", "attempts", "network", "tls", "auth", "refused", "msgs up");
             DateTime start = DateTime.UtcNow;
             fleet.StartAll();
@@ -72,7 +73,7 @@ public static class SimulateCommand
         return command;
     }
 
-    private static void Print(ToolConsole console, Fleet fleet, TimeSpan elapsed)
+    private static void Print(ToolConsole console, SecureDevice.VirtualDevice.Fleet fleet, TimeSpan elapsed)
     {
         IEnumerable<ConnectionCounters> counters = fleet.Devices.Select(d => d.Agent.Connection.Counters);
         console.Out.WriteLine("{0,8:0} {1,10} {2,9} {3,8} {4,6} {5,6} {6,8} {7,8}", elapsed.TotalSeconds, fleet.ConnectedCount,
