@@ -394,7 +394,7 @@ public sealed class DefectTests : IDisposable
         else
         {
             HoldsContract(run, string.Join(" ", args));
-            Assert.Contains("1..100000", run.Error);
+            Assert.Contains("1..20000", run.Error);
         }
     }
 }

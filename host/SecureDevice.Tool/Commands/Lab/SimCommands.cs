@@ -57,7 +57,7 @@ public static class SimCommands
 
     private static Command Storm(ToolConsole console)
     {
-        var devices = new Option<string>("--devices") { Description = "Fleet size, 1..100000 (default 10000)." };
+        var devices = new Option<string>("--devices") { Description = "Fleet size, 1..20000 (default 10000; the run grows with devices squared)." };
         var quota = new Option<string>("--quota") { Description = "CONNECTs per second the broker admits after recovery (default 500)." };
         var outage = new Option<string>("--outage-s") { Description = "Outage length in seconds (default 600)." };
         var seed = Seed();
