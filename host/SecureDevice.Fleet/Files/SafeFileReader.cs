@@ -66,7 +66,19 @@ public static class SafeFileReader
             }
         }
 
-        SafeFileHandle handle = UnixFile.TryOpenForReading(path, out int openError) ?? throw Failure(openError, path, what);
+        SafeFileHandle? descriptor = UnixFile.TryOpenForReading(path, out int openError);
+        if (descriptor == null)
+        {
+            // open(2) fails on a socket (ENXIO) and may on other special files: name the kind rather than the errno.
+            if (UnixFile.TryStat(path, followLinks: true, out UnixFile.Status target, out _) && target.Kind != FileKind.Regular)
+            {
+                throw NotRegular(target.Kind, path, what);
+            }
+
+            throw Failure(openError, path, what);
+        }
+
+        SafeFileHandle handle = descriptor;
         try
         {
             if (!UnixFile.TryStat(handle, out UnixFile.Status opened, out int fstatError))

@@ -37,8 +37,15 @@ public static class CrlPublisher
     /// <summary>CRLs are issued for a year; re-issue with 'securedevice pki crl' before that (an expired CRL locks every device out).</summary>
     public static readonly TimeSpan CrlValidity = TimeSpan.FromDays(365);
 
-    /// <summary>Test hook: called with "temporaries-written" and "inventory-renamed"; throwing there simulates a crash.</summary>
-    internal static Action<string>? CrashPoint { get; set; }
+    [ThreadStatic]
+    private static Action<string>? t_crashPoint;
+
+    /// <summary>Test hook (this thread only): called with "temporaries-written" and "inventory-renamed"; throwing there simulates a crash.</summary>
+    internal static Action<string>? CrashPoint
+    {
+        get => t_crashPoint;
+        set => t_crashPoint = value;
+    }
 
     /// <summary>Issues the next CRL from <paramref name="inventory"/> and saves both files (the caller holds the PKI lock).</summary>
     /// <returns>The new CRL number (also stored in the inventory).</returns>
