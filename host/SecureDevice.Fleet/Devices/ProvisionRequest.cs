@@ -91,7 +91,7 @@ public sealed class ProvisionRequest
         if (Wifi != null)
         {
             int ssidBytes = Encoding.UTF8.GetByteCount(Wifi.Ssid);
-            if (ssidBytes < 1 || ssidBytes > 32 || Wifi.Ssid.Any(char.IsControl) || Wifi.Ssid.Any(char.IsSurrogate))
+            if (ssidBytes < 1 || ssidBytes > 32 || !SecureDevice.Fleet.Text.Printable.IsSafe(Wifi.Ssid))
             {
                 throw Invalid("Wi-Fi SSID must be 1-32 bytes without control characters");
             }
@@ -104,9 +104,9 @@ public sealed class ProvisionRequest
             }
         }
 
-        if (SerialPort != null && (SerialPort.Length is < 1 or > 64 || !SerialPort.All(c => c > 0x20 && c < 0x7F)))
+        if (SerialPort != null && (SerialPort.Length is < 1 or > 64 || !SerialPort.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or ':')))
         {
-            throw Invalid("serial port must be 1-64 printable ASCII characters without spaces: '" + SerialPort + "'");
+            throw Invalid("serial port must be 1-64 of [A-Za-z0-9/._:-] (COM5, /dev/ttyUSB0): '" + SerialPort + "'");
         }
     }
 

@@ -63,7 +63,11 @@ public static class Provisioning
         }
 
         using IssuedCertificate deviceCa = CertificateAuthority.Load(request.Pki.DeviceCaCertificate, request.Pki.DeviceCaKey);
-        string rootPem = Encoding.ASCII.GetString(SafeFileReader.Read(request.Pki.RootCertificate, CertificateAuthority.MaxPemBytes, "root certificate"));
+        string rootPem;
+        using (var root = CertificateAuthority.LoadCertificate(request.Pki.RootCertificate))
+        {
+            rootPem = root.ExportCertificatePem() + "\n";
+        }
         using IssuedCertificate device = CertificateAuthority.CreateClient(deviceCa, id, request.Now.AddMinutes(-5), request.Now.AddDays(request.ValidDays));
         string config = CheckConfig(id, request.Settings, device.Certificate.NotAfter);
         string chainPem = device.CertificatePem + deviceCa.CertificatePem;

@@ -32,7 +32,7 @@ public static class SafeFileReader
     public static byte[] Read(string path, long maxBytes, string what, FileOrigin origin = FileOrigin.Operator)
     {
         using SafeFileHandle handle = Open(path, what, origin);
-        return ReadAll(handle, path, maxBytes, what);
+        return ReadAll(handle, path, maxBytes, what, UnixFile.TryStat(handle, out UnixFile.Status status, out _) ? status.Size : 0);
     }
 
     /// <summary>Reads the file <paramref name="name"/> (one path component) below <paramref name="folder"/>: never a link.</summary>
@@ -151,9 +151,10 @@ public static class SafeFileReader
         }
     }
 
-    private static byte[] ReadAll(SafeFileHandle handle, string path, long maxBytes, string what)
+    private static byte[] ReadAll(SafeFileHandle handle, string path, long maxBytes, string what, long sizeHint)
     {
-        var content = new MemoryStream();
+        // The reported size only sizes the buffer (never more than the limit + 1); the limit is checked on what is read.
+        var content = new MemoryStream((int)Math.Clamp(sizeHint + 1, 0, Math.Min(maxBytes + 1, int.MaxValue)));
         byte[] buffer = new byte[(int)Math.Min(Chunk, maxBytes + 1)];
         long offset = 0;
         try

@@ -48,8 +48,11 @@ public sealed class Inventory
     /// <summary>Largest CRL number kept: 2^53 - 1, so that every JSON reader (a browser's included) reads it exactly.</summary>
     public const long MaxCrlNumber = 9007199254740991L;
 
-    /// <summary>Largest inventory.json read: 256 MiB, about 800,000 devices at ~330 bytes each.</summary>
-    public const long MaxFileBytes = 256L * 1024 * 1024;
+    /// <summary>
+    /// Largest inventory.json read: 64 MiB, about 200,000 devices at ~330 bytes each. The file is the PKI's record;
+    /// a larger fleet keeps its registry in the fleet service's database.
+    /// </summary>
+    public const long MaxFileBytes = 64L * 1024 * 1024;
 
     private static readonly JsonSerializerOptions Options = new()
     {

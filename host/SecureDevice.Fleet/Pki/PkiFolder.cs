@@ -18,9 +18,10 @@ public static class PkiFolder
         string full = Path.GetFullPath(folder);
         foreach (string name in brokerNames)
         {
-            if (Uri.CheckHostName(name) != UriHostNameType.Dns || name.Length > 253)
+            // The name devices will check: the same rule their config parser applies (ASCII labels), and not an address.
+            if (!SecureDevice.Core.Config.DeviceConfigParser.IsHostName(name) || Uri.CheckHostName(name) != UriHostNameType.Dns)
             {
-                throw new FleetException(FleetError.InvalidArgument, "broker name is not a DNS name: '" + name + "'");
+                throw new FleetException(FleetError.InvalidArgument, "broker name is not a DNS name (labels of [A-Za-z0-9-]): '" + name + "'");
             }
         }
 

@@ -18,6 +18,14 @@ public static class PkiLock
     public static IDisposable Acquire(PkiLayout pki)
     {
         pki.RequireExisting();
+
+        // Opening a FIFO planted as .lock would wait for a writer: only a regular file (or none yet) is opened.
+        FileKind kind = SafeFileReader.KindOf(pki.LockFile);
+        if (kind != FileKind.Missing && kind != FileKind.Regular)
+        {
+            throw new FleetException(FleetError.UnsafeFile, "the lock file " + pki.LockFile + " is not a regular file; remove it");
+        }
+
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };

@@ -39,7 +39,7 @@ public static class ToolCli
             console.ErrorLine("securedevice: " + error.Message);
             return ExitCodes.UsageError;
         }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             console.ErrorLine("securedevice: " + error.Message);
             return ExitCodes.UsageError;
