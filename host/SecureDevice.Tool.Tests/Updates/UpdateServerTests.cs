@@ -118,6 +118,21 @@ public sealed class UpdateServerTests : IClassFixture<UpdateServerFixture>
     }
 
     [Theory]
+    [InlineData("pipe.pe")]
+    [InlineData("zero.pe")]
+    [InlineData("devices/zero")]
+    [InlineData("devices/null")]
+    [InlineData("huge.pe")]
+    public void Get_FifosDevicesAndHugeFiles_Are404AtOnceAndServingGoesOn(string path)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        CurlResponse response = Get(path);
+        Assert.Equal(404, response.Status);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), "took " + watch.Elapsed);
+        Assert.Equal(200, Get("Sensor.App.pe").Status);
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData("sub/")]
     [InlineData("sub")]
