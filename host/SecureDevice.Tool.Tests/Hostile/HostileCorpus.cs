@@ -291,46 +291,63 @@ public sealed class HostileCorpus : IDisposable
         }
     }
 
+    private static string CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.GetFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+
+        return to;
+    }
+
+    // Puts a hostile entry of one kind at path: a FIFO, a folder, a sparse 4 GiB file, junk, truncated JSON, or a link.
+    private void Plant(string path, string kind)
+    {
+        switch (kind)
+        {
+            case "fifo":
+                ExternalProcess.Run("mkfifo", new[] { path }).EnsureSuccess("mkfifo");
+                break;
+            case "directory":
+                Directory.CreateDirectory(path);
+                break;
+            case "sparse-4GiB":
+                using (var sparse = new FileStream(path, FileMode.CreateNew))
+                {
+                    sparse.SetLength(4L << 30);
+                }
+
+                break;
+            case "garbage":
+                File.Copy(_special["garbage"], path);
+                break;
+            case "truncated json":
+                File.WriteAllText(path, "{\"format\":1,\"deviceId\":\"vdev-0001\"");
+                break;
+            case "link-to-dev-zero":
+                File.CreateSymbolicLink(path, "/dev/zero");
+                break;
+            default:
+                File.CreateSymbolicLink(path, _special[kind]);
+                break;
+        }
+    }
+
     private IEnumerable<(string Variant, string Folder)> BundleVariants()
     {
         string[] members = { "manifest.json", "manifest.sig", "signer.delegation", "Sensor.App.pe" };
         int n = 0;
-        string Copy()
-        {
-            string folder = W("bundles", "b" + n++);
-            Directory.CreateDirectory(folder);
-            foreach (string file in Directory.GetFiles(W("bundle")))
-            {
-                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
-            }
-
-            return folder;
-        }
+        string Copy() => CopyFolder(W("bundle"), W("bundles", "b" + n++));
 
         foreach (string member in members)
         {
-            foreach (var (kind, target) in _special.Where(s => s.Key is "fifo" or "dev-zero" or "dev-urandom" or "link-to-fifo" or "directory" or "sparse-4GiB" or "dangling-link" or "link-loop"))
+            foreach (string kind in new[] { "fifo", "dev-zero", "dev-urandom", "link-to-fifo", "directory", "sparse-4GiB", "dangling-link", "link-loop" })
             {
                 string folder = Copy();
                 File.Delete(Path.Combine(folder, member));
-                string path = Path.Combine(folder, member);
-                if (kind == "fifo")
-                {
-                    ExternalProcess.Run("mkfifo", new[] { path }).EnsureSuccess("mkfifo");
-                }
-                else if (kind == "directory")
-                {
-                    Directory.CreateDirectory(path);
-                }
-                else if (kind == "sparse-4GiB")
-                {
-                    using var sparse = new FileStream(path, FileMode.CreateNew);
-                    sparse.SetLength(4L << 30);
-                }
-                else
-                {
-                    File.CreateSymbolicLink(path, target);
-                }
+                Plant(Path.Combine(folder, member), kind);
 
                 yield return (member + " <- " + kind, folder);
             }
@@ -389,17 +406,7 @@ public sealed class HostileCorpus : IDisposable
     private IEnumerable<(string Variant, string Folder, string[] Readers)> PkiVariants()
     {
         int n = 0;
-        string Copy()
-        {
-            string folder = W("pkis", "p" + n++);
-            Directory.CreateDirectory(folder);
-            foreach (string file in Directory.GetFiles(W("pki")))
-            {
-                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
-            }
-
-            return folder;
-        }
+        string Copy() => CopyFolder(W("pki"), W("pkis", "p" + n++));
 
         foreach (var (name, content) in CorruptJson)
         {
@@ -435,27 +442,7 @@ public sealed class HostileCorpus : IDisposable
                 string folder = Copy();
                 string path = Path.Combine(folder, file);
                 File.Delete(path);
-                if (kind == "fifo")
-                {
-                    ExternalProcess.Run("mkfifo", new[] { path }).EnsureSuccess("mkfifo");
-                }
-                else if (kind == "directory")
-                {
-                    Directory.CreateDirectory(path);
-                }
-                else if (kind == "sparse-4GiB")
-                {
-                    using var sparse = new FileStream(path, FileMode.CreateNew);
-                    sparse.SetLength(4L << 30);
-                }
-                else if (kind == "garbage")
-                {
-                    File.Copy(_special["garbage"], path);
-                }
-                else
-                {
-                    File.CreateSymbolicLink(path, "/dev/zero");
-                }
+                Plant(path, kind);
 
                 yield return (file + " <- " + kind, folder, which);
             }
@@ -479,27 +466,12 @@ public sealed class HostileCorpus : IDisposable
         {
             foreach (string kind in new[] { "fifo", "garbage", "link-to-dev-zero", "truncated json" })
             {
-                string folder = W("vpkis", "v" + n++);
-                Directory.CreateDirectory(Path.Combine(folder, "virtual-devices"));
-                foreach (string f in Directory.GetFiles(W("pki")))
-                {
-                    File.Copy(f, Path.Combine(folder, Path.GetFileName(f)));
-                }
-
-                foreach (string f in Directory.GetFiles(W("pki", "virtual-devices")))
-                {
-                    File.Copy(f, Path.Combine(folder, "virtual-devices", Path.GetFileName(f)));
-                }
+                string folder = CopyFolder(W("pki"), W("vpkis", "v" + n++));
+                CopyFolder(W("pki", "virtual-devices"), Path.Combine(folder, "virtual-devices"));
 
                 string path = Path.Combine(folder, "virtual-devices", file);
                 File.Delete(path);
-                switch (kind)
-                {
-                    case "fifo": ExternalProcess.Run("mkfifo", new[] { path }).EnsureSuccess("mkfifo"); break;
-                    case "garbage": File.Copy(_special["garbage"], path); break;
-                    case "link-to-dev-zero": File.CreateSymbolicLink(path, "/dev/zero"); break;
-                    default: File.WriteAllText(path, "{\"format\":1,\"deviceId\":\"vdev-0001\""); break;
-                }
+                Plant(path, kind);
 
                 yield return ("virtual-devices/" + file + " <- " + kind, folder);
             }
