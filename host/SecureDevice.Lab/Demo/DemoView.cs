@@ -2,13 +2,15 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading;
+using SecureDevice.Fleet.Text;
 using Spectre.Console;
 
 namespace SecureDevice.Lab.Demo;
 
 /// <summary>
 /// What the demo prints. On a terminal: colours, a spinner while waiting, tables. Otherwise (CI, a pipe, a file): the
-/// same content as plain lines and ASCII tables, with no escape codes.
+/// same content as plain lines and ASCII tables, with no escape codes. Text that came over MQTT (device events,
+/// report values) is escaped like everything else the tool prints.
 /// </summary>
 public sealed class DemoView
 {
@@ -36,25 +38,25 @@ public sealed class DemoView
         _console.WriteLine();
         if (_interactive)
         {
-            _console.Write(new Rule("[bold]" + number + ". " + Markup.Escape(title) + "[/]").LeftJustified());
+            _console.Write(new Rule("[bold]" + number + ". " + Markup.Escape(Printable.Escape(title)) + "[/]").LeftJustified());
         }
         else
         {
-            _console.WriteLine("== " + number + ". " + title);
+            _console.WriteLine("== " + number + ". " + Printable.Escape(title));
         }
     }
 
-    public void Info(string text) => _console.WriteLine("   " + text);
+    public void Info(string text) => _console.WriteLine("   " + Printable.Escape(text));
 
     public void Check(DemoCheck check)
     {
         if (_interactive)
         {
-            _console.MarkupLine("   " + (check.Passed ? "[green]PASS[/]" : "[red]FAIL[/]") + " " + Markup.Escape(check.Name) + " [grey](" + Markup.Escape(check.Evidence) + ")[/]");
+            _console.MarkupLine("   " + (check.Passed ? "[green]PASS[/]" : "[red]FAIL[/]") + " " + Markup.Escape(Printable.Escape(check.Name)) + " [grey](" + Markup.Escape(Printable.Escape(check.Evidence)) + ")[/]");
         }
         else
         {
-            _console.WriteLine("   " + (check.Passed ? "PASS " : "FAIL ") + check.Name + " (" + check.Evidence + ")");
+            _console.WriteLine("   " + (check.Passed ? "PASS " : "FAIL ") + Printable.Escape(check.Name) + " (" + Printable.Escape(check.Evidence) + ")");
         }
     }
 
@@ -101,7 +103,7 @@ public sealed class DemoView
             var cells = new string[row.Count];
             for (int i = 0; i < row.Count; i++)
             {
-                cells[i] = Markup.Escape(row[i]);
+                cells[i] = Markup.Escape(Printable.Escape(row[i]));
             }
 
             table.AddRow(cells);
@@ -110,5 +112,5 @@ public sealed class DemoView
         _console.Write(table);
     }
 
-    public void Line(string text) => _console.WriteLine(text);
+    public void Line(string text) => _console.WriteLine(Printable.Escape(text));
 }
