@@ -7,9 +7,12 @@ using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Update;
 using SecureDevice.TestSupport;
-using SecureDevice.Tool.Pki;
-using SecureDevice.Tool.Signing;
-using SecureDevice.Tool.Updates;
+using SecureDevice.Fleet.Pki;
+using SecureDevice.Fleet.Devices;
+using SecureDevice.Fleet.Broker;
+using SecureDevice.Fleet.Signing;
+using SecureDevice.Lab.Signing;
+using SecureDevice.Fleet.Updates;
 using SecureDevice.VirtualDevice.Updates;
 using Xunit;
 using SecureDevice.Doubles;
@@ -131,11 +134,11 @@ public sealed class UpdateEndToEndTests : IDisposable
 
     private string Publish(SignedBundle bundle, string folder)
     {
-        bundle.WriteTo(Path.Combine(_bundles, folder));
+        _kit.Write(bundle, Path.Combine(_bundles, folder), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         return "{\"url\":\"" + _server.BaseUrl + folder + "/\"}";
     }
 
-    private static void Install(MemoryFileStore flash, SignedBundle bundle) => bundle.InstallInto(flash, SlotLayout.SlotA);
+    private static void Install(MemoryFileStore flash, SignedBundle bundle) => SigningKit.InstallInto(bundle, flash, SlotLayout.SlotA);
 
     private void Offer(string id, string offer) =>
         MosquittoPublisher.Publish(_broker.Operator, "devices/" + id + "/down/update", offer).EnsureSuccess("offer");
