@@ -126,9 +126,9 @@ namespace SecureDevice.Core.Crypto
             ulong g = (s[6] & m) * r2;
             ulong h = (s[7] & m) * r2;
 
-            // Eight rounds per pass, FIPS 180-4 §6.2.2 step 3 with the roles renamed instead of shifted: round j of a pass
-            // treats the variable that was "a" j rounds ago as "b", and so on, so after 8 rounds every name has its
-            // original role again. T1 = h + Σ1(e) + Ch(e, f, g) + K + W; d += T1 becomes e; T1 + Σ0(a) + Maj(a, b, c)
+            // Eight rounds per pass, FIPS 180-4 §6.2.2 step 3 with the roles renamed instead of shifted: each round the
+            // variable that played a plays b, the one that played b plays c, and so on, so after 8 rounds every name has
+            // its original role again. T1 = h + Σ1(e) + Ch(e, f, g) + K + W; d += T1 becomes e; T1 + Σ0(a) + Maj(a, b, c)
             // becomes a. Ch is g ^ (e & (f ^ g)) and Maj is (a & b) | (c & (a | b)): fewer instructions, same values.
             // w0..w7 are this pass's words, w8..w15 the next pass's.
             for (int r = 0; ; r += 8)
