@@ -5,20 +5,21 @@ namespace SecureDevice.Core.Crypto
     /// <summary>
     /// Streaming SHA-256 (FIPS 180-4 §6.2). One instance hashes one message at a time and is reused:
     /// <see cref="BlockHash.Finish"/> writes the digest and resets the instance for the next message.
-    /// All working memory (state, 16 message words, one block buffer) is allocated once in the constructor;
+    /// All working memory (state, one block buffer) is allocated once in the constructor;
     /// <see cref="BlockHash.Append"/> and <see cref="BlockHash.Finish"/> allocate nothing.
     /// Not thread-safe: give each thread its own instance.
     /// <para>
     /// Written for nanoFramework's IL interpreter, where every IL instruction costs, method calls and array accesses cost
     /// most, and 32↔64-bit conversions go through a slow generic routine (measured: docs/crypto-performance.md).
     /// So <see cref="Compress"/> has no calls, keeps the working variables and a rolling 16-word message schedule in
-    /// locals, renames the working variables instead of shifting them (8 rounds per loop pass), and works in
+    /// locals, renames the working variables instead of shifting them (16 rounds per loop pass), and works in
     /// <c>ulong</c> throughout with every 32-bit word held twice, as <c>(x &lt;&lt; 32) | x</c>: a right shift of
     /// that is a 32-bit rotation in the low half, and <c>(x &amp; 0xFFFFFFFF) * 0x100000001</c> makes it from one
     /// 64-bit multiply. The high halves collect garbage from additions; only the low 32 bits are ever read, and a
-    /// value is masked before it is doubled again. Against the same code in <c>uint</c> with shift-or rotations this is
-    /// 260 bytes less IL and, on Mono's interpreter, 14 % fewer machine instructions; on nanoCLR, <c>ulong</c> work also
-    /// avoids its slow 32↔64-bit conversions (issue 16 measured +6 % there for <c>ulong</c> even where Mono lost 10 %).
+    /// value is masked before it is doubled again. Against the same code in <c>uint</c> with shift-or rotations (measured
+    /// with 8-round passes) this is 260 bytes less IL and, on Mono's interpreter, 14 % fewer machine instructions; on
+    /// nanoCLR, <c>ulong</c> work also avoids its slow 32↔64-bit conversions (issue 16 measured +6 % there for
+    /// <c>ulong</c> even where Mono lost 10 %).
     /// </para>
     /// </summary>
     public sealed class Sha256 : BlockHash
@@ -48,10 +49,6 @@ namespace SecureDevice.Core.Crypto
 
         // Chaining state H0..H7 in the low 32 bits of each element (the high bits are garbage, see the class notes).
         private readonly ulong[] _state = new ulong[8];
-
-        // The block's 16 big-endian words, doubled; read into locals at once (a load loop here is 450 bytes of IL
-        // smaller than 16 unrolled loads and costs about 3 % of a block).
-        private readonly ulong[] _words = new ulong[16];
 
         /// <summary>Creates an instance ready to hash a new message.</summary>
         public Sha256()
@@ -95,28 +92,40 @@ namespace SecureDevice.Core.Crypto
             ulong t;
             ulong[] k = RoundConstants;
             ulong[] s = _state;
-            ulong[] x = _words;
-            for (int i = 0; i < 16; i++, offset += 4)
-            {
-                x[i] = (ulong)(uint)((data[offset] << 24) | (data[offset + 1] << 16) | (data[offset + 2] << 8) | data[offset + 3]) * r2;
-            }
 
-            ulong w0 = x[0];
-            ulong w1 = x[1];
-            ulong w2 = x[2];
-            ulong w3 = x[3];
-            ulong w4 = x[4];
-            ulong w5 = x[5];
-            ulong w6 = x[6];
-            ulong w7 = x[7];
-            ulong w8 = x[8];
-            ulong w9 = x[9];
-            ulong w10 = x[10];
-            ulong w11 = x[11];
-            ulong w12 = x[12];
-            ulong w13 = x[13];
-            ulong w14 = x[14];
-            ulong w15 = x[15];
+            // The block's 16 big-endian words, doubled. One conversion per word (int to ulong): nanoCLR's are slow.
+            ulong w0 = (ulong)(uint)((data[offset] << 24) | (data[offset + 1] << 16) | (data[offset + 2] << 8) | data[offset + 3]) * r2;
+            offset += 4;
+            ulong w1 = (ulong)(uint)((data[offset] << 24) | (data[offset + 1] << 16) | (data[offset + 2] << 8) | data[offset + 3]) * r2;
+            offset += 4;
+            ulong w2 = (ulong)(uint)((data[offset] << 24) | (data[offset + 1] << 16) | (data[offset + 2] << 8) | data[offset + 3]) * r2;
+            offset += 4;
+            ulong w3 = (ulong)(uint)((data[offset] << 24) | (data[offset + 1] << 16) | (data[offset + 2] << 8) | data[offset + 3]) * r2;
+            offset += 4;
+            ulong w4 = (ulong)(uint)((data[offset] << 24) | (data[offset + 1] << 16) | (data[offset + 2] << 8) | data[offset + 3]) * r2;
+            offset += 4;
+            ulong w5 = (ulong)(uint)((data[offset] << 24) | (data[offset + 1] << 16) | (data[offset + 2] << 8) | data[offset + 3]) * r2;
+            offset += 4;
+            ulong w6 = (ulong)(uint)((data[offset] << 24) | (data[offset + 1] << 16) | (data[offset + 2] << 8) | data[offset + 3]) * r2;
+            offset += 4;
+            ulong w7 = (ulong)(uint)((data[offset] << 24) | (data[offset + 1] << 16) | (data[offset + 2] << 8) | data[offset + 3]) * r2;
+            offset += 4;
+            ulong w8 = (ulong)(uint)((data[offset] << 24) | (data[offset + 1] << 16) | (data[offset + 2] << 8) | data[offset + 3]) * r2;
+            offset += 4;
+            ulong w9 = (ulong)(uint)((data[offset] << 24) | (data[offset + 1] << 16) | (data[offset + 2] << 8) | data[offset + 3]) * r2;
+            offset += 4;
+            ulong w10 = (ulong)(uint)((data[offset] << 24) | (data[offset + 1] << 16) | (data[offset + 2] << 8) | data[offset + 3]) * r2;
+            offset += 4;
+            ulong w11 = (ulong)(uint)((data[offset] << 24) | (data[offset + 1] << 16) | (data[offset + 2] << 8) | data[offset + 3]) * r2;
+            offset += 4;
+            ulong w12 = (ulong)(uint)((data[offset] << 24) | (data[offset + 1] << 16) | (data[offset + 2] << 8) | data[offset + 3]) * r2;
+            offset += 4;
+            ulong w13 = (ulong)(uint)((data[offset] << 24) | (data[offset + 1] << 16) | (data[offset + 2] << 8) | data[offset + 3]) * r2;
+            offset += 4;
+            ulong w14 = (ulong)(uint)((data[offset] << 24) | (data[offset + 1] << 16) | (data[offset + 2] << 8) | data[offset + 3]) * r2;
+            offset += 4;
+            ulong w15 = (ulong)(uint)((data[offset] << 24) | (data[offset + 1] << 16) | (data[offset + 2] << 8) | data[offset + 3]) * r2;
+
             ulong a = (s[0] & m) * r2;
             ulong b = (s[1] & m) * r2;
             ulong c = (s[2] & m) * r2;
@@ -126,12 +135,12 @@ namespace SecureDevice.Core.Crypto
             ulong g = (s[6] & m) * r2;
             ulong h = (s[7] & m) * r2;
 
-            // Eight rounds per pass, FIPS 180-4 §6.2.2 step 3 with the roles renamed instead of shifted: each round the
+            // Sixteen rounds per pass, FIPS 180-4 §6.2.2 step 3 with the roles renamed instead of shifted: each round the
             // variable that played a plays b, the one that played b plays c, and so on, so after 8 rounds every name has
             // its original role again. T1 = h + Σ1(e) + Ch(e, f, g) + K + W; d += T1 becomes e; T1 + Σ0(a) + Maj(a, b, c)
             // becomes a. Ch is g ^ (e & (f ^ g)) and Maj is (a & b) | (c & (a | b)): fewer instructions, same values.
-            // w0..w7 are this pass's words, w8..w15 the next pass's.
-            for (int r = 0; ; r += 8)
+            // Round j of a pass reads w_j, so a pass is also one turn of the 16-word schedule window.
+            for (int r = 0; ; r += 16)
             {
                 t = h + ((e >> 6) ^ (e >> 11) ^ (e >> 25)) + (g ^ (e & (f ^ g))) + k[r] + w0;
                 d = ((d + t) & m) * r2;
@@ -157,52 +166,54 @@ namespace SecureDevice.Core.Crypto
                 t = a + ((f >> 6) ^ (f >> 11) ^ (f >> 25)) + (h ^ (f & (g ^ h))) + k[r + 7] + w7;
                 e = ((e + t) & m) * r2;
                 a = ((t + ((b >> 2) ^ (b >> 13) ^ (b >> 22)) + ((b & c) | (d & (b | c)))) & m) * r2;
-                if (r == 56)
+                t = h + ((e >> 6) ^ (e >> 11) ^ (e >> 25)) + (g ^ (e & (f ^ g))) + k[r + 8] + w8;
+                d = ((d + t) & m) * r2;
+                h = ((t + ((a >> 2) ^ (a >> 13) ^ (a >> 22)) + ((a & b) | (c & (a | b)))) & m) * r2;
+                t = g + ((d >> 6) ^ (d >> 11) ^ (d >> 25)) + (f ^ (d & (e ^ f))) + k[r + 9] + w9;
+                c = ((c + t) & m) * r2;
+                g = ((t + ((h >> 2) ^ (h >> 13) ^ (h >> 22)) + ((h & a) | (b & (h | a)))) & m) * r2;
+                t = f + ((c >> 6) ^ (c >> 11) ^ (c >> 25)) + (e ^ (c & (d ^ e))) + k[r + 10] + w10;
+                b = ((b + t) & m) * r2;
+                f = ((t + ((g >> 2) ^ (g >> 13) ^ (g >> 22)) + ((g & h) | (a & (g | h)))) & m) * r2;
+                t = e + ((b >> 6) ^ (b >> 11) ^ (b >> 25)) + (d ^ (b & (c ^ d))) + k[r + 11] + w11;
+                a = ((a + t) & m) * r2;
+                e = ((t + ((f >> 2) ^ (f >> 13) ^ (f >> 22)) + ((f & g) | (h & (f | g)))) & m) * r2;
+                t = d + ((a >> 6) ^ (a >> 11) ^ (a >> 25)) + (c ^ (a & (b ^ c))) + k[r + 12] + w12;
+                h = ((h + t) & m) * r2;
+                d = ((t + ((e >> 2) ^ (e >> 13) ^ (e >> 22)) + ((e & f) | (g & (e | f)))) & m) * r2;
+                t = c + ((h >> 6) ^ (h >> 11) ^ (h >> 25)) + (b ^ (h & (a ^ b))) + k[r + 13] + w13;
+                g = ((g + t) & m) * r2;
+                c = ((t + ((d >> 2) ^ (d >> 13) ^ (d >> 22)) + ((d & e) | (f & (d | e)))) & m) * r2;
+                t = b + ((g >> 6) ^ (g >> 11) ^ (g >> 25)) + (a ^ (g & (h ^ a))) + k[r + 14] + w14;
+                f = ((f + t) & m) * r2;
+                b = ((t + ((c >> 2) ^ (c >> 13) ^ (c >> 22)) + ((c & d) | (e & (c | d)))) & m) * r2;
+                t = a + ((f >> 6) ^ (f >> 11) ^ (f >> 25)) + (h ^ (f & (g ^ h))) + k[r + 15] + w15;
+                e = ((e + t) & m) * r2;
+                a = ((t + ((b >> 2) ^ (b >> 13) ^ (b >> 22)) + ((b & c) | (d & (b | c)))) & m) * r2;
+                if (r == 48)
                 {
                     break;
                 }
 
-                // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16] for the pass after next, computed one word at a time
-                // while the window slides by 8: w_i takes w_i+8, and w_i+8 the new word. σ's shift (not rotation) needs
-                // the clean word, hence the mask. The last two passes need no new words.
-                if (r < 48)
-                {
-                    t = ((w0 + ((w14 >> 17) ^ (w14 >> 19) ^ ((w14 & m) >> 10)) + w9 + ((w1 >> 7) ^ (w1 >> 18) ^ ((w1 & m) >> 3))) & m) * r2;
-                    w0 = w8;
-                    w8 = t;
-                    t = ((w1 + ((w15 >> 17) ^ (w15 >> 19) ^ ((w15 & m) >> 10)) + w10 + ((w2 >> 7) ^ (w2 >> 18) ^ ((w2 & m) >> 3))) & m) * r2;
-                    w1 = w9;
-                    w9 = t;
-                    t = ((w2 + ((w8 >> 17) ^ (w8 >> 19) ^ ((w8 & m) >> 10)) + w11 + ((w3 >> 7) ^ (w3 >> 18) ^ ((w3 & m) >> 3))) & m) * r2;
-                    w2 = w10;
-                    w10 = t;
-                    t = ((w3 + ((w9 >> 17) ^ (w9 >> 19) ^ ((w9 & m) >> 10)) + w12 + ((w4 >> 7) ^ (w4 >> 18) ^ ((w4 & m) >> 3))) & m) * r2;
-                    w3 = w11;
-                    w11 = t;
-                    t = ((w4 + ((w10 >> 17) ^ (w10 >> 19) ^ ((w10 & m) >> 10)) + w13 + ((w5 >> 7) ^ (w5 >> 18) ^ ((w5 & m) >> 3))) & m) * r2;
-                    w4 = w12;
-                    w12 = t;
-                    t = ((w5 + ((w11 >> 17) ^ (w11 >> 19) ^ ((w11 & m) >> 10)) + w14 + ((w6 >> 7) ^ (w6 >> 18) ^ ((w6 & m) >> 3))) & m) * r2;
-                    w5 = w13;
-                    w13 = t;
-                    t = ((w6 + ((w12 >> 17) ^ (w12 >> 19) ^ ((w12 & m) >> 10)) + w15 + ((w7 >> 7) ^ (w7 >> 18) ^ ((w7 & m) >> 3))) & m) * r2;
-                    w6 = w14;
-                    w14 = t;
-                    t = ((w7 + ((w13 >> 17) ^ (w13 >> 19) ^ ((w13 & m) >> 10)) + w8 + ((w0 >> 7) ^ (w0 >> 18) ^ ((w0 & m) >> 3))) & m) * r2;
-                    w7 = w15;
-                    w15 = t;
-                }
-                else
-                {
-                    w0 = w8;
-                    w1 = w9;
-                    w2 = w10;
-                    w3 = w11;
-                    w4 = w12;
-                    w5 = w13;
-                    w6 = w14;
-                    w7 = w15;
-                }
+                // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16] for the next pass, in place and in order: w_i holds
+                // W[t-16] and becomes W[t], and each word read is then old or already new exactly as the formula needs.
+                // σ's shift (not rotation) needs the clean word, hence the mask. The last pass needs no new words.
+                w0 = ((w0 + ((w14 >> 17) ^ (w14 >> 19) ^ ((w14 & m) >> 10)) + w9 + ((w1 >> 7) ^ (w1 >> 18) ^ ((w1 & m) >> 3))) & m) * r2;
+                w1 = ((w1 + ((w15 >> 17) ^ (w15 >> 19) ^ ((w15 & m) >> 10)) + w10 + ((w2 >> 7) ^ (w2 >> 18) ^ ((w2 & m) >> 3))) & m) * r2;
+                w2 = ((w2 + ((w0 >> 17) ^ (w0 >> 19) ^ ((w0 & m) >> 10)) + w11 + ((w3 >> 7) ^ (w3 >> 18) ^ ((w3 & m) >> 3))) & m) * r2;
+                w3 = ((w3 + ((w1 >> 17) ^ (w1 >> 19) ^ ((w1 & m) >> 10)) + w12 + ((w4 >> 7) ^ (w4 >> 18) ^ ((w4 & m) >> 3))) & m) * r2;
+                w4 = ((w4 + ((w2 >> 17) ^ (w2 >> 19) ^ ((w2 & m) >> 10)) + w13 + ((w5 >> 7) ^ (w5 >> 18) ^ ((w5 & m) >> 3))) & m) * r2;
+                w5 = ((w5 + ((w3 >> 17) ^ (w3 >> 19) ^ ((w3 & m) >> 10)) + w14 + ((w6 >> 7) ^ (w6 >> 18) ^ ((w6 & m) >> 3))) & m) * r2;
+                w6 = ((w6 + ((w4 >> 17) ^ (w4 >> 19) ^ ((w4 & m) >> 10)) + w15 + ((w7 >> 7) ^ (w7 >> 18) ^ ((w7 & m) >> 3))) & m) * r2;
+                w7 = ((w7 + ((w5 >> 17) ^ (w5 >> 19) ^ ((w5 & m) >> 10)) + w0 + ((w8 >> 7) ^ (w8 >> 18) ^ ((w8 & m) >> 3))) & m) * r2;
+                w8 = ((w8 + ((w6 >> 17) ^ (w6 >> 19) ^ ((w6 & m) >> 10)) + w1 + ((w9 >> 7) ^ (w9 >> 18) ^ ((w9 & m) >> 3))) & m) * r2;
+                w9 = ((w9 + ((w7 >> 17) ^ (w7 >> 19) ^ ((w7 & m) >> 10)) + w2 + ((w10 >> 7) ^ (w10 >> 18) ^ ((w10 & m) >> 3))) & m) * r2;
+                w10 = ((w10 + ((w8 >> 17) ^ (w8 >> 19) ^ ((w8 & m) >> 10)) + w3 + ((w11 >> 7) ^ (w11 >> 18) ^ ((w11 & m) >> 3))) & m) * r2;
+                w11 = ((w11 + ((w9 >> 17) ^ (w9 >> 19) ^ ((w9 & m) >> 10)) + w4 + ((w12 >> 7) ^ (w12 >> 18) ^ ((w12 & m) >> 3))) & m) * r2;
+                w12 = ((w12 + ((w10 >> 17) ^ (w10 >> 19) ^ ((w10 & m) >> 10)) + w5 + ((w13 >> 7) ^ (w13 >> 18) ^ ((w13 & m) >> 3))) & m) * r2;
+                w13 = ((w13 + ((w11 >> 17) ^ (w11 >> 19) ^ ((w11 & m) >> 10)) + w6 + ((w14 >> 7) ^ (w14 >> 18) ^ ((w14 & m) >> 3))) & m) * r2;
+                w14 = ((w14 + ((w12 >> 17) ^ (w12 >> 19) ^ ((w12 & m) >> 10)) + w7 + ((w15 >> 7) ^ (w15 >> 18) ^ ((w15 & m) >> 3))) & m) * r2;
+                w15 = ((w15 + ((w13 >> 17) ^ (w13 >> 19) ^ ((w13 & m) >> 10)) + w8 + ((w0 >> 7) ^ (w0 >> 18) ^ ((w0 & m) >> 3))) & m) * r2;
             }
 
             s[0] += a;
