@@ -261,10 +261,13 @@ public sealed class DemoScenario : IDisposable
         long bootsBefore = seen.Field("life", "bootCount") ?? 0;
         link.Broken = true;
         var watch = Stopwatch.StartNew();
-        _view.Info("link broken for 30 s: its connection is cut, every new one fails; 15 s in, the device loses power and reboots");
+        _view.Info("link broken: its connection is cut, every new one fails; 15 s in, the device loses power and reboots;"
+            + " the link stays broken until the rebooted device has tried it at least once (its backoff, carried across the reboot, decides when)");
         _view.Wait("15 s of glitching", TimeSpan.FromSeconds(15), () => false);
+        int refusedBeforeReboot = link.Refused;
         Glitcher.Reboot();
         _view.Wait("15 s more, after the reboot", TimeSpan.FromSeconds(15), () => false);
+        _view.Wait("the rebooted device's first attempt", TimeSpan.FromSeconds(120), () => link.Refused > refusedBeforeReboot);
         int attempts = link.Refused;
         double seconds = watch.Elapsed.TotalSeconds;
         link.Broken = false;
