@@ -28,20 +28,31 @@ public interface ICaseObserver
 }
 
 /// <summary>
-/// Runs the test classes of the host-built NFUnitTest assembly the way nanoFramework's UnitTestLauncher runs them on nanoCLR:
-/// per class, all [Setup] methods, then every [TestMethod], then every [DataRow] case, then every [Cleanup] method, each
-/// invoked without constructing the class. A class runs once; its results are cached so each case can be reported as its
-/// own xunit test. Where the host could behave differently from the device (instance state), the runner refuses the class.
+/// Runs the test cases of the host-built NFUnitTest the way nanoFramework's UnitTestLauncher runs them on nanoCLR: each
+/// [TestMethod] and each [DataRow] row is one case, invoked without constructing its class, and reported alone. A case runs
+/// when it is asked for and only then, so a tool that attributes coverage or failures to cases (Stryker.NET, an IDE) sees
+/// each case execute its own method: a failure in one method fails that case and no other. A class's [Setup] methods run
+/// once, before the first of its cases that runs (a skip there skips the class), and are reported as their own cases, as
+/// are its [Cleanup] methods. Where the host could behave differently from the device (instance state), the runner
+/// refuses the class.
 /// </summary>
-public static class NanoTestRunner
+public sealed class NanoTestRunner
 {
-    private static readonly ConcurrentDictionary<Type, Lazy<IReadOnlyDictionary<string, NanoCaseResult>>> ClassResults = new();
+    private static readonly Lazy<NanoTestRunner> Device = new(() => new NanoTestRunner(Assembly.Load("NFUnitTest")));
 
-    /// <summary>The assembly whose tests run: NFUnitTest, as on the device.</summary>
-    public static Assembly TestAssembly { get; } = Assembly.Load("NFUnitTest");
+    private readonly ConcurrentDictionary<Type, Lazy<NanoCaseResult?>> _setupResults = new();
+
+    /// <summary>A runner over the test classes of <paramref name="testAssembly"/>.</summary>
+    public NanoTestRunner(Assembly testAssembly) => TestAssembly = testAssembly;
+
+    /// <summary>The runner of NFUnitTest, the device test assembly.</summary>
+    public static NanoTestRunner Default => Device.Value;
+
+    /// <summary>The assembly whose tests run.</summary>
+    public Assembly TestAssembly { get; }
 
     /// <summary>All case ids in launcher order: "Namespace.Class.Method" or "Namespace.Class.Method#row".</summary>
-    public static IEnumerable<string> DiscoverCaseIds()
+    public IEnumerable<string> DiscoverCaseIds()
     {
         foreach (Type type in TestClasses())
         {
@@ -52,17 +63,32 @@ public static class NanoTestRunner
         }
     }
 
-    /// <summary>Runs (once) the class that owns <paramref name="caseId"/> and returns that case's result.</summary>
-    public static NanoCaseResult Result(string caseId)
+    /// <summary>Runs the case <paramref name="caseId"/> (after its class's [Setup], the first time) and returns its result.</summary>
+    public NanoCaseResult Result(string caseId)
     {
         Type type = TestClasses().Single(t => caseId.StartsWith(t.FullName + ".", StringComparison.Ordinal)
             && !caseId.Substring(t.FullName!.Length + 1).Contains('.'));
-        var results = ClassResults.GetOrAdd(type, t => new Lazy<IReadOnlyDictionary<string, NanoCaseResult>>(() => RunClass(t, null))).Value;
-        return results[caseId];
+        var (id, method, arguments) = Cases(type).Single(c => c.Id == caseId);
+        string? unsupported = UnsupportedOnDevice(type);
+        if (unsupported != null)
+        {
+            return new NanoCaseResult(id, false, false, unsupported, null, 0);
+        }
+
+        if (method.GetCustomAttribute<SetupAttribute>() == null)
+        {
+            NanoCaseResult? setup = _setupResults.GetOrAdd(type, t => new Lazy<NanoCaseResult?>(() => RunSetup(t, null))).Value;
+            if (setup != null && setup.Skipped)
+            {
+                return new NanoCaseResult(id, false, true, "skipped because [Setup] skipped the class", null, 0);
+            }
+        }
+
+        return Invoke(type, id, method, arguments, null);
     }
 
     /// <summary>The test classes, in the order the launcher runs them.</summary>
-    public static IEnumerable<Type> TestClasses() =>
+    public IEnumerable<Type> TestClasses() =>
         TestAssembly.GetTypes().Where(t => t.IsClass && t.GetCustomAttribute<TestClassAttribute>() != null).OrderBy(t => t.FullName, StringComparer.Ordinal);
 
     // Launcher order: Setup methods, TestMethods without DataRow, DataRow cases, Cleanup methods.
@@ -114,39 +140,60 @@ public static class NanoTestRunner
                 continue;
             }
 
-            bool isSetup = method.GetCustomAttribute<SetupAttribute>() != null;
-
-            // nanoCLR invokes test methods with a null instance; an uninitialised object is the closest host equivalent,
-            // and UnsupportedOnDevice has already refused classes with instance state.
-            object? target = method.IsStatic ? null : RuntimeHelpers.GetUninitializedObject(type);
-            observer?.Starting(id);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            try
-            {
-                method.Invoke(target, arguments);
-                results[id] = new NanoCaseResult(id, true, false, string.Empty, null, GC.GetAllocatedBytesForCurrentThread() - before);
-            }
-            catch (TargetInvocationException wrapper) when (wrapper.InnerException is SkipTestException skip)
-            {
-                results[id] = new NanoCaseResult(id, false, true, skip.Message, skip, GC.GetAllocatedBytesForCurrentThread() - before);
-                skipRest |= isSetup;
-            }
-            catch (TargetInvocationException wrapper)
-            {
-                Exception error = wrapper.InnerException ?? wrapper;
-                results[id] = new NanoCaseResult(id, false, false, error.GetType().Name + ": " + error.Message, error, GC.GetAllocatedBytesForCurrentThread() - before);
-            }
-            catch (Exception error)
-            {
-                results[id] = new NanoCaseResult(id, false, false, "could not invoke: " + error.Message, error, 0);
-            }
-            finally
-            {
-                observer?.Finished(id);
-            }
+            NanoCaseResult result = Invoke(type, id, method, arguments, observer);
+            results[id] = result;
+            skipRest |= result.Skipped && method.GetCustomAttribute<SetupAttribute>() != null;
         }
 
         return results;
+    }
+
+    // The class's [Setup] methods in order, or null when it has none; the first skip or failure ends them.
+    private static NanoCaseResult? RunSetup(Type type, ICaseObserver? observer)
+    {
+        NanoCaseResult? last = null;
+        foreach (var (id, method, arguments) in Cases(type).Where(c => c.Method.GetCustomAttribute<SetupAttribute>() != null))
+        {
+            last = Invoke(type, id, method, arguments, observer);
+            if (!last.Passed)
+            {
+                break;
+            }
+        }
+
+        return last;
+    }
+
+    // Invokes one case as nanoCLR does (no instance), measuring what it allocates on this thread.
+    private static NanoCaseResult Invoke(Type type, string id, MethodInfo method, object[]? arguments, ICaseObserver? observer)
+    {
+        // nanoCLR invokes test methods with a null instance; an uninitialised object is the closest host equivalent,
+        // and UnsupportedOnDevice has already refused classes with instance state.
+        object? target = method.IsStatic ? null : RuntimeHelpers.GetUninitializedObject(type);
+        observer?.Starting(id);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        try
+        {
+            method.Invoke(target, arguments);
+            return new NanoCaseResult(id, true, false, string.Empty, null, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        catch (TargetInvocationException wrapper) when (wrapper.InnerException is SkipTestException skip)
+        {
+            return new NanoCaseResult(id, false, true, skip.Message, skip, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        catch (TargetInvocationException wrapper)
+        {
+            Exception error = wrapper.InnerException ?? wrapper;
+            return new NanoCaseResult(id, false, false, error.GetType().Name + ": " + error.Message, error, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        catch (Exception error)
+        {
+            return new NanoCaseResult(id, false, false, "could not invoke: " + error.Message, error, 0);
+        }
+        finally
+        {
+            observer?.Finished(id);
+        }
     }
 
     private static string? UnsupportedOnDevice(Type type)

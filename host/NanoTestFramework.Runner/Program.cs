@@ -21,7 +21,7 @@ if (args.Length != 1 || (args[0] != "memory" && args[0] != "calibrate"))
 
 var probe = new LiveMemoryProbe();
 var results = new List<NanoCaseResult>();
-Type[] classes = args[0] == "memory" ? NanoTestRunner.TestClasses().ToArray() : new[] { typeof(ProbeCalibration) };
+Type[] classes = args[0] == "memory" ? NanoTestRunner.Default.TestClasses().ToArray() : new[] { typeof(ProbeCalibration) };
 if (args[0] == "memory")
 {
     long liveBefore = LiveMemoryProbe.LiveBytes();

@@ -2,8 +2,10 @@ using System;
 using System.IO;
 using System.Security.Cryptography.X509Certificates;
 using SecureDevice.TestSupport;
-using SecureDevice.Tool.Broker;
-using SecureDevice.Tool.Pki;
+using SecureDevice.Lab.Broker;
+using SecureDevice.Fleet.Pki;
+using SecureDevice.Fleet.Devices;
+using SecureDevice.Fleet.Broker;
 using SecureDevice.VirtualDevice.Transport;
 
 namespace SecureDevice.Tool.Tests;

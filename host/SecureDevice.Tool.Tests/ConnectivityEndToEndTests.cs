@@ -8,7 +8,9 @@ using SecureDevice.Core.Connectivity;
 using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Storage;
 using SecureDevice.TestSupport;
-using SecureDevice.Tool.Pki;
+using SecureDevice.Fleet.Pki;
+using SecureDevice.Fleet.Devices;
+using SecureDevice.Fleet.Broker;
 using SecureDevice.VirtualDevice;
 using SecureDevice.VirtualDevice.Transport;
 using Xunit;
@@ -111,12 +113,12 @@ public sealed class ConnectivityEndToEndTests : IDisposable
 
         using (var service = new MosquittoSubscriber(_broker.Service, "devices/+/up/#", timeoutSeconds: 4))
         {
-            Publish(a, "devices/dev-b/up/forged", "from a");
-            Publish(a, "devices/dev-a/up/own", "from a");
-            Publish(b, "devices/dev-b/up/own", "from b");
-            Assert.True(service.WaitFor(l => l == "devices/dev-b/up/own from b", TimeSpan.FromSeconds(10)));
+            Publish(a, "devices/dev-b/up/health", "forged from a");
+            Publish(a, "devices/dev-a/up/health", "own from a");
+            Publish(b, "devices/dev-b/up/health", "own from b");
+            Assert.True(service.WaitFor(l => l == "devices/dev-b/up/health own from b", TimeSpan.FromSeconds(10)));
             service.WaitForExit(TimeSpan.FromSeconds(10));
-            Assert.Contains("devices/dev-a/up/own from a", service.Lines);
+            Assert.Contains("devices/dev-a/up/health own from a", service.Lines);
             Assert.DoesNotContain(service.Lines, l => l.Contains("forged", StringComparison.Ordinal));
         }
 

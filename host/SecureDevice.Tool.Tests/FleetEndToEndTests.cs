@@ -37,7 +37,7 @@ public sealed class FleetEndToEndTests : IDisposable
 
         // Production defaults, except that a connection counts as stable after 10 s instead of 5 min, so the test
         // exercises the fast reconnect phase without waiting five minutes.
-        using var fleet = new Fleet(identities, new BackoffConfig { StableAfterMs = 10_000 });
+        using var fleet = new SecureDevice.VirtualDevice.Fleet(identities, new BackoffConfig { StableAfterMs = 10_000 });
         DateTime started = DateTime.UtcNow;
         fleet.StartAll();
         Assert.True(fleet.WaitConnected(Devices, TimeSpan.FromSeconds(90)), "only " + fleet.ConnectedCount + " connected");

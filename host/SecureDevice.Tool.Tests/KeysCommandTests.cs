@@ -71,7 +71,7 @@ public sealed class KeysCommandTests
         ToolRun.Ok("keys", "new", "--name", "signer", "--out", folder.Path);
         ToolRun.Ok("keys", "delegate", "--root", root, "--key", folder.Combine("signer.pub.pem"), "--key-id", "k1", "--out", folder.Combine("d"));
         File.WriteAllBytes(folder.Combine("App.pe"), new byte[] { 1, 2, 3 });
-        ToolRun.Ok("sign", "--key", folder.Combine("signer.key.pem"), "--delegation", folder.Combine("d"), "--product", "p", "--version", "1.0.0",
+        ToolRun.Ok("sign", "--key", folder.Combine("signer.key.pem"), "--delegation", folder.Combine("d"), "--root", folder.Combine("hsm-root.pub.pem"), "--product", "p", "--version", "1.0.0",
             "--security-version", "0", "--entry", "App:App.Program.Main", "--out", folder.Combine("b"), folder.Combine("App.pe"));
         ToolResult verify = ToolRun.Run("verify", "--root", folder.Combine("hsm-root.pub.pem"), folder.Combine("b"));
         Assert.True(verify.ExitCode == 0, verify.ToString());

@@ -82,13 +82,13 @@ public sealed class SignVerifyTests : IDisposable
     public void Verify_ExpiredDelegation_IsRejected()
     {
         using var old = new SigningFixture(notBefore: "2020-01-01", notAfter: "2021-01-01");
-        ToolResult sign = ToolRun.Run("sign", "--key", old.SigningKey, "--delegation", old.Delegation, "--product", "sensor", "--version", "1.0.0",
+        ToolResult sign = ToolRun.Run("sign", "--key", old.SigningKey, "--delegation", old.Delegation, "--root", old.RootPublic, "--product", "sensor", "--version", "1.0.0",
             "--security-version", "1", "--entry", "Sensor.App:Sensor.App.Application.Start", "--out", old.Combine("b"), old.AppFile);
         Assert.Equal(2, sign.ExitCode);
         Assert.Contains("has expired", sign.Error);
 
         // Signed while it was valid, verified after it expired.
-        ToolResult signedEarlier = ToolRun.RunAt(new DateTimeOffset(2020, 6, 1, 0, 0, 0, TimeSpan.Zero), "sign", "--key", old.SigningKey, "--delegation", old.Delegation,
+        ToolResult signedEarlier = ToolRun.RunAt(new DateTimeOffset(2020, 6, 1, 0, 0, 0, TimeSpan.Zero), "sign", "--key", old.SigningKey, "--delegation", old.Delegation, "--root", old.RootPublic,
             "--product", "sensor", "--version", "1.0.0", "--security-version", "1", "--entry", "Sensor.App:Sensor.App.Application.Start", "--out", old.Combine("b"), old.AppFile);
         Assert.Equal(0, signedEarlier.ExitCode);
         ToolResult verify = ToolRun.Run("verify", "--root", old.RootPublic, old.Combine("b"));
@@ -123,7 +123,7 @@ public sealed class SignVerifyTests : IDisposable
         ToolRun.Ok("keys", "new", "--name", "signer2", "--out", _fixture.Folder);
         ToolRun.Ok("keys", "delegate", "--root", _fixture.RootKey, "--key", _fixture.Combine("signer2.pub.pem"), "--key-id", "release-2027",
             "--products", "sensor", "--out", _fixture.Combine("signer2.delegation"));
-        ToolRun.Ok("sign", "--key", _fixture.Combine("signer2.key.pem"), "--delegation", _fixture.Combine("signer2.delegation"), "--product", "sensor",
+        ToolRun.Ok("sign", "--key", _fixture.Combine("signer2.key.pem"), "--delegation", _fixture.Combine("signer2.delegation"), "--root", _fixture.RootPublic, "--product", "sensor",
             "--version", "1.2.0", "--security-version", "4", "--entry", "Sensor.App:Sensor.App.Application.Start", "--revoke", "release-2026",
             "--out", _fixture.Combine("new"), _fixture.AppFile);
         ToolResult result = ToolRun.Run("verify", "--root", _fixture.RootPublic, "--revocations-from", _fixture.Combine("new"), oldBundle);
@@ -136,7 +136,7 @@ public sealed class SignVerifyTests : IDisposable
     {
         string bundle = _fixture.Sign("b");
         byte[] manifest = File.ReadAllBytes(Path.Combine(bundle, "manifest.json"));
-        ToolResult again = ToolRun.Run("sign", "--key", _fixture.SigningKey, "--delegation", _fixture.Delegation, "--product", "sensor", "--version", "9.9.9",
+        ToolResult again = ToolRun.Run("sign", "--key", _fixture.SigningKey, "--delegation", _fixture.Delegation, "--root", _fixture.RootPublic, "--product", "sensor", "--version", "9.9.9",
             "--security-version", "9", "--entry", "Sensor.App:Sensor.App.Application.Start", "--out", bundle, _fixture.AppFile);
         Assert.Equal(2, again.ExitCode);
         Assert.Equal(manifest, File.ReadAllBytes(Path.Combine(bundle, "manifest.json")));
@@ -164,7 +164,7 @@ public sealed class SignVerifyTests : IDisposable
             case "bad-version": version = "1.0"; break;
         }
 
-        ToolResult result = ToolRun.Run("sign", "--key", key, "--delegation", _fixture.Delegation, "--product", product, "--version", version,
+        ToolResult result = ToolRun.Run("sign", "--key", key, "--delegation", _fixture.Delegation, "--root", _fixture.RootPublic, "--product", product, "--version", version,
             "--security-version", "1", "--entry", entry, "--out", _fixture.Combine("out"), file);
         Assert.Equal(2, result.ExitCode);
         Assert.Single(result.Error.Trim().Split('\n'));

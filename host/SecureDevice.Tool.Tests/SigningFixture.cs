@@ -69,12 +69,16 @@ public sealed class SigningFixture : IDisposable
             "sign", "--key", SigningKey, "--delegation", Delegation, "--product", "sensor", "--version", version,
             "--security-version", securityVersion, "--entry", "Sensor.App:Sensor.App.Application.Start", "--out", output,
         };
+        args.AddRange(SignExtra(this));
         args.AddRange(extra);
         args.Add(AppFile);
         args.Add(LibraryFile);
         ToolRun.Ok(args.ToArray());
         return output;
     }
+
+    /// <summary>Arguments every sign command of these tests carries beyond the basics.</summary>
+    public static string[] SignExtra(SigningFixture fixture) => new[] { "--root", fixture.RootPublic };
 
     public void Dispose() => _folder.Dispose();
 }

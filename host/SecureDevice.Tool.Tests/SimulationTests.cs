@@ -1,5 +1,5 @@
 using System.Linq;
-using SecureDevice.Tool.Simulation;
+using SecureDevice.Lab.Simulation;
 using Xunit;
 
 namespace SecureDevice.Tool.Tests;

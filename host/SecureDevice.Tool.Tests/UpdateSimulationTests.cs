@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using SecureDevice.Tool.Simulation;
+using SecureDevice.Lab.Simulation;
 using Xunit;
 
 namespace SecureDevice.Tool.Tests;

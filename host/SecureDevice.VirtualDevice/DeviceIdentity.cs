@@ -1,5 +1,10 @@
 using System;
 using System.IO;
+using System.Text;
+using System.Security.Cryptography;
+using SecureDevice.Fleet;
+using SecureDevice.Fleet.Files;
+using SecureDevice.Fleet.Pki;
 using System.Security.Cryptography.X509Certificates;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Config;
@@ -39,32 +44,51 @@ public sealed class DeviceIdentity
         string certificatePath = Path.Combine(folder, id + ".pem");
         string keyPath = Path.Combine(folder, id + ".key.pem");
         string configPath = Path.Combine(folder, id + ".config.json");
-        foreach (string path in new[] { certificatePath, keyPath, configPath, trustAnchorPath })
-        {
-            if (!File.Exists(path))
-            {
-                throw new InvalidDataException("missing " + path);
-            }
-        }
-
-        byte[] configBytes = File.ReadAllBytes(configPath);
+        // Read once each under the fleet's safe-file rule (a FIFO, a device or a huge file is refused, never waited on).
+        byte[] configBytes = Read(configPath, DeviceConfigParser.MaxBytes);
+        string certificateText = Encoding.ASCII.GetString(Read(certificatePath, CertificateAuthority.MaxPemBytes));
+        string keyText = Encoding.ASCII.GetString(Read(keyPath, CertificateAuthority.MaxPemBytes));
+        string anchorText = Encoding.ASCII.GetString(Read(trustAnchorPath, CertificateAuthority.MaxPemBytes));
         var parser = new DeviceConfigParser();
-        if (parser.TryParse(configBytes, 0, configBytes.Length, out DeviceConfig? config) != DocumentStatus.Valid || config == null)
+        DocumentStatus status = parser.TryParse(configBytes, 0, configBytes.Length, out DeviceConfig? config);
+        if (status != DocumentStatus.Valid || config == null)
         {
-            throw new InvalidDataException(configPath + ": " + parser.Reader.Describe("config", DocumentStatus.InvalidValue));
+            throw new InvalidDataException(configPath + ": " + parser.Reader.Describe("config", status));
         }
 
-        var all = new X509Certificate2Collection();
-        all.ImportFromPemFile(certificatePath);
+        X509Certificate2 leaf;
+        X509Certificate2 anchor;
         var chain = new X509Certificate2Collection();
-        for (int i = 1; i < all.Count; i++)
+        try
         {
-            chain.Add(all[i]);
+            var all = new X509Certificate2Collection();
+            all.ImportFromPem(certificateText);
+            for (int i = 1; i < all.Count; i++)
+            {
+                chain.Add(all[i]);
+            }
+
+            leaf = X509Certificate2.CreateFromPem(certificateText, keyText);
+            anchor = X509Certificate2.CreateFromPem(anchorText);
+        }
+        catch (Exception error) when (error is CryptographicException or ArgumentException)
+        {
+            throw new InvalidDataException("device " + id + ": its certificate, key or trust anchor in " + folder + " is malformed or they do not match", error);
         }
 
-        X509Certificate2 leaf = X509Certificate2.CreateFromPem(File.ReadAllText(certificatePath), File.ReadAllText(keyPath));
-        X509Certificate2 anchor = X509Certificate2.CreateFromPem(File.ReadAllText(trustAnchorPath));
         return new DeviceIdentity(id, config, leaf, chain, anchor);
+    }
+
+    private static byte[] Read(string path, long limit)
+    {
+        try
+        {
+            return SafeFileReader.Read(path, limit, "device file");
+        }
+        catch (FleetException error)
+        {
+            throw new InvalidDataException(error.Message, error);
+        }
     }
 
     /// <summary>The TLS endpoint from the config, optionally connecting to another address than the host name (tests).</summary>

@@ -393,94 +393,13 @@ namespace SecureDevice.Adapters.Update
             return code < 0 && code > -0x8000;
         }
 
-        /// <summary>Maps the status line and headers to the <see cref="IBundleSource"/> contract (as the host source does).</summary>
+        /// <summary>The status line and two headers, judged by the core's <see cref="RangeResponse"/> (the host source applies the same rule).</summary>
         private DownloadStatus Accept(HttpWebResponse response, long offset, out long remaining)
         {
-            remaining = -1;
-            long length = response.ContentLength;
-            HttpStatusCode code = response.StatusCode;
-            if (code == HttpStatusCode.OK)
-            {
-                if (offset > 0)
-                {
-                    return Fail(DownloadStatus.RangeIgnored, "asked for bytes " + offset + "-, got the whole file (200)");
-                }
-
-                remaining = length >= 0 ? length : -1;
-                return DownloadStatus.Ok;
-            }
-
-            if (code == HttpStatusCode.PartialContent)
-            {
-                // A 206 for other bytes than asked would splice the wrong data into the file.
-                long total;
-                string range = response.GetResponseHeader("Content-Range");
-                long first = ParseContentRangeStart(range, out total);
-                if (first != offset)
-                {
-                    return Fail(DownloadStatus.ServerError, "206 with Content-Range '" + range + "' for bytes " + offset + "-");
-                }
-
-                remaining = length >= 0 ? length : (total >= 0 ? total - offset : -1);
-                return DownloadStatus.Ok;
-            }
-
-            if (code == HttpStatusCode.NotFound || code == HttpStatusCode.Gone)
-            {
-                return Fail(DownloadStatus.NotFound, "HTTP " + (int)code);
-            }
-
-            if (code == HttpStatusCode.RequestedRangeNotSatisfiable)
-            {
-                return Fail(DownloadStatus.RangeNotSatisfiable, "HTTP 416 for bytes " + offset + "-");
-            }
-
-            return Fail(DownloadStatus.ServerError, "HTTP " + (int)code);
-        }
-
-        /// <summary>
-        /// The first byte of <c>Content-Range: bytes first-last/total</c>, or -1 when the header is missing or malformed;
-        /// <paramref name="total"/> is the complete length, or -1 when unknown ('*').
-        /// </summary>
-        private static long ParseContentRangeStart(string header, out long total)
-        {
-            total = -1;
-            const string Unit = "bytes ";
-            if (header == null || !header.StartsWith(Unit))
-            {
-                return -1;
-            }
-
-            int position = Unit.Length;
-            long first = ParseDigits(header, ref position);
-            if (first < 0 || position >= header.Length || header[position] != '-')
-            {
-                return -1;
-            }
-
-            position++;
-            long last = ParseDigits(header, ref position);
-            if (last < first || position >= header.Length || header[position] != '/')
-            {
-                return -1;
-            }
-
-            position++;
-            total = ParseDigits(header, ref position);
-            return first;
-        }
-
-        /// <summary>A decimal number starting at <paramref name="position"/> (moved past it), or -1 when there is none.</summary>
-        private static long ParseDigits(string text, ref int position)
-        {
-            long value = -1;
-            while (position < text.Length && text[position] >= '0' && text[position] <= '9' && value < 100000000000L)
-            {
-                value = (value < 0 ? 0 : value * 10) + (text[position] - '0');
-                position++;
-            }
-
-            return value;
+            int code = (int)response.StatusCode;
+            string range = code == 206 ? response.GetResponseHeader("Content-Range") : null;
+            DownloadStatus status = RangeResponse.Classify(code, response.ContentLength, range, offset, out remaining);
+            return status == DownloadStatus.Ok ? status : Fail(status, "HTTP " + code + (range != null ? " Content-Range '" + range + "'" : string.Empty) + " for bytes " + offset + "-");
         }
 
         private static void CloseQuietly(HttpWebResponse response, Stream body)

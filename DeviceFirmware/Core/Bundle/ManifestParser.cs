@@ -271,7 +271,7 @@ namespace SecureDevice.Core.Bundle
                 for (int i = 0; i < count; i++)
                 {
                     // LittleFS is case-sensitive, FAT is not: names differing only in case are refused everywhere.
-                    if (result.Files[i].Name.ToLower() == fileName.ToLower())
+                    if (AsciiText.EqualsIgnoreCase(result.Files[i].Name, fileName))
                     {
                         return _reader.Fail(DocumentStatus.Inconsistent, item + ".name", json.TokenOffset);
                     }

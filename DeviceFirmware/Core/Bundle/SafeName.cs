@@ -1,3 +1,5 @@
+using SecureDevice.Core.Text;
+
 namespace SecureDevice.Core.Bundle
 {
     /// <summary>
@@ -40,7 +42,7 @@ namespace SecureDevice.Core.Bundle
         /// </summary>
         public static bool IsAssemblyFileName(string text, int maxLength)
         {
-            return IsIdentifier(text, maxLength) && text.Length > 3 && text.EndsWith(".pe");
+            return IsIdentifier(text, maxLength) && text.Length > 3 && AsciiText.EndsWith(text, ".pe");
         }
 
         /// <summary>

@@ -1,3 +1,5 @@
+using SecureDevice.Core.Text;
+
 namespace SecureDevice.Core.Connectivity
 {
     /// <summary>
@@ -63,7 +65,7 @@ namespace SecureDevice.Core.Connectivity
         /// <summary>The leaf of an inbound topic of this device, or null when the topic is not one of its down topics.</summary>
         public string DownLeaf(string topic)
         {
-            if (topic == null || topic.Length <= _downPrefix.Length || !topic.StartsWith(_downPrefix))
+            if (topic == null || topic.Length <= _downPrefix.Length || !AsciiText.StartsWith(topic, _downPrefix))
             {
                 return null;
             }

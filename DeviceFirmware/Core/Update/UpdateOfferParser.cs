@@ -1,4 +1,5 @@
 using SecureDevice.Core.Bundle;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Core.Update
 {
@@ -80,7 +81,7 @@ namespace SecureDevice.Core.Update
         public static bool IsBundleUrl(string url)
         {
             const string Scheme = "https://";
-            if (url == null || url.Length > UpdateJournal.MaxUrlLength || url.Length <= Scheme.Length + 1 || !url.StartsWith(Scheme)
+            if (url == null || url.Length > UpdateJournal.MaxUrlLength || url.Length <= Scheme.Length + 1 || !AsciiText.StartsWith(url, Scheme)
                 || url[url.Length - 1] != '/')
             {
                 return false;

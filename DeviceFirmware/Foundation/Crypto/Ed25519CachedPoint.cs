@@ -7,16 +7,16 @@ namespace SecureDevice.Core.Crypto
     public sealed class Ed25519CachedPoint
     {
         /// <summary>Y + X (not carried).</summary>
-        public readonly int[] YPlusX = Field25519.Create();
+        public readonly long[] YPlusX = Field25519.Create();
 
         /// <summary>Y - X (not carried).</summary>
-        public readonly int[] YMinusX = Field25519.Create();
+        public readonly long[] YMinusX = Field25519.Create();
 
         /// <summary>2Z (not carried).</summary>
-        public readonly int[] DoubleZ = Field25519.Create();
+        public readonly long[] DoubleZ = Field25519.Create();
 
         /// <summary>2dT (carried).</summary>
-        public readonly int[] DoubleDT = Field25519.Create();
+        public readonly long[] DoubleDT = Field25519.Create();
 
         /// <summary>Sets this to the cached form of the neutral element.</summary>
         public void SetIdentity()

@@ -16,6 +16,12 @@ namespace SecureDevice.Core.Crypto
         /// <summary>Number of entries in a 4-bit window table: multiples 0..15 of a point.</summary>
         public const int WindowTableSize = 16;
 
+        /// <summary>Number of entries in an odd-multiples table: 1, 3, 5, .., 15 times a point (width-5 NAF digits).</summary>
+        public const int OddTableSize = 8;
+
+        /// <summary>Length of a scalar's digit string in <see cref="DoubleScalarMultiplyVariableTime"/>.</summary>
+        private const int DigitCount = 256;
+
         // Little-endian encodings of the curve constant d = -121665/121666, 2d and sqrt(-1) = 2^((p-1)/4).
         private static readonly byte[] EncodedD = new byte[]
         {
@@ -42,27 +48,31 @@ namespace SecureDevice.Core.Crypto
             0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
         };
 
-        private static readonly int[] CurveD;
-        private static readonly int[] CurveDoubleD;
-        private static readonly int[] SquareRootOfMinusOne;
-        private static readonly Ed25519CachedPoint[] BaseTable;
+        private static readonly long[] CurveD;
+        private static readonly long[] CurveDoubleD;
+        private static readonly long[] SquareRootOfMinusOne;
+        // Odd multiples 1·B .. 15·B of the base point, for verification: half the memory of all 16 multiples, which only the
+        // signer (host side) needs and builds for itself.
+        private static readonly Ed25519CachedPoint[] BaseOddTable;
 
-        private readonly int[] _a = Field25519.Create();
-        private readonly int[] _b = Field25519.Create();
-        private readonly int[] _c = Field25519.Create();
-        private readonly int[] _d = Field25519.Create();
-        private readonly int[] _e = Field25519.Create();
-        private readonly int[] _f = Field25519.Create();
-        private readonly int[] _g = Field25519.Create();
-        private readonly int[] _h = Field25519.Create();
-        private readonly int[] _t0 = Field25519.Create();
-        private readonly int[] _t1 = Field25519.Create();
-        private readonly int[] _t2 = Field25519.Create();
-        private readonly int[] _t3 = Field25519.Create();
-        private readonly int[] _bytesScratchElement = Field25519.Create();
+        private readonly long[] _a = Field25519.Create();
+        private readonly long[] _b = Field25519.Create();
+        private readonly long[] _c = Field25519.Create();
+        private readonly long[] _d = Field25519.Create();
+        private readonly long[] _e = Field25519.Create();
+        private readonly long[] _f = Field25519.Create();
+        private readonly long[] _g = Field25519.Create();
+        private readonly long[] _h = Field25519.Create();
+        private readonly long[] _t0 = Field25519.Create();
+        private readonly long[] _t1 = Field25519.Create();
+        private readonly long[] _t2 = Field25519.Create();
+        private readonly long[] _t3 = Field25519.Create();
+        private readonly long[] _bytesScratchElement = Field25519.Create();
         private readonly byte[] _bytesScratch = new byte[EncodedSize];
         private readonly Ed25519Point _running = new Ed25519Point();
         private readonly Ed25519CachedPoint _selected = new Ed25519CachedPoint();
+        private readonly sbyte[] _digitsA = new sbyte[DigitCount];
+        private readonly sbyte[] _digitsB = new sbyte[DigitCount];
 
         static Ed25519Group()
         {
@@ -76,15 +86,18 @@ namespace SecureDevice.Core.Crypto
             Ed25519Group group = new Ed25519Group();
             Ed25519Point basePoint = new Ed25519Point();
             group.TryDecode(basePoint, EncodedBasePoint, 0);
-            BaseTable = NewWindowTable();
-            group.FillWindowTable(BaseTable, basePoint);
+            BaseOddTable = NewTable(OddTableSize);
+            group.FillOddTable(BaseOddTable, basePoint);
         }
 
-        /// <summary>Allocates a table of 16 cached points for <see cref="FillWindowTable"/> (set-up time only).</summary>
-        public static Ed25519CachedPoint[] NewWindowTable()
+        /// <summary>
+        /// Allocates a table of <paramref name="size"/> cached points (set-up time only): <see cref="WindowTableSize"/> for
+        /// <see cref="FillWindowTable"/>, <see cref="OddTableSize"/> for <see cref="FillOddTable"/>.
+        /// </summary>
+        public static Ed25519CachedPoint[] NewTable(int size)
         {
-            Ed25519CachedPoint[] table = new Ed25519CachedPoint[WindowTableSize];
-            for (int i = 0; i < WindowTableSize; i++)
+            Ed25519CachedPoint[] table = new Ed25519CachedPoint[size];
+            for (int i = 0; i < size; i++)
             {
                 table[i] = new Ed25519CachedPoint();
             }
@@ -106,8 +119,8 @@ namespace SecureDevice.Core.Crypto
             }
 
             bool signBit = (encoded[offset + 31] & 0x80) != 0;
-            int[] y = point.Y;
-            int[] x = point.X;
+            long[] y = point.Y;
+            long[] x = point.X;
             Field25519.FromBytes(y, encoded, offset);
             Field25519.SetOne(point.Z);
 
@@ -170,38 +183,65 @@ namespace SecureDevice.Core.Crypto
             }
         }
 
-        /// <summary>result = p + q. <paramref name="result"/> may be <paramref name="p"/>.</summary>
-        public void Add(Ed25519Point result, Ed25519Point p, Ed25519CachedPoint q)
+        /// <summary>
+        /// result = p + q, or p - q when <paramref name="subtract"/> is set. <paramref name="result"/> may be <paramref name="p"/>.
+        /// </summary>
+        public void Add(Ed25519Point result, Ed25519Point p, Ed25519CachedPoint q, bool subtract)
         {
+            // add-2008-hwcd-3: A = (Y1-X1)(Y2-X2), B = (Y1+X1)(Y2+X2), C = T1·2dT2, D = Z1·2Z2. -q is (Y2-X2, Y2+X2, 2Z2, -2dT2):
+            // its A and B swap operands and C changes sign, which swaps F = D - C and G = D + C.
             Field25519.Subtract(_e, p.Y, p.X);
-            Field25519.Multiply(_a, _e, q.YMinusX);
+            Field25519.Multiply(_a, _e, subtract ? q.YPlusX : q.YMinusX);
             Field25519.Add(_e, p.Y, p.X);
-            Field25519.Multiply(_b, _e, q.YPlusX);
+            Field25519.Multiply(_b, _e, subtract ? q.YMinusX : q.YPlusX);
             Field25519.Multiply(_c, p.T, q.DoubleDT);
             Field25519.Multiply(_d, p.Z, q.DoubleZ);
-            Combine(result);
-        }
+            Field25519.Subtract(_e, _b, _a);
+            Field25519.Add(_h, _b, _a);
+            if (subtract)
+            {
+                Field25519.Add(_f, _d, _c);
+                Field25519.Subtract(_g, _d, _c);
+            }
+            else
+            {
+                Field25519.Subtract(_f, _d, _c);
+                Field25519.Add(_g, _d, _c);
+            }
 
-        /// <summary>result = 2p. <paramref name="result"/> may be <paramref name="p"/>.</summary>
-        public void Double(Ed25519Point result, Ed25519Point p)
-        {
-            // dbl-2008-hwcd with a = -1: A = X^2, B = Y^2, C = 2Z^2, E = (X+Y)^2 - A - B, G = B - A, F = G - C, H = -A - B.
-            Field25519.Square(_a, p.X);
-            Field25519.Square(_b, p.Y);
-            Field25519.Square(_c, p.Z);
-            Field25519.Add(_c, _c, _c);
-            Field25519.Add(_h, p.X, p.Y);
-            Field25519.Square(_e, _h);
-            Field25519.Subtract(_e, _e, _a);
-            Field25519.Subtract(_e, _e, _b);
-            Field25519.Subtract(_g, _b, _a);
-            Field25519.Subtract(_f, _g, _c);
-            Field25519.Add(_h, _a, _b);
-            Field25519.Negate(_h, _h);
             Field25519.Multiply(result.X, _e, _f);
             Field25519.Multiply(result.Y, _g, _h);
             Field25519.Multiply(result.T, _e, _h);
             Field25519.Multiply(result.Z, _f, _g);
+        }
+
+        /// <summary>
+        /// result = 2p. <paramref name="result"/> may be <paramref name="p"/>. T of the result is computed only when
+        /// <paramref name="withT"/> is set: doubling never reads T, only <see cref="Add"/> does, so a doubling followed by
+        /// another doubling skips one multiplication.
+        /// </summary>
+        public void Double(Ed25519Point result, Ed25519Point p, bool withT)
+        {
+            // dbl-2008-hwcd with a = -1, in ref10's order: XX = X^2, YY = Y^2, C = 2Z^2, E = (X+Y)^2 - XX - YY, G = YY - XX,
+            // F = G - C, H = -XX - YY; X3 = E·F, Y3 = G·H, T3 = E·H, Z3 = F·G. Computing with -F and -H instead negates all
+            // four coordinates, the same projective point, and saves a negation.
+            Field25519.Square(_a, p.X);
+            Field25519.Square(_b, p.Y);
+            Field25519.Square(_c, p.Z);
+            Field25519.Add(_c, _c, _c);
+            Field25519.Add(_e, p.X, p.Y);
+            Field25519.Square(_e, _e);
+            Field25519.Add(_h, _b, _a);          // -H
+            Field25519.Subtract(_g, _b, _a);     // G
+            Field25519.Subtract(_e, _e, _h);     // E
+            Field25519.Subtract(_f, _c, _g);     // -F
+            Field25519.Multiply(result.X, _e, _f);
+            Field25519.Multiply(result.Y, _h, _g);
+            Field25519.Multiply(result.Z, _f, _g);
+            if (withT)
+            {
+                Field25519.Multiply(result.T, _e, _h);
+            }
         }
 
         /// <summary>result = -p. <paramref name="result"/> may be <paramref name="p"/>.</summary>
@@ -232,7 +272,21 @@ namespace SecureDevice.Core.Crypto
             _running.CopyFrom(p);
             for (int i = 2; i < WindowTableSize; i++)
             {
-                Add(_running, _running, table[1]);
+                Add(_running, _running, table[1], false);
+                ToCached(table[i], _running);
+            }
+        }
+
+        /// <summary>Fills <paramref name="table"/> (8 entries) with the cached odd multiples 1·p, 3·p, .., 15·p.</summary>
+        public void FillOddTable(Ed25519CachedPoint[] table, Ed25519Point p)
+        {
+            Double(_running, p, true);
+            ToCached(_selected, _running);
+            ToCached(table[0], p);
+            _running.CopyFrom(p);
+            for (int i = 1; i < OddTableSize; i++)
+            {
+                Add(_running, _running, _selected, false);
                 ToCached(table[i], _running);
             }
         }
@@ -253,69 +307,72 @@ namespace SecureDevice.Core.Crypto
         /// <summary>True when p has order 1, 2, 4 or 8 (8p is the neutral element).</summary>
         public bool IsSmallOrder(Ed25519Point p)
         {
-            Double(_running, p);
-            Double(_running, _running);
-            Double(_running, _running);
+            Double(_running, p, false);
+            Double(_running, _running, false);
+            Double(_running, _running, false);
             return IsIdentity(_running);
         }
 
         /// <summary>
-        /// Variable time: result = [a]·P + [b]·B, where <paramref name="tableP"/> holds the window table of P
-        /// (<see cref="FillWindowTable"/>) and B is the base point. a and b are 32-byte little-endian scalars below 2^256.
+        /// Variable time: result = [a]·P + [b]·B, where <paramref name="oddTableP"/> holds the odd multiples of P
+        /// (<see cref="FillOddTable"/>) and B is the base point. a and b are 32-byte little-endian scalars below 2^255.
         /// Only for public inputs (signature verification).
         /// </summary>
         public void DoubleScalarMultiplyVariableTime(
             Ed25519Point result,
             byte[] a,
             int aOffset,
-            Ed25519CachedPoint[] tableP,
+            Ed25519CachedPoint[] oddTableP,
             byte[] b,
             int bOffset)
         {
-            ByteRange.Check(a, aOffset, EncodedSize);
-            ByteRange.Check(b, bOffset, EncodedSize);
-            result.SetIdentity();
-            bool started = false;
-            for (int window = 63; window >= 0; window--)
+            // Both scalars as width-5 NAF: odd digits in [-15, 15], at least 4 zeros after each non-zero one, so about 43 additions
+            // per scalar instead of the 60 of fixed 4-bit windows, with half the table. One shared chain of doublings (Straus).
+            int top = Recode(a, aOffset, _digitsA);
+            int topB = Recode(b, bOffset, _digitsB);
+            if (topB > top)
             {
-                if (started)
+                top = topB;
+            }
+
+            result.SetIdentity();
+            for (int i = top; i >= 0; i--)
+            {
+                int digitA = _digitsA[i];
+                int digitB = _digitsB[i];
+                if (i != top)
                 {
-                    Double(result, result);
-                    Double(result, result);
-                    Double(result, result);
-                    Double(result, result);
+                    Double(result, result, digitA != 0 || digitB != 0);
                 }
 
-                int nibbleA = Nibble(a, aOffset, window);
-                if (nibbleA != 0)
+                if (digitA != 0)
                 {
-                    Add(result, result, tableP[nibbleA]);
-                    started = true;
+                    Add(result, result, oddTableP[(digitA < 0 ? -digitA : digitA) >> 1], digitA < 0);
                 }
 
-                int nibbleB = Nibble(b, bOffset, window);
-                if (nibbleB != 0)
+                if (digitB != 0)
                 {
-                    Add(result, result, BaseTable[nibbleB]);
-                    started = true;
+                    Add(result, result, BaseOddTable[(digitB < 0 ? -digitB : digitB) >> 1], digitB < 0);
                 }
             }
         }
 
         /// <summary>
-        /// result = [s]·B for a secret 32-byte little-endian scalar s below 2^256. The sequence of operations and memory
-        /// accesses does not depend on s: every window does four doublings, scans the whole table with masked copies and adds.
+        /// result = [s]·B for a secret 32-byte little-endian scalar s below 2^256, with <paramref name="baseWindowTable"/> the
+        /// multiples 0·B .. 15·B (<see cref="FillWindowTable"/> of <see cref="EncodedBasePoint"/>). The sequence of operations
+        /// and memory accesses does not depend on s: every window does four doublings, scans the whole table with masked
+        /// copies and adds.
         /// </summary>
-        public void ScalarMultiplyBase(Ed25519Point result, byte[] s, int offset)
+        public void ScalarMultiplyBase(Ed25519Point result, byte[] s, int offset, Ed25519CachedPoint[] baseWindowTable)
         {
             ByteRange.Check(s, offset, EncodedSize);
             result.SetIdentity();
             for (int window = 63; window >= 0; window--)
             {
-                Double(result, result);
-                Double(result, result);
-                Double(result, result);
-                Double(result, result);
+                Double(result, result, false);
+                Double(result, result, false);
+                Double(result, result, false);
+                Double(result, result, true);
                 int nibble = Nibble(s, offset, window);
                 _selected.SetIdentity();
                 for (int i = 1; i < WindowTableSize; i++)
@@ -323,10 +380,10 @@ namespace SecureDevice.Core.Crypto
                     // choice is 1 exactly when i == nibble, computed without a branch.
                     int difference = i ^ nibble;
                     int choice = (int)(((uint)difference - 1) >> 31);
-                    _selected.ConditionalCopy(BaseTable[i], choice);
+                    _selected.ConditionalCopy(baseWindowTable[i], choice);
                 }
 
-                Add(result, result, _selected);
+                Add(result, result, _selected, false);
             }
         }
 
@@ -336,17 +393,53 @@ namespace SecureDevice.Core.Crypto
             return (window & 1) == 0 ? value & 0x0f : value >> 4;
         }
 
-        // Finishes an addition from A = (Y1-X1)(Y2-X2), B = (Y1+X1)(Y2+X2), C = T1·2dT2, D = Z1·2Z2.
-        private void Combine(Ed25519Point result)
+        // Writes the width-5 non-adjacent form of the 32-byte little-endian scalar (below 2^255) into digits: scalar =
+        // sum of digits[i]·2^i, every digit 0 or odd in [-15, 15]. Returns the highest non-zero position, -1 for zero.
+        // Right to left: at an odd window take its value, minus 32 when above 15 with a carry into the next window.
+        private static int Recode(byte[] scalar, int offset, sbyte[] digits)
         {
-            Field25519.Subtract(_e, _b, _a);
-            Field25519.Subtract(_f, _d, _c);
-            Field25519.Add(_g, _d, _c);
-            Field25519.Add(_h, _b, _a);
-            Field25519.Multiply(result.X, _e, _f);
-            Field25519.Multiply(result.Y, _g, _h);
-            Field25519.Multiply(result.T, _e, _h);
-            Field25519.Multiply(result.Z, _f, _g);
+            ByteRange.Check(scalar, offset, EncodedSize);
+            System.Array.Clear(digits, 0, DigitCount);
+            int top = -1;
+            int carry = 0;
+            int position = 0;
+            while (position < DigitCount)
+            {
+                int index = offset + (position >> 3);
+                int bits = scalar[index];
+                if (index + 1 < offset + EncodedSize)
+                {
+                    bits |= scalar[index + 1] << 8;
+                }
+
+                int window = carry + ((bits >> (position & 7)) & 31);
+                if ((window & 1) == 0)
+                {
+                    position++;
+                    continue;
+                }
+
+                if (window > 15)
+                {
+                    window -= 32;
+                    carry = 1;
+                }
+                else
+                {
+                    carry = 0;
+                }
+
+                digits[position] = (sbyte)window;
+                top = position;
+                position += 5;
+            }
+
+            if (carry != 0)
+            {
+                throw new System.ArgumentOutOfRangeException("scalar", "scalar must be below 2^255");
+            }
+
+            return top;
         }
     }
 }

@@ -7,16 +7,16 @@ namespace SecureDevice.Core.Crypto
     public sealed class Ed25519Point
     {
         /// <summary>Projective X.</summary>
-        public readonly int[] X = Field25519.Create();
+        public readonly long[] X = Field25519.Create();
 
         /// <summary>Projective Y.</summary>
-        public readonly int[] Y = Field25519.Create();
+        public readonly long[] Y = Field25519.Create();
 
         /// <summary>Projective Z.</summary>
-        public readonly int[] Z = Field25519.Create();
+        public readonly long[] Z = Field25519.Create();
 
         /// <summary>Extended coordinate T = XY/Z.</summary>
-        public readonly int[] T = Field25519.Create();
+        public readonly long[] T = Field25519.Create();
 
         /// <summary>Sets this point to the neutral element (0, 1).</summary>
         public void SetIdentity()

@@ -21,6 +21,14 @@ namespace SecureDevice.Core.Crypto
         private readonly byte[] _publicKey = new byte[Ed25519Verifier.PublicKeySize];
         private readonly long[] _scalarScratch = new long[Scalar25519.ScratchSize];
         private readonly Ed25519Point _point = new Ed25519Point();
+        private readonly Ed25519CachedPoint[] _baseWindowTable = Ed25519Group.NewTable(Ed25519Group.WindowTableSize);
+
+        /// <summary>Creates a signer; builds its table of the multiples 0·B .. 15·B of the base point.</summary>
+        public Ed25519Signer()
+        {
+            _group.TryDecode(_point, Ed25519Group.EncodedBasePoint, 0);
+            _group.FillWindowTable(_baseWindowTable, _point);
+        }
 
         /// <summary>Writes the 32-byte public key for the 32-byte <paramref name="seed"/> at <paramref name="seedOffset"/>.</summary>
         public void DerivePublicKey(byte[] seed, int seedOffset, byte[] publicKey, int publicKeyOffset)
@@ -28,7 +36,7 @@ namespace SecureDevice.Core.Crypto
             ByteRange.Check(seed, seedOffset, SeedSize);
             ByteRange.Check(publicKey, publicKeyOffset, Ed25519Verifier.PublicKeySize);
             ExpandSeed(seed, seedOffset);
-            _group.ScalarMultiplyBase(_point, _expanded, 0);
+            _group.ScalarMultiplyBase(_point, _expanded, 0, _baseWindowTable);
             _group.Encode(publicKey, publicKeyOffset, _point);
             Wipe();
         }
@@ -44,7 +52,7 @@ namespace SecureDevice.Core.Crypto
             ByteRange.Check(message, messageOffset, messageLength);
             ByteRange.Check(signature, signatureOffset, Ed25519Verifier.SignatureSize);
             ExpandSeed(seed, seedOffset);
-            _group.ScalarMultiplyBase(_point, _expanded, 0);
+            _group.ScalarMultiplyBase(_point, _expanded, 0, _baseWindowTable);
             _group.Encode(_publicKey, 0, _point);
 
             // r = SHA-512(prefix || M) mod L; R = [r]B.
@@ -53,7 +61,7 @@ namespace SecureDevice.Core.Crypto
             _sha512.Append(message, messageOffset, messageLength);
             _sha512.Finish(_digest, 0);
             Scalar25519.ReduceWide(_digest, 0, _r, 0, _scalarScratch);
-            _group.ScalarMultiplyBase(_point, _r, 0);
+            _group.ScalarMultiplyBase(_point, _r, 0, _baseWindowTable);
             _group.Encode(signature, signatureOffset, _point);
 
             // k = SHA-512(R || A || M) mod L; S = r + k·s mod L.

@@ -3,13 +3,19 @@ using System;
 namespace SecureDevice.Core.Crypto
 {
     /// <summary>
-    /// Arithmetic in GF(2^255 - 19) on field elements held in caller-owned <c>int[10]</c> arrays, radix 2^25.5
+    /// Arithmetic in GF(2^255 - 19) on field elements held in caller-owned <c>long[10]</c> arrays, radix 2^25.5
     /// (limb i carries bits from ceil(25.5 i); even limbs 26 bits, odd limbs 25 bits), as in the ref10 design.
     /// <para>
-    /// Bounds, which every caller relies on: "carried" elements (outputs of <see cref="Multiply"/>, <see cref="Square"/>,
-    /// <see cref="Carry"/>, <see cref="FromBytes"/>) have |limb| at most about 2^25 (even) and 2^24 (odd).
-    /// <see cref="Add"/> and <see cref="Subtract"/> do not carry; <see cref="Multiply"/> and <see cref="Square"/> accept inputs
-    /// that are sums or differences of up to four carried elements (the 64-bit partial sums then stay below 2^62).
+    /// Bounds, which every caller relies on. "Carried" elements (outputs of <see cref="Multiply"/>, <see cref="Square"/>,
+    /// <see cref="Carry"/>, <see cref="FromBytes"/>) have limbs in [0, 2^26) (even) and [0, 2^25) (odd), except limb 1,
+    /// which may be off by up to 2^17 either way. Count a carried element or the difference of two as 1 unit, a sum of two
+    /// as 2, and so on: <see cref="Multiply"/> and <see cref="Square"/> accept inputs of u and v units with u·v at most 15
+    /// (each 64-bit partial sum stays below 125·2^52·u·v &lt; 2^63). <see cref="Add"/> and <see cref="Subtract"/> do not carry.
+    /// </para>
+    /// <para>
+    /// Limbs are <c>long</c> rather than <c>int</c> because nanoCLR converts between 32 and 64 bits through a slow generic
+    /// routine: with int limbs every multiplication paid 30 conversions. The carry chain is inline for the same reason
+    /// (calls are the interpreter's dearest instruction); see docs/crypto-performance.md.
     /// </para>
     /// Output arrays may alias inputs. Nothing here allocates. The arithmetic has no data-dependent branches or table look-ups.
     /// </summary>
@@ -18,51 +24,65 @@ namespace SecureDevice.Core.Crypto
         /// <summary>Number of limbs in a field element.</summary>
         public const int Limbs = 10;
 
+        private static readonly long[] One = new long[] { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+
         /// <summary>Allocates a zeroed field element (use at set-up time only).</summary>
-        public static int[] Create()
+        public static long[] Create()
         {
-            return new int[Limbs];
+            return new long[Limbs];
         }
 
         /// <summary>h = 0.</summary>
-        public static void SetZero(int[] h)
+        public static void SetZero(long[] h)
         {
             Array.Clear(h, 0, Limbs);
         }
 
         /// <summary>h = 1.</summary>
-        public static void SetOne(int[] h)
+        public static void SetOne(long[] h)
         {
             Array.Clear(h, 0, Limbs);
             h[0] = 1;
         }
 
         /// <summary>h = f.</summary>
-        public static void Copy(int[] h, int[] f)
+        public static void Copy(long[] h, long[] f)
         {
             Array.Copy(f, 0, h, 0, Limbs);
         }
 
         /// <summary>h = f + g, without carrying.</summary>
-        public static void Add(int[] h, int[] f, int[] g)
+        public static void Add(long[] h, long[] f, long[] g)
         {
-            for (int i = 0; i < Limbs; i++)
-            {
-                h[i] = f[i] + g[i];
-            }
+            h[0] = f[0] + g[0];
+            h[1] = f[1] + g[1];
+            h[2] = f[2] + g[2];
+            h[3] = f[3] + g[3];
+            h[4] = f[4] + g[4];
+            h[5] = f[5] + g[5];
+            h[6] = f[6] + g[6];
+            h[7] = f[7] + g[7];
+            h[8] = f[8] + g[8];
+            h[9] = f[9] + g[9];
         }
 
         /// <summary>h = f - g, without carrying.</summary>
-        public static void Subtract(int[] h, int[] f, int[] g)
+        public static void Subtract(long[] h, long[] f, long[] g)
         {
-            for (int i = 0; i < Limbs; i++)
-            {
-                h[i] = f[i] - g[i];
-            }
+            h[0] = f[0] - g[0];
+            h[1] = f[1] - g[1];
+            h[2] = f[2] - g[2];
+            h[3] = f[3] - g[3];
+            h[4] = f[4] - g[4];
+            h[5] = f[5] - g[5];
+            h[6] = f[6] - g[6];
+            h[7] = f[7] - g[7];
+            h[8] = f[8] - g[8];
+            h[9] = f[9] - g[9];
         }
 
         /// <summary>h = -f, without carrying.</summary>
-        public static void Negate(int[] h, int[] f)
+        public static void Negate(long[] h, long[] f)
         {
             for (int i = 0; i < Limbs; i++)
             {
@@ -71,18 +91,22 @@ namespace SecureDevice.Core.Crypto
         }
 
         /// <summary>h = f if <paramref name="choice"/> is 1, unchanged if 0, without branching on <paramref name="choice"/>.</summary>
-        public static void ConditionalMove(int[] h, int[] f, int choice)
+        public static void ConditionalMove(long[] h, long[] f, int choice)
         {
-            int mask = -choice;
+            long mask = -choice;
             for (int i = 0; i < Limbs; i++)
             {
                 h[i] ^= (h[i] ^ f[i]) & mask;
             }
         }
 
-        /// <summary>h = f * g (mod p), carried.</summary>
-        public static void Multiply(int[] h, int[] f, int[] g)
+        // BEGIN GENERATED by tools/gen_field25519.py: do not edit by hand
+        /// <summary>h = f * g (mod p), carried. Inputs may be sums or differences of carried elements (see the class notes).</summary>
+        public static void Multiply(long[] h, long[] f, long[] g)
         {
+            long m25 = 0x1ffffff;
+            long m26 = 0x3ffffff;
+            long n19 = 19;
             long f0 = f[0];
             long f1 = f[1];
             long f2 = f[2];
@@ -103,20 +127,20 @@ namespace SecureDevice.Core.Crypto
             long g7 = g[7];
             long g8 = g[8];
             long g9 = g[9];
-            long g1x19 = 19 * g1;
-            long g2x19 = 19 * g2;
-            long g3x19 = 19 * g3;
-            long g4x19 = 19 * g4;
-            long g5x19 = 19 * g5;
-            long g6x19 = 19 * g6;
-            long g7x19 = 19 * g7;
-            long g8x19 = 19 * g8;
-            long g9x19 = 19 * g9;
-            long f1x2 = 2 * f1;
-            long f3x2 = 2 * f3;
-            long f5x2 = 2 * f5;
-            long f7x2 = 2 * f7;
-            long f9x2 = 2 * f9;
+            long g1x19 = g1 * n19;
+            long g2x19 = g2 * n19;
+            long g3x19 = g3 * n19;
+            long g4x19 = g4 * n19;
+            long g5x19 = g5 * n19;
+            long g6x19 = g6 * n19;
+            long g7x19 = g7 * n19;
+            long g8x19 = g8 * n19;
+            long g9x19 = g9 * n19;
+            long f1x2 = f1 + f1;
+            long f3x2 = f3 + f3;
+            long f5x2 = f5 + f5;
+            long f7x2 = f7 + f7;
+            long f9x2 = f9 + f9;
             long h0 = (f0 * g0) + (f1x2 * g9x19) + (f2 * g8x19) + (f3x2 * g7x19) + (f4 * g6x19) + (f5x2 * g5x19) + (f6 * g4x19) + (f7x2 * g3x19) + (f8 * g2x19) + (f9x2 * g1x19);
             long h1 = (f0 * g1) + (f1 * g0) + (f2 * g9x19) + (f3 * g8x19) + (f4 * g7x19) + (f5 * g6x19) + (f6 * g5x19) + (f7 * g4x19) + (f8 * g3x19) + (f9 * g2x19);
             long h2 = (f0 * g2) + (f1x2 * g1) + (f2 * g0) + (f3x2 * g9x19) + (f4 * g8x19) + (f5x2 * g7x19) + (f6 * g6x19) + (f7x2 * g5x19) + (f8 * g4x19) + (f9x2 * g3x19);
@@ -127,12 +151,46 @@ namespace SecureDevice.Core.Crypto
             long h7 = (f0 * g7) + (f1 * g6) + (f2 * g5) + (f3 * g4) + (f4 * g3) + (f5 * g2) + (f6 * g1) + (f7 * g0) + (f8 * g9x19) + (f9 * g8x19);
             long h8 = (f0 * g8) + (f1x2 * g7) + (f2 * g6) + (f3x2 * g5) + (f4 * g4) + (f5x2 * g3) + (f6 * g2) + (f7x2 * g1) + (f8 * g0) + (f9x2 * g9x19);
             long h9 = (f0 * g9) + (f1 * g8) + (f2 * g7) + (f3 * g6) + (f4 * g5) + (f5 * g4) + (f6 * g3) + (f7 * g2) + (f8 * g1) + (f9 * g0);
-            StoreCarried(h, h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+            h1 += h0 >> 26;
+            h0 &= m26;
+            h2 += h1 >> 25;
+            h1 &= m25;
+            h3 += h2 >> 26;
+            h2 &= m26;
+            h4 += h3 >> 25;
+            h3 &= m25;
+            h5 += h4 >> 26;
+            h4 &= m26;
+            h6 += h5 >> 25;
+            h5 &= m25;
+            h7 += h6 >> 26;
+            h6 &= m26;
+            h8 += h7 >> 25;
+            h7 &= m25;
+            h9 += h8 >> 26;
+            h8 &= m26;
+            h0 += (h9 >> 25) * n19;
+            h9 &= m25;
+            h1 += h0 >> 26;
+            h0 &= m26;
+            h[0] = h0;
+            h[1] = h1;
+            h[2] = h2;
+            h[3] = h3;
+            h[4] = h4;
+            h[5] = h5;
+            h[6] = h6;
+            h[7] = h7;
+            h[8] = h8;
+            h[9] = h9;
         }
 
-        /// <summary>h = f^2 (mod p), carried.</summary>
-        public static void Square(int[] h, int[] f)
+        /// <summary>h = f^2 (mod p), carried. f may be a sum or difference of carried elements (see the class notes).</summary>
+        public static void Square(long[] h, long[] f)
         {
+            long m25 = 0x1ffffff;
+            long m26 = 0x3ffffff;
+            long n19 = 19;
             long f0 = f[0];
             long f1 = f[1];
             long f2 = f[2];
@@ -143,27 +201,35 @@ namespace SecureDevice.Core.Crypto
             long f7 = f[7];
             long f8 = f[8];
             long f9 = f[9];
-            long f0x2 = 2 * f0;
-            long f1x2 = 2 * f1;
-            long f1x4 = 4 * f1;
-            long f1x76 = 76 * f1;
-            long f2x2 = 2 * f2;
-            long f2x38 = 38 * f2;
-            long f3x2 = 2 * f3;
-            long f3x4 = 4 * f3;
-            long f3x38 = 38 * f3;
-            long f3x76 = 76 * f3;
-            long f4x2 = 2 * f4;
-            long f4x38 = 38 * f4;
-            long f5x38 = 38 * f5;
-            long f5x76 = 76 * f5;
-            long f6x19 = 19 * f6;
-            long f6x38 = 38 * f6;
-            long f7x38 = 38 * f7;
-            long f7x76 = 76 * f7;
-            long f8x19 = 19 * f8;
-            long f8x38 = 38 * f8;
-            long f9x38 = 38 * f9;
+            long f0x2 = f0 + f0;
+            long f1x2 = f1 + f1;
+            long f1x4 = f1x2 + f1x2;
+            long f1x19 = f1 * n19;
+            long f1x38 = f1x19 + f1x19;
+            long f1x76 = f1x38 + f1x38;
+            long f2x2 = f2 + f2;
+            long f2x19 = f2 * n19;
+            long f2x38 = f2x19 + f2x19;
+            long f3x2 = f3 + f3;
+            long f3x4 = f3x2 + f3x2;
+            long f3x19 = f3 * n19;
+            long f3x38 = f3x19 + f3x19;
+            long f3x76 = f3x38 + f3x38;
+            long f4x2 = f4 + f4;
+            long f4x19 = f4 * n19;
+            long f4x38 = f4x19 + f4x19;
+            long f5x19 = f5 * n19;
+            long f5x38 = f5x19 + f5x19;
+            long f5x76 = f5x38 + f5x38;
+            long f6x19 = f6 * n19;
+            long f6x38 = f6x19 + f6x19;
+            long f7x19 = f7 * n19;
+            long f7x38 = f7x19 + f7x19;
+            long f7x76 = f7x38 + f7x38;
+            long f8x19 = f8 * n19;
+            long f8x38 = f8x19 + f8x19;
+            long f9x19 = f9 * n19;
+            long f9x38 = f9x19 + f9x19;
             long h0 = (f0 * f0) + (f1x76 * f9) + (f2x38 * f8) + (f3x76 * f7) + (f4x38 * f6) + (f5x38 * f5);
             long h1 = (f0x2 * f1) + (f2x38 * f9) + (f3x38 * f8) + (f4x38 * f7) + (f5x38 * f6);
             long h2 = (f0x2 * f2) + (f1x2 * f1) + (f3x76 * f9) + (f4x38 * f8) + (f5x76 * f7) + (f6x19 * f6);
@@ -174,11 +240,43 @@ namespace SecureDevice.Core.Crypto
             long h7 = (f0x2 * f7) + (f1x2 * f6) + (f2x2 * f5) + (f3x2 * f4) + (f8x38 * f9);
             long h8 = (f0x2 * f8) + (f1x4 * f7) + (f2x2 * f6) + (f3x4 * f5) + (f4 * f4) + (f9x38 * f9);
             long h9 = (f0x2 * f9) + (f1x2 * f8) + (f2x2 * f7) + (f3x2 * f6) + (f4x2 * f5);
-            StoreCarried(h, h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+            h1 += h0 >> 26;
+            h0 &= m26;
+            h2 += h1 >> 25;
+            h1 &= m25;
+            h3 += h2 >> 26;
+            h2 &= m26;
+            h4 += h3 >> 25;
+            h3 &= m25;
+            h5 += h4 >> 26;
+            h4 &= m26;
+            h6 += h5 >> 25;
+            h5 &= m25;
+            h7 += h6 >> 26;
+            h6 &= m26;
+            h8 += h7 >> 25;
+            h7 &= m25;
+            h9 += h8 >> 26;
+            h8 &= m26;
+            h0 += (h9 >> 25) * n19;
+            h9 &= m25;
+            h1 += h0 >> 26;
+            h0 &= m26;
+            h[0] = h0;
+            h[1] = h1;
+            h[2] = h2;
+            h[3] = h3;
+            h[4] = h4;
+            h[5] = h5;
+            h[6] = h6;
+            h[7] = h7;
+            h[8] = h8;
+            h[9] = h9;
         }
+        // END GENERATED
 
         /// <summary>h = f^(2^times) (mod p): <paramref name="times"/> successive squarings, times &gt;= 1.</summary>
-        public static void SquareTimes(int[] h, int[] f, int times)
+        public static void SquareTimes(long[] h, long[] f, int times)
         {
             Square(h, f);
             for (int i = 1; i < times; i++)
@@ -188,16 +286,18 @@ namespace SecureDevice.Core.Crypto
         }
 
         /// <summary>Brings the limbs of f back inside the carried bounds; the value mod p is unchanged.</summary>
-        public static void Carry(int[] h, int[] f)
+        public static void Carry(long[] h, long[] f)
         {
-            StoreCarried(h, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9]);
+            // Multiplying by one runs the carry chain of Multiply: a few hundred instructions more than a loop of its own
+            // would take, on a path that runs a handful of times per signature, for 130 bytes less byte code.
+            Multiply(h, f, One);
         }
 
         /// <summary>
         /// h = z^(p-2) = 1/z (mod p); 0 maps to 0. Uses ref10's addition chain (254 squarings, 11 multiplications).
         /// <paramref name="t0"/>..<paramref name="t3"/> are caller-owned scratch elements and must not alias h or z.
         /// </summary>
-        public static void Invert(int[] h, int[] z, int[] t0, int[] t1, int[] t2, int[] t3)
+        public static void Invert(long[] h, long[] z, long[] t0, long[] t1, long[] t2, long[] t3)
         {
             PowerChain250(z, t0, t1, t2, t3);
 
@@ -210,7 +310,7 @@ namespace SecureDevice.Core.Crypto
         /// h = z^((p-5)/8) = z^(2^252 - 3) (mod p), the exponent used by square roots in point decoding.
         /// <paramref name="t0"/>..<paramref name="t3"/> are caller-owned scratch elements and must not alias h or z.
         /// </summary>
-        public static void PowerP58(int[] h, int[] z, int[] t0, int[] t1, int[] t2, int[] t3)
+        public static void PowerP58(long[] h, long[] z, long[] t0, long[] t1, long[] t2, long[] t3)
         {
             PowerChain250(z, t0, t1, t2, t3);
             SquareTimes(t1, t1, 2);
@@ -221,7 +321,7 @@ namespace SecureDevice.Core.Crypto
         /// Loads a 32-byte little-endian encoding, ignoring the top bit (RFC 8032 §5.1.3). Values in [p, 2^255) are accepted
         /// and reduced; use <see cref="IsCanonicalEncoding"/> first where non-canonical input must be rejected.
         /// </summary>
-        public static void FromBytes(int[] h, byte[] source, int offset)
+        public static void FromBytes(long[] h, byte[] source, int offset)
         {
             ByteRange.Check(source, offset, 32);
             int bit = 0;
@@ -235,7 +335,7 @@ namespace SecureDevice.Core.Crypto
                     window |= (ulong)source[offset + byteIndex + k] << (8 * k);
                 }
 
-                h[i] = (int)((window >> (bit & 7)) & ((1UL << width) - 1));
+                h[i] = (long)((window >> (bit & 7)) & ((1UL << width) - 1));
                 bit += width;
             }
         }
@@ -244,37 +344,37 @@ namespace SecureDevice.Core.Crypto
         /// Writes the unique canonical 32-byte little-endian encoding of f mod p (top bit clear).
         /// <paramref name="scratch"/> is a caller-owned element that must not alias f.
         /// </summary>
-        public static void ToBytes(byte[] destination, int offset, int[] f, int[] scratch)
+        public static void ToBytes(byte[] destination, int offset, long[] f, long[] scratch)
         {
             ByteRange.Check(destination, offset, 32);
             Carry(scratch, f);
-            int[] h = scratch;
+            long[] h = scratch;
 
-            // q is 1 exactly when the carried value is at least p; subtracting q*p leaves the canonical representative.
-            int q = ((19 * h[9]) + (1 << 24)) >> 25;
+            // The carried value v lies in (-2^43, 2^255 + 2^43). q = floor((v + 19) / 2^255) is -1, 0 or 1, the multiple of
+            // p to remove: adding 19q and dropping the carry out of bit 255 (which is q) leaves v - qp, in [0, p).
+            long q = 19;
             for (int i = 0; i < Limbs; i++)
             {
-                q = (h[i] + q) >> ((i & 1) == 0 ? 26 : 25);
+                q = (h[i] + q) >> (26 - (i & 1));
             }
 
             h[0] += 19 * q;
             for (int i = 0; i < Limbs - 1; i++)
             {
-                int shift = (i & 1) == 0 ? 26 : 25;
-                int carry = h[i] >> shift;
-                h[i + 1] += carry;
-                h[i] -= carry << shift;
+                int shift = 26 - (i & 1);
+                h[i + 1] += h[i] >> shift;
+                h[i] &= (1L << shift) - 1;
             }
 
-            h[9] -= (h[9] >> 25) << 25;
+            h[9] &= (1L << 25) - 1;
 
             ulong accumulator = 0;
             int accumulatorBits = 0;
             int written = 0;
             for (int i = 0; i < Limbs; i++)
             {
-                accumulator |= (ulong)(uint)h[i] << accumulatorBits;
-                accumulatorBits += (i & 1) == 0 ? 26 : 25;
+                accumulator |= (ulong)h[i] << accumulatorBits;
+                accumulatorBits += 26 - (i & 1);
                 while (accumulatorBits >= 8)
                 {
                     destination[offset + written++] = (byte)accumulator;
@@ -309,7 +409,7 @@ namespace SecureDevice.Core.Crypto
         }
 
         /// <summary>True when f is 0 mod p. <paramref name="bytesScratch"/> (32 bytes) and <paramref name="scratch"/> are caller-owned.</summary>
-        public static bool IsZero(int[] f, byte[] bytesScratch, int[] scratch)
+        public static bool IsZero(long[] f, byte[] bytesScratch, long[] scratch)
         {
             ToBytes(bytesScratch, 0, f, scratch);
             int accumulated = 0;
@@ -322,14 +422,14 @@ namespace SecureDevice.Core.Crypto
         }
 
         /// <summary>True when the canonical representative of f is odd ("negative" in RFC 8032's sign convention).</summary>
-        public static bool IsNegative(int[] f, byte[] bytesScratch, int[] scratch)
+        public static bool IsNegative(long[] f, byte[] bytesScratch, long[] scratch)
         {
             ToBytes(bytesScratch, 0, f, scratch);
             return (bytesScratch[0] & 1) == 1;
         }
 
         // Leaves t1 = z^(2^250 - 1) and t0 = z^11: the shared head of ref10's inversion and square-root exponent chains.
-        private static void PowerChain250(int[] z, int[] t0, int[] t1, int[] t2, int[] t3)
+        private static void PowerChain250(long[] z, long[] t0, long[] t1, long[] t2, long[] t3)
         {
             Square(t0, z);                 // z^2
             SquareTimes(t1, t0, 2);        // z^8
@@ -351,33 +451,6 @@ namespace SecureDevice.Core.Crypto
             Multiply(t2, t3, t2);          // z^(2^200 - 1)
             SquareTimes(t2, t2, 50);
             Multiply(t1, t2, t1);          // z^(2^250 - 1)
-        }
-
-        private static void StoreCarried(int[] h, long h0, long h1, long h2, long h3, long h4, long h5, long h6, long h7, long h8, long h9)
-        {
-            long carry;
-            carry = (h0 + (1L << 25)) >> 26; h1 += carry; h0 -= carry << 26;
-            carry = (h4 + (1L << 25)) >> 26; h5 += carry; h4 -= carry << 26;
-            carry = (h1 + (1L << 24)) >> 25; h2 += carry; h1 -= carry << 25;
-            carry = (h5 + (1L << 24)) >> 25; h6 += carry; h5 -= carry << 25;
-            carry = (h2 + (1L << 25)) >> 26; h3 += carry; h2 -= carry << 26;
-            carry = (h6 + (1L << 25)) >> 26; h7 += carry; h6 -= carry << 26;
-            carry = (h3 + (1L << 24)) >> 25; h4 += carry; h3 -= carry << 25;
-            carry = (h7 + (1L << 24)) >> 25; h8 += carry; h7 -= carry << 25;
-            carry = (h4 + (1L << 25)) >> 26; h5 += carry; h4 -= carry << 26;
-            carry = (h8 + (1L << 25)) >> 26; h9 += carry; h8 -= carry << 26;
-            carry = (h9 + (1L << 24)) >> 25; h0 += carry * 19; h9 -= carry << 25;
-            carry = (h0 + (1L << 25)) >> 26; h1 += carry; h0 -= carry << 26;
-            h[0] = (int)h0;
-            h[1] = (int)h1;
-            h[2] = (int)h2;
-            h[3] = (int)h3;
-            h[4] = (int)h4;
-            h[5] = (int)h5;
-            h[6] = (int)h6;
-            h[7] = (int)h7;
-            h[8] = (int)h8;
-            h[9] = (int)h9;
         }
     }
 }

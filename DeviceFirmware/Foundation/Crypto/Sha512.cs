@@ -39,6 +39,12 @@ namespace SecureDevice.Core.Crypto
             0x4cc5d4becb3e42b6UL, 0x597f299cfc657e2aUL, 0x5fcb6fab3ad6faecUL, 0x6c44198c4a475817UL,
         };
 
+        private static readonly ulong[] InitialState = new ulong[]
+        {
+            0x6a09e667f3bcc908UL, 0xbb67ae8584caa73bUL, 0x3c6ef372fe94f82bUL, 0xa54ff53a5f1d36f1UL,
+            0x510e527fade682d1UL, 0x9b05688c2b3e6c1fUL, 0x1f83d9abfb41bd6bUL, 0x5be0cd19137e2179UL,
+        };
+
         private readonly ulong[] _state = new ulong[8];
         private readonly ulong[] _schedule = new ulong[80];
 
@@ -58,14 +64,7 @@ namespace SecureDevice.Core.Crypto
         /// <inheritdoc/>
         protected override void ResetState()
         {
-            _state[0] = 0x6a09e667f3bcc908UL;
-            _state[1] = 0xbb67ae8584caa73bUL;
-            _state[2] = 0x3c6ef372fe94f82bUL;
-            _state[3] = 0xa54ff53a5f1d36f1UL;
-            _state[4] = 0x510e527fade682d1UL;
-            _state[5] = 0x9b05688c2b3e6c1fUL;
-            _state[6] = 0x1f83d9abfb41bd6bUL;
-            _state[7] = 0x5be0cd19137e2179UL;
+            Array.Copy(InitialState, _state, 8);
         }
 
         /// <inheritdoc/>
@@ -118,10 +117,10 @@ namespace SecureDevice.Core.Crypto
             for (int t = 0; t < 80; t++)
             {
                 ulong bigSigma1 = ((e >> 14) | (e << 50)) ^ ((e >> 18) | (e << 46)) ^ ((e >> 41) | (e << 23));
-                ulong choose = (e & f) ^ (~e & g);
+                ulong choose = g ^ (e & (f ^ g));
                 ulong t1 = h + bigSigma1 + choose + RoundConstants[t] + w[t];
                 ulong bigSigma0 = ((a >> 28) | (a << 36)) ^ ((a >> 34) | (a << 30)) ^ ((a >> 39) | (a << 25));
-                ulong majority = (a & b) ^ (a & c) ^ (b & c);
+                ulong majority = (a & b) | (c & (a | b));
                 ulong t2 = bigSigma0 + majority;
                 h = g;
                 g = f;

@@ -64,6 +64,9 @@ public sealed class ApiGateTests
         "SecureDevice.Core.Storage.RecordWriter.WriteAscii",            // refuses any character above 127
         "SecureDevice.Core.Telemetry.AsciiWriter.WriteCleanText",       // printable ASCII kept, anything else written as '?'
         "SecureDevice.Core.Telemetry.AsciiWriter.WriteText",            // compile-time ASCII keys only
+        "SecureDevice.Core.Text.AsciiText.EndsWith",                    // ".pe" after an ASCII identifier check
+        "SecureDevice.Core.Text.AsciiText.EqualsIgnoreCase",            // manifest file names, checked ASCII first
+        "SecureDevice.Core.Text.AsciiText.StartsWith",                  // against ASCII prefixes: a surrogate never matches
         "SecureDevice.Core.Text.Hex.Encode",                            // indexes its own hex digit constant
         "SecureDevice.Core.Text.Hex.TryDecode",                         // hex digits only
         "SecureDevice.Core.Text.JsonReader.MatchLiteral",               // the literals true, false, null

@@ -13,13 +13,13 @@ public sealed class NanoTests
 
     public NanoTests(ITestOutputHelper output) => _output = output;
 
-    public static IEnumerable<object[]> Cases() => NanoTestRunner.DiscoverCaseIds().Select(id => new object[] { id });
+    public static IEnumerable<object[]> Cases() => NanoTestRunner.Default.DiscoverCaseIds().Select(id => new object[] { id });
 
     [Theory]
     [MemberData(nameof(Cases))]
     public void Run(string caseId)
     {
-        NanoCaseResult result = NanoTestRunner.Result(caseId);
+        NanoCaseResult result = NanoTestRunner.Default.Result(caseId);
         if (result.Error != null)
         {
             _output.WriteLine(result.Error.ToString());
@@ -34,6 +34,6 @@ public sealed class NanoTests
     public void Discovery_FindsTheDeviceTestSuite()
     {
         // Guards the runner itself: an empty or broken discovery would make every other case vanish silently.
-        Assert.True(NanoTestRunner.DiscoverCaseIds().Count() > 20, "too few nanoFramework test cases discovered");
+        Assert.True(NanoTestRunner.Default.DiscoverCaseIds().Count() > 20, "too few nanoFramework test cases discovered");
     }
 }

@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using SecureDevice.Core.Update;
 using SecureDevice.TestSupport;
-using SecureDevice.Tool.Updates;
+using SecureDevice.Fleet.Updates;
 using SecureDevice.VirtualDevice.Updates;
 using Xunit;
 

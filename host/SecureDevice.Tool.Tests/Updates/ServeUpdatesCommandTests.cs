@@ -9,7 +9,9 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Threading;
 using SecureDevice.TestSupport;
-using SecureDevice.Tool.Pki;
+using SecureDevice.Fleet.Pki;
+using SecureDevice.Fleet.Devices;
+using SecureDevice.Fleet.Broker;
 using Xunit;
 
 namespace SecureDevice.Tool.Tests.Updates;
@@ -41,7 +43,7 @@ public sealed class ServeUpdatesCommandTests : IDisposable
     [Fact]
     public void MissingFolder_Exit2()
     {
-        AssertUsageError(Serve(_folder.Combine("no-such-bundle"), FreePort.Next()), "bundle folder does not exist");
+        AssertUsageError(Serve(_folder.Combine("no-such-bundle"), FreePort.Next()), "bundle folder not found");
     }
 
     [Fact]

@@ -7,9 +7,12 @@ using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Update;
 using SecureDevice.TestSupport;
-using SecureDevice.Tool.Pki;
-using SecureDevice.Tool.Signing;
-using SecureDevice.Tool.Updates;
+using SecureDevice.Fleet.Pki;
+using SecureDevice.Fleet.Devices;
+using SecureDevice.Fleet.Broker;
+using SecureDevice.Fleet.Signing;
+using SecureDevice.Lab.Signing;
+using SecureDevice.Fleet.Updates;
 using SecureDevice.VirtualDevice.Updates;
 using Xunit;
 using SecureDevice.Doubles;
@@ -57,7 +60,7 @@ public sealed class UpdateEndToEndTests : IDisposable
     {
         var flash = new MemoryFileStore();
         Install(flash, Bundle("1.0.0", 1, null));
-        string good = Publish(Bundle("1.1.0", 2, null, 150_000), "1.1.0");
+        string good = Publish(Bundle("1.1.0", 2, null, 90_000), "1.1.0"); // 23 chunks: under the loader's 96 KiB limit
         string crashing = Publish(Bundle("1.2.0", 3, "sd-sim:crash-after-ms=0"), "1.2.0");
         using var device = Device("dev-u1", flash);
         using var events = new MosquittoSubscriber(_broker.Service, "devices/dev-u1/up/update");
@@ -131,11 +134,11 @@ public sealed class UpdateEndToEndTests : IDisposable
 
     private string Publish(SignedBundle bundle, string folder)
     {
-        bundle.WriteTo(Path.Combine(_bundles, folder));
+        _kit.Write(bundle, Path.Combine(_bundles, folder), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         return "{\"url\":\"" + _server.BaseUrl + folder + "/\"}";
     }
 
-    private static void Install(MemoryFileStore flash, SignedBundle bundle) => bundle.InstallInto(flash, SlotLayout.SlotA);
+    private static void Install(MemoryFileStore flash, SignedBundle bundle) => SigningKit.InstallInto(bundle, flash, SlotLayout.SlotA);
 
     private void Offer(string id, string offer) =>
         MosquittoPublisher.Publish(_broker.Operator, "devices/" + id + "/down/update", offer).EnsureSuccess("offer");

@@ -4,7 +4,7 @@ using System.IO;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using SecureDevice.TestSupport;
-using SecureDevice.Tool.Updates;
+using SecureDevice.Fleet.Updates;
 
 namespace SecureDevice.Tool.Tests.Updates;
 
@@ -37,6 +37,15 @@ public sealed class UpdateServerFixture : IDisposable
         File.WriteAllText(Path.Combine(Root, ".git", "config"), SecretMarker);
         File.WriteAllText(_folder.Combine("secret.txt"), SecretMarker);
         File.CreateSymbolicLink(Path.Combine(Root, "link.pe"), _folder.Combine("secret.txt"));
+
+        // Not regular files: a FIFO would hang a request, a device would never end one (docs/safe-files.md).
+        SecureDevice.TestSupport.ExternalProcess.Run("mkfifo", new[] { Path.Combine(Root, "pipe.pe") }).EnsureSuccess("mkfifo");
+        File.CreateSymbolicLink(Path.Combine(Root, "zero.pe"), "/dev/zero");
+        File.CreateSymbolicLink(Path.Combine(Root, "devices"), "/dev");
+        using (var huge = new FileStream(Path.Combine(Root, "huge.pe"), FileMode.CreateNew))
+        {
+            huge.SetLength(64L * 1024 * 1024);
+        }
         _certificate = Pki.ServerWithKey();
         Server = UpdateServer.Start(Root, FreePort.Next(), _certificate, "127.0.0.1", Log.Enqueue);
     }

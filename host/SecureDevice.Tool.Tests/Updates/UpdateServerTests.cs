@@ -2,7 +2,8 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Security.Cryptography.X509Certificates;
-using SecureDevice.Tool.Updates;
+using SecureDevice.Fleet;
+using SecureDevice.Fleet.Updates;
 using Xunit;
 
 namespace SecureDevice.Tool.Tests.Updates;
@@ -117,6 +118,21 @@ public sealed class UpdateServerTests : IClassFixture<UpdateServerFixture>
     }
 
     [Theory]
+    [InlineData("pipe.pe")]
+    [InlineData("zero.pe")]
+    [InlineData("devices/zero")]
+    [InlineData("devices/null")]
+    [InlineData("huge.pe")]
+    public void Get_FifosDevicesAndHugeFiles_Are404AtOnceAndServingGoesOn(string path)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        CurlResponse response = Get(path);
+        Assert.Equal(404, response.Status);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), "took " + watch.Elapsed);
+        Assert.Equal(200, Get("Sensor.App.pe").Status);
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData("sub/")]
     [InlineData("sub")]
@@ -195,11 +211,12 @@ public sealed class UpdateServerTests : IClassFixture<UpdateServerFixture>
     {
         using X509Certificate2 certificate = _fixture.Pki.ServerWithKey();
         using X509Certificate2 withoutKey = _fixture.Pki.TrustAnchor();
-        Assert.Throws<DirectoryNotFoundException>(() => UpdateServer.Start(_fixture.Scratch("missing"), 0, certificate, "127.0.0.1"));
-        Assert.Throws<ArgumentException>(() => UpdateServer.Start(_fixture.Root, 0, certificate, "localhost"));
-        Assert.Throws<ArgumentOutOfRangeException>(() => UpdateServer.Start(_fixture.Root, 65536, certificate, "127.0.0.1"));
-        Assert.Throws<ArgumentException>(() => UpdateServer.Start(_fixture.Root, 0, withoutKey, "127.0.0.1"));
-        IOException inUse = Assert.Throws<IOException>(() => UpdateServer.Start(_fixture.Root, _fixture.Server.Port, certificate, "127.0.0.1"));
+        Assert.Equal(FleetError.NotFound, Assert.Throws<FleetException>(() => UpdateServer.Start(_fixture.Scratch("missing"), 0, certificate, "127.0.0.1")).Error);
+        Assert.Equal(FleetError.InvalidArgument, Assert.Throws<FleetException>(() => UpdateServer.Start(_fixture.Root, 0, certificate, "localhost")).Error);
+        Assert.Equal(FleetError.InvalidArgument, Assert.Throws<FleetException>(() => UpdateServer.Start(_fixture.Root, 65536, certificate, "127.0.0.1")).Error);
+        Assert.Equal(FleetError.InvalidArgument, Assert.Throws<FleetException>(() => UpdateServer.Start(_fixture.Root, 0, withoutKey, "127.0.0.1")).Error);
+        FleetException inUse = Assert.Throws<FleetException>(() => UpdateServer.Start(_fixture.Root, _fixture.Server.Port, certificate, "127.0.0.1"));
+        Assert.Equal(FleetError.Network, inUse.Error);
         Assert.StartsWith("cannot listen on 127.0.0.1:" + _fixture.Server.Port + ": ", inUse.Message);
     }
 

@@ -2,7 +2,9 @@ using System;
 using System.IO;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using SecureDevice.Tool.Pki;
+using SecureDevice.Fleet.Pki;
+using SecureDevice.Fleet.Devices;
+using SecureDevice.Fleet.Broker;
 
 namespace SecureDevice.Tool.Tests.Updates;
 

@@ -1,7 +1,6 @@
 using System;
 using System.Globalization;
 using SecureDevice.Core.Bundle;
-using SecureDevice.Core.Text;
 
 namespace SecureDevice.Tool.Cli;
 
@@ -11,12 +10,7 @@ public static class CliParsing
     /// <summary>"YYYY-MM-DD" (midnight UTC) or "YYYY-MM-DDTHH:MM:SSZ", as Unix seconds.</summary>
     public static long Time(string text, string option)
     {
-        if (UtcTimestamp.TryParse(text, out long seconds))
-        {
-            return seconds;
-        }
-
-        if (text.Length == 10 && UtcTimestamp.TryParse(text + "T00:00:00Z", out seconds))
+        if (SecureDevice.Fleet.FleetTime.TryParse(text, out long seconds))
         {
             return seconds;
         }
@@ -33,6 +27,28 @@ public static class CliParsing
         }
 
         return value;
+    }
+
+    /// <summary>An integer <paramref name="minimum"/>..<paramref name="maximum"/> (both within int).</summary>
+    public static int Between(string text, string option, int minimum, int maximum)
+    {
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < minimum || value > maximum)
+        {
+            throw new ToolException(option + " must be an integer " + minimum + ".." + maximum + ", got '" + text + "'");
+        }
+
+        return value;
+    }
+
+    /// <summary>An IP address literal (never a host name: it goes into configuration files).</summary>
+    public static System.Net.IPAddress Address(string text, string option)
+    {
+        if (!System.Net.IPAddress.TryParse(text, out System.Net.IPAddress? address) || text.Trim() != text || text.Contains('%', StringComparison.Ordinal))
+        {
+            throw new ToolException(option + " must be an IP address such as 127.0.0.1 or ::1, got '" + text + "'");
+        }
+
+        return address;
     }
 
     /// <summary>A duration: "90", "90s", "5m" or "2h", at most a day.</summary>
@@ -94,27 +110,5 @@ public static class CliParsing
         }
 
         return text;
-    }
-
-    /// <summary>"Assembly:Namespace.Type.Method" split into its three parts.</summary>
-    public static (string Assembly, string Type, string Method) EntryPoint(string text, string option)
-    {
-        int colon = text.IndexOf(':');
-        int dot = text.LastIndexOf('.');
-        if (colon <= 0 || dot <= colon + 1 || dot == text.Length - 1)
-        {
-            throw new ToolException(option + " must be Assembly:Namespace.Type.Method, got '" + text + "'");
-        }
-
-        string assembly = text.Substring(0, colon);
-        string type = text.Substring(colon + 1, dot - colon - 1);
-        string method = text.Substring(dot + 1);
-        if (!SafeName.IsDottedName(assembly, Manifest.MaxDottedNameLength) || !SafeName.IsDottedName(type, Manifest.MaxDottedNameLength)
-            || !SafeName.IsDottedName(method, Manifest.MaxDottedNameLength) || method.Contains('.', StringComparison.Ordinal))
-        {
-            throw new ToolException(option + " has a name outside [A-Za-z0-9_.]: '" + text + "'");
-        }
-
-        return (assembly, type, method);
     }
 }

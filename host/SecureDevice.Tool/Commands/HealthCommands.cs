@@ -3,7 +3,7 @@ using System.CommandLine;
 using System.Globalization;
 using SecureDevice.Core.Telemetry;
 using SecureDevice.Tool.Cli;
-using SecureDevice.Tool.Telemetry;
+using SecureDevice.Fleet.Telemetry;
 using SecureDevice.Doubles;
 
 namespace SecureDevice.Tool.Commands;
@@ -60,7 +60,10 @@ public static class HealthCommands
             string text = result.GetValue(hex)!;
             if (text == "-")
             {
-                text = Console.In.ReadToEnd();
+                // Bounded: a report is at most 320 bytes, 640 hex digits; more than that is refused, not buffered.
+                char[] buffer = new char[(HealthReport.MaxCborBytes * 2) + 64];
+                int length = Console.In.ReadBlock(buffer, 0, buffer.Length);
+                text = new string(buffer, 0, length);
             }
 
             text = text.Trim();
@@ -71,16 +74,16 @@ public static class HealthCommands
             }
             catch (FormatException)
             {
-                throw new ToolException("the report must be hex digits, got " + text.Length + " characters that are not");
+                throw new ToolException("the report must be an even number of hex digits (" + text.Length + " characters given)");
             }
 
-            if (bytes.Length > HealthReport.MaxCborBytes)
+            if (HealthDecoder.TryDecode(bytes, out DecodedHealthReport? report, out string detail) != HealthDecodeStatus.Decoded)
             {
-                throw new ToolException("a health report is at most " + HealthReport.MaxCborBytes + " bytes, got " + bytes.Length);
+                throw new ToolException(detail);
             }
 
-            object? document = new CborReader(bytes).ReadDocument();
-            console.Out.WriteLine(result.GetValue(named) ? HealthJson.ToNamedJson(document) : HealthJson.ToDeviceJson(document));
+            // Generated JSON of numbers and fixed names: written as is (the named form is indented over several lines).
+            console.Out.WriteLine(result.GetValue(named) ? report!.ToNamedJson() : report!.ToDeviceJson());
             return 0;
         });
         health.Subcommands.Add(decode);

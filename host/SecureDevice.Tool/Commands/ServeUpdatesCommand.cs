@@ -7,7 +7,8 @@ using System.Net;
 using System.Runtime.InteropServices;
 using System.Threading;
 using SecureDevice.Tool.Cli;
-using SecureDevice.Tool.Updates;
+using SecureDevice.Fleet.Files;
+using SecureDevice.Fleet.Updates;
 
 namespace SecureDevice.Tool.Commands;
 
@@ -31,18 +32,9 @@ public static class ServeUpdatesCommand
         command.SetAction(result =>
         {
             string root = Path.GetFullPath(result.GetValue(folder)!);
-            CheckFolder(root);
-            int portNumber = (int)CliParsing.Count(result.GetValue(port)!, "--port", 65535);
-            if (portNumber < 1)
-            {
-                throw new ToolException("--port must be 1..65535");
-            }
-
-            string address = result.GetValue(bind) ?? "127.0.0.1";
-            if (!IPAddress.TryParse(address, out _))
-            {
-                throw new ToolException("--bind must be an IP address, got '" + address + "'");
-            }
+            SafeFileReader.RequireReadableFolder(root, "bundle folder");
+            int portNumber = CliParsing.Between(result.GetValue(port)!, "--port", 1, 65535);
+            string address = CliParsing.Address(result.GetValue(bind) ?? "127.0.0.1", "--bind").ToString();
 
             using ServerCredentials credentials = ServerCredentials.Load(result.GetValue(certificate)!, result.GetValue(key)!, console.Clock());
             return Serve(console, root, portNumber, address, credentials);
@@ -65,57 +57,31 @@ public static class ServeUpdatesCommand
         using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, onSignal);
 
         var output = new object();
-        UpdateServer server;
-        try
-        {
-            server = UpdateServer.Start(root, port, credentials.Certificate, address, request =>
+        UpdateServer server = UpdateServer.Start(root, port, credentials.Certificate, address, request =>
             {
                 string line = console.Clock().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) + " " + request;
                 lock (output)
                 {
-                    console.Out.WriteLine(line);
+                    console.Line(line);
                 }
             }, credentials.Intermediates);
-        }
-        catch (IOException error)
-        {
-            throw new ToolException(error.Message);
-        }
 
         using (server)
         {
             lock (output)
             {
-                console.Out.WriteLine("serving " + root + " at " + server.BaseUrl);
+                console.Line("serving " + root + " at " + server.BaseUrl);
             }
 
             stop.Wait();
             server.Stop();
             lock (output)
             {
-                console.Out.WriteLine("stopped: " + server.Requests + " requests, " + server.BytesSent + " bytes sent, " + server.RangeRequests
+                console.Line("stopped: " + server.Requests + " requests, " + server.BytesSent + " bytes sent, " + server.RangeRequests
                     + " range requests, " + server.NotFound + " not found");
             }
         }
 
         return 0;
-    }
-
-    private static void CheckFolder(string root)
-    {
-        if (!Directory.Exists(root))
-        {
-            throw new ToolException("bundle folder does not exist: " + root);
-        }
-
-        try
-        {
-            // Fails now, with a clear message, rather than as a 404 on every request later.
-            _ = Directory.EnumerateFileSystemEntries(root).Any();
-        }
-        catch (Exception error) when (error is UnauthorizedAccessException or IOException)
-        {
-            throw new ToolException("cannot read bundle folder " + root + ": " + error.Message);
-        }
     }
 }

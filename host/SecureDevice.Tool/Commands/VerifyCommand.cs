@@ -1,22 +1,19 @@
 using System;
-using System.Collections.Generic;
 using System.CommandLine;
-using System.IO;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Text;
+using SecureDevice.Fleet.Signing;
 using SecureDevice.Tool.Cli;
-using SecureDevice.Tool.Files;
-using SecureDevice.Tool.Signing;
 
 namespace SecureDevice.Tool.Commands;
 
-/// <summary><c>securedevice verify</c>: checks a bundle folder exactly as a device would.</summary>
+/// <summary><c>securedevice verify</c>: checks a bundle folder exactly as a device would (<see cref="BundleChecker"/>).</summary>
 public static class VerifyCommand
 {
     public static Command Create(ToolConsole console)
     {
         var roots = new Option<string[]>("--root") { Description = "Trusted root public key (PEM); repeat for several roots.", Required = true };
-        var product = new Option<string>("--product") { Description = "Require this product id." };
+        var productOption = new Option<string>("--product") { Description = "Require this product id." };
         var hardware = new Option<string>("--hardware") { Description = "Require this hardware model to be listed." };
         var currentSecurity = new Option<string>("--current-security-version") { Description = "Anti-rollback floor: refuse lower security versions." };
         var loader = new Option<string>("--loader-version") { Description = "Refuse bundles needing a newer loader." };
@@ -26,20 +23,11 @@ public static class VerifyCommand
         var bundle = new Argument<string>("bundle") { Description = "Bundle folder." };
         var command = new Command("verify", "Verify a bundle with the device's own code; one line out, exit 0 only when it would install.")
         {
-            roots, product, hardware, currentSecurity, loader, revoked, revocationsFrom, at, bundle,
+            roots, productOption, hardware, currentSecurity, loader, revoked, revocationsFrom, at, bundle,
         };
         command.SetAction(result =>
         {
-            var anchors = new TrustAnchors();
-            foreach (string path in result.GetValue(roots)!)
-            {
-                byte[] key = Ed25519KeyFile.ReadPublicKey(KeysCommands.ReadText(path, "root public key"), path);
-                if (!anchors.TryAdd(key, 0) && anchors.Count == TrustAnchors.MaxRoots)
-                {
-                    throw new ToolException("at most " + TrustAnchors.MaxRoots + " roots");
-                }
-            }
-
+            TrustAnchors anchors = ReadRoots(result.GetValue(roots)!);
             long now = result.GetValue(at) is string nowText ? CliParsing.Time(nowText, "--now") : console.NowUnixSeconds;
             var revocations = new RevocationList();
             foreach (string id in result.GetValue(revoked) ?? Array.Empty<string>())
@@ -49,7 +37,7 @@ public static class VerifyCommand
 
             foreach (string earlier in result.GetValue(revocationsFrom) ?? Array.Empty<string>())
             {
-                BundleCheckResult previous = BundleChecker.Check(earlier, anchors, new RevocationList(), now, Unconstrained(PeekManifest(earlier)));
+                BundleCheckResult previous = BundleChecker.Check(earlier, anchors, new RevocationList(), now);
                 if (previous.Status != BundleStatus.Verified || previous.Manifest == null)
                 {
                     throw new ToolException("--revocations-from " + earlier + " does not verify: " + previous.Detail);
@@ -58,67 +46,45 @@ public static class VerifyCommand
                 revocations.AddFrom(previous.Manifest);
             }
 
-            string folder = result.GetValue(bundle)!;
-            Manifest? peek = PeekManifest(folder);
-            var device = Unconstrained(peek);
-            if (result.GetValue(product) is string p)
+            string? product = result.GetValue(productOption) is string p ? CliParsing.Identifier(p, "--product") : null;
+            string? model = result.GetValue(hardware) is string h ? CliParsing.Identifier(h, "--hardware") : null;
+            long floor = result.GetValue(currentSecurity) is string s ? CliParsing.Count(s, "--current-security-version", int.MaxValue) : 0;
+            long loaderVersion = result.GetValue(loader) is string l ? CliParsing.Count(l, "--loader-version", int.MaxValue) : int.MaxValue;
+            BundleCheckResult check = BundleChecker.Check(result.GetValue(bundle)!, anchors, revocations, now, device =>
             {
-                device.Product = CliParsing.Identifier(p, "--product");
-            }
-
-            if (result.GetValue(hardware) is string h)
-            {
-                device.HardwareModel = CliParsing.Identifier(h, "--hardware");
-            }
-
-            if (result.GetValue(currentSecurity) is string s)
-            {
-                device.SecurityFloor = CliParsing.Count(s, "--current-security-version", int.MaxValue);
-            }
-
-            if (result.GetValue(loader) is string l)
-            {
-                device.LoaderVersion = CliParsing.Count(l, "--loader-version", int.MaxValue);
-            }
-
-            BundleCheckResult check = BundleChecker.Check(folder, anchors, revocations, now, device);
+                device.Product = product ?? device.Product;
+                device.HardwareModel = model ?? device.HardwareModel;
+                device.SecurityFloor = floor;
+                device.LoaderVersion = loaderVersion;
+            });
             if (check.Status != BundleStatus.Verified)
             {
-                console.Error.WriteLine("rejected: " + BundleStatusText.Name(check.Status) + ": " + check.Detail);
-                return ToolException.VerificationFailed;
+                console.ErrorLine("rejected: " + BundleStatusText.Name(check.Status) + ": " + check.Detail);
+                return ExitCodes.Failed;
             }
 
             Manifest m = check.Manifest!;
-            console.Out.WriteLine("verified: " + m.Product + " " + m.Version + " security " + m.SecurityVersion + " signed by " + m.KeyId
-                + " (root " + Hex.Encode(check.Delegation!.RootFingerprint, 0, TrustAnchors.FingerprintSize) + "), "
-                + m.FileCount + " files, " + m.TotalFileBytes + " bytes");
+            console.Line("verified: " + m.Product + " " + m.Version + " security " + m.SecurityVersion + " signed by " + m.KeyId
+                + " (root " + Hex.Encode(check.Delegation!.RootFingerprint, 0, TrustAnchors.FingerprintSize) + "), " + m.FileCount + " files, " + m.TotalFileBytes + " bytes");
             return 0;
         });
         return command;
     }
 
-    // Without options the policy constrains nothing the operator did not ask for: the bundle's own product and first
-    // hardware model, any loader, no installed version, floor 0.
-    private static InstallContext Unconstrained(Manifest? manifest) => new()
+    /// <summary>Trust anchors from root public key files (1 to 4, no duplicates).</summary>
+    internal static TrustAnchors ReadRoots(string[] paths)
     {
-        Product = manifest?.Product ?? string.Empty,
-        HardwareModel = manifest != null && manifest.HardwareCount > 0 ? manifest.Hardware[0] : string.Empty,
-        LoaderVersion = int.MaxValue,
-        CurrentVersion = null,
-        CurrentSecurityVersion = 0,
-        SecurityFloor = 0,
-    };
-
-    // Only to default the unconstrained fields; the verifier parses the manifest again after checking its signature.
-    private static Manifest? PeekManifest(string folder)
-    {
-        string path = Path.Combine(folder, BundleLayout.Manifest);
-        if (!File.Exists(path) || new FileInfo(path).Length > ManifestParser.MaxManifestBytes)
+        var anchors = new TrustAnchors();
+        if (paths.Length > TrustAnchors.MaxRoots)
         {
-            return null;
+            throw new ToolException("at most " + TrustAnchors.MaxRoots + " roots");
         }
 
-        byte[] bytes = SafeFile.ReadAll(path, ManifestParser.MaxManifestBytes, "manifest");
-        return new ManifestParser().TryParse(bytes, 0, bytes.Length, out Manifest? manifest) == DocumentStatus.Valid ? manifest : null;
+        foreach (string path in paths)
+        {
+            anchors.TryAdd(Ed25519KeyFile.ReadPublicKeyFile(path, "root public key"), 0);
+        }
+
+        return anchors;
     }
 }

@@ -226,40 +226,13 @@ public sealed class HttpsBundleSource : IBundleSource, IDisposable
         return DownloadStatus.NetworkError;
     }
 
-    /// <summary>Maps the status line and headers to the <see cref="IBundleSource"/> contract.</summary>
+    /// <summary>The status line and two headers, judged by the core's <see cref="RangeResponse"/> (the ESP32 adapter applies the same rule).</summary>
     private DownloadStatus Accept(HttpResponseMessage response, long offset, out long remaining)
     {
-        remaining = -1;
-        long? length = response.Content.Headers.ContentLength;
-        switch (response.StatusCode)
-        {
-            case HttpStatusCode.OK:
-                if (offset > 0)
-                {
-                    return Fail(DownloadStatus.RangeIgnored, "asked for bytes " + offset + "-, got the whole file (200)");
-                }
-
-                remaining = length ?? -1;
-                return DownloadStatus.Ok;
-            case HttpStatusCode.PartialContent:
-                ContentRangeHeaderValue? range = response.Content.Headers.ContentRange;
-
-                // A 206 for other bytes than asked (or without saying which) would splice the wrong data into the file.
-                if (range == null || !range.HasRange || range.From != offset || (length.HasValue && range.To.HasValue && range.To - range.From + 1 != length))
-                {
-                    return Fail(DownloadStatus.ServerError, "206 with Content-Range '" + range + "' for bytes " + offset + "-");
-                }
-
-                remaining = length ?? (range.HasLength ? range.Length!.Value - offset : -1);
-                return DownloadStatus.Ok;
-            case HttpStatusCode.NotFound:
-            case HttpStatusCode.Gone:
-                return Fail(DownloadStatus.NotFound, "HTTP " + (int)response.StatusCode);
-            case HttpStatusCode.RequestedRangeNotSatisfiable:
-                return Fail(DownloadStatus.RangeNotSatisfiable, "HTTP 416 for bytes " + offset + "-");
-            default:
-                return Fail(DownloadStatus.ServerError, "HTTP " + (int)response.StatusCode);
-        }
+        int code = (int)response.StatusCode;
+        string? range = response.Content.Headers.NonValidated.TryGetValues("Content-Range", out HeaderStringValues values) ? values.ToString() : null;
+        DownloadStatus status = RangeResponse.Classify(code, response.Content.Headers.ContentLength ?? -1, range, offset, out remaining);
+        return status == DownloadStatus.Ok ? status : Fail(status, "HTTP " + code + (range != null ? " Content-Range '" + range + "'" : string.Empty) + " for bytes " + offset + "-");
     }
 
     private bool ValidateServer(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)

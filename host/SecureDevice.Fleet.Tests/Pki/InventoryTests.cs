@@ -1,0 +1,51 @@
+using System.IO;
+using SecureDevice.Fleet.Pki;
+using SecureDevice.TestSupport;
+using Xunit;
+
+namespace SecureDevice.Fleet.Tests.Pki;
+
+public sealed class InventoryTests
+{
+    private const string Entry = "{\"id\":\"dev-1\",\"owner\":\"acme\",\"serial\":\"0A1B\",\"sha256\":\"" + "ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12" + "\",\"notAfter\":\"2028-01-01T00:00:00+00:00\",\"provisioned\":\"2026-01-01T00:00:00+00:00\",\"status\":\"revoked\"}";
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("null")]
+    [InlineData("[]")]
+    [InlineData("{\"format\":2,\"crlNumber\":1,\"devices\":[]}")]
+    [InlineData("{\"format\":1,\"crlNumber\":1,\"devices\":null}")]
+    [InlineData("{\"format\":1,\"crlNumber\":1,\"devices\":[null]}")]
+    [InlineData("{\"format\":1,\"crlNumber\":-1,\"devices\":[]}")]
+    [InlineData("{\"format\":1,\"crlNumber\":9223372036854775807,\"devices\":[]}")]
+    [InlineData("{\"format\":1,\"crlNumber\":99999999999999999999999,\"devices\":[]}")]
+    [InlineData("{\"format\":1,\"crlNumber\":1.5,\"devices\":[]}")]
+    [InlineData("{\"format\":1,\"crlNumber\":1,\"devices\":[],\"extra\":1}")]
+    [InlineData("{\"format\":1,\"crlNumber\":1,\"devices\":[" + Entry + "," + Entry + "]}")]
+    [InlineData("{\"format\":1,\"crlNumber\":1,\"devices\":[{\"id\":\"dev/1\",\"serial\":\"0A\",\"sha256\":\"00\"}]}")]
+    [InlineData("{\"format\":1,\"crlNumber\":1,\"devices\":[{\"id\":\"dev-1\",\"serial\":\"XYZ\",\"sha256\":\"00\"}]}")]
+    [InlineData("{\"format\":1,\"crlNumber\":1,\"devices\":[{\"id\":\"dev-1\",\"serial\":\"0A\",\"sha256\":\"00\",\"status\":\"gone\"}]}")]
+    [InlineData("{\"format\":1,\"crlNumber\":1,\"devices\":[{\"id\":\"dev-1\",\"serial\":\"0A\",\"sha256\":\"00\",\"status\":1}]}")]
+    [InlineData("{\"format\":1,\"crlNumber\":1,\"devices\":[{\"id\":\"dev-1\",\"owner\":\"a b\",\"serial\":\"0A\",\"sha256\":\"00\"}]}")]
+    [InlineData("{\"format\":1,\"crlNumber\":1,\"devices\":[{\"id\":\"dev-1\",\"serial\":\"0A\",\"sha256\":\"00\",\"notAfter\":\"yesterday\"}]}")]
+    [InlineData("{\"format\":1,\"crlNumber\":1,\"devices\":[[[[[[[[[[[]]]]]]]]]]]}")]
+    public void Load_CorruptFile_IsOneLineCorruptState(string json)
+    {
+        using var folder = new TemporaryDirectory("inventory");
+        File.WriteAllText(folder.Combine("inventory.json"), json);
+        FleetException error = Assert.Throws<FleetException>(() => Inventory.Load(folder.Combine("inventory.json")));
+        Assert.Equal(FleetError.CorruptState, error.Error);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public void Load_ValidFile_RoundTripsOwnerAndStatus()
+    {
+        using var folder = new TemporaryDirectory("inventory");
+        File.WriteAllText(folder.Combine("inventory.json"), "{\"format\":1,\"crlNumber\":7,\"devices\":[" + Entry + "]}");
+        Inventory inventory = Inventory.Load(folder.Combine("inventory.json"));
+        Assert.Equal("acme", inventory.Find("DEV-1")!.Owner);
+        Assert.Equal(DeviceStatus.Revoked, inventory.FindBySerial("0a1b")!.Status);
+        Assert.Contains("\"status\": \"revoked\"", System.Text.Encoding.UTF8.GetString(inventory.Serialize()));
+    }
+}

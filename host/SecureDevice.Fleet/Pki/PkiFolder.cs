@@ -1,0 +1,61 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Text;
+using SecureDevice.Fleet.Files;
+
+namespace SecureDevice.Fleet.Pki;
+
+/// <summary>Creates a development PKI folder (certs/README.md).</summary>
+public static class PkiFolder
+{
+    /// <summary>Creates the CA hierarchy, broker, service and operator identities, an empty CRL and inventory in <paramref name="folder"/>.</summary>
+    /// <exception cref="FleetException">The folder exists and is not empty, or a name is not usable.</exception>
+    public static void Init(string folder, IReadOnlyList<string> brokerNames, IReadOnlyList<IPAddress> brokerAddresses, DateTimeOffset now)
+    {
+        string full = Path.GetFullPath(folder);
+        foreach (string name in brokerNames)
+        {
+            // The name devices will check: the same rule their config parser applies (ASCII labels), and not an address.
+            if (!SecureDevice.Core.Config.DeviceConfigParser.IsHostName(name) || Uri.CheckHostName(name) != UriHostNameType.Dns)
+            {
+                throw new FleetException(FleetError.InvalidArgument, "broker name is not a DNS name (labels of [A-Za-z0-9-]): '" + name + "'");
+            }
+        }
+
+        FileKind kind = SafeFileReader.KindOf(full);
+        if (kind == FileKind.Directory)
+        {
+            if (Directory.EnumerateFileSystemEntries(full).Any())
+            {
+                throw new FleetException(FleetError.AlreadyExists, "refusing to write into non-empty " + full);
+            }
+
+            Directory.Delete(full);
+        }
+        else if (kind != FileKind.Missing)
+        {
+            throw new FleetException(FleetError.AlreadyExists, "refusing to overwrite existing " + full);
+        }
+
+        using var staging = new StagingDirectory(full);
+        var layout = new PkiLayout(staging.Path);
+        DateTimeOffset start = now.AddMinutes(-5);
+        using IssuedCertificate root = CertificateAuthority.CreateRoot("SecureDevice Root CA", start, now.AddYears(10));
+        using IssuedCertificate deviceCa = CertificateAuthority.CreateIntermediate(root, "SecureDevice Device CA", start, now.AddYears(5));
+        using IssuedCertificate broker = CertificateAuthority.CreateServer(root, brokerNames.Count > 0 ? brokerNames[0] : "broker", brokerNames, brokerAddresses, start, now.AddYears(2));
+        using IssuedCertificate service = CertificateAuthority.CreateClient(deviceCa, "service", start, now.AddYears(2));
+        using IssuedCertificate fleetOperator = CertificateAuthority.CreateClient(deviceCa, "operator", start, now.AddYears(2));
+        CertificateAuthority.Write(root, layout.RootCertificate, layout.RootKey);
+        CertificateAuthority.Write(deviceCa, layout.DeviceCaCertificate, layout.DeviceCaKey);
+        CertificateAuthority.Write(broker, layout.BrokerCertificate, layout.BrokerKey);
+        CertificateAuthority.Write(service, layout.ServiceCertificate, layout.ServiceKey);
+        CertificateAuthority.Write(fleetOperator, layout.OperatorCertificate, layout.OperatorKey);
+        AtomicFile.WriteNew(layout.ClientCaBundle, Encoding.ASCII.GetBytes(root.CertificatePem + deviceCa.CertificatePem), AtomicFile.PublicMode);
+        var inventory = new Inventory { CrlNumber = 0 };
+        CrlPublisher.Publish(layout, inventory, now);
+        staging.Commit();
+    }
+}

@@ -1,0 +1,87 @@
+using System;
+using System.Collections.Generic;
+using SecureDevice.Core.Telemetry;
+
+namespace SecureDevice.Fleet.Telemetry;
+
+/// <summary>How decoding a health report ended.</summary>
+public enum HealthDecodeStatus
+{
+    Decoded,
+
+    /// <summary>Longer than <see cref="HealthReport.MaxCborBytes"/>: not decoded at all.</summary>
+    TooLarge,
+
+    /// <summary>Not strict CBOR (RFC 8949 subset: definite lengths, shortest integers, nothing after the item).</summary>
+    MalformedCbor,
+
+    /// <summary>CBOR, but not the schema-1 structure (keys, group sizes, value types).</summary>
+    WrongShape,
+
+    /// <summary>A schema version this decoder does not know.</summary>
+    UnsupportedSchema,
+}
+
+/// <summary>A decoded schema-1 health report (docs/telemetry.md): every field by group and name, and the two JSON forms.</summary>
+public sealed class DecodedHealthReport
+{
+    private readonly SortedDictionary<long, object?> _map;
+
+    internal DecodedHealthReport(SortedDictionary<long, object?> map) => _map = map;
+
+    /// <summary>Schema version (key 0).</summary>
+    public long Schema => (long)_map[0]!;
+
+    /// <summary>The report's sequence number (key 1).</summary>
+    public long Sequence => (long)_map[1]!;
+
+    /// <summary>A field such as ("power", "supplyMv"), or null when the device reported it absent.</summary>
+    /// <exception cref="ArgumentException">No such group or field in schema 1.</exception>
+    public long? Field(string group, string field)
+    {
+        int key = Array.IndexOf(HealthJson.GroupNames, group);
+        int index = key < 0 ? -1 : Array.IndexOf(HealthJson.Names[key], field);
+        if (index < 0)
+        {
+            throw new ArgumentException("schema 1 has no field " + group + "." + field);
+        }
+
+        object? value = _map[key];
+        return value is List<object?> list ? (long?)list[index] : (long?)value;
+    }
+
+    /// <summary>The compact JSON the device would have sent in JSON mode.</summary>
+    public string ToDeviceJson() => HealthJson.ToDeviceJson(_map);
+
+    /// <summary>Indented JSON with a name for every value.</summary>
+    public string ToNamedJson() => HealthJson.ToNamedJson(_map);
+}
+
+/// <summary>
+/// Decodes CBOR health reports for the service side. A bad payload is a status and a one-line detail, never an
+/// exception: the service counts it against its device and goes on.
+/// </summary>
+public static class HealthDecoder
+{
+    public static HealthDecodeStatus TryDecode(byte[] payload, out DecodedHealthReport? report, out string detail)
+    {
+        report = null;
+        if (payload.Length > HealthReport.MaxCborBytes)
+        {
+            detail = "a health report is at most " + HealthReport.MaxCborBytes + " bytes, got " + payload.Length;
+            return HealthDecodeStatus.TooLarge;
+        }
+
+        try
+        {
+            report = new DecodedHealthReport(HealthJson.Validate(new CborReader(payload).ReadDocument()));
+            detail = "decoded";
+            return HealthDecodeStatus.Decoded;
+        }
+        catch (HealthFormatException error)
+        {
+            detail = error.Message;
+            return error.Status;
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+using SecureDevice.Core.Telemetry;
+
+namespace SecureDevice.Fleet.Telemetry;
+
+/// <summary>Turns a decoded schema-1 CBOR health report into the device's JSON form, or into named fields for people.</summary>
+internal static class HealthJson
+{
+    /// <summary>Names of the ten keys in the named form.</summary>
+    public static readonly string[] GroupNames = { "schemaVersion", "sequence", "life", "power", "memory", "traffic", "connection", "protection", "identity", "flags" };
+
+    /// <summary>Field names of each array member, by key (docs/telemetry.md).</summary>
+    public static readonly string[][] Names =
+    {
+        new[] { "schemaVersion" },
+        new[] { "sequence" },
+        new[] { "uptimeS", "bootCount", "bootReason" },
+        new[] { "supplyMv", "temperatureDeciC" },
+        new[] { "heapTotalKiB", "heapFreeKiB", "heapLargestKiB", "heapFreeMinKiB", "managedFreeKiB", "managedFreeMinKiB" },
+        new[] { "messagesUp", "payloadUpKiB", "messagesUpSinceLast", "bytesUpSinceLast", "messagesDown", "payloadDownKiB", "messagesDownSinceLast", "bytesDownSinceLast", "wireBytesSinceLast" },
+        new[] { "rssiDbm", "attempts", "failedNetwork", "failedTls", "failedAuthentication", "failedRefused", "backoffS" },
+        new[] { "dropped", "delayed", "rejected", "updateOutcome" },
+        new[] { "versionMajor", "versionMinor", "versionPatch", "securityVersion", "certificateDays" },
+        new[] { "flags" },
+    };
+
+    /// <summary>Checks the structure of schema 1 and writes the compact JSON the device would have sent.</summary>
+    public static string ToDeviceJson(SortedDictionary<long, object?> map) => Write(map, named: false);
+
+    /// <summary>Checks the structure and writes an indented object with a name for every value.</summary>
+    public static string ToNamedJson(SortedDictionary<long, object?> map) => Write(map, named: true);
+
+    /// <summary>Checks the schema-1 shape: ten keys, groups of the documented lengths, integers or null.</summary>
+    public static SortedDictionary<long, object?> Validate(object? document)
+    {
+        if (document is not SortedDictionary<long, object?> map)
+        {
+            throw new HealthFormatException(HealthDecodeStatus.WrongShape, "a health report is a CBOR map");
+        }
+
+        if (!map.TryGetValue(0, out object? version) || version is not long v || v != HealthSnapshot.SchemaVersion)
+        {
+            throw new HealthFormatException(HealthDecodeStatus.UnsupportedSchema, "unsupported health report schema " + (version ?? "(none)"));
+        }
+
+        for (long key = 0; key < Names.Length; key++)
+        {
+            if (!map.TryGetValue(key, out object? value))
+            {
+                throw new HealthFormatException(HealthDecodeStatus.WrongShape, "health report lacks key " + key);
+            }
+
+            int expected = Names[key].Length;
+            bool scalar = key is 0 or 1 or 9;
+            if (scalar ? value is not long : value is not List<object?> list || list.Count != expected || list.Exists(i => i is not (long or null)))
+            {
+                throw new HealthFormatException(HealthDecodeStatus.WrongShape, "health report key " + key + " (" + HealthReport.JsonKeys[key] + ") has the wrong shape");
+            }
+        }
+
+        foreach (long key in map.Keys)
+        {
+            if (key < 0 || key >= Names.Length)
+            {
+                throw new HealthFormatException(HealthDecodeStatus.WrongShape, "health report has unknown key " + key);
+            }
+        }
+
+        return map;
+    }
+
+    private static string Write(SortedDictionary<long, object?> map, bool named)
+    {
+        var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = named }))
+        {
+            json.WriteStartObject();
+            foreach (var (key, value) in map)
+            {
+                if (value is List<object?> list)
+                {
+                    if (named)
+                    {
+                        json.WriteStartObject(GroupNames[key]);
+                        for (int i = 0; i < list.Count; i++)
+                        {
+                            WriteValue(json, Names[key][i], list[i]);
+                        }
+
+                        json.WriteEndObject();
+                    }
+                    else
+                    {
+                        json.WriteStartArray(HealthReport.JsonKeys[key]);
+                        foreach (object? item in list)
+                        {
+                            WriteValue(json, null, item);
+                        }
+
+                        json.WriteEndArray();
+                    }
+                }
+                else
+                {
+                    WriteValue(json, named ? Names[key][0] : HealthReport.JsonKeys[key], value);
+                }
+            }
+
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void WriteValue(Utf8JsonWriter json, string? name, object? value)
+    {
+        if (name != null)
+        {
+            json.WritePropertyName(name);
+        }
+
+        if (value is long number)
+        {
+            json.WriteNumberValue(number);
+        }
+        else
+        {
+            json.WriteNullValue();
+        }
+    }
+}

@@ -1,0 +1,410 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Security.Cryptography;
+using SecureDevice.Core.Connectivity;
+using SecureDevice.Core.FloodGuard;
+using SecureDevice.Core.Storage;
+using SecureDevice.Core.Update;
+using SecureDevice.Fleet.Signing;
+using SecureDevice.Fleet.Telemetry;
+using SecureDevice.Lab.Signing;
+using SecureDevice.VirtualDevice;
+using SecureDevice.VirtualDevice.Transport;
+using SecureDevice.VirtualDevice.Updates;
+using Device = SecureDevice.VirtualDevice.VirtualDevice;
+using SecureDevice.Doubles;
+
+namespace SecureDevice.Lab.Demo;
+
+/// <summary>
+/// The whole device lifecycle on one machine, every promise checked from the outside: what the broker delivered to the
+/// service, what an independent TLS client or the network path observed. The devices run the firmware's portable core
+/// (connection manager, flood guard, telemetry, loader and update engine) with host adapters.
+/// </summary>
+public sealed class DemoScenario : IDisposable
+{
+    /// <summary>Time limits of the demo's waits.</summary>
+    private static readonly TimeSpan Short = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(120);
+
+    private readonly DemoView _view;
+    private readonly int _count;
+    private readonly string? _keep;
+    private readonly List<DemoCheck> _checks = new();
+    private readonly List<Device> _devices = new();
+    private readonly Dictionary<string, DeviceIdentity> _identities = new(StringComparer.Ordinal);
+    private DemoWorkspace? _workspace;
+    private ServiceClient? _service;
+    private readonly Dictionary<string, FlakyLink> _links = new(StringComparer.Ordinal);
+    private string _step = string.Empty;
+
+    public DemoScenario(DemoView view, int devices, string? keep)
+    {
+        _view = view;
+        _count = devices;
+        _keep = keep;
+    }
+
+    public IReadOnlyList<DemoCheck> Checks => _checks;
+
+    private DemoWorkspace Workspace => _workspace!;
+
+    private ServiceClient Service => _service!;
+
+    private Device Glitcher => _devices[0];
+
+    private Device Revoked => _devices[^1];
+
+    /// <summary>Runs every step; returns 0 when every check held, 1 otherwise.</summary>
+    public int Run()
+    {
+        var clock = Stopwatch.StartNew();
+        Setup();
+        Connect();
+        Update();
+        Refuse();
+        Revert();
+        Glitch();
+        Revoke();
+        Summary(clock.Elapsed);
+        DemoCheck? failed = _checks.FirstOrDefault(c => !c.Passed);
+        if (failed != null)
+        {
+            _view.Line("FAILED: " + failed.Step + ": " + failed.Name + " (" + failed.Evidence + ")");
+            return 1;
+        }
+
+        _view.Line("all " + _checks.Count + " checks held" + (_keep != null ? "; everything is kept in " + Workspace.Folder : string.Empty));
+        return 0;
+    }
+
+    public void Dispose()
+    {
+        foreach (Device device in _devices)
+        {
+            device.PowerCut();
+        }
+
+        _service?.Dispose();
+        foreach (FlakyLink link in _links.Values)
+        {
+            link.Dispose();
+        }
+
+        _workspace?.Dispose();
+    }
+
+    private void Setup()
+    {
+        Begin(1, "a fleet PKI, the reference broker and an update server, all fresh");
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        _workspace = DemoWorkspace.Create(_keep, now);
+        _view.Info("folder " + Workspace.Folder + (_keep == null ? " (deleted at the end; --keep DIR keeps it)" : string.Empty));
+        _view.Info("PKI: root CA, device CA, broker, service and operator certificates (keys 0600); mosquitto on 127.0.0.1:" + Workspace.BrokerPort);
+        _view.Info("update signing: root key, release-2025 and release-2026 delegated by it (private keys only in memory)");
+        _view.Info("update server: " + Workspace.Updates.BaseUrl + " (HTTPS, certificate from the fleet root)");
+        Expect("the broker runs the reference configuration", Workspace.Broker.Running, "pid " + Workspace.Broker.ProcessId);
+        _service = new ServiceClient(Workspace.Pki, Workspace.BrokerPort);
+        Expect("the service and the operator connect with their own certificates", true, "two mutual-TLS MQTT connections");
+
+        SignedBundle factory = Workspace.Previous.Sign("sensor", new[] { "esp32" }, "1.0.0", 1, now.ToUnixTimeSeconds() - 600,
+            Files("1.0.0", null));
+        var backoff = new BackoffConfig { BootWindowMs = 3000, DisconnectWindowMs = 3000 };
+        _view.Info("demo timing: a 3 s boot spread instead of 30 s (a fleet of " + _count + " needs no more); every other flood-guard setting is the firmware default");
+        for (int i = 1; i <= _count; i++)
+        {
+            string id = "dev-" + i.ToString("D3", System.Globalization.CultureInfo.InvariantCulture);
+            DeviceIdentity identity = Workspace.Provision(id, now);
+            _identities[id] = identity;
+            var flash = new MemoryFileStore();
+            SigningKit.InstallInto(factory, flash, SlotLayout.SlotA);
+            // Each device reaches the broker through its own relay, so the demo can break one device's network.
+            var link = new FlakyLink(Workspace.BrokerPort);
+            _links[id] = link;
+            _devices.Add(new Device(identity, flash, backoff, () => ThroughLink(identity, link), new UpdateOptions
+            {
+                Anchors = Workspace.Release.Anchors(),
+                Source = () => new HttpsBundleSource(Workspace.RootCa, TimeSpan.FromSeconds(10)),
+                OfferSpacingMs = 2000,
+                TestTimeoutMs = 120_000,
+            }));
+        }
+
+        _view.Info("provisioned " + string.Join(", ", _devices.Select(d => d.Id)) + " (certificate, key, config.json and the nanoff files each), factory image 1.0.0 in slot A");
+    }
+
+    private void Connect()
+    {
+        Begin(2, "devices connect over mutual TLS and report health");
+        foreach (Device device in _devices)
+        {
+            device.Start();
+        }
+
+        bool all = _view.Wait("every device online with a health report", Short,
+            () => _devices.All(d => Service.Device(d.Id).Status == PresenceStatus.Online && Service.Device(d.Id).Reports > 0));
+        foreach (Device device in _devices)
+        {
+            ReportedDevice seen = Service.Device(device.Id);
+            Expect(device.Id + " connects with its own certificate and reports health", seen.Status == PresenceStatus.Online && seen.Reports > 0 && seen.Version == "1.0.0",
+                "status " + seen.Status.ToString().ToLowerInvariant() + ", " + seen.Reports + " report(s), version " + (seen.Version ?? "?") + ", boot reason " + seen.Field("life", "bootReason"));
+        }
+
+        // The broker's ACL: a device can only speak for itself.
+        Device first = _devices[0];
+        Device second = _devices[1];
+        int before = Service.Device(first.Id).Reports;
+        byte[] forged = new byte[] { 0xa0 };
+        second.Transport.Publish("devices/" + first.Id + "/up/health", forged, 0, forged.Length, 1, false, out _);
+        System.Threading.Thread.Sleep(1500);
+        Expect(second.Id + " cannot publish as " + first.Id, Service.Device(first.Id).Reports == before && Service.Malformed == 0,
+            "the broker dropped the forged report (ACL devices/%u/up/#)");
+        FleetTable("fleet after boot");
+        Expect("every device connected and reported", all, _devices.Count(d => Service.Device(d.Id).Reports > 0) + "/" + _devices.Count);
+    }
+
+    private void Update()
+    {
+        Begin(3, "a signed update, 1.1.0, over the air to every device");
+        long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60;
+        SignedBundle release = Workspace.Release.Sign("sensor", new[] { "esp32" }, "1.1.0", 2, created, Files("1.1.0", null, 90_000), new[] { "release-2025" });
+        string offer = Workspace.Publish(release, "1.1.0");
+        _view.Info("signed 1.1.0 (security version 2, revokes key release-2025) with release-2026; offered on devices/ID/down/update: " + offer);
+        foreach (Device device in _devices)
+        {
+            Service.Offer(device.Id, offer);
+        }
+
+        _view.Wait("every device downloads, verifies, stages, reboots, tests and confirms 1.1.0", Long,
+            () => _devices.All(d => HasEvent(d, "\"outcome\":\"confirmed\"", "\"version\":\"1.1.0\"") && Service.Device(d.Id).Version == "1.1.0"));
+        foreach (Device device in _devices)
+        {
+            ReportedDevice seen = Service.Device(device.Id);
+            bool staged = HasEvent(device, "\"state\":\"staged\"", "\"version\":\"1.1.0\"");
+            bool confirmed = HasEvent(device, "\"outcome\":\"confirmed\"", "\"version\":\"1.1.0\"");
+            Expect(device.Id + " runs 1.1.0: staged, rebooted into it, confirmed", staged && confirmed && seen.Version == "1.1.0",
+                "events " + Outcomes(device) + "; reports version " + (seen.Version ?? "?") + ", boot reason " + seen.Field("life", "bootReason"));
+        }
+
+        Expect("the bundle was served over HTTPS", Workspace.Updates.Requests >= 5L * _devices.Count, Workspace.Updates.Requests + " requests, " + Workspace.Updates.BytesSent + " bytes");
+        FleetTable("fleet after the update");
+    }
+
+    private void Refuse()
+    {
+        Begin(4, "bad bundles are refused: tampered, signed by a revoked key, older security version");
+        long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60;
+        SignedBundle tampered = Workspace.Release.Sign("sensor", new[] { "esp32" }, "1.2.0", 3, created, Files("1.2.0", null));
+        string tamperedOffer = Workspace.Publish(tampered, "1.2.0-tampered");
+        Workspace.Tamper("1.2.0-tampered", "Sensor.Lib.pe");
+        SignedBundle revokedKey = Workspace.Previous.Sign("sensor", new[] { "esp32" }, "1.2.1", 3, created, Files("1.2.1", null));
+        SignedBundle older = Workspace.Release.Sign("sensor", new[] { "esp32" }, "1.3.0", 1, created, Files("1.3.0", null));
+        var cases = new (string Name, string Offer, string Outcome)[]
+        {
+            ("a payload byte changed after signing", tamperedOffer, "rejected:hash-mismatch"),
+            ("signed by release-2025, which 1.1.0 revoked", Workspace.Publish(revokedKey, "1.2.1-revoked-key"), "rejected:revoked-key"),
+            ("security version 1, below the floor 2", Workspace.Publish(older, "1.3.0-rollback"), "rejected:rollback"),
+        };
+        foreach ((string name, string offer, string outcome) in cases)
+        {
+            foreach (Device device in _devices)
+            {
+                Service.Offer(device.Id, offer);
+            }
+
+            _view.Wait("every device refuses: " + name, Short, () => _devices.All(d => HasEvent(d, "\"outcome\":\"" + outcome + "\"")));
+            foreach (Device device in _devices)
+            {
+                Expect(device.Id + " refuses " + name, HasEvent(device, "\"outcome\":\"" + outcome + "\"") && device.RunningVersion == "1.1.0" && device.Connected,
+                    EventSummary(device) + "; still runs " + device.RunningVersion);
+            }
+
+            // The engine takes at most one offer per 2 s in this demo (10 s by default).
+            System.Threading.Thread.Sleep(2500);
+        }
+    }
+
+    private void Revert()
+    {
+        Begin(5, "an update that never confirms is reverted after 3 boots");
+        long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 60;
+        SignedBundle crashing = Workspace.Release.Sign("sensor", new[] { "esp32" }, "1.4.0", 3, created, Files("1.4.0", "sd-sim:crash-after-ms=0"));
+        string offer = Workspace.Publish(crashing, "1.4.0");
+        List<Device> targets = _devices.Skip(1).ToList();
+        _view.Info("1.4.0 is validly signed but its application crashes the device at every boot; offered to " + string.Join(", ", targets.Select(d => d.Id))
+            + " (" + Glitcher.Id + " is kept for the glitch step)");
+        foreach (Device device in targets)
+        {
+            Service.Offer(device.Id, offer);
+        }
+
+        _view.Wait("every target reverts to 1.1.0", Long, () => targets.All(d => HasEvent(d, "\"outcome\":\"reverted:boot-limit\"") && Service.Device(d.Id).Version == "1.1.0"));
+        foreach (Device device in targets)
+        {
+            UpdateJournal journal = device.Loader!.Journal.Current;
+            Expect(device.Id + " tried 1.4.0 for 3 boots and went back to 1.1.0", HasEvent(device, "\"outcome\":\"reverted:boot-limit\"") && device.RunningVersion == "1.1.0"
+                && Service.Device(device.Id).Version == "1.1.0" && journal.SecurityFloor == 2,
+                device.Crashes + " crashes, " + EventSummary(device) + ", floor " + journal.SecurityFloor + " (not raised)");
+        }
+
+        FleetTable("fleet after the revert");
+    }
+
+    private void Glitch()
+    {
+        Begin(6, Glitcher.Id + " glitches: its network path fails and it reboots; it cannot flood the broker");
+        FlakyLink link = _links[Glitcher.Id];
+        ReportedDevice seen = Service.Device(Glitcher.Id);
+        int reportsBefore = seen.Reports;
+        long bootsBefore = seen.Field("life", "bootCount") ?? 0;
+        link.Broken = true;
+        var watch = Stopwatch.StartNew();
+        _view.Info("link broken: its connection is cut, every new one fails; 15 s in, the device loses power and reboots;"
+            + " the link stays broken until the rebooted device has tried it at least once (its backoff, carried across the reboot, decides when)");
+        _view.Wait("15 s of glitching", TimeSpan.FromSeconds(15), () => false);
+        int refusedBeforeReboot = link.Refused;
+        Glitcher.Reboot();
+        _view.Wait("15 s more, after the reboot", TimeSpan.FromSeconds(15), () => false);
+        _view.Wait("the rebooted device's first attempt", TimeSpan.FromSeconds(120), () => link.Refused > refusedBeforeReboot);
+        int attempts = link.Refused;
+        double seconds = watch.Elapsed.TotalSeconds;
+        link.Broken = false;
+        _view.Info("link mended after " + seconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture) + " s");
+        Expect("attempts while broken stay far below a fixed 1 s retry", attempts >= 2 && attempts <= 15,
+            attempts + " connection attempts reached the broken link in " + seconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture)
+            + " s with a reboot (a fixed 1 s retry: ~" + (int)seconds + "; esp-mqtt's 10 s: ~" + (int)(seconds / 10) + " per boot)");
+        bool reported = _view.Wait(Glitcher.Id + " reconnects on its own schedule and reports", Long, () => seen.Reports > reportsBefore && (seen.Field("life", "bootCount") ?? 0) > bootsBefore);
+        long? reason = seen.Field("life", "bootReason");
+        long failures = (seen.Field("connection", "failedNetwork") ?? 0) + (seen.Field("connection", "failedTls") ?? 0) + (seen.Field("connection", "failedRefused") ?? 0);
+        Expect(Glitcher.Id + " reports the crash and the failed attempts", reported && reason == 5 && failures >= 1 && (seen.Field("connection", "backoffS") ?? 0) >= 1,
+            "boot reason " + reason + " (unclean), boot " + seen.Field("life", "bootCount") + ", attempts " + seen.Field("connection", "attempts")
+            + ", failed " + failures + ", last backoff " + seen.Field("connection", "backoffS") + " s");
+    }
+
+    private void Revoke()
+    {
+        Begin(7, "revoke " + Revoked.Id + ": the broker refuses it from then on");
+        Workspace.Revoke(Revoked.Id, DateTimeOffset.UtcNow);
+        int attemptsBefore = Revoked.Agent.Connection.Counters.Attempts;
+        _links[Revoked.Id].Cut();
+        _view.Info("revoked in the inventory, CRL re-issued, broker reloaded (SIGHUP); a network blip makes " + Revoked.Id + " reconnect");
+        _view.Wait(Revoked.Id + " tries to reconnect", Short, () => Revoked.Agent.Connection.Counters.Attempts > attemptsBefore && !Revoked.Connected
+            && Revoked.Agent.Connection.State == ConnectionState.WaitingToRetry);
+        var probe = new TlsMqttTransport(_identities[Revoked.Id].Endpoint("127.0.0.1"));
+        var result = new ConnectResult();
+        probe.Connect(new MqttConnectOptions { ClientId = Revoked.Id, KeepAliveSeconds = 30, CleanSession = true }, result);
+        probe.Dispose();
+        ConnectionCounters counters = Revoked.Agent.Connection.Counters;
+        Expect("the broker refuses " + Revoked.Id + "'s certificate", !result.Connected && !Revoked.Connected,
+            "a fresh TLS client with its certificate: " + (result.Connected ? "accepted" : "refused (" + result.Failure + ")") + "; the device: "
+            + counters.Attempts + " attempt(s), " + (counters.FailedTls + counters.FailedAuthentication) + " refused, next try in "
+            + (Revoked.Agent.Connection.Policy.MillisecondsUntilAttempt(Environment.TickCount64) / 1000) + " s");
+        bool othersUp = _devices.Where(d => d != Revoked).All(d => d.Connected);
+        Expect("the other devices stay connected", othersUp, string.Join(", ", _devices.Where(d => d != Revoked).Select(d => d.Id + (d.Connected ? " online" : " offline"))));
+        FleetTable("fleet at the end");
+    }
+
+    private void Summary(TimeSpan elapsed)
+    {
+        _view.Line(string.Empty);
+        _view.Table("checks (" + elapsed.TotalSeconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture) + " s)",
+            new[] { "step", "check", "result", "evidence" },
+            _checks.Select(c => (IReadOnlyList<string>)new[] { c.Step, c.Name, c.Passed ? "PASS" : "FAIL", c.Evidence }));
+    }
+
+    private void Begin(int number, string title)
+    {
+        _step = number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _view.Step(number, title);
+    }
+
+    private void Expect(string name, bool passed, string evidence)
+    {
+        var check = new DemoCheck(_step, name, passed, evidence);
+        _checks.Add(check);
+        _view.Check(check);
+    }
+
+    private void FleetTable(string title)
+    {
+        _view.Table(title, new[] { "device", "state", "version", "supply mV", "up msgs/KiB", "down msgs/KiB", "rejected", "attempts", "backoff s", "last update event" },
+            _devices.Select(d =>
+            {
+                ReportedDevice seen = Service.Device(d.Id);
+                return (IReadOnlyList<string>)new[]
+                {
+                    d.Id, seen.Status.ToString().ToLowerInvariant(), seen.Version ?? "?", Text(seen.Field("power", "supplyMv")),
+                    Text(seen.Field("traffic", "messagesUp")) + "/" + Text(seen.Field("traffic", "payloadUpKiB")),
+                    Text(seen.Field("traffic", "messagesDown")) + "/" + Text(seen.Field("traffic", "payloadDownKiB")),
+                    Text(seen.Field("protection", "rejected")), Text(seen.Field("connection", "attempts")), Text(seen.Field("connection", "backoffS")),
+                    ShortEvent(d),
+                };
+            }));
+    }
+
+    private static string Text(long? value) => value?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-";
+
+    private bool HasEvent(Device device, params string[] parts) => Service.Device(device.Id).Events.Any(e => parts.All(p => e.Contains(p, StringComparison.Ordinal)));
+
+    private string LastEvent(Device device) => Service.Device(device.Id).Events.LastOrDefault() ?? "no event";
+
+    // "rejected:hash-mismatch (Sensor.Lib.pe: hash-mismatch)" from the last event's outcome and detail.
+    private string EventSummary(Device device)
+    {
+        string last = LastEvent(device);
+        int at = last.IndexOf("\"detail\":\"", StringComparison.Ordinal);
+        return "event " + ShortEvent(device) + (at < 0 ? string.Empty : " (" + last.Substring(at + 10, last.IndexOf('"', at + 10) - at - 10) + ")");
+    }
+
+    private string ShortEvent(Device device)
+    {
+        string last = LastEvent(device);
+        int at = last.IndexOf("\"outcome\":\"", StringComparison.Ordinal);
+        return at < 0 ? "-" : last.Substring(at + 11, last.IndexOf('"', at + 11) - at - 11);
+    }
+
+    // The path through the update as the events told it, e.g. "downloading > staged > testing > confirmed".
+    private string Outcomes(Device device)
+    {
+        var steps = new List<string>();
+        foreach (string e in Service.Device(device.Id).Events)
+        {
+            string state = Between(e, "\"state\":\"");
+            string outcome = Between(e, "\"outcome\":\"");
+            string step = state == "idle" && outcome != "none" && outcome != "staged" ? outcome : state;
+            if (step != "idle" && (steps.Count == 0 || steps[^1] != step))
+            {
+                steps.Add(step);
+            }
+        }
+
+        return string.Join(" > ", steps);
+    }
+
+    private static string Between(string json, string prefix)
+    {
+        int at = json.IndexOf(prefix, StringComparison.Ordinal);
+        return at < 0 ? "?" : json.Substring(at + prefix.Length, json.IndexOf('"', at + prefix.Length) - at - prefix.Length);
+    }
+
+    private static TlsEndpoint ThroughLink(DeviceIdentity identity, FlakyLink link)
+    {
+        TlsEndpoint direct = identity.Endpoint("127.0.0.1");
+        return new TlsEndpoint
+        {
+            Host = direct.Host,
+            Port = link.Port,
+            ConnectAddress = "127.0.0.1",
+            ClientCertificate = direct.ClientCertificate,
+            ClientChain = direct.ClientChain,
+            TrustAnchor = direct.TrustAnchor,
+            Timeout = direct.Timeout,
+        };
+    }
+
+    // A simulated application: the entry assembly (text with behaviour markers) and a library of random bytes.
+    private static (string Name, byte[] Content)[] Files(string version, string? markers, int libraryBytes = 20_000) =>
+        new[] { ("Sensor.App.pe", SimulatedApplication.EntryAssembly(version, markers)), ("Sensor.Lib.pe", RandomNumberGenerator.GetBytes(libraryBytes)) };
+}

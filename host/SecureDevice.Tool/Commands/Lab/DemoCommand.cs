@@ -1,0 +1,43 @@
+using System;
+using System.CommandLine;
+using SecureDevice.Tool.Cli;
+using SecureDevice.Lab.Demo;
+
+namespace SecureDevice.Tool.Commands.Lab;
+
+/// <summary><c>securedevice demo</c>: the whole device lifecycle on one machine, every promise checked.</summary>
+public static class DemoCommand
+{
+    public static Command Create(ToolConsole console)
+    {
+        var devices = new Option<string>("--devices") { Description = "Virtual devices, 2..20 (default 3)." };
+        var keep = new Option<string>("--keep") { Description = "Keep the PKI, broker config, bundles and device files in this folder (must not exist or be empty)." };
+        var command = new Command("demo", "Provision virtual devices, connect them over mutual TLS, update them over the air, refuse bad bundles, revert a bad update, glitch one, revoke one; check every step.")
+        {
+            devices, keep,
+        };
+        command.SetAction(result =>
+        {
+            int count = result.GetValue(devices) is string d ? (int)CliParsing.Count(d, "--devices", 20) : 3;
+            if (count < 2)
+            {
+                throw new ToolException("--devices must be 2..20 (one device glitches, another is revoked)");
+            }
+
+            bool interactive = ReferenceEquals(console, ToolConsole.System) && !Console.IsOutputRedirected;
+            var view = new DemoView(console.Out, interactive);
+            using var scenario = new DemoScenario(view, count, result.GetValue(keep));
+            try
+            {
+                return scenario.Run();
+            }
+            catch (InvalidOperationException error)
+            {
+                // A step could not even run (the broker refused the service, a process did not start): the demo failed.
+                view.Line("FAILED: " + error.Message);
+                return ExitCodes.Failed;
+            }
+        });
+        return command;
+    }
+}

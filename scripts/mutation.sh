@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Mutation testing of the portable core with Stryker.NET: which planted bugs do the device tests miss?
+#
+#   bash scripts/mutation.sh [PATH]     PATH under DeviceFirmware/, a folder or a file (default: Core)
+#   e.g. bash scripts/mutation.sh Foundation/Crypto
+#        bash scripts/mutation.sh Core/Update/BootPlanner.cs
+#
+# Mutates the host build of the core (host/SecureDevice.Core, which compiles DeviceFirmware/Foundation and
+# DeviceFirmware/Core in place) and runs, for each mutant, only the tests that cover it: the device tests (each
+# nanoFramework test case is its own xunit case, so coverage is credited to the right case) and the host's crypto
+# cross-checks. Prints a summary and one line:
+#   RESULT killed=N survived=N timeout=N no_coverage=N compile_errors=N score=P
+# where score = killed / (killed + survived + timeout + no_coverage): a timeout is not counted as a kill, unlike
+# Stryker's own score. The HTML and JSON reports are in host/SecureDevice.Tests/StrykerOutput/<time>/reports/.
+# Not part of CI: all of the core takes hours on 2 cores; a folder takes minutes to tens of minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+target="${1:-Core}"
+target="${target#DeviceFirmware/}"
+target="${target%/}"
+if [ ! -e "DeviceFirmware/$target" ]; then
+  echo "mutation: DeviceFirmware/$target does not exist (give a folder or file under DeviceFirmware/, e.g. Core/Update)" >&2
+  exit 2
+fi
+case "$target" in
+  Core|Core/*|Foundation|Foundation/*) ;;
+  *) echo "mutation: only the portable core (Core/..., Foundation/...) is mutated" >&2; exit 2 ;;
+esac
+
+if [ -d "DeviceFirmware/$target" ]; then
+  pattern="**/$target/**/*.cs"
+else
+  pattern="**/$target"
+fi
+
+dotnet tool restore >/dev/null
+dotnet build host/SecureDevice.Tests -c Release --nologo -v q >/dev/null
+
+# Stryker's default coverage analysis is per test: each mutant runs only the cases that reached it.
+output="$PWD/host/SecureDevice.Tests/StrykerOutput"
+before=$(ls -1 "$output" 2>/dev/null | sort | tail -n 1 || true)
+config="$(mktemp --suffix=.json)"
+trap 'rm -f "$config"' EXIT
+cat > "$config" <<JSON
+{
+  "stryker-config": {
+    "project": "SecureDevice.Core.csproj",
+    "configuration": "Release",
+    "mutate": [ "$pattern", "!**/Properties/**" ],
+    "test-case-filter": "FullyQualifiedName~SecureDevice.Tests.NanoTestHost.NanoTests|FullyQualifiedName~SecureDevice.Tests.Crypto",
+    "coverage-analysis": "perTest",
+    "reporters": [ "json", "html", "progress" ],
+    "concurrency": ${STRYKER_CONCURRENCY:-2},
+    "thresholds": { "break": 0 }
+  }
+}
+JSON
+(
+  cd host/SecureDevice.Tests
+  dotnet stryker --config-file "$config"
+)
+latest=$(ls -1 "$output" | sort | tail -n 1)
+if [ -z "$latest" ] || [ "$latest" = "$before" ]; then
+  echo "mutation: Stryker wrote no report" >&2
+  exit 1
+fi
+
+python3 - "$output/$latest/reports/mutation-report.json" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+counts = {}
+for name, data in report["files"].items():
+    for mutant in data["mutants"]:
+        counts[mutant["status"]] = counts.get(mutant["status"], 0) + 1
+killed = counts.get("Killed", 0)
+survived = counts.get("Survived", 0)
+timeout = counts.get("Timeout", 0)
+nocov = counts.get("NoCoverage", 0)
+errors = counts.get("CompileError", 0) + counts.get("RuntimeError", 0)
+valid = killed + survived + timeout + nocov
+score = 100.0 * killed / valid if valid else 0.0
+for status in sorted(counts):
+    print("  %-14s %d" % (status, counts[status]))
+print("RESULT killed=%d survived=%d timeout=%d no_coverage=%d compile_errors=%d score=%.1f" % (killed, survived, timeout, nocov, errors, score))
+PY
