@@ -25,25 +25,16 @@ namespace SecureDevice.Tests.Application
             TestBundle factory = UpdateBundles.Factory(random);
             UpdateRig rig = new UpdateRig(factory, 600);
             string url = rig.Publish(rig.Release(), "1.1.0");
-
-            ScriptedTransport transport = new ScriptedTransport();
-            DeviceAgent agent = Boot(rig, transport);
-            Assert.AreEqual("1.0.0", agent.Application.Version.ToString());
-            long now = RunUntil(agent, 0, 100000, false);
-            transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"" + url + "\"}"));
-            transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"ftp://nope/\"}"));
-            now = RunUntil(agent, now, 600000, true);
-            Assert.AreEqual((int)BootReason.Update, (int)agent.RebootReason);
-            Assert.AreEqual(1, agent.Connection.Counters.InboundRejected);
-            string staged = LastEvent(transport);
-            Assert.AreEqual(0, staged.IndexOf("{\"state\":\"staged\",\"outcome\":\"staged\",\"code\":11,\"version\":\"1.1.0\",\"securityVersion\":3,\"boot\":1,\"seq\":"), staged);
-            agent.Boot.BeforeReboot(agent.RebootReason);
+            StageOverMqtt(rig, url);
 
             ScriptedTransport second = new ScriptedTransport();
             DeviceAgent tested = Boot(rig, second);
-            Assert.AreEqual((int)BootReason.Update, (int)tested.Boot.Reason);
-            Assert.IsTrue(tested.Application.Testing);
-            Assert.AreEqual("1.1.0", tested.Application.Version.ToString());
+            BootReason reason = tested.Boot.Reason;
+            Assert.AreEqual((int)BootReason.Update, (int)reason);
+            bool testing = tested.Application.Testing;
+            Assert.IsTrue(testing);
+            string version = tested.Application.Version.ToString();
+            Assert.AreEqual("1.1.0", version);
             RunUntil(tested, 0, 100000, false);
             long later = 0;
             for (int i = 0; i < 2000 && tested.Updates.State == UpdateState.Testing; i++)
@@ -52,12 +43,16 @@ namespace SecureDevice.Tests.Application
                 later += sleep < 1 ? 1 : (sleep > 1000 ? 1000 : sleep);
             }
 
-            Assert.AreEqual(UpdateOutcome.Confirmed, tested.Updates.LastOutcome);
-            Assert.IsFalse(tested.Application.Testing);
-            Assert.AreEqual(UpdateOutcome.Confirmed, tested.Application.LastUpdateOutcome);
+            int outcome = tested.Updates.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Confirmed, outcome);
+            testing = tested.Application.Testing;
+            Assert.IsFalse(testing);
+            outcome = tested.Application.LastUpdateOutcome;
+            Assert.AreEqual(UpdateOutcome.Confirmed, outcome);
             string confirmed = LastEvent(second);
-            Assert.AreEqual(0, confirmed.IndexOf("{\"state\":\"idle\",\"outcome\":\"confirmed\",\"code\":1,\"version\":\"1.1.0\",\"securityVersion\":3,\"boot\":2,\"seq\":"), confirmed);
-            Assert.IsFalse(tested.RebootRequested);
+            Assert.AreEqual(0, confirmed.IndexOf(UpdateEvents.Prefix("idle", "confirmed", 1, 2)), confirmed);
+            bool rebootRequested = tested.RebootRequested;
+            Assert.IsFalse(rebootRequested);
         }
 
         [TestMethod]
@@ -70,7 +65,8 @@ namespace SecureDevice.Tests.Application
             long now = RunUntil(agent, 0, 100000, false);
             transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"https://updates.example/b/\"}"));
             agent.Step(now, Utc, true, 1);
-            Assert.AreEqual(1, agent.Connection.Counters.InboundRejected);
+            int rejected = agent.Connection.Counters.InboundRejected;
+            Assert.AreEqual(1, rejected);
         }
 
         [TestMethod]
@@ -82,11 +78,15 @@ namespace SecureDevice.Tests.Application
             ScriptedTransport transport = new ScriptedTransport();
             transport.AutoAcknowledge = false;
             DeviceAgent agent = Boot(rig, transport);
-            Assert.IsTrue(agent.Application.Testing);
+            bool testing = agent.Application.Testing;
+            Assert.IsTrue(testing);
             long now = RunUntil(agent, 0, UpdateEngine.DefaultTestTimeoutMs + 60000, true);
-            Assert.IsTrue(now >= UpdateEngine.DefaultTestTimeoutMs);
-            Assert.AreEqual((int)BootReason.Revert, (int)agent.RebootReason);
-            Assert.AreEqual(UpdateOutcome.RevertedTimeout, agent.Application.LastUpdateOutcome);
+            bool timedOut = now >= UpdateEngine.DefaultTestTimeoutMs;
+            Assert.IsTrue(timedOut);
+            BootReason reason = agent.RebootReason;
+            Assert.AreEqual((int)BootReason.Revert, (int)reason);
+            int outcome = agent.Application.LastUpdateOutcome;
+            Assert.AreEqual(UpdateOutcome.RevertedTimeout, outcome);
         }
 
         [TestMethod]
@@ -106,13 +106,17 @@ namespace SecureDevice.Tests.Application
 
             long staged = now;
             now += Step(agent, now);
-            Assert.IsTrue(agent.Updates.RebootRequested);
+            bool rebootRequested = agent.Updates.RebootRequested;
+            Assert.IsTrue(rebootRequested);
             Assert.IsFalse(agent.RebootRequested, "the staged event is not acknowledged yet");
             transport.ReleaseHeld();
             Step(agent, now);
-            Assert.IsTrue(agent.RebootRequested);
-            Assert.IsTrue(now - staged < DeviceAgent.RebootGraceMs);
-            Assert.IsFalse(agent.Pending.Waiting);
+            rebootRequested = agent.RebootRequested;
+            Assert.IsTrue(rebootRequested);
+            bool withinGrace = now - staged < DeviceAgent.RebootGraceMs;
+            Assert.IsTrue(withinGrace);
+            bool waiting = agent.Pending.Waiting;
+            Assert.IsFalse(waiting);
         }
 
         [TestMethod]
@@ -120,23 +124,15 @@ namespace SecureDevice.Tests.Application
         {
             UpdateRig rig = UpdateRig.Booted(603);
             string url = rig.Publish(rig.Release(), "1.1.0");
-            ScriptedTransport transport = new ScriptedTransport();
-            transport.HoldAcknowledgementsOf = "devices/dev-001/up/update";
-            DeviceAgent agent = Boot(rig, transport);
-            long now = RunUntil(agent, 0, 100000, false);
-            transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"" + url + "\"}"));
-            RunUntil(agent, now, 600000, true);
-            Assert.IsTrue(agent.Pending.Waiting);
-            string kept = new string(System.Text.Encoding.UTF8.GetChars(agent.Pending.Bytes, 0, agent.Pending.Length));
-            Assert.AreEqual(0, kept.IndexOf("{\"state\":\"staged\""), kept);
-            agent.Boot.BeforeReboot(agent.RebootReason);
+            string kept = StageWithoutPuback(rig, url);
 
             ScriptedTransport second = new ScriptedTransport();
             DeviceAgent tested = Boot(rig, second);
             Assert.IsTrue(tested.Pending.Waiting, "still on flash after the reboot");
             RunUntil(tested, 0, 100000, false);
             Step(tested, 0);
-            Assert.IsTrue(Published(second, "devices/dev-001/up/update|" + kept + "|"));
+            bool published = Published(second, "devices/dev-001/up/update|" + kept + "|");
+            Assert.IsTrue(published);
             Assert.IsFalse(tested.Pending.Waiting, "cleared once acknowledged");
         }
 
@@ -147,7 +143,8 @@ namespace SecureDevice.Tests.Application
             rig.Stage(rig.Release());
             ScriptedTransport transport = new ScriptedTransport();
             DeviceAgent agent = Boot(rig, transport);
-            Assert.IsTrue(agent.Application.Testing);
+            bool testing = agent.Application.Testing;
+            Assert.IsTrue(testing);
 
             System.Threading.Thread application = new System.Threading.Thread(() => agent.Application.ReportFailure("boom"));
             application.Start();
@@ -155,9 +152,52 @@ namespace SecureDevice.Tests.Application
             Assert.AreEqual((int)UpdateState.Testing, (int)agent.Updates.State, "the application thread only sets a flag");
 
             Step(agent, 0);
-            Assert.AreEqual(UpdateOutcome.RevertedAppFailed, agent.Updates.LastOutcome);
-            Assert.AreEqual((int)FaultCode.ApplicationFailed, (int)agent.Faults.Code);
-            Assert.AreEqual("boom", agent.Faults.Detail);
+            int outcome = agent.Updates.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.RevertedAppFailed, outcome);
+            FaultLog faults = agent.Faults;
+            FaultCode code = faults.Code;
+            Assert.AreEqual((int)FaultCode.ApplicationFailed, (int)code);
+            string detail = faults.Detail;
+            Assert.AreEqual("boom", detail);
+        }
+
+        // The boot of Offer_OverMqtt_... that stages: the offer arrives over MQTT (with a bad one), the agent publishes the
+        // staged event and asks for a reboot. Each boot of a test runs in a method of its own, so that nothing of it stays
+        // alive in the next, as on the board.
+        private static void StageOverMqtt(UpdateRig rig, string url)
+        {
+            ScriptedTransport transport = new ScriptedTransport();
+            DeviceAgent agent = Boot(rig, transport);
+            string version = agent.Application.Version.ToString();
+            Assert.AreEqual("1.0.0", version);
+            long now = RunUntil(agent, 0, 100000, false);
+            transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"" + url + "\"}"));
+            transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"ftp://nope/\"}"));
+            now = RunUntil(agent, now, 600000, true);
+            BootReason reason = agent.RebootReason;
+            Assert.AreEqual((int)BootReason.Update, (int)reason);
+            int rejected = agent.Connection.Counters.InboundRejected;
+            Assert.AreEqual(1, rejected);
+            string staged = LastEvent(transport);
+            Assert.AreEqual(0, staged.IndexOf(UpdateEvents.Prefix("staged", "staged", 11, 1)), staged);
+            agent.Boot.BeforeReboot(agent.RebootReason);
+        }
+
+        // The boot of Reboot_NoPubackInTime_... that stages without a PUBACK for its event; returns the event kept on flash.
+        private static string StageWithoutPuback(UpdateRig rig, string url)
+        {
+            ScriptedTransport transport = new ScriptedTransport();
+            transport.HoldAcknowledgementsOf = "devices/dev-001/up/update";
+            DeviceAgent agent = Boot(rig, transport);
+            long now = RunUntil(agent, 0, 100000, false);
+            transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"" + url + "\"}"));
+            RunUntil(agent, now, 600000, true);
+            bool waiting = agent.Pending.Waiting;
+            Assert.IsTrue(waiting);
+            string kept = new string(System.Text.Encoding.UTF8.GetChars(agent.Pending.Bytes, 0, agent.Pending.Length));
+            Assert.AreEqual(0, kept.IndexOf("{\"state\":\"staged\""), kept);
+            agent.Boot.BeforeReboot(agent.RebootReason);
+            return kept;
         }
 
         private static long Step(DeviceAgent agent, long now)

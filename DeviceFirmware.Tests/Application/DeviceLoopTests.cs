@@ -27,15 +27,22 @@ namespace SecureDevice.Tests.Application
                 now += sleep < 1 ? 1 : (sleep > 1000 ? 1000 : sleep);
             }
 
-            Assert.IsTrue(loop.RebootRequested);
-            Assert.AreEqual((int)BootReason.Fault, (int)loop.RebootReason);
-            Assert.AreEqual(FaultLog.RebootBaseMs, loop.RebootDelayMs);
-            Assert.AreEqual(1, loop.Faults);
+            bool rebootRequested = loop.RebootRequested;
+            Assert.IsTrue(rebootRequested);
+            BootReason reason = loop.RebootReason;
+            Assert.AreEqual((int)BootReason.Fault, (int)reason);
+            long delay = loop.RebootDelayMs;
+            Assert.AreEqual(FaultLog.RebootBaseMs, delay);
+            int faults = loop.Faults;
+            Assert.AreEqual(1, faults);
 
             BootSession next = BootSession.Begin(flash, false);
-            Assert.AreEqual((int)BootReason.Fault, (int)next.Tracker.Reason);
-            Assert.AreEqual((int)FaultCode.MainLoop, (int)next.Faults.Code);
-            Assert.AreEqual("InvalidOperationException: scripted", next.Faults.Detail);
+            reason = next.Tracker.Reason;
+            Assert.AreEqual((int)BootReason.Fault, (int)reason);
+            FaultCode code = next.Faults.Code;
+            Assert.AreEqual((int)FaultCode.MainLoop, (int)code);
+            string detail = next.Faults.Detail;
+            Assert.AreEqual("InvalidOperationException: scripted", detail);
 
             // A second fault in a row may wait twice as long (random 9000 reaches 10 s only under a 10 s ceiling).
             DeviceLoop again = Loop(flash, transport, next);
@@ -45,7 +52,8 @@ namespace SecureDevice.Tests.Application
                 now += 1000;
             }
 
-            Assert.AreEqual(2 * FaultLog.RebootBaseMs, again.RebootDelayMs);
+            delay = again.RebootDelayMs;
+            Assert.AreEqual(2 * FaultLog.RebootBaseMs, delay);
         }
 
         [TestMethod]
@@ -63,8 +71,10 @@ namespace SecureDevice.Tests.Application
             }
 
             int published = transport.Published.Count;
-            Assert.AreEqual(loop.RebootDelayMs, loop.Step(now, TestConfig.Utc, true, 7));
-            Assert.AreEqual(published, transport.Published.Count);
+            long sleep = loop.Step(now, TestConfig.Utc, true, 7);
+            Assert.AreEqual(loop.RebootDelayMs, sleep);
+            int publishedAfter = transport.Published.Count;
+            Assert.AreEqual(published, publishedAfter);
             loop.Shutdown();
         }
 

@@ -16,15 +16,21 @@ namespace SecureDevice.Tests.Boot
             log.Record(FaultCode.MainLoop, "NullReferenceException: x");
 
             FaultLog after = Loaded(flash);
-            Assert.AreEqual((int)FaultCode.MainLoop, (int)after.Code);
-            Assert.AreEqual("NullReferenceException: x", after.Detail);
-            Assert.AreEqual(1, after.Consecutive);
-            Assert.IsTrue(after.Unreported);
+            FaultCode code = after.Code;
+            Assert.AreEqual((int)FaultCode.MainLoop, (int)code);
+            string detail = after.Detail;
+            Assert.AreEqual("NullReferenceException: x", detail);
+            int consecutive = after.Consecutive;
+            Assert.AreEqual(1, consecutive);
+            bool unreported = after.Unreported;
+            Assert.IsTrue(unreported);
 
             after.MarkReported();
             FaultLog reported = Loaded(flash);
-            Assert.IsFalse(reported.Unreported);
-            Assert.AreEqual(1, reported.Consecutive);
+            unreported = reported.Unreported;
+            Assert.IsFalse(unreported);
+            consecutive = reported.Consecutive;
+            Assert.AreEqual(1, consecutive);
         }
 
         [TestMethod]
@@ -33,7 +39,8 @@ namespace SecureDevice.Tests.Boot
             FaultLog log = Loaded(new MemoryFileStore());
             log.Record(FaultCode.ApplicationFailed, "a\"b\\c\r\n\u00e9\ud83d\ude00" + new string('z', 100));
             string detail = log.Detail;
-            Assert.AreEqual(FaultLog.MaxDetailCharacters, detail.Length);
+            int length = detail.Length;
+            Assert.AreEqual(FaultLog.MaxDetailCharacters, length);
             Assert.AreEqual(0, detail.IndexOf("a\"b\\c?????zz"), detail);
         }
 
@@ -43,17 +50,21 @@ namespace SecureDevice.Tests.Boot
             // Full jitter over [1 s, ceiling]: random r gives 1000 + r mod (ceiling - 999).
             FaultLog log = Loaded(new MemoryFileStore());
             log.Record(FaultCode.MainLoop, null);
-            Assert.AreEqual(5000L, log.RebootDelayMs(4000));
-            Assert.AreEqual(1000L, log.RebootDelayMs(4001));
+            long delay = log.RebootDelayMs(4000);
+            Assert.AreEqual(5000L, delay);
+            delay = log.RebootDelayMs(4001);
+            Assert.AreEqual(1000L, delay);
             for (int i = 0; i < 10; i++)
             {
                 log.Record(FaultCode.MainLoop, null);
             }
 
-            Assert.AreEqual(FaultLog.RebootCapMs, log.RebootDelayMs(599000));
+            delay = log.RebootDelayMs(599000);
+            Assert.AreEqual(FaultLog.RebootCapMs, delay);
             log.MarkStable();
             log.Record(FaultCode.MainLoop, null);
-            Assert.AreEqual(1000L, log.RebootDelayMs(4001));
+            delay = log.RebootDelayMs(4001);
+            Assert.AreEqual(1000L, delay);
         }
 
         [TestMethod]
@@ -62,8 +73,10 @@ namespace SecureDevice.Tests.Boot
             MemoryFileStore flash = new MemoryFileStore();
             flash.Put("state/fault", new byte[] { 1, 2, 3 });
             FaultLog log = Loaded(flash);
-            Assert.AreEqual((int)FaultCode.None, (int)log.Code);
-            Assert.IsFalse(log.Unreported);
+            FaultCode code = log.Code;
+            Assert.AreEqual((int)FaultCode.None, (int)code);
+            bool unreported = log.Unreported;
+            Assert.IsFalse(unreported);
         }
 
         private static FaultLog Loaded(IFileStore store)

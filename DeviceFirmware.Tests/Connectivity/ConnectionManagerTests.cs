@@ -17,12 +17,17 @@ namespace SecureDevice.Tests.Connectivity
         {
             ScriptedTransport transport = new ScriptedTransport();
             ConnectionManager manager = Create(transport, new MemoryFileStore());
-            Assert.AreEqual(1000L, manager.Step(0, Utc, false, 1));
-            Assert.AreEqual((int)ConnectionState.WaitingForNetwork, (int)manager.State);
-            Assert.AreEqual(1000L, manager.Step(0, -1, true, 1));
-            Assert.AreEqual((int)ConnectionState.WaitingForTime, (int)manager.State);
+            long wait = manager.Step(0, Utc, false, 1);
+            Assert.AreEqual(1000L, wait);
+            ConnectionState state = manager.State;
+            Assert.AreEqual((int)ConnectionState.WaitingForNetwork, (int)state);
+            wait = manager.Step(0, -1, true, 1);
+            Assert.AreEqual(1000L, wait);
+            state = manager.State;
+            Assert.AreEqual((int)ConnectionState.WaitingForTime, (int)state);
             Assert.AreEqual(1000L, manager.Step(0, 946684800, true, 1), "an RTC at 2000-01-01 is not synchronised time");
-            Assert.AreEqual(0, transport.ConnectCalls);
+            int attempts = transport.ConnectCalls;
+            Assert.AreEqual(0, attempts);
         }
 
         [TestMethod]
@@ -31,19 +36,34 @@ namespace SecureDevice.Tests.Connectivity
             ScriptedTransport transport = new ScriptedTransport();
             ConnectionManager manager = Create(transport, new MemoryFileStore());
             long now = ConnectAfterBootWindow(manager, 0);
-            Assert.AreEqual((int)ConnectionState.Connected, (int)manager.State);
-            Assert.AreEqual(1, transport.ConnectCalls);
-            Assert.AreEqual("dev-001", transport.LastOptions.ClientId);
-            Assert.AreEqual("devices/dev-001/up/status", transport.LastOptions.WillTopic);
-            Assert.AreEqual("offline", transport.LastOptions.WillMessage);
-            Assert.IsTrue(transport.LastOptions.WillRetain);
-            Assert.AreEqual(1, transport.LastOptions.WillQos);
-            Assert.AreEqual(60, transport.LastOptions.KeepAliveSeconds);
-            Assert.AreEqual("devices/dev-001/down/#", (string)transport.Subscribed[0]);
-            Assert.AreEqual("devices/dev-001/up/status|online|1|retain", (string)transport.Published[0]);
-            Assert.AreEqual(1, manager.Counters.Attempts);
-            Assert.AreEqual(1, manager.Counters.Connects);
-            Assert.AreEqual(1000L, manager.Step(now, Utc, true, 2));
+            ConnectionState state = manager.State;
+            Assert.AreEqual((int)ConnectionState.Connected, (int)state);
+            int attempts = transport.ConnectCalls;
+            Assert.AreEqual(1, attempts);
+            MqttConnectOptions options = transport.LastOptions;
+            string clientId = options.ClientId;
+            Assert.AreEqual("dev-001", clientId);
+            string willTopic = options.WillTopic;
+            Assert.AreEqual("devices/dev-001/up/status", willTopic);
+            string willMessage = options.WillMessage;
+            Assert.AreEqual("offline", willMessage);
+            bool retain = options.WillRetain;
+            Assert.IsTrue(retain);
+            int qos = options.WillQos;
+            Assert.AreEqual(1, qos);
+            int keepAliveS = options.KeepAliveSeconds;
+            Assert.AreEqual(60, keepAliveS);
+            string subscribed = (string)transport.Subscribed[0];
+            Assert.AreEqual("devices/dev-001/down/#", subscribed);
+            string published = (string)transport.Published[0];
+            Assert.AreEqual("devices/dev-001/up/status|online|1|retain", published);
+            ConnectionCounters counters = manager.Counters;
+            attempts = counters.Attempts;
+            Assert.AreEqual(1, attempts);
+            int connects = counters.Connects;
+            Assert.AreEqual(1, connects);
+            long wait = manager.Step(now, Utc, true, 2);
+            Assert.AreEqual(1000L, wait);
         }
 
         [TestMethod]
@@ -71,7 +91,8 @@ namespace SecureDevice.Tests.Connectivity
             // Past the first minutes the device averages one attempt per several minutes (cap 900 s, full jitter).
             Assert.IsTrue(transport.ConnectCalls > 20, transport.ConnectCalls.ToString());
             Assert.IsTrue(now / transport.ConnectCalls > 200000, "mean interval " + (now / transport.ConnectCalls));
-            Assert.AreEqual(transport.ConnectCalls, manager.Counters.FailedNetwork);
+            int failedNetwork = manager.Counters.FailedNetwork;
+            Assert.AreEqual(transport.ConnectCalls, failedNetwork);
         }
 
         [DataRow((int)ConnectFailure.Network, 4)]
@@ -85,14 +106,18 @@ namespace SecureDevice.Tests.Connectivity
             ConnectionManager manager = Create(transport, new MemoryFileStore());
             transport.ScriptConnect((ConnectFailure)failure, reasonCode);
             long now = ConnectAfterBootWindow(manager, 0);
-            Assert.AreEqual((int)ConnectionState.WaitingToRetry, (int)manager.State);
-            Assert.AreEqual(failure, (int)manager.LastFailure);
+            ConnectionState state = manager.State;
+            Assert.AreEqual((int)ConnectionState.WaitingToRetry, (int)state);
+            ConnectFailure lastFailure = manager.LastFailure;
+            Assert.AreEqual(failure, (int)lastFailure);
             ConnectionCounters c = manager.Counters;
-            Assert.AreEqual(1, c.FailedNetwork + c.FailedTls + c.FailedAuthentication + c.FailedRefused);
+            int failures = c.FailedNetwork + c.FailedTls + c.FailedAuthentication + c.FailedRefused;
+            Assert.AreEqual(1, failures);
             long wait = manager.Policy.LastDelayMs;
             if (failure == (int)ConnectFailure.Authentication)
             {
-                Assert.AreEqual(1, c.FailedAuthentication);
+                failures = c.FailedAuthentication;
+                Assert.AreEqual(1, failures);
                 Assert.IsTrue(wait >= 450000, "authentication failures wait long: " + wait);
             }
         }
@@ -110,7 +135,8 @@ namespace SecureDevice.Tests.Connectivity
                 now += manager.Step(now, Utc + (now / 1000), true, 9) + 1;
             }
 
-            Assert.AreEqual(2, manager.AuthenticationFailuresReported);
+            int reported = manager.AuthenticationFailuresReported;
+            Assert.AreEqual(2, reported);
         }
 
         [TestMethod]
@@ -120,9 +146,12 @@ namespace SecureDevice.Tests.Connectivity
             transport.SubscribeSucceeds = false;
             ConnectionManager manager = Create(transport, new MemoryFileStore());
             ConnectAfterBootWindow(manager, 0);
-            Assert.AreEqual((int)ConnectionState.WaitingToRetry, (int)manager.State);
-            Assert.AreEqual(1, transport.DisconnectCalls);
-            Assert.AreEqual(1, manager.Counters.FailedRefused);
+            ConnectionState state = manager.State;
+            Assert.AreEqual((int)ConnectionState.WaitingToRetry, (int)state);
+            int disconnects = transport.DisconnectCalls;
+            Assert.AreEqual(1, disconnects);
+            int failures = manager.Counters.FailedRefused;
+            Assert.AreEqual(1, failures);
         }
 
         [TestMethod]
@@ -133,12 +162,16 @@ namespace SecureDevice.Tests.Connectivity
             long now = ConnectAfterBootWindow(manager, 0);
             now += 400000;
             manager.Step(now, Utc + 400, true, 1);
-            Assert.IsTrue(manager.Policy.Stable);
+            bool stable = manager.Policy.Stable;
+            Assert.IsTrue(stable);
             transport.Drop();
             long wait = manager.Step(now, Utc + 400, true, 1);
-            Assert.AreEqual(1, manager.Counters.Disconnects);
-            Assert.AreEqual((int)ConnectionState.WaitingToRetry, (int)manager.State);
-            Assert.IsTrue(wait <= 30000 && manager.Policy.InFastPhase(now));
+            int disconnects = manager.Counters.Disconnects;
+            Assert.AreEqual(1, disconnects);
+            ConnectionState state = manager.State;
+            Assert.AreEqual((int)ConnectionState.WaitingToRetry, (int)state);
+            bool inFastPhase = wait <= 30000 && manager.Policy.InFastPhase(now);
+            Assert.IsTrue(inFastPhase);
             Assert.AreEqual(1, transport.ConnectCalls, "no reconnect before the policy allows it");
         }
 
@@ -159,11 +192,15 @@ namespace SecureDevice.Tests.Connectivity
                 now += manager(before, now) + 1;
             }
 
-            Assert.IsTrue(flash.Exists("state/reconnect"));
+            bool exists = flash.Exists("state/reconnect");
+            Assert.IsTrue(exists);
             ConnectionManager after = Create(new ScriptedTransport(), flash);
             after.Step(0, Utc + (now / 1000), true, 1);
-            Assert.AreEqual(6, after.Policy.ConsecutiveFailures);
-            Assert.AreEqual(2, after.Policy.BootsWithoutStableConnection);
+            ReconnectPolicy policy = after.Policy;
+            int failures = policy.ConsecutiveFailures;
+            Assert.AreEqual(6, failures);
+            int boots = policy.BootsWithoutStableConnection;
+            Assert.AreEqual(2, boots);
         }
 
         [TestMethod]
@@ -172,17 +209,25 @@ namespace SecureDevice.Tests.Connectivity
             ScriptedTransport transport = new ScriptedTransport();
             ConnectionManager manager = Create(transport, new MemoryFileStore());
             int id;
-            Assert.AreEqual((int)TransportStatus.NotConnected, (int)manager.Publish("devices/dev-001/up/health", new byte[5], 0, 5, 1, false, out id));
+            TransportStatus status = manager.Publish("devices/dev-001/up/health", new byte[5], 0, 5, 1, false, out id);
+            Assert.AreEqual((int)TransportStatus.NotConnected, (int)status);
             ConnectAfterBootWindow(manager, 0);
-            long before = manager.Counters.PayloadBytesUp;
-            Assert.AreEqual((int)TransportStatus.Ok, (int)manager.Publish("devices/dev-001/up/health", new byte[5], 0, 5, 1, false, out id));
-            Assert.AreEqual(before + 5, manager.Counters.PayloadBytesUp);
-            Assert.AreEqual(2, manager.Counters.MessagesUp);
+            ConnectionCounters counters = manager.Counters;
+            long before = counters.PayloadBytesUp;
+            status = manager.Publish("devices/dev-001/up/health", new byte[5], 0, 5, 1, false, out id);
+            Assert.AreEqual((int)TransportStatus.Ok, (int)status);
+            long after = counters.PayloadBytesUp;
+            Assert.AreEqual(before + 5, after);
+            int sent = counters.MessagesUp;
+            Assert.AreEqual(2, sent);
             manager.Step(1, Utc, true, 1);
-            Assert.AreEqual(2, manager.Counters.Acknowledged);
+            int count = counters.Acknowledged;
+            Assert.AreEqual(2, count);
             int acknowledged;
-            Assert.IsTrue(manager.TryTakeAcknowledged(out acknowledged));
-            Assert.IsTrue(manager.TryTakeAcknowledged(out acknowledged));
+            bool taken = manager.TryTakeAcknowledged(out acknowledged);
+            Assert.IsTrue(taken);
+            taken = manager.TryTakeAcknowledged(out acknowledged);
+            Assert.IsTrue(taken);
             Assert.AreEqual(id, acknowledged);
         }
 
@@ -195,23 +240,36 @@ namespace SecureDevice.Tests.Connectivity
             transport.Deliver("devices/dev-001/down/throttle", new byte[10]);
             transport.Deliver("devices/dev-001/down/throttle", new byte[300]);
             InboundMessage message = new InboundMessage(256);
-            Assert.IsTrue(manager.TryReceive(message));
-            Assert.AreEqual(10, message.Length);
-            Assert.IsTrue(manager.TryReceive(message));
-            Assert.IsTrue(message.Oversized);
-            Assert.AreEqual(300, message.OriginalLength);
-            Assert.IsFalse(manager.TryReceive(message));
-            Assert.AreEqual(2, manager.Counters.MessagesDown);
-            Assert.AreEqual(310L, manager.Counters.PayloadBytesDown);
+            bool received = manager.TryReceive(message);
+            Assert.IsTrue(received);
+            int length = message.Length;
+            Assert.AreEqual(10, length);
+            received = manager.TryReceive(message);
+            Assert.IsTrue(received);
+            bool oversized = message.Oversized;
+            Assert.IsTrue(oversized);
+            length = message.OriginalLength;
+            Assert.AreEqual(300, length);
+            received = manager.TryReceive(message);
+            Assert.IsFalse(received);
+            ConnectionCounters counters = manager.Counters;
+            int count = counters.MessagesDown;
+            Assert.AreEqual(2, count);
+            long bytes = counters.PayloadBytesDown;
+            Assert.AreEqual(310L, bytes);
         }
 
         [TestMethod]
         public void CertificateDaysLeft_CountsWholeDaysAndGoesNegative()
         {
             ConnectionManager manager = Create(new ScriptedTransport(), new MemoryFileStore());
-            Assert.AreEqual(730, manager.CertificateDaysLeft(Utc));
-            Assert.AreEqual(0, manager.CertificateDaysLeft(1858413600L - 1));
-            Assert.AreEqual(-1, manager.CertificateDaysLeft(1858413600L + 1));
+            // The test certificate expires at 2028-11-21T10:00:00Z (TestConfig): 1858413600.
+            int days = manager.CertificateDaysLeft(Utc);
+            Assert.AreEqual(730, days);
+            days = manager.CertificateDaysLeft(1858413600L - 1);
+            Assert.AreEqual(0, days);
+            days = manager.CertificateDaysLeft(1858413600L + 1);
+            Assert.AreEqual(-1, days);
         }
 
         [TestMethod]
@@ -221,15 +279,18 @@ namespace SecureDevice.Tests.Connectivity
             ConnectionManager manager = Create(transport, new MemoryFileStore());
             ConnectAfterBootWindow(manager, 0);
             manager.Disconnect();
-            Assert.AreEqual("devices/dev-001/up/status|offline|1|retain", (string)transport.Published[transport.Published.Count - 1]);
-            Assert.AreEqual(1, transport.DisconnectCalls);
+            string published = (string)transport.Published[transport.Published.Count - 1];
+            Assert.AreEqual("devices/dev-001/up/status|offline|1|retain", published);
+            int disconnects = transport.DisconnectCalls;
+            Assert.AreEqual(1, disconnects);
         }
 
         [TestMethod]
         public void Step_BeforeStart_Throws()
         {
             ConnectionManager manager = new ConnectionManager(TestConfig.Create("dev-001"), new ScriptedTransport(), new ReconnectPolicy(new BackoffConfig()), new MemoryFileStore());
-            Assert.ThrowsException(typeof(System.InvalidOperationException), () => manager.Step(0, Utc, true, 0));
+            System.Action step = () => manager.Step(0, Utc, true, 0);
+            Assert.ThrowsException(typeof(System.InvalidOperationException), step);
         }
 
         private static long manager(ConnectionManager manager, long now)

@@ -19,17 +19,19 @@ namespace SecureDevice.Tests.Connectivity
         {
             ScriptedTransport transport = new ScriptedTransport();
             DeviceAgent agent = Create(transport, new FakeHealthSource());
-            long now = RunUntil(agent, 0, 100000, a => a.Connection.State == ConnectionState.Connected);
+            long now = RunUntil(agent, 0, 100000, Connected);
             now = Run(agent, now, 1000);
-            Assert.AreEqual(1, CountHealth(transport));
-            Assert.AreEqual(1, agent.HealthReportsAcknowledged);
+            int reports = CountHealth(transport);
+            Assert.AreEqual(1, reports);
+            int acknowledged = agent.HealthReportsAcknowledged;
+            Assert.AreEqual(1, acknowledged);
             string first = Health(transport, 0);
             Assert.StartsWith("devices/dev-001/up/health|", first);
             Assert.EndsWith("|1|-", first);
 
             // Six hours later: about 72 reports of 300 s ± 10 %.
             now = Run(agent, now, 6 * 3600000L);
-            int reports = CountHealth(transport);
+            reports = CountHealth(transport);
             Assert.IsTrue(reports >= 66 && reports <= 81, reports.ToString());
         }
 
@@ -38,7 +40,7 @@ namespace SecureDevice.Tests.Connectivity
         {
             ScriptedTransport transport = new ScriptedTransport();
             DeviceAgent agent = Create(transport, new FakeHealthSource());
-            long now = RunUntil(agent, 0, 100000, a => a.Connection.State == ConnectionState.Connected);
+            long now = RunUntil(agent, 0, 100000, Connected);
             now = Run(agent, now, 1000);
             int before = CountHealth(transport);
             for (int i = 0; i < 200; i++)
@@ -51,7 +53,7 @@ namespace SecureDevice.Tests.Connectivity
             Assert.AreEqual(before, CountHealth(transport), "nothing published while offline");
             transport.ClearScript();
 
-            now = RunUntil(agent, now, 4 * 3600000L, a => a.Connection.State == ConnectionState.Connected);
+            now = RunUntil(agent, now, 4 * 3600000L, Connected);
             now = Run(agent, now, 2000);
             Assert.AreEqual(before + 1, CountHealth(transport), "one catch-up report, not one per missed interval");
         }
@@ -61,16 +63,20 @@ namespace SecureDevice.Tests.Connectivity
         {
             ScriptedTransport transport = new ScriptedTransport();
             DeviceAgent agent = Create(transport, new FakeHealthSource());
-            long now = RunUntil(agent, 0, 100000, a => a.Connection.State == ConnectionState.Connected);
+            long now = RunUntil(agent, 0, 100000, Connected);
             transport.Deliver("devices/dev-001/down/throttle", TestBytes.Utf8("{\"rate\":6,\"until\":\"2026-11-22T11:00:00Z\"}"));
             transport.Deliver("devices/dev-001/down/throttle", TestBytes.Utf8("{\"rate\":-6,\"until\":\"2026-11-22T11:00:00Z\"}"));
             transport.Deliver("devices/dev-001/down/throttle", new byte[5000]);
             transport.Deliver("devices/dev-001/down/unknown", TestBytes.Utf8("{}"));
             agent.Step(now, Utc, true, 1);
-            Assert.AreEqual(1, agent.ThrottleCommandsApplied);
-            Assert.AreEqual(3, agent.Connection.Counters.InboundRejected);
-            Assert.IsTrue(agent.Limiter.Throttled(now));
-            Assert.IsTrue(agent.Connection.Policy.IsThrottled(now));
+            int applied = agent.ThrottleCommandsApplied;
+            Assert.AreEqual(1, applied);
+            int rejected = agent.Connection.Counters.InboundRejected;
+            Assert.AreEqual(3, rejected);
+            bool throttled = agent.Limiter.Throttled(now);
+            Assert.IsTrue(throttled);
+            throttled = agent.Connection.Policy.IsThrottled(now);
+            Assert.IsTrue(throttled);
         }
 
         [TestMethod]
@@ -80,7 +86,7 @@ namespace SecureDevice.Tests.Connectivity
             FakeHealthSource sensors = new FakeHealthSource();
             sensors.Supply = -5;
             DeviceAgent agent = Create(transport, sensors);
-            long now = RunUntil(agent, 0, 100000, a => a.Connection.State == ConnectionState.Connected);
+            long now = RunUntil(agent, 0, 100000, Connected);
             now = Run(agent, now, 3600000);
             int events = 0;
             for (int i = 0; i < transport.Published.Count; i++)
@@ -97,24 +103,27 @@ namespace SecureDevice.Tests.Connectivity
             MemoryFileStore store = new MemoryFileStore();
             FaultLog log = new FaultLog(store);
             log.Load();
-            log.Record(FaultCode.MainLoop, "IndexOutOfRangeException: x");
+            string detail = "IndexOutOfRangeException: x";
+            log.Record(FaultCode.MainLoop, detail);
             ScriptedTransport transport = new ScriptedTransport();
             DeviceAgent agent = new DeviceAgent(TestConfig.Create("dev-001"), transport, store, new BackoffConfig(), new FakeHealthSource(), BootSession.Begin(store, false));
             agent.Start(0);
             Run(agent, 0, 120000);
 
             int events = 0;
-            string expected = "devices/dev-001/up/events|{\"e\":\"fault\",\"code\":\"main-loop\",\"count\":1,\"boot\":1,\"detail\":\"IndexOutOfRangeException: x\"}|1|";
+            string expected = "devices/dev-001/up/events|{\"e\":\"fault\",\"code\":\"main-loop\",\"count\":1,\"boot\":1,\"detail\":\"" + detail + "\"}|1|";
             for (int i = 0; i < transport.Published.Count; i++)
             {
                 events += ((string)transport.Published[i]).StartsWith(expected) ? 1 : 0;
             }
 
             Assert.AreEqual(1, events);
-            Assert.IsFalse(agent.Faults.Unreported);
+            bool unreported = agent.Faults.Unreported;
+            Assert.IsFalse(unreported);
             FaultLog after = new FaultLog(store);
             after.Load();
-            Assert.IsFalse(after.Unreported);
+            unreported = after.Unreported;
+            Assert.IsFalse(unreported);
         }
 
         private static DeviceAgent Create(ScriptedTransport transport, FakeHealthSource sensors)
@@ -138,6 +147,11 @@ namespace SecureDevice.Tests.Connectivity
         }
 
         private delegate bool Condition(DeviceAgent agent);
+
+        private static bool Connected(DeviceAgent agent)
+        {
+            return agent.Connection.State == ConnectionState.Connected;
+        }
 
         private static long RunUntil(DeviceAgent agent, long now, long limit, Condition condition)
         {

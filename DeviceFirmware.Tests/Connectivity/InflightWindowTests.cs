@@ -10,14 +10,19 @@ namespace SecureDevice.Tests.Connectivity
         public void TryReserve_Full_RefusesUntilAnAcknowledgement()
         {
             InflightWindow window = new InflightWindow(2);
-            Assert.IsTrue(window.TryReserve());
+            bool reserved = window.TryReserve();
+            Assert.IsTrue(reserved);
             window.Commit(7);
-            Assert.IsTrue(window.TryReserve());
+            reserved = window.TryReserve();
+            Assert.IsTrue(reserved);
             window.Commit(8);
             Assert.IsFalse(window.TryReserve(), "full: the client must not be asked to publish");
-            Assert.IsTrue(window.Acknowledge(7));
-            Assert.IsTrue(window.TryReserve());
-            Assert.AreEqual(2, window.Count);
+            bool acknowledged = window.Acknowledge(7);
+            Assert.IsTrue(acknowledged);
+            reserved = window.TryReserve();
+            Assert.IsTrue(reserved);
+            int count = window.Count;
+            Assert.AreEqual(2, count);
         }
 
         [TestMethod]
@@ -25,11 +30,15 @@ namespace SecureDevice.Tests.Connectivity
         {
             // The PUBACK can arrive on the client's thread before Publish returned the id.
             InflightWindow window = new InflightWindow(1);
-            Assert.IsTrue(window.TryReserve());
-            Assert.IsTrue(window.Acknowledge(5));
+            bool reserved = window.TryReserve();
+            Assert.IsTrue(reserved);
+            bool acknowledged = window.Acknowledge(5);
+            Assert.IsTrue(acknowledged);
             window.Commit(5);
-            Assert.AreEqual(0, window.Count);
-            Assert.IsTrue(window.TryReserve());
+            int count = window.Count;
+            Assert.AreEqual(0, count);
+            reserved = window.TryReserve();
+            Assert.IsTrue(reserved);
         }
 
         [TestMethod]
@@ -38,11 +47,13 @@ namespace SecureDevice.Tests.Connectivity
             InflightWindow window = new InflightWindow(1);
             for (int i = 0; i < 100; i++)
             {
-                Assert.IsTrue(window.TryReserve());
+                bool reserved = window.TryReserve();
+                Assert.IsTrue(reserved);
                 window.Cancel();
             }
 
-            Assert.AreEqual(0, window.Count);
+            int count = window.Count;
+            Assert.AreEqual(0, count);
             Assert.IsFalse(window.Acknowledge(3), "no id is in flight");
         }
 
@@ -54,8 +65,10 @@ namespace SecureDevice.Tests.Connectivity
             window.Commit(1);
             window.TryReserve();
             window.Clear();
-            Assert.AreEqual(0, window.Count);
-            Assert.ThrowsException(typeof(System.InvalidOperationException), () => window.Commit(2));
+            int count = window.Count;
+            Assert.AreEqual(0, count);
+            System.Action commitUnreserved = () => window.Commit(2);
+            Assert.ThrowsException(typeof(System.InvalidOperationException), commitUnreserved);
         }
     }
 }

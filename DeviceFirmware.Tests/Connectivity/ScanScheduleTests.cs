@@ -10,10 +10,13 @@ namespace SecureDevice.Tests.Connectivity
         public void Due_AfterAStartedScan_WaitsTheInterval()
         {
             ScanSchedule scans = new ScanSchedule(600000);
-            Assert.IsTrue(scans.Due(1000));
+            bool due = scans.Due(1000);
+            Assert.IsTrue(due);
             scans.OnStarted(1000);
-            Assert.IsFalse(scans.Due(600999));
-            Assert.IsTrue(scans.Due(601000));
+            due = scans.Due(600999);
+            Assert.IsFalse(due);
+            due = scans.Due(601000);
+            Assert.IsTrue(due);
         }
 
         [TestMethod]
@@ -22,10 +25,14 @@ namespace SecureDevice.Tests.Connectivity
             // A refused scan must not block signal readings for the whole interval.
             ScanSchedule scans = new ScanSchedule(600000);
             scans.OnRefused(1000);
-            Assert.IsFalse(scans.Due(1000 + ScanSchedule.RetryAfterRefusalMs - 1));
-            Assert.IsTrue(scans.Due(1000 + ScanSchedule.RetryAfterRefusalMs));
-            Assert.AreEqual(1, scans.Refused);
-            Assert.AreEqual(0, scans.Started);
+            bool due = scans.Due(1000 + ScanSchedule.RetryAfterRefusalMs - 1);
+            Assert.IsFalse(due);
+            due = scans.Due(1000 + ScanSchedule.RetryAfterRefusalMs);
+            Assert.IsTrue(due);
+            int refused = scans.Refused;
+            Assert.AreEqual(1, refused);
+            int started = scans.Started;
+            Assert.AreEqual(0, started);
         }
 
         [TestMethod]
@@ -33,8 +40,10 @@ namespace SecureDevice.Tests.Connectivity
         {
             ScanSchedule scans = new ScanSchedule(1000);
             scans.OnStarted(long.MaxValue - 10);
-            Assert.IsFalse(scans.Due(long.MinValue + 100));
-            Assert.IsTrue(scans.Due(long.MinValue + 990));
+            bool due = scans.Due(long.MinValue + 100);
+            Assert.IsFalse(due);
+            due = scans.Due(long.MinValue + 990);
+            Assert.IsTrue(due);
         }
     }
 }

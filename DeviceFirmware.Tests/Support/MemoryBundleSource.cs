@@ -63,6 +63,13 @@ namespace SecureDevice.Tests.Support
             _files.Remove(url);
         }
 
+        /// <summary>Removes every file (a test that publishes many bundles keeps only the one it offers).</summary>
+        public void Clear()
+        {
+            Close();
+            _files.Clear();
+        }
+
         /// <summary>Publishes a test bundle's folder under <paramref name="url"/> (ending in '/').</summary>
         public void PutBundle(string url, byte[] manifest, byte[] signature, byte[] delegation, string[] names, byte[][] payloads)
         {

@@ -33,10 +33,16 @@ namespace SecureDevice.Tests.Support
             return release;
         }
 
-        /// <summary>The usual release: 1.1.0, security version 3, files of 9000, 5000 and 300 bytes.</summary>
+        /// <summary>Total payload bytes of the usual release.</summary>
+        public const int ReleaseBytes = 560 + 310 + 20;
+
+        /// <summary>
+        /// The usual release: 1.1.0, security version 3, files of 560, 310 and 20 bytes: 9, 5 and 1 pieces of the rig's
+        /// server (<see cref="UpdateRig.PieceBytes"/>), as 9000, 5000 and 300 bytes are on the board.
+        /// </summary>
         public static TestBundle Release(TestBundle factory, TestRandom random)
         {
-            return Release(factory, "1.1.0", 3, random, new int[] { 9000, 5000, 300 });
+            return Release(factory, "1.1.0", 3, random, new int[] { 560, 310, 20 });
         }
     }
 }

@@ -13,11 +13,22 @@ namespace SecureDevice.Tests.Support
     /// in-memory server. The rig is also the sequence's application runtime: it records what would be loaded and can fail a
     /// load or a start on demand. A boot builds every part anew over the flash, as a reset does. Time advances only when
     /// the rig steps.
+    /// The rig is the board scaled down 16 times, so that a test keeps its live data within a board's heap
+    /// (DeviceTestMemoryTests): the engine's chunk is <see cref="ChunkBytes"/> instead of 4096 bytes and the server delivers
+    /// <see cref="PieceBytes"/> instead of 1024 at a time. A bundle 16 times smaller than a real one then takes as many
+    /// pieces, chunks, download steps and flash appends as the real one would on the board; the update tests give their
+    /// file sizes in pieces (560 bytes are 9 pieces).
     /// </summary>
     public sealed class UpdateRig : IApplicationRuntime
     {
         /// <summary>Where the rig's server publishes bundles.</summary>
         public const string BaseUrl = "https://updates.example/bundles/";
+
+        /// <summary>The engine's chunk buffer in the rig: the board's <see cref="UpdateEngine.ChunkBytes"/> scaled down 16 times.</summary>
+        public const int ChunkBytes = UpdateEngine.ChunkBytes / 16;
+
+        /// <summary>Most bytes the rig's server delivers per read: a network piece of 1024 bytes scaled down 16 times.</summary>
+        public const int PieceBytes = 64;
 
         /// <summary>The flash that outlives boots.</summary>
         public readonly MemoryFileStore Flash = new MemoryFileStore();
@@ -58,7 +69,7 @@ namespace SecureDevice.Tests.Support
         /// <summary>Loads the runtime was asked for, over the rig's life.</summary>
         public int LoadCalls;
 
-        /// <summary>The loader's limits and timings (production defaults unless a test changes them before booting).</summary>
+        /// <summary>The loader's limits and timings: production defaults but for the chunk (<see cref="ChunkBytes"/>), unless a test changes them before booting.</summary>
         public BootOptions Options = new BootOptions();
 
         /// <summary>The store the current boot uses (the flash, or a power-cutting wrapper of it).</summary>
@@ -110,6 +121,8 @@ namespace SecureDevice.Tests.Support
             Bundles = new TestRandom(seed ^ 0x5a5a5a5a);
             Factory = factory;
             Anchors = factory.Anchors();
+            Options.ChunkBytes = ChunkBytes;
+            Server.MaxRead = PieceBytes;
             Install(Flash, SlotLayout.SlotA, factory);
             Store = Flash;
         }
@@ -199,6 +212,8 @@ namespace SecureDevice.Tests.Support
         /// <summary>Boots over <paramref name="store"/> as the firmware does: the boot sequence (plan, verify in memory, load), then the engine.</summary>
         public void Boot(IFileStore store)
         {
+            // A reset loses the RAM: nothing of the previous boot stays alive while this one builds its parts.
+            PowerOff();
             Store = store;
             Boots++;
             NowMs = 0;
@@ -272,9 +287,13 @@ namespace SecureDevice.Tests.Support
             return cut != null && cut.PowerLost;
         }
 
-        /// <summary>Version in the journal's active slot as it verifies now, or null.</summary>
+        /// <summary>
+        /// Powers the device off (the parts of the current boot are dropped, as at a reset) and returns the version in the
+        /// journal's active slot as a verifier of its own reads it from the flash, or null. Boot again to go on.
+        /// </summary>
         public string ActiveVersion()
         {
+            PowerOff();
             JournalStore journal = new JournalStore(Flash);
             bool found;
             journal.Load(out found);
@@ -283,7 +302,7 @@ namespace SecureDevice.Tests.Support
                 return null;
             }
 
-            SlotVerifier slots = new SlotVerifier(Flash, new BundleVerifier(Anchors), new BundleDocuments(), new byte[UpdateEngine.ChunkBytes]);
+            SlotVerifier slots = new SlotVerifier(Flash, new BundleVerifier(Anchors), new BundleDocuments(), new byte[Options.ChunkBytes]);
             UpdateJournal current = journal.Current;
             if (slots.VerifyChain(current.ActiveSlot, current.ActiveDigest, current.SecurityFloor) != BundleStatus.Verified
                 || slots.VerifyPayload(current.ActiveSlot, slots.Manifest) != BundleStatus.Verified)
@@ -292,6 +311,19 @@ namespace SecureDevice.Tests.Support
             }
 
             return slots.Manifest.Version.ToString();
+        }
+
+        // Drops every part of the current boot: a board has the RAM for one set of them.
+        private void PowerOff()
+        {
+            Stack = null;
+            Session = null;
+            Sequence = null;
+            Journal = null;
+            Slots = null;
+            Planner = null;
+            Plan = null;
+            Engine = null;
         }
 
         /// <summary>The runtime's free memory, as <see cref="FreeMemory"/> says.</summary>

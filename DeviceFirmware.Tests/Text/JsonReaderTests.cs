@@ -17,12 +17,15 @@ namespace SecureDevice.Tests.Text
             ExpectInteger(reader, 1);
             ExpectInteger(reader, -2);
             Expect(reader, JsonToken.Boolean);
-            Assert.IsTrue(reader.BooleanValue);
+            bool value = reader.BooleanValue;
+            Assert.IsTrue(value);
             Expect(reader, JsonToken.Boolean);
-            Assert.IsFalse(reader.BooleanValue);
+            value = reader.BooleanValue;
+            Assert.IsFalse(value);
             Expect(reader, JsonToken.Null);
             Expect(reader, JsonToken.String);
-            Assert.AreEqual("x", reader.StringValue);
+            string text = reader.StringValue;
+            Assert.AreEqual("x", text);
             Expect(reader, JsonToken.EndArray);
             ExpectName(reader, "b");
             Expect(reader, JsonToken.StartObject);
@@ -33,7 +36,8 @@ namespace SecureDevice.Tests.Text
             Expect(reader, JsonToken.EndObject);
             Expect(reader, JsonToken.EndOfDocument);
             Expect(reader, JsonToken.EndOfDocument);
-            Assert.AreEqual((int)JsonStatus.Ok, (int)reader.Status);
+            JsonStatus status = reader.Status;
+            Assert.AreEqual((int)JsonStatus.Ok, (int)status);
         }
 
         [TestMethod]
@@ -70,26 +74,32 @@ namespace SecureDevice.Tests.Text
 
             // ToCharArray, not value[i]: nanoCLR's string indexer returns the high surrogate at the low one's position.
             char[] chars = reader.StringValue.ToCharArray();
-            CollectionAssert.AreEqual(new char[] { 'a', '"', 'b', '\\', 'c', '/', 'd', (char)8, (char)12, '\n', '\r', '\t', (char)0xE9, (char)0xD83D, (char)0xDE00 }, chars);
+            CollectionAssert.AreEqual("a\"b\\c/d\b\f\n\r\t\u00e9\ud83d\ude00".ToCharArray(), chars);
         }
 
         [TestMethod]
         public void Read_Utf8_IsDecodedStrictly()
         {
-            byte[] valid = new byte[] { 0x22, 0xC3, 0xA9, 0xE2, 0x82, 0xAC, 0xF0, 0x9F, 0x98, 0x80, 0x22 };
+            // U+00E9, U+20AC and U+1F600 in UTF-8. Byte vectors are given in hex: an array initializer would store a
+            // 64-character name in the string table.
+            byte[] valid = Hex.Decode("22C3A9E282ACF09F988022");
             JsonReader reader = new JsonReader(4, 16);
             reader.Reset(valid, 0, valid.Length);
             Expect(reader, JsonToken.String);
-            Assert.AreEqual(4, reader.StringLength);
-            Assert.AreEqual((char)0xE9, reader.StringValue[0]);
-            Assert.AreEqual((char)0x20AC, reader.StringValue[1]);
+            int length = reader.StringLength;
+            Assert.AreEqual(4, length);
+            string value = reader.StringValue;
+            char first = value[0];
+            Assert.AreEqual((char)0xE9, first);
+            char second = value[1];
+            Assert.AreEqual((char)0x20AC, second);
 
             // Overlong '/', an encoded surrogate, a stray continuation byte, a truncated sequence, a code point above U+10FFFF.
-            ExpectBadString(new byte[] { 0x22, 0xC0, 0xAF, 0x22 });
-            ExpectBadString(new byte[] { 0x22, 0xED, 0xA0, 0x80, 0x22 });
-            ExpectBadString(new byte[] { 0x22, 0x80, 0x22 });
-            ExpectBadString(new byte[] { 0x22, 0xE2, 0x82, 0x22 });
-            ExpectBadString(new byte[] { 0x22, 0xF4, 0x90, 0x80, 0x80, 0x22 });
+            ExpectBadString("22C0AF22");
+            ExpectBadString("22EDA08022");
+            ExpectBadString("228022");
+            ExpectBadString("22E28222");
+            ExpectBadString("22F490808022");
         }
 
         [DataRow("\"\\x\"", 1)]
@@ -133,11 +143,12 @@ namespace SecureDevice.Tests.Text
         [TestMethod]
         public void Read_ByteOrderMark_IsRejected()
         {
-            byte[] data = new byte[] { 0xEF, 0xBB, 0xBF, 0x7B, 0x7D };
+            byte[] data = Hex.Decode("EFBBBF7B7D");
             JsonReader reader = new JsonReader(4, 16);
             reader.Reset(data, 0, data.Length);
-            Assert.AreEqual((int)JsonToken.None, (int)reader.Read());
-            Assert.AreEqual((int)JsonStatus.UnexpectedCharacter, (int)reader.Status);
+            Expect(reader, JsonToken.None);
+            JsonStatus status = reader.Status;
+            Assert.AreEqual((int)JsonStatus.UnexpectedCharacter, (int)status);
         }
 
         [TestMethod]
@@ -155,9 +166,11 @@ namespace SecureDevice.Tests.Text
                 Expect(reader, JsonToken.StartArray);
             }
 
-            Assert.AreEqual((int)JsonToken.None, (int)reader.Read());
-            Assert.AreEqual((int)JsonStatus.TooDeep, (int)reader.Status);
-            Assert.AreEqual(4, reader.ErrorOffset);
+            Expect(reader, JsonToken.None);
+            JsonStatus status = reader.Status;
+            Assert.AreEqual((int)JsonStatus.TooDeep, (int)status);
+            int position = reader.ErrorOffset;
+            Assert.AreEqual(4, position);
         }
 
         [TestMethod]
@@ -170,7 +183,8 @@ namespace SecureDevice.Tests.Text
             byte[] tooLong = TestBytes.Utf8("\"abcd\"");
             reader.Reset(tooLong, 0, tooLong.Length);
             reader.Read();
-            Assert.AreEqual((int)JsonStatus.StringTooLong, (int)reader.Status);
+            JsonStatus status = reader.Status;
+            Assert.AreEqual((int)JsonStatus.StringTooLong, (int)status);
         }
 
         [TestMethod]
@@ -182,7 +196,8 @@ namespace SecureDevice.Tests.Text
             Expect(reader, JsonToken.StartObject);
             ExpectName(reader, "a");
             reader.Read();
-            Assert.AreEqual(5, reader.ErrorOffset);
+            int position = reader.ErrorOffset;
+            Assert.AreEqual(5, position);
         }
 
         [TestMethod]
@@ -191,7 +206,8 @@ namespace SecureDevice.Tests.Text
             JsonReader reader = Reader("{\"skip\":{\"x\":[1,{\"y\":2}]},\"keep\":7}");
             Expect(reader, JsonToken.StartObject);
             ExpectName(reader, "skip");
-            Assert.IsTrue(reader.SkipValue());
+            bool skipped = reader.SkipValue();
+            Assert.IsTrue(skipped);
             ExpectName(reader, "keep");
             ExpectInteger(reader, 7);
             Expect(reader, JsonToken.EndObject);
@@ -202,17 +218,31 @@ namespace SecureDevice.Tests.Text
         {
             JsonReader reader = Reader("\"hello\"");
             reader.Read();
-            Assert.IsTrue(reader.StringEquals("hello"));
-            Assert.IsFalse(reader.StringEquals("hell"));
-            Assert.IsFalse(reader.StringEquals("hellO"));
-            Assert.IsFalse(reader.StringEquals(null));
+            bool equal = reader.StringEquals("hello");
+            Assert.IsTrue(equal);
+            equal = reader.StringEquals("hell");
+            Assert.IsFalse(equal);
+            equal = reader.StringEquals("hellO");
+            Assert.IsFalse(equal);
+            equal = reader.StringEquals(null);
+            Assert.IsFalse(equal);
         }
 
         [TestMethod]
         public void Constructor_BadLimits_Throw()
         {
-            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => new JsonReader(0, 10));
-            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), () => new JsonReader(4, 0));
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), NewReaderWithoutDepth);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), NewReaderWithoutStringRoom);
+        }
+
+        private static void NewReaderWithoutDepth()
+        {
+            new JsonReader(0, 10);
+        }
+
+        private static void NewReaderWithoutStringRoom()
+        {
+            new JsonReader(4, 0);
         }
 
         private static JsonReader Reader(string text)
@@ -230,19 +260,22 @@ namespace SecureDevice.Tests.Text
 
         private static void Expect(JsonReader reader, JsonToken token)
         {
-            Assert.AreEqual((int)token, (int)reader.Read());
+            JsonToken read = reader.Read();
+            Assert.AreEqual((int)token, (int)read);
         }
 
         private static void ExpectName(JsonReader reader, string name)
         {
             Expect(reader, JsonToken.PropertyName);
-            Assert.AreEqual(name, reader.StringValue);
+            string text = reader.StringValue;
+            Assert.AreEqual(name, text);
         }
 
         private static void ExpectInteger(JsonReader reader, long value)
         {
             Expect(reader, JsonToken.Integer);
-            Assert.AreEqual(value, reader.IntegerValue);
+            long actual = reader.IntegerValue;
+            Assert.AreEqual(value, actual);
         }
 
         private static void ExpectSingleInteger(string text, long value)
@@ -252,12 +285,14 @@ namespace SecureDevice.Tests.Text
             Expect(reader, JsonToken.EndOfDocument);
         }
 
-        private static void ExpectBadString(byte[] data)
+        private static void ExpectBadString(string hex)
         {
+            byte[] data = Hex.Decode(hex);
             JsonReader reader = new JsonReader(4, 16);
             reader.Reset(data, 0, data.Length);
             reader.Read();
-            Assert.AreEqual((int)JsonStatus.BadString, (int)reader.Status);
+            JsonStatus status = reader.Status;
+            Assert.AreEqual((int)JsonStatus.BadString, (int)status);
         }
     }
 }

@@ -16,13 +16,19 @@ namespace SecureDevice.Tests.Update
             TestRandom random = new TestRandom(70);
             UpdateRig rig = new UpdateRig(UpdateBundles.Factory(random), 1);
             rig.Boot();
-            Assert.AreEqual((int)BootDecision.AdoptInstalled, (int)rig.Plan.Decision);
-            Assert.AreEqual(SlotLayout.SlotA, rig.Plan.Slot);
-            Assert.IsTrue(rig.Journal.Current.HasActive);
-            Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor);
-            Assert.AreEqual("1.0.0", rig.Plan.ActiveVersion.ToString());
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.AdoptInstalled, (int)decision);
+            int slot = rig.Plan.Slot;
+            Assert.AreEqual(SlotLayout.SlotA, slot);
+            bool hasActive = rig.Journal.Current.HasActive;
+            Assert.IsTrue(hasActive);
+            long floor = rig.Journal.Current.SecurityFloor;
+            Assert.AreEqual(2L, floor);
+            string version = rig.Plan.ActiveVersion.ToString();
+            Assert.AreEqual("1.0.0", version);
             rig.Boot();
-            Assert.AreEqual((int)BootDecision.BootActive, (int)rig.Plan.Decision);
+            decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.BootActive, (int)decision);
         }
 
         [TestMethod]
@@ -33,8 +39,10 @@ namespace SecureDevice.Tests.Update
             UpdateRig rig = new UpdateRig(factory, 2);
             UpdateRig.Install(rig.Flash, SlotLayout.SlotB, rig.Release("0.9.0", 5, new int[] { 64 }));
             rig.Boot();
-            Assert.AreEqual(SlotLayout.SlotB, rig.Plan.Slot);
-            Assert.AreEqual(5L, rig.Journal.Current.SecurityFloor);
+            int slot = rig.Plan.Slot;
+            Assert.AreEqual(SlotLayout.SlotB, slot);
+            long floor = rig.Journal.Current.SecurityFloor;
+            Assert.AreEqual(5L, floor);
             Assert.AreEqual("0.9.0", rig.Running);
         }
 
@@ -46,9 +54,11 @@ namespace SecureDevice.Tests.Update
             UpdateRig rig = new UpdateRig(factory, 3);
             rig.Corrupt(SlotLayout.Path(SlotLayout.SlotA, SlotLayout.Signature), 5, 1);
             rig.Boot();
-            Assert.AreEqual(-1, rig.Plan.Slot);
+            int slot = rig.Plan.Slot;
+            Assert.AreEqual(-1, slot);
             Assert.IsNull(rig.Running);
-            Assert.IsFalse(rig.Journal.Current.HasActive);
+            bool hasActive = rig.Journal.Current.HasActive;
+            Assert.IsFalse(hasActive);
             Assert.AreEqual((int)UpdateState.Idle, (int)rig.Engine.State, "still takes updates");
         }
 
@@ -60,7 +70,8 @@ namespace SecureDevice.Tests.Update
             UpdateRig rig = new UpdateRig(factory, 4);
             rig.Anchors = new TestBundle(random).Anchors();
             rig.Boot();
-            Assert.AreEqual(-1, rig.Plan.Slot);
+            int slot = rig.Plan.Slot;
+            Assert.AreEqual(-1, slot);
         }
 
         [TestMethod]
@@ -69,10 +80,14 @@ namespace SecureDevice.Tests.Update
             UpdateRig rig = Installed(74);
             rig.Corrupt(SlotLayout.Path(SlotLayout.SlotA, SlotLayout.Manifest), 20, 0x20);
             rig.Boot();
-            Assert.AreEqual((int)BootDecision.BootActive, (int)rig.Plan.Decision);
-            Assert.AreEqual(-1, rig.Plan.Slot);
-            Assert.AreEqual((int)BundleStatus.ManifestSignatureInvalid, (int)rig.Plan.ActiveStatus);
-            Assert.AreEqual(UpdateOutcome.ActiveCorrupt, rig.Journal.Current.LastOutcome);
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.BootActive, (int)decision);
+            int slot = rig.Plan.Slot;
+            Assert.AreEqual(-1, slot);
+            BundleStatus status = rig.Plan.ActiveStatus;
+            Assert.AreEqual((int)BundleStatus.ManifestSignatureInvalid, (int)status);
+            int outcome = rig.Journal.Current.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.ActiveCorrupt, outcome);
         }
 
         [TestMethod]
@@ -82,9 +97,12 @@ namespace SecureDevice.Tests.Update
             rig.Corrupt(SlotLayout.Path(SlotLayout.SlotA, "Sensor.App.pe"), -1, 0x01);
             rig.Boot();
             Assert.IsNull(rig.Running);
-            Assert.AreEqual(-1, rig.Plan.Slot);
-            Assert.IsFalse(rig.Journal.Current.HasActive);
-            Assert.AreEqual(UpdateOutcome.ActiveCorrupt, rig.Journal.Current.LastOutcome);
+            int slot = rig.Plan.Slot;
+            Assert.AreEqual(-1, slot);
+            bool hasActive = rig.Journal.Current.HasActive;
+            Assert.IsFalse(hasActive);
+            int outcome = rig.Journal.Current.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.ActiveCorrupt, outcome);
         }
 
         [TestMethod]
@@ -94,8 +112,10 @@ namespace SecureDevice.Tests.Update
             // Validly signed, same security version, but not the bundle the journal confirmed for this slot.
             UpdateRig.Install(rig.Flash, SlotLayout.SlotA, rig.Release("1.0.1", 2, new int[] { 80 }));
             rig.Boot();
-            Assert.AreEqual(-1, rig.Plan.Slot);
-            Assert.AreEqual((int)BundleStatus.SlotMismatch, (int)rig.Plan.ActiveStatus);
+            int slot = rig.Plan.Slot;
+            Assert.AreEqual(-1, slot);
+            BundleStatus status = rig.Plan.ActiveStatus;
+            Assert.AreEqual((int)BundleStatus.SlotMismatch, (int)status);
         }
 
         [TestMethod]
@@ -103,10 +123,14 @@ namespace SecureDevice.Tests.Update
         {
             UpdateRig rig = Staged(77);
             rig.Boot();
-            Assert.AreEqual((int)BootDecision.StartTest, (int)rig.Plan.Decision);
-            Assert.AreEqual(SlotLayout.SlotB, rig.Plan.Slot);
-            Assert.IsTrue(rig.Plan.Testing);
-            Assert.AreEqual(1, rig.Journal.Current.TestBoots);
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.StartTest, (int)decision);
+            int slot = rig.Plan.Slot;
+            Assert.AreEqual(SlotLayout.SlotB, slot);
+            bool testing = rig.Plan.Testing;
+            Assert.IsTrue(testing);
+            int testBoots = rig.Journal.Current.TestBoots;
+            Assert.AreEqual(1, testBoots);
         }
 
         [TestMethod]
@@ -115,10 +139,13 @@ namespace SecureDevice.Tests.Update
             UpdateRig rig = Staged(78);
             rig.Corrupt(SlotLayout.Path(SlotLayout.SlotB, SlotLayout.Delegation), 30, 0x02);
             rig.Boot();
-            Assert.AreEqual((int)BootDecision.RevertCorrupt, (int)rig.Plan.Decision);
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.RevertCorrupt, (int)decision);
             Assert.AreEqual("1.0.0", rig.Running);
-            Assert.AreEqual(UpdateOutcome.RevertedCorrupt, rig.Journal.Current.LastOutcome);
-            Assert.IsTrue(rig.Plan.CandidateStatus != BundleStatus.Verified);
+            int outcome = rig.Journal.Current.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.RevertedCorrupt, outcome);
+            bool candidateRefused = rig.Plan.CandidateStatus != BundleStatus.Verified;
+            Assert.IsTrue(candidateRefused);
         }
 
         [TestMethod]
@@ -127,9 +154,11 @@ namespace SecureDevice.Tests.Update
             UpdateRig rig = Staged(79);
             rig.Corrupt(SlotLayout.Path(SlotLayout.SlotB, "Sensor.Lib.pe"), 0, 0x80);
             rig.Boot();
-            Assert.AreEqual((int)BootDecision.RevertLoadFailed, (int)rig.Plan.Decision);
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.RevertLoadFailed, (int)decision);
             Assert.AreEqual("1.0.0", rig.Running);
-            Assert.AreEqual(UpdateOutcome.RevertedCorrupt, rig.Journal.Current.LastOutcome);
+            int outcome = rig.Journal.Current.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.RevertedCorrupt, outcome);
         }
 
         [TestMethod]
@@ -138,8 +167,10 @@ namespace SecureDevice.Tests.Update
             UpdateRig rig = Staged(80);
             rig.Boot();
             rig.Boot();
-            Assert.AreEqual((int)BootDecision.ContinueTest, (int)rig.Plan.Decision);
-            Assert.AreEqual(2, rig.Journal.Current.TestBoots);
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.ContinueTest, (int)decision);
+            int testBoots = rig.Journal.Current.TestBoots;
+            Assert.AreEqual(2, testBoots);
             Assert.AreEqual("1.1.0", rig.Running);
         }
 
@@ -153,9 +184,11 @@ namespace SecureDevice.Tests.Update
             }
 
             rig.Boot();
-            Assert.AreEqual((int)BootDecision.RevertBootLimit, (int)rig.Plan.Decision);
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.RevertBootLimit, (int)decision);
             Assert.AreEqual("1.0.0", rig.Running);
-            Assert.AreEqual(0, rig.Journal.Current.TestBoots);
+            int testBoots = rig.Journal.Current.TestBoots;
+            Assert.AreEqual(0, testBoots);
         }
 
         [TestMethod]
@@ -168,33 +201,41 @@ namespace SecureDevice.Tests.Update
             raised.SecurityFloor = 9;
             rig.Journal.Save(raised);
             rig.Boot();
-            Assert.AreEqual((int)BootDecision.RevertCorrupt, (int)rig.Plan.Decision);
-            Assert.AreEqual((int)BundleStatus.SecurityVersionRollback, (int)rig.Plan.CandidateStatus);
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.RevertCorrupt, (int)decision);
+            BundleStatus status = rig.Plan.CandidateStatus;
+            Assert.AreEqual((int)BundleStatus.SecurityVersionRollback, (int)status);
             Assert.AreEqual(-1, rig.Plan.Slot, "the active 1.0.0 (security version 2) is below the floor too");
         }
 
         [TestMethod]
         public void Plan_DownloadingEveryBoot_AbandonedAfterLimit()
         {
-            // 512-byte reads: 16 per step leave a 20 KB file unfinished after the first download step, and the test's live
-            // data stays far below a board's heap (a 200 KB payload here once crashed nanoCLR with 512 KiB).
+            // The rig's 64-byte pieces, 16 per step, leave a 1,250-byte file unfinished after the first download step (a
+            // 200 KB payload here once crashed nanoCLR with 512 KiB of heap).
             UpdateRig rig = new UpdateRig(UpdateBundles.Factory(new TestRandom(83)), 83);
-            rig.Options.ChunkBytes = 512;
             rig.Boot();
-            rig.Offer(rig.Publish(rig.Release("1.1.0", 3, new int[] { 20000 }), "big"));
+            rig.Offer(rig.Publish(rig.Release("1.1.0", 3, new int[] { 1250 }), "big"));
             rig.Run(true, 2);
-            Assert.AreEqual((int)UpdateState.Downloading, (int)rig.Journal.Current.State);
+            UpdateState state = rig.Journal.Current.State;
+            Assert.AreEqual((int)UpdateState.Downloading, (int)state);
+            BootDecision decision;
             for (int i = 1; i <= BootPlanner.DefaultMaxResumeBoots; i++)
             {
                 rig.Boot();
-                Assert.AreEqual((int)BootDecision.ResumeDownload, (int)rig.Plan.Decision);
-                Assert.AreEqual(i, rig.Journal.Current.ResumeBoots);
+                decision = rig.Plan.Decision;
+                Assert.AreEqual((int)BootDecision.ResumeDownload, (int)decision);
+                int resumeBoots = rig.Journal.Current.ResumeBoots;
+                Assert.AreEqual(i, resumeBoots);
             }
 
             rig.Boot();
-            Assert.AreEqual((int)BootDecision.AbandonDownload, (int)rig.Plan.Decision);
-            Assert.AreEqual(UpdateOutcome.DownloadFailed, rig.Journal.Current.LastOutcome);
-            Assert.AreEqual((int)UpdateState.Idle, (int)rig.Engine.State);
+            decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.AbandonDownload, (int)decision);
+            int outcome = rig.Journal.Current.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.DownloadFailed, outcome);
+            state = rig.Engine.State;
+            Assert.AreEqual((int)UpdateState.Idle, (int)state);
             Assert.AreEqual("1.0.0", rig.Running);
         }
 
@@ -205,13 +246,17 @@ namespace SecureDevice.Tests.Update
             FaultyFileStore faulty = new FaultyFileStore(rig.Flash);
             faulty.FailPrefix = JournalStore.Path;
             rig.Boot(faulty);
-            Assert.IsTrue(rig.Plan.JournalSaveFailed);
+            bool saveFailed = rig.Plan.JournalSaveFailed;
+            Assert.IsTrue(saveFailed);
             Assert.IsFalse(rig.Plan.Testing, "a candidate never boots without its test boot on flash");
             Assert.AreEqual("1.0.0", rig.Running);
-            Assert.AreEqual((int)UpdateState.Staged, (int)rig.Engine.State);
-            Assert.AreEqual(UpdateOutcome.Busy, rig.Offer("https://updates.example/x/"));
+            UpdateState state = rig.Engine.State;
+            Assert.AreEqual((int)UpdateState.Staged, (int)state);
+            int outcome = rig.Offer("https://updates.example/x/");
+            Assert.AreEqual(UpdateOutcome.Busy, outcome);
             rig.Boot();
-            Assert.AreEqual((int)BootDecision.StartTest, (int)rig.Plan.Decision);
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.StartTest, (int)decision);
         }
 
         [TestMethod]
@@ -219,22 +264,29 @@ namespace SecureDevice.Tests.Update
         {
             UpdateRig rig = Staged(87);
             rig.Boot();
-            Assert.IsTrue(rig.Plan.Testing);
+            bool testing = rig.Plan.Testing;
+            Assert.IsTrue(testing);
             FaultyFileStore faulty = new FaultyFileStore(rig.Flash);
             faulty.FailPrefix = JournalStore.Path;
             rig.Boot(faulty);
-            Assert.IsTrue(rig.Plan.JournalSaveFailed);
+            bool saveFailed = rig.Plan.JournalSaveFailed;
+            Assert.IsTrue(saveFailed);
             Assert.AreEqual("1.0.0", rig.Running);
 
             // The candidate is not running this boot: a healthy 1.0.0 must not confirm it, and offers wait for the next boot.
             rig.Run(true, 20);
-            Assert.AreEqual((int)UpdateState.Testing, (int)rig.Journal.Current.State);
-            Assert.AreEqual(SlotLayout.SlotA, rig.Journal.Current.ActiveSlot);
-            Assert.AreEqual(UpdateOutcome.Busy, rig.Offer("https://updates.example/x/"));
+            UpdateState state = rig.Journal.Current.State;
+            Assert.AreEqual((int)UpdateState.Testing, (int)state);
+            int activeSlot = rig.Journal.Current.ActiveSlot;
+            Assert.AreEqual(SlotLayout.SlotA, activeSlot);
+            int outcome = rig.Offer("https://updates.example/x/");
+            Assert.AreEqual(UpdateOutcome.Busy, outcome);
             faulty.FailPrefix = null;
             rig.Boot();
-            Assert.AreEqual((int)BootDecision.ContinueTest, (int)rig.Plan.Decision);
-            Assert.AreEqual(2, rig.Journal.Current.TestBoots);
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.ContinueTest, (int)decision);
+            int testBoots = rig.Journal.Current.TestBoots;
+            Assert.AreEqual(2, testBoots);
         }
 
         [TestMethod]
@@ -246,8 +298,10 @@ namespace SecureDevice.Tests.Update
             raw.Load(out found);
             raw.Save(new byte[] { 2, 0, 1, 0, 0, 0, 0, 0 }, 0, 8);
             rig.Boot();
-            Assert.IsTrue(rig.Planner.JournalMissing);
-            Assert.AreEqual((int)BootDecision.AdoptInstalled, (int)rig.Plan.Decision);
+            bool missing = rig.Planner.JournalMissing;
+            Assert.IsTrue(missing);
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.AdoptInstalled, (int)decision);
             Assert.AreEqual("1.0.0", rig.Running);
         }
 
@@ -255,7 +309,8 @@ namespace SecureDevice.Tests.Update
         public void OnLoadFailed_WrongOutcome_Throws()
         {
             UpdateRig rig = Installed(86);
-            Assert.ThrowsException(typeof(System.ArgumentException), () => rig.Planner.OnLoadFailed(rig.Plan, UpdateOutcome.Confirmed));
+            System.Action failedAsConfirmed = () => rig.Planner.OnLoadFailed(rig.Plan, UpdateOutcome.Confirmed);
+            Assert.ThrowsException(typeof(System.ArgumentException), failedAsConfirmed);
         }
 
         // A device that adopted its factory image (1.0.0) and has a journal.
@@ -274,7 +329,8 @@ namespace SecureDevice.Tests.Update
             UpdateRig rig = new UpdateRig(factory, seed);
             rig.Boot();
             rig.Stage(rig.Release());
-            Assert.AreEqual((int)UpdateState.Staged, (int)rig.Journal.Current.State);
+            UpdateState state = rig.Journal.Current.State;
+            Assert.AreEqual((int)UpdateState.Staged, (int)state);
             return rig;
         }
     }

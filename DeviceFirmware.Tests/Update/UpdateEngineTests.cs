@@ -8,11 +8,14 @@ using SecureDevice.Tests.Support;
 
 namespace SecureDevice.Tests.Update
 {
+    /// <summary>
+    /// The engine on the rig, whose chunks and network pieces are the board's scaled down 16 times (<see cref="UpdateRig"/>):
+    /// so are the file sizes here, e.g. 5,625 bytes (88 pieces, six download steps) for a download still going on after
+    /// two steps.
+    /// </summary>
     [TestClass]
     public class UpdateEngineTests
     {
-        private const int ReleaseBytes = 14300;
-
         [TestMethod]
         public void Update_OfferToConfirm_RunsNewVersionAndRaisesFloor()
         {
@@ -21,43 +24,55 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual("1.0.0", rig.Running);
             BootDecision decision = rig.Plan.Decision;
             Assert.AreEqual((int)BootDecision.AdoptInstalled, (int)decision);
-            Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor);
+            long floor = rig.Journal.Current.SecurityFloor;
+            Assert.AreEqual(2L, floor);
 
             string url = rig.Publish(release, "1.1.0");
             int outcome = rig.Offer(url);
             Assert.AreEqual(UpdateOutcome.None, outcome);
             rig.Run(true, 200);
-            Assert.IsTrue(rig.Engine.RebootRequested);
+            bool rebootRequested = rig.Engine.RebootRequested;
+            Assert.IsTrue(rebootRequested);
             BootReason reason = rig.Engine.RebootReason;
             Assert.AreEqual((int)BootReason.Update, (int)reason);
             UpdateState state = rig.Journal.Current.State;
             Assert.AreEqual((int)UpdateState.Staged, (int)state);
-            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
-            Assert.AreEqual((long)ReleaseBytes, rig.Engine.BytesDone);
+            outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Staged, outcome);
+            long bytesDone = rig.Engine.BytesDone;
+            Assert.AreEqual((long)UpdateBundles.ReleaseBytes, bytesDone);
             Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor, "the floor rises only at confirmation");
 
             rig.Boot();
             decision = rig.Plan.Decision;
             Assert.AreEqual((int)BootDecision.StartTest, (int)decision);
             Assert.AreEqual("1.1.0", rig.Running);
-            Assert.IsTrue(rig.Plan.Testing);
-            Assert.AreEqual(1, rig.Journal.Current.TestBoots);
+            bool testing = rig.Plan.Testing;
+            Assert.IsTrue(testing);
+            int testBoots = rig.Journal.Current.TestBoots;
+            Assert.AreEqual(1, testBoots);
             state = rig.Engine.State;
             Assert.AreEqual((int)UpdateState.Testing, (int)state);
             rig.Run(true, 10);
-            Assert.AreEqual(UpdateOutcome.Confirmed, rig.Engine.LastOutcome);
+            outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Confirmed, outcome);
             state = rig.Journal.Current.State;
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
-            Assert.AreEqual(SlotLayout.SlotB, rig.Journal.Current.ActiveSlot);
-            Assert.AreEqual(3L, rig.Journal.Current.SecurityFloor);
-            Assert.IsFalse(rig.Engine.RebootRequested);
+            int activeSlot = rig.Journal.Current.ActiveSlot;
+            Assert.AreEqual(SlotLayout.SlotB, activeSlot);
+            floor = rig.Journal.Current.SecurityFloor;
+            Assert.AreEqual(3L, floor);
+            rebootRequested = rig.Engine.RebootRequested;
+            Assert.IsFalse(rebootRequested);
 
             rig.Boot();
             decision = rig.Plan.Decision;
             Assert.AreEqual((int)BootDecision.BootActive, (int)decision);
             Assert.AreEqual("1.1.0", rig.Running);
-            Assert.IsFalse(rig.Plan.Testing);
-            Assert.AreEqual(UpdateOutcome.Confirmed, rig.Engine.LastOutcome);
+            testing = rig.Plan.Testing;
+            Assert.IsFalse(testing);
+            outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Confirmed, outcome);
         }
 
         [TestMethod]
@@ -72,9 +87,11 @@ namespace SecureDevice.Tests.Update
             rig.Offer(rig.Publish(release, "r"));
             rig.Run(true, 200);
             rig.BootAndConfirm();
-            Assert.AreEqual(UpdateOutcome.Confirmed, rig.Engine.LastOutcome);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Confirmed, outcome);
             int appends = 9 + 5 + 1;
-            Assert.AreEqual(3 + appends + (4 * 3) + 3, rig.Flash.MutationCount - before);
+            int writes = rig.Flash.MutationCount - before;
+            Assert.AreEqual(3 + appends + (4 * 3) + 3, writes);
         }
 
         [TestMethod]
@@ -84,16 +101,19 @@ namespace SecureDevice.Tests.Update
             rig.Stage(rig.Release());
             rig.BootAndConfirm();
 
-            TestBundle third = rig.Release("1.2.0", 4, new int[] { 2000 });
+            TestBundle third = rig.Release("1.2.0", 4, new int[] { 125 });
             rig.Offer(rig.Publish(third, "1.2.0"));
             rig.Run(true, 200);
             Assert.IsFalse(rig.Flash.Exists(SlotLayout.Path(SlotLayout.SlotA, "Sensor.Lib.pe")), "the factory's files are gone from slot A");
             rig.Boot();
             Assert.AreEqual("1.2.0", rig.Running);
-            Assert.AreEqual(SlotLayout.SlotA, rig.Plan.Slot);
+            int slot = rig.Plan.Slot;
+            Assert.AreEqual(SlotLayout.SlotA, slot);
             rig.Run(true, 10);
-            Assert.AreEqual(SlotLayout.SlotA, rig.Journal.Current.ActiveSlot);
-            Assert.AreEqual(4L, rig.Journal.Current.SecurityFloor);
+            int activeSlot = rig.Journal.Current.ActiveSlot;
+            Assert.AreEqual(SlotLayout.SlotA, activeSlot);
+            long floor = rig.Journal.Current.SecurityFloor;
+            Assert.AreEqual(4L, floor);
         }
 
         [TestMethod]
@@ -102,36 +122,44 @@ namespace SecureDevice.Tests.Update
             int resumes = 0;
             for (uint seed = 1; seed <= 6; seed++)
             {
-                UpdateRig rig = new UpdateRig(UpdateBundles.Factory(new TestRandom(100 + seed)), seed);
-                TestBundle release = rig.Release("1.1.0", 3, new int[] { 30000, 12000, 700 });
-                rig.Server.Random = new TestRandom(seed);
-                rig.Server.DropPercent = 70;
-                rig.Boot();
-                string url = rig.Publish(release, "1.1.0");
-                rig.Offer(url);
-                rig.Run(true, 2000);
-                Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome, "seed " + seed.ToString() + " " + rig.Engine.LastDetail + " failures " + rig.Engine.DownloadFailures.ToString());
-                resumes += rig.Engine.Resumes;
-                Assert.AreEqual(42700L, rig.Server.PayloadBytesServed, "payload bytes served for seed " + seed.ToString());
-                rig.Boot();
-                Assert.AreEqual("1.1.0", rig.Running);
+                resumes += DownloadWithDrops(seed);
             }
 
             Assert.IsTrue(resumes >= 6, "drops were resumed " + resumes.ToString() + " times");
+        }
+
+        // One device of Download_DropsAtRandomPoints_... (in a method of its own, so that only one is alive at a time);
+        // returns how often it resumed.
+        private static int DownloadWithDrops(uint seed)
+        {
+            UpdateRig rig = new UpdateRig(UpdateBundles.Factory(new TestRandom(100 + seed)), seed);
+            TestBundle release = rig.Release("1.1.0", 3, new int[] { 1875, 750, 44 });
+            rig.Server.Random = new TestRandom(seed);
+            rig.Server.DropPercent = 70;
+            rig.Boot();
+            string url = rig.Publish(release, "1.1.0");
+            rig.Offer(url);
+            rig.Run(true, 2000);
+            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome, "seed " + seed.ToString() + " " + rig.Engine.LastDetail + " failures " + rig.Engine.DownloadFailures.ToString());
+            Assert.AreEqual(2669L, rig.Server.PayloadBytesServed, "payload bytes served for seed " + seed.ToString());
+            int resumes = rig.Engine.Resumes;
+            rig.Boot();
+            Assert.AreEqual("1.1.0", rig.Running);
+            return resumes;
         }
 
         [TestMethod]
         public void Download_InterruptedByReboots_ResumesFromFlashAndRehashesIt()
         {
             UpdateRig rig = UpdateRig.Booted(44);
-            TestBundle release = rig.Release("1.1.0", 3, new int[] { 60000, 20000 });
+            TestBundle release = rig.Release("1.1.0", 3, new int[] { 3750, 1250 });
             string url = rig.Publish(release, "1.1.0");
             rig.Offer(url);
             rig.Run(true, 3);
             UpdateState state = rig.Journal.Current.State;
             Assert.AreEqual((int)UpdateState.Downloading, (int)state);
             long firstBoot = rig.Server.PayloadBytesServed;
-            Assert.IsTrue(firstBoot > 0 && firstBoot < 80000, "a partial download");
+            Assert.IsTrue(firstBoot > 0 && firstBoot < 5000, "a partial download");
 
             rig.Boot();
             BootDecision decision = rig.Plan.Decision;
@@ -139,22 +167,24 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual("1.0.0", rig.Running);
             rig.Run(true, 2);
             rig.Boot();
-            Assert.AreEqual(2, rig.Journal.Current.ResumeBoots);
+            int resumeBoots = rig.Journal.Current.ResumeBoots;
+            Assert.AreEqual(2, resumeBoots);
             rig.Run(true, 200);
-            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
-            Assert.AreEqual(80000L, rig.Server.PayloadBytesServed, "no byte was downloaded twice");
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Staged, outcome);
+            Assert.AreEqual(5000L, rig.Server.PayloadBytesServed, "no byte was downloaded twice");
             bool resumed = rig.Engine.Resumes >= 1;
             Assert.IsTrue(resumed);
             bool ranged = rig.Server.RangedOpens >= 2;
             Assert.IsTrue(ranged);
-            Assert.IsTrue(rig.Engine.BytesRehashed >= 80000, "bytes on flash are re-hashed, never trusted");
+            Assert.IsTrue(rig.Engine.BytesRehashed >= 5000, "bytes on flash are re-hashed, never trusted");
         }
 
         [TestMethod]
         public void Download_ResumedPrefixCorruptedOnFlash_FileDownloadedAgainFromZero()
         {
             UpdateRig rig = UpdateRig.Booted(45);
-            TestBundle release = rig.Release("1.1.0", 3, new int[] { 60000 });
+            TestBundle release = rig.Release("1.1.0", 3, new int[] { 3750 });
             string url = rig.Publish(release, "1.1.0");
             rig.Offer(url);
             rig.Run(true, 2);
@@ -163,7 +193,8 @@ namespace SecureDevice.Tests.Update
 
             rig.Boot();
             rig.Run(true, 200);
-            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Staged, outcome);
             CollectionAssert.AreEqual(release.Payloads[0], rig.Flash.Snapshot(path));
         }
 
@@ -178,9 +209,10 @@ namespace SecureDevice.Tests.Update
             string url = rig.Publish(release, "1.1.0");
             rig.Offer(url);
             rig.Run(true, 1);
-            rig.Server.CutNextAfter = 4000;
+            rig.Server.CutNextAfter = 250;
             rig.Run(true, 200);
-            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Staged, outcome);
             bool ranged = rig.Server.RangedOpens >= 1;
             Assert.IsTrue(ranged);
         }
@@ -195,8 +227,10 @@ namespace SecureDevice.Tests.Update
             int writes = rig.Flash.MutationCount;
             rig.Offer(url);
             rig.Run(true, 1000);
-            Assert.AreEqual(UpdateEngine.MaxFailures, rig.Server.Opens);
-            Assert.AreEqual(UpdateOutcome.DownloadFailed, rig.Engine.LastOutcome);
+            int opens = rig.Server.Opens;
+            Assert.AreEqual(UpdateEngine.MaxFailures, opens);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.DownloadFailed, outcome);
             UpdateState state = rig.Engine.State;
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
             Assert.AreEqual(writes, rig.Flash.MutationCount, "a failed fetch of the documents writes nothing");
@@ -211,10 +245,12 @@ namespace SecureDevice.Tests.Update
             rig.Server.Remove(url + "Sensor.Lib.pe");
             rig.Offer(url);
             rig.Run(true, 1000);
-            Assert.AreEqual(UpdateOutcome.DownloadFailed, rig.Engine.LastOutcome);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.DownloadFailed, outcome);
             UpdateState state = rig.Journal.Current.State;
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
-            Assert.AreEqual(UpdateOutcome.DownloadFailed, rig.Journal.Current.LastOutcome);
+            outcome = rig.Journal.Current.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.DownloadFailed, outcome);
             rig.Boot();
             Assert.AreEqual("1.0.0", rig.Running);
             BootDecision decision = rig.Plan.Decision;
@@ -231,7 +267,8 @@ namespace SecureDevice.Tests.Update
             faulty.FailWith = StorageStatus.Full;
             rig.Offer(rig.Publish(rig.Release(), "1.1.0"));
             rig.Run(true, 200);
-            Assert.AreEqual(UpdateOutcome.StorageFailed, rig.Engine.LastOutcome);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.StorageFailed, outcome);
             UpdateState state = rig.Journal.Current.State;
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
             rig.Boot();
@@ -250,28 +287,34 @@ namespace SecureDevice.Tests.Update
                 // Each test boot crashes before it is healthy (an unclean reset, no reboot request).
                 rig.Boot();
                 Assert.AreEqual("1.1.0", rig.Running, "test boot " + boot.ToString());
-                Assert.AreEqual(boot, rig.Journal.Current.TestBoots);
+                int testBoots = rig.Journal.Current.TestBoots;
+                Assert.AreEqual(boot, testBoots);
                 rig.Run(false, 1);
-                Assert.IsFalse(rig.Engine.RebootRequested);
+                bool rebootRequested = rig.Engine.RebootRequested;
+                Assert.IsFalse(rebootRequested);
             }
 
             rig.Boot();
             BootDecision decision = rig.Plan.Decision;
             Assert.AreEqual((int)BootDecision.RevertBootLimit, (int)decision);
             Assert.AreEqual("1.0.0", rig.Running);
-            Assert.AreEqual(UpdateOutcome.RevertedBootLimit, rig.Engine.LastOutcome);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.RevertedBootLimit, outcome);
             Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor, "a reverted candidate never raises the floor");
-            Assert.AreEqual(SlotLayout.SlotA, rig.Journal.Current.ActiveSlot);
+            int activeSlot = rig.Journal.Current.ActiveSlot;
+            Assert.AreEqual(SlotLayout.SlotA, activeSlot);
 
             // The reverted device still takes offers, but not this bundle again.
-            int outcome = rig.Offer(url);
+            outcome = rig.Offer(url);
             Assert.AreEqual(UpdateOutcome.None, outcome);
             rig.Run(true, 50);
-            Assert.AreEqual(UpdateOutcome.KnownBad, rig.Engine.LastOutcome);
-            TestBundle fixedRelease = rig.Release("1.1.1", 3, new int[] { 500 });
+            outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.KnownBad, outcome);
+            TestBundle fixedRelease = rig.Release("1.1.1", 3, new int[] { 30 });
             rig.Offer(rig.Publish(fixedRelease, "1.1.1"));
             rig.Run(true, 200);
-            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+            outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Staged, outcome);
         }
 
         [TestMethod]
@@ -281,16 +324,20 @@ namespace SecureDevice.Tests.Update
             rig.Stage(rig.Release());
             rig.Boot();
             rig.Run(false, 100);
-            Assert.IsTrue(rig.Engine.RebootRequested);
+            bool rebootRequested = rig.Engine.RebootRequested;
+            Assert.IsTrue(rebootRequested);
             BootReason reason = rig.Engine.RebootReason;
             Assert.AreEqual((int)BootReason.Revert, (int)reason);
             bool timedOut = rig.NowMs >= UpdateEngine.DefaultTestTimeoutMs;
             Assert.IsTrue(timedOut);
-            Assert.AreEqual(UpdateOutcome.RevertedTimeout, rig.Engine.LastOutcome);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.RevertedTimeout, outcome);
             rig.Boot();
             Assert.AreEqual("1.0.0", rig.Running);
-            Assert.AreEqual(UpdateOutcome.RevertedTimeout, rig.Engine.LastOutcome);
-            Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor);
+            outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.RevertedTimeout, outcome);
+            long floor = rig.Journal.Current.SecurityFloor;
+            Assert.AreEqual(2L, floor);
         }
 
         [TestMethod]
@@ -304,13 +351,17 @@ namespace SecureDevice.Tests.Update
             rig.Boot();
             rig.Stage(rig.Release());
             rig.Boot();
-            Assert.AreEqual((int)BootResult.RebootRequired, (int)rig.Result);
-            Assert.AreEqual((int)BootDecision.RevertLoadFailed, (int)rig.Plan.Decision);
+            BootResult result = rig.Result;
+            Assert.AreEqual((int)BootResult.RebootRequired, (int)result);
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.RevertLoadFailed, (int)decision);
             Assert.IsNull(rig.Running);
             rig.Boot();
-            Assert.AreEqual((int)BootReason.Revert, (int)rig.Session.Tracker.Reason);
+            BootReason reason = rig.Session.Tracker.Reason;
+            Assert.AreEqual((int)BootReason.Revert, (int)reason);
             Assert.AreEqual("1.0.0", rig.Running);
-            Assert.AreEqual(UpdateOutcome.RevertedAppFailed, rig.Engine.LastOutcome);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.RevertedAppFailed, outcome);
         }
 
         [TestMethod]
@@ -320,8 +371,10 @@ namespace SecureDevice.Tests.Update
             rig.Stage(rig.Release());
             rig.Boot();
             rig.Engine.OnApplicationFailed();
-            Assert.IsTrue(rig.Engine.RebootRequested);
-            Assert.AreEqual(UpdateOutcome.RevertedAppFailed, rig.Engine.LastOutcome);
+            bool rebootRequested = rig.Engine.RebootRequested;
+            Assert.IsTrue(rebootRequested);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.RevertedAppFailed, outcome);
             rig.Boot();
             Assert.AreEqual("1.0.0", rig.Running);
         }
@@ -347,8 +400,10 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual(UpdateOutcome.Busy, outcome);
             outcome = rig.Offer(otherUrl);
             Assert.AreEqual(UpdateOutcome.Busy, outcome);
-            Assert.AreEqual(writes, rig.Flash.MutationCount);
-            Assert.AreEqual(2, rig.Engine.OffersRejected);
+            int writesAfter = rig.Flash.MutationCount;
+            Assert.AreEqual(writes, writesAfter);
+            int rejected = rig.Engine.OffersRejected;
+            Assert.AreEqual(2, rejected);
         }
 
         [TestMethod]
@@ -361,9 +416,12 @@ namespace SecureDevice.Tests.Update
             byte[] offer = TestBytes.Utf8("{\"url\":\"http://updates.example/x/\"}");
             int outcome = rig.Engine.Offer(offer, 0, offer.Length, 0);
             Assert.AreEqual(UpdateOutcome.MalformedOffer, outcome);
-            Assert.AreEqual(UpdateOutcome.MalformedOffer, rig.Engine.LastOutcome);
-            Assert.AreEqual(0, rig.Server.Opens);
-            Assert.AreEqual(writes, rig.Flash.MutationCount);
+            outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.MalformedOffer, outcome);
+            int opens = rig.Server.Opens;
+            Assert.AreEqual(0, opens);
+            int writesAfter = rig.Flash.MutationCount;
+            Assert.AreEqual(writes, writesAfter);
         }
 
         [TestMethod]
@@ -376,8 +434,10 @@ namespace SecureDevice.Tests.Update
             int outcome = rig.Engine.Offer(offer, 0, offer.Length, 0);
             Assert.AreEqual(UpdateOutcome.None, outcome);
             rig.Run(true, 50);
-            Assert.AreEqual(UpdateOutcome.OfferMismatch, rig.Engine.LastOutcome);
-            Assert.AreEqual(writes, rig.Flash.MutationCount);
+            outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.OfferMismatch, outcome);
+            int writesAfter = rig.Flash.MutationCount;
+            Assert.AreEqual(writes, writesAfter);
         }
 
         [TestMethod]
@@ -393,15 +453,16 @@ namespace SecureDevice.Tests.Update
             int outcome = rig.Engine.Offer(offer, 0, offer.Length, 0);
             Assert.AreEqual(UpdateOutcome.None, outcome);
             rig.Run(true, 200);
-            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+            outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Staged, outcome);
         }
 
         [TestMethod]
         public void Offer_NewOfferDuringDownload_SupersedesIt()
         {
             UpdateRig rig = UpdateRig.Booted(58);
-            string first = rig.Publish(rig.Release("1.1.0", 3, new int[] { 90000 }), "1.1.0");
-            string second = rig.Publish(rig.Release("1.2.0", 3, new int[] { 1000 }), "1.2.0");
+            string first = rig.Publish(rig.Release("1.1.0", 3, new int[] { 5625 }), "1.1.0");
+            string second = rig.Publish(rig.Release("1.2.0", 3, new int[] { 63 }), "1.2.0");
             rig.Offer(first);
             rig.Run(true, 2);
             UpdateState state = rig.Engine.State;
@@ -409,11 +470,12 @@ namespace SecureDevice.Tests.Update
             int outcome = rig.Offer(second);
             Assert.AreEqual(UpdateOutcome.None, outcome);
             rig.Run(true, 200);
-            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+            outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Staged, outcome);
             string candidate = rig.Engine.Candidate.Version.ToString();
             Assert.AreEqual("1.2.0", candidate);
             string path = SlotLayout.Path(SlotLayout.SlotB, "Sensor.App.pe");
-            bool firstDownloadKept = rig.Flash.Exists(path) && rig.Flash.Snapshot(path).Length == 90000;
+            bool firstDownloadKept = rig.Flash.Exists(path) && rig.Flash.Snapshot(path).Length == 5625;
             Assert.IsFalse(firstDownloadKept);
             rig.Boot();
             Assert.AreEqual("1.2.0", rig.Running);
@@ -423,14 +485,15 @@ namespace SecureDevice.Tests.Update
         public void Offer_RejectedOfferDuringDownload_OldDownloadGoesOn()
         {
             UpdateRig rig = UpdateRig.Booted(59);
-            string first = rig.Publish(rig.Release("1.1.0", 3, new int[] { 90000 }), "1.1.0");
+            string first = rig.Publish(rig.Release("1.1.0", 3, new int[] { 5625 }), "1.1.0");
             rig.Offer(first);
             rig.Run(true, 2);
-            TestBundle wrong = rig.Release("1.3.0", 3, new int[] { 100 });
+            TestBundle wrong = rig.Release("1.3.0", 3, new int[] { 7 });
             wrong.Product = "camera";
             rig.Offer(rig.Publish(wrong, "wrong"));
             rig.Run(true, 200);
-            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Staged, outcome);
             string candidate = rig.Engine.Candidate.Version.ToString();
             Assert.AreEqual("1.1.0", candidate);
         }
@@ -444,7 +507,8 @@ namespace SecureDevice.Tests.Update
             rig.Run(true, 10);
             Assert.AreEqual((int)UpdateState.Offered, (int)rig.Engine.State, "waits for time");
             rig.Run(true, 1000);
-            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.TimeUnknown), rig.Engine.LastOutcome);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.TimeUnknown), outcome);
         }
 
         [TestMethod]
@@ -456,7 +520,8 @@ namespace SecureDevice.Tests.Update
             rig.Run(true, 3);
             rig.Utc = TestBundle.Now;
             rig.Run(true, 200);
-            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Staged, outcome);
         }
 
         [TestMethod]
@@ -468,13 +533,15 @@ namespace SecureDevice.Tests.Update
             rig.Offer(rig.Publish(release, "1.1.0"));
             rig.Run(true, 200);
             rig.BootAndConfirm();
-            Assert.AreEqual(UpdateOutcome.Confirmed, rig.Engine.LastOutcome);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Confirmed, outcome);
 
-            TestBundle signedByRevoked = rig.Release("1.2.0", 3, new int[] { 100 });
+            TestBundle signedByRevoked = rig.Release("1.2.0", 3, new int[] { 7 });
             signedByRevoked.KeyId = "old-build-key";
             rig.Offer(rig.Publish(signedByRevoked, "revoked"));
             rig.Run(true, 50);
-            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.KeyRevoked), rig.Engine.LastOutcome);
+            outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.KeyRevoked), outcome);
         }
     }
 }

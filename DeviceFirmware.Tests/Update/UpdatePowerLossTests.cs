@@ -38,46 +38,58 @@ namespace SecureDevice.Tests.Update
             Assert.IsTrue(points >= 25, "only " + points.ToString() + " crash points");
         }
 
-        // Runs the scenario once without a cut to count its mutations, then once per mutation with the cut there.
+        // Runs the scenario once without a cut to count its mutations, then once per mutation with the cut there. Each run
+        // has a device of its own, built and dropped in a method of its own, so that only one is alive at a time.
         private static int Sweep(bool secondUpdate, bool healthy)
         {
-            UpdateRig baseline = NewRig(secondUpdate);
-            PowerCutFileStore counting = new PowerCutFileStore(baseline.Flash, 0, 0);
-            Drive(baseline, counting, secondUpdate, healthy);
-            AssertFinal(baseline, secondUpdate, healthy);
-            int total = counting.Mutations;
+            int total = CountMutations(secondUpdate, healthy);
             for (int cut = 1; cut <= total; cut++)
             {
-                string context = "cut " + cut.ToString() + " of " + total.ToString();
-                UpdateRig rig = NewRig(secondUpdate);
-                PowerCutFileStore faulty = new PowerCutFileStore(rig.Flash, cut, (cut % 3) * 50);
-                Drive(rig, faulty, secondUpdate, healthy);
-                Assert.IsTrue(faulty.PowerLost, context + ": the cut did not happen");
-                Drive(rig, rig.Flash, secondUpdate, healthy);
-                AssertFinal(rig, secondUpdate, healthy);
+                CutAndRecover(cut, total, secondUpdate, healthy);
             }
 
             return total;
         }
 
+        private static int CountMutations(bool secondUpdate, bool healthy)
+        {
+            UpdateRig baseline = NewRig(secondUpdate);
+            PowerCutFileStore counting = new PowerCutFileStore(baseline.Flash, 0, 0);
+            Drive(baseline, counting, secondUpdate, healthy);
+            AssertFinal(baseline, secondUpdate, healthy);
+            return counting.Mutations;
+        }
+
+        private static void CutAndRecover(int cut, int total, bool secondUpdate, bool healthy)
+        {
+            string context = "cut " + cut.ToString() + " of " + total.ToString();
+            UpdateRig rig = NewRig(secondUpdate);
+            PowerCutFileStore faulty = new PowerCutFileStore(rig.Flash, cut, (cut % 3) * 50);
+            Drive(rig, faulty, secondUpdate, healthy);
+            Assert.IsTrue(faulty.PowerLost, context + ": the cut did not happen");
+            Drive(rig, rig.Flash, secondUpdate, healthy);
+            AssertFinal(rig, secondUpdate, healthy);
+        }
+
+        // Files in the rig's 64-byte pieces: 6 and 3 of them in the first release, 5, 2 and 1 in the second.
         private static UpdateRig NewRig(bool secondUpdate)
         {
             TestRandom random = new TestRandom(secondUpdate ? 301u : 300u);
             TestBundle factory = UpdateBundles.Factory(random);
             UpdateRig rig = new UpdateRig(factory, 5);
-            TestBundle first = UpdateBundles.Release(factory, "1.1.0", 3, random, new int[] { 6000, 2500 });
-            rig.Publish(first, "first");
-            TestBundle second = UpdateBundles.Release(factory, "1.2.0", 4, random, new int[] { 5000, 1500, 100 });
+            TestBundle first = UpdateBundles.Release(factory, "1.1.0", 3, random, new int[] { 375, 157 });
+            string firstUrl = rig.Publish(first, "first");
+            TestBundle second = UpdateBundles.Release(factory, "1.2.0", 4, random, new int[] { 313, 94, 7 });
             rig.Publish(second, "second");
-            rig.Server.MaxRead = 1024;
             if (secondUpdate)
             {
                 rig.Boot();
-                rig.Offer(UpdateRig.BaseUrl + "first/");
+                rig.Offer(firstUrl);
                 rig.Run(true, 200);
                 rig.Boot();
                 rig.Run(true, 10);
-                Assert.AreEqual("1.1.0", rig.ActiveVersion());
+                string activeVersion = rig.ActiveVersion();
+                Assert.AreEqual("1.1.0", activeVersion);
             }
 
             return rig;
@@ -149,16 +161,21 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual(rig.Plan.Testing ? journal.CandidateSlot : journal.ActiveSlot, rig.Plan.Slot, context + ": slot");
         }
 
+        // Checks the boot's view, then (powered off) the flash's.
         private static void AssertFinal(UpdateRig rig, bool secondUpdate, bool healthy)
         {
             rig.Boot(rig.Flash);
             string expected = healthy ? Target(secondUpdate) : Previous(secondUpdate);
             Assert.AreEqual(expected, rig.Running, "outcome " + UpdateOutcome.Name(rig.Engine.LastOutcome) + " " + rig.Engine.LastDetail);
-            Assert.IsFalse(rig.Plan.Testing);
-            Assert.AreEqual(expected, rig.ActiveVersion());
-            long floor = healthy ? (secondUpdate ? 4L : 3L) : (secondUpdate ? 3L : 2L);
-            Assert.AreEqual(floor, rig.Journal.Current.SecurityFloor);
-            Assert.AreEqual(healthy ? UpdateOutcome.Confirmed : UpdateOutcome.RevertedBootLimit, rig.Journal.Current.LastOutcome);
+            bool testing = rig.Plan.Testing;
+            Assert.IsFalse(testing);
+            long expectedFloor = healthy ? (secondUpdate ? 4L : 3L) : (secondUpdate ? 3L : 2L);
+            long floor = rig.Journal.Current.SecurityFloor;
+            Assert.AreEqual(expectedFloor, floor);
+            int outcome = rig.Journal.Current.LastOutcome;
+            Assert.AreEqual(healthy ? UpdateOutcome.Confirmed : UpdateOutcome.RevertedBootLimit, outcome);
+            string activeVersion = rig.ActiveVersion();
+            Assert.AreEqual(expected, activeVersion);
         }
     }
 }

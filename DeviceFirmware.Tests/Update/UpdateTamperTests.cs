@@ -37,6 +37,7 @@ namespace SecureDevice.Tests.Update
                 Assert.AreEqual(SlotLayout.SlotA, rig.Journal.Current.ActiveSlot, name);
                 Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor, name);
                 AssertSlotUnchanged(rig.Flash, rig.Factory, slotA, name);
+                rig.Server.Clear();
             }
 
             rig.Boot();
@@ -45,9 +46,10 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual((int)BootDecision.BootActive, (int)decision);
 
             // Still updatable by a good bundle.
-            rig.Offer(rig.Publish(rig.Release("1.1.0", 3, new int[] { 3000 }), "good"));
+            rig.Offer(rig.Publish(rig.Release("1.1.0", 3, new int[] { 190 }), "good"));
             rig.Run(true, 200);
-            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Staged, outcome);
         }
 
         [TestMethod]
@@ -60,19 +62,23 @@ namespace SecureDevice.Tests.Update
             rig.Offer(releaseUrl);
             rig.Run(true, 200);
             rig.BootAndConfirm();
-            Assert.AreEqual(3L, rig.Journal.Current.SecurityFloor);
+            long floor = rig.Journal.Current.SecurityFloor;
+            Assert.AreEqual(3L, floor);
 
             rig.Offer(factoryUrl);
             rig.Run(true, 50);
-            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.SecurityVersionRollback), rig.Engine.LastOutcome);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.SecurityVersionRollback), outcome);
             rig.Offer(releaseUrl);
             rig.Run(true, 50);
-            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.AlreadyInstalled), rig.Engine.LastOutcome);
+            outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.AlreadyInstalled), outcome);
 
             // An older version is accepted only with a higher security version (a deliberate roll-back by the operator).
             rig.Offer(rig.Publish(rig.Release("1.0.5", 4, new int[] { 100 }), "1.0.5"));
             rig.Run(true, 200);
-            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome);
+            outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Staged, outcome);
         }
 
         [TestMethod]
@@ -86,26 +92,29 @@ namespace SecureDevice.Tests.Update
             rig.Server.Put(url + release.PayloadNames[1], bad);
             rig.Offer(url);
             rig.Run(true, 200);
-            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.FileHashMismatch), rig.Engine.LastOutcome);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.FileHashMismatch), outcome);
             long served = rig.Server.PayloadBytesServed;
             rig.Offer(url);
             rig.Run(true, 200);
-            Assert.AreEqual(UpdateOutcome.KnownBad, rig.Engine.LastOutcome);
+            outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.KnownBad, outcome);
             Assert.AreEqual(served, rig.Server.PayloadBytesServed, "a known-bad bundle is not downloaded again");
         }
 
         // Builds tamper case `index`: publishes it and returns its URL, its name and the outcome it must produce.
         private static string Build(int index, UpdateRig rig, TestBundle factory, TestRandom random, out string name, out int expected)
         {
-            TestBundle bundle = rig.Release("1.1.0", 3, new int[] { 2100, 900 });
+            // Files of three pieces and one of the rig's server (UpdateRig.PieceBytes), as 2,100 and 900 bytes are on the board.
+            TestBundle bundle = rig.Release("1.1.0", 3, new int[] { 140, 60 });
             string folder = "case" + index.ToString();
             expected = UpdateOutcome.Rejected(BundleStatus.ManifestSignatureInvalid);
             if (index < 13)
             {
                 // Every manifest field changed after signing: the signature no longer matches.
                 string text = bundle.ManifestText();
-                string[] from = new string[] { "\"sensor\"", "\"esp32-devkitc\"", "\"1.1.0\"", "\"securityVersion\":3", "\"minLoaderVersion\":1", "2026-11-22T10:00:00Z", "\"release-2026\"", "\"Sensor.App\"", "Sensor.Lib.pe", "\"size\":900", "\"sha256\":\"", "\"files\"", "{\"format\":1" };
-                string[] to = new string[] { "\"sensoR\"", "\"esp32-devkitC\"", "\"1.1.1\"", "\"securityVersion\":30", "\"minLoaderVersion\":0", "2026-11-22T10:00:01Z", "\"release-2027\"", "\"Sensor.Lib\"", "Sensor.Lab.pe", "\"size\":901", "\"sha256\":\"0", "\"revokes\":[],\"files\"", "{ \"format\":1" };
+                string[] from = new string[] { "\"sensor\"", "\"esp32-devkitc\"", "\"1.1.0\"", "\"securityVersion\":3", "\"minLoaderVersion\":1", "2026-11-22T10:00:00Z", "\"release-2026\"", "\"Sensor.App\"", "Sensor.Lib.pe", "\"size\":60", "\"sha256\":\"", "\"files\"", "{\"format\":1" };
+                string[] to = new string[] { "\"sensoR\"", "\"esp32-devkitC\"", "\"1.1.1\"", "\"securityVersion\":30", "\"minLoaderVersion\":0", "2026-11-22T10:00:01Z", "\"release-2027\"", "\"Sensor.Lib\"", "Sensor.Lab.pe", "\"size\":61", "\"sha256\":\"0", "\"revokes\":[],\"files\"", "{ \"format\":1" };
                 byte[] signature = bundle.Sign(bundle.Manifest());
                 string changed = TestText.ReplaceFirst(text, from[index], to[index]);
                 if (index == 10)
@@ -216,9 +225,7 @@ namespace SecureDevice.Tests.Update
                     return rig.Publish(bundle, folder, body, new TestKeys(random).Sign(body));
                 case 31:
                     name = "oversized manifest";
-                    string padded = bundle.ManifestText();
-                    padded = padded.Substring(0, padded.Length - 1) + new string(' ', 4200) + "}";
-                    byte[] big = TestBytes.Utf8(padded);
+                    byte[] big = Padded(bundle.Manifest(), ManifestParser.MaxManifestBytes + 1);
                     expected = UpdateOutcome.Rejected(BundleStatus.ManifestMalformed);
                     return rig.Publish(bundle, folder, big, bundle.Sign(big));
                 case 32:
@@ -233,30 +240,30 @@ namespace SecureDevice.Tests.Update
                     break;
                 case 34:
                     name = "payload byte flipped";
-                    return PublishReplacing(rig, bundle, folder, bundle.PayloadNames[0], Flipped(bundle.Payloads[0], 1500), out expected, BundleStatus.FileHashMismatch);
+                    return PublishReplacing(rig, bundle, folder, bundle.PayloadNames[0], Flipped(bundle.Payloads[0], 100), out expected, BundleStatus.FileHashMismatch);
                 case 35:
                     name = "payload truncated";
-                    return PublishReplacing(rig, bundle, folder, bundle.PayloadNames[1], TestBytes.Slice(bundle.Payloads[1], 0, 899), out expected, BundleStatus.FileSizeMismatch);
+                    return PublishReplacing(rig, bundle, folder, bundle.PayloadNames[1], TestBytes.Slice(bundle.Payloads[1], 0, 59), out expected, BundleStatus.FileSizeMismatch);
                 case 36:
                     name = "payload extended";
-                    byte[] longer = new byte[901];
-                    System.Array.Copy(bundle.Payloads[1], longer, 900);
+                    byte[] longer = new byte[61];
+                    System.Array.Copy(bundle.Payloads[1], longer, 60);
                     return PublishReplacing(rig, bundle, folder, bundle.PayloadNames[1], longer, out expected, BundleStatus.FileSizeMismatch);
                 case 37:
                     name = "payload swapped with the other file";
                     return PublishReplacing(rig, bundle, folder, bundle.PayloadNames[0], bundle.Payloads[1], out expected, BundleStatus.FileSizeMismatch);
                 case 38:
                     name = "payload swapped with another file of the same size";
-                    TestBundle twins = rig.Release("1.1.0", 3, new int[] { 1000, 1000 });
+                    TestBundle twins = rig.Release("1.1.0", 3, new int[] { 60, 60 });
                     return PublishReplacing(rig, twins, folder, twins.PayloadNames[0], twins.Payloads[1], out expected, BundleStatus.FileHashMismatch);
                 case 39:
                     name = "payload from an older bundle";
-                    TestBundle older = rig.Release("1.0.9", 3, new int[] { 2100, 900 });
+                    TestBundle older = rig.Release("1.0.9", 3, new int[] { 140, 60 });
                     return PublishReplacing(rig, bundle, folder, bundle.PayloadNames[0], older.Payloads[0], out expected, BundleStatus.FileHashMismatch);
                 case 40:
                     name = "server answers a pinned offer with another signed manifest";
                     string pinnedUrl = rig.Publish(bundle, folder);
-                    TestBundle substitute = rig.Release("1.0.8", 3, new int[] { 2100, 900 });
+                    TestBundle substitute = rig.Release("1.0.8", 3, new int[] { 140, 60 });
                     byte[] substituteManifest = substitute.Manifest();
                     rig.Server.Put(pinnedUrl + SlotLayout.Manifest, substituteManifest);
                     rig.Server.Put(pinnedUrl + SlotLayout.Signature, substitute.Sign(substituteManifest));
@@ -264,7 +271,7 @@ namespace SecureDevice.Tests.Update
                     return "{\"url\":\"" + pinnedUrl + "\",\"manifestSha256\":\"" + Digest(bundle.Manifest()) + "\"}";
                 default:
                     name = "documents of one bundle with the signature of another";
-                    TestBundle other = rig.Release("1.1.0", 3, new int[] { 2100, 900 });
+                    TestBundle other = rig.Release("1.1.0", 3, new int[] { 140, 60 });
                     string mixedUrl = rig.Publish(bundle, folder);
                     rig.Server.Put(mixedUrl + SlotLayout.Signature, other.Sign(other.Manifest()));
                     return mixedUrl;
@@ -293,6 +300,21 @@ namespace SecureDevice.Tests.Update
             rig.Server.Put(url + fileName, content);
             expected = UpdateOutcome.Rejected(status);
             return url;
+        }
+
+        // The manifest padded with spaces before its closing brace to `length` bytes (built as bytes: a string of that
+        // size would take twice as much of a board's heap).
+        private static byte[] Padded(byte[] manifest, int length)
+        {
+            byte[] padded = new byte[length];
+            System.Array.Copy(manifest, padded, manifest.Length - 1);
+            for (int i = manifest.Length - 1; i < length - 1; i++)
+            {
+                padded[i] = (byte)' ';
+            }
+
+            padded[length - 1] = (byte)'}';
+            return padded;
         }
 
         private static byte[] Flipped(byte[] data, int position)

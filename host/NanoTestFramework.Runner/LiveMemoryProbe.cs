@@ -13,14 +13,22 @@ public sealed record LiveMemory(string CaseId, long PeakLiveBytes, int Samples);
 /// <summary>
 /// Measures what each test case keeps alive at its peak: the figure that decides whether it fits an ESP32's managed
 /// heap, where garbage is collected but live data is not. While a case runs, a second thread forces full blocking
-/// collections back to back and reads the bytes that survive each one; the peak over those samples, minus the bytes live
-/// just before the case, is its live data. Use in a process of its own with nothing else running (the runner's `memory`
-/// command): other threads' objects would count too. A peak shorter than one collection can be missed; what a test
-/// holds for longer (payloads, flash images, buffers) is seen. On .NET references are 8 bytes and object headers 16, against
-/// 4 and 12 on the device, so the figure is an upper bound of the device's for the same objects.
+/// compacting collections back to back and takes the bytes that survived each one from that collection's own record
+/// (<see cref="GC.GetGCMemoryInfo(GCKind)"/>: heap size minus fragmentation after it); the peak over those samples, minus
+/// the bytes live just before the case, is its live data. The record is read rather than <see cref="GC.GetTotalMemory"/>
+/// because the latter also counts every object the running case allocated after the collection ended: garbage, which
+/// made a case that allocates fast (the power-loss sweeps) look megabytes "live" depending on when the sampling thread was
+/// scheduled. Use in a process of its own with nothing else running (the runner's `memory` command): other threads'
+/// objects would count too. A peak shorter than one collection (well under a millisecond on these heaps) can be missed;
+/// what a test holds for longer (payloads, flash images, buffers) is seen. The runner's `calibrate` command checks both
+/// (<see cref="ProbeCalibration"/>). On .NET references are 8 bytes and object headers 16, against 4 and 12 on the
+/// device, so the figure is an upper bound of the device's for the same objects.
 /// </summary>
 public sealed class LiveMemoryProbe : ICaseObserver
 {
+    /// <summary>The case id under which the runner reports the one-time allocations of its unmeasured first pass.</summary>
+    public const string OneTimeId = "(one-time allocations of a first pass over every case)";
+
     private readonly List<LiveMemory> _results = new();
     private Thread? _sampler;
     private volatile bool _running;
@@ -51,10 +59,12 @@ public sealed class LiveMemoryProbe : ICaseObserver
         _results.Add(new LiveMemory(caseId, _peak, _samples));
     }
 
-    private static long LiveBytes()
+    /// <summary>Bytes that survive a full blocking compacting collection, taken from that collection's own record.</summary>
+    public static long LiveBytes()
     {
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        return GC.GetTotalMemory(false);
+        GCMemoryInfo collection = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        return collection.HeapSizeBytes - collection.FragmentedBytes;
     }
 
     private void Sample()
