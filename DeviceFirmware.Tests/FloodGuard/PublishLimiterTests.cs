@@ -92,6 +92,19 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void Throttle_NewCommandMidWindow_CountsFromTheLastMessage()
+        {
+            PublishLimiter limiter = new PublishLimiter();
+            limiter.Throttle(0, 1, 36000000);
+            limiter.Decide(MessageClass.Event, 0, false);
+            PublishDecision early = limiter.Decide(MessageClass.Event, 2400000, false);
+            Assert.AreEqual((int)PublishDecision.Drop, (int)early);
+            limiter.Throttle(2400000, 2, 36000000);
+            PublishDecision decision = limiter.Decide(MessageClass.Event, 2400000, false);
+            Assert.AreEqual((int)PublishDecision.Send, (int)decision);
+        }
+
+        [TestMethod]
         public void Throttle_NeverRaisesTheOwnBudget()
         {
             // Property: a generous throttle command cannot let more through than the class budget alone.

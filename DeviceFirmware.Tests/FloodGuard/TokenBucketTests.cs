@@ -65,6 +65,31 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void Configure_FasterRate_KeepsTheTimeWaitedSinceTheLastToken()
+        {
+            TokenBucket bucket = new TokenBucket(1, 1);
+            bucket.TryTake(0);
+            int before = bucket.Available(2400000);
+            Assert.AreEqual(0, before);
+            bucket.Configure(1, 2);
+            int after = bucket.Available(2400000);
+            Assert.AreEqual(1, after); // 40 min waited, one token per 30 min
+        }
+
+        [TestMethod]
+        public void Configure_SlowerRate_KeepsWholeTokensCappedToCapacity()
+        {
+            TokenBucket bucket = new TokenBucket(3, 60);
+            bucket.Configure(2, 1);
+            int kept = bucket.Available(0);
+            Assert.AreEqual(2, kept);
+            bucket.TryTake(0);
+            bucket.TryTake(0);
+            long wait = bucket.MillisecondsUntilToken(0);
+            Assert.AreEqual(3600000L, wait);
+        }
+
+        [TestMethod]
         public void Constructor_BadValues_Throw()
         {
             System.Action noCapacity = () => new TokenBucket(0, 1);

@@ -250,6 +250,8 @@ namespace SecureDevice.Tests.Update
             Assert.IsTrue(saveFailed);
             Assert.IsFalse(rig.Plan.Testing, "a candidate never boots without its test boot on flash");
             Assert.AreEqual("1.0.0", rig.Running);
+            BootDecision fallback = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.BootActive, (int)fallback);
             UpdateState state = rig.Engine.State;
             Assert.AreEqual((int)UpdateState.Staged, (int)state);
             int outcome = rig.Offer("https://updates.example/x/");

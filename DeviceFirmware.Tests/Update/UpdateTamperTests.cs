@@ -15,30 +15,67 @@ namespace SecureDevice.Tests.Update
     [TestClass]
     public class UpdateTamperTests
     {
-        /// <summary>Number of tamper cases in <see cref="Build"/> (the issue note quotes it).</summary>
-        public const int CaseCount = 42;
-
+        // One case per row (42, one per index of Build), so that the first refusal that goes wrong hides none of the others.
         [TestMethod]
-        public void Tamper_EveryCase_RefusedWithSpecificReasonAndNothingStaged()
+        [DataRow(0)]
+        [DataRow(1)]
+        [DataRow(2)]
+        [DataRow(3)]
+        [DataRow(4)]
+        [DataRow(5)]
+        [DataRow(6)]
+        [DataRow(7)]
+        [DataRow(8)]
+        [DataRow(9)]
+        [DataRow(10)]
+        [DataRow(11)]
+        [DataRow(12)]
+        [DataRow(13)]
+        [DataRow(14)]
+        [DataRow(15)]
+        [DataRow(16)]
+        [DataRow(17)]
+        [DataRow(18)]
+        [DataRow(19)]
+        [DataRow(20)]
+        [DataRow(21)]
+        [DataRow(22)]
+        [DataRow(23)]
+        [DataRow(24)]
+        [DataRow(25)]
+        [DataRow(26)]
+        [DataRow(27)]
+        [DataRow(28)]
+        [DataRow(29)]
+        [DataRow(30)]
+        [DataRow(31)]
+        [DataRow(32)]
+        [DataRow(33)]
+        [DataRow(34)]
+        [DataRow(35)]
+        [DataRow(36)]
+        [DataRow(37)]
+        [DataRow(38)]
+        [DataRow(39)]
+        [DataRow(40)]
+        [DataRow(41)]
+        public void Tamper_Case_RefusedWithSpecificReasonAndNothingStaged(int index)
         {
             UpdateRig rig = UpdateRig.Booted(500);
             byte[][] slotA = SnapshotSlot(rig.Flash, rig.Factory);
-            for (int index = 0; index < CaseCount; index++)
-            {
-                string name;
-                int expected;
-                string offer = Offer(Build(index, rig, rig.Factory, rig.Bundles, out name, out expected));
-                rig.OfferJson(offer);
-                rig.Run(true, 1000);
-                Assert.AreEqual(UpdateOutcome.Name(expected), UpdateOutcome.Name(rig.Engine.LastOutcome), name + ": " + rig.Engine.LastDetail);
-                Assert.AreEqual((int)UpdateState.Idle, (int)rig.Engine.State, name);
-                Assert.AreEqual((int)UpdateState.Idle, (int)rig.Journal.Current.State, name);
-                Assert.IsFalse(rig.Engine.RebootRequested, name);
-                Assert.AreEqual(SlotLayout.SlotA, rig.Journal.Current.ActiveSlot, name);
-                Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor, name);
-                AssertSlotUnchanged(rig.Flash, rig.Factory, slotA, name);
-                rig.Server.Clear();
-            }
+            string name;
+            int expected;
+            string offer = Offer(Build(index, rig, rig.Factory, rig.Bundles, out name, out expected));
+            rig.OfferJson(offer);
+            rig.Run(true, 1000);
+            Assert.AreEqual(UpdateOutcome.Name(expected), UpdateOutcome.Name(rig.Engine.LastOutcome), name + ": " + rig.Engine.LastDetail);
+            Assert.AreEqual((int)UpdateState.Idle, (int)rig.Engine.State, name);
+            Assert.AreEqual((int)UpdateState.Idle, (int)rig.Journal.Current.State, name);
+            Assert.IsFalse(rig.Engine.RebootRequested, name);
+            Assert.AreEqual(SlotLayout.SlotA, rig.Journal.Current.ActiveSlot, name);
+            Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor, name);
+            AssertSlotUnchanged(rig.Flash, rig.Factory, slotA, name);
+            rig.Server.Clear();
 
             rig.Boot();
             Assert.AreEqual("1.0.0", rig.Running);

@@ -20,11 +20,5 @@ namespace SecureDevice.Core
             long remaining = dueMs - nowMs;
             return remaining < 0 ? 0 : remaining;
         }
-
-        /// <summary>Elapsed milliseconds on a 32-bit tick counter that wraps every 49.7 days (unsigned difference).</summary>
-        public static long Elapsed32(uint nowMs, uint sinceMs)
-        {
-            return (long)(uint)(nowMs - sinceMs);
-        }
     }
 }

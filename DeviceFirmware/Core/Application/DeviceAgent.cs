@@ -136,12 +136,6 @@ namespace SecureDevice.Core.Application
         /// <summary>Health reports the broker acknowledged since boot (a health criterion for confirming an update).</summary>
         public int HealthReportsAcknowledged { get; private set; }
 
-        /// <summary>The bytes of the last health report sent (valid until the next one).</summary>
-        public byte[] LastReport
-        {
-            get { return _reportBuffer; }
-        }
-
         /// <summary>Length of the last health report sent.</summary>
         public int LastReportLength { get; private set; }
 

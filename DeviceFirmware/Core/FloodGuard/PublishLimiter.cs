@@ -37,9 +37,14 @@ namespace SecureDevice.Core.FloodGuard
             _buckets[(int)messageClass].Configure(burst, perHour);
         }
 
-        /// <summary>Applies a server throttle command: at most <paramref name="perHour"/> messages of all classes together until <paramref name="untilMs"/>.</summary>
+        /// <summary>
+        /// Applies a server throttle command: at most <paramref name="perHour"/> messages of all classes together until
+        /// <paramref name="untilMs"/>. The throttle's credit is brought up to <paramref name="nowMs"/> first, so a new rate
+        /// counts the time since the last message from the command's arrival, not from the last message the limiter saw.
+        /// </summary>
         public void Throttle(long nowMs, int perHour, long untilMs)
         {
+            _throttle.Available(nowMs);
             _throttle.Configure(1, perHour < 1 ? 1 : perHour);
             _throttleUntilMs = untilMs;
         }
@@ -52,7 +57,8 @@ namespace SecureDevice.Core.FloodGuard
 
         /// <summary>
         /// Decides about one message. <paramref name="retry"/> is true when asking again about a message that was delayed
-        /// (it is then not counted as delayed a second time).
+        /// (it is then not counted as delayed a second time). Only telemetry is delayed, and a delayed report is never
+        /// queued: the retry samples afresh, so a delay counts once and nothing is superseded silently.
         /// </summary>
         public PublishDecision Decide(MessageClass messageClass, long nowMs, bool retry)
         {
@@ -95,12 +101,6 @@ namespace SecureDevice.Core.FloodGuard
 
             _dropped[index]++;
             return PublishDecision.Drop;
-        }
-
-        /// <summary>Counts a delayed message that was replaced by a newer one before it could be sent.</summary>
-        public void CountSuperseded(MessageClass messageClass)
-        {
-            _dropped[(int)messageClass]++;
         }
 
         /// <summary>Messages sent in <paramref name="messageClass"/> since boot.</summary>

@@ -24,7 +24,10 @@ namespace SecureDevice.Core.FloodGuard
         /// <summary>Milliseconds per token.</summary>
         public long RefillIntervalMs { get; private set; }
 
-        /// <summary>Changes capacity and rate, keeping the current whole tokens (clamped to the new capacity).</summary>
+        /// <summary>
+        /// Changes capacity and rate, keeping the current whole tokens and the time already waited towards the next one
+        /// (both clamped to the new capacity), so that a new rate never forgets how long ago the last token went.
+        /// </summary>
         public void Configure(int capacity, int perHour)
         {
             if (capacity < 1 || perHour < 1)
@@ -33,9 +36,12 @@ namespace SecureDevice.Core.FloodGuard
             }
 
             long tokens = RefillIntervalMs > 0 ? _creditMs / RefillIntervalMs : 0;
+            long waited = RefillIntervalMs > 0 ? _creditMs % RefillIntervalMs : 0;
             Capacity = capacity;
             RefillIntervalMs = 3600000L / perHour;
-            _creditMs = (tokens > capacity ? capacity : tokens) * RefillIntervalMs;
+            long full = capacity * RefillIntervalMs;
+            long credit = (tokens > capacity ? capacity : tokens) * RefillIntervalMs + waited;
+            _creditMs = credit > full ? full : credit;
         }
 
         /// <summary>Whole tokens available at <paramref name="nowMs"/>.</summary>

@@ -22,12 +22,6 @@ namespace SecureDevice.Core.Telemetry
             _intervalMs = intervalSeconds * 1000L;
         }
 
-        /// <summary>Nominal interval, ms.</summary>
-        public long IntervalMs
-        {
-            get { return _intervalMs; }
-        }
-
         /// <summary>True when the pending report was requested early.</summary>
         public bool Early { get; private set; }
 

@@ -236,8 +236,10 @@ namespace SecureDevice.Core.Update
                 if (plan.Testing)
                 {
                     // A candidate never boots without its test boot counted on flash: otherwise a crashing candidate
-                    // could loop forever uncounted. Boot the active slot this time; the next boot decides again.
+                    // could loop forever uncounted. Boot the active slot this time; the next boot decides again. The
+                    // decision says so too, or the log would call this boot a test boot.
                     _next.CopyFrom(_journal.Current);
+                    plan.Decision = BootDecision.BootActive;
                     PlanActive(plan, true);
                 }
             }

@@ -78,12 +78,6 @@ namespace SecureDevice.Core.Text
         /// <summary>Byte offset of the last token's first byte from the start of the document.</summary>
         public int TokenOffset { get; private set; }
 
-        /// <summary>Nesting depth after the last token (0 at top level).</summary>
-        public int Depth
-        {
-            get { return _depth; }
-        }
-
         /// <summary>Value of the last <see cref="JsonToken.Integer"/>.</summary>
         public long IntegerValue { get; private set; }
 
