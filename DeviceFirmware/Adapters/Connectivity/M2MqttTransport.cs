@@ -18,14 +18,10 @@ namespace SecureDevice.Adapters.Connectivity
     /// MqttClient (its constructor resolves the broker name). M2Mqtt raises its events on its own threads: they only
     /// copy into bounded rings under a lock, which the core drains by polling. Mirrors the host's TlsMqttTransport:
     /// same queues, same drop counting, same failure classes as far as the device can observe them (see
-    /// <see cref="Classify"/>).
+    /// <see cref="Observe"/> and <see cref="TransportFailure"/>).
     /// </summary>
     public sealed class M2MqttTransport : IMqttTransport
     {
-        // mbedTLS MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE: the broker sent a fatal alert during the handshake. Firmware built
-        // before nf-interpreter #3468 reports handshake failures as a SocketException carrying the mbedTLS code.
-        private const int FatalAlertReceived = -0x7780;
-
         private readonly string _brokerHost;
         private readonly int _brokerPort;
         private readonly X509Certificate _brokerCa;
@@ -128,7 +124,7 @@ namespace SecureDevice.Adapters.Connectivity
             }
             catch (Exception error)
             {
-                Fail(result, ConnectFailure.Network, "dns: " + Describe(error));
+                Fail(result, TransportFailure.Classify(TransportSignal.ResolveFailed, false, 0, 0), "dns: " + Describe(error));
                 return;
             }
 
@@ -166,7 +162,7 @@ namespace SecureDevice.Adapters.Connectivity
             catch (Exception error)
             {
                 Abandon();
-                Fail(result, Classify(error, _protocol == MqttSslProtocols.TLSv1_3, Environment.TickCount64 - started), Describe(error));
+                Fail(result, TransportFailure.Classify(Observe(error), _protocol == MqttSslProtocols.TLSv1_3, Environment.TickCount64 - started, MqttSettings.DefaultTimeout), Describe(error));
                 return;
             }
 
@@ -365,56 +361,33 @@ namespace SecureDevice.Adapters.Connectivity
         }
 
         /// <summary>
-        /// Failure class of an exception from M2Mqtt's Connect, matching the host transport where the device can tell:
-        /// a TCP (socket) error is network; a TLS handshake failure is TLS, or authentication when older firmware shows
-        /// that the broker sent a fatal alert (the broker refused the device certificate); a broker that closes the
-        /// connection after a TLS 1.3 handshake and before CONNACK refused the client certificate (authentication); a
-        /// packet other than CONNACK is refused; a missing CONNACK is network.
+        /// Translates an exception from M2Mqtt's Connect into what was observed (the decision is
+        /// <see cref="TransportFailure.Classify"/>'s): MqttConnectionException is raised around TCP connect and the TLS
+        /// handshake, before anything was sent; MqttCommunicationException after CONNECT, wrapping MqttClientException
+        /// when the broker answered with a packet other than CONNACK.
         /// </summary>
-        private static ConnectFailure Classify(Exception error, bool tls13, long elapsedMilliseconds)
+        private static TransportSignal Observe(Exception error)
         {
             if (error is MqttConnectionException)
             {
-                // Raised around TCP connect + TLS handshake, before anything was sent.
                 Exception inner = error.InnerException;
                 SocketException socket = inner as SocketException;
                 if (socket != null)
                 {
-                    // TCP errors are positive (WSA-style) codes; older firmware reports TLS failures as negative mbedTLS
-                    // codes (-0x0001 to -0x7FFF; runtime HRESULTs are below that).
-                    int code = socket.ErrorCode;
-                    if (code >= 0 || code <= -0x8000)
-                    {
-                        return ConnectFailure.Network;
-                    }
-
-                    return code == FatalAlertReceived ? ConnectFailure.Authentication : ConnectFailure.Tls;
-                }
-
-                if (inner is OutOfMemoryException)
-                {
-                    // No room for a TLS context right now: retry with the ordinary backoff.
-                    return ConnectFailure.Network;
+                    return TransportFailure.FromSocketCode(socket.ErrorCode);
                 }
 
                 // Current firmware raises CryptographicException (a type outside the listed API, so its mbedTLS code is
                 // unreadable): the device cannot tell whether it refused the broker or the broker refused it.
-                return ConnectFailure.Tls;
+                return inner is OutOfMemoryException ? TransportSignal.OutOfMemory : TransportSignal.HandshakeFailed;
             }
 
             if (error is MqttCommunicationException)
             {
-                if (error.InnerException is MqttClientException)
-                {
-                    // The broker answered CONNECT with something other than CONNACK.
-                    return ConnectFailure.Refused;
-                }
-
-                // No CONNACK: the broker closed the connection (sooner than M2Mqtt's CONNACK timeout) or stayed silent.
-                return tls13 && elapsedMilliseconds < MqttSettings.DefaultTimeout ? ConnectFailure.Authentication : ConnectFailure.Network;
+                return error.InnerException is MqttClientException ? TransportSignal.UnexpectedPacket : TransportSignal.NoConnack;
             }
 
-            return error is MqttClientException ? ConnectFailure.Refused : ConnectFailure.Network;
+            return error is MqttClientException ? TransportSignal.UnexpectedPacket : TransportSignal.Other;
         }
 
         private void OnPublishReceived(object sender, MqttMsgPublishEventArgs e)

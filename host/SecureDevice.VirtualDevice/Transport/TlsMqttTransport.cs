@@ -16,7 +16,7 @@ namespace SecureDevice.VirtualDevice.Transport;
 /// The virtual device's <see cref="IMqttTransport"/>: TCP, TLS 1.2/1.3 with the device certificate (SslStream), and the
 /// strict MQTT 3.1.1 codec. The broker certificate must chain to the pinned trust anchor alone (no system roots) and match
 /// the host name. A reader thread queues inbound messages and acknowledgements in bounded queues; a timer sends PINGREQ.
-/// Failures are classified for the reconnect policy (see <see cref="Classify"/>).
+/// Failures are classified for the reconnect policy (<see cref="Observe"/>, decided by the core's <see cref="TransportFailure"/> as on the device).
 /// </summary>
 public sealed class TlsMqttTransport : IMqttTransport, IDisposable
 {
@@ -70,7 +70,8 @@ public sealed class TlsMqttTransport : IMqttTransport, IDisposable
         catch (Exception error) when (error is SocketException or OperationCanceledException or IOException)
         {
             tcp.Dispose();
-            Fail(result, ConnectFailure.Network, "tcp: " + error.Message);
+            TransportSignal signal = error is OperationCanceledException ? TransportSignal.HandshakeTimedOut : TransportSignal.NetworkError;
+            Fail(result, TransportFailure.Classify(signal, false, 0, 0), "tcp: " + error.Message);
             return;
         }
 
@@ -86,6 +87,7 @@ public sealed class TlsMqttTransport : IMqttTransport, IDisposable
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };
         bool handshakeDone = false;
+        long connectSent = 0;
         try
         {
             using (var timeout = new CancellationTokenSource(_endpoint.Timeout))
@@ -97,6 +99,7 @@ public sealed class TlsMqttTransport : IMqttTransport, IDisposable
             NegotiatedProtocol = ssl.SslProtocol;
             byte[] connect = MqttCodec.Connect(options.ClientId, options.KeepAliveSeconds, options.CleanSession, options.WillTopic,
                 options.WillMessage == null ? null : System.Text.Encoding.UTF8.GetBytes(options.WillMessage), options.WillQos, options.WillRetain);
+            connectSent = Environment.TickCount64;
             ssl.Write(connect);
             ssl.Flush();
             MqttBytesSent += connect.Length;
@@ -119,7 +122,10 @@ public sealed class TlsMqttTransport : IMqttTransport, IDisposable
         catch (Exception error) when (error is AuthenticationException or IOException or MqttProtocolException or OperationCanceledException or ObjectDisposedException)
         {
             ssl.Dispose();
-            Fail(result, Classify(error, handshakeDone, NegotiatedProtocol, _validationFailure), _validationFailure ?? Describe(error));
+            long elapsed = handshakeDone ? Environment.TickCount64 - connectSent : 0;
+            ConnectFailure failure = TransportFailure.Classify(Observe(error, handshakeDone, _validationFailure), NegotiatedProtocol == SslProtocols.Tls13,
+                elapsed, (long)_endpoint.Timeout.TotalMilliseconds);
+            Fail(result, failure, _validationFailure ?? Describe(error));
             return;
         }
 
@@ -141,28 +147,25 @@ public sealed class TlsMqttTransport : IMqttTransport, IDisposable
     }
 
     /// <summary>
-    /// Failure classes: our own rejection of the broker certificate is TLS; a TLS alert from the broker during the
-    /// handshake, or the broker closing the connection right after a TLS 1.3 handshake and before CONNACK (where TLS 1.3
-    /// reports a refused client certificate), is authentication; anything else on the way is network.
+    /// What was observed (the decision is <see cref="TransportFailure.Classify"/>'s, shared with the device): our own
+    /// rejection of the broker certificate; during the handshake an AuthenticationException is the broker's alert, a
+    /// cancellation the timeout, anything else a failed handshake; after it, a packet other than CONNACK, or the
+    /// connection ending (closed, reset, alert, read timeout) without one.
     /// </summary>
-    public static ConnectFailure Classify(Exception error, bool handshakeDone, SslProtocols protocol, string? ownValidationFailure)
+    public static TransportSignal Observe(Exception error, bool handshakeDone, string? ownValidationFailure)
     {
         if (ownValidationFailure != null)
         {
-            return ConnectFailure.Tls;
+            return TransportSignal.BrokerCertificateRejected;
         }
 
         if (!handshakeDone)
         {
-            return error is AuthenticationException ? ConnectFailure.Authentication : error is OperationCanceledException ? ConnectFailure.Network : ConnectFailure.Tls;
+            return error is AuthenticationException ? TransportSignal.TlsAlertReceived
+                : error is OperationCanceledException ? TransportSignal.HandshakeTimedOut : TransportSignal.HandshakeFailed;
         }
 
-        if (error is MqttProtocolException)
-        {
-            return ConnectFailure.Refused;
-        }
-
-        return protocol == SslProtocols.Tls13 && error is IOException or AuthenticationException ? ConnectFailure.Authentication : ConnectFailure.Network;
+        return error is MqttProtocolException ? TransportSignal.UnexpectedPacket : TransportSignal.NoConnack;
     }
 
     public TransportStatus Subscribe(string topicFilter)
