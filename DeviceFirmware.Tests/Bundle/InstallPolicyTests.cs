@@ -1,6 +1,7 @@
 using nanoFramework.TestFramework;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Tests.Support;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Tests.Bundle
 {

@@ -2,6 +2,7 @@ using nanoFramework.TestFramework;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Config;
 using SecureDevice.Tests.Support;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Tests.Config
 {

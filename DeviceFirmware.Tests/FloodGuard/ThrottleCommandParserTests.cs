@@ -2,6 +2,7 @@ using nanoFramework.TestFramework;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.FloodGuard;
 using SecureDevice.Tests.Support;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Tests.FloodGuard
 {

@@ -1,5 +1,6 @@
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Config;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Tests.Support
 {

@@ -4,6 +4,7 @@ using SecureDevice.Core.Storage;
 using SecureDevice.Core.Update;
 using SecureDevice.Tests.Support;
 using SecureDevice.Doubles;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Tests.Update
 {

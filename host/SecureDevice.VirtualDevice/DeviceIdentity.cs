@@ -9,6 +9,7 @@ using System.Security.Cryptography.X509Certificates;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Config;
 using SecureDevice.VirtualDevice.Transport;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.VirtualDevice;
 

@@ -6,6 +6,7 @@ using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Telemetry;
 using SecureDevice.Core.Update;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Core.Application
 {
@@ -438,7 +439,7 @@ namespace SecureDevice.Core.Application
             if (leaf == Topics.ThrottleLeaf)
             {
                 ThrottleCommand command;
-                if (!ConnectionManager.IsTimeValid(utcSeconds)
+                if (!WallTime.IsValid(utcSeconds)
                     || _throttleParser.TryParse(_inbound.Payload, 0, _inbound.Length, utcSeconds, out command) != DocumentStatus.Valid)
                 {
                     Connection.Counters.InboundRejected++;

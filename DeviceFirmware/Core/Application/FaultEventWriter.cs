@@ -1,5 +1,6 @@
 using SecureDevice.Core.Boot;
 using SecureDevice.Core.Telemetry;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Core.Application
 {

@@ -1,3 +1,5 @@
+using SecureDevice.Core.Text;
+
 namespace SecureDevice.Core.Bundle
 {
     /// <summary>One payload file named by a manifest: its name, exact size and SHA-256.</summary>

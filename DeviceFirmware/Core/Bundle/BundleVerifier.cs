@@ -1,4 +1,5 @@
 using SecureDevice.Core.Crypto;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Core.Bundle
 {

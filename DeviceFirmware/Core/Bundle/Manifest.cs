@@ -1,3 +1,5 @@
+using SecureDevice.Core.Text;
+
 namespace SecureDevice.Core.Bundle
 {
     /// <summary>
@@ -20,7 +22,7 @@ namespace SecureDevice.Core.Bundle
         public const int MaxRevocations = 8;
 
         /// <summary>Longest product id, hardware model, key id or file name.</summary>
-        public const int MaxNameLength = 48;
+        public const int MaxNameLength = SafeName.MaxNameLength;
 
         /// <summary>Longest entry assembly, type or method name.</summary>
         public const int MaxDottedNameLength = 128;

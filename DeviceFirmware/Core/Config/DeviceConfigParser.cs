@@ -1,4 +1,4 @@
-using SecureDevice.Core.Bundle;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Core.Config
 {
@@ -124,11 +124,11 @@ namespace SecureDevice.Core.Config
                     result.DeviceId = text;
                     break;
                 case 2:
-                    ok = _reader.ReadIdentifier(Manifest.MaxNameLength, out text);
+                    ok = _reader.ReadIdentifier(SafeName.MaxNameLength, out text);
                     result.Product = text;
                     break;
                 case 3:
-                    ok = _reader.ReadIdentifier(Manifest.MaxNameLength, out text);
+                    ok = _reader.ReadIdentifier(SafeName.MaxNameLength, out text);
                     result.Hardware = text;
                     break;
                 case 4:

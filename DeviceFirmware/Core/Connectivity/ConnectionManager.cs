@@ -21,9 +21,6 @@ namespace SecureDevice.Core.Connectivity
         /// <summary>Status payload of the last will and of a planned disconnect.</summary>
         public const string OfflineMessage = "offline";
 
-        /// <summary>Earliest wall-clock time accepted as synchronised (2026-01-01): an unset RTC starts far before it.</summary>
-        public const long MinimumPlausibleUtc = 1767225600;
-
         /// <summary>How often to step while waiting for network or time, or while connected, ms.</summary>
         public const long IdleStepMs = 1000;
 
@@ -126,12 +123,6 @@ namespace SecureDevice.Core.Connectivity
             State = ConnectionState.WaitingForNetwork;
         }
 
-        /// <summary>True when <paramref name="utcSeconds"/> is a synchronised wall-clock time.</summary>
-        public static bool IsTimeValid(long utcSeconds)
-        {
-            return utcSeconds >= MinimumPlausibleUtc;
-        }
-
         /// <summary>Does at most one network action.</summary>
         /// <param name="nowMs">Monotonic milliseconds.</param>
         /// <param name="utcSeconds">Wall-clock Unix seconds, or -1 while not synchronised.</param>
@@ -172,7 +163,7 @@ namespace SecureDevice.Core.Connectivity
                 return IdleStepMs;
             }
 
-            if (!IsTimeValid(utcSeconds))
+            if (!WallTime.IsValid(utcSeconds))
             {
                 State = ConnectionState.WaitingForTime;
                 return IdleStepMs;
@@ -351,7 +342,7 @@ namespace SecureDevice.Core.Connectivity
             }
 
             _recordWriter.Reset();
-            _policy.WriteRecord(_recordWriter, nowMs, IsTimeValid(_lastUtc) ? _lastUtc : -1);
+            _policy.WriteRecord(_recordWriter, nowMs, WallTime.IsValid(_lastUtc) ? _lastUtc : -1);
             if (_policyStore.Save(_recordWriter.Buffer, 0, _recordWriter.Length) != StorageStatus.Ok)
             {
                 PersistFailures++;

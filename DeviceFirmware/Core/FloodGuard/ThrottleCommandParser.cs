@@ -1,4 +1,5 @@
 using SecureDevice.Core.Bundle;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Core.FloodGuard
 {

@@ -1,7 +1,7 @@
 namespace SecureDevice.Core.Telemetry
 {
     /// <summary>
-    /// One health report's values (schema 1, docs/telemetry.md), filled by <see cref="HealthSampler"/> and encoded by
+    /// One health report's values (schema 1, docs/telemetry.md), filled by the application's HealthSampler and encoded by
     /// <see cref="HealthReport"/>. Plain fields, allocated once. Absent readings are -1 in fields whose "Has" flag is false.
     /// </summary>
     public sealed class HealthSnapshot

@@ -1,5 +1,6 @@
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Storage;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Core.Update
 {

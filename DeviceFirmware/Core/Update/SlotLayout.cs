@@ -1,3 +1,5 @@
+using SecureDevice.Core.Text;
+
 namespace SecureDevice.Core.Update
 {
     /// <summary>
@@ -27,7 +29,7 @@ namespace SecureDevice.Core.Update
             return slot == SlotA ? "app/a" : "app/b";
         }
 
-        /// <summary>Path of <paramref name="name"/> (a <see cref="Bundle.SafeName"/> identifier) in <paramref name="slot"/>.</summary>
+        /// <summary>Path of <paramref name="name"/> (a <see cref="SafeName"/> identifier) in <paramref name="slot"/>.</summary>
         public static string Path(int slot, string name)
         {
             return Folder(slot) + "/" + name;

@@ -2,6 +2,7 @@ using SecureDevice.Core.Bundle;
 using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Telemetry;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Core.Update
 {
@@ -388,7 +389,7 @@ namespace SecureDevice.Core.Update
 
         private void StepOffered(long nowMs, long utcSeconds, uint random)
         {
-            bool timeKnown = Connectivity.ConnectionManager.IsTimeValid(utcSeconds);
+            bool timeKnown = WallTime.IsValid(utcSeconds);
             if (!timeKnown && Monotonic.Elapsed(nowMs, _offerAcceptedMs) < TimeWaitMs)
             {
                 _retryAtMs = nowMs + 5000;

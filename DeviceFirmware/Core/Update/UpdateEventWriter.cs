@@ -1,4 +1,5 @@
 using SecureDevice.Core.Telemetry;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Core.Update
 {

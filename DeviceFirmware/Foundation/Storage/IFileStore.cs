@@ -1,3 +1,5 @@
+using SecureDevice.Core.Text;
+
 namespace SecureDevice.Core.Storage
 {
     /// <summary>

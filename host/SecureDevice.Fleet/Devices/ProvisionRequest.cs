@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Fleet.Pki;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Fleet.Devices;
 

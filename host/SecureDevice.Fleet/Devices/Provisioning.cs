@@ -10,6 +10,7 @@ using SecureDevice.Core.Config;
 using SecureDevice.Fleet.Files;
 using SecureDevice.Fleet.Pki;
 using SecureDevice.Fleet.Signing;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Fleet.Devices;
 

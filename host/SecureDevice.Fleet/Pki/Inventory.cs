@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Fleet.Files;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Fleet.Pki;
 

@@ -53,17 +53,17 @@ public sealed class ApiGateTests
     {
         "SecureDevice.Core.Bundle.AppVersion.TryParse",                 // digits and dots only
         "SecureDevice.Core.Bundle.DelegationParser.TryParse",           // compares bytes with the ASCII magic constant
-        "SecureDevice.Core.Bundle.DocumentReader.ReadLowerHex",         // [0-9a-f] checked first
-        "SecureDevice.Core.Bundle.SafeName.IsDeviceId",                 // ASCII set
-        "SecureDevice.Core.Bundle.SafeName.IsDottedName",               // ASCII set
-        "SecureDevice.Core.Bundle.SafeName.IsIdentifier",               // ASCII set
+        "SecureDevice.Core.Text.DocumentReader.ReadLowerHex",           // [0-9a-f] checked first
+        "SecureDevice.Core.Text.SafeName.IsDeviceId",                   // ASCII set
+        "SecureDevice.Core.Text.SafeName.IsDottedName",                 // ASCII set
+        "SecureDevice.Core.Text.SafeName.IsIdentifier",                 // ASCII set
         "SecureDevice.Core.Config.DeviceConfigParser.IsHostName",       // ASCII set
         "SecureDevice.Core.Connectivity.ConnectionManager.Ascii",       // compile-time ASCII constants only
         "SecureDevice.Core.Storage.RecordStore.Frame",                  // the ASCII magic constant
         "SecureDevice.Core.Storage.RecordStore.ReadValid",              // the ASCII magic constant
         "SecureDevice.Core.Storage.RecordWriter.WriteAscii",            // refuses any character above 127
-        "SecureDevice.Core.Telemetry.AsciiWriter.WriteCleanText",       // printable ASCII kept, anything else written as '?'
-        "SecureDevice.Core.Telemetry.AsciiWriter.WriteText",            // compile-time ASCII keys only
+        "SecureDevice.Core.Text.AsciiWriter.WriteCleanText",            // printable ASCII kept, anything else written as '?'
+        "SecureDevice.Core.Text.AsciiWriter.WriteText",                 // compile-time ASCII keys only
         "SecureDevice.Core.Text.AsciiText.EndsWith",                    // ".pe" after an ASCII identifier check
         "SecureDevice.Core.Text.AsciiText.EqualsIgnoreCase",            // manifest file names, checked ASCII first
         "SecureDevice.Core.Text.AsciiText.StartsWith",                  // against ASCII prefixes: a surrogate never matches

@@ -5,6 +5,7 @@ using System.Threading;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Connectivity;
 using Xunit;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Tests.Bundle;
 

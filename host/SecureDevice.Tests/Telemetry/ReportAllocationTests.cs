@@ -7,6 +7,7 @@ using SecureDevice.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 using SecureDevice.Doubles;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Tests.Telemetry;
 
@@ -26,7 +27,7 @@ public sealed class ReportAllocationTests
         string json = TestConfig.Json("dev-001");
         string config = json[..^1] + ",\"telemetryFormat\":\"" + format + "\"}";
         byte[] bytes = System.Text.Encoding.UTF8.GetBytes(config);
-        Assert.Equal(Core.Bundle.DocumentStatus.Valid, new Core.Config.DeviceConfigParser().TryParse(bytes, 0, bytes.Length, out Core.Config.DeviceConfig? parsed));
+        Assert.Equal(Core.Text.DocumentStatus.Valid, new Core.Config.DeviceConfigParser().TryParse(bytes, 0, bytes.Length, out Core.Config.DeviceConfig? parsed));
         var store = new MemoryFileStore();
         var agent = new DeviceAgent(parsed!, transport, store, new BackoffConfig(), new FakeHealthSource(), Core.Boot.BootSession.Begin(store, false));
         agent.Start(0);

@@ -10,6 +10,7 @@ using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Config;
 using SecureDevice.TestSupport;
 using Xunit;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Tool.Tests.Hostile;
 

@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using SecureDevice.Core.Bundle;
+using SecureDevice.Core.Text;
 
 namespace SecureDevice.Tool.Cli;
 

@@ -1,4 +1,4 @@
-namespace SecureDevice.Core.Telemetry
+namespace SecureDevice.Core.Text
 {
     /// <summary>
     /// Writes compact JSON's ASCII pieces (punctuation, short keys, integers, null) into a caller-owned buffer without

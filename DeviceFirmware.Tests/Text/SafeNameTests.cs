@@ -1,7 +1,8 @@
 using nanoFramework.TestFramework;
 using SecureDevice.Core.Bundle;
+using SecureDevice.Core.Text;
 
-namespace SecureDevice.Tests.Bundle
+namespace SecureDevice.Tests.Text
 {
     [TestClass]
     public class SafeNameTests

@@ -1,6 +1,4 @@
-using SecureDevice.Core.Text;
-
-namespace SecureDevice.Core.Bundle
+namespace SecureDevice.Core.Text
 {
     /// <summary>
     /// The character sets that names from signed documents and inbound messages may use. Restricting them at parse time
@@ -8,6 +6,9 @@ namespace SecureDevice.Core.Bundle
     /// </summary>
     public static class SafeName
     {
+        /// <summary>Longest product id, hardware model, key id or file name, in manifests and in the device configuration.</summary>
+        public const int MaxNameLength = 48;
+
         /// <summary>
         /// Identifier: 1..<paramref name="maxLength"/> characters of [A-Za-z0-9._-], starting with a letter or digit, without "..".
         /// Used for product ids, hardware models, key ids and file names.

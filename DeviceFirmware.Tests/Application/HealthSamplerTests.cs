@@ -7,8 +7,9 @@ using SecureDevice.Core.Storage;
 using SecureDevice.Core.Telemetry;
 using SecureDevice.Tests.Support;
 using SecureDevice.Doubles;
+using SecureDevice.Core.Boot;
 
-namespace SecureDevice.Tests.Telemetry
+namespace SecureDevice.Tests.Application
 {
     [TestClass]
     public class HealthSamplerTests

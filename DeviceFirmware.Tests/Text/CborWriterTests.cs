@@ -1,7 +1,8 @@
 using nanoFramework.TestFramework;
 using SecureDevice.Core.Telemetry;
+using SecureDevice.Core.Text;
 
-namespace SecureDevice.Tests.Telemetry
+namespace SecureDevice.Tests.Text
 {
     [TestClass]
     public class CborWriterTests

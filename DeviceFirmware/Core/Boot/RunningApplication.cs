@@ -1,6 +1,6 @@
 using SecureDevice.Core.Bundle;
 
-namespace SecureDevice.Core.Application
+namespace SecureDevice.Core.Boot
 {
     /// <summary>What is running, as the loader and the update engine know it; reported in every health report.</summary>
     public sealed class RunningApplication

@@ -1,8 +1,9 @@
-using SecureDevice.Core.Application;
 using SecureDevice.Core.Connectivity;
 using SecureDevice.Core.FloodGuard;
+using SecureDevice.Core.Telemetry;
+using SecureDevice.Core.Boot;
 
-namespace SecureDevice.Core.Telemetry
+namespace SecureDevice.Core.Application
 {
     /// <summary>
     /// Gathers a device's vital signs into a <see cref="HealthSnapshot"/> (docs/telemetry.md): hardware readings through
@@ -197,7 +198,7 @@ namespace SecureDevice.Core.Telemetry
             s.VersionMinor = _application.Version.Minor;
             s.VersionPatch = _application.Version.Patch;
             s.SecurityVersion = _application.SecurityVersion;
-            bool timeKnown = ConnectionManager.IsTimeValid(utcSeconds);
+            bool timeKnown = WallTime.IsValid(utcSeconds);
             s.CertificateDays = timeKnown ? _connection.CertificateDaysLeft(utcSeconds) : 0;
 
             int flags = 0;

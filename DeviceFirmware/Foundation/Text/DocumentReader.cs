@@ -1,6 +1,4 @@
-using SecureDevice.Core.Text;
-
-namespace SecureDevice.Core.Bundle
+namespace SecureDevice.Core.Text
 {
     /// <summary>
     /// Schema-level helpers over <see cref="JsonReader"/> shared by the document parsers: typed reads with the safe

@@ -1,4 +1,4 @@
-namespace SecureDevice.Core.Bundle
+namespace SecureDevice.Core.Text
 {
     /// <summary>
     /// Outcome of parsing a signed JSON document (manifest, delegation) or an inbound JSON message; where and in which member

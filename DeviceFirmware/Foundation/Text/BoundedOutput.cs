@@ -1,4 +1,4 @@
-namespace SecureDevice.Core.Telemetry
+namespace SecureDevice.Core.Text
 {
     /// <summary>
     /// A write cursor over a caller-owned byte range that never grows: a byte that does not fit sets

@@ -1,4 +1,4 @@
-namespace SecureDevice.Core.Telemetry
+namespace SecureDevice.Core.Text
 {
     /// <summary>
     /// Writes the few CBOR (RFC 8949) items the health report uses, in preferred (shortest) serialisation, into a
