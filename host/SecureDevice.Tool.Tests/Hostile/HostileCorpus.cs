@@ -226,7 +226,6 @@ public sealed class HostileCorpus : IDisposable
             ("provision --telemetry-interval-s", provision.Concat(new[] { "--telemetry-interval-s", "300" }).ToArray(), "--telemetry-interval-s", new[] { "0", "59", "86401" }),
             ("provision --days", provision.Concat(new[] { "--days", "30" }).ToArray(), "--days", new[] { "0", "3651" }),
             ("broker config --port", new[] { "broker", "config", "--pki", W("pki"), "--out", W("out", "broker"), "--port", "8883" }, "--port", new[] { "0", "65536" }),
-            ("broker config --memory-limit-mb", new[] { "broker", "config", "--pki", W("pki"), "--out", W("out", "broker"), "--memory-limit-mb", "64" }, "--memory-limit-mb", new[] { "0", "15", "1048577" }),
             ("broker config --max-connections", new[] { "broker", "config", "--pki", W("pki"), "--out", W("out", "broker"), "--max-connections", "10" }, "--max-connections", new[] { "0" }),
             ("serve-updates --port", serve, "--port", new[] { "0", "65536" }),
             ("demo --devices", new[] { "demo", "--devices", "3" }, "--devices", new[] { "0", "1", "21" }),
