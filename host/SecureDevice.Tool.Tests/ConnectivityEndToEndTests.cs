@@ -122,7 +122,7 @@ public sealed class ConnectivityEndToEndTests : IDisposable
             Assert.DoesNotContain(service.Lines, l => l.Contains("forged", StringComparison.Ordinal));
         }
 
-        Assert.Equal(0, MosquittoPublisher.Publish(_broker.Service, "devices/dev-b/down/cmd", "for b").ExitCode);
+        Assert.Equal(0, MosquittoPublisher.Publish(_broker.Operator, "devices/dev-b/down/cmd", "for b").ExitCode);
         var message = new InboundMessage(256);
         Assert.True(WaitReceive(b, message, TimeSpan.FromSeconds(5)), "b receives its own down message");
         Assert.Equal("devices/dev-b/down/cmd", message.Topic);

@@ -95,11 +95,15 @@ public static class BrokerRights
         return acls;
     }
 
-    /// <summary>The service reads every device's up topics and writes every device's down topics (throttle commands).</summary>
+    /// <summary>
+    /// The service reads every device's up topics and writes only throttle commands: the automatic responder cannot offer
+    /// updates or send any other command (that is the operator's right), so a compromised service host cannot push an
+    /// offer to the fleet.
+    /// </summary>
     public static IReadOnlyList<BrokerAcl> ServiceAcls { get; } = new[]
     {
         new BrokerAcl(AclType.PublishClientReceive, BrokerConfig.TopicPrefix + "/+/up/#"),
-        new BrokerAcl(AclType.PublishClientSend, BrokerConfig.TopicPrefix + "/+/down/#"),
+        new BrokerAcl(AclType.PublishClientSend, BrokerConfig.TopicPrefix + "/+/down/" + SecureDevice.Core.Connectivity.Topics.ThrottleLeaf),
     };
 
     /// <summary>The operator reads every device's up topics and writes every device's down topics (commands, offers).</summary>
