@@ -176,7 +176,7 @@ public sealed class ConnectivityEndToEndTests : IDisposable
         transport.Disconnect();
     }
 
-    private static TlsMqttTransport Connected(TlsEndpoint endpoint, string id)
+    internal static TlsMqttTransport Connected(TlsEndpoint endpoint, string id)
     {
         var transport = new TlsMqttTransport(endpoint);
         var result = new ConnectResult();
@@ -185,13 +185,13 @@ public sealed class ConnectivityEndToEndTests : IDisposable
         return transport;
     }
 
-    private static void Publish(TlsMqttTransport transport, string topic, string message)
+    internal static void Publish(TlsMqttTransport transport, string topic, string message)
     {
         byte[] payload = System.Text.Encoding.UTF8.GetBytes(message);
         Assert.Equal(TransportStatus.Ok, transport.Publish(topic, payload, 0, payload.Length, 1, false, out _));
     }
 
-    private static bool WaitReceive(TlsMqttTransport transport, InboundMessage message, TimeSpan timeout)
+    internal static bool WaitReceive(TlsMqttTransport transport, InboundMessage message, TimeSpan timeout)
     {
         DateTime deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)

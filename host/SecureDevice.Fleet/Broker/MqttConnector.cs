@@ -1,5 +1,4 @@
 using System;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
@@ -36,6 +35,7 @@ internal sealed class MqttConnector : IDisposable
         }
 
         _clientCertificate = leaf;
+        // The broker is trusted only through the fleet root (never the system store), and only under the name asked for.
         _root = CertificateAuthority.LoadCertificate(endpoint.RootCertificatePath);
     }
 
@@ -56,7 +56,7 @@ internal sealed class MqttConnector : IDisposable
                 .WithTargetHost(_endpoint.Host)
                 .WithSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13)
                 .WithClientCertificates(new[] { _clientCertificate })
-                .WithCertificateValidationHandler(e => TrustedBroker(e.Certificate, e.SslPolicyErrors)))
+                .WithCertificateValidationHandler(e => AnchoredTrust.Accepts(_root, e.Certificate, e.SslPolicyErrors)))
             .Build();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         deadline.CancelAfter(_endpoint.Timeout);
@@ -95,21 +95,5 @@ internal sealed class MqttConnector : IDisposable
     {
         int end = text.IndexOfAny(new[] { '\r', '\n' });
         return end < 0 ? text : text[..end];
-    }
-
-    // The broker is trusted only through the fleet root (never the system store), and only under the name asked for.
-    private bool TrustedBroker(System.Security.Cryptography.X509Certificates.X509Certificate? presented, SslPolicyErrors errors)
-    {
-        if (presented == null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
-        {
-            return false;
-        }
-
-        using X509Certificate2 certificate = X509CertificateLoader.LoadCertificate(presented.GetRawCertData());
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(_root);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(certificate);
     }
 }
