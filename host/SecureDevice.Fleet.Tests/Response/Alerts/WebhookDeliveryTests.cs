@@ -73,6 +73,84 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         Assert.Equal(0, dispatcher.QueueDepth);
     }
 
+    private static string OpenSslHmac(byte[] secret, string timestamp, byte[] body, TemporaryDirectory folder)
+    {
+        // A second, independent implementation: OpenSSL's HMAC over the exact bytes "t" + "." + body.
+        string file = folder.Combine("signed-" + Guid.NewGuid().ToString("N"));
+        System.IO.File.WriteAllBytes(file, Encoding.ASCII.GetBytes(timestamp + ".").Concat(body).ToArray());
+        string output = ExternalProcess.Run("openssl", new[] { "dgst", "-sha256", "-mac", "HMAC", "-macopt", "hexkey:" + Convert.ToHexString(secret), file })
+            .EnsureSuccess("openssl dgst").Output.Trim();
+        return output[(output.LastIndexOf(' ') + 1)..];
+    }
+
+    [Fact]
+    public async Task ReceiverAlwaysFailing_RetriedExactlyOnTheBackoffSchedule_EachAttemptSigned_ThenADeadLetter()
+    {
+        for (int i = 0; i < 8; i++)
+        {
+            _receiver.Statuses.Enqueue(500);
+        }
+
+        AlertDispatcher dispatcher = Dispatcher();
+        dispatcher.Notify(Finding());
+        Assert.Equal(1, await dispatcher.DeliverDueAsync());
+
+        // random = 0.5: the wait after failure n is 1 s + (min(30 s * 2^(n-1), 1 h) - 1 s) / 2.
+        double[] waits = { 15.5, 30.5, 60.5, 120.5, 240.5, 480.5, 960.5 };
+        foreach (double wait in waits)
+        {
+            _time.Advance(TimeSpan.FromSeconds(wait - 0.5));
+            Assert.Equal(0, await dispatcher.DeliverDueAsync());
+            _time.Advance(TimeSpan.FromSeconds(0.5));
+            Assert.Equal(1, await dispatcher.DeliverDueAsync());
+        }
+
+        _time.Advance(TimeSpan.FromDays(1));
+        Assert.Equal(0, await dispatcher.DeliverDueAsync());
+        Assert.Equal(8, _receiver.Received.Count);
+        foreach (ReceivedHook hook in _receiver.Received)
+        {
+            string[] parts = hook.Signature!.Split(',');
+            Assert.Equal("v1=" + OpenSslHmac(Secret, parts[0][2..], hook.Body, _folder), parts[1]);
+        }
+
+        AlertDelivery dead = Assert.Single(dispatcher.DeadLetters());
+        Assert.Equal((8, DeliveryState.Dead, AlertChannel.Webhook), (dead.Attempts, dead.State, dead.Channel));
+        Assert.Contains("HTTP 500", dead.LastError, StringComparison.Ordinal);
+        Assert.Equal((7L, 1L, 0L), (dispatcher.Counters.Retried, dispatcher.Counters.Dead, dispatcher.Counters.Sent));
+        Assert.Equal(0, dispatcher.QueueDepth);
+    }
+
+    [Fact]
+    public async Task OnFindingChanged_OpenedAndCleared_ArriveSigned_RepeatsAreDuplicates()
+    {
+        AlertDispatcher dispatcher = Dispatcher();
+        var opened = new FindingChange
+        {
+            CustomerId = "acme", DeviceId = "dev-9", Rule = "coin-miner", Severity = AlertSeverity.Critical, TrustsDevice = true,
+            Observed = 410, Expected = 120, Evidence = "supply current and bytes up together, version unchanged",
+            FirstSeen = _time.GetUtcNow(), LastSeen = _time.GetUtcNow(), Open = true,
+        };
+        Assert.Equal(NotifyStatus.Queued, dispatcher.OnFindingChanged(opened));
+        _time.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(NotifyStatus.Duplicate, dispatcher.OnFindingChanged(opened with { LastSeen = _time.GetUtcNow() }));
+        Assert.Equal(NotifyStatus.Queued, dispatcher.OnFindingChanged(opened with { Open = false, LastSeen = _time.GetUtcNow(), TrustsDevice = false, Observed = null, Expected = null }));
+        Assert.Equal(NotifyStatus.Invalid, dispatcher.OnFindingChanged(opened with { Rule = "Coin Miner" }));
+        await dispatcher.DeliverDueAsync();
+
+        Assert.Equal(2, _receiver.Received.Count);
+        JsonNode first = JsonNode.Parse(_receiver.Received[0].Body)!;
+        JsonNode second = JsonNode.Parse(_receiver.Received[1].Body)!;
+        Assert.Equal(("coin-miner", "opened", "2026-11-22T10:00:00Z"), (first["kind"]!.GetValue<string>(), first["state"]!.GetValue<string>(), first["occurredAt"]!.GetValue<string>()));
+        Assert.Equal("observed 410, expected 120; from the device's own reports", first["evidence"]!.GetValue<string>());
+        Assert.Equal(("cleared", "2026-11-22T10:05:00Z"), (second["state"]!.GetValue<string>(), second["occurredAt"]!.GetValue<string>()));
+        Assert.Equal("seen at the broker and service, no trust in the device", second["evidence"]!.GetValue<string>());
+        foreach (ReceivedHook hook in _receiver.Received)
+        {
+            Assert.Equal(SignatureStatus.Valid, WebhookSignature.Verify(Secret, hook.Signature, hook.Body, _time.GetUtcNow(), WebhookSignature.DefaultTolerance));
+        }
+    }
+
     [Fact]
     public async Task SameStateTwice_IsSentOnce_AChangeIsSentAgain()
     {

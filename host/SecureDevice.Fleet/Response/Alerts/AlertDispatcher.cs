@@ -108,6 +108,12 @@ public sealed class AlertDispatcher : IAlertSink
     /// <summary>The dead letters: deliveries given up, with their attempts and last error.</summary>
     public IReadOnlyList<AlertDelivery> DeadLetters() => _store.Deliveries().Where(d => d.State == DeliveryState.Dead).ToArray();
 
+    /// <summary>
+    /// The fleet service's entry point for detection: a finding opened or cleared. Same rules as <see cref="Notify"/>
+    /// (state changes only, de-duplicated per device and rule, rate-limited per customer); never waits for a network.
+    /// </summary>
+    public NotifyStatus OnFindingChanged(FindingChange finding) => Notify(finding.ToAlert());
+
     public NotifyStatus Notify(AlertEvent alert)
     {
         if (!Valid(alert))
