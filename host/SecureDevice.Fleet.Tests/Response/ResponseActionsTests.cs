@@ -96,6 +96,18 @@ public sealed class ResponseActionsTests
         Assert.Empty(_alerts);
     }
 
+    [Theory]
+    [InlineData("service")]
+    [InlineData("Service ")]
+    public async Task Revoke_ByTheAutomaticActor_IsRefused_NothingRevoked(string actor)
+    {
+        ActionResult result = await Actions().RevokeAsync("dev-1", actor, "coin-miner finding", "service");
+        Assert.Equal((ActionOutcome.Failed, ActionStatus.InvalidRequest), (result.Outcome, result.Status));
+        Assert.Contains("operator's decision", result.Record.Detail, StringComparison.Ordinal);
+        Assert.Equal(0, _revoker.Calls);
+        Assert.Empty(_audit.Read("dev-1"));
+    }
+
     [Fact]
     public async Task Revoke_PkiBusy_IsReported_AndTheBrokerIsUntouched()
     {
@@ -130,7 +142,9 @@ public sealed class ResponseActionsTests
     {
         public bool Busy { get; set; }
 
-        public RevocationResult Revoke(string deviceId, DateTimeOffset now) => Busy
+        public int Calls { get; private set; }
+
+        public RevocationResult Revoke(string deviceId, DateTimeOffset now) => ++Calls > 0 && Busy
             ? throw new FleetException(FleetError.Busy, "locked")
             : new RevocationResult(RevocationOutcome.Revoked, new InventoryEntry { Id = deviceId, Serial = "0A" }, 2, "crl.pem");
     }

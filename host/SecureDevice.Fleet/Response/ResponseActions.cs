@@ -24,6 +24,9 @@ public sealed record ThrottleSpec(int RatePerHour, TimeSpan Duration)
 /// </summary>
 public sealed class ResponseActions
 {
+    /// <summary>The actor name of automatic actions (the service's own detection); it may throttle, quarantine and lift, never revoke.</summary>
+    public const string ServiceActor = "service";
+
     /// <summary>Longest reason kept, characters.</summary>
     public const int MaxReasonLength = 512;
 
@@ -89,9 +92,18 @@ public sealed class ResponseActions
         });
     }
 
-    /// <summary>Revokes the certificate (inventory, CRL, broker reload) and deletes the device's broker client, which ends its connection.</summary>
+    /// <summary>
+    /// Revokes the certificate (inventory, CRL, broker reload) and deletes the device's broker client, which ends its
+    /// connection. An operator's decision only: the automatic actor (<see cref="ServiceActor"/>) is refused, because it
+    /// cannot be undone and a detection rule can be wrong or fooled by a device that lies.
+    /// </summary>
     public Task<ActionResult> RevokeAsync(string deviceId, string actor, string reason, string origin = "operator", CancellationToken cancellation = default)
     {
+        if (IsServiceActor(actor))
+        {
+            return Task.FromResult(Refuse(ActionKind.Revoke, deviceId, actor, reason, origin, "revocation is an operator's decision: the automatic actor '" + ServiceActor + "' may not revoke"));
+        }
+
         return RunAsync(ActionKind.Revoke, deviceId, actor, reason, origin, cancellation, async (device, now) =>
         {
             RevocationResult revoked;
@@ -125,6 +137,8 @@ public sealed class ResponseActions
         BrokerAccessStatus.Unreachable or BrokerAccessStatus.Timeout => ActionStatus.BrokerUnreachable,
         _ => ActionStatus.BrokerRefused,
     };
+
+    private static bool IsServiceActor(string? actor) => string.Equals(actor?.Trim(), ServiceActor, StringComparison.OrdinalIgnoreCase);
 
     private static bool IsId(string? text)
     {
