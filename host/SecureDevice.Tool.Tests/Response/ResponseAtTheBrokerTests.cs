@@ -112,13 +112,24 @@ public sealed class ResponseAtTheBrokerTests : IDisposable
     }
 
     [Fact]
-    public async Task Throttle_ArrivesAsTheFirmwareParsesIt_RetainedForLateSubscribers_UntilItExpires()
+    public async Task Throttle_ReachesTheSubscribedDevice_AsTheFirmwareParsesIt_RetainedForLateSubscribers_UntilItExpires()
     {
-        MqttClientIdentity device = Device("dev-t");
+        var (certificate, key) = _broker.Provision("dev-t");
+        MqttClientIdentity device = _broker.Client(certificate, key);
         using var commands = new MqttCommandPublisher(BrokerEndpoint.For(_broker.Pki, "localhost", _broker.Port), BrokerIdentity.Service(_broker.Pki));
+
+        // The device, subscribed before the command (the SUBACK is awaited), on the firmware's own MQTT transport.
+        TlsMqttTransport live = ConnectivityEndToEndTests.Connected(_broker.Endpoint(certificate, key), "dev-t");
+        Assert.Equal(TransportStatus.Ok, live.Subscribe("devices/dev-t/down/#"));
         DateTimeOffset sent = DateTimeOffset.UtcNow;
         ActionResult done = await Actions(commands).ThrottleAsync("dev-t", "service", "flooding", "test", new ThrottleSpec(6, TimeSpan.FromSeconds(4)));
         Assert.True(done.Succeeded, done.Record.Detail);
+        var message = new InboundMessage(256);
+        Assert.True(ConnectivityEndToEndTests.WaitReceive(live, message, TimeSpan.FromSeconds(5)), "the subscribed device receives the throttle");
+        Assert.Equal("devices/dev-t/down/throttle", message.Topic);
+        Assert.Equal(DocumentStatus.Valid, new ThrottleCommandParser().TryParse(message.Payload, 0, message.Length, sent.ToUnixTimeSeconds(), out ThrottleCommand? received));
+        Assert.Equal(6, received!.RatePerHour);
+        live.Dispose();
 
         // Subscribed after the command was sent, like a device that was offline or rebooted.
         using (var late = new MosquittoSubscriber(device, "devices/dev-t/down/throttle", count: 1, timeoutSeconds: 3, format: "%p"))
