@@ -158,7 +158,8 @@ public sealed class ResponseAtTheBrokerTests : IDisposable
     [Fact]
     public async Task Revoke_EndsTheLiveConnectionAtOnce_TheCrlRefusesTheNextOne()
     {
-        MqttClientIdentity device = Device("dev-r");
+        var (certificate, key) = _broker.Provision("dev-r");
+        MqttClientIdentity device = _broker.Client(certificate, key);
         using var commands = new MqttCommandPublisher(BrokerEndpoint.For(_broker.Pki, "localhost", _broker.Port), BrokerIdentity.Operator(_broker.Pki));
         using (var inbox = new MosquittoSubscriber(device, "devices/dev-r/down/#", timeoutSeconds: 30))
         {
@@ -170,6 +171,19 @@ public sealed class ResponseAtTheBrokerTests : IDisposable
 
         Assert.Equal(DeviceAccess.Unregistered, (await _admin.GetAsync("dev-r")).Access);
         Assert.NotEqual(0, MosquittoPublisher.Publish(device, "devices/dev-r/up/health", "after").ExitCode);
+
+        // The firmware's transport is refused in the handshake (a deleted dynsec client alone would still connect),
+        // and OpenSSL, reading the CRL the revocation wrote, says why.
+        var refused = new ConnectResult();
+        using (var transport = new TlsMqttTransport(_broker.Endpoint(certificate, key)))
+        {
+            transport.Connect(new MqttConnectOptions { ClientId = "dev-r", KeepAliveSeconds = 30, CleanSession = true }, refused);
+        }
+
+        Assert.False(refused.Connected, "a revoked device connected");
+        Assert.Equal(ConnectFailure.Authentication, refused.Failure);
+        ProcessResult verify = ExternalProcess.OpenSsl("verify", "-crl_check", "-CAfile", _broker.Pki.RootCertificate, "-untrusted", _broker.Pki.DeviceCaCertificate, "-CRLfile", _broker.Pki.Crl, certificate);
+        Assert.Contains("certificate revoked", verify.Output + verify.Error, StringComparison.Ordinal);
         Assert.Equal(ActionStatus.DeviceRevoked, (await Actions(commands).LiftAsync("dev-r", "alice", "undo?", "192.0.2.10")).Status);
     }
 
