@@ -238,6 +238,18 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TwoPassesAtOnce_SendEachDeliveryOnce()
+    {
+        _receiver.Delay = TimeSpan.FromMilliseconds(500);
+        AlertDispatcher dispatcher = Dispatcher();
+        dispatcher.Notify(Finding());
+        int[] attempts = await Task.WhenAll(dispatcher.DeliverDueAsync(), dispatcher.DeliverDueAsync());
+        Assert.Equal(1, attempts.Sum());
+        Assert.Single(_receiver.Received);
+        Assert.Equal(1, dispatcher.Counters.Sent);
+    }
+
+    [Fact]
     public void FullQueue_IsAStatus_NothingGrows()
     {
         AlertDispatcher dispatcher = Dispatcher(options: new AlertDispatcherOptions { Capacity = 2, PerWindow = 100 });

@@ -32,6 +32,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public Uri Url { get; private set; } = null!;
 
+    /// <summary>How long each request is held before it is answered (a slow receiver).</summary>
+    public TimeSpan Delay { get; set; } = TimeSpan.Zero;
+
     public static async Task<WebhookReceiver> StartAsync()
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
@@ -45,6 +48,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             await context.Request.Body.CopyToAsync(buffer);
             receiver.Requests.Enqueue(new ReceivedHook(context.Request.Path, context.Request.Headers["X-SecureDevice-Signature"].FirstOrDefault(),
                 context.Request.Headers["X-SecureDevice-Event"].FirstOrDefault(), context.Request.ContentType, buffer.ToArray()));
+            await Task.Delay(receiver.Delay);
             int status = receiver.Statuses.TryDequeue(out int next) ? next : 200;
             context.Response.StatusCode = status;
             if (status == 302)

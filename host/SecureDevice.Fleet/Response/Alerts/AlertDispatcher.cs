@@ -76,6 +76,9 @@ public sealed class AlertDispatcher : IAlertSink
     private readonly object _gate = new();
     private readonly List<AlertDelivery> _pending = new();
 
+    // Deliveries being attempted: a second pass running at the same time (the loop and a caller) must not send them again.
+    private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
+
     public AlertDispatcher(ICustomerContacts contacts, IAlertStore store, WebhookSender? webhook, SmtpSender? smtp, TimeProvider? time = null, Func<double>? random = null, AlertDispatcherOptions? options = null)
     {
         _contacts = contacts;
@@ -191,13 +194,27 @@ public sealed class AlertDispatcher : IAlertSink
         lock (_gate)
         {
             QueueSummaries(now);
-            due = _pending.Where(d => d.NextAttemptAt <= now).OrderBy(d => d.NextAttemptAt).Take(_options.AttemptsPerPass).ToArray();
+            due = _pending.Where(d => d.NextAttemptAt <= now && !_inFlight.Contains(d.Id)).OrderBy(d => d.NextAttemptAt).Take(_options.AttemptsPerPass).ToArray();
+            foreach (AlertDelivery delivery in due)
+            {
+                _inFlight.Add(delivery.Id);
+            }
         }
 
         foreach (AlertDelivery delivery in due)
         {
-            DeliveryResult result = await AttemptAsync(delivery, cancellation).ConfigureAwait(false);
-            Record(delivery, result);
+            try
+            {
+                DeliveryResult result = await AttemptAsync(delivery, cancellation).ConfigureAwait(false);
+                Record(delivery, result);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _inFlight.Remove(delivery.Id);
+                }
+            }
         }
 
         return due.Length;
