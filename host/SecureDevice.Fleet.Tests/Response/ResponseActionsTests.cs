@@ -7,6 +7,7 @@ using SecureDevice.Fleet.Broker;
 using SecureDevice.Fleet.Pki;
 using SecureDevice.Fleet.Response;
 using SecureDevice.Fleet.Response.Alerts;
+using SecureDevice.Fleet.Tests.Response.Alerts;
 using Xunit;
 
 namespace SecureDevice.Fleet.Tests.Response;
@@ -115,6 +116,31 @@ public sealed class ResponseActionsTests
         ActionResult result = await Actions().RevokeAsync("dev-1", "alice", "stolen", "h");
         Assert.Equal(ActionStatus.PkiBusy, result.Status);
         Assert.Empty(_broker.Calls);
+    }
+
+    [Fact]
+    public async Task ThrottleThenQuarantine_TheOwnersWebhookReceivesBothSigned_ARepeatIsNotSentAgain()
+    {
+        byte[] secret = System.Text.Encoding.ASCII.GetBytes("acme-webhook-secret-0123456789abcdef");
+        await using WebhookReceiver receiver = await WebhookReceiver.StartAsync();
+        using var sender = new WebhookSender(allowLoopback: true, timeout: TimeSpan.FromSeconds(5));
+        var dispatcher = new AlertDispatcher(new MemoryCustomerContacts(new CustomerContacts("acme", receiver.Url, secret, Array.Empty<string>())),
+            new MemoryAlertStore(), sender, null, _time, () => 0.5);
+        var actions = new ResponseActions(new FakeDirectory(), _audit, _publisher, _broker, _revoker, _time, dispatcher);
+
+        Assert.True((await actions.ThrottleAsync("dev-1", "service", "invalid payloads 40/min", "ingest-1")).Succeeded);
+        Assert.True((await actions.QuarantineAsync("dev-1", "service", "ignored the throttle", "ingest-1")).Succeeded);
+        Assert.True((await actions.QuarantineAsync("dev-1", "service", "still flooding", "ingest-1")).Succeeded);
+        await dispatcher.DeliverDueAsync();
+
+        Assert.Equal(new[] { "throttle throttled", "quarantine quarantined" }, receiver.Received.Select(h =>
+        {
+            var body = System.Text.Json.Nodes.JsonNode.Parse(h.Body)!;
+            return body["kind"]!.GetValue<string>() + " " + body["state"]!.GetValue<string>();
+        }));
+        Assert.All(receiver.Received, h => Assert.Equal(SignatureStatus.Valid, WebhookSignature.Verify(secret, h.Signature, h.Body, _time.GetUtcNow(), WebhookSignature.DefaultTolerance)));
+        Assert.Equal(1, dispatcher.Counters.Duplicates);
+        Assert.Equal(6, _audit.Read("dev-1").Count);
     }
 
     private sealed class FakeDirectory : IDeviceDirectory
