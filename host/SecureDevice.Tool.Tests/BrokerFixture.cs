@@ -36,13 +36,18 @@ public sealed class BrokerFixture : IDisposable
 
     public string Combine(params string[] parts) => _folder.Combine(parts);
 
-    /// <summary>Provisions a device with the tool (or returns it if it exists).</summary>
+    /// <summary>Provisions a device with the tool and registers it with the running broker (or returns it if it exists).</summary>
     public (string Certificate, string Key) Provision(string id)
     {
         string certificate = Path.Combine(Devices, id + ".pem");
         if (!File.Exists(certificate))
         {
             ToolRun.Ok("provision", id, "--pki", PkiFolder, "--out", Devices, "--broker-port", Port.ToString());
+            ToolResult synced = ToolRun.Run("broker", "sync", "--pki", PkiFolder, "--broker", "localhost:" + Port.ToString());
+            if (synced.ExitCode != 0)
+            {
+                throw new InvalidOperationException("broker sync failed: " + synced + "\nbroker log:\n" + Broker.Log);
+            }
         }
 
         return (certificate, Path.Combine(Devices, id + ".key.pem"));

@@ -122,7 +122,7 @@ public sealed class ConnectivityEndToEndTests : IDisposable
             Assert.DoesNotContain(service.Lines, l => l.Contains("forged", StringComparison.Ordinal));
         }
 
-        Assert.Equal(0, MosquittoPublisher.Publish(_broker.Service, "devices/dev-b/down/cmd", "for b").ExitCode);
+        Assert.Equal(0, MosquittoPublisher.Publish(_broker.Operator, "devices/dev-b/down/cmd", "for b").ExitCode);
         var message = new InboundMessage(256);
         Assert.True(WaitReceive(b, message, TimeSpan.FromSeconds(5)), "b receives its own down message");
         Assert.Equal("devices/dev-b/down/cmd", message.Topic);
@@ -176,7 +176,7 @@ public sealed class ConnectivityEndToEndTests : IDisposable
         transport.Disconnect();
     }
 
-    private static TlsMqttTransport Connected(TlsEndpoint endpoint, string id)
+    internal static TlsMqttTransport Connected(TlsEndpoint endpoint, string id)
     {
         var transport = new TlsMqttTransport(endpoint);
         var result = new ConnectResult();
@@ -185,13 +185,13 @@ public sealed class ConnectivityEndToEndTests : IDisposable
         return transport;
     }
 
-    private static void Publish(TlsMqttTransport transport, string topic, string message)
+    internal static void Publish(TlsMqttTransport transport, string topic, string message)
     {
         byte[] payload = System.Text.Encoding.UTF8.GetBytes(message);
         Assert.Equal(TransportStatus.Ok, transport.Publish(topic, payload, 0, payload.Length, 1, false, out _));
     }
 
-    private static bool WaitReceive(TlsMqttTransport transport, InboundMessage message, TimeSpan timeout)
+    internal static bool WaitReceive(TlsMqttTransport transport, InboundMessage message, TimeSpan timeout)
     {
         DateTime deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)

@@ -38,7 +38,9 @@ public sealed class PkiCommandTests : IDisposable
         Assert.Contains("TLS Web Server Authentication", broker);
         Assert.Contains("ASN1 OID: prime256v1", broker);
         ExternalProcess.OpenSsl("verify", "-CAfile", P("root-ca.pem"), "-untrusted", P("device-ca.pem"), "-purpose", "sslclient", P("operator.pem")).EnsureSuccess("operator is a client certificate");
-        foreach (string key in new[] { "root-ca.key.pem", "device-ca.key.pem", "broker.key.pem", "service.key.pem", "operator.key.pem" })
+        ExternalProcess.OpenSsl("verify", "-CAfile", P("root-ca.pem"), "-untrusted", P("device-ca.pem"), "-purpose", "sslclient", P("broker-admin.pem")).EnsureSuccess("broker-admin is a client certificate");
+        Assert.Contains("CN=broker-admin", ExternalProcess.OpenSsl("x509", "-in", P("broker-admin.pem"), "-noout", "-subject").Output.Replace(" ", string.Empty));
+        foreach (string key in new[] { "root-ca.key.pem", "device-ca.key.pem", "broker.key.pem", "service.key.pem", "operator.key.pem", "broker-admin.key.pem" })
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(P(key)));
         }
@@ -114,6 +116,8 @@ public sealed class PkiCommandTests : IDisposable
     [InlineData("")]
     [InlineData("service")]
     [InlineData("operator")]
+    [InlineData("broker-admin")]
+    [InlineData("Broker-Admin")]
     [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
     public void Provision_InvalidOrReservedIds_AreRefused(string id)
     {
@@ -205,9 +209,21 @@ public sealed class PkiCommandTests : IDisposable
         Assert.Contains("require_certificate true", config);
         Assert.Contains("use_identity_as_username true", config);
         Assert.DoesNotContain("{{", config);
-        Assert.Contains("pattern write devices/%u/up/health", File.ReadAllText(Path.Combine(broker, "acl")));
-        Assert.DoesNotContain("pattern write devices/%u/up/#", File.ReadAllText(Path.Combine(broker, "acl")));
+        Assert.DoesNotContain("acl_file", config);
+        Assert.Contains("plugin /", config);
+        Assert.Contains("plugin_opt_config_file " + Path.Combine(broker, "dynamic-security.json"), config);
+
+        // The rights as the plugin reads them (python's json module, not ours): the fixed identities and no device yet.
+        string dynsec = Path.Combine(broker, "dynamic-security.json");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(dynsec));
+        string summary = ExternalProcess.Run("/usr/bin/python3", new[] { "-c", "import json,sys; d=json.load(open(sys.argv[1])); "
+            + "print(sorted(c['username'] for c in d['clients'])); print(d['defaultACLAccess']); "
+            + "print([(a['acltype'],a['topic'],a['allow']) for r in d['roles'] if r['rolename']=='quarantined' for a in r['acls']])", dynsec }).EnsureSuccess("python3 reads dynamic-security.json").Output;
+        Assert.Contains("['broker-admin', 'operator', 'service']", summary);
+        Assert.Contains("{'publishClientSend': False, 'publishClientReceive': False, 'subscribe': True, 'unsubscribe': True}", summary);
+        Assert.Contains("[('publishClientSend', '#', False), ('publishClientReceive', '#', False)]", summary);
         Assert.Equal(2, ToolRun.Run("broker", "config", "--pki", Pki, "--out", broker).ExitCode);
+        Assert.Equal(2, ToolRun.Run("broker", "config", "--pki", Pki, "--out", _folder.Combine("broker2"), "--dynsec-plugin", _folder.Combine("no-such-plugin.so")).ExitCode);
     }
 
     [Theory]

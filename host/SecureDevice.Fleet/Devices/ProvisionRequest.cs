@@ -41,7 +41,7 @@ public sealed class ProvisionRequest
 
     public required PkiLayout Pki { get; init; }
 
-    /// <summary>1-64 of [A-Za-z0-9_-]; "service" and "operator" are reserved.</summary>
+    /// <summary>1-64 of [A-Za-z0-9_-]; "service", "operator" and "broker-admin" are reserved.</summary>
     public required string DeviceId { get; init; }
 
     /// <summary>Folder for the device's files (created 0700 when missing).</summary>

@@ -37,7 +37,7 @@ public static class Provisioning
     public const string DeviceSlotA = "I:\\securedevice\\app\\a\\";
 
     /// <summary>Identities that are not devices.</summary>
-    public static readonly string[] ReservedIds = { "service", "operator" };
+    public static readonly string[] ReservedIds = Broker.BrokerRights.FixedUsers;
 
     /// <summary>Provisions one device.</summary>
     /// <exception cref="FleetException">Any input the device or nanoff would not accept, an existing output, a used id, a PKI problem.</exception>

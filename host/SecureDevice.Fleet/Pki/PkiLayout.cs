@@ -31,6 +31,14 @@ public sealed class PkiLayout
 
     public string OperatorKey => Path.Combine(Folder, "operator.key.pem");
 
+    /// <summary>
+    /// The broker administrator (CN broker-admin): sends dynamic-security commands (quarantine, device registration) and
+    /// holds no device topic; a connection of its own (docs/response.md).
+    /// </summary>
+    public string AdminCertificate => Path.Combine(Folder, "broker-admin.pem");
+
+    public string AdminKey => Path.Combine(Folder, "broker-admin.key.pem");
+
     public string Crl => Path.Combine(Folder, "crl.pem");
 
     /// <summary>root-ca.pem followed by device-ca.pem: what the broker trusts for client certificates.</summary>
@@ -59,6 +67,6 @@ public sealed class PkiLayout
     /// <summary>Every file <c>pki init</c> writes.</summary>
     public string[] InitFiles => new[]
     {
-        RootCertificate, RootKey, DeviceCaCertificate, DeviceCaKey, BrokerCertificate, BrokerKey, ServiceCertificate, ServiceKey, OperatorCertificate, OperatorKey, Crl, ClientCaBundle, Inventory,
+        RootCertificate, RootKey, DeviceCaCertificate, DeviceCaKey, BrokerCertificate, BrokerKey, ServiceCertificate, ServiceKey, OperatorCertificate, OperatorKey, AdminCertificate, AdminKey, Crl, ClientCaBundle, Inventory,
     };
 }

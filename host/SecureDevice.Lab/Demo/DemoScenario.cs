@@ -152,7 +152,7 @@ public sealed class DemoScenario : IDisposable
                 "status " + seen.Status.ToString().ToLowerInvariant() + ", " + seen.Reports + " report(s), version " + (seen.Version ?? "?") + ", boot reason " + seen.Field("life", "bootReason"));
         }
 
-        // The broker's ACL: a device can only speak for itself.
+        // The broker's rights: a device can only speak for itself.
         Device first = _devices[0];
         Device second = _devices[1];
         int before = Service.Device(first.Id).Reports;
@@ -160,7 +160,7 @@ public sealed class DemoScenario : IDisposable
         second.Transport.Publish("devices/" + first.Id + "/up/health", forged, 0, forged.Length, 1, false, out _);
         System.Threading.Thread.Sleep(1500);
         Expect(second.Id + " cannot publish as " + first.Id, Service.Device(first.Id).Reports == before && Service.Malformed == 0,
-            "the broker dropped the forged report (ACL devices/%u/up/#)");
+            "the broker dropped the forged report (its role grants only devices/" + second.Id + "/up/...)");
         FleetTable("fleet after boot");
         Expect("every device connected and reported", all, _devices.Count(d => Service.Device(d.Id).Reports > 0) + "/" + _devices.Count);
     }

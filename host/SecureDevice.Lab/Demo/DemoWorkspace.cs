@@ -97,12 +97,24 @@ public sealed class DemoWorkspace : IDisposable
         }
     }
 
-    /// <summary>Provisions <paramref name="id"/> the way 'securedevice provision' does and loads it as a virtual device identity.</summary>
+    /// <summary>
+    /// Provisions <paramref name="id"/> the way 'securedevice provision' does, registers it with the broker's
+    /// dynamic-security plugin ('securedevice broker sync') and loads it as a virtual device identity.
+    /// </summary>
     public DeviceIdentity Provision(string id, DateTimeOffset now)
     {
         Provisioning.Provision(new ProvisionRequest { Pki = Pki, DeviceId = id, OutputFolder = Devices, Settings = DeviceSettings.For("localhost", BrokerPort), Owner = "demo-customer", Now = now });
+        BrokerAccessResult registered = Admin.RegisterAsync(new[] { id }).GetAwaiter().GetResult();
+        if (!registered.Succeeded)
+        {
+            throw new InvalidOperationException("cannot register " + id + " with the broker: " + registered.Detail);
+        }
+
         return DeviceIdentity.Load(Devices, id, Pki.RootCertificate);
     }
+
+    /// <summary>The broker-admin connection to the broker's dynamic-security plugin.</summary>
+    public DynamicSecurityAdmin Admin { get; private set; } = null!;
 
     /// <summary>Writes a signed bundle into the served folder and returns its offer payload.</summary>
     public string Publish(SignedBundle bundle, string folder)
@@ -129,6 +141,7 @@ public sealed class DemoWorkspace : IDisposable
     public void Dispose()
     {
         Updates?.Dispose();
+        Admin?.Dispose();
         Broker?.Dispose();
         Release?.Dispose();
         Previous?.Dispose();
@@ -152,6 +165,7 @@ public sealed class DemoWorkspace : IDisposable
         string config = BrokerConfig.Write(new BrokerConfigRequest { Pki = Pki, OutputFolder = Path.Combine(Folder, "broker"), Port = BrokerPort });
         Broker = new MosquittoProcess(config);
         Broker.Start();
+        Admin = DynamicSecurityAdmin.For(Pki, "localhost", BrokerPort);
 
         long start = now.ToUnixTimeSeconds() - 3600;
         Action<byte[]> fill = bytes => RandomNumberGenerator.Fill(bytes);

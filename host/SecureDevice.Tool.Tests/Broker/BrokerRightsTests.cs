@@ -50,6 +50,8 @@ public sealed class BrokerRightsTests : IClassFixture<BrokerFixture>
         failures.AddRange(Phase(new[] { "operator", "dev-a" }, new[]
         {
             new Case("service", "devices/dev-a/down/throttle", "dev-a", true),
+            new Case("service", "devices/dev-a/down/update", "dev-a", false),
+            new Case("service", "devices/dev-a/down/anything", "dev-a", false),
             new Case("service", "devices/dev-a/down/throttle", "operator", false),
             new Case("service", "devices/service/up/health", "operator", false),
             new Case("service", "devices/dev-b/up/health", "operator", false),

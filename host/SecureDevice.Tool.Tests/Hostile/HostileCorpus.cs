@@ -125,6 +125,9 @@ public sealed class HostileCorpus : IDisposable
         string[] delegate_ = { "keys", "delegate", "--root", W("keys", "root.key.pem"), "--key", W("keys", "signer.pub.pem"), "--key-id", "k2", "--products", "sensor", "--out", W("out", "d") };
         string[] provision = { "provision", "dev-9", "--pki", W("pki"), "--out", W("out", "devices"), "--owner", "acme", "--broker-host", "broker.example.com", "--serial-port", "COM5", "--wifi-ssid", "Lab" };
         string[] serve = { "serve-updates", W("bundle"), "--port", "1", "--cert", W("pki", "broker.pem"), "--key", W("pki", "broker.key.pem"), "--bind", "127.0.0.1" };
+
+        // Port 1: nothing listens, so a run that got past its checks fails at the broker (exit 1) without waiting.
+        string[] respond = { "respond", "quarantine", "dev-1", "--pki", W("pki"), "--broker", "localhost:1", "--actor", "alice", "--reason", "r", "--audit", W("out", "audit.jsonl") };
         Directory.CreateDirectory(W("out"));
 
         // Files: every file argument, each special file. (serve-updates keeps --port 1: privileged or busy, so a run that
@@ -143,6 +146,7 @@ public sealed class HostileCorpus : IDisposable
             ("pki crl --pki", new[] { "pki", "crl", "--pki", W("pki") }, "--pki"),
             ("revoke --pki", new[] { "revoke", "dev-1", "--pki", W("pki") }, "--pki"),
             ("broker config --pki", new[] { "broker", "config", "--pki", W("pki"), "--out", W("out", "broker") }, "--pki"),
+            ("respond --pki", respond, "--pki"), ("respond --audit", respond, "--audit"),
         };
         foreach (var (command, args, option) in fileArguments)
         {
@@ -151,6 +155,12 @@ public sealed class HostileCorpus : IDisposable
                 if (kind == "directory" && command == "serve-updates folder")
                 {
                     // An empty folder is a valid thing to serve: that run would serve until stopped.
+                    continue;
+                }
+
+                if (kind is "missing" or "empty" && command == "respond --audit")
+                {
+                    // A new or empty audit is valid: the run would start one in the shared special folder.
                     continue;
                 }
 
@@ -197,6 +207,8 @@ public sealed class HostileCorpus : IDisposable
             ("simulate --broker", new[] { "simulate", "--pki", W("pki"), "--broker", "localhost:8883", "--devices", "1", "--duration", "1s" }, "--broker"),
             ("simulate --prefix", new[] { "simulate", "--pki", W("pki"), "--broker", "localhost:1", "--devices", "1", "--duration", "1s", "--prefix", "v" }, "--prefix"),
             ("simulate --duration", new[] { "simulate", "--pki", W("pki"), "--broker", "localhost:1", "--devices", "1", "--duration", "1s" }, "--duration"),
+            ("respond device-id", respond, "dev-1"), ("respond --broker", respond, "--broker"), ("respond --actor", respond, "--actor"),
+            ("respond --reason", respond, "--reason"),
         };
         foreach (var (command, args, option) in stringArguments)
         {
@@ -226,7 +238,6 @@ public sealed class HostileCorpus : IDisposable
             ("provision --telemetry-interval-s", provision.Concat(new[] { "--telemetry-interval-s", "300" }).ToArray(), "--telemetry-interval-s", new[] { "0", "59", "86401" }),
             ("provision --days", provision.Concat(new[] { "--days", "30" }).ToArray(), "--days", new[] { "0", "3651" }),
             ("broker config --port", new[] { "broker", "config", "--pki", W("pki"), "--out", W("out", "broker"), "--port", "8883" }, "--port", new[] { "0", "65536" }),
-            ("broker config --memory-limit-mb", new[] { "broker", "config", "--pki", W("pki"), "--out", W("out", "broker"), "--memory-limit-mb", "64" }, "--memory-limit-mb", new[] { "0", "15", "1048577" }),
             ("broker config --max-connections", new[] { "broker", "config", "--pki", W("pki"), "--out", W("out", "broker"), "--max-connections", "10" }, "--max-connections", new[] { "0" }),
             ("serve-updates --port", serve, "--port", new[] { "0", "65536" }),
             ("demo --devices", new[] { "demo", "--devices", "3" }, "--devices", new[] { "0", "1", "21" }),

@@ -65,6 +65,7 @@ public static class ToolCli
         root.Subcommands.Add(ProvisionCommand.Create(console));
         root.Subcommands.Add(RevokeCommand.Create(console));
         root.Subcommands.Add(BrokerCommand.Create(console));
+        root.Subcommands.Add(RespondCommand.Create(console));
         root.Subcommands.Add(HealthCommands.Create(console));
         root.Subcommands.Add(ServeUpdatesCommand.Create(console));
 

@@ -52,6 +52,16 @@ public static class SimulateCommand
                 identities.Add(DeviceIdentity.Load(folder, id, layout.RootCertificate));
             }
 
+            // The broker grants rights only to devices its dynamic-security plugin knows ('broker sync').
+            using (var admin = SecureDevice.Fleet.Broker.DynamicSecurityAdmin.For(layout, host, port))
+            {
+                var synced = admin.SyncAsync(SecureDevice.Fleet.Pki.Inventory.Load(layout.Inventory)).GetAwaiter().GetResult();
+                if (synced.Status != SecureDevice.Fleet.Broker.BrokerAccessStatus.Done)
+                {
+                    throw new ToolException("cannot register the devices with the broker (" + synced.Status + "): " + synced.Detail);
+                }
+            }
+
             using var fleet = new SecureDevice.VirtualDevice.Fleet(identities);
             console.Line("simulating " + count + " devices against " + host + ":" + port + " for " + runFor.TotalSeconds + " s (identities in " + folder + ")");
             console.Out.WriteLine("{0,8} {1,10} {2,9} {3,8} {4,6} {5,6} {6,8} {7,8}", "time s", "connected", "attempts", "network", "tls", "auth", "refused", "msgs up");

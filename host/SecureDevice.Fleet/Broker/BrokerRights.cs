@@ -1,0 +1,149 @@
+using System;
+using System.Collections.Generic;
+
+namespace SecureDevice.Fleet.Broker;
+
+/// <summary>The four kinds of access mosquitto's dynamic-security plugin checks (its "acltype" names).</summary>
+public enum AclType
+{
+    /// <summary>A client publishing to the broker ("publishClientSend").</summary>
+    PublishClientSend,
+
+    /// <summary>The broker delivering a message to a client ("publishClientReceive"): what a client may read.</summary>
+    PublishClientReceive,
+
+    /// <summary>A SUBSCRIBE filter, matched as a pattern ("subscribePattern").</summary>
+    SubscribePattern,
+}
+
+/// <summary>One ACL of a dynamic-security role: allow or deny <see cref="Type"/> on the topic filter <see cref="Topic"/>.</summary>
+public sealed record BrokerAcl(AclType Type, string Topic, bool Allow = true)
+{
+    /// <summary>The plugin's name for <see cref="Type"/>.</summary>
+    public string TypeName => Type switch
+    {
+        AclType.PublishClientSend => "publishClientSend",
+        AclType.PublishClientReceive => "publishClientReceive",
+        _ => "subscribePattern",
+    };
+}
+
+/// <summary>
+/// The rights table of certs/README.md as dynamic-security roles: the one source of truth for the rendered
+/// dynamic-security.json (<see cref="DynamicSecurityFile"/>) and for the roles <see cref="DynamicSecurityAdmin"/> creates
+/// at run time.
+/// <para>
+/// mosquitto 2.0's plugin has no %u/%c substitution in ACL topics (2.1 adds it), so each device has a role of its own,
+/// <c>device:ID</c>, naming its topics. Defaults (<see cref="DefaultAccess"/>) mirror the ACL file the plugin replaced: a
+/// SUBSCRIBE is accepted and what a client may read is decided per message at delivery; publishing is denied unless a role
+/// allows it. A client the plugin does not know gets nothing (the plugin defers and mosquitto denies): an identity has rights
+/// only once it is registered.
+/// </para>
+/// </summary>
+public static class BrokerRights
+{
+    /// <summary>The telemetry back end (certificate CN).</summary>
+    public const string ServiceUser = "service";
+
+    /// <summary>The operator: commands and update offers.</summary>
+    public const string OperatorUser = "operator";
+
+    /// <summary>The dynamic-security administrator: the control topic and nothing else (docs/response.md).</summary>
+    public const string AdminUser = "broker-admin";
+
+    /// <summary>The role a quarantined device holds instead of its own: explicit denials of every publish and delivery.</summary>
+    public const string QuarantineRole = "quarantined";
+
+    /// <summary>The plugin's control topic (commands) and the topic its answers are published on.</summary>
+    public const string ControlTopic = "$CONTROL/dynamic-security/v1";
+
+    /// <summary>Where the plugin publishes its answers.</summary>
+    public const string ControlResponseTopic = ControlTopic + "/response";
+
+    /// <summary>Prefix of each device's own role.</summary>
+    public const string DeviceRolePrefix = "device:";
+
+    /// <summary>The identities that are not devices: never device ids (<see cref="Devices.Provisioning.ReservedIds"/>).</summary>
+    public static readonly string[] FixedUsers = { ServiceUser, OperatorUser, AdminUser };
+
+    /// <summary>The four leaves below devices/ID/up/ that a device may publish (exact topics: at most four retained messages).</summary>
+    public static readonly string[] DeviceUpLeaves = { "status", "health", "events", "update" };
+
+    /// <summary>defaultACLAccess: publishing denied, delivery denied, SUBSCRIBE and UNSUBSCRIBE accepted (decided at delivery).</summary>
+    public static IReadOnlyList<(string Name, bool Allow)> DefaultAccess { get; } = new[]
+    {
+        ("publishClientSend", false),
+        ("publishClientReceive", false),
+        ("subscribe", true),
+        ("unsubscribe", true),
+    };
+
+    /// <summary>The role name of device <paramref name="deviceId"/>.</summary>
+    public static string DeviceRole(string deviceId) => DeviceRolePrefix + deviceId;
+
+    /// <summary>A device publishes only its own four up topics and reads only its own down topics.</summary>
+    public static IReadOnlyList<BrokerAcl> DeviceAcls(string deviceId)
+    {
+        string own = BrokerConfig.TopicPrefix + "/" + deviceId;
+        var acls = new List<BrokerAcl>();
+        foreach (string leaf in DeviceUpLeaves)
+        {
+            acls.Add(new BrokerAcl(AclType.PublishClientSend, own + "/up/" + leaf));
+        }
+
+        acls.Add(new BrokerAcl(AclType.PublishClientReceive, own + "/down/#"));
+        return acls;
+    }
+
+    /// <summary>
+    /// The service reads every device's up topics and writes only throttle commands: the automatic responder cannot offer
+    /// updates or send any other command (that is the operator's right), so a compromised service host cannot push an
+    /// offer to the fleet.
+    /// </summary>
+    public static IReadOnlyList<BrokerAcl> ServiceAcls { get; } = new[]
+    {
+        new BrokerAcl(AclType.PublishClientReceive, BrokerConfig.TopicPrefix + "/+/up/#"),
+        new BrokerAcl(AclType.PublishClientSend, BrokerConfig.TopicPrefix + "/+/down/" + SecureDevice.Core.Connectivity.Topics.ThrottleLeaf),
+    };
+
+    /// <summary>The operator reads every device's up topics and writes every device's down topics (commands, offers).</summary>
+    public static IReadOnlyList<BrokerAcl> OperatorAcls { get; } = new[]
+    {
+        new BrokerAcl(AclType.PublishClientReceive, BrokerConfig.TopicPrefix + "/+/up/#"),
+        new BrokerAcl(AclType.PublishClientSend, BrokerConfig.TopicPrefix + "/+/down/#"),
+    };
+
+    /// <summary>
+    /// The administrator sends plugin commands and reads the answers: no device topic at all. $CONTROL topics never fall
+    /// through to the defaults, so the SUBSCRIBE is granted explicitly.
+    /// </summary>
+    public static IReadOnlyList<BrokerAcl> AdminAcls { get; } = new[]
+    {
+        new BrokerAcl(AclType.PublishClientSend, ControlTopic),
+        new BrokerAcl(AclType.SubscribePattern, ControlResponseTopic),
+        new BrokerAcl(AclType.PublishClientReceive, ControlResponseTopic),
+    };
+
+    /// <summary>
+    /// Quarantine: every publish and every delivery denied, explicitly (a deny wins even if a grant were added beside it).
+    /// The SUBSCRIBE itself still falls through to the default, so the firmware, whose connection fails when its
+    /// subscription is refused, stays quietly connected instead of reconnecting in a loop; it receives nothing.
+    /// </summary>
+    public static IReadOnlyList<BrokerAcl> QuarantineAcls { get; } = new[]
+    {
+        new BrokerAcl(AclType.PublishClientSend, "#", Allow: false),
+        new BrokerAcl(AclType.PublishClientReceive, "#", Allow: false),
+    };
+
+    /// <summary>The fixed roles: name and ACLs (each fixed identity holds the role of its own name).</summary>
+    public static IReadOnlyList<(string Role, IReadOnlyList<BrokerAcl> Acls)> FixedRoles { get; } = new (string, IReadOnlyList<BrokerAcl>)[]
+    {
+        (ServiceUser, ServiceAcls),
+        (OperatorUser, OperatorAcls),
+        (AdminUser, AdminAcls),
+        (QuarantineRole, QuarantineAcls),
+    };
+
+    /// <summary>True for a user name that is a device (not one of <see cref="FixedUsers"/>).</summary>
+    public static bool IsDeviceUser(string user) => !Array.Exists(FixedUsers, f => string.Equals(f, user, StringComparison.OrdinalIgnoreCase));
+}

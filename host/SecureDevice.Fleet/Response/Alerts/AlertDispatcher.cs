@@ -1,0 +1,386 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using SecureDevice.Fleet.Pki;
+
+namespace SecureDevice.Fleet.Response.Alerts;
+
+/// <summary>Limits of the <see cref="AlertDispatcher"/> (docs/response.md).</summary>
+public sealed record AlertDispatcherOptions
+{
+    /// <summary>Deliveries waiting (queued or retrying) at most: 1,000. Past it, <see cref="NotifyStatus.QueueFull"/>.</summary>
+    public int Capacity { get; init; } = 1000;
+
+    public RetryPolicy Retry { get; init; } = new();
+
+    /// <summary>Alerts per customer sent one by one per window (the rest become a summary).</summary>
+    public int PerWindow { get; init; } = 3;
+
+    public TimeSpan Window { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Attempts made per pass of the delivery loop: 50.</summary>
+    public int AttemptsPerPass { get; init; } = 50;
+
+    /// <summary>How often the delivery loop looks for due work: 1 s.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>Counts since start (the service exports them as metrics).</summary>
+public sealed class AlertCounters
+{
+    internal long QueuedCount;
+    internal long DuplicateCount;
+    internal long SummarizedCount;
+    internal long QueueFullCount;
+    internal long SentCount;
+    internal long RetriedCount;
+    internal long DeadCount;
+
+    public long Queued => Interlocked.Read(ref QueuedCount);
+
+    public long Duplicates => Interlocked.Read(ref DuplicateCount);
+
+    public long Summarized => Interlocked.Read(ref SummarizedCount);
+
+    public long QueueFull => Interlocked.Read(ref QueueFullCount);
+
+    public long Sent => Interlocked.Read(ref SentCount);
+
+    public long Retried => Interlocked.Read(ref RetriedCount);
+
+    public long Dead => Interlocked.Read(ref DeadCount);
+}
+
+/// <summary>
+/// Alerts to device owners. <see cref="Notify"/> (called by the response layer and, through the service's dispatcher,
+/// by detection) takes a state change, drops it when it is no change (<see cref="NotifyStatus.Duplicate"/>), holds it for
+/// the customer's summary when over the rate, and otherwise queues one delivery per channel (webhook, e-mail) in a
+/// bounded queue and in the store; it never waits for a network. <see cref="RunAsync"/> (or <see cref="DeliverDueAsync"/>)
+/// sends what is due, retries failures under exponential backoff with jitter and dead-letters what keeps failing.
+/// Time and randomness are injected.
+/// </summary>
+public sealed class AlertDispatcher : IAlertSink
+{
+    private readonly ICustomerContacts _contacts;
+    private readonly IAlertStore _store;
+    private readonly WebhookSender? _webhook;
+    private readonly SmtpSender? _smtp;
+    private readonly TimeProvider _time;
+    private readonly Func<double> _random;
+    private readonly AlertDispatcherOptions _options;
+    private readonly CustomerRateLimiter _limiter;
+    private readonly object _gate = new();
+    private readonly List<AlertDelivery> _pending = new();
+
+    // Deliveries being attempted: a second pass running at the same time (the loop and a caller) must not send them again.
+    private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
+
+    public AlertDispatcher(ICustomerContacts contacts, IAlertStore store, WebhookSender? webhook, SmtpSender? smtp, TimeProvider? time = null, Func<double>? random = null, AlertDispatcherOptions? options = null)
+    {
+        _contacts = contacts;
+        _store = store;
+        _webhook = webhook;
+        _smtp = smtp;
+        _time = time ?? TimeProvider.System;
+        _random = random ?? Random.Shared.NextDouble;
+        _options = options ?? new AlertDispatcherOptions();
+        _limiter = new CustomerRateLimiter { PerWindow = _options.PerWindow, Window = _options.Window };
+
+        // Survive restarts: whatever was waiting is waiting again.
+        _pending.AddRange(store.Deliveries().Where(d => d.Pending));
+    }
+
+    public AlertCounters Counters { get; } = new();
+
+    /// <summary>Deliveries waiting (queued or retrying).</summary>
+    public int QueueDepth
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
+    /// <summary>The dead letters: deliveries given up, with their attempts and last error.</summary>
+    public IReadOnlyList<AlertDelivery> DeadLetters() => _store.Deliveries().Where(d => d.State == DeliveryState.Dead).ToArray();
+
+    /// <summary>
+    /// The fleet service's entry point for detection: a finding opened or cleared. Same rules as <see cref="Notify"/>
+    /// (state changes only, de-duplicated per device and rule, rate-limited per customer); never waits for a network.
+    /// </summary>
+    public NotifyStatus OnFindingChanged(FindingChange finding) => Notify(finding.ToAlert());
+
+    public NotifyStatus Notify(AlertEvent alert)
+    {
+        if (!Valid(alert))
+        {
+            return NotifyStatus.Invalid;
+        }
+
+        CustomerContacts? contacts;
+        try
+        {
+            contacts = _contacts.Find(alert.CustomerId);
+        }
+        catch (FleetException)
+        {
+            contacts = null;
+        }
+
+        if (contacts == null)
+        {
+            return NotifyStatus.UnknownCustomer;
+        }
+
+        List<AlertChannel> channels = Channels(contacts);
+        if (channels.Count == 0)
+        {
+            return NotifyStatus.NoChannel;
+        }
+
+        string key = alert.CustomerId + "|" + alert.DeviceId + "|" + alert.Subject;
+        lock (_gate)
+        {
+            if (_store.LastState(key) == alert.State)
+            {
+                Interlocked.Increment(ref Counters.DuplicateCount);
+                return NotifyStatus.Duplicate;
+            }
+
+            if (_pending.Count + channels.Count > _options.Capacity)
+            {
+                Interlocked.Increment(ref Counters.QueueFullCount);
+                return NotifyStatus.QueueFull;
+            }
+
+            DateTimeOffset now = _time.GetUtcNow();
+            if (!_limiter.TryPass(alert.CustomerId, alert.DeviceId, alert.Kind, now))
+            {
+                _store.SetLastState(key, alert.State);
+                Interlocked.Increment(ref Counters.SummarizedCount);
+                return NotifyStatus.Summarized;
+            }
+
+            string id = NewId();
+            try
+            {
+                Enqueue(channels, id, alert.CustomerId, alert.DeviceId, alert.Kind, AlertDocuments.Alert(id, alert), AlertDocuments.AlertSubject(alert), now);
+                _store.SetLastState(key, alert.State);
+            }
+            catch (FleetException)
+            {
+                // Not durable: take it back, so that nothing is half-queued and a later notify tries again.
+                _pending.RemoveAll(d => d.AlertId == id);
+                return NotifyStatus.StoreUnavailable;
+            }
+
+            Interlocked.Increment(ref Counters.QueuedCount);
+            return NotifyStatus.Queued;
+        }
+    }
+
+    /// <summary>Queues the summaries whose window ended and makes the attempts that are due; returns the number of attempts.</summary>
+    public async Task<int> DeliverDueAsync(CancellationToken cancellation = default)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        AlertDelivery[] due;
+        lock (_gate)
+        {
+            QueueSummaries(now);
+            due = _pending.Where(d => d.NextAttemptAt <= now && !_inFlight.Contains(d.Id)).OrderBy(d => d.NextAttemptAt).Take(_options.AttemptsPerPass).ToArray();
+            foreach (AlertDelivery delivery in due)
+            {
+                _inFlight.Add(delivery.Id);
+            }
+        }
+
+        foreach (AlertDelivery delivery in due)
+        {
+            try
+            {
+                DeliveryResult result = await AttemptAsync(delivery, cancellation).ConfigureAwait(false);
+                Record(delivery, result);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _inFlight.Remove(delivery.Id);
+                }
+            }
+        }
+
+        return due.Length;
+    }
+
+    /// <summary>The delivery loop: until <paramref name="cancellation"/>, every <see cref="AlertDispatcherOptions.PollInterval"/>.</summary>
+    public async Task RunAsync(CancellationToken cancellation)
+    {
+        while (!cancellation.IsCancellationRequested)
+        {
+            await DeliverDueAsync(cancellation).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(_options.PollInterval, _time, cancellation).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private static string NewId() => "alt_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+
+    private static bool Token(string? text, int max, bool digitsAndDashes)
+    {
+        if (string.IsNullOrEmpty(text) || text.Length > max)
+        {
+            return false;
+        }
+
+        foreach (char c in text)
+        {
+            bool ok = digitsAndDashes ? char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-' : char.IsAsciiLetterLower(c);
+            if (!ok)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool Valid(AlertEvent alert)
+    {
+        bool device = !string.IsNullOrEmpty(alert.DeviceId) && alert.DeviceId.Length <= 64 && alert.DeviceId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+        return Inventory.IsOwner(alert.CustomerId) && device && Token(alert.Kind, 48, true) && Token(alert.Subject, 48, true) && Token(alert.State, 24, false)
+            && !string.IsNullOrEmpty(alert.Summary) && alert.Summary.Length <= 1000 && (alert.Evidence == null || alert.Evidence.Length <= 1000);
+    }
+
+    private List<AlertChannel> Channels(CustomerContacts contacts)
+    {
+        var channels = new List<AlertChannel>();
+        if (contacts.WebhookUrl != null && _webhook != null)
+        {
+            channels.Add(AlertChannel.Webhook);
+        }
+
+        if (contacts.Emails.Count > 0 && _smtp != null)
+        {
+            channels.Add(AlertChannel.Email);
+        }
+
+        return channels;
+    }
+
+    private void Enqueue(List<AlertChannel> channels, string id, string customer, string? device, string kind, string body, string subject, DateTimeOffset now)
+    {
+        foreach (AlertChannel channel in channels)
+        {
+            var delivery = new AlertDelivery
+            {
+                AlertId = id, CustomerId = customer, DeviceId = device, Kind = kind, Channel = channel, State = DeliveryState.Queued,
+                CreatedAt = now, NextAttemptAt = now, Body = body, Subject = channel == AlertChannel.Email ? subject : null,
+            };
+            _store.Save(delivery);
+            _pending.Add(delivery);
+        }
+    }
+
+    private void QueueSummaries(DateTimeOffset now)
+    {
+        foreach (AlertSummary summary in _limiter.TakeDue(now))
+        {
+            CustomerContacts? contacts = _contacts.Find(summary.CustomerId);
+            List<AlertChannel> channels = contacts == null ? new List<AlertChannel>() : Channels(contacts);
+            if (channels.Count == 0)
+            {
+                continue;
+            }
+
+            if (_pending.Count + channels.Count > _options.Capacity)
+            {
+                _limiter.Return(summary);
+                Interlocked.Increment(ref Counters.QueueFullCount);
+                continue;
+            }
+
+            string id = NewId();
+            Enqueue(channels, id, summary.CustomerId, null, "summary", AlertDocuments.Summary(id, summary), AlertDocuments.SummarySubject(summary), now);
+            Interlocked.Increment(ref Counters.QueuedCount);
+        }
+    }
+
+    private async Task<DeliveryResult> AttemptAsync(AlertDelivery delivery, CancellationToken cancellation)
+    {
+        // Contacts are read at send time: a changed URL, secret or address applies to what is still waiting.
+        CustomerContacts? contacts;
+        try
+        {
+            contacts = _contacts.Find(delivery.CustomerId);
+        }
+        catch (FleetException error)
+        {
+            return new DeliveryResult(DeliveryOutcome.Retry, "contacts unavailable: " + error.Message);
+        }
+
+        if (delivery.Channel == AlertChannel.Webhook)
+        {
+            return contacts?.WebhookUrl == null || _webhook == null
+                ? new DeliveryResult(DeliveryOutcome.Permanent, "the customer has no webhook any more")
+                : await _webhook.SendAsync(contacts.WebhookUrl, contacts.WebhookSecret!, delivery.AlertId, Encoding.UTF8.GetBytes(delivery.Body), _time.GetUtcNow(), cancellation).ConfigureAwait(false);
+        }
+
+        return contacts == null || contacts.Emails.Count == 0 || _smtp == null
+            ? new DeliveryResult(DeliveryOutcome.Permanent, "the customer has no e-mail address any more")
+            : await _smtp.SendAsync(contacts.Emails, delivery.Subject ?? "[SecureDevice] alert", AlertDocuments.EmailText(delivery.Body), delivery.AlertId, cancellation).ConfigureAwait(false);
+    }
+
+    private void Record(AlertDelivery delivery, DeliveryResult result)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        int attempts = delivery.Attempts + 1;
+        AlertDelivery next;
+        if (result.Outcome == DeliveryOutcome.Sent)
+        {
+            next = delivery with { State = DeliveryState.Sent, Attempts = attempts, DoneAt = now, LastError = null };
+            Interlocked.Increment(ref Counters.SentCount);
+        }
+        else if (result.Outcome == DeliveryOutcome.Permanent || attempts >= _options.Retry.MaxAttempts)
+        {
+            next = delivery with { State = DeliveryState.Dead, Attempts = attempts, DoneAt = now, LastError = result.Detail };
+            Interlocked.Increment(ref Counters.DeadCount);
+        }
+        else
+        {
+            next = delivery with { State = DeliveryState.Failed, Attempts = attempts, LastError = result.Detail, NextAttemptAt = now + _options.Retry.Delay(attempts, _random()) };
+            Interlocked.Increment(ref Counters.RetriedCount);
+        }
+
+        lock (_gate)
+        {
+            _pending.RemoveAll(d => d.Id == delivery.Id);
+            if (next.Pending)
+            {
+                _pending.Add(next);
+            }
+
+            try
+            {
+                _store.Save(next);
+            }
+            catch (FleetException)
+            {
+                // The in-memory state is right; the store catches up at the delivery's next change.
+            }
+        }
+    }
+}
