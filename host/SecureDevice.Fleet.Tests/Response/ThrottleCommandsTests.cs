@@ -1,5 +1,6 @@
 using System;
 using System.Text;
+using SecureDevice.Core.Text;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.FloodGuard;
 using SecureDevice.Fleet.Response;

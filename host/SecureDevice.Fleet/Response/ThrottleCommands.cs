@@ -1,7 +1,7 @@
 using System;
 using System.Globalization;
 using System.Text;
-using SecureDevice.Core.Bundle;
+using SecureDevice.Core.Text;
 using SecureDevice.Core.FloodGuard;
 
 namespace SecureDevice.Fleet.Response;

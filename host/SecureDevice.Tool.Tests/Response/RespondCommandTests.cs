@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using SecureDevice.Core.Text;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.FloodGuard;
 using SecureDevice.Fleet.Broker;

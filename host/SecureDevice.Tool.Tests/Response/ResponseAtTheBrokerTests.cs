@@ -3,6 +3,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using SecureDevice.Core.Text;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.FloodGuard;
 using SecureDevice.Fleet.Broker;
