@@ -57,16 +57,25 @@ public sealed class CoinMinerRuleTests
     }
 
     [Fact]
-    public void LoadAloneWithoutCurrentMonitor_IsAWarningFromTheThirdReport()
+    public void LoadAloneWithoutCurrentMonitor_IsAWarningFromTheSecondReport()
     {
         var driver = new DetectionDriver().Register("d1");
         var device = new DetectionDriver.Device("d1") { Current = null };
         Assert.Empty(driver.Reports(device, 24));
         device.Load = 95;
-        Assert.Empty(driver.Reports(device, 2));
+        Assert.Empty(driver.Reports(device, 1));
         Finding finding = Assert.Single(driver.Reports(device, 1));
         Assert.Equal(FindingSeverity.Warning, finding.Severity);
         Assert.Contains("no current monitor", finding.Evidence);
+    }
+
+    [Fact]
+    public void LoadUpWhileThePresentCurrentMonitorShowsNoRise_WarnsOnlyFromTheThirdReport()
+    {
+        var (driver, device) = Warm();
+        device.Load = 95;
+        Assert.Empty(driver.Reports(device, 2));
+        Assert.Equal(FindingSeverity.Warning, Assert.Single(driver.Reports(device, 1)).Severity);
     }
 
     [Fact]

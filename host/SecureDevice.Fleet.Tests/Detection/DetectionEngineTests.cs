@@ -90,6 +90,30 @@ public sealed class DetectionEngineTests
     }
 
     [Fact]
+    public void OnHealthReport_TakesTheStrictDecodersOutput()
+    {
+        // The device's encoder, the service's decoder, the engine: a report's load, current, boots and version arrive.
+        var snapshot = new SecureDevice.Core.Telemetry.HealthSnapshot
+        {
+            UptimeSeconds = 600, BootCount = 3, BootReason = (int)SecureDevice.Core.Telemetry.BootReason.Unclean, HasLoad = true, LoadPercent = 97,
+            HasSupplyCurrent = true, SupplyMilliamps = 140, VersionMajor = 2, VersionMinor = 1, VersionPatch = 0, SecurityVersion = 4,
+            Flags = SecureDevice.Core.Telemetry.HealthFlags.SafeMode,
+        };
+        byte[] buffer = new byte[SecureDevice.Core.Telemetry.HealthReport.MaxCborBytes];
+        int length = new SecureDevice.Core.Telemetry.HealthReport().EncodeCbor(snapshot, buffer, 0, buffer.Length);
+        Assert.Equal(SecureDevice.Fleet.Telemetry.HealthDecodeStatus.Decoded,
+            SecureDevice.Fleet.Telemetry.HealthDecoder.TryDecode(buffer.AsSpan(0, length).ToArray(), out var report, out _));
+        HealthSample sample = HealthSample.From(report!);
+        Assert.Equal((97L, 140L, 3L, 600L), (sample.LoadPercent, sample.SupplyMilliamps, sample.BootCount, sample.UptimeSeconds));
+        Assert.Equal(new FirmwareVersion(2, 1, 0, 4), sample.Version);
+
+        // Safe mode in the report is the firmware's own reboot-loop verdict.
+        var engine = new DetectionEngine();
+        Finding finding = Assert.Single(engine.OnHealthReport("d1", report!, DetectionDriver.T0));
+        Assert.Equal(DetectionRule.RebootLoop, finding.Rule);
+    }
+
+    [Fact]
     public void Forget_DropsTheDevice()
     {
         var driver = new DetectionDriver().Register("d1");

@@ -33,6 +33,11 @@ public sealed class DetectionEngine
         {
             throw new ArgumentException("boot thresholds are 1.." + DeviceState.BootRingSize, nameof(options));
         }
+
+        if (Options.LeakCheckpoints is < 3 or > HeapTrend.Capacity)
+        {
+            throw new ArgumentException("heap checkpoints are 3.." + HeapTrend.Capacity, nameof(options));
+        }
     }
 
     /// <summary>The thresholds in use.</summary>
@@ -73,7 +78,14 @@ public sealed class DetectionEngine
         state.TargetSince = Stamp.From(now);
     }
 
-    /// <summary>A decoded health report that arrived at <paramref name="receivedAt"/> (the service's clock).</summary>
+    /// <summary>
+    /// The service's call per committed health report (docs/detection.md, "Service integration"): the strict decoder's
+    /// output, received at <paramref name="receivedAt"/> by the service's clock. Returns the findings that changed state.
+    /// </summary>
+    public IReadOnlyList<Finding> OnHealthReport(string deviceId, SecureDevice.Fleet.Telemetry.DecodedHealthReport report, DateTime receivedAt) =>
+        OnHealthReport(deviceId, HealthSample.From(report), receivedAt);
+
+    /// <summary>A health report's values that arrived at <paramref name="receivedAt"/> (the service's clock).</summary>
     public IReadOnlyList<Finding> OnHealthReport(string deviceId, HealthSample sample, DateTime receivedAt)
     {
         ArgumentNullException.ThrowIfNull(sample);
@@ -93,6 +105,9 @@ public sealed class DetectionEngine
         }
 
         FindingTracker.Apply(device, DetectionRule.Silence, Verdict.Normal(first ? 0 : now - device.LastReportAt, SilenceRule.ExpectedInterval(device)), now, 1, 1, _output);
+
+        // From here on the rules see this report as the last one (safe mode in a device's very first report counts).
+        device.LastReportAt = now;
         if (device.Cohort == null || device.Cohort.Version != sample.Version)
         {
             ChangeVersion(device, sample.Version, now);
@@ -112,7 +127,6 @@ public sealed class DetectionEngine
         JudgeHeap(device, sample, newBoot, now);
         FindingTracker.Apply(device, DetectionRule.VersionDrift, VersionDriftRule.Evaluate(device, now, Options), now, 1, 1, _output);
 
-        device.LastReportAt = now;
         device.LastBootCount = sample.BootCount;
         device.LastUptime = sample.UptimeSeconds;
         return Result();

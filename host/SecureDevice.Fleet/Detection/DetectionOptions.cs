@@ -64,8 +64,11 @@ public sealed record DetectionOptions
     /// </summary>
     public int UncleanBootsPerDay { get; init; } = 5;
 
-    /// <summary>Hourly heap checkpoints needed before a trend is judged.</summary>
-    public int LeakCheckpoints { get; init; } = 6;
+    /// <summary>Hourly heap checkpoints needed before a trend is judged (all the trend holds: 8 hours of a boot).</summary>
+    public int LeakCheckpoints { get; init; } = 8;
+
+    /// <summary>Least decline of the free heap across the checkpoints (slope × hours), KiB.</summary>
+    public double LeakDeclineKiB { get; init; } = 8;
 
     /// <summary>Least falling slope of the hourly free-heap maximum that counts as a leak, KiB per hour.</summary>
     public double LeakSlopeKiBPerHour { get; init; } = 1.0;

@@ -8,7 +8,8 @@ namespace SecureDevice.Fleet.Detection.Rules;
 /// <c>coin-miner</c> (trusts the device: load and current are reported). Over consecutive reports with the compute load
 /// or the supply current elevated: with bandwidth up too (reported, or seen at the broker) it is critical from the
 /// second; load and current up without more traffic is a warning from the second (a miner whose pool traffic goes
-/// elsewhere); the load alone up is a warning from the third (a board without a current monitor). Only within one
+/// elsewhere), and so is the load alone on a board without a current monitor; the load up while a present current
+/// monitor shows no rise (contradicting evidence) is a warning from the third. Only within one
 /// version: a version change resets the device's baselines, and its new cohort judges it meanwhile.
 /// </summary>
 internal static class CoinMinerRule
@@ -35,7 +36,7 @@ internal static class CoinMinerRule
         {
             severity = FindingSeverity.Critical;
         }
-        else if ((streak >= confirm && loadElevated && currentElevated) || (streak > confirm && loadElevated))
+        else if ((streak >= confirm && loadElevated && (currentElevated || !sample.SupplyMilliamps.HasValue)) || (streak > confirm && loadElevated))
         {
             severity = FindingSeverity.Warning;
         }

@@ -5,7 +5,8 @@ namespace SecureDevice.Fleet.Detection.Rules;
 
 /// <summary>
 /// <c>heap-leak</c> (trusts the device): the Theil–Sen slope of the hourly free-heap maxima within one boot, native or
-/// managed, falls faster than <see cref="DetectionOptions.LeakSlopeKiBPerHour"/> and projects exhaustion within
+/// managed, falls faster than <see cref="DetectionOptions.LeakSlopeKiBPerHour"/>, by at least
+/// <see cref="DetectionOptions.LeakDeclineKiB"/> across the checkpoints, and projects exhaustion within
 /// <see cref="DetectionOptions.LeakHorizonHours"/> (critical within 12 hours). Needs
 /// <see cref="DetectionOptions.LeakCheckpoints"/> hours of the current boot.
 /// </summary>
@@ -33,7 +34,10 @@ internal static class HeapLeakRule
         double slope = trend.Slope();
         double free = trend.Latest;
         double hoursLeft = slope < 0 ? free / -slope : double.PositiveInfinity;
-        if (slope > -options.LeakSlopeKiBPerHour || hoursLeft > options.LeakHorizonHours)
+        // The decline across the checkpoints must also be large in absolute terms: the hourly best of a noisy reading
+        // wanders by a KiB or two, and over a few hours chance alone makes a slope.
+        double decline = -slope * (trend.Count - 1);
+        if (slope > -options.LeakSlopeKiBPerHour || decline < options.LeakDeclineKiB || hoursLeft > options.LeakHorizonHours)
         {
             return Verdict.Normal(slope, -options.LeakSlopeKiBPerHour);
         }
