@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using FsCheck.Xunit;
+using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Telemetry;
 using SecureDevice.Fleet.Detection;
 using Xunit;
@@ -52,6 +53,54 @@ public sealed class DetectionProperties
     {
         var (driver, _, _) = Healthy(seed, 48);
         return driver.Findings.Count == 0;
+    }
+
+    [Property(MaxTest = 60)]
+    public bool WhateverOurFirmwareWantsToSend_NeverFloods(int seed)
+    {
+        // Any demand (bursts of every class at random moments, reboots with a fresh limiter at random times, the
+        // reboot-loop breaker's safe mode after five within 15 minutes) goes through the core's own PublishLimiter; the
+        // broker counts what it lets out. The shadow buckets never overdraw.
+        var random = new Random(seed);
+        var driver = new DetectionDriver();
+        var limiter = new PublishLimiter();
+        var boots = new System.Collections.Generic.Queue<int>();
+        int safeUntil = 0;
+        long sent = FirmwareLimits.MessagesPerConnect;
+        int connects = 1;
+        double burstiness = random.NextDouble();
+        int rebootEvery = random.Next(120, 3600);
+        for (int second = 1; second <= 4 * 3600; second++)
+        {
+            if (random.Next(rebootEvery) == 0)
+            {
+                boots.Enqueue(second);
+                while (second - boots.Peek() > 900)
+                {
+                    boots.Dequeue();
+                }
+
+                safeUntil = boots.Count >= 5 ? second + 1800 : safeUntil;
+                limiter = new PublishLimiter { SafeMode = second < safeUntil };
+                connects++;
+                sent += FirmwareLimits.MessagesPerConnect;
+            }
+
+            int demand = random.NextDouble() < burstiness * 0.05 ? random.Next(1, 40) : 0;
+            for (int i = 0; i < demand; i++)
+            {
+                sent += limiter.Decide((MessageClass)random.Next(PublishLimiter.ClassCount), second * 1000L, false) == PublishDecision.Send ? 1 : 0;
+            }
+
+            if (second % 60 == 0)
+            {
+                driver.Window("d1", sent, sent * 120, connects, seconds: 60);
+                sent = 0;
+                connects = 0;
+            }
+        }
+
+        return !driver.Opened(DetectionRule.MessageFlood).Any() && !driver.Opened(DetectionRule.ReconnectStorm).Any();
     }
 
     [Property(MaxTest = 25)]

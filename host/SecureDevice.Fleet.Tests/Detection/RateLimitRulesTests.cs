@@ -96,9 +96,9 @@ public sealed class RateLimitRulesTests
     [Fact]
     public void JustAboveTheShadowBucket_Floods_JustBelow_DoesNot()
     {
-        // Shadow bucket: 2 × 23 at once, 2 × 210 per hour (35 per 5 minutes).
+        // Shadow bucket: 4 boots × 23 at once, 2 × 210 per hour (35 per 5 minutes).
         var below = new DetectionDriver();
-        below.Window("d1", messages: 46);
+        below.Window("d1", messages: 92);
         for (int i = 0; i < 24; i++)
         {
             below.Window("d1", messages: 35);
@@ -106,7 +106,7 @@ public sealed class RateLimitRulesTests
 
         Assert.Empty(below.Findings);
         var above = new DetectionDriver();
-        above.Window("d1", messages: 46);
+        above.Window("d1", messages: 92);
         above.Window("d1", messages: 36);
         Assert.Single(above.Opened(DetectionRule.MessageFlood));
     }

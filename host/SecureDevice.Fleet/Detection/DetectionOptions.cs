@@ -40,8 +40,9 @@ public sealed record DetectionOptions
     public int ClearSamples { get; init; } = 6;
 
     /// <summary>
-    /// Margin over the firmware's limits for the shadow buckets: twice the message burst and rate, twice the connection
-    /// rate after the fast phase (the fast phase's 46 connections are already its worst case).
+    /// Margin over the firmware's rates for the shadow buckets: twice the message rate and twice the connection rate
+    /// after the fast phase. The buckets' capacities are already worst cases: four boots' fresh message bursts (the
+    /// reboot-loop breaker's limit) and the fast phase's 46 connections.
     /// </summary>
     public double LimitMargin { get; init; } = 2.0;
 

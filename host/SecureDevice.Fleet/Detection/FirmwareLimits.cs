@@ -13,6 +13,12 @@ public static class FirmwareLimits
     public const int MessagesPerHour = 210;
 
     /// <summary>
+    /// Boots the firmware's reboot-loop breaker lets through with a full limiter each: five counted boots within 15 minutes
+    /// put the device in safe mode (telemetry only, 2 per hour), so at most four fresh bursts come close together.
+    /// </summary>
+    public const int BootsBeforeSafeMode = 4;
+
+    /// <summary>
     /// Publishes a connection can bring beyond the limiter's budgets: the retained "online" status (outside the limiter)
     /// and, after a reboot, a fresh limiter whose boot report, fault event and pending update event go out at once.
     /// </summary>

@@ -12,7 +12,9 @@ internal static class RateLimitRules
     /// <summary><c>message-flood</c>: publishes beyond the firmware's limiter (plus what each connection brings).</summary>
     public static Verdict MessageFlood(DeviceState device, in TrafficWindow window, double seconds, DetectionOptions options)
     {
-        double capacity = options.LimitMargin * FirmwareLimits.MessageBurst;
+        // Each boot starts a fresh limiter with its full burst, and the breaker lets four boots through close together:
+        // the capacity is their four bursts (the worst legitimate case already), the margin is on the rate.
+        double capacity = (double)FirmwareLimits.BootsBeforeSafeMode * FirmwareLimits.MessageBurst;
         double perHour = options.LimitMargin * FirmwareLimits.MessagesPerHour;
         double spent = window.MessagesUp - ((double)FirmwareLimits.MessagesPerConnect * window.Connects);
         bool over = device.Messages.Spend(spent, seconds, capacity, perHour);
