@@ -15,7 +15,7 @@ namespace SecureDevice.Tests.Connectivity
         private const long Utc = TestConfig.Utc;
 
         [TestMethod]
-        public void Step_PublishesABootReportThenPeriodicReportsWithQos1()
+        public void Step_BootThenPeriodicReports()
         {
             ScriptedTransport transport = new ScriptedTransport();
             DeviceAgent agent = Create(transport, new FakeHealthSource());
@@ -36,7 +36,7 @@ namespace SecureDevice.Tests.Connectivity
         }
 
         [TestMethod]
-        public void Step_OfflineKeepsNoQueueAndSendsOnlyTheNewestReport()
+        public void Step_OfflineSendsNewestOnly()
         {
             ScriptedTransport transport = new ScriptedTransport();
             DeviceAgent agent = Create(transport, new FakeHealthSource());
@@ -50,12 +50,12 @@ namespace SecureDevice.Tests.Connectivity
 
             transport.Drop();
             now = Run(agent, now, 3 * 3600000L);
-            Assert.AreEqual(before, CountHealth(transport), "nothing published while offline");
+            Assert.AreEqual(before, CountHealth(transport)); // nothing published while offline
             transport.ClearScript();
 
             now = RunUntil(agent, now, 4 * 3600000L, Connected);
             now = Run(agent, now, 2000);
-            Assert.AreEqual(before + 1, CountHealth(transport), "one catch-up report, not one per missed interval");
+            Assert.AreEqual(before + 1, CountHealth(transport)); // one catch-up report, not one per missed interval
         }
 
         [TestMethod]
@@ -80,7 +80,7 @@ namespace SecureDevice.Tests.Connectivity
         }
 
         [TestMethod]
-        public void Step_InvalidSensorReadingsProduceOneEvent()
+        public void Step_InvalidReadings_OneEvent()
         {
             ScriptedTransport transport = new ScriptedTransport();
             FakeHealthSource sensors = new FakeHealthSource();
@@ -98,7 +98,7 @@ namespace SecureDevice.Tests.Connectivity
         }
 
         [TestMethod]
-        public void Start_UnreportedFault_PublishedOnceAsEventAndMarkedReported()
+        public void Start_UnreportedFault_PublishedOnce()
         {
             MemoryFileStore store = new MemoryFileStore();
             FaultLog log = new FaultLog(store);
@@ -162,7 +162,7 @@ namespace SecureDevice.Tests.Connectivity
                 now += sleep < 1 ? 1 : sleep;
             }
 
-            Assert.IsTrue(condition(agent), "condition not reached");
+            Assert.IsTrue(condition(agent));
             return now;
         }
 

@@ -17,9 +17,14 @@ namespace SecureDevice.Doubles
             s.BootReason = (int)BootReason.Unclean;
             s.HasSupply = true;
             s.SupplyMillivolts = 3600;
+            s.HasSupplyCurrent = true;
+            s.SupplyMilliamps = 500;            // an ESP32 board with its peripherals, Wi-Fi transmitting
+            s.HasLoad = true;
+            s.LoadPercent = 100;
             s.HasTemperature = true;
             s.TemperatureDeciCelsius = 850;     // 85.0 °C, the ESP32's rated maximum
             s.HasNativeMemory = true;
+            s.HasHeapTotal = false;             // sent only until the first report of a boot was published
             s.HeapTotalKiB = 300;               // ESP32 without PSRAM
             s.HeapFreeKiB = 300;
             s.HeapLargestKiB = 250;
@@ -35,7 +40,6 @@ namespace SecureDevice.Doubles
             s.PayloadDownKiB = 60000;
             s.MessagesDownSinceLast = 255;
             s.BytesDownSinceLast = 65535;
-            s.WireBytesSinceLast = 65535;
             s.HasRssi = true;
             s.Rssi = -100;
             s.Attempts = 60000;

@@ -7,6 +7,10 @@ namespace SecureDevice.Tests.Support
     {
         public bool HasSupply = true;
         public int Supply = 3300;
+        public bool HasCurrent;
+        public int Current = 95;
+        public int Iterations;
+        public int ProbeMs;
         public bool HasTemperature;
         public int Temperature = 420;
         public bool HasMemory = true;
@@ -22,6 +26,19 @@ namespace SecureDevice.Tests.Support
         {
             millivolts = Supply;
             return HasSupply;
+        }
+
+        public bool TryReadSupplyMilliamps(out int milliamps)
+        {
+            milliamps = Current;
+            return HasCurrent;
+        }
+
+        public bool TryReadIdleProgress(out int iterations, out int milliseconds)
+        {
+            iterations = Iterations;
+            milliseconds = ProbeMs;
+            return ProbeMs > 0;
         }
 
         public bool TryReadTemperatureDeciCelsius(out int deciCelsius)

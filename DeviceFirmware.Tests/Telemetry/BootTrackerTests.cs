@@ -9,12 +9,13 @@ namespace SecureDevice.Tests.Telemetry
     public class BootTrackerTests
     {
         [TestMethod]
-        public void OnBoot_SequenceOfBoots_GivesTheRightReasons()
+        public void OnBoot_Sequence_RightReasons()
         {
             MemoryFileStore flash = new MemoryFileStore();
             BootReason reason = Boot(flash, false).Reason;
             Assert.AreEqual((int)BootReason.FirstBoot, (int)reason);
-            Assert.AreEqual((int)BootReason.Unclean, (int)Boot(flash, false).Reason, "no clean shutdown: crash, watchdog or power loss");
+            reason = Boot(flash, false).Reason; // no clean shutdown: crash, watchdog or power loss
+            Assert.AreEqual((int)BootReason.Unclean, (int)reason);
 
             BootTracker tracker = Boot(flash, false);
             tracker.BeforeReboot(BootReason.Update);
@@ -40,7 +41,7 @@ namespace SecureDevice.Tests.Telemetry
         }
 
         [TestMethod]
-        public void OnBoot_DamagedRecord_CountsAsFirstBootAndKeepsRunning()
+        public void OnBoot_DamagedRecord_FirstBoot()
         {
             MemoryFileStore flash = new MemoryFileStore();
             Boot(flash, false);

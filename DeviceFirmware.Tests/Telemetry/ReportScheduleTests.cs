@@ -8,16 +8,18 @@ namespace SecureDevice.Tests.Telemetry
     public class ReportScheduleTests
     {
         [TestMethod]
-        public void Start_MakesTheBootReportDueAtOnce()
+        public void Start_BootReportDue()
         {
             ReportSchedule schedule = new ReportSchedule(300);
-            Assert.IsFalse(schedule.IsDue(0), "not before Start");
+            bool due = schedule.IsDue(0); // not before Start
+            Assert.IsFalse(due);
             schedule.Start(5000);
-            Assert.IsTrue(schedule.IsDue(5000));
+            due = schedule.IsDue(5000);
+            Assert.IsTrue(due);
         }
 
         [TestMethod]
-        public void OnReported_JitterStaysWithinTenPercentOverALongRun()
+        public void OnReported_JitterWithinTenPercent()
         {
             // 10,000 reports (about 35 days at 300 s): every interval in [270 s, 330 s], the whole range used, mean ~300 s.
             ReportSchedule schedule = new ReportSchedule(300);
@@ -47,7 +49,7 @@ namespace SecureDevice.Tests.Telemetry
         }
 
         [TestMethod]
-        public void RequestNow_MakesAReportDueEarlyAndMarksIt()
+        public void RequestNow_DueEarlyAndMarked()
         {
             ReportSchedule schedule = new ReportSchedule(300);
             schedule.Start(0);
@@ -63,7 +65,7 @@ namespace SecureDevice.Tests.Telemetry
         }
 
         [TestMethod]
-        public void ClockJumps_NeitherStallNorBreakTheSchedule()
+        public void ClockJumps_ScheduleHolds()
         {
             ReportSchedule schedule = new ReportSchedule(300);
             schedule.Start(10000000);

@@ -22,7 +22,7 @@ namespace SecureDevice.Tests.Text
         [DataRow(-10L, "29")]
         [DataRow(-100L, "3863")]
         [DataRow(-1000L, "3903e7")]
-        public void WriteInteger_MatchesRfc8949AppendixA(long value, string expectedHex)
+        public void WriteInteger_MatchesRfc8949(long value, string expectedHex)
         {
             byte[] buffer = new byte[16];
             CborWriter writer = new CborWriter();
@@ -33,7 +33,7 @@ namespace SecureDevice.Tests.Text
         }
 
         [TestMethod]
-        public void SimpleValuesAndHeaders_MatchRfc8949AppendixA()
+        public void Headers_MatchRfc8949()
         {
             byte[] buffer = new byte[16];
             CborWriter writer = new CborWriter();
@@ -53,7 +53,7 @@ namespace SecureDevice.Tests.Text
         }
 
         [TestMethod]
-        public void Overflow_IsAStatusAndWritesNothingPastTheRange()
+        public void Overflow_IsAStatus()
         {
             byte[] buffer = new byte[6];
             CborWriter writer = new CborWriter();

@@ -42,6 +42,9 @@ namespace SecureDevice.Platform
 
         internal void Run()
         {
+            // The compute load's idle rate, measured before the application or the network runs (about one second).
+            IdleProbe probe = new IdleProbe();
+            probe.MeasureCalibration();
             BootSession session = BootSession.Begin(_store, false);
             UpdateStack stack = new UpdateStack(_store, Anchors(), Options());
             BootSequence loader = new BootSequence(stack, new AssemblyRuntime(), session);
@@ -78,8 +81,11 @@ namespace SecureDevice.Platform
             }
 
             M2MqttTransport transport = new M2MqttTransport(config.BrokerHost, config.BrokerPort, ca, new M2MqttTransportOptions());
-            Esp32HealthSource sensors = new Esp32HealthSource(SupplyAdcChannel, 3300, 2, 1, wifi, 2000L * config.TelemetryIntervalSeconds);
+            // No INA219: System.Device.I2c is not among this firmware's packages (docs/telemetry.md says how to add one).
+            Esp32HealthSource sensors = new Esp32HealthSource(SupplyAdcChannel, 3300, 2, 1, wifi, 2000L * config.TelemetryIntervalSeconds, probe, null);
             DeviceAgent agent = new DeviceAgent(config, transport, _store, new BackoffConfig(), sensors, session);
+            probe.Calibrate(agent.Health.Load);
+            probe.Start();
             agent.AttachUpdates(engine);
             agent.Start(WallClock.MonotonicMilliseconds);
             DeviceLoop loop = new DeviceLoop(session, agent);

@@ -35,6 +35,7 @@ public sealed class VirtualDevice : IDisposable
     private SimulatedBoot? _loader;
     private BootSession? _session;
     private long _bootMs;
+    private long _botDueMs;
 
     public VirtualDevice(DeviceIdentity identity, IFileStore store, BackoffConfig? backoff = null, Func<TlsEndpoint>? endpoint = null, UpdateOptions? updates = null)
     {
@@ -170,9 +171,28 @@ public sealed class VirtualDevice : IDisposable
             _agent.AttachUpdates(_loader.Engine);
         }
 
+        // The firmware calibrates the idle probe at boot, before anything else runs: the simulated probe's idle rate.
+        _agent.Health.Load.Calibrate(SimulatedHealthSource.IdleRate, 1000);
         _agent.Start(now);
         _loop = new DeviceLoop(_session, _agent);
         _bootMs = now;
+        _botDueMs = now;
+    }
+
+    // A hijacking program's traffic (SimulatedHealthSource.BotBytesPerMinute): every 10 s a sixth of the minute's bytes
+    // straight through the connection, past the publish limiter, so the device's counters and the broker both see it.
+    private void PublishBotTraffic(long now)
+    {
+        int perMinute = Sensors.BotBytesPerMinute;
+        if (perMinute <= 0 || now < _botDueMs || _agent!.Connection.State != ConnectionState.Connected)
+        {
+            return;
+        }
+
+        _botDueMs = now + 10_000;
+        byte[] junk = new byte[Math.Clamp(perMinute / 6, 1, DeviceAgent.MaxInboundPayload)];
+        Random.Shared.NextBytes(junk);
+        _agent.Connection.Publish(_agent.Connection.Topics.Up("data"), junk, 0, junk.Length, 0, false, out _);
     }
 
     private void Run(ManualResetEventSlim stop)
@@ -215,6 +235,8 @@ public sealed class VirtualDevice : IDisposable
 
                 continue;
             }
+
+            PublishBotTraffic(now);
 
             // Step again at least every 200 ms so stopping and inbound messages are handled promptly.
             stop.Wait((int)Math.Clamp(sleep, 0, 200));

@@ -8,9 +8,12 @@ namespace SecureDevice.Adapters.Telemetry
 {
     /// <summary>
     /// <see cref="IHealthSource"/> on an ESP32 (docs/telemetry.md): supply voltage from an ADC1 channel behind a resistor
-    /// divider, native heap from ESP-IDF, managed heap from the nanoFramework garbage collector, Wi-Fi RSSI from the
-    /// latest scan seen by <see cref="WifiLink"/>. There is no temperature reading. Every reading fails soft: an absent
-    /// or failing sensor returns false, never throws. Called from one thread (the health sampler).
+    /// divider, supply current from an INA219 where the board has one (through an <see cref="IRegisterReader"/> on I2C:
+    /// none yet, because System.Device.I2c is not among the packages this firmware builds against, so the current reads
+    /// absent), compute load from the <see cref="IdleProbe"/>, native heap from ESP-IDF, managed heap from the
+    /// nanoFramework garbage collector, Wi-Fi RSSI from the latest scan seen by <see cref="WifiLink"/>. There is no
+    /// temperature reading. Every reading fails soft: an absent or failing sensor returns false, never throws. Called from
+    /// one thread (the health sampler).
     /// </summary>
     public sealed class Esp32HealthSource : IHealthSource
     {
@@ -23,6 +26,8 @@ namespace SecureDevice.Adapters.Telemetry
         private readonly int _dividerDenominator;
         private readonly WifiLink _wifi;
         private readonly long _rssiMaximumAgeMilliseconds;
+        private readonly IdleProbe _probe;
+        private readonly Ina219 _current;
         private AdcController _adc;
         private AdcChannel _channel;
 
@@ -36,7 +41,9 @@ namespace SecureDevice.Adapters.Telemetry
         /// <param name="dividerDenominator">Divider ratio denominator (e.g. 1), at least 1.</param>
         /// <param name="wifi">The Wi-Fi link whose scans give the RSSI, or null (RSSI then reads absent).</param>
         /// <param name="rssiMaximumAgeMilliseconds">Oldest scan result still reported, in ms (e.g. two report intervals).</param>
-        public Esp32HealthSource(int supplyChannel, int fullScaleMillivolts, int dividerNumerator, int dividerDenominator, WifiLink wifi, long rssiMaximumAgeMilliseconds)
+        /// <param name="probe">The started idle probe, or null (compute load then reads absent).</param>
+        /// <param name="current">The board's INA219, or null when it has none (supply current then reads absent).</param>
+        public Esp32HealthSource(int supplyChannel, int fullScaleMillivolts, int dividerNumerator, int dividerDenominator, WifiLink wifi, long rssiMaximumAgeMilliseconds, IdleProbe probe, Ina219 current)
         {
             if (fullScaleMillivolts < 1 || dividerNumerator < 1 || dividerDenominator < 1)
             {
@@ -49,6 +56,36 @@ namespace SecureDevice.Adapters.Telemetry
             _dividerDenominator = dividerDenominator;
             _wifi = wifi;
             _rssiMaximumAgeMilliseconds = rssiMaximumAgeMilliseconds;
+            _probe = probe;
+            _current = current;
+        }
+
+        /// <inheritdoc />
+        public bool TryReadSupplyMilliamps(out int milliamps)
+        {
+            milliamps = 0;
+            if (_current == null)
+            {
+                return false;
+            }
+
+            try
+            {
+                return _current.TryReadMilliamps(out milliamps);
+            }
+            catch (Exception)
+            {
+                milliamps = 0;
+                return false;
+            }
+        }
+
+        /// <inheritdoc />
+        public bool TryReadIdleProgress(out int iterations, out int milliseconds)
+        {
+            iterations = 0;
+            milliseconds = 0;
+            return _probe != null && _probe.TryRead(out iterations, out milliseconds);
         }
 
         /// <inheritdoc />

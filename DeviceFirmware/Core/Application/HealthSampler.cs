@@ -7,7 +7,9 @@ namespace SecureDevice.Core.Application
 {
     /// <summary>
     /// Gathers a device's vital signs into a <see cref="HealthSnapshot"/> (docs/telemetry.md): hardware readings through
-    /// <see cref="IHealthSource"/>, traffic and connection counters, limiter and update outcomes, identity. Readings outside
+    /// <see cref="IHealthSource"/> (supply voltage and current, the idle probe turned into a compute load by
+    /// <see cref="ComputeLoad"/>, memory, RSSI), traffic and connection counters, limiter and update outcomes, identity.
+    /// The native heap total, a board constant, is sent until one report carrying it was published in this boot. Readings outside
     /// physical ranges are treated as absent and counted; a repeated identical invalid reading is news only once. Tracks
     /// minimum free memory since boot and the "since last report" baselines, which move only when a report was published
     /// (<see cref="Commit"/>), so a report that could not be sent is simply superseded by a newer one. Spots anomalies that
@@ -27,6 +29,15 @@ namespace SecureDevice.Core.Application
         /// <summary>Sensor id of the RSSI.</summary>
         public const int RssiSensor = 3;
 
+        /// <summary>Sensor id of the supply current.</summary>
+        public const int CurrentSensor = 4;
+
+        /// <summary>Sensor id of the idle probe (compute load).</summary>
+        public const int LoadSensor = 5;
+
+        /// <summary>Largest plausible supply current, mA (an ESP32 board peaks near 500 mA; the INA219 reads up to 3.2 A at 100 mΩ).</summary>
+        public const int MaxSupplyMilliamps = 5000;
+
         private readonly IHealthSource _source;
         private readonly ConnectionManager _connection;
         private readonly PublishLimiter _limiter;
@@ -34,16 +45,16 @@ namespace SecureDevice.Core.Application
         private readonly RunningApplication _application;
         private readonly RepeatFilter _invalid = new RepeatFilter();
         private readonly HealthSnapshot _snapshot = new HealthSnapshot();
+        private readonly ComputeLoad _load = new ComputeLoad();
+        private bool _heapTotalSent;
         private long _bootMs;
         private long _heapMin = long.MaxValue;
         private long _managedMin = long.MaxValue;
         private long _lastHeapFree = -1;
         private int _baseMessagesUp;
         private long _baseBytesUp;
-        private long _baseTopicUp;
         private int _baseMessagesDown;
         private long _baseBytesDown;
-        private long _baseTopicDown;
         private long _baseFailures;
         private int _baseRejected;
         private int _baseLimited;
@@ -80,6 +91,12 @@ namespace SecureDevice.Core.Application
         public long Committed
         {
             get { return _snapshot.Sequence; }
+        }
+
+        /// <summary>The compute-load decisions; the platform calibrates it at boot (<see cref="ComputeLoad.Calibrate"/>).</summary>
+        public ComputeLoad Load
+        {
+            get { return _load; }
         }
 
         /// <summary>The snapshot filled by the last <see cref="Sample"/>.</summary>
@@ -140,11 +157,20 @@ namespace SecureDevice.Core.Application
             int deciCelsius;
             s.HasTemperature = _source.TryReadTemperatureDeciCelsius(out deciCelsius) && Valid(TemperatureSensor, deciCelsius, -400, 1500);
             s.TemperatureDeciCelsius = s.HasTemperature ? deciCelsius : -1;
+            int milliamps;
+            s.HasSupplyCurrent = _source.TryReadSupplyMilliamps(out milliamps) && Valid(CurrentSensor, milliamps, 0, MaxSupplyMilliamps);
+            s.SupplyMilliamps = s.HasSupplyCurrent ? milliamps : -1;
+            int iterations;
+            int measuredMs;
+            int load = _source.TryReadIdleProgress(out iterations, out measuredMs) ? _load.Percent(iterations, measuredMs, Monotonic.Elapsed(nowMs, _lastReportMs)) : -1;
+            s.HasLoad = load >= 0;
+            s.LoadPercent = load;
 
             long total;
             long free;
             long largest;
             s.HasNativeMemory = ReadMemory(out total, out free, out largest);
+            s.HasHeapTotal = !_heapTotalSent;
             if (s.HasNativeMemory)
             {
                 _lastHeapFree = free;
@@ -173,10 +199,6 @@ namespace SecureDevice.Core.Application
             s.PayloadDownKiB = c.PayloadBytesDown / 1024;
             s.MessagesDownSinceLast = Unsigned(c.MessagesDown - _baseMessagesDown);
             s.BytesDownSinceLast = Positive(c.PayloadBytesDown - _baseBytesDown);
-            long keepAlives = Monotonic.Elapsed(nowMs, _lastReportMs) / (_connection.KeepAliveSeconds * 1000L);
-            s.WireBytesSinceLast = WireEstimate.Qos1Messages(s.MessagesUpSinceLast, Positive(c.TopicBytesUp - _baseTopicUp), s.BytesUpSinceLast)
-                + WireEstimate.Qos1Messages(s.MessagesDownSinceLast, Positive(c.TopicBytesDown - _baseTopicDown), s.BytesDownSinceLast)
-                + (keepAlives * WireEstimate.KeepAlivePerPeriod);
 
             int dbm;
             s.HasRssi = _source.TryReadRssi(out dbm) && Valid(RssiSensor, dbm, -127, 0);
@@ -220,16 +242,16 @@ namespace SecureDevice.Core.Application
             ConnectionCounters c = _connection.Counters;
             _baseMessagesUp = c.MessagesUp;
             _baseBytesUp = c.PayloadBytesUp;
-            _baseTopicUp = c.TopicBytesUp;
             _baseMessagesDown = c.MessagesDown;
             _baseBytesDown = c.PayloadBytesDown;
-            _baseTopicDown = c.TopicBytesDown;
             _baseFailures = Failures(c);
             _baseRejected = c.InboundRejected;
             _baseLimited = _limiter.TotalLimited;
             _baseAuthReported = _connection.AuthenticationFailuresReported;
             _lastReportMs = nowMs;
             _anomalyRaised = false;
+            _heapTotalSent |= _snapshot.HasHeapTotal && _snapshot.HasNativeMemory;
+            _load.Commit();
             _snapshot.Sequence = _snapshot.Sequence == int.MaxValue ? 0 : _snapshot.Sequence + 1;
         }
 

@@ -3,7 +3,7 @@ using SecureDevice.Core.Text;
 namespace SecureDevice.Core.Telemetry
 {
     /// <summary>
-    /// Encodes a <see cref="HealthSnapshot"/> as schema-1 CBOR (integer keys 0..9) or compact JSON (the same structure
+    /// Encodes a <see cref="HealthSnapshot"/> as schema-2 CBOR (integer keys 0..9) or compact JSON (the same structure
     /// with one-letter keys), into caller-owned buffers, without allocating (docs/telemetry.md has the key map).
     /// Counters are clamped to 0..2^32-1 so a wrapped or absurd counter never breaks the report. Budgets with every field
     /// present at realistic maximum values: CBOR ≤ 120 bytes, JSON ≤ 260 bytes; the buffers below fit any values.
@@ -23,8 +23,8 @@ namespace SecureDevice.Core.Telemetry
 
         private readonly CborWriter _cbor = new CborWriter();
         private readonly AsciiWriter _json = new AsciiWriter();
-        private readonly long[] _values = new long[9];
-        private readonly bool[] _present = new bool[9];
+        private readonly long[] _values = new long[8];
+        private readonly bool[] _present = new bool[8];
 
         /// <summary>Writes the CBOR report into <c>buffer[offset, +count)</c>.</summary>
         /// <returns>Bytes written, or -1 when the range is too small (nothing usable was written).</returns>
@@ -133,7 +133,11 @@ namespace SecureDevice.Core.Telemetry
                     _present[0] = s.HasSupply;
                     Set(1, s.TemperatureDeciCelsius);
                     _present[1] = s.HasTemperature;
-                    return 2;
+                    Set(2, Counter(s.SupplyMilliamps));
+                    _present[2] = s.HasSupplyCurrent;
+                    Set(3, Counter(s.LoadPercent));
+                    _present[3] = s.HasLoad;
+                    return 4;
                 case 4:
                     Set(0, Counter(s.HeapTotalKiB));
                     Set(1, Counter(s.HeapFreeKiB));
@@ -146,6 +150,7 @@ namespace SecureDevice.Core.Telemetry
                         _present[i] = s.HasNativeMemory;
                     }
 
+                    _present[0] = s.HasNativeMemory && s.HasHeapTotal;
                     _present[4] = s.HasManagedMemory;
                     _present[5] = s.HasManagedMemory;
                     return 6;
@@ -158,8 +163,7 @@ namespace SecureDevice.Core.Telemetry
                     Set(5, Counter(s.PayloadDownKiB));
                     Set(6, Counter(s.MessagesDownSinceLast));
                     Set(7, Counter(s.BytesDownSinceLast));
-                    Set(8, Counter(s.WireBytesSinceLast));
-                    return 9;
+                    return 8;
                 case 6:
                     Set(0, s.Rssi);
                     _present[0] = s.HasRssi;

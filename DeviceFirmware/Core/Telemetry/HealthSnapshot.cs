@@ -1,13 +1,13 @@
 namespace SecureDevice.Core.Telemetry
 {
     /// <summary>
-    /// One health report's values (schema 1, docs/telemetry.md), filled by the application's HealthSampler and encoded by
+    /// One health report's values (schema 2, docs/telemetry.md), filled by the application's HealthSampler and encoded by
     /// <see cref="HealthReport"/>. Plain fields, allocated once. Absent readings are -1 in fields whose "Has" flag is false.
     /// </summary>
     public sealed class HealthSnapshot
     {
         /// <summary>Schema version of the report.</summary>
-        public const int SchemaVersion = 1;
+        public const int SchemaVersion = 2;
 
         /// <summary>Report number since boot (wraps at 2^31).</summary>
         public long Sequence;
@@ -27,6 +27,18 @@ namespace SecureDevice.Core.Telemetry
         /// <summary>Supply voltage, mV.</summary>
         public long SupplyMillivolts;
 
+        /// <summary>Supply current present (the board has a current monitor).</summary>
+        public bool HasSupplyCurrent;
+
+        /// <summary>Supply current, mA.</summary>
+        public long SupplyMilliamps;
+
+        /// <summary>Compute load present (calibrated probe, enough measured).</summary>
+        public bool HasLoad;
+
+        /// <summary>Compute load since the last report, 0..100 %.</summary>
+        public long LoadPercent;
+
         /// <summary>Chip temperature present.</summary>
         public bool HasTemperature;
 
@@ -35,6 +47,9 @@ namespace SecureDevice.Core.Telemetry
 
         /// <summary>Native heap readings present.</summary>
         public bool HasNativeMemory;
+
+        /// <summary>Native heap total present: only until a report carrying it was published this boot (a board constant).</summary>
+        public bool HasHeapTotal;
 
         /// <summary>Native heap total, KiB.</summary>
         public long HeapTotalKiB;
@@ -80,9 +95,6 @@ namespace SecureDevice.Core.Telemetry
 
         /// <summary>Payload bytes received since the last report.</summary>
         public long BytesDownSinceLast;
-
-        /// <summary>Estimated bytes on the wire (MQTT, TLS, TCP/IP) since the last report, both directions.</summary>
-        public long WireBytesSinceLast;
 
         /// <summary>Wi-Fi RSSI present.</summary>
         public bool HasRssi;

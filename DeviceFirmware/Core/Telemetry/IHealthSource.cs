@@ -10,6 +10,15 @@ namespace SecureDevice.Core.Telemetry
         /// <summary>Supply voltage in millivolts (ADC1 channel scaled by the divider ratio).</summary>
         bool TryReadSupplyMillivolts(out int millivolts);
 
+        /// <summary>Supply current in milliamperes (an INA219 on I2C where the board has one: <see cref="Ina219"/>).</summary>
+        bool TryReadSupplyMilliamps(out int milliamps);
+
+        /// <summary>
+        /// The idle-priority probe's progress since boot, calibration windows not included: loop iterations counted and the
+        /// milliseconds spent counting, both cumulative 32-bit counters that may wrap (<see cref="ComputeLoad"/>).
+        /// </summary>
+        bool TryReadIdleProgress(out int iterations, out int milliseconds);
+
         /// <summary>Chip temperature in tenths of a degree Celsius.</summary>
         bool TryReadTemperatureDeciCelsius(out int deciCelsius);
 

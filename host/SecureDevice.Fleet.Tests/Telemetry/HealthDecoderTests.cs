@@ -17,8 +17,45 @@ public sealed class HealthDecoderTests
         int length = new HealthReport().EncodeCbor(snapshot, buffer, 0, buffer.Length);
         Assert.Equal(HealthDecodeStatus.Decoded, HealthDecoder.TryDecode(buffer.AsSpan(0, length).ToArray(), out DecodedHealthReport? report, out _));
         Assert.Equal(3600, report!.Field("power", "supplyMv"));
-        Assert.Equal(1, report.Schema);
+        Assert.Equal(HealthSnapshot.SchemaVersion, report.Schema);
         Assert.Throws<ArgumentException>(() => report.Field("power", "nope"));
+    }
+
+    [Fact]
+    public void TryDecode_Schema1FromOlderFirmware_DecodesWithTheNewFieldsAbsent()
+    {
+        // A minimal report of the firmware before schema 2: power [supply, temperature], traffic ending in the wire estimate.
+        byte[] schema1 = Convert.FromHexString("aa0001010002830001010382f6f60486f6f6f6f6f6f6058900000000000000001907d00687f6000000000000078400000000088500000000000900");
+        Assert.Equal(HealthDecodeStatus.Decoded, HealthDecoder.TryDecode(schema1, out DecodedHealthReport? report, out string detail));
+        Assert.Equal(1, report!.Schema);
+        Assert.Equal(2000, report.Field("traffic", "wireBytesSinceLast"));
+        Assert.Null(report.Field("power", "loadPct"));
+        Assert.Null(report.Field("power", "supplyMa"));
+        Assert.Equal("{\"v\":1,\"n\":0,\"l\":[0,1,1],\"p\":[null,null],\"m\":[null,null,null,null,null,null],\"t\":[0,0,0,0,0,0,0,0,2000],"
+            + "\"c\":[null,0,0,0,0,0,0],\"x\":[0,0,0,0],\"i\":[0,0,0,0,0],\"f\":0}", report.ToDeviceJson());
+
+        // Schema 1's shape is not accepted under schema 2's number, nor the reverse.
+        schema1[2] = 2;
+        Assert.Equal(HealthDecodeStatus.WrongShape, HealthDecoder.TryDecode(schema1, out _, out detail));
+        Assert.Contains("key 3", detail);
+        schema1[2] = 3;
+        Assert.Equal(HealthDecodeStatus.UnsupportedSchema, HealthDecoder.TryDecode(schema1, out _, out _));
+    }
+
+    [Fact]
+    public void Field_Schema2_HasLoadAndCurrentNotTheWireEstimate()
+    {
+        var snapshot = new HealthSnapshot { HasLoad = true, LoadPercent = 87, HasSupplyCurrent = true, SupplyMilliamps = 131 };
+        byte[] buffer = new byte[HealthReport.MaxCborBytes];
+        int length = new HealthReport().EncodeCbor(snapshot, buffer, 0, buffer.Length);
+        Assert.Equal(HealthDecodeStatus.Decoded, HealthDecoder.TryDecode(buffer.AsSpan(0, length).ToArray(), out DecodedHealthReport? report, out _));
+        Assert.Equal(2, report!.Schema);
+        Assert.Equal(87, report.Field("power", "loadPct"));
+        Assert.Equal(131, report.Field("power", "supplyMa"));
+        Assert.Null(report.Field("traffic", "wireBytesSinceLast"));
+        Assert.Null(report.Field("memory", "heapTotalKiB"));
+        Assert.Throws<ArgumentException>(() => report.Field("traffic", "nope"));
+        Assert.Contains("\"loadPct\": 87", report.ToNamedJson());
     }
 
     [Fact]

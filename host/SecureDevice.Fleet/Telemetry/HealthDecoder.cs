@@ -15,14 +15,14 @@ public enum HealthDecodeStatus
     /// <summary>Not strict CBOR (RFC 8949 subset: definite lengths, shortest integers, nothing after the item).</summary>
     MalformedCbor,
 
-    /// <summary>CBOR, but not the schema-1 structure (keys, group sizes, value types).</summary>
+    /// <summary>CBOR, but not the structure of its schema (keys, group sizes, value types).</summary>
     WrongShape,
 
     /// <summary>A schema version this decoder does not know.</summary>
     UnsupportedSchema,
 }
 
-/// <summary>A decoded schema-1 health report (docs/telemetry.md): every field by group and name, and the two JSON forms.</summary>
+/// <summary>A decoded health report, schema 1 or 2 (docs/telemetry.md): every field by group and name, and the two JSON forms.</summary>
 public sealed class DecodedHealthReport
 {
     private readonly SortedDictionary<long, object?> _map;
@@ -35,19 +35,22 @@ public sealed class DecodedHealthReport
     /// <summary>The report's sequence number (key 1).</summary>
     public long Sequence => (long)_map[1]!;
 
-    /// <summary>A field such as ("power", "supplyMv"), or null when the device reported it absent.</summary>
-    /// <exception cref="ArgumentException">No such group or field in schema 1.</exception>
+    /// <summary>
+    /// A field such as ("power", "supplyMv"), or null when the device reported it absent or its schema does not have it
+    /// (("power", "loadPct") in a schema-1 report, ("traffic", "wireBytesSinceLast") in a schema-2 one).
+    /// </summary>
+    /// <exception cref="ArgumentException">No schema has such a group or field.</exception>
     public long? Field(string group, string field)
     {
         int key = Array.IndexOf(HealthJson.GroupNames, group);
-        int index = key < 0 ? -1 : Array.IndexOf(HealthJson.Names[key], field);
-        if (index < 0)
+        if (key < 0 || (Array.IndexOf(HealthJson.Names[key], field) < 0 && Array.IndexOf(HealthJson.Schema1Names[key], field) < 0))
         {
-            throw new ArgumentException("schema 1 has no field " + group + "." + field);
+            throw new ArgumentException("no health report schema has the field " + group + "." + field);
         }
 
+        int index = Array.IndexOf(HealthJson.NamesOf(Schema)[key], field);
         object? value = _map[key];
-        return value is List<object?> list ? (long?)list[index] : (long?)value;
+        return index < 0 ? null : value is List<object?> list ? (long?)list[index] : (long?)value;
     }
 
     /// <summary>The compact JSON the device would have sent in JSON mode.</summary>

@@ -6,34 +6,46 @@ using SecureDevice.Core.Telemetry;
 
 namespace SecureDevice.Fleet.Telemetry;
 
-/// <summary>Turns a decoded schema-1 CBOR health report into the device's JSON form, or into named fields for people.</summary>
+/// <summary>
+/// Turns a decoded CBOR health report (schema 1 or 2) into the device's JSON form, or into named fields for people.
+/// A fleet mid-update has both: schema 1 is what firmware before the compute load sends.
+/// </summary>
 internal static class HealthJson
 {
+    /// <summary>Oldest schema decoded.</summary>
+    public const int OldestSchema = 1;
+
     /// <summary>Names of the ten keys in the named form.</summary>
     public static readonly string[] GroupNames = { "schemaVersion", "sequence", "life", "power", "memory", "traffic", "connection", "protection", "identity", "flags" };
 
-    /// <summary>Field names of each array member, by key (docs/telemetry.md).</summary>
+    /// <summary>Field names of each array member, by key, in the current schema (docs/telemetry.md).</summary>
     public static readonly string[][] Names =
     {
         new[] { "schemaVersion" },
         new[] { "sequence" },
         new[] { "uptimeS", "bootCount", "bootReason" },
-        new[] { "supplyMv", "temperatureDeciC" },
+        new[] { "supplyMv", "temperatureDeciC", "supplyMa", "loadPct" },
         new[] { "heapTotalKiB", "heapFreeKiB", "heapLargestKiB", "heapFreeMinKiB", "managedFreeKiB", "managedFreeMinKiB" },
-        new[] { "messagesUp", "payloadUpKiB", "messagesUpSinceLast", "bytesUpSinceLast", "messagesDown", "payloadDownKiB", "messagesDownSinceLast", "bytesDownSinceLast", "wireBytesSinceLast" },
+        new[] { "messagesUp", "payloadUpKiB", "messagesUpSinceLast", "bytesUpSinceLast", "messagesDown", "payloadDownKiB", "messagesDownSinceLast", "bytesDownSinceLast" },
         new[] { "rssiDbm", "attempts", "failedNetwork", "failedTls", "failedAuthentication", "failedRefused", "backoffS" },
         new[] { "dropped", "delayed", "rejected", "updateOutcome" },
         new[] { "versionMajor", "versionMinor", "versionPatch", "securityVersion", "certificateDays" },
         new[] { "flags" },
     };
 
-    /// <summary>Checks the structure of schema 1 and writes the compact JSON the device would have sent.</summary>
+    /// <summary>Schema 1's names: power without current and load, traffic with the device's wire estimate last.</summary>
+    public static readonly string[][] Schema1Names = Schema1();
+
+    /// <summary>The field names of <paramref name="schema"/>.</summary>
+    public static string[][] NamesOf(long schema) => schema == 1 ? Schema1Names : Names;
+
+    /// <summary>Checks the structure and writes the compact JSON the device would have sent.</summary>
     public static string ToDeviceJson(SortedDictionary<long, object?> map) => Write(map, named: false);
 
     /// <summary>Checks the structure and writes an indented object with a name for every value.</summary>
     public static string ToNamedJson(SortedDictionary<long, object?> map) => Write(map, named: true);
 
-    /// <summary>Checks the schema-1 shape: ten keys, groups of the documented lengths, integers or null.</summary>
+    /// <summary>Checks the shape of schema 1 or 2: ten keys, groups of the documented lengths, integers or null.</summary>
     public static SortedDictionary<long, object?> Validate(object? document)
     {
         if (document is not SortedDictionary<long, object?> map)
@@ -41,19 +53,20 @@ internal static class HealthJson
             throw new HealthFormatException(HealthDecodeStatus.WrongShape, "a health report is a CBOR map");
         }
 
-        if (!map.TryGetValue(0, out object? version) || version is not long v || v != HealthSnapshot.SchemaVersion)
+        if (!map.TryGetValue(0, out object? version) || version is not long v || v < OldestSchema || v > HealthSnapshot.SchemaVersion)
         {
             throw new HealthFormatException(HealthDecodeStatus.UnsupportedSchema, "unsupported health report schema " + (version ?? "(none)"));
         }
 
-        for (long key = 0; key < Names.Length; key++)
+        string[][] names = NamesOf(v);
+        for (long key = 0; key < names.Length; key++)
         {
             if (!map.TryGetValue(key, out object? value))
             {
                 throw new HealthFormatException(HealthDecodeStatus.WrongShape, "health report lacks key " + key);
             }
 
-            int expected = Names[key].Length;
+            int expected = names[key].Length;
             bool scalar = key is 0 or 1 or 9;
             if (scalar ? value is not long : value is not List<object?> list || list.Count != expected || list.Exists(i => i is not (long or null)))
             {
@@ -72,8 +85,17 @@ internal static class HealthJson
         return map;
     }
 
+    private static string[][] Schema1()
+    {
+        var names = (string[][])Names.Clone();
+        names[3] = new[] { "supplyMv", "temperatureDeciC" };
+        names[5] = new[] { "messagesUp", "payloadUpKiB", "messagesUpSinceLast", "bytesUpSinceLast", "messagesDown", "payloadDownKiB", "messagesDownSinceLast", "bytesDownSinceLast", "wireBytesSinceLast" };
+        return names;
+    }
+
     private static string Write(SortedDictionary<long, object?> map, bool named)
     {
+        string[][] names = NamesOf((long)map[0]!);
         var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = named }))
         {
@@ -87,7 +109,7 @@ internal static class HealthJson
                         json.WriteStartObject(GroupNames[key]);
                         for (int i = 0; i < list.Count; i++)
                         {
-                            WriteValue(json, Names[key][i], list[i]);
+                            WriteValue(json, names[key][i], list[i]);
                         }
 
                         json.WriteEndObject();
@@ -105,7 +127,7 @@ internal static class HealthJson
                 }
                 else
                 {
-                    WriteValue(json, named ? Names[key][0] : HealthReport.JsonKeys[key], value);
+                    WriteValue(json, named ? names[key][0] : HealthReport.JsonKeys[key], value);
                 }
             }
 

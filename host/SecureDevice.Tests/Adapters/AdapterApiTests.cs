@@ -43,6 +43,7 @@ public sealed class AdapterApiTests
         "Network/WifiLink.cs",
         "Storage/LittleFsFileStore.cs",
         "Telemetry/Esp32HealthSource.cs",
+        "Telemetry/IdleProbe.cs",
         "Update/HttpsBundleSource.cs",
     };
 
@@ -310,7 +311,8 @@ public sealed class ListedApi
     // Doc-IDs do not say whether a property has a setter, so an assignment to a listed property must name one of these,
     // each read from its source (repository @ tag, path): System.Net.Http @ v1.5.210 Http/System.Net.HttpWebRequest.cs
     // (AllowAutoRedirect, for one, is get-only there); nanoFramework.m2mqtt @ v5.1.220 M2Mqtt/MqttSettings.cs;
-    // nanoFramework.Networking.Sntp @ v1.6.42 nanoFramework.Networking.Sntp/Sntp.cs. Add to it only after reading the source.
+    // nanoFramework.Networking.Sntp @ v1.6.42 nanoFramework.Networking.Sntp/Sntp.cs; CoreLibrary @ v1.17.11
+    // nanoFramework.CoreLibrary/System/Threading/Thread.cs (Priority: extern get and set). Add to it only after reading the source.
     public static readonly IReadOnlySet<string> SettableProperties = new HashSet<string>(StringComparer.Ordinal)
     {
         "System.Net.HttpWebRequest.Method",
@@ -323,6 +325,7 @@ public sealed class ListedApi
         "nanoFramework.M2Mqtt.MqttSettings.InflightQueueSize",
         "nanoFramework.Networking.Sntp.Server1",
         "nanoFramework.Networking.Sntp.Server2",
+        "System.Threading.Thread.Priority",
     };
 
     private readonly Dictionary<string, List<ListedMember>> _members = new(StringComparer.Ordinal);

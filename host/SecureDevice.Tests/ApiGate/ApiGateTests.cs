@@ -64,9 +64,9 @@ public sealed class ApiGateTests
         "SecureDevice.Core.Storage.RecordWriter.WriteAscii",            // refuses any character above 127
         "SecureDevice.Core.Text.AsciiWriter.WriteCleanText",            // printable ASCII kept, anything else written as '?'
         "SecureDevice.Core.Text.AsciiWriter.WriteText",                 // compile-time ASCII keys only
-        "SecureDevice.Core.Text.AsciiText.EndsWith",                    // ".pe" after an ASCII identifier check
-        "SecureDevice.Core.Text.AsciiText.EqualsIgnoreCase",            // manifest file names, checked ASCII first
-        "SecureDevice.Core.Text.AsciiText.StartsWith",                  // against ASCII prefixes: a surrogate never matches
+        "SecureDevice.Core.Text.AsciiText.EndsWith",                    // callers' suffixes are ASCII constants: a surrogate half never matches
+        "SecureDevice.Core.Text.AsciiText.EqualsIgnoreCase",            // callers compare file names SafeName checked as ASCII first
+        "SecureDevice.Core.Text.AsciiText.StartsWith",                  // callers' prefixes are ASCII (topic prefix, URL scheme)
         "SecureDevice.Core.Text.Hex.Encode",                            // indexes its own hex digit constant
         "SecureDevice.Core.Text.Hex.TryDecode",                         // hex digits only
         "SecureDevice.Core.Text.JsonReader.MatchLiteral",               // the literals true, false, null

@@ -75,7 +75,7 @@ print("OK", checked)
 
     [Theory]
     [InlineData("not hex", "hex digits")]
-    [InlineData("a10002", "schema")]
+    [InlineData("a10009", "schema")]
     [InlineData("aa0001", "longer than the report")]
     [InlineData("0000", "after the report")]
     [InlineData("a2000118", "unexpected end")]
@@ -116,12 +116,14 @@ print("OK", checked)
             {
                 Sequence = Value(random), UptimeSeconds = Value(random), BootCount = Value(random), BootReason = random.Next(0, 7),
                 HasSupply = random.Next(2) == 0, SupplyMillivolts = random.Next(0, 20000),
+                HasSupplyCurrent = random.Next(2) == 0, SupplyMilliamps = Value(random), HasLoad = random.Next(2) == 0, LoadPercent = random.Next(0, 101),
+                HasHeapTotal = random.Next(2) == 0,
                 HasTemperature = random.Next(2) == 0, TemperatureDeciCelsius = random.Next(-400, 1500),
                 HasNativeMemory = random.Next(3) > 0, HeapTotalKiB = Value(random), HeapFreeKiB = Value(random), HeapLargestKiB = Value(random), HeapFreeMinKiB = Value(random),
                 HasManagedMemory = random.Next(3) > 0, ManagedFreeKiB = Value(random), ManagedFreeMinKiB = Value(random),
                 MessagesUp = Value(random), PayloadUpKiB = Value(random), MessagesUpSinceLast = Value(random), BytesUpSinceLast = Value(random),
                 MessagesDown = Value(random), PayloadDownKiB = Value(random), MessagesDownSinceLast = Value(random), BytesDownSinceLast = Value(random),
-                WireBytesSinceLast = Value(random), HasRssi = random.Next(2) == 0, Rssi = random.Next(-127, 1),
+                HasRssi = random.Next(2) == 0, Rssi = random.Next(-127, 1),
                 Attempts = Value(random), FailedNetwork = Value(random), FailedTls = Value(random), FailedAuthentication = Value(random),
                 FailedRefused = Value(random), BackoffSeconds = Value(random), Dropped = Value(random), Delayed = Value(random),
                 Rejected = Value(random), UpdateOutcome = random.Next(0, 25), VersionMajor = Value(random), VersionMinor = Value(random),

@@ -1,20 +1,22 @@
 using System;
 using System.CommandLine;
 using System.Globalization;
+using System.Linq;
 using SecureDevice.Tool.Cli;
 using SecureDevice.Lab.Simulation;
 
 namespace SecureDevice.Tool.Commands.Lab;
 
-/// <summary><c>securedevice sim glitch|storm|update</c>: deterministic simulations that print a table and, last, one RESULT line.</summary>
+/// <summary><c>securedevice sim glitch|storm|update|anomalies</c>: deterministic simulations that print a table and, last, one RESULT line.</summary>
 public static class SimCommands
 {
     public static Command Create(ToolConsole console)
     {
-        var sim = new Command("sim", "Deterministic simulations of the firmware core (flood guard, updates).");
+        var sim = new Command("sim", "Deterministic simulations of the firmware core (flood guard, updates) and the fleet's detection.");
         sim.Subcommands.Add(Glitch(console));
         sim.Subcommands.Add(Storm(console));
         sim.Subcommands.Add(Update(console));
+        sim.Subcommands.Add(Anomalies(console));
         return sim;
     }
 
@@ -89,6 +91,76 @@ public static class SimCommands
             w.WriteLine(FormattableString.Invariant($"targets for securedevice: attempts <= {1.05 * n:0}, peak <= {1.1 * q:0}/s, t99 <= {1.5 * n / q:0.0} s (physical limit {n / (double)q:0.0} s)"));
             w.WriteLine(ours!.ResultLine);
             return 0;
+        });
+        return command;
+    }
+
+    private static Command Anomalies(ToolConsole console)
+    {
+        var devices = new Option<string>("--devices") { Description = "Fleet size, 1.." + AnomalyOptions.MaxDevices + " (default 1000)." };
+        var days = new Option<string>("--days") { Description = "Simulated days, 1.." + AnomalyOptions.MaxDays + " (default 7)." };
+        var miners = new Option<string>("--miners") { Description = "Devices that turn coin miner (default 10)." };
+        var glitches = new Option<string>("--glitches") { Description = "Devices that flood, reconnect-storm or send garbage (default 10)." };
+        var loops = new Option<string>("--loops") { Description = "Devices that enter a reboot loop (default 5)." };
+        var silent = new Option<string>("--silent") { Description = "Devices that go silent (default 5)." };
+        var seed = Seed();
+        var command = new Command("anomalies", "A simulated fleet's reports and broker windows through the fleet's detectors: who is flagged, how fast, false alarms.")
+        {
+            devices, days, miners, glitches, loops, silent, seed,
+        };
+        command.SetAction(result =>
+        {
+            int n = result.GetValue(devices) is string d ? CliParsing.Between(d, "--devices", 1, AnomalyOptions.MaxDevices) : 1000;
+            var options = new AnomalyOptions(
+                n,
+                result.GetValue(days) is string dt ? CliParsing.Between(dt, "--days", 1, AnomalyOptions.MaxDays) : 7,
+                result.GetValue(miners) is string m ? (int)CliParsing.Count(m, "--miners", n) : 10,
+                result.GetValue(glitches) is string g ? (int)CliParsing.Count(g, "--glitches", n) : 10,
+                result.GetValue(loops) is string l ? (int)CliParsing.Count(l, "--loops", n) : 5,
+                result.GetValue(silent) is string s ? (int)CliParsing.Count(s, "--silent", n) : 5,
+                SeedValue(result, seed));
+            if (options.Miners + options.Glitches + options.Loops + options.Silent > n)
+            {
+                throw new ToolException("more anomalous devices than --devices " + n);
+            }
+
+            AnomalyResult run = AnomalySimulation.Run(options);
+            var o = console.Out;
+            o.WriteLine(FormattableString.Invariant($"anomalies: {n} devices, {options.Days} days, seed {options.Seed}: {run.Reports} reports and {run.Windows} broker windows in {run.Seconds:0.0} s; detection state {run.StateBytesPerDevice} bytes per device"));
+            o.WriteLine("{0,-10} {1,-11} {2,-38} {3,9} {4,-18} {5,8}", "device", "kind", "detail", "onset h", "first rule", "reports");
+            foreach (AnomalyOutcome a in run.Anomalies.OrderBy(a => a.Kind).ThenBy(a => a.OnsetSeconds))
+            {
+                o.WriteLine("{0,-10} {1,-11} {2,-38} {3,9} {4,-18} {5,8}", a.Id, a.Kind, a.Detail, (a.OnsetSeconds / 3600).ToString("0.0", CultureInfo.InvariantCulture),
+                    a.FirstRule ?? "NOT FLAGGED", a.DetectReports < 0 ? "-" : a.DetectReports.ToString(CultureInfo.InvariantCulture));
+            }
+
+            o.WriteLine("{0,-20} {1,-14} {2,14} {3,13}", "rule", "trusts device", "on anomalies", "false alarms");
+            foreach (RuleFigures rule in run.Rules)
+            {
+                o.WriteLine("{0,-20} {1,-14} {2,14} {3,13}", rule.Rule, rule.TrustsDevice ? "yes" : "no", rule.TruePositives, rule.FalseAlarms);
+            }
+
+            foreach (FalseAlarm alarm in run.FalseAlarmList.Take(20))
+            {
+                o.WriteLine(FormattableString.Invariant($"false alarm: {alarm.Id} ({alarm.Kind}) at {alarm.Hours:0.0} h: {alarm.Finding.Code} {alarm.Finding.Severity}: {alarm.Finding.Evidence}"));
+            }
+
+            foreach (AnomalyKind kind in new[] { AnomalyKind.CoinMiner, AnomalyKind.Glitch, AnomalyKind.RebootLoop, AnomalyKind.Silent })
+            {
+                var group = run.Anomalies.Where(a => a.Kind == kind).ToList();
+                var hits = group.Where(a => a.FirstRule != null).Select(a => a.DetectReports).OrderBy(x => x).ToList();
+                o.WriteLine(FormattableString.Invariant($"RESULT kind={kind} flagged={hits.Count}/{group.Count} detect_reports_max={(hits.Count == 0 ? -1 : hits[^1])}"));
+            }
+
+            foreach (RuleFigures rule in run.Rules)
+            {
+                o.WriteLine(FormattableString.Invariant($"RESULT rule={rule.Rule} trusts_device={(rule.TrustsDevice ? 1 : 0)} on_anomalies={rule.TruePositives} false_alarms={rule.FalseAlarms}"));
+            }
+
+            bool met = run.Flagged == run.Anomalies.Count && run.FlaggedWithinThree == run.Anomalies.Count && run.FalseAlarmDevices == 0;
+            o.WriteLine(FormattableString.Invariant($"targets: every anomalous device flagged within 3 report intervals of onset ({run.FlaggedWithinThree}/{run.Anomalies.Count}), no false alarm on the {n - run.Anomalies.Count} others ({run.FalseAlarmDevices} devices, {run.FalseAlarmFindings} findings): {(met ? "met" : "NOT met")}"));
+            o.WriteLine(run.ResultLine);
+            return met ? 0 : ExitCodes.Failed;
         });
         return command;
     }

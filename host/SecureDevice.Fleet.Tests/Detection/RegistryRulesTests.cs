@@ -1,0 +1,96 @@
+using System;
+using SecureDevice.Core.Bundle;
+using SecureDevice.Core.Update;
+using SecureDevice.Fleet.Detection;
+using Xunit;
+
+namespace SecureDevice.Fleet.Tests.Detection;
+
+/// <summary>certificate-expiry, version-drift and update-rejected.</summary>
+public sealed class RegistryRulesTests
+{
+    [Fact]
+    public void CertificateExpiry_WarnsWithinThirtyDays_CriticalWithinSeven_NotAtThirtyOne()
+    {
+        var driver = new DetectionDriver();
+        DateTime now = DetectionDriver.T0;
+        Assert.Empty(driver.Engine.Register("far", new DeviceRegistration("sensor", now.AddDays(31)), now));
+        Finding warning = Assert.Single(driver.Engine.Register("near", new DeviceRegistration("sensor", now.AddDays(29)), now));
+        Assert.Equal("certificate-expiry", warning.Code);
+        Assert.Equal(FindingSeverity.Warning, warning.Severity);
+        Assert.False(warning.TrustsDevice);
+        Assert.Equal(29, warning.Value, 3);
+
+        // Time passes: "far" warns a day later, "near" rises to critical at 7 days.
+        driver.Take(driver.Engine.Tick(now.AddDays(1.5)));
+        Assert.Single(driver.Opened(DetectionRule.CertificateExpiry), f => f.DeviceId == "far");
+        driver.Take(driver.Engine.Tick(now.AddDays(22.5)));
+        Assert.Single(driver.Findings, f => f.DeviceId == "near" && f.Severity == FindingSeverity.Critical);
+
+        // A renewed certificate clears it.
+        Finding cleared = Assert.Single(driver.Engine.Register("near", new DeviceRegistration("sensor", now.AddDays(400)), now.AddDays(23)));
+        Assert.Equal(FindingState.Cleared, cleared.State);
+    }
+
+    [Fact]
+    public void VersionDrift_AfterTheGrace_CriticalWhenBehindOnSecurity()
+    {
+        var driver = new DetectionDriver().Register("d1", "d2");
+        var old = new DetectionDriver.Device("d1");
+        var patch = new DetectionDriver.Device("d2") { Version = new FirmwareVersion(1, 1, 0, 2) };
+        driver.Engine.SetTargetVersion("sensor", new FirmwareVersion(1, 1, 1, 2), driver.Now);
+        for (int i = 0; i < 12 * 23; i++)
+        {
+            driver.Report(old);
+            driver.Report(patch, 0);
+        }
+
+        Assert.Empty(driver.Findings);
+        for (int i = 0; i < 12 * 2; i++)
+        {
+            driver.Report(old);
+            driver.Report(patch, 0);
+        }
+
+        Assert.Single(driver.Opened(DetectionRule.VersionDrift), f => f.DeviceId == "d1" && f.Severity == FindingSeverity.Critical);
+        Assert.Single(driver.Opened(DetectionRule.VersionDrift), f => f.DeviceId == "d2" && f.Severity == FindingSeverity.Warning);
+
+        // Updated: it clears.
+        old.Version = new FirmwareVersion(1, 1, 1, 2);
+        driver.Report(old);
+        Assert.Single(driver.Cleared(DetectionRule.VersionDrift), f => f.DeviceId == "d1");
+    }
+
+    [Fact]
+    public void UpdateRejected_TamperedIsCriticalAtOnce_NonSecurityOutcomesAreNot()
+    {
+        var driver = new DetectionDriver();
+        Assert.Empty(driver.Engine.OnUpdateOutcome("d1", UpdateOutcome.DownloadFailed, driver.Now));
+        Assert.Empty(driver.Engine.OnUpdateOutcome("d1", UpdateOutcome.Confirmed, driver.Now));
+        Assert.Empty(driver.Engine.OnUpdateOutcome("d1", UpdateOutcome.RevertedBootLimit, driver.Now));
+        Finding finding = Assert.Single(driver.Engine.OnUpdateOutcome("d1", UpdateOutcome.Rejected(BundleStatus.ManifestSignatureInvalid), driver.Now));
+        Assert.Equal("update-rejected", finding.Code);
+        Assert.Equal(FindingSeverity.Critical, finding.Severity);
+        Assert.True(finding.TrustsDevice);
+        Assert.Contains("tampered", finding.Evidence);
+        Assert.Single(driver.Engine.OnUpdateOutcome("d2", UpdateOutcome.Rejected(BundleStatus.KeyRevoked), driver.Now));
+        Assert.Single(driver.Engine.OnUpdateOutcome("d3", UpdateOutcome.OfferMismatch, driver.Now));
+
+        // Quiet for a week: cleared.
+        Assert.Empty(driver.Engine.Tick(driver.Now.AddDays(6.9)));
+        Assert.Equal(3, driver.Engine.Tick(driver.Now.AddDays(7.1)).Count);
+    }
+
+    [Fact]
+    public void UpdateRejected_RollbackWarns_TheThirdInADayIsCritical()
+    {
+        var driver = new DetectionDriver();
+        int rollback = UpdateOutcome.Rejected(BundleStatus.SecurityVersionRollback);
+        Finding first = Assert.Single(driver.Engine.OnUpdateOutcome("d1", rollback, driver.Now));
+        Assert.Equal(FindingSeverity.Warning, first.Severity);
+        Assert.Empty(driver.Engine.OnUpdateOutcome("d1", rollback, driver.Now.AddHours(1)));
+        Finding third = Assert.Single(driver.Engine.OnUpdateOutcome("d1", rollback, driver.Now.AddHours(2)));
+        Assert.Equal(FindingSeverity.Critical, third.Severity);
+        Assert.Equal(FindingState.Open, third.State);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using SecureDevice.Core.Bundle;
+using SecureDevice.Core.Update;
+
+namespace SecureDevice.Fleet.Detection.Rules;
+
+/// <summary>What an update outcome says about the bundle offered to the device.</summary>
+internal enum RejectionKind : byte
+{
+    /// <summary>Not a security matter (none, confirmed, a download that failed, a wrong product, an old loader...).</summary>
+    None = 0,
+
+    /// <summary>Someone offered a bundle that is not what was signed: signature, hash, size or structure wrong, unknown root.</summary>
+    Tampered = 1,
+
+    /// <summary>A validly signed bundle older than the device may run: a rollback attempt or a replayed old bundle.</summary>
+    Rollback = 2,
+
+    /// <summary>Signed with a revoked key: that key is in someone's hands.</summary>
+    RevokedKey = 3,
+}
+
+/// <summary>
+/// <c>update-rejected</c> (trusts the device: it reports what it refused): a tampered bundle or one signed with a revoked
+/// key is critical at once; a rollback is a warning, critical from the third rejection within 24 hours. Clears after
+/// <see cref="DetectionOptions.RejectionQuietDays"/> days without another.
+/// </summary>
+internal static class UpdateRejectionRule
+{
+    /// <summary>The kind of an update outcome code (<see cref="UpdateOutcome"/>).</summary>
+    public static RejectionKind Classify(int outcome)
+    {
+        if (outcome == UpdateOutcome.OfferMismatch)
+        {
+            return RejectionKind.Tampered;
+        }
+
+        if (outcome < UpdateOutcome.RejectedBase)
+        {
+            return RejectionKind.None;
+        }
+
+        return (BundleStatus)(outcome - UpdateOutcome.RejectedBase) switch
+        {
+            BundleStatus.DelegationMalformed or BundleStatus.UnknownRoot or BundleStatus.DelegationSignatureInvalid or BundleStatus.ManifestMalformed
+                or BundleStatus.ManifestSignatureInvalid or BundleStatus.SignerMismatch or BundleStatus.FileMissing or BundleStatus.FileSizeMismatch
+                or BundleStatus.FileHashMismatch or BundleStatus.SignatureMalformed => RejectionKind.Tampered,
+            BundleStatus.SecurityVersionRollback or BundleStatus.VersionDowngrade => RejectionKind.Rollback,
+            BundleStatus.KeyRevoked => RejectionKind.RevokedKey,
+            _ => RejectionKind.None,
+        };
+    }
+
+    /// <summary>Records a rejection of <paramref name="kind"/> at <paramref name="now"/> and judges it.</summary>
+    public static Verdict Record(DeviceState device, RejectionKind kind, int outcome, int now)
+    {
+        if (device.RejectionWindowStart == 0 || now - device.RejectionWindowStart >= 86400)
+        {
+            device.RejectionWindowStart = now;
+            device.Rejections = 0;
+        }
+
+        device.Rejections = device.Rejections == ushort.MaxValue ? device.Rejections : (ushort)(device.Rejections + 1);
+        device.LastRejectionAt = now;
+        device.LastRejectionKind = (byte)kind;
+        bool critical = kind != RejectionKind.Rollback || device.Rejections >= 3;
+        string evidence = string.Create(CultureInfo.InvariantCulture,
+            $"the device refused an offered bundle: {UpdateOutcome.Name(outcome)} ({Describe(kind)}); {device.Rejections} such rejection(s) in 24 h");
+        return new Verdict(true, critical ? FindingSeverity.Critical : FindingSeverity.Warning, device.Rejections, 0, evidence);
+    }
+
+    /// <summary>True while the last rejection is recent enough to keep the finding open.</summary>
+    public static bool Recent(DeviceState device, int now, DetectionOptions options) =>
+        device.LastRejectionAt != 0 && now - device.LastRejectionAt < options.RejectionQuietDays * 86400;
+
+    private static string Describe(RejectionKind kind) => kind switch
+    {
+        RejectionKind.Tampered => "not what was signed: tampered or forged",
+        RejectionKind.Rollback => "older than the device may run: rollback or replay",
+        _ => "signed with a revoked key",
+    };
+}
