@@ -53,6 +53,19 @@ namespace SecureDevice.Tests.Bundle
         }
 
         [TestMethod]
+        public void Finish_DigestDiffersOnlyInItsLastByte_FileHashMismatch()
+        {
+            byte[] payload = TestBytes.Pattern(64);
+            BundleFile file = File(payload);
+            file.Sha256[31] ^= 1;
+            PayloadCheck check = new PayloadCheck();
+            check.Begin(file);
+            check.Append(payload, 0, payload.Length);
+            BundleStatus status = check.Finish();
+            Assert.AreEqual((int)BundleStatus.FileHashMismatch, (int)status);
+        }
+
+        [TestMethod]
         public void Finish_WithoutBegin_Throws()
         {
             System.Action finishWithoutBegin = () => new PayloadCheck().Finish();

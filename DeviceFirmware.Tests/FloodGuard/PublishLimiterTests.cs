@@ -105,6 +105,19 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void Configure_NewBudget_AppliesToItsClassOnly()
+        {
+            PublishLimiter limiter = new PublishLimiter();
+            limiter.Configure(MessageClass.Event, 1, 1);
+            PublishDecision first = limiter.Decide(MessageClass.Event, 0, false);
+            PublishDecision second = limiter.Decide(MessageClass.Event, 1000, false);
+            PublishDecision other = limiter.Decide(MessageClass.UpdateProgress, 1000, false);
+            Assert.AreEqual((int)PublishDecision.Send, (int)first);
+            Assert.AreEqual((int)PublishDecision.Drop, (int)second);
+            Assert.AreEqual((int)PublishDecision.Send, (int)other);
+        }
+
+        [TestMethod]
         public void Throttle_NeverRaisesTheOwnBudget()
         {
             // Property: a generous throttle command cannot let more through than the class budget alone.

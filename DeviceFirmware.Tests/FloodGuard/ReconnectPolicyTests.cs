@@ -250,6 +250,22 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void Persistence_BrokerThrottle_StillInForceAfterBoot()
+        {
+            BackoffConfig config = new BackoffConfig();
+            ReconnectPolicy before = Booted(config, 12);
+            before.ApplyThrottleCommand(0, Utc, 600000, Utc + 3600);
+            byte[] record = Save(before, 0, Utc);
+            ReconnectPolicy after = new ReconnectPolicy(config);
+            after.TryReadRecord(record, 0, record.Length);
+            after.OnBoot(0, Utc + 100, 0);
+            bool throttled = after.IsThrottled(3400000);
+            Assert.IsTrue(throttled);
+            throttled = after.IsThrottled(3600000);
+            Assert.IsFalse(throttled);
+        }
+
+        [TestMethod]
         public void Persistence_ClockBehindOrUnknown_StillOwesTheWholeWait()
         {
             BackoffConfig config = new BackoffConfig();

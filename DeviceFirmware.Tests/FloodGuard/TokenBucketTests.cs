@@ -90,12 +90,29 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void Configure_DrainedBucket_StaysDrained()
+        {
+            TokenBucket bucket = new TokenBucket(2, 60);
+            bucket.TryTake(0);
+            bucket.TryTake(0);
+            bucket.Configure(5, 60);
+            int left = bucket.Available(0);
+            Assert.AreEqual(0, left);
+            long wait = bucket.MillisecondsUntilToken(30000);
+            Assert.AreEqual(30000L, wait); // half of the 60 s per token already waited
+        }
+
+        [TestMethod]
         public void Constructor_BadValues_Throw()
         {
             System.Action noCapacity = () => new TokenBucket(0, 1);
             Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), noCapacity);
             System.Action noRate = () => new TokenBucket(1, 0);
             Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), noRate);
+            System.Action tooFast = () => new TokenBucket(1, TokenBucket.MaxPerHour + 1);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), tooFast);
+            TokenBucket fastest = new TokenBucket(1, TokenBucket.MaxPerHour);
+            Assert.AreEqual(1L, fastest.RefillIntervalMs);
         }
     }
 }

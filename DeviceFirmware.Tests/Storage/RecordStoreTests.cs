@@ -118,6 +118,25 @@ namespace SecureDevice.Tests.Storage
         }
 
         [TestMethod]
+        public void Load_PowerCutBeforeTheMainCopyWasReplaced_ReturnsTheNewer()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            RecordStore store = new RecordStore(flash, "r", 32);
+            bool found;
+            store.Load(out found);
+            store.Save(Payload(1), 0, 10);
+            byte[] older = flash.Snapshot("r");
+            store.Save(Payload(2), 0, 10);
+            flash.Put("r.new", flash.Snapshot("r"));
+            flash.Put("r", older);
+            RecordStore reopened = new RecordStore(flash, "r", 32);
+            reopened.Load(out found);
+            int first = reopened.Payload[reopened.PayloadOffset];
+            Assert.AreEqual(2, first);
+            Assert.AreEqual(2, reopened.Sequence);
+        }
+
+        [TestMethod]
         public void Load_GarbageOnly_IsNotFound()
         {
             MemoryFileStore flash = new MemoryFileStore();

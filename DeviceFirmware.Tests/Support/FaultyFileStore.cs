@@ -22,6 +22,12 @@ namespace SecureDevice.Tests.Support
         /// <summary>Mutations failed so far.</summary>
         public int Failures;
 
+        /// <summary>Reads of paths that start with this give back their first byte flipped, as failing flash would (null: none).</summary>
+        public string FlipReadsPrefix;
+
+        /// <summary>Reads <see cref="FlipReadsPrefix"/> altered so far.</summary>
+        public int FlippedReads;
+
         /// <summary>Reads of paths that start with this throw OutOfMemoryException, as an allocation on a full heap would (null: none).</summary>
         public string OutOfMemoryPrefix;
 
@@ -33,7 +39,14 @@ namespace SecureDevice.Tests.Support
                 throw new System.OutOfMemoryException();
             }
 
-            return _inner.Read(path, position, buffer, offset, count, out read);
+            StorageStatus status = _inner.Read(path, position, buffer, offset, count, out read);
+            if (FlipReadsPrefix != null && path.StartsWith(FlipReadsPrefix) && read > 0)
+            {
+                buffer[offset] ^= 0x01;
+                FlippedReads++;
+            }
+
+            return status;
         }
 
         /// <inheritdoc />

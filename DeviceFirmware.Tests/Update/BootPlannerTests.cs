@@ -149,6 +149,20 @@ namespace SecureDevice.Tests.Update
         }
 
         [TestMethod]
+        public void Plan_StagedCandidateReplacedByAnotherSignedBundle_RevertsSlotMismatch()
+        {
+            UpdateRig rig = Staged(90);
+            // Validly signed and newer, but not the bundle the journal staged.
+            UpdateRig.Install(rig.Flash, SlotLayout.SlotB, rig.Release("1.2.0", 3, new int[] { 80 }));
+            rig.Boot();
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.RevertCorrupt, (int)decision);
+            Assert.AreEqual("1.0.0", rig.Running);
+            BundleStatus status = rig.Plan.CandidateStatus;
+            Assert.AreEqual((int)BundleStatus.SlotMismatch, (int)status);
+        }
+
+        [TestMethod]
         public void Plan_StagedCandidatePayloadCorrupted_LoaderRevertsInSameBoot()
         {
             UpdateRig rig = Staged(79);

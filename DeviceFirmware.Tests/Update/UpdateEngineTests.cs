@@ -199,6 +199,69 @@ namespace SecureDevice.Tests.Update
         }
 
         [TestMethod]
+        public void Download_FullLengthFileCorruptedBeforeResume_FetchedAgain()
+        {
+            UpdateRig rig = UpdateRig.Booted(47);
+            TestBundle release = rig.Release("1.1.0", 3, new int[] { 2100, 900 });
+            rig.Offer(rig.Publish(release, "1.1.0"));
+            string path = SlotLayout.Path(SlotLayout.SlotB, "Sensor.App.pe");
+            long length = 0;
+            for (int step = 0; step < 100 && length < 2100; step++)
+            {
+                rig.Run(true, 1);
+                rig.Flash.Length(path, out length);
+            }
+
+            UpdateState state = rig.Journal.Current.State;
+            Assert.AreEqual((int)UpdateState.Downloading, (int)state);
+            rig.Corrupt(path, 2000, 0x10);
+            rig.Boot();
+            rig.Run(true, 200);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.Staged, outcome);
+            CollectionAssert.AreEqual(release.Payloads[0], rig.Flash.Snapshot(path));
+        }
+
+        [TestMethod]
+        public void Download_FlashReadsBackOtherBytes_NeverStaged()
+        {
+            UpdateRig rig = UpdateRig.Booted(48);
+            FaultyFileStore flash = new FaultyFileStore(rig.Flash);
+            rig.Boot(flash);
+            flash.FlipReadsPrefix = SlotLayout.Path(SlotLayout.SlotB, "Sensor.App.pe");
+            rig.Offer(rig.Publish(rig.Release("1.1.0", 3, new int[] { 900 }), "1.1.0"));
+            rig.Run(true, 300);
+            Assert.IsTrue(flash.FlippedReads > 0);
+            UpdateState state = rig.Journal.Current.State;
+            Assert.IsFalse(state == UpdateState.Staged);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.IsFalse(outcome == UpdateOutcome.Staged);
+        }
+
+        [TestMethod]
+        public void Download_DocumentsSwappedBeforeResume_AbandonedNotResumed()
+        {
+            UpdateRig rig = UpdateRig.Booted(49);
+            TestBundle release = rig.Release("1.1.0", 3, new int[] { 3750 });
+            rig.Offer(rig.Publish(release, "1.1.0"));
+            rig.Run(true, 2);
+            UpdateState state = rig.Journal.Current.State;
+            Assert.AreEqual((int)UpdateState.Downloading, (int)state);
+            // Another validly signed bundle, whole, in the candidate slot.
+            UpdateRig.Install(rig.Flash, SlotLayout.SlotB, rig.Release("1.1.1", 3, new int[] { 100 }));
+            long served = rig.Server.PayloadBytesServed;
+            rig.Boot();
+            rig.Run(true, 20);
+            int outcome = rig.Engine.LastOutcome;
+            Assert.AreEqual(UpdateOutcome.StorageFailed, outcome);
+            state = rig.Journal.Current.State;
+            Assert.AreEqual((int)UpdateState.Idle, (int)state);
+            // Refused before resuming: no file of the slot was read back or fetched.
+            Assert.AreEqual(0L, rig.Engine.BytesRehashed);
+            Assert.AreEqual(served, rig.Server.PayloadBytesServed);
+        }
+
+        [TestMethod]
         public void Download_ServerIgnoresRange_RestartsTheFileFromZero()
         {
             UpdateRig rig = new UpdateRig(UpdateBundles.Factory(new TestRandom(46)), 12);

@@ -11,12 +11,15 @@ namespace SecureDevice.Core.FloodGuard
         private long _lastMs;
         private bool _started;
 
-        /// <summary>Creates a bucket of <paramref name="capacity"/> (≥ 1) tokens refilled at <paramref name="perHour"/> (≥ 1) tokens per hour.</summary>
+        /// <summary>Creates a bucket of <paramref name="capacity"/> (≥ 1) tokens refilled at <paramref name="perHour"/> (1 to <see cref="MaxPerHour"/>) tokens per hour.</summary>
         public TokenBucket(int capacity, int perHour)
         {
             Configure(capacity, perHour);
             _creditMs = capacity * RefillIntervalMs;
         }
+
+        /// <summary>Fastest rate: one token per millisecond.</summary>
+        public const int MaxPerHour = 3600000;
 
         /// <summary>Largest number of tokens held.</summary>
         public int Capacity { get; private set; }
@@ -30,7 +33,8 @@ namespace SecureDevice.Core.FloodGuard
         /// </summary>
         public void Configure(int capacity, int perHour)
         {
-            if (capacity < 1 || perHour < 1)
+            // One token per millisecond at most: a faster rate would make the refill interval 0 (and every division by it fail).
+            if (capacity < 1 || perHour < 1 || perHour > MaxPerHour)
             {
                 throw new System.ArgumentOutOfRangeException("capacity");
             }
