@@ -77,6 +77,7 @@ public static class BrokerConfig
             .Replace("{{MEMORY_LIMIT}}", request.MemoryLimitBytes.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("{{MAX_CONNECTIONS}}", request.MaxConnections.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("{{ACLFILE}}", GeneratedText.MosquittoValue(aclPath, "the ACL path"), StringComparison.Ordinal)
+            .Replace("{{PERSISTENCE}}", GeneratedText.MosquittoValue(folder + Path.DirectorySeparatorChar, "the output folder"), StringComparison.Ordinal)
             .Replace("{{CAFILE}}", GeneratedText.MosquittoValue(pki.ClientCaBundle, "the PKI folder path"), StringComparison.Ordinal)
             .Replace("{{CERTFILE}}", GeneratedText.MosquittoValue(pki.BrokerCertificate, "the PKI folder path"), StringComparison.Ordinal)
             .Replace("{{KEYFILE}}", GeneratedText.MosquittoValue(pki.BrokerKey, "the PKI folder path"), StringComparison.Ordinal)
