@@ -82,7 +82,7 @@ public sealed class FleetService : IAsyncDisposable
         SqlDialect dialect = options.DatabaseUrl != null
             ? new PostgresDialect(DatabaseUrl.Parse(options.DatabaseUrl), "securedevice-" + options.Identity)
             : new SqliteDialect(options.DataFolder);
-        var store = new FleetStore(dialect);
+        IFleetStore store = new FleetStore(dialect);
         try
         {
             int version = await store.MigrateAsync(extensions.Time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
@@ -94,6 +94,7 @@ public sealed class FleetService : IAsyncDisposable
             throw new FleetException(FleetError.Network, "cannot open the database " + store.Description + ": " + FirstLine(error.Message));
         }
 
+        store = extensions.WrapStore?.Invoke(store) ?? store;
         var metrics = new ServiceMetrics();
         var registry = new DeviceRegistry();
         var registrySync = new RegistrySync(new PkiLayout(options.PkiFolder), store, registry, metrics, log, extensions.Time);

@@ -56,7 +56,7 @@ public static class FleetServiceHost
     public static async Task<RunningService> StartAsync(ServiceOptions options, ServiceExtensions? extensions = null, CancellationToken cancellationToken = default)
     {
         extensions ??= new ServiceExtensions();
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "SecureDevice.Service", ContentRootPath = options.DataFolder });
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "SecureDevice.Service", ContentRootPath = System.IO.Path.GetFullPath(options.DataFolder) });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {

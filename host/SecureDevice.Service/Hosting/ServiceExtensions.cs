@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using SecureDevice.Service.Extensions;
+using SecureDevice.Service.Storage;
 
 namespace SecureDevice.Service.Hosting;
 
@@ -13,6 +14,12 @@ public sealed class ServiceExtensions
     public IReadOnlyList<IIngestObserver> Observers { get; init; } = Array.Empty<IIngestObserver>();
 
     public IDeviceResponse Response { get; init; } = new NoResponse();
+
+    /// <summary>
+    /// Wraps the store the service opened (fault injection in tests: a commit that never returns, a database that fails).
+    /// Null in production.
+    /// </summary>
+    public Func<IFleetStore, IFleetStore>? WrapStore { get; init; }
 
     /// <summary>The clock (tests pass a fake one).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
