@@ -81,9 +81,9 @@ public sealed class FleetStore : IFleetStore
             }
 
             using DbCommand record = Command(connection, transaction, $"INSERT INTO {Tables.Migrations} (version, name, applied_ms) VALUES (@v, @n, @t)");
-            SqlDialect.Parameter(record, "@v", (long)migration.Version);
-            SqlDialect.Parameter(record, "@n", migration.Name);
-            SqlDialect.Parameter(record, "@t", nowMs);
+            Set(record, "@v", (long)migration.Version);
+            Set(record, "@n", migration.Name);
+            Set(record, "@t", nowMs);
             await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -143,16 +143,15 @@ public sealed class FleetStore : IFleetStore
 
             if (command != null)
             {
-                command.Parameters.Clear();
-                SqlDialect.Parameter(command, "@d", entry.DeviceId);
-                SqlDialect.Parameter(command, "@c", entry.CustomerId);
-                SqlDialect.Parameter(command, "@s", entry.Serial);
-                SqlDialect.Parameter(command, "@h", entry.Sha256);
-                SqlDialect.Parameter(command, "@n", entry.NotAfterMs);
-                SqlDialect.Parameter(command, "@p", entry.ProvisionedMs);
-                SqlDialect.Parameter(command, "@st", entry.Status);
-                SqlDialect.Parameter(command, "@rv", entry.RevokedMs);
-                SqlDialect.Parameter(command, "@now", nowMs);
+                Set(command, "@d", entry.DeviceId);
+                Set(command, "@c", entry.CustomerId);
+                Set(command, "@s", entry.Serial);
+                Set(command, "@h", entry.Sha256);
+                Set(command, "@n", entry.NotAfterMs);
+                Set(command, "@p", entry.ProvisionedMs);
+                Set(command, "@st", entry.Status);
+                Set(command, "@rv", entry.RevokedMs);
+                Set(command, "@now", nowMs);
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -194,14 +193,13 @@ public sealed class FleetStore : IFleetStore
             for (int i = 0; i < batch.Events.Count; i++)
             {
                 EventRow row = batch.Events[i];
-                insert.Parameters.Clear();
-                SqlDialect.Parameter(insert, "@d", row.DeviceRef);
-                SqlDialect.Parameter(insert, "@r", row.ReceivedMs);
-                SqlDialect.Parameter(insert, "@k", row.Kind);
-                SqlDialect.Parameter(insert, "@key", row.EventKey);
-                SqlDialect.Parameter(insert, "@b", row.Boot);
-                SqlDialect.Parameter(insert, "@s", row.Seq);
-                SqlDialect.Parameter(insert, "@p", row.Payload);
+                Set(insert, "@d", row.DeviceRef);
+                Set(insert, "@r", row.ReceivedMs);
+                Set(insert, "@k", row.Kind);
+                Set(insert, "@key", row.EventKey);
+                Set(insert, "@b", row.Boot);
+                Set(insert, "@s", row.Seq);
+                Set(insert, "@p", row.Payload);
                 events[i] = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
                 if (!events[i])
                 {
@@ -219,17 +217,15 @@ public sealed class FleetStore : IFleetStore
             for (int i = 0; i < batch.Presence.Count; i++)
             {
                 PresenceRow row = batch.Presence[i];
-                update.Parameters.Clear();
-                SqlDialect.Parameter(update, "@p", row.Presence);
-                SqlDialect.Parameter(update, "@at", row.AtMs);
-                SqlDialect.Parameter(update, "@id", row.DeviceRef);
+                Set(update, "@p", row.Presence);
+                Set(update, "@at", row.AtMs);
+                Set(update, "@id", row.DeviceRef);
                 presence[i] = await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
                 if (presence[i])
                 {
-                    record.Parameters.Clear();
-                    SqlDialect.Parameter(record, "@d", row.DeviceRef);
-                    SqlDialect.Parameter(record, "@r", row.AtMs);
-                    SqlDialect.Parameter(record, "@p", row.Presence);
+                    Set(record, "@d", row.DeviceRef);
+                    Set(record, "@r", row.AtMs);
+                    Set(record, "@p", row.Presence);
                     await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
             }
@@ -260,14 +256,13 @@ public sealed class FleetStore : IFleetStore
             + $"last_detail = COALESCE(excluded.last_detail, {Tables.Counters}.last_detail)");
         foreach (CounterDelta delta in merged)
         {
-            upsert.Parameters.Clear();
-            SqlDialect.Parameter(upsert, "@d", delta.DeviceId);
-            SqlDialect.Parameter(upsert, "@r", delta.Reason);
-            SqlDialect.Parameter(upsert, "@h", delta.HourMs);
-            SqlDialect.Parameter(upsert, "@c", delta.Count);
-            SqlDialect.Parameter(upsert, "@b", delta.Bytes);
-            SqlDialect.Parameter(upsert, "@l", delta.LastMs);
-            SqlDialect.Parameter(upsert, "@det", delta.Detail);
+            Set(upsert, "@d", delta.DeviceId);
+            Set(upsert, "@r", delta.Reason);
+            Set(upsert, "@h", delta.HourMs);
+            Set(upsert, "@c", delta.Count);
+            Set(upsert, "@b", delta.Bytes);
+            Set(upsert, "@l", delta.LastMs);
+            Set(upsert, "@det", delta.Detail);
             await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
@@ -312,11 +307,10 @@ public sealed class FleetStore : IFleetStore
                 + "rejected_max = excluded.rejected_max, version_code = excluded.version_code");
             foreach (object[] row in rows.Skip(start).Take(RollUpChunk))
             {
-                upsert.Parameters.Clear();
-                SqlDialect.Parameter(upsert, "@h", hourMs);
+                Set(upsert, "@h", hourMs);
                 for (int i = 0; i < names.Length; i++)
                 {
-                    SqlDialect.Parameter(upsert, names[i], row[i]);
+                    Set(upsert, names[i], row[i]);
                 }
 
                 await upsert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -346,7 +340,7 @@ public sealed class FleetStore : IFleetStore
             {
                 await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
                 using DbCommand command = Command(connection, null, sql);
-                SqlDialect.Parameter(command, "@cutoff", cutoff);
+                Set(command, "@cutoff", cutoff);
                 int rows = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 total += rows;
                 if (rows < PruneChunk)
@@ -377,18 +371,18 @@ public sealed class FleetStore : IFleetStore
             + $"events = {T}.events + excluded.events, rejected = {T}.rejected + excluded.rejected, cpu_ms = {T}.cpu_ms + excluded.cpu_ms, "
             + $"peak_rss_bytes = CASE WHEN excluded.peak_rss_bytes > {T}.peak_rss_bytes THEN excluded.peak_rss_bytes ELSE {T}.peak_rss_bytes END, "
             + "database_bytes = excluded.database_bytes, raw_rows = excluded.raw_rows, updated_ms = excluded.updated_ms");
-        SqlDialect.Parameter(command, "@day", delta.DayMs);
-        SqlDialect.Parameter(command, "@i", delta.Instance);
-        SqlDialect.Parameter(command, "@m", delta.Messages);
-        SqlDialect.Parameter(command, "@b", delta.BytesIn);
-        SqlDialect.Parameter(command, "@r", delta.Reports);
-        SqlDialect.Parameter(command, "@e", delta.Events);
-        SqlDialect.Parameter(command, "@rj", delta.Rejected);
-        SqlDialect.Parameter(command, "@cpu", delta.CpuMs);
-        SqlDialect.Parameter(command, "@rss", delta.PeakRssBytes);
-        SqlDialect.Parameter(command, "@db", delta.DatabaseBytes);
-        SqlDialect.Parameter(command, "@rows", delta.RawRows);
-        SqlDialect.Parameter(command, "@u", delta.UpdatedMs);
+        Set(command, "@day", delta.DayMs);
+        Set(command, "@i", delta.Instance);
+        Set(command, "@m", delta.Messages);
+        Set(command, "@b", delta.BytesIn);
+        Set(command, "@r", delta.Reports);
+        Set(command, "@e", delta.Events);
+        Set(command, "@rj", delta.Rejected);
+        Set(command, "@cpu", delta.CpuMs);
+        Set(command, "@rss", delta.PeakRssBytes);
+        Set(command, "@db", delta.DatabaseBytes);
+        Set(command, "@rows", delta.RawRows);
+        Set(command, "@u", delta.UpdatedMs);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -396,7 +390,7 @@ public sealed class FleetStore : IFleetStore
     {
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         using DbCommand command = Command(connection, null, $"SELECT value FROM {Tables.ServiceState} WHERE name = @n");
-        SqlDialect.Parameter(command, "@n", name);
+        Set(command, "@n", name);
         object? value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
         return value is null or DBNull ? null : Convert.ToInt64(value, CultureInfo.InvariantCulture);
     }
@@ -405,8 +399,8 @@ public sealed class FleetStore : IFleetStore
     {
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         using DbCommand command = Command(connection, null, $"INSERT INTO {Tables.ServiceState} (name, value) VALUES (@n, @v) ON CONFLICT (name) DO UPDATE SET value = excluded.value");
-        SqlDialect.Parameter(command, "@n", name);
-        SqlDialect.Parameter(command, "@v", value);
+        Set(command, "@n", name);
+        Set(command, "@v", value);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -431,7 +425,7 @@ public sealed class FleetStore : IFleetStore
     {
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         using DbCommand command = Command(connection, null, $"SELECT {DeviceColumns} FROM {Tables.Devices} WHERE device_id = @d");
-        SqlDialect.Parameter(command, "@d", deviceId);
+        Set(command, "@d", deviceId);
         return (await ReadAllAsync(command, ReadDevice, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
     }
 
@@ -440,10 +434,10 @@ public sealed class FleetStore : IFleetStore
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         using DbCommand command = Command(connection, null, $"SELECT d.device_id, {Prefixed("h", HealthColumns)} FROM {Tables.HealthReports} h JOIN {Tables.Devices} d ON d.id = h.device_ref "
             + "WHERE d.device_id = @d AND h.received_ms >= @from AND h.received_ms < @to ORDER BY h.received_ms, h.boot, h.seq LIMIT @limit");
-        SqlDialect.Parameter(command, "@d", deviceId);
-        SqlDialect.Parameter(command, "@from", fromMs);
-        SqlDialect.Parameter(command, "@to", toMs);
-        SqlDialect.Parameter(command, "@limit", (long)limit);
+        Set(command, "@d", deviceId);
+        Set(command, "@from", fromMs);
+        Set(command, "@to", toMs);
+        Set(command, "@limit", (long)limit);
         return await ReadAllAsync(command, r => new HealthRecord(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5),
             NullableLong(r, 6), NullableLong(r, 7), NullableLong(r, 8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11), NullableLong(r, 12), r.GetInt64(13),
             r.GetInt64(14), r.GetInt64(15), r.GetInt64(16), (byte[])r.GetValue(17)), cancellationToken).ConfigureAwait(false);
@@ -454,9 +448,9 @@ public sealed class FleetStore : IFleetStore
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         using DbCommand command = Command(connection, null, $"SELECT d.device_id, e.received_ms, e.kind, e.event_key, e.boot, e.seq, e.payload FROM {Tables.Events} e "
             + $"JOIN {Tables.Devices} d ON d.id = e.device_ref WHERE d.device_id = @d AND e.received_ms >= @from ORDER BY e.received_ms, e.id LIMIT @limit");
-        SqlDialect.Parameter(command, "@d", deviceId);
-        SqlDialect.Parameter(command, "@from", fromMs);
-        SqlDialect.Parameter(command, "@limit", (long)limit);
+        Set(command, "@d", deviceId);
+        Set(command, "@from", fromMs);
+        Set(command, "@limit", (long)limit);
         return await ReadAllAsync(command, r => new EventRecord(r.GetString(0), r.GetInt64(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
             NullableLong(r, 4), NullableLong(r, 5), r.GetString(6)), cancellationToken).ConfigureAwait(false);
     }
@@ -466,10 +460,10 @@ public sealed class FleetStore : IFleetStore
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         using DbCommand command = Command(connection, null, $"SELECT device_id, reason, hour_ms, count, bytes, last_ms, last_detail FROM {Tables.Counters} "
             + "WHERE hour_ms >= @from" + (deviceId != null ? " AND device_id = @d" : string.Empty) + " ORDER BY device_id, reason, hour_ms");
-        SqlDialect.Parameter(command, "@from", fromMs);
+        Set(command, "@from", fromMs);
         if (deviceId != null)
         {
-            SqlDialect.Parameter(command, "@d", deviceId);
+            Set(command, "@d", deviceId);
         }
 
         return await ReadAllAsync(command, r => new CounterRecord(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5),
@@ -482,9 +476,9 @@ public sealed class FleetStore : IFleetStore
         using DbCommand command = Command(connection, null, "SELECT d.device_id, h.hour_ms, h.reports, h.payload_bytes, h.boots, h.unclean_boots, h.supply_min, h.supply_max, "
             + "h.supply_avg, h.heap_free_min, h.bytes_up, h.bytes_down, h.wire_bytes, h.attempts_max, h.rejected_max, h.version_code "
             + $"FROM {Tables.HealthHourly} h JOIN {Tables.Devices} d ON d.id = h.device_ref WHERE d.device_id = @d AND h.hour_ms >= @from AND h.hour_ms < @to ORDER BY h.hour_ms");
-        SqlDialect.Parameter(command, "@d", deviceId);
-        SqlDialect.Parameter(command, "@from", fromMs);
-        SqlDialect.Parameter(command, "@to", toMs);
+        Set(command, "@d", deviceId);
+        Set(command, "@from", fromMs);
+        Set(command, "@to", toMs);
         return await ReadAllAsync(command, r => new HourlyRecord(r.GetString(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5),
             NullableLong(r, 6), NullableLong(r, 7), r.IsDBNull(8) ? null : r.GetDouble(8), NullableLong(r, 9), r.GetInt64(10), r.GetInt64(11), r.GetInt64(12),
             r.GetInt64(13), r.GetInt64(14), r.GetInt64(15)), cancellationToken).ConfigureAwait(false);
@@ -495,7 +489,7 @@ public sealed class FleetStore : IFleetStore
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         using DbCommand command = Command(connection, null, "SELECT day_ms, instance, messages, bytes_in, reports, events, rejected, cpu_ms, peak_rss_bytes, database_bytes, "
             + $"raw_rows, updated_ms FROM {Tables.ServiceDaily} WHERE day_ms >= @from ORDER BY day_ms, instance");
-        SqlDialect.Parameter(command, "@from", fromMs);
+        Set(command, "@from", fromMs);
         return await ReadAllAsync(command, r => new DailySummary(r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5),
             r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11)), cancellationToken).ConfigureAwait(false);
     }
@@ -510,15 +504,15 @@ public sealed class FleetStore : IFleetStore
             + "last_seen_ms, state) VALUES (@d, @r, @s, @t, @o, @e, @ev, @f, @l, 'open') ON CONFLICT (device_id, rule) WHERE state = 'open' DO UPDATE SET "
             + "severity = excluded.severity, trusts_device = excluded.trusts_device, observed = excluded.observed, expected = excluded.expected, "
             + $"evidence = excluded.evidence, last_seen_ms = excluded.last_seen_ms RETURNING id");
-        SqlDialect.Parameter(command, "@d", finding.DeviceId);
-        SqlDialect.Parameter(command, "@r", finding.Rule);
-        SqlDialect.Parameter(command, "@s", finding.Severity);
-        SqlDialect.Parameter(command, "@t", finding.TrustsDevice ? 1L : 0L);
-        SqlDialect.Parameter(command, "@o", finding.Observed);
-        SqlDialect.Parameter(command, "@e", finding.Expected);
-        SqlDialect.Parameter(command, "@ev", finding.Evidence);
-        SqlDialect.Parameter(command, "@f", finding.FirstSeenMs);
-        SqlDialect.Parameter(command, "@l", finding.LastSeenMs);
+        Set(command, "@d", finding.DeviceId);
+        Set(command, "@r", finding.Rule);
+        Set(command, "@s", finding.Severity);
+        Set(command, "@t", finding.TrustsDevice ? 1L : 0L);
+        Set(command, "@o", finding.Observed);
+        Set(command, "@e", finding.Expected);
+        Set(command, "@ev", finding.Evidence);
+        Set(command, "@f", finding.FirstSeenMs);
+        Set(command, "@l", finding.LastSeenMs);
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
 
@@ -526,9 +520,9 @@ public sealed class FleetStore : IFleetStore
     {
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         using DbCommand command = Command(connection, null, $"UPDATE {Tables.Findings} SET state = 'cleared', last_seen_ms = @at WHERE device_id = @d AND rule = @r AND state = 'open'");
-        SqlDialect.Parameter(command, "@at", atMs);
-        SqlDialect.Parameter(command, "@d", deviceId);
-        SqlDialect.Parameter(command, "@r", rule);
+        Set(command, "@at", atMs);
+        Set(command, "@d", deviceId);
+        Set(command, "@r", rule);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
     }
 
@@ -540,10 +534,10 @@ public sealed class FleetStore : IFleetStore
             + $"FROM {Tables.Findings} WHERE 1 = 1{where} ORDER BY last_seen_ms DESC, id DESC LIMIT @limit");
         if (deviceId != null)
         {
-            SqlDialect.Parameter(command, "@d", deviceId);
+            Set(command, "@d", deviceId);
         }
 
-        SqlDialect.Parameter(command, "@limit", (long)limit);
+        Set(command, "@limit", (long)limit);
         return await ReadAllAsync(command, r => new FindingRecord(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4) != 0,
             r.IsDBNull(5) ? null : r.GetDouble(5), r.IsDBNull(6) ? null : r.GetDouble(6), r.GetString(7), r.GetInt64(8), r.GetInt64(9), r.GetString(10)), cancellationToken).ConfigureAwait(false);
     }
@@ -553,13 +547,13 @@ public sealed class FleetStore : IFleetStore
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         using DbCommand command = Command(connection, null, $"INSERT INTO {Tables.Actions} (device_id, kind, actor, reason, at_ms, outcome, detail) "
             + "VALUES (@d, @k, @a, @r, @at, @o, @det) RETURNING id");
-        SqlDialect.Parameter(command, "@d", action.DeviceId);
-        SqlDialect.Parameter(command, "@k", action.Kind);
-        SqlDialect.Parameter(command, "@a", action.Actor);
-        SqlDialect.Parameter(command, "@r", action.Reason);
-        SqlDialect.Parameter(command, "@at", action.AtMs);
-        SqlDialect.Parameter(command, "@o", action.Outcome);
-        SqlDialect.Parameter(command, "@det", action.Detail);
+        Set(command, "@d", action.DeviceId);
+        Set(command, "@k", action.Kind);
+        Set(command, "@a", action.Actor);
+        Set(command, "@r", action.Reason);
+        Set(command, "@at", action.AtMs);
+        Set(command, "@o", action.Outcome);
+        Set(command, "@det", action.Detail);
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
 
@@ -570,10 +564,10 @@ public sealed class FleetStore : IFleetStore
             + (deviceId != null ? "WHERE device_id = @d " : string.Empty) + "ORDER BY at_ms DESC, id DESC LIMIT @limit");
         if (deviceId != null)
         {
-            SqlDialect.Parameter(command, "@d", deviceId);
+            Set(command, "@d", deviceId);
         }
 
-        SqlDialect.Parameter(command, "@limit", (long)limit);
+        Set(command, "@limit", (long)limit);
         return await ReadAllAsync(command, r => new ActionRecord(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt64(5),
             r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7)), cancellationToken).ConfigureAwait(false);
     }
@@ -582,8 +576,8 @@ public sealed class FleetStore : IFleetStore
     {
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         using DbCommand command = Command(connection, null, $"UPDATE {Tables.Devices} SET service_state = @s WHERE device_id = @d");
-        SqlDialect.Parameter(command, "@s", state);
-        SqlDialect.Parameter(command, "@d", deviceId);
+        Set(command, "@s", state);
+        Set(command, "@d", deviceId);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
@@ -592,16 +586,16 @@ public sealed class FleetStore : IFleetStore
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         using DbCommand command = Command(connection, null, $"INSERT INTO {Tables.Alerts} (customer_id, device_id, kind, channel, state, attempts, last_error, dedupe_key, "
             + "created_ms, updated_ms) VALUES (@c, @d, @k, @ch, @s, @a, @e, @key, @cr, @up) RETURNING id");
-        SqlDialect.Parameter(command, "@c", alert.CustomerId);
-        SqlDialect.Parameter(command, "@d", alert.DeviceId);
-        SqlDialect.Parameter(command, "@k", alert.Kind);
-        SqlDialect.Parameter(command, "@ch", alert.Channel);
-        SqlDialect.Parameter(command, "@s", alert.State);
-        SqlDialect.Parameter(command, "@a", alert.Attempts);
-        SqlDialect.Parameter(command, "@e", alert.LastError);
-        SqlDialect.Parameter(command, "@key", alert.DedupeKey);
-        SqlDialect.Parameter(command, "@cr", alert.CreatedMs);
-        SqlDialect.Parameter(command, "@up", alert.UpdatedMs);
+        Set(command, "@c", alert.CustomerId);
+        Set(command, "@d", alert.DeviceId);
+        Set(command, "@k", alert.Kind);
+        Set(command, "@ch", alert.Channel);
+        Set(command, "@s", alert.State);
+        Set(command, "@a", alert.Attempts);
+        Set(command, "@e", alert.LastError);
+        Set(command, "@key", alert.DedupeKey);
+        Set(command, "@cr", alert.CreatedMs);
+        Set(command, "@up", alert.UpdatedMs);
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
 
@@ -609,11 +603,11 @@ public sealed class FleetStore : IFleetStore
     {
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         using DbCommand command = Command(connection, null, $"UPDATE {Tables.Alerts} SET state = @s, attempts = @a, last_error = @e, updated_ms = @u WHERE id = @id");
-        SqlDialect.Parameter(command, "@s", state);
-        SqlDialect.Parameter(command, "@a", attempts);
-        SqlDialect.Parameter(command, "@e", lastError);
-        SqlDialect.Parameter(command, "@u", nowMs);
-        SqlDialect.Parameter(command, "@id", id);
+        Set(command, "@s", state);
+        Set(command, "@a", attempts);
+        Set(command, "@e", lastError);
+        Set(command, "@u", nowMs);
+        Set(command, "@id", id);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
@@ -624,10 +618,10 @@ public sealed class FleetStore : IFleetStore
             + $"FROM {Tables.Alerts} " + (customerId != null ? "WHERE customer_id = @c " : string.Empty) + "ORDER BY created_ms DESC, id DESC LIMIT @limit");
         if (customerId != null)
         {
-            SqlDialect.Parameter(command, "@c", customerId);
+            Set(command, "@c", customerId);
         }
 
-        SqlDialect.Parameter(command, "@limit", (long)limit);
+        Set(command, "@limit", (long)limit);
         return await ReadAllAsync(command, r => new AlertRecord(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3), r.GetString(4),
             r.GetString(5), r.GetInt64(6), r.IsDBNull(7) ? null : r.GetString(7), r.IsDBNull(8) ? null : r.GetString(8), r.GetInt64(9), r.GetInt64(10)), cancellationToken).ConfigureAwait(false);
     }
@@ -638,6 +632,19 @@ public sealed class FleetStore : IFleetStore
 
     /// <summary>The start of the UTC hour that holds <paramref name="ms"/>.</summary>
     public static long Hour(long ms) => ms - (((ms % 3_600_000) + 3_600_000) % 3_600_000);
+
+    /// <summary>Sets a parameter of a command run once per row: the same parameter objects every time (prepared statements keep them).</summary>
+    private static void Set(DbCommand command, string name, object? value)
+    {
+        if (command.Parameters.Contains(name))
+        {
+            command.Parameters[name].Value = value ?? DBNull.Value;
+        }
+        else
+        {
+            SqlDialect.Parameter(command, name, value);
+        }
+    }
 
     private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
     {
