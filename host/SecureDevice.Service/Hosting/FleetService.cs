@@ -160,7 +160,7 @@ public sealed class FleetService : IAsyncDisposable
             database = false;
         }
 
-        return new Readiness(Mqtt.Connected, database, Registry.Version > 0, !Pipeline.DatabaseFailing);
+        return new Readiness(Mqtt.Connected, database, Registry.Version > 0, !Pipeline.DatabaseFailing && !Pipeline.Faulted);
     }
 
     public async ValueTask DisposeAsync()

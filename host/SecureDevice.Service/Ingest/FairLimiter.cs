@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using SecureDevice.Core.FloodGuard;
 
 namespace SecureDevice.Service.Ingest;
 
@@ -31,15 +30,15 @@ public enum Admission
 }
 
 /// <summary>
-/// The token buckets of <see cref="FairLimits"/>, the core's <see cref="TokenBucket"/> (integer arithmetic, monotonic
-/// milliseconds, starts full). Not thread-safe: the ingest writer owns it. Buckets of quiet devices are dropped by
+/// The token buckets of <see cref="FairLimits"/>: the core's token bucket (integer arithmetic, monotonic milliseconds,
+/// starts full) through <see cref="RateBucket"/>, which takes any rate. Not thread-safe: the ingest writer owns it. Buckets of quiet devices are dropped by
 /// <see cref="Evict"/> (a dropped bucket comes back full, which is what it would have refilled to), so memory follows the
 /// devices that are sending, not the fleet.
 /// </summary>
 public sealed class FairLimiter
 {
-    private readonly Dictionary<string, TokenBucket> _devices = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (TokenBucket Bucket, int Devices)> _customers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RateBucket> _devices = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (RateBucket Bucket, int Devices)> _customers = new(StringComparer.Ordinal);
 
     public FairLimiter(FairLimits limits) => Limits = limits;
 
@@ -54,9 +53,9 @@ public sealed class FairLimiter
     /// </summary>
     public Admission TryAdmit(string deviceId, string? customerId, int customerDevices, long nowMs)
     {
-        if (!_devices.TryGetValue(deviceId, out TokenBucket? device))
+        if (!_devices.TryGetValue(deviceId, out RateBucket? device))
         {
-            device = new TokenBucket(Limits.DeviceBurst, Limits.DevicePerHour);
+            device = new RateBucket(Limits.DeviceBurst, Limits.DevicePerHour);
             _devices[deviceId] = device;
         }
 
@@ -73,7 +72,7 @@ public sealed class FairLimiter
         var (capacity, perHour) = Limits.Customer(Math.Max(1, customerDevices));
         if (!_customers.TryGetValue(customerId, out var customer))
         {
-            customer = (new TokenBucket(capacity, perHour), customerDevices);
+            customer = (new RateBucket(capacity, perHour), customerDevices);
             _customers[customerId] = customer;
         }
         else if (customer.Devices != customerDevices)
@@ -89,18 +88,18 @@ public sealed class FairLimiter
     public int Evict(long nowMs)
     {
         int dropped = 0;
-        foreach (var (id, bucket) in new List<KeyValuePair<string, TokenBucket>>(_devices))
+        foreach (var (id, bucket) in new List<KeyValuePair<string, RateBucket>>(_devices))
         {
-            if (bucket.Available(nowMs) >= bucket.Capacity)
+            if (bucket.Full(nowMs))
             {
                 _devices.Remove(id);
                 dropped++;
             }
         }
 
-        foreach (var (id, customer) in new List<KeyValuePair<string, (TokenBucket Bucket, int Devices)>>(_customers))
+        foreach (var (id, customer) in new List<KeyValuePair<string, (RateBucket Bucket, int Devices)>>(_customers))
         {
-            if (customer.Bucket.Available(nowMs) >= customer.Bucket.Capacity)
+            if (customer.Bucket.Full(nowMs))
             {
                 _customers.Remove(id);
                 dropped++;

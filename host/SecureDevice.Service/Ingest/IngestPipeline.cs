@@ -61,6 +61,9 @@ public sealed class IngestPipeline
     /// <summary>Batches committed so far.</summary>
     public long Batches { get; private set; }
 
+    /// <summary>True once the writer loop ended on an unexpected exception (a bug): /health/ready then answers 503.</summary>
+    public bool Faulted { get; private set; }
+
     /// <summary>True while a database failure holds ingest (cleared by the next commit).</summary>
     public bool DatabaseFailing { get; private set; }
 
@@ -92,6 +95,13 @@ public sealed class IngestPipeline
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+        catch (Exception error)
+        {
+            // A bug: ingest stops (what is not acknowledged stays queued at the broker) and says so in /health/ready.
+            Faulted = true;
+            _log.LogCritical(error, "the ingest writer failed; ingest stopped until the service restarts");
+            throw;
         }
     }
 

@@ -29,7 +29,7 @@ public static class ServiceCommand
         var rawDays = new Option<string>("--raw-days") { Description = "Days raw reports are kept, 1..3650 (default 7)." };
         var hourlyDays = new Option<string>("--hourly-days") { Description = "Days hourly roll-ups are kept, 1..36500 (default 400)." };
         var eventDays = new Option<string>("--event-days") { Description = "Days events and counters are kept, 1..36500 (default 90)." };
-        var deviceRate = new Option<string>("--device-rate") { Description = "Messages per hour one device may send on average, 1..100000000 (default 720)." };
+        var deviceRate = new Option<string>("--device-rate") { Description = "Messages per hour one device may send on average, 1..2000000000 (default 720)." };
         var deviceBurst = new Option<string>("--device-burst") { Description = "Messages one device may send at once, 1..1000000 (default 60)." };
         var sessionExpiry = new Option<string>("--session-expiry-s") { Description = "How long the broker keeps the service's session and queue, 60..4294967295 s (default 86400)." };
         var quiet = new Option<bool>("--quiet") { Description = "Log warnings and errors only." };
@@ -58,7 +58,7 @@ public static class ServiceCommand
                 {
                     Limits = new FairLimits(
                         result.GetValue(deviceBurst) is string db ? CliParsing.Between(db, "--device-burst", 1, 1_000_000) : 60,
-                        result.GetValue(deviceRate) is string dr ? CliParsing.Between(dr, "--device-rate", 1, 100_000_000) : 720),
+                        result.GetValue(deviceRate) is string dr ? CliParsing.Between(dr, "--device-rate", 1, 2_000_000_000) : 720),
                 },
                 LogLevel = result.GetValue(quiet) ? LogLevel.Warning : LogLevel.Information,
             };
