@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using SecureDevice.Lab.Ingest;
@@ -50,7 +49,7 @@ public sealed class KillNineTests : IDisposable
         await using var store = new FleetStore(dialect == "sqlite" ? new SqliteDialect(_lab.Lab.Data) : new PostgresDialect(DatabaseUrl.Parse(url!), "kill-test"));
         try
         {
-            await WaitReady(await first.AddressAsync(TimeSpan.FromSeconds(30)));
+            await first.ReadyAsync(TimeSpan.FromSeconds(60));
             DevicePublisher[] publishers = await _lab.ConnectAsync(devices);
             int published = 0;
             long storedAtKill = -1;
@@ -74,7 +73,7 @@ public sealed class KillNineTests : IDisposable
             }
 
             Assert.True(first.Exited);
-            await WaitReady(await second!.AddressAsync(TimeSpan.FromSeconds(30)));
+            await second!.ReadyAsync(TimeSpan.FromSeconds(60));
             try
             {
                 await ServiceLab.WaitUntil(async () => await store.CountHealthAsync(None) >= published, TimeSpan.FromSeconds(60), published + " reports stored");
@@ -106,21 +105,5 @@ public sealed class KillNineTests : IDisposable
             first.Dispose();
             second?.Dispose();
         }
-    }
-
-    private static async Task WaitReady(Uri address)
-    {
-        using var client = new HttpClient();
-        await ServiceLab.WaitUntil(async () =>
-        {
-            try
-            {
-                return (await client.GetAsync(new Uri(address, "health/ready"))).IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(30), "the service ready");
     }
 }

@@ -73,6 +73,7 @@ public static class ToolCli
         root.Subcommands.Add(DemoCommand.Create(console));
         root.Subcommands.Add(SimCommands.Create(console));
         root.Subcommands.Add(SimulateCommand.Create(console));
+        root.Subcommands.Add(BenchCommands.Create(console));
         return root;
     }
 }

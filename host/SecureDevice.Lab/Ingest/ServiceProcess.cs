@@ -1,15 +1,17 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Net.Http;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 
-namespace SecureDevice.Service.Tests.EndToEnd;
+namespace SecureDevice.Lab.Ingest;
 
 /// <summary>
-/// <c>securedevice service</c> as a separate process (the executable built next to the tests), so that a test can
-/// kill it with SIGKILL exactly as an operator's kill -9 or the kernel's OOM killer would.
+/// <c>securedevice service</c> as a separate process (the executable built next to the calling assembly), so that a
+/// test can kill it with SIGKILL exactly as an operator's kill -9 or the kernel's OOM killer would, and the ingest
+/// benchmark measures the service's own memory and CPU, not the load generator's.
 /// </summary>
 public sealed class ServiceProcess : IDisposable
 {
@@ -35,6 +37,9 @@ public sealed class ServiceProcess : IDisposable
 
     public bool Exited => _process.HasExited;
 
+    /// <summary>The process id (for /proc/PID figures).</summary>
+    public int Id => _process.Id;
+
     public int ExitCode => _process.ExitCode;
 
     public static ServiceProcess Start(params string[] arguments)
@@ -59,6 +64,32 @@ public sealed class ServiceProcess : IDisposable
     {
         Task done = await Task.WhenAny(_address.Task, Task.Delay(timeout), _process.WaitForExitAsync());
         return done == _address.Task ? _address.Task.Result : throw new TimeoutException("the service did not start: " + Output);
+    }
+
+    /// <summary>The HTTP address once /health/ready answers 200 (broker session up, database reachable).</summary>
+    public async Task<Uri> ReadyAsync(TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        Uri address = await AddressAsync(timeout).ConfigureAwait(false);
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        while (watch.Elapsed < timeout && !_process.HasExited)
+        {
+            try
+            {
+                using HttpResponseMessage response = await client.GetAsync(new Uri(address, "health/ready")).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    return address;
+                }
+            }
+            catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException("the service was not ready within " + timeout.TotalSeconds + " s: " + Output);
     }
 
     /// <summary>SIGKILL: no shutdown code runs, no DISCONNECT is sent, nothing is flushed.</summary>
