@@ -76,6 +76,43 @@ public sealed class ServiceEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task DailySummary_AddsWhatThisInstanceDidSinceItsLastFlush_StorageBandwidthCompute()
+    {
+        IReadOnlyList<EnrolledDevice> devices = _lab.Enroll("sum", 2);
+        await using RunningService service = await _lab.StartAsync(_lab.Options());
+        DevicePublisher[] publishers = await _lab.ConnectAsync(devices);
+        IFleetStore store = service.Service.Store;
+        for (int round = 1; round <= 2; round++)
+        {
+            foreach (DevicePublisher device in publishers)
+            {
+                for (int seq = 0; seq < 5; seq++)
+                {
+                    await device.PublishHealthAsync(boot: round, seq, None);
+                }
+            }
+
+            await SendGarbageAsync(publishers[0]);
+            await ServiceLab.WaitUntil(async () => await store.CountHealthAsync(None) == 10 * round && (await store.ListCountersAsync(null, 0, None)).Sum(c => c.Count) == round,
+                TimeSpan.FromSeconds(20), "the round's reports");
+            await service.Service.Maintenance.RunOnceAsync(None);
+            DailySummary day = Assert.Single(await store.ListDailyAsync(0, None));
+            Assert.Equal(("service", 11L * round, 10L * round, 0L, (long)round), (day.Instance, day.Messages, day.Reports, day.Events, day.Rejected));
+            Assert.InRange(day.BytesIn, 11L * round * 30, 11L * round * 200);
+            Assert.Equal(10L * round, day.RawRows);
+            Assert.True(day.CpuMs > 0 && day.PeakRssBytes > 10_000_000 && day.DatabaseBytes > 0, day.ToString());
+            Assert.Equal(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 86_400_000 * 86_400_000, day.DayMs);
+        }
+
+        foreach (DevicePublisher publisher in publishers)
+        {
+            await publisher.DisposeAsync();
+        }
+
+        static Task SendGarbageAsync(DevicePublisher device) => device.PublishAsync("health", new byte[] { 0xff, 0x00 }, None);
+    }
+
+    [Fact]
     public async Task BadInput_IsCountedAgainstItsDevice_AndIngestGoesOn()
     {
         IReadOnlyList<EnrolledDevice> devices = _lab.Enroll("bad", 2, owner: null);
