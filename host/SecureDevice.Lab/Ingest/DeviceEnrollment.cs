@@ -28,7 +28,7 @@ public static class DeviceEnrollment
         var enrolled = new List<EnrolledDevice>(ids.Count);
         foreach (string id in ids)
         {
-            if (!SecureDevice.Core.Bundle.SafeName.IsDeviceId(id) || inventory.Find(id) != null)
+            if (!SecureDevice.Core.Text.SafeName.IsDeviceId(id) || inventory.Find(id) != null)
             {
                 throw new FleetException(FleetError.AlreadyExists, "device id " + id + " is not a device id or is taken");
             }

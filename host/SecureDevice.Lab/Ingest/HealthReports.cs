@@ -29,7 +29,6 @@ public static class HealthReports
             PayloadUpKiB = sequence / 10,
             MessagesUpSinceLast = 1,
             BytesUpSinceLast = 75,
-            WireBytesSinceLast = 600,
             HasRssi = true,
             Rssi = -60,
             Attempts = 1,

@@ -91,6 +91,7 @@ public static class IngestBenchmark
             IReadOnlyList<EnrolledDevice> devices = DeviceEnrollment.Enroll(lab.Pki,
                 Enumerable.Range(1, options.Devices).Select(i => "bench-" + i.ToString("D5", CultureInfo.InvariantCulture)).ToList(),
                 id => "customer-" + (int.Parse(id.AsSpan(6), CultureInfo.InvariantCulture) % 10).ToString(CultureInfo.InvariantCulture), DateTimeOffset.UtcNow);
+            await lab.RegisterAsync(devices.Select(d => d.Id).ToList()).ConfigureAwait(false);
             progress(options.Devices + " devices enrolled in " + watch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s");
 
             var arguments = new List<string>

@@ -1,8 +1,11 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
+using System.Threading.Tasks;
 using SecureDevice.Fleet.Broker;
 using SecureDevice.Fleet.Pki;
 using SecureDevice.Lab.Broker;
@@ -39,12 +42,12 @@ public sealed class IngestLab : IDisposable
     public X509Certificate2 Root => X509Certificate2.CreateFromPem(File.ReadAllText(Pki.RootCertificate));
 
     /// <summary>Creates the PKI, the broker configuration and the data folder in <paramref name="folder"/> and starts mosquitto.</summary>
-    public static IngestLab Create(string folder, long memoryLimitBytes = 512L * 1024 * 1024)
+    public static IngestLab Create(string folder)
     {
         Directory.CreateDirectory(folder);
         PkiFolder.Init(Path.Combine(folder, "pki"), new[] { "localhost" }, new[] { IPAddress.Loopback }, DateTimeOffset.UtcNow);
         int port = FreePort();
-        BrokerConfig.Write(new BrokerConfigRequest { Pki = new PkiLayout(Path.Combine(folder, "pki")), OutputFolder = Path.Combine(folder, "broker"), Port = port, MemoryLimitBytes = memoryLimitBytes });
+        BrokerConfig.Write(new BrokerConfigRequest { Pki = new PkiLayout(Path.Combine(folder, "pki")), OutputFolder = Path.Combine(folder, "broker"), Port = port });
         Directory.CreateDirectory(Path.Combine(folder, "data"));
         if (!OperatingSystem.IsWindows())
         {
@@ -55,14 +58,37 @@ public sealed class IngestLab : IDisposable
         return new IngestLab(folder, port, broker);
     }
 
+    /// <summary>The broker's dynamic-security administrator (broker-admin identity of the lab's PKI).</summary>
+    public DynamicSecurityAdmin Admin() => DynamicSecurityAdmin.For(Pki, "localhost", Port);
+
     /// <summary>
-    /// Appends ACL rights for a further service instance identity (<c>user NAME</c> with the rights of <c>service</c>)
-    /// and reloads the broker: what the dynamic-security roles will grant (docs/service.md, "Two instances").
+    /// Registers devices with the broker's dynamic-security plugin: a device has rights only once registered (an unknown
+    /// client connects but every publish of it is dropped).
     /// </summary>
-    public void GrantServiceRights(string identity)
+    /// <exception cref="InvalidOperationException">The plugin did not accept the registration.</exception>
+    public async Task RegisterAsync(IReadOnlyCollection<string> deviceIds)
     {
-        File.AppendAllText(Path.Combine(BrokerFolder, BrokerConfig.AclFile), "\nuser " + identity + "\ntopic deny devices/" + identity + "/#\ntopic read devices/+/up/#\ntopic write devices/+/down/#\n");
-        Broker.Reload();
+        using DynamicSecurityAdmin admin = Admin();
+        for (int i = 0; i < deviceIds.Count; i += 200)
+        {
+            BrokerAccessResult result = await admin.RegisterAsync(deviceIds.Skip(i).Take(200).ToList()).ConfigureAwait(false);
+            if (!result.Succeeded)
+            {
+                throw new InvalidOperationException("dynamic-security registration failed: " + result.Status + " " + result.Detail);
+            }
+        }
+    }
+
+    /// <summary>Gives a further service instance identity (<c>service.N</c>) the service role (docs/service.md, "Two instances").</summary>
+    /// <exception cref="InvalidOperationException">The plugin did not accept it.</exception>
+    public async Task GrantServiceRightsAsync(string identity)
+    {
+        using DynamicSecurityAdmin admin = Admin();
+        BrokerAccessResult result = await admin.AddServiceInstanceAsync(identity).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException("dynamic-security: " + result.Status + " " + result.Detail);
+        }
     }
 
     /// <summary>Kills mosquitto and starts it again with the same configuration (and persistence file).</summary>

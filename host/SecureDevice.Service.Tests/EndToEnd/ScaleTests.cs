@@ -44,7 +44,7 @@ public sealed class ScaleTests : IDisposable
         string? url = dialect == "postgres" ? _postgres.NewDatabase() : null;
         IReadOnlyList<EnrolledDevice> devices = _lab.Enroll("two", Devices);
         ServiceIdentity.Issue(_lab.Lab.Pki, "service.2", DateTimeOffset.UtcNow);
-        _lab.Lab.GrantServiceRights("service.2");
+        await _lab.Lab.GrantServiceRightsAsync("service.2");
         var first = new CommitRecorder();
         var second = new CommitRecorder();
         await using RunningService one = await _lab.StartAsync(_lab.Options(url), new ServiceExtensions { Observers = new[] { first } });

@@ -60,8 +60,13 @@ public sealed class ServiceLab : IDisposable
         MaintenanceInterval = TimeSpan.FromHours(1),
     };
 
-    public IReadOnlyList<EnrolledDevice> Enroll(string prefix, int count, string? owner = "acme") =>
-        DeviceEnrollment.Enroll(Lab.Pki, Enumerable.Range(1, count).Select(i => prefix + "-" + i.ToString("D3")).ToList(), _ => owner, DateTimeOffset.UtcNow);
+    /// <summary>Enrols devices in the PKI inventory and registers them with the broker's dynamic-security plugin (no rights before).</summary>
+    public IReadOnlyList<EnrolledDevice> Enroll(string prefix, int count, string? owner = "acme")
+    {
+        IReadOnlyList<EnrolledDevice> enrolled = DeviceEnrollment.Enroll(Lab.Pki, Enumerable.Range(1, count).Select(i => prefix + "-" + i.ToString("D3")).ToList(), _ => owner, DateTimeOffset.UtcNow);
+        Lab.RegisterAsync(enrolled.Select(d => d.Id).ToList()).GetAwaiter().GetResult();
+        return enrolled;
+    }
 
     /// <summary>Starts the service in-process and waits until its MQTT session is up.</summary>
     public async Task<RunningService> StartAsync(ServiceOptions options, ServiceExtensions? extensions = null)

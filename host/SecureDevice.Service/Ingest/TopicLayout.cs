@@ -1,4 +1,4 @@
-using SecureDevice.Core.Bundle;
+using SecureDevice.Core.Text;
 using SecureDevice.Core.Connectivity;
 
 namespace SecureDevice.Service.Ingest;
