@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Data.Common;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
@@ -68,6 +70,11 @@ public sealed class FleetService : IAsyncDisposable
     /// <summary>Executes and audits device actions (the console's actions go through it too).</summary>
     public IDeviceActions Actions { get; }
 
+    /// <summary>The dispatcher behind <see cref="Actions"/>: also queues signals for the response policy.</summary>
+    public ResponseDispatcher Dispatcher => (ResponseDispatcher)Actions;
+
+    private IReadOnlyList<Integration.IServiceAttachment> Attachments { get; init; } = Array.Empty<Integration.IServiceAttachment>();
+
     /// <summary>This instance's name: the MQTT client id, the service certificate's CN.</summary>
     public string Instance => Mqtt.ClientId;
 
@@ -122,7 +129,13 @@ public sealed class FleetService : IAsyncDisposable
             ReceiveMaximum = options.ReceiveMaximum,
         }, pipeline, metrics, log, extensions.Time);
         var maintenance = new MaintenanceService(store, options.Retention, metrics, options.Identity, log, extensions.Time);
-        return new FleetService(options, store, metrics, registry, registrySync, pipeline, mqtt, maintenance, actions, log);
+        var service = new FleetService(options, store, metrics, registry, registrySync, pipeline, mqtt, maintenance, actions, log) { Attachments = extensions.Attachments };
+        foreach (Integration.IServiceAttachment attachment in extensions.Attachments)
+        {
+            attachment.Attach(service);
+        }
+
+        return service;
     }
 
     /// <summary>Starts every loop.</summary>
@@ -133,7 +146,8 @@ public sealed class FleetService : IAsyncDisposable
         _othersTask = Task.WhenAll(
             Task.Run(() => RegistrySync.WatchAsync(Options.RegistryPoll, _stopOthers.Token)),
             Task.Run(() => Maintenance.RunAsync(Options.MaintenanceInterval, _stopOthers.Token)),
-            Task.Run(() => ((ResponseDispatcher)Actions).RunAsync(_stopOthers.Token)));
+            Task.Run(() => ((ResponseDispatcher)Actions).RunAsync(_stopOthers.Token)),
+            Task.WhenAll(Attachments.Select(a => Task.Run(() => a.RunAsync(_stopOthers.Token)))));
     }
 
     /// <summary>Stops ingest first (what is not committed is not acknowledged: the broker keeps it), then the rest.</summary>

@@ -15,6 +15,9 @@ public sealed class ServiceExtensions
 
     public IDeviceResponse Response { get; init; } = new NoResponse();
 
+    /// <summary>Extensions that need the running service (detection worker, response ladder, alert delivery).</summary>
+    public IReadOnlyList<Integration.IServiceAttachment> Attachments { get; init; } = Array.Empty<Integration.IServiceAttachment>();
+
     /// <summary>
     /// Wraps the store the service opened (fault injection in tests: a commit that never returns, a database that fails).
     /// Null in production.

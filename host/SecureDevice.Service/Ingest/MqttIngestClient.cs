@@ -8,6 +8,9 @@ using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
+using MQTTnet.Exceptions;
+using SecureDevice.Fleet.Broker;
+using SecureDevice.Fleet.Response;
 using SecureDevice.Fleet.Text;
 using SecureDevice.Service.Monitoring;
 
@@ -43,7 +46,7 @@ public sealed record BrokerSession
 /// commit). Reconnects with capped exponential backoff and jitter. Every connect starts a new generation: messages of
 /// an earlier connection are never acknowledged on a later one (the broker redelivers them with their own ids).
 /// </summary>
-public sealed class MqttIngestClient : IAsyncDisposable
+public sealed class MqttIngestClient : IDeviceCommandPublisher, IAsyncDisposable
 {
     private readonly BrokerSession _session;
     private readonly IngestPipeline _pipeline;
@@ -149,6 +152,43 @@ public sealed class MqttIngestClient : IAsyncDisposable
         }
 
         await DisconnectAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Publishes a device command (the service's role allows throttle commands only) over this connection: the broker
+    /// forces the client id to the certificate's CN, so a second connection as this identity would throw this one off.
+    /// Fails (Unreachable) while disconnected instead of waiting; the caller audits the failure.
+    /// </summary>
+    public async Task<BrokerAccessResult> PublishAsync(DeviceCommand command, CancellationToken cancellation = default)
+    {
+        if (!_client.IsConnected)
+        {
+            return new BrokerAccessResult(BrokerAccessStatus.Unreachable, "the service is not connected to the broker");
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        deadline.CancelAfter(TimeSpan.FromSeconds(10));
+        try
+        {
+            MqttClientPublishResult published = await _client.PublishAsync(new MqttApplicationMessageBuilder()
+                .WithTopic(command.Topic)
+                .WithPayload(command.Payload)
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .WithRetainFlag(command.Retain)
+                .WithMessageExpiryInterval((uint)Math.Clamp(command.Expiry.TotalSeconds, 1, uint.MaxValue))
+                .Build(), deadline.Token).ConfigureAwait(false);
+            return published.ReasonCode is MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers
+                ? new BrokerAccessResult(BrokerAccessStatus.Done, "published " + command.Topic + " (" + command.Payload.Length + " bytes)")
+                : new BrokerAccessResult(BrokerAccessStatus.NotAuthorized, "the broker refused " + command.Topic + ": " + published.ReasonCode);
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            return new BrokerAccessResult(BrokerAccessStatus.Timeout, "no PUBACK within 10 s");
+        }
+        catch (Exception error) when (error is MqttCommunicationException or InvalidOperationException)
+        {
+            return new BrokerAccessResult(BrokerAccessStatus.Unreachable, "publishing failed: " + Printable.Escape(error.Message));
+        }
     }
 
     public async ValueTask DisposeAsync()
