@@ -124,14 +124,15 @@ public sealed class ServiceEndToEndTests : IDisposable
         DevicePublisher[] publishers = await _lab.ConnectAsync(devices.Append(removed));
         DevicePublisher bad = publishers[0];
         byte[] wrongShape = Convert.FromHexString("a10001"); // {0: 1}: CBOR, not a report
-        byte[] schema2 = HealthReports.Cbor(1, 0);
-        schema2[2] = 0x02; // key 0 (schema version) = 2
+        byte[] schema3 = HealthReports.Cbor(1, 0);
+        Assert.Equal(0x02, schema3[2]); // key 0 (schema version) = 2, the current schema
+        schema3[2] = 0x03; // a schema this service does not know
         var sent = new (string Leaf, byte[] Payload)[]
         {
             ("health", Encoding.ASCII.GetBytes("garbage")),
             ("health", new byte[400]),
             ("health", wrongShape),
-            ("health", schema2),
+            ("health", schema3),
             ("health", HealthReports.Cbor(5, 0)),
             ("health", HealthReports.Cbor(5, 0)),
             ("health", HealthReports.Cbor(1, 0)),
