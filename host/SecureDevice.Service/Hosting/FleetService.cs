@@ -78,7 +78,8 @@ public sealed class FleetService : IAsyncDisposable
     /// <summary>This instance's name: the MQTT client id, the service certificate's CN.</summary>
     public string Instance => Mqtt.ClientId;
 
-    private ILogger Log { get; }
+    /// <summary>The service's log (extensions attached to it log here).</summary>
+    internal ILogger Log { get; }
 
     /// <summary>Checks, opens and migrates the database, loads the registry. Nothing runs yet.</summary>
     /// <exception cref="FleetException">Bad options or files, or a database that cannot be reached or is too new (one line).</exception>

@@ -38,21 +38,20 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
     private readonly DetectionEngine _engine;
     private readonly IntegrationOptions _options;
     private readonly IAlertSink? _alerts;
-    private readonly ILogger _log;
     private readonly TimeProvider _time;
     private readonly Channel<CommittedBatch> _batches = Channel.CreateBounded<CommittedBatch>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Dictionary<string, Traffic> _traffic = new(StringComparer.Ordinal);
     private readonly HashSet<string> _registered = new(StringComparer.Ordinal);
     private FleetService? _service;
+    private ILogger _log = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     private DateTime _windowStart;
     private long _dropped;
 
-    public DetectionWorker(IntegrationOptions options, IAlertSink? alerts, ILogger log, TimeProvider time)
+    public DetectionWorker(IntegrationOptions options, IAlertSink? alerts, TimeProvider time)
     {
         _options = options;
         _engine = new DetectionEngine(options.Detection);
         _alerts = alerts;
-        _log = log;
         _time = time;
         _windowStart = time.GetUtcNow().UtcDateTime;
     }
@@ -60,7 +59,11 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
     /// <summary>Batches dropped because the queue was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    public void Attach(FleetService service) => _service = service;
+    public void Attach(FleetService service)
+    {
+        _service = service;
+        _log = service.Log;
+    }
 
     public void OnCommitted(CommittedBatch batch)
     {

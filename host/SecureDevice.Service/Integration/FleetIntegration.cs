@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
-using Microsoft.Extensions.Logging;
 using SecureDevice.Fleet.Broker;
 using SecureDevice.Fleet.Pki;
 using SecureDevice.Fleet.Response;
@@ -21,20 +20,18 @@ namespace SecureDevice.Service.Integration;
 public sealed class FleetIntegration : IServiceAttachment, IDisposable
 {
     private readonly IntegrationOptions _options;
-    private readonly ILogger _log;
     private readonly TimeProvider _time;
     private readonly WebhookSender _webhook;
     private DynamicSecurityAdmin? _admin;
 
-    public FleetIntegration(IntegrationOptions options, ILogger log, TimeProvider? time = null)
+    public FleetIntegration(IntegrationOptions options, TimeProvider? time = null)
     {
         _options = options;
-        _log = log;
         _time = time ?? TimeProvider.System;
         _webhook = new WebhookSender(options.AllowLoopbackWebhooks);
         ICustomerContacts contacts = options.ContactsFile != null ? new FileCustomerContacts(options.ContactsFile) : new MemoryCustomerContacts();
         Alerts = new AlertDispatcher(contacts, new MemoryAlertStore(), _webhook, options.Smtp != null ? new SmtpSender(options.Smtp) : null, _time, options: options.Alerts);
-        Detection = new DetectionWorker(options, Alerts, log, _time);
+        Detection = new DetectionWorker(options, Alerts, _time);
         Ladder = new LadderResponse(options.Ladder, _time);
         Extensions = new ServiceExtensions { Observers = new[] { Detection }, Response = Ladder, Attachments = new IServiceAttachment[] { this, Detection }, Time = _time };
     }

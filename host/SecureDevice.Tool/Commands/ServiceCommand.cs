@@ -4,9 +4,12 @@ using System.Net;
 using System.Runtime.InteropServices;
 using System.Threading;
 using Microsoft.Extensions.Logging;
+using SecureDevice.Fleet.Broker;
 using SecureDevice.Fleet.Pki;
+using SecureDevice.Fleet.Response.Alerts;
 using SecureDevice.Service.Hosting;
 using SecureDevice.Service.Ingest;
+using SecureDevice.Service.Integration;
 using SecureDevice.Service.Storage;
 using SecureDevice.Tool.Cli;
 
@@ -33,9 +36,12 @@ public static class ServiceCommand
         var deviceBurst = new Option<string>("--device-burst") { Description = "Messages one device may send at once, 1..1000000 (default 60)." };
         var sessionExpiry = new Option<string>("--session-expiry-s") { Description = "How long the broker keeps the service's session and queue, 60..4294967295 s (default 86400)." };
         var quiet = new Option<bool>("--quiet") { Description = "Log warnings and errors only." };
+        var contacts = new Option<string>("--contacts") { Description = "Customer contacts (JSON, mode 0600: webhook URL and secret, e-mail addresses per customer; docs/response.md). Without it, no alerts are sent." };
+        var smtp = new Option<string>("--smtp") { Description = "SMTP relay HOST:PORT for e-mail alerts (587: STARTTLS; 465: TLS)." };
+        var smtpFrom = new Option<string>("--smtp-from") { Description = "Sender address of e-mail alerts (required with --smtp)." };
         var command = new Command("service", "Run the fleet service: ingest every device's reports, store them, serve /metrics and /health.")
         {
-            pki, data, database, broker, identity, listen, rawDays, hourlyDays, eventDays, deviceRate, deviceBurst, sessionExpiry, quiet,
+            pki, data, database, broker, identity, listen, rawDays, hourlyDays, eventDays, deviceRate, deviceBurst, sessionExpiry, quiet, contacts, smtp, smtpFrom,
         };
         command.SetAction(result =>
         {
@@ -62,14 +68,29 @@ public static class ServiceCommand
                 },
                 LogLevel = result.GetValue(quiet) ? LogLevel.Warning : LogLevel.Information,
             };
-            return Run(console, options);
+            SmtpSettings? relay = null;
+            if (result.GetValue(smtp) is string relayAddress)
+            {
+                var (smtpHost, smtpPort) = CliParsing.HostPort(relayAddress, "--smtp");
+                string from = result.GetValue(smtpFrom) ?? throw new ToolException("--smtp needs --smtp-from ADDRESS");
+                if (!CustomerContacts.IsEmail(from))
+                {
+                    throw new ToolException("--smtp-from is not an e-mail address");
+                }
+
+                relay = new SmtpSettings { Host = smtpHost, Port = smtpPort, From = from };
+            }
+
+            var integration = new IntegrationOptions { ContactsFile = result.GetValue(contacts), Smtp = relay };
+            return Run(console, options, integration);
         });
         command.Subcommands.Add(Identity(console));
         return command;
     }
 
-    private static int Run(ToolConsole console, ServiceOptions options)
+    private static int Run(ToolConsole console, ServiceOptions options, IntegrationOptions integrationOptions)
     {
+        using var integration = new FleetIntegration(integrationOptions);
         using var stop = new ManualResetEventSlim();
         Action<PosixSignalContext> onSignal = signal =>
         {
@@ -78,7 +99,7 @@ public static class ServiceCommand
         };
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, onSignal);
         using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, onSignal);
-        RunningService running = FleetServiceHost.StartAsync(options).GetAwaiter().GetResult();
+        RunningService running = FleetServiceHost.StartAsync(options, integration.Extensions).GetAwaiter().GetResult();
         try
         {
             console.Line("service " + running.Service.Instance + ": " + running.Service.Store.Description + ", broker " + options.BrokerHost + ":" + options.BrokerPort
@@ -99,11 +120,29 @@ public static class ServiceCommand
     {
         var name = new Argument<string>("name") { Description = "service.N: 'service.' and 1-32 of [a-z0-9-]." };
         var pki = new Option<string>("--pki") { Description = "PKI folder ('pki init').", Required = true };
-        var command = new Command("identity", "Issue the identity of a further service instance (NAME.pem, NAME.key.pem) from the PKI's device CA.") { name, pki };
+        var broker = new Option<string>("--broker") { Description = "Broker HOST:PORT: also give the identity the service role in its dynamic-security plugin (with the PKI's broker-admin identity)." };
+        var command = new Command("identity", "Issue the identity of a further service instance (NAME.pem, NAME.key.pem) from the PKI's device CA.") { name, pki, broker };
         command.SetAction(result =>
         {
-            string written = ServiceIdentity.Issue(new PkiLayout(result.GetValue(pki)!), result.GetValue(name)!, console.Clock());
-            console.Line("issued " + written + "; the broker must grant it the rights of 'service' (docs/service.md, \"Two instances\")");
+            var layout = new PkiLayout(result.GetValue(pki)!);
+            string instance = result.GetValue(name)!;
+            var (host, port) = result.GetValue(broker) is string b ? CliParsing.HostPort(b, "--broker") : (string.Empty, 0);
+            string written = ServiceIdentity.Issue(layout, instance, console.Clock());
+            if (port == 0)
+            {
+                console.Line("issued " + written + "; the broker must grant it the service role: run again with --broker, or see docs/service.md, \"Two instances\"");
+                return 0;
+            }
+
+            using DynamicSecurityAdmin admin = DynamicSecurityAdmin.For(layout, host, port);
+            BrokerAccessResult granted = admin.AddServiceInstanceAsync(instance).GetAwaiter().GetResult();
+            if (!granted.Succeeded)
+            {
+                console.ErrorLine("issued " + written + " but the broker did not grant it the service role: " + granted.Status + ": " + granted.Detail);
+                return 1;
+            }
+
+            console.Line("issued " + written + " and gave it the service role at " + host + ":" + port);
             return 0;
         });
         return command;
