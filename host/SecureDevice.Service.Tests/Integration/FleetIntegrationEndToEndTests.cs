@@ -15,6 +15,7 @@ using SecureDevice.Service.Ingest;
 using SecureDevice.Service.Integration;
 using SecureDevice.Service.Storage;
 using SecureDevice.Service.Tests.EndToEnd;
+using SecureDevice.Service.Tests.Storage;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -25,19 +26,27 @@ namespace SecureDevice.Service.Tests.Integration;
 /// among healthy devices, one sends garbage (throttled, then quarantined: its publishes stop reaching the service; its
 /// owner's webhook gets both alerts, signed) and one turns coin miner (a coin-miner finding stored and alerted).
 /// </summary>
+[Collection(PostgresCollection.Name)]
 public sealed class FleetIntegrationEndToEndTests : IDisposable
 {
     private static readonly CancellationToken None = CancellationToken.None;
     private readonly ServiceLab _lab = new();
+    private readonly PostgresFixture _postgres;
     private readonly ITestOutputHelper _output;
 
-    public FleetIntegrationEndToEndTests(ITestOutputHelper output) => _output = output;
+    public FleetIntegrationEndToEndTests(PostgresFixture postgres, ITestOutputHelper output)
+    {
+        _postgres = postgres;
+        _output = output;
+    }
 
     public void Dispose() => _lab.Dispose();
 
-    [Fact]
-    public async Task GarbageDevice_ThrottledThenQuarantined_OwnerAlerted_MinerFlagged_HealthyStored()
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task GarbageDevice_ThrottledThenQuarantined_OwnerAlerted_MinerFlagged_HealthyStored(string dialect)
     {
+        string? url = dialect == "postgres" ? _postgres.NewDatabase() : null;
         IReadOnlyList<EnrolledDevice> healthy = _lab.Enroll("ok", 3);
         EnrolledDevice junk = _lab.Enroll("junk", 1, owner: "initech")[0];
         EnrolledDevice miner = _lab.Enroll("mine", 1)[0];
@@ -58,7 +67,7 @@ public sealed class FleetIntegrationEndToEndTests : IDisposable
             TickInterval = TimeSpan.FromSeconds(1),
             Ladder = new LadderPolicy { BadMessages = 10, Grace = TimeSpan.FromSeconds(2) },
         });
-        ServiceOptions options = _lab.Options() with { Ingest = new IngestOptions { Limits = new FairLimits(10_000, 1_000_000) } };
+        ServiceOptions options = _lab.Options(url) with { Ingest = new IngestOptions { Limits = new FairLimits(10_000, 1_000_000) } };
         await using RunningService service = await _lab.StartAsync(options, integration.Extensions);
         IFleetStore store = service.Service.Store;
         DevicePublisher[] good = await _lab.ConnectAsync(healthy.Append(miner));
