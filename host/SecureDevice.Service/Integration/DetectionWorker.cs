@@ -70,6 +70,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         if (!_batches.Writer.TryWrite(batch))
         {
             Interlocked.Increment(ref _dropped);
+            _service?.Metrics.DetectionDropped.Inc();
         }
     }
 
@@ -117,6 +118,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         catch (Exception error) when (error is not OperationCanceledException)
         {
             // A finding that cannot be stored now is raised again by the engine's next change; detection goes on.
+            _service?.Metrics.DetectionFailures.Inc();
             _log.LogWarning("detection: {Error}", Printable.Escape(error.Message));
         }
     }

@@ -46,7 +46,7 @@ public sealed class LadderResponse : IDeviceResponse
         {
             if (_devices.Count >= 100_000)
             {
-                // Bounded: forget the quietest entries (never a quarantined one's memory matters: the broker holds that).
+                // Bounded: forget devices not yet acted on (a throttled or quarantined device's step is kept; the broker holds the quarantine itself).
                 foreach (string quiet in _devices.Where(d => d.Value.Step == 0).Select(d => d.Key).Take(1000).ToList())
                 {
                     _devices.Remove(quiet);

@@ -40,6 +40,8 @@ public sealed class ServiceMetrics
         RegistryReloads = f.CreateCounter("securedevice_registry_reloads_total", "Registry reloads after the inventory changed, by result.", new[] { "result" });
         ObserverFailures = f.CreateCounter("securedevice_observer_failures_total", "Exceptions thrown by ingest observers.");
         SignalsDropped = f.CreateCounter("securedevice_response_signals_dropped_total", "Signals dropped because the response queue was full.");
+        DetectionDropped = f.CreateCounter("securedevice_detection_batches_dropped_total", "Committed batches detection skipped because its queue was full.");
+        DetectionFailures = f.CreateCounter("securedevice_detection_failures_total", "Detection steps that failed (a finding not stored); detection goes on.");
         ResponseFailures = f.CreateCounter("securedevice_response_failures_total", "Exceptions thrown by the response policy.");
         MaintenanceRuns = f.CreateCounter("securedevice_maintenance_runs_total", "Maintenance tasks run, by task and result.", new[] { "task", "result" });
         foreach (IngestReason reason in IngestReasons.All)
@@ -85,6 +87,10 @@ public sealed class ServiceMetrics
     public Counter ObserverFailures { get; }
 
     public Counter SignalsDropped { get; }
+
+    public Counter DetectionDropped { get; }
+
+    public Counter DetectionFailures { get; }
 
     public Counter ResponseFailures { get; }
 
