@@ -16,7 +16,7 @@ public sealed class DemoCommandTests
         string keep = folder.Combine("demo");
         ToolResult result = ToolRun.Run("demo", "--devices", "3", "--keep", keep);
         Assert.True(result.ExitCode == 0, result.Output + result.Error);
-        Assert.Contains("all 26 checks held", result.Output);
+        Assert.Contains("all 34 checks held", result.Output);
         Assert.DoesNotContain("FAIL", result.Output);
         Assert.DoesNotContain("\u001b[", result.Output);
 

@@ -101,6 +101,7 @@ public static class BrokerConfig
             .Replace("{{MAX_CONNECTIONS}}", request.MaxConnections.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("{{PLUGIN}}", GeneratedText.MosquittoValue(Path.GetFullPath(plugin), "the plugin path"), StringComparison.Ordinal)
             .Replace("{{DYNSECFILE}}", GeneratedText.MosquittoValue(dynsecPath, "the dynamic-security file path"), StringComparison.Ordinal)
+            .Replace("{{PERSISTENCE}}", GeneratedText.MosquittoValue(folder + Path.DirectorySeparatorChar, "the output folder"), StringComparison.Ordinal)
             .Replace("{{CAFILE}}", GeneratedText.MosquittoValue(pki.ClientCaBundle, "the PKI folder path"), StringComparison.Ordinal)
             .Replace("{{CERTFILE}}", GeneratedText.MosquittoValue(pki.BrokerCertificate, "the PKI folder path"), StringComparison.Ordinal)
             .Replace("{{KEYFILE}}", GeneratedText.MosquittoValue(pki.BrokerKey, "the PKI folder path"), StringComparison.Ordinal)

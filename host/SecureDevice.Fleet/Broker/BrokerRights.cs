@@ -144,6 +144,13 @@ public static class BrokerRights
         (QuarantineRole, QuarantineAcls),
     };
 
-    /// <summary>True for a user name that is a device (not one of <see cref="FixedUsers"/>).</summary>
-    public static bool IsDeviceUser(string user) => !Array.Exists(FixedUsers, f => string.Equals(f, user, StringComparison.OrdinalIgnoreCase));
+    /// <summary>
+    /// Prefix of a further fleet-service instance's identity (<c>service.N</c>): a dot never appears in a device id, so
+    /// no device can hold such a name. Each holds the <see cref="ServiceUser"/> role (<see cref="DynamicSecurityAdmin.AddServiceInstanceAsync"/>).
+    /// </summary>
+    public const string ServiceInstancePrefix = ServiceUser + ".";
+
+    /// <summary>True for a user name that is a device (not one of <see cref="FixedUsers"/>, not a service instance).</summary>
+    public static bool IsDeviceUser(string user) => !Array.Exists(FixedUsers, f => string.Equals(f, user, StringComparison.OrdinalIgnoreCase))
+        && !user.StartsWith(ServiceInstancePrefix, StringComparison.OrdinalIgnoreCase);
 }

@@ -55,6 +55,22 @@ public sealed class DynamicSecurityAdmin : IBrokerAccessControl, IDisposable
         return exchange.Result("Role already exists", "Client already exists");
     }
 
+    /// <summary>
+    /// Gives a further service instance (<c>service.N</c>, its own certificate: the broker forces client id = CN) the
+    /// rights of <see cref="BrokerRights.ServiceUser"/>: a client holding the service role. Idempotent: a client of that
+    /// name that already exists is left as it is.
+    /// </summary>
+    public async Task<BrokerAccessResult> AddServiceInstanceAsync(string identity, CancellationToken cancellation = default)
+    {
+        if (!identity.StartsWith(BrokerRights.ServiceInstancePrefix, StringComparison.Ordinal) || identity.Length <= BrokerRights.ServiceInstancePrefix.Length || identity.Length > 64)
+        {
+            return new BrokerAccessResult(BrokerAccessStatus.Rejected, "a service instance is named " + BrokerRights.ServiceInstancePrefix + "N");
+        }
+
+        Exchange exchange = await ExecuteAsync(new[] { CreateClient(identity, BrokerRights.ServiceUser) }, cancellation).ConfigureAwait(false);
+        return exchange.Result("Client already exists");
+    }
+
     public async Task<BrokerAccessResult> QuarantineAsync(string deviceId, CancellationToken cancellation = default)
     {
         Exchange exchange = await ExecuteAsync(new[] { ModifyRoles(deviceId, BrokerRights.QuarantineRole) }, cancellation).ConfigureAwait(false);

@@ -68,6 +68,7 @@ public sealed class DemoScenario : IDisposable
         Revert();
         Glitch();
         Revoke();
+        Respond();
         Summary(clock.Elapsed);
         DemoCheck? failed = _checks.FirstOrDefault(c => !c.Passed);
         if (failed != null)
@@ -304,6 +305,12 @@ public sealed class DemoScenario : IDisposable
         bool othersUp = _devices.Where(d => d != Revoked).All(d => d.Connected);
         Expect("the other devices stay connected", othersUp, string.Join(", ", _devices.Where(d => d != Revoked).Select(d => d.Id + (d.Connected ? " online" : " offline"))));
         FleetTable("fleet at the end");
+    }
+
+    private void Respond()
+    {
+        Begin(8, "the fleet service: a coin miner is flagged; a device sending garbage is throttled, then quarantined; its owner is alerted");
+        new ResponseStep(Workspace, Expect, _view.Info).RunAsync().GetAwaiter().GetResult();
     }
 
     private void Summary(TimeSpan elapsed)

@@ -68,11 +68,13 @@ public static class ToolCli
         root.Subcommands.Add(RespondCommand.Create(console));
         root.Subcommands.Add(HealthCommands.Create(console));
         root.Subcommands.Add(ServeUpdatesCommand.Create(console));
+        root.Subcommands.Add(ServiceCommand.Create(console));
 
         // The lab, thin over SecureDevice.Lab.
         root.Subcommands.Add(DemoCommand.Create(console));
         root.Subcommands.Add(SimCommands.Create(console));
         root.Subcommands.Add(SimulateCommand.Create(console));
+        root.Subcommands.Add(BenchCommands.Create(console));
         return root;
     }
 }

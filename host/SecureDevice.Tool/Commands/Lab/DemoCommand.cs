@@ -12,7 +12,7 @@ public static class DemoCommand
     {
         var devices = new Option<string>("--devices") { Description = "Virtual devices, 2..20 (default 3)." };
         var keep = new Option<string>("--keep") { Description = "Keep the PKI, broker config, bundles and device files in this folder (must not exist or be empty)." };
-        var command = new Command("demo", "Provision virtual devices, connect them over mutual TLS, update them over the air, refuse bad bundles, revert a bad update, glitch one, revoke one; check every step.")
+        var command = new Command("demo", "Provision virtual devices, connect them over mutual TLS, update them over the air, refuse bad bundles, revert a bad update, glitch one, revoke one, let the fleet service flag a coin miner and throttle then quarantine a garbage sender; check every step.")
         {
             devices, keep,
         };

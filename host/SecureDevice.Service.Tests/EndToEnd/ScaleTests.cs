@@ -1,0 +1,145 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using SecureDevice.Lab.Ingest;
+using SecureDevice.Service.Hosting;
+using SecureDevice.Service.Ingest;
+using SecureDevice.Service.Storage;
+using SecureDevice.Service.Tests.Storage;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SecureDevice.Service.Tests.EndToEnd;
+
+/// <summary>
+/// Two instances behind the shared subscription split the stream; one device flooding does not slow the others down
+/// (docs/scale.md, docs/service.md "Fair ingest").
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ScaleTests : IDisposable
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly ServiceLab _lab = new();
+    private readonly PostgresFixture _postgres;
+    private readonly ITestOutputHelper _output;
+
+    public ScaleTests(PostgresFixture postgres, ITestOutputHelper output)
+    {
+        _postgres = postgres;
+        _output = output;
+    }
+
+    public void Dispose() => _lab.Dispose();
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task TwoInstances_SharedSubscription_SplitTheReports_EachStoredOnce(string dialect)
+    {
+        const int Devices = 8;
+        const int Each = 25;
+        string? url = dialect == "postgres" ? _postgres.NewDatabase() : null;
+        IReadOnlyList<EnrolledDevice> devices = _lab.Enroll("two", Devices);
+        ServiceIdentity.Issue(_lab.Lab.Pki, "service.2", DateTimeOffset.UtcNow);
+        await _lab.Lab.GrantServiceRightsAsync("service.2");
+        var first = new CommitRecorder();
+        var second = new CommitRecorder();
+        await using RunningService one = await _lab.StartAsync(_lab.Options(url), new ServiceExtensions { Observers = new[] { first } });
+        await using RunningService two = await _lab.StartAsync(_lab.Options(url, "service.2"), new ServiceExtensions { Observers = new[] { second } });
+        DevicePublisher[] publishers = await _lab.ConnectAsync(devices);
+        for (int seq = 0; seq < Each; seq++)
+        {
+            await Task.WhenAll(publishers.Select(p => p.PublishHealthAsync(1, seq, None)));
+        }
+
+        await ServiceLab.WaitUntil(() => Task.FromResult(first.Reports.Count + second.Reports.Count >= Devices * Each), TimeSpan.FromSeconds(30), "every report committed");
+        await Task.Delay(300);
+        _output.WriteLine(dialect + ": instance 1 committed " + first.Reports.Count + ", instance 2 " + second.Reports.Count);
+        Assert.Equal(Devices * Each, first.Reports.Count + second.Reports.Count);
+        Assert.Empty(first.Reports.Keys.Intersect(second.Reports.Keys));
+        Assert.InRange(first.Reports.Count, Devices * Each / 5, Devices * Each * 4 / 5);
+        Assert.Equal(Devices * Each, await one.Service.Store.CountHealthAsync(None));
+        Assert.Empty(await one.Service.Store.ListCountersAsync(null, 0, None));
+        foreach (DevicePublisher publisher in publishers)
+        {
+            await publisher.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task OneDeviceFloods_OtherDevicesKeepTheirLatency_TheFloodIsCountedAgainstItsDevice()
+    {
+        IReadOnlyList<EnrolledDevice> quiet = _lab.Enroll("calm", 10);
+        EnrolledDevice noisy = _lab.Enroll("noisy", 1, owner: "initech")[0];
+        var recorder = new CommitRecorder();
+
+        // The default device limits; the customer's share is its devices' whole bucket, as the calm devices here send
+        // 20 reports each within seconds (the firmware sends one per 300 s): the flooder is stopped by its own bucket.
+        ServiceOptions options = _lab.Options() with { Ingest = new IngestOptions { Limits = new FairLimits(CustomerShare: 1.0) } };
+        await using RunningService service = await _lab.StartAsync(options, new ServiceExtensions { Observers = new[] { recorder } });
+        DevicePublisher[] calm = await _lab.ConnectAsync(quiet);
+        DevicePublisher flooder = (await _lab.ConnectAsync(new[] { noisy }))[0];
+
+        double[] baseline = await LatenciesAsync(calm, recorder, 0, 10);
+        using var stop = new CancellationTokenSource();
+        long flooded = 0;
+        // Up to 500 messages/s (about 200 on a loaded machine): hundreds of times the device's own limit (720/h), tens of
+        // thousands of times what the firmware sends. A flood near the service's whole capacity would delay everyone in the
+        // broker's queue ahead of the service (head-of-line): stopping that is the broker's job (quarantine,
+        // docs/response.md), not ingest's.
+        Task flood = Task.WhenAll(Enumerable.Range(0, 4).Select(lane => Task.Run(async () =>
+        {
+            for (long seq = lane; !stop.IsCancellationRequested; seq += 4)
+            {
+                await flooder.PublishHealthAsync(1, seq, None);
+                Interlocked.Increment(ref flooded);
+                await Task.Delay(8);
+            }
+        })));
+        await ServiceLab.WaitUntil(() => Task.FromResult(Interlocked.Read(ref flooded) > 100), TimeSpan.FromSeconds(20), "the flood under way");
+        double[] during = await LatenciesAsync(calm, recorder, 10, 20);
+        stop.Cancel();
+        await flood;
+
+        double p99Before = baseline[(int)Math.Ceiling(0.99 * baseline.Length) - 1];
+        double p99During = during[(int)Math.Ceiling(0.99 * during.Length) - 1];
+        long limited = 0;
+        await ServiceLab.WaitUntil(async () =>
+        {
+            limited = (await service.Service.Store.ListCountersAsync(noisy.Id, 0, None)).Where(c => c.Reason == "rate-limited-device").Sum(c => c.Count);
+            return limited > 0;
+        }, TimeSpan.FromSeconds(20), "the flood counted");
+        _output.WriteLine(FormattableString.Invariant($"calm p99 before {p99Before:0} ms, during a flood of {flooded} messages {p99During:0} ms; flooder rate-limited {limited}"));
+
+        Assert.Equal(200, recorder.Reports.Keys.Count(k => k.Device.StartsWith("calm", StringComparison.Ordinal)));
+        Assert.InRange(recorder.Reports.Keys.Count(k => k.Device == noisy.Id), 1, 60);
+        Assert.True(flooded > 200, "the flood sent " + flooded);
+        Assert.True(p99During <= (3 * p99Before) + 200, FormattableString.Invariant($"calm devices' p99 went from {p99Before:0} ms to {p99During:0} ms"));
+        Assert.DoesNotContain(await service.Service.Store.ListCountersAsync(null, 0, None), c => c.DeviceId.StartsWith("calm", StringComparison.Ordinal));
+        foreach (DevicePublisher publisher in calm.Append(flooder))
+        {
+            await publisher.DisposeAsync();
+        }
+    }
+
+    /// <summary>Each device publishes seq <paramref name="from"/>..<paramref name="to"/>-1 every 100 ms; publish-to-commit in ms, sorted.</summary>
+    private static async Task<double[]> LatenciesAsync(DevicePublisher[] devices, CommitRecorder recorder, int from, int to)
+    {
+        var sent = new ConcurrentDictionary<(string, long, long), long>();
+        for (int seq = from; seq < to; seq++)
+        {
+            await Task.WhenAll(devices.Select(async d =>
+            {
+                sent[(d.Id, 1, seq)] = Stopwatch.GetTimestamp();
+                await d.PublishHealthAsync(1, seq, None);
+            }));
+            await Task.Delay(100);
+        }
+
+        await ServiceLab.WaitUntil(() => Task.FromResult(sent.Keys.All(recorder.Reports.ContainsKey)), TimeSpan.FromSeconds(30), "the calm devices' reports committed");
+        return sent.Select(s => (recorder.Reports[s.Key] - s.Value) * 1000.0 / Stopwatch.Frequency).OrderBy(x => x).ToArray();
+    }
+}

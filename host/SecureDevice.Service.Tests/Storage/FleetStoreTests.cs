@@ -1,0 +1,259 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using SecureDevice.Fleet;
+using SecureDevice.Service.Storage;
+using SecureDevice.TestSupport;
+using Xunit;
+
+namespace SecureDevice.Service.Tests.Storage;
+
+/// <summary>The repository suite, run once against SQLite and once against a real PostgreSQL: same code, same answers.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class FleetStoreTests : IDisposable
+{
+    private const long T0 = 1_800_000_000_000; // an hour boundary: 2027-01-15T08:00:00Z
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly PostgresFixture _postgres;
+    private readonly TemporaryDirectory _folder = new("store");
+
+    public FleetStoreTests(PostgresFixture postgres) => _postgres = postgres;
+
+    public void Dispose() => _folder.Dispose();
+
+    private static RegistryEntry Entry(string id, string? customer = "acme", string status = "active") =>
+        new(id, customer, "0A1B2C", new string('a', 64), T0 + 86_400_000L * 365, T0 - 1000, status, status == "revoked" ? T0 : null);
+
+    private static HealthRow Health(DeviceRecord device, long boot, long seq, long receivedMs = T0 + 1000, long supply = 3300) =>
+        new(device.Ref, device.DeviceId, receivedMs, boot, seq, 60, 1, supply, 190, 110, 75, 10, 600, -60, 1, 0, 1L << 32, 1, new byte[] { 0xA0, (byte)seq });
+
+    private static async Task<Dictionary<string, DeviceRecord>> Registry(IFleetStore store, params string[] ids)
+    {
+        await store.SyncRegistryAsync(ids.Select(i => Entry(i)).ToList(), T0, None);
+        return (await store.ListDevicesAsync(None)).ToDictionary(d => d.DeviceId);
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task Migrate_Again_IsANoOp_AndANewerSchemaIsRefused(string dialect)
+    {
+        var (store, sql) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            Assert.Equal(Migrations.Latest, await store.MigrateAsync(T0, None));
+            Assert.True(await store.PingAsync(None));
+            await StoreFactory.ExecuteAsync(sql, $"INSERT INTO {Tables.Migrations} (version, name, applied_ms) VALUES (99, 'from the future', 0)");
+            FleetException error = await Assert.ThrowsAsync<FleetException>(() => store.MigrateAsync(T0, None));
+            Assert.Contains("version 99, newer than this service knows", error.Message);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task SyncRegistry_FollowsTheInventory_AddChangeRemove(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            Assert.Equal(new RegistrySyncResult(2, 0, 0, 2), await store.SyncRegistryAsync(new[] { Entry("dev-a"), Entry("dev-b", null) }, T0, None));
+            Assert.Equal(new RegistrySyncResult(0, 0, 0, 2), await store.SyncRegistryAsync(new[] { Entry("dev-a"), Entry("dev-b", null) }, T0, None));
+            Assert.Equal(new RegistrySyncResult(0, 1, 1, 1), await store.SyncRegistryAsync(new[] { Entry("dev-a", "acme", "revoked") }, T0 + 5, None));
+            DeviceRecord a = (await store.GetDeviceAsync("dev-a", None))!;
+            Assert.Equal(("revoked", T0, "acme"), (a.Status, a.RevokedMs!.Value, a.CustomerId!));
+            Assert.Equal("removed", (await store.GetDeviceAsync("dev-b", None))!.Status);
+            Assert.Null(await store.GetDeviceAsync("dev-c", None));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task Commit_StoresEachReportOnce_AndCountsTheCopies(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            Dictionary<string, DeviceRecord> devices = await Registry(store, "dev-a", "dev-b");
+            var first = new IngestBatch();
+            first.Health.Add(Health(devices["dev-a"], 3, 0));
+            first.Health.Add(Health(devices["dev-a"], 3, 1));
+            first.Health.Add(Health(devices["dev-b"], 1, 0));
+            first.Seen.Add(new DeviceSeen(devices["dev-a"].Ref, T0 + 1000, 3, 1, 1L << 32));
+            Assert.Equal(new[] { true, true, true }, (await store.CommitAsync(first, None)).HealthInserted);
+
+            var again = new IngestBatch();
+            again.Health.Add(Health(devices["dev-a"], 3, 1) with { DuplicateReason = "redelivered" });
+            again.Health.Add(Health(devices["dev-a"], 3, 2));
+            again.Health.Add(Health(devices["dev-b"], 1, 0));
+            again.Seen.Add(new DeviceSeen(devices["dev-a"].Ref, T0 + 2000, 3, 0, 7));
+            Assert.Equal(new[] { false, true, false }, (await store.CommitAsync(again, None)).HealthInserted);
+
+            Assert.Equal(4, await store.CountHealthAsync(None));
+            IReadOnlyList<CounterRecord> counters = await store.ListCountersAsync(null, 0, None);
+            Assert.Equal(new[] { ("dev-a", "redelivered", 1L), ("dev-b", "duplicate", 1L) }, counters.Select(c => (c.DeviceId, c.Reason, c.Count)).ToArray());
+            DeviceRecord a = (await store.GetDeviceAsync("dev-a", None))!;
+            // (boot, seq) and version only move forward: the second batch's older (3, 0) did not replace (3, 1).
+            Assert.Equal((3L, 1L, 1L << 32, T0 + 1000, T0 + 2000), (a.LastBoot!.Value, a.LastSeq!.Value, a.VersionCode!.Value, a.FirstSeenMs!.Value, a.LastSeenMs!.Value));
+            IReadOnlyList<HealthRecord> rows = await store.ListHealthAsync("dev-a", 0, long.MaxValue, 10, None);
+            Assert.Equal(new long[] { 0, 1, 2 }, rows.Select(r => r.Seq).ToArray());
+            Assert.Equal(new byte[] { 0xA0, 1 }, rows[1].Payload);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task Commit_EventsWithAnIdentityOnce_OthersEachTime_PresenceOnChange(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            DeviceRecord a = (await Registry(store, "dev-a"))["dev-a"];
+            for (int round = 0; round < 2; round++)
+            {
+                var batch = new IngestBatch();
+                batch.Events.Add(new EventRow(a.Ref, a.DeviceId, T0 + round, "update", "update:7:3", 7, 3, "{\"state\":\"idle\"}"));
+                batch.Events.Add(new EventRow(a.Ref, a.DeviceId, T0 + round, "invalid-reading", null, null, null, "{\"e\":\"invalid-reading\"}"));
+                batch.Presence.Add(new PresenceRow(a.Ref, a.DeviceId, "online", T0 + round));
+                BatchResult result = await store.CommitAsync(batch, None);
+                Assert.Equal(round == 0 ? new[] { true, true } : new[] { false, true }, result.EventsInserted);
+                Assert.Equal(new[] { round == 0 }, result.PresenceChanged);
+            }
+
+            IReadOnlyList<EventRecord> events = await store.ListEventsAsync("dev-a", 0, 100, None);
+            Assert.Equal(new[] { "update", "invalid-reading", "presence", "invalid-reading" }, events.Select(e => e.Kind).ToArray());
+            Assert.Equal("online", (await store.GetDeviceAsync("dev-a", None))!.Presence);
+            Assert.Equal(1, (await store.ListCountersAsync("dev-a", 0, None)).Single(c => c.Reason == "duplicate").Count);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task RollUpAndPrune_KeepRawRowsUntilTheirHourIsRolledUp(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            DeviceRecord a = (await Registry(store, "dev-a"))["dev-a"];
+            var batch = new IngestBatch();
+            batch.Health.Add(Health(a, 1, 0, T0 + 10, 3200));
+            batch.Health.Add(Health(a, 2, 0, T0 + 20, 3400) with { BootReason = 5 });
+            batch.Health.Add(Health(a, 2, 1, T0 + 3_600_000, 3300));
+            await store.CommitAsync(batch, None);
+            Assert.Equal(1, await store.RollUpHourAsync(T0, None));
+            Assert.Equal(1, await store.RollUpHourAsync(T0, None));
+            HourlyRecord hour = (await store.ListHourlyAsync("dev-a", T0, T0 + 3_600_000, None)).Single();
+            Assert.Equal((2L, 2L, 1L, 3200L, 3400L, 3300.0, 150L, 20L, 4L), (hour.Reports, hour.Boots, hour.UncleanBoots, hour.SupplyMin!.Value, hour.SupplyMax!.Value, hour.SupplyAvg!.Value, hour.BytesUp, hour.BytesDown, hour.PayloadBytes));
+
+            var policy = new RetentionPolicy(1, 1, 30, 1, 30);
+            long later = T0 + (3 * 86_400_000L);
+            IReadOnlyDictionary<string, long> kept = await store.PruneAsync(policy, later, rolledUpToMs: T0, None);
+            Assert.Equal(0, kept[Tables.HealthReports]);
+            IReadOnlyDictionary<string, long> pruned = await store.PruneAsync(policy, later, rolledUpToMs: T0 + 3_600_000, None);
+            Assert.Equal(2, pruned[Tables.HealthReports]);
+            Assert.Equal(1, await store.CountHealthAsync(None));
+            Assert.Single(await store.ListHourlyAsync("dev-a", 0, long.MaxValue, None));
+            Assert.Equal(T0 + 3_600_000, await store.OldestHealthMsAsync(None));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task Counters_AndDailySummary_Add_PeaksKeepTheMaximum(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            for (int i = 0; i < 2; i++)
+            {
+                var batch = new IngestBatch();
+                batch.Counters.Add(new CounterDelta("ghost", "unknown-device", T0, 2, 100, T0 + i, i == 0 ? "first" : null));
+                await store.CommitAsync(batch, None);
+                await store.AddDailyAsync(new DailySummary(T0, "service", 10, 1000, 8, 1, 1, 50, i == 0 ? 900 : 500, 4096 + i, 8 * (i + 1), T0 + i), None);
+            }
+
+            CounterRecord counter = (await store.ListCountersAsync("ghost", 0, None)).Single();
+            Assert.Equal((4L, 200L, T0 + 1, "first"), (counter.Count, counter.Bytes, counter.LastMs, counter.LastDetail));
+            DailySummary day = (await store.ListDailyAsync(0, None)).Single();
+            Assert.Equal((20L, 2000L, 16L, 100L, 900L, 4097L, 16L), (day.Messages, day.BytesIn, day.Reports, day.CpuMs, day.PeakRssBytes, day.DatabaseBytes, day.RawRows));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task Findings_OneOpenPerDeviceAndRule_ClearedThenReopened(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            var finding = new FindingRecord(0, "dev-a", "coin-miner", "warning", false, 2.5, 1.0, "power and traffic up", T0, T0, "open");
+            long id = await store.UpsertFindingAsync(finding, None);
+            Assert.Equal(id, await store.UpsertFindingAsync(finding with { Severity = "critical", LastSeenMs = T0 + 5 }, None));
+            Assert.True(await store.ClearFindingAsync("dev-a", "coin-miner", T0 + 6, None));
+            Assert.False(await store.ClearFindingAsync("dev-a", "coin-miner", T0 + 7, None));
+            Assert.NotEqual(id, await store.UpsertFindingAsync(finding with { FirstSeenMs = T0 + 8, LastSeenMs = T0 + 8 }, None));
+            IReadOnlyList<FindingRecord> all = await store.ListFindingsAsync("dev-a", openOnly: false, 10, None);
+            Assert.Equal(new[] { "open", "cleared" }, all.Select(f => f.State).ToArray());
+            Assert.Equal(("critical", T0 + 6), (all[1].Severity, all[1].LastSeenMs));
+            Assert.Single(await store.ListFindingsAsync(null, openOnly: true, 10, None));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task Actions_AreAppendOnly_UpdateAndDeleteRefusedByTheDatabase(string dialect)
+    {
+        var (store, sql) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            await Registry(store, "dev-a");
+            await store.AppendActionAsync(new ActionRecord(0, "dev-a", "throttle", "service", "floods", T0, "done", null), None);
+            await store.AppendActionAsync(new ActionRecord(0, "dev-a", "quarantine", "alice", "ignores throttle", T0 + 1, "failed", "broker down"), None);
+            Assert.True(await store.SetServiceStateAsync("dev-a", "quarantined", None));
+            Assert.False(await store.SetServiceStateAsync("dev-zz", "quarantined", None));
+            await Assert.ThrowsAnyAsync<DbException>(() => StoreFactory.ExecuteAsync(sql, $"UPDATE {Tables.Actions} SET outcome = 'done'"));
+            await Assert.ThrowsAnyAsync<DbException>(() => StoreFactory.ExecuteAsync(sql, $"DELETE FROM {Tables.Actions}"));
+            IReadOnlyList<ActionRecord> actions = await store.ListActionsAsync("dev-a", 10, None);
+            Assert.Equal(new[] { ("quarantine", "failed", "broker down"), ("throttle", "done", (string?)null) }, actions.Select(a => (a.Kind, a.Outcome, a.Detail)).ToArray());
+            Assert.Equal("quarantined", (await store.GetDeviceAsync("dev-a", None))!.ServiceState);
+
+            long alert = await store.AddAlertAsync(new AlertRecord(0, "acme", "dev-a", "coin-miner", "webhook", "queued", 0, null, "acme:dev-a:coin-miner", T0, T0), None);
+            Assert.True(await store.UpdateAlertAsync(alert, "dead", 5, "HTTP 500", T0 + 9, None));
+            AlertRecord stored = (await store.ListAlertsAsync("acme", 10, None)).Single();
+            Assert.Equal(("dead", 5L, "HTTP 500", T0 + 9), (stored.State, stored.Attempts, stored.LastError, stored.UpdatedMs));
+            Assert.Empty(await store.ListAlertsAsync("other", 10, None));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task Queries_TreatInjectionPayloadsAsValues(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            DeviceRecord a = (await Registry(store, "dev-a"))["dev-a"];
+            var batch = new IngestBatch();
+            batch.Health.Add(Health(a, 1, 0));
+            batch.Counters.Add(new CounterDelta("(invalid)", "bad-topic", T0, 1, 10, T0, "topic devices/x'); DROP TABLE devices; --/up/health"));
+            await store.CommitAsync(batch, None);
+            string[] payloads = { "dev-a' OR '1'='1", "dev-a\"; DROP TABLE health_reports; --", "%", "dev-a' --", "' UNION SELECT device_id FROM devices --" };
+            foreach (string payload in payloads)
+            {
+                Assert.Null(await store.GetDeviceAsync(payload, None));
+                Assert.Empty(await store.ListHealthAsync(payload, 0, long.MaxValue, 10, None));
+                Assert.Empty(await store.ListCountersAsync(payload, 0, None));
+                Assert.Empty(await store.ListEventsAsync(payload, 0, 10, None));
+                Assert.Empty(await store.ListActionsAsync(payload, 10, None));
+                Assert.Empty(await store.ListAlertsAsync(payload, 10, None));
+                Assert.Empty(await store.ListFindingsAsync(payload, false, 10, None));
+            }
+
+            await store.UpsertFindingAsync(new FindingRecord(0, "dev-a", "x", "info", true, null, null, "'); DELETE FROM findings; --", T0, T0, "open"), None);
+            Assert.Equal("'); DELETE FROM findings; --", (await store.ListFindingsAsync("dev-a", true, 1, None)).Single().Evidence);
+            Assert.Single(await store.ListHealthAsync("dev-a", 0, long.MaxValue, 10, None));
+            Assert.Equal("topic devices/x'); DROP TABLE devices; --/up/health", (await store.ListCountersAsync("(invalid)", 0, None)).Single().LastDetail);
+        }
+    }
+}

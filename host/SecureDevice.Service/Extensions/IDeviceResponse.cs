@@ -1,0 +1,60 @@
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SecureDevice.Service.Extensions;
+
+/// <summary>Something ingest saw that a response policy may act on: rate limits exceeded, payloads refused.</summary>
+/// <param name="Reason">The counter reason (rate-limited-device, malformed-cbor, unknown-device...).</param>
+/// <param name="Count">Messages of that reason from the device in the batch that raised the signal.</param>
+public sealed record DeviceSignal(string DeviceId, string? CustomerId, string Reason, int Count, string Detail, long AtMs);
+
+/// <summary>The actions of the response ladder (issue 13 §4): throttle, quarantine, lift, revoke.</summary>
+public enum DeviceActionKind
+{
+    Throttle,
+    Quarantine,
+    Lift,
+    Revoke,
+}
+
+/// <summary>A request to act on a device, by an operator (console) or by a policy (actor "service").</summary>
+public sealed record DeviceActionRequest(string DeviceId, DeviceActionKind Kind, string Actor, string Reason);
+
+/// <summary>What an action did. Failed carries the detail (and is audited as such).</summary>
+public sealed record ActionOutcome(bool Done, string Detail)
+{
+    public static ActionOutcome Succeeded(string detail) => new(true, detail);
+
+    public static ActionOutcome Failed(string detail) => new(false, detail);
+}
+
+/// <summary>Executes an action and records it in the append-only audit (the service's <see cref="ResponseDispatcher"/>).</summary>
+public interface IDeviceActions
+{
+    Task<ActionOutcome> ExecuteAsync(DeviceActionRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Workstream C's side: the mechanisms (a throttle command on the down topic, quarantine at the broker, revocation)
+/// and the policy that turns signals into actions and alerts. The service calls <see cref="OnSignalAsync"/> off the
+/// ingest path (a bounded queue: when it is full, signals are dropped and counted, the counters table keeps the
+/// record), and routes every action through <see cref="IDeviceActions"/>, which audits it before and whatever happens.
+/// Default: <see cref="NoResponse"/>.
+/// </summary>
+public interface IDeviceResponse
+{
+    /// <summary>A signal from ingest; act through <paramref name="actions"/> so that every action is audited.</summary>
+    Task OnSignalAsync(DeviceSignal signal, IDeviceActions actions, CancellationToken cancellationToken);
+
+    /// <summary>Carries out one action (the mechanism only; the caller audits it and records the device's state).</summary>
+    Task<ActionOutcome> ExecuteAsync(DeviceActionRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>The default: ignores signals; every action fails with "no response mechanism configured" (and is audited).</summary>
+public sealed class NoResponse : IDeviceResponse
+{
+    public Task OnSignalAsync(DeviceSignal signal, IDeviceActions actions, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<ActionOutcome> ExecuteAsync(DeviceActionRequest request, CancellationToken cancellationToken) =>
+        Task.FromResult(ActionOutcome.Failed("no response mechanism configured"));
+}

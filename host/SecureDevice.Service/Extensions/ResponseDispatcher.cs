@@ -1,0 +1,102 @@
+using System;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using SecureDevice.Fleet.Text;
+using SecureDevice.Service.Monitoring;
+using SecureDevice.Service.Storage;
+
+namespace SecureDevice.Service.Extensions;
+
+/// <summary>
+/// Between the service and <see cref="IDeviceResponse"/>: queues ingest signals (bounded, never blocking ingest) for
+/// one worker, and executes actions with an audit record for each (append-only <see cref="Tables.Actions"/>), setting
+/// the device's service state (normal, throttled, quarantined) when an action succeeds.
+/// </summary>
+public sealed class ResponseDispatcher : IDeviceActions
+{
+    /// <summary>Signals held before new ones are dropped.</summary>
+    public const int QueueCapacity = 10_000;
+
+    private readonly IDeviceResponse _response;
+    private readonly IActionStore _store;
+    private readonly ServiceMetrics _metrics;
+    private readonly ILogger _log;
+    private readonly TimeProvider _time;
+    private readonly Channel<DeviceSignal> _signals = Channel.CreateBounded<DeviceSignal>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+
+    public ResponseDispatcher(IDeviceResponse response, IActionStore store, ServiceMetrics metrics, ILogger log, TimeProvider time)
+    {
+        _response = response;
+        _store = store;
+        _metrics = metrics;
+        _log = log;
+        _time = time;
+    }
+
+    /// <summary>Queues a signal; false (and counted) when the queue is full.</summary>
+    public bool Signal(DeviceSignal signal)
+    {
+        if (_signals.Writer.TryWrite(signal))
+        {
+            return true;
+        }
+
+        _metrics.SignalsDropped.Inc();
+        return false;
+    }
+
+    public async Task<ActionOutcome> ExecuteAsync(DeviceActionRequest request, CancellationToken cancellationToken)
+    {
+        ActionOutcome outcome;
+        try
+        {
+            outcome = await _response.ExecuteAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            outcome = ActionOutcome.Failed("the response mechanism failed: " + error.GetType().Name + ": " + error.Message);
+        }
+
+        string kind = request.Kind.ToString().ToLowerInvariant();
+        await _store.AppendActionAsync(new ActionRecord(0, request.DeviceId, kind, request.Actor, request.Reason, _time.GetUtcNow().ToUnixTimeMilliseconds(),
+            outcome.Done ? "done" : "failed", outcome.Detail), cancellationToken).ConfigureAwait(false);
+        string? state = request.Kind switch
+        {
+            DeviceActionKind.Throttle => "throttled",
+            DeviceActionKind.Quarantine => "quarantined",
+            DeviceActionKind.Lift => "normal",
+            _ => null,
+        };
+        if (outcome.Done && state != null)
+        {
+            await _store.SetServiceStateAsync(request.DeviceId, state, cancellationToken).ConfigureAwait(false);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>The worker: hands each signal to the response policy until cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (DeviceSignal signal in _signals.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await _response.OnSignalAsync(signal, this, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception error) when (error is not OperationCanceledException)
+                {
+                    _metrics.ResponseFailures.Inc();
+                    _log.LogWarning("response to a signal for {Device} failed: {Error}", Printable.Escape(signal.DeviceId), Printable.Escape(error.Message));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,206 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Data.Common;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using SecureDevice.Fleet;
+using SecureDevice.Fleet.Pki;
+using SecureDevice.Service.Extensions;
+using SecureDevice.Service.Ingest;
+using SecureDevice.Service.Maintenance;
+using SecureDevice.Service.Monitoring;
+using SecureDevice.Service.Registry;
+using SecureDevice.Service.Storage;
+
+namespace SecureDevice.Service.Hosting;
+
+/// <summary>What /health/ready reports: ready when the broker session is up, the database answers, the registry is loaded and writes succeed.</summary>
+public sealed record Readiness(bool Broker, bool Database, bool Registry, bool Ingest)
+{
+    public bool Ready => Broker && Database && Registry && Ingest;
+}
+
+/// <summary>
+/// The service's parts, built in the order that lets each fail clearly (checks, database and migrations, registry),
+/// then run: the registry watch, the ingest writer, the MQTT session, maintenance and the response worker.
+/// </summary>
+public sealed class FleetService : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stopIngest = new();
+    private readonly CancellationTokenSource _stopOthers = new();
+    private Task _mqttTask = Task.CompletedTask;
+    private Task _pipelineTask = Task.CompletedTask;
+    private Task _othersTask = Task.CompletedTask;
+
+    private FleetService(ServiceOptions options, IFleetStore store, ServiceMetrics metrics, DeviceRegistry registry, RegistrySync registrySync,
+        IngestPipeline pipeline, MqttIngestClient mqtt, MaintenanceService maintenance, ResponseDispatcher actions, ILogger log)
+    {
+        Options = options;
+        Store = store;
+        Metrics = metrics;
+        Registry = registry;
+        RegistrySync = registrySync;
+        Pipeline = pipeline;
+        Mqtt = mqtt;
+        Maintenance = maintenance;
+        Actions = actions;
+        Log = log;
+    }
+
+    public ServiceOptions Options { get; }
+
+    public IFleetStore Store { get; }
+
+    public ServiceMetrics Metrics { get; }
+
+    public DeviceRegistry Registry { get; }
+
+    public RegistrySync RegistrySync { get; }
+
+    public IngestPipeline Pipeline { get; }
+
+    public MqttIngestClient Mqtt { get; }
+
+    public MaintenanceService Maintenance { get; }
+
+    /// <summary>Executes and audits device actions (the console's actions go through it too).</summary>
+    public IDeviceActions Actions { get; }
+
+    /// <summary>The dispatcher behind <see cref="Actions"/>: also queues signals for the response policy.</summary>
+    public ResponseDispatcher Dispatcher => (ResponseDispatcher)Actions;
+
+    private IReadOnlyList<Integration.IServiceAttachment> Attachments { get; init; } = Array.Empty<Integration.IServiceAttachment>();
+
+    /// <summary>This instance's name: the MQTT client id, the service certificate's CN.</summary>
+    public string Instance => Mqtt.ClientId;
+
+    /// <summary>The service's log (extensions attached to it log here).</summary>
+    internal ILogger Log { get; }
+
+    /// <summary>Checks, opens and migrates the database, loads the registry. Nothing runs yet.</summary>
+    /// <exception cref="FleetException">Bad options or files, or a database that cannot be reached or is too new (one line).</exception>
+    public static async Task<FleetService> CreateAsync(ServiceOptions options, ServiceExtensions extensions, ILoggerFactory logs, CancellationToken cancellationToken)
+    {
+        (X509Certificate2 certificate, X509Certificate2 anchor) = StartupChecks.Check(options);
+        ILogger log = logs.CreateLogger("securedevice.service");
+        SqlDialect dialect = options.DatabaseUrl != null
+            ? new PostgresDialect(DatabaseUrl.Parse(options.DatabaseUrl), "securedevice-" + options.Identity)
+            : new SqliteDialect(options.DataFolder);
+        IFleetStore store = new FleetStore(dialect);
+        try
+        {
+            int version = await store.MigrateAsync(extensions.Time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
+            log.LogInformation("database {Database}: schema version {Version}", store.Description, version);
+        }
+        catch (Exception error) when (error is DbException or SocketException or TimeoutException or InvalidOperationException or ArgumentException)
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw new FleetException(FleetError.Network, "cannot open the database " + store.Description + ": " + FirstLine(error.Message));
+        }
+
+        store = extensions.WrapStore?.Invoke(store) ?? store;
+        var metrics = new ServiceMetrics();
+        var registry = new DeviceRegistry();
+        var registrySync = new RegistrySync(new PkiLayout(options.PkiFolder), store, registry, metrics, log, extensions.Time);
+        try
+        {
+            RegistrySyncResult loaded = await registrySync.LoadAsync(cancellationToken).ConfigureAwait(false);
+            log.LogInformation("registry: {Total} devices from the inventory ({Added} added, {Changed} changed, {Removed} removed)", loaded.Total, loaded.Added, loaded.Changed, loaded.Removed);
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        var actions = new ResponseDispatcher(extensions.Response, store, metrics, log, extensions.Time);
+        MqttIngestClient? mqtt = null;
+        var pipeline = new IngestPipeline(store, store.IsTransient, registry, metrics, extensions.Observers, actions, () => mqtt!.Generation, options.Ingest, log, extensions.Time);
+        mqtt = new MqttIngestClient(new BrokerSession
+        {
+            Host = options.BrokerHost,
+            Port = options.BrokerPort,
+            Certificate = certificate,
+            TrustAnchor = anchor,
+            SessionExpirySeconds = options.SessionExpirySeconds,
+            ReceiveMaximum = options.ReceiveMaximum,
+        }, pipeline, metrics, log, extensions.Time);
+        var maintenance = new MaintenanceService(store, options.Retention, metrics, options.Identity, log, extensions.Time);
+        var service = new FleetService(options, store, metrics, registry, registrySync, pipeline, mqtt, maintenance, actions, log) { Attachments = extensions.Attachments };
+        foreach (Integration.IServiceAttachment attachment in extensions.Attachments)
+        {
+            attachment.Attach(service);
+        }
+
+        return service;
+    }
+
+    /// <summary>Starts every loop.</summary>
+    public void Start()
+    {
+        _pipelineTask = Task.Run(() => Pipeline.RunAsync(_stopIngest.Token));
+        _mqttTask = Task.Run(() => Mqtt.RunAsync(_stopIngest.Token));
+        _othersTask = Task.WhenAll(
+            Task.Run(() => RegistrySync.WatchAsync(Options.RegistryPoll, _stopOthers.Token)),
+            Task.Run(() => Maintenance.RunAsync(Options.MaintenanceInterval, _stopOthers.Token)),
+            Task.Run(() => ((ResponseDispatcher)Actions).RunAsync(_stopOthers.Token)),
+            Task.WhenAll(Attachments.Select(a => Task.Run(() => a.RunAsync(_stopOthers.Token)))));
+    }
+
+    /// <summary>Stops ingest first (what is not committed is not acknowledged: the broker keeps it), then the rest.</summary>
+    public async Task StopAsync()
+    {
+        _stopIngest.Cancel();
+        await Quietly(_mqttTask).ConfigureAwait(false);
+        await Quietly(_pipelineTask).ConfigureAwait(false);
+        _stopOthers.Cancel();
+        await Quietly(_othersTask).ConfigureAwait(false);
+    }
+
+    public async Task<Readiness> ReadinessAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        bool database;
+        try
+        {
+            database = await Store.PingAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            database = false;
+        }
+
+        return new Readiness(Mqtt.Connected, database, Registry.Version > 0, !Pipeline.DatabaseFailing && !Pipeline.Faulted);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        await Mqtt.DisposeAsync().ConfigureAwait(false);
+        await Store.DisposeAsync().ConfigureAwait(false);
+        _stopIngest.Dispose();
+        _stopOthers.Dispose();
+    }
+
+    private static async Task Quietly(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static string FirstLine(string text)
+    {
+        int end = text.IndexOfAny(new[] { '\r', '\n' });
+        return end < 0 ? text : text[..end];
+    }
+}

@@ -1,0 +1,495 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using SecureDevice.Fleet.Telemetry;
+using SecureDevice.Fleet.Text;
+using SecureDevice.Service.Extensions;
+using SecureDevice.Service.Monitoring;
+using SecureDevice.Service.Registry;
+using SecureDevice.Service.Storage;
+
+namespace SecureDevice.Service.Ingest;
+
+/// <summary>
+/// The ingest writer: takes what the broker delivered, in order, as batches (whatever arrived while the previous batch
+/// committed, up to <see cref="IngestOptions.MaxBatch"/>); judges every message (topic, registry, fair limits, strict
+/// decoders, staleness); commits the batch in one transaction, reports, events and counters together; only then sends
+/// the acknowledgements, in delivery order; then tells the observers and the response policy. A database that fails
+/// transiently is retried with backoff and nothing is acknowledged meanwhile; a batch the database refuses for its
+/// values is split until the one message at fault is counted (store-failed) on its own.
+/// </summary>
+public sealed class IngestPipeline
+{
+    private readonly Channel<InboundMessage> _queue;
+    private readonly IIngestStore _store;
+    private readonly Func<Exception, bool> _isTransient;
+    private readonly DeviceRegistry _registry;
+    private readonly ServiceMetrics _metrics;
+    private readonly IReadOnlyList<IIngestObserver> _observers;
+    private readonly ResponseDispatcher? _response;
+    private readonly Func<long> _currentGeneration;
+    private readonly IngestOptions _options;
+    private readonly FairLimiter _limiter;
+    private readonly ILogger _log;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<long, (long Boot, long Seq)> _progress = new();
+    private long _lastEvictMs;
+
+    public IngestPipeline(IIngestStore store, Func<Exception, bool> isTransient, DeviceRegistry registry, ServiceMetrics metrics, IReadOnlyList<IIngestObserver> observers,
+        ResponseDispatcher? response, Func<long> currentGeneration, IngestOptions options, ILogger log, TimeProvider time)
+    {
+        _store = store;
+        _isTransient = isTransient;
+        _registry = registry;
+        _metrics = metrics;
+        _observers = observers;
+        _response = response;
+        _currentGeneration = currentGeneration;
+        _options = options;
+        _limiter = new FairLimiter(options.Limits);
+        _log = log;
+        _time = time;
+        _queue = Channel.CreateBounded<InboundMessage>(new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    }
+
+    /// <summary>Batches committed so far.</summary>
+    public long Batches { get; private set; }
+
+    /// <summary>True once the writer loop ended on an unexpected exception (a bug): /health/ready then answers 503.</summary>
+    public bool Faulted { get; private set; }
+
+    /// <summary>True while a database failure holds ingest (cleared by the next commit).</summary>
+    public bool DatabaseFailing { get; private set; }
+
+    /// <summary>Queues a delivered message (waits while the queue is full: backpressure on the broker connection).</summary>
+    public ValueTask EnqueueAsync(InboundMessage message, CancellationToken cancellationToken)
+    {
+        _metrics.Received.Inc();
+        _metrics.ReceivedBytes.Inc(message.Topic.Length + message.Payload.Length);
+        _metrics.QueueDepth.Inc();
+        return _queue.Writer.WriteAsync(message, cancellationToken);
+    }
+
+    /// <summary>The writer loop, until cancelled. Messages not committed when it stops are never acknowledged.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var messages = new List<InboundMessage>(_options.MaxBatch);
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                messages.Clear();
+                while (messages.Count < _options.MaxBatch && _queue.Reader.TryRead(out InboundMessage? message))
+                {
+                    messages.Add(message);
+                }
+
+                await ProcessAsync(messages, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception error)
+        {
+            // A bug: ingest stops (what is not acknowledged stays queued at the broker) and says so in /health/ready.
+            Faulted = true;
+            _log.LogCritical(error, "the ingest writer failed; ingest stopped until the service restarts");
+            throw;
+        }
+    }
+
+    /// <summary>Judges, commits, acknowledges and reports one batch (public for the tests' fault injection).</summary>
+    internal async Task ProcessAsync(IReadOnlyList<InboundMessage> messages, CancellationToken cancellationToken)
+    {
+        long nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var items = new List<Item>(messages.Count);
+        var keys = new HashSet<(long, long, long)>();
+        foreach (InboundMessage message in messages)
+        {
+            items.Add(Judge(message, keys));
+        }
+
+        long started = Stopwatch.GetTimestamp();
+        await CommitAsync(items, cancellationToken).ConfigureAwait(false);
+        _metrics.CommitSeconds.Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        _metrics.BatchSize.Observe(items.Count);
+        Batches++;
+
+        long generation = _currentGeneration();
+        foreach (Item item in items)
+        {
+            if (item.Message.Acknowledge != null && item.Message.Generation == generation)
+            {
+                try
+                {
+                    await item.Message.Acknowledge(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // The connection went away: the broker delivers the message again and deduplication stores it once.
+                }
+            }
+        }
+
+        _metrics.QueueDepth.Dec(items.Count);
+        Report(items);
+        if (nowMs - _lastEvictMs > 60_000)
+        {
+            _limiter.Evict(Environment.TickCount64);
+            _lastEvictMs = nowMs;
+        }
+    }
+
+    private Item Judge(InboundMessage message, HashSet<(long, long, long)> keys)
+    {
+        var item = new Item(message);
+        if (!TopicLayout.TryParse(message.Topic, out string deviceId, out UpTopic leaf))
+        {
+            return item.Reject(deviceId, IngestReason.BadTopic, "topic " + Clip(message.Topic));
+        }
+
+        item.DeviceId = deviceId;
+        if (!_registry.TryGet(deviceId, out DeviceRecord device) || device.Status == "removed")
+        {
+            return item.Reject(deviceId, IngestReason.UnknownDevice, "not in the registry");
+        }
+
+        item.Device = device;
+        if (device.Status == "revoked")
+        {
+            return item.Reject(deviceId, IngestReason.RevokedDevice, "certificate revoked");
+        }
+
+        int customerDevices = device.CustomerId == null ? 0 : _registry.DevicesOf(device.CustomerId);
+        switch (_limiter.TryAdmit(deviceId, device.CustomerId, customerDevices, Environment.TickCount64))
+        {
+            case Admission.DeviceLimited:
+                return item.Reject(deviceId, IngestReason.RateLimitedDevice, "over " + _limiter.Limits.DevicePerHour + " messages per hour");
+            case Admission.CustomerLimited:
+                return item.Reject(deviceId, IngestReason.RateLimitedCustomer, "customer " + device.CustomerId + " over its share");
+        }
+
+        string duplicateReason = message.Redelivery ? IngestReason.Redelivered.Code() : IngestReason.Duplicate.Code();
+        switch (leaf)
+        {
+            case UpTopic.Health:
+                HealthDecodeStatus status = HealthDecoder.TryDecode(message.Payload, out DecodedHealthReport? report, out string detail);
+                if (status != HealthDecodeStatus.Decoded)
+                {
+                    IngestReason reason = status switch
+                    {
+                        HealthDecodeStatus.TooLarge => IngestReason.TooLarge,
+                        HealthDecodeStatus.MalformedCbor => IngestReason.MalformedCbor,
+                        HealthDecodeStatus.UnsupportedSchema => IngestReason.UnsupportedSchema,
+                        _ => IngestReason.WrongShape,
+                    };
+                    return item.Reject(deviceId, reason, detail);
+                }
+
+                long boot = report!.Field("life", "bootCount") ?? 0;
+                long seq = report.Sequence;
+                if (!keys.Add((device.Ref, boot, seq)))
+                {
+                    return item.Reject(deviceId, message.Redelivery ? IngestReason.Redelivered : IngestReason.Duplicate, "boot " + boot + " seq " + seq + " twice in one batch");
+                }
+
+                if (IsStale(device, boot, seq, out string staleDetail))
+                {
+                    return item.Reject(deviceId, IngestReason.Stale, staleDetail);
+                }
+
+                item.Report = report;
+                item.Health = ToRow(device, deviceId, message, report, boot, seq) with { DuplicateReason = duplicateReason };
+                return item;
+            case UpTopic.Status:
+                if (!Presence.TryParse(message.Payload, out PresenceStatus presence))
+                {
+                    return item.Reject(deviceId, IngestReason.BadPresence, "status must be online or offline (" + message.Payload.Length + " bytes)");
+                }
+
+                item.Presence = new PresenceRow(device.Ref, deviceId, presence == PresenceStatus.Online ? "online" : "offline", message.ReceivedMs);
+                return item;
+            default:
+                bool parsed = leaf == UpTopic.Update
+                    ? DeviceEventParser.TryParseUpdate(message.Payload, out DeviceEvent? evt, out IngestReason why, out string text)
+                    : DeviceEventParser.TryParseEvent(message.Payload, out evt, out why, out text);
+                if (!parsed)
+                {
+                    return item.Reject(deviceId, why, text);
+                }
+
+                item.Event = new EventRow(device.Ref, deviceId, message.ReceivedMs, evt!.Kind, evt.Key, evt.Boot, evt.Seq, evt.Json) { DuplicateReason = duplicateReason };
+                return item;
+        }
+    }
+
+    private bool IsStale(DeviceRecord device, long boot, long seq, out string detail)
+    {
+        if (!_progress.TryGetValue(device.Ref, out var newest))
+        {
+            newest = device.LastBoot is long b && device.LastSeq is long s ? (b, s) : (-1, -1);
+        }
+
+        detail = string.Empty;
+        if (boot < newest.Boot - 1 || (boot == newest.Boot && seq + _options.StaleSequenceWindow < newest.Seq))
+        {
+            detail = "boot " + boot + " seq " + seq + " while the newest is boot " + newest.Boot + " seq " + newest.Seq;
+            return true;
+        }
+
+        if (boot > newest.Boot || (boot == newest.Boot && seq > newest.Seq))
+        {
+            _progress[device.Ref] = (boot, seq);
+        }
+
+        return false;
+    }
+
+    private static HealthRow ToRow(DeviceRecord device, string deviceId, InboundMessage message, DecodedHealthReport report, long boot, long seq)
+    {
+        long version = ((report.Field("identity", "versionMajor") ?? 0) << 32) | ((report.Field("identity", "versionMinor") ?? 0) << 16) | (report.Field("identity", "versionPatch") ?? 0);
+        return new HealthRow(device.Ref, deviceId, message.ReceivedMs, boot, seq, report.Field("life", "uptimeS") ?? 0, report.Field("life", "bootReason") ?? 0,
+            report.Field("power", "supplyMv"), report.Field("memory", "heapFreeKiB"), report.Field("memory", "managedFreeKiB"),
+            report.Field("traffic", "bytesUpSinceLast") ?? 0, report.Field("traffic", "bytesDownSinceLast") ?? 0, report.Field("traffic", "wireBytesSinceLast") ?? 0,
+            report.Field("connection", "rssiDbm"), report.Field("connection", "attempts") ?? 0, report.Field("protection", "rejected") ?? 0, version,
+            report.Field("flags", "flags") ?? 0, message.Payload);
+    }
+
+    private async Task CommitAsync(List<Item> items, CancellationToken cancellationToken)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            IngestBatch batch = Build(items);
+            try
+            {
+                BatchResult result = await _store.CommitAsync(batch, cancellationToken).ConfigureAwait(false);
+                Apply(items, result);
+                if (DatabaseFailing)
+                {
+                    _log.LogWarning("database writes work again after {Attempts} failed attempts", attempt);
+                }
+
+                DatabaseFailing = false;
+                _metrics.DatabaseUp.Set(1);
+                return;
+            }
+            catch (Exception error) when (error is DbException && !_isTransient(error) && IsValueError(error))
+            {
+                _metrics.CommitFailures.WithLabels("data").Inc();
+                if (items.Count == 1)
+                {
+                    _log.LogWarning("the database refused a message from {Device} on {Topic}: {Error}", Printable.Escape(items[0].DeviceId), Printable.Escape(items[0].Message.Topic), Printable.Escape(error.Message));
+                    items[0].Reject(items[0].DeviceId, IngestReason.StoreFailed, Clip(error.Message));
+                    continue;
+                }
+
+                int half = items.Count / 2;
+                await CommitAsync(items.GetRange(0, half), cancellationToken).ConfigureAwait(false);
+                await CommitAsync(items.GetRange(half, items.Count - half), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // Transient, or not understood: never acknowledge what is not stored; wait and try again (fail closed).
+                _metrics.CommitFailures.WithLabels("transient").Inc();
+                _metrics.DatabaseUp.Set(0);
+                if (!DatabaseFailing || attempt % 20 == 0)
+                {
+                    _log.LogError("database write failed (attempt {Attempt}), holding {Count} messages unacknowledged: {Error}", attempt + 1, items.Count, Printable.Escape(error.GetType().Name + ": " + error.Message));
+                }
+
+                DatabaseFailing = true;
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 << Math.Min(attempt, 6))), _time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static bool IsValueError(Exception error) =>
+        error is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 18 or 19 or 20 }
+        || (error is Npgsql.PostgresException p && (p.SqlState.StartsWith("22", StringComparison.Ordinal) || p.SqlState.StartsWith("23", StringComparison.Ordinal)));
+
+    private static IngestBatch Build(List<Item> items)
+    {
+        var batch = new IngestBatch();
+        var seen = new Dictionary<long, DeviceSeen>();
+        foreach (Item item in items)
+        {
+            item.HealthIndex = item.EventIndex = item.PresenceIndex = -1;
+            InboundMessage m = item.Message;
+            if (item.Reason is IngestReason reason)
+            {
+                batch.Counters.Add(new CounterDelta(item.DeviceId, reason.Code(), FleetStore.Hour(m.ReceivedMs), 1, m.Payload.Length, m.ReceivedMs, item.Detail));
+            }
+            else if (item.Health != null)
+            {
+                item.HealthIndex = batch.Health.Count;
+                batch.Health.Add(item.Health);
+            }
+            else if (item.Event != null)
+            {
+                item.EventIndex = batch.Events.Count;
+                batch.Events.Add(item.Event);
+            }
+            else if (item.Presence != null)
+            {
+                item.PresenceIndex = batch.Presence.Count;
+                batch.Presence.Add(item.Presence);
+            }
+
+            if (item.Device != null)
+            {
+                seen.TryGetValue(item.Device.Ref, out DeviceSeen? before);
+                HealthRow? h = item.Reason == null ? item.Health : null;
+                bool newer = h != null && (before?.Boot == null || h.Boot > before.Boot || (h.Boot == before.Boot && h.Seq > before.Seq));
+                seen[item.Device.Ref] = new DeviceSeen(item.Device.Ref, Math.Max(before?.SeenMs ?? 0, m.ReceivedMs),
+                    newer ? h!.Boot : before?.Boot, newer ? h!.Seq : before?.Seq, newer ? h!.VersionCode : before?.VersionCode);
+            }
+        }
+
+        batch.Seen.AddRange(seen.Values);
+        return batch;
+    }
+
+    private static void Apply(List<Item> items, BatchResult result)
+    {
+        foreach (Item item in items)
+        {
+            if (item.HealthIndex >= 0 && !result.HealthInserted[item.HealthIndex])
+            {
+                item.Stored(false, item.Health!.DuplicateReason);
+            }
+            else if (item.EventIndex >= 0 && !result.EventsInserted[item.EventIndex])
+            {
+                item.Stored(false, item.Event!.DuplicateReason);
+            }
+            else if (item.PresenceIndex >= 0)
+            {
+                item.PresenceChanged = result.PresenceChanged[item.PresenceIndex];
+            }
+        }
+    }
+
+    private void Report(List<Item> items)
+    {
+        var reports = new List<StoredReport>();
+        var events = new List<StoredEvent>();
+        var rejections = new List<IngestRejection>();
+        double now = Stopwatch.GetTimestamp();
+        foreach (Item item in items)
+        {
+            _metrics.ReceiveToCommitSeconds.Observe(Stopwatch.GetElapsedTime(item.Message.ReceivedTimestamp).TotalSeconds);
+            string? customer = item.Device?.CustomerId;
+            if (item.RecordedReason is string reason)
+            {
+                _metrics.Rejected.WithLabels(reason).Inc();
+                rejections.Add(new IngestRejection(item.DeviceId, customer, reason, item.Detail ?? string.Empty, item.Message.Payload.Length, item.Message.ReceivedMs));
+            }
+            else if (item.Health != null)
+            {
+                _metrics.Stored.WithLabels("health").Inc();
+                reports.Add(new StoredReport(item.DeviceId, customer, item.Message.ReceivedMs, item.Health.Boot, item.Health.Seq, item.Message.Payload.Length, item.Report!));
+            }
+            else if (item.Event != null)
+            {
+                _metrics.Stored.WithLabels("event").Inc();
+                events.Add(new StoredEvent(item.DeviceId, customer, item.Message.ReceivedMs, item.Event.Kind, item.Event.EventKey, item.Event.Payload));
+            }
+            else if (item.Presence != null && item.PresenceChanged)
+            {
+                _metrics.Stored.WithLabels("presence").Inc();
+                events.Add(new StoredEvent(item.DeviceId, customer, item.Message.ReceivedMs, "presence", null, item.Presence.Presence));
+            }
+        }
+
+        var batch = new CommittedBatch(reports, events, rejections, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        foreach (IIngestObserver observer in _observers)
+        {
+            try
+            {
+                observer.OnCommitted(batch);
+            }
+            catch (Exception error)
+            {
+                _metrics.ObserverFailures.Inc();
+                _log.LogWarning("ingest observer {Observer} failed: {Error}", observer.GetType().Name, Printable.Escape(error.Message));
+            }
+        }
+
+        if (_response != null)
+        {
+            foreach (var group in rejections.Where(r => r.Reason != IngestReason.Redelivered.Code()).GroupBy(r => (r.DeviceId, r.Reason)))
+            {
+                IngestRejection last = group.Last();
+                _response.Signal(new DeviceSignal(last.DeviceId, last.CustomerId, last.Reason, group.Count(), last.Detail, last.ReceivedMs));
+            }
+        }
+    }
+
+    private static string Clip(string text) => Printable.Escape(text.Length > 160 ? text[..160] + "..." : text);
+
+    /// <summary>One message through the batch: what it was judged, where it went, what the commit did with it.</summary>
+    private sealed class Item
+    {
+        public Item(InboundMessage message) => Message = message;
+
+        public InboundMessage Message { get; }
+
+        public string DeviceId { get; set; } = TopicLayout.InvalidDeviceId;
+
+        public DeviceRecord? Device { get; set; }
+
+        /// <summary>Refused before the commit (counted in the same transaction).</summary>
+        public IngestReason? Reason { get; private set; }
+
+        /// <summary>The counter reason it ended under (refused, or found stored already by the commit), or null when stored.</summary>
+        public string? RecordedReason { get; private set; }
+
+        public string? Detail { get; private set; }
+
+        public HealthRow? Health { get; set; }
+
+        public DecodedHealthReport? Report { get; set; }
+
+        public EventRow? Event { get; set; }
+
+        public PresenceRow? Presence { get; set; }
+
+        public bool PresenceChanged { get; set; }
+
+        public int HealthIndex { get; set; } = -1;
+
+        public int EventIndex { get; set; } = -1;
+
+        public int PresenceIndex { get; set; } = -1;
+
+        public Item Reject(string deviceId, IngestReason reason, string detail)
+        {
+            DeviceId = deviceId;
+            Reason = reason;
+            RecordedReason = reason.Code();
+            Detail = Clip(detail);
+            Health = null;
+            Event = null;
+            Presence = null;
+            return this;
+        }
+
+        public void Stored(bool inserted, string reason)
+        {
+            if (!inserted)
+            {
+                RecordedReason = reason;
+                Detail = Health != null ? "boot " + Health.Boot + " seq " + Health.Seq + " stored already" : "event " + Event?.EventKey + " stored already";
+                Health = null;
+                Event = null;
+            }
+        }
+    }
+}

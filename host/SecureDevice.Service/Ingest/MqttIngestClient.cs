@@ -1,0 +1,253 @@
+using System;
+using System.Buffers;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using MQTTnet.Exceptions;
+using SecureDevice.Fleet.Broker;
+using SecureDevice.Fleet.Response;
+using SecureDevice.Fleet.Text;
+using SecureDevice.Service.Monitoring;
+
+namespace SecureDevice.Service.Ingest;
+
+/// <summary>Where and as whom ingest connects (docs/service.md, "Broker session").</summary>
+public sealed record BrokerSession
+{
+    /// <summary>The broker's name as its certificate carries it (checked against the PKI's root CA only).</summary>
+    public required string Host { get; init; }
+
+    public required int Port { get; init; }
+
+    /// <summary>The service identity's certificate with its private key; its CN is the client id (the broker forces it).</summary>
+    public required X509Certificate2 Certificate { get; init; }
+
+    /// <summary>The PKI's root CA: the only anchor the broker's certificate may chain to.</summary>
+    public required X509Certificate2 TrustAnchor { get; init; }
+
+    /// <summary>How long the broker keeps the session and queues for it while the service is away.</summary>
+    public uint SessionExpirySeconds { get; init; } = 86_400;
+
+    /// <summary>QoS 1 messages the broker may have in flight to the service unacknowledged (MQTT 5 Receive Maximum).</summary>
+    public ushort ReceiveMaximum { get; init; } = 4096;
+
+    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>
+/// The service's MQTT 5 session (MQTTnet 5): mutual TLS with the service identity, clean start off and a session
+/// expiry, so the broker keeps the subscription and queues messages while the service is stopped or killed; the shared
+/// subscription <see cref="TopicLayout.SharedFilter"/> at QoS 1; manual acknowledgement (the pipeline acknowledges after
+/// commit). Reconnects with capped exponential backoff and jitter. Every connect starts a new generation: messages of
+/// an earlier connection are never acknowledged on a later one (the broker redelivers them with their own ids).
+/// </summary>
+public sealed class MqttIngestClient : IDeviceCommandPublisher, IAsyncDisposable
+{
+    private readonly BrokerSession _session;
+    private readonly IngestPipeline _pipeline;
+    private readonly ServiceMetrics _metrics;
+    private readonly ILogger _log;
+    private readonly TimeProvider _time;
+    private readonly IMqttClient _client;
+    private long _generation;
+    private CancellationToken _stopping;
+
+    public MqttIngestClient(BrokerSession session, IngestPipeline pipeline, ServiceMetrics metrics, ILogger log, TimeProvider time)
+    {
+        _session = session;
+        _pipeline = pipeline;
+        _metrics = metrics;
+        _log = log;
+        _time = time;
+        _client = new MqttClientFactory().CreateMqttClient();
+        _client.ApplicationMessageReceivedAsync += OnMessageAsync;
+    }
+
+    /// <summary>The current connection's generation (what the pipeline compares before acknowledging).</summary>
+    public long Generation => Interlocked.Read(ref _generation);
+
+    public bool Connected => _client.IsConnected;
+
+    /// <summary>The client id, the certificate's CN.</summary>
+    public string ClientId => _session.Certificate.GetNameInfo(X509NameType.SimpleName, false);
+
+    /// <summary>Connects, subscribes and stays connected until cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        _stopping = cancellationToken;
+        var random = new Random();
+        for (int failures = 0; !cancellationToken.IsCancellationRequested;)
+        {
+            var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Func<MqttClientDisconnectedEventArgs, Task> onDisconnect = e =>
+            {
+                lost.TrySetResult();
+                return Task.CompletedTask;
+            };
+            _client.DisconnectedAsync += onDisconnect;
+            try
+            {
+                Interlocked.Increment(ref _generation);
+                MqttClientConnectResult result = await _client.ConnectAsync(Options(), cancellationToken).ConfigureAwait(false);
+                if (result.ResultCode != MqttClientConnectResultCode.Success)
+                {
+                    throw new InvalidOperationException("the broker refused the connection: " + result.ResultCode);
+                }
+
+                MqttClientSubscribeResult subscribed = await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+                    .WithTopicFilter(f => f.WithTopic(TopicLayout.SharedFilter).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)).Build(), cancellationToken).ConfigureAwait(false);
+                foreach (MqttClientSubscribeResultItem item in subscribed.Items)
+                {
+                    if (item.ResultCode != MqttClientSubscribeResultCode.GrantedQoS1)
+                    {
+                        throw new InvalidOperationException("the broker did not grant " + TopicLayout.SharedFilter + " at QoS 1: " + item.ResultCode);
+                    }
+                }
+
+                failures = 0;
+                _metrics.BrokerConnects.WithLabels("ok").Inc();
+                _metrics.BrokerConnected.Set(1);
+                _log.LogInformation("connected to {Host}:{Port} as {ClientId} (session {Present}), subscribed to {Filter}", _session.Host, _session.Port, ClientId,
+                    result.IsSessionPresent ? "resumed" : "new", TopicLayout.SharedFilter);
+                await lost.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                _log.LogWarning("connection to the broker lost; reconnecting");
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception error)
+            {
+                failures++;
+                _metrics.BrokerConnects.WithLabels("failed").Inc();
+                if (failures == 1 || failures % 10 == 0)
+                {
+                    _log.LogWarning("cannot connect to the broker {Host}:{Port} (attempt {Attempt}): {Error}", _session.Host, _session.Port, failures, Printable.Escape(error.Message));
+                }
+            }
+            finally
+            {
+                _client.DisconnectedAsync -= onDisconnect;
+                _metrics.BrokerConnected.Set(_client.IsConnected ? 1 : 0);
+            }
+
+            if (!_client.IsConnected && !cancellationToken.IsCancellationRequested)
+            {
+                long ceiling = SecureDevice.Core.FloodGuard.Backoff.CeilingMs(Math.Max(0, failures - 1), 500, 30_000);
+                long delay = SecureDevice.Core.FloodGuard.Backoff.FullJitterMs(ceiling, 250, (uint)random.Next());
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(delay), _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+
+        await DisconnectAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Publishes a device command (the service's role allows throttle commands only) over this connection: the broker
+    /// forces the client id to the certificate's CN, so a second connection as this identity would throw this one off.
+    /// Fails (Unreachable) while disconnected instead of waiting; the caller audits the failure.
+    /// </summary>
+    public async Task<BrokerAccessResult> PublishAsync(DeviceCommand command, CancellationToken cancellation = default)
+    {
+        if (!_client.IsConnected)
+        {
+            return new BrokerAccessResult(BrokerAccessStatus.Unreachable, "the service is not connected to the broker");
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        deadline.CancelAfter(TimeSpan.FromSeconds(10));
+        try
+        {
+            MqttClientPublishResult published = await _client.PublishAsync(new MqttApplicationMessageBuilder()
+                .WithTopic(command.Topic)
+                .WithPayload(command.Payload)
+                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                .WithRetainFlag(command.Retain)
+                .WithMessageExpiryInterval((uint)Math.Clamp(command.Expiry.TotalSeconds, 1, uint.MaxValue))
+                .Build(), deadline.Token).ConfigureAwait(false);
+            return published.ReasonCode is MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers
+                ? new BrokerAccessResult(BrokerAccessStatus.Done, "published " + command.Topic + " (" + command.Payload.Length + " bytes)")
+                : new BrokerAccessResult(BrokerAccessStatus.NotAuthorized, "the broker refused " + command.Topic + ": " + published.ReasonCode);
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            return new BrokerAccessResult(BrokerAccessStatus.Timeout, "no PUBACK within 10 s");
+        }
+        catch (Exception error) when (error is MqttCommunicationException or InvalidOperationException)
+        {
+            return new BrokerAccessResult(BrokerAccessStatus.Unreachable, "publishing failed: " + Printable.Escape(error.Message));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DisconnectAsync().ConfigureAwait(false);
+        _client.Dispose();
+    }
+
+    private async Task DisconnectAsync()
+    {
+        if (_client.IsConnected)
+        {
+            try
+            {
+                // A normal DISCONNECT keeps the session (its expiry stands): the broker queues for the next start.
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is not OutOfMemoryException)
+            {
+                _log.LogDebug("disconnect: {Error}", error.Message);
+            }
+        }
+
+        _metrics.BrokerConnected.Set(0);
+    }
+
+    private MqttClientOptions Options() => new MqttClientOptionsBuilder()
+        .WithTcpServer(_session.Host, _session.Port)
+        .WithClientId(ClientId)
+        .WithProtocolVersion(MqttProtocolVersion.V500)
+        .WithCleanStart(false)
+        .WithSessionExpiryInterval(_session.SessionExpirySeconds)
+        .WithReceiveMaximum(_session.ReceiveMaximum)
+        .WithKeepAlivePeriod(_session.KeepAlive)
+        .WithTimeout(TimeSpan.FromSeconds(10))
+        .WithTlsOptions(tls => tls
+            .UseTls()
+            .WithTargetHost(_session.Host)
+            .WithSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13)
+            .WithClientCertificates(new X509Certificate2Collection(_session.Certificate))
+            .WithTrustChain(new X509Certificate2Collection(_session.TrustAnchor))
+            .WithRevocationMode(X509RevocationMode.NoCheck))
+        .Build();
+
+    private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
+    {
+        e.AutoAcknowledge = false;
+        MqttApplicationMessage message = e.ApplicationMessage;
+        var inbound = new InboundMessage
+        {
+            Topic = message.Topic,
+            Payload = message.Payload.ToArray(),
+            Redelivery = message.Dup,
+            ReceivedMs = _time.GetUtcNow().ToUnixTimeMilliseconds(),
+            ReceivedTimestamp = System.Diagnostics.Stopwatch.GetTimestamp(),
+            Generation = Interlocked.Read(ref _generation),
+            Acknowledge = message.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce ? null : e.AcknowledgeAsync,
+        };
+        return _pipeline.EnqueueAsync(inbound, _stopping).AsTask();
+    }
+}

@@ -1,0 +1,267 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using SecureDevice.Fleet.Detection;
+using SecureDevice.Fleet.Response.Alerts;
+using SecureDevice.Fleet.Text;
+using SecureDevice.Service.Extensions;
+using SecureDevice.Service.Hosting;
+using SecureDevice.Service.Storage;
+
+namespace SecureDevice.Service.Integration;
+
+/// <summary>
+/// Feeds workstream B's <see cref="DetectionEngine"/> from ingest: each committed report (OnHealthReport), each device's
+/// traffic per window as the service saw it (messages, bytes, refused payloads: facts a lying device cannot forge), and
+/// a periodic Tick (silence, cohorts). The engine is not thread-safe, so one worker makes every call: ingest only queues
+/// batches (bounded; a full queue drops the batch and counts it, ingest never waits). Each changed finding is stored
+/// (open or clear through <see cref="IFindingStore"/>), handed to the owner's alerts, and, for the ladder's rules, to the
+/// response policy as a signal.
+/// </summary>
+public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
+{
+    /// <summary>Signal reasons of findings start with this, then the rule code.</summary>
+    public const string FindingSignalPrefix = "finding:";
+
+    /// <summary>Batches held before new ones are dropped.</summary>
+    public const int QueueCapacity = 4096;
+
+    /// <summary>Ingest reasons counted as malformed in a traffic window (replays, rate limits and unknown devices are not).</summary>
+    private static readonly HashSet<string> MalformedReasons = new(StringComparer.Ordinal)
+    {
+        "bad-topic", "too-large", "malformed-cbor", "wrong-shape", "unsupported-schema", "bad-event", "bad-presence",
+    };
+
+    private readonly DetectionEngine _engine;
+    private readonly IntegrationOptions _options;
+    private readonly IAlertSink? _alerts;
+    private readonly TimeProvider _time;
+    private readonly Channel<CommittedBatch> _batches = Channel.CreateBounded<CommittedBatch>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Dictionary<string, Traffic> _traffic = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _registered = new(StringComparer.Ordinal);
+    private FleetService? _service;
+    private ILogger _log = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+    private DateTime _windowStart;
+    private long _dropped;
+
+    public DetectionWorker(IntegrationOptions options, IAlertSink? alerts, TimeProvider time)
+    {
+        _options = options;
+        _engine = new DetectionEngine(options.Detection);
+        _alerts = alerts;
+        _time = time;
+        _windowStart = time.GetUtcNow().UtcDateTime;
+    }
+
+    /// <summary>Batches dropped because the queue was full.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public void Attach(FleetService service)
+    {
+        _service = service;
+        _log = service.Log;
+    }
+
+    public void OnCommitted(CommittedBatch batch)
+    {
+        if (!_batches.Writer.TryWrite(batch))
+        {
+            Interlocked.Increment(ref _dropped);
+            _service?.Metrics.DetectionDropped.Inc();
+        }
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        DateTime nextTick = _time.GetUtcNow().UtcDateTime + _options.TickInterval;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            TimeSpan wait = nextTick - _time.GetUtcNow().UtcDateTime;
+            using var until = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            until.CancelAfter(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
+            try
+            {
+                while (await _batches.Reader.WaitToReadAsync(until.Token).ConfigureAwait(false))
+                {
+                    while (_batches.Reader.TryRead(out CommittedBatch? batch))
+                    {
+                        await Guarded(() => OnBatchAsync(batch, cancellationToken)).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            DateTime now = _time.GetUtcNow().UtcDateTime;
+            if (now >= nextTick)
+            {
+                nextTick = now + _options.TickInterval;
+                await Guarded(() => TickAsync(now, cancellationToken)).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task Guarded(Func<Task> work)
+    {
+        try
+        {
+            await work().ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            // A finding that cannot be stored now is raised again by the engine's next change; detection goes on.
+            _service?.Metrics.DetectionFailures.Inc();
+            _log.LogWarning("detection: {Error}", Printable.Escape(error.Message));
+        }
+    }
+
+    private async Task OnBatchAsync(CommittedBatch batch, CancellationToken cancellationToken)
+    {
+        foreach (StoredReport report in batch.Reports)
+        {
+            Count(report.DeviceId, report.PayloadBytes, malformed: false);
+            DateTime at = DateTimeOffset.FromUnixTimeMilliseconds(report.ReceivedMs).UtcDateTime;
+            await RegisterAsync(report.DeviceId, at, cancellationToken).ConfigureAwait(false);
+            await HandleAsync(_engine.OnHealthReport(report.DeviceId, report.Report, at), cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (StoredEvent e in batch.Events)
+        {
+            Count(e.DeviceId, e.Payload.Length, malformed: false);
+        }
+
+        foreach (IngestRejection rejection in batch.Rejections)
+        {
+            if (rejection.Reason is not ("unknown-device" or "revoked-device" or "redelivered" or "duplicate" or "stale"))
+            {
+                Count(rejection.DeviceId, rejection.Bytes, MalformedReasons.Contains(rejection.Reason));
+            }
+        }
+
+        await CloseWindowIfDueAsync(_time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task TickAsync(DateTime now, CancellationToken cancellationToken)
+    {
+        await CloseWindowIfDueAsync(now, cancellationToken).ConfigureAwait(false);
+        await HandleAsync(_engine.Tick(now), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RegisterAsync(string deviceId, DateTime at, CancellationToken cancellationToken)
+    {
+        if (_registered.Contains(deviceId) || _service == null || !_service.Registry.TryGet(deviceId, out DeviceRecord device))
+        {
+            return;
+        }
+
+        _registered.Add(deviceId);
+        DateTime? notAfter = device.NotAfterMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(device.NotAfterMs).UtcDateTime : null;
+        await HandleAsync(_engine.Register(deviceId, new DeviceRegistration(_options.Product, notAfter, _options.ReportIntervalSeconds), at), cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Count(string deviceId, int bytes, bool malformed)
+    {
+        if (!_traffic.TryGetValue(deviceId, out Traffic? traffic))
+        {
+            if (_traffic.Count >= _options.MaxTrackedDevices)
+            {
+                return;
+            }
+
+            traffic = new Traffic();
+            _traffic[deviceId] = traffic;
+        }
+
+        traffic.Messages++;
+        traffic.Bytes += bytes;
+        if (malformed)
+        {
+            traffic.Malformed++;
+        }
+    }
+
+    private async Task CloseWindowIfDueAsync(DateTime now, CancellationToken cancellationToken)
+    {
+        if (now - _windowStart < _options.TrafficWindow)
+        {
+            return;
+        }
+
+        DateTime start = _windowStart;
+        _windowStart = now;
+        foreach (KeyValuePair<string, Traffic> entry in _traffic)
+        {
+            var window = new TrafficWindow(start, now, entry.Value.Messages, entry.Value.Bytes, 0, 0, 0, (int)Math.Min(int.MaxValue, entry.Value.Malformed));
+            await HandleAsync(_engine.OnTraffic(entry.Key, window), cancellationToken).ConfigureAwait(false);
+        }
+
+        _traffic.Clear();
+    }
+
+    private async Task HandleAsync(IReadOnlyList<Finding> findings, CancellationToken cancellationToken)
+    {
+        if (findings.Count == 0 || _service == null)
+        {
+            return;
+        }
+
+        // The engine reuses its output list: copy before awaiting.
+        foreach (Finding finding in new List<Finding>(findings))
+        {
+            long firstMs = new DateTimeOffset(finding.FirstSeen, TimeSpan.Zero).ToUnixTimeMilliseconds();
+            long lastMs = new DateTimeOffset(finding.LastSeen, TimeSpan.Zero).ToUnixTimeMilliseconds();
+            bool open = finding.State == FindingState.Open;
+            if (open)
+            {
+                await _service.Store.UpsertFindingAsync(new FindingRecord(0, finding.DeviceId, finding.Code, finding.Severity.ToString().ToLowerInvariant(), finding.TrustsDevice,
+                    finding.Value, finding.Baseline, finding.Evidence, firstMs, lastMs, "open"), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await _service.Store.ClearFindingAsync(finding.DeviceId, finding.Code, lastMs, cancellationToken).ConfigureAwait(false);
+            }
+
+            _log.LogInformation("finding {Finding}", finding.ToString());
+            string? owner = _service.Registry.TryGet(finding.DeviceId, out DeviceRecord device) ? device.CustomerId : null;
+            if (_alerts is AlertDispatcher dispatcher && owner != null)
+            {
+                dispatcher.OnFindingChanged(new FindingChange
+                {
+                    CustomerId = owner,
+                    DeviceId = finding.DeviceId,
+                    Rule = finding.Code,
+                    Severity = (AlertSeverity)(int)finding.Severity,
+                    TrustsDevice = finding.TrustsDevice,
+                    Observed = finding.Value,
+                    Expected = finding.Baseline,
+                    Evidence = finding.Evidence,
+                    FirstSeen = new DateTimeOffset(finding.FirstSeen, TimeSpan.Zero),
+                    LastSeen = new DateTimeOffset(finding.LastSeen, TimeSpan.Zero),
+                    Open = open,
+                });
+            }
+
+            if (open && Array.IndexOf(_options.Ladder.LadderRules, finding.Code) >= 0)
+            {
+                _service.Dispatcher.Signal(new DeviceSignal(finding.DeviceId, owner, FindingSignalPrefix + finding.Code, 1, finding.ToString(), lastMs));
+            }
+        }
+    }
+
+    private sealed class Traffic
+    {
+        public long Messages { get; set; }
+
+        public long Bytes { get; set; }
+
+        public long Malformed { get; set; }
+    }
+}

@@ -1,0 +1,100 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using SecureDevice.Fleet.Broker;
+using SecureDevice.Fleet.Pki;
+using SecureDevice.Fleet.Response;
+using SecureDevice.Fleet.Response.Alerts;
+using SecureDevice.Service.Hosting;
+using SecureDevice.Service.Storage;
+
+namespace SecureDevice.Service.Integration;
+
+/// <summary>
+/// Wires workstreams B (detection) and C (response, alerts) into the service: <see cref="Extensions"/> holds the
+/// detection observer, the response ladder and this attachment, which binds the mechanisms to the running service
+/// (throttle commands over its own MQTT connection, quarantine with the PKI's broker-admin identity, the registry for
+/// owners) and runs the alert delivery loop.
+/// </summary>
+public sealed class FleetIntegration : IServiceAttachment, IDisposable
+{
+    private readonly IntegrationOptions _options;
+    private readonly TimeProvider _time;
+    private readonly WebhookSender _webhook;
+    private DynamicSecurityAdmin? _admin;
+
+    public FleetIntegration(IntegrationOptions options, TimeProvider? time = null)
+    {
+        _options = options;
+        _time = time ?? TimeProvider.System;
+        _webhook = new WebhookSender(options.AllowLoopbackWebhooks);
+        ICustomerContacts contacts = options.ContactsFile != null ? new FileCustomerContacts(options.ContactsFile) : new MemoryCustomerContacts();
+        Alerts = new AlertDispatcher(contacts, new MemoryAlertStore(), _webhook, options.Smtp != null ? new SmtpSender(options.Smtp) : null, _time, options: options.Alerts);
+        Detection = new DetectionWorker(options, Alerts, _time);
+        Ladder = new LadderResponse(options.Ladder, _time);
+        Extensions = new ServiceExtensions { Observers = new[] { Detection }, Response = Ladder, Attachments = new IServiceAttachment[] { this, Detection }, Time = _time };
+    }
+
+    public AlertDispatcher Alerts { get; }
+
+    public DetectionWorker Detection { get; }
+
+    public LadderResponse Ladder { get; }
+
+    /// <summary>What to pass to <see cref="FleetServiceHost.StartAsync"/>.</summary>
+    public ServiceExtensions Extensions { get; }
+
+    public void Attach(FleetService service)
+    {
+        var pki = new PkiLayout(service.Options.PkiFolder);
+        // Quarantine needs the broker-admin identity; without it every quarantine fails (audited), nothing else changes.
+        IBrokerAccessControl broker = File.Exists(pki.AdminCertificate) && File.Exists(pki.AdminKey)
+            ? _admin = DynamicSecurityAdmin.For(pki, service.Options.BrokerHost, service.Options.BrokerPort)
+            : new NoBrokerAdmin();
+        var audit = new FileActionAudit(Path.Combine(service.Options.DataFolder, "actions-" + service.Instance + ".jsonl"));
+        Ladder.Bind(new ResponseActions(new RegistryDirectory(service), audit, service.Mqtt, broker, new OperatorOnlyRevoker(), _time, Alerts));
+    }
+
+    public Task RunAsync(CancellationToken cancellationToken) => Alerts.RunAsync(cancellationToken);
+
+    public void Dispose()
+    {
+        _admin?.Dispose();
+        _webhook.Dispose();
+    }
+
+    /// <summary>The service's registry as the response layer's device directory.</summary>
+    private sealed class RegistryDirectory(FleetService service) : IDeviceDirectory
+    {
+        public DeviceInfo? Find(string deviceId) => service.Registry.TryGet(deviceId, out DeviceRecord device)
+            ? new DeviceInfo(device.DeviceId, device.CustomerId, device.Status == "revoked" ? SecureDevice.Fleet.Pki.DeviceStatus.Revoked : SecureDevice.Fleet.Pki.DeviceStatus.Active)
+            : null;
+    }
+
+    /// <summary>Revocation is the operator's (<c>securedevice respond revoke</c>): the service never holds the CA key's power.</summary>
+    private sealed class OperatorOnlyRevoker : IRevoker
+    {
+        public RevocationResult Revoke(string deviceId, DateTimeOffset now) =>
+            throw new SecureDevice.Fleet.FleetException(SecureDevice.Fleet.FleetError.InvalidArgument, "revocation is an operator's action: securedevice respond revoke");
+    }
+
+    /// <summary>No broker-admin identity in the PKI folder: every broker change fails closed (and is audited as failed).</summary>
+    private sealed class NoBrokerAdmin : IBrokerAccessControl
+    {
+        private static readonly BrokerAccessResult Missing = new(BrokerAccessStatus.NotAuthorized, "no broker-admin identity in the PKI folder (pki init issues it)");
+
+        public Task<BrokerAccessResult> RegisterAsync(System.Collections.Generic.IReadOnlyCollection<string> deviceIds, CancellationToken cancellation = default) => Task.FromResult(Missing);
+
+        public Task<BrokerAccessResult> QuarantineAsync(string deviceId, CancellationToken cancellation = default) => Task.FromResult(Missing);
+
+        public Task<BrokerAccessResult> ReleaseAsync(string deviceId, CancellationToken cancellation = default) => Task.FromResult(Missing);
+
+        public Task<BrokerAccessResult> RemoveAsync(string deviceId, CancellationToken cancellation = default) => Task.FromResult(Missing);
+
+        public Task<(BrokerAccessResult Result, DeviceAccess Access)> GetAsync(string deviceId, CancellationToken cancellation = default) => Task.FromResult((Missing, DeviceAccess.Unregistered));
+
+        public Task<BrokerSyncResult> SyncAsync(Inventory inventory, CancellationToken cancellation = default) =>
+            Task.FromResult(new BrokerSyncResult(Missing.Status, Missing.Detail, Array.Empty<string>(), Array.Empty<string>()));
+    }
+}

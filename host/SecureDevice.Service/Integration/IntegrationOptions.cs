@@ -1,0 +1,40 @@
+using System;
+using SecureDevice.Fleet.Detection;
+using SecureDevice.Fleet.Response.Alerts;
+
+namespace SecureDevice.Service.Integration;
+
+/// <summary>Detection, response and alerts in the service (docs/service.md, "Detection, response, alerts").</summary>
+public sealed record IntegrationOptions
+{
+    /// <summary>Customer contacts file (format of <see cref="FileCustomerContacts"/>: webhook URL and secret, e-mail addresses); null: no alerts.</summary>
+    public string? ContactsFile { get; init; }
+
+    /// <summary>The SMTP relay for e-mail alerts; null: webhooks only.</summary>
+    public SmtpSettings? Smtp { get; init; }
+
+    /// <summary>Allow webhooks to loopback addresses (tests and the demo only: otherwise a customer could aim the service at itself).</summary>
+    public bool AllowLoopbackWebhooks { get; init; }
+
+    public DetectionOptions? Detection { get; init; }
+
+    /// <summary>The product (cohort) of every device: the inventory has no product field yet.</summary>
+    public string Product { get; init; } = "securedevice";
+
+    /// <summary>The devices' report interval, seconds (the firmware's default).</summary>
+    public int ReportIntervalSeconds { get; init; } = 300;
+
+    /// <summary>Length of the per-device traffic windows handed to detection (1..60 minutes in production).</summary>
+    public TimeSpan TrafficWindow { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often detection ticks (silence, cohorts, closing traffic windows).</summary>
+    public TimeSpan TickInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Devices whose traffic is counted in one window (bounded memory).</summary>
+    public int MaxTrackedDevices { get; init; } = 2_000_000;
+
+    public LadderPolicy Ladder { get; init; } = new();
+
+    /// <summary>Alert dispatcher tuning (retries, per-customer rate).</summary>
+    public AlertDispatcherOptions? Alerts { get; init; }
+}

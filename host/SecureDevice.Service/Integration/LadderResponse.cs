@@ -1,0 +1,128 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using SecureDevice.Fleet.Response;
+using SecureDevice.Service.Extensions;
+using SecureDevice.Service.Hosting;
+using ServiceOutcome = SecureDevice.Service.Extensions.ActionOutcome;
+
+namespace SecureDevice.Service.Integration;
+
+/// <summary>
+/// The automatic response ladder (issue 13 §4) over workstream C's <see cref="ResponseActions"/>: throttle (a command
+/// over the service's own MQTT connection), then quarantine (dynamic-security role swap), never revocation. Signals
+/// arrive one at a time from the service's <see cref="ResponseDispatcher"/> worker (so the per-device state needs no
+/// lock); every action goes through <see cref="IDeviceActions"/>, which audits it in the actions table. ResponseActions
+/// audits it too (its hash-chained file in the data folder) and alerts the owner when it is done.
+/// </summary>
+public sealed class LadderResponse : IDeviceResponse
+{
+    private readonly LadderPolicy _policy;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, Ladder> _devices = new(StringComparer.Ordinal);
+    private ResponseActions? _actions;
+
+    public LadderResponse(LadderPolicy policy, TimeProvider time)
+    {
+        _policy = policy;
+        _time = time;
+    }
+
+    /// <summary>Set when the service is attached (the mechanisms need its connection and registry).</summary>
+    public void Bind(ResponseActions actions) => _actions = actions;
+
+    public async Task OnSignalAsync(DeviceSignal signal, IDeviceActions actions, CancellationToken cancellationToken)
+    {
+        bool finding = signal.Reason.StartsWith(DetectionWorker.FindingSignalPrefix, StringComparison.Ordinal);
+        if (!finding && !_policy.Reasons.Contains(signal.Reason))
+        {
+            return;
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        if (!_devices.TryGetValue(signal.DeviceId, out Ladder? ladder))
+        {
+            if (_devices.Count >= 100_000)
+            {
+                // Bounded: forget devices not yet acted on (a throttled or quarantined device's step is kept; the broker holds the quarantine itself).
+                foreach (string quiet in _devices.Where(d => d.Value.Step == 0).Select(d => d.Key).Take(1000).ToList())
+                {
+                    _devices.Remove(quiet);
+                }
+            }
+
+            ladder = new Ladder();
+            _devices[signal.DeviceId] = ladder;
+        }
+
+        ladder.Bad.Enqueue((now, signal.Count));
+        ladder.BadCount += signal.Count;
+        while (ladder.Bad.Count > 0 && now - ladder.Bad.Peek().At > _policy.Window)
+        {
+            ladder.BadCount -= ladder.Bad.Dequeue().Count;
+        }
+
+        bool offence = finding || ladder.BadCount >= _policy.BadMessages;
+        if (!offence || ladder.Step >= 2)
+        {
+            return;
+        }
+
+        string why = finding ? "detection: " + signal.Detail : ladder.BadCount + " refused messages in " + (int)_policy.Window.TotalSeconds + " s (last: " + signal.Reason + ")";
+        if (ladder.Step == 0)
+        {
+            ServiceOutcome outcome = await actions.ExecuteAsync(new DeviceActionRequest(signal.DeviceId, DeviceActionKind.Throttle, ResponseActions.ServiceActor, why), cancellationToken).ConfigureAwait(false);
+            if (outcome.Done)
+            {
+                ladder.Step = 1;
+                ladder.ThrottledAt = now;
+            }
+        }
+        else if (now - ladder.ThrottledAt >= _policy.Grace)
+        {
+            ServiceOutcome outcome = await actions.ExecuteAsync(new DeviceActionRequest(signal.DeviceId, DeviceActionKind.Quarantine, ResponseActions.ServiceActor,
+                "still offending " + (int)(now - ladder.ThrottledAt).TotalSeconds + " s after the throttle: " + why), cancellationToken).ConfigureAwait(false);
+            if (outcome.Done)
+            {
+                ladder.Step = 2;
+            }
+        }
+    }
+
+    public async Task<ServiceOutcome> ExecuteAsync(DeviceActionRequest request, CancellationToken cancellationToken)
+    {
+        if (_actions == null)
+        {
+            return ServiceOutcome.Failed("the response mechanisms are not attached yet");
+        }
+
+        ActionResult result = request.Kind switch
+        {
+            DeviceActionKind.Throttle => await _actions.ThrottleAsync(request.DeviceId, request.Actor, request.Reason, cancellation: cancellationToken).ConfigureAwait(false),
+            DeviceActionKind.Quarantine => await _actions.QuarantineAsync(request.DeviceId, request.Actor, request.Reason, cancellation: cancellationToken).ConfigureAwait(false),
+            DeviceActionKind.Lift => await _actions.LiftAsync(request.DeviceId, request.Actor, request.Reason, cancellation: cancellationToken).ConfigureAwait(false),
+            _ => await _actions.RevokeAsync(request.DeviceId, request.Actor, request.Reason, cancellation: cancellationToken).ConfigureAwait(false),
+        };
+        if (result.Succeeded && request.Kind == DeviceActionKind.Lift)
+        {
+            _devices.Remove(request.DeviceId);
+        }
+
+        string detail = result.Status + (string.IsNullOrEmpty(result.Record.Detail) ? string.Empty : ": " + result.Record.Detail);
+        return result.Succeeded ? ServiceOutcome.Succeeded(detail) : ServiceOutcome.Failed(detail);
+    }
+
+    private sealed class Ladder
+    {
+        public Queue<(DateTimeOffset At, int Count)> Bad { get; } = new();
+
+        public long BadCount { get; set; }
+
+        /// <summary>0 none, 1 throttled, 2 quarantined.</summary>
+        public int Step { get; set; }
+
+        public DateTimeOffset ThrottledAt { get; set; }
+    }
+}

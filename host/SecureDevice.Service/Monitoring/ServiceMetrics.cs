@@ -1,0 +1,109 @@
+using System.Collections.Generic;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Prometheus;
+using SecureDevice.Service.Ingest;
+
+namespace SecureDevice.Service.Monitoring;
+
+/// <summary>
+/// The service's Prometheus metrics (docs/service.md lists each), in a registry of its own per service instance, so two
+/// instances in one process (the tests) never mix their figures. Process CPU and memory come from prometheus-net's
+/// process collector (process_cpu_seconds_total, process_working_set_bytes, ...).
+/// </summary>
+public sealed class ServiceMetrics
+{
+    public ServiceMetrics()
+    {
+        Registry = Metrics.NewCustomRegistry();
+        DotNetStats.Register(Registry);
+        IMetricFactory f = Metrics.WithCustomRegistry(Registry);
+        Received = f.CreateCounter("securedevice_ingest_received_total", "Messages delivered by the broker.");
+        ReceivedBytes = f.CreateCounter("securedevice_ingest_received_bytes_total", "Topic and payload bytes delivered by the broker.");
+        Stored = f.CreateCounter("securedevice_ingest_stored_total", "Reports and events committed to the database.", new[] { "kind" });
+        Rejected = f.CreateCounter("securedevice_ingest_rejected_total", "Messages refused or set aside, by reason (docs/service.md).", new[] { "reason" });
+        QueueDepth = f.CreateGauge("securedevice_ingest_queue_depth", "Messages received and not yet committed and acknowledged.");
+        BatchSize = f.CreateHistogram("securedevice_ingest_batch_messages", "Messages per committed batch.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 2, 14) });
+        CommitSeconds = f.CreateHistogram("securedevice_ingest_commit_seconds", "Time to commit one batch.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
+        ReceiveToCommitSeconds = f.CreateHistogram("securedevice_ingest_receive_to_commit_seconds", "From delivery by the broker to commit, per message.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
+        CommitFailures = f.CreateCounter("securedevice_ingest_commit_failures_total", "Batch commits that failed (transient: retried; data: split).", new[] { "kind" });
+        BrokerConnected = f.CreateGauge("securedevice_broker_connected", "1 while the MQTT session is up.");
+        BrokerConnects = f.CreateCounter("securedevice_broker_connects_total", "Connection attempts to the broker, by result.", new[] { "result" });
+        DatabaseBytes = f.CreateGauge("securedevice_database_bytes", "Bytes the database occupies.");
+        DatabaseUp = f.CreateGauge("securedevice_database_up", "1 when the last database operation succeeded.");
+        RawRows = f.CreateGauge("securedevice_database_raw_reports", "Raw health report rows stored.");
+        RegistryDevices = f.CreateGauge("securedevice_registry_devices", "Devices in the registry, by status.", new[] { "status" });
+        RegistryReloads = f.CreateCounter("securedevice_registry_reloads_total", "Registry reloads after the inventory changed, by result.", new[] { "result" });
+        ObserverFailures = f.CreateCounter("securedevice_observer_failures_total", "Exceptions thrown by ingest observers.");
+        SignalsDropped = f.CreateCounter("securedevice_response_signals_dropped_total", "Signals dropped because the response queue was full.");
+        DetectionDropped = f.CreateCounter("securedevice_detection_batches_dropped_total", "Committed batches detection skipped because its queue was full.");
+        DetectionFailures = f.CreateCounter("securedevice_detection_failures_total", "Detection steps that failed (a finding not stored); detection goes on.");
+        ResponseFailures = f.CreateCounter("securedevice_response_failures_total", "Exceptions thrown by the response policy.");
+        MaintenanceRuns = f.CreateCounter("securedevice_maintenance_runs_total", "Maintenance tasks run, by task and result.", new[] { "task", "result" });
+        foreach (IngestReason reason in IngestReasons.All)
+        {
+            Rejected.WithLabels(reason.Code());
+        }
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public Counter Received { get; }
+
+    public Counter ReceivedBytes { get; }
+
+    public Counter Stored { get; }
+
+    public Counter Rejected { get; }
+
+    public Gauge QueueDepth { get; }
+
+    public Histogram BatchSize { get; }
+
+    public Histogram CommitSeconds { get; }
+
+    public Histogram ReceiveToCommitSeconds { get; }
+
+    public Counter CommitFailures { get; }
+
+    public Gauge BrokerConnected { get; }
+
+    public Counter BrokerConnects { get; }
+
+    public Gauge DatabaseBytes { get; }
+
+    public Gauge DatabaseUp { get; }
+
+    public Gauge RawRows { get; }
+
+    public Gauge RegistryDevices { get; }
+
+    public Counter RegistryReloads { get; }
+
+    public Counter ObserverFailures { get; }
+
+    public Counter SignalsDropped { get; }
+
+    public Counter DetectionDropped { get; }
+
+    public Counter DetectionFailures { get; }
+
+    public Counter ResponseFailures { get; }
+
+    public Counter MaintenanceRuns { get; }
+
+    public void SetRegistry(IReadOnlyDictionary<string, int> byStatus)
+    {
+        foreach (var (status, count) in byStatus)
+        {
+            RegistryDevices.WithLabels(status).Set(count);
+        }
+    }
+
+    /// <summary>The Prometheus text exposition.</summary>
+    public Task ExportAsync(Stream stream, CancellationToken cancellationToken) => Registry.CollectAndExportAsTextAsync(stream, cancellationToken);
+}

@@ -1,0 +1,123 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SecureDevice.Service.Storage;
+
+/// <summary>What ingest and the registry write.</summary>
+public interface IIngestStore
+{
+    /// <summary>Every device in the registry.</summary>
+    Task<IReadOnlyList<DeviceRecord>> ListDevicesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Makes the registry match the PKI inventory: adds, updates, marks removed; one transaction.</summary>
+    Task<RegistrySyncResult> SyncRegistryAsync(IReadOnlyList<RegistryEntry> entries, long nowMs, CancellationToken cancellationToken);
+
+    /// <summary>Writes one batch in one transaction; a report or event stored already is counted, not stored again.</summary>
+    Task<BatchResult> CommitAsync(IngestBatch batch, CancellationToken cancellationToken);
+}
+
+/// <summary>Roll-ups, retention, size and the daily summary.</summary>
+public interface IMaintenanceStore
+{
+    /// <summary>Recomputes the hourly roll-ups of the hour starting at <paramref name="hourMs"/> from the raw reports; rows written.</summary>
+    Task<int> RollUpHourAsync(long hourMs, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes what is older than its retention, in chunks; rows deleted per table. Raw reports are never deleted at or
+    /// after <paramref name="rolledUpToMs"/> (hours not rolled up yet).
+    /// </summary>
+    Task<IReadOnlyDictionary<string, long>> PruneAsync(RetentionPolicy policy, long nowMs, long rolledUpToMs, CancellationToken cancellationToken);
+
+    Task<long> DatabaseBytesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Adds <paramref name="delta"/>'s counters to its day's row; peak memory and database size keep the maximum.</summary>
+    Task AddDailyAsync(DailySummary delta, CancellationToken cancellationToken);
+
+    Task<long?> GetStateAsync(string name, CancellationToken cancellationToken);
+
+    Task SetStateAsync(string name, long value, CancellationToken cancellationToken);
+
+    /// <summary>Receive time of the oldest raw report, or null when there is none.</summary>
+    Task<long?> OldestHealthMsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Raw report rows stored (all devices).</summary>
+    Task<long> CountHealthAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Reads for the console, the API and the tests.</summary>
+public interface IFleetQueries
+{
+    Task<DeviceRecord?> GetDeviceAsync(string deviceId, CancellationToken cancellationToken);
+
+    /// <summary>A device's reports received in [from, to), oldest first, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<HealthRecord>> ListHealthAsync(string deviceId, long fromMs, long toMs, int limit, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<EventRecord>> ListEventsAsync(string deviceId, long fromMs, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Counter rows from <paramref name="fromMs"/> on, for one device id or (null) for all.</summary>
+    Task<IReadOnlyList<CounterRecord>> ListCountersAsync(string? deviceId, long fromMs, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<HourlyRecord>> ListHourlyAsync(string deviceId, long fromMs, long toMs, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<DailySummary>> ListDailyAsync(long fromMs, CancellationToken cancellationToken);
+}
+
+/// <summary>Findings of the detectors (workstream B).</summary>
+public interface IFindingStore
+{
+    /// <summary>Opens a finding or updates the open one of the same device and rule; its id.</summary>
+    Task<long> UpsertFindingAsync(FindingRecord finding, CancellationToken cancellationToken);
+
+    /// <summary>Clears the open finding of the device and rule, if any.</summary>
+    Task<bool> ClearFindingAsync(string deviceId, string rule, long atMs, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<FindingRecord>> ListFindingsAsync(string? deviceId, bool openOnly, int limit, CancellationToken cancellationToken);
+}
+
+/// <summary>The action audit (append-only) and device states (workstream C).</summary>
+public interface IActionStore
+{
+    Task<long> AppendActionAsync(ActionRecord action, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ActionRecord>> ListActionsAsync(string? deviceId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Sets normal, throttled or quarantined; false for an unknown device.</summary>
+    Task<bool> SetServiceStateAsync(string deviceId, string state, CancellationToken cancellationToken);
+}
+
+/// <summary>Alerts and their delivery (workstream C).</summary>
+public interface IAlertStore
+{
+    Task<long> AddAlertAsync(AlertRecord alert, CancellationToken cancellationToken);
+
+    Task<bool> UpdateAlertAsync(long id, string state, long attempts, string? lastError, long nowMs, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<AlertRecord>> ListAlertsAsync(string? customerId, int limit, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The service's data access: one implementation (<see cref="FleetStore"/>) over SQLite or PostgreSQL, so the same test
+/// suite runs against both.
+/// </summary>
+public interface IFleetStore : IIngestStore, IMaintenanceStore, IFleetQueries, IFindingStore, IActionStore, IAlertStore, IAsyncDisposable
+{
+    /// <summary>"sqlite" or "postgres".</summary>
+    string Dialect { get; }
+
+    /// <summary>Where the data is (a path, or the database URL without its password).</summary>
+    string Description { get; }
+
+    /// <summary>Applies the migrations this database lacks; the schema version afterwards.</summary>
+    Task<int> MigrateAsync(long nowMs, CancellationToken cancellationToken);
+
+    /// <summary>True when a trivial query succeeds.</summary>
+    Task<bool> PingAsync(CancellationToken cancellationToken);
+
+    /// <summary>An error that may pass on retry, as opposed to one a value causes.</summary>
+    bool IsTransient(Exception error);
+}
+
+/// <summary>How long each kind of row is kept, in days.</summary>
+public sealed record RetentionPolicy(int RawDays, int EventDays, int HourlyDays, int CounterDays, int DailyDays);

@@ -1,0 +1,46 @@
+namespace SecureDevice.Service.Storage;
+
+/// <summary>A device's standing in the service's registry. Status: active, revoked, removed (gone from the inventory).</summary>
+public sealed record DeviceRecord(
+    long Ref, string DeviceId, string? CustomerId, string Serial, string Sha256, long NotAfterMs, long ProvisionedMs, string Status, long? RevokedMs,
+    string ServiceState, long? FirstSeenMs, long? LastSeenMs, long? LastBoot, long? LastSeq, long? VersionCode, string Presence, long? PresenceMs);
+
+/// <summary>One device of the PKI inventory as the registry stores it (status "active" or "revoked").</summary>
+public sealed record RegistryEntry(string DeviceId, string? CustomerId, string Serial, string Sha256, long NotAfterMs, long ProvisionedMs, string Status, long? RevokedMs);
+
+/// <summary>What a registry synchronisation changed.</summary>
+public sealed record RegistrySyncResult(int Added, int Changed, int Removed, int Total);
+
+/// <summary>A stored health report.</summary>
+public sealed record HealthRecord(
+    string DeviceId, long ReceivedMs, long Boot, long Seq, long UptimeS, long BootReason, long? SupplyMv, long? HeapFreeKiB, long? ManagedFreeKiB,
+    long BytesUp, long BytesDown, long WireBytes, long? RssiDbm, long Attempts, long Rejected, long VersionCode, long Flags, byte[] Payload);
+
+/// <summary>A stored device event (kind: update, fault, invalid-reading, presence, or another kind the device named).</summary>
+public sealed record EventRecord(string DeviceId, long ReceivedMs, string Kind, string? EventKey, long? Boot, long? Seq, string Payload);
+
+/// <summary>One per-device counter row: what ingest refused or set aside, by reason and hour.</summary>
+public sealed record CounterRecord(string DeviceId, string Reason, long HourMs, long Count, long Bytes, long LastMs, string? LastDetail);
+
+/// <summary>One device-hour of roll-ups.</summary>
+public sealed record HourlyRecord(
+    string DeviceId, long HourMs, long Reports, long PayloadBytes, long Boots, long UncleanBoots, long? SupplyMin, long? SupplyMax, double? SupplyAvg,
+    long? HeapFreeMin, long BytesUp, long BytesDown, long WireBytes, long AttemptsMax, long RejectedMax, long VersionCode);
+
+/// <summary>The service's own figures for one UTC day and instance (additive counters; peak and size are maxima).</summary>
+public sealed record DailySummary(
+    long DayMs, string Instance, long Messages, long BytesIn, long Reports, long Events, long Rejected, long CpuMs, long PeakRssBytes, long DatabaseBytes,
+    long RawRows, long UpdatedMs);
+
+/// <summary>A detection finding (workstream B). Severity info/warning/critical; state open/cleared.</summary>
+public sealed record FindingRecord(
+    long Id, string DeviceId, string Rule, string Severity, bool TrustsDevice, double? Observed, double? Expected, string Evidence, long FirstSeenMs,
+    long LastSeenMs, string State);
+
+/// <summary>An audited action on a device (workstream C): kind throttle/quarantine/lift/revoke, outcome done/failed.</summary>
+public sealed record ActionRecord(long Id, string DeviceId, string Kind, string Actor, string Reason, long AtMs, string Outcome, string? Detail);
+
+/// <summary>An alert to a device's owner (workstream C): channel webhook/email; state queued/sent/failed/dead.</summary>
+public sealed record AlertRecord(
+    long Id, string CustomerId, string? DeviceId, string Kind, string Channel, string State, long Attempts, string? LastError, string? DedupeKey, long CreatedMs,
+    long UpdatedMs);

@@ -1,0 +1,162 @@
+using System;
+using System.CommandLine;
+using System.Net;
+using System.Runtime.InteropServices;
+using System.Threading;
+using Microsoft.Extensions.Logging;
+using SecureDevice.Fleet.Broker;
+using SecureDevice.Fleet.Pki;
+using SecureDevice.Fleet.Response.Alerts;
+using SecureDevice.Service.Hosting;
+using SecureDevice.Service.Ingest;
+using SecureDevice.Service.Integration;
+using SecureDevice.Service.Storage;
+using SecureDevice.Tool.Cli;
+
+namespace SecureDevice.Tool.Commands;
+
+/// <summary>
+/// <c>securedevice service --pki PKI --data DIR [--database postgres://...]</c>: runs the fleet service until Ctrl-C or
+/// SIGTERM (docs/service.md); <c>securedevice service identity service.N --pki PKI</c> issues a further instance's identity.
+/// </summary>
+public static class ServiceCommand
+{
+    public static Command Create(ToolConsole console)
+    {
+        var pki = new Option<string>("--pki") { Description = "PKI folder ('pki init'): root CA, the service identity, inventory.json.", Required = true };
+        var data = new Option<string>("--data") { Description = "The service's folder (must exist): the SQLite database unless --database is given.", Required = true };
+        var database = new Option<string>("--database") { Description = "postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=...] (prefer PGPASSWORD or ~/.pgpass for the password)." };
+        var broker = new Option<string>("--broker") { Description = "Broker HOST:PORT; HOST as in the broker's certificate (default localhost:8883)." };
+        var identity = new Option<string>("--identity") { Description = "Identity in the PKI folder: NAME.pem and NAME.key.pem (default service; service.N for more instances)." };
+        var listen = new Option<string>("--listen") { Description = "IP:PORT for /metrics and /health (default 127.0.0.1:9180; port 0 picks one)." };
+        var rawDays = new Option<string>("--raw-days") { Description = "Days raw reports are kept, 1..3650 (default 7)." };
+        var hourlyDays = new Option<string>("--hourly-days") { Description = "Days hourly roll-ups are kept, 1..36500 (default 400)." };
+        var eventDays = new Option<string>("--event-days") { Description = "Days events and counters are kept, 1..36500 (default 90)." };
+        var deviceRate = new Option<string>("--device-rate") { Description = "Messages per hour one device may send on average, 1..2000000000 (default 720)." };
+        var deviceBurst = new Option<string>("--device-burst") { Description = "Messages one device may send at once, 1..1000000 (default 60)." };
+        var sessionExpiry = new Option<string>("--session-expiry-s") { Description = "How long the broker keeps the service's session and queue, 60..4294967295 s (default 86400)." };
+        var quiet = new Option<bool>("--quiet") { Description = "Log warnings and errors only." };
+        var contacts = new Option<string>("--contacts") { Description = "Customer contacts (JSON, mode 0600: webhook URL and secret, e-mail addresses per customer; docs/response.md). Without it, no alerts are sent." };
+        var smtp = new Option<string>("--smtp") { Description = "SMTP relay HOST:PORT for e-mail alerts (587: STARTTLS; 465: TLS)." };
+        var smtpFrom = new Option<string>("--smtp-from") { Description = "Sender address of e-mail alerts (required with --smtp)." };
+        var command = new Command("service", "Run the fleet service: ingest every device's reports, store them, serve /metrics and /health.")
+        {
+            pki, data, database, broker, identity, listen, rawDays, hourlyDays, eventDays, deviceRate, deviceBurst, sessionExpiry, quiet, contacts, smtp, smtpFrom,
+        };
+        command.SetAction(result =>
+        {
+            var (host, port) = result.GetValue(broker) is string b ? CliParsing.HostPort(b, "--broker") : ("localhost", 8883);
+            int events = result.GetValue(eventDays) is string e ? CliParsing.Between(e, "--event-days", 1, 36500) : 90;
+            var options = new ServiceOptions
+            {
+                PkiFolder = result.GetValue(pki)!,
+                DataFolder = result.GetValue(data)!,
+                DatabaseUrl = result.GetValue(database),
+                BrokerHost = host,
+                BrokerPort = port,
+                Identity = result.GetValue(identity) ?? "service",
+                Listen = result.GetValue(listen) is string l ? Endpoint(l) : new IPEndPoint(IPAddress.Loopback, 9180),
+                SessionExpirySeconds = result.GetValue(sessionExpiry) is string s ? (uint)Math.Max(60, CliParsing.Count(s, "--session-expiry-s", uint.MaxValue)) : 86_400,
+                Retention = new RetentionPolicy(
+                    result.GetValue(rawDays) is string r ? CliParsing.Between(r, "--raw-days", 1, 3650) : 7, events,
+                    result.GetValue(hourlyDays) is string h ? CliParsing.Between(h, "--hourly-days", 1, 36500) : 400, events, 1830),
+                Ingest = new IngestOptions
+                {
+                    Limits = new FairLimits(
+                        result.GetValue(deviceBurst) is string db ? CliParsing.Between(db, "--device-burst", 1, 1_000_000) : 60,
+                        result.GetValue(deviceRate) is string dr ? CliParsing.Between(dr, "--device-rate", 1, 2_000_000_000) : 720),
+                },
+                LogLevel = result.GetValue(quiet) ? LogLevel.Warning : LogLevel.Information,
+            };
+            SmtpSettings? relay = null;
+            if (result.GetValue(smtp) is string relayAddress)
+            {
+                var (smtpHost, smtpPort) = CliParsing.HostPort(relayAddress, "--smtp");
+                string from = result.GetValue(smtpFrom) ?? throw new ToolException("--smtp needs --smtp-from ADDRESS");
+                if (!CustomerContacts.IsEmail(from))
+                {
+                    throw new ToolException("--smtp-from is not an e-mail address");
+                }
+
+                relay = new SmtpSettings { Host = smtpHost, Port = smtpPort, From = from };
+            }
+
+            var integration = new IntegrationOptions { ContactsFile = result.GetValue(contacts), Smtp = relay };
+            return Run(console, options, integration);
+        });
+        command.Subcommands.Add(Identity(console));
+        return command;
+    }
+
+    private static int Run(ToolConsole console, ServiceOptions options, IntegrationOptions integrationOptions)
+    {
+        using var integration = new FleetIntegration(integrationOptions);
+        using var stop = new ManualResetEventSlim();
+        Action<PosixSignalContext> onSignal = signal =>
+        {
+            signal.Cancel = true;
+            stop.Set();
+        };
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, onSignal);
+        using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, onSignal);
+        RunningService running = FleetServiceHost.StartAsync(options, integration.Extensions).GetAwaiter().GetResult();
+        try
+        {
+            console.Line("service " + running.Service.Instance + ": " + running.Service.Store.Description + ", broker " + options.BrokerHost + ":" + options.BrokerPort
+                + ", http " + running.Address + " (/metrics, /health/live, /health/ready)");
+            console.Out.Flush();
+            stop.Wait();
+        }
+        finally
+        {
+            running.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        console.Line("service stopped");
+        return 0;
+    }
+
+    private static Command Identity(ToolConsole console)
+    {
+        var name = new Argument<string>("name") { Description = "service.N: 'service.' and 1-32 of [a-z0-9-]." };
+        var pki = new Option<string>("--pki") { Description = "PKI folder ('pki init').", Required = true };
+        var broker = new Option<string>("--broker") { Description = "Broker HOST:PORT: also give the identity the service role in its dynamic-security plugin (with the PKI's broker-admin identity)." };
+        var command = new Command("identity", "Issue the identity of a further service instance (NAME.pem, NAME.key.pem) from the PKI's device CA.") { name, pki, broker };
+        command.SetAction(result =>
+        {
+            var layout = new PkiLayout(result.GetValue(pki)!);
+            string instance = result.GetValue(name)!;
+            var (host, port) = result.GetValue(broker) is string b ? CliParsing.HostPort(b, "--broker") : (string.Empty, 0);
+            string written = ServiceIdentity.Issue(layout, instance, console.Clock());
+            if (port == 0)
+            {
+                console.Line("issued " + written + "; the broker must grant it the service role: run again with --broker, or see docs/service.md, \"Two instances\"");
+                return 0;
+            }
+
+            using DynamicSecurityAdmin admin = DynamicSecurityAdmin.For(layout, host, port);
+            BrokerAccessResult granted = admin.AddServiceInstanceAsync(instance).GetAwaiter().GetResult();
+            if (!granted.Succeeded)
+            {
+                console.ErrorLine("issued " + written + " but the broker did not grant it the service role: " + granted.Status + ": " + granted.Detail);
+                return 1;
+            }
+
+            console.Line("issued " + written + " and gave it the service role at " + host + ":" + port);
+            return 0;
+        });
+        return command;
+    }
+
+    private static IPEndPoint Endpoint(string text)
+    {
+        int colon = text.LastIndexOf(':');
+        if (colon <= 0)
+        {
+            throw new ToolException("--listen must be IP:PORT, got '" + text + "'");
+        }
+
+        IPAddress address = CliParsing.Address(text[..colon].Trim('[', ']'), "--listen");
+        return new IPEndPoint(address, (int)CliParsing.Count(text[(colon + 1)..], "--listen port", 65535));
+    }
+}
