@@ -67,6 +67,7 @@ public static class ToolCli
         root.Subcommands.Add(BrokerCommand.Create(console));
         root.Subcommands.Add(HealthCommands.Create(console));
         root.Subcommands.Add(ServeUpdatesCommand.Create(console));
+        root.Subcommands.Add(ConsoleCommand.Create(console));
         root.Subcommands.Add(ServiceCommand.Create(console));
 
         // The lab, thin over SecureDevice.Lab.

@@ -33,9 +33,12 @@ public static class ServiceCommand
         var deviceBurst = new Option<string>("--device-burst") { Description = "Messages one device may send at once, 1..1000000 (default 60)." };
         var sessionExpiry = new Option<string>("--session-expiry-s") { Description = "How long the broker keeps the service's session and queue, 60..4294967295 s (default 86400)." };
         var quiet = new Option<bool>("--quiet") { Description = "Log warnings and errors only." };
+        var consoleListen = new Option<string>("--console") { Description = "IP:PORT where the web console listens, HTTPS only (docs/console.md); off when absent." };
+        var consoleCert = new Option<string>("--console-cert") { Description = "PEM certificate of the console (default: the PKI's broker.pem)." };
+        var consoleKey = new Option<string>("--console-key") { Description = "Its PEM key, mode 0600 (default: the PKI's broker.key.pem)." };
         var command = new Command("service", "Run the fleet service: ingest every device's reports, store them, serve /metrics and /health.")
         {
-            pki, data, database, broker, identity, listen, rawDays, hourlyDays, eventDays, deviceRate, deviceBurst, sessionExpiry, quiet,
+            pki, data, database, broker, identity, listen, rawDays, hourlyDays, eventDays, deviceRate, deviceBurst, sessionExpiry, quiet, consoleListen, consoleCert, consoleKey,
         };
         command.SetAction(result =>
         {
@@ -62,13 +65,27 @@ public static class ServiceCommand
                 },
                 LogLevel = result.GetValue(quiet) ? LogLevel.Warning : LogLevel.Information,
             };
-            return Run(console, options);
+            ServiceExtensions extensions = new();
+            if (result.GetValue(consoleListen) is string at)
+            {
+                var layout = new PkiLayout(options.PkiFolder);
+                extensions = new ServiceExtensions
+                {
+                    Web = new SecureDevice.WebConsole.Web.ConsoleModule(new SecureDevice.WebConsole.ConsoleOptions
+                    {
+                        Listen = Endpoint(at),
+                        Certificate = SecureDevice.WebConsole.ConsoleCertificate.Load(result.GetValue(consoleCert) ?? layout.BrokerCertificate, result.GetValue(consoleKey) ?? layout.BrokerKey),
+                    }),
+                };
+            }
+
+            return Run(console, options, extensions);
         });
         command.Subcommands.Add(Identity(console));
         return command;
     }
 
-    private static int Run(ToolConsole console, ServiceOptions options)
+    private static int Run(ToolConsole console, ServiceOptions options, ServiceExtensions extensions)
     {
         using var stop = new ManualResetEventSlim();
         Action<PosixSignalContext> onSignal = signal =>
@@ -78,7 +95,7 @@ public static class ServiceCommand
         };
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, onSignal);
         using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, onSignal);
-        RunningService running = FleetServiceHost.StartAsync(options).GetAwaiter().GetResult();
+        RunningService running = FleetServiceHost.StartAsync(options, extensions).GetAwaiter().GetResult();
         try
         {
             console.Line("service " + running.Service.Instance + ": " + running.Service.Store.Description + ", broker " + options.BrokerHost + ":" + options.BrokerPort
