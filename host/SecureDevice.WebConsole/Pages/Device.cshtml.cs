@@ -125,7 +125,8 @@ public sealed class DeviceModel : PageModel
         Findings = await _backend.Fleet.ListFindingsAsync(id, openOnly: false, limit: 100, cancellationToken);
         Events = await _backend.Fleet.ListEventsAsync(id, from, 100, cancellationToken);
         Actions = await _backend.Fleet.ListActionsAsync(id, 50, cancellationToken);
-        Charts = DeviceCharts.Build(health, Findings, from, to);
+        // The time axis starts at the first report of the window, so a device seen for two hours is not a sliver at the right edge.
+        Charts = DeviceCharts.Build(health, Findings, health.Count > 0 ? Math.Max(from, health[0].ReceivedMs) : from, to);
         return true;
     }
 }
