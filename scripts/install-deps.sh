@@ -14,6 +14,8 @@ command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(
 command -v mosquitto_sub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 # The tests decode health reports with Debian's Python and its cbor2 module, an implementation independent of ours.
 /usr/bin/python3 -c 'import cbor2' >/dev/null 2>&1 || missing+=(python3-cbor2)
+# The console's browser test drives Debian's Chromium through Playwright (browsers cannot be downloaded).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${missing[*]} with apt-get"
