@@ -15,7 +15,7 @@ namespace SecureDevice.WebConsole.Tests;
 public sealed class AuthorizationMatrixTests
 {
     /// <summary>Route templates the matrix (or, for login, setup, logout and the style sheet, the tests named) covers.</summary>
-    private static readonly string[] Covered = { "", "devices/{id}", "admin/users", "account/password", "login", "setup", "logout", "console.css", "health/live" };
+    private static readonly string[] Covered = { "", "devices/{id}", "feed", "admin/audit", "admin/users", "account/password", "login", "setup", "logout", "console.css", "health/live" };
 
     private enum Who
     {
@@ -53,6 +53,8 @@ public sealed class AuthorizationMatrixTests
             ("GET", "/devices/no-such-device", Array.Empty<(string, string)>(), new[] { 302, 404, 404, 404, 404, 404 }),
             ("POST", own + "?handler=Action", new[] { ("Kind", "throttle"), ("Reason", "matrix") }, new[] { 302, 403, 200, 200, 403, 200 }),
             ("POST", foreign + "?handler=Action", new[] { ("Kind", "lift"), ("Reason", "matrix") }, new[] { 302, 404, 404, 404, 403, 200 }),
+            ("GET", "/feed", Array.Empty<(string, string)>(), new[] { 302, 200, 200, 200, 200, 200 }),
+            ("GET", "/admin/audit", Array.Empty<(string, string)>(), new[] { 302, 403, 403, 200, 403, 200 }),
             ("GET", "/admin/users", Array.Empty<(string, string)>(), new[] { 302, 403, 403, 200, 403, 200 }),
             ("POST", "/admin/users?handler=Role", new[] { ("UserId", Id(ownTarget)), ("Role", "viewer") }, new[] { 302, 403, 403, 200, 403, 200 }),
             ("POST", "/admin/users?handler=Role", new[] { ("UserId", Id(foreignTarget)), ("Role", "viewer") }, new[] { 302, 403, 403, 404, 403, 200 }),
@@ -91,6 +93,18 @@ public sealed class AuthorizationMatrixTests
         }
 
         Assert.Empty(failures);
+
+        // Lists are scoped too: the acme admin's feed and audit never show globex's device, staff see both.
+        using ConsoleClient acmeAdmin = LoggedIn(host, users[Who.Admin]);
+        using ConsoleClient staffAdmin = LoggedIn(host, users[Who.StaffAdmin]);
+        foreach (string list in new[] { "/feed", "/admin/audit", "/" })
+        {
+            Assert.DoesNotContain(ConsoleTestHost.GlobexDevice, (await acmeAdmin.GetAsync(list)).Body, StringComparison.Ordinal);
+            Assert.Contains(ConsoleTestHost.GlobexDevice, (await staffAdmin.GetAsync(list)).Body, StringComparison.Ordinal);
+        }
+
+        Assert.Contains(ConsoleTestHost.AcmeDevice, (await acmeAdmin.GetAsync("/admin/audit")).Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("globex-target", (await acmeAdmin.GetAsync("/admin/users")).Body, StringComparison.Ordinal);
         Answer foreignMissing = await LoggedIn(host, users[Who.Viewer]).GetAsync(foreign);
         Answer unknownMissing = await LoggedIn(host, users[Who.Viewer]).GetAsync("/devices/no-such-device");
         Assert.Equal(unknownMissing.Body, foreignMissing.Body); // a foreign id is indistinguishable from a missing one

@@ -162,6 +162,9 @@ public sealed class ConsoleTestHost : IAsyncDisposable
         batch.Events.Add(new EventRow(acme, AcmeDevice, now - 60_000, "update", "update:2:1", 2, 1, "{\"stage\":\"rejected\",\"detail\":\"" + XssScript + "\",\"version\":\"" + XssImg + "\"}"));
         batch.Seen.Add(new DeviceSeen(acme, now - 60_000, 2, 23, 7));
         await store.CommitAsync(batch, CancellationToken.None);
+        await store.UpsertFindingAsync(new FindingRecord(0, GlobexDevice, "silence", "warning", true, null, null, "no report for 3 intervals", now - 600_000, now - 600_000, "open"), CancellationToken.None);
+        await store.AddAlertAsync(new AlertRecord(0, Globex, GlobexDevice, "silence", "webhook", "sent", 1, null, "globex-silence", now - 500_000, now - 500_000), CancellationToken.None);
+        await store.AddAlertAsync(new AlertRecord(0, Acme, AcmeDevice, "power-bandwidth-rise", "email", "queued", 0, null, "acme-power", now - 200_000, now - 200_000), CancellationToken.None);
         await store.UpsertFindingAsync(new FindingRecord(0, AcmeDevice, "power-bandwidth-rise", "warning", false, 2.0, 1.0, "bytes up x3 " + XssImg, now - 900_000, now - 300_000, "open"), CancellationToken.None);
     }
 

@@ -53,7 +53,7 @@ public sealed class WebSecurityTests
         using ConsoleClient client = host.Client();
         Answer login = await client.GetAsync("/login");
         await client.LoginAsync(admin);
-        foreach (Answer page in new[] { login, await client.GetAsync("/"), await client.GetAsync("/devices/" + ConsoleTestHost.AcmeDevice), await client.GetAsync("/admin/users"), await client.GetAsync("/account/password") })
+        foreach (Answer page in new[] { login, await client.GetAsync("/"), await client.GetAsync("/devices/" + ConsoleTestHost.AcmeDevice), await client.GetAsync("/admin/users"), await client.GetAsync("/account/password"), await client.GetAsync("/feed"), await client.GetAsync("/admin/audit") })
         {
             Assert.Equal(HttpStatusCode.OK, page.Status);
             string csp = page.Header("Content-Security-Policy")!;
@@ -78,7 +78,7 @@ public sealed class WebSecurityTests
         TestUser viewer = await host.CreateUserAsync("vera", ConsoleRole.Viewer, ConsoleTestHost.Acme);
         using ConsoleClient client = host.Client();
         await client.LoginAsync(viewer);
-        foreach (Answer page in new[] { await client.GetAsync("/devices/" + ConsoleTestHost.AcmeDevice), await client.GetAsync("/") })
+        foreach (Answer page in new[] { await client.GetAsync("/devices/" + ConsoleTestHost.AcmeDevice), await client.GetAsync("/"), await client.GetAsync("/feed") })
         {
             Assert.DoesNotContain("<script>", page.Body, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain("<img", page.Body, StringComparison.OrdinalIgnoreCase);
