@@ -52,7 +52,7 @@ public static class ServiceCommand
                 BrokerHost = host,
                 BrokerPort = port,
                 Identity = result.GetValue(identity) ?? "service",
-                Listen = result.GetValue(listen) is string l ? Endpoint(l) : new IPEndPoint(IPAddress.Loopback, 9180),
+                Listen = result.GetValue(listen) is string l ? Endpoint(l, "--listen") : new IPEndPoint(IPAddress.Loopback, 9180),
                 SessionExpirySeconds = result.GetValue(sessionExpiry) is string s ? (uint)Math.Max(60, CliParsing.Count(s, "--session-expiry-s", uint.MaxValue)) : 86_400,
                 Retention = new RetentionPolicy(
                     result.GetValue(rawDays) is string r ? CliParsing.Between(r, "--raw-days", 1, 3650) : 7, events,
@@ -73,7 +73,7 @@ public static class ServiceCommand
                 {
                     Web = new SecureDevice.WebConsole.Web.ConsoleModule(new SecureDevice.WebConsole.ConsoleOptions
                     {
-                        Listen = Endpoint(at),
+                        Listen = Endpoint(at, "--console"),
                         Certificate = SecureDevice.WebConsole.ConsoleCertificate.Load(result.GetValue(consoleCert) ?? layout.BrokerCertificate, result.GetValue(consoleKey) ?? layout.BrokerKey),
                     }),
                 };
@@ -126,15 +126,15 @@ public static class ServiceCommand
         return command;
     }
 
-    private static IPEndPoint Endpoint(string text)
+    private static IPEndPoint Endpoint(string text, string option)
     {
         int colon = text.LastIndexOf(':');
         if (colon <= 0)
         {
-            throw new ToolException("--listen must be IP:PORT, got '" + text + "'");
+            throw new ToolException(option + " must be IP:PORT, got '" + text + "'");
         }
 
-        IPAddress address = CliParsing.Address(text[..colon].Trim('[', ']'), "--listen");
-        return new IPEndPoint(address, (int)CliParsing.Count(text[(colon + 1)..], "--listen port", 65535));
+        IPAddress address = CliParsing.Address(text[..colon].Trim('[', ']'), option);
+        return new IPEndPoint(address, (int)CliParsing.Count(text[(colon + 1)..], option + " port", 65535));
     }
 }
