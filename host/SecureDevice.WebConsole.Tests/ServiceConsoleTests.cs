@@ -20,7 +20,15 @@ using Xunit;
 
 namespace SecureDevice.WebConsole.Tests;
 
+/// <summary>Runs alone: the broker, ingest and the service's timing are not shared with the other tests' load.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ServiceCollection
+{
+    public const string Name = "fleet service";
+}
+
 /// <summary>The console plugged into the real fleet service (FleetServiceHost, mosquitto, mutual TLS ingest), with the PKI's certificate.</summary>
+[Collection(ServiceCollection.Name)]
 public sealed class ServiceConsoleTests
 {
     [Fact]
@@ -54,7 +62,7 @@ public sealed class ServiceConsoleTests
             {
                 await publisher.PublishHealthAsync(4, 1, CancellationToken.None);
                 await publisher.PublishAsync("events", Encoding.ASCII.GetBytes("{\"e\":\"fault\",\"code\":\"main-loop\",\"count\":2,\"boot\":4,\"detail\":\"<script>alert(1)</script>\"}"), CancellationToken.None);
-                var deadline = DateTime.UtcNow.AddSeconds(30);
+                var deadline = DateTime.UtcNow.AddSeconds(60);
                 while ((await running.Service.Store.ListEventsAsync(device.Id, 0, 10, CancellationToken.None)).Count == 0 || (await running.Service.Store.ListHealthAsync(device.Id, 0, long.MaxValue, 10, CancellationToken.None)).Count == 0)
                 {
                     Assert.True(DateTime.UtcNow < deadline, "the report and event were not stored");
