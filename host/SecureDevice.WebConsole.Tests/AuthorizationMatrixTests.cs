@@ -15,7 +15,7 @@ namespace SecureDevice.WebConsole.Tests;
 public sealed class AuthorizationMatrixTests
 {
     /// <summary>Route templates the matrix (or, for login, setup, logout and the style sheet, the tests named) covers.</summary>
-    private static readonly string[] Covered = { "", "devices/{id}", "feed", "admin/audit", "admin/users", "account/password", "login", "setup", "logout", "console.css", "health/live" };
+    private static readonly string[] Covered = Api.ApiEndpoints.Routes.Select(r => r.Split(' ')[1].Trim('/')).Concat(new[] { "", "devices/{id}", "feed", "admin/audit", "admin/users", "account/password", "account/tokens", "login", "setup", "logout", "console.css", "health/live" }).ToArray(); // the API routes: ApiMatrix_...
 
     private enum Who
     {
@@ -60,6 +60,8 @@ public sealed class AuthorizationMatrixTests
             ("POST", "/admin/users?handler=Role", new[] { ("UserId", Id(foreignTarget)), ("Role", "viewer") }, new[] { 302, 403, 403, 404, 403, 200 }),
             ("GET", "/account/password", Array.Empty<(string, string)>(), new[] { 302, 200, 200, 200, 200, 200 }),
             ("POST", "/account/password", new[] { ("Current", "not the password"), ("Password", "x"), ("Confirm", "x") }, new[] { 302, 400, 400, 400, 400, 400 }),
+            ("GET", "/account/tokens", Array.Empty<(string, string)>(), new[] { 302, 200, 200, 200, 200, 200 }),
+            ("POST", "/account/tokens?handler=Revoke", new[] { ("TokenId", "999999") }, new[] { 302, 404, 404, 404, 404, 404 }),
             ("GET", "/login", Array.Empty<(string, string)>(), new[] { 200, 200, 200, 200, 200, 200 }),
             ("GET", "/console.css", Array.Empty<(string, string)>(), new[] { 200, 200, 200, 200, 200, 200 }),
         };
@@ -118,6 +120,81 @@ public sealed class AuthorizationMatrixTests
             .Select(e => e.RoutePattern.RawText?.Trim('/') ?? string.Empty).Distinct().ToList();
         Assert.Empty(routes.Except(Covered));
         Assert.Contains("devices/{id}", routes);
+    }
+
+    [Fact]
+    public async Task ApiMatrix_EveryRoute_EveryTokenKind_OwnAndForeignTenant_AnswersAsTheTableSays()
+    {
+        await using ConsoleTestHost host = await ConsoleTestHost.StartAsync();
+        var tokens = host.App.Services.GetRequiredService<Api.ApiTokenStore>();
+        long now = host.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        async Task<string> Issue(TestUser owner, Api.ApiScope scope, long expiresMs)
+        {
+            string token = Api.ApiTokenFormat.Create(System.Security.Cryptography.RandomNumberGenerator.Create());
+            await tokens.AddAsync(Api.ApiTokenFormat.Hash(token), owner.Id, "matrix", scope, now, expiresMs, default);
+            return token;
+        }
+
+        TestUser viewer = await host.CreateUserAsync("acme-viewer", ConsoleRole.Viewer, ConsoleTestHost.Acme);
+        TestUser op = await host.CreateUserAsync("acme-operator", ConsoleRole.Operator, ConsoleTestHost.Acme);
+        TestUser staff = await host.CreateUserAsync("staff-admin", ConsoleRole.Admin, null);
+        string revoked = await Issue(op, Api.ApiScope.Operate, now + 3_600_000);
+        long revokedId = (await tokens.ListAsync(op.Id, default))[0].Id;
+        Assert.True(await tokens.RevokeAsync(revokedId, op.Id, now, default));
+        string valid = await Issue(op, Api.ApiScope.Operate, now + 3_600_000);
+
+        // Subjects: none, malformed, right shape but unknown, revoked, expired, read scope of an operator (acts as viewer),
+        // operate scope of a viewer (stays viewer), operate scope of an operator, operate scope of fleet staff.
+        string?[] subjects =
+        {
+            null, "sdp_not-a-token", Api.ApiTokenFormat.Create(System.Security.Cryptography.RandomNumberGenerator.Create()), revoked,
+            await Issue(op, Api.ApiScope.Operate, now - 1), await Issue(op, Api.ApiScope.Read, now + 3_600_000),
+            await Issue(viewer, Api.ApiScope.Operate, now + 3_600_000), valid, await Issue(staff, Api.ApiScope.Operate, now + 3_600_000),
+        };
+        string own = "/api/v1/devices/" + ConsoleTestHost.AcmeDevice, foreign = "/api/v1/devices/" + ConsoleTestHost.GlobexDevice;
+        string lift = "{\"kind\":\"lift\",\"reason\":\"matrix\"}";
+        var table = new List<(string Method, string Path, int[] Expected)>
+        {
+            ("GET", "/api/v1/devices", new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
+            ("GET", own, new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
+            ("GET", foreign, new[] { 401, 401, 401, 401, 401, 404, 404, 404, 200 }),
+            ("GET", "/api/v1/devices/no-such-device", new[] { 401, 401, 401, 401, 401, 404, 404, 404, 404 }),
+            ("GET", own + "/health", new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
+            ("GET", foreign + "/health", new[] { 401, 401, 401, 401, 401, 404, 404, 404, 200 }),
+            ("GET", own + "/findings", new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
+            ("GET", foreign + "/findings", new[] { 401, 401, 401, 401, 401, 404, 404, 404, 200 }),
+            ("GET", own + "/actions", new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
+            ("GET", foreign + "/actions", new[] { 401, 401, 401, 401, 401, 404, 404, 404, 200 }),
+            ("POST", own + "/actions", new[] { 401, 401, 401, 401, 401, 403, 403, 200, 200 }),
+            ("POST", foreign + "/actions", new[] { 401, 401, 401, 401, 401, 403, 403, 404, 200 }),
+        };
+        var failures = new List<string>();
+        using ConsoleClient client = host.Client();
+        for (int i = 0; i < subjects.Length; i++)
+        {
+            foreach (var (method, path, expected) in table)
+            {
+                Answer answer = await client.ApiAsync(method, path, subjects[i], method == "POST" ? lift : null);
+                if ((int)answer.Status != expected[i])
+                {
+                    failures.Add("subject " + i + " " + method + " " + path + ": " + (int)answer.Status + ", expected " + expected[i]);
+                }
+
+                if (expected[i] != 200 && answer.Body.Contains(ConsoleTestHost.GlobexDevice, StringComparison.Ordinal))
+                {
+                    failures.Add("subject " + i + " " + method + " " + path + ": an error names the foreign device");
+                }
+            }
+        }
+
+        Assert.Empty(failures);
+        string list = (await client.ApiAsync("GET", "/api/v1/devices", valid)).Body;
+        Assert.Contains(ConsoleTestHost.AcmeDevice, list, StringComparison.Ordinal);
+        Assert.DoesNotContain(ConsoleTestHost.GlobexDevice, list, StringComparison.Ordinal);
+
+        // A signed-in browser session never authenticates the API (no CSRF through it).
+        using ConsoleClient browser = LoggedIn(host, staff);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.ApiAsync("GET", "/api/v1/devices", null)).Status);
     }
 
     private static ConsoleClient LoggedIn(ConsoleTestHost host, TestUser user)

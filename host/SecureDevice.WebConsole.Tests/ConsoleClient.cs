@@ -104,6 +104,24 @@ public sealed partial class ConsoleClient : IDisposable
         return await PostFormAsync("/login", "/login", fields.ToArray());
     }
 
+    /// <summary>An API call with a bearer token (and, when given, a raw body of the content type).</summary>
+    public Task<Answer> ApiAsync(string method, string path, string? token, string? body = null, string contentType = "application/json")
+    {
+        var request = new HttpRequestMessage(new HttpMethod(method), new Uri(_host.HttpsBase, path));
+        if (token != null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
+        }
+
+        if (body != null)
+        {
+            request.Content = new StringContent(body, System.Text.Encoding.UTF8);
+            request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        }
+
+        return SendAsync(request);
+    }
+
     public void Dispose() => _http.Dispose();
 
     private async Task<Answer> SendAsync(HttpRequestMessage request)

@@ -103,7 +103,7 @@ public sealed class ConsoleTestHost : IAsyncDisposable
 
     public Uri HttpBase { get; }
 
-    public static async Task<ConsoleTestHost> StartAsync(int loginPermits = 1000, int lockoutThreshold = 10)
+    public static async Task<ConsoleTestHost> StartAsync(int loginPermits = 1000, int lockoutThreshold = 10, int apiPermits = 1000)
     {
         var folder = new TemporaryDirectory("securedevice-console");
         var clock = new ManualClock();
@@ -121,6 +121,7 @@ public sealed class ConsoleTestHost : IAsyncDisposable
             Time = clock,
             LoginPermits = loginPermits,
             LockoutThreshold = lockoutThreshold,
+            ApiPermits = apiPermits,
         };
         var response = new RecordingResponse();
         var actions = new ResponseDispatcher(response, store, new ServiceMetrics(), NullLogger.Instance, clock);

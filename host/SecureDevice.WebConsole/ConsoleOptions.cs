@@ -36,5 +36,13 @@ public sealed record ConsoleOptions
     public long MaxBodyBytes { get; init; } = 16 * 1024;
 
     /// <summary>The clock (tests pass a manual one).</summary>
+    /// <summary>API requests one token (or, without a well-formed token, one client address) may make per <see cref="ApiWindow"/>.</summary>
+    public int ApiPermits { get; init; } = 120;
+
+    public TimeSpan ApiWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Longest lifetime of an API token, days (the console offers 1..this).</summary>
+    public int ApiTokenMaxDays { get; init; } = 90;
+
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -182,6 +182,7 @@ public static class Migrations
             $"CREATE INDEX ix_alerts_state ON {Tables.Alerts} (state, updated_ms)",
         }),
         new Migration(3, "console accounts and sessions", ConsoleSchema.Statements),
+        new Migration(4, "console API tokens", ConsoleApiSchema.Statements),
     };
 
     /// <summary>The newest schema version this build knows.</summary>

@@ -22,11 +22,14 @@ public sealed record SessionRecord(string TokenSha256, long CreatedMs, long Last
 /// </summary>
 public sealed class AccountStore
 {
-    private const string UserColumns = "u.id, u.username, u.role, u.customer_id, u.password_hash, u.totp_secret, u.totp_last_step, u.failed_logins, u.locked_until_ms, u.setup_expires_ms";
+    internal const string UserColumns = "u.id, u.username, u.role, u.customer_id, u.password_hash, u.totp_secret, u.totp_last_step, u.failed_logins, u.locked_until_ms, u.setup_expires_ms";
 
     private readonly SqlDialect _dialect;
 
     public AccountStore(SqlDialect dialect) => _dialect = dialect;
+
+    /// <summary>The database, for the console's other stores (API tokens).</summary>
+    internal SqlDialect Dialect => _dialect;
 
     /// <summary>Adds an account waiting for its setup link; false when the name is taken.</summary>
     public async Task<bool> CreateAsync(string userName, ConsoleRole role, string? customerId, string totpSecret, string setupTokenSha256, long setupExpiresMs, long nowMs, CancellationToken cancellationToken)
@@ -165,7 +168,7 @@ public sealed class AccountStore
         return command;
     }
 
-    private static UserRecord ReadUser(DbDataReader r, int o)
+    internal static UserRecord ReadUser(DbDataReader r, int o)
     {
         ConsoleRoles.TryParse(r.GetString(o + 2), out ConsoleRole role);
         return new UserRecord(r.GetInt64(o), r.GetString(o + 1), role, Text(r, o + 3), Text(r, o + 4), Text(r, o + 5), r.GetInt64(o + 6), r.GetInt64(o + 7), Long(r, o + 8), Long(r, o + 9));

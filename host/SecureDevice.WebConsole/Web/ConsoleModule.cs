@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using SecureDevice.WebConsole.Accounts;
+using SecureDevice.WebConsole.Api;
 using SecureDevice.Service.Hosting;
 using SecureDevice.Service.Storage;
 
@@ -71,12 +72,17 @@ public sealed class ConsoleModule : IServiceWebModule, IAsyncDisposable
         services.AddSingleton(backend);
         services.AddSingleton(backend.Accounts);
         services.AddSingleton<AccountService>();
+        services.AddSingleton(new ApiTokenStore(backend.Accounts.Dialect));
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
+            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        // Pages: the session cookie only. API: the bearer token only (a cookie never authenticates an API call).
         services.AddAuthorizationBuilder()
-            .AddPolicy(ViewerPolicy, p => p.RequireAuthenticatedUser().RequireRole("viewer", "operator", "admin"))
-            .AddPolicy(OperatorPolicy, p => p.RequireAuthenticatedUser().RequireRole("operator", "admin"))
-            .AddPolicy(AdminPolicy, p => p.RequireAuthenticatedUser().RequireRole("admin"));
+            .AddPolicy(ViewerPolicy, p => p.AddAuthenticationSchemes(SessionAuthenticationHandler.SchemeName).RequireAuthenticatedUser().RequireRole("viewer", "operator", "admin"))
+            .AddPolicy(OperatorPolicy, p => p.AddAuthenticationSchemes(SessionAuthenticationHandler.SchemeName).RequireAuthenticatedUser().RequireRole("operator", "admin"))
+            .AddPolicy(AdminPolicy, p => p.AddAuthenticationSchemes(SessionAuthenticationHandler.SchemeName).RequireAuthenticatedUser().RequireRole("admin"))
+            .AddPolicy(ApiEndpoints.ViewerPolicy, p => p.AddAuthenticationSchemes(BearerAuthenticationHandler.SchemeName).RequireAuthenticatedUser().RequireRole("viewer", "operator", "admin"))
+            .AddPolicy(ApiEndpoints.OperatorPolicy, p => p.AddAuthenticationSchemes(BearerAuthenticationHandler.SchemeName).RequireAuthenticatedUser().RequireRole("operator", "admin"));
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "__Host-sd_af";
@@ -116,6 +122,13 @@ public sealed class ConsoleModule : IServiceWebModule, IAsyncDisposable
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             o.GlobalLimiter = LoginRateLimit.Create(options);
+            o.AddPolicy(ApiEndpoints.RatePolicy, http =>
+            {
+                // Per token; a request without a well-formed token is counted against its address (random tokens get no fresh budget).
+                string? token = BearerAuthenticationHandler.TokenOf(http.Request);
+                string key = token != null ? "t:" + ApiTokenFormat.Hash(token) : "a:" + http.Connection.RemoteIpAddress;
+                return RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions { PermitLimit = options.ApiPermits, Window = options.ApiWindow, QueueLimit = 0 });
+            });
             o.OnRejected = (context, _) =>
             {
                 if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out TimeSpan retryAfter))
@@ -176,6 +189,7 @@ public sealed class ConsoleModule : IServiceWebModule, IAsyncDisposable
         byte[] css = ReadAsset("console.css");
         app.MapGet("/console.css", () => Results.Bytes(css, "text/css; charset=utf-8")).AllowAnonymous();
         app.MapRazorPages();
+        ApiEndpoints.Map(app);
     }
 
     private static byte[] ReadAsset(string name)

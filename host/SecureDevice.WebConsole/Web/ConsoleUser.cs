@@ -8,10 +8,10 @@ namespace SecureDevice.WebConsole.Web;
 /// <summary>The signed-in user as the pages see it, and the tenant rule every page applies.</summary>
 public sealed record ConsoleUser(long Id, string Name, ConsoleRole Role, string? CustomerId)
 {
-    /// <summary>Null when the principal is not a console session (fail closed).</summary>
+    /// <summary>Null when the principal is neither a console session nor an API token (fail closed).</summary>
     public static ConsoleUser? From(ClaimsPrincipal principal)
     {
-        if (principal.Identity?.AuthenticationType != SessionAuthenticationHandler.SchemeName
+        if (principal.Identity?.AuthenticationType is not (SessionAuthenticationHandler.SchemeName or Api.BearerAuthenticationHandler.SchemeName)
             || !long.TryParse(principal.FindFirstValue(SessionAuthenticationHandler.UserIdClaim), NumberStyles.None, CultureInfo.InvariantCulture, out long id)
             || !ConsoleRoles.TryParse(principal.FindFirstValue(ClaimTypes.Role), out ConsoleRole role))
         {
