@@ -35,6 +35,8 @@ public sealed class ScanCommandTests : IDisposable
         Write(tree, "evil\u001b[31m\u202e.cfg", "token: " + token);
         string lookAlike = token[..^1] + (token[^1] == 'A' ? 'B' : 'A');
         Write(tree, "lookalike.txt", lookAlike + "\nsdp_short\n");
+        Write(tree, "code.cs", "Assert.StartsWith(\"" + Begin + "PRIVATE KEY-----\", text);\n"); // a bare header is no key
+        Write(tree, "device.network.json", "{\"key\":\"" + ec.ExportPkcs8PrivateKeyPem().Replace("\n", "\\n", StringComparison.Ordinal) + "\"}");
 
         ToolResult result = ToolRun.Run("scan", tree);
 
@@ -46,7 +48,9 @@ public sealed class ScanCommandTests : IDisposable
         Assert.Contains("ssh/id: openssh-private-key line 1", result.Output);
         Assert.Contains("notes/readme.md: api-token line 3", result.Output);
         Assert.DoesNotContain("lookalike", result.Output);
-        Assert.Equal(7, result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Contains("device.network.json: private-key line 1", result.Output);
+        Assert.DoesNotContain("code.cs", result.Output);
+        Assert.Equal(8, result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.DoesNotContain(token, result.Output + result.Error);
         string keyBase64 = Convert.ToBase64String(ec.ExportPkcs8PrivateKey());
         Assert.DoesNotContain(keyBase64[..40], (result.Output + result.Error).Replace("\n", string.Empty));

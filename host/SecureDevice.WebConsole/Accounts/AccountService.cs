@@ -94,7 +94,7 @@ public sealed class AccountService
     }
 
     /// <summary>Adds an account without a password: its owner sets one (and enrols TOTP) through the returned one-time token.</summary>
-    public async Task<CreatedAccount> CreateAsync(string userName, ConsoleRole role, string? customerId, CancellationToken cancellationToken)
+    public async Task<CreatedAccount> CreateAsync(string userName, ConsoleRole role, string? customerId, CancellationToken cancellationToken, string actor = "cli", string address = "local")
     {
         if (!IsValidUserName(userName) || (customerId != null && (customerId.Length is 0 or > 128)))
         {
@@ -103,6 +103,11 @@ public sealed class AccountService
 
         string token = NewToken();
         bool created = await _store.CreateAsync(userName, role, customerId, Totp.NewSecret(), Sha256(token), NowMs + (long)_options.SetupLinkLifetime.TotalMilliseconds, NowMs, cancellationToken).ConfigureAwait(false);
+        if (created)
+        {
+            await _store.AppendAuditAsync(actor, "account.create", userName + " as " + ConsoleRoles.Name(role), customerId, address, NowMs, cancellationToken).ConfigureAwait(false);
+        }
+
         return created ? new CreatedAccount(CreateStatus.Created, token) : new CreatedAccount(CreateStatus.NameTaken, null);
     }
 
@@ -154,11 +159,13 @@ public sealed class AccountService
         if (user == null || user.PasswordHash == null || user.Role == 0)
         {
             _hasher.VerifyHashedPassword(null!, DummyHash, password);
+            await AuditSignInAsync(IsValidUserName(userName) ? userName : "(invalid name)", "sign-in.failed", null, address, cancellationToken).ConfigureAwait(false);
             return new LoginResult(LoginStatus.Failed, null, null);
         }
 
         if (user.LockedUntilMs > NowMs)
         {
+            await AuditSignInAsync(userName, "sign-in.locked", user.CustomerId, address, cancellationToken).ConfigureAwait(false);
             return new LoginResult(LoginStatus.Locked, null, null);
         }
 
@@ -171,6 +178,7 @@ public sealed class AccountService
             long failures = user.FailedLogins + 1;
             bool lockNow = failures >= _options.LockoutThreshold;
             await _store.RecordFailureAsync(user.Id, lockNow ? 0 : failures, lockNow ? NowMs + (long)_options.LockoutDuration.TotalMilliseconds : null, NowMs, cancellationToken).ConfigureAwait(false);
+            await AuditSignInAsync(userName, lockNow ? "sign-in.failed.locked-now" : "sign-in.failed", user.CustomerId, address, cancellationToken).ConfigureAwait(false);
             return new LoginResult(lockNow ? LoginStatus.Locked : LoginStatus.Failed, null, null);
         }
 
@@ -178,8 +186,12 @@ public sealed class AccountService
         await _store.RecordSuccessAsync(user.Id, step, hash, NowMs, cancellationToken).ConfigureAwait(false);
         string token = NewToken();
         await _store.AddSessionAsync(Sha256(token), user.Id, NowMs, NowMs + (long)_options.AbsoluteTimeout.TotalMilliseconds, address, cancellationToken).ConfigureAwait(false);
+        await AuditSignInAsync(userName, "sign-in", user.CustomerId, address, cancellationToken).ConfigureAwait(false);
         return new LoginResult(LoginStatus.Succeeded, token, user);
     }
+
+    private Task AuditSignInAsync(string userName, string action, string? customerId, string address, CancellationToken cancellationToken) =>
+        _store.AppendAuditAsync(userName, action, userName, customerId, address, NowMs, cancellationToken);
 
     /// <summary>The session a cookie names, if it is alive (touching it); an idle or expired one is deleted.</summary>
     public async Task<SessionRecord?> ResumeAsync(string? token, CancellationToken cancellationToken)
@@ -235,10 +247,12 @@ public sealed class AccountService
     }
 
     /// <summary>Changes an account's role; every session of that account ends, so the new rights apply at its next sign-in.</summary>
-    public async Task SetRoleAsync(long userId, ConsoleRole role, CancellationToken cancellationToken)
+    public async Task SetRoleAsync(long userId, ConsoleRole role, CancellationToken cancellationToken, string actor = "cli", string address = "local")
     {
         await _store.SetRoleAsync(userId, role, NowMs, cancellationToken).ConfigureAwait(false);
         await _store.DeleteSessionsOfAsync(userId, cancellationToken).ConfigureAwait(false);
+        UserRecord? target = await _store.FindByIdAsync(userId, cancellationToken).ConfigureAwait(false);
+        await _store.AppendAuditAsync(actor, "role.change", (target?.UserName ?? "#" + userId) + " to " + ConsoleRoles.Name(role), target?.CustomerId, address, NowMs, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>256 random bits, base64url.</summary>

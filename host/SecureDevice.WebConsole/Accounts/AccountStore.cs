@@ -13,6 +13,9 @@ public sealed record UserRecord(
     long Id, string UserName, ConsoleRole Role, string? CustomerId, string? PasswordHash, string? TotpSecret, long TotpLastStep, long FailedLogins,
     long? LockedUntilMs, long? SetupExpiresMs);
 
+/// <summary>One console security event.</summary>
+public sealed record AuditRecord(long AtMs, string Actor, string Action, string Subject, string Address);
+
 /// <summary>A server-side session joined with its user.</summary>
 public sealed record SessionRecord(string TokenSha256, long CreatedMs, long LastSeenMs, long ExpiresMs, string Address, UserRecord User);
 
@@ -159,6 +162,42 @@ public sealed class AccountStore
         }
 
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Appends one console security event (append-only table; text is stored as given and encoded when shown).</summary>
+    public async Task AppendAuditAsync(string actor, string action, string subject, string? customerId, string address, long nowMs, CancellationToken cancellationToken)
+    {
+        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using DbCommand command = Command(connection, $"INSERT INTO {ConsoleApiSchema.Audit} (at_ms, actor, action, subject, customer_id, address) VALUES (@t, @a, @x, @s, @c, @f)");
+        SqlDialect.Parameter(command, "@t", nowMs);
+        SqlDialect.Parameter(command, "@a", actor);
+        SqlDialect.Parameter(command, "@x", action);
+        SqlDialect.Parameter(command, "@s", subject);
+        SqlDialect.Parameter(command, "@c", customerId);
+        SqlDialect.Parameter(command, "@f", address);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The newest console security events of one tenant, or (null) all of them.</summary>
+    public async Task<IReadOnlyList<AuditRecord>> ListAuditAsync(string? customerId, int limit, CancellationToken cancellationToken)
+    {
+        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using DbCommand command = Command(connection, $"SELECT at_ms, actor, action, subject, address FROM {ConsoleApiSchema.Audit} "
+            + (customerId == null ? string.Empty : "WHERE customer_id = @c ") + "ORDER BY id DESC LIMIT @n");
+        if (customerId != null)
+        {
+            SqlDialect.Parameter(command, "@c", customerId);
+        }
+
+        SqlDialect.Parameter(command, "@n", limit);
+        var records = new List<AuditRecord>();
+        await using DbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            records.Add(new AuditRecord(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4)));
+        }
+
+        return records;
     }
 
     private static DbCommand Command(DbConnection connection, string sql)

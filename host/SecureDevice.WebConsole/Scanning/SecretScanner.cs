@@ -19,6 +19,10 @@ public static partial class SecretScanner
     [GeneratedRegex(@"-----BEGIN ([A-Z0-9 ]{0,40})PRIVATE KEY( BLOCK)?-----", RegexOptions.CultureInvariant)]
     private static partial Regex PemBegin();
 
+    /// <summary>Optional escaped line breaks or blanks, then at least 16 base64 characters.</summary>
+    [GeneratedRegex(@"^(\\r|\\n|\s)*[A-Za-z0-9+/]{16}", RegexOptions.CultureInvariant)]
+    private static partial Regex KeyMaterial();
+
     [GeneratedRegex(@"sdp_[0-9A-Za-z]{49}", RegexOptions.CultureInvariant)]
     private static partial Regex TokenCandidate();
 
@@ -27,19 +31,10 @@ public static partial class SecretScanner
     {
         var findings = new List<SecretFinding>();
         string text = Encoding.Latin1.GetString(content);
-        int line = 1;
-        int start = 0;
-        while (start <= text.Length)
+        string[] lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
         {
-            int end = text.IndexOf('\n', start);
-            if (end < 0)
-            {
-                end = text.Length;
-            }
-
-            ScanLine(location, text.AsSpan(start, end - start), line, findings);
-            start = end + 1;
-            line++;
+            ScanLine(location, lines[i], i + 1 < lines.Length ? lines[i + 1] : string.Empty, i + 1, findings);
         }
 
         if (findings.Count == 0 && LooksLikeKeyFileName(location))
@@ -55,10 +50,18 @@ public static partial class SecretScanner
         path.EndsWith(".key.pem", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".p12", StringComparison.OrdinalIgnoreCase)
         || path.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase);
 
-    private static void ScanLine(string location, ReadOnlySpan<char> line, int number, List<SecretFinding> findings)
+    private static void ScanLine(string location, ReadOnlySpan<char> line, string next, int number, List<SecretFinding> findings)
     {
         foreach (ValueMatch match in PemBegin().EnumerateMatches(line))
         {
+            // A header counts only with key material after it: base64 on the same line (a JSON or env string with \n
+            // escapes) or on the next one, or the legacy encrypted-PEM headers. A bare header in code or docs is no key.
+            ReadOnlySpan<char> after = line[(match.Index + match.Length)..];
+            if (!KeyMaterial().IsMatch(after) && !KeyMaterial().IsMatch(next) && !next.StartsWith("Proc-Type:", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             // Labels compared without the armour, so that this file itself is no finding.
             string label = new string(line.Slice(match.Index + 11, match.Length - 16)).Trim();
             SecretKind kind = label switch

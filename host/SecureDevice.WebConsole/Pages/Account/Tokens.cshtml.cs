@@ -18,11 +18,13 @@ public sealed class TokensModel : PageModel
 {
     private readonly ApiTokenStore _tokens;
     private readonly ConsoleOptions _options;
+    private readonly Accounts.AccountStore _accounts;
 
-    public TokensModel(ApiTokenStore tokens, ConsoleOptions options)
+    public TokensModel(ApiTokenStore tokens, ConsoleOptions options, Accounts.AccountStore accounts)
     {
         _tokens = tokens;
         _options = options;
+        _accounts = accounts;
     }
 
     [BindProperty, StringLength(64, MinimumLength = 1), RegularExpression("^[A-Za-z0-9 ._-]{1,64}$")]
@@ -67,6 +69,7 @@ public sealed class TokensModel : PageModel
         long now = _options.Time.GetUtcNow().ToUnixTimeMilliseconds();
         await _tokens.AddAsync(ApiTokenFormat.Hash(token), user.Id, Name, scope, now, now + (Days * 86_400_000L), HttpContext.RequestAborted);
         Created = token;
+        await AuditAsync(user, "token.create", Name + " (" + ApiTokenStore.ScopeName(scope) + ", " + Days + " days)", now);
         await LoadAsync();
         return Page();
     }
@@ -86,11 +89,15 @@ public sealed class TokensModel : PageModel
         }
 
         Message = "Token revoked.";
+        await AuditAsync(user, "token.revoke", "token #" + TokenId, _options.Time.GetUtcNow().ToUnixTimeMilliseconds());
         await LoadAsync();
         return Page();
     }
 
     public string When(long? ms) => ms is long value ? DateTimeOffset.FromUnixTimeMilliseconds(value).ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture) : "never";
+
+    private Task AuditAsync(ConsoleUser user, string action, string subject, long nowMs) => _accounts.AppendAuditAsync(
+        "console:" + user.Name, action, subject, user.CustomerId, HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown", nowMs, HttpContext.RequestAborted);
 
     private async Task<bool> LoadAsync()
     {

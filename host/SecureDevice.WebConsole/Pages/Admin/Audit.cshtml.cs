@@ -20,6 +20,9 @@ public sealed class AuditModel : PageModel
 
     public IReadOnlyList<ActionRecord> Actions { get; private set; } = Array.Empty<ActionRecord>();
 
+    /// <summary>Console security events (sign-ins, accounts, roles, tokens) of the admin's tenant, or all for staff.</summary>
+    public IReadOnlyList<Accounts.AuditRecord> Security { get; private set; } = Array.Empty<Accounts.AuditRecord>();
+
     public async Task<IActionResult> OnGetAsync()
     {
         ConsoleUser? admin = ConsoleUser.From(User);
@@ -31,6 +34,7 @@ public sealed class AuditModel : PageModel
         HashSet<string> visible = (await _backend.Fleet.ListDevicesAsync(HttpContext.RequestAborted)).Where(admin.CanSee).Select(d => d.DeviceId).ToHashSet(StringComparer.Ordinal);
         Actions = (await _backend.Fleet.ListActionsAsync(null, admin.CustomerId == null ? Limit : 10 * Limit, HttpContext.RequestAborted))
             .Where(a => visible.Contains(a.DeviceId)).Take(Limit).ToList();
+        Security = await _backend.Accounts.ListAuditAsync(admin.CustomerId, Limit, HttpContext.RequestAborted);
         return Page();
     }
 }

@@ -57,7 +57,7 @@ public sealed class UsersModel : PageModel
             return BadRequest();
         }
 
-        await _accounts.SetRoleAsync(target.Id, role, HttpContext.RequestAborted);
+        await _accounts.SetRoleAsync(target.Id, role, HttpContext.RequestAborted, "console:" + admin.Name, HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown");
         Message = target.UserName + " is now " + ConsoleRoles.Name(role) + "; their sessions have ended.";
         Users = await _accounts.Store.ListAsync(admin.CustomerId, HttpContext.RequestAborted);
         return Page();
