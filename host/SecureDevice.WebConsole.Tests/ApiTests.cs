@@ -112,6 +112,25 @@ public sealed class ApiTests
         Assert.Contains(host.Response.Requests, r => r.DeviceId == ConsoleTestHost.AcmeDevice && r.Actor.StartsWith("api:acme-operator@", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Token_OwnerWithAnUnknownStoredRole_IsRefused()
+    {
+        await using ConsoleTestHost host = await ConsoleTestHost.StartAsync();
+        TestUser op = await host.CreateUserAsync("acme-operator", ConsoleRole.Operator, ConsoleTestHost.Acme);
+        string token = await IssueAsync(host, op);
+        using ConsoleClient api = host.Client();
+        Assert.Equal(HttpStatusCode.OK, (await api.ApiAsync("GET", "/api/v1/devices", token)).Status);
+        await using (var connection = new SqliteConnection("Data Source=" + System.IO.Path.Combine(host.App.Environment.ContentRootPath, SecureDevice.Service.Storage.SqliteDialect.FileName)))
+        {
+            await connection.OpenAsync();
+            using SqliteCommand command = connection.CreateCommand();
+            command.CommandText = "UPDATE console_users SET role = 'superuser' WHERE username = 'acme-operator'";
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.ApiAsync("GET", "/api/v1/devices", token)).Status);
+    }
+
     private static async Task<string> IssueAsync(ConsoleTestHost host, TestUser owner)
     {
         var store = (ApiTokenStore)host.App.Services.GetService(typeof(ApiTokenStore))!;

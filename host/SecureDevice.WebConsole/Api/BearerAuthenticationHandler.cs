@@ -64,6 +64,13 @@ public sealed class BearerAuthenticationHandler : AuthenticationHandler<Authenti
         }
 
         (ApiTokenRecord record, UserRecord user) = found.Value;
+        if (user.Role is not (ConsoleRole.Viewer or ConsoleRole.Operator or ConsoleRole.Admin) || user.PasswordHash == null)
+        {
+            // An owner without a valid role (fail closed) or not set up. A sign-in lockout does not stop tokens: failed
+            // passwords from anyone would otherwise switch off the owner's scripts.
+            return AuthenticateResult.Fail("owner cannot act");
+        }
+
         ConsoleRole role = record.Scope == ApiScope.Read ? ConsoleRole.Viewer : (user.Role > ConsoleRole.Operator ? ConsoleRole.Operator : user.Role);
         var identity = new ClaimsIdentity(SchemeName, ClaimTypes.Name, ClaimTypes.Role);
         identity.AddClaim(new Claim(SessionAuthenticationHandler.UserIdClaim, user.Id.ToString(CultureInfo.InvariantCulture)));
