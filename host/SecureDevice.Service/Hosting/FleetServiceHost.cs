@@ -78,8 +78,10 @@ public static class FleetServiceHost
         FleetService service = await FleetService.CreateAsync(options, extensions, bootLogs, cancellationToken).ConfigureAwait(false);
         builder.Services.AddSingleton(service);
         builder.Services.AddHostedService<FleetServiceWorker>();
+        extensions.Web?.ConfigureServices(builder, service);
         WebApplication app = builder.Build();
         MapEndpoints(app, service);
+        extensions.Web?.Configure(app, service);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -24,6 +24,9 @@ public sealed class ServiceExtensions
     /// </summary>
     public Func<IFleetStore, IFleetStore>? WrapStore { get; init; }
 
+    /// <summary>The console (issue 14), or null for the bare service (/metrics and /health only).</summary>
+    public IServiceWebModule? Web { get; init; }
+
     /// <summary>The clock (tests pass a fake one).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

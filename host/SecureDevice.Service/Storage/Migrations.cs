@@ -181,6 +181,8 @@ public static class Migrations
             $"CREATE INDEX ix_alerts_customer ON {Tables.Alerts} (customer_id, created_ms)",
             $"CREATE INDEX ix_alerts_state ON {Tables.Alerts} (state, updated_ms)",
         }),
+        new Migration(3, "console accounts and sessions", ConsoleSchema.Statements),
+        new Migration(4, "console API tokens", ConsoleApiSchema.Statements),
     };
 
     /// <summary>The newest schema version this build knows.</summary>

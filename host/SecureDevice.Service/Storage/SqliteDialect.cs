@@ -54,6 +54,7 @@ public sealed class SqliteDialect : SqlDialect
 
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        CreateOwnerOnly(Path); // before SQLite creates it 0644 (its -wal and -shm files take the database's mode)
         var connection = new SqliteConnection(_connectionString);
         try
         {
@@ -171,5 +172,23 @@ public sealed class SqliteDialect : SqlDialect
     {
         SqliteConnection.ClearAllPools();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Creates <paramref name="path"/> empty with mode 0600 unless it exists (SQLite accepts an empty file as a new database).</summary>
+    private static void CreateOwnerOnly(string path)
+    {
+        if (OperatingSystem.IsWindows() || File.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            using var created = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite });
+        }
+        catch (IOException)
+        {
+            // created meanwhile by another connection or instance, or the folder is missing: SQLite reports the latter
+        }
     }
 }

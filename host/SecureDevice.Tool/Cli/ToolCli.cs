@@ -68,7 +68,9 @@ public static class ToolCli
         root.Subcommands.Add(RespondCommand.Create(console));
         root.Subcommands.Add(HealthCommands.Create(console));
         root.Subcommands.Add(ServeUpdatesCommand.Create(console));
+        root.Subcommands.Add(ConsoleCommand.Create(console));
         root.Subcommands.Add(ServiceCommand.Create(console));
+        root.Subcommands.Add(ScanCommand.Create(console));
 
         // The lab, thin over SecureDevice.Lab.
         root.Subcommands.Add(DemoCommand.Create(console));

@@ -39,9 +39,13 @@ public static class ServiceCommand
         var contacts = new Option<string>("--contacts") { Description = "Customer contacts (JSON, mode 0600: webhook URL and secret, e-mail addresses per customer; docs/response.md). Without it, no alerts are sent." };
         var smtp = new Option<string>("--smtp") { Description = "SMTP relay HOST:PORT for e-mail alerts (587: STARTTLS; 465: TLS)." };
         var smtpFrom = new Option<string>("--smtp-from") { Description = "Sender address of e-mail alerts (required with --smtp)." };
+        var consoleListen = new Option<string>("--console") { Description = "IP:PORT where the web console listens, HTTPS only (docs/console.md); off when absent." };
+        var consoleCert = new Option<string>("--console-cert") { Description = "PEM certificate of the console (default: the PKI's broker.pem)." };
+        var consoleKey = new Option<string>("--console-key") { Description = "Its PEM key, mode 0600 (default: the PKI's broker.key.pem)." };
+        var insecure = new Option<bool>("--allow-insecure-permissions") { Description = "Start even when the data or PKI folder, a key or the database is open to group/others (warns loudly)." };
         var command = new Command("service", "Run the fleet service: ingest every device's reports, store them, serve /metrics and /health.")
         {
-            pki, data, database, broker, identity, listen, rawDays, hourlyDays, eventDays, deviceRate, deviceBurst, sessionExpiry, quiet, contacts, smtp, smtpFrom,
+            pki, data, database, broker, identity, listen, rawDays, hourlyDays, eventDays, deviceRate, deviceBurst, sessionExpiry, quiet, contacts, smtp, smtpFrom, consoleListen, consoleCert, consoleKey, insecure,
         };
         command.SetAction(result =>
         {
@@ -55,7 +59,7 @@ public static class ServiceCommand
                 BrokerHost = host,
                 BrokerPort = port,
                 Identity = result.GetValue(identity) ?? "service",
-                Listen = result.GetValue(listen) is string l ? Endpoint(l) : new IPEndPoint(IPAddress.Loopback, 9180),
+                Listen = result.GetValue(listen) is string l ? Endpoint(l, "--listen") : new IPEndPoint(IPAddress.Loopback, 9180),
                 SessionExpirySeconds = result.GetValue(sessionExpiry) is string s ? (uint)Math.Max(60, CliParsing.Count(s, "--session-expiry-s", uint.MaxValue)) : 86_400,
                 Retention = new RetentionPolicy(
                     result.GetValue(rawDays) is string r ? CliParsing.Between(r, "--raw-days", 1, 3650) : 7, events,
@@ -68,6 +72,11 @@ public static class ServiceCommand
                 },
                 LogLevel = result.GetValue(quiet) ? LogLevel.Warning : LogLevel.Information,
             };
+            if (!StoragePermissions.TryAccept(options.DataFolder, options.PkiFolder, result.GetValue(insecure), console.ErrorLine, out string refusal))
+            {
+                throw new ToolException(refusal);
+            }
+
             SmtpSettings? relay = null;
             if (result.GetValue(smtp) is string relayAddress)
             {
@@ -81,14 +90,25 @@ public static class ServiceCommand
                 relay = new SmtpSettings { Host = smtpHost, Port = smtpPort, From = from };
             }
 
+            SecureDevice.WebConsole.Web.ConsoleModule? web = null;
+            if (result.GetValue(consoleListen) is string at)
+            {
+                var layout = new PkiLayout(options.PkiFolder);
+                web = new SecureDevice.WebConsole.Web.ConsoleModule(new SecureDevice.WebConsole.ConsoleOptions
+                {
+                    Listen = Endpoint(at, "--console"),
+                    Certificate = SecureDevice.WebConsole.ConsoleCertificate.Load(result.GetValue(consoleCert) ?? layout.BrokerCertificate, result.GetValue(consoleKey) ?? layout.BrokerKey),
+                });
+            }
+
             var integration = new IntegrationOptions { ContactsFile = result.GetValue(contacts), Smtp = relay };
-            return Run(console, options, integration);
+            return Run(console, options, integration, web);
         });
         command.Subcommands.Add(Identity(console));
         return command;
     }
 
-    private static int Run(ToolConsole console, ServiceOptions options, IntegrationOptions integrationOptions)
+    private static int Run(ToolConsole console, ServiceOptions options, IntegrationOptions integrationOptions, IServiceWebModule? web)
     {
         using var integration = new FleetIntegration(integrationOptions);
         using var stop = new ManualResetEventSlim();
@@ -99,7 +119,12 @@ public static class ServiceCommand
         };
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, onSignal);
         using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, onSignal);
-        RunningService running = FleetServiceHost.StartAsync(options, integration.Extensions).GetAwaiter().GetResult();
+        ServiceExtensions wired = integration.Extensions;
+        var extensions = new ServiceExtensions
+        {
+            Observers = wired.Observers, Response = wired.Response, Attachments = wired.Attachments, WrapStore = wired.WrapStore, Time = wired.Time, Web = web,
+        };
+        RunningService running = FleetServiceHost.StartAsync(options, extensions).GetAwaiter().GetResult();
         try
         {
             console.Line("service " + running.Service.Instance + ": " + running.Service.Store.Description + ", broker " + options.BrokerHost + ":" + options.BrokerPort
@@ -148,15 +173,15 @@ public static class ServiceCommand
         return command;
     }
 
-    private static IPEndPoint Endpoint(string text)
+    private static IPEndPoint Endpoint(string text, string option)
     {
         int colon = text.LastIndexOf(':');
         if (colon <= 0)
         {
-            throw new ToolException("--listen must be IP:PORT, got '" + text + "'");
+            throw new ToolException(option + " must be IP:PORT, got '" + text + "'");
         }
 
-        IPAddress address = CliParsing.Address(text[..colon].Trim('[', ']'), "--listen");
-        return new IPEndPoint(address, (int)CliParsing.Count(text[(colon + 1)..], "--listen port", 65535));
+        IPAddress address = CliParsing.Address(text[..colon].Trim('[', ']'), option);
+        return new IPEndPoint(address, (int)CliParsing.Count(text[(colon + 1)..], option + " port", 65535));
     }
 }

@@ -1,0 +1,219 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using SecureDevice.WebConsole.Accounts;
+using SecureDevice.WebConsole.Web;
+using SecureDevice.Service.Extensions;
+using SecureDevice.Service.Monitoring;
+using SecureDevice.Service.Storage;
+using SecureDevice.TestSupport;
+
+namespace SecureDevice.WebConsole.Tests;
+
+/// <summary>A clock the tests move by hand.</summary>
+public sealed class ManualClock : TimeProvider
+{
+    private DateTimeOffset _now = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
+}
+
+/// <summary>A response mechanism that succeeds and records what it was asked.</summary>
+public sealed class RecordingResponse : IDeviceResponse
+{
+    public List<DeviceActionRequest> Requests { get; } = new();
+
+    public Task OnSignalAsync(DeviceSignal signal, IDeviceActions actions, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<ActionOutcome> ExecuteAsync(DeviceActionRequest request, CancellationToken cancellationToken)
+    {
+        lock (Requests)
+        {
+            Requests.Add(request);
+        }
+
+        return Task.FromResult(ActionOutcome.Succeeded("recorded"));
+    }
+}
+
+/// <summary>
+/// The console on a real Kestrel (HTTPS on 127.0.0.1 with a certificate made at run time, plus a plain HTTP listener),
+/// over a real migrated SQLite database seeded with two tenants' devices, wired by the production
+/// <see cref="ConsoleModule.AddConsole"/> and <see cref="ConsoleModule.UseConsole"/>.
+/// </summary>
+public sealed class ConsoleTestHost : IAsyncDisposable
+{
+    public const string Acme = "acme";
+    public const string Globex = "globex";
+    public const string AcmeDevice = "dev-acme-1";
+    public const string GlobexDevice = "dev-globex-1";
+    public const string XssScript = "<script>alert('x')</script>";
+    public const string XssImg = "\"><img src=x onerror=alert(1)>";
+
+    private readonly TemporaryDirectory _folder;
+    private readonly SqliteDialect _dialect;
+    private readonly SqliteDialect _accountsDialect;
+
+    private ConsoleTestHost(TemporaryDirectory folder, SqliteDialect dialect, SqliteDialect accountsDialect, FleetStore store, WebApplication app, ConsoleOptions options, RecordingResponse response, X509Certificate2 certificate)
+    {
+        _folder = folder;
+        _dialect = dialect;
+        _accountsDialect = accountsDialect;
+        Store = store;
+        App = app;
+        Options = options;
+        Response = response;
+        Certificate = certificate;
+        Accounts = app.Services.GetRequiredService<AccountService>();
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        HttpsBase = new Uri(addresses.First(a => a.StartsWith("https://", StringComparison.Ordinal)));
+        HttpBase = new Uri(addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal)));
+    }
+
+    public FleetStore Store { get; }
+
+    public WebApplication App { get; }
+
+    public ConsoleOptions Options { get; }
+
+    public ManualClock Clock => (ManualClock)Options.Time;
+
+    public RecordingResponse Response { get; }
+
+    public X509Certificate2 Certificate { get; }
+
+    public AccountService Accounts { get; }
+
+    public Uri HttpsBase { get; }
+
+    public Uri HttpBase { get; }
+
+    public static async Task<ConsoleTestHost> StartAsync(int loginPermits = 1000, int lockoutThreshold = 10, int apiPermits = 1000)
+    {
+        var folder = new TemporaryDirectory("securedevice-console");
+        var clock = new ManualClock();
+        var dialect = new SqliteDialect(folder.Path);
+        var store = new FleetStore(dialect);
+        long now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await store.MigrateAsync(now, CancellationToken.None);
+        await SeedAsync(store, now);
+
+        X509Certificate2 certificate = SelfSigned();
+        var options = new ConsoleOptions
+        {
+            Listen = new IPEndPoint(IPAddress.Loopback, 0),
+            Certificate = certificate,
+            Time = clock,
+            LoginPermits = loginPermits,
+            LockoutThreshold = lockoutThreshold,
+            ApiPermits = apiPermits,
+        };
+        var response = new RecordingResponse();
+        var actions = new ResponseDispatcher(response, store, new ServiceMetrics(), NullLogger.Instance, clock);
+        var accountsDialect = new SqliteDialect(folder.Path);
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "SecureDevice.WebConsole.Tests", ContentRootPath = folder.Path });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = 0; // as the service host sets it: the console raises it for its own requests
+            k.Listen(IPAddress.Loopback, 0);
+        });
+        ConsoleModule.AddConsole(builder, options, new ConsoleBackend(store, actions, new AccountStore(accountsDialect)));
+        WebApplication app = builder.Build();
+        app.MapGet("/health/live", () => "live\n");
+        ConsoleModule.UseConsole(app);
+        await app.StartAsync();
+        return new ConsoleTestHost(folder, dialect, accountsDialect, store, app, options, response, certificate);
+    }
+
+    /// <summary>Two tenants' devices; the acme device sent reports over two boots, an update event with hostile text, and has a finding.</summary>
+    private static async Task SeedAsync(FleetStore store, long now)
+    {
+        await store.SyncRegistryAsync(new[]
+        {
+            new RegistryEntry(AcmeDevice, Acme, "01AA", new string('a', 64), now + (365L * 86_400_000), now - 86_400_000, "active", null),
+            new RegistryEntry(GlobexDevice, Globex, "02BB", new string('b', 64), now + (365L * 86_400_000), now - 86_400_000, "active", null),
+        }, now, CancellationToken.None);
+        IReadOnlyList<DeviceRecord> devices = await store.ListDevicesAsync(CancellationToken.None);
+        long acme = devices.Single(d => d.DeviceId == AcmeDevice).Ref;
+        var batch = new IngestBatch();
+        for (int i = 0; i < 24; i++)
+        {
+            long at = now - ((24 - i) * 300_000L);
+            long boot = i < 12 ? 1 : 2;
+            batch.Health.Add(new HealthRow(acme, AcmeDevice, at, boot, i, 300 * (i % 12), 1, 3300 - (i * 5), 90 - i, 60, 1000 + (i * 100), 400 + (i * 10), 1200, -60, i % 3, 0, 7, 0, new byte[] { 1 }));
+        }
+
+        batch.Events.Add(new EventRow(acme, AcmeDevice, now - 60_000, "update", "update:2:1", 2, 1, "{\"stage\":\"rejected\",\"detail\":\"" + XssScript + "\",\"version\":\"" + XssImg + "\"}"));
+        batch.Seen.Add(new DeviceSeen(acme, now - 60_000, 2, 23, 7));
+        await store.CommitAsync(batch, CancellationToken.None);
+        await store.UpsertFindingAsync(new FindingRecord(0, GlobexDevice, "silence", "warning", true, null, null, "no report for 3 intervals", now - 600_000, now - 600_000, "open"), CancellationToken.None);
+        await store.AddAlertAsync(new AlertRecord(0, Globex, GlobexDevice, "silence", "webhook", "sent", 1, null, "globex-silence", now - 500_000, now - 500_000), CancellationToken.None);
+        await store.AddAlertAsync(new AlertRecord(0, Acme, AcmeDevice, "power-bandwidth-rise", "email", "queued", 0, null, "acme-power", now - 200_000, now - 200_000), CancellationToken.None);
+        await store.UpsertFindingAsync(new FindingRecord(0, AcmeDevice, "power-bandwidth-rise", "warning", false, 2.0, 1.0, "bytes up x3 " + XssImg, now - 900_000, now - 300_000, "open"), CancellationToken.None);
+    }
+
+    /// <summary>A user with a finished setup: its password and TOTP secret.</summary>
+    public async Task<TestUser> CreateUserAsync(string name, ConsoleRole role, string? customer)
+    {
+        CreatedAccount created = await Accounts.CreateAsync(name, role, customer, CancellationToken.None);
+        UserRecord pending = (await Accounts.FindSetupAsync(created.SetupToken, CancellationToken.None))!;
+        string password = "violet tractor " + Guid.NewGuid().ToString("N")[..8];
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        SetupStatus status = await Accounts.CompleteSetupAsync(created.SetupToken, password, password, TestUser.Code(pending.TotpSecret!, Clock.GetUtcNow()), CancellationToken.None);
+        if (status != SetupStatus.Done)
+        {
+            throw new InvalidOperationException("setup: " + status);
+        }
+
+        return new TestUser(pending.Id, name, password, pending.TotpSecret!, role, customer);
+    }
+
+    /// <summary>An HTTPS client pinned to the host's certificate, from <paramref name="source"/> (another loopback address to look like another client).</summary>
+    public ConsoleClient Client(IPAddress? source = null) => new(this, source);
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        await _accountsDialect.DisposeAsync();
+        await _dialect.DisposeAsync();
+        Certificate.Dispose();
+        _folder.Dispose();
+    }
+
+    private static X509Certificate2 SelfSigned()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddIpAddress(IPAddress.Loopback);
+        san.AddDnsName("localhost");
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid("1.3.6.1.5.5.7.3.1") }, false));
+        using X509Certificate2 made = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        return X509CertificateLoader.LoadPkcs12(made.Export(X509ContentType.Pkcs12), null);
+    }
+}
+
+/// <summary>A console account made by the test host.</summary>
+public sealed record TestUser(long Id, string Name, string Password, string Secret, ConsoleRole Role, string? Customer)
+{
+    public static string Code(string secret, DateTimeOffset at) => new OtpNet.Totp(OtpNet.Base32Encoding.ToBytes(secret)).ComputeTotp(at.UtcDateTime);
+}

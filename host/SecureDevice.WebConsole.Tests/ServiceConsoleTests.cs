@@ -1,0 +1,124 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SecureDevice.Lab.Ingest;
+using SecureDevice.Service.Hosting;
+using SecureDevice.TestSupport;
+using SecureDevice.WebConsole.Accounts;
+using SecureDevice.WebConsole.Web;
+using Xunit;
+
+namespace SecureDevice.WebConsole.Tests;
+
+/// <summary>Runs alone: the broker, ingest and the service's timing are not shared with the other tests' load.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ServiceCollection
+{
+    public const string Name = "fleet service";
+}
+
+/// <summary>The console plugged into the real fleet service (FleetServiceHost, mosquitto, mutual TLS ingest), with the PKI's certificate.</summary>
+[Collection(ServiceCollection.Name)]
+public sealed class ServiceConsoleTests
+{
+    [Fact]
+    public async Task FleetService_WithConsoleModule_ServesIngestedDeviceOverHttpsOnly_HostileEventInert()
+    {
+        using var folder = new TemporaryDirectory("svc-console");
+        using IngestLab lab = IngestLab.Create(folder.Combine("lab"));
+        EnrolledDevice device = DeviceEnrollment.Enroll(lab.Pki, new[] { "dev-e2e-001" }, _ => "acme", DateTimeOffset.UtcNow).Single();
+        var clock = new ManualClock();
+        var module = new ConsoleModule(new ConsoleOptions
+        {
+            Listen = new IPEndPoint(IPAddress.Loopback, 0),
+            Certificate = ConsoleCertificate.Load(lab.Pki.BrokerCertificate, lab.Pki.BrokerKey),
+            Time = clock,
+        });
+        var options = new ServiceOptions
+        {
+            PkiFolder = lab.Pki.Folder,
+            DataFolder = lab.Data,
+            BrokerHost = "localhost",
+            BrokerPort = lab.Port,
+            Listen = new IPEndPoint(IPAddress.Loopback, 0),
+            LogLevel = LogLevel.Warning,
+            RegistryPoll = TimeSpan.FromMilliseconds(200),
+            MaintenanceInterval = TimeSpan.FromHours(1),
+        };
+        await using RunningService running = await FleetServiceHost.StartAsync(options, new ServiceExtensions { Web = module });
+        await using (module)
+        {
+            await using (DevicePublisher publisher = await DevicePublisher.ConnectAsync(device, "localhost", lab.Port, lab.Root, CancellationToken.None))
+            {
+                await publisher.PublishHealthAsync(4, 1, CancellationToken.None);
+                await publisher.PublishAsync("events", Encoding.ASCII.GetBytes("{\"e\":\"fault\",\"code\":\"main-loop\",\"count\":2,\"boot\":4,\"detail\":\"<script>alert(1)</script>\"}"), CancellationToken.None);
+                var deadline = DateTime.UtcNow.AddSeconds(60);
+                while ((await running.Service.Store.ListEventsAsync(device.Id, 0, 10, CancellationToken.None)).Count == 0 || (await running.Service.Store.ListHealthAsync(device.Id, 0, long.MaxValue, 10, CancellationToken.None)).Count == 0)
+                {
+                    Assert.True(DateTime.UtcNow < deadline, "the report and event were not stored");
+                    await Task.Delay(100);
+                }
+            }
+
+            var addresses = running.App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+            Uri https = new(addresses.Single(a => a.StartsWith("https://", StringComparison.Ordinal)));
+            Uri http = new(addresses.Single(a => a.StartsWith("http://", StringComparison.Ordinal)));
+
+            using (var plain = new HttpClient())
+            {
+                Assert.Equal(HttpStatusCode.OK, (await plain.GetAsync(new Uri(http, "/health/live"))).StatusCode);
+                Assert.Equal(HttpStatusCode.OK, (await plain.GetAsync(new Uri(http, "/metrics"))).StatusCode);
+                Assert.Equal(HttpStatusCode.NotFound, (await plain.GetAsync(new Uri(http, "/login"))).StatusCode);
+            }
+
+            AccountService accounts = running.App.Services.GetRequiredService<AccountService>();
+            CreatedAccount created = await accounts.CreateAsync("vera", ConsoleRole.Viewer, "acme", CancellationToken.None);
+            UserRecord pending = (await accounts.FindSetupAsync(created.SetupToken, CancellationToken.None))!;
+            const string Password = "violet tractor sings 42";
+            Assert.Equal(SetupStatus.Done, await accounts.CompleteSetupAsync(created.SetupToken, Password, Password, TestUser.Code(pending.TotpSecret!, clock.GetUtcNow()), CancellationToken.None));
+            clock.Advance(TimeSpan.FromSeconds(30));
+
+            using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() };
+            var root = lab.Root;
+            handler.ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+            {
+                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(root);
+                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                return certificate != null && chain.Build(certificate); // the fleet PKI's root vouches for the console
+            };
+            using var client = new HttpClient(handler) { BaseAddress = https };
+            string loginPage = await client.GetStringAsync("/login");
+            string token = WebUtility.HtmlDecode(Regex.Match(loginPage, "name=\"__sd_csrf\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value);
+            using HttpResponseMessage login = await client.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["UserName"] = "vera",
+                ["Password"] = Password,
+                ["Code"] = TestUser.Code(pending.TotpSecret!, clock.GetUtcNow()),
+                ["__sd_csrf"] = token,
+            }));
+            Assert.Equal(HttpStatusCode.Found, login.StatusCode);
+
+            string fleet = await client.GetStringAsync("/");
+            Assert.Contains("dev-e2e-001", fleet, StringComparison.Ordinal);
+            using HttpResponseMessage devicePage = await client.GetAsync("/devices/dev-e2e-001");
+            string body = await devicePage.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.OK, devicePage.StatusCode);
+            Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("<script>", body, StringComparison.Ordinal);
+            Assert.Equal(5, Regex.Matches(body, "<svg ").Count);
+            Assert.Contains("script-src 'none'", devicePage.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        }
+    }
+}

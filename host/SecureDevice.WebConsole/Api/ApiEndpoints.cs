@@ -1,0 +1,153 @@
+using System;
+using System.Collections.Generic;
+using System.ComponentModel.DataAnnotations;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using SecureDevice.Service.Extensions;
+using SecureDevice.Service.Storage;
+using SecureDevice.WebConsole.Web;
+
+namespace SecureDevice.WebConsole.Api;
+
+/// <summary>
+/// The JSON API under /api/v1, bearer tokens only (<see cref="BearerAuthenticationHandler"/>), default deny (the group
+/// needs an authenticated viewer; actions an operator, which only an operate-scoped token of an operator or admin is),
+/// tenant-scoped like the pages (a foreign device is 404 with the same body as a missing one), rate-limited per token.
+/// </summary>
+public static class ApiEndpoints
+{
+    public const string ViewerPolicy = "api-viewer";
+    public const string OperatorPolicy = "api-operator";
+    public const string RatePolicy = "api-token";
+
+    /// <summary>Largest JSON body accepted by a POST, bytes.</summary>
+    public const int MaxJsonBytes = 1024;
+
+    private static readonly JsonSerializerOptions Strict = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        MaxDepth = 4,
+        AllowTrailingCommas = false,
+        ReadCommentHandling = JsonCommentHandling.Disallow,
+        NumberHandling = JsonNumberHandling.Strict,
+    };
+
+    /// <summary>Every API route (method and pattern), for the route matrix.</summary>
+    public static readonly string[] Routes =
+    {
+        "GET /api/v1/devices", "GET /api/v1/devices/{id}", "GET /api/v1/devices/{id}/health", "GET /api/v1/devices/{id}/findings",
+        "GET /api/v1/devices/{id}/actions", "POST /api/v1/devices/{id}/actions",
+    };
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        RouteGroupBuilder api = app.MapGroup("/api/v1").RequireAuthorization(ViewerPolicy).RequireRateLimiting(RatePolicy);
+        api.MapGet("/devices", async (HttpContext http, ConsoleBackend backend) =>
+        {
+            ConsoleUser user = ConsoleUser.From(http.User)!;
+            IReadOnlyList<DeviceRecord> devices = await backend.Fleet.ListDevicesAsync(http.RequestAborted);
+            return Results.Json(devices.Where(user.CanSee).Take(10_000).Select(Summary).ToList(), Strict);
+        });
+        api.MapGet("/devices/{id}", (HttpContext http, ConsoleBackend backend, string id) =>
+            WithDevice(http, backend, id, device => Task.FromResult(Results.Json(Summary(device), Strict))));
+        api.MapGet("/devices/{id}/health", (HttpContext http, ConsoleBackend backend, string id) => WithDevice(http, backend, id, async device =>
+        {
+            long now = http.RequestServices.GetService(typeof(ConsoleOptions)) is ConsoleOptions o ? o.Time.GetUtcNow().ToUnixTimeMilliseconds() : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            IReadOnlyList<HealthRecord> health = await backend.Fleet.ListHealthAsync(device.DeviceId, now - 86_400_000, now + 1, 2000, http.RequestAborted);
+            return Results.Json(health.Select(h => new
+            {
+                h.ReceivedMs, h.Boot, h.Seq, h.UptimeS, h.BootReason, h.SupplyMv, h.HeapFreeKiB, h.ManagedFreeKiB, h.BytesUp, h.BytesDown, h.RssiDbm, h.Attempts,
+                h.Rejected, h.VersionCode,
+            }).ToList(), Strict);
+        }));
+        api.MapGet("/devices/{id}/findings", (HttpContext http, ConsoleBackend backend, string id) => WithDevice(http, backend, id, async device =>
+            Results.Json((await backend.Fleet.ListFindingsAsync(device.DeviceId, openOnly: false, limit: 500, http.RequestAborted)).Select(f => new
+            {
+                f.Id, f.Rule, f.Severity, f.Observed, f.Expected, f.Evidence, f.FirstSeenMs, f.LastSeenMs, f.State,
+            }).ToList(), Strict)));
+        api.MapGet("/devices/{id}/actions", (HttpContext http, ConsoleBackend backend, string id) => WithDevice(http, backend, id, async device =>
+            Results.Json(await backend.Fleet.ListActionsAsync(device.DeviceId, 200, http.RequestAborted), Strict)));
+        api.MapPost("/devices/{id}/actions", (HttpContext http, ConsoleBackend backend, string id) => WithDevice(http, backend, id, async device =>
+        {
+            ActionBody? body = await ReadBodyAsync(http);
+            if (body == null || !TryValidate(body) || !Enum.TryParse(body.Kind, ignoreCase: true, out DeviceActionKind kind) || !Enum.IsDefined(kind))
+            {
+                return Results.Json(new { error = "body must be {\"kind\":\"throttle|quarantine|lift|revoke\",\"reason\":\"1-200 chars\",\"confirm\":\"device id, for revoke\"}" }, Strict, statusCode: 400);
+            }
+
+            if (kind == DeviceActionKind.Revoke && body.Confirm != device.DeviceId)
+            {
+                return Results.Json(new { error = "to revoke, confirm must be the device id" }, Strict, statusCode: 400);
+            }
+
+            ConsoleUser user = ConsoleUser.From(http.User)!;
+            string from = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            ActionOutcome outcome = await backend.Actions.ExecuteAsync(
+                new DeviceActionRequest(device.DeviceId, kind, "api:" + user.Name + "@" + from + " token " + http.User.FindFirst(BearerAuthenticationHandler.TokenIdClaim)?.Value, body.Reason!), http.RequestAborted);
+            return Results.Json(new { done = outcome.Done, detail = outcome.Detail }, Strict);
+        })).RequireAuthorization(OperatorPolicy);
+    }
+
+    /// <summary>The JSON body of an action (strict: unknown members, wrong types, over 1 KiB all refused).</summary>
+    public sealed class ActionBody
+    {
+        [Required]
+        [RegularExpression("^[a-z]{1,16}$")]
+        public string? Kind { get; set; }
+
+        [Required]
+        [StringLength(200, MinimumLength = 1)]
+        public string? Reason { get; set; }
+
+        [StringLength(128)]
+        public string? Confirm { get; set; }
+    }
+
+    private static object Summary(DeviceRecord d) => new
+    {
+        id = d.DeviceId, customer = d.CustomerId, status = d.Status, state = d.ServiceState, presence = d.Presence, versionCode = d.VersionCode,
+        lastSeenMs = d.LastSeenMs, certificateNotAfterMs = d.NotAfterMs,
+    };
+
+    private static async Task<IResult> WithDevice(HttpContext http, ConsoleBackend backend, string id, Func<DeviceRecord, Task<IResult>> then)
+    {
+        ConsoleUser? user = ConsoleUser.From(http.User);
+        DeviceRecord? device = user != null && id.Length is > 0 and <= 128 ? await backend.Fleet.GetDeviceAsync(id, http.RequestAborted) : null;
+        if (device == null || !user!.CanSee(device))
+        {
+            return Results.Json(new { error = "not found" }, Strict, statusCode: 404); // same answer for foreign and missing
+        }
+
+        return await then(device);
+    }
+
+    private static async Task<ActionBody?> ReadBodyAsync(HttpContext http)
+    {
+        if (http.Request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
+            || http.Request.ContentLength is null or > MaxJsonBytes)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var buffer = new MemoryStream();
+            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+            return buffer.Length > MaxJsonBytes ? null : JsonSerializer.Deserialize<ActionBody>(buffer.ToArray(), Strict);
+        }
+        catch (Exception error) when (error is JsonException or IOException or BadHttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    private static bool TryValidate(ActionBody body) => Validator.TryValidateObject(body, new ValidationContext(body), null, validateAllProperties: true);
+}

@@ -1,0 +1,48 @@
+using System;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace SecureDevice.WebConsole;
+
+/// <summary>The console's settings (docs/console.md, "Options"); the defaults are the numbers.</summary>
+public sealed record ConsoleOptions
+{
+    /// <summary>Where the console listens, HTTPS only.</summary>
+    public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 9443);
+
+    /// <summary>The server certificate with its private key (from the fleet PKI or the user's own); required to serve.</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    /// <summary>A session ends after this long without a request.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>A session ends this long after login, whatever its use.</summary>
+    public TimeSpan AbsoluteTimeout { get; init; } = TimeSpan.FromHours(8);
+
+    /// <summary>Consecutive failed sign-ins (password or code) that lock an account.</summary>
+    public int LockoutThreshold { get; init; } = 10;
+
+    public TimeSpan LockoutDuration { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Sign-in attempts per window, per client address and per account name (ASP.NET Core's rate limiter).</summary>
+    public int LoginPermits { get; init; } = 5;
+
+    public TimeSpan LoginWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a one-time setup link stays valid.</summary>
+    public TimeSpan SetupLinkLifetime { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>Largest request body the console accepts (forms are small).</summary>
+    public long MaxBodyBytes { get; init; } = 16 * 1024;
+
+    /// <summary>The clock (tests pass a manual one).</summary>
+    /// <summary>API requests one token (or, without a well-formed token, one client address) may make per <see cref="ApiWindow"/>.</summary>
+    public int ApiPermits { get; init; } = 120;
+
+    public TimeSpan ApiWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Longest lifetime of an API token, days (the console offers 1..this).</summary>
+    public int ApiTokenMaxDays { get; init; } = 90;
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
