@@ -45,6 +45,8 @@ public sealed class PkiCommandTests : IDisposable
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(P(key)));
         }
 
+        // The folder itself is the owner's only (the service refuses a PKI folder open to others).
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(P("root-ca.pem"))!));
         ExternalProcess.OpenSsl("crl", "-in", P("crl.pem"), "-noout", "-CAfile", P("device-ca.pem")).EnsureSuccess("CRL signed by the device CA");
     }
 

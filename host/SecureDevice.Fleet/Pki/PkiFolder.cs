@@ -41,6 +41,12 @@ public static class PkiFolder
         }
 
         using var staging = new StagingDirectory(full);
+        if (!OperatingSystem.IsWindows())
+        {
+            // The folder holds the CA keys: owner only, so that the service's permission check accepts it as made.
+            File.SetUnixFileMode(staging.Path, AtomicFile.PrivateFolderMode);
+        }
+
         var layout = new PkiLayout(staging.Path);
         DateTimeOffset start = now.AddMinutes(-5);
         using IssuedCertificate root = CertificateAuthority.CreateRoot("SecureDevice Root CA", start, now.AddYears(10));
