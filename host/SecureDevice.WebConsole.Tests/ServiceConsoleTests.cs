@@ -37,6 +37,8 @@ public sealed class ServiceConsoleTests
         using var folder = new TemporaryDirectory("svc-console");
         using IngestLab lab = IngestLab.Create(folder.Combine("lab"));
         EnrolledDevice device = DeviceEnrollment.Enroll(lab.Pki, new[] { "dev-e2e-001" }, _ => "acme", DateTimeOffset.UtcNow).Single();
+        // The broker grants rights through its dynamic-security plugin: a device it does not know connects with none.
+        await lab.RegisterAsync(new[] { device.Id });
         var clock = new ManualClock();
         var module = new ConsoleModule(new ConsoleOptions
         {
