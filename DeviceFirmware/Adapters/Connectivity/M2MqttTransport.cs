@@ -37,9 +37,7 @@ namespace SecureDevice.Adapters.Connectivity
         private int _inboundCount;
         private int _inboundDropped;
 
-        private readonly int[] _acknowledged;
-        private int _acknowledgedHead;
-        private int _acknowledgedCount;
+        private readonly AckRing _acknowledged;
 
         private MqttClient _client;
         private int _pendingSubscribe = -1;
@@ -76,7 +74,7 @@ namespace SecureDevice.Adapters.Connectivity
             _inflight = new InflightWindow(options.InflightCapacity);
             _inboundTopics = new string[options.InboundCapacity];
             _inboundPayloads = new byte[options.InboundCapacity][];
-            _acknowledged = new int[options.AcknowledgementCapacity];
+            _acknowledged = new AckRing(options.AcknowledgementCapacity);
         }
 
         /// <summary>QoS 1 messages handed to M2Mqtt and not yet acknowledged.</summary>
@@ -315,16 +313,7 @@ namespace SecureDevice.Adapters.Connectivity
         {
             lock (_lock)
             {
-                if (_acknowledgedCount == 0)
-                {
-                    messageId = 0;
-                    return false;
-                }
-
-                messageId = _acknowledged[_acknowledgedHead];
-                _acknowledgedHead = (_acknowledgedHead + 1) % _acknowledged.Length;
-                _acknowledgedCount--;
-                return true;
+                return _acknowledged.TryTake(out messageId);
             }
         }
 
@@ -425,13 +414,10 @@ namespace SecureDevice.Adapters.Connectivity
                 }
 
                 _inflight.Acknowledge(e.MessageId);
-                if (!e.IsPublished || _acknowledgedCount == _acknowledged.Length)
+                if (e.IsPublished)
                 {
-                    return;
+                    _acknowledged.TryAdd(e.MessageId); // full: refused and counted, never grown
                 }
-
-                _acknowledged[(_acknowledgedHead + _acknowledgedCount) % _acknowledged.Length] = e.MessageId;
-                _acknowledgedCount++;
             }
         }
 
@@ -506,8 +492,7 @@ namespace SecureDevice.Adapters.Connectivity
 
             _inboundHead = 0;
             _inboundCount = 0;
-            _acknowledgedHead = 0;
-            _acknowledgedCount = 0;
+            _acknowledged.Clear();
             _inflight.Clear();
         }
 

@@ -26,7 +26,8 @@ public sealed class TlsMqttTransport : IMqttTransport, IDisposable
     private readonly TlsEndpoint _endpoint;
     private readonly object _writeLock = new();
     private readonly ConcurrentQueue<MqttPacket> _inbound = new();
-    private readonly ConcurrentQueue<int> _acks = new();
+    private readonly AckRing _acks = new(AckQueueLimit); // under _ackLock: the device's ring, the same type
+    private readonly object _ackLock = new();
     private TcpClient? _tcp;
     private SslStream? _ssl;
     private Thread? _reader;
@@ -240,7 +241,13 @@ public sealed class TlsMqttTransport : IMqttTransport, IDisposable
         return true;
     }
 
-    public bool TryTakeAcknowledged(out int messageId) => _acks.TryDequeue(out messageId);
+    public bool TryTakeAcknowledged(out int messageId)
+    {
+        lock (_ackLock)
+        {
+            return _acks.TryTake(out messageId);
+        }
+    }
 
     public void Disconnect()
     {
@@ -323,9 +330,9 @@ public sealed class TlsMqttTransport : IMqttTransport, IDisposable
 
                         break;
                     case MqttPacketType.PubAck:
-                        if (_acks.Count < AckQueueLimit)
+                        lock (_ackLock)
                         {
-                            _acks.Enqueue(packet.PacketId);
+                            _acks.TryAdd(packet.PacketId); // full: refused and counted, never grown
                         }
 
                         break;
@@ -442,8 +449,9 @@ public sealed class TlsMqttTransport : IMqttTransport, IDisposable
         {
         }
 
-        while (_acks.TryDequeue(out _))
+        lock (_ackLock)
         {
+            _acks.Clear();
         }
     }
 
