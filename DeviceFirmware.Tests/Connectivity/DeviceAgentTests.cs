@@ -80,6 +80,26 @@ namespace SecureDevice.Tests.Connectivity
         }
 
         [TestMethod]
+        public void Start_ThrottledBeforeReboot_PublishingStillPaced()
+        {
+            // One throttle window, persisted by the reconnect policy and followed by the publish limiter.
+            ScriptedTransport transport = new ScriptedTransport();
+            MemoryFileStore store = new MemoryFileStore();
+            DeviceAgent before = Create(transport, new FakeHealthSource(), store);
+            long now = RunUntil(before, 0, 100000, Connected);
+            transport.Deliver("devices/dev-001/down/throttle", TestBytes.Utf8("{\"rate\":6,\"until\":\"2026-11-22T11:00:00Z\"}"));
+            before.Step(now, Utc, true, 1);
+            DeviceAgent after = Create(new ScriptedTransport(), new FakeHealthSource(), store);
+            after.Step(0, Utc + 60, true, 1);
+            bool throttled = after.Limiter.Throttled(1000);
+            Assert.IsTrue(throttled);
+            PublishDecision first = after.Limiter.Decide(MessageClass.Event, 1000, false);
+            PublishDecision second = after.Limiter.Decide(MessageClass.Event, 2000, false);
+            Assert.AreEqual((int)PublishDecision.Send, (int)first);
+            Assert.AreEqual((int)PublishDecision.Drop, (int)second);
+        }
+
+        [TestMethod]
         public void Step_InvalidReadings_OneEvent()
         {
             ScriptedTransport transport = new ScriptedTransport();
@@ -128,7 +148,11 @@ namespace SecureDevice.Tests.Connectivity
 
         private static DeviceAgent Create(ScriptedTransport transport, FakeHealthSource sensors)
         {
-            MemoryFileStore store = new MemoryFileStore();
+            return Create(transport, sensors, new MemoryFileStore());
+        }
+
+        private static DeviceAgent Create(ScriptedTransport transport, FakeHealthSource sensors, MemoryFileStore store)
+        {
             DeviceAgent agent = new DeviceAgent(TestConfig.Create("dev-001"), transport, store, new BackoffConfig(), sensors, BootSession.Begin(store, false));
             agent.Start(0);
             return agent;

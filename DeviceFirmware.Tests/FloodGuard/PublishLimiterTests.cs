@@ -6,6 +6,8 @@ namespace SecureDevice.Tests.FloodGuard
     [TestClass]
     public class PublishLimiterTests
     {
+        private const long Utc = 1767225600; // 2026-01-01T00:00:00Z
+
         [TestMethod]
         public void Decide_OverBudget_DelaysTelemetryAndDropsEvents()
         {
@@ -75,8 +77,9 @@ namespace SecureDevice.Tests.FloodGuard
         [TestMethod]
         public void Throttle_CapsAllClassesTogetherUntilItEnds()
         {
-            PublishLimiter limiter = new PublishLimiter();
-            limiter.Throttle(0, 6, 3600000);
+            ThrottleWindow window = new ThrottleWindow(86400000);
+            PublishLimiter limiter = new PublishLimiter(window);
+            window.Apply(0, Utc, 600000, Utc + 3600);
             PublishDecision decision = limiter.Decide(MessageClass.Event, 0, false);
             Assert.AreEqual((int)PublishDecision.Send, (int)decision);
             decision = limiter.Decide(MessageClass.Telemetry, 1000, false);
@@ -94,12 +97,13 @@ namespace SecureDevice.Tests.FloodGuard
         [TestMethod]
         public void Throttle_NewCommandMidWindow_CountsFromTheLastMessage()
         {
-            PublishLimiter limiter = new PublishLimiter();
-            limiter.Throttle(0, 1, 36000000);
+            ThrottleWindow window = new ThrottleWindow(86400000);
+            PublishLimiter limiter = new PublishLimiter(window);
+            window.Apply(0, Utc, 3600000, Utc + 36000);
             limiter.Decide(MessageClass.Event, 0, false);
             PublishDecision early = limiter.Decide(MessageClass.Event, 2400000, false);
             Assert.AreEqual((int)PublishDecision.Drop, (int)early);
-            limiter.Throttle(2400000, 2, 36000000);
+            window.Apply(2400000, Utc + 2400, 1800000, Utc + 36000);
             PublishDecision decision = limiter.Decide(MessageClass.Event, 2400000, false);
             Assert.AreEqual((int)PublishDecision.Send, (int)decision);
         }
@@ -121,9 +125,10 @@ namespace SecureDevice.Tests.FloodGuard
         public void Throttle_NeverRaisesTheOwnBudget()
         {
             // Property: a generous throttle command cannot let more through than the class budget alone.
-            PublishLimiter throttled = new PublishLimiter();
+            ThrottleWindow window = new ThrottleWindow(86400000);
+            PublishLimiter throttled = new PublishLimiter(window);
             PublishLimiter plain = new PublishLimiter();
-            throttled.Throttle(0, 3600, 3600000);
+            window.Apply(0, Utc, 1000, Utc + 3600);
             int sentThrottled = 0;
             int sentPlain = 0;
             for (long now = 0; now < 3600000; now += 5000)

@@ -71,8 +71,9 @@ namespace SecureDevice.Core.Application
             Store = store;
             Session = session;
             Application = session.Application;
-            Limiter = new PublishLimiter();
-            Connection = new ConnectionManager(config, transport, new ReconnectPolicy(backoff), store);
+            ReconnectPolicy policy = new ReconnectPolicy(backoff);
+            Limiter = new PublishLimiter(policy.Throttle);
+            Connection = new ConnectionManager(config, transport, policy, store);
             Boot = session.Tracker;
             Health = new HealthSampler(sensors, Connection, Limiter, Boot, Application);
             _schedule = new ReportSchedule(config.TelemetryIntervalSeconds);
@@ -446,8 +447,7 @@ namespace SecureDevice.Core.Application
                     return;
                 }
 
-                Connection.ApplyThrottle(command, nowMs, utcSeconds);
-                Limiter.Throttle(nowMs, command.RatePerHour, nowMs + ((command.UntilUtc - utcSeconds) * 1000));
+                Connection.ApplyThrottle(command, nowMs, utcSeconds); // the limiter follows the same window
                 ThrottleCommandsApplied++;
                 return;
             }

@@ -15,14 +15,30 @@ namespace SecureDevice.Core.FloodGuard
         private readonly TokenBucket[] _buckets = new TokenBucket[ClassCount];
         private readonly TokenBucket _safeMode = new TokenBucket(1, SafeModeTelemetryPerHour);
         private readonly TokenBucket _throttle = new TokenBucket(1, 1);
+        private readonly ThrottleWindow _window;
         private readonly int[] _sent = new int[ClassCount];
         private readonly int[] _delayed = new int[ClassCount];
         private readonly int[] _dropped = new int[ClassCount];
-        private long _throttleUntilMs = long.MinValue;
+        private int _windowChanges;
 
-        /// <summary>Creates the limiter with the default budgets.</summary>
+        /// <summary>A limiter with the default budgets and a window of its own that no command reaches (budgets only).</summary>
         public PublishLimiter()
+            : this(new ThrottleWindow(86400000))
         {
+        }
+
+        /// <summary>
+        /// Creates the limiter with the default budgets, paced while <paramref name="throttle"/> is in force: the reconnect
+        /// policy's window (<see cref="ReconnectPolicy.Throttle"/>), so a throttle restored at boot slows publishing too.
+        /// </summary>
+        public PublishLimiter(ThrottleWindow throttle)
+        {
+            if (throttle == null)
+            {
+                throw new System.ArgumentNullException("throttle");
+            }
+
+            _window = throttle;
             _buckets[(int)MessageClass.Telemetry] = new TokenBucket(3, 30);
             _buckets[(int)MessageClass.Event] = new TokenBucket(10, 60);
             _buckets[(int)MessageClass.UpdateProgress] = new TokenBucket(10, 120);
@@ -37,22 +53,10 @@ namespace SecureDevice.Core.FloodGuard
             _buckets[(int)messageClass].Configure(burst, perHour);
         }
 
-        /// <summary>
-        /// Applies a server throttle command: at most <paramref name="perHour"/> messages of all classes together until
-        /// <paramref name="untilMs"/>. The throttle's credit is brought up to <paramref name="nowMs"/> first, so a new rate
-        /// counts the time since the last message from the command's arrival, not from the last message the limiter saw.
-        /// </summary>
-        public void Throttle(long nowMs, int perHour, long untilMs)
-        {
-            _throttle.Available(nowMs);
-            _throttle.Configure(1, perHour < 1 ? 1 : perHour);
-            _throttleUntilMs = untilMs;
-        }
-
         /// <summary>True while a throttle command is in force.</summary>
         public bool Throttled(long nowMs)
         {
-            return nowMs < _throttleUntilMs;
+            return _window.InForce(nowMs);
         }
 
         /// <summary>
@@ -63,6 +67,7 @@ namespace SecureDevice.Core.FloodGuard
         public PublishDecision Decide(MessageClass messageClass, long nowMs, bool retry)
         {
             int index = (int)messageClass;
+            FollowWindow();
             bool allowed;
             if (SafeMode)
             {
@@ -80,7 +85,7 @@ namespace SecureDevice.Core.FloodGuard
             if (allowed)
             {
                 _buckets[index].TryTake(nowMs);
-                if (nowMs < _throttleUntilMs)
+                if (_window.InForce(nowMs))
                 {
                     _throttle.TryTake(nowMs);
                 }
@@ -138,7 +143,21 @@ namespace SecureDevice.Core.FloodGuard
 
         private bool Budgets(int index, long nowMs)
         {
-            return _buckets[index].Available(nowMs) > 0 && (nowMs >= _throttleUntilMs || _throttle.Available(nowMs) > 0);
+            return _buckets[index].Available(nowMs) > 0 && (!_window.InForce(nowMs) || _throttle.Available(nowMs) > 0);
+        }
+
+        private void FollowWindow()
+        {
+            if (_window.Changes == _windowChanges)
+            {
+                return;
+            }
+
+            // Re-paced as of the change, not of this message: the credit earned since the last message counts up to the
+            // command's arrival at the old rate (no decision has run since, so this time is not behind the bucket's).
+            _windowChanges = _window.Changes;
+            _throttle.Available(_window.ChangedAtMs);
+            _throttle.Configure(1, _window.RatePerHour);
         }
     }
 }

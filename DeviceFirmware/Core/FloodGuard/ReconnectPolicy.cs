@@ -35,9 +35,7 @@ namespace SecureDevice.Core.FloodGuard
         private long _nextAttemptMs;
         private long _restoredOwedMs;
         private long _restoredNotBeforeUtc = -1;
-        private long _throttleUntilUtc = -1;
-        private long _throttleMinIntervalMs;
-        private long _throttleUntilMs = long.MinValue;
+        private readonly ThrottleWindow _throttle;
         private long _fastUntilMs = long.MinValue;
         private bool _connected;
         private bool _stable;
@@ -55,6 +53,13 @@ namespace SecureDevice.Core.FloodGuard
 
             config.Validate();
             _config = config;
+            _throttle = new ThrottleWindow(config.MaxThrottleMs);
+        }
+
+        /// <summary>The server throttle in force, shared with the publish limiter (one copy, persisted here).</summary>
+        public ThrottleWindow Throttle
+        {
+            get { return _throttle; }
         }
 
         /// <summary>True when state worth persisting changed since the last <see cref="WriteRecord"/>.</summary>
@@ -111,7 +116,7 @@ namespace SecureDevice.Core.FloodGuard
         /// <summary>True while a throttle command is in force.</summary>
         public bool IsThrottled(long nowMs)
         {
-            return nowMs < _throttleUntilMs;
+            return _throttle.InForce(nowMs);
         }
 
         /// <summary>True while in the fast phase after losing a stable connection.</summary>
@@ -165,8 +170,7 @@ namespace SecureDevice.Core.FloodGuard
             _safeMode = safeMode;
             _restoredOwedMs = Clamp(owed, 0, MaxWait());
             _restoredNotBeforeUtc = notBefore;
-            _throttleUntilUtc = throttleUntil;
-            _throttleMinIntervalMs = Clamp(throttleInterval, 0, _config.MaxThrottleMs);
+            _throttle.Restore(throttleUntil, throttleInterval);
             return true;
         }
 
@@ -184,8 +188,8 @@ namespace SecureDevice.Core.FloodGuard
             writer.WriteBoolean(_safeMode);
             writer.WriteInt64(owed);
             writer.WriteInt64(utcSeconds >= 0 ? utcSeconds + ((owed + 999) / 1000) : -1);
-            writer.WriteInt64(_throttleUntilUtc);
-            writer.WriteInt64(_throttleMinIntervalMs);
+            writer.WriteInt64(_throttle.UntilUtc);
+            writer.WriteInt64(_throttle.MinIntervalMs);
             Dirty = false;
         }
 
@@ -239,10 +243,7 @@ namespace SecureDevice.Core.FloodGuard
                 }
             }
 
-            if (_throttleUntilUtc >= 0 && utcSeconds >= 0 && _throttleUntilUtc > utcSeconds)
-            {
-                _throttleUntilMs = nowMs + Clamp((_throttleUntilUtc - utcSeconds) * 1000, 0, _config.MaxThrottleMs);
-            }
+            _throttle.OnBoot(nowMs, utcSeconds);
 
             long spread = Backoff.Between(0, _config.BootWindowMs, random);
             long wait = owed > spread ? owed : spread;
@@ -394,10 +395,7 @@ namespace SecureDevice.Core.FloodGuard
         /// </summary>
         public void ApplyThrottleCommand(long nowMs, long utcSeconds, long minIntervalMs, long untilUtc)
         {
-            long duration = Clamp((untilUtc - utcSeconds) * 1000, 0, _config.MaxThrottleMs);
-            _throttleMinIntervalMs = Clamp(minIntervalMs, 0, _config.MaxThrottleMs);
-            _throttleUntilMs = nowMs + duration;
-            _throttleUntilUtc = utcSeconds + (duration / 1000);
+            _throttle.Apply(nowMs, utcSeconds, minIntervalMs, untilUtc);
             if (!_connected)
             {
                 _nextAttemptMs = nowMs + ApplyThrottle(nowMs, Monotonic.Until(nowMs, _nextAttemptMs));
@@ -419,12 +417,7 @@ namespace SecureDevice.Core.FloodGuard
 
         private long ApplyThrottle(long nowMs, long wait)
         {
-            if (nowMs < _throttleUntilMs && wait < _throttleMinIntervalMs)
-            {
-                return _throttleMinIntervalMs;
-            }
-
-            return wait;
+            return _throttle.Lengthen(nowMs, wait);
         }
 
         private long MaxWait()
