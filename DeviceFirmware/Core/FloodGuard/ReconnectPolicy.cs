@@ -17,6 +17,9 @@ namespace SecureDevice.Core.FloodGuard
     /// <item>persisted across reboots (<see cref="WriteRecord"/>/<see cref="TryReadRecord"/>): the wait owed before a reboot is
     /// still owed after it, credited with wall-clock time that passed while off.</item>
     /// </list>
+    /// The rules with state of their own are their own types: <see cref="BootLoopBreaker"/>, <see cref="AuthenticationBreaker"/>
+    /// and <see cref="ThrottleWindow"/> (shared with the publish limiter); this class keeps the schedule (backoff, fast
+    /// phase, the wait owed) and the record that persists them all.
     /// Not thread-safe: one connection manager owns it.
     /// </summary>
     public sealed class ReconnectPolicy
@@ -27,11 +30,9 @@ namespace SecureDevice.Core.FloodGuard
         private const int RecordVersion = 1;
 
         private readonly BackoffConfig _config;
+        private readonly BootLoopBreaker _bootLoop;
+        private readonly AuthenticationBreaker _authentication;
         private int _failures;
-        private int _authFailures;
-        private int _bootsInWindow;
-        private long _firstUnstableBootUtc = -1;
-        private bool _safeMode;
         private long _nextAttemptMs;
         private long _restoredOwedMs;
         private long _restoredNotBeforeUtc = -1;
@@ -40,7 +41,6 @@ namespace SecureDevice.Core.FloodGuard
         private bool _connected;
         private bool _stable;
         private long _connectedSinceMs;
-        private int _authFailuresToReport;
         private bool _booted;
 
         /// <summary>Creates a policy; <paramref name="config"/> is validated and kept by reference.</summary>
@@ -54,6 +54,8 @@ namespace SecureDevice.Core.FloodGuard
             config.Validate();
             _config = config;
             _throttle = new ThrottleWindow(config.MaxThrottleMs);
+            _bootLoop = new BootLoopBreaker(config);
+            _authentication = new AuthenticationBreaker(config);
         }
 
         /// <summary>The server throttle in force, shared with the publish limiter (one copy, persisted here).</summary>
@@ -74,19 +76,19 @@ namespace SecureDevice.Core.FloodGuard
         /// <summary>Consecutive authentication failures.</summary>
         public int AuthenticationFailures
         {
-            get { return _authFailures; }
+            get { return _authentication.Failures; }
         }
 
         /// <summary>True in safe mode (boot loop detected): long waits, minimal publishing.</summary>
         public bool SafeMode
         {
-            get { return _safeMode; }
+            get { return _bootLoop.SafeMode; }
         }
 
         /// <summary>Boots counted towards the reboot-loop breaker.</summary>
         public int BootsWithoutStableConnection
         {
-            get { return _bootsInWindow; }
+            get { return _bootLoop.Boots; }
         }
 
         /// <summary>The last wait the policy imposed, ms (reported in telemetry as the current backoff).</summary>
@@ -164,10 +166,8 @@ namespace SecureDevice.Core.FloodGuard
             }
 
             _failures = failures;
-            _authFailures = authFailures;
-            _bootsInWindow = boots;
-            _firstUnstableBootUtc = firstBoot;
-            _safeMode = safeMode;
+            _authentication.Restore(authFailures);
+            _bootLoop.Restore(boots, firstBoot, safeMode);
             _restoredOwedMs = Clamp(owed, 0, MaxWait());
             _restoredNotBeforeUtc = notBefore;
             _throttle.Restore(throttleUntil, throttleInterval);
@@ -182,10 +182,10 @@ namespace SecureDevice.Core.FloodGuard
             long owed = _connected ? 0 : Monotonic.Until(nowMs, _nextAttemptMs);
             writer.WriteByte(RecordVersion);
             writer.WriteInt32(_failures);
-            writer.WriteInt32(_authFailures);
-            writer.WriteInt32(_bootsInWindow);
-            writer.WriteInt64(_firstUnstableBootUtc);
-            writer.WriteBoolean(_safeMode);
+            writer.WriteInt32(_authentication.Failures);
+            writer.WriteInt32(_bootLoop.Boots);
+            writer.WriteInt64(_bootLoop.FirstUnstableBootUtc);
+            writer.WriteBoolean(_bootLoop.SafeMode);
             writer.WriteInt64(owed);
             writer.WriteInt64(utcSeconds >= 0 ? utcSeconds + ((owed + 999) / 1000) : -1);
             writer.WriteInt64(_throttle.UntilUtc);
@@ -213,24 +213,7 @@ namespace SecureDevice.Core.FloodGuard
             _connected = false;
             _stable = false;
             AttemptsSinceBoot = 0;
-            if (utcSeconds >= 0)
-            {
-                bool outsideWindow = _firstUnstableBootUtc < 0 || utcSeconds < _firstUnstableBootUtc
-                    || utcSeconds - _firstUnstableBootUtc > _config.BootLoopWindowSeconds;
-                if (outsideWindow)
-                {
-                    _firstUnstableBootUtc = utcSeconds;
-                    _bootsInWindow = 0;
-                }
-            }
-
-            // Without wall-clock time a boot still counts: erring towards safe mode cannot flood anyone.
-            _bootsInWindow += planned ? 0 : 1;
-            bool enteringSafeMode = !_safeMode && _bootsInWindow >= _config.BootLoopBoots;
-            if (enteringSafeMode)
-            {
-                _safeMode = true;
-            }
+            bool enteringSafeMode = _bootLoop.OnBoot(utcSeconds, planned);
 
             long owed = _restoredOwedMs;
             if (_restoredNotBeforeUtc >= 0 && utcSeconds >= 0)
@@ -281,10 +264,7 @@ namespace SecureDevice.Core.FloodGuard
             _connected = true;
             _stable = false;
             _connectedSinceMs = nowMs;
-            if (_authFailures > 0)
-            {
-                _authFailuresToReport = _authFailures;
-            }
+            _authentication.OnConnected();
         }
 
         /// <summary>Advances time while connected: declares the connection stable after <see cref="BackoffConfig.StableAfterMs"/>.</summary>
@@ -298,10 +278,8 @@ namespace SecureDevice.Core.FloodGuard
 
             _stable = true;
             _failures = 0;
-            _authFailures = 0;
-            _bootsInWindow = 0;
-            _firstUnstableBootUtc = -1;
-            _safeMode = false;
+            _authentication.OnStable();
+            _bootLoop.OnStable();
             _restoredOwedMs = 0;
             _restoredNotBeforeUtc = -1;
             Dirty = true;
@@ -313,9 +291,7 @@ namespace SecureDevice.Core.FloodGuard
         /// </summary>
         public int TakeAuthenticationFailureReport()
         {
-            int count = _authFailuresToReport;
-            _authFailuresToReport = 0;
-            return count;
+            return _authentication.TakeReport();
         }
 
         /// <summary>The connection was lost.</summary>
@@ -359,10 +335,7 @@ namespace SecureDevice.Core.FloodGuard
             long wait;
             if (failure == ConnectFailure.Authentication)
             {
-                // A certificate or identity the broker refuses will not start working by retrying: long, growing waits.
-                _authFailures++;
-                long coolDown = Backoff.CeilingMs(_authFailures - 1, _config.AuthBaseMs, _config.AuthCapMs);
-                wait = Backoff.Between(coolDown / 2, coolDown, random);
+                wait = _authentication.OnFailure(random);
             }
             else
             {
@@ -375,7 +348,7 @@ namespace SecureDevice.Core.FloodGuard
                 }
             }
 
-            if (_safeMode)
+            if (_bootLoop.SafeMode)
             {
                 long safeWait = Backoff.Between(_config.SafeMinMs, _config.SafeMaxMs, random);
                 wait = wait > safeWait ? wait : safeWait;
