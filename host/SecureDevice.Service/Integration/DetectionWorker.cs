@@ -44,7 +44,8 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
     private readonly TimeProvider _time;
     private readonly Channel<CommittedBatch> _batches = Channel.CreateBounded<CommittedBatch>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Dictionary<string, Traffic> _traffic = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _registered = new(StringComparer.Ordinal);
+    // The product each device was registered with: a changed inventory entry registers it again (another cohort).
+    private readonly Dictionary<string, string> _registered = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private FleetService? _service;
     private ServiceStateStore? _state;
@@ -65,6 +66,15 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
 
     /// <summary>Device states restored from the database at start.</summary>
     public int Restored { get; private set; }
+
+    /// <summary>The product (cohort) the device was registered with, or null before its first report or event (worker's view).</summary>
+    public string? ProductOf(string deviceId)
+    {
+        lock (_registered)
+        {
+            return _registered.GetValueOrDefault(deviceId);
+        }
+    }
 
     /// <summary>Batches dropped because the queue was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
@@ -260,14 +270,19 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
 
     private async Task RegisterAsync(string deviceId, DateTime at, CancellationToken cancellationToken)
     {
-        if (_registered.Contains(deviceId) || _service == null || !_service.Registry.TryGet(deviceId, out DeviceRecord device))
+        if (_service == null || !_service.Registry.TryGet(deviceId, out DeviceRecord device)
+            || (_registered.TryGetValue(deviceId, out string? product) && product == device.Product))
         {
             return;
         }
 
-        _registered.Add(deviceId);
+        lock (_registered)
+        {
+            _registered[deviceId] = device.Product;
+        }
+
         DateTime? notAfter = device.NotAfterMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(device.NotAfterMs).UtcDateTime : null;
-        await HandleAsync(_engine.Register(deviceId, new DeviceRegistration(_options.Product, notAfter, _options.ReportIntervalSeconds), at), cancellationToken).ConfigureAwait(false);
+        await HandleAsync(_engine.Register(deviceId, new DeviceRegistration(device.Product, notAfter, _options.ReportIntervalSeconds), at), cancellationToken).ConfigureAwait(false);
     }
 
     private void Count(string deviceId, int bytes, bool malformed)

@@ -18,8 +18,6 @@ public sealed record IntegrationOptions
 
     public DetectionOptions? Detection { get; init; }
 
-    /// <summary>The product (cohort) of every device: the inventory has no product field yet.</summary>
-    public string Product { get; init; } = "securedevice";
 
     /// <summary>The devices' report interval, seconds (the firmware's default).</summary>
     public int ReportIntervalSeconds { get; init; } = 300;

@@ -6,7 +6,7 @@ namespace SecureDevice.Service.Storage;
 /// The service's durable working state (migration 5; docs/service.md, "Durable state"): the alert outbox (every delivery
 /// with its attempts, next attempt and the claim of the instance attempting it), the last alert state sent per
 /// de-duplication key, the response ladder's step per device, and snapshots of detection's per-device state. A restart
-/// or another instance resumes from these rows instead of starting over.
+/// or another instance resumes from these rows instead of starting over. Also the devices' product (cohorts).
 /// </summary>
 public static class ServiceStateSchema
 {
@@ -52,6 +52,9 @@ public static class ServiceStateSchema
             quarantined_ms {{int}} NULL,
             updated_ms {{int}} NOT NULL,
             instance TEXT NOT NULL)",
+
+        // The device's product from the PKI inventory (RegistrySync): detection groups cohorts by product and version.
+        $"ALTER TABLE {Tables.Devices} ADD COLUMN product TEXT NOT NULL DEFAULT 'unknown'",
 
         // DetectionEngine.ExportState per device (baselines, boot ring, finding states), written every snapshot interval.
         $@"CREATE TABLE {DetectionState} (
