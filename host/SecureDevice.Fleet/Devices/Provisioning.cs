@@ -86,6 +86,7 @@ public static class Provisioning
             {
                 Id = id,
                 Owner = request.Owner,
+                Product = Inventory.IsProduct(request.Settings.Product) ? request.Settings.Product : null,
                 Serial = device.Certificate.SerialNumber,
                 Sha256 = Convert.ToHexStringLower(SHA256.HashData(device.Certificate.RawData)),
                 NotAfter = device.Certificate.NotAfter.ToUniversalTime(),

@@ -32,6 +32,12 @@ public sealed class InventoryEntry
 
     public DeviceStatus Status { get; set; } = DeviceStatus.Active;
 
+    /// <summary>
+    /// The device's product (<see cref="Inventory.IsProduct"/>; the product in its config.json, compared with update
+    /// manifests), or null when not recorded: the service groups detection cohorts by product and version.
+    /// </summary>
+    public string? Product { get; set; }
+
     /// <summary>When it was revoked (set with <see cref="DeviceStatus.Revoked"/>).</summary>
     public DateTimeOffset? Revoked { get; set; }
 }
@@ -164,6 +170,11 @@ public sealed class Inventory
                 throw Corrupt(path, where + ".owner is not an owner id");
             }
 
+            if (entry.Product != null && !IsProduct(entry.Product))
+            {
+                throw Corrupt(path, where + ".product is not a product id (1-32 of [a-z0-9._-])");
+            }
+
             if (!IsHex(entry.Serial, 2, 40))
             {
                 throw Corrupt(path, where + ".serial is not a certificate serial (2-40 hex digits)");
@@ -180,6 +191,11 @@ public sealed class Inventory
             }
         }
     }
+
+    /// <summary>A product id: 1-32 of [a-z0-9._-], starting with a letter or digit.</summary>
+    public static bool IsProduct(string? text) =>
+        !string.IsNullOrEmpty(text) && text.Length <= 32 && char.IsAsciiLetterLower(text[0]) | char.IsAsciiDigit(text[0])
+        && text.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '_' or '-');
 
     private static bool IsHex(string? text, int min, int max) =>
         text != null && text.Length >= min && text.Length <= max && text.Length % 2 == 0 && text.All(char.IsAsciiHexDigit);

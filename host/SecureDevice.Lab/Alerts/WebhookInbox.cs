@@ -143,8 +143,17 @@ public sealed class WebhookInbox : IDisposable
                 {
                 }
 
-                Received.Enqueue(new ReceivedAlert(kind, device, state, valid, Encoding.UTF8.GetString(body)));
-                context.Response.StatusCode = valid ? 200 : 401;
+                var received = new ReceivedAlert(kind, device, state, valid, Encoding.UTF8.GetString(body));
+                if (Down)
+                {
+                    Refused.Enqueue(received);
+                    context.Response.StatusCode = 503;
+                }
+                else
+                {
+                    Received.Enqueue(received);
+                    context.Response.StatusCode = valid ? 200 : 401;
+                }
             }
             catch (Exception error) when (error is IOException or HttpListenerException)
             {
@@ -163,6 +172,15 @@ public sealed class WebhookInbox : IDisposable
 
     private static string? Member(JsonElement root, string name) =>
         root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out JsonElement value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>
+    /// While true, every POST is answered 503 (a customer's endpoint down) and recorded in <see cref="Refused"/> only:
+    /// tests of retries and of their survival across a restart.
+    /// </summary>
+    public bool Down { get; set; }
+
+    /// <summary>The POSTs answered 503 while <see cref="Down"/>.</summary>
+    public ConcurrentQueue<ReceivedAlert> Refused { get; } = new();
 
     /// <summary>The alerts received so far.</summary>
     public IReadOnlyList<ReceivedAlert> Snapshot() => Received.ToArray();

@@ -55,6 +55,12 @@ public sealed class FleetService : IAsyncDisposable
 
     public IFleetStore Store { get; }
 
+    /// <summary>
+    /// The database behind <see cref="Store"/> (its connection pool), for the extensions' own tables: the durable
+    /// alert, ladder and detection state (<see cref="ServiceStateSchema"/>). Disposed with the store.
+    /// </summary>
+    public SqlDialect Dialect { get; private init; } = null!;
+
     public ServiceMetrics Metrics { get; }
 
     public DeviceRegistry Registry { get; }
@@ -130,7 +136,7 @@ public sealed class FleetService : IAsyncDisposable
             ReceiveMaximum = options.ReceiveMaximum,
         }, pipeline, metrics, log, extensions.Time);
         var maintenance = new MaintenanceService(store, options.Retention, metrics, options.Identity, log, extensions.Time);
-        var service = new FleetService(options, store, metrics, registry, registrySync, pipeline, mqtt, maintenance, actions, log) { Attachments = extensions.Attachments };
+        var service = new FleetService(options, store, metrics, registry, registrySync, pipeline, mqtt, maintenance, actions, log) { Attachments = extensions.Attachments, Dialect = dialect };
         foreach (Integration.IServiceAttachment attachment in extensions.Attachments)
         {
             attachment.Attach(service);

@@ -19,7 +19,11 @@ namespace SecureDevice.Service.Integration;
 /// a periodic Tick (silence, cohorts). The engine is not thread-safe, so one worker makes every call: ingest only queues
 /// batches (bounded; a full queue drops the batch and counts it, ingest never waits). Each changed finding is stored
 /// (open or clear through <see cref="IFindingStore"/>), handed to the owner's alerts, and, for the ladder's rules, to the
-/// response policy as a signal.
+/// response policy as a signal. Stored update and fault events feed the update-rejected and boot rules
+/// (<see cref="DetectionEngine.OnUpdateOutcome"/>, <see cref="DetectionEngine.OnFault"/>). The per-device state
+/// (baselines, boot ring, finding states) is snapshotted to the database (<see cref="ServiceStateSchema.DetectionState"/>)
+/// every <see cref="IntegrationOptions.SnapshotInterval"/> for the devices that changed, and at a clean stop; it is
+/// reloaded before the first batch, so a restart does not start every baseline over.
 /// </summary>
 public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
 {
@@ -37,23 +41,39 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
 
     private readonly DetectionEngine _engine;
     private readonly IntegrationOptions _options;
-    private readonly IAlertSink? _alerts;
     private readonly TimeProvider _time;
     private readonly Channel<CommittedBatch> _batches = Channel.CreateBounded<CommittedBatch>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Dictionary<string, Traffic> _traffic = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _registered = new(StringComparer.Ordinal);
+    // The product each device was registered with: a changed inventory entry registers it again (another cohort).
+    private readonly Dictionary<string, string> _registered = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private FleetService? _service;
+    private ServiceStateStore? _state;
     private ILogger _log = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     private DateTime _windowStart;
     private long _dropped;
 
-    public DetectionWorker(IntegrationOptions options, IAlertSink? alerts, TimeProvider time)
+    public DetectionWorker(IntegrationOptions options, TimeProvider time)
     {
         _options = options;
         _engine = new DetectionEngine(options.Detection);
-        _alerts = alerts;
         _time = time;
         _windowStart = time.GetUtcNow().UtcDateTime;
+    }
+
+    /// <summary>Where changed findings are alerted (set by <see cref="FleetIntegration"/> when attached).</summary>
+    public IAlertSink? Alerts { get; set; }
+
+    /// <summary>Device states restored from the database at start.</summary>
+    public int Restored { get; private set; }
+
+    /// <summary>The product (cohort) the device was registered with, or null before its first report or event (worker's view).</summary>
+    public string? ProductOf(string deviceId)
+    {
+        lock (_registered)
+        {
+            return _registered.GetValueOrDefault(deviceId);
+        }
     }
 
     /// <summary>Batches dropped because the queue was full.</summary>
@@ -63,6 +83,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
     {
         _service = service;
         _log = service.Log;
+        _state = new ServiceStateStore(service.Dialect);
     }
 
     public void OnCommitted(CommittedBatch batch)
@@ -76,7 +97,9 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        await Guarded(() => RestoreAsync(cancellationToken)).ConfigureAwait(false);
         DateTime nextTick = _time.GetUtcNow().UtcDateTime + _options.TickInterval;
+        DateTime nextSnapshot = _time.GetUtcNow().UtcDateTime + _options.SnapshotInterval;
         while (!cancellationToken.IsCancellationRequested)
         {
             TimeSpan wait = nextTick - _time.GetUtcNow().UtcDateTime;
@@ -97,7 +120,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
             }
             catch (OperationCanceledException)
             {
-                return;
+                break;
             }
 
             DateTime now = _time.GetUtcNow().UtcDateTime;
@@ -106,6 +129,71 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
                 nextTick = now + _options.TickInterval;
                 await Guarded(() => TickAsync(now, cancellationToken)).ConfigureAwait(false);
             }
+
+            if (now >= nextSnapshot)
+            {
+                nextSnapshot = now + _options.SnapshotInterval;
+                await Guarded(() => SnapshotAsync(cancellationToken)).ConfigureAwait(false);
+            }
+        }
+
+        // A clean stop: ingest stopped first, so the batches still queued are all there is; judge them, then snapshot.
+        while (_batches.Reader.TryRead(out CommittedBatch? rest))
+        {
+            await Guarded(() => OnBatchAsync(rest, CancellationToken.None)).ConfigureAwait(false);
+        }
+
+        await Guarded(() => SnapshotAsync(CancellationToken.None)).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the state of every device that changed since the last snapshot (on the worker only).</summary>
+    private async Task SnapshotAsync(CancellationToken cancellationToken)
+    {
+        if (_state == null || _service == null || _dirty.Count == 0)
+        {
+            return;
+        }
+
+        var states = new List<KeyValuePair<string, byte[]>>(_dirty.Count);
+        foreach (string deviceId in _dirty)
+        {
+            if (_engine.ExportState(deviceId) is byte[] state)
+            {
+                states.Add(new KeyValuePair<string, byte[]>(deviceId, state));
+            }
+        }
+
+        await _state.SaveDetectionAsync(states, _time.GetUtcNow().ToUnixTimeMilliseconds(), _service.Instance, cancellationToken).ConfigureAwait(false);
+        _dirty.Clear();
+    }
+
+    private async Task RestoreAsync(CancellationToken cancellationToken)
+    {
+        if (_state == null)
+        {
+            return;
+        }
+
+        int failed = 0;
+        await _state.LoadDetectionAsync((deviceId, state) =>
+        {
+            try
+            {
+                if (_engine.ImportState(state) == deviceId)
+                {
+                    Restored++;
+                }
+            }
+            catch (System.IO.InvalidDataException)
+            {
+                // A snapshot of another format or a damaged row: that device learns again.
+                failed++;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        if (failed > 0)
+        {
+            _service?.Metrics.DetectionFailures.Inc(failed);
+            _log.LogWarning("detection: {Failed} device states could not be restored; those devices learn their baselines again", failed);
         }
     }
 
@@ -130,12 +218,14 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
             Count(report.DeviceId, report.PayloadBytes, malformed: false);
             DateTime at = DateTimeOffset.FromUnixTimeMilliseconds(report.ReceivedMs).UtcDateTime;
             await RegisterAsync(report.DeviceId, at, cancellationToken).ConfigureAwait(false);
+            _dirty.Add(report.DeviceId);
             await HandleAsync(_engine.OnHealthReport(report.DeviceId, report.Report, at), cancellationToken).ConfigureAwait(false);
         }
 
         foreach (StoredEvent e in batch.Events)
         {
             Count(e.DeviceId, e.Payload.Length, malformed: false);
+            await OnEventAsync(e, cancellationToken).ConfigureAwait(false);
         }
 
         foreach (IngestRejection rejection in batch.Rejections)
@@ -149,6 +239,29 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         await CloseWindowIfDueAsync(_time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>An update event's outcome feeds update-rejected; a fault event's boot the reboot-loop and unclean-boot rules.</summary>
+    private async Task OnEventAsync(StoredEvent e, CancellationToken cancellationToken)
+    {
+        DateTime at = DateTimeOffset.FromUnixTimeMilliseconds(e.ReceivedMs).UtcDateTime;
+        IReadOnlyList<Finding>? findings = null;
+        if (e.Kind == "update" && DeviceEventFacts.TryUpdateOutcome(e.Payload, out int outcome))
+        {
+            await RegisterAsync(e.DeviceId, at, cancellationToken).ConfigureAwait(false);
+            findings = _engine.OnUpdateOutcome(e.DeviceId, outcome, at);
+        }
+        else if (e.Kind == "fault" && DeviceEventFacts.TryFaultBoot(e.Payload, out long boot))
+        {
+            await RegisterAsync(e.DeviceId, at, cancellationToken).ConfigureAwait(false);
+            findings = _engine.OnFault(e.DeviceId, boot, at);
+        }
+
+        if (findings != null)
+        {
+            _dirty.Add(e.DeviceId);
+            await HandleAsync(findings, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private async Task TickAsync(DateTime now, CancellationToken cancellationToken)
     {
         await CloseWindowIfDueAsync(now, cancellationToken).ConfigureAwait(false);
@@ -157,14 +270,19 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
 
     private async Task RegisterAsync(string deviceId, DateTime at, CancellationToken cancellationToken)
     {
-        if (_registered.Contains(deviceId) || _service == null || !_service.Registry.TryGet(deviceId, out DeviceRecord device))
+        if (_service == null || !_service.Registry.TryGet(deviceId, out DeviceRecord device)
+            || (_registered.TryGetValue(deviceId, out string? product) && product == device.Product))
         {
             return;
         }
 
-        _registered.Add(deviceId);
+        lock (_registered)
+        {
+            _registered[deviceId] = device.Product;
+        }
+
         DateTime? notAfter = device.NotAfterMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(device.NotAfterMs).UtcDateTime : null;
-        await HandleAsync(_engine.Register(deviceId, new DeviceRegistration(_options.Product, notAfter, _options.ReportIntervalSeconds), at), cancellationToken).ConfigureAwait(false);
+        await HandleAsync(_engine.Register(deviceId, new DeviceRegistration(device.Product, notAfter, _options.ReportIntervalSeconds), at), cancellationToken).ConfigureAwait(false);
     }
 
     private void Count(string deviceId, int bytes, bool malformed)
@@ -200,6 +318,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         foreach (KeyValuePair<string, Traffic> entry in _traffic)
         {
             var window = new TrafficWindow(start, now, entry.Value.Messages, entry.Value.Bytes, 0, 0, 0, (int)Math.Min(int.MaxValue, entry.Value.Malformed));
+            _dirty.Add(entry.Key);
             await HandleAsync(_engine.OnTraffic(entry.Key, window), cancellationToken).ConfigureAwait(false);
         }
 
@@ -216,6 +335,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         // The engine reuses its output list: copy before awaiting.
         foreach (Finding finding in new List<Finding>(findings))
         {
+            _dirty.Add(finding.DeviceId);
             long firstMs = new DateTimeOffset(finding.FirstSeen, TimeSpan.Zero).ToUnixTimeMilliseconds();
             long lastMs = new DateTimeOffset(finding.LastSeen, TimeSpan.Zero).ToUnixTimeMilliseconds();
             bool open = finding.State == FindingState.Open;
@@ -231,7 +351,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
 
             _log.LogInformation("finding {Finding}", finding.ToString());
             string? owner = _service.Registry.TryGet(finding.DeviceId, out DeviceRecord device) ? device.CustomerId : null;
-            if (_alerts is AlertDispatcher dispatcher && owner != null)
+            if (Alerts is AlertDispatcher dispatcher && owner != null)
             {
                 dispatcher.OnFindingChanged(new FindingChange
                 {

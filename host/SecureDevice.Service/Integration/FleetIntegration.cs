@@ -15,28 +15,33 @@ namespace SecureDevice.Service.Integration;
 /// Wires workstreams B (detection) and C (response, alerts) into the service: <see cref="Extensions"/> holds the
 /// detection observer, the response ladder and this attachment, which binds the mechanisms to the running service
 /// (throttle commands over its own MQTT connection, quarantine with the PKI's broker-admin identity, the registry for
-/// owners) and runs the alert delivery loop.
+/// owners) and runs the alert delivery loop. Alert deliveries, the ladder's steps and detection's state are kept in the
+/// service's database (<see cref="ServiceStateSchema"/>), so they survive a restart and are shared by the instances.
 /// </summary>
 public sealed class FleetIntegration : IServiceAttachment, IDisposable
 {
     private readonly IntegrationOptions _options;
     private readonly TimeProvider _time;
     private readonly WebhookSender _webhook;
+    private readonly ICustomerContacts _contacts;
     private DynamicSecurityAdmin? _admin;
+    private DatabaseAlertStore? _outbox;
+    private AlertDispatcher? _alerts;
 
     public FleetIntegration(IntegrationOptions options, TimeProvider? time = null)
     {
         _options = options;
         _time = time ?? TimeProvider.System;
         _webhook = new WebhookSender(options.AllowLoopbackWebhooks);
-        ICustomerContacts contacts = options.ContactsFile != null ? new FileCustomerContacts(options.ContactsFile) : new MemoryCustomerContacts();
-        Alerts = new AlertDispatcher(contacts, new MemoryAlertStore(), _webhook, options.Smtp != null ? new SmtpSender(options.Smtp) : null, _time, options: options.Alerts);
-        Detection = new DetectionWorker(options, Alerts, _time);
+        _contacts = options.ContactsFile != null ? new FileCustomerContacts(options.ContactsFile) : new MemoryCustomerContacts();
+        Detection = new DetectionWorker(options, _time);
         Ladder = new LadderResponse(options.Ladder, _time);
         Extensions = new ServiceExtensions { Observers = new[] { Detection }, Response = Ladder, Attachments = new IServiceAttachment[] { this, Detection }, Time = _time };
     }
 
-    public AlertDispatcher Alerts { get; }
+    /// <summary>The alert dispatcher over the database's outbox: set when attached to a service.</summary>
+    /// <exception cref="InvalidOperationException">Not attached yet.</exception>
+    public AlertDispatcher Alerts => _alerts ?? throw new InvalidOperationException("the integration is not attached to a service yet");
 
     public DetectionWorker Detection { get; }
 
@@ -53,10 +58,39 @@ public sealed class FleetIntegration : IServiceAttachment, IDisposable
             ? _admin = DynamicSecurityAdmin.For(pki, service.Options.BrokerHost, service.Options.BrokerPort)
             : new NoBrokerAdmin();
         var audit = new FileActionAudit(Path.Combine(service.Options.DataFolder, "actions-" + service.Instance + ".jsonl"));
-        Ladder.Bind(new ResponseActions(new RegistryDirectory(service), audit, service.Mqtt, broker, new OperatorOnlyRevoker(), _time, Alerts));
+        _outbox = new DatabaseAlertStore(service.Dialect, service.Instance, _time);
+        _alerts = new AlertDispatcher(_contacts, _outbox, _webhook, _options.Smtp != null ? new SmtpSender(_options.Smtp) : null, _time, options: _options.Alerts);
+        Detection.Alerts = _alerts;
+        Ladder.Bind(new ResponseActions(new RegistryDirectory(service), audit, service.Mqtt, broker, new OperatorOnlyRevoker(), _time, _alerts), new ServiceStateStore(service.Dialect), service.Instance);
     }
 
-    public Task RunAsync(CancellationToken cancellationToken) => Alerts.RunAsync(cancellationToken);
+    public Task RunAsync(CancellationToken cancellationToken) => Task.WhenAll(Alerts.RunAsync(cancellationToken), PruneOutboxAsync(cancellationToken));
+
+    /// <summary>Hourly: sent deliveries older than <see cref="IntegrationOptions.KeepSentAlerts"/> and old dead letters leave the outbox.</summary>
+    private async Task PruneOutboxAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            try
+            {
+                _outbox?.Prune(now - (long)_options.KeepSentAlerts.TotalMilliseconds, now - (long)_options.KeepDeadAlerts.TotalMilliseconds);
+            }
+            catch (SecureDevice.Fleet.FleetException)
+            {
+                // The database is away: the next hour tries again (the rows only wait longer).
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromHours(1), _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
 
     public void Dispose()
     {

@@ -18,8 +18,6 @@ public sealed record IntegrationOptions
 
     public DetectionOptions? Detection { get; init; }
 
-    /// <summary>The product (cohort) of every device: the inventory has no product field yet.</summary>
-    public string Product { get; init; } = "securedevice";
 
     /// <summary>The devices' report interval, seconds (the firmware's default).</summary>
     public int ReportIntervalSeconds { get; init; } = 300;
@@ -29,6 +27,18 @@ public sealed record IntegrationOptions
 
     /// <summary>How often detection ticks (silence, cohorts, closing traffic windows).</summary>
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How often detection writes the state of the devices that changed to the database (and at a clean stop). A
+    /// kill -9 loses at most this much learning: 5 min, one report per device at the firmware's interval.
+    /// </summary>
+    public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Sent alert deliveries kept in the outbox: 7 days.</summary>
+    public TimeSpan KeepSentAlerts { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>Dead letters kept in the outbox: 90 days.</summary>
+    public TimeSpan KeepDeadAlerts { get; init; } = TimeSpan.FromDays(90);
 
     /// <summary>Devices whose traffic is counted in one window (bounded memory).</summary>
     public int MaxTrackedDevices { get; init; } = 2_000_000;

@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using SecureDevice.Fleet.Response;
 using SecureDevice.Service.Extensions;
 using SecureDevice.Service.Hosting;
+using SecureDevice.Service.Storage;
 using ServiceOutcome = SecureDevice.Service.Extensions.ActionOutcome;
 
 namespace SecureDevice.Service.Integration;
@@ -15,7 +16,10 @@ namespace SecureDevice.Service.Integration;
 /// over the service's own MQTT connection), then quarantine (dynamic-security role swap), never revocation. Signals
 /// arrive one at a time from the service's <see cref="ResponseDispatcher"/> worker (so the per-device state needs no
 /// lock); every action goes through <see cref="IDeviceActions"/>, which audits it in the actions table. ResponseActions
-/// audits it too (its hash-chained file in the data folder) and alerts the owner when it is done.
+/// audits it too (its hash-chained file in the data folder) and alerts the owner when it is done. The step each device
+/// reached and since when live in the database (<see cref="ServiceStateSchema.LadderState"/>), read again at every
+/// offence: a device throttled before a restart, or by another instance, is quarantined if it keeps offending after the
+/// grace period; a lift (any instance) deletes the row. Only the window of refused messages is per instance, in memory.
 /// </summary>
 public sealed class LadderResponse : IDeviceResponse
 {
@@ -23,6 +27,8 @@ public sealed class LadderResponse : IDeviceResponse
     private readonly TimeProvider _time;
     private readonly Dictionary<string, Ladder> _devices = new(StringComparer.Ordinal);
     private ResponseActions? _actions;
+    private ServiceStateStore? _state;
+    private string _instance = "service";
 
     public LadderResponse(LadderPolicy policy, TimeProvider time)
     {
@@ -31,7 +37,12 @@ public sealed class LadderResponse : IDeviceResponse
     }
 
     /// <summary>Set when the service is attached (the mechanisms need its connection and registry).</summary>
-    public void Bind(ResponseActions actions) => _actions = actions;
+    public void Bind(ResponseActions actions, ServiceStateStore state, string instance)
+    {
+        _actions = actions;
+        _state = state;
+        _instance = instance;
+    }
 
     public async Task OnSignalAsync(DeviceSignal signal, IDeviceActions actions, CancellationToken cancellationToken)
     {
@@ -70,6 +81,18 @@ public sealed class LadderResponse : IDeviceResponse
             return;
         }
 
+        if (_state != null)
+        {
+            // The database is the truth (a restart, another instance, a lift); a device without a row has had nothing done.
+            LadderRow? row = await _state.GetLadderAsync(signal.DeviceId, cancellationToken).ConfigureAwait(false);
+            ladder.Step = row?.Step ?? 0;
+            ladder.ThrottledAt = row?.ThrottledMs is long throttledMs ? DateTimeOffset.FromUnixTimeMilliseconds(throttledMs) : default;
+            if (ladder.Step >= 2)
+            {
+                return;
+            }
+        }
+
         string why = finding ? "detection: " + signal.Detail : ladder.BadCount + " refused messages in " + (int)_policy.Window.TotalSeconds + " s (last: " + signal.Reason + ")";
         if (ladder.Step == 0)
         {
@@ -78,6 +101,7 @@ public sealed class LadderResponse : IDeviceResponse
             {
                 ladder.Step = 1;
                 ladder.ThrottledAt = now;
+                await SaveAsync(signal.DeviceId, ladder, null, now, cancellationToken).ConfigureAwait(false);
             }
         }
         else if (now - ladder.ThrottledAt >= _policy.Grace)
@@ -87,6 +111,7 @@ public sealed class LadderResponse : IDeviceResponse
             if (outcome.Done)
             {
                 ladder.Step = 2;
+                await SaveAsync(signal.DeviceId, ladder, now, now, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -108,11 +133,21 @@ public sealed class LadderResponse : IDeviceResponse
         if (result.Succeeded && request.Kind == DeviceActionKind.Lift)
         {
             _devices.Remove(request.DeviceId);
+            if (_state != null)
+            {
+                await _state.DeleteLadderAsync(request.DeviceId, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         string detail = result.Status + (string.IsNullOrEmpty(result.Record.Detail) ? string.Empty : ": " + result.Record.Detail);
         return result.Succeeded ? ServiceOutcome.Succeeded(detail) : ServiceOutcome.Failed(detail);
     }
+
+    private Task SaveAsync(string deviceId, Ladder ladder, DateTimeOffset? quarantinedAt, DateTimeOffset now, CancellationToken cancellationToken) =>
+        _state == null
+            ? Task.CompletedTask
+            : _state.SaveLadderAsync(new LadderRow(deviceId, ladder.Step, ladder.ThrottledAt == default ? null : ladder.ThrottledAt.ToUnixTimeMilliseconds(),
+                quarantinedAt?.ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), _instance), cancellationToken);
 
     private sealed class Ladder
     {

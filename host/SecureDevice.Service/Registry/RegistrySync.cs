@@ -46,7 +46,7 @@ public sealed class RegistrySync
         (long, DateTime) identity = Identity();
         Inventory inventory = Inventory.Load(_pki.Inventory);
         var entries = inventory.Devices.Select(d => new RegistryEntry(d.Id, d.Owner, d.Serial.ToUpperInvariant(), d.Sha256.ToLowerInvariant(), d.NotAfter.ToUnixTimeMilliseconds(),
-            d.Provisioned.ToUnixTimeMilliseconds(), d.Status == DeviceStatus.Revoked ? "revoked" : "active", d.Revoked?.ToUnixTimeMilliseconds())).ToList();
+            d.Provisioned.ToUnixTimeMilliseconds(), d.Status == DeviceStatus.Revoked ? "revoked" : "active", d.Revoked?.ToUnixTimeMilliseconds(), d.Product ?? DeviceRecord.UnknownProduct)).ToList();
         RegistrySyncResult result = await _store.SyncRegistryAsync(entries, _time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
         _registry.Replace(await _store.ListDevicesAsync(cancellationToken).ConfigureAwait(false));
         _loaded = identity;

@@ -32,7 +32,7 @@ public sealed class FleetStore : IFleetStore
         + $"last_boot = CASE WHEN {Newer} THEN @boot ELSE last_boot END WHERE id = @id";
 
     private const string DeviceColumns = "id, device_id, customer_id, serial, sha256, not_after_ms, provisioned_ms, status, revoked_ms, service_state, "
-        + "first_seen_ms, last_seen_ms, last_boot, last_seq, version_code, presence, presence_ms";
+        + "first_seen_ms, last_seen_ms, last_boot, last_seq, version_code, presence, presence_ms, product";
 
     private const string HealthColumns = "received_ms, boot, seq, uptime_s, boot_reason, supply_mv, heap_free_kib, managed_free_kib, bytes_up, bytes_down, "
         + "wire_bytes, rssi_dbm, attempts, rejected, version_code, flags, payload";
@@ -120,10 +120,10 @@ public sealed class FleetStore : IFleetStore
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using DbTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         int added = 0, changed = 0, removed = 0;
-        using DbCommand insert = Command(connection, transaction, $"INSERT INTO {Tables.Devices} (device_id, customer_id, serial, sha256, not_after_ms, provisioned_ms, status, revoked_ms, registry_ms) "
-            + "VALUES (@d, @c, @s, @h, @n, @p, @st, @rv, @now)");
+        using DbCommand insert = Command(connection, transaction, $"INSERT INTO {Tables.Devices} (device_id, customer_id, serial, sha256, not_after_ms, provisioned_ms, status, revoked_ms, registry_ms, product) "
+            + "VALUES (@d, @c, @s, @h, @n, @p, @st, @rv, @now, @pr)");
         using DbCommand update = Command(connection, transaction, $"UPDATE {Tables.Devices} SET customer_id = @c, serial = @s, sha256 = @h, not_after_ms = @n, provisioned_ms = @p, "
-            + "status = @st, revoked_ms = @rv, registry_ms = @now WHERE device_id = @d");
+            + "status = @st, revoked_ms = @rv, registry_ms = @now, product = @pr WHERE device_id = @d");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (RegistryEntry entry in entries)
         {
@@ -135,7 +135,7 @@ public sealed class FleetStore : IFleetStore
                 added++;
             }
             else if (device.CustomerId != entry.CustomerId || device.Serial != entry.Serial || device.Sha256 != entry.Sha256 || device.NotAfterMs != entry.NotAfterMs
-                || device.ProvisionedMs != entry.ProvisionedMs || device.Status != entry.Status || device.RevokedMs != entry.RevokedMs)
+                || device.ProvisionedMs != entry.ProvisionedMs || device.Status != entry.Status || device.RevokedMs != entry.RevokedMs || device.Product != entry.Product)
             {
                 command = update;
                 changed++;
@@ -152,6 +152,7 @@ public sealed class FleetStore : IFleetStore
                 Set(command, "@st", entry.Status);
                 Set(command, "@rv", entry.RevokedMs);
                 Set(command, "@now", nowMs);
+                Set(command, "@pr", entry.Product);
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -674,7 +675,7 @@ public sealed class FleetStore : IFleetStore
 
     private static DeviceRecord ReadDevice(DbDataReader r) => new(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3), r.GetString(4),
         r.GetInt64(5), r.GetInt64(6), r.GetString(7), NullableLong(r, 8), r.GetString(9), NullableLong(r, 10), NullableLong(r, 11), NullableLong(r, 12),
-        NullableLong(r, 13), NullableLong(r, 14), r.GetString(15), NullableLong(r, 16));
+        NullableLong(r, 13), NullableLong(r, 14), r.GetString(15), NullableLong(r, 16), r.GetString(17));
 
     // PostgreSQL's SUM of bigint is numeric: read every aggregate through Convert.
     private static long Long(DbDataReader reader, int index) => reader.IsDBNull(index) ? 0 : Convert.ToInt64(reader.GetValue(index), CultureInfo.InvariantCulture);

@@ -1,12 +1,21 @@
 namespace SecureDevice.Service.Storage;
 
-/// <summary>A device's standing in the service's registry. Status: active, revoked, removed (gone from the inventory).</summary>
+/// <summary>
+/// A device's standing in the service's registry. Status: active, revoked, removed (gone from the inventory). Product:
+/// from the inventory, <see cref="UnknownProduct"/> when it names none.
+/// </summary>
 public sealed record DeviceRecord(
     long Ref, string DeviceId, string? CustomerId, string Serial, string Sha256, long NotAfterMs, long ProvisionedMs, string Status, long? RevokedMs,
-    string ServiceState, long? FirstSeenMs, long? LastSeenMs, long? LastBoot, long? LastSeq, long? VersionCode, string Presence, long? PresenceMs);
+    string ServiceState, long? FirstSeenMs, long? LastSeenMs, long? LastBoot, long? LastSeq, long? VersionCode, string Presence, long? PresenceMs,
+    string Product = DeviceRecord.UnknownProduct)
+{
+    /// <summary>The product of a device whose inventory entry names none (detection's own name for it).</summary>
+    public const string UnknownProduct = "unknown";
+}
 
 /// <summary>One device of the PKI inventory as the registry stores it (status "active" or "revoked").</summary>
-public sealed record RegistryEntry(string DeviceId, string? CustomerId, string Serial, string Sha256, long NotAfterMs, long ProvisionedMs, string Status, long? RevokedMs);
+public sealed record RegistryEntry(string DeviceId, string? CustomerId, string Serial, string Sha256, long NotAfterMs, long ProvisionedMs, string Status, long? RevokedMs,
+    string Product = DeviceRecord.UnknownProduct);
 
 /// <summary>What a registry synchronisation changed.</summary>
 public sealed record RegistrySyncResult(int Added, int Changed, int Removed, int Total);

@@ -27,6 +27,13 @@ public sealed record AlertDispatcherOptions
 
     /// <summary>How often the delivery loop looks for due work: 1 s.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a claim on a shared store's delivery lasts (<see cref="IAlertStore.TryClaim"/>): 2 min, longer than an
+    /// attempt may take (webhook and SMTP time-outs), so a live dispatcher never loses its claim mid-attempt and a
+    /// crashed one's claim passes to another after at most this.
+    /// </summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromMinutes(2);
 }
 
 /// <summary>Counts since start (the service exports them as metrics).</summary>
@@ -91,7 +98,7 @@ public sealed class AlertDispatcher : IAlertSink
         _limiter = new CustomerRateLimiter { PerWindow = _options.PerWindow, Window = _options.Window };
 
         // Survive restarts: whatever was waiting is waiting again.
-        _pending.AddRange(store.Deliveries().Where(d => d.Pending));
+        _pending.AddRange(store.PendingDeliveries());
     }
 
     public AlertCounters Counters { get; } = new();
@@ -191,8 +198,29 @@ public sealed class AlertDispatcher : IAlertSink
     {
         DateTimeOffset now = _time.GetUtcNow();
         AlertDelivery[] due;
+        IReadOnlyList<AlertDelivery>? shared = null;
+        if (_store.Shared)
+        {
+            try
+            {
+                shared = _store.PendingDeliveries();
+            }
+            catch (FleetException)
+            {
+                // The store is unreachable: nothing can be claimed either; the next pass tries again.
+                return 0;
+            }
+        }
+
         lock (_gate)
         {
+            if (shared != null)
+            {
+                // Deliveries queued (or given back by a crashed claim) by another instance.
+                var known = new HashSet<string>(_pending.Select(d => d.Id), StringComparer.Ordinal);
+                _pending.AddRange(shared.Where(d => !known.Contains(d.Id)));
+            }
+
             QueueSummaries(now);
             due = _pending.Where(d => d.NextAttemptAt <= now && !_inFlight.Contains(d.Id)).OrderBy(d => d.NextAttemptAt).Take(_options.AttemptsPerPass).ToArray();
             foreach (AlertDelivery delivery in due)
@@ -205,6 +233,11 @@ public sealed class AlertDispatcher : IAlertSink
         {
             try
             {
+                if (!Claim(delivery, now))
+                {
+                    continue;
+                }
+
                 DeliveryResult result = await AttemptAsync(delivery, cancellation).ConfigureAwait(false);
                 Record(delivery, result);
             }
@@ -235,6 +268,39 @@ public sealed class AlertDispatcher : IAlertSink
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// Claims a delivery of a shared store before its attempt. Refused: another instance holds it or has moved it on, so
+    /// this copy is dropped (the next pass reloads it from the store if it is still pending). Store unreachable: kept,
+    /// not attempted now.
+    /// </summary>
+    private bool Claim(AlertDelivery delivery, DateTimeOffset now)
+    {
+        if (!_store.Shared)
+        {
+            return true;
+        }
+
+        bool claimed;
+        try
+        {
+            claimed = _store.TryClaim(delivery, now, _options.Lease);
+        }
+        catch (FleetException)
+        {
+            return false;
+        }
+
+        if (!claimed)
+        {
+            lock (_gate)
+            {
+                _pending.RemoveAll(d => d.Id == delivery.Id && d.Attempts == delivery.Attempts);
+            }
+        }
+
+        return claimed;
     }
 
     private static string NewId() => "alt_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));

@@ -28,6 +28,23 @@ public interface IAlertStore
 
     /// <summary>Remembers <paramref name="state"/> as the last one sent for <paramref name="key"/>.</summary>
     void SetLastState(string key, string state);
+
+    /// <summary>
+    /// True when other dispatchers (other service instances) share this store: the dispatcher then picks up pending
+    /// deliveries it did not queue itself and claims each delivery (<see cref="TryClaim"/>) before an attempt.
+    /// </summary>
+    bool Shared => false;
+
+    /// <summary>The deliveries still waiting (queued or retrying), oldest first.</summary>
+    IReadOnlyList<AlertDelivery> PendingDeliveries() => Deliveries().Where(d => d.Pending).ToArray();
+
+    /// <summary>
+    /// Claims <paramref name="delivery"/> for one attempt until <paramref name="now"/> + <paramref name="lease"/>: false
+    /// when another dispatcher holds an unexpired claim, or the stored delivery is no longer this pending copy (sent,
+    /// dead, or attempted meanwhile by another). A store nobody shares always grants it.
+    /// </summary>
+    /// <exception cref="FleetException">The store cannot be reached (then nobody attempts it now).</exception>
+    bool TryClaim(AlertDelivery delivery, DateTimeOffset now, TimeSpan lease) => true;
 }
 
 /// <summary>Alert state in memory: lost on restart (tests).</summary>

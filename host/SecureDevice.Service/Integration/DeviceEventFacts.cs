@@ -1,0 +1,69 @@
+using System.Text.Json;
+using SecureDevice.Core.Update;
+
+namespace SecureDevice.Service.Integration;
+
+/// <summary>
+/// What detection takes from a stored device event (already checked by <c>DeviceEventParser</c>): an update event's
+/// outcome code (<see cref="UpdateOutcome"/>) and a fault event's boot number. Never throws on odd content: false.
+/// </summary>
+public static class DeviceEventFacts
+{
+    /// <summary>Largest outcome code searched by name (rejections are 32 + a bundle status below 256).</summary>
+    private const int MaxOutcome = UpdateOutcome.RejectedBase + 255;
+
+    /// <summary>
+    /// The outcome of an update event: its "code" when the code's name is its "outcome" (the firmware writes both), else
+    /// the code whose name is "outcome"; false when "outcome" names none.
+    /// </summary>
+    public static bool TryUpdateOutcome(string json, out int outcome)
+    {
+        outcome = UpdateOutcome.None;
+        if (!TryRoot(json, out JsonElement root) || !root.TryGetProperty("outcome", out JsonElement name) || name.ValueKind != JsonValueKind.String)
+        {
+            return false;
+        }
+
+        string text = name.GetString()!;
+        if (root.TryGetProperty("code", out JsonElement code) && code.ValueKind == JsonValueKind.Number && code.TryGetInt32(out int number)
+            && number is >= 0 and <= MaxOutcome && UpdateOutcome.Name(number) == text)
+        {
+            outcome = number;
+            return true;
+        }
+
+        for (int candidate = 0; candidate <= MaxOutcome; candidate++)
+        {
+            if (UpdateOutcome.Name(candidate) == text)
+            {
+                outcome = candidate;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The boot number of a fault event.</summary>
+    public static bool TryFaultBoot(string json, out long boot)
+    {
+        boot = 0;
+        return TryRoot(json, out JsonElement root) && root.TryGetProperty("boot", out JsonElement value) && value.ValueKind == JsonValueKind.Number
+            && value.TryGetInt64(out boot) && boot >= 0;
+    }
+
+    private static bool TryRoot(string json, out JsonElement root)
+    {
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(json);
+            root = document.RootElement.Clone();
+            return root.ValueKind == JsonValueKind.Object;
+        }
+        catch (JsonException)
+        {
+            root = default;
+            return false;
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace SecureDevice.Service.Storage;
+
+/// <summary>A device's step on the response ladder: 1 throttled (since <paramref name="ThrottledMs"/>), 2 quarantined.</summary>
+public sealed record LadderRow(string DeviceId, int Step, long? ThrottledMs, long? QuarantinedMs, long UpdatedMs, string Instance);
+
+/// <summary>
+/// The ladder and detection rows of <see cref="ServiceStateSchema"/> (the alert outbox is
+/// <see cref="Integration.DatabaseAlertStore"/>): parameterised statements only, one text for SQLite and PostgreSQL
+/// (both understand <c>INSERT ... ON CONFLICT ... DO UPDATE</c>).
+/// </summary>
+public sealed class ServiceStateStore
+{
+    /// <summary>Detection rows written per transaction.</summary>
+    public const int SnapshotChunk = 500;
+
+    private readonly SqlDialect _dialect;
+
+    public ServiceStateStore(SqlDialect dialect) => _dialect = dialect;
+
+    public SqlDialect Dialect => _dialect;
+
+    public async Task<LadderRow?> GetLadderAsync(string deviceId, CancellationToken cancellationToken)
+    {
+        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using DbCommand command = Command(connection, null, $"SELECT device_id, step, throttled_ms, quarantined_ms, updated_ms, instance FROM {ServiceStateSchema.LadderState} WHERE device_id = @d");
+        SqlDialect.Parameter(command, "@d", deviceId);
+        using DbDataReader r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await r.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new LadderRow(r.GetString(0), (int)Long(r, 1), NullableLong(r, 2), NullableLong(r, 3), Long(r, 4), r.GetString(5))
+            : null;
+    }
+
+    /// <summary>Records a device's step (insert or replace).</summary>
+    public async Task SaveLadderAsync(LadderRow row, CancellationToken cancellationToken)
+    {
+        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using DbCommand command = Command(connection, null, $"INSERT INTO {ServiceStateSchema.LadderState} (device_id, step, throttled_ms, quarantined_ms, updated_ms, instance) "
+            + "VALUES (@d, @s, @t, @q, @u, @i) ON CONFLICT (device_id) DO UPDATE SET step = excluded.step, throttled_ms = excluded.throttled_ms, "
+            + "quarantined_ms = excluded.quarantined_ms, updated_ms = excluded.updated_ms, instance = excluded.instance");
+        SqlDialect.Parameter(command, "@d", row.DeviceId);
+        SqlDialect.Parameter(command, "@s", (long)row.Step);
+        SqlDialect.Parameter(command, "@t", row.ThrottledMs);
+        SqlDialect.Parameter(command, "@q", row.QuarantinedMs);
+        SqlDialect.Parameter(command, "@u", row.UpdatedMs);
+        SqlDialect.Parameter(command, "@i", row.Instance);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Forgets a device's step (the operator lifted its throttle or quarantine).</summary>
+    public async Task DeleteLadderAsync(string deviceId, CancellationToken cancellationToken)
+    {
+        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using DbCommand command = Command(connection, null, $"DELETE FROM {ServiceStateSchema.LadderState} WHERE device_id = @d");
+        SqlDialect.Parameter(command, "@d", deviceId);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes detection snapshots (device id, exported state), <see cref="SnapshotChunk"/> per transaction.</summary>
+    public async Task SaveDetectionAsync(IReadOnlyList<KeyValuePair<string, byte[]>> states, long nowMs, string instance, CancellationToken cancellationToken)
+    {
+        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        for (int start = 0; start < states.Count; start += SnapshotChunk)
+        {
+            await using DbTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            using DbCommand command = Command(connection, transaction, $"INSERT INTO {ServiceStateSchema.DetectionState} (device_id, state, updated_ms, instance) VALUES (@d, @s, @u, @i) "
+                + "ON CONFLICT (device_id) DO UPDATE SET state = excluded.state, updated_ms = excluded.updated_ms, instance = excluded.instance");
+            DbParameter device = SqlDialect.Parameter(command, "@d", string.Empty);
+            DbParameter state = SqlDialect.Parameter(command, "@s", Array.Empty<byte>());
+            SqlDialect.Parameter(command, "@u", nowMs);
+            SqlDialect.Parameter(command, "@i", instance);
+            for (int i = start; i < Math.Min(states.Count, start + SnapshotChunk); i++)
+            {
+                device.Value = states[i].Key;
+                state.Value = states[i].Value;
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Every detection snapshot, in device id order, to <paramref name="load"/>; the number read.</summary>
+    public async Task<int> LoadDetectionAsync(Action<string, byte[]> load, CancellationToken cancellationToken)
+    {
+        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using DbCommand command = Command(connection, null, $"SELECT device_id, state FROM {ServiceStateSchema.DetectionState} ORDER BY device_id");
+        using DbDataReader r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        int count = 0;
+        while (await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            load(r.GetString(0), (byte[])r.GetValue(1));
+            count++;
+        }
+
+        return count;
+    }
+
+    internal static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
+    {
+        DbCommand command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    internal static long Long(DbDataReader reader, int index) => Convert.ToInt64(reader.GetValue(index), CultureInfo.InvariantCulture);
+
+    internal static long? NullableLong(DbDataReader reader, int index) => reader.IsDBNull(index) ? null : Long(reader, index);
+}
