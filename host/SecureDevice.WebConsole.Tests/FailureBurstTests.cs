@@ -9,6 +9,7 @@ using SecureDevice.Service.Storage;
 using SecureDevice.WebConsole.Accounts;
 using SecureDevice.WebConsole.Api;
 using SecureDevice.WebConsole.Web;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace SecureDevice.WebConsole.Tests;
@@ -135,6 +136,12 @@ public sealed class FailureBurstTests
         Assert.All(answers, a => Assert.Contains(a.Status, new[] { HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests }));
         Assert.Single(await StaffAlertsAsync(host));
         Assert.Single(await BurstAuditAsync(host));
+
+        // Requests that passed the limiter before the pause began and fail after it: counted, no second alert.
+        FailureBurstGuard guard = host.App.Services.GetRequiredService<FailureBurstGuard>();
+        BurstStatus[] late = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => guard.RecordAsync(FailureKind.ApiToken, "127.0.0.30", null, None)));
+        Assert.All(late, s => Assert.Equal(BurstStatus.AlreadyPaused, s));
+        Assert.Single(await StaffAlertsAsync(host));
 
         // Four more addresses burst: one more alert (limit 2), then one summary; the rest audited only.
         for (int i = 31; i <= 34; i++)
