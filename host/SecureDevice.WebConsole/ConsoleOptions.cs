@@ -44,6 +44,12 @@ public sealed record ConsoleOptions
     public int ApiTokenMaxDays { get; init; } = 90;
 
     /// <summary>
+    /// A session cookie works only from the address (IPv6: the /64) it signed in from; from another one the session
+    /// ends (both copies) and the use is audited and counted as a security failure (docs/console.md, "Session binding").
+    /// </summary>
+    public bool BindSessionToAddress { get; init; } = true;
+
+    /// <summary>
     /// Security failures (failed sign-ins and TOTP codes, refused setup links, invalid API tokens, antiforgery
     /// refusals) from one client address, or against one account, within <see cref="BurstWindow"/> that make a burst:
     /// the source is paused and one staff alert raised (docs/console.md, "Bursts of failures").

@@ -25,6 +25,9 @@ public enum FailureKind
     /// <summary>An API call with a malformed, unknown, expired or revoked token, or one whose owner cannot act.</summary>
     ApiToken,
 
+    /// <summary>A session cookie presented from another address than the one it signed in from (a stolen cookie).</summary>
+    Session,
+
     /// <summary>A POST whose antiforgery token was missing or wrong (a cross-site request, a replayed form).</summary>
     Antiforgery,
 }
@@ -103,9 +106,13 @@ public sealed class FailureBurstGuard : IDisposable
     /// trusted: no forwarded-headers middleware is configured), IPv4-mapped IPv6 as IPv4, other IPv6 by its /64 (one
     /// host owns a whole /64).
     /// </summary>
-    public static string AddressOf(HttpContext context)
+    public static string AddressOf(HttpContext context) => Normalize(context.Connection.RemoteIpAddress);
+
+    /// <summary>The same key for an address as text (a session's stored address); "unknown" when it does not parse.</summary>
+    public static string Normalize(string address) => Normalize(IPAddress.TryParse(address, out IPAddress? parsed) ? parsed : null);
+
+    private static string Normalize(IPAddress? address)
     {
-        IPAddress? address = context.Connection.RemoteIpAddress;
         if (address == null)
         {
             return "unknown";
@@ -249,6 +256,7 @@ public sealed class FailureBurstGuard : IDisposable
         FailureKind.SignIn => "sign-in",
         FailureKind.Setup => "setup",
         FailureKind.ApiToken => "api-token",
+        FailureKind.Session => "session",
         _ => "antiforgery",
     };
 
