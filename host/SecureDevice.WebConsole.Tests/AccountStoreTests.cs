@@ -25,7 +25,7 @@ public sealed class AccountStoreTests
         await using var fleet = new FleetStore(dialect);
         var clock = new ManualClock();
         Assert.Equal(Migrations.Latest, await fleet.MigrateAsync(clock.GetUtcNow().ToUnixTimeMilliseconds(), None));
-        var accounts = new AccountService(new AccountStore(dialect), new ConsoleOptions { Time = clock, LockoutThreshold = 2 });
+        var accounts = new AccountService(new AccountStore(dialect, TotpSecretProtector.OpenOrCreate(folder.Path)), new ConsoleOptions { Time = clock, LockoutThreshold = 2 });
 
         CreatedAccount staff = await accounts.CreateAsync("staff", ConsoleRole.Admin, null, None);
         CreatedAccount tenant = await accounts.CreateAsync("acme-op", ConsoleRole.Operator, "acme", None);

@@ -22,7 +22,7 @@ public sealed class ConsoleAccountsTests
         Assert.Equal(43, token.Length);
 
         await using var dialect = new SqliteDialect(folder.Path);
-        var accounts = new AccountService(new AccountStore(dialect), new ConsoleOptions());
+        var accounts = new AccountService(new AccountStore(dialect, TotpSecretProtector.OpenOrCreate(folder.Path)), new ConsoleOptions());
         UserRecord user = (await accounts.FindSetupAsync(token, CancellationToken.None))!;
         Assert.Equal(ConsoleRole.Admin, user.Role);
         Assert.Null(user.PasswordHash);

@@ -56,6 +56,9 @@ public sealed partial class ConsoleClient : IDisposable
 
     public Dictionary<string, string> Cookies { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Headers sent with every request (a spoofed X-Forwarded-For).</summary>
+    public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
+
     public string? Session => Cookies.GetValueOrDefault("__Host-sd_session");
 
     public Task<Answer> GetAsync(string path, Uri? baseAddress = null) => SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(baseAddress ?? _host.HttpsBase, path)));
@@ -126,6 +129,11 @@ public sealed partial class ConsoleClient : IDisposable
 
     private async Task<Answer> SendAsync(HttpRequestMessage request)
     {
+        foreach (var header in Headers)
+        {
+            request.Headers.TryAddWithoutValidation(header.Key, header.Value);
+        }
+
         if (Cookies.Count > 0)
         {
             request.Headers.Add("Cookie", string.Join("; ", Cookies.Select(c => c.Key + "=" + c.Value)));

@@ -65,13 +65,14 @@ public sealed class ConsoleTestHost : IAsyncDisposable
     public const string XssScript = "<script>alert('x')</script>";
     public const string XssImg = "\"><img src=x onerror=alert(1)>";
 
-    private readonly TemporaryDirectory _folder;
+    private readonly TemporaryDirectory? _folder;
     private readonly SqliteDialect _dialect;
     private readonly SqliteDialect _accountsDialect;
 
-    private ConsoleTestHost(TemporaryDirectory folder, SqliteDialect dialect, SqliteDialect accountsDialect, FleetStore store, WebApplication app, ConsoleOptions options, RecordingResponse response, X509Certificate2 certificate)
+    private ConsoleTestHost(TemporaryDirectory? folder, string dataFolder, SqliteDialect dialect, SqliteDialect accountsDialect, FleetStore store, WebApplication app, ConsoleOptions options, RecordingResponse response, X509Certificate2 certificate)
     {
         _folder = folder;
+        DataFolder = dataFolder;
         _dialect = dialect;
         _accountsDialect = accountsDialect;
         Store = store;
@@ -86,6 +87,9 @@ public sealed class ConsoleTestHost : IAsyncDisposable
     }
 
     public FleetStore Store { get; }
+
+    /// <summary>The data folder: fleet.db and the console's TOTP key.</summary>
+    public string DataFolder { get; }
 
     public WebApplication App { get; }
 
@@ -103,15 +107,31 @@ public sealed class ConsoleTestHost : IAsyncDisposable
 
     public Uri HttpBase { get; }
 
-    public static async Task<ConsoleTestHost> StartAsync(int loginPermits = 1000, int lockoutThreshold = 10, int apiPermits = 1000)
+    /// <param name="loginPermits">Sign-in attempts per 60 s per address and per account.</param>
+    /// <param name="lockoutThreshold">Failures that lock an account.</param>
+    /// <param name="apiPermits">API requests per token per 60 s.</param>
+    /// <param name="configure">Further options (the failure-burst guard's thresholds: off, in effect, unless a test sets them).</param>
+    /// <param name="before">Runs on the migrated, seeded database before the console starts (rows an older version wrote).</param>
+    /// <param name="shareWith">Another running host whose data folder (database and TOTP key) this second console instance uses; its clock too.</param>
+    public static async Task<ConsoleTestHost> StartAsync(int loginPermits = 1000, int lockoutThreshold = 10, int apiPermits = 1000,
+        Func<ConsoleOptions, ConsoleOptions>? configure = null, Func<SqlDialect, Task>? before = null, ConsoleTestHost? shareWith = null)
     {
-        var folder = new TemporaryDirectory("securedevice-console");
-        var clock = new ManualClock();
-        var dialect = new SqliteDialect(folder.Path);
+        TemporaryDirectory? folder = shareWith == null ? new TemporaryDirectory("securedevice-console") : null;
+        string dataFolder = shareWith?.DataFolder ?? folder!.Path;
+        ManualClock clock = shareWith?.Clock ?? new ManualClock();
+        var dialect = new SqliteDialect(dataFolder);
         var store = new FleetStore(dialect);
         long now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-        await store.MigrateAsync(now, CancellationToken.None);
-        await SeedAsync(store, now);
+        if (shareWith == null)
+        {
+            await store.MigrateAsync(now, CancellationToken.None);
+            await SeedAsync(store, now);
+        }
+
+        if (before != null)
+        {
+            await before(dialect);
+        }
 
         X509Certificate2 certificate = SelfSigned();
         var options = new ConsoleOptions
@@ -122,11 +142,13 @@ public sealed class ConsoleTestHost : IAsyncDisposable
             LoginPermits = loginPermits,
             LockoutThreshold = lockoutThreshold,
             ApiPermits = apiPermits,
+            BurstThreshold = 1_000_000,
         };
+        options = configure?.Invoke(options) ?? options;
         var response = new RecordingResponse();
         var actions = new ResponseDispatcher(response, store, new ServiceMetrics(), NullLogger.Instance, clock);
-        var accountsDialect = new SqliteDialect(folder.Path);
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "SecureDevice.WebConsole.Tests", ContentRootPath = folder.Path });
+        var accountsDialect = new SqliteDialect(dataFolder);
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "SecureDevice.WebConsole.Tests", ContentRootPath = dataFolder });
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k =>
         {
@@ -134,12 +156,12 @@ public sealed class ConsoleTestHost : IAsyncDisposable
             k.Limits.MaxRequestBodySize = 0; // as the service host sets it: the console raises it for its own requests
             k.Listen(IPAddress.Loopback, 0);
         });
-        ConsoleModule.AddConsole(builder, options, new ConsoleBackend(store, actions, new AccountStore(accountsDialect)));
+        ConsoleModule.AddConsole(builder, options, new ConsoleBackend(store, actions, new AccountStore(accountsDialect, TotpSecretProtector.OpenOrCreate(dataFolder))));
         WebApplication app = builder.Build();
         app.MapGet("/health/live", () => "live\n");
         ConsoleModule.UseConsole(app);
         await app.StartAsync();
-        return new ConsoleTestHost(folder, dialect, accountsDialect, store, app, options, response, certificate);
+        return new ConsoleTestHost(folder, dataFolder, dialect, accountsDialect, store, app, options, response, certificate);
     }
 
     /// <summary>Two tenants' devices; the acme device sent reports over two boots, an update event with hostile text, and has a finding.</summary>
@@ -195,7 +217,7 @@ public sealed class ConsoleTestHost : IAsyncDisposable
         await _accountsDialect.DisposeAsync();
         await _dialect.DisposeAsync();
         Certificate.Dispose();
-        _folder.Dispose();
+        _folder?.Dispose();
     }
 
     private static X509Certificate2 SelfSigned()

@@ -142,4 +142,32 @@ public sealed class SessionTests
         Answer act = await opClient.PostFormAsync("/devices/" + ConsoleTestHost.AcmeDevice, "/devices/" + ConsoleTestHost.AcmeDevice + "?handler=Action", ("Kind", "throttle"), ("Reason", "test"));
         Assert.Equal(HttpStatusCode.Forbidden, act.Status);
     }
+
+    [Fact]
+    public async Task Session_CookieUsedFromAnotherAddress_EndsForEveryHolder_AuditedAndCountedAsAFailure()
+    {
+        await using ConsoleTestHost host = await ConsoleTestHost.StartAsync(configure: o => o with { BurstThreshold = 2 });
+        TestUser op = await host.CreateUserAsync("acme-op", ConsoleRole.Operator, ConsoleTestHost.Acme);
+        using ConsoleClient owner = host.Client(IPAddress.Parse("127.0.0.2"));
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.LoginAsync(op)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await owner.GetAsync("/")).Status);
+
+        using ConsoleClient thief = host.Client(IPAddress.Parse("127.0.0.3"));
+        thief.Cookies["__Host-sd_session"] = owner.Session!;
+        Answer stolen = await thief.GetAsync("/");
+        Assert.Equal(HttpStatusCode.Redirect, stolen.Status);
+        Assert.Equal("/login", stolen.Location);
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.GetAsync("/")).Status);
+        Assert.Equal(0, await host.Accounts.Store.CountSessionsAsync(op.Id, CancellationToken.None));
+        var audit = (await host.Accounts.Store.ListAuditAsync(null, 50, CancellationToken.None)).Single(a => a.Action == "session.ended.address-changed");
+        Assert.Equal("127.0.0.3", audit.Address);
+        Assert.Contains("signed in from 127.0.0.2", audit.Subject, StringComparison.Ordinal);
+
+        // Counted: a second travelled cookie from the same address makes a burst (threshold 2 here) and pauses it.
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.LoginAsync(op)).Status);
+        thief.Cookies["__Host-sd_session"] = owner.Session!;
+        Assert.Equal(HttpStatusCode.Redirect, (await thief.GetAsync("/")).Status);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await thief.GetAsync("/login")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await owner.GetAsync("/login")).Status);
+    }
 }

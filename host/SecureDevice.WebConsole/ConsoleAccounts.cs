@@ -23,8 +23,9 @@ public static class ConsoleAccounts
             throw new FleetException(FleetError.InvalidArgument, "the console URL must be https://HOST:PORT/, got '" + consoleUrl + "'");
         }
 
-        if (databaseUrl == null && !System.IO.Directory.Exists(dataFolder))
+        if (!System.IO.Directory.Exists(dataFolder))
         {
+            // Also with PostgreSQL: the data folder holds the key that seals TOTP secrets (console-totp.key).
             throw new FleetException(FleetError.NotFound, "the data folder " + dataFolder + " does not exist (the service's --data)");
         }
 
@@ -32,7 +33,9 @@ public static class ConsoleAccounts
         await using (var store = new FleetStore(dialect)) // disposes the dialect
         {
             await store.MigrateAsync(time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
-            var accounts = new AccountService(new AccountStore(dialect), new ConsoleOptions { Time = time });
+            var accountStore = new AccountStore(dialect, TotpSecretProtector.OpenOrCreate(dataFolder));
+            await accountStore.SealClearSecretsAsync(time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
+            var accounts = new AccountService(accountStore, new ConsoleOptions { Time = time });
             CreatedAccount created = await accounts.CreateAsync(userName, role, customerId, cancellationToken).ConfigureAwait(false);
             return created.Status switch
             {

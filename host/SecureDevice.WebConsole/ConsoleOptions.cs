@@ -35,7 +35,6 @@ public sealed record ConsoleOptions
     /// <summary>Largest request body the console accepts (forms are small).</summary>
     public long MaxBodyBytes { get; init; } = 16 * 1024;
 
-    /// <summary>The clock (tests pass a manual one).</summary>
     /// <summary>API requests one token (or, without a well-formed token, one client address) may make per <see cref="ApiWindow"/>.</summary>
     public int ApiPermits { get; init; } = 120;
 
@@ -44,5 +43,29 @@ public sealed record ConsoleOptions
     /// <summary>Longest lifetime of an API token, days (the console offers 1..this).</summary>
     public int ApiTokenMaxDays { get; init; } = 90;
 
+    /// <summary>
+    /// A session cookie works only from the address (IPv6: the /64) it signed in from; from another one the session
+    /// ends (both copies) and the use is audited and counted as a security failure (docs/console.md, "Session binding").
+    /// </summary>
+    public bool BindSessionToAddress { get; init; } = true;
+
+    /// <summary>
+    /// Security failures (failed sign-ins and TOTP codes, refused setup links, invalid API tokens, antiforgery
+    /// refusals) from one client address, or against one account, within <see cref="BurstWindow"/> that make a burst:
+    /// the source is paused and one staff alert raised (docs/console.md, "Bursts of failures").
+    /// </summary>
+    public int BurstThreshold { get; init; } = 20;
+
+    public TimeSpan BurstWindow { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a source that burst is refused (429 + Retry-After).</summary>
+    public TimeSpan BurstPause { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Burst alerts written per <see cref="BurstAlertWindow"/> at most; past it one summary alert, the rest audited only.</summary>
+    public int BurstAlertLimit { get; init; } = 10;
+
+    public TimeSpan BurstAlertWindow { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>The clock (tests pass a manual one).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -171,14 +171,17 @@ public sealed class AccountService
 
         PasswordVerificationResult verified = _hasher.VerifyHashedPassword(user, user.PasswordHash, password);
         long step = user.TotpLastStep;
-        bool secondFactorOk = !(ConsoleRoles.RequiresTotp(user.Role) || user.TotpSecret != null)
-            || (user.TotpSecret != null && Totp.TryVerify(user.TotpSecret, code, Now, user.TotpLastStep, out step));
+        // A secret that does not open under this instance's key fails closed, whatever the role (never "not enrolled").
+        bool secondFactorOk = !user.TotpUnreadable && (!(ConsoleRoles.RequiresTotp(user.Role) || user.TotpSecret != null)
+            || (user.TotpSecret != null && Totp.TryVerify(user.TotpSecret, code, Now, user.TotpLastStep, out step)));
         if (verified == PasswordVerificationResult.Failed || !secondFactorOk)
         {
-            long failures = user.FailedLogins + 1;
-            bool lockNow = failures >= _options.LockoutThreshold;
-            await _store.RecordFailureAsync(user.Id, lockNow ? 0 : failures, lockNow ? NowMs + (long)_options.LockoutDuration.TotalMilliseconds : null, NowMs, cancellationToken).ConfigureAwait(false);
-            await AuditSignInAsync(userName, lockNow ? "sign-in.failed.locked-now" : "sign-in.failed", user.CustomerId, address, cancellationToken).ConfigureAwait(false);
+            // Counted in the database (the guard that holds across console instances; the rate limiter is per process).
+            bool lockNow = await _store.RecordFailureAsync(user.Id, _options.LockoutThreshold, NowMs + (long)_options.LockoutDuration.TotalMilliseconds, NowMs, cancellationToken).ConfigureAwait(false);
+            string action = lockNow ? "sign-in.failed.locked-now"
+                : user.TotpUnreadable && verified != PasswordVerificationResult.Failed ? "sign-in.failed.totp-unreadable" // for admins: the key file is wrong or missing
+                : "sign-in.failed";
+            await AuditSignInAsync(userName, action, user.CustomerId, address, cancellationToken).ConfigureAwait(false);
             return new LoginResult(lockNow ? LoginStatus.Locked : LoginStatus.Failed, null, null);
         }
 

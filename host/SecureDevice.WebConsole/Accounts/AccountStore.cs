@@ -8,10 +8,14 @@ using SecureDevice.Service.Storage;
 
 namespace SecureDevice.WebConsole.Accounts;
 
-/// <summary>A console account as stored. CustomerId null: the fleet operator's staff (every tenant).</summary>
+/// <summary>
+/// A console account as stored. CustomerId null: the fleet operator's staff (every tenant). TotpSecret is the opened
+/// (clear) secret, in memory only; TotpUnreadable: a stored secret that does not open under this instance's key (clear
+/// from an older version, another key, altered), on which every sign-in fails closed.
+/// </summary>
 public sealed record UserRecord(
     long Id, string UserName, ConsoleRole Role, string? CustomerId, string? PasswordHash, string? TotpSecret, long TotpLastStep, long FailedLogins,
-    long? LockedUntilMs, long? SetupExpiresMs);
+    long? LockedUntilMs, long? SetupExpiresMs, bool TotpUnreadable = false);
 
 /// <summary>One console security event.</summary>
 public sealed record AuditRecord(long AtMs, string Actor, string Action, string Subject, string Address);
@@ -28,8 +32,15 @@ public sealed class AccountStore
     internal const string UserColumns = "u.id, u.username, u.role, u.customer_id, u.password_hash, u.totp_secret, u.totp_last_step, u.failed_logins, u.locked_until_ms, u.setup_expires_ms";
 
     private readonly SqlDialect _dialect;
+    private readonly TotpSecretProtector _protector;
 
-    public AccountStore(SqlDialect dialect) => _dialect = dialect;
+    /// <param name="dialect">The service's database.</param>
+    /// <param name="protector">Seals TOTP secrets before they are written and opens them when read (the key stays outside the database).</param>
+    public AccountStore(SqlDialect dialect, TotpSecretProtector protector)
+    {
+        _dialect = dialect;
+        _protector = protector;
+    }
 
     /// <summary>The database, for the console's other stores (API tokens).</summary>
     internal SqlDialect Dialect => _dialect;
@@ -43,7 +54,7 @@ public sealed class AccountStore
         SqlDialect.Parameter(command, "@u", userName);
         SqlDialect.Parameter(command, "@r", ConsoleRoles.Name(role));
         SqlDialect.Parameter(command, "@c", customerId);
-        SqlDialect.Parameter(command, "@s", totpSecret);
+        SqlDialect.Parameter(command, "@s", _protector.Seal(userName, totpSecret));
         SqlDialect.Parameter(command, "@t", setupTokenSha256);
         SqlDialect.Parameter(command, "@e", setupExpiresMs);
         SqlDialect.Parameter(command, "@now", nowMs);
@@ -85,10 +96,62 @@ public sealed class AccountStore
         return users;
     }
 
-    /// <summary>Records a failed sign-in: the new count, and the lock when it reached the threshold (the count starts again).</summary>
-    public Task RecordFailureAsync(long userId, long failedLogins, long? lockedUntilMs, long nowMs, CancellationToken cancellationToken) =>
-        ExecuteAsync($"UPDATE {ConsoleSchema.Users} SET failed_logins = @f, locked_until_ms = @l, updated_ms = @now WHERE id = @id", cancellationToken,
-            ("@f", failedLogins), ("@l", lockedUntilMs), ("@now", nowMs), ("@id", userId));
+    /// <summary>
+    /// Records a failed sign-in in one statement (an increment in the database, not a value read earlier: two console
+    /// instances, or two requests, failing at the same time both count); at <paramref name="threshold"/> the account is
+    /// locked until <paramref name="lockedUntilMs"/> and the count starts again. True when this failure locked it.
+    /// </summary>
+    public async Task<bool> RecordFailureAsync(long userId, long threshold, long lockedUntilMs, long nowMs, CancellationToken cancellationToken)
+    {
+        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using DbCommand command = Command(connection, $"UPDATE {ConsoleSchema.Users} SET "
+            + "locked_until_ms = CASE WHEN failed_logins + 1 >= @t THEN @l ELSE locked_until_ms END, "
+            + "failed_logins = CASE WHEN failed_logins + 1 >= @t THEN 0 ELSE failed_logins + 1 END, "
+            + "updated_ms = @now WHERE id = @id RETURNING locked_until_ms");
+        SqlDialect.Parameter(command, "@t", threshold);
+        SqlDialect.Parameter(command, "@l", lockedUntilMs);
+        SqlDialect.Parameter(command, "@now", nowMs);
+        SqlDialect.Parameter(command, "@id", userId);
+        object? locked = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return locked is not (null or DBNull) && Convert.ToInt64(locked, CultureInfo.InvariantCulture) == lockedUntilMs;
+    }
+
+    /// <summary>
+    /// The migration path for TOTP secrets stored in clear by earlier versions: seals each under this instance's key
+    /// (compare-and-set on the old value, so a concurrent change wins). Run at console start and by the account CLI;
+    /// until it ran, a clear row fails every sign-in (closed). The number of rows sealed.
+    /// </summary>
+    public async Task<int> SealClearSecretsAsync(long nowMs, CancellationToken cancellationToken)
+    {
+        var clear = new List<(long Id, string UserName, string Secret)>();
+        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using (DbCommand select = Command(connection, $"SELECT id, username, totp_secret FROM {ConsoleSchema.Users} WHERE totp_secret IS NOT NULL AND totp_secret NOT LIKE 'v1.%'"))
+        {
+            await using DbDataReader reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                clear.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+            }
+        }
+
+        int sealedRows = 0;
+        foreach ((long id, string userName, string secret) in clear)
+        {
+            if (TotpSecretProtector.IsSealed(secret))
+            {
+                continue;
+            }
+
+            using DbCommand update = Command(connection, $"UPDATE {ConsoleSchema.Users} SET totp_secret = @s, updated_ms = @now WHERE id = @id AND totp_secret = @old");
+            SqlDialect.Parameter(update, "@s", _protector.Seal(userName, secret));
+            SqlDialect.Parameter(update, "@now", nowMs);
+            SqlDialect.Parameter(update, "@id", id);
+            SqlDialect.Parameter(update, "@old", secret);
+            sealedRows += await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return sealedRows;
+    }
 
     /// <summary>A successful sign-in: failures cleared, the TOTP step used remembered (a code works once); the password re-hashed when the hasher asks.</summary>
     public Task RecordSuccessAsync(long userId, long totpStep, string passwordHash, long nowMs, CancellationToken cancellationToken) =>
@@ -207,10 +270,15 @@ public sealed class AccountStore
         return command;
     }
 
-    internal static UserRecord ReadUser(DbDataReader r, int o)
+    /// <summary>A user row (<see cref="UserColumns"/> from column <paramref name="o"/>), its TOTP secret opened.</summary>
+    internal UserRecord ReadUser(DbDataReader r, int o)
     {
         ConsoleRoles.TryParse(r.GetString(o + 2), out ConsoleRole role);
-        return new UserRecord(r.GetInt64(o), r.GetString(o + 1), role, Text(r, o + 3), Text(r, o + 4), Text(r, o + 5), r.GetInt64(o + 6), r.GetInt64(o + 7), Long(r, o + 8), Long(r, o + 9));
+        string userName = r.GetString(o + 1);
+        string? stored = Text(r, o + 5);
+        string? secret = null;
+        bool unreadable = stored != null && !_protector.TryOpen(userName, stored, out secret);
+        return new UserRecord(r.GetInt64(o), userName, role, Text(r, o + 3), Text(r, o + 4), unreadable ? null : secret, r.GetInt64(o + 6), r.GetInt64(o + 7), Long(r, o + 8), Long(r, o + 9), unreadable);
     }
 
     private static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);

@@ -22,8 +22,14 @@ public sealed class ApiTokenStore
 {
     private const string Columns = "t.id, t.user_id, t.name, t.scope, t.created_ms, t.expires_ms, t.last_used_ms, t.revoked_ms";
     private readonly SqlDialect _dialect;
+    private readonly AccountStore _accounts;
 
-    public ApiTokenStore(SqlDialect dialect) => _dialect = dialect;
+    /// <summary>Tokens in the accounts' database; owners are read through <paramref name="accounts"/>.</summary>
+    public ApiTokenStore(AccountStore accounts)
+    {
+        _accounts = accounts;
+        _dialect = accounts.Dialect;
+    }
 
     public static string ScopeName(ApiScope scope) => scope == ApiScope.Operate ? "operate" : "read";
 
@@ -59,7 +65,7 @@ public sealed class ApiTokenStore
             await using DbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                found = (Read(reader), AccountStore.ReadUser(reader, 8));
+                found = (Read(reader), _accounts.ReadUser(reader, 8));
             }
         }
 

@@ -23,12 +23,14 @@ public sealed class BearerAuthenticationHandler : AuthenticationHandler<Authenti
 
     private readonly ApiTokenStore _tokens;
     private readonly ConsoleOptions _console;
+    private readonly FailureBurstGuard _bursts;
 
-    public BearerAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiTokenStore tokens, ConsoleOptions console)
+    public BearerAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiTokenStore tokens, ConsoleOptions console, FailureBurstGuard bursts)
         : base(options, logger, encoder)
     {
         _tokens = tokens;
         _console = console;
+        _bursts = bursts;
     }
 
     /// <summary>The token of the request when it is well-formed, else null.</summary>
@@ -54,12 +56,19 @@ public sealed class BearerAuthenticationHandler : AuthenticationHandler<Authenti
         string? token = TokenOf(Request);
         if (token == null)
         {
-            return Request.Headers.Authorization.Count == 0 ? AuthenticateResult.NoResult() : AuthenticateResult.Fail("malformed token");
+            if (Request.Headers.Authorization.Count == 0)
+            {
+                return AuthenticateResult.NoResult();
+            }
+
+            await _bursts.RecordAsync(FailureKind.ApiToken, Context, null).ConfigureAwait(false);
+            return AuthenticateResult.Fail("malformed token");
         }
 
         var found = await _tokens.UseAsync(ApiTokenFormat.Hash(token), _console.Time.GetUtcNow().ToUnixTimeMilliseconds(), Context.RequestAborted).ConfigureAwait(false);
         if (found == null)
         {
+            await _bursts.RecordAsync(FailureKind.ApiToken, Context, null).ConfigureAwait(false);
             return AuthenticateResult.Fail("unknown, expired or revoked token");
         }
 
@@ -68,6 +77,7 @@ public sealed class BearerAuthenticationHandler : AuthenticationHandler<Authenti
         {
             // An owner without a valid role (fail closed) or not set up. A sign-in lockout does not stop tokens: failed
             // passwords from anyone would otherwise switch off the owner's scripts.
+            await _bursts.RecordAsync(FailureKind.ApiToken, Context, user.UserName).ConfigureAwait(false);
             return AuthenticateResult.Fail("owner cannot act");
         }
 

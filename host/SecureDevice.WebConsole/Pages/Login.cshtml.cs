@@ -15,8 +15,13 @@ public sealed class LoginModel : PageModel
     public const string FailureMessage = "Sign-in failed: wrong user name, password or code, or the account is locked for a while.";
 
     private readonly AccountService _accounts;
+    private readonly FailureBurstGuard _bursts;
 
-    public LoginModel(AccountService accounts) => _accounts = accounts;
+    public LoginModel(AccountService accounts, FailureBurstGuard bursts)
+    {
+        _accounts = accounts;
+        _bursts = bursts;
+    }
 
     [BindProperty, StringLength(64)]
     public string UserName { get; set; } = string.Empty;
@@ -42,11 +47,13 @@ public sealed class LoginModel : PageModel
             Response.Cookies.Delete(SessionAuthenticationHandler.CookieName, SessionAuthenticationHandler.CookieOptions());
         }
 
+        string name = UserName.Trim().ToLowerInvariant();
         LoginResult result = ModelState.IsValid
-            ? await _accounts.LoginAsync(UserName.Trim().ToLowerInvariant(), Password, Code?.Trim(), HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown", HttpContext.RequestAborted)
+            ? await _accounts.LoginAsync(name, Password, Code?.Trim(), HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown", HttpContext.RequestAborted)
             : new LoginResult(LoginStatus.Failed, null, null);
         if (result.Status != LoginStatus.Succeeded)
         {
+            await _bursts.RecordAsync(FailureKind.SignIn, HttpContext, name);
             Message = FailureMessage;
             Password = string.Empty;
             Response.StatusCode = StatusCodes.Status401Unauthorized;

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using SecureDevice.WebConsole.Accounts;
+using SecureDevice.WebConsole.Web;
 
 namespace SecureDevice.WebConsole.Pages;
 
@@ -11,8 +12,13 @@ namespace SecureDevice.WebConsole.Pages;
 public sealed class SetupModel : PageModel
 {
     private readonly AccountService _accounts;
+    private readonly FailureBurstGuard _bursts;
 
-    public SetupModel(AccountService accounts) => _accounts = accounts;
+    public SetupModel(AccountService accounts, FailureBurstGuard bursts)
+    {
+        _accounts = accounts;
+        _bursts = bursts;
+    }
 
     [BindProperty(SupportsGet = true), StringLength(100)]
     public string? Token { get; set; }
@@ -35,7 +41,13 @@ public sealed class SetupModel : PageModel
     public async Task<IActionResult> OnGetAsync()
     {
         Account = ModelState.IsValid ? await _accounts.FindSetupAsync(Token, HttpContext.RequestAborted) : null;
-        return Account == null ? NotFoundPage() : Page();
+        if (Account == null)
+        {
+            await _bursts.RecordAsync(FailureKind.Setup, HttpContext, null); // guessing setup links
+            return NotFoundPage();
+        }
+
+        return Page();
     }
 
     public async Task<IActionResult> OnPostAsync()
@@ -49,6 +61,12 @@ public sealed class SetupModel : PageModel
         }
 
         Account = await _accounts.FindSetupAsync(Token, HttpContext.RequestAborted);
+        if (Account == null || status == SetupStatus.WrongCode)
+        {
+            // A guessed link or a guessed first code (a weak or mistyped password is the owner's mistake, not counted).
+            await _bursts.RecordAsync(FailureKind.Setup, HttpContext, Account?.UserName);
+        }
+
         if (Account == null)
         {
             return NotFoundPage();

@@ -44,7 +44,8 @@ public sealed class ConsoleModule : IServiceWebModule, IAsyncDisposable
     public void ConfigureServices(WebApplicationBuilder builder, FleetService service)
     {
         _dialect = OpenDatabase(service.Options.DataFolder, service.Options.DatabaseUrl, "securedevice-console-" + service.Options.Identity);
-        AddConsole(builder, _options, new ConsoleBackend(service.Store, service.Actions, new AccountStore(_dialect)));
+        var accounts = new AccountStore(_dialect, TotpSecretProtector.OpenOrCreate(service.Options.DataFolder));
+        AddConsole(builder, _options, new ConsoleBackend(service.Store, service.Actions, accounts));
     }
 
     public void Configure(WebApplication app, FleetService service) => UseConsole(app);
@@ -72,7 +73,9 @@ public sealed class ConsoleModule : IServiceWebModule, IAsyncDisposable
         services.AddSingleton(backend);
         services.AddSingleton(backend.Accounts);
         services.AddSingleton<AccountService>();
-        services.AddSingleton(new ApiTokenStore(backend.Accounts.Dialect));
+        services.AddHostedService<TotpSecretMigration>();
+        services.AddSingleton<FailureBurstGuard>();
+        services.AddSingleton(new ApiTokenStore(backend.Accounts));
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null)
             .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
@@ -107,7 +110,7 @@ public sealed class ConsoleModule : IServiceWebModule, IAsyncDisposable
             o.Conventions.AuthorizeFolder("/Admin", AdminPolicy);
             o.Conventions.AllowAnonymousToPage("/Login");
             o.Conventions.AllowAnonymousToPage("/Setup");
-        }).ConfigureApplicationPartManager(parts =>
+        }).AddMvcOptions(o => o.Filters.Add<AntiforgeryFailureFilter>()).ConfigureApplicationPartManager(parts =>
         {
             Assembly assembly = typeof(ConsoleModule).Assembly;
             foreach (ApplicationPart part in ApplicationPartFactory.GetApplicationPartFactory(assembly).GetApplicationParts(assembly))
@@ -121,7 +124,6 @@ public sealed class ConsoleModule : IServiceWebModule, IAsyncDisposable
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            o.GlobalLimiter = LoginRateLimit.Create(options);
             o.AddPolicy(ApiEndpoints.RatePolicy, http =>
             {
                 // Per token; a request without a well-formed token is counted against its address (random tokens get no fresh budget).
@@ -139,6 +141,9 @@ public sealed class ConsoleModule : IServiceWebModule, IAsyncDisposable
                 return ValueTask.CompletedTask;
             };
         });
+        // First the pause of a source that burst failures (every request of it refused), then the sign-in limits.
+        services.AddOptions<RateLimiterOptions>().Configure<FailureBurstGuard>((o, guard) =>
+            o.GlobalLimiter = PartitionedRateLimiter.CreateChained(SourcePause.Create(guard), LoginRateLimit.Create(options)));
     }
 
     /// <summary>The console's middleware (after routing) and endpoints.</summary>

@@ -19,7 +19,7 @@ public static class LoginRateLimit
         FixedWindowRateLimiterOptions Window(string _) => new() { PermitLimit = options.LoginPermits, Window = options.LoginWindow, QueueLimit = 0, AutoReplenishment = true };
 
         PartitionedRateLimiter<HttpContext> byAddress = PartitionedRateLimiter.Create<HttpContext, string>(context => IsSignIn(context)
-            ? RateLimitPartition.GetFixedWindowLimiter("address:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown"), Window)
+            ? RateLimitPartition.GetFixedWindowLimiter("address:" + FailureBurstGuard.AddressOf(context), Window)
             : RateLimitPartition.GetNoLimiter(string.Empty));
         PartitionedRateLimiter<HttpContext> byAccount = PartitionedRateLimiter.Create<HttpContext, string>(context => IsSignIn(context) && AccountOf(context) is string account
             ? RateLimitPartition.GetFixedWindowLimiter("account:" + account, Window)
@@ -28,7 +28,7 @@ public static class LoginRateLimit
     }
 
     /// <summary>The account name of a sign-in form (read already by the console's middleware), normalised and bounded.</summary>
-    private static string? AccountOf(HttpContext context)
+    internal static string? AccountOf(HttpContext context)
     {
         if (!context.Request.HasFormContentType)
         {

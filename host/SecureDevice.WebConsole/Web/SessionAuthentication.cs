@@ -25,9 +25,16 @@ public sealed class SessionAuthenticationHandler : AuthenticationHandler<Authent
     public const string UserIdClaim = "sd:uid";
 
     private readonly AccountService _accounts;
+    private readonly ConsoleOptions _console;
+    private readonly FailureBurstGuard _bursts;
 
-    public SessionAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, AccountService accounts)
-        : base(options, logger, encoder) => _accounts = accounts;
+    public SessionAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, AccountService accounts, ConsoleOptions console, FailureBurstGuard bursts)
+        : base(options, logger, encoder)
+    {
+        _accounts = accounts;
+        _console = console;
+        _bursts = bursts;
+    }
 
     /// <summary>The cookie's attributes: HttpOnly, Secure, SameSite=Strict, Path=/, no Expires (the server decides).</summary>
     public static CookieOptions CookieOptions() => new() { HttpOnly = true, Secure = true, SameSite = SameSiteMode.Strict, Path = "/", IsEssential = true };
@@ -43,6 +50,17 @@ public sealed class SessionAuthenticationHandler : AuthenticationHandler<Authent
         if (session == null)
         {
             return AuthenticateResult.Fail("no live session");
+        }
+
+        string address = FailureBurstGuard.AddressOf(Context);
+        if (_console.BindSessionToAddress && FailureBurstGuard.Normalize(session.Address) != address)
+        {
+            // The cookie travelled: end the session for every holder (the owner signs in again), audit, count it.
+            await _accounts.Store.DeleteSessionAsync(session.TokenSha256, Context.RequestAborted).ConfigureAwait(false);
+            await _accounts.Store.AppendAuditAsync(session.User.UserName, "session.ended.address-changed", session.User.UserName + ": signed in from " + session.Address,
+                session.User.CustomerId, Context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _console.Time.GetUtcNow().ToUnixTimeMilliseconds(), Context.RequestAborted).ConfigureAwait(false);
+            await _bursts.RecordAsync(FailureKind.Session, Context, null).ConfigureAwait(false); // the address that used it (not the account: a thief would pause the owner)
+            return AuthenticateResult.Fail("session used from another address");
         }
 
         var identity = new ClaimsIdentity(SchemeName, ClaimTypes.Name, ClaimTypes.Role);
