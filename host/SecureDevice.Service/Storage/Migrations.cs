@@ -183,6 +183,7 @@ public static class Migrations
         }),
         new Migration(3, "console accounts and sessions", ConsoleSchema.Statements),
         new Migration(4, "console API tokens", ConsoleApiSchema.Statements),
+        new Migration(7, "console update offers (rollouts)", ConsoleOpsSchema.Statements),
     };
 
     /// <summary>The newest schema version this build knows.</summary>

@@ -73,6 +73,8 @@ public sealed class ConsoleModule : IServiceWebModule, IAsyncDisposable
         services.AddSingleton(backend.Accounts);
         services.AddSingleton<AccountService>();
         services.AddSingleton(new ApiTokenStore(backend.Accounts.Dialect));
+        services.AddSingleton(new Updates.UpdateOffers(options.Bundles == null ? null : new Updates.BundleCatalog(options.Bundles), options.OfferPublisher, backend.Fleet,
+            new Updates.RolloutStore(backend.Accounts.Dialect), options.Time));
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null)
             .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
