@@ -20,6 +20,13 @@ public sealed class SqlQuery
     /// <summary>Adds a condition (a constant fragment naming its parameter) and the parameter's value.</summary>
     public SqlQuery Where(string fragment, string name, object value)
     {
+        if (value is string text && text.Contains('\0', StringComparison.Ordinal))
+        {
+            // No stored text holds NUL (PostgreSQL text cannot), and PostgreSQL refuses it as a parameter: matches nothing.
+            _where.Add("1 = 0");
+            return this;
+        }
+
         _where.Add(fragment);
         _parameters.Add((name, value));
         return this;
