@@ -34,8 +34,8 @@ public sealed class FeedFilterTests
     public async Task Queries_FilterPageAndScope_AndInjectionPayloadsMatchNothingAndChangeNothing(string dialectName)
     {
         using var folder = new TemporaryDirectory("feed-filter");
-        using PostgresCluster? cluster = dialectName == "postgres" ? PostgresCluster.Start() : null;
-        SqlDialect dialect = cluster == null ? new SqliteDialect(folder.Path) : new PostgresDialect(DatabaseUrl.Parse(await cluster.CreateDatabaseAsync("feed_" + Guid.NewGuid().ToString("N")[..8])), "tests");
+        using PostgresCluster? cluster = TestDatabases.Cluster(dialectName);
+        SqlDialect dialect = await TestDatabases.OpenAsync(folder, cluster, "feed");
         await using var store = new FleetStore(dialect);
         const long T0 = 1_700_000_000_000;
         await store.MigrateAsync(T0, None);

@@ -8,7 +8,6 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using SecureDevice.Core.Text;
 using SecureDevice.Core.Update;
 using SecureDevice.Fleet.Broker;
@@ -48,12 +47,7 @@ public sealed class OfferAtTheBrokerTests
             Bundles = ConsoleTestHost.SignBundle(folder.Combine("bundles"), clock),
             OfferPublisher = publisher,
         });
-        var options = new ServiceOptions
-        {
-            PkiFolder = lab.Pki.Folder, DataFolder = lab.Data, BrokerHost = "localhost", BrokerPort = lab.Port, Listen = new IPEndPoint(IPAddress.Loopback, 0),
-            LogLevel = LogLevel.Warning, RegistryPoll = TimeSpan.FromMilliseconds(200), MaintenanceInterval = TimeSpan.FromHours(1),
-        };
-        await using RunningService running = await FleetServiceHost.StartAsync(options, new ServiceExtensions { Web = module });
+        await using RunningService running = await FleetServiceHost.StartAsync(ServiceConsoleTests.Options(lab), new ServiceExtensions { Web = module });
         await using (module)
         {
             var deadline = DateTime.UtcNow.AddSeconds(30);

@@ -23,16 +23,7 @@ public sealed class FeedQueries
     /// <summary>Findings; Kind is the rule, Level the severity; the time range selects findings active in it.</summary>
     public Task<ListPage<FindingRecord>> FindingsAsync(string? tenant, ListFilter filter, CancellationToken cancellationToken)
     {
-        SqlQuery query = Common(tenant, filter, OwnDevices, "last_seen_ms >= @from", "first_seen_ms < @to");
-        if (filter.Kind != null)
-        {
-            query.Where("rule = @kind", "@kind", filter.Kind);
-        }
-
-        if (filter.Level != null)
-        {
-            query.Where("severity = @level", "@level", filter.Level);
-        }
+        SqlQuery query = Common(tenant, filter, OwnDevices, "last_seen_ms >= @from", "first_seen_ms < @to", "rule = @kind", "severity = @level");
 
         return PageAsync(query, filter, "SELECT id, device_id, rule, severity, trusts_device, observed, expected, evidence, first_seen_ms, last_seen_ms, state FROM " + Tables.Findings,
             r => new FindingRecord(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4) != 0, r.IsDBNull(5) ? null : r.GetDouble(5),
@@ -42,16 +33,7 @@ public sealed class FeedQueries
     /// <summary>Alerts to owners; Kind is the alert kind, Level its delivery state; the range is on the creation time.</summary>
     public Task<ListPage<AlertRecord>> AlertsAsync(string? tenant, ListFilter filter, CancellationToken cancellationToken)
     {
-        SqlQuery query = Common(tenant, filter, "customer_id = @tenant", "created_ms >= @from", "created_ms < @to");
-        if (filter.Kind != null)
-        {
-            query.Where("kind = @kind", "@kind", filter.Kind);
-        }
-
-        if (filter.Level != null)
-        {
-            query.Where("state = @level", "@level", filter.Level);
-        }
+        SqlQuery query = Common(tenant, filter, "customer_id = @tenant", "created_ms >= @from", "created_ms < @to", "kind = @kind", "state = @level");
 
         return PageAsync(query, filter, "SELECT id, customer_id, device_id, kind, channel, state, attempts, last_error, dedupe_key, created_ms, updated_ms FROM " + Tables.Alerts,
             r => new AlertRecord(r.GetInt64(0), r.GetString(1), SqlQuery.Text(r, 2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetInt64(6), SqlQuery.Text(r, 7),
@@ -61,25 +43,27 @@ public sealed class FeedQueries
     /// <summary>The append-only action audit; Kind is the action (throttle, offer...), Level the outcome (done, failed).</summary>
     public Task<ListPage<ActionRecord>> ActionsAsync(string? tenant, ListFilter filter, CancellationToken cancellationToken)
     {
-        SqlQuery query = Common(tenant, filter, OwnDevices, "at_ms >= @from", "at_ms < @to");
-        if (filter.Kind != null)
-        {
-            query.Where("kind = @kind", "@kind", filter.Kind);
-        }
-
-        if (filter.Level != null)
-        {
-            query.Where("outcome = @level", "@level", filter.Level);
-        }
+        SqlQuery query = Common(tenant, filter, OwnDevices, "at_ms >= @from", "at_ms < @to", "kind = @kind", "outcome = @level");
 
         return PageAsync(query, filter, "SELECT id, device_id, kind, actor, reason, at_ms, outcome, detail FROM " + Tables.Actions,
             r => new ActionRecord(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetString(6), SqlQuery.Text(r, 7)),
             a => a.Id, cancellationToken);
     }
 
-    private static SqlQuery Common(string? tenant, ListFilter filter, string tenantCondition, string fromCondition, string toCondition)
+    /// <summary>The conditions every list shares; each argument is a constant fragment naming its parameter.</summary>
+    private static SqlQuery Common(string? tenant, ListFilter filter, string tenantCondition, string fromCondition, string toCondition, string kindCondition, string levelCondition)
     {
         var query = new SqlQuery();
+        if (filter.Kind != null)
+        {
+            query.Where(kindCondition, "@kind", filter.Kind);
+        }
+
+        if (filter.Level != null)
+        {
+            query.Where(levelCondition, "@level", filter.Level);
+        }
+
         if (tenant != null)
         {
             query.Where(tenantCondition, "@tenant", tenant);
