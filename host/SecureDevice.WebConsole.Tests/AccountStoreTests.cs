@@ -20,8 +20,8 @@ public sealed class AccountStoreTests
     public async Task Accounts_CreateSetupLoginLockSessionsRoles_WorkOnBothDatabases(string dialectName)
     {
         using var folder = new TemporaryDirectory("console-store");
-        using PostgresCluster? cluster = dialectName == "postgres" ? PostgresCluster.Start() : null;
-        SqlDialect dialect = cluster == null ? new SqliteDialect(folder.Path) : new PostgresDialect(DatabaseUrl.Parse(await cluster.CreateDatabaseAsync("console_" + Guid.NewGuid().ToString("N")[..8])), "tests");
+        using PostgresCluster? cluster = TestDatabases.Cluster(dialectName);
+        SqlDialect dialect = await TestDatabases.OpenAsync(folder, cluster, "console");
         await using var fleet = new FleetStore(dialect);
         var clock = new ManualClock();
         Assert.Equal(Migrations.Latest, await fleet.MigrateAsync(clock.GetUtcNow().ToUnixTimeMilliseconds(), None));

@@ -15,7 +15,7 @@ namespace SecureDevice.WebConsole.Tests;
 public sealed class AuthorizationMatrixTests
 {
     /// <summary>Route templates the matrix (or, for login, setup, logout and the style sheet, the tests named) covers.</summary>
-    private static readonly string[] Covered = Api.ApiEndpoints.Routes.Select(r => r.Split(' ')[1].Trim('/')).Concat(new[] { "", "devices/{id}", "feed", "admin/audit", "admin/users", "account/password", "account/tokens", "login", "setup", "logout", "console.css", "health/live" }).ToArray(); // the API routes: ApiMatrix_...
+    private static readonly string[] Covered = Api.ApiEndpoints.Routes.Select(r => r.Split(' ')[1].Trim('/')).Concat(new[] { "", "devices/{id}", "feed", "admin/audit", "admin/users", "account/password", "account/tokens", "updates", "updates/{id:long}", "admin/service", "login", "setup", "logout", "console.css", "health/live" }).ToArray(); // the API routes: ApiMatrix_...
 
     private enum Who
     {
@@ -43,6 +43,11 @@ public sealed class AuthorizationMatrixTests
         TestUser foreignTarget = await host.CreateUserAsync("globex-target", ConsoleRole.Viewer, ConsoleTestHost.Globex);
         string own = "/devices/" + ConsoleTestHost.AcmeDevice, foreign = "/devices/" + ConsoleTestHost.GlobexDevice;
         string Id(TestUser u) => u.Id.ToString(CultureInfo.InvariantCulture);
+        var rollouts = host.App.Services.GetRequiredService<Updates.UpdateOffers>().Rollouts;
+        long now = host.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        long ownRollout = await rollouts.AddAsync(new Updates.RolloutRecord(0, now, "console:x@127.0.0.1", "127.0.0.1", ConsoleTestHost.Acme, "b", "sensor", "1.1.0", 2, new string('0', 64), "https://u.example/b/", "device " + ConsoleTestHost.AcmeDevice, "matrix", 1), default);
+        long foreignRollout = await rollouts.AddAsync(new Updates.RolloutRecord(0, now, "console:x@127.0.0.1", "127.0.0.1", ConsoleTestHost.Globex, "b", "sensor", "1.1.0", 2, new string('0', 64), "https://u.example/b/", "device " + ConsoleTestHost.GlobexDevice, "matrix", 1), default);
+        (string, string)[] Offer(string device) => new[] { ("Bundle", ConsoleTestHost.Bundle), ("Target", "device"), ("Device", device), ("Reason", "matrix") };
 
         // (method, path, fields, expected per Who: Anonymous, Viewer, Operator, Admin, StaffViewer, StaffAdmin)
         var table = new List<(string Method, string Path, (string, string)[] Fields, int[] Expected)>
@@ -62,6 +67,15 @@ public sealed class AuthorizationMatrixTests
             ("POST", "/account/password", new[] { ("Current", "not the password"), ("Password", "x"), ("Confirm", "x") }, new[] { 302, 400, 400, 400, 400, 400 }),
             ("GET", "/account/tokens", Array.Empty<(string, string)>(), new[] { 302, 200, 200, 200, 200, 200 }),
             ("POST", "/account/tokens?handler=Revoke", new[] { ("TokenId", "999999") }, new[] { 302, 404, 404, 404, 404, 404 }),
+            ("GET", "/updates", Array.Empty<(string, string)>(), new[] { 302, 200, 200, 200, 200, 200 }),
+            ("POST", "/updates?handler=Offer", Offer(ConsoleTestHost.AcmeDevice), new[] { 302, 403, 200, 200, 403, 200 }),
+            ("POST", "/updates?handler=Offer", Offer(ConsoleTestHost.GlobexDevice), new[] { 302, 403, 404, 404, 403, 200 }),
+            ("GET", "/updates/" + ownRollout, Array.Empty<(string, string)>(), new[] { 302, 200, 200, 200, 200, 200 }),
+            ("GET", "/updates/" + foreignRollout, Array.Empty<(string, string)>(), new[] { 302, 404, 404, 404, 200, 200 }),
+            ("GET", "/updates/999999", Array.Empty<(string, string)>(), new[] { 302, 404, 404, 404, 404, 404 }),
+            ("GET", "/admin/service", Array.Empty<(string, string)>(), new[] { 302, 403, 403, 403, 403, 200 }),
+            ("GET", "/feed?device=" + ConsoleTestHost.GlobexDevice, Array.Empty<(string, string)>(), new[] { 302, 200, 200, 200, 200, 200 }),
+            ("GET", "/admin/audit?device=" + ConsoleTestHost.GlobexDevice + "&kind=offer", Array.Empty<(string, string)>(), new[] { 302, 403, 403, 200, 403, 200 }),
             ("GET", "/login", Array.Empty<(string, string)>(), new[] { 200, 200, 200, 200, 200, 200 }),
             ("GET", "/console.css", Array.Empty<(string, string)>(), new[] { 200, 200, 200, 200, 200, 200 }),
         };
@@ -99,13 +113,19 @@ public sealed class AuthorizationMatrixTests
         // Lists are scoped too: the acme admin's feed and audit never show globex's device, staff see both.
         using ConsoleClient acmeAdmin = LoggedIn(host, users[Who.Admin]);
         using ConsoleClient staffAdmin = LoggedIn(host, users[Who.StaffAdmin]);
-        foreach (string list in new[] { "/feed", "/admin/audit", "/" })
+        foreach (string list in new[] { "/feed", "/admin/audit", "/", "/updates" })
         {
             Assert.DoesNotContain(ConsoleTestHost.GlobexDevice, (await acmeAdmin.GetAsync(list)).Body, StringComparison.Ordinal);
             Assert.Contains(ConsoleTestHost.GlobexDevice, (await staffAdmin.GetAsync(list)).Body, StringComparison.Ordinal);
         }
 
         Assert.Contains(ConsoleTestHost.AcmeDevice, (await acmeAdmin.GetAsync("/admin/audit")).Body, StringComparison.Ordinal);
+        // Filtering by a foreign device id finds nothing (the filter echoes the id in its own form field, nothing more).
+        string globexLink = "href=\"/devices/" + ConsoleTestHost.GlobexDevice + "\"";
+        Assert.DoesNotContain(globexLink, (await acmeAdmin.GetAsync("/feed?device=" + ConsoleTestHost.GlobexDevice)).Body, StringComparison.Ordinal);
+        Assert.Contains(globexLink, (await staffAdmin.GetAsync("/feed?device=" + ConsoleTestHost.GlobexDevice)).Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("<td>" + ConsoleTestHost.GlobexDevice + "</td>", (await acmeAdmin.GetAsync("/admin/audit?device=" + ConsoleTestHost.GlobexDevice)).Body, StringComparison.Ordinal);
+        Assert.Contains("<td>" + ConsoleTestHost.GlobexDevice + "</td>", (await staffAdmin.GetAsync("/admin/audit?device=" + ConsoleTestHost.GlobexDevice)).Body, StringComparison.Ordinal);
         Assert.DoesNotContain("globex-target", (await acmeAdmin.GetAsync("/admin/users")).Body, StringComparison.Ordinal);
         Answer foreignMissing = await LoggedIn(host, users[Who.Viewer]).GetAsync(foreign);
         Answer unknownMissing = await LoggedIn(host, users[Who.Viewer]).GetAsync("/devices/no-such-device");

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Net;
 using System.Security.Cryptography;
@@ -51,6 +52,24 @@ public sealed class RecordingResponse : IDeviceResponse
     }
 }
 
+/// <summary>An offer publisher that records what it was asked and answers as configured (the broker acknowledged, or refused).</summary>
+public sealed class RecordingPublisher : SecureDevice.Fleet.Response.IDeviceCommandPublisher
+{
+    public List<SecureDevice.Fleet.Response.DeviceCommand> Commands { get; } = new();
+
+    public SecureDevice.Fleet.Broker.BrokerAccessStatus Answer { get; set; } = SecureDevice.Fleet.Broker.BrokerAccessStatus.Done;
+
+    public Task<SecureDevice.Fleet.Broker.BrokerAccessResult> PublishAsync(SecureDevice.Fleet.Response.DeviceCommand command, CancellationToken cancellation = default)
+    {
+        lock (Commands)
+        {
+            Commands.Add(command);
+        }
+
+        return Task.FromResult(new SecureDevice.Fleet.Broker.BrokerAccessResult(Answer, Answer == SecureDevice.Fleet.Broker.BrokerAccessStatus.Done ? "published " + command.Topic : "refused"));
+    }
+}
+
 /// <summary>
 /// The console on a real Kestrel (HTTPS on 127.0.0.1 with a certificate made at run time, plus a plain HTTP listener),
 /// over a real migrated SQLite database seeded with two tenants' devices, wired by the production
@@ -65,12 +84,18 @@ public sealed class ConsoleTestHost : IAsyncDisposable
     public const string XssScript = "<script>alert('x')</script>";
     public const string XssImg = "\"><img src=x onerror=alert(1)>";
 
+    /// <summary>The signed bundle in the host's bundle folder (signed at run time with a fresh root; no key is kept).</summary>
+    public const string Bundle = "sensor-1.1.0";
+    public const string BundleBaseUrl = "https://updates.example:8443/bundles/";
+
     private readonly TemporaryDirectory? _folder;
     private readonly SqliteDialect _dialect;
     private readonly SqliteDialect _accountsDialect;
 
     private ConsoleTestHost(TemporaryDirectory? folder, string dataFolder, SqliteDialect dialect, SqliteDialect accountsDialect, FleetStore store, WebApplication app, ConsoleOptions options, RecordingResponse response, X509Certificate2 certificate)
     {
+        Publisher = (RecordingPublisher?)options.OfferPublisher;
+        BundleFolder = options.Bundles?.Folder;
         _folder = folder;
         DataFolder = dataFolder;
         _dialect = dialect;
@@ -90,6 +115,12 @@ public sealed class ConsoleTestHost : IAsyncDisposable
 
     /// <summary>The data folder: fleet.db and the console's TOTP key.</summary>
     public string DataFolder { get; }
+
+    /// <summary>What the console published as offers (null when offers are not configured).</summary>
+    public RecordingPublisher? Publisher { get; }
+
+    /// <summary>The bundle folder (one signed bundle, <see cref="Bundle"/>), or null.</summary>
+    public string? BundleFolder { get; }
 
     public WebApplication App { get; }
 
@@ -113,8 +144,9 @@ public sealed class ConsoleTestHost : IAsyncDisposable
     /// <param name="configure">Further options (the failure-burst guard's thresholds: off, in effect, unless a test sets them).</param>
     /// <param name="before">Runs on the migrated, seeded database before the console starts (rows an older version wrote).</param>
     /// <param name="shareWith">Another running host whose data folder (database and TOTP key) this second console instance uses; its clock too.</param>
+    /// <param name="offers">Offers configured (a signed bundle folder and a recording publisher); never for a second instance.</param>
     public static async Task<ConsoleTestHost> StartAsync(int loginPermits = 1000, int lockoutThreshold = 10, int apiPermits = 1000,
-        Func<ConsoleOptions, ConsoleOptions>? configure = null, Func<SqlDialect, Task>? before = null, ConsoleTestHost? shareWith = null)
+        Func<ConsoleOptions, ConsoleOptions>? configure = null, Func<SqlDialect, Task>? before = null, ConsoleTestHost? shareWith = null, bool offers = true)
     {
         TemporaryDirectory? folder = shareWith == null ? new TemporaryDirectory("securedevice-console") : null;
         string dataFolder = shareWith?.DataFolder ?? folder!.Path;
@@ -143,6 +175,8 @@ public sealed class ConsoleTestHost : IAsyncDisposable
             LockoutThreshold = lockoutThreshold,
             ApiPermits = apiPermits,
             BurstThreshold = 1_000_000,
+            Bundles = offers && folder != null ? SignBundle(folder.Combine("bundles"), clock) : null,
+            OfferPublisher = offers && folder != null ? new RecordingPublisher() : null,
         };
         options = configure?.Invoke(options) ?? options;
         var response = new RecordingResponse();
@@ -218,6 +252,18 @@ public sealed class ConsoleTestHost : IAsyncDisposable
         await _dialect.DisposeAsync();
         Certificate.Dispose();
         _folder?.Dispose();
+    }
+
+    /// <summary>A bundle folder holding one bundle signed now by a fresh root (whose private key is dropped).</summary>
+    public static Updates.BundleSource SignBundle(string folder, TimeProvider clock)
+    {
+        Directory.CreateDirectory(folder);
+        long now = clock.GetUtcNow().ToUnixTimeSeconds();
+        using SecureDevice.Lab.Signing.SigningKit kit = SecureDevice.Lab.Signing.SigningKit.Create(b => RandomNumberGenerator.Fill(b), "release-test", new[] { "sensor" }, now - 3600, now + (365 * 86400L));
+        var payload = new byte[3000];
+        RandomNumberGenerator.Fill(payload);
+        kit.Write(kit.Sign("sensor", new[] { "esp32" }, "1.1.0", 2, now - 60, new[] { ("Sensor.App.pe", payload) }), Path.Combine(folder, Bundle), now);
+        return new Updates.BundleSource(folder, new Uri(BundleBaseUrl), kit.Anchors());
     }
 
     private static X509Certificate2 SelfSigned()

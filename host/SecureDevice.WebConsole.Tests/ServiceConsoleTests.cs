@@ -31,6 +31,19 @@ public sealed class ServiceCollection
 [Collection(ServiceCollection.Name)]
 public sealed class ServiceConsoleTests
 {
+    /// <summary>The service on the lab's PKI, data folder and broker, quick to see the registry, without maintenance runs.</summary>
+    internal static ServiceOptions Options(IngestLab lab) => new()
+    {
+        PkiFolder = lab.Pki.Folder,
+        DataFolder = lab.Data,
+        BrokerHost = "localhost",
+        BrokerPort = lab.Port,
+        Listen = new IPEndPoint(IPAddress.Loopback, 0),
+        LogLevel = LogLevel.Warning,
+        RegistryPoll = TimeSpan.FromMilliseconds(200),
+        MaintenanceInterval = TimeSpan.FromHours(1),
+    };
+
     [Fact]
     public async Task FleetService_WithConsoleModule_ServesIngestedDeviceOverHttpsOnly_HostileEventInert()
     {
@@ -46,18 +59,7 @@ public sealed class ServiceConsoleTests
             Certificate = ConsoleCertificate.Load(lab.Pki.BrokerCertificate, lab.Pki.BrokerKey),
             Time = clock,
         });
-        var options = new ServiceOptions
-        {
-            PkiFolder = lab.Pki.Folder,
-            DataFolder = lab.Data,
-            BrokerHost = "localhost",
-            BrokerPort = lab.Port,
-            Listen = new IPEndPoint(IPAddress.Loopback, 0),
-            LogLevel = LogLevel.Warning,
-            RegistryPoll = TimeSpan.FromMilliseconds(200),
-            MaintenanceInterval = TimeSpan.FromHours(1),
-        };
-        await using RunningService running = await FleetServiceHost.StartAsync(options, new ServiceExtensions { Web = module });
+        await using RunningService running = await FleetServiceHost.StartAsync(Options(lab), new ServiceExtensions { Web = module });
         await using (module)
         {
             await using (DevicePublisher publisher = await DevicePublisher.ConnectAsync(device, "localhost", lab.Port, lab.Root, CancellationToken.None))

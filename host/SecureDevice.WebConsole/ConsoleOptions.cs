@@ -68,4 +68,13 @@ public sealed record ConsoleOptions
 
     /// <summary>The clock (tests pass a manual one).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>The signed bundles operators may offer (docs/console.md, "Update offers"); null: offers are off.</summary>
+    public Updates.BundleSource? Bundles { get; init; }
+
+    /// <summary>
+    /// Publishes offers on devices/ID/down/update. The service's own broker role may publish throttle commands only (a
+    /// compromised ingest host cannot push offers), so this is a connection with the operator identity; null: offers are off.
+    /// </summary>
+    public SecureDevice.Fleet.Response.IDeviceCommandPublisher? OfferPublisher { get; init; }
 }

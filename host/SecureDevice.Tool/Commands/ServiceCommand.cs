@@ -1,5 +1,6 @@
 using System;
 using System.CommandLine;
+using System.IO;
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -42,10 +43,13 @@ public static class ServiceCommand
         var consoleListen = new Option<string>("--console") { Description = "IP:PORT where the web console listens, HTTPS only (docs/console.md); off when absent." };
         var consoleCert = new Option<string>("--console-cert") { Description = "PEM certificate of the console (default: the PKI's broker.pem)." };
         var consoleKey = new Option<string>("--console-key") { Description = "Its PEM key, mode 0600 (default: the PKI's broker.key.pem)." };
+        var bundles = new Option<string>("--bundles") { Description = "Folder of signed bundles (one per sub-folder) the console may offer to devices (with --bundle-url and --bundle-root; published as the PKI's operator identity)." };
+        var bundleUrl = new Option<string>("--bundle-url") { Description = "https://HOST[:PORT]/PATH/ where that folder is served to devices (a bundle NAME is offered as this URL + NAME/)." };
+        var bundleRoot = new Option<string[]>("--bundle-root") { Description = "Root public key (PEM) the devices trust for bundles; repeatable (up to 4). Offers are verified against it first." };
         var insecure = new Option<bool>("--allow-insecure-permissions") { Description = "Start even when the data or PKI folder, a key or the database is open to group/others (warns loudly)." };
         var command = new Command("service", "Run the fleet service: ingest every device's reports, store them, serve /metrics and /health.")
         {
-            pki, data, database, broker, identity, listen, rawDays, hourlyDays, eventDays, deviceRate, deviceBurst, sessionExpiry, quiet, contacts, smtp, smtpFrom, consoleListen, consoleCert, consoleKey, insecure,
+            pki, data, database, broker, identity, listen, rawDays, hourlyDays, eventDays, deviceRate, deviceBurst, sessionExpiry, quiet, contacts, smtp, smtpFrom, consoleListen, consoleCert, consoleKey, bundles, bundleUrl, bundleRoot, insecure,
         };
         command.SetAction(result =>
         {
@@ -98,6 +102,9 @@ public static class ServiceCommand
                 {
                     Listen = Endpoint(at, "--console"),
                     Certificate = SecureDevice.WebConsole.ConsoleCertificate.Load(result.GetValue(consoleCert) ?? layout.BrokerCertificate, result.GetValue(consoleKey) ?? layout.BrokerKey),
+                    Bundles = OfferBundles(result.GetValue(bundles), result.GetValue(bundleUrl), result.GetValue(bundleRoot)),
+                    OfferPublisher = result.GetValue(bundles) == null ? null
+                        : new SecureDevice.Fleet.Response.MqttCommandPublisher(SecureDevice.Fleet.Broker.BrokerEndpoint.For(layout, options.BrokerHost, options.BrokerPort), OperatorIdentity(layout)),
                 });
             }
 
@@ -106,6 +113,43 @@ public static class ServiceCommand
         });
         command.Subcommands.Add(Identity(console));
         return command;
+    }
+
+    /// <summary>The console's bundle folder for update offers: all three options or none (one line, exit 2, otherwise).</summary>
+    private static SecureDevice.WebConsole.Updates.BundleSource? OfferBundles(string? folder, string? url, string[]? roots)
+    {
+        if (folder == null && url == null && (roots == null || roots.Length == 0))
+        {
+            return null;
+        }
+
+        if (folder == null || url == null || roots == null || roots.Length == 0)
+        {
+            throw new ToolException("update offers need --bundles, --bundle-url and --bundle-root together");
+        }
+
+        if (!Directory.Exists(folder))
+        {
+            throw new ToolException("--bundles: no such folder: " + folder);
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out Uri? baseUrl) || !SecureDevice.WebConsole.Updates.BundleSource.IsValidBaseUrl(baseUrl))
+        {
+            throw new ToolException("--bundle-url must be https://HOST[:PORT]/PATH/ (ending in '/', no query, fragment or credentials)");
+        }
+
+        return new SecureDevice.WebConsole.Updates.BundleSource(Path.GetFullPath(folder), baseUrl, VerifyCommand.ReadRoots(roots));
+    }
+
+    /// <summary>The operator identity (offers are the operator's right at the broker, not the service's).</summary>
+    private static SecureDevice.Fleet.Broker.BrokerIdentity OperatorIdentity(PkiLayout layout)
+    {
+        if (!File.Exists(layout.OperatorCertificate) || !File.Exists(layout.OperatorKey))
+        {
+            throw new ToolException("update offers need the operator identity in the PKI folder (operator.pem, operator.key.pem)");
+        }
+
+        return SecureDevice.Fleet.Broker.BrokerIdentity.Operator(layout);
     }
 
     private static int Run(ToolConsole console, ServiceOptions options, IntegrationOptions integrationOptions, IServiceWebModule? web)

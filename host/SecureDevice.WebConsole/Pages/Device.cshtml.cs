@@ -25,11 +25,17 @@ public sealed class DeviceModel : PageModel
     private readonly ConsoleBackend _backend;
     private readonly ConsoleOptions _options;
 
-    public DeviceModel(ConsoleBackend backend, ConsoleOptions options)
+    private readonly SecureDevice.WebConsole.Updates.UpdateOffers _offers;
+
+    public DeviceModel(ConsoleBackend backend, ConsoleOptions options, SecureDevice.WebConsole.Updates.UpdateOffers offers)
     {
         _backend = backend;
         _options = options;
+        _offers = offers;
     }
+
+    /// <summary>Rollouts that offered an update to this device, newest first.</summary>
+    public IReadOnlyList<SecureDevice.WebConsole.Updates.RolloutRecord> Rollouts { get; private set; } = Array.Empty<SecureDevice.WebConsole.Updates.RolloutRecord>();
 
     public DeviceRecord? Device { get; private set; }
 
@@ -125,6 +131,7 @@ public sealed class DeviceModel : PageModel
         Findings = await _backend.Fleet.ListFindingsAsync(id, openOnly: false, limit: 100, cancellationToken);
         Events = await _backend.Fleet.ListEventsAsync(id, from, 100, cancellationToken);
         Actions = await _backend.Fleet.ListActionsAsync(id, 50, cancellationToken);
+        Rollouts = await _offers.Rollouts.ForDeviceAsync(id, 20, cancellationToken);
         // The time axis starts at the first report of the window, so a device seen for two hours is not a sliver at the right edge.
         Charts = DeviceCharts.Build(health, Findings, health.Count > 0 ? Math.Max(from, health[0].ReceivedMs) : from, to);
         return true;

@@ -1,28 +1,39 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
+using System.Globalization;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using SecureDevice.Service.Storage;
+using SecureDevice.WebConsole.Queries;
 using SecureDevice.WebConsole.Web;
 
 namespace SecureDevice.WebConsole.Pages;
 
-/// <summary>The anomaly and alert feed of the devices and customer the user may see.</summary>
+/// <summary>
+/// The anomaly and alert feed of the devices and customer the user may see, filtered (device, rule, severity, time range)
+/// and paged by keyset (<see cref="FeedQueries"/>): anomalies with <c>before</c>, alerts with <c>abefore</c>.
+/// </summary>
 public sealed class FeedModel : PageModel
 {
-    private const int Limit = 200;
-
     private readonly ConsoleBackend _backend;
 
     public FeedModel(ConsoleBackend backend) => _backend = backend;
 
-    public IReadOnlyList<FindingRecord> Findings { get; private set; } = Array.Empty<FindingRecord>();
+    public ListFilter Filter { get; private set; } = new(null, null, null, null, null, null, ListFilter.DefaultPageSize);
 
-    public IReadOnlyList<AlertRecord> Alerts { get; private set; } = Array.Empty<AlertRecord>();
+    public ListPage<FindingRecord> Findings { get; private set; } = new(Array.Empty<FindingRecord>(), null);
 
-    public async Task<IActionResult> OnGetAsync()
+    public ListPage<AlertRecord> Alerts { get; private set; } = new(Array.Empty<AlertRecord>(), null);
+
+    public string? Error { get; private set; }
+
+    /// <summary>Query-string of the next anomaly page (alerts stay where they are), or null.</summary>
+    public Dictionary<string, string>? NextFindings { get; private set; }
+
+    public Dictionary<string, string>? NextAlerts { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(string? device, string? kind, string? level, string? from, string? to, string? before, string? abefore, string? size)
     {
         ConsoleUser? user = ConsoleUser.From(User);
         if (user == null)
@@ -30,10 +41,39 @@ public sealed class FeedModel : PageModel
             return Forbid();
         }
 
-        HashSet<string> visible = (await _backend.Fleet.ListDevicesAsync(HttpContext.RequestAborted)).Where(user.CanSee).Select(d => d.DeviceId).ToHashSet(StringComparer.Ordinal);
-        Findings = (await _backend.Fleet.ListFindingsAsync(null, openOnly: false, limit: 5 * Limit, HttpContext.RequestAborted))
-            .Where(f => visible.Contains(f.DeviceId)).OrderByDescending(f => f.LastSeenMs).Take(Limit).ToList();
-        Alerts = (await _backend.Fleet.ListAlertsAsync(user.CustomerId, Limit, HttpContext.RequestAborted)).ToList();
+        if (!ListFilter.TryParse(device, kind, level, from, to, before, size, out ListFilter filter, out string error)
+            || !ListFilter.TryParse(null, null, null, null, null, abefore, null, out ListFilter alertCursor, out error))
+        {
+            Error = error;
+            Response.StatusCode = 400;
+            return Page();
+        }
+
+        Filter = filter;
+        var queries = new FeedQueries(_backend.Accounts.Dialect);
+        Findings = await queries.FindingsAsync(user.CustomerId, filter, HttpContext.RequestAborted);
+        // Alerts have a delivery state, not a severity: the severity filter applies to anomalies only.
+        Alerts = await queries.AlertsAsync(user.CustomerId, filter with { Level = null, BeforeId = alertCursor.BeforeId }, HttpContext.RequestAborted);
+        if (Findings.NextBefore is long nf)
+        {
+            NextFindings = With(filter.Route(nf), "abefore", alertCursor.BeforeId);
+        }
+
+        if (Alerts.NextBefore is long na)
+        {
+            NextAlerts = With(filter.Route(filter.BeforeId), "abefore", na);
+        }
+
         return Page();
+    }
+
+    private static Dictionary<string, string> With(Dictionary<string, string> route, string name, long? value)
+    {
+        if (value is long v)
+        {
+            route[name] = v.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return route;
     }
 }

@@ -76,6 +76,8 @@ public sealed class ConsoleModule : IServiceWebModule, IAsyncDisposable
         services.AddHostedService<TotpSecretMigration>();
         services.AddSingleton<FailureBurstGuard>();
         services.AddSingleton(new ApiTokenStore(backend.Accounts));
+        services.AddSingleton(new Updates.UpdateOffers(options.Bundles == null ? null : new Updates.BundleCatalog(options.Bundles), options.OfferPublisher, backend.Fleet,
+            new Updates.RolloutStore(backend.Accounts.Dialect), options.Time));
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null)
             .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);

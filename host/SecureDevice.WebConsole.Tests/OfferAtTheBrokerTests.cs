@@ -1,0 +1,110 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using SecureDevice.Core.Text;
+using SecureDevice.Core.Update;
+using SecureDevice.Fleet.Broker;
+using SecureDevice.Fleet.Response;
+using SecureDevice.Lab.Ingest;
+using SecureDevice.Service.Hosting;
+using SecureDevice.TestSupport;
+using SecureDevice.WebConsole.Accounts;
+using SecureDevice.WebConsole.Updates;
+using SecureDevice.WebConsole.Web;
+using Xunit;
+
+namespace SecureDevice.WebConsole.Tests;
+
+/// <summary>
+/// The offer through the real path: the fleet service with the console, mosquitto with its dynamic-security plugin, the
+/// operator identity publishing, the device (mosquitto_sub with the device's certificate, an MQTT client we did not
+/// write) receiving it, and the device's update event coming back through ingest into the rollout.
+/// </summary>
+[Collection(ServiceCollection.Name)]
+public sealed class OfferAtTheBrokerTests
+{
+    [Fact]
+    public async Task Offer_ReachesTheDevicesDownUpdateTopic_AsTheFirmwareParsesIt_AndItsUpdateEventLandsInTheRollout()
+    {
+        using var folder = new TemporaryDirectory("offer-broker");
+        using IngestLab lab = IngestLab.Create(folder.Combine("lab"));
+        EnrolledDevice device = DeviceEnrollment.Enroll(lab.Pki, new[] { "dev-offer-001" }, _ => "acme", DateTimeOffset.UtcNow).Single();
+        await lab.RegisterAsync(new[] { device.Id });
+        var clock = new ManualClock();
+        using var publisher = new MqttCommandPublisher(BrokerEndpoint.For(lab.Pki, "localhost", lab.Port), BrokerIdentity.Operator(lab.Pki));
+        var module = new ConsoleModule(new ConsoleOptions
+        {
+            Listen = new IPEndPoint(IPAddress.Loopback, 0),
+            Certificate = ConsoleCertificate.Load(lab.Pki.BrokerCertificate, lab.Pki.BrokerKey),
+            Time = clock,
+            Bundles = ConsoleTestHost.SignBundle(folder.Combine("bundles"), clock),
+            OfferPublisher = publisher,
+        });
+        await using RunningService running = await FleetServiceHost.StartAsync(ServiceConsoleTests.Options(lab), new ServiceExtensions { Web = module });
+        await using (module)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (await running.Service.Store.GetDeviceAsync(device.Id, CancellationToken.None) == null)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the registry never listed the device");
+                await Task.Delay(100);
+            }
+
+            // The device's key, written 0600 for mosquitto_sub only for this run (never committed).
+            string cert = folder.Combine("device.pem"), key = folder.Combine("device.key.pem");
+            File.WriteAllText(cert, device.Certificate.ExportCertificatePem());
+            File.WriteAllText(key, string.Empty);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite); // before the key goes in
+            }
+
+            File.WriteAllText(key, device.Certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+            var identity = new MqttClientIdentity(lab.Pki.RootCertificate, cert, key, lab.Port);
+
+            UpdateOffers offers = running.App.Services.GetRequiredService<UpdateOffers>();
+            var operatorUser = new ConsoleUser(1, "olga", ConsoleRole.Operator, "acme");
+            OfferResult result;
+            using (var subscriber = new MosquittoSubscriber(identity, "devices/" + device.Id + "/down/update", count: 1, timeoutSeconds: 20, format: "%t %p"))
+            {
+                result = await offers.OfferAsync(operatorUser, "127.0.0.1", ConsoleTestHost.Bundle, new OfferTarget(device.Id, null, null), "e2e", CancellationToken.None);
+                Assert.True(result.Status == OfferStatus.Published, result.Detail);
+                Assert.True(subscriber.WaitFor(_ => true, TimeSpan.FromSeconds(15)), "the device did not receive the offer");
+                string line = subscriber.Lines[0];
+                Assert.StartsWith("devices/" + device.Id + "/down/update ", line, StringComparison.Ordinal);
+                byte[] payload = Encoding.UTF8.GetBytes(line[(line.IndexOf(' ', StringComparison.Ordinal) + 1)..]);
+                Assert.Equal(DocumentStatus.Valid, new UpdateOfferParser().TryParse(payload, 0, payload.Length, out UpdateOffer? offer));
+                Assert.Equal(ConsoleTestHost.BundleBaseUrl + ConsoleTestHost.Bundle + "/", offer!.Url);
+                Assert.True(offer.HasManifestDigest);
+                string digest = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(folder.Combine("bundles", ConsoleTestHost.Bundle, "manifest.json"))));
+                Assert.Contains("\"manifestSha256\":\"" + digest + "\"", line, StringComparison.Ordinal);
+            }
+
+            // (That the service's own identity may not publish offers is BrokerRightsTests/ResponseAtTheBrokerTests in SecureDevice.Tool.Tests.)
+
+            // The device answers with an update event; ingest stores it and the rollout shows it.
+            await using (DevicePublisher device1 = await DevicePublisher.ConnectAsync(device, "localhost", lab.Port, lab.Root, CancellationToken.None))
+            {
+                await device1.PublishAsync("update", Encoding.ASCII.GetBytes("{\"state\":\"downloading\",\"outcome\":\"none\",\"code\":0,\"version\":\"1.0.0\",\"securityVersion\":1,\"boot\":3,\"seq\":1,\"detail\":\"<script>x</script>\"}"), CancellationToken.None);
+            }
+
+            RolloutRecord rollout = (await offers.Rollouts.GetAsync(result.RolloutId, "acme", CancellationToken.None))!;
+            deadline = DateTime.UtcNow.AddSeconds(30);
+            while ((await offers.Rollouts.EventsAsync(rollout with { CreatedMs = 0 }, 10, CancellationToken.None)).Count == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the device's update event never reached the rollout");
+                await Task.Delay(200);
+            }
+
+            Assert.Equal("published", Assert.Single(await offers.Rollouts.DevicesAsync(result.RolloutId, CancellationToken.None)).Outcome);
+            Assert.Equal("offer", Assert.Single(await running.Service.Store.ListActionsAsync(device.Id, 10, CancellationToken.None)).Kind);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using SecureDevice.Service.Storage;
+using SecureDevice.WebConsole.Updates;
+using SecureDevice.WebConsole.Web;
+
+namespace SecureDevice.WebConsole.Pages.Updates;
+
+/// <summary>
+/// One rollout: its devices and what the broker answered, then the events its devices reported since (update progress
+/// and outcomes, faults), newest first. Another tenant's rollout is 404 like a missing one.
+/// </summary>
+public sealed class RolloutModel : PageModel
+{
+    public const int MaxEvents = 500;
+
+    private readonly UpdateOffers _offers;
+    private readonly ConsoleBackend _backend;
+
+    public RolloutModel(UpdateOffers offers, ConsoleBackend backend)
+    {
+        _offers = offers;
+        _backend = backend;
+    }
+
+    public RolloutRecord? Rollout { get; private set; }
+
+    public IReadOnlyList<RolloutDeviceRecord> Devices { get; private set; } = Array.Empty<RolloutDeviceRecord>();
+
+    public IReadOnlyList<EventRecord> Events { get; private set; } = Array.Empty<EventRecord>();
+
+    /// <summary>Per device: its newest event's fields (the rollout's progress at a glance).</summary>
+    public IReadOnlyDictionary<string, EventFields> Latest { get; private set; } = new Dictionary<string, EventFields>();
+
+    public async Task<IActionResult> OnGetAsync(long id)
+    {
+        ConsoleUser? user = ConsoleUser.From(User);
+        if (user == null)
+        {
+            return Forbid();
+        }
+
+        Rollout = id > 0 ? await _offers.Rollouts.GetAsync(id, user.CustomerId, HttpContext.RequestAborted) : null;
+        if (Rollout == null)
+        {
+            return NotFound();
+        }
+
+        // Belt and braces: a device that moved to another customer since the rollout is not shown to this tenant.
+        HashSet<string> visible = (await _backend.Fleet.ListDevicesAsync(HttpContext.RequestAborted)).Where(user.CanSee).Select(d => d.DeviceId).ToHashSet(StringComparer.Ordinal);
+        Devices = (await _offers.Rollouts.DevicesAsync(id, HttpContext.RequestAborted)).Where(d => visible.Contains(d.DeviceId)).ToList();
+        Events = (await _offers.Rollouts.EventsAsync(Rollout, MaxEvents, HttpContext.RequestAborted)).Where(e => visible.Contains(e.DeviceId)).ToList();
+        Latest = Events.Where(e => e.Kind == "update").GroupBy(e => e.DeviceId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => EventFields.Parse(g.First().Payload), StringComparer.Ordinal);
+        return Page();
+    }
+}
