@@ -70,6 +70,7 @@ public static class BenchCommands
                 + (run.DatabaseBytes >= 0 ? ", database " + (run.DatabaseBytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) + " MiB" : string.Empty));
             console.Line("targets: >= 10000 reports/s, p99 <= 1000 ms, RSS <= 300 MB");
             console.Line(run.ResultLine);
+            console.Line(run.ProfileLine);
             return ExitCodes.Ok;
         });
         return command;
