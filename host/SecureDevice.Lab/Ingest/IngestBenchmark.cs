@@ -27,6 +27,12 @@ public sealed record IngestBenchmarkOptions
     /// <summary>How long reports are offered.</summary>
     public int Seconds { get; init; } = 30;
 
+    /// <summary>
+    /// Seconds of load offered (at <see cref="Rate"/>, boot 1; the measured run is boot 2) and committed before the measured run, so that a fresh
+    /// service process's JIT compilation and first allocations are not counted; 0: none.
+    /// </summary>
+    public int WarmupSeconds { get; init; }
+
     /// <summary>postgres://... for PostgreSQL; null for SQLite in the run's data folder.</summary>
     public string? DatabaseUrl { get; init; }
 
@@ -138,7 +144,27 @@ public static class IngestBenchmark
 
             progress(options.Devices + " devices connected over mutual TLS in " + watch.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s");
 
+            if (options.WarmupSeconds > 0)
+            {
+                long warm = (long)options.Rate * options.WarmupSeconds;
+                long before = await StoredAsync(address, cancellationToken).ConfigureAwait(false);
+                await PublishAsync(publishers, warm, options.Rate, 1, null, cancellationToken).ConfigureAwait(false);
+                var warming = Stopwatch.StartNew();
+                while (await StoredAsync(address, cancellationToken).ConfigureAwait(false) - before < warm)
+                {
+                    if (warming.Elapsed > options.DrainTimeout)
+                    {
+                        throw new TimeoutException("the warm-up's " + warm + " reports were not all committed within " + options.DrainTimeout.TotalSeconds + " s");
+                    }
+
+                    await Task.Delay(PollMs, cancellationToken).ConfigureAwait(false);
+                }
+
+                progress(warm + " warm-up reports committed");
+            }
+
             long baseline = await StoredAsync(address, cancellationToken).ConfigureAwait(false);
+            string metricsBefore = await MetricsAsync(address, cancellationToken).ConfigureAwait(false);
             long total = (long)options.Rate * options.Seconds;
             long[] published = new long[total];
             var samples = new List<(long At, long Count)>();
@@ -167,23 +193,7 @@ public static class IngestBenchmark
             }, stopPolling.Token);
 
             (double cpuBefore, _) = ProcessFigures.CpuSeconds(service.Id);
-            long start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 2;
-            int n = publishers.Count;
-            await Task.WhenAll(publishers.Select((publisher, i) => Task.Run(async () =>
-            {
-                for (long index = i; index < total; index += n)
-                {
-                    long due = start + (long)(index * (double)Stopwatch.Frequency / options.Rate);
-                    long wait = due - Stopwatch.GetTimestamp();
-                    if (wait > 0)
-                    {
-                        await Task.Delay(TimeSpan.FromSeconds(wait / (double)Stopwatch.Frequency), cancellationToken).ConfigureAwait(false);
-                    }
-
-                    published[index] = Stopwatch.GetTimestamp();
-                    await publisher.PublishHealthAsync(1, index / n, cancellationToken).ConfigureAwait(false);
-                }
-            }, cancellationToken))).ConfigureAwait(false);
+            await PublishAsync(publishers, total, options.Rate, 2, published, cancellationToken).ConfigureAwait(false);
             long publishEnd = Stopwatch.GetTimestamp();
             double publishSeconds = (publishEnd - published.Min()) / (double)Stopwatch.Frequency;
             progress(total + " reports published in " + publishSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s; waiting for the last commits");
@@ -221,17 +231,12 @@ public static class IngestBenchmark
             long lastCommit = series.First(s => s.Count >= total).At;
             double elapsed = (lastCommit - published.Min()) / (double)Stopwatch.Frequency;
             long databaseBytes = DatabaseBytes(lab.Data, url);
-            string metrics;
-            using (var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
-            {
-                metrics = await client.GetStringAsync(new Uri(address, "metrics"), cancellationToken).ConfigureAwait(false);
-            }
-
-            var stages = new[] { "judge", "commit", "ack", "report" }.ToDictionary(s => s,
-                s => MetricDouble(metrics, "securedevice_ingest_stage_seconds_total{stage=\"" + s + "\"}") * 1e6 / total);
+            string metrics = await MetricsAsync(address, cancellationToken).ConfigureAwait(false);
+            double Delta(string series) => MetricDouble(metrics, series) - MetricDouble(metricsBefore, series);
+            var stages = new[] { "judge", "commit", "ack", "report" }.ToDictionary(s => s, s => Delta("securedevice_ingest_stage_seconds_total{stage=\"" + s + "\"}") * 1e6 / total);
             return new IngestBenchmarkResult(url == null ? "sqlite" : "postgres", options.Devices, options.Rate, total, total / publishSeconds, committed, total / elapsed,
                 Percentile(latencies, 0.50), Percentile(latencies, 0.99), latencies[^1], peakRss / (1024.0 * 1024.0), (cpuAfter - cpuBefore) / elapsed, databaseBytes,
-                (cpuAfter - cpuBefore) * 1000.0 / total, MetricDouble(metrics, "securedevice_ingest_batch_messages_count"), stages);
+                (cpuAfter - cpuBefore) * 1000.0 / total, Delta("securedevice_ingest_batch_messages_count"), stages);
         }
         finally
         {
@@ -247,6 +252,35 @@ public static class IngestBenchmark
             {
             }
         }
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="total"/> reports at <paramref name="rate"/> per second, round-robin over the devices, on a
+    /// fixed schedule (open loop), recording each publish time in <paramref name="published"/> when given.
+    /// </summary>
+    private static async Task PublishAsync(IReadOnlyList<DevicePublisher> publishers, long total, int rate, long boot, long[]? published, CancellationToken cancellationToken)
+    {
+        long start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 2;
+        int n = publishers.Count;
+        await Task.WhenAll(publishers.Select((publisher, i) => Task.Run(async () =>
+        {
+            for (long index = i; index < total; index += n)
+            {
+                long due = start + (long)(index * (double)Stopwatch.Frequency / rate);
+                long wait = due - Stopwatch.GetTimestamp();
+                if (wait > 0)
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(wait / (double)Stopwatch.Frequency), cancellationToken).ConfigureAwait(false);
+                }
+
+                if (published != null)
+                {
+                    published[index] = Stopwatch.GetTimestamp();
+                }
+
+                await publisher.PublishHealthAsync(boot, index / n, cancellationToken).ConfigureAwait(false);
+            }
+        }, cancellationToken))).ConfigureAwait(false);
     }
 
     /// <summary>Milliseconds from the k-th publish to the first poll that saw k commits, for every k, sorted.</summary>
@@ -278,6 +312,12 @@ public static class IngestBenchmark
     /// <summary>The nearest-rank percentile of sorted <paramref name="sorted"/>.</summary>
     public static double Percentile(double[] sorted, double p) =>
         sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    private static async Task<string> MetricsAsync(Uri address, CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        return await client.GetStringAsync(new Uri(address, "metrics"), cancellationToken).ConfigureAwait(false);
+    }
 
     private static async Task<long> StoredAsync(Uri address, CancellationToken cancellationToken)
     {
