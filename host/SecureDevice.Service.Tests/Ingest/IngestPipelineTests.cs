@@ -142,6 +142,33 @@ public sealed class IngestPipelineTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task RunAsync_BatchNotFull_LingersForMore_ThenCommitsThemInOneTransaction()
+    {
+        var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);
+        await using (store)
+        {
+            var acks = new ConcurrentQueue<int>();
+            var gate = new GatedStore(store);
+            IngestPipeline pipeline = await PipelineAsync(store, gate, new IngestOptions { BatchLinger = TimeSpan.FromSeconds(3) });
+            using var stop = new CancellationTokenSource();
+            Task writer = pipeline.RunAsync(stop.Token);
+            for (int i = 0; i < 3; i++)
+            {
+                await pipeline.EnqueueAsync(Message(HealthReports.Cbor(1, i + 1), acks, i), CancellationToken.None);
+                await Task.Delay(100); // each arrives while the first one's batch is still open
+            }
+
+            await ServiceLabWait(() => acks.Count == 3, TimeSpan.FromSeconds(30));
+            stop.Cancel();
+            await writer;
+
+            Assert.Equal(1, gate.Attempts);
+            Assert.Equal(1, pipeline.Batches);
+            Assert.Equal(new[] { 0, 1, 2 }, acks.ToArray());
+        }
+    }
+
     private static async Task ServiceLabWait(Func<bool> condition, TimeSpan timeout) =>
         await EndToEnd.ServiceLab.WaitUntil(() => Task.FromResult(condition()), timeout, "every message acknowledged");
 
