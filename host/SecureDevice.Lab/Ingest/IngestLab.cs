@@ -69,9 +69,19 @@ public sealed class IngestLab : IDisposable
     public async Task RegisterAsync(IReadOnlyCollection<string> deviceIds)
     {
         using DynamicSecurityAdmin admin = Admin();
-        for (int i = 0; i < deviceIds.Count; i += 200)
+        const int Chunk = 100;
+        for (int i = 0; i < deviceIds.Count; i += Chunk)
         {
-            BrokerAccessResult result = await admin.RegisterAsync(deviceIds.Skip(i).Take(200).ToList()).ConfigureAwait(false);
+            List<string> chunk = deviceIds.Skip(i).Take(Chunk).ToList();
+            BrokerAccessResult result = await admin.RegisterAsync(chunk).ConfigureAwait(false);
+            // Registration is idempotent (an existing role or client is left alone): on a loaded machine a slow broker
+            // answer is worth asking again rather than failing a benchmark or test run.
+            for (int attempt = 1; attempt < 4 && result.Status is BrokerAccessStatus.Timeout or BrokerAccessStatus.Unreachable; attempt++)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(attempt)).ConfigureAwait(false);
+                result = await admin.RegisterAsync(chunk).ConfigureAwait(false);
+            }
+
             if (!result.Succeeded)
             {
                 throw new InvalidOperationException("dynamic-security registration failed: " + result.Status + " " + result.Detail);

@@ -17,7 +17,8 @@ public sealed record CommittedBatch(IReadOnlyList<StoredReport> Reports, IReadOn
 
 /// <summary>
 /// Called by ingest after each batch is committed and acknowledged: what workstream B's detectors subscribe to. Runs on
-/// the ingest writer, one batch at a time, in delivery order, so it must be quick (in-memory work; hand anything slow
+/// ingest's acknowledger loop (the writer meanwhile commits the next batch), one batch at a time, in delivery order, so
+/// it must be quick: it holds up the next batch's acknowledgements (in-memory work; hand anything slow
 /// to a queue of its own). An exception is caught, logged and counted (<c>securedevice_observer_failures_total</c>);
 /// ingest goes on. Default: none.
 /// </summary>

@@ -30,6 +30,7 @@ public sealed class ServiceMetrics
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
         ReceiveToCommitSeconds = f.CreateHistogram("securedevice_ingest_receive_to_commit_seconds", "From delivery by the broker to commit, per message.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
+        StageSeconds = f.CreateCounter("securedevice_ingest_stage_seconds_total", "Time the ingest writer spent per stage: judge (topic, registry, limits, decode), commit (the transaction), ack (PUBACKs), report (observers, response signals).", new[] { "stage" });
         CommitFailures = f.CreateCounter("securedevice_ingest_commit_failures_total", "Batch commits that failed (transient: retried; data: split).", new[] { "kind" });
         BrokerConnected = f.CreateGauge("securedevice_broker_connected", "1 while the MQTT session is up.");
         BrokerConnects = f.CreateCounter("securedevice_broker_connects_total", "Connection attempts to the broker, by result.", new[] { "result" });
@@ -47,6 +48,11 @@ public sealed class ServiceMetrics
         foreach (IngestReason reason in IngestReasons.All)
         {
             Rejected.WithLabels(reason.Code());
+        }
+
+        foreach (string stage in new[] { "judge", "commit", "ack", "report" })
+        {
+            StageSeconds.WithLabels(stage);
         }
     }
 
@@ -67,6 +73,9 @@ public sealed class ServiceMetrics
     public Histogram CommitSeconds { get; }
 
     public Histogram ReceiveToCommitSeconds { get; }
+
+    /// <summary>Wall time per writer stage (judge, commit, ack, report): where a report's time goes.</summary>
+    public Counter StageSeconds { get; }
 
     public Counter CommitFailures { get; }
 

@@ -25,11 +25,12 @@ public static class BenchCommands
         var devices = new Option<string>("--devices") { Description = "Virtual devices, each with its own certificate and TLS connection, 1.." + IngestBenchmarkOptions.MaxDevices + " (default 1000)." };
         var rate = new Option<string>("--rate") { Description = "Reports per second offered, all devices together, 1.." + IngestBenchmarkOptions.MaxRate + " (default 10000)." };
         var seconds = new Option<string>("--seconds") { Description = "Seconds of load, 1.." + IngestBenchmarkOptions.MaxSeconds + " (default 30)." };
+        var warmup = new Option<string>("--warmup-seconds") { Description = "Seconds of load offered and committed before the measured run (JIT warm-up of the fresh service process), 0.." + IngestBenchmarkOptions.MaxSeconds + " (default 0)." };
         var database = new Option<string>("--database") { Description = "postgres://USER[:PASSWORD]@HOST[:PORT]/DB (an empty database); default SQLite in a temporary folder." };
         var throwaway = new Option<bool>("--throwaway-postgres") { Description = "Start a throwaway PostgreSQL cluster (initdb, durable defaults) for the run." };
         var command = new Command("ingest", "Devices publish real health reports over mutual TLS through mosquitto to one 'securedevice service' process: reports/s, p99 publish-to-commit, service RSS.")
         {
-            devices, rate, seconds, database, throwaway,
+            devices, rate, seconds, warmup, database, throwaway,
         };
         command.SetAction(result =>
         {
@@ -49,6 +50,7 @@ public static class BenchCommands
                 Devices = result.GetValue(devices) is string d ? CliParsing.Between(d, "--devices", 1, IngestBenchmarkOptions.MaxDevices) : 1000,
                 Rate = result.GetValue(rate) is string r ? CliParsing.Between(r, "--rate", 1, IngestBenchmarkOptions.MaxRate) : 10_000,
                 Seconds = result.GetValue(seconds) is string s ? CliParsing.Between(s, "--seconds", 1, IngestBenchmarkOptions.MaxSeconds) : 30,
+                WarmupSeconds = result.GetValue(warmup) is string w ? CliParsing.Between(w, "--warmup-seconds", 0, IngestBenchmarkOptions.MaxSeconds) : 0,
                 DatabaseUrl = url,
                 ThrowawayPostgres = result.GetValue(throwaway),
             };
@@ -70,6 +72,7 @@ public static class BenchCommands
                 + (run.DatabaseBytes >= 0 ? ", database " + (run.DatabaseBytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) + " MiB" : string.Empty));
             console.Line("targets: >= 10000 reports/s, p99 <= 1000 ms, RSS <= 300 MB");
             console.Line(run.ResultLine);
+            console.Line(run.ProfileLine);
             return ExitCodes.Ok;
         });
         return command;

@@ -1,0 +1,232 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging.Abstractions;
+using SecureDevice.Lab.Ingest;
+using SecureDevice.Service.Extensions;
+using SecureDevice.Service.Ingest;
+using SecureDevice.Service.Monitoring;
+using SecureDevice.Service.Registry;
+using SecureDevice.Service.Storage;
+using SecureDevice.Service.Tests.Storage;
+using SecureDevice.TestSupport;
+using Xunit;
+
+namespace SecureDevice.Service.Tests.Ingest;
+
+/// <summary>
+/// The writer's batching against a real database of each dialect: one transaction per batch, PUBACKs only after that
+/// transaction committed and in delivery order (also while the writer commits the next batch and the acknowledger
+/// sends the previous one's PUBACKs), a failed commit acknowledges nothing, and a batch mixing good, duplicate and bad
+/// messages stores the good ones once and counts the rest against the device.
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class IngestPipelineTests : IDisposable
+{
+    private const string Device = "dev-001";
+    private const string Topic = "devices/" + Device + "/up/health";
+    private readonly PostgresFixture _postgres;
+    private readonly TemporaryDirectory _folder = new("pipeline");
+
+    public IngestPipelineTests(PostgresFixture postgres) => _postgres = postgres;
+
+    public void Dispose() => _folder.Dispose();
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task ProcessAsync_CommitFailsTwice_AcknowledgesNothingUntilTheBatchCommits_ThenEveryMessageInDeliveryOrder(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            var acks = new ConcurrentQueue<int>();
+            var gate = new GatedStore(store) { FailuresLeft = 2 };
+            var acksAtAttempt = new List<int>();
+            gate.BeforeCommit = _ => acksAtAttempt.Add(acks.Count);
+            IngestPipeline pipeline = await PipelineAsync(store, gate);
+            InboundMessage[] messages = Enumerable.Range(1, 3).Select(i => Message(HealthReports.Cbor(1, i), acks, i - 1)).ToArray();
+
+            await pipeline.ProcessAsync(messages, CancellationToken.None);
+
+            Assert.Equal(new[] { 0, 0, 0 }, acksAtAttempt); // two failed attempts, then the commit: no PUBACK before it
+            Assert.Equal(new[] { 0, 1, 2 }, acks.ToArray());
+            Assert.Equal(3, (await store.ListHealthAsync(Device, 0, long.MaxValue, 100, CancellationToken.None)).Count);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task ProcessAsync_BatchWithDuplicateAndBadPayload_StoresTheGoodOnesOnce_CountsTheRest_AcknowledgesAll(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            var acks = new ConcurrentQueue<int>();
+            var gate = new GatedStore(store);
+            IngestPipeline pipeline = await PipelineAsync(store, gate);
+            InboundMessage[] messages =
+            {
+                Message(HealthReports.Cbor(1, 5), acks, 0),
+                Message(HealthReports.Cbor(1, 5), acks, 1), // the device sent it twice
+                Message(new byte[] { 0xA1, 0x00 }, acks, 2), // a map missing its value: not strict CBOR
+                Message(HealthReports.Cbor(1, 6), acks, 3),
+            };
+
+            await pipeline.ProcessAsync(messages, CancellationToken.None);
+
+            Assert.Equal(1, gate.Attempts); // one batch, one transaction
+            Assert.Equal(new[] { 0, 1, 2, 3 }, acks.ToArray()); // everything judged and committed is acknowledged
+            Assert.Equal(new long[] { 5, 6 }, (await store.ListHealthAsync(Device, 0, long.MaxValue, 100, CancellationToken.None)).Select(h => h.Seq).Order().ToArray());
+            IReadOnlyList<CounterRecord> counters = await store.ListCountersAsync(Device, 0, CancellationToken.None);
+            Assert.Equal(1, counters.Single(c => c.Reason == IngestReason.Duplicate.Code()).Count);
+            Assert.Equal(1, counters.Single(c => c.Reason == IngestReason.MalformedCbor.Code()).Count);
+            Assert.Equal(2, counters.Sum(c => c.Count));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task RunAsync_CommitAndAcknowledgementsOverlap_EveryPubackFollowsItsOwnCommit_InDeliveryOrder(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            const int Count = 400;
+            var committed = new ConcurrentDictionary<long, bool>();
+            var acks = new ConcurrentQueue<int>();
+            var violations = new ConcurrentQueue<int>();
+            var gate = new GatedStore(store) { FailuresLeft = 1 };
+            gate.AfterCommit = batch =>
+            {
+                foreach (HealthRow row in batch.Health)
+                {
+                    committed[row.Seq] = true;
+                }
+            };
+            IngestPipeline pipeline = await PipelineAsync(store, gate, new IngestOptions { MaxBatch = 16, Limits = new FairLimits { DevicePerHour = 1_000_000, DeviceBurst = 1_000_000 } });
+            using var stop = new CancellationTokenSource();
+            Task writer = pipeline.RunAsync(stop.Token);
+            for (int i = 0; i < Count; i++)
+            {
+                int index = i;
+                long seq = i + 1;
+                await pipeline.EnqueueAsync(new InboundMessage
+                {
+                    Topic = Topic,
+                    Payload = HealthReports.Cbor(1, seq),
+                    ReceivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                    Acknowledge = async _ =>
+                    {
+                        if (!committed.ContainsKey(seq))
+                        {
+                            violations.Enqueue(index);
+                        }
+
+                        acks.Enqueue(index);
+                        await Task.Delay(index % 7 == 0 ? 2 : 0); // a slow PUBACK now and then: the writer moves on meanwhile
+                    },
+                }, CancellationToken.None);
+            }
+
+            await ServiceLabWait(() => acks.Count == Count, TimeSpan.FromSeconds(60));
+            stop.Cancel();
+            await writer;
+
+            Assert.Empty(violations);
+            Assert.Equal(Enumerable.Range(0, Count), acks.ToArray());
+            Assert.True(pipeline.Batches > 1, "the messages were committed in more than one batch");
+            Assert.Equal(Count, (await store.ListHealthAsync(Device, 0, long.MaxValue, Count + 10, CancellationToken.None)).Count);
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_BatchNotFull_LingersForMore_ThenCommitsThemInOneTransaction()
+    {
+        var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);
+        await using (store)
+        {
+            var acks = new ConcurrentQueue<int>();
+            var gate = new GatedStore(store);
+            IngestPipeline pipeline = await PipelineAsync(store, gate, new IngestOptions { BatchLinger = TimeSpan.FromSeconds(3) });
+            using var stop = new CancellationTokenSource();
+            Task writer = pipeline.RunAsync(stop.Token);
+            for (int i = 0; i < 3; i++)
+            {
+                await pipeline.EnqueueAsync(Message(HealthReports.Cbor(1, i + 1), acks, i), CancellationToken.None);
+                await Task.Delay(100); // each arrives while the first one's batch is still open
+            }
+
+            await ServiceLabWait(() => acks.Count == 3, TimeSpan.FromSeconds(30));
+            stop.Cancel();
+            await writer;
+
+            Assert.Equal(1, gate.Attempts);
+            Assert.Equal(1, pipeline.Batches);
+            Assert.Equal(new[] { 0, 1, 2 }, acks.ToArray());
+        }
+    }
+
+    private static async Task ServiceLabWait(Func<bool> condition, TimeSpan timeout) =>
+        await EndToEnd.ServiceLab.WaitUntil(() => Task.FromResult(condition()), timeout, "every message acknowledged");
+
+    private static InboundMessage Message(byte[] payload, ConcurrentQueue<int> acks, int index) => new()
+    {
+        Topic = Topic,
+        Payload = payload,
+        ReceivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        Acknowledge = _ =>
+        {
+            acks.Enqueue(index);
+            return Task.CompletedTask;
+        },
+    };
+
+    private static async Task<IngestPipeline> PipelineAsync(FleetStore store, IIngestStore writer, IngestOptions? options = null)
+    {
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await store.SyncRegistryAsync(new[] { new RegistryEntry(Device, "acme", "0A1B2C", new string('a', 64), now + 86_400_000L * 365, now - 1000, "active", null) }, now, CancellationToken.None);
+        var registry = new DeviceRegistry();
+        registry.Replace(await store.ListDevicesAsync(CancellationToken.None));
+        return new IngestPipeline(writer, error => error is TimeoutException, registry, new ServiceMetrics(), Array.Empty<IIngestObserver>(), null, () => 0,
+            options ?? new IngestOptions(), NullLogger.Instance, TimeProvider.System);
+    }
+
+    /// <summary>The real store behind a gate that can fail commits transiently and watch each attempt.</summary>
+    private sealed class GatedStore : IIngestStore
+    {
+        private readonly IIngestStore _inner;
+
+        public GatedStore(IIngestStore inner) => _inner = inner;
+
+        public int FailuresLeft { get; set; }
+
+        public int Attempts { get; private set; }
+
+        public Action<IngestBatch>? BeforeCommit { get; set; }
+
+        public Action<IngestBatch>? AfterCommit { get; set; }
+
+        public Task<IReadOnlyList<DeviceRecord>> ListDevicesAsync(CancellationToken cancellationToken) => _inner.ListDevicesAsync(cancellationToken);
+
+        public Task<RegistrySyncResult> SyncRegistryAsync(IReadOnlyList<RegistryEntry> entries, long nowMs, CancellationToken cancellationToken) =>
+            _inner.SyncRegistryAsync(entries, nowMs, cancellationToken);
+
+        public async Task<BatchResult> CommitAsync(IngestBatch batch, CancellationToken cancellationToken)
+        {
+            Attempts++;
+            BeforeCommit?.Invoke(batch);
+            if (FailuresLeft > 0)
+            {
+                FailuresLeft--;
+                throw new TimeoutException("injected: the database did not answer");
+            }
+
+            BatchResult result = await _inner.CommitAsync(batch, cancellationToken);
+            AfterCommit?.Invoke(batch);
+            return result;
+        }
+    }
+}
