@@ -114,7 +114,7 @@ namespace SecureDevice.Core.Update
         /// active slot, when it is the one that failed, is dropped (corrupt) or skipped for this boot (the others).
         /// </summary>
         /// <returns>The journal save status.</returns>
-        public StorageStatus OnLoadFailed(BootPlan plan, int outcome)
+        public StorageStatus OnLoadFailed(BootPlan plan, UpdateOutcome outcome)
         {
             if (outcome != UpdateOutcome.RevertedCorrupt && outcome != UpdateOutcome.RevertedAppFailed && outcome != UpdateOutcome.RevertedNoMemory)
             {
@@ -182,7 +182,7 @@ namespace SecureDevice.Core.Update
             PlanActive(plan, false);
         }
 
-        private void Revert(BootPlan plan, BootDecision decision, int outcome)
+        private void Revert(BootPlan plan, BootDecision decision, UpdateOutcome outcome)
         {
             plan.Decision = decision;
             _next.State = UpdateState.Idle;

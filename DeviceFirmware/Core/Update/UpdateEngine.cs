@@ -112,7 +112,7 @@ namespace SecureDevice.Core.Update
         public UpdateState State { get; private set; }
 
         /// <summary>The last outcome (<see cref="UpdateOutcome"/>): persisted ones come from the journal, offer rejections live in memory only.</summary>
-        public int LastOutcome { get; private set; }
+        public UpdateOutcome LastOutcome { get; private set; }
 
         /// <summary>One line explaining <see cref="LastOutcome"/> when it is a failure, else null.</summary>
         public string LastDetail { get; private set; }
@@ -216,7 +216,7 @@ namespace SecureDevice.Core.Update
         /// staged or under test, or when the offer comes sooner than <see cref="OfferSpacingMs"/> after the last.
         /// Refusals cost no flash write.
         /// </returns>
-        public int Offer(byte[] payload, int offset, int count, long nowMs)
+        public UpdateOutcome Offer(byte[] payload, int offset, int count, long nowMs)
         {
             OffersReceived++;
             UpdateOffer offer;
@@ -374,7 +374,7 @@ namespace SecureDevice.Core.Update
             Finish(UpdateOutcome.Confirmed, null);
         }
 
-        private void Revert(int outcome)
+        private void Revert(UpdateOutcome outcome)
         {
             _next.CopyFrom(_journal.Current);
             _next.State = UpdateState.Idle;
@@ -382,7 +382,7 @@ namespace SecureDevice.Core.Update
             _next.LastOutcome = outcome;
             // Reboot even if the save fails: the loader then counts another test boot and reverts at the limit.
             _journal.Save(_next);
-            Finish(outcome, "candidate " + _manifest.Version.ToString() + " " + UpdateOutcome.Name(outcome));
+            Finish(outcome, "candidate " + _manifest.Version.ToString() + " " + UpdateOutcomes.Name(outcome));
             RebootRequested = true;
             RebootReason = BootReason.Revert;
         }
@@ -424,10 +424,10 @@ namespace SecureDevice.Core.Update
             }
 
             UpdateJournal known = _journal.Current;
-            if (known.State == UpdateState.Idle && UpdateOutcome.IsCandidateFailure(known.LastOutcome)
+            if (known.State == UpdateState.Idle && UpdateOutcomes.IsCandidateFailure(known.LastOutcome)
                 && ByteRange.ConstantTimeEquals(known.CandidateDigest, 0, documents.ManifestDigest, 0, 32))
             {
-                EndOffer(UpdateOutcome.KnownBad, "this bundle already failed: " + UpdateOutcome.Name(known.LastOutcome));
+                EndOffer(UpdateOutcome.KnownBad, "this bundle already failed: " + UpdateOutcomes.Name(known.LastOutcome));
                 return;
             }
 
@@ -909,7 +909,7 @@ namespace SecureDevice.Core.Update
 
         private void Reject(BundleStatus status, string detail)
         {
-            int outcome = UpdateOutcome.Rejected(status);
+            UpdateOutcome outcome = UpdateOutcomes.Rejected(status);
             if (State == UpdateState.Offered)
             {
                 EndOffer(outcome, detail);
@@ -928,7 +928,7 @@ namespace SecureDevice.Core.Update
         }
 
         // Ends a download that touched the flash: the journal goes back to Idle with the outcome, the active slot untouched.
-        private void Abandon(int outcome, string detail)
+        private void Abandon(UpdateOutcome outcome, string detail)
         {
             _source.Close();
             _fileOpen = false;
@@ -946,7 +946,7 @@ namespace SecureDevice.Core.Update
             Finish(outcome, detail);
         }
 
-        private int Refuse(int outcome, string detail)
+        private UpdateOutcome Refuse(UpdateOutcome outcome, string detail)
         {
             OffersRejected++;
             LastOutcome = outcome;
@@ -955,7 +955,7 @@ namespace SecureDevice.Core.Update
             return outcome;
         }
 
-        private void Finish(int outcome, string detail)
+        private void Finish(UpdateOutcome outcome, string detail)
         {
             LastOutcome = outcome;
             LastDetail = detail;
@@ -969,7 +969,7 @@ namespace SecureDevice.Core.Update
         }
 
         // Ends the processing of an offer that touched nothing. A download it was meant to supersede goes on.
-        private void EndOffer(int outcome, string detail)
+        private void EndOffer(UpdateOutcome outcome, string detail)
         {
             OffersRejected++;
             Finish(outcome, detail);

@@ -42,8 +42,8 @@ namespace SecureDevice.Core.Update
         /// <summary>Boots that found a download in progress (0..255); bounds a download that keeps crashing the device.</summary>
         public int ResumeBoots { get; set; }
 
-        /// <summary>The last <see cref="UpdateOutcome"/> (0..255), reported until the next one.</summary>
-        public int LastOutcome { get; set; }
+        /// <summary>The last outcome (its code 0..255 is persisted), reported until the next one.</summary>
+        public UpdateOutcome LastOutcome { get; set; }
 
         /// <summary>Anti-rollback floor: no slot with a lower security version is installed or booted. Raised only at confirmation.</summary>
         public long SecurityFloor { get; set; }
@@ -102,7 +102,7 @@ namespace SecureDevice.Core.Update
             writer.WriteByte((int)State);
             writer.WriteByte(TestBoots);
             writer.WriteByte(ResumeBoots);
-            writer.WriteByte(LastOutcome);
+            writer.WriteByte(UpdateOutcomeCode.Of(LastOutcome));
             writer.WriteByte(0);
             writer.WriteInt64(SecurityFloor);
             writer.WriteBytes(ActiveDigest, 0, 32);
@@ -140,7 +140,7 @@ namespace SecureDevice.Core.Update
             read.State = (UpdateState)state;
             read.TestBoots = testBoots;
             read.ResumeBoots = resumeBoots;
-            read.LastOutcome = outcome;
+            read.LastOutcome = UpdateOutcomeCode.FromJournal(outcome);
             read.SecurityFloor = floor;
             read.Url = url;
             if (reserved != 0 || !read.IsPersistable())
@@ -156,7 +156,7 @@ namespace SecureDevice.Core.Update
         {
             bool persistedState = State == UpdateState.Idle || State == UpdateState.Downloading || State == UpdateState.Staged || State == UpdateState.Testing;
             return (ActiveSlot == SlotLayout.SlotA || ActiveSlot == SlotLayout.SlotB) && persistedState
-                && TestBoots >= 0 && TestBoots <= 255 && ResumeBoots >= 0 && ResumeBoots <= 255 && LastOutcome >= 0 && LastOutcome <= 255
+                && TestBoots >= 0 && TestBoots <= 255 && ResumeBoots >= 0 && ResumeBoots <= 255 && UpdateOutcomeCode.Of(LastOutcome) >= 0 && UpdateOutcomeCode.Of(LastOutcome) <= 255
                 && SecurityFloor >= 0 && Url != null && Url.Length <= MaxUrlLength;
         }
     }

@@ -157,7 +157,7 @@ public sealed class UpdateEndToEndTests : IDisposable
     }
 
     private static string State(SecureDevice.VirtualDevice.VirtualDevice device) =>
-        "\nengine " + device.Updates!.State + " " + UpdateOutcome.Name(device.Updates.LastOutcome) + " " + device.Updates.LastDetail + " seq " + device.Updates.EventSequence
+        "\nengine " + device.Updates!.State + " " + UpdateOutcomes.Name(device.Updates.LastOutcome) + " " + device.Updates.LastDetail + " seq " + device.Updates.EventSequence
         + " offers " + device.Updates.OffersReceived + " sent " + device.Agent.Limiter.Sent(MessageClass.UpdateProgress) + " dropped " + device.Agent.Limiter.Dropped(MessageClass.UpdateProgress)
         + " rejected " + device.Agent.Connection.Counters.InboundRejected + " connected " + device.Connected;
 
