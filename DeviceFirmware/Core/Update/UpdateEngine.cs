@@ -350,18 +350,7 @@ namespace SecureDevice.Core.Update
         {
             UpdateJournal current = _journal.Current;
             _next.CopyFrom(current);
-            _next.ActiveSlot = current.CandidateSlot;
-            _next.HasActive = true;
-            _next.State = UpdateState.Idle;
-            _next.TestBoots = 0;
-            _next.ResumeBoots = 0;
-            _next.LastOutcome = UpdateOutcome.Confirmed;
-            _next.Url = string.Empty;
-            System.Array.Copy(current.CandidateDigest, 0, _next.ActiveDigest, 0, 32);
-            if (_manifest.SecurityVersion > _next.SecurityFloor)
-            {
-                _next.SecurityFloor = _manifest.SecurityVersion;
-            }
+            _next.Confirmed(_manifest.SecurityVersion);
 
             if (_journal.Save(_next) != StorageStatus.Ok)
             {
@@ -377,9 +366,7 @@ namespace SecureDevice.Core.Update
         private void Revert(UpdateOutcome outcome)
         {
             _next.CopyFrom(_journal.Current);
-            _next.State = UpdateState.Idle;
-            _next.TestBoots = 0;
-            _next.LastOutcome = outcome;
+            _next.Reverted(outcome);
             // Reboot even if the save fails: the loader then counts another test boot and reverts at the limit.
             _journal.Save(_next);
             Finish(outcome, "candidate " + _manifest.Version.ToString() + " " + UpdateOutcomes.Name(outcome));
@@ -554,8 +541,7 @@ namespace SecureDevice.Core.Update
             {
                 // A new offer supersedes a download: the journal leaves Downloading before the slot is touched.
                 _next.CopyFrom(current);
-                _next.State = UpdateState.Idle;
-                _next.Url = string.Empty;
+                _next.Abandoned(current.LastOutcome);
                 if (_journal.Save(_next) != StorageStatus.Ok)
                 {
                     return StorageFailed("saving the journal");
@@ -589,11 +575,7 @@ namespace SecureDevice.Core.Update
             }
 
             _next.CopyFrom(_journal.Current);
-            _next.State = UpdateState.Downloading;
-            _next.ResumeBoots = 0;
-            _next.TestBoots = 0;
-            _next.Url = _offerUrl;
-            System.Array.Copy(documents.ManifestDigest, 0, _next.CandidateDigest, 0, 32);
+            _next.ToDownloading(_offerUrl, documents.ManifestDigest);
             if (_journal.Save(_next) != StorageStatus.Ok)
             {
                 return StorageFailed("saving the journal");
@@ -855,9 +837,7 @@ namespace SecureDevice.Core.Update
             }
 
             _next.CopyFrom(journal);
-            _next.State = UpdateState.Staged;
-            _next.LastOutcome = UpdateOutcome.Staged;
-            _next.ResumeBoots = 0;
+            _next.ToStaged();
             if (_journal.Save(_next) != StorageStatus.Ok)
             {
                 Failed(nowMs, random, "saving the journal");
@@ -936,10 +916,7 @@ namespace SecureDevice.Core.Update
             if (current.State != UpdateState.Idle || current.LastOutcome != outcome)
             {
                 _next.CopyFrom(current);
-                _next.State = UpdateState.Idle;
-                _next.ResumeBoots = 0;
-                _next.Url = string.Empty;
-                _next.LastOutcome = outcome;
+                _next.Abandoned(outcome);
                 _journal.Save(_next);
             }
 
