@@ -267,7 +267,7 @@ namespace SecureDevice.Tests.Update
             BootDecision fallback = rig.Plan.Decision;
             Assert.AreEqual((int)BootDecision.BootActive, (int)fallback);
             UpdateState state = rig.Engine.State;
-            Assert.AreEqual((int)UpdateState.Staged, (int)state);
+            Assert.AreEqual((int)UpdateState.WaitingForReboot, (int)state);
             int outcome = (int)rig.Offer("https://updates.example/x/");
             Assert.AreEqual((int)UpdateOutcome.Busy, outcome);
             rig.Boot();

@@ -75,6 +75,8 @@ namespace SecureDevice.Tests.Update
             journal.State = UpdateState.Verifying;
             System.Action encode = () => journal.Encode(new RecordWriter(new byte[UpdateJournal.MaxEncodedBytes]));
             Assert.ThrowsException(typeof(System.InvalidOperationException), encode);
+            journal.State = UpdateState.WaitingForReboot;
+            Assert.ThrowsException(typeof(System.InvalidOperationException), encode);
             journal = Sample();
             journal.Url = new string('a', UpdateJournal.MaxUrlLength + 1);
             Assert.ThrowsException(typeof(System.InvalidOperationException), encode);

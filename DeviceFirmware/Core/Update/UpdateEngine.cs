@@ -106,8 +106,8 @@ namespace SecureDevice.Core.Update
         }
 
         /// <summary>
-        /// Where the update is. Offered and Verifying are transient; the others mirror the journal, except that Staged also
-        /// stands for a candidate the loader could not boot this time (its journal save failed): busy until the next boot.
+        /// Where the update is. Offered, Verifying and WaitingForReboot are transient; the others mirror the journal. It
+        /// changes only through <see cref="Enter"/>, along <see cref="UpdateTransitions"/>, and afresh at each <see cref="Start"/>.
         /// </summary>
         public UpdateState State { get; private set; }
 
@@ -201,7 +201,7 @@ namespace SecureDevice.Core.Update
             {
                 // Staged or Testing, but the loader booted the active slot because the journal could not be saved. The
                 // candidate is not running, so it can be neither confirmed nor reverted now: wait, busy, for the next boot.
-                State = UpdateState.Staged;
+                State = UpdateState.WaitingForReboot;
             }
 
             EventSequence++;
@@ -252,7 +252,7 @@ namespace SecureDevice.Core.Update
             _documentIndex = 0;
             _documentBytes = 0;
             _retryAtMs = nowMs;
-            State = UpdateState.Offered;
+            Enter(UpdateState.Offered);
             EventSequence++;
             return UpdateOutcome.None;
         }
@@ -324,6 +324,7 @@ namespace SecureDevice.Core.Update
                 case UpdateState.Verifying: return "verifying";
                 case UpdateState.Staged: return "staged";
                 case UpdateState.Testing: return "testing";
+                case UpdateState.WaitingForReboot: return "waiting-for-reboot";
                 default: return "idle";
             }
         }
@@ -360,7 +361,7 @@ namespace SecureDevice.Core.Update
 
             _device.CurrentVersion = _manifest.Version;
             _device.CurrentSecurityVersion = _manifest.SecurityVersion;
-            Finish(UpdateOutcome.Confirmed, null);
+            Finish(UpdateOutcome.Confirmed, null, UpdateState.Idle);
         }
 
         private void Revert(UpdateOutcome outcome)
@@ -369,7 +370,7 @@ namespace SecureDevice.Core.Update
             _next.Reverted(outcome);
             // Reboot even if the save fails: the loader then counts another test boot and reverts at the limit.
             _journal.Save(_next);
-            Finish(outcome, "candidate " + _manifest.Version.ToString() + " " + UpdateOutcomes.Name(outcome));
+            Finish(outcome, "candidate " + _manifest.Version.ToString() + " " + UpdateOutcomes.Name(outcome), UpdateState.Idle);
             RebootRequested = true;
             RebootReason = BootReason.Revert;
         }
@@ -454,7 +455,7 @@ namespace SecureDevice.Core.Update
             BytesTotal = manifest.TotalFileBytes;
             BytesDone = 0;
             _progressHalf = 0;
-            State = UpdateState.Downloading;
+            Enter(UpdateState.Downloading);
             EventSequence++;
         }
 
@@ -617,7 +618,7 @@ namespace SecureDevice.Core.Update
                 if (_fileIndex == _manifest.FileCount)
                 {
                     // No event: verifying takes one step and ends in Staged, which is reported.
-                    State = UpdateState.Verifying;
+                    Enter(UpdateState.Verifying);
                     return;
                 }
 
@@ -822,7 +823,7 @@ namespace SecureDevice.Core.Update
             if (payload != BundleStatus.Verified)
             {
                 // What was verified while streaming is not what the flash gives back: download the bad files again.
-                State = UpdateState.Downloading;
+                Enter(UpdateState.Downloading);
                 _fileIndex = 0;
                 BytesDone = 0;
                 _doneBeforeFile = 0;
@@ -844,8 +845,7 @@ namespace SecureDevice.Core.Update
                 return;
             }
 
-            Finish(UpdateOutcome.Staged, null);
-            State = UpdateState.Staged;
+            Finish(UpdateOutcome.Staged, null, UpdateState.Staged);
             RebootRequested = true;
             RebootReason = BootReason.Update;
         }
@@ -920,7 +920,7 @@ namespace SecureDevice.Core.Update
                 _journal.Save(_next);
             }
 
-            Finish(outcome, detail);
+            Finish(outcome, detail, UpdateState.Idle);
         }
 
         private UpdateOutcome Refuse(UpdateOutcome outcome, string detail)
@@ -932,11 +932,11 @@ namespace SecureDevice.Core.Update
             return outcome;
         }
 
-        private void Finish(UpdateOutcome outcome, string detail)
+        private void Finish(UpdateOutcome outcome, string detail, UpdateState next)
         {
             LastOutcome = outcome;
             LastDetail = detail;
-            State = UpdateState.Idle;
+            Enter(next);
             if (outcome != UpdateOutcome.Confirmed && outcome != UpdateOutcome.Staged)
             {
                 _manifest = null;
@@ -949,15 +949,27 @@ namespace SecureDevice.Core.Update
         private void EndOffer(UpdateOutcome outcome, string detail)
         {
             OffersRejected++;
-            Finish(outcome, detail);
             UpdateJournal journal = _journal.Current;
-            if (journal.State == UpdateState.Downloading)
+            bool resume = journal.State == UpdateState.Downloading;
+            Finish(outcome, detail, resume ? UpdateState.Downloading : UpdateState.Idle);
+            if (resume)
             {
-                State = UpdateState.Downloading;
                 _offerUrl = journal.Url;
                 _resumePending = true;
                 _failures = 0;
             }
+        }
+
+        // The one place the state changes at run time. An illegal transition is a bug of this engine, never an input: it
+        // throws rather than leave the machine somewhere the docs do not describe.
+        private void Enter(UpdateState next)
+        {
+            if (!UpdateTransitions.IsLegal(State, next))
+            {
+                throw new System.InvalidOperationException("update " + StateName(State) + " -> " + StateName(next));
+            }
+
+            State = next;
         }
 
         /// <summary>Stable lower-case name of a download status.</summary>
