@@ -140,9 +140,9 @@ namespace SecureDevice.Tests.Update
             string url = rig.Publish(release, "1.1.0");
             rig.Offer(url);
             rig.Run(true, 2000);
-            Assert.AreEqual((int)UpdateOutcome.Staged, (int)rig.Engine.LastOutcome, "seed " + seed.ToString() + " " + rig.Engine.LastDetail + " failures " + rig.Engine.DownloadFailures.ToString());
+            Assert.AreEqual((int)UpdateOutcome.Staged, (int)rig.Engine.LastOutcome, "seed " + seed.ToString() + " " + rig.Engine.LastDetail + " failures " + rig.Engine.Statistics.DownloadFailures.ToString());
             Assert.AreEqual(2669L, rig.Server.PayloadBytesServed, "payload bytes served for seed " + seed.ToString());
-            int resumes = rig.Engine.Resumes;
+            int resumes = rig.Engine.Statistics.Resumes;
             rig.Boot();
             Assert.AreEqual("1.1.0", rig.Running);
             return resumes;
@@ -173,11 +173,11 @@ namespace SecureDevice.Tests.Update
             int outcome = (int)rig.Engine.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
             Assert.AreEqual(5000L, rig.Server.PayloadBytesServed, "no byte was downloaded twice");
-            bool resumed = rig.Engine.Resumes >= 1;
+            bool resumed = rig.Engine.Statistics.Resumes >= 1;
             Assert.IsTrue(resumed);
             bool ranged = rig.Server.RangedOpens >= 2;
             Assert.IsTrue(ranged);
-            Assert.IsTrue(rig.Engine.BytesRehashed >= 5000, "bytes on flash are re-hashed, never trusted");
+            Assert.IsTrue(rig.Engine.Statistics.BytesRehashed >= 5000, "bytes on flash are re-hashed, never trusted");
         }
 
         [TestMethod]
@@ -257,7 +257,7 @@ namespace SecureDevice.Tests.Update
             state = rig.Journal.Current.State;
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
             // Refused before resuming: no file of the slot was read back or fetched.
-            Assert.AreEqual(0L, rig.Engine.BytesRehashed);
+            Assert.AreEqual(0L, rig.Engine.Statistics.BytesRehashed);
             Assert.AreEqual(served, rig.Server.PayloadBytesServed);
         }
 
@@ -465,7 +465,7 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual((int)UpdateOutcome.Busy, outcome);
             int writesAfter = rig.Flash.MutationCount;
             Assert.AreEqual(writes, writesAfter);
-            int rejected = rig.Engine.OffersRejected;
+            int rejected = rig.Engine.Statistics.OffersRejected;
             Assert.AreEqual(2, rejected);
         }
 
@@ -485,6 +485,18 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual(0, opens);
             int writesAfter = rig.Flash.MutationCount;
             Assert.AreEqual(writes, writesAfter);
+        }
+
+        [TestMethod]
+        public void Offer_Oversized_ReportedTooLargeNotInvalid()
+        {
+            UpdateRig rig = new UpdateRig(UpdateBundles.Factory(new TestRandom(56)), 22);
+            rig.Boot();
+            byte[] offer = new byte[UpdateOfferParser.MaxPayloadBytes + 1];
+            int outcome = (int)rig.Engine.Offer(offer, 0, offer.Length, 0);
+            Assert.AreEqual((int)UpdateOutcome.MalformedOffer, outcome);
+            string detail = rig.Engine.LastDetail;
+            Assert.IsTrue(detail.IndexOf("too large") >= 0, detail);
         }
 
         [TestMethod]

@@ -57,13 +57,10 @@ namespace SecureDevice.Core.Update
         private readonly RevocationStore _revocations;
         private readonly InstallContext _device;
         private readonly byte[] _chunk;
-        private readonly UpdateOfferParser _offerParser = new UpdateOfferParser();
+        private readonly OfferIntake _offers = new OfferIntake();
+        private readonly RetrySchedule _retry = new RetrySchedule();
+        private readonly UpdateStatistics _statistics = new UpdateStatistics();
         private readonly UpdateJournal _next = new UpdateJournal();
-        private readonly byte[] _offerDigest = new byte[32];
-        private string _offerUrl;
-        private bool _offerPinned;
-        private long _offerAcceptedMs;
-        private bool _offerSeen;
         private Manifest _manifest;
         private int _documentIndex;
         private int _documentBytes;
@@ -72,8 +69,6 @@ namespace SecureDevice.Core.Update
         private bool _fileFromZero;
         private long _doneBeforeFile;
         private bool _resumePending;
-        private int _failures;
-        private long _retryAtMs;
         private long _testStartMs;
         private int _progressHalf;
 
@@ -102,7 +97,7 @@ namespace SecureDevice.Core.Update
             _device = device;
             _chunk = chunk;
             TestTimeoutMs = DefaultTestTimeoutMs;
-            OfferSpacingMs = DefaultOfferSpacingMs;
+            _offers.SpacingMs = DefaultOfferSpacingMs;
         }
 
         /// <summary>
@@ -148,25 +143,17 @@ namespace SecureDevice.Core.Update
         public long TestTimeoutMs { get; set; }
 
         /// <summary>Shortest spacing between processed offers, ms.</summary>
-        public long OfferSpacingMs { get; set; }
+        public long OfferSpacingMs
+        {
+            get { return _offers.SpacingMs; }
+            set { _offers.SpacingMs = value; }
+        }
 
-        /// <summary>Offers received since boot.</summary>
-        public int OffersReceived { get; private set; }
-
-        /// <summary>Offers refused since boot (malformed, busy, too soon, or the bundle rejected).</summary>
-        public int OffersRejected { get; private set; }
-
-        /// <summary>Failed download attempts since boot.</summary>
-        public int DownloadFailures { get; private set; }
-
-        /// <summary>Body bytes received from the source since boot.</summary>
-        public long BytesReceived { get; private set; }
-
-        /// <summary>Bytes re-read from flash and re-hashed since boot (resumes and the final verification).</summary>
-        public long BytesRehashed { get; private set; }
-
-        /// <summary>Downloads resumed from bytes already on flash since boot.</summary>
-        public int Resumes { get; private set; }
+        /// <summary>What the engine did since boot (offers, failures, bytes received and re-hashed, resumes).</summary>
+        public UpdateStatistics Statistics
+        {
+            get { return _statistics; }
+        }
 
         /// <summary>Restores the engine's state from the journal and the boot plan. Call once per boot, after <see cref="BootPlanner.Plan"/>.</summary>
         public void Start(long nowMs, BootPlan plan)
@@ -177,7 +164,7 @@ namespace SecureDevice.Core.Update
             _device.CurrentVersion = plan.ActiveVersion;
             _device.CurrentSecurityVersion = plan.ActiveSecurityVersion;
             _manifest = null;
-            _offerSeen = false;
+            _offers.Reset();
             RebootRequested = false;
             if (journal.State == UpdateState.Testing && plan.Testing)
             {
@@ -188,10 +175,9 @@ namespace SecureDevice.Core.Update
             else if (journal.State == UpdateState.Downloading)
             {
                 State = UpdateState.Downloading;
-                _offerUrl = journal.Url;
+                _offers.Url = journal.Url;
                 _resumePending = true;
-                _failures = 0;
-                _retryAtMs = nowMs;
+                _retry.Restart(nowMs);
             }
             else if (journal.State == UpdateState.Idle)
             {
@@ -218,15 +204,15 @@ namespace SecureDevice.Core.Update
         /// </returns>
         public UpdateOutcome Offer(byte[] payload, int offset, int count, long nowMs)
         {
-            OffersReceived++;
+            _statistics.OffersReceived++;
             UpdateOffer offer;
-            if (_offerParser.TryParse(payload, offset, count, out offer) != DocumentStatus.Valid)
+            if (_offers.TryRead(payload, offset, count, out offer) != DocumentStatus.Valid)
             {
-                return Refuse(UpdateOutcome.MalformedOffer, _offerParser.Reader.Describe("offer", DocumentStatus.InvalidValue));
+                return Refuse(UpdateOutcome.MalformedOffer, _offers.Detail);
             }
 
             bool working = State == UpdateState.Offered || State == UpdateState.Downloading;
-            if (working && offer.Url == _offerUrl)
+            if (working && offer.Url == _offers.Url)
             {
                 return UpdateOutcome.None;
             }
@@ -236,22 +222,17 @@ namespace SecureDevice.Core.Update
                 return Refuse(UpdateOutcome.Busy, "an update is " + StateName(State));
             }
 
-            if (_offerSeen && Monotonic.Elapsed(nowMs, _offerAcceptedMs) < OfferSpacingMs)
+            if (_offers.TooSoon(nowMs))
             {
                 return Refuse(UpdateOutcome.Busy, "offers arrive faster than one per " + (OfferSpacingMs / 1000).ToString() + " s");
             }
 
-            _offerSeen = true;
-            _offerAcceptedMs = nowMs;
-            _offerUrl = offer.Url;
-            _offerPinned = offer.HasManifestDigest;
-            System.Array.Copy(offer.ManifestDigest, 0, _offerDigest, 0, 32);
+            _offers.Accept(offer, nowMs);
             _fileOpen = false;
             _source.Close();
-            _failures = 0;
             _documentIndex = 0;
             _documentBytes = 0;
-            _retryAtMs = nowMs;
+            _retry.Restart(nowMs);
             Enter(UpdateState.Offered);
             EventSequence++;
             return UpdateOutcome.None;
@@ -281,7 +262,7 @@ namespace SecureDevice.Core.Update
                 return 1000;
             }
 
-            long wait = Monotonic.Until(nowMs, _retryAtMs);
+            long wait = _retry.Wait(nowMs);
             if (wait > 0)
             {
                 return wait;
@@ -301,7 +282,7 @@ namespace SecureDevice.Core.Update
             }
 
             return State == UpdateState.Offered || State == UpdateState.Downloading || State == UpdateState.Verifying
-                ? Monotonic.Until(nowMs, _retryAtMs)
+                ? _retry.Wait(nowMs)
                 : long.MaxValue;
         }
 
@@ -378,9 +359,9 @@ namespace SecureDevice.Core.Update
         private void StepOffered(long nowMs, long utcSeconds, uint random)
         {
             bool timeKnown = WallTime.IsValid(utcSeconds);
-            if (!timeKnown && Monotonic.Elapsed(nowMs, _offerAcceptedMs) < TimeWaitMs)
+            if (!timeKnown && Monotonic.Elapsed(nowMs, _offers.AcceptedMs) < TimeWaitMs)
             {
-                _retryAtMs = nowMs + 5000;
+                _retry.DueAt(nowMs + 5000);
                 return;
             }
 
@@ -401,11 +382,11 @@ namespace SecureDevice.Core.Update
                 }
 
                 _documentIndex++;
-                _failures = 0;
+                _retry.Progress();
             }
 
             documents.ComputeDigest();
-            if (_offerPinned && !ByteRange.ConstantTimeEquals(_offerDigest, 0, documents.ManifestDigest, 0, 32))
+            if (_offers.Mismatches(documents.ManifestDigest))
             {
                 EndOffer(UpdateOutcome.OfferMismatch, "the manifest served is not the one offered");
                 return;
@@ -469,7 +450,7 @@ namespace SecureDevice.Core.Update
             byte[] buffer = documents.Buffer(index);
             string name = BundleDocuments.FileName(index);
             long remaining;
-            DownloadStatus opened = _source.Open(_offerUrl + name, _documentBytes, out remaining);
+            DownloadStatus opened = _source.Open(_offers.Url + name, _documentBytes, out remaining);
             if (opened == DownloadStatus.RangeNotSatisfiable && _documentBytes > 0)
             {
                 // The previous attempt had every byte but was cut before the end was seen.
@@ -481,7 +462,7 @@ namespace SecureDevice.Core.Update
             if (opened == DownloadStatus.RangeIgnored)
             {
                 _documentBytes = 0;
-                opened = _source.Open(_offerUrl + name, 0, out remaining);
+                opened = _source.Open(_offers.Url + name, 0, out remaining);
             }
 
             if (opened != DownloadStatus.Ok)
@@ -524,8 +505,8 @@ namespace SecureDevice.Core.Update
                 }
 
                 _documentBytes += read;
-                _failures = 0;
-                BytesReceived += read;
+                _retry.Progress();
+                _statistics.BytesReceived += read;
             }
 
             documents.SetLength(index, _documentBytes);
@@ -576,7 +557,7 @@ namespace SecureDevice.Core.Update
             }
 
             _next.CopyFrom(_journal.Current);
-            _next.ToDownloading(_offerUrl, documents.ManifestDigest);
+            _next.ToDownloading(_offers.Url, documents.ManifestDigest);
             if (_journal.Save(_next) != StorageStatus.Ok)
             {
                 return StorageFailed("saving the journal");
@@ -661,7 +642,7 @@ namespace SecureDevice.Core.Update
                     continue;
                 }
 
-                BytesReceived += read;
+                _statistics.BytesReceived += read;
                 if (!_slots.Payload.Append(_chunk, 0, read))
                 {
                     CloseFile();
@@ -689,12 +670,12 @@ namespace SecureDevice.Core.Update
                     return;
                 }
 
-                _failures = 0;
+                _retry.Progress();
                 UpdateProgress(BytesDone + read);
             }
 
             // More work is waiting: come back at once (after the platform serviced MQTT).
-            _retryAtMs = nowMs;
+            _retry.DueAt(nowMs);
         }
 
         // Re-hashes the bytes already on flash and opens the rest from the server. False when this step should end.
@@ -702,7 +683,7 @@ namespace SecureDevice.Core.Update
         {
             long length;
             BundleStatus prefix = _slots.HashPrefix(slot, file, out length);
-            BytesRehashed += length;
+            _statistics.BytesRehashed += length;
             if (prefix == BundleStatus.FileSizeMismatch)
             {
                 return DeleteAndContinue(path);
@@ -729,7 +710,7 @@ namespace SecureDevice.Core.Update
 
             UpdateProgress(_doneBeforeFile + length);
             long remaining;
-            DownloadStatus opened = _source.Open(_offerUrl + file.Name, length, out remaining);
+            DownloadStatus opened = _source.Open(_offers.Url + file.Name, length, out remaining);
             if (opened == DownloadStatus.RangeIgnored || opened == DownloadStatus.RangeNotSatisfiable)
             {
                 // The server cannot continue this file from our bytes; start it again from zero.
@@ -761,7 +742,7 @@ namespace SecureDevice.Core.Update
 
             if (length > 0)
             {
-                Resumes++;
+                _statistics.Resumes++;
             }
 
             _fileOpen = true;
@@ -819,7 +800,7 @@ namespace SecureDevice.Core.Update
 
             _manifest = _slots.Manifest;
             BundleStatus payload = _slots.VerifyPayload(slot, _manifest);
-            BytesRehashed += _manifest.TotalFileBytes;
+            _statistics.BytesRehashed += _manifest.TotalFileBytes;
             if (payload != BundleStatus.Verified)
             {
                 // What was verified while streaming is not what the flash gives back: download the bad files again.
@@ -866,10 +847,9 @@ namespace SecureDevice.Core.Update
 
         private void Failed(long nowMs, uint random, string detail)
         {
-            DownloadFailures++;
-            _failures++;
+            _statistics.DownloadFailures++;
             LastDetail = detail;
-            if (_failures >= MaxFailures)
+            if (!_retry.Failed(nowMs, random))
             {
                 if (State == UpdateState.Offered)
                 {
@@ -879,12 +859,7 @@ namespace SecureDevice.Core.Update
                 {
                     Abandon(UpdateOutcome.DownloadFailed, detail);
                 }
-
-                return;
             }
-
-            long ceiling = Backoff.CeilingMs(_failures - 1, RetryBaseMs, RetryCapMs);
-            _retryAtMs = nowMs + Backoff.FullJitterMs(ceiling, RetryFloorMs, random);
         }
 
         private void Reject(BundleStatus status, string detail)
@@ -896,7 +871,7 @@ namespace SecureDevice.Core.Update
             }
             else
             {
-                OffersRejected++;
+                _statistics.OffersRejected++;
                 Abandon(outcome, detail);
             }
         }
@@ -925,7 +900,7 @@ namespace SecureDevice.Core.Update
 
         private UpdateOutcome Refuse(UpdateOutcome outcome, string detail)
         {
-            OffersRejected++;
+            _statistics.OffersRejected++;
             LastOutcome = outcome;
             LastDetail = detail;
             EventSequence++;
@@ -948,15 +923,15 @@ namespace SecureDevice.Core.Update
         // Ends the processing of an offer that touched nothing. A download it was meant to supersede goes on.
         private void EndOffer(UpdateOutcome outcome, string detail)
         {
-            OffersRejected++;
+            _statistics.OffersRejected++;
             UpdateJournal journal = _journal.Current;
             bool resume = journal.State == UpdateState.Downloading;
             Finish(outcome, detail, resume ? UpdateState.Downloading : UpdateState.Idle);
             if (resume)
             {
-                _offerUrl = journal.Url;
+                _offers.Url = journal.Url;
                 _resumePending = true;
-                _failures = 0;
+                _retry.Progress();
             }
         }
 

@@ -287,8 +287,8 @@ public static class UpdateSimulation
                 }
 
                 DownloadMilliseconds += engine.State == UpdateState.Staged ? watch.Elapsed.TotalMilliseconds : 0;
-                Resumes += engine.Resumes;
-                BytesRehashed += engine.BytesRehashed;
+                Resumes += engine.Statistics.Resumes;
+                BytesRehashed += engine.Statistics.BytesRehashed;
                 if (engine.LastOutcome == UpdateOutcome.Confirmed && !engine.RebootRequested)
                 {
                     return null;
