@@ -43,12 +43,12 @@ namespace SecureDevice.Tests.Application
                 later += sleep < 1 ? 1 : (sleep > 1000 ? 1000 : sleep);
             }
 
-            int outcome = tested.Updates.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Confirmed, outcome);
+            int outcome = (int)tested.Updates.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.Confirmed, outcome);
             testing = tested.Application.Testing;
             Assert.IsFalse(testing);
-            outcome = tested.Application.LastUpdateOutcome;
-            Assert.AreEqual(UpdateOutcome.Confirmed, outcome);
+            outcome = (int)tested.Application.LastUpdateOutcome;
+            Assert.AreEqual((int)UpdateOutcome.Confirmed, outcome);
             string confirmed = LastEvent(second);
             Assert.AreEqual(0, confirmed.IndexOf(UpdateEvents.Prefix("idle", "confirmed", 1, 2)), confirmed);
             bool rebootRequested = tested.RebootRequested;
@@ -85,8 +85,8 @@ namespace SecureDevice.Tests.Application
             Assert.IsTrue(timedOut);
             BootReason reason = agent.RebootReason;
             Assert.AreEqual((int)BootReason.Revert, (int)reason);
-            int outcome = agent.Application.LastUpdateOutcome;
-            Assert.AreEqual(UpdateOutcome.RevertedTimeout, outcome);
+            int outcome = (int)agent.Application.LastUpdateOutcome;
+            Assert.AreEqual((int)UpdateOutcome.RevertedTimeout, outcome);
         }
 
         [TestMethod]
@@ -152,8 +152,8 @@ namespace SecureDevice.Tests.Application
             Assert.AreEqual((int)UpdateState.Testing, (int)agent.Updates.State, "the application thread only sets a flag");
 
             Step(agent, 0);
-            int outcome = agent.Updates.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.RevertedAppFailed, outcome);
+            int outcome = (int)agent.Updates.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.RevertedAppFailed, outcome);
             FaultLog faults = agent.Faults;
             FaultCode code = faults.Code;
             Assert.AreEqual((int)FaultCode.ApplicationFailed, (int)code);

@@ -9,6 +9,7 @@ using SecureDevice.Core.Text;
 using SecureDevice.Tests.Support;
 using SecureDevice.Doubles;
 using SecureDevice.Core.Boot;
+using SecureDevice.Core.Update;
 
 namespace SecureDevice.Tests.Application
 {
@@ -26,7 +27,7 @@ namespace SecureDevice.Tests.Application
             app.SecurityVersion = 4;
             app.SlotB = true;
             app.Testing = true;
-            app.LastUpdateOutcome = 1;
+            app.LastUpdateOutcome = UpdateOutcome.Confirmed;
             HealthSampler sampler = Create(sensors, app, out ConnectionManager connection);
             connection.Counters.Attempts = 3;
             connection.Counters.FailedTls = 2;

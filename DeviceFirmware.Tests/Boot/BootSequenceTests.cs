@@ -23,8 +23,8 @@ namespace SecureDevice.Tests.Boot
             int loaded = rig.LoadedFiles;
             Assert.AreEqual(1, loaded);
             Assert.IsNull(rig.Running);
-            int outcome = rig.Journal.Current.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.RevertedAppFailed, outcome);
+            int outcome = (int)rig.Journal.Current.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.RevertedAppFailed, outcome);
 
             rig.Boot();
             BootReason reason = rig.Session.Tracker.Reason;
@@ -45,8 +45,8 @@ namespace SecureDevice.Tests.Boot
             rig.Boot();
             BootResult result = rig.Result;
             Assert.AreEqual((int)BootResult.RebootRequired, (int)result);
-            int outcome = rig.Journal.Current.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.RevertedNoMemory, outcome);
+            int outcome = (int)rig.Journal.Current.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.RevertedNoMemory, outcome);
             FaultCode code = rig.Session.Faults.Code;
             Assert.AreEqual((int)FaultCode.OutOfMemory, (int)code);
         }
@@ -60,8 +60,8 @@ namespace SecureDevice.Tests.Boot
             rig.Boot();
             BootResult result = rig.Result;
             Assert.AreEqual((int)BootResult.RebootRequired, (int)result);
-            int outcome = rig.Journal.Current.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.RevertedAppFailed, outcome);
+            int outcome = (int)rig.Journal.Current.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.RevertedAppFailed, outcome);
         }
 
         [TestMethod]
@@ -78,8 +78,8 @@ namespace SecureDevice.Tests.Boot
             Assert.AreEqual("1.0.0", rig.Running);
             int loads = rig.LoadCalls - loadsBefore;
             Assert.AreEqual(2, loads);
-            int outcome = rig.Journal.Current.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.RevertedNoMemory, outcome);
+            int outcome = (int)rig.Journal.Current.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.RevertedNoMemory, outcome);
         }
 
         [TestMethod]
@@ -92,8 +92,8 @@ namespace SecureDevice.Tests.Boot
             BootResult result = rig.Result;
             Assert.AreEqual((int)BootResult.Running, (int)result);
             Assert.AreEqual("1.0.0", rig.Running);
-            int outcome = rig.Journal.Current.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.RevertedNoMemory, outcome);
+            int outcome = (int)rig.Journal.Current.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.RevertedNoMemory, outcome);
         }
 
         [TestMethod]
@@ -140,8 +140,8 @@ namespace SecureDevice.Tests.Boot
             Assert.AreEqual("1.0.0", rig.Running);
             int loads = rig.LoadCalls - loadsBefore;
             Assert.AreEqual(2, loads);
-            int outcome = rig.Journal.Current.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.RevertedNoMemory, outcome);
+            int outcome = (int)rig.Journal.Current.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.RevertedNoMemory, outcome);
         }
 
         [TestMethod]
@@ -153,8 +153,8 @@ namespace SecureDevice.Tests.Boot
             int before = rig.Flash.MutationCount;
             rig.Offer(rig.Publish(rig.Release(), "big"));
             rig.Run(true, 50);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Rejected(Core.Bundle.BundleStatus.TooLarge), outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcomes.Rejected(Core.Bundle.BundleStatus.TooLarge), outcome);
             int writes = rig.Flash.MutationCount - before;
             Assert.AreEqual(0, writes);
         }

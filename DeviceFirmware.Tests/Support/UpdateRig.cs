@@ -155,7 +155,7 @@ namespace SecureDevice.Tests.Support
             Run(true, 500);
             if (Journal.Current.State != UpdateState.Staged)
             {
-                throw new System.InvalidOperationException("not staged: " + UpdateOutcome.Name(Engine.LastOutcome) + " " + Engine.LastDetail);
+                throw new System.InvalidOperationException("not staged: " + UpdateOutcomes.Name(Engine.LastOutcome) + " " + Engine.LastDetail);
             }
 
             return url;
@@ -242,13 +242,13 @@ namespace SecureDevice.Tests.Support
         }
 
         /// <summary>Sends an offer for <paramref name="url"/>; returns the engine's answer.</summary>
-        public int Offer(string url)
+        public UpdateOutcome Offer(string url)
         {
             return OfferJson("{\"url\":\"" + url + "\"}");
         }
 
         /// <summary>Sends the offer payload <paramref name="json"/> after the offer spacing; returns the engine's answer.</summary>
-        public int OfferJson(string json)
+        public UpdateOutcome OfferJson(string json)
         {
             byte[] payload = TestBytes.Utf8(json);
             NowMs += UpdateEngine.DefaultOfferSpacingMs;

@@ -86,8 +86,8 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual(-1, slot);
             BundleStatus status = rig.Plan.ActiveStatus;
             Assert.AreEqual((int)BundleStatus.ManifestSignatureInvalid, (int)status);
-            int outcome = rig.Journal.Current.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.ActiveCorrupt, outcome);
+            int outcome = (int)rig.Journal.Current.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.ActiveCorrupt, outcome);
         }
 
         [TestMethod]
@@ -101,8 +101,8 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual(-1, slot);
             bool hasActive = rig.Journal.Current.HasActive;
             Assert.IsFalse(hasActive);
-            int outcome = rig.Journal.Current.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.ActiveCorrupt, outcome);
+            int outcome = (int)rig.Journal.Current.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.ActiveCorrupt, outcome);
         }
 
         [TestMethod]
@@ -142,8 +142,8 @@ namespace SecureDevice.Tests.Update
             BootDecision decision = rig.Plan.Decision;
             Assert.AreEqual((int)BootDecision.RevertCorrupt, (int)decision);
             Assert.AreEqual("1.0.0", rig.Running);
-            int outcome = rig.Journal.Current.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.RevertedCorrupt, outcome);
+            int outcome = (int)rig.Journal.Current.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.RevertedCorrupt, outcome);
             bool candidateRefused = rig.Plan.CandidateStatus != BundleStatus.Verified;
             Assert.IsTrue(candidateRefused);
         }
@@ -171,8 +171,8 @@ namespace SecureDevice.Tests.Update
             BootDecision decision = rig.Plan.Decision;
             Assert.AreEqual((int)BootDecision.RevertLoadFailed, (int)decision);
             Assert.AreEqual("1.0.0", rig.Running);
-            int outcome = rig.Journal.Current.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.RevertedCorrupt, outcome);
+            int outcome = (int)rig.Journal.Current.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.RevertedCorrupt, outcome);
         }
 
         [TestMethod]
@@ -246,8 +246,8 @@ namespace SecureDevice.Tests.Update
             rig.Boot();
             decision = rig.Plan.Decision;
             Assert.AreEqual((int)BootDecision.AbandonDownload, (int)decision);
-            int outcome = rig.Journal.Current.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.DownloadFailed, outcome);
+            int outcome = (int)rig.Journal.Current.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.DownloadFailed, outcome);
             state = rig.Engine.State;
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
             Assert.AreEqual("1.0.0", rig.Running);
@@ -267,9 +267,9 @@ namespace SecureDevice.Tests.Update
             BootDecision fallback = rig.Plan.Decision;
             Assert.AreEqual((int)BootDecision.BootActive, (int)fallback);
             UpdateState state = rig.Engine.State;
-            Assert.AreEqual((int)UpdateState.Staged, (int)state);
-            int outcome = rig.Offer("https://updates.example/x/");
-            Assert.AreEqual(UpdateOutcome.Busy, outcome);
+            Assert.AreEqual((int)UpdateState.WaitingForReboot, (int)state);
+            int outcome = (int)rig.Offer("https://updates.example/x/");
+            Assert.AreEqual((int)UpdateOutcome.Busy, outcome);
             rig.Boot();
             BootDecision decision = rig.Plan.Decision;
             Assert.AreEqual((int)BootDecision.StartTest, (int)decision);
@@ -295,8 +295,8 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual((int)UpdateState.Testing, (int)state);
             int activeSlot = rig.Journal.Current.ActiveSlot;
             Assert.AreEqual(SlotLayout.SlotA, activeSlot);
-            int outcome = rig.Offer("https://updates.example/x/");
-            Assert.AreEqual(UpdateOutcome.Busy, outcome);
+            int outcome = (int)rig.Offer("https://updates.example/x/");
+            Assert.AreEqual((int)UpdateOutcome.Busy, outcome);
             faulty.FailPrefix = null;
             rig.Boot();
             BootDecision decision = rig.Plan.Decision;

@@ -28,8 +28,8 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual(2L, floor);
 
             string url = rig.Publish(release, "1.1.0");
-            int outcome = rig.Offer(url);
-            Assert.AreEqual(UpdateOutcome.None, outcome);
+            int outcome = (int)rig.Offer(url);
+            Assert.AreEqual((int)UpdateOutcome.None, outcome);
             rig.Run(true, 200);
             bool rebootRequested = rig.Engine.RebootRequested;
             Assert.IsTrue(rebootRequested);
@@ -37,8 +37,8 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual((int)BootReason.Update, (int)reason);
             UpdateState state = rig.Journal.Current.State;
             Assert.AreEqual((int)UpdateState.Staged, (int)state);
-            outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Staged, outcome);
+            outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
             long bytesDone = rig.Engine.BytesDone;
             Assert.AreEqual((long)UpdateBundles.ReleaseBytes, bytesDone);
             Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor, "the floor rises only at confirmation");
@@ -54,8 +54,8 @@ namespace SecureDevice.Tests.Update
             state = rig.Engine.State;
             Assert.AreEqual((int)UpdateState.Testing, (int)state);
             rig.Run(true, 10);
-            outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Confirmed, outcome);
+            outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.Confirmed, outcome);
             state = rig.Journal.Current.State;
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
             int activeSlot = rig.Journal.Current.ActiveSlot;
@@ -71,8 +71,8 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual("1.1.0", rig.Running);
             testing = rig.Plan.Testing;
             Assert.IsFalse(testing);
-            outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Confirmed, outcome);
+            outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.Confirmed, outcome);
         }
 
         [TestMethod]
@@ -87,8 +87,8 @@ namespace SecureDevice.Tests.Update
             rig.Offer(rig.Publish(release, "r"));
             rig.Run(true, 200);
             rig.BootAndConfirm();
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Confirmed, outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.Confirmed, outcome);
             int appends = 9 + 5 + 1;
             int writes = rig.Flash.MutationCount - before;
             Assert.AreEqual(3 + appends + (4 * 3) + 3, writes);
@@ -140,9 +140,9 @@ namespace SecureDevice.Tests.Update
             string url = rig.Publish(release, "1.1.0");
             rig.Offer(url);
             rig.Run(true, 2000);
-            Assert.AreEqual(UpdateOutcome.Staged, rig.Engine.LastOutcome, "seed " + seed.ToString() + " " + rig.Engine.LastDetail + " failures " + rig.Engine.DownloadFailures.ToString());
+            Assert.AreEqual((int)UpdateOutcome.Staged, (int)rig.Engine.LastOutcome, "seed " + seed.ToString() + " " + rig.Engine.LastDetail + " failures " + rig.Engine.Statistics.DownloadFailures.ToString());
             Assert.AreEqual(2669L, rig.Server.PayloadBytesServed, "payload bytes served for seed " + seed.ToString());
-            int resumes = rig.Engine.Resumes;
+            int resumes = rig.Engine.Statistics.Resumes;
             rig.Boot();
             Assert.AreEqual("1.1.0", rig.Running);
             return resumes;
@@ -170,14 +170,14 @@ namespace SecureDevice.Tests.Update
             int resumeBoots = rig.Journal.Current.ResumeBoots;
             Assert.AreEqual(2, resumeBoots);
             rig.Run(true, 200);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Staged, outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
             Assert.AreEqual(5000L, rig.Server.PayloadBytesServed, "no byte was downloaded twice");
-            bool resumed = rig.Engine.Resumes >= 1;
+            bool resumed = rig.Engine.Statistics.Resumes >= 1;
             Assert.IsTrue(resumed);
             bool ranged = rig.Server.RangedOpens >= 2;
             Assert.IsTrue(ranged);
-            Assert.IsTrue(rig.Engine.BytesRehashed >= 5000, "bytes on flash are re-hashed, never trusted");
+            Assert.IsTrue(rig.Engine.Statistics.BytesRehashed >= 5000, "bytes on flash are re-hashed, never trusted");
         }
 
         [TestMethod]
@@ -193,8 +193,8 @@ namespace SecureDevice.Tests.Update
 
             rig.Boot();
             rig.Run(true, 200);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Staged, outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
             CollectionAssert.AreEqual(release.Payloads[0], rig.Flash.Snapshot(path));
         }
 
@@ -217,8 +217,8 @@ namespace SecureDevice.Tests.Update
             rig.Corrupt(path, 2000, 0x10);
             rig.Boot();
             rig.Run(true, 200);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Staged, outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
             CollectionAssert.AreEqual(release.Payloads[0], rig.Flash.Snapshot(path));
         }
 
@@ -234,8 +234,8 @@ namespace SecureDevice.Tests.Update
             Assert.IsTrue(flash.FlippedReads > 0);
             UpdateState state = rig.Journal.Current.State;
             Assert.IsFalse(state == UpdateState.Staged);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.IsFalse(outcome == UpdateOutcome.Staged);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.IsFalse(outcome == (int)UpdateOutcome.Staged);
         }
 
         [TestMethod]
@@ -252,12 +252,12 @@ namespace SecureDevice.Tests.Update
             long served = rig.Server.PayloadBytesServed;
             rig.Boot();
             rig.Run(true, 20);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.StorageFailed, outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.StorageFailed, outcome);
             state = rig.Journal.Current.State;
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
             // Refused before resuming: no file of the slot was read back or fetched.
-            Assert.AreEqual(0L, rig.Engine.BytesRehashed);
+            Assert.AreEqual(0L, rig.Engine.Statistics.BytesRehashed);
             Assert.AreEqual(served, rig.Server.PayloadBytesServed);
         }
 
@@ -274,8 +274,8 @@ namespace SecureDevice.Tests.Update
             rig.Run(true, 1);
             rig.Server.CutNextAfter = 250;
             rig.Run(true, 200);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Staged, outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
             bool ranged = rig.Server.RangedOpens >= 1;
             Assert.IsTrue(ranged);
         }
@@ -292,8 +292,8 @@ namespace SecureDevice.Tests.Update
             rig.Run(true, 1000);
             int opens = rig.Server.Opens;
             Assert.AreEqual(UpdateEngine.MaxFailures, opens);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.DownloadFailed, outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.DownloadFailed, outcome);
             UpdateState state = rig.Engine.State;
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
             Assert.AreEqual(writes, rig.Flash.MutationCount, "a failed fetch of the documents writes nothing");
@@ -308,12 +308,12 @@ namespace SecureDevice.Tests.Update
             rig.Server.Remove(url + "Sensor.Lib.pe");
             rig.Offer(url);
             rig.Run(true, 1000);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.DownloadFailed, outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.DownloadFailed, outcome);
             UpdateState state = rig.Journal.Current.State;
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
-            outcome = rig.Journal.Current.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.DownloadFailed, outcome);
+            outcome = (int)rig.Journal.Current.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.DownloadFailed, outcome);
             rig.Boot();
             Assert.AreEqual("1.0.0", rig.Running);
             BootDecision decision = rig.Plan.Decision;
@@ -330,8 +330,8 @@ namespace SecureDevice.Tests.Update
             faulty.FailWith = StorageStatus.Full;
             rig.Offer(rig.Publish(rig.Release(), "1.1.0"));
             rig.Run(true, 200);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.StorageFailed, outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.StorageFailed, outcome);
             UpdateState state = rig.Journal.Current.State;
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
             rig.Boot();
@@ -361,23 +361,23 @@ namespace SecureDevice.Tests.Update
             BootDecision decision = rig.Plan.Decision;
             Assert.AreEqual((int)BootDecision.RevertBootLimit, (int)decision);
             Assert.AreEqual("1.0.0", rig.Running);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.RevertedBootLimit, outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.RevertedBootLimit, outcome);
             Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor, "a reverted candidate never raises the floor");
             int activeSlot = rig.Journal.Current.ActiveSlot;
             Assert.AreEqual(SlotLayout.SlotA, activeSlot);
 
             // The reverted device still takes offers, but not this bundle again.
-            outcome = rig.Offer(url);
-            Assert.AreEqual(UpdateOutcome.None, outcome);
+            outcome = (int)rig.Offer(url);
+            Assert.AreEqual((int)UpdateOutcome.None, outcome);
             rig.Run(true, 50);
-            outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.KnownBad, outcome);
+            outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.KnownBad, outcome);
             TestBundle fixedRelease = rig.Release("1.1.1", 3, new int[] { 30 });
             rig.Offer(rig.Publish(fixedRelease, "1.1.1"));
             rig.Run(true, 200);
-            outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Staged, outcome);
+            outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
         }
 
         [TestMethod]
@@ -393,12 +393,12 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual((int)BootReason.Revert, (int)reason);
             bool timedOut = rig.NowMs >= UpdateEngine.DefaultTestTimeoutMs;
             Assert.IsTrue(timedOut);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.RevertedTimeout, outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.RevertedTimeout, outcome);
             rig.Boot();
             Assert.AreEqual("1.0.0", rig.Running);
-            outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.RevertedTimeout, outcome);
+            outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.RevertedTimeout, outcome);
             long floor = rig.Journal.Current.SecurityFloor;
             Assert.AreEqual(2L, floor);
         }
@@ -423,8 +423,8 @@ namespace SecureDevice.Tests.Update
             BootReason reason = rig.Session.Tracker.Reason;
             Assert.AreEqual((int)BootReason.Revert, (int)reason);
             Assert.AreEqual("1.0.0", rig.Running);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.RevertedAppFailed, outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.RevertedAppFailed, outcome);
         }
 
         [TestMethod]
@@ -436,8 +436,8 @@ namespace SecureDevice.Tests.Update
             rig.Engine.OnApplicationFailed();
             bool rebootRequested = rig.Engine.RebootRequested;
             Assert.IsTrue(rebootRequested);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.RevertedAppFailed, outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.RevertedAppFailed, outcome);
             rig.Boot();
             Assert.AreEqual("1.0.0", rig.Running);
         }
@@ -448,24 +448,24 @@ namespace SecureDevice.Tests.Update
             UpdateRig rig = UpdateRig.Booted(54);
             string url = rig.Publish(rig.Release(), "1.1.0");
             byte[] offer = TestBytes.Utf8("{\"url\":\"" + url + "\"}");
-            int outcome = rig.Engine.Offer(offer, 0, offer.Length, 100000);
-            Assert.AreEqual(UpdateOutcome.None, outcome);
-            Assert.AreEqual(UpdateOutcome.None, rig.Engine.Offer(offer, 0, offer.Length, 100001), "a repeat of the offer in progress is not an error");
+            int outcome = (int)rig.Engine.Offer(offer, 0, offer.Length, 100000);
+            Assert.AreEqual((int)UpdateOutcome.None, outcome);
+            Assert.AreEqual((int)UpdateOutcome.None, (int)rig.Engine.Offer(offer, 0, offer.Length, 100001), "a repeat of the offer in progress is not an error");
             string otherUrl = "https://updates.example/other/";
             byte[] other = TestBytes.Utf8("{\"url\":\"" + otherUrl + "\"}");
-            outcome = rig.Engine.Offer(other, 0, other.Length, 100002);
-            Assert.AreEqual(UpdateOutcome.Busy, outcome);
+            outcome = (int)rig.Engine.Offer(other, 0, other.Length, 100002);
+            Assert.AreEqual((int)UpdateOutcome.Busy, outcome);
             rig.NowMs = 100003;
             rig.Run(true, 200);
             rig.Boot();
             int writes = rig.Flash.MutationCount;
-            outcome = rig.Offer(url);
-            Assert.AreEqual(UpdateOutcome.Busy, outcome);
-            outcome = rig.Offer(otherUrl);
-            Assert.AreEqual(UpdateOutcome.Busy, outcome);
+            outcome = (int)rig.Offer(url);
+            Assert.AreEqual((int)UpdateOutcome.Busy, outcome);
+            outcome = (int)rig.Offer(otherUrl);
+            Assert.AreEqual((int)UpdateOutcome.Busy, outcome);
             int writesAfter = rig.Flash.MutationCount;
             Assert.AreEqual(writes, writesAfter);
-            int rejected = rig.Engine.OffersRejected;
+            int rejected = rig.Engine.Statistics.OffersRejected;
             Assert.AreEqual(2, rejected);
         }
 
@@ -477,14 +477,26 @@ namespace SecureDevice.Tests.Update
             rig.Boot();
             int writes = rig.Flash.MutationCount;
             byte[] offer = TestBytes.Utf8("{\"url\":\"http://updates.example/x/\"}");
-            int outcome = rig.Engine.Offer(offer, 0, offer.Length, 0);
-            Assert.AreEqual(UpdateOutcome.MalformedOffer, outcome);
-            outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.MalformedOffer, outcome);
+            int outcome = (int)rig.Engine.Offer(offer, 0, offer.Length, 0);
+            Assert.AreEqual((int)UpdateOutcome.MalformedOffer, outcome);
+            outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.MalformedOffer, outcome);
             int opens = rig.Server.Opens;
             Assert.AreEqual(0, opens);
             int writesAfter = rig.Flash.MutationCount;
             Assert.AreEqual(writes, writesAfter);
+        }
+
+        [TestMethod]
+        public void Offer_Oversized_ReportedTooLargeNotInvalid()
+        {
+            UpdateRig rig = new UpdateRig(UpdateBundles.Factory(new TestRandom(56)), 22);
+            rig.Boot();
+            byte[] offer = new byte[UpdateOfferParser.MaxPayloadBytes + 1];
+            int outcome = (int)rig.Engine.Offer(offer, 0, offer.Length, 0);
+            Assert.AreEqual((int)UpdateOutcome.MalformedOffer, outcome);
+            string detail = rig.Engine.LastDetail;
+            Assert.IsTrue(detail.IndexOf("too large") >= 0, detail);
         }
 
         [TestMethod]
@@ -494,11 +506,11 @@ namespace SecureDevice.Tests.Update
             string url = rig.Publish(rig.Release(), "1.1.0");
             int writes = rig.Flash.MutationCount;
             byte[] offer = TestBytes.Utf8("{\"url\":\"" + url + "\",\"manifestSha256\":\"" + new string('a', 64) + "\"}");
-            int outcome = rig.Engine.Offer(offer, 0, offer.Length, 0);
-            Assert.AreEqual(UpdateOutcome.None, outcome);
+            int outcome = (int)rig.Engine.Offer(offer, 0, offer.Length, 0);
+            Assert.AreEqual((int)UpdateOutcome.None, outcome);
             rig.Run(true, 50);
-            outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.OfferMismatch, outcome);
+            outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.OfferMismatch, outcome);
             int writesAfter = rig.Flash.MutationCount;
             Assert.AreEqual(writes, writesAfter);
         }
@@ -513,11 +525,11 @@ namespace SecureDevice.Tests.Update
             byte[] manifest = release.Manifest();
             new SecureDevice.Core.Crypto.Sha256().Hash(manifest, 0, manifest.Length, digest, 0);
             byte[] offer = TestBytes.Utf8("{\"manifestSha256\":\"" + SecureDevice.Core.Text.Hex.Encode(digest, 0, 32) + "\",\"url\":\"" + url + "\"}");
-            int outcome = rig.Engine.Offer(offer, 0, offer.Length, 0);
-            Assert.AreEqual(UpdateOutcome.None, outcome);
+            int outcome = (int)rig.Engine.Offer(offer, 0, offer.Length, 0);
+            Assert.AreEqual((int)UpdateOutcome.None, outcome);
             rig.Run(true, 200);
-            outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Staged, outcome);
+            outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
         }
 
         [TestMethod]
@@ -530,11 +542,11 @@ namespace SecureDevice.Tests.Update
             rig.Run(true, 2);
             UpdateState state = rig.Engine.State;
             Assert.AreEqual((int)UpdateState.Downloading, (int)state);
-            int outcome = rig.Offer(second);
-            Assert.AreEqual(UpdateOutcome.None, outcome);
+            int outcome = (int)rig.Offer(second);
+            Assert.AreEqual((int)UpdateOutcome.None, outcome);
             rig.Run(true, 200);
-            outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Staged, outcome);
+            outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
             string candidate = rig.Engine.Candidate.Version.ToString();
             Assert.AreEqual("1.2.0", candidate);
             string path = SlotLayout.Path(SlotLayout.SlotB, "Sensor.App.pe");
@@ -555,8 +567,8 @@ namespace SecureDevice.Tests.Update
             wrong.Product = "camera";
             rig.Offer(rig.Publish(wrong, "wrong"));
             rig.Run(true, 200);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Staged, outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
             string candidate = rig.Engine.Candidate.Version.ToString();
             Assert.AreEqual("1.1.0", candidate);
         }
@@ -570,8 +582,8 @@ namespace SecureDevice.Tests.Update
             rig.Run(true, 10);
             Assert.AreEqual((int)UpdateState.Offered, (int)rig.Engine.State, "waits for time");
             rig.Run(true, 1000);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.TimeUnknown), outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcomes.Rejected(BundleStatus.TimeUnknown), outcome);
         }
 
         [TestMethod]
@@ -583,8 +595,8 @@ namespace SecureDevice.Tests.Update
             rig.Run(true, 3);
             rig.Utc = TestBundle.Now;
             rig.Run(true, 200);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Staged, outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
         }
 
         [TestMethod]
@@ -596,15 +608,15 @@ namespace SecureDevice.Tests.Update
             rig.Offer(rig.Publish(release, "1.1.0"));
             rig.Run(true, 200);
             rig.BootAndConfirm();
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Confirmed, outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.Confirmed, outcome);
 
             TestBundle signedByRevoked = rig.Release("1.2.0", 3, new int[] { 7 });
             signedByRevoked.KeyId = "old-build-key";
             rig.Offer(rig.Publish(signedByRevoked, "revoked"));
             rig.Run(true, 50);
-            outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.KeyRevoked), outcome);
+            outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcomes.Rejected(BundleStatus.KeyRevoked), outcome);
         }
     }
 }

@@ -75,6 +75,8 @@ namespace SecureDevice.Tests.Update
             journal.State = UpdateState.Verifying;
             System.Action encode = () => journal.Encode(new RecordWriter(new byte[UpdateJournal.MaxEncodedBytes]));
             Assert.ThrowsException(typeof(System.InvalidOperationException), encode);
+            journal.State = UpdateState.WaitingForReboot;
+            Assert.ThrowsException(typeof(System.InvalidOperationException), encode);
             journal = Sample();
             journal.Url = new string('a', UpdateJournal.MaxUrlLength + 1);
             Assert.ThrowsException(typeof(System.InvalidOperationException), encode);
@@ -107,6 +109,117 @@ namespace SecureDevice.Tests.Update
             Assert.IsTrue(found);
             bool same = reloaded.Current.SameAs(Sample());
             Assert.IsTrue(same);
+        }
+
+        [TestMethod]
+        public void ToDownloading_ResetsBootCountsAndSetsUrlAndCandidate()
+        {
+            UpdateJournal journal = Dirty(UpdateState.Idle);
+            byte[] digest = new byte[32];
+            digest[0] = 0x33;
+            journal.ToDownloading("https://n.example/", digest);
+            AssertFields(journal, UpdateState.Downloading, 0, 0, UpdateOutcome.Staged);
+            Assert.AreEqual("https://n.example/", journal.Url);
+            byte first = journal.CandidateDigest[0];
+            Assert.AreEqual((byte)0x33, first);
+            journal.ResumeBooted();
+            int resumeBoots = journal.ResumeBoots;
+            Assert.AreEqual(1, resumeBoots);
+        }
+
+        [TestMethod]
+        public void ToStaged_ResetsResumeBootsKeepsUrl()
+        {
+            UpdateJournal journal = Dirty(UpdateState.Downloading);
+            journal.ToStaged();
+            AssertFields(journal, UpdateState.Staged, 2, 0, UpdateOutcome.Staged);
+            Assert.AreEqual(SampleUrl, journal.Url);
+        }
+
+        [TestMethod]
+        public void ToTesting_FromStagedOneThenCounts()
+        {
+            UpdateJournal journal = Dirty(UpdateState.Staged);
+            journal.ToTesting();
+            AssertFields(journal, UpdateState.Testing, 1, 4, UpdateOutcome.Staged);
+            journal.ToTesting();
+            AssertFields(journal, UpdateState.Testing, 2, 4, UpdateOutcome.Staged);
+        }
+
+        [TestMethod]
+        public void Confirmed_CandidateBecomesActiveFloorNeverLowered()
+        {
+            UpdateJournal journal = Dirty(UpdateState.Testing);
+            journal.Confirmed(2);
+            AssertFields(journal, UpdateState.Idle, 0, 0, UpdateOutcome.Confirmed);
+            int activeSlot = journal.ActiveSlot;
+            Assert.AreEqual(SlotLayout.SlotA, activeSlot);
+            byte first = journal.ActiveDigest[0];
+            Assert.AreEqual((byte)0x22, first);
+            long floor = journal.SecurityFloor;
+            Assert.AreEqual(3L, floor);
+            Assert.AreEqual(string.Empty, journal.Url);
+            journal.Confirmed(5);
+            floor = journal.SecurityFloor;
+            Assert.AreEqual(5L, floor);
+        }
+
+        [TestMethod]
+        public void Reverted_ResetsTestBootsKeepsActiveAndResumeBoots()
+        {
+            UpdateJournal journal = Dirty(UpdateState.Testing);
+            journal.Reverted(UpdateOutcome.RevertedTimeout);
+            AssertFields(journal, UpdateState.Idle, 0, 4, UpdateOutcome.RevertedTimeout);
+            int activeSlot = journal.ActiveSlot;
+            Assert.AreEqual(SlotLayout.SlotB, activeSlot);
+            long floor = journal.SecurityFloor;
+            Assert.AreEqual(3L, floor);
+        }
+
+        [TestMethod]
+        public void Abandoned_ResetsResumeBootsAndUrl()
+        {
+            UpdateJournal journal = Dirty(UpdateState.Downloading);
+            journal.Abandoned(UpdateOutcome.DownloadFailed);
+            AssertFields(journal, UpdateState.Idle, 2, 0, UpdateOutcome.DownloadFailed);
+            Assert.AreEqual(string.Empty, journal.Url);
+        }
+
+        [TestMethod]
+        public void Adopted_ResetsEverythingElse()
+        {
+            UpdateJournal journal = Dirty(UpdateState.Testing);
+            journal.Adopted(-1, null, 7);
+            bool same = journal.SameAs(new UpdateJournal());
+            Assert.IsTrue(same);
+            journal.Adopted(SlotLayout.SlotB, Dirty(UpdateState.Idle).CandidateDigest, 7);
+            AssertFields(journal, UpdateState.Idle, 0, 0, UpdateOutcome.None);
+            long floor = journal.SecurityFloor;
+            Assert.AreEqual(7L, floor);
+            byte first = journal.ActiveDigest[0];
+            Assert.AreEqual((byte)0x22, first);
+            journal.ActiveDropped(true);
+            bool hasActive = journal.HasActive;
+            Assert.IsFalse(hasActive);
+            journal.ActiveDropped(false);
+            AssertFields(journal, UpdateState.Idle, 0, 0, UpdateOutcome.ActiveCorrupt);
+        }
+
+        private static void AssertFields(UpdateJournal journal, UpdateState state, int testBoots, int resumeBoots, UpdateOutcome outcome)
+        {
+            Assert.AreEqual((int)state, (int)journal.State, "state");
+            Assert.AreEqual(testBoots, journal.TestBoots, "test boots");
+            Assert.AreEqual(resumeBoots, journal.ResumeBoots, "resume boots");
+            Assert.AreEqual((int)outcome, (int)journal.LastOutcome, "outcome");
+        }
+
+        // Sample() in `state` with every counter set, so a transition that forgets a reset is seen.
+        private static UpdateJournal Dirty(UpdateState state)
+        {
+            UpdateJournal journal = Sample();
+            journal.State = state;
+            journal.ResumeBoots = 4;
+            return journal;
         }
 
         private static UpdateJournal Sample()

@@ -166,14 +166,14 @@ namespace SecureDevice.Tests.Update
         {
             rig.Boot(rig.Flash);
             string expected = healthy ? Target(secondUpdate) : Previous(secondUpdate);
-            Assert.AreEqual(expected, rig.Running, "outcome " + UpdateOutcome.Name(rig.Engine.LastOutcome) + " " + rig.Engine.LastDetail);
+            Assert.AreEqual(expected, rig.Running, "outcome " + UpdateOutcomes.Name(rig.Engine.LastOutcome) + " " + rig.Engine.LastDetail);
             bool testing = rig.Plan.Testing;
             Assert.IsFalse(testing);
             long expectedFloor = healthy ? (secondUpdate ? 4L : 3L) : (secondUpdate ? 3L : 2L);
             long floor = rig.Journal.Current.SecurityFloor;
             Assert.AreEqual(expectedFloor, floor);
-            int outcome = rig.Journal.Current.LastOutcome;
-            Assert.AreEqual(healthy ? UpdateOutcome.Confirmed : UpdateOutcome.RevertedBootLimit, outcome);
+            int outcome = (int)rig.Journal.Current.LastOutcome;
+            Assert.AreEqual(healthy ? (int)UpdateOutcome.Confirmed : (int)UpdateOutcome.RevertedBootLimit, outcome);
             string activeVersion = rig.ActiveVersion();
             Assert.AreEqual(expected, activeVersion);
         }

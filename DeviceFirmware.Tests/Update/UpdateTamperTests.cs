@@ -64,11 +64,11 @@ namespace SecureDevice.Tests.Update
             UpdateRig rig = UpdateRig.Booted(500);
             byte[][] slotA = SnapshotSlot(rig.Flash, rig.Factory);
             string name;
-            int expected;
+            UpdateOutcome expected;
             string offer = Offer(Build(index, rig, rig.Factory, rig.Bundles, out name, out expected));
             rig.OfferJson(offer);
             rig.Run(true, 1000);
-            Assert.AreEqual(UpdateOutcome.Name(expected), UpdateOutcome.Name(rig.Engine.LastOutcome), name + ": " + rig.Engine.LastDetail);
+            Assert.AreEqual(UpdateOutcomes.Name(expected), UpdateOutcomes.Name(rig.Engine.LastOutcome), name + ": " + rig.Engine.LastDetail);
             Assert.AreEqual((int)UpdateState.Idle, (int)rig.Engine.State, name);
             Assert.AreEqual((int)UpdateState.Idle, (int)rig.Journal.Current.State, name);
             Assert.IsFalse(rig.Engine.RebootRequested, name);
@@ -85,8 +85,8 @@ namespace SecureDevice.Tests.Update
             // Still updatable by a good bundle.
             rig.Offer(rig.Publish(rig.Release("1.1.0", 3, new int[] { 190 }), "good"));
             rig.Run(true, 200);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Staged, outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
         }
 
         [TestMethod]
@@ -104,18 +104,18 @@ namespace SecureDevice.Tests.Update
 
             rig.Offer(factoryUrl);
             rig.Run(true, 50);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.SecurityVersionRollback), outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcomes.Rejected(BundleStatus.SecurityVersionRollback), outcome);
             rig.Offer(releaseUrl);
             rig.Run(true, 50);
-            outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.AlreadyInstalled), outcome);
+            outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcomes.Rejected(BundleStatus.AlreadyInstalled), outcome);
 
             // An older version is accepted only with a higher security version (a deliberate roll-back by the operator).
             rig.Offer(rig.Publish(rig.Release("1.0.5", 4, new int[] { 100 }), "1.0.5"));
             rig.Run(true, 200);
-            outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Staged, outcome);
+            outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
         }
 
         [TestMethod]
@@ -129,23 +129,23 @@ namespace SecureDevice.Tests.Update
             rig.Server.Put(url + release.PayloadNames[1], bad);
             rig.Offer(url);
             rig.Run(true, 200);
-            int outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.Rejected(BundleStatus.FileHashMismatch), outcome);
+            int outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcomes.Rejected(BundleStatus.FileHashMismatch), outcome);
             long served = rig.Server.PayloadBytesServed;
             rig.Offer(url);
             rig.Run(true, 200);
-            outcome = rig.Engine.LastOutcome;
-            Assert.AreEqual(UpdateOutcome.KnownBad, outcome);
+            outcome = (int)rig.Engine.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.KnownBad, outcome);
             Assert.AreEqual(served, rig.Server.PayloadBytesServed, "a known-bad bundle is not downloaded again");
         }
 
         // Builds tamper case `index`: publishes it and returns its URL, its name and the outcome it must produce.
-        private static string Build(int index, UpdateRig rig, TestBundle factory, TestRandom random, out string name, out int expected)
+        private static string Build(int index, UpdateRig rig, TestBundle factory, TestRandom random, out string name, out UpdateOutcome expected)
         {
             // Files of three pieces and one of the rig's server (UpdateRig.PieceBytes), as 2,100 and 900 bytes are on the board.
             TestBundle bundle = rig.Release("1.1.0", 3, new int[] { 140, 60 });
             string folder = "case" + index.ToString();
-            expected = UpdateOutcome.Rejected(BundleStatus.ManifestSignatureInvalid);
+            expected = UpdateOutcomes.Rejected(BundleStatus.ManifestSignatureInvalid);
             if (index < 13)
             {
                 // Every manifest field changed after signing: the signature no longer matches.
@@ -171,70 +171,70 @@ namespace SecureDevice.Tests.Update
                 case 13:
                     name = "product not delegated";
                     bundle.Product = "camera";
-                    expected = UpdateOutcome.Rejected(BundleStatus.ProductNotDelegated);
+                    expected = UpdateOutcomes.Rejected(BundleStatus.ProductNotDelegated);
                     break;
                 case 14:
                     name = "another product";
                     bundle.Product = "camera";
                     bundle.DelegationProducts = null;
-                    expected = UpdateOutcome.Rejected(BundleStatus.WrongProduct);
+                    expected = UpdateOutcomes.Rejected(BundleStatus.WrongProduct);
                     break;
                 case 15:
                     name = "another hardware model";
                     bundle.Hardware = "\"esp32-s3\"";
-                    expected = UpdateOutcome.Rejected(BundleStatus.WrongHardware);
+                    expected = UpdateOutcomes.Rejected(BundleStatus.WrongHardware);
                     break;
                 case 16:
                     name = "needs a newer loader";
                     bundle.MinLoaderVersion = 2;
-                    expected = UpdateOutcome.Rejected(BundleStatus.LoaderTooOld);
+                    expected = UpdateOutcomes.Rejected(BundleStatus.LoaderTooOld);
                     break;
                 case 17:
                     name = "expired manifest";
                     bundle.Expires = "2026-12-01T00:00:00Z";
-                    expected = UpdateOutcome.Rejected(BundleStatus.ManifestExpired);
+                    expected = UpdateOutcomes.Rejected(BundleStatus.ManifestExpired);
                     break;
                 case 18:
                     name = "security version below the floor";
                     bundle.SecurityVersion = 1;
-                    expected = UpdateOutcome.Rejected(BundleStatus.SecurityVersionRollback);
+                    expected = UpdateOutcomes.Rejected(BundleStatus.SecurityVersionRollback);
                     break;
                 case 19:
                     name = "older version";
                     bundle.Version = "0.9.0";
                     bundle.SecurityVersion = 2;
-                    expected = UpdateOutcome.Rejected(BundleStatus.VersionDowngrade);
+                    expected = UpdateOutcomes.Rejected(BundleStatus.VersionDowngrade);
                     break;
                 case 20:
                     name = "replay of the running bundle";
-                    expected = UpdateOutcome.Rejected(BundleStatus.AlreadyInstalled);
+                    expected = UpdateOutcomes.Rejected(BundleStatus.AlreadyInstalled);
                     return rig.Publish(factory, folder);
                 case 21:
                     name = "manifest names another key";
                     bundle.KeyId = "other-key";
                     bundle.DelegatedKeyId = "release-2026";
-                    expected = UpdateOutcome.Rejected(BundleStatus.SignerMismatch);
+                    expected = UpdateOutcomes.Rejected(BundleStatus.SignerMismatch);
                     break;
                 case 22:
                     name = "security version not delegated";
                     bundle.MinSecurityVersion = 5;
-                    expected = UpdateOutcome.Rejected(BundleStatus.SecurityVersionNotDelegated);
+                    expected = UpdateOutcomes.Rejected(BundleStatus.SecurityVersionNotDelegated);
                     break;
                 case 23:
                     name = "expired signer";
                     bundle.NotBefore = TestBundle.Year2026;
                     bundle.NotAfter = TestBundle.Now - 1;
-                    expected = UpdateOutcome.Rejected(BundleStatus.DelegationExpired);
+                    expected = UpdateOutcomes.Rejected(BundleStatus.DelegationExpired);
                     break;
                 case 24:
                     name = "signer not yet valid";
                     bundle.NotBefore = TestBundle.Now + 3600;
-                    expected = UpdateOutcome.Rejected(BundleStatus.DelegationNotYetValid);
+                    expected = UpdateOutcomes.Rejected(BundleStatus.DelegationNotYetValid);
                     break;
                 case 25:
                     name = "unknown root";
                     bundle.Root = new TestKeys(random);
-                    expected = UpdateOutcome.Rejected(BundleStatus.UnknownRoot);
+                    expected = UpdateOutcomes.Rejected(BundleStatus.UnknownRoot);
                     break;
                 case 26:
                     name = "delegation signed by a non-root";
@@ -254,7 +254,7 @@ namespace SecureDevice.Tests.Update
                     byte[] manifest = bundle.Manifest();
                     byte[] shortSignature = new byte[63];
                     System.Array.Copy(bundle.Sign(manifest), shortSignature, 63);
-                    expected = UpdateOutcome.Rejected(BundleStatus.SignatureMalformed);
+                    expected = UpdateOutcomes.Rejected(BundleStatus.SignatureMalformed);
                     return rig.Publish(bundle, folder, manifest, shortSignature);
                 case 30:
                     name = "signed by another key";
@@ -263,17 +263,17 @@ namespace SecureDevice.Tests.Update
                 case 31:
                     name = "oversized manifest";
                     byte[] big = Padded(bundle.Manifest(), ManifestParser.MaxManifestBytes + 1);
-                    expected = UpdateOutcome.Rejected(BundleStatus.ManifestMalformed);
+                    expected = UpdateOutcomes.Rejected(BundleStatus.ManifestMalformed);
                     return rig.Publish(bundle, folder, big, bundle.Sign(big));
                 case 32:
                     name = "malformed manifest (signed)";
                     byte[] malformed = TestBytes.Utf8(TestText.ReplaceFirst(bundle.ManifestText(), "\"files\":[", "\"files\":[,"));
-                    expected = UpdateOutcome.Rejected(BundleStatus.ManifestMalformed);
+                    expected = UpdateOutcomes.Rejected(BundleStatus.ManifestMalformed);
                     return rig.Publish(bundle, folder, malformed, bundle.Sign(malformed));
                 case 33:
                     name = "entry assembly not among the files (signed)";
                     bundle.EntryAssembly = "Sensor.Missing";
-                    expected = UpdateOutcome.Rejected(BundleStatus.ManifestMalformed);
+                    expected = UpdateOutcomes.Rejected(BundleStatus.ManifestMalformed);
                     break;
                 case 34:
                     name = "payload byte flipped";
@@ -331,11 +331,11 @@ namespace SecureDevice.Tests.Update
         }
 
         // Publishes the bundle, then replaces one of its files on the server with `content`.
-        private static string PublishReplacing(UpdateRig rig, TestBundle bundle, string folder, string fileName, byte[] content, out int expected, BundleStatus status)
+        private static string PublishReplacing(UpdateRig rig, TestBundle bundle, string folder, string fileName, byte[] content, out UpdateOutcome expected, BundleStatus status)
         {
             string url = rig.Publish(bundle, folder);
             rig.Server.Put(url + fileName, content);
-            expected = UpdateOutcome.Rejected(status);
+            expected = UpdateOutcomes.Rejected(status);
             return url;
         }
 

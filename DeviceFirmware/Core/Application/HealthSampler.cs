@@ -2,6 +2,7 @@ using SecureDevice.Core.Connectivity;
 using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Telemetry;
 using SecureDevice.Core.Boot;
+using SecureDevice.Core.Update;
 
 namespace SecureDevice.Core.Application
 {
@@ -214,7 +215,7 @@ namespace SecureDevice.Core.Application
             s.Dropped = Unsigned(_limiter.Dropped(MessageClass.Telemetry) + _limiter.Dropped(MessageClass.Event) + _limiter.Dropped(MessageClass.UpdateProgress));
             s.Delayed = Unsigned(_limiter.Delayed(MessageClass.Telemetry) + _limiter.Delayed(MessageClass.Event) + _limiter.Delayed(MessageClass.UpdateProgress));
             s.Rejected = Unsigned(c.InboundRejected);
-            s.UpdateOutcome = _application.LastUpdateOutcome;
+            s.UpdateOutcome = UpdateOutcomeCode.Of(_application.LastUpdateOutcome);
 
             s.VersionMajor = _application.Version.Major;
             s.VersionMinor = _application.Version.Minor;

@@ -54,7 +54,7 @@ namespace SecureDevice.Core.Boot
         }
 
         /// <summary>The outcome of the last failed load attempt (<see cref="UpdateOutcome"/>), or <see cref="UpdateOutcome.None"/>.</summary>
-        public int LastFailure { get; private set; }
+        public UpdateOutcome LastFailure { get; private set; }
 
         /// <summary>One line about the last failed attempt, or empty.</summary>
         public string LastDetail { get; private set; }
@@ -70,7 +70,7 @@ namespace SecureDevice.Core.Boot
             {
                 bool tainted;
                 string detail;
-                int outcome = TryStart(out tainted, out detail);
+                UpdateOutcome outcome = TryStart(out tainted, out detail);
                 if (outcome == UpdateOutcome.None)
                 {
                     Describe();
@@ -81,7 +81,7 @@ namespace SecureDevice.Core.Boot
                 string what = SlotLayout.Name(_plan.Slot) + " " + _plan.Manifest.Version.ToString() + ": ";
                 FailedAttempts++;
                 LastFailure = outcome;
-                LastDetail = what + UpdateOutcome.Name(outcome) + " " + detail;
+                LastDetail = what + UpdateOutcomes.Name(outcome) + " " + detail;
                 _stack.Planner.OnLoadFailed(_plan, outcome);
                 _session.Faults.Record(outcome == UpdateOutcome.RevertedNoMemory ? FaultCode.OutOfMemory : FaultCode.LoadFailed, LastDetail);
                 if (tainted)
@@ -101,7 +101,7 @@ namespace SecureDevice.Core.Boot
 
         // Verifies and loads the planned slot. Returns UpdateOutcome.None when the application started, else the outcome to
         // record; `tainted` says whether the runtime took any of it.
-        private int TryStart(out bool tainted, out string detail)
+        private UpdateOutcome TryStart(out bool tainted, out string detail)
         {
             tainted = false;
             detail = string.Empty;

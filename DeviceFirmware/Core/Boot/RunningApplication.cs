@@ -26,8 +26,8 @@ namespace SecureDevice.Core.Boot
         /// <summary>True while the running slot is an update under test.</summary>
         public bool Testing { get; set; }
 
-        /// <summary>Outcome code of the last update attempt since boot (0 = none).</summary>
-        public int LastUpdateOutcome { get; set; }
+        /// <summary>Outcome of the last update attempt since boot.</summary>
+        public Update.UpdateOutcome LastUpdateOutcome { get; set; }
 
         /// <summary>True when the loader loaded and started an application this boot (false: the device runs without one).</summary>
         public bool Loaded { get; set; }

@@ -22,6 +22,7 @@ namespace SecureDevice.Core.Update
         private readonly JournalStore _journal;
         private readonly SlotVerifier _slots;
         private readonly UpdateJournal _next = new UpdateJournal();
+        private readonly byte[] _adoptedDigest = new byte[32];
 
         /// <summary>Plans over <paramref name="journal"/> and <paramref name="slots"/> (shared with the <see cref="UpdateEngine"/>).</summary>
         public BootPlanner(JournalStore journal, SlotVerifier slots)
@@ -75,8 +76,7 @@ namespace SecureDevice.Core.Update
                 else
                 {
                     plan.Decision = current.State == UpdateState.Staged ? BootDecision.StartTest : BootDecision.ContinueTest;
-                    _next.State = UpdateState.Testing;
-                    _next.TestBoots = current.State == UpdateState.Staged ? 1 : current.TestBoots + 1;
+                    _next.ToTesting();
                     plan.Slot = current.CandidateSlot;
                     plan.Testing = true;
                     plan.Manifest = _slots.Manifest;
@@ -85,15 +85,13 @@ namespace SecureDevice.Core.Update
             else if (current.State == UpdateState.Downloading && current.ResumeBoots >= MaxResumeBoots)
             {
                 plan.Decision = BootDecision.AbandonDownload;
-                _next.State = UpdateState.Idle;
-                _next.ResumeBoots = 0;
-                _next.LastOutcome = UpdateOutcome.DownloadFailed;
+                _next.Abandoned(UpdateOutcome.DownloadFailed);
                 PlanActive(plan, false);
             }
             else if (current.State == UpdateState.Downloading)
             {
                 plan.Decision = BootDecision.ResumeDownload;
-                _next.ResumeBoots = current.ResumeBoots + 1;
+                _next.ResumeBooted();
                 PlanActive(plan, false);
             }
             else
@@ -114,7 +112,7 @@ namespace SecureDevice.Core.Update
         /// active slot, when it is the one that failed, is dropped (corrupt) or skipped for this boot (the others).
         /// </summary>
         /// <returns>The journal save status.</returns>
-        public StorageStatus OnLoadFailed(BootPlan plan, int outcome)
+        public StorageStatus OnLoadFailed(BootPlan plan, UpdateOutcome outcome)
         {
             if (outcome != UpdateOutcome.RevertedCorrupt && outcome != UpdateOutcome.RevertedAppFailed && outcome != UpdateOutcome.RevertedNoMemory)
             {
@@ -131,8 +129,7 @@ namespace SecureDevice.Core.Update
             {
                 if (outcome == UpdateOutcome.RevertedCorrupt)
                 {
-                    _next.HasActive = false;
-                    _next.LastOutcome = UpdateOutcome.ActiveCorrupt;
+                    _next.ActiveDropped(false);
                     plan.ActiveStatus = BundleStatus.FileHashMismatch;
                 }
 
@@ -148,7 +145,6 @@ namespace SecureDevice.Core.Update
         private void Adopt(BootPlan plan)
         {
             plan.Decision = BootDecision.AdoptInstalled;
-            _next.CopyFrom(new UpdateJournal());
             int best = -1;
             AppVersion bestVersion = null;
             long bestSecurity = -1;
@@ -166,28 +162,24 @@ namespace SecureDevice.Core.Update
                     best = slot;
                     bestVersion = manifest.Version;
                     bestSecurity = manifest.SecurityVersion;
-                    System.Array.Copy(_slots.Documents.ManifestDigest, 0, _next.ActiveDigest, 0, 32);
+                    System.Array.Copy(_slots.Documents.ManifestDigest, 0, _adoptedDigest, 0, 32);
                 }
             }
 
+            _next.Adopted(best, _adoptedDigest, bestSecurity);
             if (best < 0)
             {
                 plan.ActiveStatus = BundleStatus.FileMissing;
                 return;
             }
 
-            _next.ActiveSlot = best;
-            _next.HasActive = true;
-            _next.SecurityFloor = bestSecurity;
             PlanActive(plan, false);
         }
 
-        private void Revert(BootPlan plan, BootDecision decision, int outcome)
+        private void Revert(BootPlan plan, BootDecision decision, UpdateOutcome outcome)
         {
             plan.Decision = decision;
-            _next.State = UpdateState.Idle;
-            _next.TestBoots = 0;
-            _next.LastOutcome = outcome;
+            _next.Reverted(outcome);
             PlanActive(plan, true);
         }
 
@@ -207,12 +199,7 @@ namespace SecureDevice.Core.Update
             plan.ActiveStatus = active;
             if (active != BundleStatus.Verified)
             {
-                _next.HasActive = false;
-                if (!keepOutcome)
-                {
-                    _next.LastOutcome = UpdateOutcome.ActiveCorrupt;
-                }
-
+                _next.ActiveDropped(keepOutcome);
                 return;
             }
 

@@ -57,13 +57,10 @@ namespace SecureDevice.Core.Update
         private readonly RevocationStore _revocations;
         private readonly InstallContext _device;
         private readonly byte[] _chunk;
-        private readonly UpdateOfferParser _offerParser = new UpdateOfferParser();
+        private readonly OfferIntake _offers = new OfferIntake();
+        private readonly RetrySchedule _retry = new RetrySchedule();
+        private readonly UpdateStatistics _statistics = new UpdateStatistics();
         private readonly UpdateJournal _next = new UpdateJournal();
-        private readonly byte[] _offerDigest = new byte[32];
-        private string _offerUrl;
-        private bool _offerPinned;
-        private long _offerAcceptedMs;
-        private bool _offerSeen;
         private Manifest _manifest;
         private int _documentIndex;
         private int _documentBytes;
@@ -72,8 +69,6 @@ namespace SecureDevice.Core.Update
         private bool _fileFromZero;
         private long _doneBeforeFile;
         private bool _resumePending;
-        private int _failures;
-        private long _retryAtMs;
         private long _testStartMs;
         private int _progressHalf;
 
@@ -102,17 +97,17 @@ namespace SecureDevice.Core.Update
             _device = device;
             _chunk = chunk;
             TestTimeoutMs = DefaultTestTimeoutMs;
-            OfferSpacingMs = DefaultOfferSpacingMs;
+            _offers.SpacingMs = DefaultOfferSpacingMs;
         }
 
         /// <summary>
-        /// Where the update is. Offered and Verifying are transient; the others mirror the journal, except that Staged also
-        /// stands for a candidate the loader could not boot this time (its journal save failed): busy until the next boot.
+        /// Where the update is. Offered, Verifying and WaitingForReboot are transient; the others mirror the journal. It
+        /// changes only through <see cref="Enter"/>, along <see cref="UpdateTransitions"/>, and afresh at each <see cref="Start"/>.
         /// </summary>
         public UpdateState State { get; private set; }
 
         /// <summary>The last outcome (<see cref="UpdateOutcome"/>): persisted ones come from the journal, offer rejections live in memory only.</summary>
-        public int LastOutcome { get; private set; }
+        public UpdateOutcome LastOutcome { get; private set; }
 
         /// <summary>One line explaining <see cref="LastOutcome"/> when it is a failure, else null.</summary>
         public string LastDetail { get; private set; }
@@ -148,25 +143,17 @@ namespace SecureDevice.Core.Update
         public long TestTimeoutMs { get; set; }
 
         /// <summary>Shortest spacing between processed offers, ms.</summary>
-        public long OfferSpacingMs { get; set; }
+        public long OfferSpacingMs
+        {
+            get { return _offers.SpacingMs; }
+            set { _offers.SpacingMs = value; }
+        }
 
-        /// <summary>Offers received since boot.</summary>
-        public int OffersReceived { get; private set; }
-
-        /// <summary>Offers refused since boot (malformed, busy, too soon, or the bundle rejected).</summary>
-        public int OffersRejected { get; private set; }
-
-        /// <summary>Failed download attempts since boot.</summary>
-        public int DownloadFailures { get; private set; }
-
-        /// <summary>Body bytes received from the source since boot.</summary>
-        public long BytesReceived { get; private set; }
-
-        /// <summary>Bytes re-read from flash and re-hashed since boot (resumes and the final verification).</summary>
-        public long BytesRehashed { get; private set; }
-
-        /// <summary>Downloads resumed from bytes already on flash since boot.</summary>
-        public int Resumes { get; private set; }
+        /// <summary>What the engine did since boot (offers, failures, bytes received and re-hashed, resumes).</summary>
+        public UpdateStatistics Statistics
+        {
+            get { return _statistics; }
+        }
 
         /// <summary>Restores the engine's state from the journal and the boot plan. Call once per boot, after <see cref="BootPlanner.Plan"/>.</summary>
         public void Start(long nowMs, BootPlan plan)
@@ -177,7 +164,7 @@ namespace SecureDevice.Core.Update
             _device.CurrentVersion = plan.ActiveVersion;
             _device.CurrentSecurityVersion = plan.ActiveSecurityVersion;
             _manifest = null;
-            _offerSeen = false;
+            _offers.Reset();
             RebootRequested = false;
             if (journal.State == UpdateState.Testing && plan.Testing)
             {
@@ -188,10 +175,9 @@ namespace SecureDevice.Core.Update
             else if (journal.State == UpdateState.Downloading)
             {
                 State = UpdateState.Downloading;
-                _offerUrl = journal.Url;
+                _offers.Url = journal.Url;
                 _resumePending = true;
-                _failures = 0;
-                _retryAtMs = nowMs;
+                _retry.Restart(nowMs);
             }
             else if (journal.State == UpdateState.Idle)
             {
@@ -201,7 +187,7 @@ namespace SecureDevice.Core.Update
             {
                 // Staged or Testing, but the loader booted the active slot because the journal could not be saved. The
                 // candidate is not running, so it can be neither confirmed nor reverted now: wait, busy, for the next boot.
-                State = UpdateState.Staged;
+                State = UpdateState.WaitingForReboot;
             }
 
             EventSequence++;
@@ -216,17 +202,17 @@ namespace SecureDevice.Core.Update
         /// staged or under test, or when the offer comes sooner than <see cref="OfferSpacingMs"/> after the last.
         /// Refusals cost no flash write.
         /// </returns>
-        public int Offer(byte[] payload, int offset, int count, long nowMs)
+        public UpdateOutcome Offer(byte[] payload, int offset, int count, long nowMs)
         {
-            OffersReceived++;
+            _statistics.OffersReceived++;
             UpdateOffer offer;
-            if (_offerParser.TryParse(payload, offset, count, out offer) != DocumentStatus.Valid)
+            if (_offers.TryRead(payload, offset, count, out offer) != DocumentStatus.Valid)
             {
-                return Refuse(UpdateOutcome.MalformedOffer, _offerParser.Reader.Describe("offer", DocumentStatus.InvalidValue));
+                return Refuse(UpdateOutcome.MalformedOffer, _offers.Detail);
             }
 
             bool working = State == UpdateState.Offered || State == UpdateState.Downloading;
-            if (working && offer.Url == _offerUrl)
+            if (working && offer.Url == _offers.Url)
             {
                 return UpdateOutcome.None;
             }
@@ -236,23 +222,18 @@ namespace SecureDevice.Core.Update
                 return Refuse(UpdateOutcome.Busy, "an update is " + StateName(State));
             }
 
-            if (_offerSeen && Monotonic.Elapsed(nowMs, _offerAcceptedMs) < OfferSpacingMs)
+            if (_offers.TooSoon(nowMs))
             {
                 return Refuse(UpdateOutcome.Busy, "offers arrive faster than one per " + (OfferSpacingMs / 1000).ToString() + " s");
             }
 
-            _offerSeen = true;
-            _offerAcceptedMs = nowMs;
-            _offerUrl = offer.Url;
-            _offerPinned = offer.HasManifestDigest;
-            System.Array.Copy(offer.ManifestDigest, 0, _offerDigest, 0, 32);
+            _offers.Accept(offer, nowMs);
             _fileOpen = false;
             _source.Close();
-            _failures = 0;
             _documentIndex = 0;
             _documentBytes = 0;
-            _retryAtMs = nowMs;
-            State = UpdateState.Offered;
+            _retry.Restart(nowMs);
+            Enter(UpdateState.Offered);
             EventSequence++;
             return UpdateOutcome.None;
         }
@@ -281,7 +262,7 @@ namespace SecureDevice.Core.Update
                 return 1000;
             }
 
-            long wait = Monotonic.Until(nowMs, _retryAtMs);
+            long wait = _retry.Wait(nowMs);
             if (wait > 0)
             {
                 return wait;
@@ -301,7 +282,7 @@ namespace SecureDevice.Core.Update
             }
 
             return State == UpdateState.Offered || State == UpdateState.Downloading || State == UpdateState.Verifying
-                ? Monotonic.Until(nowMs, _retryAtMs)
+                ? _retry.Wait(nowMs)
                 : long.MaxValue;
         }
 
@@ -324,6 +305,7 @@ namespace SecureDevice.Core.Update
                 case UpdateState.Verifying: return "verifying";
                 case UpdateState.Staged: return "staged";
                 case UpdateState.Testing: return "testing";
+                case UpdateState.WaitingForReboot: return "waiting-for-reboot";
                 default: return "idle";
             }
         }
@@ -350,18 +332,7 @@ namespace SecureDevice.Core.Update
         {
             UpdateJournal current = _journal.Current;
             _next.CopyFrom(current);
-            _next.ActiveSlot = current.CandidateSlot;
-            _next.HasActive = true;
-            _next.State = UpdateState.Idle;
-            _next.TestBoots = 0;
-            _next.ResumeBoots = 0;
-            _next.LastOutcome = UpdateOutcome.Confirmed;
-            _next.Url = string.Empty;
-            System.Array.Copy(current.CandidateDigest, 0, _next.ActiveDigest, 0, 32);
-            if (_manifest.SecurityVersion > _next.SecurityFloor)
-            {
-                _next.SecurityFloor = _manifest.SecurityVersion;
-            }
+            _next.Confirmed(_manifest.SecurityVersion);
 
             if (_journal.Save(_next) != StorageStatus.Ok)
             {
@@ -371,18 +342,16 @@ namespace SecureDevice.Core.Update
 
             _device.CurrentVersion = _manifest.Version;
             _device.CurrentSecurityVersion = _manifest.SecurityVersion;
-            Finish(UpdateOutcome.Confirmed, null);
+            Finish(UpdateOutcome.Confirmed, null, UpdateState.Idle);
         }
 
-        private void Revert(int outcome)
+        private void Revert(UpdateOutcome outcome)
         {
             _next.CopyFrom(_journal.Current);
-            _next.State = UpdateState.Idle;
-            _next.TestBoots = 0;
-            _next.LastOutcome = outcome;
+            _next.Reverted(outcome);
             // Reboot even if the save fails: the loader then counts another test boot and reverts at the limit.
             _journal.Save(_next);
-            Finish(outcome, "candidate " + _manifest.Version.ToString() + " " + UpdateOutcome.Name(outcome));
+            Finish(outcome, "candidate " + _manifest.Version.ToString() + " " + UpdateOutcomes.Name(outcome), UpdateState.Idle);
             RebootRequested = true;
             RebootReason = BootReason.Revert;
         }
@@ -390,9 +359,9 @@ namespace SecureDevice.Core.Update
         private void StepOffered(long nowMs, long utcSeconds, uint random)
         {
             bool timeKnown = WallTime.IsValid(utcSeconds);
-            if (!timeKnown && Monotonic.Elapsed(nowMs, _offerAcceptedMs) < TimeWaitMs)
+            if (!timeKnown && Monotonic.Elapsed(nowMs, _offers.AcceptedMs) < TimeWaitMs)
             {
-                _retryAtMs = nowMs + 5000;
+                _retry.DueAt(nowMs + 5000);
                 return;
             }
 
@@ -413,21 +382,21 @@ namespace SecureDevice.Core.Update
                 }
 
                 _documentIndex++;
-                _failures = 0;
+                _retry.Progress();
             }
 
             documents.ComputeDigest();
-            if (_offerPinned && !ByteRange.ConstantTimeEquals(_offerDigest, 0, documents.ManifestDigest, 0, 32))
+            if (_offers.Mismatches(documents.ManifestDigest))
             {
                 EndOffer(UpdateOutcome.OfferMismatch, "the manifest served is not the one offered");
                 return;
             }
 
             UpdateJournal known = _journal.Current;
-            if (known.State == UpdateState.Idle && UpdateOutcome.IsCandidateFailure(known.LastOutcome)
+            if (known.State == UpdateState.Idle && UpdateOutcomes.IsCandidateFailure(known.LastOutcome)
                 && ByteRange.ConstantTimeEquals(known.CandidateDigest, 0, documents.ManifestDigest, 0, 32))
             {
-                EndOffer(UpdateOutcome.KnownBad, "this bundle already failed: " + UpdateOutcome.Name(known.LastOutcome));
+                EndOffer(UpdateOutcome.KnownBad, "this bundle already failed: " + UpdateOutcomes.Name(known.LastOutcome));
                 return;
             }
 
@@ -467,7 +436,7 @@ namespace SecureDevice.Core.Update
             BytesTotal = manifest.TotalFileBytes;
             BytesDone = 0;
             _progressHalf = 0;
-            State = UpdateState.Downloading;
+            Enter(UpdateState.Downloading);
             EventSequence++;
         }
 
@@ -481,7 +450,7 @@ namespace SecureDevice.Core.Update
             byte[] buffer = documents.Buffer(index);
             string name = BundleDocuments.FileName(index);
             long remaining;
-            DownloadStatus opened = _source.Open(_offerUrl + name, _documentBytes, out remaining);
+            DownloadStatus opened = _source.Open(_offers.Url + name, _documentBytes, out remaining);
             if (opened == DownloadStatus.RangeNotSatisfiable && _documentBytes > 0)
             {
                 // The previous attempt had every byte but was cut before the end was seen.
@@ -493,7 +462,7 @@ namespace SecureDevice.Core.Update
             if (opened == DownloadStatus.RangeIgnored)
             {
                 _documentBytes = 0;
-                opened = _source.Open(_offerUrl + name, 0, out remaining);
+                opened = _source.Open(_offers.Url + name, 0, out remaining);
             }
 
             if (opened != DownloadStatus.Ok)
@@ -536,8 +505,8 @@ namespace SecureDevice.Core.Update
                 }
 
                 _documentBytes += read;
-                _failures = 0;
-                BytesReceived += read;
+                _retry.Progress();
+                _statistics.BytesReceived += read;
             }
 
             documents.SetLength(index, _documentBytes);
@@ -554,8 +523,7 @@ namespace SecureDevice.Core.Update
             {
                 // A new offer supersedes a download: the journal leaves Downloading before the slot is touched.
                 _next.CopyFrom(current);
-                _next.State = UpdateState.Idle;
-                _next.Url = string.Empty;
+                _next.Abandoned(current.LastOutcome);
                 if (_journal.Save(_next) != StorageStatus.Ok)
                 {
                     return StorageFailed("saving the journal");
@@ -589,11 +557,7 @@ namespace SecureDevice.Core.Update
             }
 
             _next.CopyFrom(_journal.Current);
-            _next.State = UpdateState.Downloading;
-            _next.ResumeBoots = 0;
-            _next.TestBoots = 0;
-            _next.Url = _offerUrl;
-            System.Array.Copy(documents.ManifestDigest, 0, _next.CandidateDigest, 0, 32);
+            _next.ToDownloading(_offers.Url, documents.ManifestDigest);
             if (_journal.Save(_next) != StorageStatus.Ok)
             {
                 return StorageFailed("saving the journal");
@@ -635,7 +599,7 @@ namespace SecureDevice.Core.Update
                 if (_fileIndex == _manifest.FileCount)
                 {
                     // No event: verifying takes one step and ends in Staged, which is reported.
-                    State = UpdateState.Verifying;
+                    Enter(UpdateState.Verifying);
                     return;
                 }
 
@@ -678,7 +642,7 @@ namespace SecureDevice.Core.Update
                     continue;
                 }
 
-                BytesReceived += read;
+                _statistics.BytesReceived += read;
                 if (!_slots.Payload.Append(_chunk, 0, read))
                 {
                     CloseFile();
@@ -706,12 +670,12 @@ namespace SecureDevice.Core.Update
                     return;
                 }
 
-                _failures = 0;
+                _retry.Progress();
                 UpdateProgress(BytesDone + read);
             }
 
             // More work is waiting: come back at once (after the platform serviced MQTT).
-            _retryAtMs = nowMs;
+            _retry.DueAt(nowMs);
         }
 
         // Re-hashes the bytes already on flash and opens the rest from the server. False when this step should end.
@@ -719,7 +683,7 @@ namespace SecureDevice.Core.Update
         {
             long length;
             BundleStatus prefix = _slots.HashPrefix(slot, file, out length);
-            BytesRehashed += length;
+            _statistics.BytesRehashed += length;
             if (prefix == BundleStatus.FileSizeMismatch)
             {
                 return DeleteAndContinue(path);
@@ -746,7 +710,7 @@ namespace SecureDevice.Core.Update
 
             UpdateProgress(_doneBeforeFile + length);
             long remaining;
-            DownloadStatus opened = _source.Open(_offerUrl + file.Name, length, out remaining);
+            DownloadStatus opened = _source.Open(_offers.Url + file.Name, length, out remaining);
             if (opened == DownloadStatus.RangeIgnored || opened == DownloadStatus.RangeNotSatisfiable)
             {
                 // The server cannot continue this file from our bytes; start it again from zero.
@@ -778,7 +742,7 @@ namespace SecureDevice.Core.Update
 
             if (length > 0)
             {
-                Resumes++;
+                _statistics.Resumes++;
             }
 
             _fileOpen = true;
@@ -836,11 +800,11 @@ namespace SecureDevice.Core.Update
 
             _manifest = _slots.Manifest;
             BundleStatus payload = _slots.VerifyPayload(slot, _manifest);
-            BytesRehashed += _manifest.TotalFileBytes;
+            _statistics.BytesRehashed += _manifest.TotalFileBytes;
             if (payload != BundleStatus.Verified)
             {
                 // What was verified while streaming is not what the flash gives back: download the bad files again.
-                State = UpdateState.Downloading;
+                Enter(UpdateState.Downloading);
                 _fileIndex = 0;
                 BytesDone = 0;
                 _doneBeforeFile = 0;
@@ -855,17 +819,14 @@ namespace SecureDevice.Core.Update
             }
 
             _next.CopyFrom(journal);
-            _next.State = UpdateState.Staged;
-            _next.LastOutcome = UpdateOutcome.Staged;
-            _next.ResumeBoots = 0;
+            _next.ToStaged();
             if (_journal.Save(_next) != StorageStatus.Ok)
             {
                 Failed(nowMs, random, "saving the journal");
                 return;
             }
 
-            Finish(UpdateOutcome.Staged, null);
-            State = UpdateState.Staged;
+            Finish(UpdateOutcome.Staged, null, UpdateState.Staged);
             RebootRequested = true;
             RebootReason = BootReason.Update;
         }
@@ -886,10 +847,9 @@ namespace SecureDevice.Core.Update
 
         private void Failed(long nowMs, uint random, string detail)
         {
-            DownloadFailures++;
-            _failures++;
+            _statistics.DownloadFailures++;
             LastDetail = detail;
-            if (_failures >= MaxFailures)
+            if (!_retry.Failed(nowMs, random))
             {
                 if (State == UpdateState.Offered)
                 {
@@ -899,24 +859,19 @@ namespace SecureDevice.Core.Update
                 {
                     Abandon(UpdateOutcome.DownloadFailed, detail);
                 }
-
-                return;
             }
-
-            long ceiling = Backoff.CeilingMs(_failures - 1, RetryBaseMs, RetryCapMs);
-            _retryAtMs = nowMs + Backoff.FullJitterMs(ceiling, RetryFloorMs, random);
         }
 
         private void Reject(BundleStatus status, string detail)
         {
-            int outcome = UpdateOutcome.Rejected(status);
+            UpdateOutcome outcome = UpdateOutcomes.Rejected(status);
             if (State == UpdateState.Offered)
             {
                 EndOffer(outcome, detail);
             }
             else
             {
-                OffersRejected++;
+                _statistics.OffersRejected++;
                 Abandon(outcome, detail);
             }
         }
@@ -928,7 +883,7 @@ namespace SecureDevice.Core.Update
         }
 
         // Ends a download that touched the flash: the journal goes back to Idle with the outcome, the active slot untouched.
-        private void Abandon(int outcome, string detail)
+        private void Abandon(UpdateOutcome outcome, string detail)
         {
             _source.Close();
             _fileOpen = false;
@@ -936,30 +891,27 @@ namespace SecureDevice.Core.Update
             if (current.State != UpdateState.Idle || current.LastOutcome != outcome)
             {
                 _next.CopyFrom(current);
-                _next.State = UpdateState.Idle;
-                _next.ResumeBoots = 0;
-                _next.Url = string.Empty;
-                _next.LastOutcome = outcome;
+                _next.Abandoned(outcome);
                 _journal.Save(_next);
             }
 
-            Finish(outcome, detail);
+            Finish(outcome, detail, UpdateState.Idle);
         }
 
-        private int Refuse(int outcome, string detail)
+        private UpdateOutcome Refuse(UpdateOutcome outcome, string detail)
         {
-            OffersRejected++;
+            _statistics.OffersRejected++;
             LastOutcome = outcome;
             LastDetail = detail;
             EventSequence++;
             return outcome;
         }
 
-        private void Finish(int outcome, string detail)
+        private void Finish(UpdateOutcome outcome, string detail, UpdateState next)
         {
             LastOutcome = outcome;
             LastDetail = detail;
-            State = UpdateState.Idle;
+            Enter(next);
             if (outcome != UpdateOutcome.Confirmed && outcome != UpdateOutcome.Staged)
             {
                 _manifest = null;
@@ -969,18 +921,30 @@ namespace SecureDevice.Core.Update
         }
 
         // Ends the processing of an offer that touched nothing. A download it was meant to supersede goes on.
-        private void EndOffer(int outcome, string detail)
+        private void EndOffer(UpdateOutcome outcome, string detail)
         {
-            OffersRejected++;
-            Finish(outcome, detail);
+            _statistics.OffersRejected++;
             UpdateJournal journal = _journal.Current;
-            if (journal.State == UpdateState.Downloading)
+            bool resume = journal.State == UpdateState.Downloading;
+            Finish(outcome, detail, resume ? UpdateState.Downloading : UpdateState.Idle);
+            if (resume)
             {
-                State = UpdateState.Downloading;
-                _offerUrl = journal.Url;
+                _offers.Url = journal.Url;
                 _resumePending = true;
-                _failures = 0;
+                _retry.Progress();
             }
+        }
+
+        // The one place the state changes at run time. An illegal transition is a bug of this engine, never an input: it
+        // throws rather than leave the machine somewhere the docs do not describe.
+        private void Enter(UpdateState next)
+        {
+            if (!UpdateTransitions.IsLegal(State, next))
+            {
+                throw new System.InvalidOperationException("update " + StateName(State) + " -> " + StateName(next));
+            }
+
+            State = next;
         }
 
         /// <summary>Stable lower-case name of a download status.</summary>

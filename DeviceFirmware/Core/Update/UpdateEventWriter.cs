@@ -36,9 +36,9 @@ namespace SecureDevice.Core.Update
             _writer.WriteText("{\"state\":\"");
             _writer.WriteText(UpdateEngine.StateName(engine.State));
             _writer.WriteText("\",\"outcome\":\"");
-            _writer.WriteText(UpdateOutcome.Name(engine.LastOutcome));
+            _writer.WriteText(UpdateOutcomes.Name(engine.LastOutcome));
             _writer.WriteText("\",\"code\":");
-            _writer.WriteInteger(engine.LastOutcome);
+            _writer.WriteInteger(UpdateOutcomeCode.Of(engine.LastOutcome));
             Bundle.Manifest candidate = engine.Candidate;
             if (candidate != null)
             {

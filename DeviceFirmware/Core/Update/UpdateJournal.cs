@@ -19,6 +19,8 @@ namespace SecureDevice.Core.Update
         /// <summary>Largest encoded size, bytes.</summary>
         public const int MaxEncodedBytes = 8 + 8 + 32 + 32 + 1 + MaxUrlLength;
 
+        private static readonly UpdateJournal Empty = new UpdateJournal();
+
         /// <summary>Creates the empty journal: slot A, Idle, no application, floor 0.</summary>
         public UpdateJournal()
         {
@@ -42,8 +44,8 @@ namespace SecureDevice.Core.Update
         /// <summary>Boots that found a download in progress (0..255); bounds a download that keeps crashing the device.</summary>
         public int ResumeBoots { get; set; }
 
-        /// <summary>The last <see cref="UpdateOutcome"/> (0..255), reported until the next one.</summary>
-        public int LastOutcome { get; set; }
+        /// <summary>The last outcome (its code 0..255 is persisted), reported until the next one.</summary>
+        public UpdateOutcome LastOutcome { get; set; }
 
         /// <summary>Anti-rollback floor: no slot with a lower security version is installed or booted. Raised only at confirmation.</summary>
         public long SecurityFloor { get; set; }
@@ -61,6 +63,105 @@ namespace SecureDevice.Core.Update
         public int CandidateSlot
         {
             get { return SlotLayout.Other(ActiveSlot); }
+        }
+
+        // The named transitions: the "journal after" column of the decision table in docs/update-engine.md. The planner and
+        // the engine build the next journal in a copy with exactly one of these, save it, and apply it only after the save
+        // succeeded; no other production code writes a field. Each says which fields it resets, so none is forgotten.
+
+        /// <summary>The documents of a new candidate are in its slot: Downloading it from <paramref name="url"/>; test and resume boots 0.</summary>
+        public void ToDownloading(string url, byte[] manifestDigest)
+        {
+            State = UpdateState.Downloading;
+            TestBoots = 0;
+            ResumeBoots = 0;
+            Url = url;
+            System.Array.Copy(manifestDigest, 0, CandidateDigest, 0, 32);
+        }
+
+        /// <summary>A boot found the download in progress: resume boots + 1 (row 7).</summary>
+        public void ResumeBooted()
+        {
+            ResumeBoots++;
+        }
+
+        /// <summary>The candidate verified from flash: Staged, outcome Staged, resume boots 0.</summary>
+        public void ToStaged()
+        {
+            State = UpdateState.Staged;
+            ResumeBoots = 0;
+            LastOutcome = UpdateOutcome.Staged;
+        }
+
+        /// <summary>The loader boots the candidate: Testing, test boots 1 from Staged (row 5), else + 1 (row 4).</summary>
+        public void ToTesting()
+        {
+            TestBoots = State == UpdateState.Staged ? 1 : TestBoots + 1;
+            State = UpdateState.Testing;
+        }
+
+        /// <summary>
+        /// The candidate proved healthy: it becomes the active slot (its digest the active digest), the floor rises to
+        /// <paramref name="securityVersion"/> if higher, Idle, outcome Confirmed, test and resume boots 0, no URL.
+        /// </summary>
+        public void Confirmed(long securityVersion)
+        {
+            ActiveSlot = CandidateSlot;
+            HasActive = true;
+            System.Array.Copy(CandidateDigest, 0, ActiveDigest, 0, 32);
+            if (securityVersion > SecurityFloor)
+            {
+                SecurityFloor = securityVersion;
+            }
+
+            State = UpdateState.Idle;
+            TestBoots = 0;
+            ResumeBoots = 0;
+            Url = string.Empty;
+            LastOutcome = UpdateOutcome.Confirmed;
+        }
+
+        /// <summary>The candidate under test failed (<paramref name="outcome"/>): Idle, test boots 0; the active slot boots again.</summary>
+        public void Reverted(UpdateOutcome outcome)
+        {
+            State = UpdateState.Idle;
+            TestBoots = 0;
+            LastOutcome = outcome;
+        }
+
+        /// <summary>A download is given up or superseded (<paramref name="outcome"/>): Idle, resume boots 0, no URL.</summary>
+        public void Abandoned(UpdateOutcome outcome)
+        {
+            State = UpdateState.Idle;
+            ResumeBoots = 0;
+            Url = string.Empty;
+            LastOutcome = outcome;
+        }
+
+        /// <summary>
+        /// No journal: start from the empty one and adopt the verified <paramref name="slot"/> (its manifest digest and its
+        /// security version as the floor); a negative slot adopts nothing (no application). Idle (rows 1 and 1b).
+        /// </summary>
+        public void Adopted(int slot, byte[] manifestDigest, long securityVersion)
+        {
+            CopyFrom(Empty);
+            if (slot >= 0)
+            {
+                ActiveSlot = slot;
+                HasActive = true;
+                SecurityFloor = securityVersion;
+                System.Array.Copy(manifestDigest, 0, ActiveDigest, 0, 32);
+            }
+        }
+
+        /// <summary>The active slot failed verification: no active application; the outcome becomes ActiveCorrupt unless <paramref name="keepOutcome"/>.</summary>
+        public void ActiveDropped(bool keepOutcome)
+        {
+            HasActive = false;
+            if (!keepOutcome)
+            {
+                LastOutcome = UpdateOutcome.ActiveCorrupt;
+            }
         }
 
         /// <summary>Copies every field of <paramref name="other"/> into this journal.</summary>
@@ -102,7 +203,7 @@ namespace SecureDevice.Core.Update
             writer.WriteByte((int)State);
             writer.WriteByte(TestBoots);
             writer.WriteByte(ResumeBoots);
-            writer.WriteByte(LastOutcome);
+            writer.WriteByte(UpdateOutcomeCode.Of(LastOutcome));
             writer.WriteByte(0);
             writer.WriteInt64(SecurityFloor);
             writer.WriteBytes(ActiveDigest, 0, 32);
@@ -140,7 +241,7 @@ namespace SecureDevice.Core.Update
             read.State = (UpdateState)state;
             read.TestBoots = testBoots;
             read.ResumeBoots = resumeBoots;
-            read.LastOutcome = outcome;
+            read.LastOutcome = UpdateOutcomeCode.FromJournal(outcome);
             read.SecurityFloor = floor;
             read.Url = url;
             if (reserved != 0 || !read.IsPersistable())
@@ -156,7 +257,7 @@ namespace SecureDevice.Core.Update
         {
             bool persistedState = State == UpdateState.Idle || State == UpdateState.Downloading || State == UpdateState.Staged || State == UpdateState.Testing;
             return (ActiveSlot == SlotLayout.SlotA || ActiveSlot == SlotLayout.SlotB) && persistedState
-                && TestBoots >= 0 && TestBoots <= 255 && ResumeBoots >= 0 && ResumeBoots <= 255 && LastOutcome >= 0 && LastOutcome <= 255
+                && TestBoots >= 0 && TestBoots <= 255 && ResumeBoots >= 0 && ResumeBoots <= 255 && UpdateOutcomeCode.Of(LastOutcome) >= 0 && UpdateOutcomeCode.Of(LastOutcome) <= 255
                 && SecurityFloor >= 0 && Url != null && Url.Length <= MaxUrlLength;
         }
     }

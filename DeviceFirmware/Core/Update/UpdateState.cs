@@ -2,7 +2,8 @@ namespace SecureDevice.Core.Update
 {
     /// <summary>
     /// Where an update is (docs/update-engine.md). Idle, Downloading, Staged and Testing are persisted in the journal;
-    /// Offered and Verifying are transient steps of one boot. The end of an update is an <see cref="UpdateOutcome"/>
+    /// Offered, Verifying and WaitingForReboot are transient states of the engine in one boot, never persisted. The
+    /// engine's legal moves are <see cref="UpdateTransitions"/>. The end of an update is an <see cref="UpdateOutcome"/>
     /// (Confirmed, Reverted or Rejected with a reason), after which the engine is Idle again.
     /// </summary>
     public enum UpdateState
@@ -24,5 +25,12 @@ namespace SecureDevice.Core.Update
 
         /// <summary>Running the new slot on probation; it must be confirmed or it is reverted.</summary>
         Testing = 5,
+
+        /// <summary>
+        /// The journal holds a candidate (Staged or Testing) that this boot does not run, because the loader could not save
+        /// its test boot and booted the active slot: nothing can be confirmed or reverted until the next boot, and offers
+        /// are busy. Never persisted.
+        /// </summary>
+        WaitingForReboot = 6,
     }
 }

@@ -65,16 +65,16 @@ public sealed class RegistryRulesTests
     public void UpdateRejected_TamperedIsCriticalAtOnce_NonSecurityOutcomesAreNot()
     {
         var driver = new DetectionDriver();
-        Assert.Empty(driver.Engine.OnUpdateOutcome("d1", UpdateOutcome.DownloadFailed, driver.Now));
-        Assert.Empty(driver.Engine.OnUpdateOutcome("d1", UpdateOutcome.Confirmed, driver.Now));
-        Assert.Empty(driver.Engine.OnUpdateOutcome("d1", UpdateOutcome.RevertedBootLimit, driver.Now));
-        Finding finding = Assert.Single(driver.Engine.OnUpdateOutcome("d1", UpdateOutcome.Rejected(BundleStatus.ManifestSignatureInvalid), driver.Now));
+        Assert.Empty(driver.Engine.OnUpdateOutcome("d1", UpdateOutcomeCode.Of(UpdateOutcome.DownloadFailed), driver.Now));
+        Assert.Empty(driver.Engine.OnUpdateOutcome("d1", UpdateOutcomeCode.Of(UpdateOutcome.Confirmed), driver.Now));
+        Assert.Empty(driver.Engine.OnUpdateOutcome("d1", UpdateOutcomeCode.Of(UpdateOutcome.RevertedBootLimit), driver.Now));
+        Finding finding = Assert.Single(driver.Engine.OnUpdateOutcome("d1", UpdateOutcomeCode.Of(UpdateOutcomes.Rejected(BundleStatus.ManifestSignatureInvalid)), driver.Now));
         Assert.Equal("update-rejected", finding.Code);
         Assert.Equal(FindingSeverity.Critical, finding.Severity);
         Assert.True(finding.TrustsDevice);
         Assert.Contains("tampered", finding.Evidence);
-        Assert.Single(driver.Engine.OnUpdateOutcome("d2", UpdateOutcome.Rejected(BundleStatus.KeyRevoked), driver.Now));
-        Assert.Single(driver.Engine.OnUpdateOutcome("d3", UpdateOutcome.OfferMismatch, driver.Now));
+        Assert.Single(driver.Engine.OnUpdateOutcome("d2", UpdateOutcomeCode.Of(UpdateOutcomes.Rejected(BundleStatus.KeyRevoked)), driver.Now));
+        Assert.Single(driver.Engine.OnUpdateOutcome("d3", UpdateOutcomeCode.Of(UpdateOutcome.OfferMismatch), driver.Now));
 
         // Quiet for a week: cleared.
         Assert.Empty(driver.Engine.Tick(driver.Now.AddDays(6.9)));
@@ -85,7 +85,7 @@ public sealed class RegistryRulesTests
     public void UpdateRejected_RollbackWarns_TheThirdInADayIsCritical()
     {
         var driver = new DetectionDriver();
-        int rollback = UpdateOutcome.Rejected(BundleStatus.SecurityVersionRollback);
+        int rollback = UpdateOutcomeCode.Of(UpdateOutcomes.Rejected(BundleStatus.SecurityVersionRollback));
         Finding first = Assert.Single(driver.Engine.OnUpdateOutcome("d1", rollback, driver.Now));
         Assert.Equal(FindingSeverity.Warning, first.Severity);
         Assert.Empty(driver.Engine.OnUpdateOutcome("d1", rollback, driver.Now.AddHours(1)));

@@ -287,15 +287,15 @@ public static class UpdateSimulation
                 }
 
                 DownloadMilliseconds += engine.State == UpdateState.Staged ? watch.Elapsed.TotalMilliseconds : 0;
-                Resumes += engine.Resumes;
-                BytesRehashed += engine.BytesRehashed;
+                Resumes += engine.Statistics.Resumes;
+                BytesRehashed += engine.Statistics.BytesRehashed;
                 if (engine.LastOutcome == UpdateOutcome.Confirmed && !engine.RebootRequested)
                 {
                     return null;
                 }
             }
 
-            return "not confirmed after " + MaxBoots + " boots: " + UpdateOutcome.Name(_loader!.Engine.LastOutcome) + " " + _loader.Engine.LastDetail;
+            return "not confirmed after " + MaxBoots + " boots: " + UpdateOutcomes.Name(_loader!.Engine.LastOutcome) + " " + _loader.Engine.LastDetail;
         }
 
         /// <summary>One more boot over the flash: the new version runs, confirmed, with the raised floor.</summary>
@@ -308,7 +308,7 @@ public static class UpdateSimulation
                 || journal.LastOutcome != UpdateOutcome.Confirmed)
             {
                 return "final boot runs " + loader.Application.Version + (loader.Plan.Testing ? " under test" : string.Empty)
-                    + ", floor " + journal.SecurityFloor + ", outcome " + UpdateOutcome.Name(journal.LastOutcome);
+                    + ", floor " + journal.SecurityFloor + ", outcome " + UpdateOutcomes.Name(journal.LastOutcome);
             }
 
             return null;

@@ -27,20 +27,25 @@ internal enum RejectionKind : byte
 /// </summary>
 internal static class UpdateRejectionRule
 {
-    /// <summary>The kind of an update outcome code (<see cref="UpdateOutcome"/>).</summary>
-    public static RejectionKind Classify(int outcome)
+    /// <summary>The kind of an update outcome's wire code (<see cref="UpdateOutcomeCode"/>); an unknown code is none.</summary>
+    public static RejectionKind Classify(int code)
     {
+        if (!UpdateOutcomeCode.TryDecode(code, out UpdateOutcome outcome))
+        {
+            return RejectionKind.None;
+        }
+
         if (outcome == UpdateOutcome.OfferMismatch)
         {
             return RejectionKind.Tampered;
         }
 
-        if (outcome < UpdateOutcome.RejectedBase)
+        if (!UpdateOutcomes.IsRejection(outcome))
         {
             return RejectionKind.None;
         }
 
-        return (BundleStatus)(outcome - UpdateOutcome.RejectedBase) switch
+        return UpdateOutcomes.RejectionReason(outcome) switch
         {
             BundleStatus.DelegationMalformed or BundleStatus.UnknownRoot or BundleStatus.DelegationSignatureInvalid or BundleStatus.ManifestMalformed
                 or BundleStatus.ManifestSignatureInvalid or BundleStatus.SignerMismatch or BundleStatus.FileMissing or BundleStatus.FileSizeMismatch
@@ -65,7 +70,7 @@ internal static class UpdateRejectionRule
         device.LastRejectionKind = (byte)kind;
         bool critical = kind != RejectionKind.Rollback || device.Rejections >= 3;
         string evidence = string.Create(CultureInfo.InvariantCulture,
-            $"the device refused an offered bundle: {UpdateOutcome.Name(outcome)} ({Describe(kind)}); {device.Rejections} such rejection(s) in 24 h");
+            $"the device refused an offered bundle: {Name(outcome)} ({Describe(kind)}); {device.Rejections} such rejection(s) in 24 h");
         return new Verdict(true, critical ? FindingSeverity.Critical : FindingSeverity.Warning, device.Rejections, 0, evidence);
     }
 
@@ -79,4 +84,7 @@ internal static class UpdateRejectionRule
         RejectionKind.Rollback => "older than the device may run: rollback or replay",
         _ => "signed with a revoked key",
     };
+
+    private static string Name(int code) =>
+        UpdateOutcomeCode.TryDecode(code, out UpdateOutcome outcome) ? UpdateOutcomes.Name(outcome) : "code " + code.ToString(CultureInfo.InvariantCulture);
 }
