@@ -161,8 +161,9 @@ public sealed class ServiceRestartContinuityTests : IDisposable
         await Task.Delay(500);
         Assert.DoesNotContain(await store.ListFindingsAsync(device.Id, true, 10, None), f => f.Rule == "update-rejected");
 
-        int outcome = UpdateOutcome.Rejected(BundleStatus.FileHashMismatch);
-        string json = "{\"state\":\"idle\",\"outcome\":\"" + UpdateOutcome.Name(outcome) + "\",\"code\":" + outcome + ",\"boot\":1,\"seq\":2}";
+        UpdateOutcome rejected = UpdateOutcomes.Rejected(BundleStatus.FileHashMismatch);
+        int outcome = UpdateOutcomeCode.Of(rejected);
+        string json = "{\"state\":\"idle\",\"outcome\":\"" + UpdateOutcomes.Name(rejected) + "\",\"code\":" + outcome + ",\"boot\":1,\"seq\":2}";
         await publisher.PublishAsync("update", Encoding.ASCII.GetBytes(json), None);
         await ServiceLab.WaitUntil(async () => (await store.ListFindingsAsync(device.Id, true, 10, None)).Any(f => f.Rule == "update-rejected"), TimeSpan.FromSeconds(20), "the update-rejected finding");
         FindingRecord finding = Assert.Single(await store.ListFindingsAsync(device.Id, true, 10, None), f => f.Rule == "update-rejected");

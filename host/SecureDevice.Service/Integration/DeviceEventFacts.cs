@@ -5,12 +5,12 @@ namespace SecureDevice.Service.Integration;
 
 /// <summary>
 /// What detection takes from a stored device event (already checked by <c>DeviceEventParser</c>): an update event's
-/// outcome code (<see cref="UpdateOutcome"/>) and a fault event's boot number. Never throws on odd content: false.
+/// outcome wire code (<see cref="UpdateOutcomeCode"/>) and a fault event's boot number. Never throws on odd content: false.
 /// </summary>
 public static class DeviceEventFacts
 {
     /// <summary>Largest outcome code searched by name (rejections are 32 + a bundle status below 256).</summary>
-    private const int MaxOutcome = UpdateOutcome.RejectedBase + 255;
+    private const int MaxOutcome = (int)UpdateOutcome.Rejected + 255;
 
     /// <summary>
     /// The outcome of an update event: its "code" when the code's name is its "outcome" (the firmware writes both), else
@@ -18,7 +18,7 @@ public static class DeviceEventFacts
     /// </summary>
     public static bool TryUpdateOutcome(string json, out int outcome)
     {
-        outcome = UpdateOutcome.None;
+        outcome = UpdateOutcomeCode.Of(UpdateOutcome.None);
         if (!TryRoot(json, out JsonElement root) || !root.TryGetProperty("outcome", out JsonElement name) || name.ValueKind != JsonValueKind.String)
         {
             return false;
@@ -26,17 +26,17 @@ public static class DeviceEventFacts
 
         string text = name.GetString()!;
         if (root.TryGetProperty("code", out JsonElement code) && code.ValueKind == JsonValueKind.Number && code.TryGetInt32(out int number)
-            && number is >= 0 and <= MaxOutcome && UpdateOutcome.Name(number) == text)
+            && UpdateOutcomeCode.TryDecode(number, out UpdateOutcome stated) && UpdateOutcomes.Name(stated) == text)
         {
-            outcome = number;
+            outcome = UpdateOutcomeCode.Of(stated);
             return true;
         }
 
         for (int candidate = 0; candidate <= MaxOutcome; candidate++)
         {
-            if (UpdateOutcome.Name(candidate) == text)
+            if (UpdateOutcomeCode.TryDecode(candidate, out UpdateOutcome named) && UpdateOutcomes.Name(named) == text)
             {
-                outcome = candidate;
+                outcome = UpdateOutcomeCode.Of(named);
                 return true;
             }
         }
