@@ -18,6 +18,18 @@ public sealed class ServiceCommandTests
         Assert.Single(result.Error.TrimEnd('\n').Split('\n'));
     }
 
+    [Theory]
+    [InlineData("--bundles", "bundles")]
+    [InlineData("--bundle-url", "https://updates.example/bundles/")]
+    [InlineData("--bundle-root", "root.pub.pem")]
+    public void Service_OfferOptionWithoutConsole_OneLineExit2(string option, string value)
+    {
+        ToolResult result = ToolRun.Run("service", "--pki", "nope", "--data", "nope", option, value);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--bundles, --bundle-url and --bundle-root need --console", result.Error);
+        Assert.Single(result.Error.TrimEnd('\n').Split('\n'));
+    }
+
     [Fact]
     public void Service_ContactsReadableByOthers_RefusedInOneLine_SecretNeverPrinted()
     {

@@ -76,6 +76,13 @@ public static class ServiceCommand
                 },
                 LogLevel = result.GetValue(quiet) ? LogLevel.Warning : LogLevel.Information,
             };
+            if (result.GetValue(consoleListen) == null
+                && (result.GetValue(bundles) != null || result.GetValue(bundleUrl) != null || (result.GetValue(bundleRoot)?.Length ?? 0) > 0))
+            {
+                // Offers are made from the console; accepting the options without it would silently offer nothing.
+                throw new ToolException("--bundles, --bundle-url and --bundle-root need --console (offers are made from the console)");
+            }
+
             if (!StoragePermissions.TryAccept(options.DataFolder, options.PkiFolder, result.GetValue(insecure), console.ErrorLine, out string refusal))
             {
                 throw new ToolException(refusal);
