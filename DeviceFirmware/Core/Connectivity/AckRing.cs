@@ -31,7 +31,7 @@ namespace SecureDevice.Core.Connectivity
             get { return _count; }
         }
 
-        /// <summary>Ids refused because the ring was full, since construction (wraps past int.MaxValue to 0 is not reached in practice: at most one per PUBACK).</summary>
+        /// <summary>Ids refused because the ring was full, since construction (at most one per PUBACK; not reset by <see cref="Clear"/>).</summary>
         public int Dropped
         {
             get { return _dropped; }

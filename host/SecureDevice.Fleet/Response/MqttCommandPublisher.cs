@@ -42,16 +42,7 @@ public sealed class MqttCommandPublisher : IDeviceCommandPublisher, IDisposable
 
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             deadline.CancelAfter(_connector.Endpoint.Timeout);
-            MqttClientPublishResult published = await _client.PublishAsync(new MqttApplicationMessageBuilder()
-                .WithTopic(command.Topic)
-                .WithPayload(command.Payload)
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-                .WithRetainFlag(command.Retain)
-                .WithMessageExpiryInterval((uint)Math.Clamp(command.Expiry.TotalSeconds, 1, uint.MaxValue))
-                .Build(), deadline.Token).ConfigureAwait(false);
-            return published.ReasonCode is MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers
-                ? new BrokerAccessResult(BrokerAccessStatus.Done, "published " + command.Topic + " (" + command.Payload.Length + " bytes)")
-                : new BrokerAccessResult(BrokerAccessStatus.NotAuthorized, "the broker refused " + command.Topic + ": " + published.ReasonCode);
+            return await PublishOnAsync(_client, command, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
@@ -69,6 +60,26 @@ public sealed class MqttCommandPublisher : IDeviceCommandPublisher, IDisposable
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="command"/> on a connected <paramref name="client"/>: QoS 1, its retain flag, its expiry
+    /// (1 s .. 2^32-1 s). Done on PUBACK success (or no subscriber yet: the broker keeps a retained command), NotAuthorized
+    /// for any other reason code. The one encoding of a device command on the wire, for this publisher and the service's
+    /// own connection; the caller owns the timeout (<paramref name="cancellation"/>) and the connection's failures.
+    /// </summary>
+    public static async Task<BrokerAccessResult> PublishOnAsync(IMqttClient client, DeviceCommand command, CancellationToken cancellation)
+    {
+        MqttClientPublishResult published = await client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic(command.Topic)
+            .WithPayload(command.Payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithRetainFlag(command.Retain)
+            .WithMessageExpiryInterval((uint)Math.Clamp(command.Expiry.TotalSeconds, 1, uint.MaxValue))
+            .Build(), cancellation).ConfigureAwait(false);
+        return published.ReasonCode is MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers
+            ? new BrokerAccessResult(BrokerAccessStatus.Done, "published " + command.Topic + " (" + command.Payload.Length + " bytes)")
+            : new BrokerAccessResult(BrokerAccessStatus.NotAuthorized, "the broker refused " + command.Topic + ": " + published.ReasonCode);
     }
 
     public void Dispose()

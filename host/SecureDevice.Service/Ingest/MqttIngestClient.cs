@@ -170,16 +170,7 @@ public sealed class MqttIngestClient : IDeviceCommandPublisher, IAsyncDisposable
         deadline.CancelAfter(TimeSpan.FromSeconds(10));
         try
         {
-            MqttClientPublishResult published = await _client.PublishAsync(new MqttApplicationMessageBuilder()
-                .WithTopic(command.Topic)
-                .WithPayload(command.Payload)
-                .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-                .WithRetainFlag(command.Retain)
-                .WithMessageExpiryInterval((uint)Math.Clamp(command.Expiry.TotalSeconds, 1, uint.MaxValue))
-                .Build(), deadline.Token).ConfigureAwait(false);
-            return published.ReasonCode is MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers
-                ? new BrokerAccessResult(BrokerAccessStatus.Done, "published " + command.Topic + " (" + command.Payload.Length + " bytes)")
-                : new BrokerAccessResult(BrokerAccessStatus.NotAuthorized, "the broker refused " + command.Topic + ": " + published.ReasonCode);
+            return await MqttCommandPublisher.PublishOnAsync(_client, command, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
