@@ -1,19 +1,28 @@
 #!/usr/bin/env python3
-"""Rewrites the <Compile> lists of the three nanoFramework projects from the files on disk.
+"""Rewrites the <Compile> lists of the nanoFramework projects (and the shared-file list of the second test assembly's
+host build) from the files on disk.
 
 nanoFramework's test adapter reads <Compile Include="..."> items literally, so the nfproj files list every source file
-instead of using wildcards. Run this after adding, moving or deleting a .cs file under DeviceFirmware/ or
-DeviceFirmware.Tests/. host/SecureDevice.Tests (NanoProjectTests) fails when the lists are out of date.
+instead of using wildcards. Run this after adding, moving or deleting a .cs file under DeviceFirmware/,
+DeviceFirmware.Tests/ or DeviceFirmware.Tests.Update/. host/SecureDevice.Tests (NanoProjectTests) fails when the lists
+are out of date.
 
   DeviceFirmware/Foundation/SecureDevice.Foundation.nfproj  every file under DeviceFirmware/Foundation (assembly
                                                  SecureDevice.Foundation: text, crypto, storage)
   DeviceFirmware/Core/SecureDevice.Core.nfproj   every file under DeviceFirmware/Core (assembly SecureDevice.Core)
   DeviceFirmware/DeviceFirmware.nfproj           every other file under DeviceFirmware (the loader, adapters, Program.cs)
   DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj  every file under DeviceFirmware.Tests (assembly NFUnitTest)
+  DeviceFirmware.Tests.Update/DeviceFirmware.Tests.Update.nfproj  every file under DeviceFirmware.Tests.Update (the
+                                                 update and boot tests; also assembly NFUnitTest, see its nfproj), plus
+                                                 the files of DeviceFirmware.Tests named in UPDATE_LINKED, linked
+  host/NFUnitTest.Update/NFUnitTest.Update.csproj  the UPDATE_LINKED files outside Doubles/ (the host compiles
+                                                 Doubles/ into SecureDevice.Doubles)
 The firmware and the tests reference both libraries through ProjectReferences, never by compiling their files again.
+A test support file lives in one folder only: in the test project that alone uses it, or in DeviceFirmware.Tests and
+linked into DeviceFirmware.Tests.Update through UPDATE_LINKED.
 
-  python3 tools/sync_nfproj.py          rewrite both files
-  python3 tools/sync_nfproj.py --check  exit 1 if either file would change
+  python3 tools/sync_nfproj.py          rewrite the files
+  python3 tools/sync_nfproj.py --check  exit 1 if any file would change
 """
 import os
 import re
@@ -48,8 +57,40 @@ def firmware_items():
             if not path.startswith("Core\\") and not path.startswith("Foundation\\")]
 
 
+# Files of DeviceFirmware.Tests that the update tests use too, compiled into both test assemblies from their one place.
+# Add a file here when a test under DeviceFirmware.Tests.Update needs it (the build fails until then); never copy it.
+UPDATE_LINKED = [
+    "Doubles\\MemoryFileStore.cs",
+    "Doubles\\PowerCutFileStore.cs",
+    "Support\\FakeHealthSource.cs",
+    "Support\\ScriptedTransport.cs",
+    "Support\\TestBundle.cs",
+    "Support\\TestBytes.cs",
+    "Support\\TestConfig.cs",
+    "Support\\TestKeys.cs",
+    "Support\\TestRandom.cs",
+    "Support\\TestText.cs",
+]
+
+
 def test_items():
     return ['    <Compile Include="%s" />' % path for path in sources("DeviceFirmware.Tests")]
+
+
+def update_test_items():
+    shared = sources("DeviceFirmware.Tests")
+    missing = [path for path in UPDATE_LINKED if path not in shared]
+    if missing:
+        print("UPDATE_LINKED names files not under DeviceFirmware.Tests: " + ", ".join(missing))
+        sys.exit(1)
+    own = ['    <Compile Include="%s" />' % path for path in sources("DeviceFirmware.Tests.Update")]
+    linked = ['    <Compile Include="..\\DeviceFirmware.Tests\\%s" Link="%s" />' % (path, path) for path in UPDATE_LINKED]
+    return own + linked
+
+
+def update_host_items():
+    return ['    <Compile Include="$(RepositoryRoot)/DeviceFirmware.Tests/%s" Link="Tests/%s" />' % (path.replace("\\", "/"), path.replace("\\", "/"))
+            for path in UPDATE_LINKED if not path.startswith("Doubles\\")]
 
 
 def rewrite(project, items, check):
@@ -77,4 +118,6 @@ if __name__ == "__main__":
     ok = rewrite("DeviceFirmware/Core/SecureDevice.Core.nfproj", core_items(), check) and ok
     ok = rewrite("DeviceFirmware/DeviceFirmware.nfproj", firmware_items(), check) and ok
     ok = rewrite("DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj", test_items(), check) and ok
+    ok = rewrite("DeviceFirmware.Tests.Update/DeviceFirmware.Tests.Update.nfproj", update_test_items(), check) and ok
+    ok = rewrite("host/NFUnitTest.Update/NFUnitTest.Update.csproj", update_host_items(), check) and ok
     sys.exit(0 if ok else 1)

@@ -38,15 +38,30 @@ public interface ICaseObserver
 /// </summary>
 public sealed class NanoTestRunner
 {
-    private static readonly Lazy<NanoTestRunner> Device = new(() => new NanoTestRunner(Assembly.Load("NFUnitTest")));
+    /// <summary>
+    /// The host builds of the device test assemblies, in the order their cases are listed. On the device each is an
+    /// assembly named NFUnitTest in a project of its own (nanoFramework's UnitTestLauncher loads exactly that name); on the
+    /// host they load into one process, so each has a name of its own (see host/NFUnitTest.Update/NFUnitTest.Update.csproj).
+    /// </summary>
+    public static readonly IReadOnlyList<string> DeviceAssemblyNames = new[] { "NFUnitTest", "NFUnitTest.Update" };
+
+    private static readonly Lazy<IReadOnlyList<NanoTestRunner>> Devices =
+        new(() => DeviceAssemblyNames.Select(name => new NanoTestRunner(Assembly.Load(name))).ToArray());
 
     private readonly ConcurrentDictionary<Type, Lazy<NanoCaseResult?>> _setupResults = new();
 
     /// <summary>A runner over the test classes of <paramref name="testAssembly"/>.</summary>
     public NanoTestRunner(Assembly testAssembly) => TestAssembly = testAssembly;
 
-    /// <summary>The runner of NFUnitTest, the device test assembly.</summary>
-    public static NanoTestRunner Default => Device.Value;
+    /// <summary>One runner per device test assembly (<see cref="DeviceAssemblyNames"/>).</summary>
+    public static IReadOnlyList<NanoTestRunner> DeviceRunners => Devices.Value;
+
+    /// <summary>Every case id of every device test assembly, in <see cref="DeviceAssemblyNames"/> order.</summary>
+    public static IEnumerable<string> DiscoverDeviceCaseIds() => DeviceRunners.SelectMany(r => r.DiscoverCaseIds());
+
+    /// <summary>The runner of the device test assembly that holds <paramref name="caseId"/>'s class.</summary>
+    /// <exception cref="InvalidOperationException">No assembly, or more than one, holds the class.</exception>
+    public static NanoTestRunner ForCase(string caseId) => DeviceRunners.Single(r => r.ClassOf(caseId) != null);
 
     /// <summary>The assembly whose tests run.</summary>
     public Assembly TestAssembly { get; }
@@ -66,8 +81,7 @@ public sealed class NanoTestRunner
     /// <summary>Runs the case <paramref name="caseId"/> (after its class's [Setup], the first time) and returns its result.</summary>
     public NanoCaseResult Result(string caseId)
     {
-        Type type = TestClasses().Single(t => caseId.StartsWith(t.FullName + ".", StringComparison.Ordinal)
-            && !caseId.Substring(t.FullName!.Length + 1).Contains('.'));
+        Type type = ClassOf(caseId) ?? throw new InvalidOperationException("no test class of " + TestAssembly.GetName().Name + " holds " + caseId);
         var (id, method, arguments) = Cases(type).Single(c => c.Id == caseId);
         string? unsupported = UnsupportedOnDevice(type);
         if (unsupported != null)
@@ -86,6 +100,10 @@ public sealed class NanoTestRunner
 
         return Invoke(type, id, method, arguments, null);
     }
+
+    // The test class whose case "Namespace.Class.Method[#row]" is, or null when this assembly has none.
+    private Type? ClassOf(string caseId) => TestClasses().SingleOrDefault(t => caseId.StartsWith(t.FullName + ".", StringComparison.Ordinal)
+        && !caseId.Substring(t.FullName!.Length + 1).Contains('.'));
 
     /// <summary>The test classes, in the order the launcher runs them.</summary>
     public IEnumerable<Type> TestClasses() =>

@@ -5,12 +5,12 @@ using System.Linq;
 using NanoTestFramework.Runner;
 
 // dotnet NanoTestFramework.Runner.dll memory
-//   Runs every nanoFramework test case of NFUnitTest in launcher order, alone in this process, and prints one line per
-//   case: "<peak live bytes>\t<allocated bytes>\t<passed>\t<case id>". Exit 0 when it ran (failures are data for the
-//   caller), 2 on a usage error. The cases are measured in a second pass: a first, unmeasured one makes the process's
-//   one-time allocations (the host runtime's number formatting, encoding and reflection data, the core's static tables)
-//   so that no case is charged for them because it happened to come first. What they keep alive is the first line, in
-//   the same format, with the case id LiveMemoryProbe.OneTimeId.
+//   Runs every nanoFramework test case of the device test assemblies (NFUnitTest, NFUnitTest.Update) in launcher order,
+//   alone in this process, and prints one line per case: "<peak live bytes>\t<allocated bytes>\t<passed>\t<case id>".
+//   Exit 0 when it ran (failures are data for the caller), 2 on a usage error. The cases are measured in a second pass: a
+//   first, unmeasured one makes the process's one-time allocations (the host runtime's number formatting, encoding and
+//   reflection data, the core's static tables) so that no case is charged for them because it happened to come first.
+//   What they keep alive is the first line, in the same format, with the case id LiveMemoryProbe.OneTimeId.
 // dotnet NanoTestFramework.Runner.dll calibrate
 //   The same for the probe's calibration cases (ProbeCalibration), whose memory behaviour is known.
 if (args.Length != 1 || (args[0] != "memory" && args[0] != "calibrate"))
@@ -21,7 +21,7 @@ if (args.Length != 1 || (args[0] != "memory" && args[0] != "calibrate"))
 
 var probe = new LiveMemoryProbe();
 var results = new List<NanoCaseResult>();
-Type[] classes = args[0] == "memory" ? NanoTestRunner.Default.TestClasses().ToArray() : new[] { typeof(ProbeCalibration) };
+Type[] classes = args[0] == "memory" ? NanoTestRunner.DeviceRunners.SelectMany(r => r.TestClasses()).ToArray() : new[] { typeof(ProbeCalibration) };
 if (args[0] == "memory")
 {
     long liveBefore = LiveMemoryProbe.LiveBytes();

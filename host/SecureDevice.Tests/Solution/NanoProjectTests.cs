@@ -41,14 +41,20 @@ public sealed class NanoProjectTests
 
     private const string FoundationProject = "DeviceFirmware/Foundation/SecureDevice.Foundation.nfproj";
     private const string CoreProject = "DeviceFirmware/Core/SecureDevice.Core.nfproj";
+    private const string TestProject = "DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj";
+    private const string UpdateTestProject = "DeviceFirmware.Tests.Update/DeviceFirmware.Tests.Update.nfproj";
+    private const string UpdateTestHostProject = "host/NFUnitTest.Update/NFUnitTest.Update.csproj";
 
     public static IEnumerable<object[]> Projects() => new[]
     {
         new object[] { FoundationProject },
         new object[] { CoreProject },
         new object[] { "DeviceFirmware/DeviceFirmware.nfproj" },
-        new object[] { "DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj" },
+        new object[] { TestProject },
+        new object[] { UpdateTestProject },
     };
+
+    public static IEnumerable<object[]> TestProjects() => new[] { new object[] { TestProject }, new object[] { UpdateTestProject } };
 
     [Fact]
     public void FirmwarePackages_AreExactlyThePinnedSet()
@@ -59,10 +65,11 @@ public sealed class NanoProjectTests
         Assert.DoesNotContain(packages, p => p.Id == "nanoFramework.System.Net.Http");
     }
 
-    [Fact]
-    public void TestPackages_PinTheTestFrameworkAsDevelopmentDependency()
+    [Theory]
+    [MemberData(nameof(TestProjects))]
+    public void TestPackages_PinTheTestFrameworkAsDevelopmentDependency(string project)
     {
-        var packages = Packages("DeviceFirmware.Tests/packages.config");
+        var packages = Packages(Path.Combine(Path.GetDirectoryName(project)!, "packages.config"));
         var framework = Assert.Single(packages, p => p.Id == "nanoFramework.TestFramework");
         Assert.Equal("3.0.80", framework.Version);
         Assert.True(framework.DevelopmentDependency);
@@ -92,16 +99,20 @@ public sealed class NanoProjectTests
         Assert.Contains(document.Descendants(MsBuild + "None"), n => (string?)n.Attribute("Include") == "packages.config");
     }
 
-    [Fact]
-    public void TestProject_IsWhatTheNanoFrameworkTestAdapterLoads()
+    [Theory]
+    [MemberData(nameof(TestProjects))]
+    public void TestProject_IsWhatTheNanoFrameworkTestAdapterLoads(string project)
     {
-        XDocument document = XDocument.Load(RepositoryPaths.Combine("DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj"));
+        // Each test project builds NFUnitTest: nanoFramework's UnitTestLauncher runs Assembly.Load("NFUnitTest"), and the
+        // adapter runs each project's output alone (nanoFramework's CoreLibrary has 21 test projects, all NFUnitTest).
+        XDocument document = XDocument.Load(RepositoryPaths.Combine(project));
         Assert.Equal("NFUnitTest", Property(document, "AssemblyName"));
         Assert.Equal("Library", Property(document, "OutputType"));
         Assert.Equal("true", Property(document, "IsTestProject"));
         Assert.Equal("UnitTest", Property(document, "TestProjectType"));
         Assert.Contains(document.Descendants(MsBuild + "ProjectCapability"), c => (string?)c.Attribute("Include") == "TestContainer");
-        Assert.Contains("nano.runsettings", Property(document, "RunSettingsFilePath"));
+        string runSettings = Property(document, "RunSettingsFilePath").Replace("$(MSBuildProjectDirectory)", Path.GetDirectoryName(RepositoryPaths.Combine(project)), StringComparison.Ordinal);
+        Assert.Equal(RepositoryPaths.Combine("DeviceFirmware.Tests", "nano.runsettings"), Path.GetFullPath(runSettings.Replace('\\', '/')));
         Assert.Equal(new[] { @"..\DeviceFirmware\Foundation\SecureDevice.Foundation.nfproj", @"..\DeviceFirmware\Core\SecureDevice.Core.nfproj" },
             document.Descendants(MsBuild + "ProjectReference").Select(r => (string?)r.Attribute("Include")));
 
@@ -185,7 +196,7 @@ public sealed class NanoProjectTests
     {
         // Same rule as tools/sync_nfproj.py: the foundation compiles everything under DeviceFirmware/Foundation/, the core
         // everything under DeviceFirmware/Core/, the firmware everything else under DeviceFirmware/, the tests everything
-        // under DeviceFirmware.Tests/; no file is compiled twice.
+        // under DeviceFirmware.Tests/; no file is compiled twice. (The update tests: UpdateTestProject_CompilesItsFilesAndLinksTheSharedOnes.)
         var foundationFiles = SourceFiles("DeviceFirmware/Foundation");
         var coreFiles = SourceFiles("DeviceFirmware/Core");
         var firmwareFiles = SourceFiles("DeviceFirmware").Where(f => !f.StartsWith(@"Core\", StringComparison.Ordinal) && !f.StartsWith(@"Foundation\", StringComparison.Ordinal)).ToList();
@@ -193,8 +204,42 @@ public sealed class NanoProjectTests
         Assert.Equal(foundationFiles, CompileItems(FoundationProject).Select(c => c.Include).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList());
         Assert.Equal(coreFiles, CompileItems(CoreProject).Select(c => c.Include).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList());
         Assert.Equal(firmwareFiles, CompileItems("DeviceFirmware/DeviceFirmware.nfproj").Select(c => c.Include).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList());
-        Assert.Equal(testFiles, CompileItems("DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj").Select(c => c.Include).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList());
+        Assert.Equal(testFiles, CompileItems(TestProject).Select(c => c.Include).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList());
         Assert.True(foundationFiles.Count > 20 && coreFiles.Count > 50 && firmwareFiles.Count > 5 && testFiles.Count > 40, "too few source files found");
+    }
+
+    [Fact]
+    public void UpdateTestProject_CompilesItsFilesAndLinksTheSharedOnes()
+    {
+        // The update and boot tests compile every file under DeviceFirmware.Tests.Update/ and, linked from their one place,
+        // the support files of DeviceFirmware.Tests they share (tools/sync_nfproj.py UPDATE_LINKED): never a copy, and
+        // never a test class (its cases would run twice). The host build links the same files, except Doubles/, which the
+        // host compiles into SecureDevice.Doubles.
+        var items = CompileItems(UpdateTestProject);
+        var own = items.Where(c => !c.Include.StartsWith(@"..\", StringComparison.Ordinal)).Select(c => c.Include).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList();
+        Assert.Equal(SourceFiles("DeviceFirmware.Tests.Update"), own);
+        Assert.True(own.Count > 15, "too few update test files found");
+
+        var linked = items.Where(c => c.Include.StartsWith(@"..\", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(linked);
+        var testFiles = SourceFiles("DeviceFirmware.Tests");
+        foreach (CompileItem item in linked)
+        {
+            const string Prefix = @"..\DeviceFirmware.Tests\";
+            Assert.StartsWith(Prefix, item.Include, StringComparison.Ordinal);
+            string relative = item.Include.Substring(Prefix.Length);
+            Assert.Contains(relative, testFiles);
+            Assert.Equal(relative, item.Link);
+            Assert.DoesNotContain("[TestClass]", File.ReadAllText(RepositoryPaths.Combine("DeviceFirmware.Tests", relative.Replace('\\', '/'))), StringComparison.Ordinal);
+        }
+
+        Assert.Empty(own.Intersect(linked.Select(l => l.Link!), StringComparer.OrdinalIgnoreCase));
+        var hostLinked = XDocument.Load(RepositoryPaths.Combine(UpdateTestHostProject)).Descendants("Compile")
+            .Select(c => (string)c.Attribute("Include")!)
+            .Where(i => i.StartsWith("$(RepositoryRoot)/DeviceFirmware.Tests/", StringComparison.Ordinal))
+            .Select(i => i.Substring("$(RepositoryRoot)/DeviceFirmware.Tests/".Length).Replace('/', '\\'))
+            .ToList();
+        Assert.Equal(linked.Select(l => l.Link!).Where(l => !l.StartsWith(@"Doubles\", StringComparison.Ordinal)), hostLinked);
     }
 
     [Fact]
@@ -218,21 +263,22 @@ public sealed class NanoProjectTests
         Assert.Equal("9.0", props.Descendants(MsBuild + "LangVersion").Single().Value);
         string hostProps = File.ReadAllText(RepositoryPaths.Combine("host", "Directory.Build.props"));
         Assert.Contains("<PortableLangVersion>9</PortableLangVersion>", hostProps, StringComparison.Ordinal);
-        foreach (string project in new[] { "SecureDevice.Core/SecureDevice.Core.csproj", "NFUnitTest/NFUnitTest.csproj" })
+        foreach (string project in new[] { "SecureDevice.Core/SecureDevice.Core.csproj", "NFUnitTest/NFUnitTest.csproj", "NFUnitTest.Update/NFUnitTest.Update.csproj" })
         {
             Assert.Contains("<LangVersion>$(PortableLangVersion)</LangVersion>", File.ReadAllText(RepositoryPaths.Combine("host", project)), StringComparison.Ordinal);
         }
     }
 
     [Fact]
-    public void Solution_ListsTheFourNanoFrameworkProjects()
+    public void Solution_ListsTheFiveNanoFrameworkProjects()
     {
         string solution = File.ReadAllText(RepositoryPaths.Combine("SecureDevice.sln"));
         Assert.Contains(@"""DeviceFirmware\DeviceFirmware.nfproj""", solution, StringComparison.Ordinal);
         Assert.Contains(@"""DeviceFirmware.Tests\DeviceFirmware.Tests.nfproj""", solution, StringComparison.Ordinal);
+        Assert.Contains(@"""DeviceFirmware.Tests.Update\DeviceFirmware.Tests.Update.nfproj""", solution, StringComparison.Ordinal);
         Assert.Contains(@"""DeviceFirmware\Core\SecureDevice.Core.nfproj""", solution, StringComparison.Ordinal);
         Assert.Contains(@"""DeviceFirmware\Foundation\SecureDevice.Foundation.nfproj""", solution, StringComparison.Ordinal);
-        Assert.Equal(4, Regex.Matches(solution, @"Project\(""\{11A8DD76-328B-46DF-9F39-F559912D0360\}""\)").Count);
+        Assert.Equal(5, Regex.Matches(solution, @"Project\(""\{11A8DD76-328B-46DF-9F39-F559912D0360\}""\)").Count);
         foreach (Match guid in Regex.Matches(solution, @"Project\(""\{11A8DD76-328B-46DF-9F39-F559912D0360\}""\) = ""[^""]+"", ""[^""]+"", ""(?<guid>\{[^}]+\})"""))
         {
             Assert.Contains(guid.Groups["guid"].Value + ".Release|Any CPU.Build.0", solution, StringComparison.Ordinal);

@@ -37,7 +37,7 @@ public sealed class BootDecisionTableDocsTests
     public void EveryDecision_IsInTheDocsAndReachedByADeviceTest()
     {
         string docs = File.ReadAllText(RepositoryPaths.Combine("docs", "update-engine.md"));
-        string tests = File.ReadAllText(RepositoryPaths.Combine("DeviceFirmware.Tests", "Update", "BootPlannerTests.cs"));
+        string tests = File.ReadAllText(RepositoryPaths.Combine("DeviceFirmware.Tests.Update", "Update", "BootPlannerTests.cs"));
         foreach (BootDecision decision in Enum.GetValues<BootDecision>())
         {
             if (decision == BootDecision.None)
