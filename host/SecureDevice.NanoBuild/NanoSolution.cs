@@ -18,14 +18,21 @@ public sealed record MeasuredAssembly(NanoAssembly Assembly, TableSizes? Tables)
 /// <summary>The repository's nanoFramework projects, compiled and measured the way the nanoFramework build would see them.</summary>
 public sealed class NanoSolution
 {
-    /// <summary>The four nanoFramework projects, in build order.</summary>
+    /// <summary>
+    /// The five nanoFramework projects, in build order. Both test projects build an assembly named NFUnitTest (the name
+    /// nanoFramework's UnitTestLauncher loads), so tools name a test assembly by its project (DeviceFirmware.Tests.Update).
+    /// </summary>
     public static readonly string[] Projects =
     {
         "DeviceFirmware/Foundation/SecureDevice.Foundation.nfproj",
         "DeviceFirmware/Core/SecureDevice.Core.nfproj",
         "DeviceFirmware/DeviceFirmware.nfproj",
         "DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj",
+        "DeviceFirmware.Tests.Update/DeviceFirmware.Tests.Update.nfproj",
     };
+
+    /// <summary>The project's name: its file name without .nfproj (e.g. DeviceFirmware.Tests.Update).</summary>
+    public static string ProjectName(string project) => Path.GetFileNameWithoutExtension(project);
 
     private readonly string _root;
 

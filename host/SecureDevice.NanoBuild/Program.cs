@@ -8,11 +8,14 @@ using SecureDevice.ApiGate;
 using SecureDevice.NanoBuild;
 
 // dotnet run --project host/SecureDevice.NanoBuild [-- sizes | strings ASSEMBLY [N] | methods ASSEMBLY [N]]
-//   sizes    (default) compiles the three nanoFramework projects in Release and Debug against the real mscorlib and the
-//            listing references, prints each assembly's byte-code and string tables against the MetadataProcessor's limit,
-//            and one RESULT line per assembly; exit 1 when one does not compile or is over 80 % of the limit.
+//   sizes    (default) compiles the nanoFramework projects (NanoSolution.Projects) in Release and Debug against the real
+//            mscorlib and the listing references, prints each assembly's byte-code and string tables against the
+//            MetadataProcessor's limit, and one RESULT line per assembly and configuration (with its project: both test
+//            projects build NFUnitTest); exit 1 when one does not compile or is over 80 % of the limit.
 //   strings  the N largest entries of an assembly's string table (Debug), and the total by kind: where to save.
 //   methods  the N largest method bodies of an assembly (Release and Debug).
+//   ASSEMBLY is an assembly name or a project name; NFUnitTest means both test projects, DeviceFirmware.Tests or
+//   DeviceFirmware.Tests.Update one of them.
 try
 {
     string command = args.Length > 0 ? args[0] : "sizes";
@@ -39,11 +42,11 @@ catch (Exception error) when (error is IOException or InvalidDataException or Fo
 static int Sizes(NanoSolution solution)
 {
     bool ok = true;
-    Console.WriteLine("| assembly | configuration | byte code | % of 65,535 | string table | % of 65,535 |");
-    Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: |");
+    Console.WriteLine("| assembly | project | configuration | byte code | % of 65,535 | string table | % of 65,535 |");
+    Console.WriteLine("| --- | --- | --- | ---: | ---: | ---: | ---: |");
     foreach (MeasuredAssembly measured in solution.MeasureAll())
     {
-        string name = measured.Assembly.Project.AssemblyName;
+        string name = measured.Assembly.Project.AssemblyName + " | " + NanoSolution.ProjectName(measured.Assembly.Project.Path);
         string configuration = measured.Assembly.Configuration.ToString();
         if (measured.Tables == null)
         {
@@ -65,7 +68,7 @@ static int Sizes(NanoSolution solution)
 
     foreach (MeasuredAssembly measured in solution.MeasureAll().Where(m => m.Tables != null))
     {
-        Console.WriteLine("RESULT assembly=" + measured.Assembly.Project.AssemblyName + " configuration=" + measured.Assembly.Configuration.ToString().ToLowerInvariant()
+        Console.WriteLine("RESULT assembly=" + measured.Assembly.Project.AssemblyName + " project=" + NanoSolution.ProjectName(measured.Assembly.Project.Path) + " configuration=" + measured.Assembly.Configuration.ToString().ToLowerInvariant()
             + " bytecode=" + measured.Tables!.ByteCode + " strings=" + measured.Tables.Strings + " budget=" + TableSizes.Budget);
     }
 
@@ -74,23 +77,39 @@ static int Sizes(NanoSolution solution)
 
 static string Percent(int bytes) => (100.0 * bytes / TableSizes.Limit).ToString("0.0", CultureInfo.InvariantCulture) + " %";
 
-static MeasuredAssembly Find(NanoSolution solution, string assembly, NanoConfiguration configuration)
+// The projects that build ASSEMBLY (an assembly name, e.g. NFUnitTest for both test projects) or are named ASSEMBLY.
+static List<MeasuredAssembly> Find(NanoSolution solution, string assembly, NanoConfiguration configuration)
 {
+    var found = new List<MeasuredAssembly>();
     foreach (string project in NanoSolution.Projects)
     {
-        if (string.Equals(solution.Load(project).AssemblyName, assembly, StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(solution.Load(project).AssemblyName, assembly, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(NanoSolution.ProjectName(project), assembly, StringComparison.OrdinalIgnoreCase))
         {
             MeasuredAssembly measured = solution.Measure(project, configuration);
-            return measured.Tables != null ? measured : throw new InvalidOperationException(assembly + " does not compile:\n" + measured.Assembly.Errors);
+            found.Add(measured.Tables != null ? measured : throw new InvalidOperationException(NanoSolution.ProjectName(project) + " does not compile:\n" + measured.Assembly.Errors));
         }
     }
 
-    throw new InvalidDataException("no nanoFramework project builds " + assembly + " (SecureDevice.Core, SecureDevice.Firmware, NFUnitTest)");
+    return found.Count > 0 ? found : throw new InvalidDataException("no nanoFramework project builds or is named " + Printable(assembly)
+        + " (SecureDevice.Foundation, SecureDevice.Core, SecureDevice.Firmware, NFUnitTest, DeviceFirmware.Tests, DeviceFirmware.Tests.Update)");
 }
+
+// "NFUnitTest (DeviceFirmware.Tests.Update)": which of the same-named assemblies a report is about.
+static string Title(MeasuredAssembly measured) => measured.Assembly.Project.AssemblyName + " (" + NanoSolution.ProjectName(measured.Assembly.Project.Path) + ")";
 
 static int Strings(NanoSolution solution, string assembly, int count)
 {
-    TableSizes t = Find(solution, assembly, NanoConfiguration.Debug).Tables!;
+    foreach (MeasuredAssembly measured in Find(solution, assembly, NanoConfiguration.Debug))
+    {
+        StringReport(Title(measured), measured.Tables!, count);
+    }
+
+    return 0;
+}
+
+static void StringReport(string title, TableSizes t, int count)
+{
     var kinds = new Dictionary<string, int>(StringComparer.Ordinal);
     foreach (string s in t.StringSet)
     {
@@ -101,7 +120,7 @@ static int Strings(NanoSolution solution, string assembly, int count)
         kinds[kind] = kinds.GetValueOrDefault(kind) + Encoding.UTF8.GetByteCount(s) + 1;
     }
 
-    Console.WriteLine(assembly + ": " + t.Strings.ToString("N0", CultureInfo.InvariantCulture) + " bytes in " + t.StringSet.Count + " strings");
+    Console.WriteLine(title + ": " + t.Strings.ToString("N0", CultureInfo.InvariantCulture) + " bytes in " + t.StringSet.Count + " strings");
     foreach (var kind in kinds.OrderByDescending(k => k.Value))
     {
         Console.WriteLine("  " + kind.Key + ": " + kind.Value.ToString("N0", CultureInfo.InvariantCulture));
@@ -111,19 +130,20 @@ static int Strings(NanoSolution solution, string assembly, int count)
     {
         Console.WriteLine((Encoding.UTF8.GetByteCount(s) + 1).ToString(CultureInfo.InvariantCulture).PadLeft(6) + "  " + Printable(s));
     }
-
-    return 0;
 }
 
 static int Methods(NanoSolution solution, string assembly, int count)
 {
     foreach (NanoConfiguration configuration in new[] { NanoConfiguration.Release, NanoConfiguration.Debug })
     {
-        TableSizes t = Find(solution, assembly, configuration).Tables!;
-        Console.WriteLine(assembly + " " + configuration + ": " + t.ByteCode.ToString("N0", CultureInfo.InvariantCulture) + " bytes of byte code");
-        foreach (var method in t.MethodSizes.OrderByDescending(m => m.Value).Take(count))
+        foreach (MeasuredAssembly measured in Find(solution, assembly, configuration))
         {
-            Console.WriteLine(method.Value.ToString(CultureInfo.InvariantCulture).PadLeft(6) + "  " + method.Key);
+            TableSizes t = measured.Tables!;
+            Console.WriteLine(Title(measured) + " " + configuration + ": " + t.ByteCode.ToString("N0", CultureInfo.InvariantCulture) + " bytes of byte code");
+            foreach (var method in t.MethodSizes.OrderByDescending(m => m.Value).Take(count))
+            {
+                Console.WriteLine(method.Value.ToString(CultureInfo.InvariantCulture).PadLeft(6) + "  " + method.Key);
+            }
         }
     }
 
