@@ -6,8 +6,9 @@
 #        bash scripts/mutation.sh Core/Update/BootPlanner.cs
 #
 # Mutates the host build of the core (host/SecureDevice.Core, which compiles DeviceFirmware/Foundation and
-# DeviceFirmware/Core in place) and runs, for each mutant, only the tests that cover it: the device tests (each
-# nanoFramework test case is its own xunit case, so coverage is credited to the right case) and the host's crypto
+# DeviceFirmware/Core in place) and runs, for each mutant, only the tests that cover it: the device tests of both test
+# assemblies, DeviceFirmware.Tests and DeviceFirmware.Tests.Update (each nanoFramework test case is its own xunit case of
+# NanoTests.Run, so coverage is credited to the right case and the filter below takes both), and the host's crypto
 # cross-checks. Prints a summary and one line:
 #   RESULT killed=N survived=N timeout=N no_coverage=N compile_errors=N score=P
 # where score = killed / (killed + survived + timeout + no_coverage): a timeout is not counted as a kill, unlike

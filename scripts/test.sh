@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: the nanoFramework device tests (through the host layer), the API gate and all host tests.
+# Runs every test: the nanoFramework device tests of both test assemblies (through the host layer), the API gate and all
+# host tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
