@@ -80,11 +80,11 @@ namespace SecureDevice.Core.Boot
             }
 
             RecordReader reader = new RecordReader(_record.Payload, _record.PayloadOffset, _record.PayloadLength);
-            int format;
-            int code;
-            int consecutive;
-            bool unreported;
-            string detail;
+            int format = 0;
+            int code = 0;
+            int consecutive = 0;
+            bool unreported = false;
+            string detail = null;
             if (reader.TryReadByte(out format) && format == Format && reader.TryReadByte(out code) && code <= (int)FaultCode.OutOfMemory
                 && reader.TryReadInt32(out consecutive) && consecutive >= 0 && reader.TryReadBoolean(out unreported)
                 && reader.TryReadAscii(out detail) && detail.Length <= MaxDetailCharacters)

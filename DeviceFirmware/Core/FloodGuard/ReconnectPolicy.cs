@@ -141,16 +141,18 @@ namespace SecureDevice.Core.FloodGuard
         public bool TryReadRecord(byte[] buffer, int offset, int count)
         {
             RecordReader reader = new RecordReader(buffer, offset, count);
-            int version;
-            int failures;
-            int authFailures;
-            int boots;
-            long firstBoot;
-            bool safeMode;
-            long owed;
-            long notBefore;
-            long throttleUntil;
-            long throttleInterval;
+            // Initialised although every path that reads them has assigned them: a mutation tool that turns one && of the
+            // chain below into || could otherwise not compile that mutant, and would then skip every mutant of this method.
+            int version = 0;
+            int failures = 0;
+            int authFailures = 0;
+            int boots = 0;
+            long firstBoot = 0;
+            bool safeMode = false;
+            long owed = 0;
+            long notBefore = 0;
+            long throttleUntil = 0;
+            long throttleInterval = 0;
             if (!(reader.TryReadByte(out version) && version == RecordVersion
                 && reader.TryReadInt32(out failures) && failures >= 0
                 && reader.TryReadInt32(out authFailures) && authFailures >= 0

@@ -41,8 +41,8 @@ namespace SecureDevice.Core.Telemetry
             if (_store.Load(out found) == StorageStatus.Ok && found)
             {
                 RecordReader reader = new RecordReader(_store.Payload, _store.PayloadOffset, _store.PayloadLength);
-                int boots;
-                int reason;
+                int boots = 0;
+                int reason = 0;
                 if (reader.TryReadInt32(out boots) && reader.TryReadByte(out reason) && boots >= 0)
                 {
                     previousBoots = boots;

@@ -45,8 +45,8 @@ namespace SecureDevice.Core.Telemetry
         /// <summary>Reads the supply current, mA.</summary>
         public bool TryReadMilliamps(out int milliamps)
         {
-            int shunt;
-            int bus;
+            int shunt = 0;
+            int bus = 0;
             milliamps = 0;
             return _registers.TryRead(ShuntVoltageRegister, out shunt) && _registers.TryRead(BusVoltageRegister, out bus)
                 && TryConvert(shunt, bus, _shuntMilliohms, out milliamps);

@@ -216,16 +216,18 @@ namespace SecureDevice.Core.Update
         public bool TryDecode(RecordReader reader)
         {
             UpdateJournal read = new UpdateJournal();
-            int format;
-            int slot;
-            bool hasActive;
-            int state;
-            int testBoots;
-            int resumeBoots;
-            int outcome;
-            int reserved;
-            long floor;
-            string url;
+            // Initialised although every path that reads them has assigned them: a mutation tool that turns one || of the
+            // chain below into && could otherwise not compile that mutant, and would then skip every mutant of this method.
+            int format = 0;
+            int slot = 0;
+            bool hasActive = false;
+            int state = 0;
+            int testBoots = 0;
+            int resumeBoots = 0;
+            int outcome = 0;
+            int reserved = 0;
+            long floor = 0;
+            string url = null;
             if (!reader.TryReadByte(out format) || format != FormatVersion
                 || !reader.TryReadByte(out slot) || !reader.TryReadBoolean(out hasActive)
                 || !reader.TryReadByte(out state) || !reader.TryReadByte(out testBoots) || !reader.TryReadByte(out resumeBoots)
