@@ -16,6 +16,9 @@ namespace SecureDevice.Core.Update
     /// </summary>
     public sealed class PayloadDownload
     {
+        /// <summary>Chunks handled per <see cref="Step"/>, so MQTT keeps being serviced during a download.</summary>
+        public const int ChunksPerStep = 16;
+
         private readonly IFileStore _store;
         private readonly SlotVerifier _slots;
         private readonly IBundleSource _source;
@@ -91,7 +94,7 @@ namespace SecureDevice.Core.Update
         }
 
         /// <summary>
-        /// Downloads up to <see cref="UpdateEngine.ChunksPerStep"/> chunks of the candidate in <paramref name="journal"/>'s
+        /// Downloads up to <see cref="ChunksPerStep"/> chunks of the candidate in <paramref name="journal"/>'s
         /// candidate slot from <paramref name="url"/>.
         /// </summary>
         /// <returns><see cref="DownloadStep.Done"/> when every file is on flash and verified, <see cref="DownloadStep.More"/> when work is left, else the failure.</returns>
@@ -110,7 +113,7 @@ namespace SecureDevice.Core.Update
                 Begin(_slots.Manifest);
             }
 
-            for (int chunk = 0; chunk < UpdateEngine.ChunksPerStep; chunk++)
+            for (int chunk = 0; chunk < ChunksPerStep; chunk++)
             {
                 if (_fileIndex == _manifest.FileCount)
                 {

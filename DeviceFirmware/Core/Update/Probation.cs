@@ -12,10 +12,13 @@ namespace SecureDevice.Core.Update
         /// <summary>How long to wait before asking again after a confirmation whose journal save failed, ms.</summary>
         public const long ConfirmRetryMs = 1000;
 
-        /// <summary>Creates a probation with the default time (<see cref="UpdateEngine.DefaultTestTimeoutMs"/>).</summary>
+        /// <summary>Default time a candidate has, per boot, to meet the health criterion, ms (10 minutes).</summary>
+        public const long DefaultTimeoutMs = 600000;
+
+        /// <summary>Creates a probation with the default time.</summary>
         public Probation()
         {
-            TimeoutMs = UpdateEngine.DefaultTestTimeoutMs;
+            TimeoutMs = DefaultTimeoutMs;
         }
 
         /// <summary>How long a candidate has, each boot, to become healthy, ms.</summary>

@@ -13,9 +13,9 @@ namespace SecureDevice.Core.Update
     /// <para>
     /// Driven like the rest of the core: the platform calls <see cref="Step"/> with the monotonic time, the wall-clock
     /// time, the network state, a random value and whether the running slot is healthy; the engine does a bounded amount
-    /// of work (one offer's documents, or up to <see cref="ChunksPerStep"/> chunks) and returns how long it may sleep.
-    /// Failures of the download are retried with jittered exponential backoff and abandoned after
-    /// <see cref="MaxFailures"/> attempts without progress, so a broken server is never hammered.
+    /// of work (one offer's documents, or up to <see cref="PayloadDownload.ChunksPerStep"/> chunks) and returns how long it
+    /// may sleep. Failures of the download are retried with jittered exponential backoff and abandoned after
+    /// <see cref="RetrySchedule.MaxFailures"/> attempts without progress, so a broken server is never hammered.
     /// </para>
     /// Memory: one 4 KB chunk buffer and the documents' 5.3 KB, allocated by the caller once; nothing grows with the
     /// bundle. Flash: writes are the payload's chunks plus a fixed number of record saves (see <see cref="Journal"/>).
@@ -25,33 +25,8 @@ namespace SecureDevice.Core.Update
         /// <summary>Largest read from the network or flash, bytes.</summary>
         public const int ChunkBytes = 4096;
 
-        /// <summary>Chunks handled per <see cref="Step"/>, so MQTT keeps being serviced during a download.</summary>
-        public const int ChunksPerStep = 16;
-
-        /// <summary>Consecutive failed attempts (no byte gained) before the update is abandoned.</summary>
-        public const int MaxFailures = 8;
-
-        /// <summary>Backoff base for download retries, ms.</summary>
-        public const long RetryBaseMs = 5000;
-
-        /// <summary>Backoff cap for download retries, ms.</summary>
-        public const long RetryCapMs = 600000;
-
-        /// <summary>Shortest wait before a retry, ms.</summary>
-        public const long RetryFloorMs = 1000;
-
-        /// <summary>Default time a candidate has, per boot, to meet the health criteria, ms.</summary>
-        public const long DefaultTestTimeoutMs = 600000;
-
-        /// <summary>Default shortest spacing between two offers the engine processes, ms (a flood of offers costs no flash and little CPU).</summary>
-        public const long DefaultOfferSpacingMs = 10000;
-
-        /// <summary>How long an offer waits for trusted time before it is refused with <see cref="BundleStatus.TimeUnknown"/>, ms.</summary>
-        public const long TimeWaitMs = 120000;
-
         private readonly JournalStore _journal;
         private readonly SlotVerifier _slots;
-        private readonly IBundleSource _source;
         private readonly RevocationStore _revocations;
         private readonly InstallContext _device;
         private readonly OfferIntake _offers = new OfferIntake();
@@ -86,13 +61,11 @@ namespace SecureDevice.Core.Update
             _journal = journal;
             _slots = slots;
             _revocations = revocations;
-            _source = source;
             _device = device;
             _documents = new DocumentFetch(slots.Documents, source, _statistics, chunk);
             _admission = new BundleAdmission(slots, revocations, device);
             _preparation = new SlotPreparation(store);
             _download = new PayloadDownload(store, slots, source, _statistics, chunk);
-            _offers.SpacingMs = DefaultOfferSpacingMs;
         }
 
         /// <summary>
@@ -174,28 +147,17 @@ namespace SecureDevice.Core.Update
             _manifest = null;
             _offers.Reset();
             RebootRequested = false;
-            if (journal.State == UpdateState.Testing && plan.Testing)
+            State = UpdateTransitions.AtBoot(journal.State, plan.Testing);
+            if (State == UpdateState.Testing)
             {
-                State = UpdateState.Testing;
                 _manifest = plan.Manifest;
                 _probation.Begin(nowMs);
             }
-            else if (journal.State == UpdateState.Downloading)
+            else if (State == UpdateState.Downloading)
             {
-                State = UpdateState.Downloading;
                 _offers.Url = journal.Url;
                 _download.Resume();
                 _retry.Restart(nowMs);
-            }
-            else if (journal.State == UpdateState.Idle)
-            {
-                State = UpdateState.Idle;
-            }
-            else
-            {
-                // Staged or Testing, but the loader booted the active slot because the journal could not be saved. The
-                // candidate is not running, so it can be neither confirmed nor reverted now: wait, busy, for the next boot.
-                State = UpdateState.WaitingForReboot;
             }
 
             _events++;
@@ -213,29 +175,18 @@ namespace SecureDevice.Core.Update
         public UpdateOutcome Offer(byte[] payload, int offset, int count, long nowMs)
         {
             _statistics.OffersReceived++;
-            UpdateOffer offer;
-            if (_offers.TryRead(payload, offset, count, out offer) != DocumentStatus.Valid)
+            bool fresh;
+            UpdateOutcome taken = _offers.Take(payload, offset, count, State, nowMs, out fresh);
+            if (taken != UpdateOutcome.None)
             {
-                return Refuse(UpdateOutcome.MalformedOffer, _offers.Detail);
+                return Refuse(taken, _offers.Detail);
             }
 
-            bool working = State == UpdateState.Offered || State == UpdateState.Downloading;
-            if (working && offer.Url == _offers.Url)
+            if (!fresh)
             {
                 return UpdateOutcome.None;
             }
 
-            if (State != UpdateState.Idle && State != UpdateState.Downloading)
-            {
-                return Refuse(UpdateOutcome.Busy, "an update is " + StateName(State));
-            }
-
-            if (_offers.TooSoon(nowMs))
-            {
-                return Refuse(UpdateOutcome.Busy, "offers arrive faster than one per " + (OfferSpacingMs / 1000).ToString() + " s");
-            }
-
-            _offers.Accept(offer, nowMs);
             _download.Close();
             _documents.Reset();
             _retry.Restart(nowMs);
@@ -302,21 +253,6 @@ namespace SecureDevice.Core.Update
             }
         }
 
-        /// <summary>Stable lower-case name of a state, for events and logs.</summary>
-        public static string StateName(UpdateState state)
-        {
-            switch (state)
-            {
-                case UpdateState.Offered: return "offered";
-                case UpdateState.Downloading: return "downloading";
-                case UpdateState.Verifying: return "verifying";
-                case UpdateState.Staged: return "staged";
-                case UpdateState.Testing: return "testing";
-                case UpdateState.WaitingForReboot: return "waiting-for-reboot";
-                default: return "idle";
-            }
-        }
-
         private long StepTesting(long nowMs, bool healthy)
         {
             long wait;
@@ -367,27 +303,15 @@ namespace SecureDevice.Core.Update
         private void StepOffered(long nowMs, long utcSeconds, uint random)
         {
             bool timeKnown = WallTime.IsValid(utcSeconds);
-            if (!timeKnown && Monotonic.Elapsed(nowMs, _offers.AcceptedMs) < TimeWaitMs)
+            if (_offers.WaitsForTime(nowMs, timeKnown))
             {
-                _retry.DueAt(nowMs + 5000);
+                _retry.DueAt(nowMs + OfferIntake.TimePollMs);
                 return;
             }
 
             DownloadStep fetched = _documents.Step(_offers.Url);
-            if (_documents.Progressed)
+            if (!Apply(fetched, _documents.Progressed, _documents.Detail, _documents.Rejection, nowMs, random))
             {
-                _retry.Progress();
-            }
-
-            if (fetched == DownloadStep.Failed)
-            {
-                Failed(nowMs, random, _documents.Detail);
-                return;
-            }
-
-            if (fetched == DownloadStep.Rejected)
-            {
-                Reject(_documents.Rejection, _documents.Detail);
                 return;
             }
 
@@ -444,30 +368,10 @@ namespace SecureDevice.Core.Update
         {
             DownloadStep step = _download.Step(_journal.Current, _offers.Url);
             _manifest = _download.Manifest;
-            if (_download.Progressed)
+            if (Apply(step, _download.Progressed, _download.Detail, _download.Rejection, nowMs, random))
             {
-                _retry.Progress();
-            }
-
-            switch (step)
-            {
-                case DownloadStep.More:
-                    // More work is waiting: come back at once (after the platform serviced MQTT).
-                    _retry.DueAt(nowMs);
-                    break;
-                case DownloadStep.Done:
-                    // No event: verifying takes one step and ends in Staged, which is reported.
-                    Enter(UpdateState.Verifying);
-                    break;
-                case DownloadStep.Failed:
-                    Failed(nowMs, random, _download.Detail);
-                    break;
-                case DownloadStep.Rejected:
-                    Reject(_download.Rejection, _download.Detail);
-                    break;
-                default:
-                    Abandon(UpdateOutcome.StorageFailed, _download.Detail);
-                    break;
+                // No event: verifying takes one step and ends in Staged, which is reported.
+                Enter(UpdateState.Verifying);
             }
         }
 
@@ -475,18 +379,15 @@ namespace SecureDevice.Core.Update
         {
             UpdateJournal journal = _journal.Current;
             DownloadStep back = _download.ReadBack(journal);
-            if (back == DownloadStep.StorageFailed)
-            {
-                Abandon(UpdateOutcome.StorageFailed, _download.Detail);
-                return;
-            }
-
             _manifest = _download.Manifest;
-            if (back != DownloadStep.Done)
+            if (back == DownloadStep.Failed)
             {
                 // What was verified while streaming is not what the flash gives back: download the bad files again.
                 Enter(UpdateState.Downloading);
-                Failed(nowMs, random, _download.Detail);
+            }
+
+            if (!Apply(back, false, _download.Detail, BundleStatus.Verified, nowMs, random))
+            {
                 return;
             }
 
@@ -509,6 +410,48 @@ namespace SecureDevice.Core.Update
             RebootReason = BootReason.Update;
         }
 
+        // Maps a phase's step onto the engine; true when Done (the caller moves on). The retry schedule hears of progress
+        // first (a failure after a gained byte is the first in a row); More comes back at once, a failure backs off, a
+        // rejection or a storage failure ends the update.
+        private bool Apply(DownloadStep step, bool progressed, string detail, BundleStatus rejection, long nowMs, uint random)
+        {
+            if (progressed)
+            {
+                _retry.Progress();
+            }
+
+            if (step == DownloadStep.Done)
+            {
+                return true;
+            }
+
+            if (step == DownloadStep.More)
+            {
+                // More work is waiting: come back at once (after the platform serviced MQTT).
+                _retry.DueAt(nowMs);
+            }
+            else if (step == DownloadStep.Failed)
+            {
+                Failed(nowMs, random, detail);
+            }
+            else if (step == DownloadStep.Rejected && State == UpdateState.Offered)
+            {
+                // Nothing was written yet: a rejected offer ends without a journal save.
+                EndOffer(UpdateOutcomes.Rejected(rejection), detail);
+            }
+            else if (step == DownloadStep.Rejected)
+            {
+                _statistics.OffersRejected++;
+                Abandon(UpdateOutcomes.Rejected(rejection), detail);
+            }
+            else
+            {
+                Abandon(UpdateOutcome.StorageFailed, detail);
+            }
+
+            return false;
+        }
+
         private void Failed(long nowMs, uint random, string detail)
         {
             _statistics.DownloadFailures++;
@@ -523,20 +466,6 @@ namespace SecureDevice.Core.Update
                 {
                     Abandon(UpdateOutcome.DownloadFailed, detail);
                 }
-            }
-        }
-
-        private void Reject(BundleStatus status, string detail)
-        {
-            UpdateOutcome outcome = UpdateOutcomes.Rejected(status);
-            if (State == UpdateState.Offered)
-            {
-                EndOffer(outcome, detail);
-            }
-            else
-            {
-                _statistics.OffersRejected++;
-                Abandon(outcome, detail);
             }
         }
 
@@ -604,7 +533,7 @@ namespace SecureDevice.Core.Update
         {
             if (!UpdateTransitions.IsLegal(State, next))
             {
-                throw new System.InvalidOperationException("update " + StateName(State) + " -> " + StateName(next));
+                throw new System.InvalidOperationException("update " + UpdateStateText.Name(State) + " -> " + UpdateStateText.Name(next));
             }
 
             State = next;
