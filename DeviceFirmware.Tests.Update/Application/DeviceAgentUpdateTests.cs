@@ -80,8 +80,8 @@ namespace SecureDevice.Tests.Application
             DeviceAgent agent = Boot(rig, transport);
             bool testing = agent.Application.Testing;
             Assert.IsTrue(testing);
-            long now = RunUntil(agent, 0, UpdateEngine.DefaultTestTimeoutMs + 60000, true);
-            bool timedOut = now >= UpdateEngine.DefaultTestTimeoutMs;
+            long now = RunUntil(agent, 0, Probation.DefaultTimeoutMs + 60000, true);
+            bool timedOut = now >= Probation.DefaultTimeoutMs;
             Assert.IsTrue(timedOut);
             BootReason reason = agent.RebootReason;
             Assert.AreEqual((int)BootReason.Revert, (int)reason);

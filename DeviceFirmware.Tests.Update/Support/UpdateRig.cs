@@ -251,7 +251,7 @@ namespace SecureDevice.Tests.Support
         public UpdateOutcome OfferJson(string json)
         {
             byte[] payload = TestBytes.Utf8(json);
-            NowMs += UpdateEngine.DefaultOfferSpacingMs;
+            NowMs += OfferIntake.DefaultSpacingMs;
             return Engine.Offer(payload, 0, payload.Length, NowMs);
         }
 

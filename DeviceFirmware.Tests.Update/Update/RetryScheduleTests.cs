@@ -13,11 +13,11 @@ namespace SecureDevice.Tests.Update
             retry.Restart(1000);
             long wait = retry.Wait(1000);
             Assert.AreEqual(0L, wait);
-            for (int i = 1; i < UpdateEngine.MaxFailures; i++)
+            for (int i = 1; i < RetrySchedule.MaxFailures; i++)
             {
                 Assert.IsTrue(retry.Failed(1000, uint.MaxValue), "attempt left");
                 wait = retry.Wait(1000);
-                Assert.IsTrue(wait >= UpdateEngine.RetryFloorMs && wait <= UpdateEngine.RetryCapMs, wait.ToString());
+                Assert.IsTrue(wait >= RetrySchedule.RetryFloorMs && wait <= RetrySchedule.RetryCapMs, wait.ToString());
             }
 
             Assert.IsFalse(retry.Failed(1000, 0), "given up");
@@ -33,7 +33,7 @@ namespace SecureDevice.Tests.Update
             retry.Restart(-50);
             Assert.IsTrue(retry.Failed(-50, uint.MaxValue), "attempt left");
             long wait = retry.Wait(-50);
-            Assert.IsTrue(wait <= UpdateEngine.RetryBaseMs, wait.ToString());
+            Assert.IsTrue(wait <= RetrySchedule.RetryBaseMs, wait.ToString());
             retry.DueAt(10);
             wait = retry.Wait(-50);
             Assert.AreEqual(60L, wait);

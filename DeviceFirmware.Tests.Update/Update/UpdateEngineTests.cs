@@ -291,13 +291,13 @@ namespace SecureDevice.Tests.Update
             rig.Offer(url);
             rig.Run(true, 1000);
             int opens = rig.Server.Opens;
-            Assert.AreEqual(UpdateEngine.MaxFailures, opens);
+            Assert.AreEqual(RetrySchedule.MaxFailures, opens);
             int outcome = (int)rig.Engine.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.DownloadFailed, outcome);
             UpdateState state = rig.Engine.State;
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
             Assert.AreEqual(writes, rig.Flash.MutationCount, "a failed fetch of the documents writes nothing");
-            Assert.IsTrue(rig.NowMs - start >= (UpdateEngine.MaxFailures - 1) * UpdateEngine.RetryFloorMs, "retries are spaced");
+            Assert.IsTrue(rig.NowMs - start >= (RetrySchedule.MaxFailures - 1) * RetrySchedule.RetryFloorMs, "retries are spaced");
         }
 
         [TestMethod]
@@ -391,7 +391,7 @@ namespace SecureDevice.Tests.Update
             Assert.IsTrue(rebootRequested);
             BootReason reason = rig.Engine.RebootReason;
             Assert.AreEqual((int)BootReason.Revert, (int)reason);
-            bool timedOut = rig.NowMs >= UpdateEngine.DefaultTestTimeoutMs;
+            bool timedOut = rig.NowMs >= Probation.DefaultTimeoutMs;
             Assert.IsTrue(timedOut);
             int outcome = (int)rig.Engine.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.RevertedTimeout, outcome);

@@ -135,7 +135,7 @@ namespace SecureDevice.Core.Application
         /// <summary>Throttle commands applied since boot.</summary>
         public int ThrottleCommandsApplied { get; private set; }
 
-        /// <summary>Health reports the broker acknowledged since boot (a health criterion for confirming an update).</summary>
+        /// <summary>Health reports the broker acknowledged since boot (a fact of the update health criterion, <see cref="Probation.IsHealthy"/>).</summary>
         public int HealthReportsAcknowledged { get; private set; }
 
         /// <summary>Length of the last health report sent.</summary>
@@ -275,9 +275,7 @@ namespace SecureDevice.Core.Application
 
         private long StepUpdates(long nowMs, long utcSeconds, bool networkUp, uint random)
         {
-            // The candidate's health criteria: the application started and did not fail, the broker accepted us and
-            // acknowledged a health report of this boot.
-            bool healthy = Application.Loaded && !Application.Failed && Connection.State == ConnectionState.Connected && HealthReportsAcknowledged > 0;
+            bool healthy = Probation.IsHealthy(Application.Loaded, Application.Failed, Connection.State == ConnectionState.Connected, HealthReportsAcknowledged);
             long sleep = Updates.Step(nowMs, utcSeconds, networkUp, (random * 2654435761u) ^ 0x5bd1e995u, healthy);
             Application.LastUpdateOutcome = Updates.LastOutcome;
             Application.Testing = Updates.State == UpdateState.Testing;

@@ -21,8 +21,8 @@ namespace SecureDevice.Core.Boot
             LoaderVersion = 1;
             MaxTestBoots = BootPlanner.DefaultMaxTestBoots;
             MaxResumeBoots = BootPlanner.DefaultMaxResumeBoots;
-            TestTimeoutMs = UpdateEngine.DefaultTestTimeoutMs;
-            OfferSpacingMs = UpdateEngine.DefaultOfferSpacingMs;
+            TestTimeoutMs = Probation.DefaultTimeoutMs;
+            OfferSpacingMs = OfferIntake.DefaultSpacingMs;
             MaxPayloadBytes = DefaultMaxPayloadBytes;
             MemoryReserveBytes = DefaultMemoryReserveBytes;
             ChunkBytes = UpdateEngine.ChunkBytes;

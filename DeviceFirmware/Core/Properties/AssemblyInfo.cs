@@ -8,3 +8,6 @@ using System.Runtime.InteropServices;
 [assembly: ComVisible(false)]
 [assembly: AssemblyVersion("1.0.0.0")]
 [assembly: AssemblyFileVersion("1.0.0.0")]
+
+// The device tests build journals field by field (UpdateJournal's internal setters); no core code may (JournalSetterGateTests).
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("NFUnitTest")]

@@ -1,3 +1,4 @@
+using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Text;
 
 namespace SecureDevice.Core.Update
@@ -10,6 +11,15 @@ namespace SecureDevice.Core.Update
     /// </summary>
     public sealed class OfferIntake
     {
+        /// <summary>Default shortest spacing between two offers the engine processes, ms (a flood of offers costs no flash and little CPU).</summary>
+        public const long DefaultSpacingMs = 10000;
+
+        /// <summary>How long an offer waits for trusted time before it is refused with <see cref="BundleStatus.TimeUnknown"/>, ms.</summary>
+        public const long TimeWaitMs = 120000;
+
+        /// <summary>How often an offer that waits for trusted time looks again, ms.</summary>
+        public const long TimePollMs = 5000;
+
         private readonly UpdateOfferParser _parser = new UpdateOfferParser();
         private readonly byte[] _digest = new byte[32];
         private bool _seen;
@@ -26,6 +36,12 @@ namespace SecureDevice.Core.Update
         /// <summary>One line explaining the last refusal of <see cref="TryRead"/>.</summary>
         public string Detail { get; private set; }
 
+        /// <summary>Creates the intake with the default spacing.</summary>
+        public OfferIntake()
+        {
+            SpacingMs = DefaultSpacingMs;
+        }
+
         /// <summary>Forgets the last offer (a boot): the next one is never too soon.</summary>
         public void Reset()
         {
@@ -39,6 +55,50 @@ namespace SecureDevice.Core.Update
             DocumentStatus status = _parser.TryParse(payload, offset, count, out offer);
             Detail = status == DocumentStatus.Valid ? null : _parser.Reader.Describe("offer", status);
             return status;
+        }
+
+        /// <summary>
+        /// Takes an offer payload while the engine is in <paramref name="state"/>: parses it, recognises a repeat of the offer
+        /// being worked on, refuses it while a candidate is verifying, staged or under test or when it comes too soon, and
+        /// otherwise accepts it (<see cref="Accept"/>; then <c>fresh</c> is true and the engine starts on it).
+        /// </summary>
+        /// <returns><see cref="UpdateOutcome.None"/> (accepted or a repeat), <see cref="UpdateOutcome.MalformedOffer"/> or <see cref="UpdateOutcome.Busy"/>, explained in <see cref="Detail"/>.</returns>
+        public UpdateOutcome Take(byte[] payload, int offset, int count, UpdateState state, long nowMs, out bool fresh)
+        {
+            fresh = false;
+            UpdateOffer offer;
+            if (TryRead(payload, offset, count, out offer) != DocumentStatus.Valid)
+            {
+                return UpdateOutcome.MalformedOffer;
+            }
+
+            bool working = state == UpdateState.Offered || state == UpdateState.Downloading;
+            if (working && offer.Url == Url)
+            {
+                return UpdateOutcome.None;
+            }
+
+            if (state != UpdateState.Idle && state != UpdateState.Downloading)
+            {
+                Detail = "an update is " + UpdateStateText.Name(state);
+                return UpdateOutcome.Busy;
+            }
+
+            if (TooSoon(nowMs))
+            {
+                Detail = "offers arrive faster than one per " + (SpacingMs / 1000).ToString() + " s";
+                return UpdateOutcome.Busy;
+            }
+
+            Accept(offer, nowMs);
+            fresh = true;
+            return UpdateOutcome.None;
+        }
+
+        /// <summary>True while the accepted offer should wait for trusted time at <paramref name="nowMs"/> (at most <see cref="TimeWaitMs"/>; then it is verified without it and refused for want of time).</summary>
+        public bool WaitsForTime(long nowMs, bool timeKnown)
+        {
+            return !timeKnown && Monotonic.Elapsed(nowMs, AcceptedMs) < TimeWaitMs;
         }
 
         /// <summary>True when an offer at <paramref name="nowMs"/> comes sooner than <see cref="SpacingMs"/> after the last accepted one.</summary>

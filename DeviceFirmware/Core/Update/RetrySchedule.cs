@@ -4,12 +4,24 @@ namespace SecureDevice.Core.Update
 {
     /// <summary>
     /// When the update engine may work next: at once while there is work, after a full-jitter backoff
-    /// (<see cref="UpdateEngine.RetryBaseMs"/> doubling up to <see cref="UpdateEngine.RetryCapMs"/>, at least
-    /// <see cref="UpdateEngine.RetryFloorMs"/>) after a failed attempt, and never again after
-    /// <see cref="UpdateEngine.MaxFailures"/> attempts in a row without progress. Pure: time and randomness are parameters.
+    /// (<see cref="RetryBaseMs"/> doubling up to <see cref="RetryCapMs"/>, at least <see cref="RetryFloorMs"/>) after a
+    /// failed attempt, and never again after <see cref="MaxFailures"/> attempts in a row without progress. Pure: time and
+    /// randomness are parameters.
     /// </summary>
     public sealed class RetrySchedule
     {
+        /// <summary>Consecutive failed attempts (no byte gained) before the update is abandoned.</summary>
+        public const int MaxFailures = 8;
+
+        /// <summary>Backoff base for download retries, ms.</summary>
+        public const long RetryBaseMs = 5000;
+
+        /// <summary>Backoff cap for download retries, ms.</summary>
+        public const long RetryCapMs = 600000;
+
+        /// <summary>Shortest wait before a retry, ms.</summary>
+        public const long RetryFloorMs = 1000;
+
         private long _dueMs;
 
         /// <summary>Failed attempts since the last progress.</summary>
@@ -45,13 +57,13 @@ namespace SecureDevice.Core.Update
         public bool Failed(long nowMs, uint random)
         {
             Failures++;
-            if (Failures >= UpdateEngine.MaxFailures)
+            if (Failures >= MaxFailures)
             {
                 return false;
             }
 
-            long ceiling = Backoff.CeilingMs(Failures - 1, UpdateEngine.RetryBaseMs, UpdateEngine.RetryCapMs);
-            _dueMs = nowMs + Backoff.FullJitterMs(ceiling, UpdateEngine.RetryFloorMs, random);
+            long ceiling = Backoff.CeilingMs(Failures - 1, RetryBaseMs, RetryCapMs);
+            _dueMs = nowMs + Backoff.FullJitterMs(ceiling, RetryFloorMs, random);
             return true;
         }
     }

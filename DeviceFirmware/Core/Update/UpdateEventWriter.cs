@@ -34,7 +34,7 @@ namespace SecureDevice.Core.Update
 
             _writer.Reset(buffer, offset, MaxBytes);
             _writer.WriteText("{\"state\":\"");
-            _writer.WriteText(UpdateEngine.StateName(engine.State));
+            _writer.WriteText(UpdateStateText.Name(engine.State));
             _writer.WriteText("\",\"outcome\":\"");
             _writer.WriteText(UpdateOutcomes.Name(engine.LastOutcome));
             _writer.WriteText("\",\"code\":");

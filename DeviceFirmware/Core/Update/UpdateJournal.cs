@@ -30,25 +30,25 @@ namespace SecureDevice.Core.Update
         }
 
         /// <summary>The slot the loader boots when nothing is under test (<see cref="SlotLayout.SlotA"/> or <see cref="SlotLayout.SlotB"/>).</summary>
-        public int ActiveSlot { get; set; }
+        public int ActiveSlot { get; internal set; }
 
         /// <summary>False when no verified application is installed in the active slot (never installed, or found corrupt).</summary>
-        public bool HasActive { get; set; }
+        public bool HasActive { get; internal set; }
 
         /// <summary>Idle, Downloading, Staged or Testing (the transient states are never persisted).</summary>
-        public UpdateState State { get; set; }
+        public UpdateState State { get; internal set; }
 
         /// <summary>Boots of the candidate slot while Testing, this one included (0..255).</summary>
-        public int TestBoots { get; set; }
+        public int TestBoots { get; internal set; }
 
         /// <summary>Boots that found a download in progress (0..255); bounds a download that keeps crashing the device.</summary>
-        public int ResumeBoots { get; set; }
+        public int ResumeBoots { get; internal set; }
 
         /// <summary>The last outcome (its code 0..255 is persisted), reported until the next one.</summary>
-        public UpdateOutcome LastOutcome { get; set; }
+        public UpdateOutcome LastOutcome { get; internal set; }
 
         /// <summary>Anti-rollback floor: no slot with a lower security version is installed or booted. Raised only at confirmation.</summary>
-        public long SecurityFloor { get; set; }
+        public long SecurityFloor { get; internal set; }
 
         /// <summary>SHA-256 of the active slot's manifest (32 bytes), binding the slot to the bundle that was confirmed.</summary>
         public byte[] ActiveDigest { get; private set; }
@@ -57,7 +57,7 @@ namespace SecureDevice.Core.Update
         public byte[] CandidateDigest { get; private set; }
 
         /// <summary>Base URL the candidate's files are downloaded from (ends in '/'), empty when none.</summary>
-        public string Url { get; set; }
+        public string Url { get; internal set; }
 
         /// <summary>The slot that is not active.</summary>
         public int CandidateSlot
@@ -67,7 +67,8 @@ namespace SecureDevice.Core.Update
 
         // The named transitions: the "journal after" column of the decision table in docs/update-engine.md. The planner and
         // the engine build the next journal in a copy with exactly one of these, save it, and apply it only after the save
-        // succeeded; no other production code writes a field. Each says which fields it resets, so none is forgotten.
+        // succeeded; no other production code writes a field (the setters are internal for the device tests, and
+        // JournalSetterGateTests fails on any other caller in the core). Each says which fields it resets.
 
         /// <summary>The documents of a new candidate are in its slot: Downloading it from <paramref name="url"/>; test and resume boots 0.</summary>
         public void ToDownloading(string url, byte[] manifestDigest)

@@ -41,6 +41,27 @@ namespace SecureDevice.Core.Update
             return Table[(2 * index) + 1];
         }
 
+        /// <summary>
+        /// The state a boot starts in (not a transition): Testing when the journal is Testing and the plan boots the
+        /// candidate; Downloading (resume) and Idle as the journal says; otherwise <see cref="UpdateState.WaitingForReboot"/>:
+        /// the journal holds a candidate (Staged or Testing) that this boot does not run because the loader could not save
+        /// its test boot, so it can be neither confirmed nor reverted now.
+        /// </summary>
+        public static UpdateState AtBoot(UpdateState journal, bool planTesting)
+        {
+            if (journal == UpdateState.Testing && planTesting)
+            {
+                return UpdateState.Testing;
+            }
+
+            if (journal == UpdateState.Downloading || journal == UpdateState.Idle)
+            {
+                return journal;
+            }
+
+            return UpdateState.WaitingForReboot;
+        }
+
         /// <summary>True when the engine may go from <paramref name="from"/> to <paramref name="to"/>.</summary>
         public static bool IsLegal(UpdateState from, UpdateState to)
         {

@@ -18,10 +18,10 @@ public sealed class UpdateOptions
     public long LoaderVersion { get; init; } = 1;
 
     /// <summary>Time a candidate has per boot to become healthy, ms.</summary>
-    public long TestTimeoutMs { get; init; } = UpdateEngine.DefaultTestTimeoutMs;
+    public long TestTimeoutMs { get; init; } = Probation.DefaultTimeoutMs;
 
     /// <summary>Shortest spacing between processed offers, ms.</summary>
-    public long OfferSpacingMs { get; init; } = UpdateEngine.DefaultOfferSpacingMs;
+    public long OfferSpacingMs { get; init; } = OfferIntake.DefaultSpacingMs;
 
     /// <summary>Boots a candidate gets before it is reverted.</summary>
     public int MaxTestBoots { get; init; } = BootPlanner.DefaultMaxTestBoots;
