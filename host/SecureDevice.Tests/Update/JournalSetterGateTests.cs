@@ -10,7 +10,7 @@ namespace SecureDevice.Tests.Update;
 
 /// <summary>
 /// The journal's fields change only through its named transitions (docs/update-engine.md, "Named transitions"). Its
-/// setters are internal so that the device tests (NFUnitTest, a friend assembly) can build journals field by field; this
+/// setters are internal so that the device tests (NFUnitTest and, on the host, NFUnitTest.Update: friend assemblies) can build journals field by field; this
 /// gate reads the IL of the real core assembly and fails when any method outside <see cref="UpdateJournal"/> calls one.
 /// </summary>
 public sealed class JournalSetterGateTests
@@ -31,9 +31,9 @@ public sealed class JournalSetterGateTests
     [Fact]
     public void DeviceTests_BuildJournalsThroughTheSetters_AndTheGateSeesThem()
     {
-        // The friend assembly does write fields (its encoding tests); the same scan lists those callers, so a core
-        // method doing it would be listed too.
-        string tests = Path.Combine(Path.GetDirectoryName(typeof(UpdateJournal).Assembly.Location)!, "NFUnitTest.dll");
+        // The friend assembly does write fields (its encoding tests, in the update test assembly, NFUnitTest.Update on
+        // the host); the same scan lists those callers, so a core method doing it would be listed too.
+        string tests = Path.Combine(Path.GetDirectoryName(typeof(UpdateJournal).Assembly.Location)!, "NFUnitTest.Update.dll");
         IReadOnlyList<string> callers = SetterCallers(tests);
         Assert.Contains(callers, caller => caller.StartsWith("SecureDevice.Tests.Update.UpdateJournalTests.", System.StringComparison.Ordinal));
     }
