@@ -55,7 +55,8 @@ public sealed class DeviceTestMemoryTests
     private static List<(long Live, long Allocated, string Id)> Measure(string command)
     {
         string runner = Path.Combine(AppContext.BaseDirectory, "NanoTestFramework.Runner.dll");
-        ProcessResult run = ExternalProcess.Run("dotnet", new[] { runner, command }, timeout: TimeSpan.FromMinutes(12)); // 1.5 min alone at load average 30; 5 min ran out inside a full run at that load
+        // 1.5 min alone at load average 30; 5 min ran out inside a full run at that load.
+        ProcessResult run = ExternalProcess.Run("dotnet", new[] { runner, command }, timeout: TimeSpan.FromMinutes(12));
         Assert.True(run.ExitCode == 0, "the memory run failed: " + run.Error);
         return run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split('\t'))
