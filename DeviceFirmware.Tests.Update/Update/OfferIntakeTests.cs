@@ -49,13 +49,17 @@ namespace SecureDevice.Tests.Update
         [DataRow((int)UpdateState.WaitingForReboot)]
         public void Take_WhileACandidateIsPending_Busy(int state)
         {
+            // Even the offer of the candidate itself: only an offer being fetched or downloaded is a repeat.
             OfferIntake intake = new OfferIntake();
+            intake.Url = "https://u.example/b/";
             bool fresh;
             UpdateOutcome outcome = Take(intake, "https://u.example/b/", (UpdateState)state, 0, out fresh);
             Assert.AreEqual((int)UpdateOutcome.Busy, (int)outcome);
             Assert.IsFalse(fresh);
             Assert.IsTrue(intake.Detail.IndexOf("an update is ") == 0, intake.Detail);
-            Assert.IsNull(intake.Url);
+            outcome = Take(intake, "https://u.example/c/", (UpdateState)state, 0, out fresh);
+            Assert.AreEqual((int)UpdateOutcome.Busy, (int)outcome);
+            Assert.AreEqual("https://u.example/b/", intake.Url);
         }
 
         [TestMethod]
