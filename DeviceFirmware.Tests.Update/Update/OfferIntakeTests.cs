@@ -41,5 +41,73 @@ namespace SecureDevice.Tests.Update
 
             Assert.IsFalse(intake.Mismatches(digest), "pinned digest");
         }
+
+        [TestMethod]
+        [DataRow((int)UpdateState.Verifying)]
+        [DataRow((int)UpdateState.Staged)]
+        [DataRow((int)UpdateState.Testing)]
+        [DataRow((int)UpdateState.WaitingForReboot)]
+        public void Take_WhileACandidateIsPending_Busy(int state)
+        {
+            // Even the offer of the candidate itself: only an offer being fetched or downloaded is a repeat.
+            OfferIntake intake = new OfferIntake();
+            intake.Url = "https://u.example/b/";
+            bool fresh;
+            UpdateOutcome outcome = Take(intake, "https://u.example/b/", (UpdateState)state, 0, out fresh);
+            Assert.AreEqual((int)UpdateOutcome.Busy, (int)outcome);
+            Assert.IsFalse(fresh);
+            Assert.IsTrue(intake.Detail.IndexOf("an update is ") == 0, intake.Detail);
+            outcome = Take(intake, "https://u.example/c/", (UpdateState)state, 0, out fresh);
+            Assert.AreEqual((int)UpdateOutcome.Busy, (int)outcome);
+            Assert.AreEqual("https://u.example/b/", intake.Url);
+        }
+
+        [TestMethod]
+        public void Take_Idle_AcceptsFreshThenRefusesTooSoon()
+        {
+            OfferIntake intake = new OfferIntake();
+            bool fresh;
+            UpdateOutcome outcome = Take(intake, "https://u.example/b/", UpdateState.Idle, 100, out fresh);
+            Assert.AreEqual((int)UpdateOutcome.None, (int)outcome);
+            Assert.IsTrue(fresh, "fresh");
+            Assert.AreEqual("https://u.example/b/", intake.Url);
+            outcome = Take(intake, "https://u.example/c/", UpdateState.Idle, 100 + 9999, out fresh);
+            Assert.AreEqual((int)UpdateOutcome.Busy, (int)outcome);
+            Assert.AreEqual("offers arrive faster than one per 10 s", intake.Detail);
+            Assert.AreEqual("https://u.example/b/", intake.Url);
+            outcome = Take(intake, "https://u.example/c/", UpdateState.Idle, 100 + 10000, out fresh);
+            Assert.IsTrue(fresh, "spaced");
+        }
+
+        [TestMethod]
+        public void Take_SameUrlWhileDownloading_NoneNotFresh()
+        {
+            OfferIntake intake = new OfferIntake();
+            intake.Url = "https://u.example/b/";
+            bool fresh;
+            UpdateOutcome outcome = Take(intake, "https://u.example/b/", UpdateState.Downloading, 0, out fresh);
+            Assert.AreEqual((int)UpdateOutcome.None, (int)outcome);
+            Assert.IsFalse(fresh);
+            outcome = Take(intake, "https://u.example/c/", UpdateState.Downloading, 0, out fresh);
+            Assert.IsTrue(fresh, "a new offer supersedes");
+        }
+
+        [TestMethod]
+        public void Take_NotAnOffer_MalformedWithTheParsersReason()
+        {
+            OfferIntake intake = new OfferIntake();
+            byte[] json = TestBytes.Utf8("{\"url\":5}");
+            bool fresh;
+            UpdateOutcome outcome = intake.Take(json, 0, json.Length, UpdateState.Idle, 0, out fresh);
+            Assert.AreEqual((int)UpdateOutcome.MalformedOffer, (int)outcome);
+            Assert.IsFalse(fresh);
+            Assert.IsNotNull(intake.Detail);
+        }
+
+        private static UpdateOutcome Take(OfferIntake intake, string url, UpdateState state, long nowMs, out bool fresh)
+        {
+            byte[] json = TestBytes.Utf8("{\"url\":\"" + url + "\"}");
+            return intake.Take(json, 0, json.Length, state, nowMs, out fresh);
+        }
     }
 }

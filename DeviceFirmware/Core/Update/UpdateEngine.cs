@@ -32,6 +32,7 @@ namespace SecureDevice.Core.Update
         private readonly OfferIntake _offers = new OfferIntake();
         private readonly RetrySchedule _retry = new RetrySchedule();
         private readonly UpdateStatistics _statistics = new UpdateStatistics();
+        private readonly UpdateReport _report;
         private readonly Probation _probation = new Probation();
         private readonly DocumentFetch _documents;
         private readonly BundleAdmission _admission;
@@ -39,7 +40,6 @@ namespace SecureDevice.Core.Update
         private readonly PayloadDownload _download;
         private readonly UpdateJournal _next = new UpdateJournal();
         private Manifest _manifest;
-        private int _events;
 
         /// <summary>
         /// Creates the engine. <paramref name="device"/> gives product, hardware model and loader version (the running
@@ -62,6 +62,7 @@ namespace SecureDevice.Core.Update
             _slots = slots;
             _revocations = revocations;
             _device = device;
+            _report = new UpdateReport(_statistics);
             _documents = new DocumentFetch(slots.Documents, source, _statistics, chunk);
             _admission = new BundleAdmission(slots, revocations, device);
             _preparation = new SlotPreparation(store);
@@ -74,11 +75,17 @@ namespace SecureDevice.Core.Update
         /// </summary>
         public UpdateState State { get; private set; }
 
-        /// <summary>The last outcome (<see cref="UpdateOutcome"/>): persisted ones come from the journal, offer rejections live in memory only.</summary>
-        public UpdateOutcome LastOutcome { get; private set; }
+        /// <summary>The last outcome (<see cref="UpdateReport.Outcome"/>).</summary>
+        public UpdateOutcome LastOutcome
+        {
+            get { return _report.Outcome; }
+        }
 
-        /// <summary>One line explaining <see cref="LastOutcome"/> when it is a failure, else null.</summary>
-        public string LastDetail { get; private set; }
+        /// <summary>One line explaining <see cref="LastOutcome"/> when it is a failure, else null (<see cref="UpdateReport.Detail"/>).</summary>
+        public string LastDetail
+        {
+            get { return _report.Detail; }
+        }
 
         /// <summary>The journal store.</summary>
         public JournalStore Journal
@@ -107,14 +114,20 @@ namespace SecureDevice.Core.Update
         /// <summary>Increments whenever something worth an event happens (state, outcome, half of the download done).</summary>
         public int EventSequence
         {
-            get { return _events + _download.ProgressEvents; }
+            get { return _report.Events + _download.ProgressEvents; }
         }
 
         /// <summary>True when the platform should reboot (after publishing the pending event): to test a staged slot or after a revert.</summary>
-        public bool RebootRequested { get; private set; }
+        public bool RebootRequested
+        {
+            get { return _report.RebootRequested; }
+        }
 
         /// <summary>Why the reboot is requested (<see cref="BootReason.Update"/> or <see cref="BootReason.Revert"/>).</summary>
-        public BootReason RebootReason { get; private set; }
+        public BootReason RebootReason
+        {
+            get { return _report.RebootReason; }
+        }
 
         /// <summary>How long a candidate has, each boot, to become healthy, ms (default 10 minutes).</summary>
         public long TestTimeoutMs
@@ -141,12 +154,10 @@ namespace SecureDevice.Core.Update
         {
             _revocations.Load();
             UpdateJournal journal = _journal.Current;
-            LastOutcome = journal.LastOutcome;
             _device.CurrentVersion = plan.ActiveVersion;
             _device.CurrentSecurityVersion = plan.ActiveSecurityVersion;
             _manifest = null;
             _offers.Reset();
-            RebootRequested = false;
             State = UpdateTransitions.AtBoot(journal.State, plan.Testing);
             if (State == UpdateState.Testing)
             {
@@ -160,7 +171,7 @@ namespace SecureDevice.Core.Update
                 _retry.Restart(nowMs);
             }
 
-            _events++;
+            _report.Booted(journal.LastOutcome);
         }
 
         /// <summary>
@@ -179,7 +190,7 @@ namespace SecureDevice.Core.Update
             UpdateOutcome taken = _offers.Take(payload, offset, count, State, nowMs, out fresh);
             if (taken != UpdateOutcome.None)
             {
-                return Refuse(taken, _offers.Detail);
+                return _report.Refused(taken, _offers.Detail);
             }
 
             if (!fresh)
@@ -191,7 +202,7 @@ namespace SecureDevice.Core.Update
             _documents.Reset();
             _retry.Restart(nowMs);
             Enter(UpdateState.Offered);
-            _events++;
+            _report.Event();
             return UpdateOutcome.None;
         }
 
@@ -296,8 +307,7 @@ namespace SecureDevice.Core.Update
             // Reboot even if the save fails: the loader then counts another test boot and reverts at the limit.
             _journal.Save(_next);
             Finish(outcome, "candidate " + _manifest.Version.ToString() + " " + UpdateOutcomes.Name(outcome), UpdateState.Idle);
-            RebootRequested = true;
-            RebootReason = BootReason.Revert;
+            _report.Reboot(BootReason.Revert);
         }
 
         private void StepOffered(long nowMs, long utcSeconds, uint random)
@@ -330,7 +340,7 @@ namespace SecureDevice.Core.Update
             _manifest = _admission.Manifest;
             _download.Begin(_manifest);
             Enter(UpdateState.Downloading);
-            _events++;
+            _report.Event();
         }
 
         // Empties the candidate slot and writes the verified documents into it, then journals Downloading. False on a
@@ -406,8 +416,7 @@ namespace SecureDevice.Core.Update
             }
 
             Finish(UpdateOutcome.Staged, null, UpdateState.Staged);
-            RebootRequested = true;
-            RebootReason = BootReason.Update;
+            _report.Reboot(BootReason.Update);
         }
 
         // Maps a phase's step onto the engine; true when Done (the caller moves on). The retry schedule hears of progress
@@ -441,7 +450,7 @@ namespace SecureDevice.Core.Update
             }
             else if (step == DownloadStep.Rejected)
             {
-                _statistics.OffersRejected++;
+                _report.Rejected();
                 Abandon(UpdateOutcomes.Rejected(rejection), detail);
             }
             else
@@ -454,8 +463,7 @@ namespace SecureDevice.Core.Update
 
         private void Failed(long nowMs, uint random, string detail)
         {
-            _statistics.DownloadFailures++;
-            LastDetail = detail;
+            _report.Failed(detail);
             if (!_retry.Failed(nowMs, random))
             {
                 if (State == UpdateState.Offered)
@@ -490,32 +498,20 @@ namespace SecureDevice.Core.Update
             Finish(outcome, detail, UpdateState.Idle);
         }
 
-        private UpdateOutcome Refuse(UpdateOutcome outcome, string detail)
-        {
-            _statistics.OffersRejected++;
-            LastOutcome = outcome;
-            LastDetail = detail;
-            _events++;
-            return outcome;
-        }
-
         private void Finish(UpdateOutcome outcome, string detail, UpdateState next)
         {
-            LastOutcome = outcome;
-            LastDetail = detail;
+            _report.Record(outcome, detail);
             Enter(next);
             if (outcome != UpdateOutcome.Confirmed && outcome != UpdateOutcome.Staged)
             {
                 _manifest = null;
             }
-
-            _events++;
         }
 
         // Ends the processing of an offer that touched nothing. A download it was meant to supersede goes on.
         private void EndOffer(UpdateOutcome outcome, string detail)
         {
-            _statistics.OffersRejected++;
+            _report.Rejected();
             UpdateJournal journal = _journal.Current;
             bool resume = journal.State == UpdateState.Downloading;
             Finish(outcome, detail, resume ? UpdateState.Downloading : UpdateState.Idle);
