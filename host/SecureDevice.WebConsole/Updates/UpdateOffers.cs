@@ -49,11 +49,55 @@ public sealed record OfferTarget(string? DeviceId, string? CustomerId, long? Ver
 {
     public bool IsDevice => DeviceId != null;
 
+    /// <summary>
+    /// The target of an offer form or API body: <paramref name="kind"/> "device" needs a valid device id; "group" needs a
+    /// customer or a version code unless the user belongs to a customer (then the group is within it anyway: no
+    /// accidental whole-fleet offer by staff). Null with the fields at fault in <paramref name="problems"/>.
+    /// </summary>
+    public static OfferTarget? TryCreate(string? kind, string? deviceId, string? customerId, long? versionCode, ConsoleUser user, List<string> problems)
+    {
+        if (kind == "device")
+        {
+            if (!SecureDevice.Core.Text.SafeName.IsDeviceId(deviceId ?? string.Empty))
+            {
+                problems.Add("device");
+                return null;
+            }
+
+            return new OfferTarget(deviceId, null, null);
+        }
+
+        if (kind == "group")
+        {
+            if (customerId == null && versionCode == null && user.CustomerId == null)
+            {
+                problems.Add("a group needs a customer or a version code");
+                return null;
+            }
+
+            return new OfferTarget(null, customerId, versionCode);
+        }
+
+        problems.Add("target");
+        return null;
+    }
+
     public string Describe() => DeviceId != null ? "device " + DeviceId
         : "group" + (CustomerId != null ? " customer=" + CustomerId : string.Empty) + (VersionCode is long v ? " version=" + v : string.Empty);
 }
 
-public sealed record OfferResult(OfferStatus Status, string Detail, long RolloutId, int Published, int Failed);
+public sealed record OfferResult(OfferStatus Status, string Detail, long RolloutId, int Published, int Failed)
+{
+    /// <summary>The HTTP answer of an offer, the same for the page and the API.</summary>
+    public int HttpStatus => Status switch
+    {
+        OfferStatus.Published or OfferStatus.PartlyPublished => 200,
+        OfferStatus.Failed => 502,
+        OfferStatus.NotConfigured => 503,
+        OfferStatus.NotFound => 404,
+        _ => 400,
+    };
+}
 
 /// <summary>
 /// Offers a verified bundle to a device or a group (docs/update-engine.md, "Offer"): the bundle is checked again with the
@@ -112,7 +156,11 @@ public sealed class UpdateOffers
         return payload;
     }
 
-    public async Task<OfferResult> OfferAsync(ConsoleUser user, string address, string bundleName, OfferTarget target, string reason, CancellationToken cancellationToken)
+    /// <summary>Who offered, as the audit names it: <c>console:USER@ADDRESS</c> from the page.</summary>
+    public static string ConsoleActor(ConsoleUser user, string address) => "console:" + user.Name + "@" + address;
+
+    /// <param name="actor">Who and through what, for the audit: <see cref="ConsoleActor"/>, or the API's <c>api:USER@ADDRESS token ID</c>.</param>
+    public async Task<OfferResult> OfferAsync(ConsoleUser user, string address, string actor, string bundleName, OfferTarget target, string reason, CancellationToken cancellationToken)
     {
         if (_catalog == null || _publisher == null)
         {
@@ -167,7 +215,6 @@ public sealed class UpdateOffers
         }
 
         byte[] payload = Payload(bundle.Url, bundle.ManifestSha256!);
-        string actor = "console:" + user.Name + "@" + address;
         string? tenant = user.CustomerId ?? target.CustomerId ?? (devices.Select(d => d.CustomerId).Distinct().Count() == 1 ? devices[0].CustomerId : null);
         long rollout = await _rollouts.AddAsync(new RolloutRecord(0, now, actor, address, tenant, bundle.Name, bundle.Product!, bundle.Version!, bundle.SecurityVersion,
             bundle.ManifestSha256!, bundle.Url, target.Describe(), reason, devices.Count), cancellationToken).ConfigureAwait(false);

@@ -16,7 +16,7 @@ namespace SecureDevice.WebConsole.Pages.Updates;
 /// </summary>
 public sealed class RolloutModel : PageModel
 {
-    public const int MaxEvents = 500;
+    public const int MaxEvents = RolloutView.MaxEvents;
 
     private readonly UpdateOffers _offers;
     private readonly ConsoleBackend _backend;
@@ -44,17 +44,16 @@ public sealed class RolloutModel : PageModel
             return Forbid();
         }
 
-        Rollout = id > 0 ? await _offers.Rollouts.GetAsync(id, user.CustomerId, HttpContext.RequestAborted) : null;
-        if (Rollout == null)
+        RolloutView? view = await RolloutView.LoadAsync(_offers, _backend.Fleet, user, id, HttpContext.RequestAborted);
+        if (view == null)
         {
             return NotFound();
         }
 
-        // Belt and braces: a device that moved to another customer since the rollout is not shown to this tenant.
-        HashSet<string> visible = (await _backend.Fleet.ListDevicesAsync(HttpContext.RequestAborted)).Where(user.CanSee).Select(d => d.DeviceId).ToHashSet(StringComparer.Ordinal);
-        Devices = (await _offers.Rollouts.DevicesAsync(id, HttpContext.RequestAborted)).Where(d => visible.Contains(d.DeviceId)).ToList();
-        Events = (await _offers.Rollouts.EventsAsync(Rollout, MaxEvents, HttpContext.RequestAborted)).Where(e => visible.Contains(e.DeviceId)).ToList();
-        Latest = Events.Where(e => e.Kind == "update").GroupBy(e => e.DeviceId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => EventFields.Parse(g.First().Payload), StringComparer.Ordinal);
+        Rollout = view.Rollout;
+        Devices = view.Devices;
+        Events = view.Events;
+        Latest = view.Latest;
         return Page();
     }
 }
