@@ -73,6 +73,9 @@ public sealed class AuthorizationMatrixTests
             ("GET", "/updates/" + ownRollout, Array.Empty<(string, string)>(), new[] { 302, 200, 200, 200, 200, 200 }),
             ("GET", "/updates/" + foreignRollout, Array.Empty<(string, string)>(), new[] { 302, 404, 404, 404, 200, 200 }),
             ("GET", "/updates/999999", Array.Empty<(string, string)>(), new[] { 302, 404, 404, 404, 404, 404 }),
+            // Resume/cancel of a rollout that is not staged: 409 for whoever may act on it (nothing changes), 404 foreign.
+            ("POST", "/updates/" + ownRollout + "?handler=Resume", Array.Empty<(string, string)>(), new[] { 302, 403, 409, 409, 403, 409 }),
+            ("POST", "/updates/" + foreignRollout + "?handler=Cancel", Array.Empty<(string, string)>(), new[] { 302, 403, 404, 404, 403, 409 }),
             ("GET", "/admin/service", Array.Empty<(string, string)>(), new[] { 302, 403, 403, 403, 403, 200 }),
             ("GET", "/feed?device=" + ConsoleTestHost.GlobexDevice, Array.Empty<(string, string)>(), new[] { 302, 200, 200, 200, 200, 200 }),
             ("GET", "/admin/audit?device=" + ConsoleTestHost.GlobexDevice + "&kind=offer", Array.Empty<(string, string)>(), new[] { 302, 403, 403, 200, 403, 200 }),

@@ -108,6 +108,9 @@ public static class ApiEndpoints
             {
                 id = r.Id, createdMs = r.CreatedMs, actor = r.Actor, bundle = r.Bundle, product = r.Product, version = r.Version, securityVersion = r.SecurityVersion,
                 manifestSha256 = r.ManifestSha256, url = r.Url, target = r.Target, reason = r.Reason,
+                staged = view.Waves is WaveRecord w
+                    ? new { state = RolloutWaves.Name(w.State), firstWave = w.FirstWave, haltPercent = w.HaltPercent, detail = w.Detail, changedMs = w.ChangedMs, changedBy = w.ChangedBy }
+                    : null,
                 devices = view.Devices.Select(d =>
                 {
                     EventFields? latest = view.Latest.TryGetValue(d.DeviceId, out EventFields? f) ? f : null;
@@ -132,7 +135,7 @@ public static class ApiEndpoints
         ConsoleUser user = ConsoleUser.From(http.User)!;
         OfferBody? body = await ReadBodyAsync<OfferBody>(http);
         var problems = new List<string>();
-        OfferTarget? target = body != null && TryValidate(body) && (body.Target == "device" ? body.Customer == null && body.Version == null : body.Device == null)
+        OfferTarget? target = body != null && TryValidate(body) && (body.Target == "device" ? body.Customer == null && body.Version == null && body.FirstWave == null && body.HaltPercent == null : body.Device == null)
             ? OfferTarget.TryCreate(body.Target, body.Device, body.Customer, body.Version, user, problems)
             : null;
         if (target == null)
@@ -145,7 +148,8 @@ public static class ApiEndpoints
         }
 
         string from = Address(http);
-        OfferResult result = await offers.OfferAsync(user, from, Actor(http, user, from), body!.Bundle!, target, body.Reason!, http.RequestAborted);
+        OfferResult result = await offers.OfferAsync(user, from, Actor(http, user, from), body!.Bundle!, target, body.Reason!, http.RequestAborted,
+            WavePlan.From(body.FirstWave, body.HaltPercent));
         if (result.Status == OfferStatus.NotFound)
         {
             return NotFound();
@@ -181,6 +185,13 @@ public static class ApiEndpoints
         [Required]
         [StringLength(200, MinimumLength = 1)]
         public string? Reason { get; set; }
+
+        /// <summary>Staged (groups): devices in the first wave; absent: the whole group at once.</summary>
+        [Range(1, UpdateOffers.MaxDevices)]
+        public int? FirstWave { get; set; }
+
+        [Range(0, 100)]
+        public int? HaltPercent { get; set; }
     }
 
     /// <summary>The JSON body of an action (strict: unknown members, wrong types, over 1 KiB all refused).</summary>

@@ -10,11 +10,12 @@ namespace SecureDevice.WebConsole.Updates;
 
 /// <summary>
 /// One rollout as a user may see it: its devices and what the broker answered, the events its devices reported since
-/// (newest first), and each device's newest update event's fields (the rollout's progress at a glance). The page
+/// (newest first), each device's newest update event's fields (the rollout's progress at a glance), and for a staged
+/// rollout its wave state (schema step 7). The page
 /// <c>/updates/{id}</c> and the API <c>GET /api/v1/rollouts/{id}</c> both read it from here.
 /// </summary>
 public sealed record RolloutView(
-    RolloutRecord Rollout, IReadOnlyList<RolloutDeviceRecord> Devices, IReadOnlyList<EventRecord> Events, IReadOnlyDictionary<string, EventFields> Latest)
+    RolloutRecord Rollout, IReadOnlyList<RolloutDeviceRecord> Devices, IReadOnlyList<EventRecord> Events, IReadOnlyDictionary<string, EventFields> Latest, WaveRecord? Waves)
 {
     /// <summary>Newest events read at most.</summary>
     public const int MaxEvents = 500;
@@ -34,6 +35,6 @@ public sealed record RolloutView(
         List<EventRecord> events = (await offers.Rollouts.EventsAsync(rollout, MaxEvents, cancellationToken).ConfigureAwait(false)).Where(e => visible.Contains(e.DeviceId)).ToList();
         Dictionary<string, EventFields> latest = events.Where(e => e.Kind == "update").GroupBy(e => e.DeviceId, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => EventFields.Parse(g.First().Payload), StringComparer.Ordinal);
-        return new RolloutView(rollout, devices, events, latest);
+        return new RolloutView(rollout, devices, events, latest, await offers.Waves.GetAsync(id, cancellationToken).ConfigureAwait(false));
     }
 }

@@ -62,6 +62,13 @@ public sealed class IndexModel : PageModel
     [BindProperty, Required, StringLength(200, MinimumLength = 1)]
     public string Reason { get; set; } = string.Empty;
 
+    /// <summary>Staged: devices in the first wave (empty: the whole group at once).</summary>
+    [BindProperty, Range(1, UpdateOffers.MaxDevices)]
+    public int? FirstWave { get; set; }
+
+    [BindProperty, Range(0, 100)]
+    public int? HaltPercent { get; set; }
+
     public async Task<IActionResult> OnGetAsync(string? before)
     {
         ConsoleUser? user = ConsoleUser.From(User);
@@ -114,7 +121,8 @@ public sealed class IndexModel : PageModel
         }
 
         string from = HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        OfferResult result = await _offers.OfferAsync(user, from, UpdateOffers.ConsoleActor(user, from), Bundle, target, Reason, HttpContext.RequestAborted);
+        OfferResult result = await _offers.OfferAsync(user, from, UpdateOffers.ConsoleActor(user, from), Bundle, target, Reason, HttpContext.RequestAborted,
+            WavePlan.From(FirstWave, HaltPercent));
         if (result.Status == OfferStatus.NotFound)
         {
             return NotFound();
