@@ -1,5 +1,11 @@
+using System;
 using System.IO;
 using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading.Tasks;
 using SecureDevice.TestSupport;
 using Xunit;
 
@@ -10,15 +16,65 @@ namespace SecureDevice.Tool.Tests;
 public sealed class DemoCommandTests
 {
     [Fact]
-    public void Demo_EveryCheckHolds_AndKeepsAReusableWorkspace()
+    public void Demo_WithoutKeep_EveryCheckHolds_AndExits()
+    {
+        ToolResult result = ToolRun.Run("demo", "--devices", "2");
+        Assert.True(result.ExitCode == 0, result.Output + result.Error);
+        Assert.Matches(@"all \d+ checks held\r?\n$", result.Output);
+        Assert.DoesNotContain("FAIL", result.Output);
+        Assert.DoesNotContain("/setup?Token=", result.Output);
+        Assert.DoesNotContain("\u001b[", result.Output);
+    }
+
+    /// <summary>
+    /// README's main command with --keep: after the checks the fleet service keeps running with its console on
+    /// 127.0.0.1 over HTTPS (the demo PKI's certificate), prints the console URL and a one-time admin setup link (no
+    /// default password), serves until Ctrl-C (SIGINT: exit 0), and leaves a reusable workspace behind.
+    /// </summary>
+    [Fact]
+    public async Task Demo_Keep_EveryCheckHolds_ThenServesTheConsoleWithAOneTimeAdminLink_UntilSigint_AndKeepsTheWorkspace()
     {
         using var folder = new TemporaryDirectory();
         string keep = folder.Combine("demo");
-        ToolResult result = ToolRun.Run("demo", "--devices", "3", "--keep", keep);
-        Assert.True(result.ExitCode == 0, result.Output + result.Error);
-        Assert.Contains("all 34 checks held", result.Output);
-        Assert.DoesNotContain("FAIL", result.Output);
-        Assert.DoesNotContain("\u001b[", result.Output);
+        string[] output;
+        using (LiveTool demo = LiveTool.Start("demo", "--devices", "3", "--keep", keep))
+        {
+            Assert.True(demo.WaitFor(line => line.Contains("/setup?Token=", StringComparison.Ordinal), TimeSpan.FromMinutes(6)), demo.Describe());
+            output = demo.Output;
+            Assert.Contains(output, line => line.StartsWith("all 34 checks held", StringComparison.Ordinal));
+            string consoleUrl = Value(output, "  console:");
+            string link = Value(output, "  first admin:");
+            Assert.Matches(@"^https://127\.0\.0\.1:\d+/$", consoleUrl);
+            Assert.StartsWith(consoleUrl + "setup?Token=", link, StringComparison.Ordinal);
+
+            // The browser's view, trusting only the demo's root CA (the certificate must also name 127.0.0.1).
+            using X509Certificate2 root = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(keep, "pki", "root-ca.pem")));
+            using var handler = new HttpClientHandler { AllowAutoRedirect = false, ServerCertificateCustomValidationCallback = (_, certificate, _, errors) => TrustedBy(root, certificate!, errors) };
+            using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+            using HttpResponseMessage setup = await client.GetAsync(link);
+            string page = await setup.Content.ReadAsStringAsync();
+            Assert.True(setup.StatusCode == HttpStatusCode.OK, setup.StatusCode + " " + page);
+            Assert.Contains("Set up your account", page);
+            Assert.Contains("admin", page);
+            using HttpResponseMessage home = await client.GetAsync(consoleUrl);
+            Assert.Equal(HttpStatusCode.Redirect, home.StatusCode);
+            Assert.StartsWith("/login", home.Headers.Location!.OriginalString.Replace(consoleUrl, "/", StringComparison.Ordinal), StringComparison.Ordinal);
+            using HttpResponseMessage guessed = await client.GetAsync(consoleUrl + "setup?Token=" + new string('A', 43));
+            Assert.Equal(HttpStatusCode.NotFound, guessed.StatusCode);
+
+            int? exit = demo.Stop("INT", TimeSpan.FromSeconds(60));
+            Assert.True(exit == 0, "exit " + exit + " after SIGINT\n" + demo.Describe());
+            output = demo.Output;
+            Assert.Equal("service stopped", output[^1]);
+            await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(consoleUrl));
+        }
+
+        string everything = string.Join("\n", output);
+        Assert.DoesNotContain("FAIL", everything);
+        Assert.DoesNotContain("\u001b[", everything);
+        Assert.DoesNotContain("PRIVATE KEY", everything);
+        Assert.DoesNotContain("DefaultAntiforgery", everything); // the setup page logged no header-override warning
+        Assert.DoesNotContain("password:", everything, StringComparison.OrdinalIgnoreCase);
 
         // The kept folder is what an operator would have: PKI, broker configuration, device files, bundles.
         foreach (string file in new[] { "pki/root-ca.pem", "pki/operator.pem", "broker/mosquitto.conf", "devices/dev-001.network.json", "bundles/1.1.0/manifest.json", "keys/root.pub.pem" })
@@ -59,5 +115,22 @@ public sealed class DemoCommandTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("must not exist or be empty", result.Error);
         Assert.Equal(new[] { folder.Combine("precious.txt") }, Directory.GetFileSystemEntries(folder.Path));
+    }
+
+    private static string Value(string[] lines, string label) =>
+        lines.Single(line => line.StartsWith(label, StringComparison.Ordinal))[label.Length..].Trim();
+
+    private static bool TrustedBy(X509Certificate2 root, X509Certificate2 certificate, SslPolicyErrors errors)
+    {
+        if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
+        {
+            return false; // no certificate, or not issued for 127.0.0.1
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(root);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(certificate);
     }
 }

@@ -77,6 +77,46 @@ public sealed class ServicePermissionsTests : IDisposable
 
     private System.Collections.Generic.List<string> StoragePermissionsProblems() => SecureDevice.Service.Hosting.StoragePermissions.Problems(Data, Pki);
 
+    /// <summary>
+    /// The console's offer options are checked before anything starts: each bad one is one line, exit 2 (with a real PKI
+    /// and owner-only folders, so that only the option is at fault).
+    /// </summary>
+    [Theory]
+    [InlineData("missing-folder", "--bundles: no such folder")]
+    [InlineData("http-url", "--bundle-url must be https://HOST[:PORT]/PATH/")]
+    [InlineData("url-without-slash", "--bundle-url must be https://HOST[:PORT]/PATH/")]
+    [InlineData("url-with-credentials", "--bundle-url must be https://HOST[:PORT]/PATH/")]
+    [InlineData("no-root", "update offers need --bundles, --bundle-url and --bundle-root together")]
+    [InlineData("bad-root", "not-a-key.pem")]
+    [InlineData("no-operator-key", "update offers need the operator identity in the PKI folder")]
+    public void Service_BadOfferOption_RefusedInOneLine_Exit2_BeforeAnythingStarts(string fault, string expected)
+    {
+        ToolRun.Ok("keys", "new", "--name", "root", "--out", Path.Combine(_root, "keys"));
+        string bundles = Path.Combine(_root, "bundles");
+        Directory.CreateDirectory(bundles);
+        string badRoot = Path.Combine(_root, "not-a-key.pem");
+        File.WriteAllText(badRoot, "-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n");
+        if (fault == "no-operator-key")
+        {
+            File.Delete(Path.Combine(Pki, "operator.key.pem"));
+        }
+
+        var args = new System.Collections.Generic.List<string> { "service", "--pki", Pki, "--data", Data, "--console", "127.0.0.1:0",
+            "--bundles", fault == "missing-folder" ? Path.Combine(_root, "no-such-folder") : bundles,
+            "--bundle-url", fault switch { "http-url" => "http://updates.example/b/", "url-without-slash" => "https://updates.example/b", "url-with-credentials" => "https://u:p@updates.example/b/", _ => "https://updates.example/b/" } };
+        if (fault != "no-root")
+        {
+            args.AddRange(new[] { "--bundle-root", fault == "bad-root" ? badRoot : Path.Combine(_root, "keys", "root.pub.pem") });
+        }
+
+        ToolResult result = ToolRun.Run(args.ToArray());
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(expected, result.Error);
+        Assert.DoesNotContain("   at ", result.Error);
+        Assert.Empty(result.Output);
+    }
+
     private void AssertRefused(string expected)
     {
         ToolResult result = ToolRun.Run("service", "--pki", Pki, "--data", Data);

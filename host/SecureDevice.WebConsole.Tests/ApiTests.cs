@@ -131,7 +131,7 @@ public sealed class ApiTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.ApiAsync("GET", "/api/v1/devices", token)).Status);
     }
 
-    private static async Task<string> IssueAsync(ConsoleTestHost host, TestUser owner)
+    internal static async Task<string> IssueAsync(ConsoleTestHost host, TestUser owner)
     {
         var store = (ApiTokenStore)host.App.Services.GetService(typeof(ApiTokenStore))!;
         string token = ApiTokenFormat.Create(System.Security.Cryptography.RandomNumberGenerator.Create());

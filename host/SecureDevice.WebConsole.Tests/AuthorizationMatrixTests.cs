@@ -73,6 +73,9 @@ public sealed class AuthorizationMatrixTests
             ("GET", "/updates/" + ownRollout, Array.Empty<(string, string)>(), new[] { 302, 200, 200, 200, 200, 200 }),
             ("GET", "/updates/" + foreignRollout, Array.Empty<(string, string)>(), new[] { 302, 404, 404, 404, 200, 200 }),
             ("GET", "/updates/999999", Array.Empty<(string, string)>(), new[] { 302, 404, 404, 404, 404, 404 }),
+            // Resume/cancel of a rollout that is not staged: 409 for whoever may act on it (nothing changes), 404 foreign.
+            ("POST", "/updates/" + ownRollout + "?handler=Resume", Array.Empty<(string, string)>(), new[] { 302, 403, 409, 409, 403, 409 }),
+            ("POST", "/updates/" + foreignRollout + "?handler=Cancel", Array.Empty<(string, string)>(), new[] { 302, 403, 404, 404, 403, 409 }),
             ("GET", "/admin/service", Array.Empty<(string, string)>(), new[] { 302, 403, 403, 403, 403, 200 }),
             ("GET", "/feed?device=" + ConsoleTestHost.GlobexDevice, Array.Empty<(string, string)>(), new[] { 302, 200, 200, 200, 200, 200 }),
             ("GET", "/admin/audit?device=" + ConsoleTestHost.GlobexDevice + "&kind=offer", Array.Empty<(string, string)>(), new[] { 302, 403, 403, 200, 403, 200 }),
@@ -173,28 +176,37 @@ public sealed class AuthorizationMatrixTests
         };
         string own = "/api/v1/devices/" + ConsoleTestHost.AcmeDevice, foreign = "/api/v1/devices/" + ConsoleTestHost.GlobexDevice;
         string lift = "{\"kind\":\"lift\",\"reason\":\"matrix\"}";
-        var table = new List<(string Method, string Path, int[] Expected)>
+        string Offer(string device) => "{\"bundle\":\"" + ConsoleTestHost.Bundle + "\",\"target\":\"device\",\"device\":\"" + device + "\",\"reason\":\"matrix\"}";
+        var rollouts = host.App.Services.GetRequiredService<Updates.UpdateOffers>().Rollouts;
+        long ownRollout = await rollouts.AddAsync(new Updates.RolloutRecord(0, now, "console:x@127.0.0.1", "127.0.0.1", ConsoleTestHost.Acme, "b", "sensor", "1.1.0", 2, new string('0', 64), "https://u.example/b/", "device " + ConsoleTestHost.AcmeDevice, "matrix", 1), default);
+        long foreignRollout = await rollouts.AddAsync(new Updates.RolloutRecord(0, now, "console:x@127.0.0.1", "127.0.0.1", ConsoleTestHost.Globex, "b", "sensor", "1.1.0", 2, new string('0', 64), "https://u.example/b/", "device " + ConsoleTestHost.GlobexDevice, "matrix", 1), default);
+        var table = new List<(string Method, string Path, string? Body, int[] Expected)>
         {
-            ("GET", "/api/v1/devices", new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
-            ("GET", own, new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
-            ("GET", foreign, new[] { 401, 401, 401, 401, 401, 404, 404, 404, 200 }),
-            ("GET", "/api/v1/devices/no-such-device", new[] { 401, 401, 401, 401, 401, 404, 404, 404, 404 }),
-            ("GET", own + "/health", new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
-            ("GET", foreign + "/health", new[] { 401, 401, 401, 401, 401, 404, 404, 404, 200 }),
-            ("GET", own + "/findings", new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
-            ("GET", foreign + "/findings", new[] { 401, 401, 401, 401, 401, 404, 404, 404, 200 }),
-            ("GET", own + "/actions", new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
-            ("GET", foreign + "/actions", new[] { 401, 401, 401, 401, 401, 404, 404, 404, 200 }),
-            ("POST", own + "/actions", new[] { 401, 401, 401, 401, 401, 403, 403, 200, 200 }),
-            ("POST", foreign + "/actions", new[] { 401, 401, 401, 401, 401, 403, 403, 404, 200 }),
+            ("GET", "/api/v1/devices", null, new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
+            ("GET", own, null, new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
+            ("GET", foreign, null, new[] { 401, 401, 401, 401, 401, 404, 404, 404, 200 }),
+            ("GET", "/api/v1/devices/no-such-device", null, new[] { 401, 401, 401, 401, 401, 404, 404, 404, 404 }),
+            ("GET", own + "/health", null, new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
+            ("GET", foreign + "/health", null, new[] { 401, 401, 401, 401, 401, 404, 404, 404, 200 }),
+            ("GET", own + "/findings", null, new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
+            ("GET", foreign + "/findings", null, new[] { 401, 401, 401, 401, 401, 404, 404, 404, 200 }),
+            ("GET", own + "/actions", null, new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
+            ("GET", foreign + "/actions", null, new[] { 401, 401, 401, 401, 401, 404, 404, 404, 200 }),
+            ("POST", own + "/actions", lift, new[] { 401, 401, 401, 401, 401, 403, 403, 200, 200 }),
+            ("POST", foreign + "/actions", lift, new[] { 401, 401, 401, 401, 401, 403, 403, 404, 200 }),
+            ("POST", "/api/v1/offers", Offer(ConsoleTestHost.AcmeDevice), new[] { 401, 401, 401, 401, 401, 403, 403, 200, 200 }),
+            ("POST", "/api/v1/offers", Offer(ConsoleTestHost.GlobexDevice), new[] { 401, 401, 401, 401, 401, 403, 403, 404, 200 }),
+            ("GET", "/api/v1/rollouts/" + ownRollout, null, new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
+            ("GET", "/api/v1/rollouts/" + foreignRollout, null, new[] { 401, 401, 401, 401, 401, 404, 404, 404, 200 }),
+            ("GET", "/api/v1/rollouts/999999", null, new[] { 401, 401, 401, 401, 401, 404, 404, 404, 404 }),
         };
         var failures = new List<string>();
         using ConsoleClient client = host.Client();
         for (int i = 0; i < subjects.Length; i++)
         {
-            foreach (var (method, path, expected) in table)
+            foreach (var (method, path, body, expected) in table)
             {
-                Answer answer = await client.ApiAsync(method, path, subjects[i], method == "POST" ? lift : null);
+                Answer answer = await client.ApiAsync(method, path, subjects[i], body);
                 if ((int)answer.Status != expected[i])
                 {
                     failures.Add("subject " + i + " " + method + " " + path + ": " + (int)answer.Status + ", expected " + expected[i]);

@@ -74,7 +74,7 @@ public sealed class OfferAtTheBrokerTests
             OfferResult result;
             using (var subscriber = new MosquittoSubscriber(identity, "devices/" + device.Id + "/down/update", count: 1, timeoutSeconds: 20, format: "%t %p"))
             {
-                result = await offers.OfferAsync(operatorUser, "127.0.0.1", ConsoleTestHost.Bundle, new OfferTarget(device.Id, null, null), "e2e", CancellationToken.None);
+                result = await offers.OfferAsync(operatorUser, "127.0.0.1", UpdateOffers.ConsoleActor(operatorUser, "127.0.0.1"), ConsoleTestHost.Bundle, new OfferTarget(device.Id, null, null), "e2e", CancellationToken.None);
                 Assert.True(result.Status == OfferStatus.Published, result.Detail);
                 Assert.True(subscriber.WaitFor(_ => true, TimeSpan.FromSeconds(15)), "the device did not receive the offer");
                 string line = subscriber.Lines[0];

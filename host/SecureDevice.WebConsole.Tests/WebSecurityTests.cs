@@ -64,6 +64,7 @@ public sealed class WebSecurityTests
             Assert.Equal("nosniff", page.Header("X-Content-Type-Options"));
             Assert.Equal("DENY", page.Header("X-Frame-Options"));
             Assert.Equal("no-referrer", page.Header("Referrer-Policy"));
+            Assert.Equal("no-store, no-cache", page.Header("Cache-Control")); // what antiforgery sets on form pages: one value, no override warning
             Assert.DoesNotContain("<script", page.Body, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotMatch(EventHandlerAttribute, page.Body);
             Assert.DoesNotContain(" style=", page.Body, StringComparison.OrdinalIgnoreCase);

@@ -69,6 +69,9 @@ public sealed record ConsoleOptions
     /// <summary>The clock (tests pass a manual one).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>How often the staged-rollout worker judges rollouts waiting on their first wave.</summary>
+    public TimeSpan WaveInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The signed bundles operators may offer (docs/console.md, "Update offers"); null: offers are off.</summary>
     public Updates.BundleSource? Bundles { get; init; }
 

@@ -49,7 +49,8 @@ public sealed class DemoScenario : IDisposable
 
     public IReadOnlyList<DemoCheck> Checks => _checks;
 
-    private DemoWorkspace Workspace => _workspace!;
+    /// <summary>The broker, PKI, update server and folders; valid after <see cref="Run"/> until disposal (the kept demo serves from it).</summary>
+    public DemoWorkspace Workspace => _workspace ?? throw new InvalidOperationException("the demo has not run");
 
     private ServiceClient Service => _service!;
 

@@ -46,6 +46,15 @@ public sealed class DemoWorkspace : IDisposable
 
     public string Devices { get; }
 
+    /// <summary>The fleet service instance of step 8 (its own identity with the service role at the broker).</summary>
+    public const string ServiceInstance = "service.demo";
+
+    /// <summary>That service's data folder (its SQLite database, 0700); with --keep the console is served from it.</summary>
+    public string ServiceData => Path.Combine(Folder, "service-data");
+
+    /// <summary>The update-signing root's public key (PEM): what the devices trust for bundles.</summary>
+    public string RootPublicKey => Path.Combine(Folder, "keys", "root.pub.pem");
+
     public int BrokerPort { get; private set; }
 
     public MosquittoProcess Broker { get; private set; } = null!;
@@ -173,7 +182,7 @@ public sealed class DemoWorkspace : IDisposable
         Release = Previous.Delegate(fill, "release-2026", new[] { "sensor" }, start, start + (365 * 86400L));
         string keys = Path.Combine(Folder, "keys");
         Directory.CreateDirectory(keys);
-        File.WriteAllText(Path.Combine(keys, "root.pub.pem"), Ed25519KeyFile.PublicKeyPem(Release.RootPublicKey));
+        File.WriteAllText(RootPublicKey, Ed25519KeyFile.PublicKeyPem(Release.RootPublicKey));
         File.WriteAllBytes(Path.Combine(keys, "release-2025.delegation"), Previous.Delegation);
         File.WriteAllBytes(Path.Combine(keys, "release-2026.delegation"), Release.Delegation);
 

@@ -41,7 +41,7 @@ internal sealed class ResponseStep
 
     public async Task RunAsync()
     {
-        const string Instance = "service.demo";
+        const string Instance = DemoWorkspace.ServiceInstance;
         const string Customer = "demo-customer";
         DateTimeOffset now = DateTimeOffset.UtcNow;
         ServiceIdentity.Issue(_workspace.Pki, Instance, now);
@@ -51,7 +51,7 @@ internal sealed class ResponseStep
         using var inbox = WebhookInbox.Start(secret);
         string contacts = Path.Combine(_workspace.Folder, "contacts.json");
         FileCustomerContacts.Save(contacts, new[] { new CustomerContacts(Customer, inbox.Url, secret, Array.Empty<string>()) });
-        string data = Path.Combine(_workspace.Folder, "service-data");
+        string data = _workspace.ServiceData;
         Directory.CreateDirectory(data);
         if (!OperatingSystem.IsWindows())
         {

@@ -61,6 +61,7 @@ public static class FleetServiceHost
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
+            o.ColorBehavior = Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled; // journald, files and pipes get plain text
             o.UseUtcTimestamp = true;
             o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss'Z' ";
         });
@@ -74,7 +75,11 @@ public static class FleetServiceHost
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
 
-        using var bootLogs = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.LogLevel).AddFilter("Microsoft", LogLevel.Warning));
+        using var bootLogs = LoggerFactory.Create(l => l.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.ColorBehavior = Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled;
+        }).SetMinimumLevel(options.LogLevel).AddFilter("Microsoft", LogLevel.Warning));
         FleetService service = await FleetService.CreateAsync(options, extensions, bootLogs, cancellationToken).ConfigureAwait(false);
         builder.Services.AddSingleton(service);
         builder.Services.AddHostedService<FleetServiceWorker>();

@@ -143,55 +143,28 @@ public sealed class ServeUpdatesCommandTests : IDisposable
     public void Process_ServesLogsEachRequestAndStopsOnSigterm()
     {
         int port = FreePort.Next();
-        string tool = Path.Combine(AppContext.BaseDirectory, "securedevice.dll");
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        string[] lines;
+        using (LiveTool server = LiveTool.Start("serve-updates", Bundle, "--port", port.ToString(CultureInfo.InvariantCulture), "--cert", _pki.ServerCertificatePath, "--key", _pki.ServerKeyPath))
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in new[] { tool, "serve-updates", Bundle, "--port", port.ToString(CultureInfo.InvariantCulture), "--cert", _pki.ServerCertificatePath, "--key", _pki.ServerKeyPath })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var output = new List<string>();
-        var error = new List<string>();
-        using Process process = Process.Start(start)!;
-        process.OutputDataReceived += (_, line) => Add(output, line.Data);
-        process.ErrorDataReceived += (_, line) => Add(error, line.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            Assert.True(WaitFor(output, line => line.StartsWith("serving ", StringComparison.Ordinal), process), Describe(output, error));
-            Assert.Equal("serving " + Path.GetFullPath(Bundle) + " at https://127.0.0.1:" + port + "/", Snapshot(output)[0]);
+            Assert.True(server.WaitFor(line => line.StartsWith("serving ", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), server.Describe());
+            Assert.Equal("serving " + Path.GetFullPath(Bundle) + " at https://127.0.0.1:" + port + "/", server.Output[0]);
 
             CurlResponse range = Curl.Request(_pki.CaPath, "https://127.0.0.1:" + port + "/Sensor.App.pe", "-r", "100-199");
             Assert.Equal(206, range.Status);
             Assert.Equal(Enumerable.Range(100, 100).Select(i => (byte)i).ToArray(), range.Body);
             Assert.Equal(404, Curl.Request(_pki.CaPath, "https://127.0.0.1:" + port + "/../secret", "--path-as-is").Status);
-            Assert.True(WaitFor(output, line => line.EndsWith(" 404 0", StringComparison.Ordinal), process), Describe(output, error));
+            Assert.True(server.WaitFor(line => line.EndsWith(" 404 0", StringComparison.Ordinal), TimeSpan.FromSeconds(30)), server.Describe());
 
-            ExternalProcess.Run("kill", new[] { "-TERM", process.Id.ToString(CultureInfo.InvariantCulture) }).EnsureSuccess("kill -TERM");
-            Assert.True(process.WaitForExit(15_000), "no exit after SIGTERM\n" + Describe(output, error));
-            process.WaitForExit();
-            Assert.Equal(0, process.ExitCode);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-            }
+            int? exit = server.Stop("TERM", TimeSpan.FromSeconds(15));
+            Assert.True(exit == 0, "exit " + exit + " after SIGTERM\n" + server.Describe());
+            lines = server.Output;
+            Assert.Empty(server.Error);
         }
 
-        string[] lines = Snapshot(output);
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ 127\.0\.0\.1 GET /Sensor\.App\.pe range=bytes=100-199 206 100$", lines[1]);
         Assert.Matches(@"^\S+ 127\.0\.0\.1 GET /\.\./secret range=- 404 0$", lines[2]);
         Assert.Equal("stopped: 2 requests, 100 bytes sent, 1 range requests, 1 not found", lines[^1]);
         Assert.Equal(4, lines.Length);
-        Assert.Empty(Snapshot(error));
         string everything = string.Join("\n", lines);
         Assert.DoesNotContain("PRIVATE KEY", everything);
         Assert.DoesNotContain("server.key.pem", everything);
@@ -211,42 +184,4 @@ public sealed class ServeUpdatesCommandTests : IDisposable
         Assert.DoesNotContain("PRIVATE KEY", result.Error + result.Output);
         Assert.Empty(result.Output);
     }
-
-    private static void Add(List<string> lines, string? line)
-    {
-        if (line != null)
-        {
-            lock (lines)
-            {
-                lines.Add(line);
-            }
-        }
-    }
-
-    private static string[] Snapshot(List<string> lines)
-    {
-        lock (lines)
-        {
-            return lines.ToArray();
-        }
-    }
-
-    private static bool WaitFor(List<string> lines, Func<string, bool> match, Process process)
-    {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline && !process.HasExited)
-        {
-            if (Snapshot(lines).Any(match))
-            {
-                return true;
-            }
-
-            Thread.Sleep(50);
-        }
-
-        return Snapshot(lines).Any(match);
-    }
-
-    private static string Describe(List<string> output, List<string> error) =>
-        "stdout:\n" + string.Join("\n", Snapshot(output)) + "\nstderr:\n" + string.Join("\n", Snapshot(error));
 }

@@ -105,18 +105,14 @@ public static class ServiceCommand
             if (result.GetValue(consoleListen) is string at)
             {
                 var layout = new PkiLayout(options.PkiFolder);
-                web = new SecureDevice.WebConsole.Web.ConsoleModule(new SecureDevice.WebConsole.ConsoleOptions
-                {
-                    Listen = Endpoint(at, "--console"),
-                    Certificate = SecureDevice.WebConsole.ConsoleCertificate.Load(result.GetValue(consoleCert) ?? layout.BrokerCertificate, result.GetValue(consoleKey) ?? layout.BrokerKey),
-                    Bundles = OfferBundles(result.GetValue(bundles), result.GetValue(bundleUrl), result.GetValue(bundleRoot)),
-                    OfferPublisher = result.GetValue(bundles) == null ? null
-                        : new SecureDevice.Fleet.Response.MqttCommandPublisher(SecureDevice.Fleet.Broker.BrokerEndpoint.For(layout, options.BrokerHost, options.BrokerPort), OperatorIdentity(layout)),
-                });
+                web = ConsoleWeb(options, Endpoint(at, "--console"), result.GetValue(consoleCert) ?? layout.BrokerCertificate, result.GetValue(consoleKey) ?? layout.BrokerKey,
+                    OfferBundles(result.GetValue(bundles), result.GetValue(bundleUrl), result.GetValue(bundleRoot)));
             }
 
             var integration = new IntegrationOptions { ContactsFile = result.GetValue(contacts), Smtp = relay };
-            return Run(console, options, integration, web);
+            return RunUntilSignal(console, options, integration, web, running =>
+                console.Line("service " + running.Service.Instance + ": " + running.Service.Store.Description + ", broker " + options.BrokerHost + ":" + options.BrokerPort
+                    + ", http " + running.Address + " (/metrics, /health/live, /health/ready)"));
         });
         command.Subcommands.Add(Identity(console));
         return command;
@@ -159,7 +155,28 @@ public static class ServiceCommand
         return SecureDevice.Fleet.Broker.BrokerIdentity.Operator(layout);
     }
 
-    private static int Run(ToolConsole console, ServiceOptions options, IntegrationOptions integrationOptions, IServiceWebModule? web)
+    /// <summary>
+    /// The web console over HTTPS at <paramref name="listen"/> with the given certificate; with <paramref name="bundles"/>,
+    /// update offers published as the PKI's operator identity.
+    /// </summary>
+    internal static SecureDevice.WebConsole.Web.ConsoleModule ConsoleWeb(ServiceOptions options, IPEndPoint listen, string certificate, string key, SecureDevice.WebConsole.Updates.BundleSource? bundles)
+    {
+        var layout = new PkiLayout(options.PkiFolder);
+        return new SecureDevice.WebConsole.Web.ConsoleModule(new SecureDevice.WebConsole.ConsoleOptions
+        {
+            Listen = listen,
+            Certificate = SecureDevice.WebConsole.ConsoleCertificate.Load(certificate, key),
+            Bundles = bundles,
+            OfferPublisher = bundles == null ? null
+                : new SecureDevice.Fleet.Response.MqttCommandPublisher(SecureDevice.Fleet.Broker.BrokerEndpoint.For(layout, options.BrokerHost, options.BrokerPort), OperatorIdentity(layout)),
+        });
+    }
+
+    /// <summary>
+    /// Starts the service (ingest, detection and response, the web module if any), calls <paramref name="started"/>,
+    /// serves until SIGINT or SIGTERM, stops cleanly and returns 0.
+    /// </summary>
+    internal static int RunUntilSignal(ToolConsole console, ServiceOptions options, IntegrationOptions integrationOptions, IServiceWebModule? web, Action<RunningService> started)
     {
         using var integration = new FleetIntegration(integrationOptions);
         using var stop = new ManualResetEventSlim();
@@ -178,8 +195,7 @@ public static class ServiceCommand
         RunningService running = FleetServiceHost.StartAsync(options, extensions).GetAwaiter().GetResult();
         try
         {
-            console.Line("service " + running.Service.Instance + ": " + running.Service.Store.Description + ", broker " + options.BrokerHost + ":" + options.BrokerPort
-                + ", http " + running.Address + " (/metrics, /health/live, /health/ready)");
+            started(running);
             console.Out.Flush();
             stop.Wait();
         }

@@ -18,7 +18,7 @@ public sealed record UserRecord(
     long? LockedUntilMs, long? SetupExpiresMs, bool TotpUnreadable = false);
 
 /// <summary>One console security event.</summary>
-public sealed record AuditRecord(long AtMs, string Actor, string Action, string Subject, string Address);
+public sealed record AuditRecord(long AtMs, string Actor, string Action, string Subject, string Address, long Id = 0);
 
 /// <summary>A server-side session joined with its user.</summary>
 public sealed record SessionRecord(string TokenSha256, long CreatedMs, long LastSeenMs, long ExpiresMs, string Address, UserRecord User);

@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using SecureDevice.Service.Extensions;
 using SecureDevice.Service.Storage;
+using SecureDevice.WebConsole.Updates;
 using SecureDevice.WebConsole.Web;
 
 namespace SecureDevice.WebConsole.Api;
@@ -44,7 +45,7 @@ public static class ApiEndpoints
     public static readonly string[] Routes =
     {
         "GET /api/v1/devices", "GET /api/v1/devices/{id}", "GET /api/v1/devices/{id}/health", "GET /api/v1/devices/{id}/findings",
-        "GET /api/v1/devices/{id}/actions", "POST /api/v1/devices/{id}/actions",
+        "GET /api/v1/devices/{id}/actions", "POST /api/v1/devices/{id}/actions", "POST /api/v1/offers", "GET /api/v1/rollouts/{id:long}",
     };
 
     public static void Map(IEndpointRouteBuilder app)
@@ -77,7 +78,7 @@ public static class ApiEndpoints
             Results.Json(await backend.Fleet.ListActionsAsync(device.DeviceId, 200, http.RequestAborted), Strict)));
         api.MapPost("/devices/{id}/actions", (HttpContext http, ConsoleBackend backend, string id) => WithDevice(http, backend, id, async device =>
         {
-            ActionBody? body = await ReadBodyAsync(http);
+            ActionBody? body = await ReadBodyAsync<ActionBody>(http);
             if (body == null || !TryValidate(body) || !Enum.TryParse(body.Kind, ignoreCase: true, out DeviceActionKind kind) || !Enum.IsDefined(kind))
             {
                 return Results.Json(new { error = "body must be {\"kind\":\"throttle|quarantine|lift|revoke\",\"reason\":\"1-200 chars\",\"confirm\":\"device id, for revoke\"}" }, Strict, statusCode: 400);
@@ -89,11 +90,108 @@ public static class ApiEndpoints
             }
 
             ConsoleUser user = ConsoleUser.From(http.User)!;
-            string from = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
             ActionOutcome outcome = await backend.Actions.ExecuteAsync(
-                new DeviceActionRequest(device.DeviceId, kind, "api:" + user.Name + "@" + from + " token " + http.User.FindFirst(BearerAuthenticationHandler.TokenIdClaim)?.Value, body.Reason!), http.RequestAborted);
+                new DeviceActionRequest(device.DeviceId, kind, Actor(http, user, Address(http)), body.Reason!), http.RequestAborted);
             return Results.Json(new { done = outcome.Done, detail = outcome.Detail }, Strict);
         })).RequireAuthorization(OperatorPolicy);
+        api.MapPost("/offers", OfferAsync).RequireAuthorization(OperatorPolicy);
+        api.MapGet("/rollouts/{id:long}", async (HttpContext http, UpdateOffers offers, ConsoleBackend backend, long id) =>
+        {
+            RolloutView? view = await RolloutView.LoadAsync(offers, backend.Fleet, ConsoleUser.From(http.User)!, id, http.RequestAborted);
+            if (view == null)
+            {
+                return NotFound();
+            }
+
+            RolloutRecord r = view.Rollout;
+            return Results.Json(new
+            {
+                id = r.Id, createdMs = r.CreatedMs, actor = r.Actor, bundle = r.Bundle, product = r.Product, version = r.Version, securityVersion = r.SecurityVersion,
+                manifestSha256 = r.ManifestSha256, url = r.Url, target = r.Target, reason = r.Reason,
+                staged = view.Waves is WaveRecord w
+                    ? new { state = RolloutWaves.Name(w.State), firstWave = w.FirstWave, haltPercent = w.HaltPercent, detail = w.Detail, changedMs = w.ChangedMs, changedBy = w.ChangedBy }
+                    : null,
+                devices = view.Devices.Select(d =>
+                {
+                    EventFields? latest = view.Latest.TryGetValue(d.DeviceId, out EventFields? f) ? f : null;
+                    return new
+                    {
+                        device = d.DeviceId, offeredMs = d.AtMs, broker = d.Outcome, brokerDetail = d.Detail,
+                        state = latest?.State, outcome = latest?.Outcome, reportedVersion = latest?.Version,
+                    };
+                }).ToList(),
+            }, Strict);
+        });
+    }
+
+    /// <summary>
+    /// <c>POST /api/v1/offers</c>: the console's offer form as JSON, with the same checks (<see cref="OfferTarget.TryCreate"/>,
+    /// <see cref="UpdateOffers.OfferAsync"/>: the bundle verified now with the device's verifier, tenant first, active
+    /// devices only, the cap) and the same answers (<see cref="OfferResult.HttpStatus"/>), audited as
+    /// <c>api:USER@ADDRESS token ID</c>.
+    /// </summary>
+    private static async Task<IResult> OfferAsync(HttpContext http, UpdateOffers offers)
+    {
+        ConsoleUser user = ConsoleUser.From(http.User)!;
+        OfferBody? body = await ReadBodyAsync<OfferBody>(http);
+        var problems = new List<string>();
+        OfferTarget? target = body != null && TryValidate(body) && (body.Target == "device" ? body.Customer == null && body.Version == null && body.FirstWave == null && body.HaltPercent == null : body.Device == null)
+            ? OfferTarget.TryCreate(body.Target, body.Device, body.Customer, body.Version, user, problems)
+            : null;
+        if (target == null)
+        {
+            return Results.Json(new
+            {
+                error = "body must be {\"bundle\":\"NAME\",\"target\":\"device\",\"device\":\"ID\",\"reason\":\"1-200 chars\"} or {\"bundle\":\"NAME\",\"target\":\"group\",\"customer\":\"ID\",\"version\":CODE,\"reason\":\"...\"} (customer and/or version)",
+                problems,
+            }, Strict, statusCode: 400);
+        }
+
+        string from = Address(http);
+        OfferResult result = await offers.OfferAsync(user, from, Actor(http, user, from), body!.Bundle!, target, body.Reason!, http.RequestAborted,
+            WavePlan.From(body.FirstWave, body.HaltPercent));
+        if (result.Status == OfferStatus.NotFound)
+        {
+            return NotFound();
+        }
+
+        return Results.Json(new
+        {
+            status = result.Status.ToString(), detail = result.Detail, rolloutId = result.RolloutId > 0 ? result.RolloutId : (long?)null, published = result.Published,
+            failed = result.Failed,
+        }, Strict, statusCode: result.HttpStatus);
+    }
+
+    /// <summary>The JSON body of an offer (strict like every body: unknown members, wrong types, over 1 KiB all refused).</summary>
+    public sealed class OfferBody
+    {
+        [Required]
+        [RegularExpression("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+        public string? Bundle { get; set; }
+
+        [Required]
+        [RegularExpression("^(device|group)$")]
+        public string? Target { get; set; }
+
+        [StringLength(64)]
+        public string? Device { get; set; }
+
+        [RegularExpression("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+        public string? Customer { get; set; }
+
+        [Range(0, long.MaxValue)]
+        public long? Version { get; set; }
+
+        [Required]
+        [StringLength(200, MinimumLength = 1)]
+        public string? Reason { get; set; }
+
+        /// <summary>Staged (groups): devices in the first wave; absent: the whole group at once.</summary>
+        [Range(1, UpdateOffers.MaxDevices)]
+        public int? FirstWave { get; set; }
+
+        [Range(0, 100)]
+        public int? HaltPercent { get; set; }
     }
 
     /// <summary>The JSON body of an action (strict: unknown members, wrong types, over 1 KiB all refused).</summary>
@@ -117,19 +215,29 @@ public static class ApiEndpoints
         lastSeenMs = d.LastSeenMs, certificateNotAfterMs = d.NotAfterMs,
     };
 
+    /// <summary>The one answer for a foreign and a missing object, so ids do not leak.</summary>
+    private static IResult NotFound() => Results.Json(new { error = "not found" }, Strict, statusCode: 404);
+
+    private static string Address(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    /// <summary>Who acted, as the audit names it: <c>api:USER@ADDRESS token ID</c>.</summary>
+    private static string Actor(HttpContext http, ConsoleUser user, string address) =>
+        "api:" + user.Name + "@" + address + " token " + http.User.FindFirst(BearerAuthenticationHandler.TokenIdClaim)?.Value;
+
     private static async Task<IResult> WithDevice(HttpContext http, ConsoleBackend backend, string id, Func<DeviceRecord, Task<IResult>> then)
     {
         ConsoleUser? user = ConsoleUser.From(http.User);
         DeviceRecord? device = user != null && id.Length is > 0 and <= 128 ? await backend.Fleet.GetDeviceAsync(id, http.RequestAborted) : null;
         if (device == null || !user!.CanSee(device))
         {
-            return Results.Json(new { error = "not found" }, Strict, statusCode: 404); // same answer for foreign and missing
+            return NotFound();
         }
 
         return await then(device);
     }
 
-    private static async Task<ActionBody?> ReadBodyAsync(HttpContext http)
+    private static async Task<T?> ReadBodyAsync<T>(HttpContext http)
+        where T : class
     {
         if (http.Request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
             || http.Request.ContentLength is null or > MaxJsonBytes)
@@ -141,7 +249,7 @@ public static class ApiEndpoints
         {
             using var buffer = new MemoryStream();
             await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-            return buffer.Length > MaxJsonBytes ? null : JsonSerializer.Deserialize<ActionBody>(buffer.ToArray(), Strict);
+            return buffer.Length > MaxJsonBytes ? null : JsonSerializer.Deserialize<T>(buffer.ToArray(), Strict);
         }
         catch (Exception error) when (error is JsonException or IOException or BadHttpRequestException)
         {
@@ -149,5 +257,5 @@ public static class ApiEndpoints
         }
     }
 
-    private static bool TryValidate(ActionBody body) => Validator.TryValidateObject(body, new ValidationContext(body), null, validateAllProperties: true);
+    private static bool TryValidate(object body) => Validator.TryValidateObject(body, new ValidationContext(body), null, validateAllProperties: true);
 }

@@ -7,7 +7,7 @@ using SecureDevice.Service.Storage;
 namespace SecureDevice.WebConsole.Queries;
 
 /// <summary>
-/// Filtered, keyset-paged reads of the anomaly feed, the owner alerts and the action audit, scoped to a tenant in SQL
+/// Filtered, keyset-paged reads of the anomaly feed, the owner alerts, the action audit and the console security events, scoped to a tenant in SQL
 /// (a customer's users: rows of that customer's devices only). Newest first by id; a page asks for one row more than
 /// it shows to know whether an older page exists. Shared text for SQLite and PostgreSQL, parameters only.
 /// </summary>
@@ -48,6 +48,19 @@ public sealed class FeedQueries
         return PageAsync(query, filter, "SELECT id, device_id, kind, actor, reason, at_ms, outcome, detail FROM " + Tables.Actions,
             r => new ActionRecord(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt64(5), r.GetString(6), SqlQuery.Text(r, 7)),
             a => a.Id, cancellationToken);
+    }
+
+    /// <summary>
+    /// Console security events (sign-ins, accounts, roles, tokens, rollouts; <see cref="ConsoleApiSchema.Audit"/>) of a
+    /// tenant's accounts, or all for staff; the range is on the event time. Device, kind and level do not apply (the
+    /// caller clears them): these rows name no device.
+    /// </summary>
+    public Task<ListPage<Accounts.AuditRecord>> SecurityEventsAsync(string? tenant, ListFilter filter, CancellationToken cancellationToken)
+    {
+        SqlQuery query = Common(tenant, filter with { DeviceId = null, Kind = null, Level = null }, "customer_id = @tenant", "at_ms >= @from", "at_ms < @to", "action = @kind", "action = @level");
+
+        return PageAsync(query, filter, "SELECT id, at_ms, actor, action, subject, address FROM " + ConsoleApiSchema.Audit,
+            r => new Accounts.AuditRecord(r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetInt64(0)), e => e.Id, cancellationToken);
     }
 
     /// <summary>The conditions every list shares; each argument is a constant fragment naming its parameter.</summary>

@@ -49,11 +49,55 @@ public sealed record OfferTarget(string? DeviceId, string? CustomerId, long? Ver
 {
     public bool IsDevice => DeviceId != null;
 
+    /// <summary>
+    /// The target of an offer form or API body: <paramref name="kind"/> "device" needs a valid device id; "group" needs a
+    /// customer or a version code unless the user belongs to a customer (then the group is within it anyway: no
+    /// accidental whole-fleet offer by staff). Null with the fields at fault in <paramref name="problems"/>.
+    /// </summary>
+    public static OfferTarget? TryCreate(string? kind, string? deviceId, string? customerId, long? versionCode, ConsoleUser user, List<string> problems)
+    {
+        if (kind == "device")
+        {
+            if (!SecureDevice.Core.Text.SafeName.IsDeviceId(deviceId ?? string.Empty))
+            {
+                problems.Add("device");
+                return null;
+            }
+
+            return new OfferTarget(deviceId, null, null);
+        }
+
+        if (kind == "group")
+        {
+            if (customerId == null && versionCode == null && user.CustomerId == null)
+            {
+                problems.Add("a group needs a customer or a version code");
+                return null;
+            }
+
+            return new OfferTarget(null, customerId, versionCode);
+        }
+
+        problems.Add("target");
+        return null;
+    }
+
     public string Describe() => DeviceId != null ? "device " + DeviceId
         : "group" + (CustomerId != null ? " customer=" + CustomerId : string.Empty) + (VersionCode is long v ? " version=" + v : string.Empty);
 }
 
-public sealed record OfferResult(OfferStatus Status, string Detail, long RolloutId, int Published, int Failed);
+public sealed record OfferResult(OfferStatus Status, string Detail, long RolloutId, int Published, int Failed)
+{
+    /// <summary>The HTTP answer of an offer, the same for the page and the API.</summary>
+    public int HttpStatus => Status switch
+    {
+        OfferStatus.Published or OfferStatus.PartlyPublished => 200,
+        OfferStatus.Failed => 502,
+        OfferStatus.NotConfigured => 503,
+        OfferStatus.NotFound => 404,
+        _ => 400,
+    };
+}
 
 /// <summary>
 /// Offers a verified bundle to a device or a group (docs/update-engine.md, "Offer"): the bundle is checked again with the
@@ -76,14 +120,18 @@ public sealed class UpdateOffers
     private readonly RolloutStore _rollouts;
     private readonly TimeProvider _time;
 
-    public UpdateOffers(BundleCatalog? catalog, IDeviceCommandPublisher? publisher, IFleetStore fleet, RolloutStore rollouts, TimeProvider time)
+    public UpdateOffers(BundleCatalog? catalog, IDeviceCommandPublisher? publisher, IFleetStore fleet, RolloutStore rollouts, RolloutWaveStore waves, TimeProvider time)
     {
         _catalog = catalog;
         _publisher = publisher;
         _fleet = fleet;
         _rollouts = rollouts;
+        Waves = waves;
         _time = time;
     }
+
+    /// <summary>The staged rollouts' plans and states (schema step 7).</summary>
+    public RolloutWaveStore Waves { get; }
 
     public bool Configured => _catalog != null && _publisher != null;
 
@@ -112,7 +160,13 @@ public sealed class UpdateOffers
         return payload;
     }
 
-    public async Task<OfferResult> OfferAsync(ConsoleUser user, string address, string bundleName, OfferTarget target, string reason, CancellationToken cancellationToken)
+    /// <summary>Who offered, as the audit names it: <c>console:USER@ADDRESS</c> from the page.</summary>
+    public static string ConsoleActor(ConsoleUser user, string address) => "console:" + user.Name + "@" + address;
+
+    /// <param name="actor">Who and through what, for the audit: <see cref="ConsoleActor"/>, or the API's <c>api:USER@ADDRESS token ID</c>.</param>
+    /// <param name="waves">For a group larger than its first wave: offer wave 1 only and let <see cref="RolloutWaveWorker"/> judge it; null: everything at once.</param>
+    public async Task<OfferResult> OfferAsync(ConsoleUser user, string address, string actor, string bundleName, OfferTarget target, string reason, CancellationToken cancellationToken,
+        WavePlan? waves = null)
     {
         if (_catalog == null || _publisher == null)
         {
@@ -167,24 +221,50 @@ public sealed class UpdateOffers
         }
 
         byte[] payload = Payload(bundle.Url, bundle.ManifestSha256!);
-        string actor = "console:" + user.Name + "@" + address;
         string? tenant = user.CustomerId ?? target.CustomerId ?? (devices.Select(d => d.CustomerId).Distinct().Count() == 1 ? devices[0].CustomerId : null);
         long rollout = await _rollouts.AddAsync(new RolloutRecord(0, now, actor, address, tenant, bundle.Name, bundle.Product!, bundle.Version!, bundle.SecurityVersion,
             bundle.ManifestSha256!, bundle.Url, target.Describe(), reason, devices.Count), cancellationToken).ConfigureAwait(false);
-        string what = "rollout " + rollout + ": " + bundle.Name + " " + bundle.Product + " " + bundle.Version + " manifest " + bundle.ManifestSha256;
-        int published = 0, failed = 0;
-        foreach (DeviceRecord device in devices)
+        List<DeviceRecord> firstWave = devices;
+        if (waves != null && !target.IsDevice && devices.Count > waves.FirstWave)
         {
-            BrokerAccessResult sent = await _publisher.PublishAsync(new DeviceCommand("devices/" + device.DeviceId + "/down/update", payload, false, Expiry), cancellationToken).ConfigureAwait(false);
+            // Staged: wave 1 now, the rest when the worker judged wave 1 (or an operator resumed).
+            List<DeviceRecord> ordered = devices.OrderBy(d => d.DeviceId, StringComparer.Ordinal).ToList();
+            firstWave = ordered.Take(waves.FirstWave).ToList();
+            await Waves.AddAsync(rollout, waves, firstWave.Select(d => d.DeviceId).ToList(), ordered.Skip(waves.FirstWave).Select(d => d.DeviceId).ToList(), now, actor, cancellationToken).ConfigureAwait(false);
+        }
+
+        (int published, int failed) = await PublishAsync(rollout, bundle.Name + " " + bundle.Product + " " + bundle.Version + " manifest " + bundle.ManifestSha256, payload,
+            firstWave.Select(d => d.DeviceId), actor, reason, cancellationToken).ConfigureAwait(false);
+        int waiting = devices.Count - firstWave.Count;
+        OfferStatus status = failed == 0 ? OfferStatus.Published : published == 0 ? OfferStatus.Failed : OfferStatus.PartlyPublished;
+        return new OfferResult(status, bundle.Name + " (" + bundle.Product + " " + bundle.Version + ") offered to " + published + " of " + devices.Count + " device(s)"
+            + (waiting > 0 ? "; " + waiting + " wait for wave 1 to succeed" : string.Empty), rollout, published, failed);
+    }
+
+    /// <summary>
+    /// Publishes the offer to each device and records each answer in the rollout and in the action audit
+    /// (<paramref name="what"/>: bundle, product, version, digest). Used for an offer and for a later wave.
+    /// </summary>
+    internal async Task<(int Published, int Failed)> PublishAsync(long rollout, string what, byte[] payload, IEnumerable<string> deviceIds, string actor, string reason, CancellationToken cancellationToken)
+    {
+        if (_publisher == null)
+        {
+            throw new InvalidOperationException("offers are not configured");
+        }
+
+        what = "rollout " + rollout + ": " + what;
+        int published = 0, failed = 0;
+        foreach (string deviceId in deviceIds)
+        {
+            BrokerAccessResult sent = await _publisher.PublishAsync(new DeviceCommand("devices/" + deviceId + "/down/update", payload, false, Expiry), cancellationToken).ConfigureAwait(false);
             bool done = sent.Status == BrokerAccessStatus.Done;
             published += done ? 1 : 0;
             failed += done ? 0 : 1;
             long at = _time.GetUtcNow().ToUnixTimeMilliseconds();
-            await _rollouts.AddDeviceAsync(new RolloutDeviceRecord(rollout, device.DeviceId, at, done ? "published" : "failed", sent.Detail), cancellationToken).ConfigureAwait(false);
-            await _fleet.AppendActionAsync(new SecureDevice.Service.Storage.ActionRecord(0, device.DeviceId, "offer", actor, reason, at, done ? "done" : "failed", what + "; " + sent.Detail), cancellationToken).ConfigureAwait(false);
+            await _rollouts.AddDeviceAsync(new RolloutDeviceRecord(rollout, deviceId, at, done ? "published" : "failed", sent.Detail), cancellationToken).ConfigureAwait(false);
+            await _fleet.AppendActionAsync(new SecureDevice.Service.Storage.ActionRecord(0, deviceId, "offer", actor, reason, at, done ? "done" : "failed", what + "; " + sent.Detail), cancellationToken).ConfigureAwait(false);
         }
 
-        OfferStatus status = failed == 0 ? OfferStatus.Published : published == 0 ? OfferStatus.Failed : OfferStatus.PartlyPublished;
-        return new OfferResult(status, bundle.Name + " (" + bundle.Product + " " + bundle.Version + ") offered to " + published + " of " + devices.Count + " device(s)", rollout, published, failed);
+        return (published, failed);
     }
 }

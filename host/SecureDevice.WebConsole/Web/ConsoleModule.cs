@@ -77,7 +77,9 @@ public sealed class ConsoleModule : IServiceWebModule, IAsyncDisposable
         services.AddSingleton<FailureBurstGuard>();
         services.AddSingleton(new ApiTokenStore(backend.Accounts));
         services.AddSingleton(new Updates.UpdateOffers(options.Bundles == null ? null : new Updates.BundleCatalog(options.Bundles), options.OfferPublisher, backend.Fleet,
-            new Updates.RolloutStore(backend.Accounts.Dialect), options.Time));
+            new Updates.RolloutStore(backend.Accounts.Dialect), new Updates.RolloutWaveStore(backend.Accounts.Dialect), options.Time));
+        services.AddSingleton<Updates.RolloutWaveRunner>();
+        services.AddHostedService<Updates.RolloutWaveWorker>();
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null)
             .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);

@@ -22,6 +22,9 @@ public static class SecurityHeaders
         h["Referrer-Policy"] = "no-referrer";
         h["Cross-Origin-Opener-Policy"] = "same-origin";
         h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), usb=()";
-        h.CacheControl = "no-store";
+        // What antiforgery sets on every page with a form: the same value everywhere, and no warning logged per page
+        // about overriding ours.
+        h.CacheControl = "no-store, no-cache";
+        h.Pragma = "no-cache";
     }
 }

@@ -11,7 +11,7 @@ public static class DemoCommand
     public static Command Create(ToolConsole console)
     {
         var devices = new Option<string>("--devices") { Description = "Virtual devices, 2..20 (default 3)." };
-        var keep = new Option<string>("--keep") { Description = "Keep the PKI, broker config, bundles and device files in this folder (must not exist or be empty)." };
+        var keep = new Option<string>("--keep") { Description = "Keep the PKI, broker config, bundles and device files in this folder (must not exist or be empty); after the checks, keep the broker, the devices and the fleet service with its web console running until Ctrl-C." };
         var command = new Command("demo", "Provision virtual devices, connect them over mutual TLS, update them over the air, refuse bad bundles, revert a bad update, glitch one, revoke one, let the fleet service flag a coin miner and throttle then quarantine a garbage sender; check every step.")
         {
             devices, keep,
@@ -27,9 +27,10 @@ public static class DemoCommand
             bool interactive = ReferenceEquals(console, ToolConsole.System) && !Console.IsOutputRedirected;
             var view = new DemoView(console.Out, interactive);
             using var scenario = new DemoScenario(view, count, result.GetValue(keep));
+            int exit;
             try
             {
-                return scenario.Run();
+                exit = scenario.Run();
             }
             catch (InvalidOperationException error)
             {
@@ -37,6 +38,9 @@ public static class DemoCommand
                 view.Line("FAILED: " + error.Message);
                 return ExitCodes.Failed;
             }
+
+            // Kept and every check held: the fleet stays up with its console until Ctrl-C (a failed demo just exits 1).
+            return exit == 0 && result.GetValue(keep) != null ? DemoConsole.Serve(console, scenario.Workspace) : exit;
         });
         return command;
     }

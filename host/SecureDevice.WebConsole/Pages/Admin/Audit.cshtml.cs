@@ -15,8 +15,6 @@ namespace SecureDevice.WebConsole.Pages.Admin;
 /// </summary>
 public sealed class AuditModel : PageModel
 {
-    private const int SecurityLimit = 500;
-
     private readonly ConsoleBackend _backend;
 
     public AuditModel(ConsoleBackend backend) => _backend = backend;
@@ -29,10 +27,22 @@ public sealed class AuditModel : PageModel
 
     public string? Error { get; private set; }
 
-    /// <summary>Console security events (sign-ins, accounts, roles, tokens) of the admin's tenant, or all for staff.</summary>
-    public IReadOnlyList<Accounts.AuditRecord> Security { get; private set; } = Array.Empty<Accounts.AuditRecord>();
+    /// <summary>Console security events (sign-ins, accounts, roles, tokens, rollouts) of the admin's tenant, or all for staff; keyset-paged.</summary>
+    public ListPage<Accounts.AuditRecord> Security { get; private set; } = new(Array.Empty<Accounts.AuditRecord>(), null);
 
-    public async Task<IActionResult> OnGetAsync(string? device, string? kind, string? level, string? from, string? to, string? before, string? size)
+    public Dictionary<string, string>? NextSecurity { get; private set; }
+
+    private static Dictionary<string, string> With(Dictionary<string, string> route, string name, long? value)
+    {
+        if (value is long v)
+        {
+            route[name] = v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return route;
+    }
+
+    public async Task<IActionResult> OnGetAsync(string? device, string? kind, string? level, string? from, string? to, string? before, string? sbefore, string? size)
     {
         ConsoleUser? admin = ConsoleUser.From(User);
         if (admin is not { IsAdmin: true })
@@ -40,7 +50,8 @@ public sealed class AuditModel : PageModel
             return Forbid();
         }
 
-        if (!ListFilter.TryParse(device, kind, level, from, to, before, size, out ListFilter filter, out string error))
+        if (!ListFilter.TryParse(device, kind, level, from, to, before, size, out ListFilter filter, out string error)
+            || !ListFilter.TryParse(null, null, null, null, null, sbefore, null, out ListFilter securityCursor, out error))
         {
             Error = error;
             Response.StatusCode = 400;
@@ -48,9 +59,12 @@ public sealed class AuditModel : PageModel
         }
 
         Filter = filter;
-        Actions = await new FeedQueries(_backend.Accounts.Dialect).ActionsAsync(admin.CustomerId, filter, HttpContext.RequestAborted);
-        Next = Actions.NextBefore is long next ? filter.Route(next) : null;
-        Security = await _backend.Accounts.ListAuditAsync(admin.CustomerId, SecurityLimit, HttpContext.RequestAborted);
+        var queries = new FeedQueries(_backend.Accounts.Dialect);
+        Actions = await queries.ActionsAsync(admin.CustomerId, filter, HttpContext.RequestAborted);
+        // The security events share the time range and page size; their own cursor is sbefore (each list pages alone).
+        Security = await queries.SecurityEventsAsync(admin.CustomerId, filter with { BeforeId = securityCursor.BeforeId }, HttpContext.RequestAborted);
+        Next = Actions.NextBefore is long next ? With(filter.Route(next), "sbefore", securityCursor.BeforeId) : null;
+        NextSecurity = Security.NextBefore is long ns ? With(filter.Route(filter.BeforeId), "sbefore", ns) : null;
         return Page();
     }
 }

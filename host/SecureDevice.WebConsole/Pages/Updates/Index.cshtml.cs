@@ -62,6 +62,13 @@ public sealed class IndexModel : PageModel
     [BindProperty, Required, StringLength(200, MinimumLength = 1)]
     public string Reason { get; set; } = string.Empty;
 
+    /// <summary>Staged: devices in the first wave (empty: the whole group at once).</summary>
+    [BindProperty, Range(1, UpdateOffers.MaxDevices)]
+    public int? FirstWave { get; set; }
+
+    [BindProperty, Range(0, 100)]
+    public int? HaltPercent { get; set; }
+
     public async Task<IActionResult> OnGetAsync(string? before)
     {
         ConsoleUser? user = ConsoleUser.From(User);
@@ -104,17 +111,8 @@ public sealed class IndexModel : PageModel
         }
 
         var problems = ModelState.Where(e => e.Value!.Errors.Count > 0).Select(e => e.Key).ToList();
-        if (Target == "device" && !SafeName.IsDeviceId(Device ?? string.Empty))
-        {
-            problems.Add(nameof(Device));
-        }
-
-        if (Target == "group" && Customer == null && Version == null && user.CustomerId == null)
-        {
-            problems.Add("a group needs a customer or a version code");
-        }
-
-        if (problems.Count > 0)
+        OfferTarget? target = OfferTarget.TryCreate(Target, Device, Customer, Version, user, problems);
+        if (problems.Count > 0 || target == null)
         {
             Message = "Offer refused, check: " + string.Join(", ", problems.Distinct(StringComparer.Ordinal)) + ".";
             Response.StatusCode = 400;
@@ -122,9 +120,9 @@ public sealed class IndexModel : PageModel
             return Page();
         }
 
-        OfferTarget target = Target == "device" ? new OfferTarget(Device, null, null) : new OfferTarget(null, Customer, Version);
         string from = HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        OfferResult result = await _offers.OfferAsync(user, from, Bundle, target, Reason, HttpContext.RequestAborted);
+        OfferResult result = await _offers.OfferAsync(user, from, UpdateOffers.ConsoleActor(user, from), Bundle, target, Reason, HttpContext.RequestAborted,
+            WavePlan.From(FirstWave, HaltPercent));
         if (result.Status == OfferStatus.NotFound)
         {
             return NotFound();
@@ -133,13 +131,7 @@ public sealed class IndexModel : PageModel
         Done = result.Status == OfferStatus.Published;
         RolloutId = result.RolloutId > 0 ? result.RolloutId : null;
         Message = result.Status.ToString() + ": " + result.Detail;
-        Response.StatusCode = result.Status switch
-        {
-            OfferStatus.Published or OfferStatus.PartlyPublished => 200,
-            OfferStatus.Failed => 502,
-            OfferStatus.NotConfigured => 503,
-            _ => 400,
-        };
+        Response.StatusCode = result.HttpStatus;
         await LoadAsync(user, null);
         return Page();
     }
