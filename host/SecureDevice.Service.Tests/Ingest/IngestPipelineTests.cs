@@ -143,6 +143,75 @@ public sealed class IngestPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task ProcessAsync_PubacksOfABatch_IssuedWithoutWaitingForEachOther_InDeliveryOrder_AfterTheCommit()
+    {
+        var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);
+        await using (store)
+        {
+            const int Count = 5;
+            var issued = new ConcurrentQueue<int>();
+            var allIssued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var gate = new GatedStore(store);
+            int committedRows = 0;
+            var atIssue = new ConcurrentQueue<int>();
+            gate.AfterCommit = batch => committedRows = batch.Health.Count;
+            IngestPipeline pipeline = await PipelineAsync(store, gate);
+            InboundMessage[] messages = Enumerable.Range(0, Count).Select(i => new InboundMessage
+            {
+                Topic = Topic,
+                Payload = HealthReports.Cbor(1, i + 1),
+                ReceivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                Acknowledge = _ =>
+                {
+                    // A PUBACK whose write completes only once every PUBACK of the batch was handed over: awaiting each in
+                    // turn would never get past the first.
+                    atIssue.Enqueue(committedRows);
+                    issued.Enqueue(i);
+                    if (issued.Count == Count)
+                    {
+                        allIssued.TrySetResult();
+                    }
+
+                    return allIssued.Task;
+                },
+            }).ToArray();
+
+            await pipeline.ProcessAsync(messages, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+            Assert.Equal(Enumerable.Range(0, Count), issued.ToArray());
+            Assert.All(atIssue, rows => Assert.Equal(Count, rows)); // each handed over after the batch committed
+        }
+    }
+
+    [Fact]
+    public async Task EnqueueAsync_ReportAndGarbage_DecodedOnTheCallersThread_BeforeTheWriterTakesThem()
+    {
+        var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);
+        await using (store)
+        {
+            IngestPipeline pipeline = await PipelineAsync(store, new GatedStore(store));
+            var acks = new ConcurrentQueue<int>();
+            InboundMessage report = Message(HealthReports.Cbor(3, 9), acks, 0);
+            InboundMessage garbage = Message(new byte[] { 0xA1, 0x00 }, acks, 1);
+            InboundMessage offTopic = new() { Topic = "devices/" + Device + "/down/throttle", Payload = new byte[] { 1 } };
+
+            // No writer runs: whatever is prepared was prepared by EnqueueAsync itself.
+            await pipeline.EnqueueAsync(report, CancellationToken.None);
+            await pipeline.EnqueueAsync(garbage, CancellationToken.None);
+            await pipeline.EnqueueAsync(offTopic, CancellationToken.None);
+
+            Assert.Equal(SecureDevice.Fleet.Telemetry.HealthDecodeStatus.Decoded, report.Prepared?.HealthStatus);
+            Assert.Equal(3, report.Prepared!.Row!.Boot);
+            Assert.Equal(9, report.Prepared.Row.Seq);
+            Assert.Equal(0, report.Prepared.Row.DeviceRef); // the registry's reference is the writer's to set
+            Assert.Equal(SecureDevice.Fleet.Telemetry.HealthDecodeStatus.MalformedCbor, garbage.Prepared?.HealthStatus);
+            Assert.Null(garbage.Prepared!.Row);
+            Assert.False(offTopic.Prepared?.TopicValid);
+            Assert.Empty(acks);
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_BatchNotFull_LingersForMore_ThenCommitsThemInOneTransaction()
     {
         var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);

@@ -67,9 +67,13 @@ public sealed class IngestPipeline
     /// <summary>True while a database failure holds ingest (cleared by the next commit).</summary>
     public bool DatabaseFailing { get; private set; }
 
-    /// <summary>Queues a delivered message (waits while the queue is full: backpressure on the broker connection).</summary>
+    /// <summary>
+    /// Prepares a delivered message on the caller's thread (topic, strict decode, the report's values:
+    /// <see cref="PreparedMessage"/>), then queues it (waits while the queue is full: backpressure on the broker connection).
+    /// </summary>
     public ValueTask EnqueueAsync(InboundMessage message, CancellationToken cancellationToken)
     {
+        message.Prepared ??= PreparedMessage.Of(message);
         _metrics.Received.Inc();
         _metrics.ReceivedBytes.Inc(message.Topic.Length + message.Payload.Length);
         _metrics.QueueDepth.Inc();
@@ -205,23 +209,46 @@ public sealed class IngestPipeline
     /// <summary>
     /// Sends the PUBACKs of a committed batch in delivery order, only for messages of the current connection (an
     /// earlier connection's messages are the broker's to redeliver), then tells the observers and the response policy.
+    /// The PUBACKs are issued one after the other without waiting for each to be written, then awaited together: MQTTnet
+    /// 5.2's <c>AcknowledgeAsync</c> goes to <c>MqttChannelAdapter.SendPacketAsync</c>, which enters the connection's send
+    /// lock (<c>AsyncLock</c>, a FIFO queue of waiters) before its first await, so packets issued in order are written in
+    /// that order; only a cancelled waiter is skipped, and cancellation is the service stopping.
     /// </summary>
     private async Task AcknowledgeAndReportAsync(List<Item> items, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
         long generation = _currentGeneration();
+        List<Task>? sending = null;
         foreach (Item item in items)
         {
             if (item.Message.Acknowledge != null && item.Message.Generation == generation)
             {
+                Task sent;
                 try
                 {
-                    await item.Message.Acknowledge(cancellationToken).ConfigureAwait(false);
+                    sent = item.Message.Acknowledge(cancellationToken);
                 }
                 catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    // The connection went away: the broker delivers the message again and deduplication stores it once.
+                    continue; // the connection went away: the broker delivers the message again and deduplication stores it once
                 }
+
+                if (!sent.IsCompletedSuccessfully)
+                {
+                    (sending ??= new List<Task>(items.Count)).Add(sent);
+                }
+            }
+        }
+
+        foreach (Task sent in sending ?? (IEnumerable<Task>)Array.Empty<Task>())
+        {
+            try
+            {
+                await sent.ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // As above: not acknowledged, redelivered, stored once.
             }
         }
 
@@ -235,7 +262,9 @@ public sealed class IngestPipeline
     private Item Judge(InboundMessage message, HashSet<(long, long, long)> keys)
     {
         var item = new Item(message);
-        if (!TopicLayout.TryParse(message.Topic, out string deviceId, out UpTopic leaf))
+        PreparedMessage prepared = message.Prepared ??= PreparedMessage.Of(message);
+        string deviceId = prepared.DeviceId;
+        if (!prepared.TopicValid)
         {
             return item.Reject(deviceId, IngestReason.BadTopic, "topic " + Clip(message.Topic));
         }
@@ -262,24 +291,25 @@ public sealed class IngestPipeline
         }
 
         string duplicateReason = message.Redelivery ? IngestReason.Redelivered.Code() : IngestReason.Duplicate.Code();
+        UpTopic leaf = prepared.Leaf;
         switch (leaf)
         {
             case UpTopic.Health:
-                HealthDecodeStatus status = HealthDecoder.TryDecode(message.Payload, out DecodedHealthReport? report, out string detail);
-                if (status != HealthDecodeStatus.Decoded)
+                if (prepared.HealthStatus != HealthDecodeStatus.Decoded)
                 {
-                    IngestReason reason = status switch
+                    IngestReason reason = prepared.HealthStatus switch
                     {
                         HealthDecodeStatus.TooLarge => IngestReason.TooLarge,
                         HealthDecodeStatus.MalformedCbor => IngestReason.MalformedCbor,
                         HealthDecodeStatus.UnsupportedSchema => IngestReason.UnsupportedSchema,
                         _ => IngestReason.WrongShape,
                     };
-                    return item.Reject(deviceId, reason, detail);
+                    return item.Reject(deviceId, reason, prepared.Detail);
                 }
 
-                long boot = report!.Field("life", "bootCount") ?? 0;
-                long seq = report.Sequence;
+                HealthRow row = prepared.Row!;
+                long boot = row.Boot;
+                long seq = row.Seq;
                 if (!keys.Add((device.Ref, boot, seq)))
                 {
                     return item.Reject(deviceId, message.Redelivery ? IngestReason.Redelivered : IngestReason.Duplicate, "boot " + boot + " seq " + seq + " twice in one batch");
@@ -290,8 +320,8 @@ public sealed class IngestPipeline
                     return item.Reject(deviceId, IngestReason.Stale, staleDetail);
                 }
 
-                item.Report = report;
-                item.Health = ToRow(device, deviceId, message, report, boot, seq) with { DuplicateReason = duplicateReason };
+                item.Report = prepared.Report;
+                item.Health = row with { DeviceRef = device.Ref, DuplicateReason = duplicateReason };
                 return item;
             case UpTopic.Status:
                 if (!Presence.TryParse(message.Payload, out PresenceStatus presence))
@@ -335,16 +365,6 @@ public sealed class IngestPipeline
         }
 
         return false;
-    }
-
-    private static HealthRow ToRow(DeviceRecord device, string deviceId, InboundMessage message, DecodedHealthReport report, long boot, long seq)
-    {
-        long version = ((report.Field("identity", "versionMajor") ?? 0) << 32) | ((report.Field("identity", "versionMinor") ?? 0) << 16) | (report.Field("identity", "versionPatch") ?? 0);
-        return new HealthRow(device.Ref, deviceId, message.ReceivedMs, boot, seq, report.Field("life", "uptimeS") ?? 0, report.Field("life", "bootReason") ?? 0,
-            report.Field("power", "supplyMv"), report.Field("memory", "heapFreeKiB"), report.Field("memory", "managedFreeKiB"),
-            report.Field("traffic", "bytesUpSinceLast") ?? 0, report.Field("traffic", "bytesDownSinceLast") ?? 0, report.Field("traffic", "wireBytesSinceLast") ?? 0,
-            report.Field("connection", "rssiDbm"), report.Field("connection", "attempts") ?? 0, report.Field("protection", "rejected") ?? 0, version,
-            report.Field("flags", "flags") ?? 0, message.Payload);
     }
 
     private async Task CommitAsync(List<Item> items, CancellationToken cancellationToken)
