@@ -5,11 +5,10 @@ namespace SecureDevice.Service.Ingest;
 
 /// <summary>
 /// What judging a message needs from the message alone: its topic and, for a health report, the strict decode and the
-/// row's values. <see cref="IngestPipeline.EnqueueAsync"/> prepares each message on the caller's thread (the MQTT
-/// client's delivery loop) before it enters the bounded ingest queue, so the single writer keeps only what needs its
-/// state (registry, fair limits, staleness, the commit) and decoding runs beside it on the other core. A full queue
-/// still makes the caller wait (backpressure); a message is prepared once and holds nothing the writer could not
-/// have computed itself. Pure: the same topic and payload always prepare the same.
+/// row's values. The pipeline's preparer computes it beside the single writer (another thread, so the other core), at
+/// most <see cref="IngestOptions.PreparedCapacity"/> messages ahead of it; the writer keeps only what needs its state
+/// (registry, fair limits, staleness, the commit). Pure: the same topic and payload always prepare the same, so a
+/// message the writer meets unprepared (the tests' direct entry) is prepared there the same way.
 /// </summary>
 internal sealed class PreparedMessage
 {
@@ -58,14 +57,28 @@ internal sealed class PreparedMessage
         };
     }
 
+    private static readonly HealthField BootCount = HealthField.Of("life", "bootCount");
+    private static readonly HealthField UptimeS = HealthField.Of("life", "uptimeS");
+    private static readonly HealthField BootReason = HealthField.Of("life", "bootReason");
+    private static readonly HealthField SupplyMv = HealthField.Of("power", "supplyMv");
+    private static readonly HealthField HeapFreeKiB = HealthField.Of("memory", "heapFreeKiB");
+    private static readonly HealthField ManagedFreeKiB = HealthField.Of("memory", "managedFreeKiB");
+    private static readonly HealthField BytesUp = HealthField.Of("traffic", "bytesUpSinceLast");
+    private static readonly HealthField BytesDown = HealthField.Of("traffic", "bytesDownSinceLast");
+    private static readonly HealthField WireBytes = HealthField.Of("traffic", "wireBytesSinceLast");
+    private static readonly HealthField RssiDbm = HealthField.Of("connection", "rssiDbm");
+    private static readonly HealthField Attempts = HealthField.Of("connection", "attempts");
+    private static readonly HealthField Rejected = HealthField.Of("protection", "rejected");
+    private static readonly HealthField VersionMajor = HealthField.Of("identity", "versionMajor");
+    private static readonly HealthField VersionMinor = HealthField.Of("identity", "versionMinor");
+    private static readonly HealthField VersionPatch = HealthField.Of("identity", "versionPatch");
+    private static readonly HealthField Flags = HealthField.Of("flags", "flags");
+
     private static HealthRow ToRow(string deviceId, InboundMessage message, DecodedHealthReport report)
     {
-        long boot = report.Field("life", "bootCount") ?? 0;
-        long version = ((report.Field("identity", "versionMajor") ?? 0) << 32) | ((report.Field("identity", "versionMinor") ?? 0) << 16) | (report.Field("identity", "versionPatch") ?? 0);
-        return new HealthRow(0, deviceId, message.ReceivedMs, boot, report.Sequence, report.Field("life", "uptimeS") ?? 0, report.Field("life", "bootReason") ?? 0,
-            report.Field("power", "supplyMv"), report.Field("memory", "heapFreeKiB"), report.Field("memory", "managedFreeKiB"),
-            report.Field("traffic", "bytesUpSinceLast") ?? 0, report.Field("traffic", "bytesDownSinceLast") ?? 0, report.Field("traffic", "wireBytesSinceLast") ?? 0,
-            report.Field("connection", "rssiDbm"), report.Field("connection", "attempts") ?? 0, report.Field("protection", "rejected") ?? 0, version,
-            report.Field("flags", "flags") ?? 0, message.Payload);
+        long version = ((report.Field(VersionMajor) ?? 0) << 32) | ((report.Field(VersionMinor) ?? 0) << 16) | (report.Field(VersionPatch) ?? 0);
+        return new HealthRow(0, deviceId, message.ReceivedMs, report.Field(BootCount) ?? 0, report.Sequence, report.Field(UptimeS) ?? 0, report.Field(BootReason) ?? 0,
+            report.Field(SupplyMv), report.Field(HeapFreeKiB), report.Field(ManagedFreeKiB), report.Field(BytesUp) ?? 0, report.Field(BytesDown) ?? 0,
+            report.Field(WireBytes) ?? 0, report.Field(RssiDbm), report.Field(Attempts) ?? 0, report.Field(Rejected) ?? 0, version, report.Field(Flags) ?? 0, message.Payload);
     }
 }
