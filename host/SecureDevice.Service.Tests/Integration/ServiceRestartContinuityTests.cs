@@ -163,7 +163,7 @@ public sealed class ServiceRestartContinuityTests : IDisposable
                 await junkPublisher.PublishAsync("health", Encoding.ASCII.GetBytes("garbage " + i), None);
             }
 
-            await ServiceLab.WaitUntil(async () => await RefusalsAsync(service.Service.Dialect, junk.Id) == 6, TimeSpan.FromSeconds(20), "six refusals counted by the ladder");
+            await ServiceLab.WaitUntil(async () => await StoreFactory.LadderRefusalsAsync(service.Service.Dialect, junk.Id, rows: false) == 6, TimeSpan.FromSeconds(20), "six refusals counted by the ladder");
             Assert.Empty(await service.Service.Store.ListActionsAsync(junk.Id, 10, None));
         }
 
@@ -177,17 +177,8 @@ public sealed class ServiceRestartContinuityTests : IDisposable
 
             await ServiceLab.WaitUntil(async () => (await service.Service.Store.ListActionsAsync(junk.Id, 10, None)).Any(a => a.Kind == "throttle" && a.Outcome == "done"),
                 TimeSpan.FromSeconds(20), "the throttle after the restart");
-            Assert.Equal(12, await RefusalsAsync(service.Service.Dialect, junk.Id));
+            Assert.Equal(12, await StoreFactory.LadderRefusalsAsync(service.Service.Dialect, junk.Id, rows: false));
         }
-    }
-
-    private static async Task<long> RefusalsAsync(SqlDialect sql, string deviceId)
-    {
-        await using var connection = await sql.OpenAsync(None);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COALESCE(SUM(refused), 0) FROM " + ServiceStateSchema.LadderRefusals + " WHERE device_id = @d";
-        SqlDialect.Parameter(command, "@d", deviceId);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(None), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]

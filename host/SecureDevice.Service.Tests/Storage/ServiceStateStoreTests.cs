@@ -43,20 +43,11 @@ public sealed class ServiceStateStoreTests : IDisposable
             // At T0 + 300 s the bucket of T0 starts exactly one window back: it no longer counts; the one of T0 + 10 s does.
             Assert.Equal(7 + 2, await other.AddRefusalsAsync("dev-a", 2, T0 + Window, Window, Bucket, None));
             Assert.Equal(2, await other.AddRefusalsAsync("dev-a", 0, T0 + Window + 15_000, Window, Bucket, None));
-            Assert.Equal(1, await CountRowsAsync(sql, "dev-a")); // adding nothing adds no row; the older buckets are gone
-            Assert.Equal(0, await CountRowsAsync(sql, "dev-b"));
+            Assert.Equal(1, await StoreFactory.LadderRefusalsAsync(sql, "dev-a", rows: true)); // adding nothing adds no row; the older buckets are gone
+            Assert.Equal(0, await StoreFactory.LadderRefusalsAsync(sql, "dev-b", rows: true));
 
             await other.ClearRefusalsAsync("dev-a", None);
             Assert.Equal(3, await other.AddRefusalsAsync("dev-a", 3, T0 + Window + 16_000, Window, Bucket, None));
         }
-    }
-
-    private static async Task<long> CountRowsAsync(SqlDialect sql, string deviceId)
-    {
-        await using var connection = await sql.OpenAsync(None);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM " + ServiceStateSchema.LadderRefusals + " WHERE device_id = @d";
-        SqlDialect.Parameter(command, "@d", deviceId);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(None), System.Globalization.CultureInfo.InvariantCulture);
     }
 }
