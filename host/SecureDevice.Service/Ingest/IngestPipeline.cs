@@ -95,7 +95,9 @@ public sealed class IngestPipeline
             FullMode = BoundedChannelFullMode.Wait,
         });
         Task acknowledger = Task.Run(() => AcknowledgeLoopAsync(committed, cancellationToken), CancellationToken.None);
-        Task preparer = Task.Run(() => PrepareLoopAsync(cancellationToken), CancellationToken.None);
+        // Its own token: a writer that ends on a bug must not wait forever for a preparer blocked on the full queue.
+        using var stopPreparer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task preparer = Task.Run(() => PrepareLoopAsync(stopPreparer.Token), CancellationToken.None);
         try
         {
             var messages = new List<InboundMessage>(_options.MaxBatch);
@@ -139,6 +141,7 @@ public sealed class IngestPipeline
         {
             committed.Writer.TryComplete();
             await acknowledger.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await stopPreparer.CancelAsync().ConfigureAwait(false);
             await preparer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
