@@ -19,6 +19,18 @@ public sealed class ServiceCommandTests
     }
 
     [Theory]
+    [InlineData("9")]
+    [InlineData("3601")]
+    [InlineData("5m")]
+    public void Service_SnapshotIntervalOutOfRange_OneLineExit2(string value)
+    {
+        ToolResult result = ToolRun.Run("service", "--pki", "nope", "--data", "nope", "--snapshot-s", value);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--snapshot-s", result.Error);
+        Assert.Single(result.Error.TrimEnd('\n').Split('\n'));
+    }
+
+    [Theory]
     [InlineData("--bundles", "bundles")]
     [InlineData("--bundle-url", "https://updates.example/bundles/")]
     [InlineData("--bundle-root", "root.pub.pem")]

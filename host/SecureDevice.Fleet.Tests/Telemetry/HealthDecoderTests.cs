@@ -55,6 +55,11 @@ public sealed class HealthDecoderTests
         Assert.Null(report.Field("traffic", "wireBytesSinceLast"));
         Assert.Null(report.Field("memory", "heapTotalKiB"));
         Assert.Throws<ArgumentException>(() => report.Field("traffic", "nope"));
+
+        // Resolved once (what ingest reads every report with): the same values, per the report's own schema.
+        Assert.Equal(87, report.Field(HealthField.Of("power", "loadPct")));
+        Assert.Null(report.Field(HealthField.Of("traffic", "wireBytesSinceLast")));
+        Assert.Throws<ArgumentException>(() => HealthField.Of("nope", "loadPct"));
         Assert.Contains("\"loadPct\": 87", report.ToNamedJson());
     }
 

@@ -54,16 +54,13 @@ public sealed class DecodedHealthReport
     /// (("power", "loadPct") in a schema-1 report, ("traffic", "wireBytesSinceLast") in a schema-2 one).
     /// </summary>
     /// <exception cref="ArgumentException">No schema has such a group or field.</exception>
-    public long? Field(string group, string field)
-    {
-        int key = Array.IndexOf(HealthJson.GroupNames, group);
-        if (key < 0 || (Array.IndexOf(HealthJson.Names[key], field) < 0 && Array.IndexOf(HealthJson.Schema1Names[key], field) < 0))
-        {
-            throw new ArgumentException("no health report schema has the field " + group + "." + field);
-        }
+    public long? Field(string group, string field) => Field(HealthField.Of(group, field));
 
-        int index = Array.IndexOf(HealthJson.NamesOf(Schema)[key], field);
-        object? value = _groups[key];
+    /// <summary>A field resolved once (<see cref="HealthField.Of"/>): the same value as <see cref="Field(string, string)"/> without looking the names up.</summary>
+    public long? Field(HealthField field)
+    {
+        int index = Schema == 1 ? field.Schema1Index : field.Index;
+        object? value = _groups[field.Group];
         return index < 0 ? null : value is List<object?> list ? (long?)list[index] : (long?)value;
     }
 
@@ -72,6 +69,42 @@ public sealed class DecodedHealthReport
 
     /// <summary>Indented JSON with a name for every value.</summary>
     public string ToNamedJson() => HealthJson.ToNamedJson(_map);
+}
+
+/// <summary>
+/// A health report field by group and name, resolved once to its group key and its index in each schema (-1: that
+/// schema has no such field), so that reading it from every report is two array accesses (the service reads ~17 fields
+/// of each report it ingests).
+/// </summary>
+public sealed class HealthField
+{
+    private HealthField(int group, int index, int schema1Index)
+    {
+        Group = group;
+        Index = index;
+        Schema1Index = schema1Index;
+    }
+
+    /// <summary>The group's key in the report's map.</summary>
+    public int Group { get; }
+
+    /// <summary>Index in the current schema's group, or -1.</summary>
+    public int Index { get; }
+
+    /// <summary>Index in schema 1's group, or -1.</summary>
+    public int Schema1Index { get; }
+
+    /// <exception cref="ArgumentException">No schema has such a group or field.</exception>
+    public static HealthField Of(string group, string field)
+    {
+        int key = Array.IndexOf(HealthJson.GroupNames, group);
+        if (key < 0 || (Array.IndexOf(HealthJson.Names[key], field) < 0 && Array.IndexOf(HealthJson.Schema1Names[key], field) < 0))
+        {
+            throw new ArgumentException("no health report schema has the field " + group + "." + field);
+        }
+
+        return new HealthField(key, Array.IndexOf(HealthJson.Names[key], field), Array.IndexOf(HealthJson.Schema1Names[key], field));
+    }
 }
 
 /// <summary>

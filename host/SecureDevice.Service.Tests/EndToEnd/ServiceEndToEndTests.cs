@@ -9,6 +9,7 @@ using System.Threading.Tasks;
 using SecureDevice.Fleet.Pki;
 using SecureDevice.Lab.Ingest;
 using SecureDevice.Service.Hosting;
+using SecureDevice.Service.Ingest;
 using SecureDevice.Service.Storage;
 using Xunit;
 
@@ -93,7 +94,9 @@ public sealed class ServiceEndToEndTests : IDisposable
             }
 
             await SendGarbageAsync(publishers[0]);
-            await ServiceLab.WaitUntil(async () => await store.CountHealthAsync(None) == 10 * round && (await store.ListCountersAsync(null, 0, None)).Sum(c => c.Count) == round,
+            // The summary counts what the acknowledger reported after the commit: wait for the metrics too, not only the rows.
+            await ServiceLab.WaitUntil(async () => await store.CountHealthAsync(None) == 10 * round && (await store.ListCountersAsync(null, 0, None)).Sum(c => c.Count) == round
+                && service.Service.Metrics.Stored.WithLabels("health").Value == 10 * round && Enum.GetValues<IngestReason>().Sum(r => service.Service.Metrics.Rejected.WithLabels(r.Code()).Value) == round,
                 TimeSpan.FromSeconds(20), "the round's reports");
             await service.Service.Maintenance.RunOnceAsync(None);
             DailySummary day = Assert.Single(await store.ListDailyAsync(0, None));

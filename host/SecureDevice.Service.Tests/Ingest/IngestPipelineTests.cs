@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging.Abstractions;
+using SecureDevice.Fleet.Telemetry;
 using SecureDevice.Lab.Ingest;
 using SecureDevice.Service.Extensions;
 using SecureDevice.Service.Ingest;
@@ -139,6 +140,95 @@ public sealed class IngestPipelineTests : IDisposable
             Assert.Equal(Enumerable.Range(0, Count), acks.ToArray());
             Assert.True(pipeline.Batches > 1, "the messages were committed in more than one batch");
             Assert.Equal(Count, (await store.ListHealthAsync(Device, 0, long.MaxValue, Count + 10, CancellationToken.None)).Count);
+        }
+    }
+
+    [Fact]
+    public async Task ProcessAsync_PubacksOfABatch_IssuedWithoutWaitingForEachOther_InDeliveryOrder_AfterTheCommit()
+    {
+        var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);
+        await using (store)
+        {
+            const int Count = 5;
+            var issued = new ConcurrentQueue<int>();
+            var allIssued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var gate = new GatedStore(store);
+            int committedRows = 0;
+            var atIssue = new ConcurrentQueue<int>();
+            gate.AfterCommit = batch => committedRows = batch.Health.Count;
+            IngestPipeline pipeline = await PipelineAsync(store, gate);
+            InboundMessage[] messages = Enumerable.Range(0, Count).Select(i => new InboundMessage
+            {
+                Topic = Topic,
+                Payload = HealthReports.Cbor(1, i + 1),
+                ReceivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                Acknowledge = _ =>
+                {
+                    // A PUBACK whose write completes only once every PUBACK of the batch was handed over: awaiting each in
+                    // turn would never get past the first.
+                    atIssue.Enqueue(committedRows);
+                    issued.Enqueue(i);
+                    if (issued.Count == Count)
+                    {
+                        allIssued.TrySetResult();
+                    }
+
+                    return allIssued.Task;
+                },
+            }).ToArray();
+
+            await pipeline.ProcessAsync(messages, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+            Assert.Equal(Enumerable.Range(0, Count), issued.ToArray());
+            Assert.All(atIssue, rows => Assert.Equal(Count, rows)); // each handed over after the batch committed
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_WriterHeldInACommit_NextMessagesDecodedMeanwhile_NoMoreThanThePreparedQueue()
+    {
+        var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);
+        await using (store)
+        {
+            const int Capacity = 3;
+            using var release = new ManualResetEventSlim();
+            var gate = new GatedStore(store);
+            gate.BeforeCommit = _ => release.Wait(TimeSpan.FromSeconds(60)); // the writer stays in its first commit
+            IngestPipeline pipeline = await PipelineAsync(store, gate, new IngestOptions
+            {
+                MaxBatch = 1,
+                BatchLinger = TimeSpan.Zero,
+                PreparedCapacity = Capacity,
+                Limits = new FairLimits { DevicePerHour = 1_000_000, DeviceBurst = 1_000_000 },
+            });
+            var acks = new ConcurrentQueue<int>();
+            InboundMessage[] messages = Enumerable.Range(0, 12).Select(i => Message(i == 2 ? new byte[] { 0xA1, 0x00 } : HealthReports.Cbor(1, i + 1), acks, i)).ToArray();
+            using var stop = new CancellationTokenSource();
+            Task writer = pipeline.RunAsync(stop.Token);
+            await pipeline.EnqueueAsync(messages[0], CancellationToken.None);
+            await ServiceLabWait(() => gate.Attempts == 1, TimeSpan.FromSeconds(30));
+            foreach (InboundMessage message in messages.Skip(1))
+            {
+                await pipeline.EnqueueAsync(message, CancellationToken.None);
+            }
+
+            // While the writer is held, the preparer decodes the next ones in order: the queue's 3, and the one it waits to hand over.
+            await ServiceLabWait(() => messages.Skip(1).Count(m => m.Prepared != null) == Capacity + 1, TimeSpan.FromSeconds(30));
+            await Task.Delay(300);
+            Assert.Equal(Enumerable.Range(1, Capacity + 1), Enumerable.Range(1, 11).Where(i => messages[i].Prepared != null));
+            Assert.Equal(HealthDecodeStatus.MalformedCbor, messages[2].Prepared!.HealthStatus);
+            Assert.Null(messages[2].Prepared!.Row);
+            Assert.Equal(4, messages[3].Prepared!.Row!.Seq);
+            Assert.Equal(0, messages[3].Prepared!.Row!.DeviceRef); // the registry's reference is the writer's to set
+            Assert.Empty(acks);
+
+            release.Set();
+            await ServiceLabWait(() => acks.Count == messages.Length, TimeSpan.FromSeconds(30));
+            stop.Cancel();
+            await writer;
+            Assert.Equal(Enumerable.Range(0, messages.Length), acks.ToArray());
+            Assert.Equal(11, (await store.ListHealthAsync(Device, 0, long.MaxValue, 100, CancellationToken.None)).Count);
+            Assert.Equal(1, (await store.ListCountersAsync(Device, 0, CancellationToken.None)).Single(c => c.Reason == IngestReason.MalformedCbor.Code()).Count);
         }
     }
 

@@ -144,6 +144,43 @@ public sealed class ServiceRestartContinuityTests : IDisposable
         await junkPublisher.DisposeAsync();
     }
 
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task Restart_RefusedMessagesBeforeAndAfter_AddUpToTheThrottle(string dialect)
+    {
+        // 10 refused messages within the window make an offence: 6 before the stop and 6 after it are one offence only
+        // if the count survived the stop (it is written at each signal, so a kill -9 keeps it the same way).
+        string? url = dialect == "postgres" ? _postgres.NewDatabase() : null;
+        EnrolledDevice junk = _lab.Enroll("junk", 1, owner: "initech")[0];
+        var integrationOptions = new IntegrationOptions { Ladder = new LadderPolicy { BadMessages = 10 } };
+        ServiceOptions options = _lab.Options(url) with { Ingest = new IngestOptions { Limits = new FairLimits(10_000, 1_000_000) } };
+        await using DevicePublisher junkPublisher = (await _lab.ConnectAsync(new[] { junk }))[0];
+        using (var first = new FleetIntegration(integrationOptions))
+        {
+            await using RunningService service = await _lab.StartAsync(options, first.Extensions);
+            for (int i = 0; i < 6; i++)
+            {
+                await junkPublisher.PublishAsync("health", Encoding.ASCII.GetBytes("garbage " + i), None);
+            }
+
+            await ServiceLab.WaitUntil(async () => await StoreFactory.LadderRefusalsAsync(service.Service.Dialect, junk.Id, rows: false) == 6, TimeSpan.FromSeconds(20), "six refusals counted by the ladder");
+            Assert.Empty(await service.Service.Store.ListActionsAsync(junk.Id, 10, None));
+        }
+
+        using (var second = new FleetIntegration(integrationOptions))
+        {
+            await using RunningService service = await _lab.StartAsync(options, second.Extensions);
+            for (int i = 0; i < 6; i++)
+            {
+                await junkPublisher.PublishAsync("health", Encoding.ASCII.GetBytes("more garbage " + i), None);
+            }
+
+            await ServiceLab.WaitUntil(async () => (await service.Service.Store.ListActionsAsync(junk.Id, 10, None)).Any(a => a.Kind == "throttle" && a.Outcome == "done"),
+                TimeSpan.FromSeconds(20), "the throttle after the restart");
+            Assert.Equal(12, await StoreFactory.LadderRefusalsAsync(service.Service.Dialect, junk.Id, rows: false));
+        }
+    }
+
     [Fact]
     public async Task UpdateEvent_RejectedTamperedBundle_UpdateRejectedFindingStored()
     {

@@ -21,6 +21,16 @@ public static class StoreFactory
         return (store, sql);
     }
 
+    /// <summary>A number of the ladder's refused-message rows of a device (the tests' own parameterised query): COUNT(*) or SUM(refused).</summary>
+    public static async Task<long> LadderRefusalsAsync(SqlDialect sql, string deviceId, bool rows)
+    {
+        await using var connection = await sql.OpenAsync(CancellationToken.None);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT " + (rows ? "COUNT(*)" : "COALESCE(SUM(refused), 0)") + " FROM " + ServiceStateSchema.LadderRefusals + " WHERE device_id = @d";
+        SqlDialect.Parameter(command, "@d", deviceId);
+        return System.Convert.ToInt64(await command.ExecuteScalarAsync(CancellationToken.None), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Runs raw SQL (the tests' own statements: the append-only and schema-version checks).</summary>
     public static async Task<int> ExecuteAsync(SqlDialect sql, string text)
     {

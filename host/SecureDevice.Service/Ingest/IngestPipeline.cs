@@ -27,6 +27,7 @@ namespace SecureDevice.Service.Ingest;
 public sealed class IngestPipeline
 {
     private readonly Channel<InboundMessage> _queue;
+    private readonly Channel<InboundMessage> _prepared;
     private readonly IIngestStore _store;
     private readonly Func<Exception, bool> _isTransient;
     private readonly DeviceRegistry _registry;
@@ -56,6 +57,7 @@ public sealed class IngestPipeline
         _log = log;
         _time = time;
         _queue = Channel.CreateBounded<InboundMessage>(new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _prepared = Channel.CreateBounded<InboundMessage>(new BoundedChannelOptions(options.PreparedCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
     }
 
     /// <summary>Batches committed so far.</summary>
@@ -77,8 +79,10 @@ public sealed class IngestPipeline
     }
 
     /// <summary>
-    /// The writer loop, until cancelled. Two stages run side by side: the writer judges and commits batch k+1 while the
-    /// acknowledger sends batch k's PUBACKs and tells the observers (a batch reaches the acknowledger only once its
+    /// The writer loop, until cancelled. Three stages run side by side: the preparer decodes the next messages
+    /// (<see cref="PreparedMessage"/>: topic, strict decode, the report's values; at most
+    /// <see cref="IngestOptions.PreparedCapacity"/> ahead of the writer, then it waits), the writer judges and commits
+    /// batch k+1, and the acknowledger sends batch k's PUBACKs and tells the observers (a batch reaches the acknowledger only once its
     /// transaction committed, and batches reach it in order, so acknowledgements stay after commit and in delivery
     /// order). Messages not committed when it stops are never acknowledged.
     /// </summary>
@@ -91,10 +95,13 @@ public sealed class IngestPipeline
             FullMode = BoundedChannelFullMode.Wait,
         });
         Task acknowledger = Task.Run(() => AcknowledgeLoopAsync(committed, cancellationToken), CancellationToken.None);
+        // Its own token: a writer that ends on a bug must not wait forever for a preparer blocked on the full queue.
+        using var stopPreparer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task preparer = Task.Run(() => PrepareLoopAsync(stopPreparer.Token), CancellationToken.None);
         try
         {
             var messages = new List<InboundMessage>(_options.MaxBatch);
-            while (await _queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            while (await _prepared.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 messages.Clear();
                 Take(messages);
@@ -106,7 +113,7 @@ public sealed class IngestPipeline
                     linger.CancelAfter(_options.BatchLinger);
                     try
                     {
-                        while (messages.Count < _options.MaxBatch && await _queue.Reader.WaitToReadAsync(linger.Token).ConfigureAwait(false))
+                        while (messages.Count < _options.MaxBatch && await _prepared.Reader.WaitToReadAsync(linger.Token).ConfigureAwait(false))
                         {
                             Take(messages);
                         }
@@ -134,12 +141,43 @@ public sealed class IngestPipeline
         {
             committed.Writer.TryComplete();
             await acknowledger.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await stopPreparer.CancelAsync().ConfigureAwait(false);
+            await preparer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>
+    /// Moves messages from the receive queue to the writer's, prepared, in order; waits while the writer's queue is full,
+    /// so decoded reports held in memory stay bounded by <see cref="IngestOptions.PreparedCapacity"/>.
+    /// </summary>
+    private async Task PrepareLoopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (_queue.Reader.TryRead(out InboundMessage? message))
+                {
+                    message.Prepared ??= PreparedMessage.Of(message);
+                    await _prepared.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception error)
+        {
+            // A bug (the decoders return statuses): the writer's next read fails on the completed queue and stops too.
+            Faulted = true;
+            _log.LogCritical(error, "the ingest preparer failed; ingest stopped until the service restarts");
+            _prepared.Writer.TryComplete(error);
         }
     }
 
     private void Take(List<InboundMessage> messages)
     {
-        while (messages.Count < _options.MaxBatch && _queue.Reader.TryRead(out InboundMessage? message))
+        while (messages.Count < _options.MaxBatch && _prepared.Reader.TryRead(out InboundMessage? message))
         {
             messages.Add(message);
         }
@@ -205,23 +243,46 @@ public sealed class IngestPipeline
     /// <summary>
     /// Sends the PUBACKs of a committed batch in delivery order, only for messages of the current connection (an
     /// earlier connection's messages are the broker's to redeliver), then tells the observers and the response policy.
+    /// The PUBACKs are issued one after the other without waiting for each to be written, then awaited together: MQTTnet
+    /// 5.2's <c>AcknowledgeAsync</c> goes to <c>MqttChannelAdapter.SendPacketAsync</c>, which enters the connection's send
+    /// lock (<c>AsyncLock</c>, a FIFO queue of waiters) before its first await, so packets issued in order are written in
+    /// that order; only a cancelled waiter is skipped, and cancellation is the service stopping.
     /// </summary>
     private async Task AcknowledgeAndReportAsync(List<Item> items, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
         long generation = _currentGeneration();
+        List<Task>? sending = null;
         foreach (Item item in items)
         {
             if (item.Message.Acknowledge != null && item.Message.Generation == generation)
             {
+                Task sent;
                 try
                 {
-                    await item.Message.Acknowledge(cancellationToken).ConfigureAwait(false);
+                    sent = item.Message.Acknowledge(cancellationToken);
                 }
                 catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    // The connection went away: the broker delivers the message again and deduplication stores it once.
+                    continue; // the connection went away: the broker delivers the message again and deduplication stores it once
                 }
+
+                if (!sent.IsCompletedSuccessfully)
+                {
+                    (sending ??= new List<Task>(items.Count)).Add(sent);
+                }
+            }
+        }
+
+        foreach (Task sent in sending ?? (IEnumerable<Task>)Array.Empty<Task>())
+        {
+            try
+            {
+                await sent.ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // As above: not acknowledged, redelivered, stored once.
             }
         }
 
@@ -235,7 +296,9 @@ public sealed class IngestPipeline
     private Item Judge(InboundMessage message, HashSet<(long, long, long)> keys)
     {
         var item = new Item(message);
-        if (!TopicLayout.TryParse(message.Topic, out string deviceId, out UpTopic leaf))
+        PreparedMessage prepared = message.Prepared ??= PreparedMessage.Of(message);
+        string deviceId = prepared.DeviceId;
+        if (!prepared.TopicValid)
         {
             return item.Reject(deviceId, IngestReason.BadTopic, "topic " + Clip(message.Topic));
         }
@@ -262,24 +325,25 @@ public sealed class IngestPipeline
         }
 
         string duplicateReason = message.Redelivery ? IngestReason.Redelivered.Code() : IngestReason.Duplicate.Code();
+        UpTopic leaf = prepared.Leaf;
         switch (leaf)
         {
             case UpTopic.Health:
-                HealthDecodeStatus status = HealthDecoder.TryDecode(message.Payload, out DecodedHealthReport? report, out string detail);
-                if (status != HealthDecodeStatus.Decoded)
+                if (prepared.HealthStatus != HealthDecodeStatus.Decoded)
                 {
-                    IngestReason reason = status switch
+                    IngestReason reason = prepared.HealthStatus switch
                     {
                         HealthDecodeStatus.TooLarge => IngestReason.TooLarge,
                         HealthDecodeStatus.MalformedCbor => IngestReason.MalformedCbor,
                         HealthDecodeStatus.UnsupportedSchema => IngestReason.UnsupportedSchema,
                         _ => IngestReason.WrongShape,
                     };
-                    return item.Reject(deviceId, reason, detail);
+                    return item.Reject(deviceId, reason, prepared.Detail);
                 }
 
-                long boot = report!.Field("life", "bootCount") ?? 0;
-                long seq = report.Sequence;
+                HealthRow row = prepared.Row!;
+                long boot = row.Boot;
+                long seq = row.Seq;
                 if (!keys.Add((device.Ref, boot, seq)))
                 {
                     return item.Reject(deviceId, message.Redelivery ? IngestReason.Redelivered : IngestReason.Duplicate, "boot " + boot + " seq " + seq + " twice in one batch");
@@ -290,8 +354,8 @@ public sealed class IngestPipeline
                     return item.Reject(deviceId, IngestReason.Stale, staleDetail);
                 }
 
-                item.Report = report;
-                item.Health = ToRow(device, deviceId, message, report, boot, seq) with { DuplicateReason = duplicateReason };
+                item.Report = prepared.Report;
+                item.Health = row with { DeviceRef = device.Ref, DuplicateReason = duplicateReason };
                 return item;
             case UpTopic.Status:
                 if (!Presence.TryParse(message.Payload, out PresenceStatus presence))
@@ -335,16 +399,6 @@ public sealed class IngestPipeline
         }
 
         return false;
-    }
-
-    private static HealthRow ToRow(DeviceRecord device, string deviceId, InboundMessage message, DecodedHealthReport report, long boot, long seq)
-    {
-        long version = ((report.Field("identity", "versionMajor") ?? 0) << 32) | ((report.Field("identity", "versionMinor") ?? 0) << 16) | (report.Field("identity", "versionPatch") ?? 0);
-        return new HealthRow(device.Ref, deviceId, message.ReceivedMs, boot, seq, report.Field("life", "uptimeS") ?? 0, report.Field("life", "bootReason") ?? 0,
-            report.Field("power", "supplyMv"), report.Field("memory", "heapFreeKiB"), report.Field("memory", "managedFreeKiB"),
-            report.Field("traffic", "bytesUpSinceLast") ?? 0, report.Field("traffic", "bytesDownSinceLast") ?? 0, report.Field("traffic", "wireBytesSinceLast") ?? 0,
-            report.Field("connection", "rssiDbm"), report.Field("connection", "attempts") ?? 0, report.Field("protection", "rejected") ?? 0, version,
-            report.Field("flags", "flags") ?? 0, message.Payload);
     }
 
     private async Task CommitAsync(List<Item> items, CancellationToken cancellationToken)
@@ -466,7 +520,7 @@ public sealed class IngestPipeline
         var reports = new List<StoredReport>();
         var events = new List<StoredEvent>();
         var rejections = new List<IngestRejection>();
-        double now = Stopwatch.GetTimestamp();
+        int presenceChanges = 0;
         foreach (Item item in items)
         {
             _metrics.ReceiveToCommitSeconds.Observe(Stopwatch.GetElapsedTime(item.Message.ReceivedTimestamp).TotalSeconds);
@@ -478,21 +532,23 @@ public sealed class IngestPipeline
             }
             else if (item.Health != null)
             {
-                _metrics.Stored.WithLabels("health").Inc();
                 reports.Add(new StoredReport(item.DeviceId, customer, item.Message.ReceivedMs, item.Health.Boot, item.Health.Seq, item.Message.Payload.Length, item.Report!));
             }
             else if (item.Event != null)
             {
-                _metrics.Stored.WithLabels("event").Inc();
                 events.Add(new StoredEvent(item.DeviceId, customer, item.Message.ReceivedMs, item.Event.Kind, item.Event.EventKey, item.Event.Payload));
             }
             else if (item.Presence != null && item.PresenceChanged)
             {
-                _metrics.Stored.WithLabels("presence").Inc();
+                presenceChanges++;
                 events.Add(new StoredEvent(item.DeviceId, customer, item.Message.ReceivedMs, "presence", null, item.Presence.Presence));
             }
         }
 
+        // Once per batch and kind: a labelled child is a lookup with an array per call.
+        _metrics.Stored.WithLabels("health").Inc(reports.Count);
+        _metrics.Stored.WithLabels("event").Inc(events.Count - presenceChanges);
+        _metrics.Stored.WithLabels("presence").Inc(presenceChanges);
         var batch = new CommittedBatch(reports, events, rejections, _time.GetUtcNow().ToUnixTimeMilliseconds());
         foreach (IIngestObserver observer in _observers)
         {

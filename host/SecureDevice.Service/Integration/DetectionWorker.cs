@@ -102,7 +102,8 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         DateTime nextSnapshot = _time.GetUtcNow().UtcDateTime + _options.SnapshotInterval;
         while (!cancellationToken.IsCancellationRequested)
         {
-            TimeSpan wait = nextTick - _time.GetUtcNow().UtcDateTime;
+            // Wake for whichever is due first: a snapshot interval shorter than the tick interval is kept too.
+            TimeSpan wait = (nextTick < nextSnapshot ? nextTick : nextSnapshot) - _time.GetUtcNow().UtcDateTime;
             using var until = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             until.CancelAfter(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
             try

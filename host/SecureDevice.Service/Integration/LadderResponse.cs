@@ -19,7 +19,9 @@ namespace SecureDevice.Service.Integration;
 /// audits it too (its hash-chained file in the data folder) and alerts the owner when it is done. The step each device
 /// reached and since when live in the database (<see cref="ServiceStateSchema.LadderState"/>), read again at every
 /// offence: a device throttled before a restart, or by another instance, is quarantined if it keeps offending after the
-/// grace period; a lift (any instance) deletes the row. Only the window of refused messages is per instance, in memory.
+/// grace period; a lift (any instance) deletes the row. The refused messages of the window are in the database too
+/// (<see cref="ServiceStateSchema.LadderRefusals"/>, migration 8), added at each signal: a restart, even kill -9, or
+/// another instance goes on counting where it was (without a bound store, a unit under test, they are counted in memory).
 /// </summary>
 public sealed class LadderResponse : IDeviceResponse
 {
@@ -68,11 +70,22 @@ public sealed class LadderResponse : IDeviceResponse
             _devices[signal.DeviceId] = ladder;
         }
 
-        ladder.Bad.Enqueue((now, signal.Count));
-        ladder.BadCount += signal.Count;
-        while (ladder.Bad.Count > 0 && now - ladder.Bad.Peek().At > _policy.Window)
+        if (_state != null)
         {
-            ladder.BadCount -= ladder.Bad.Dequeue().Count;
+            if (!finding)
+            {
+                ladder.BadCount = await _state.AddRefusalsAsync(signal.DeviceId, signal.Count, now.ToUnixTimeMilliseconds(), (long)_policy.Window.TotalMilliseconds,
+                    RefusalBucketMs(_policy), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            ladder.Bad.Enqueue((now, signal.Count));
+            ladder.BadCount += signal.Count;
+            while (ladder.Bad.Count > 0 && now - ladder.Bad.Peek().At > _policy.Window)
+            {
+                ladder.BadCount -= ladder.Bad.Dequeue().Count;
+            }
         }
 
         bool offence = finding || ladder.BadCount >= _policy.BadMessages;
@@ -136,12 +149,16 @@ public sealed class LadderResponse : IDeviceResponse
             if (_state != null)
             {
                 await _state.DeleteLadderAsync(request.DeviceId, cancellationToken).ConfigureAwait(false);
+                await _state.ClearRefusalsAsync(request.DeviceId, cancellationToken).ConfigureAwait(false);
             }
         }
 
         string detail = result.Status + (string.IsNullOrEmpty(result.Record.Detail) ? string.Empty : ": " + result.Record.Detail);
         return result.Succeeded ? ServiceOutcome.Succeeded(detail) : ServiceOutcome.Failed(detail);
     }
+
+    /// <summary>The resolution refused messages are counted at: a thirtieth of the window (10 s for the default 5 minutes), at least 1 ms.</summary>
+    internal static long RefusalBucketMs(LadderPolicy policy) => Math.Max(1, (long)policy.Window.TotalMilliseconds / 30);
 
     private Task SaveAsync(string deviceId, Ladder ladder, DateTimeOffset? quarantinedAt, DateTimeOffset now, CancellationToken cancellationToken) =>
         _state == null

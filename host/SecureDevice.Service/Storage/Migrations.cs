@@ -186,6 +186,7 @@ public static class Migrations
         new Migration(5, "durable service state: alert outbox, alert last states, ladder state, detection snapshots; device product", ServiceStateSchema.Statements),
         new Migration(6, "console update offers (rollouts)", ConsoleOpsSchema.Statements),
         new Migration(7, "staged rollouts: wave plan and state", ConsoleWavesSchema.Statements),
+        new Migration(8, "response ladder: refused messages per device in the offence window", ServiceStateSchema.LadderRefusalStatements),
     };
 
     /// <summary>The newest schema version this build knows.</summary>

@@ -14,6 +14,7 @@ public static class ServiceStateSchema
     public const string AlertLastState = "alert_last_state";
     public const string LadderState = "ladder_state";
     public const string DetectionState = "detection_state";
+    public const string LadderRefusals = "ladder_refusals";
 
     public static IReadOnlyList<string> Statements(SqlDialect dialect) => new[]
     {
@@ -62,5 +63,20 @@ public static class ServiceStateSchema
             state {{blob}} NOT NULL,
             updated_ms {{int}} NOT NULL,
             instance TEXT NOT NULL)",
+    };
+
+    /// <summary>
+    /// Migration 8: the ladder's refused messages per device and time bucket (<see cref="ServiceStateStore.AddRefusalsAsync"/>),
+    /// so that a restart, even a kill -9, or another instance keeps counting toward the offence where it was. Rows older
+    /// than the offence window are deleted as new ones come, so the table holds the last window only.
+    /// </summary>
+    public static IReadOnlyList<string> LadderRefusalStatements(SqlDialect dialect) => new[]
+    {
+        $@"CREATE TABLE {LadderRefusals} (
+            device_id TEXT NOT NULL,
+            bucket_ms {{int}} NOT NULL,
+            refused {{int}} NOT NULL,
+            PRIMARY KEY (device_id, bucket_ms))",
+        $"CREATE INDEX ix_ladder_refusals_bucket ON {LadderRefusals} (bucket_ms)",
     };
 }

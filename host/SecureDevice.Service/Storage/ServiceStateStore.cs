@@ -62,6 +62,56 @@ public sealed class ServiceStateStore
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Adds <paramref name="refused"/> refused messages of a device at <paramref name="nowMs"/> and answers how many it has
+    /// within the window, in one transaction (shared by restarts and instances). Counted in buckets of
+    /// <paramref name="bucketMs"/>: a bucket counts while it starts after <c>now - window</c>, so a refusal older than the
+    /// window never counts and one in the window's oldest bucket may already have stopped counting. Buckets older than
+    /// the window (of every device) are deleted here: the table holds one window.
+    /// </summary>
+    public async Task<long> AddRefusalsAsync(string deviceId, long refused, long nowMs, long windowMs, long bucketMs, CancellationToken cancellationToken)
+    {
+        long bucket = nowMs - (((nowMs % bucketMs) + bucketMs) % bucketMs);
+        long oldest = nowMs - windowMs;
+        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using DbTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (refused > 0)
+        {
+            using DbCommand add = Command(connection, transaction, $"INSERT INTO {ServiceStateSchema.LadderRefusals} (device_id, bucket_ms, refused) VALUES (@d, @b, @n) "
+                + $"ON CONFLICT (device_id, bucket_ms) DO UPDATE SET refused = {ServiceStateSchema.LadderRefusals}.refused + excluded.refused");
+            SqlDialect.Parameter(add, "@d", deviceId);
+            SqlDialect.Parameter(add, "@b", bucket);
+            SqlDialect.Parameter(add, "@n", refused);
+            await add.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        using (DbCommand prune = Command(connection, transaction, $"DELETE FROM {ServiceStateSchema.LadderRefusals} WHERE bucket_ms <= @old"))
+        {
+            SqlDialect.Parameter(prune, "@old", oldest);
+            await prune.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        long total;
+        using (DbCommand sum = Command(connection, transaction, $"SELECT COALESCE(SUM(refused), 0) FROM {ServiceStateSchema.LadderRefusals} WHERE device_id = @d AND bucket_ms > @old"))
+        {
+            SqlDialect.Parameter(sum, "@d", deviceId);
+            SqlDialect.Parameter(sum, "@old", oldest);
+            total = Convert.ToInt64(await sum.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return total;
+    }
+
+    /// <summary>Forgets a device's refused messages (a lift starts its count again).</summary>
+    public async Task ClearRefusalsAsync(string deviceId, CancellationToken cancellationToken)
+    {
+        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using DbCommand command = Command(connection, null, $"DELETE FROM {ServiceStateSchema.LadderRefusals} WHERE device_id = @d");
+        SqlDialect.Parameter(command, "@d", deviceId);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Writes detection snapshots (device id, exported state), <see cref="SnapshotChunk"/> per transaction.</summary>
     public async Task SaveDetectionAsync(IReadOnlyList<KeyValuePair<string, byte[]>> states, long nowMs, string instance, CancellationToken cancellationToken)
     {

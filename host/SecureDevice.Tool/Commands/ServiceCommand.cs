@@ -36,6 +36,7 @@ public static class ServiceCommand
         var deviceRate = new Option<string>("--device-rate") { Description = "Messages per hour one device may send on average, 1..2000000000 (default 720)." };
         var deviceBurst = new Option<string>("--device-burst") { Description = "Messages one device may send at once, 1..1000000 (default 60)." };
         var sessionExpiry = new Option<string>("--session-expiry-s") { Description = "How long the broker keeps the service's session and queue, 60..4294967295 s (default 86400)." };
+        var snapshot = new Option<string>("--snapshot-s") { Description = "Seconds between detection snapshots to the database, 10..3600 (default 300): a kill -9 loses at most this much learning." };
         var quiet = new Option<bool>("--quiet") { Description = "Log warnings and errors only." };
         var contacts = new Option<string>("--contacts") { Description = "Customer contacts (JSON, mode 0600: webhook URL and secret, e-mail addresses per customer; docs/response.md). Without it, no alerts are sent." };
         var smtp = new Option<string>("--smtp") { Description = "SMTP relay HOST:PORT for e-mail alerts (587: STARTTLS; 465: TLS)." };
@@ -49,12 +50,13 @@ public static class ServiceCommand
         var insecure = new Option<bool>("--allow-insecure-permissions") { Description = "Start even when the data or PKI folder, a key or the database is open to group/others (warns loudly)." };
         var command = new Command("service", "Run the fleet service: ingest every device's reports, store them, serve /metrics and /health.")
         {
-            pki, data, database, broker, identity, listen, rawDays, hourlyDays, eventDays, deviceRate, deviceBurst, sessionExpiry, quiet, contacts, smtp, smtpFrom, consoleListen, consoleCert, consoleKey, bundles, bundleUrl, bundleRoot, insecure,
+            pki, data, database, broker, identity, listen, rawDays, hourlyDays, eventDays, deviceRate, deviceBurst, sessionExpiry, snapshot, quiet, contacts, smtp, smtpFrom, consoleListen, consoleCert, consoleKey, bundles, bundleUrl, bundleRoot, insecure,
         };
         command.SetAction(result =>
         {
             var (host, port) = result.GetValue(broker) is string b ? CliParsing.HostPort(b, "--broker") : ("localhost", 8883);
             int events = result.GetValue(eventDays) is string e ? CliParsing.Between(e, "--event-days", 1, 36500) : 90;
+            int snapshotSeconds = result.GetValue(snapshot) is string ss ? CliParsing.Between(ss, "--snapshot-s", 10, 3600) : 300;
             var options = new ServiceOptions
             {
                 PkiFolder = result.GetValue(pki)!,
@@ -109,7 +111,7 @@ public static class ServiceCommand
                     OfferBundles(result.GetValue(bundles), result.GetValue(bundleUrl), result.GetValue(bundleRoot)));
             }
 
-            var integration = new IntegrationOptions { ContactsFile = result.GetValue(contacts), Smtp = relay };
+            var integration = new IntegrationOptions { ContactsFile = result.GetValue(contacts), Smtp = relay, SnapshotInterval = TimeSpan.FromSeconds(snapshotSeconds) };
             return RunUntilSignal(console, options, integration, web, running =>
                 console.Line("service " + running.Service.Instance + ": " + running.Service.Store.Description + ", broker " + options.BrokerHost + ":" + options.BrokerPort
                     + ", http " + running.Address + " (/metrics, /health/live, /health/ready)"));
