@@ -19,9 +19,6 @@ namespace SecureDevice.Core.Crypto
         /// <summary>Number of entries in an odd-multiples table: 1, 3, 5, .., 15 times a point (width-5 NAF digits).</summary>
         public const int OddTableSize = 8;
 
-        /// <summary>Length of a scalar's digit string in <see cref="DoubleScalarMultiplyVariableTime"/>.</summary>
-        private const int DigitCount = 256;
-
         // Little-endian encodings of the curve constant d = -121665/121666, 2d and sqrt(-1) = 2^((p-1)/4).
         private static readonly byte[] EncodedD = new byte[]
         {
@@ -71,17 +68,17 @@ namespace SecureDevice.Core.Crypto
         private readonly byte[] _bytesScratch = new byte[EncodedSize];
         private readonly Ed25519Point _running = new Ed25519Point();
         private readonly Ed25519CachedPoint _selected = new Ed25519CachedPoint();
-        private readonly sbyte[] _digitsA = new sbyte[DigitCount];
-        private readonly sbyte[] _digitsB = new sbyte[DigitCount];
+        private readonly sbyte[] _digitsA = new sbyte[Ed25519ScalarDigits.DigitCount];
+        private readonly sbyte[] _digitsB = new sbyte[Ed25519ScalarDigits.DigitCount];
 
         static Ed25519Group()
         {
             CurveD = Field25519.Create();
             CurveDoubleD = Field25519.Create();
             SquareRootOfMinusOne = Field25519.Create();
-            Field25519.FromBytes(CurveD, EncodedD, 0);
-            Field25519.FromBytes(CurveDoubleD, EncodedDoubleD, 0);
-            Field25519.FromBytes(SquareRootOfMinusOne, EncodedSquareRootOfMinusOne, 0);
+            Field25519Encoding.FromBytes(CurveD, EncodedD, 0);
+            Field25519Encoding.FromBytes(CurveDoubleD, EncodedDoubleD, 0);
+            Field25519Encoding.FromBytes(SquareRootOfMinusOne, EncodedSquareRootOfMinusOne, 0);
 
             Ed25519Group group = new Ed25519Group();
             Ed25519Point basePoint = new Ed25519Point();
@@ -113,7 +110,7 @@ namespace SecureDevice.Core.Crypto
         public Ed25519DecodeStatus TryDecode(Ed25519Point point, byte[] encoded, int offset)
         {
             ByteRange.Check(encoded, offset, EncodedSize);
-            if (!Field25519.IsCanonicalEncoding(encoded, offset))
+            if (!Field25519Encoding.IsCanonicalEncoding(encoded, offset))
             {
                 return Ed25519DecodeStatus.NonCanonical;
             }
@@ -121,7 +118,7 @@ namespace SecureDevice.Core.Crypto
             bool signBit = (encoded[offset + 31] & 0x80) != 0;
             long[] y = point.Y;
             long[] x = point.X;
-            Field25519.FromBytes(y, encoded, offset);
+            Field25519Encoding.FromBytes(y, encoded, offset);
             Field25519.SetOne(point.Z);
 
             // u = y^2 - 1, v = d y^2 + 1, candidate x = u v^3 (u v^7)^((p-5)/8).
@@ -141,10 +138,10 @@ namespace SecureDevice.Core.Crypto
             Field25519.Square(_g, x);
             Field25519.Multiply(_g, _g, _c);                      // v x^2
             Field25519.Subtract(_h, _g, _b);
-            if (!Field25519.IsZero(_h, _bytesScratch, _bytesScratchElement))
+            if (!Field25519Encoding.IsZero(_h, _bytesScratch, _bytesScratchElement))
             {
                 Field25519.Add(_h, _g, _b);
-                if (!Field25519.IsZero(_h, _bytesScratch, _bytesScratchElement))
+                if (!Field25519Encoding.IsZero(_h, _bytesScratch, _bytesScratchElement))
                 {
                     return Ed25519DecodeStatus.NotOnCurve;
                 }
@@ -152,14 +149,14 @@ namespace SecureDevice.Core.Crypto
                 Field25519.Multiply(x, x, SquareRootOfMinusOne);
             }
 
-            if (Field25519.IsZero(x, _bytesScratch, _bytesScratchElement))
+            if (Field25519Encoding.IsZero(x, _bytesScratch, _bytesScratchElement))
             {
                 if (signBit)
                 {
                     return Ed25519DecodeStatus.NonCanonical;
                 }
             }
-            else if (Field25519.IsNegative(x, _bytesScratch, _bytesScratchElement) != signBit)
+            else if (Field25519Encoding.IsNegative(x, _bytesScratch, _bytesScratchElement) != signBit)
             {
                 Field25519.Negate(x, x);
                 Field25519.Carry(x, x);
@@ -176,8 +173,8 @@ namespace SecureDevice.Core.Crypto
             Field25519.Invert(_a, point.Z, _t0, _t1, _t2, _t3);
             Field25519.Multiply(_b, point.X, _a);
             Field25519.Multiply(_c, point.Y, _a);
-            Field25519.ToBytes(destination, offset, _c, _bytesScratchElement);
-            if (Field25519.IsNegative(_b, _bytesScratch, _bytesScratchElement))
+            Field25519Encoding.ToBytes(destination, offset, _c, _bytesScratchElement);
+            if (Field25519Encoding.IsNegative(_b, _bytesScratch, _bytesScratchElement))
             {
                 destination[offset + 31] |= 0x80;
             }
@@ -295,13 +292,13 @@ namespace SecureDevice.Core.Crypto
         public bool IsIdentity(Ed25519Point p)
         {
             // X = 0 and Y = Z, compared as canonical encodings.
-            if (!Field25519.IsZero(p.X, _bytesScratch, _bytesScratchElement))
+            if (!Field25519Encoding.IsZero(p.X, _bytesScratch, _bytesScratchElement))
             {
                 return false;
             }
 
             Field25519.Subtract(_a, p.Y, p.Z);
-            return Field25519.IsZero(_a, _bytesScratch, _bytesScratchElement);
+            return Field25519Encoding.IsZero(_a, _bytesScratch, _bytesScratchElement);
         }
 
         /// <summary>True when p has order 1, 2, 4 or 8 (8p is the neutral element).</summary>
@@ -328,8 +325,8 @@ namespace SecureDevice.Core.Crypto
         {
             // Both scalars as width-5 NAF: odd digits in [-15, 15], at least 4 zeros after each non-zero one, so about 43 additions
             // per scalar instead of the 60 of fixed 4-bit windows, with half the table. One shared chain of doublings (Straus).
-            int top = Recode(a, aOffset, _digitsA);
-            int topB = Recode(b, bOffset, _digitsB);
+            int top = Ed25519ScalarDigits.Recode(a, aOffset, _digitsA);
+            int topB = Ed25519ScalarDigits.Recode(b, bOffset, _digitsB);
             if (topB > top)
             {
                 top = topB;
@@ -373,7 +370,7 @@ namespace SecureDevice.Core.Crypto
                 Double(result, result, false);
                 Double(result, result, false);
                 Double(result, result, true);
-                int nibble = Nibble(s, offset, window);
+                int nibble = Ed25519ScalarDigits.Nibble(s, offset, window);
                 _selected.SetIdentity();
                 for (int i = 1; i < WindowTableSize; i++)
                 {
@@ -385,61 +382,6 @@ namespace SecureDevice.Core.Crypto
 
                 Add(result, result, _selected, false);
             }
-        }
-
-        private static int Nibble(byte[] scalar, int offset, int window)
-        {
-            int value = scalar[offset + (window >> 1)];
-            return (window & 1) == 0 ? value & 0x0f : value >> 4;
-        }
-
-        // Writes the width-5 non-adjacent form of the 32-byte little-endian scalar (below 2^255) into digits: scalar =
-        // sum of digits[i]·2^i, every digit 0 or odd in [-15, 15]. Returns the highest non-zero position, -1 for zero.
-        // Right to left: at an odd window take its value, minus 32 when above 15 with a carry into the next window.
-        private static int Recode(byte[] scalar, int offset, sbyte[] digits)
-        {
-            ByteRange.Check(scalar, offset, EncodedSize);
-            System.Array.Clear(digits, 0, DigitCount);
-            int top = -1;
-            int carry = 0;
-            int position = 0;
-            while (position < DigitCount)
-            {
-                int index = offset + (position >> 3);
-                int bits = scalar[index];
-                if (index + 1 < offset + EncodedSize)
-                {
-                    bits |= scalar[index + 1] << 8;
-                }
-
-                int window = carry + ((bits >> (position & 7)) & 31);
-                if ((window & 1) == 0)
-                {
-                    position++;
-                    continue;
-                }
-
-                if (window > 15)
-                {
-                    window -= 32;
-                    carry = 1;
-                }
-                else
-                {
-                    carry = 0;
-                }
-
-                digits[position] = (sbyte)window;
-                top = position;
-                position += 5;
-            }
-
-            if (carry != 0)
-            {
-                throw new System.ArgumentOutOfRangeException("scalar", "scalar must be below 2^255");
-            }
-
-            return top;
         }
     }
 }

@@ -88,7 +88,7 @@ namespace SecureDevice.Core.Crypto
             // writes is canonical and on the curve, so whether R decodes matters only after the comparison failed, where it
             // picks the reason. That saves a square root (a quarter of the work) on every valid signature; the statuses
             // are the same as decoding R first.
-            if (!Field25519.IsCanonicalEncoding(signature, signatureOffset))
+            if (!Field25519Encoding.IsCanonicalEncoding(signature, signatureOffset))
             {
                 return Ed25519Status.NonCanonicalR;
             }

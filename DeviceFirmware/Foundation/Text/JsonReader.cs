@@ -24,14 +24,13 @@ namespace SecureDevice.Core.Text
         private const int ExpectEndOfDocument = 5;
 
         private readonly bool[] _containerIsArray;
-        private readonly char[] _characters;
+        private readonly JsonStringScanner _strings;
         private byte[] _data;
         private int _start;
         private int _end;
         private int _position;
         private int _depth;
         private int _expect;
-        private int _characterCount;
 
         /// <summary>Creates a reader with the given limits.</summary>
         /// <param name="maxDepth">Deepest allowed nesting of objects and arrays, 1..64.</param>
@@ -50,7 +49,7 @@ namespace SecureDevice.Core.Text
             }
 
             _containerIsArray = new bool[maxDepth];
-            _characters = new char[maxStringLength];
+            _strings = new JsonStringScanner(maxStringLength);
             Reset(new byte[0], 0, 0);
         }
 
@@ -63,7 +62,7 @@ namespace SecureDevice.Core.Text
         /// <summary>Longest allowed string, in characters.</summary>
         public int MaxStringLength
         {
-            get { return _characters.Length; }
+            get { return _strings.Capacity; }
         }
 
         /// <summary>The last token read.</summary>
@@ -87,13 +86,13 @@ namespace SecureDevice.Core.Text
         /// <summary>Length in characters of the last string or member name.</summary>
         public int StringLength
         {
-            get { return _characterCount; }
+            get { return _strings.Length; }
         }
 
         /// <summary>The last string or member name (allocates a new string on each call).</summary>
         public string StringValue
         {
-            get { return new string(_characters, 0, _characterCount); }
+            get { return _strings.CreateString(); }
         }
 
         /// <summary>Starts reading the document <c>data[offset, +count)</c>. The reader keeps a reference until the next reset.</summary>
@@ -106,7 +105,7 @@ namespace SecureDevice.Core.Text
             _position = offset;
             _depth = 0;
             _expect = ExpectValue;
-            _characterCount = 0;
+            _strings.Clear();
             Token = JsonToken.None;
             Status = JsonStatus.Ok;
             ErrorOffset = -1;
@@ -116,20 +115,7 @@ namespace SecureDevice.Core.Text
         /// <summary>True when the last string or member name equals <paramref name="text"/> (ordinal; no allocation).</summary>
         public bool StringEquals(string text)
         {
-            if (text == null || text.Length != _characterCount)
-            {
-                return false;
-            }
-
-            for (int i = 0; i < _characterCount; i++)
-            {
-                if (_characters[i] != text[i])
-                {
-                    return false;
-                }
-            }
-
-            return true;
+            return _strings.TextEquals(text);
         }
 
         /// <summary>Reads the next token.</summary>
@@ -329,7 +315,7 @@ namespace SecureDevice.Core.Text
             }
 
             int after = _position + literal.Length;
-            if (after < _end && IsIdentifierByte(_data[after]))
+            if (after < _end && JsonInteger.IsIdentifierByte(_data[after]))
             {
                 return false;
             }
@@ -338,310 +324,33 @@ namespace SecureDevice.Core.Text
             return true;
         }
 
-        private static bool IsIdentifierByte(byte b)
-        {
-            return (b >= (byte)'a' && b <= (byte)'z') || (b >= (byte)'A' && b <= (byte)'Z') || (b >= (byte)'0' && b <= (byte)'9') || b == (byte)'_';
-        }
-
-        private bool ReadInteger()
-        {
-            bool negative = false;
-            if (_data[_position] == (byte)'-')
-            {
-                negative = true;
-                _position++;
-            }
-
-            if (_position == _end)
-            {
-                Fail(JsonStatus.UnexpectedEnd);
-                return false;
-            }
-
-            byte first = _data[_position];
-            if (first < (byte)'0' || first > (byte)'9')
-            {
-                Fail(JsonStatus.BadNumber);
-                return false;
-            }
-
-            // Accumulate as a negative number so that long.MinValue is reachable without overflow.
-            long value = 0;
-            int digits = 0;
-            while (_position < _end && _data[_position] >= (byte)'0' && _data[_position] <= (byte)'9')
-            {
-                if (digits == 1 && first == (byte)'0')
-                {
-                    Fail(JsonStatus.BadNumber);
-                    return false;
-                }
-
-                int digit = _data[_position] - (byte)'0';
-                if (value < (long.MinValue + digit) / 10)
-                {
-                    Fail(JsonStatus.BadNumber);
-                    return false;
-                }
-
-                value = (value * 10) - digit;
-                digits++;
-                _position++;
-            }
-
-            if (_position < _end)
-            {
-                byte after = _data[_position];
-                if (after == (byte)'.' || after == (byte)'e' || after == (byte)'E' || IsIdentifierByte(after))
-                {
-                    Fail(JsonStatus.BadNumber);
-                    return false;
-                }
-            }
-
-            if (!negative && value == long.MinValue)
-            {
-                Fail(JsonStatus.BadNumber);
-                return false;
-            }
-
-            IntegerValue = negative ? value : -value;
-            return true;
-        }
-
-        // Reads a quoted string at _position into _characters. On failure the status is already set.
+        // Scans the quoted string at _position into the string buffer. On failure the status is already set.
         private bool ReadString()
         {
-            _position++;
-            _characterCount = 0;
-            while (true)
+            bool read = _strings.TryRead(_data, _position, _end);
+            _position = _strings.Position;
+            if (!read)
             {
-                if (_position >= _end)
-                {
-                    Fail(JsonStatus.UnexpectedEnd);
-                    return false;
-                }
-
-                int b = _data[_position];
-                if (b == '"')
-                {
-                    _position++;
-                    return true;
-                }
-
-                if (b < 0x20)
-                {
-                    Fail(JsonStatus.BadString);
-                    return false;
-                }
-
-                int codePoint;
-                if (b == '\\')
-                {
-                    codePoint = ReadEscape();
-                }
-                else if (b < 0x80)
-                {
-                    codePoint = b;
-                    _position++;
-                }
-                else
-                {
-                    codePoint = ReadUtf8Sequence();
-                }
-
-                if (codePoint < 0 || !Append(codePoint))
-                {
-                    return false;
-                }
+                Fail(_strings.Status);
             }
+
+            return read;
         }
 
-        // Returns the escaped code point (a surrogate pair is combined), or -1 after setting the status.
-        private int ReadEscape()
+        // Scans the integer at _position into IntegerValue. On failure the status is already set.
+        private bool ReadInteger()
         {
-            if (_position + 1 >= _end)
+            int position = _position;
+            long value;
+            JsonStatus status = JsonInteger.Scan(_data, ref position, _end, out value);
+            _position = position;
+            if (status != JsonStatus.Ok)
             {
-                Fail(JsonStatus.UnexpectedEnd);
-                return -1;
-            }
-
-            int kind = _data[_position + 1];
-            _position += 2;
-            switch (kind)
-            {
-                case '"':
-                    return '"';
-                case '\\':
-                    return '\\';
-                case '/':
-                    return '/';
-                case 'b':
-                    return 8;
-                case 'f':
-                    return 12;
-                case 'n':
-                    return 10;
-                case 'r':
-                    return 13;
-                case 't':
-                    return 9;
-                case 'u':
-                    int unit = ReadHex4();
-                    if (unit < 0)
-                    {
-                        return -1;
-                    }
-
-                    if (unit >= 0xDC00 && unit <= 0xDFFF)
-                    {
-                        Fail(JsonStatus.BadString);
-                        return -1;
-                    }
-
-                    if (unit < 0xD800 || unit > 0xDBFF)
-                    {
-                        return unit;
-                    }
-
-                    if (_position + 1 >= _end || _data[_position] != (byte)'\\' || _data[_position + 1] != (byte)'u')
-                    {
-                        Fail(JsonStatus.BadString);
-                        return -1;
-                    }
-
-                    _position += 2;
-                    int low = ReadHex4();
-                    if (low < 0xDC00 || low > 0xDFFF)
-                    {
-                        Fail(JsonStatus.BadString);
-                        return -1;
-                    }
-
-                    return 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-                default:
-                    _position -= 2;
-                    Fail(JsonStatus.BadString);
-                    return -1;
-            }
-        }
-
-        private int ReadHex4()
-        {
-            if (_end - _position < 4)
-            {
-                Fail(JsonStatus.UnexpectedEnd);
-                return -1;
-            }
-
-            int value = 0;
-            for (int i = 0; i < 4; i++)
-            {
-                int c = _data[_position];
-                int digit;
-                if (c >= '0' && c <= '9')
-                {
-                    digit = c - '0';
-                }
-                else if (c >= 'a' && c <= 'f')
-                {
-                    digit = c - 'a' + 10;
-                }
-                else if (c >= 'A' && c <= 'F')
-                {
-                    digit = c - 'A' + 10;
-                }
-                else
-                {
-                    Fail(JsonStatus.BadString);
-                    return -1;
-                }
-
-                value = (value << 4) | digit;
-                _position++;
-            }
-
-            return value;
-        }
-
-        // Decodes one multi-byte UTF-8 sequence strictly (no overlong forms, no surrogates, at most U+10FFFF).
-        private int ReadUtf8Sequence()
-        {
-            int lead = _data[_position];
-            int length;
-            int minimum;
-            int codePoint;
-            if (lead >= 0xC2 && lead <= 0xDF)
-            {
-                length = 2;
-                minimum = 0x80;
-                codePoint = lead & 0x1F;
-            }
-            else if (lead >= 0xE0 && lead <= 0xEF)
-            {
-                length = 3;
-                minimum = 0x800;
-                codePoint = lead & 0x0F;
-            }
-            else if (lead >= 0xF0 && lead <= 0xF4)
-            {
-                length = 4;
-                minimum = 0x10000;
-                codePoint = lead & 0x07;
-            }
-            else
-            {
-                Fail(JsonStatus.BadString);
-                return -1;
-            }
-
-            if (_end - _position < length)
-            {
-                Fail(JsonStatus.UnexpectedEnd);
-                return -1;
-            }
-
-            for (int i = 1; i < length; i++)
-            {
-                int continuation = _data[_position + i];
-                if ((continuation & 0xC0) != 0x80)
-                {
-                    Fail(JsonStatus.BadString);
-                    return -1;
-                }
-
-                codePoint = (codePoint << 6) | (continuation & 0x3F);
-            }
-
-            if (codePoint < minimum || codePoint > 0x10FFFF || (codePoint >= 0xD800 && codePoint <= 0xDFFF))
-            {
-                Fail(JsonStatus.BadString);
-                return -1;
-            }
-
-            _position += length;
-            return codePoint;
-        }
-
-        private bool Append(int codePoint)
-        {
-            int needed = codePoint >= 0x10000 ? 2 : 1;
-            if (_characterCount + needed > _characters.Length)
-            {
-                Fail(JsonStatus.StringTooLong);
+                Fail(status);
                 return false;
             }
 
-            if (needed == 1)
-            {
-                _characters[_characterCount++] = (char)codePoint;
-            }
-            else
-            {
-                int value = codePoint - 0x10000;
-                _characters[_characterCount++] = (char)(0xD800 + (value >> 10));
-                _characters[_characterCount++] = (char)(0xDC00 + (value & 0x3FF));
-            }
-
+            IntegerValue = value;
             return true;
         }
 

@@ -74,7 +74,7 @@ public sealed class ApiGateTests
         "SecureDevice.Core.Text.Hex.Encode",                            // indexes its own hex digit constant
         "SecureDevice.Core.Text.Hex.TryDecode",                         // hex digits only
         "SecureDevice.Core.Text.JsonReader.MatchLiteral",               // the literals true, false, null
-        "SecureDevice.Core.Text.JsonReader.StringEquals",               // compares with the caller's ASCII constants
+        "SecureDevice.Core.Text.JsonStringScanner.TextEquals",          // JsonReader.StringEquals: compares with the caller's ASCII constants
         "SecureDevice.Core.Text.UtcTimestamp.Digits",                   // digits only
         "SecureDevice.Core.Text.UtcTimestamp.TryParse",                 // fixed ASCII separators
         "SecureDevice.Core.Update.UpdateOfferParser.IsBundleUrl",       // ASCII set
