@@ -17,27 +17,26 @@ namespace SecureDevice.Core.FloodGuard
     /// <item>persisted across reboots (<see cref="WriteRecord"/>/<see cref="TryReadRecord"/>): the wait owed before a reboot is
     /// still owed after it, credited with wall-clock time that passed while off.</item>
     /// </list>
-    /// The rules with state of their own are their own types: <see cref="BootLoopBreaker"/>, <see cref="AuthenticationBreaker"/>
-    /// and <see cref="ThrottleWindow"/> (shared with the publish limiter); this class keeps the schedule (backoff, fast
-    /// phase, the wait owed) and the record that persists them all.
+    /// Each rule is its own type: <see cref="ReconnectSchedule"/> (backoff and fast phase), <see cref="BootLoopBreaker"/>,
+    /// <see cref="AuthenticationBreaker"/>, <see cref="ThrottleWindow"/> (shared with the publish limiter) and
+    /// <see cref="ReconnectRecord"/> (what persists them all); this class combines their waits into the next attempt and
+    /// keeps the connection's state and the wait owed across a reboot.
     /// Not thread-safe: one connection manager owns it.
     /// </summary>
     public sealed class ReconnectPolicy
     {
         /// <summary>Largest persisted record, bytes.</summary>
-        public const int RecordSize = 64;
-
-        private const int RecordVersion = 1;
+        public const int RecordSize = ReconnectRecord.MaxSize;
 
         private readonly BackoffConfig _config;
+        private readonly ReconnectSchedule _schedule;
         private readonly BootLoopBreaker _bootLoop;
         private readonly AuthenticationBreaker _authentication;
-        private int _failures;
+        private readonly ReconnectRecord _record = new ReconnectRecord();
         private long _nextAttemptMs;
         private long _restoredOwedMs;
         private long _restoredNotBeforeUtc = -1;
         private readonly ThrottleWindow _throttle;
-        private long _fastUntilMs = long.MinValue;
         private bool _connected;
         private bool _stable;
         private long _connectedSinceMs;
@@ -53,6 +52,7 @@ namespace SecureDevice.Core.FloodGuard
 
             config.Validate();
             _config = config;
+            _schedule = new ReconnectSchedule(config);
             _throttle = new ThrottleWindow(config.MaxThrottleMs);
             _bootLoop = new BootLoopBreaker(config);
             _authentication = new AuthenticationBreaker(config);
@@ -70,7 +70,7 @@ namespace SecureDevice.Core.FloodGuard
         /// <summary>Consecutive failed attempts (not counting authentication failures) since the last stable connection.</summary>
         public int ConsecutiveFailures
         {
-            get { return _failures; }
+            get { return _schedule.Failures; }
         }
 
         /// <summary>Consecutive authentication failures.</summary>
@@ -124,7 +124,7 @@ namespace SecureDevice.Core.FloodGuard
         /// <summary>True while in the fast phase after losing a stable connection.</summary>
         public bool InFastPhase(long nowMs)
         {
-            return nowMs < _fastUntilMs;
+            return _schedule.InFastPhase(nowMs);
         }
 
         /// <summary>Milliseconds until an attempt is allowed (0 when allowed now; long.MaxValue while connected).</summary>
@@ -140,39 +140,17 @@ namespace SecureDevice.Core.FloodGuard
         /// <returns>False for a damaged or foreign record; the policy then starts fresh.</returns>
         public bool TryReadRecord(byte[] buffer, int offset, int count)
         {
-            RecordReader reader = new RecordReader(buffer, offset, count);
-            // Initialised although every path that reads them has assigned them: a mutation tool that turns one && of the
-            // chain below into || could otherwise not compile that mutant, and would then skip every mutant of this method.
-            int version = 0;
-            int failures = 0;
-            int authFailures = 0;
-            int boots = 0;
-            long firstBoot = 0;
-            bool safeMode = false;
-            long owed = 0;
-            long notBefore = 0;
-            long throttleUntil = 0;
-            long throttleInterval = 0;
-            if (!(reader.TryReadByte(out version) && version == RecordVersion
-                && reader.TryReadInt32(out failures) && failures >= 0
-                && reader.TryReadInt32(out authFailures) && authFailures >= 0
-                && reader.TryReadInt32(out boots) && boots >= 0
-                && reader.TryReadInt64(out firstBoot)
-                && reader.TryReadBoolean(out safeMode)
-                && reader.TryReadInt64(out owed) && owed >= 0
-                && reader.TryReadInt64(out notBefore)
-                && reader.TryReadInt64(out throttleUntil)
-                && reader.TryReadInt64(out throttleInterval) && throttleInterval >= 0))
+            if (!_record.TryRead(buffer, offset, count))
             {
                 return false;
             }
 
-            _failures = failures;
-            _authentication.Restore(authFailures);
-            _bootLoop.Restore(boots, firstBoot, safeMode);
-            _restoredOwedMs = Clamp(owed, 0, MaxWait());
-            _restoredNotBeforeUtc = notBefore;
-            _throttle.Restore(throttleUntil, throttleInterval);
+            _schedule.Restore(_record.Failures);
+            _authentication.Restore(_record.AuthenticationFailures);
+            _bootLoop.Restore(_record.Boots, _record.FirstUnstableBootUtc, _record.SafeMode);
+            _restoredOwedMs = Clamp(_record.OwedMs, 0, MaxWait());
+            _restoredNotBeforeUtc = _record.NotBeforeUtc;
+            _throttle.Restore(_record.ThrottleUntilUtc, _record.ThrottleIntervalMs);
             return true;
         }
 
@@ -182,16 +160,16 @@ namespace SecureDevice.Core.FloodGuard
         public void WriteRecord(RecordWriter writer, long nowMs, long utcSeconds)
         {
             long owed = _connected ? 0 : Monotonic.Until(nowMs, _nextAttemptMs);
-            writer.WriteByte(RecordVersion);
-            writer.WriteInt32(_failures);
-            writer.WriteInt32(_authentication.Failures);
-            writer.WriteInt32(_bootLoop.Boots);
-            writer.WriteInt64(_bootLoop.FirstUnstableBootUtc);
-            writer.WriteBoolean(_bootLoop.SafeMode);
-            writer.WriteInt64(owed);
-            writer.WriteInt64(utcSeconds >= 0 ? utcSeconds + ((owed + 999) / 1000) : -1);
-            writer.WriteInt64(_throttle.UntilUtc);
-            writer.WriteInt64(_throttle.MinIntervalMs);
+            _record.Failures = _schedule.Failures;
+            _record.AuthenticationFailures = _authentication.Failures;
+            _record.Boots = _bootLoop.Boots;
+            _record.FirstUnstableBootUtc = _bootLoop.FirstUnstableBootUtc;
+            _record.SafeMode = _bootLoop.SafeMode;
+            _record.OwedMs = owed;
+            _record.NotBeforeUtc = utcSeconds >= 0 ? utcSeconds + ((owed + 999) / 1000) : -1;
+            _record.ThrottleUntilUtc = _throttle.UntilUtc;
+            _record.ThrottleIntervalMs = _throttle.MinIntervalMs;
+            _record.Write(writer);
             Dirty = false;
         }
 
@@ -279,7 +257,7 @@ namespace SecureDevice.Core.FloodGuard
             }
 
             _stable = true;
-            _failures = 0;
+            _schedule.OnStable();
             _authentication.OnStable();
             _bootLoop.OnStable();
             _restoredOwedMs = 0;
@@ -310,8 +288,7 @@ namespace SecureDevice.Core.FloodGuard
             _stable = false;
             if (wasStable)
             {
-                _fastUntilMs = nowMs + _config.FastPhaseMs;
-                long wait = Backoff.Between(0, _config.DisconnectWindowMs, random);
+                long wait = _schedule.OnStableLost(nowMs, random);
                 _nextAttemptMs = nowMs + ApplyThrottle(nowMs, wait);
                 LastDelayMs = _nextAttemptMs - nowMs;
                 Dirty = true;
@@ -341,8 +318,7 @@ namespace SecureDevice.Core.FloodGuard
             }
             else
             {
-                _failures++;
-                wait = OrdinaryWait(nowMs, random);
+                wait = _schedule.OnFailure(nowMs, random);
                 if (failure == ConnectFailure.Throttled)
                 {
                     long hinted = Backoff.Between(_config.ThrottleMinMs, 2 * _config.ThrottleMinMs, random);
@@ -377,17 +353,6 @@ namespace SecureDevice.Core.FloodGuard
             }
 
             Dirty = true;
-        }
-
-        private long OrdinaryWait(long nowMs, uint random)
-        {
-            if (nowMs < _fastUntilMs)
-            {
-                return Backoff.Between(_config.FastMinMs, _config.FastMaxMs, random);
-            }
-
-            long ceiling = Backoff.CeilingMs(_failures - 1, _config.BaseMs, _config.CapMs);
-            return Backoff.FullJitterMs(ceiling, _config.FloorMs, random);
         }
 
         private long ApplyThrottle(long nowMs, long wait)
