@@ -53,6 +53,38 @@ namespace SecureDevice.Tests.Text
         }
 
         [TestMethod]
+        public void ShortContainers_CountsFilledInWhenTheyEnd()
+        {
+            byte[] buffer = new byte[8];
+            CborWriter writer = new CborWriter();
+            writer.Reset(buffer, 2, 6);
+            int map = writer.BeginShortMap();
+            writer.WriteInteger(1);
+            int array = writer.BeginShortArray();
+            writer.WriteInteger(2);
+            writer.WriteNull();
+            writer.EndShortArray(array, 2);
+            writer.EndShortMap(map, 1);
+            Assert.AreEqual("0000a10182" + "02f6" + "00", Hex.Encode(buffer, 0, 8));
+        }
+
+        [TestMethod]
+        public void ShortContainers_OverflowedOrTooMany_NothingOutsideTheRange()
+        {
+            byte[] buffer = new byte[2];
+            CborWriter writer = new CborWriter();
+            writer.Reset(buffer, 1, 0);
+            int array = writer.BeginShortArray();
+            writer.EndShortArray(array, 3);
+            Assert.IsTrue(writer.Overflowed);
+            Assert.AreEqual("0000", Hex.Encode(buffer, 0, 2));
+            writer.Reset(buffer, 0, 2);
+            int full = writer.BeginShortArray();
+            System.Action tooMany = () => writer.EndShortArray(full, CborWriter.MaxShortCount + 1);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), tooMany);
+        }
+
+        [TestMethod]
         public void Overflow_IsAStatus()
         {
             byte[] buffer = new byte[6];

@@ -42,5 +42,18 @@ namespace SecureDevice.Core.Text
 
             _buffer[_position++] = (byte)value;
         }
+
+        /// <summary>
+        /// Replaces the byte written at <paramref name="index"/> (from the start, below <see cref="Length"/>) with the low
+        /// 8 bits of <paramref name="value"/>: a header completed once its content is known. Nothing happens for a byte that
+        /// was never written (it did not fit; <see cref="Overflowed"/> is set).
+        /// </summary>
+        protected void PutAt(int index, int value)
+        {
+            if (index >= 0 && index < Length)
+            {
+                _buffer[_start + index] = (byte)value;
+            }
+        }
     }
 }

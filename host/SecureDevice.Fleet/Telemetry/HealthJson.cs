@@ -15,25 +15,15 @@ internal static class HealthJson
     /// <summary>Oldest schema decoded.</summary>
     public const int OldestSchema = 1;
 
-    /// <summary>Names of the ten keys in the named form.</summary>
-    public static readonly string[] GroupNames = { "schemaVersion", "sequence", "life", "power", "memory", "traffic", "connection", "protection", "identity", "flags" };
+    /// <summary>Names of the keys in the named form (the device's table, <see cref="HealthSchemaNames"/>).</summary>
+    public static readonly string[] GroupNames = HealthSchemaNames.Current.GroupNames;
 
-    /// <summary>Field names of each array member, by key, in the current schema (docs/telemetry.md).</summary>
-    public static readonly string[][] Names =
-    {
-        new[] { "schemaVersion" },
-        new[] { "sequence" },
-        new[] { "uptimeS", "bootCount", "bootReason" },
-        new[] { "supplyMv", "temperatureDeciC", "supplyMa", "loadPct" },
-        new[] { "heapTotalKiB", "heapFreeKiB", "heapLargestKiB", "heapFreeMinKiB", "managedFreeKiB", "managedFreeMinKiB" },
-        new[] { "messagesUp", "payloadUpKiB", "messagesUpSinceLast", "bytesUpSinceLast", "messagesDown", "payloadDownKiB", "messagesDownSinceLast", "bytesDownSinceLast" },
-        new[] { "rssiDbm", "attempts", "failedNetwork", "failedTls", "failedAuthentication", "failedRefused", "backoffS" },
-        new[] { "dropped", "delayed", "rejected", "updateOutcome" },
-        new[] { "versionMajor", "versionMinor", "versionPatch", "securityVersion", "certificateDays" },
-        new[] { "flags" },
-    };
+    /// <summary>Field names of each array member, by key, in the current schema (the device's table, <see cref="HealthSchemaNames"/>).</summary>
+    public static readonly string[][] Names = HealthSchemaNames.Current.Names;
 
-    /// <summary>Schema 1's names: power without current and load, traffic with the device's wire estimate last.</summary>
+    private static readonly string[] JsonKeys = HealthSchemaNames.Current.JsonKeys;
+
+    /// <summary>Schema 1's names (history: docs/telemetry.md): power without current and load, traffic with the device's wire estimate last.</summary>
     public static readonly string[][] Schema1Names = Schema1();
 
     /// <summary>The field names of <paramref name="schema"/>.</summary>
@@ -67,10 +57,10 @@ internal static class HealthJson
             }
 
             int expected = names[key].Length;
-            bool scalar = key is 0 or 1 or 9;
+            bool scalar = HealthSchemaNames.Current.IsScalar[key];
             if (scalar ? value is not long : value is not List<object?> list || list.Count != expected || list.Exists(i => i is not (long or null)))
             {
-                throw new HealthFormatException(HealthDecodeStatus.WrongShape, "health report key " + key + " (" + HealthReport.JsonKeys[key] + ") has the wrong shape");
+                throw new HealthFormatException(HealthDecodeStatus.WrongShape, "health report key " + key + " (" + JsonKeys[key] + ") has the wrong shape");
             }
         }
 
@@ -116,7 +106,7 @@ internal static class HealthJson
                     }
                     else
                     {
-                        json.WriteStartArray(HealthReport.JsonKeys[key]);
+                        json.WriteStartArray(JsonKeys[key]);
                         foreach (object? item in list)
                         {
                             WriteValue(json, null, item);
@@ -127,7 +117,7 @@ internal static class HealthJson
                 }
                 else
                 {
-                    WriteValue(json, named ? names[key][0] : HealthReport.JsonKeys[key], value);
+                    WriteValue(json, named ? names[key][0] : JsonKeys[key], value);
                 }
             }
 

@@ -19,14 +19,14 @@ public sealed class HealthReportInteropTests
 {
     private const string PythonCheck = """
 import sys, json, cbor2
-keys = ["v", "n", "l", "p", "m", "t", "c", "x", "i", "f"]
+keys = sys.argv[1].split(",")
 checked = 0
 for line in sys.stdin:
     cbor_hex, json_text = line.split("\t")
     decoded = cbor2.loads(bytes.fromhex(cbor_hex))
     expected = json.loads(json_text)
     as_json = {keys[k]: v for k, v in decoded.items()}
-    if sorted(decoded.keys()) != list(range(10)) or as_json != expected:
+    if sorted(decoded.keys()) != list(range(len(keys))) or as_json != expected:
         print("MISMATCH", cbor_hex, json_text.strip(), as_json)
         sys.exit(1)
     checked += 1
@@ -43,7 +43,10 @@ print("OK", checked)
             lines.Append(Cbor(report, snapshot)).Append('\t').Append(Json(report, snapshot)).Append('\n');
         }
 
-        ProcessResult result = ExternalProcess.Run("/usr/bin/python3", new[] { "-c", PythonCheck }, Encoding.UTF8.GetBytes(lines.ToString()));
+        // The JSON keys by CBOR key, from the device's schema table (HealthSchema, as the host reads it).
+        string keys = string.Join(",", HealthSchemaNames.Current.JsonKeys);
+        Assert.Equal(10, HealthSchemaNames.Current.JsonKeys.Length);
+        ProcessResult result = ExternalProcess.Run("/usr/bin/python3", new[] { "-c", PythonCheck, keys }, Encoding.UTF8.GetBytes(lines.ToString()));
         Assert.True(result.ExitCode == 0, result.Output + result.Error);
         Assert.Equal("OK " + Snapshots().Count(), result.Output.Trim());
     }
