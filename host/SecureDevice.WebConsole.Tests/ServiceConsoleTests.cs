@@ -44,6 +44,21 @@ public sealed class ServiceConsoleTests
         MaintenanceInterval = TimeSpan.FromHours(1),
     };
 
+    /// <summary>An HTTP handler that trusts the console's certificate only through the fleet PKI's <paramref name="root"/> (no redirects, with cookies).</summary>
+    internal static HttpClientHandler PinnedHandler(System.Security.Cryptography.X509Certificates.X509Certificate2 root)
+    {
+        var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() };
+        handler.ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+        {
+            using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+            chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(root);
+            chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+            return certificate != null && chain.Build(certificate); // the fleet PKI's root vouches for the console
+        };
+        return handler;
+    }
+
     [Fact]
     public async Task FleetService_WithConsoleModule_ServesIngestedDeviceOverHttpsOnly_HostileEventInert()
     {
@@ -92,16 +107,7 @@ public sealed class ServiceConsoleTests
             Assert.Equal(SetupStatus.Done, await accounts.CompleteSetupAsync(created.SetupToken, Password, Password, TestUser.Code(pending.TotpSecret!, clock.GetUtcNow()), CancellationToken.None));
             clock.Advance(TimeSpan.FromSeconds(30));
 
-            using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() };
-            var root = lab.Root;
-            handler.ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-            {
-                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
-                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(root);
-                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
-                return certificate != null && chain.Build(certificate); // the fleet PKI's root vouches for the console
-            };
+            using HttpClientHandler handler = PinnedHandler(lab.Root);
             using var client = new HttpClient(handler) { BaseAddress = https };
             string loginPage = await client.GetStringAsync("/login");
             string token = WebUtility.HtmlDecode(Regex.Match(loginPage, "name=\"__sd_csrf\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value);
