@@ -180,6 +180,13 @@ public sealed class UpdateOfferTests
     [InlineData("Version", "-1")]
     [InlineData("Version", "7 OR 1=1")]
     [InlineData("Customer", "acme' OR '1'='1")]
+    [InlineData("Waves", "10%,5%,100%")]
+    [InlineData("Waves", "50%")]
+    [InlineData("Waves", "1%;100%")]
+    [InlineData("Waves", "5,100%' OR '1'='1")]
+    [InlineData("WaveTimeoutMinutes", "0")]
+    [InlineData("WaveTimeoutMinutes", "99999")]
+    [InlineData("HaltPercent", "101")]
     public async Task Offer_OutsideTheFormsSchema_Is400_AndNothingIsPublished(string field, string value)
     {
         await using ConsoleTestHost host = await ConsoleTestHost.StartAsync();
@@ -190,9 +197,16 @@ public sealed class UpdateOfferTests
         {
             ["Bundle"] = ConsoleTestHost.Bundle, ["Target"] = field is "Version" or "Customer" ? "group" : "device", ["Device"] = ConsoleTestHost.AcmeDevice, ["Reason"] = "why",
         };
+        if (field is "Waves" or "WaveTimeoutMinutes" or "HaltPercent")
+        {
+            fields["Target"] = "group"; // a valid group, so the wave field alone is at fault
+            fields["Customer"] = ConsoleTestHost.Acme;
+        }
+
         fields[field] = value;
         Answer answer = await client.PostFormAsync("/updates", "/updates?handler=Offer", fields.Select(p => (p.Key, p.Value)).ToArray());
         Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        Assert.Equal(0, await host.TickAsync());
         Assert.Empty(host.Publisher!.Commands);
         Assert.Empty(await host.Store.ListActionsAsync(null, 10, None));
     }

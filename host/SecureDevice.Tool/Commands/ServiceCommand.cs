@@ -86,6 +86,12 @@ public static class ServiceCommand
                 throw new ToolException("--bundles, --bundle-url and --bundle-root need --console (offers are made from the console)");
             }
 
+            string? staff = result.GetValue(staffAlerts);
+            if (staff != null && (result.GetValue(consoleListen) == null || result.GetValue(contacts) == null || !SecureDevice.Fleet.Pki.Inventory.IsOwner(staff)))
+            {
+                throw new ToolException("--staff-alerts needs --console and --contacts, and a customer id (an owner id as in the inventory)");
+            }
+
             if (!StoragePermissions.TryAccept(options.DataFolder, options.PkiFolder, result.GetValue(insecure), console.ErrorLine, out string refusal))
             {
                 throw new ToolException(refusal);
@@ -102,12 +108,6 @@ public static class ServiceCommand
                 }
 
                 relay = new SmtpSettings { Host = smtpHost, Port = smtpPort, From = from };
-            }
-
-            string? staff = result.GetValue(staffAlerts);
-            if (staff != null && (result.GetValue(consoleListen) == null || result.GetValue(contacts) == null || !SecureDevice.Fleet.Pki.Inventory.IsOwner(staff)))
-            {
-                throw new ToolException("--staff-alerts needs --console and --contacts, and a customer id (letters, digits, '.', '_', '-')");
             }
 
             SecureDevice.WebConsole.Web.ConsoleModule? web = null;
