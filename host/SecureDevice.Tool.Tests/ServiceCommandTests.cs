@@ -42,6 +42,17 @@ public sealed class ServiceCommandTests
         Assert.Single(result.Error.TrimEnd('\n').Split('\n'));
     }
 
+    [Theory]
+    [InlineData("fleet-ops")] // no --console, no --contacts
+    [InlineData("a b")]
+    public void Service_StaffAlertsWithoutConsoleOrContacts_OrNotAnId_OneLineExit2(string value)
+    {
+        ToolResult result = ToolRun.Run("service", "--pki", "nope", "--data", "nope", "--staff-alerts", value);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--staff-alerts needs --console and --contacts", result.Error);
+        Assert.Single(result.Error.TrimEnd('\n').Split('\n'));
+    }
+
     [Fact]
     public void Service_ContactsReadableByOthers_RefusedInOneLine_SecretNeverPrinted()
     {

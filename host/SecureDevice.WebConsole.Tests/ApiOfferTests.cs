@@ -34,11 +34,13 @@ public sealed class ApiOfferTests
         using ConsoleClient api = host.Client();
 
         Answer offered = await api.ApiAsync("POST", "/api/v1/offers", token, Offer(ConsoleTestHost.AcmeDevice));
-        Assert.True(offered.Status == HttpStatusCode.OK, offered.Body);
+        Assert.True(offered.Status == HttpStatusCode.Accepted, offered.Body);
         using JsonDocument answer = JsonDocument.Parse(offered.Body);
-        Assert.Equal("Published", answer.RootElement.GetProperty("status").GetString());
-        Assert.Equal(1, answer.RootElement.GetProperty("published").GetInt32());
+        Assert.Equal("Accepted", answer.RootElement.GetProperty("status").GetString());
+        Assert.Equal("[1]", answer.RootElement.GetProperty("waves").GetRawText());
         long rolloutId = answer.RootElement.GetProperty("rolloutId").GetInt64();
+        Assert.Empty(host.Publisher!.Commands);
+        Assert.Equal(1, await host.TickAsync());
 
         var command = Assert.Single(host.Publisher!.Commands);
         Assert.Equal("devices/" + ConsoleTestHost.AcmeDevice + "/down/update", command.Topic);
@@ -84,7 +86,8 @@ public sealed class ApiOfferTests
         string token = await ApiTests.IssueAsync(host, op);
         using ConsoleClient api = host.Client();
         Answer offered = await api.ApiAsync("POST", "/api/v1/offers", token, "{\"bundle\":\"" + ConsoleTestHost.Bundle + "\",\"target\":\"group\",\"reason\":\"all of acme\"}");
-        Assert.True(offered.Status == HttpStatusCode.OK, offered.Body);
+        Assert.True(offered.Status == HttpStatusCode.Accepted, offered.Body);
+        await host.TickAsync();
         Assert.NotEmpty(host.Publisher!.Commands);
         Assert.All(host.Publisher.Commands, c => Assert.Equal("devices/" + ConsoleTestHost.AcmeDevice + "/down/update", c.Topic));
     }
@@ -130,6 +133,22 @@ public sealed class ApiOfferTests
     [InlineData("{\"bundle\":\"no-such-bundle\",\"target\":\"device\",\"device\":\"dev-acme-1\",\"reason\":\"x\"}")]
     [InlineData("{\"bundle\":\"B\",\"target\":\"device\",\"device\":\"dev-acme-1\",\"reason\":\"x\"} trailing")]
     [InlineData("[\"B\"]")]
+    [InlineData("{\"bundle\":\"B\",\"target\":\"group\",\"reason\":\"x\",\"waves\":\"10%,5%,100%\"}")]
+    [InlineData("{\"bundle\":\"B\",\"target\":\"group\",\"reason\":\"x\",\"waves\":\"1%,10%\"}")]
+    [InlineData("{\"bundle\":\"B\",\"target\":\"group\",\"reason\":\"x\",\"waves\":\"0%,100%\"}")]
+    [InlineData("{\"bundle\":\"B\",\"target\":\"group\",\"reason\":\"x\",\"waves\":\"1% ,100%\"}")]
+    [InlineData("{\"bundle\":\"B\",\"target\":\"group\",\"reason\":\"x\",\"waves\":\"5,5,100%\"}")]
+    [InlineData("{\"bundle\":\"B\",\"target\":\"group\",\"reason\":\"x\",\"waves\":\"1,2,3,4,5,6,7,8,9,10,100%\"}")]
+    [InlineData("{\"bundle\":\"B\",\"target\":\"group\",\"reason\":\"x\",\"waves\":\"150%\"}")]
+    [InlineData("{\"bundle\":\"B\",\"target\":\"group\",\"reason\":\"x\",\"waves\":\"-5,100%\"}")]
+    [InlineData("{\"bundle\":\"B\",\"target\":\"group\",\"reason\":\"x\",\"waves\":\"1e3,100%\"}")]
+    [InlineData("{\"bundle\":\"B\",\"target\":\"group\",\"reason\":\"x\",\"waves\":\"20001,100%\"}")]
+    [InlineData("{\"bundle\":\"B\",\"target\":\"group\",\"reason\":\"x\",\"waves\":\"10%,100%\",\"firstWave\":2}")]
+    [InlineData("{\"bundle\":\"B\",\"target\":\"group\",\"reason\":\"x\",\"waves\":7}")]
+    [InlineData("{\"bundle\":\"B\",\"target\":\"group\",\"reason\":\"x\",\"waveTimeoutMinutes\":0}")]
+    [InlineData("{\"bundle\":\"B\",\"target\":\"group\",\"reason\":\"x\",\"waveTimeoutMinutes\":10081}")]
+    [InlineData("{\"bundle\":\"B\",\"target\":\"device\",\"device\":\"dev-acme-1\",\"reason\":\"x\",\"waves\":\"50%,100%\"}")]
+    [InlineData("{\"bundle\":\"B\",\"target\":\"device\",\"device\":\"dev-acme-1\",\"reason\":\"x\",\"firstWave\":1}")]
     public async Task Offer_BodyOutsideTheSchema_Is400_NothingPublishedOrAudited(string body)
     {
         await using ConsoleTestHost host = await ConsoleTestHost.StartAsync();
@@ -141,11 +160,14 @@ public sealed class ApiOfferTests
         Assert.True(answer.Status == HttpStatusCode.BadRequest, answer.Status + " " + answer.Body);
         Answer plain = await api.ApiAsync("POST", "/api/v1/offers", token, Offer(ConsoleTestHost.AcmeDevice), "text/plain");
         Assert.Equal(HttpStatusCode.BadRequest, plain.Status);
+        Assert.Equal(0, await host.TickAsync());
         Assert.Empty(host.Publisher!.Commands);
         Assert.Empty(await host.Store.ListActionsAsync(ConsoleTestHost.AcmeDevice, 10, None));
+        Assert.Empty((await host.App.Services.GetRequiredService<Updates.UpdateOffers>().Rollouts.ListAsync(null, null, 10, None)).Rows);
 
         // The same token with a body inside the schema publishes: the 400 was the body's.
-        Assert.Equal(HttpStatusCode.OK, (await api.ApiAsync("POST", "/api/v1/offers", token, Offer(ConsoleTestHost.AcmeDevice))).Status);
+        Assert.Equal(HttpStatusCode.Accepted, (await api.ApiAsync("POST", "/api/v1/offers", token, Offer(ConsoleTestHost.AcmeDevice))).Status);
+        await host.TickAsync();
         Assert.Single(host.Publisher.Commands);
     }
 

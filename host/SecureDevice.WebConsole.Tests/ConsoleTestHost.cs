@@ -175,6 +175,7 @@ public sealed class ConsoleTestHost : IAsyncDisposable
             LockoutThreshold = lockoutThreshold,
             ApiPermits = apiPermits,
             BurstThreshold = 1_000_000,
+            WaveInterval = Timeout.InfiniteTimeSpan, // no background worker: tests publish and judge with TickAsync
             Bundles = offers && folder != null ? SignBundle(folder.Combine("bundles"), clock) : null,
             OfferPublisher = offers && folder != null ? new RecordingPublisher() : null,
         };
@@ -224,6 +225,9 @@ public sealed class ConsoleTestHost : IAsyncDisposable
         await store.AddAlertAsync(new AlertRecord(0, Acme, AcmeDevice, "power-bandwidth-rise", "email", "queued", 0, null, "acme-power", now - 200_000, now - 200_000), CancellationToken.None);
         await store.UpsertFindingAsync(new FindingRecord(0, AcmeDevice, "power-bandwidth-rise", "warning", false, 2.0, 1.0, "bytes up x3 " + XssImg, now - 900_000, now - 300_000, "open"), CancellationToken.None);
     }
+
+    /// <summary>One pass of the rollout worker (the production <see cref="Updates.RolloutWaveRunner"/>): publishes recorded waves, judges published ones.</summary>
+    public Task<int> TickAsync() => App.Services.GetRequiredService<Updates.RolloutWaveRunner>().TickAsync(CancellationToken.None);
 
     /// <summary>A user with a finished setup: its password and TOTP secret.</summary>
     public async Task<TestUser> CreateUserAsync(string name, ConsoleRole role, string? customer)

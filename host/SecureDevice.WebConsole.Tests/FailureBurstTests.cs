@@ -96,6 +96,52 @@ public sealed class FailureBurstTests
         Assert.Single(await StaffAlertsAsync(host));
     }
 
+    /// <summary>
+    /// The burst alert goes out through the service's alert dispatcher (one path with device alerts): e-mail to the staff
+    /// contact, received by Debian's aiosmtpd and parsed by MimeKit; without a staff contact nothing is sent (feed only).
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Burst_IsMailedToTheStaffContact_ThroughTheServicesDispatcher(bool staffContact)
+    {
+        using var folder = new SecureDevice.TestSupport.TemporaryDirectory("burst-mail");
+        using var mail = SecureDevice.Lab.Alerts.SmtpInbox.Start(folder.Combine("mail"));
+        var dispatcher = new SecureDevice.Fleet.Response.Alerts.AlertDispatcher(
+            new SecureDevice.Fleet.Response.Alerts.MemoryCustomerContacts(new SecureDevice.Fleet.Response.Alerts.CustomerContacts("fleet-ops", null, null, new[] { "noc@fleet.example" })),
+            new SecureDevice.Fleet.Response.Alerts.MemoryAlertStore(), null,
+            new SecureDevice.Fleet.Response.Alerts.SmtpSender(new SecureDevice.Fleet.Response.Alerts.SmtpSettings { Host = "127.0.0.1", Port = mail.Port, From = "console@securedevice.example" }));
+        await using ConsoleTestHost host = await ConsoleTestHost.StartAsync(configure: o => Burst(3)(o) with { Alerts = dispatcher, StaffAlertContact = staffContact ? "fleet-ops" : null });
+        using ConsoleClient attacker = host.Client(IPAddress.Parse("127.0.0.3"));
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await attacker.ApiAsync("GET", "/api/v1/devices", "sdp_bad-" + i)).Status);
+        }
+
+        Assert.Single(await StaffAlertsAsync(host));
+        Assert.Equal(staffContact ? 1 : 0, dispatcher.QueueDepth);
+        await dispatcher.DeliverDueAsync();
+        if (!staffContact)
+        {
+            Assert.Empty(mail.Snapshot());
+            return;
+        }
+
+        DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+        while (mail.Snapshot().Count == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no burst alert mail");
+            await Task.Delay(100);
+        }
+
+        SecureDevice.Lab.Alerts.ReceivedMail received = Assert.Single(mail.Snapshot());
+        Assert.Equal(new[] { "noc@fleet.example" }, received.EnvelopeTo);
+        MimeKit.MimeMessage message = MimeKit.MimeMessage.Load(new System.IO.MemoryStream(received.Raw));
+        Assert.Equal("[SecureDevice] fleet-ops: " + FailureBurstGuard.AlertKind + " paused", message.Subject);
+        Assert.Contains("Console failure burst: address 127.0.0.3: 3 security failures", message.TextBody, StringComparison.Ordinal);
+        Assert.Equal(1, dispatcher.Counters.Sent);
+    }
+
     [Fact]
     public async Task Burst_AgainstOneAccountFromManyAddresses_PausesThatAccountsSignIns_NotOtherAccountsOrAddresses()
     {

@@ -15,7 +15,9 @@ using SecureDevice.Fleet.Response;
 using SecureDevice.Lab.Ingest;
 using SecureDevice.Service.Hosting;
 using SecureDevice.TestSupport;
+using SecureDevice.Service.Storage;
 using SecureDevice.WebConsole.Accounts;
+using SecureDevice.WebConsole.Api;
 using SecureDevice.WebConsole.Updates;
 using SecureDevice.WebConsole.Web;
 using Xunit;
@@ -23,9 +25,11 @@ using Xunit;
 namespace SecureDevice.WebConsole.Tests;
 
 /// <summary>
-/// The offer through the real path: the fleet service with the console, mosquitto with its dynamic-security plugin, the
-/// operator identity publishing, the device (mosquitto_sub with the device's certificate, an MQTT client we did not
-/// write) receiving it, and the device's update event coming back through ingest into the rollout.
+/// The offer through the real path: an operator's API token on <c>POST /api/v1/offers</c> over HTTPS to the fleet
+/// service's console, the request recording the rollout (202), the console's hosted worker publishing with the operator
+/// identity through mosquitto with its dynamic-security plugin, the device (mosquitto_sub with the device's certificate,
+/// an MQTT client we did not write) receiving it, and the device's update event coming back through ingest into the
+/// rollout, read back through <c>GET /api/v1/rollouts/{id}</c>.
 /// </summary>
 [Collection(ServiceCollection.Name)]
 public sealed class OfferAtTheBrokerTests
@@ -69,13 +73,34 @@ public sealed class OfferAtTheBrokerTests
             File.WriteAllText(key, device.Certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
             var identity = new MqttClientIdentity(lab.Pki.RootCertificate, cert, key, lab.Port);
 
+            // An operator of acme with an API token (stored as a hash, like the console's token page makes them).
             UpdateOffers offers = running.App.Services.GetRequiredService<UpdateOffers>();
-            var operatorUser = new ConsoleUser(1, "olga", ConsoleRole.Operator, "acme");
-            OfferResult result;
+            AccountService accounts = running.App.Services.GetRequiredService<AccountService>();
+            CreatedAccount created = await accounts.CreateAsync("olga", ConsoleRole.Operator, "acme", CancellationToken.None);
+            UserRecord pending = (await accounts.FindSetupAsync(created.SetupToken, CancellationToken.None))!;
+            const string Password = "violet tractor sings 42";
+            Assert.Equal(SetupStatus.Done, await accounts.CompleteSetupAsync(created.SetupToken, Password, Password, TestUser.Code(pending.TotpSecret!, clock.GetUtcNow()), CancellationToken.None));
+            string token = ApiTokenFormat.Create(RandomNumberGenerator.Create());
+            long now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            await running.App.Services.GetRequiredService<ApiTokenStore>().AddAsync(ApiTokenFormat.Hash(token), pending.Id, "e2e", ApiScope.Operate, now, now + 3_600_000, CancellationToken.None);
+            Uri https = new(running.App.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+                .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.Single(a => a.StartsWith("https://", StringComparison.Ordinal)));
+            using System.Net.Http.HttpClientHandler handler = ServiceConsoleTests.PinnedHandler(lab.Root);
+            using var api = new System.Net.Http.HttpClient(handler) { BaseAddress = https };
+            api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+
+            long rolloutId;
             using (var subscriber = new MosquittoSubscriber(identity, "devices/" + device.Id + "/down/update", count: 1, timeoutSeconds: 20, format: "%t %p"))
             {
-                result = await offers.OfferAsync(operatorUser, "127.0.0.1", UpdateOffers.ConsoleActor(operatorUser, "127.0.0.1"), ConsoleTestHost.Bundle, new OfferTarget(device.Id, null, null), "e2e", CancellationToken.None);
-                Assert.True(result.Status == OfferStatus.Published, result.Detail);
+                using (System.Net.Http.HttpResponseMessage offered = await api.PostAsync("/api/v1/offers", new System.Net.Http.StringContent(
+                    "{\"bundle\":\"" + ConsoleTestHost.Bundle + "\",\"target\":\"device\",\"device\":\"" + device.Id + "\",\"reason\":\"e2e\"}", Encoding.UTF8, "application/json")))
+                {
+                    string answer = await offered.Content.ReadAsStringAsync();
+                    Assert.True(offered.StatusCode == HttpStatusCode.Accepted, offered.StatusCode + " " + answer);
+                    rolloutId = System.Text.Json.JsonDocument.Parse(answer).RootElement.GetProperty("rolloutId").GetInt64();
+                }
+
+                // Published by the console's hosted worker (woken by the offer), not by the request.
                 Assert.True(subscriber.WaitFor(_ => true, TimeSpan.FromSeconds(15)), "the device did not receive the offer");
                 string line = subscriber.Lines[0];
                 Assert.StartsWith("devices/" + device.Id + "/down/update ", line, StringComparison.Ordinal);
@@ -95,7 +120,7 @@ public sealed class OfferAtTheBrokerTests
                 await device1.PublishAsync("update", Encoding.ASCII.GetBytes("{\"state\":\"downloading\",\"outcome\":\"none\",\"code\":0,\"version\":\"1.0.0\",\"securityVersion\":1,\"boot\":3,\"seq\":1,\"detail\":\"<script>x</script>\"}"), CancellationToken.None);
             }
 
-            RolloutRecord rollout = (await offers.Rollouts.GetAsync(result.RolloutId, "acme", CancellationToken.None))!;
+            RolloutRecord rollout = (await offers.Rollouts.GetAsync(rolloutId, "acme", CancellationToken.None))!;
             deadline = DateTime.UtcNow.AddSeconds(30);
             while ((await offers.Rollouts.EventsAsync(rollout with { CreatedMs = 0 }, 10, CancellationToken.None)).Count == 0)
             {
@@ -103,8 +128,13 @@ public sealed class OfferAtTheBrokerTests
                 await Task.Delay(200);
             }
 
-            Assert.Equal("published", Assert.Single(await offers.Rollouts.DevicesAsync(result.RolloutId, CancellationToken.None)).Outcome);
-            Assert.Equal("offer", Assert.Single(await running.Service.Store.ListActionsAsync(device.Id, 10, CancellationToken.None)).Kind);
+            Assert.Equal("published", Assert.Single(await offers.Rollouts.DevicesAsync(rolloutId, CancellationToken.None)).Outcome);
+            SecureDevice.Service.Storage.ActionRecord audit = Assert.Single(await running.Service.Store.ListActionsAsync(device.Id, 10, CancellationToken.None));
+            Assert.Equal("offer", audit.Kind);
+            Assert.Matches(@"^api:olga@127\.0\.0\.1 token \d+$", audit.Actor);
+            using System.Text.Json.JsonDocument view = System.Text.Json.JsonDocument.Parse(await api.GetStringAsync("/api/v1/rollouts/" + rolloutId));
+            Assert.Equal("completed", view.RootElement.GetProperty("state").GetString());
+            Assert.Equal("published", view.RootElement.GetProperty("devices")[0].GetProperty("broker").GetString());
         }
     }
 }

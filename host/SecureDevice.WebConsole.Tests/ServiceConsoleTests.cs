@@ -44,6 +44,21 @@ public sealed class ServiceConsoleTests
         MaintenanceInterval = TimeSpan.FromHours(1),
     };
 
+    /// <summary>An HTTP handler that trusts the console's certificate only through the fleet PKI's <paramref name="root"/> (no redirects, with cookies).</summary>
+    internal static HttpClientHandler PinnedHandler(System.Security.Cryptography.X509Certificates.X509Certificate2 root)
+    {
+        var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() };
+        handler.ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+        {
+            using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+            chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(root);
+            chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+            return certificate != null && chain.Build(certificate); // the fleet PKI's root vouches for the console
+        };
+        return handler;
+    }
+
     [Fact]
     public async Task FleetService_WithConsoleModule_ServesIngestedDeviceOverHttpsOnly_HostileEventInert()
     {
@@ -92,16 +107,7 @@ public sealed class ServiceConsoleTests
             Assert.Equal(SetupStatus.Done, await accounts.CompleteSetupAsync(created.SetupToken, Password, Password, TestUser.Code(pending.TotpSecret!, clock.GetUtcNow()), CancellationToken.None));
             clock.Advance(TimeSpan.FromSeconds(30));
 
-            using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() };
-            var root = lab.Root;
-            handler.ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-            {
-                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
-                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.Add(root);
-                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
-                return certificate != null && chain.Build(certificate); // the fleet PKI's root vouches for the console
-            };
+            using HttpClientHandler handler = PinnedHandler(lab.Root);
             using var client = new HttpClient(handler) { BaseAddress = https };
             string loginPage = await client.GetStringAsync("/login");
             string token = WebUtility.HtmlDecode(Regex.Match(loginPage, "name=\"__sd_csrf\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value);
@@ -123,6 +129,64 @@ public sealed class ServiceConsoleTests
             Assert.DoesNotContain("<script>", body, StringComparison.Ordinal);
             Assert.Equal(5, Regex.Matches(body, "<svg ").Count);
             Assert.Contains("script-src 'none'", devicePage.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>
+    /// One alert path: in the service, the console's alerts go through the service's own dispatcher
+    /// (<c>FleetIntegration</c>: the contacts file, the database outbox, retries). A failure burst against the console
+    /// reaches the staff contact's webhook, signed with its secret, checked by the receiver.
+    /// </summary>
+    [Fact]
+    public async Task FleetService_ConsoleBurstAlert_ReachesTheStaffContactsWebhook_ThroughTheServicesDispatcher()
+    {
+        using var folder = new TemporaryDirectory("svc-console-alerts");
+        using IngestLab lab = IngestLab.Create(folder.Combine("lab"));
+        byte[] secret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        using var inbox = SecureDevice.Lab.Alerts.WebhookInbox.Start(secret);
+        string contacts = folder.Combine("contacts.json");
+        SecureDevice.Fleet.Response.Alerts.FileCustomerContacts.Save(contacts, new[] { new SecureDevice.Fleet.Response.Alerts.CustomerContacts("fleet-ops", inbox.Url, secret, Array.Empty<string>()) });
+        using var integration = new SecureDevice.Service.Integration.FleetIntegration(new SecureDevice.Service.Integration.IntegrationOptions
+        {
+            ContactsFile = contacts,
+            AllowLoopbackWebhooks = true,
+            Alerts = new SecureDevice.Fleet.Response.Alerts.AlertDispatcherOptions { PollInterval = TimeSpan.FromMilliseconds(100) },
+        });
+        var module = new ConsoleModule(new ConsoleOptions
+        {
+            Listen = new IPEndPoint(IPAddress.Loopback, 0),
+            Certificate = ConsoleCertificate.Load(lab.Pki.BrokerCertificate, lab.Pki.BrokerKey),
+            BurstThreshold = 3,
+            StaffAlertContact = "fleet-ops",
+        });
+        ServiceExtensions wired = integration.Extensions;
+        await using RunningService running = await FleetServiceHost.StartAsync(Options(lab),
+            new ServiceExtensions { Observers = wired.Observers, Response = wired.Response, Attachments = wired.Attachments, Time = wired.Time, Web = module });
+        await using (module)
+        {
+            Assert.Same(integration, running.App.Services.GetRequiredService<ConsoleOptions>().Alerts);
+            Uri https = new(running.App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single(a => a.StartsWith("https://", StringComparison.Ordinal)));
+            using HttpClientHandler handler = PinnedHandler(lab.Root);
+            using var client = new HttpClient(handler) { BaseAddress = https };
+            for (int i = 0; i < 3; i++)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/devices");
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "sdp_not-a-token-" + i);
+                using HttpResponseMessage refused = await client.SendAsync(request);
+                Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            }
+
+            DateTime deadline = DateTime.UtcNow.AddSeconds(30);
+            while (inbox.Snapshot().Count == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the staff webhook received no burst alert");
+                await Task.Delay(100);
+            }
+
+            SecureDevice.Lab.Alerts.ReceivedAlert hook = Assert.Single(inbox.Snapshot());
+            Assert.True(hook.SignatureValid);
+            Assert.Equal((FailureBurstGuard.AlertKind, "paused", (string?)null), (hook.Kind, hook.State, hook.Device));
+            Assert.Contains("address 127.0.0.1: 3 security failures", hook.Body, StringComparison.Ordinal);
         }
     }
 }

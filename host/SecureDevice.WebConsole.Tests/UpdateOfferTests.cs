@@ -32,7 +32,9 @@ public sealed class UpdateOfferTests
         Answer offered = await client.PostFormAsync("/updates", "/updates?handler=Offer",
             ("Bundle", ConsoleTestHost.Bundle), ("Target", "device"), ("Device", ConsoleTestHost.AcmeDevice), ("Reason", "field fix <b>1</b>"));
         Assert.Equal(HttpStatusCode.OK, offered.Status);
-        Assert.Contains("Published", offered.Body, StringComparison.Ordinal);
+        Assert.Contains("Accepted", offered.Body, StringComparison.Ordinal);
+        Assert.Empty(host.Publisher!.Commands); // recorded in the request, published by the worker
+        Assert.Equal(1, await host.TickAsync());
 
         // Exactly one message, on the device's down/update topic, not retained, and the payload is what the device's own parser accepts.
         var command = Assert.Single(host.Publisher!.Commands);
@@ -138,6 +140,7 @@ public sealed class UpdateOfferTests
 
         Answer byVersion = await acme.PostFormAsync("/updates", "/updates?handler=Offer", ("Bundle", ConsoleTestHost.Bundle), ("Target", "group"), ("Version", "7"), ("Reason", "v7"));
         Assert.Equal(HttpStatusCode.OK, byVersion.Status);
+        await host.TickAsync();
         Assert.Equal(new[] { "devices/" + ConsoleTestHost.AcmeDevice + "/down/update" }, host.Publisher!.Commands.Select(c => c.Topic));
 
         Assert.Equal(HttpStatusCode.NotFound, (await acme.PostFormAsync("/updates", "/updates?handler=Offer", ("Bundle", ConsoleTestHost.Bundle), ("Target", "group"), ("Customer", ConsoleTestHost.Globex), ("Reason", "x"))).Status);
@@ -147,10 +150,12 @@ public sealed class UpdateOfferTests
 
         host.Publisher.Commands.Clear();
         Assert.Equal(HttpStatusCode.OK, (await staff.PostFormAsync("/updates", "/updates?handler=Offer", ("Bundle", ConsoleTestHost.Bundle), ("Target", "group"), ("Customer", ConsoleTestHost.Globex), ("Reason", "g"))).Status);
+        await host.TickAsync();
         Assert.Equal(new[] { "devices/" + ConsoleTestHost.GlobexDevice + "/down/update" }, host.Publisher.Commands.Select(c => c.Topic));
         host.Publisher.Commands.Clear();
         Answer fleetWide = await staff.PostFormAsync("/updates", "/updates?handler=Offer", ("Bundle", ConsoleTestHost.Bundle), ("Target", "group"), ("Version", "7"), ("Reason", "all on 7"));
         Assert.Equal(HttpStatusCode.OK, fleetWide.Status);
+        await host.TickAsync();
         Assert.Equal(2, host.Publisher.Commands.Count);
 
         // The staff rollout over two customers is not the acme operator's to see; acme's own rollout is.
@@ -175,6 +180,13 @@ public sealed class UpdateOfferTests
     [InlineData("Version", "-1")]
     [InlineData("Version", "7 OR 1=1")]
     [InlineData("Customer", "acme' OR '1'='1")]
+    [InlineData("Waves", "10%,5%,100%")]
+    [InlineData("Waves", "50%")]
+    [InlineData("Waves", "1%;100%")]
+    [InlineData("Waves", "5,100%' OR '1'='1")]
+    [InlineData("WaveTimeoutMinutes", "0")]
+    [InlineData("WaveTimeoutMinutes", "99999")]
+    [InlineData("HaltPercent", "101")]
     public async Task Offer_OutsideTheFormsSchema_Is400_AndNothingIsPublished(string field, string value)
     {
         await using ConsoleTestHost host = await ConsoleTestHost.StartAsync();
@@ -185,9 +197,16 @@ public sealed class UpdateOfferTests
         {
             ["Bundle"] = ConsoleTestHost.Bundle, ["Target"] = field is "Version" or "Customer" ? "group" : "device", ["Device"] = ConsoleTestHost.AcmeDevice, ["Reason"] = "why",
         };
+        if (field is "Waves" or "WaveTimeoutMinutes" or "HaltPercent")
+        {
+            fields["Target"] = "group"; // a valid group, so the wave field alone is at fault
+            fields["Customer"] = ConsoleTestHost.Acme;
+        }
+
         fields[field] = value;
         Answer answer = await client.PostFormAsync("/updates", "/updates?handler=Offer", fields.Select(p => (p.Key, p.Value)).ToArray());
         Assert.Equal(HttpStatusCode.BadRequest, answer.Status);
+        Assert.Equal(0, await host.TickAsync());
         Assert.Empty(host.Publisher!.Commands);
         Assert.Empty(await host.Store.ListActionsAsync(null, 10, None));
     }
@@ -204,10 +223,11 @@ public sealed class UpdateOfferTests
         Assert.Equal(HttpStatusCode.BadRequest, (await client.PostRawAsync("/updates?handler=Offer", new[] { Field("Bundle", ConsoleTestHost.Bundle), Field("Target", "device"), Field("Device", ConsoleTestHost.AcmeDevice), Field("Reason", "csrf") }, origin: "https://evil.example")).Status);
         Assert.Empty(host.Publisher!.Commands);
 
-        // The broker refuses: recorded as failed, in the rollout and the audit.
+        // The broker refuses (not authorised: permanent): the worker records it as failed, in the rollout and the audit, and moves on.
         host.Publisher.Answer = SecureDevice.Fleet.Broker.BrokerAccessStatus.NotAuthorized;
         Answer failed = await client.PostFormAsync("/updates", "/updates?handler=Offer", ("Bundle", ConsoleTestHost.Bundle), ("Target", "device"), ("Device", ConsoleTestHost.AcmeDevice), ("Reason", "refused"));
-        Assert.Equal(HttpStatusCode.BadGateway, failed.Status);
+        Assert.Equal(HttpStatusCode.OK, failed.Status);
+        Assert.Equal(1, await host.TickAsync());
         Assert.Equal("failed", Assert.Single(await host.Store.ListActionsAsync(ConsoleTestHost.AcmeDevice, 10, None)).Outcome);
 
         await using ConsoleTestHost off = await ConsoleTestHost.StartAsync(offers: false);

@@ -69,8 +69,25 @@ public sealed record ConsoleOptions
     /// <summary>The clock (tests pass a manual one).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    /// <summary>How often the staged-rollout worker judges rollouts waiting on their first wave.</summary>
+    /// <summary>
+    /// How often the rollout worker publishes recorded waves (retrying while the broker is away) and judges published
+    /// ones; a new offer or a resume wakes it at once. <see cref="System.Threading.Timeout.InfiniteTimeSpan"/>: this
+    /// instance runs no worker (another instance does).
+    /// </summary>
     public TimeSpan WaveInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The service's alert dispatcher (webhook and e-mail to the owners' contacts): halted rollouts and failure bursts go
+    /// out through it (<see cref="Web.OwnerAlerts"/>). Null: the service's own (<c>FleetService.OwnerAlerts</c>) when the
+    /// console runs in the service; otherwise feed and audit only.
+    /// </summary>
+    public SecureDevice.Fleet.Response.Alerts.IAlertSink? Alerts { get; init; }
+
+    /// <summary>
+    /// The contacts-file entry (a customer id) that receives staff alerts: failure bursts and halts of rollouts spanning
+    /// several customers (<c>service --staff-alerts ID</c>). Null: those stay on the staff feed and in the audit.
+    /// </summary>
+    public string? StaffAlertContact { get; init; }
 
     /// <summary>The signed bundles operators may offer (docs/console.md, "Update offers"); null: offers are off.</summary>
     public Updates.BundleSource? Bundles { get; init; }

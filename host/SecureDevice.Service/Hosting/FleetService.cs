@@ -79,6 +79,9 @@ public sealed class FleetService : IAsyncDisposable
     /// <summary>The dispatcher behind <see cref="Actions"/>: also queues signals for the response policy.</summary>
     public ResponseDispatcher Dispatcher => (ResponseDispatcher)Actions;
 
+    /// <summary>Where owner alerts go (webhook, e-mail): the attachment that delivers them (<see cref="Integration.FleetIntegration"/>), or null without one.</summary>
+    public SecureDevice.Fleet.Response.Alerts.IAlertSink? OwnerAlerts => Attachments.OfType<SecureDevice.Fleet.Response.Alerts.IAlertSink>().FirstOrDefault();
+
     private IReadOnlyList<Integration.IServiceAttachment> Attachments { get; init; } = Array.Empty<Integration.IServiceAttachment>();
 
     /// <summary>This instance's name: the MQTT client id, the service certificate's CN.</summary>

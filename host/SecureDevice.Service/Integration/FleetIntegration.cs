@@ -18,7 +18,7 @@ namespace SecureDevice.Service.Integration;
 /// owners) and runs the alert delivery loop. Alert deliveries, the ladder's steps and detection's state are kept in the
 /// service's database (<see cref="ServiceStateSchema"/>), so they survive a restart and are shared by the instances.
 /// </summary>
-public sealed class FleetIntegration : IServiceAttachment, IDisposable
+public sealed class FleetIntegration : IServiceAttachment, IAlertSink, IDisposable
 {
     private readonly IntegrationOptions _options;
     private readonly TimeProvider _time;
@@ -44,6 +44,12 @@ public sealed class FleetIntegration : IServiceAttachment, IDisposable
     public AlertDispatcher Alerts => _alerts ?? throw new InvalidOperationException("the integration is not attached to a service yet");
 
     public DetectionWorker Detection { get; }
+
+    /// <summary>
+    /// Alerts from outside detection and the ladder (the console's halted rollouts and failure bursts) go through the same
+    /// dispatcher: the same contacts, outbox, de-duplication, rate limits and retries. Before attach: not queued.
+    /// </summary>
+    public NotifyStatus Notify(AlertEvent alert) => _alerts?.Notify(alert) ?? NotifyStatus.StoreUnavailable;
 
     public LadderResponse Ladder { get; }
 

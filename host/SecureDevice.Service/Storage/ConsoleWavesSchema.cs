@@ -30,4 +30,24 @@ public static class ConsoleWavesSchema
             PRIMARY KEY (rollout_id, device_id))",
         dialect.AppendOnlyTrigger(Plan),
     };
+
+    /// <summary>
+    /// Step 9: any number of waves (counts or percentages), a deadline per wave, and publication by the worker. Every
+    /// offer now has a state row (an unstaged one is one wave). <c>plan</c>: the waves as the operator wrote them
+    /// (<c>1%,10%,100%</c>); <c>wave_count</c>, <c>current_wave</c> (1-based); <c>wave_timeout_ms</c>: how long the
+    /// worker waits for a published wave's devices to answer, from <c>changed_ms</c> of the <c>judging</c> state;
+    /// <c>lease_until_ms</c>: the publishing pass's claim (two instances never publish the same wave). Rows of step 7
+    /// were two waves judged without a deadline: they get the default one from now on.
+    /// </summary>
+    public static IReadOnlyList<string> StageStatements(SqlDialect dialect) => new[]
+    {
+        $"ALTER TABLE {Waves} ADD COLUMN plan TEXT NOT NULL DEFAULT ''",
+        $"ALTER TABLE {Waves} ADD COLUMN wave_count {{int}} NOT NULL DEFAULT 2",
+        $"ALTER TABLE {Waves} ADD COLUMN current_wave {{int}} NOT NULL DEFAULT 1",
+        $"ALTER TABLE {Waves} ADD COLUMN wave_timeout_ms {{int}} NOT NULL DEFAULT {DefaultWaveTimeoutMs}",
+        $"ALTER TABLE {Waves} ADD COLUMN lease_until_ms {{int}} NOT NULL DEFAULT 0",
+    };
+
+    /// <summary>The deadline given to rows of step 7: 2 hours (the console's documented default).</summary>
+    public const long DefaultWaveTimeoutMs = 2 * 3600 * 1000;
 }

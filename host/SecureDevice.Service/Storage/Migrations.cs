@@ -187,6 +187,7 @@ public static class Migrations
         new Migration(6, "console update offers (rollouts)", ConsoleOpsSchema.Statements),
         new Migration(7, "staged rollouts: wave plan and state", ConsoleWavesSchema.Statements),
         new Migration(8, "response ladder: refused messages per device in the offence window", ServiceStateSchema.LadderRefusalStatements),
+        new Migration(9, "rollouts: any number of waves, a deadline per wave, published by the worker", ConsoleWavesSchema.StageStatements),
     };
 
     /// <summary>The newest schema version this build knows.</summary>

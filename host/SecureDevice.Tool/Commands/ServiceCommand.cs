@@ -47,10 +47,11 @@ public static class ServiceCommand
         var bundles = new Option<string>("--bundles") { Description = "Folder of signed bundles (one per sub-folder) the console may offer to devices (with --bundle-url and --bundle-root; published as the PKI's operator identity)." };
         var bundleUrl = new Option<string>("--bundle-url") { Description = "https://HOST[:PORT]/PATH/ where that folder is served to devices (a bundle NAME is offered as this URL + NAME/)." };
         var bundleRoot = new Option<string[]>("--bundle-root") { Description = "Root public key (PEM) the devices trust for bundles; repeatable (up to 4). Offers are verified against it first." };
+        var staffAlerts = new Option<string>("--staff-alerts") { Description = "Customer id in --contacts whose webhook/e-mail receive the console's staff alerts (failure bursts, halts of multi-customer rollouts); needs --console." };
         var insecure = new Option<bool>("--allow-insecure-permissions") { Description = "Start even when the data or PKI folder, a key or the database is open to group/others (warns loudly)." };
         var command = new Command("service", "Run the fleet service: ingest every device's reports, store them, serve /metrics and /health.")
         {
-            pki, data, database, broker, identity, listen, rawDays, hourlyDays, eventDays, deviceRate, deviceBurst, sessionExpiry, snapshot, quiet, contacts, smtp, smtpFrom, consoleListen, consoleCert, consoleKey, bundles, bundleUrl, bundleRoot, insecure,
+            pki, data, database, broker, identity, listen, rawDays, hourlyDays, eventDays, deviceRate, deviceBurst, sessionExpiry, snapshot, quiet, contacts, smtp, smtpFrom, consoleListen, consoleCert, consoleKey, bundles, bundleUrl, bundleRoot, staffAlerts, insecure,
         };
         command.SetAction(result =>
         {
@@ -85,6 +86,12 @@ public static class ServiceCommand
                 throw new ToolException("--bundles, --bundle-url and --bundle-root need --console (offers are made from the console)");
             }
 
+            string? staff = result.GetValue(staffAlerts);
+            if (staff != null && (result.GetValue(consoleListen) == null || result.GetValue(contacts) == null || !SecureDevice.Fleet.Pki.Inventory.IsOwner(staff)))
+            {
+                throw new ToolException("--staff-alerts needs --console and --contacts, and a customer id (an owner id as in the inventory)");
+            }
+
             if (!StoragePermissions.TryAccept(options.DataFolder, options.PkiFolder, result.GetValue(insecure), console.ErrorLine, out string refusal))
             {
                 throw new ToolException(refusal);
@@ -108,7 +115,7 @@ public static class ServiceCommand
             {
                 var layout = new PkiLayout(options.PkiFolder);
                 web = ConsoleWeb(options, Endpoint(at, "--console"), result.GetValue(consoleCert) ?? layout.BrokerCertificate, result.GetValue(consoleKey) ?? layout.BrokerKey,
-                    OfferBundles(result.GetValue(bundles), result.GetValue(bundleUrl), result.GetValue(bundleRoot)));
+                    OfferBundles(result.GetValue(bundles), result.GetValue(bundleUrl), result.GetValue(bundleRoot)), staff);
             }
 
             var integration = new IntegrationOptions { ContactsFile = result.GetValue(contacts), Smtp = relay, SnapshotInterval = TimeSpan.FromSeconds(snapshotSeconds) };
@@ -161,7 +168,8 @@ public static class ServiceCommand
     /// The web console over HTTPS at <paramref name="listen"/> with the given certificate; with <paramref name="bundles"/>,
     /// update offers published as the PKI's operator identity.
     /// </summary>
-    internal static SecureDevice.WebConsole.Web.ConsoleModule ConsoleWeb(ServiceOptions options, IPEndPoint listen, string certificate, string key, SecureDevice.WebConsole.Updates.BundleSource? bundles)
+    internal static SecureDevice.WebConsole.Web.ConsoleModule ConsoleWeb(ServiceOptions options, IPEndPoint listen, string certificate, string key, SecureDevice.WebConsole.Updates.BundleSource? bundles,
+        string? staffAlerts = null)
     {
         var layout = new PkiLayout(options.PkiFolder);
         return new SecureDevice.WebConsole.Web.ConsoleModule(new SecureDevice.WebConsole.ConsoleOptions
@@ -169,6 +177,7 @@ public static class ServiceCommand
             Listen = listen,
             Certificate = SecureDevice.WebConsole.ConsoleCertificate.Load(certificate, key),
             Bundles = bundles,
+            StaffAlertContact = staffAlerts,
             OfferPublisher = bundles == null ? null
                 : new SecureDevice.Fleet.Response.MqttCommandPublisher(SecureDevice.Fleet.Broker.BrokerEndpoint.For(layout, options.BrokerHost, options.BrokerPort), OperatorIdentity(layout)),
         });

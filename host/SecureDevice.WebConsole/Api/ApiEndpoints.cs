@@ -108,8 +108,13 @@ public static class ApiEndpoints
             {
                 id = r.Id, createdMs = r.CreatedMs, actor = r.Actor, bundle = r.Bundle, product = r.Product, version = r.Version, securityVersion = r.SecurityVersion,
                 manifestSha256 = r.ManifestSha256, url = r.Url, target = r.Target, reason = r.Reason,
+                state = view.Waves is WaveRecord s ? RolloutWaves.Name(s.State) : null,
                 staged = view.Waves is WaveRecord w
-                    ? new { state = RolloutWaves.Name(w.State), firstWave = w.FirstWave, haltPercent = w.HaltPercent, detail = w.Detail, changedMs = w.ChangedMs, changedBy = w.ChangedBy }
+                    ? new
+                    {
+                        state = RolloutWaves.Name(w.State), plan = w.Plan, waves = w.WaveCount, currentWave = w.CurrentWave, firstWave = w.FirstWave, haltPercent = w.HaltPercent,
+                        waveTimeoutMinutes = w.TimeoutMs / 60_000, detail = w.Detail, changedMs = w.ChangedMs, changedBy = w.ChangedBy,
+                    }
                     : null,
                 devices = view.Devices.Select(d =>
                 {
@@ -135,21 +140,21 @@ public static class ApiEndpoints
         ConsoleUser user = ConsoleUser.From(http.User)!;
         OfferBody? body = await ReadBodyAsync<OfferBody>(http);
         var problems = new List<string>();
-        OfferTarget? target = body != null && TryValidate(body) && (body.Target == "device" ? body.Customer == null && body.Version == null && body.FirstWave == null && body.HaltPercent == null : body.Device == null)
+        OfferTarget? target = body != null && TryValidate(body) && (body.Target == "device" ? body.Customer == null && body.Version == null : body.Device == null)
             ? OfferTarget.TryCreate(body.Target, body.Device, body.Customer, body.Version, user, problems)
             : null;
-        if (target == null)
+        WavePlan plan = WavePlan.AllAtOnce;
+        if (target == null || !WavePlan.TryCreate(body!.Waves, body.FirstWave, body.HaltPercent, body.WaveTimeoutMinutes, target.IsDevice, problems, out plan))
         {
             return Results.Json(new
             {
-                error = "body must be {\"bundle\":\"NAME\",\"target\":\"device\",\"device\":\"ID\",\"reason\":\"1-200 chars\"} or {\"bundle\":\"NAME\",\"target\":\"group\",\"customer\":\"ID\",\"version\":CODE,\"reason\":\"...\"} (customer and/or version)",
+                error = "body must be {\"bundle\":\"NAME\",\"target\":\"device\",\"device\":\"ID\",\"reason\":\"1-200 chars\"} or {\"bundle\":\"NAME\",\"target\":\"group\",\"customer\":\"ID\",\"version\":CODE,\"reason\":\"...\"} (customer and/or version; optional \"waves\":\"1%,10%,100%\" or \"firstWave\":N, \"haltPercent\":0-100, \"waveTimeoutMinutes\":1-10080)",
                 problems,
             }, Strict, statusCode: 400);
         }
 
         string from = Address(http);
-        OfferResult result = await offers.OfferAsync(user, from, Actor(http, user, from), body!.Bundle!, target, body.Reason!, http.RequestAborted,
-            WavePlan.From(body.FirstWave, body.HaltPercent));
+        OfferResult result = await offers.OfferAsync(user, from, Actor(http, user, from), body!.Bundle!, target, body.Reason!, plan, http.RequestAborted);
         if (result.Status == OfferStatus.NotFound)
         {
             return NotFound();
@@ -157,8 +162,7 @@ public static class ApiEndpoints
 
         return Results.Json(new
         {
-            status = result.Status.ToString(), detail = result.Detail, rolloutId = result.RolloutId > 0 ? result.RolloutId : (long?)null, published = result.Published,
-            failed = result.Failed,
+            status = result.Status.ToString(), detail = result.Detail, rolloutId = result.RolloutId > 0 ? result.RolloutId : (long?)null, waves = result.Waves,
         }, Strict, statusCode: result.HttpStatus);
     }
 
@@ -186,12 +190,20 @@ public static class ApiEndpoints
         [StringLength(200, MinimumLength = 1)]
         public string? Reason { get; set; }
 
-        /// <summary>Staged (groups): devices in the first wave; absent: the whole group at once.</summary>
+        /// <summary>Groups: the waves, cumulative (<c>1%,10%,50%,100%</c>, <c>5,50,100%</c>; <see cref="WavePlan.TryCreate"/>); absent: one wave.</summary>
+        [StringLength(WavePlan.MaxTextLength)]
+        public string? Waves { get; set; }
+
+        /// <summary>Groups: devices in the first wave, then the rest (= <c>"waves":"N,100%"</c>).</summary>
         [Range(1, UpdateOffers.MaxDevices)]
         public int? FirstWave { get; set; }
 
         [Range(0, 100)]
         public int? HaltPercent { get; set; }
+
+        /// <summary>Groups: minutes a published wave's devices have to answer before the silent ones count as failed.</summary>
+        [Range(WavePlan.MinTimeoutMinutes, WavePlan.MaxTimeoutMinutes)]
+        public int? WaveTimeoutMinutes { get; set; }
     }
 
     /// <summary>The JSON body of an action (strict: unknown members, wrong types, over 1 KiB all refused).</summary>

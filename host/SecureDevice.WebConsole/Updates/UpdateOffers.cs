@@ -16,14 +16,11 @@ namespace SecureDevice.WebConsole.Updates;
 /// <summary>What an offer did (docs/console.md, "Update offers").</summary>
 public enum OfferStatus
 {
-    /// <summary>Published to every target device (the broker acknowledged each).</summary>
-    Published,
-
-    /// <summary>Published to some; the others failed (each recorded with why).</summary>
-    PartlyPublished,
-
-    /// <summary>Every publication failed (the broker is unreachable or refused).</summary>
-    Failed,
+    /// <summary>
+    /// Recorded (the rollout, its waves, the audit line): the worker publishes wave 1 outside the request, and retries
+    /// while the broker is away (HTTP 202).
+    /// </summary>
+    Accepted,
 
     /// <summary>The console has no bundle folder or no publisher: offers are off.</summary>
     NotConfigured,
@@ -86,13 +83,13 @@ public sealed record OfferTarget(string? DeviceId, string? CustomerId, long? Ver
         : "group" + (CustomerId != null ? " customer=" + CustomerId : string.Empty) + (VersionCode is long v ? " version=" + v : string.Empty);
 }
 
-public sealed record OfferResult(OfferStatus Status, string Detail, long RolloutId, int Published, int Failed)
+/// <param name="Waves">The devices in each wave (empty unless accepted).</param>
+public sealed record OfferResult(OfferStatus Status, string Detail, long RolloutId, IReadOnlyList<int> Waves)
 {
     /// <summary>The HTTP answer of an offer, the same for the page and the API.</summary>
     public int HttpStatus => Status switch
     {
-        OfferStatus.Published or OfferStatus.PartlyPublished => 200,
-        OfferStatus.Failed => 502,
+        OfferStatus.Accepted => 202,
         OfferStatus.NotConfigured => 503,
         OfferStatus.NotFound => 404,
         _ => 400,
@@ -100,11 +97,13 @@ public sealed record OfferResult(OfferStatus Status, string Detail, long Rollout
 }
 
 /// <summary>
-/// Offers a verified bundle to a device or a group (docs/update-engine.md, "Offer"): the bundle is checked again with the
-/// device's verifier, the target resolved within the user's tenant (active devices only), then for each device the offer
-/// <c>{"url":…,"manifestSha256":…}</c> is published on <c>devices/ID/down/update</c> (QoS 1, not retained, 24 h expiry)
-/// and recorded twice: in the rollout (schema step 6) and in the append-only action audit (kind <c>offer</c>, actor
-/// <c>console:USER@ADDRESS</c>, outcome done/failed). The role check (operator) is the page's; the tenant check is here.
+/// Offers a verified bundle to a device or a group (docs/update-engine.md, "Offer"; docs/console.md, "Rollouts and
+/// waves"): the bundle is checked again with the device's verifier, the target resolved within the user's tenant (active
+/// devices only) and split into the plan's waves; the request records the rollout (schema step 6), its waves (steps 7
+/// and 9) and a console audit line <c>rollout.offer</c>, and returns. <see cref="RolloutWaveRunner"/> publishes each
+/// wave outside any request: per device the offer <c>{"url":…,"manifestSha256":…}</c> on <c>devices/ID/down/update</c>
+/// (QoS 1, not retained, 24 h expiry), recorded in the rollout and in the append-only action audit (kind <c>offer</c>).
+/// The role check (operator) is the page's; the tenant check is here.
 /// </summary>
 public sealed class UpdateOffers
 {
@@ -120,8 +119,16 @@ public sealed class UpdateOffers
     private readonly RolloutStore _rollouts;
     private readonly TimeProvider _time;
 
-    public UpdateOffers(BundleCatalog? catalog, IDeviceCommandPublisher? publisher, IFleetStore fleet, RolloutStore rollouts, RolloutWaveStore waves, TimeProvider time)
+    private readonly SecureDevice.WebConsole.Accounts.AccountStore _audit;
+
+    // Released when an offer is recorded (or a rollout resumed): the worker's wait ends early, so wave 1 goes out within
+    // a moment instead of within WaveInterval.
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    public UpdateOffers(BundleCatalog? catalog, IDeviceCommandPublisher? publisher, IFleetStore fleet, RolloutStore rollouts, RolloutWaveStore waves,
+        SecureDevice.WebConsole.Accounts.AccountStore audit, TimeProvider time)
     {
+        _audit = audit;
         _catalog = catalog;
         _publisher = publisher;
         _fleet = fleet;
@@ -163,20 +170,36 @@ public sealed class UpdateOffers
     /// <summary>Who offered, as the audit names it: <c>console:USER@ADDRESS</c> from the page.</summary>
     public static string ConsoleActor(ConsoleUser user, string address) => "console:" + user.Name + "@" + address;
 
+    /// <summary>Ends the worker's current wait (many calls, one wake-up).</summary>
+    public void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already due to wake.
+        }
+    }
+
+    /// <summary>The worker's wait: <paramref name="interval"/> or until <see cref="Wake"/>.</summary>
+    internal Task WaitAsync(TimeSpan interval, CancellationToken cancellationToken) => _wake.WaitAsync(interval, cancellationToken);
+
     /// <param name="actor">Who and through what, for the audit: <see cref="ConsoleActor"/>, or the API's <c>api:USER@ADDRESS token ID</c>.</param>
-    /// <param name="waves">For a group larger than its first wave: offer wave 1 only and let <see cref="RolloutWaveWorker"/> judge it; null: everything at once.</param>
-    public async Task<OfferResult> OfferAsync(ConsoleUser user, string address, string actor, string bundleName, OfferTarget target, string reason, CancellationToken cancellationToken,
-        WavePlan? waves = null)
+    /// <param name="plan">The waves (<see cref="WavePlan.TryCreate"/>); a device target is always one wave.</param>
+    public async Task<OfferResult> OfferAsync(ConsoleUser user, string address, string actor, string bundleName, OfferTarget target, string reason, WavePlan plan,
+        CancellationToken cancellationToken)
     {
         if (_catalog == null || _publisher == null)
         {
-            return new OfferResult(OfferStatus.NotConfigured, "update offers are not configured (service: --bundles, --bundle-url, --bundle-root)", 0, 0, 0);
+            return new OfferResult(OfferStatus.NotConfigured, "update offers are not configured (service: --bundles, --bundle-url, --bundle-root)", 0, Array.Empty<int>());
         }
 
         // Target first (404 whatever the bundle), so a foreign id never learns anything from the bundle's answer.
         if (target.CustomerId != null && user.CustomerId != null && target.CustomerId != user.CustomerId)
         {
-            return new OfferResult(OfferStatus.NotFound, "no such device or customer", 0, 0, 0);
+            return new OfferResult(OfferStatus.NotFound, "no such device or customer", 0, Array.Empty<int>());
         }
 
         IReadOnlyList<DeviceRecord> all = await _fleet.ListDevicesAsync(cancellationToken).ConfigureAwait(false);
@@ -186,7 +209,7 @@ public sealed class UpdateOffers
             DeviceRecord? one = all.FirstOrDefault(d => d.DeviceId == target.DeviceId);
             if (one == null || !user.CanSee(one))
             {
-                return new OfferResult(OfferStatus.NotFound, "no such device or customer", 0, 0, 0);
+                return new OfferResult(OfferStatus.NotFound, "no such device or customer", 0, Array.Empty<int>());
             }
 
             devices = one.Status == "active" ? new List<DeviceRecord> { one } : new List<DeviceRecord>();
@@ -200,71 +223,76 @@ public sealed class UpdateOffers
 
         if (devices.Count == 0)
         {
-            return new OfferResult(OfferStatus.NoDevices, "no active device matches " + target.Describe(), 0, 0, 0);
+            return new OfferResult(OfferStatus.NoDevices, "no active device matches " + target.Describe(), 0, Array.Empty<int>());
         }
 
         if (devices.Count > MaxDevices)
         {
-            return new OfferResult(OfferStatus.TooManyDevices, devices.Count + " devices match; at most " + MaxDevices + " per offer", 0, 0, 0);
+            return new OfferResult(OfferStatus.TooManyDevices, devices.Count + " devices match; at most " + MaxDevices + " per offer", 0, Array.Empty<int>());
         }
 
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         BundleEntry? bundle = _catalog.Check(bundleName, now / 1000);
         if (bundle == null)
         {
-            return new OfferResult(OfferStatus.UnknownBundle, "no bundle of that name", 0, 0, 0);
+            return new OfferResult(OfferStatus.UnknownBundle, "no bundle of that name", 0, Array.Empty<int>());
         }
 
         if (!bundle.Verified)
         {
-            return new OfferResult(OfferStatus.BundleRefused, "the bundle does not verify, nothing offered: " + bundle.Detail, 0, 0, 0);
+            return new OfferResult(OfferStatus.BundleRefused, "the bundle does not verify, nothing offered: " + bundle.Detail, 0, Array.Empty<int>());
         }
 
-        byte[] payload = Payload(bundle.Url, bundle.ManifestSha256!);
+        _ = Payload(bundle.Url, bundle.ManifestSha256!); // a payload the device would refuse is a bug: refused before anything is recorded
         string? tenant = user.CustomerId ?? target.CustomerId ?? (devices.Select(d => d.CustomerId).Distinct().Count() == 1 ? devices[0].CustomerId : null);
         long rollout = await _rollouts.AddAsync(new RolloutRecord(0, now, actor, address, tenant, bundle.Name, bundle.Product!, bundle.Version!, bundle.SecurityVersion,
             bundle.ManifestSha256!, bundle.Url, target.Describe(), reason, devices.Count), cancellationToken).ConfigureAwait(false);
-        List<DeviceRecord> firstWave = devices;
-        if (waves != null && !target.IsDevice && devices.Count > waves.FirstWave)
+
+        // The waves in device-id order: the first wave is the first devices by id, the same answer on every instance.
+        IReadOnlyList<int> sizes = (target.IsDevice ? WavePlan.AllAtOnce : plan).Sizes(devices.Count);
+        List<string> ordered = devices.Select(d => d.DeviceId).OrderBy(d => d, StringComparer.Ordinal).ToList();
+        var waves = new List<IReadOnlyList<string>>();
+        int taken = 0;
+        foreach (int size in sizes)
         {
-            // Staged: wave 1 now, the rest when the worker judged wave 1 (or an operator resumed).
-            List<DeviceRecord> ordered = devices.OrderBy(d => d.DeviceId, StringComparer.Ordinal).ToList();
-            firstWave = ordered.Take(waves.FirstWave).ToList();
-            await Waves.AddAsync(rollout, waves, firstWave.Select(d => d.DeviceId).ToList(), ordered.Skip(waves.FirstWave).Select(d => d.DeviceId).ToList(), now, actor, cancellationToken).ConfigureAwait(false);
+            waves.Add(ordered.GetRange(taken, size));
+            taken += size;
         }
 
-        (int published, int failed) = await PublishAsync(rollout, bundle.Name + " " + bundle.Product + " " + bundle.Version + " manifest " + bundle.ManifestSha256, payload,
-            firstWave.Select(d => d.DeviceId), actor, reason, cancellationToken).ConfigureAwait(false);
-        int waiting = devices.Count - firstWave.Count;
-        OfferStatus status = failed == 0 ? OfferStatus.Published : published == 0 ? OfferStatus.Failed : OfferStatus.PartlyPublished;
-        return new OfferResult(status, bundle.Name + " (" + bundle.Product + " " + bundle.Version + ") offered to " + published + " of " + devices.Count + " device(s)"
-            + (waiting > 0 ? "; " + waiting + " wait for wave 1 to succeed" : string.Empty), rollout, published, failed);
+        await Waves.AddAsync(rollout, target.IsDevice ? WavePlan.AllAtOnce : plan, waves, now, actor, cancellationToken).ConfigureAwait(false);
+        string what = bundle.Name + " (" + bundle.Product + " " + bundle.Version + ") to " + devices.Count + " device(s) in " + sizes.Count + " wave(s): " + string.Join(" + ", sizes);
+        await _audit.AppendAuditAsync(user.Name, "rollout.offer", "rollout " + rollout + ": " + what + (actor.StartsWith("api:", StringComparison.Ordinal) ? " (" + actor + ")" : string.Empty),
+            tenant, address, now, cancellationToken).ConfigureAwait(false);
+        Wake();
+        return new OfferResult(OfferStatus.Accepted, what + "; wave 1 is being published", rollout, sizes);
     }
 
     /// <summary>
-    /// Publishes the offer to each device and records each answer in the rollout and in the action audit
-    /// (<paramref name="what"/>: bundle, product, version, digest). Used for an offer and for a later wave.
+    /// Publishes the offer to one device. The broker's acknowledgement, or its permanent refusal (not authorised,
+    /// rejected), is recorded in the rollout and in the action audit (<paramref name="what"/>: bundle, product, version,
+    /// digest, wave); no connection or no answer (<see cref="IsTransient"/>) records nothing: the worker tries again.
     /// </summary>
-    internal async Task<(int Published, int Failed)> PublishAsync(long rollout, string what, byte[] payload, IEnumerable<string> deviceIds, string actor, string reason, CancellationToken cancellationToken)
+    internal async Task<BrokerAccessResult> PublishOneAsync(long rollout, string what, byte[] payload, string deviceId, string actor, string reason, CancellationToken cancellationToken)
     {
         if (_publisher == null)
         {
             throw new InvalidOperationException("offers are not configured");
         }
 
-        what = "rollout " + rollout + ": " + what;
-        int published = 0, failed = 0;
-        foreach (string deviceId in deviceIds)
+        BrokerAccessResult sent = await _publisher.PublishAsync(new DeviceCommand("devices/" + deviceId + "/down/update", payload, false, Expiry), cancellationToken).ConfigureAwait(false);
+        if (IsTransient(sent.Status))
         {
-            BrokerAccessResult sent = await _publisher.PublishAsync(new DeviceCommand("devices/" + deviceId + "/down/update", payload, false, Expiry), cancellationToken).ConfigureAwait(false);
-            bool done = sent.Status == BrokerAccessStatus.Done;
-            published += done ? 1 : 0;
-            failed += done ? 0 : 1;
-            long at = _time.GetUtcNow().ToUnixTimeMilliseconds();
-            await _rollouts.AddDeviceAsync(new RolloutDeviceRecord(rollout, deviceId, at, done ? "published" : "failed", sent.Detail), cancellationToken).ConfigureAwait(false);
-            await _fleet.AppendActionAsync(new SecureDevice.Service.Storage.ActionRecord(0, deviceId, "offer", actor, reason, at, done ? "done" : "failed", what + "; " + sent.Detail), cancellationToken).ConfigureAwait(false);
+            return sent;
         }
 
-        return (published, failed);
+        bool done = sent.Status == BrokerAccessStatus.Done;
+        long at = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        await _rollouts.AddDeviceAsync(new RolloutDeviceRecord(rollout, deviceId, at, done ? "published" : "failed", sent.Detail), cancellationToken).ConfigureAwait(false);
+        await _fleet.AppendActionAsync(new SecureDevice.Service.Storage.ActionRecord(0, deviceId, "offer", actor, reason, at, done ? "done" : "failed",
+            "rollout " + rollout + ": " + what + "; " + sent.Detail), cancellationToken).ConfigureAwait(false);
+        return sent;
     }
+
+    /// <summary>The broker was not reached or did not answer: try again later (a repeated offer is harmless, the device takes it once).</summary>
+    public static bool IsTransient(BrokerAccessStatus status) => status is BrokerAccessStatus.Unreachable or BrokerAccessStatus.Timeout;
 }

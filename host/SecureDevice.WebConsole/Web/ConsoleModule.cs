@@ -45,7 +45,9 @@ public sealed class ConsoleModule : IServiceWebModule, IAsyncDisposable
     {
         _dialect = OpenDatabase(service.Options.DataFolder, service.Options.DatabaseUrl, "securedevice-console-" + service.Options.Identity);
         var accounts = new AccountStore(_dialect, TotpSecretProtector.OpenOrCreate(service.Options.DataFolder));
-        AddConsole(builder, _options, new ConsoleBackend(service.Store, service.Actions, accounts));
+        // The console's alerts go out through the service's own dispatcher (one path with device alerts).
+        ConsoleOptions options = _options.Alerts == null ? _options with { Alerts = service.OwnerAlerts } : _options;
+        AddConsole(builder, options, new ConsoleBackend(service.Store, service.Actions, accounts));
     }
 
     public void Configure(WebApplication app, FleetService service) => UseConsole(app);
@@ -77,7 +79,7 @@ public sealed class ConsoleModule : IServiceWebModule, IAsyncDisposable
         services.AddSingleton<FailureBurstGuard>();
         services.AddSingleton(new ApiTokenStore(backend.Accounts));
         services.AddSingleton(new Updates.UpdateOffers(options.Bundles == null ? null : new Updates.BundleCatalog(options.Bundles), options.OfferPublisher, backend.Fleet,
-            new Updates.RolloutStore(backend.Accounts.Dialect), new Updates.RolloutWaveStore(backend.Accounts.Dialect), options.Time));
+            new Updates.RolloutStore(backend.Accounts.Dialect), new Updates.RolloutWaveStore(backend.Accounts.Dialect), backend.Accounts, options.Time));
         services.AddSingleton<Updates.RolloutWaveRunner>();
         services.AddHostedService<Updates.RolloutWaveWorker>();
         services.AddAuthentication(SessionAuthenticationHandler.SchemeName)

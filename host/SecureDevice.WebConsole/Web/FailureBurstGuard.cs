@@ -243,6 +243,12 @@ public sealed class FailureBurstGuard : IDisposable
             if (alertKind != null)
             {
                 await _backend.Fleet.AddAlertAsync(new AlertRecord(0, StaffCustomer, null, alertKind, "console", "raised", 0, null, alertKind + "|" + source + "|" + now.ToString(CultureInfo.InvariantCulture), now, now), CancellationToken.None).ConfigureAwait(false);
+
+                // Each burst is its own alert (its subject names the source and the pause), to the staff contact's webhook and mail.
+                string subject = "burst-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(source + "|" + until.ToString(CultureInfo.InvariantCulture))))[..16];
+                OwnerAlerts.Send(_options, _log, null, SecureDevice.Fleet.Response.Alerts.AlertEvent.ForFleet(string.Empty, alertKind, subject, "paused",
+                    SecureDevice.Fleet.Response.Alerts.AlertSeverity.Warning, alertKind == SummaryKind ? "More console failure bursts this hour (see the audit); the latest: " + summary : "Console failure burst: " + summary,
+                    null, DateTimeOffset.FromUnixTimeMilliseconds(now)));
             }
         }
         catch (Exception error) when (error is System.Data.Common.DbException or InvalidOperationException or TimeoutException)

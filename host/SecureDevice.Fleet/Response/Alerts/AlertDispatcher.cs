@@ -326,7 +326,7 @@ public sealed class AlertDispatcher : IAlertSink
 
     private static bool Valid(AlertEvent alert)
     {
-        bool device = !string.IsNullOrEmpty(alert.DeviceId) && alert.DeviceId.Length <= 64 && alert.DeviceId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+        bool device = alert.DeviceId == null || (alert.DeviceId.Length > 0 && alert.DeviceId.Length <= 64 && alert.DeviceId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'));
         return Inventory.IsOwner(alert.CustomerId) && device && Token(alert.Kind, 48, true) && Token(alert.Subject, 48, true) && Token(alert.State, 24, false)
             && !string.IsNullOrEmpty(alert.Summary) && alert.Summary.Length <= 1000 && (alert.Evidence == null || alert.Evidence.Length <= 1000);
     }

@@ -63,7 +63,7 @@ public static class AlertDocuments
     }
 
     /// <summary>E-mail subject of an alert (ids and kinds are restricted to safe characters before they get here).</summary>
-    public static string AlertSubject(AlertEvent alert) => "[SecureDevice] " + alert.DeviceId + ": " + alert.Kind + " " + alert.State;
+    public static string AlertSubject(AlertEvent alert) => "[SecureDevice] " + (alert.DeviceId ?? alert.CustomerId) + ": " + alert.Kind + " " + alert.State;
 
     /// <summary>E-mail subject of a summary.</summary>
     public static string SummarySubject(AlertSummary summary) => "[SecureDevice] " + summary.Count.ToString(CultureInfo.InvariantCulture) + " more alerts for " + summary.CustomerId;

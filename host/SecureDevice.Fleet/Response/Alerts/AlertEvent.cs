@@ -21,7 +21,8 @@ public sealed record AlertEvent
     /// <summary>The customer (the device's owner in the registry).</summary>
     public required string CustomerId { get; init; }
 
-    public required string DeviceId { get; init; }
+    /// <summary>The device, or null for an alert about the customer's fleet as a whole (a halted update rollout, a console failure burst).</summary>
+    public required string? DeviceId { get; init; }
 
     /// <summary>What it is about: the finding's rule (kebab-case, e.g. coin-miner) or the action kind (throttle, quarantine, lift, revoke).</summary>
     public required string Kind { get; init; }
@@ -47,6 +48,15 @@ public sealed record AlertEvent
     {
         CustomerId = customerId, DeviceId = deviceId, Kind = rule, Subject = rule, State = open ? "opened" : "cleared",
         Severity = severity, Summary = summary, Evidence = evidence, OccurredAt = at,
+    };
+
+    /// <summary>
+    /// An alert about the customer's fleet rather than one device (the console's halted rollout or failure burst):
+    /// de-duplicated on <paramref name="subject"/> (e.g. <c>rollout-17</c>) and <paramref name="state"/>.
+    /// </summary>
+    public static AlertEvent ForFleet(string customerId, string kind, string subject, string state, AlertSeverity severity, string summary, string? evidence, DateTimeOffset at) => new()
+    {
+        CustomerId = customerId, DeviceId = null, Kind = kind, Subject = subject, State = state, Severity = severity, Summary = summary, Evidence = evidence, OccurredAt = at,
     };
 
     /// <summary>A response action that was done (<paramref name="record"/> is its audit record).</summary>

@@ -26,7 +26,7 @@ public sealed class CustomerRateLimiter
     public int MaxListedDevices { get; init; } = 20;
 
     /// <summary>True when the alert may go out now; false when it was counted into the customer's summary.</summary>
-    public bool TryPass(string customerId, string deviceId, string kind, DateTimeOffset now)
+    public bool TryPass(string customerId, string? deviceId, string kind, DateTimeOffset now)
     {
         if (!_buckets.TryGetValue(customerId, out Bucket? bucket) || now >= bucket.Start + Window)
         {
@@ -89,11 +89,11 @@ public sealed class CustomerRateLimiter
         _buckets[summary.CustomerId] = bucket;
     }
 
-    private bool Hold(Bucket bucket, string deviceId, string kind)
+    private bool Hold(Bucket bucket, string? deviceId, string kind)
     {
         bucket.Held++;
         bucket.Kinds[kind] = bucket.Kinds.GetValueOrDefault(kind) + 1;
-        if (!bucket.Devices.Contains(deviceId))
+        if (deviceId != null && !bucket.Devices.Contains(deviceId))
         {
             if (bucket.Devices.Count < MaxListedDevices)
             {

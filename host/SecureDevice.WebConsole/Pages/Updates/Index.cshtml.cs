@@ -62,12 +62,19 @@ public sealed class IndexModel : PageModel
     [BindProperty, Required, StringLength(200, MinimumLength = 1)]
     public string Reason { get; set; } = string.Empty;
 
-    /// <summary>Staged: devices in the first wave (empty: the whole group at once).</summary>
+    /// <summary>Groups: the waves, cumulative (<c>1%,10%,100%</c>; empty: the whole group at once).</summary>
+    [BindProperty, StringLength(WavePlan.MaxTextLength)]
+    public string? Waves { get; set; }
+
+    /// <summary>Groups: devices in the first wave, then the rest (empty: see <see cref="Waves"/>).</summary>
     [BindProperty, Range(1, UpdateOffers.MaxDevices)]
     public int? FirstWave { get; set; }
 
     [BindProperty, Range(0, 100)]
     public int? HaltPercent { get; set; }
+
+    [BindProperty, Range(WavePlan.MinTimeoutMinutes, WavePlan.MaxTimeoutMinutes)]
+    public int? WaveTimeoutMinutes { get; set; }
 
     public async Task<IActionResult> OnGetAsync(string? before)
     {
@@ -112,7 +119,10 @@ public sealed class IndexModel : PageModel
 
         var problems = ModelState.Where(e => e.Value!.Errors.Count > 0).Select(e => e.Key).ToList();
         OfferTarget? target = OfferTarget.TryCreate(Target, Device, Customer, Version, user, problems);
-        if (problems.Count > 0 || target == null)
+        WavePlan plan = WavePlan.AllAtOnce;
+        if (problems.Count > 0 || target == null
+            // The form carries the group's wave fields whatever the target; a device ignores them (the API refuses them).
+            || (!target.IsDevice && !WavePlan.TryCreate(Waves, FirstWave, HaltPercent, WaveTimeoutMinutes, false, problems, out plan)))
         {
             Message = "Offer refused, check: " + string.Join(", ", problems.Distinct(StringComparer.Ordinal)) + ".";
             Response.StatusCode = 400;
@@ -121,17 +131,17 @@ public sealed class IndexModel : PageModel
         }
 
         string from = HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        OfferResult result = await _offers.OfferAsync(user, from, UpdateOffers.ConsoleActor(user, from), Bundle, target, Reason, HttpContext.RequestAborted,
-            WavePlan.From(FirstWave, HaltPercent));
+        OfferResult result = await _offers.OfferAsync(user, from, UpdateOffers.ConsoleActor(user, from), Bundle, target, Reason, plan, HttpContext.RequestAborted);
         if (result.Status == OfferStatus.NotFound)
         {
             return NotFound();
         }
 
-        Done = result.Status == OfferStatus.Published;
+        Done = result.Status == OfferStatus.Accepted;
         RolloutId = result.RolloutId > 0 ? result.RolloutId : null;
         Message = result.Status.ToString() + ": " + result.Detail;
-        Response.StatusCode = result.HttpStatus;
+        Response.StatusCode = result.Status == OfferStatus.Accepted ? 200 : result.HttpStatus; // the page shows the recorded rollout
+
         await LoadAsync(user, null);
         return Page();
     }
