@@ -89,6 +89,7 @@ namespace SecureDevice.Platform
             agent.AttachUpdates(engine);
             agent.Start(WallClock.MonotonicMilliseconds);
             DeviceLoop loop = new DeviceLoop(session, agent);
+            StepInput input = new StepInput(); // one for the whole loop: refreshed each iteration, never allocated again
             while (true)
             {
                 uint random = (uint)_random.Next();
@@ -100,7 +101,7 @@ namespace SecureDevice.Platform
                         clock.Start();
                     }
 
-                    sleep = loop.Step(WallClock.MonotonicMilliseconds, clock.UtcSecondsOrMinusOne(), wifi.IsUp, random);
+                    sleep = loop.Step(input.Set(WallClock.MonotonicMilliseconds, clock.UtcSecondsOrMinusOne(), wifi.IsUp, random));
                 }
                 catch (Exception error)
                 {
