@@ -7,6 +7,7 @@ using SecureDevice.Adapters.Network;
 using SecureDevice.Adapters.Storage;
 using SecureDevice.Adapters.Telemetry;
 using SecureDevice.Adapters.Update;
+using SecureDevice.Core;
 using SecureDevice.Core.Application;
 using SecureDevice.Core.Boot;
 using SecureDevice.Core.Bundle;
