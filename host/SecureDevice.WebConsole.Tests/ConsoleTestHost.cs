@@ -261,13 +261,23 @@ public sealed class ConsoleTestHost : IAsyncDisposable
     /// <summary>A bundle folder holding one bundle signed now by a fresh root (whose private key is dropped).</summary>
     public static Updates.BundleSource SignBundle(string folder, TimeProvider clock)
     {
-        Directory.CreateDirectory(folder);
         long now = clock.GetUtcNow().ToUnixTimeSeconds();
-        using SecureDevice.Lab.Signing.SigningKit kit = SecureDevice.Lab.Signing.SigningKit.Create(b => RandomNumberGenerator.Fill(b), "release-test", new[] { "sensor" }, now - 3600, now + (365 * 86400L));
+        using SecureDevice.Lab.Signing.SigningKit kit = ReleaseKit(now);
         var payload = new byte[3000];
         RandomNumberGenerator.Fill(payload);
-        kit.Write(kit.Sign("sensor", new[] { "esp32" }, "1.1.0", 2, now - 60, new[] { ("Sensor.App.pe", payload) }), Path.Combine(folder, Bundle), now);
-        return new Updates.BundleSource(folder, new Uri(BundleBaseUrl), kit.Anchors());
+        return SignBundle(folder, kit, now, new Uri(BundleBaseUrl), payload);
+    }
+
+    /// <summary>A throwaway update-signing root and release key for product "sensor", valid from an hour before <paramref name="now"/> (Unix seconds).</summary>
+    public static SecureDevice.Lab.Signing.SigningKit ReleaseKit(long now) =>
+        SecureDevice.Lab.Signing.SigningKit.Create(b => RandomNumberGenerator.Fill(b), "release-test", new[] { "sensor" }, now - 3600, now + (365 * 86400L));
+
+    /// <summary>Writes <see cref="Bundle"/> (sensor 1.1.0, security version 2, <paramref name="app"/> as Sensor.App.pe) signed by <paramref name="kit"/>, served at <paramref name="baseUrl"/>.</summary>
+    public static Updates.BundleSource SignBundle(string folder, SecureDevice.Lab.Signing.SigningKit kit, long now, Uri baseUrl, byte[] app)
+    {
+        Directory.CreateDirectory(folder);
+        kit.Write(kit.Sign("sensor", new[] { "esp32" }, "1.1.0", 2, now - 60, new[] { ("Sensor.App.pe", app) }), Path.Combine(folder, Bundle), now);
+        return new Updates.BundleSource(folder, baseUrl, kit.Anchors());
     }
 
     private static X509Certificate2 SelfSigned()

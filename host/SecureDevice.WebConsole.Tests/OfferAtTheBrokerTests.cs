@@ -43,23 +43,11 @@ public sealed class OfferAtTheBrokerTests
         await lab.RegisterAsync(new[] { device.Id });
         var clock = new ManualClock();
         using var publisher = new MqttCommandPublisher(BrokerEndpoint.For(lab.Pki, "localhost", lab.Port), BrokerIdentity.Operator(lab.Pki));
-        var module = new ConsoleModule(new ConsoleOptions
-        {
-            Listen = new IPEndPoint(IPAddress.Loopback, 0),
-            Certificate = ConsoleCertificate.Load(lab.Pki.BrokerCertificate, lab.Pki.BrokerKey),
-            Time = clock,
-            Bundles = ConsoleTestHost.SignBundle(folder.Combine("bundles"), clock),
-            OfferPublisher = publisher,
-        });
+        ConsoleModule module = Module(lab, clock, ConsoleTestHost.SignBundle(folder.Combine("bundles"), clock), publisher);
         await using RunningService running = await FleetServiceHost.StartAsync(ServiceConsoleTests.Options(lab), new ServiceExtensions { Web = module });
         await using (module)
         {
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (await running.Service.Store.GetDeviceAsync(device.Id, CancellationToken.None) == null)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the registry never listed the device");
-                await Task.Delay(100);
-            }
+            await WaitListedAsync(running, device.Id);
 
             // The device's key, written 0600 for mosquitto_sub only for this run (never committed).
             string cert = folder.Combine("device.pem"), key = folder.Combine("device.key.pem");
@@ -73,32 +61,13 @@ public sealed class OfferAtTheBrokerTests
             File.WriteAllText(key, device.Certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
             var identity = new MqttClientIdentity(lab.Pki.RootCertificate, cert, key, lab.Port);
 
-            // An operator of acme with an API token (stored as a hash, like the console's token page makes them).
             UpdateOffers offers = running.App.Services.GetRequiredService<UpdateOffers>();
-            AccountService accounts = running.App.Services.GetRequiredService<AccountService>();
-            CreatedAccount created = await accounts.CreateAsync("olga", ConsoleRole.Operator, "acme", CancellationToken.None);
-            UserRecord pending = (await accounts.FindSetupAsync(created.SetupToken, CancellationToken.None))!;
-            const string Password = "violet tractor sings 42";
-            Assert.Equal(SetupStatus.Done, await accounts.CompleteSetupAsync(created.SetupToken, Password, Password, TestUser.Code(pending.TotpSecret!, clock.GetUtcNow()), CancellationToken.None));
-            string token = ApiTokenFormat.Create(RandomNumberGenerator.Create());
-            long now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            await running.App.Services.GetRequiredService<ApiTokenStore>().AddAsync(ApiTokenFormat.Hash(token), pending.Id, "e2e", ApiScope.Operate, now, now + 3_600_000, CancellationToken.None);
-            Uri https = new(running.App.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
-                .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.Single(a => a.StartsWith("https://", StringComparison.Ordinal)));
-            using System.Net.Http.HttpClientHandler handler = ServiceConsoleTests.PinnedHandler(lab.Root);
-            using var api = new System.Net.Http.HttpClient(handler) { BaseAddress = https };
-            api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            using System.Net.Http.HttpClient api = await OperatorApiAsync(running, lab, clock);
 
             long rolloutId;
             using (var subscriber = new MosquittoSubscriber(identity, "devices/" + device.Id + "/down/update", count: 1, timeoutSeconds: 20, format: "%t %p"))
             {
-                using (System.Net.Http.HttpResponseMessage offered = await api.PostAsync("/api/v1/offers", new System.Net.Http.StringContent(
-                    "{\"bundle\":\"" + ConsoleTestHost.Bundle + "\",\"target\":\"device\",\"device\":\"" + device.Id + "\",\"reason\":\"e2e\"}", Encoding.UTF8, "application/json")))
-                {
-                    string answer = await offered.Content.ReadAsStringAsync();
-                    Assert.True(offered.StatusCode == HttpStatusCode.Accepted, offered.StatusCode + " " + answer);
-                    rolloutId = System.Text.Json.JsonDocument.Parse(answer).RootElement.GetProperty("rolloutId").GetInt64();
-                }
+                rolloutId = await OfferAsync(api, device.Id);
 
                 // Published by the console's hosted worker (woken by the offer), not by the request.
                 Assert.True(subscriber.WaitFor(_ => true, TimeSpan.FromSeconds(15)), "the device did not receive the offer");
@@ -121,7 +90,7 @@ public sealed class OfferAtTheBrokerTests
             }
 
             RolloutRecord rollout = (await offers.Rollouts.GetAsync(rolloutId, "acme", CancellationToken.None))!;
-            deadline = DateTime.UtcNow.AddSeconds(30);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
             while ((await offers.Rollouts.EventsAsync(rollout with { CreatedMs = 0 }, 10, CancellationToken.None)).Count == 0)
             {
                 Assert.True(DateTime.UtcNow < deadline, "the device's update event never reached the rollout");
@@ -136,5 +105,57 @@ public sealed class OfferAtTheBrokerTests
             Assert.Equal("completed", view.RootElement.GetProperty("state").GetString());
             Assert.Equal("published", view.RootElement.GetProperty("devices")[0].GetProperty("broker").GetString());
         }
+    }
+
+    /// <summary>The console module as the fleet service hosts it: HTTPS with the broker's certificate from the fleet PKI, offering <paramref name="bundles"/> through <paramref name="publisher"/>.</summary>
+    internal static ConsoleModule Module(IngestLab lab, ManualClock clock, BundleSource bundles, MqttCommandPublisher publisher) => new(new ConsoleOptions
+    {
+        Listen = new IPEndPoint(IPAddress.Loopback, 0),
+        Certificate = ConsoleCertificate.Load(lab.Pki.BrokerCertificate, lab.Pki.BrokerKey),
+        Time = clock,
+        Bundles = bundles,
+        OfferPublisher = publisher,
+    });
+
+    /// <summary>Waits until the service's registry poll lists <paramref name="deviceId"/> (offers go to listed, active devices only).</summary>
+    internal static async Task WaitListedAsync(RunningService running, string deviceId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await running.Service.Store.GetDeviceAsync(deviceId, CancellationToken.None) == null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the registry never listed the device");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>
+    /// An HTTPS client of the console's API (pinned to the fleet root) carrying the token of "olga", an operator of acme
+    /// with two-factor setup done; the token stored as a hash, like the console's token page makes them.
+    /// </summary>
+    internal static async Task<System.Net.Http.HttpClient> OperatorApiAsync(RunningService running, IngestLab lab, ManualClock clock)
+    {
+        AccountService accounts = running.App.Services.GetRequiredService<AccountService>();
+        CreatedAccount created = await accounts.CreateAsync("olga", ConsoleRole.Operator, "acme", CancellationToken.None);
+        UserRecord pending = (await accounts.FindSetupAsync(created.SetupToken, CancellationToken.None))!;
+        const string Password = "violet tractor sings 42";
+        Assert.Equal(SetupStatus.Done, await accounts.CompleteSetupAsync(created.SetupToken, Password, Password, TestUser.Code(pending.TotpSecret!, clock.GetUtcNow()), CancellationToken.None));
+        string token = ApiTokenFormat.Create(RandomNumberGenerator.Create());
+        long now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        await running.App.Services.GetRequiredService<ApiTokenStore>().AddAsync(ApiTokenFormat.Hash(token), pending.Id, "e2e", ApiScope.Operate, now, now + 3_600_000, CancellationToken.None);
+        Uri https = new(running.App.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.Single(a => a.StartsWith("https://", StringComparison.Ordinal)));
+        var api = new System.Net.Http.HttpClient(ServiceConsoleTests.PinnedHandler(lab.Root)) { BaseAddress = https };
+        api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return api;
+    }
+
+    /// <summary>Offers <see cref="ConsoleTestHost.Bundle"/> to one device through <c>POST /api/v1/offers</c>; asserts 202 and returns the rollout id.</summary>
+    internal static async Task<long> OfferAsync(System.Net.Http.HttpClient api, string deviceId)
+    {
+        using System.Net.Http.HttpResponseMessage offered = await api.PostAsync("/api/v1/offers", new System.Net.Http.StringContent(
+            "{\"bundle\":\"" + ConsoleTestHost.Bundle + "\",\"target\":\"device\",\"device\":\"" + deviceId + "\",\"reason\":\"e2e\"}", Encoding.UTF8, "application/json"));
+        string answer = await offered.Content.ReadAsStringAsync();
+        Assert.True(offered.StatusCode == HttpStatusCode.Accepted, offered.StatusCode + " " + answer);
+        return System.Text.Json.JsonDocument.Parse(answer).RootElement.GetProperty("rolloutId").GetInt64();
     }
 }
