@@ -6,8 +6,16 @@ using System.Security.Cryptography;
 using SecureDevice.Core.Crypto;
 
 // Trust-anchor benchmark: the portable core's SHA-256/512 and Ed25519 against .NET's platform hashes and OpenSSL's Ed25519,
-// measured in the same run. Usage: securedevice-bench [--seconds N]
-double seconds = args.Length == 2 && args[0] == "--seconds" ? double.Parse(args[1], CultureInfo.InvariantCulture) : 2.0;
+// measured in the same run. Usage: securedevice-bench [--seconds N]; securedevice-bench --ingest-decode [--seconds N]: the
+// fleet service's decode cost per report instead (IngestDecodeFigures).
+bool ingestDecode = args.Length > 0 && args[0] == "--ingest-decode";
+string[] rest = ingestDecode ? args[1..] : args;
+double seconds = rest.Length == 2 && rest[0] == "--seconds" ? double.Parse(rest[1], CultureInfo.InvariantCulture) : 2.0;
+if (ingestDecode)
+{
+    return SecureDevice.Benchmarks.IngestDecodeFigures.Run(seconds);
+}
+
 Console.WriteLine("SecureDevice trust-anchor benchmark (" + Environment.ProcessorCount + " cores, .NET " + Environment.Version + ", " + seconds + " s per figure)");
 Console.WriteLine();
 

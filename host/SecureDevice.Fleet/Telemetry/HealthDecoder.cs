@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using SecureDevice.Core.Telemetry;
 
 namespace SecureDevice.Fleet.Telemetry;
@@ -25,29 +24,26 @@ public enum HealthDecodeStatus
 /// <summary>A decoded health report, schema 1 or 2 (docs/telemetry.md): every field by group and name, and the two JSON forms.</summary>
 public sealed class DecodedHealthReport
 {
-    private readonly SortedDictionary<long, object?> _map;
+    // The report's values in HealthLayout's order (groups in key order, each group's fields in schema order) and a bit
+    // per value the device reported absent: the service reads ~17 fields of every report it ingests, and a flat array
+    // costs one allocation where a map of boxed values cost ~50.
+    private readonly long[] _values;
+    private readonly ulong _absent;
+    private readonly int[] _offsets;
 
-    // The validated map's values by key (HealthJson.Validate: keys 0..9, each present): the service reads ~17 fields of
-    // every report it ingests, and an array index is far cheaper than a SortedDictionary lookup.
-    private readonly object?[] _groups;
-
-    internal DecodedHealthReport(SortedDictionary<long, object?> map)
+    internal DecodedHealthReport(long schema, long[] values, ulong absent)
     {
-        _map = map;
-        _groups = new object?[HealthJson.GroupNames.Length];
-        foreach (KeyValuePair<long, object?> entry in map)
-        {
-            _groups[entry.Key] = entry.Value;
-        }
-
-        Schema = (long)_groups[0]!;
+        Schema = schema;
+        _values = values;
+        _absent = absent;
+        _offsets = HealthLayout.OffsetsOf(schema);
     }
 
     /// <summary>Schema version (key 0).</summary>
     public long Schema { get; }
 
     /// <summary>The report's sequence number (key 1).</summary>
-    public long Sequence => (long)_groups[1]!;
+    public long Sequence => _values[_offsets[1]];
 
     /// <summary>
     /// A field such as ("power", "supplyMv"), or null when the device reported it absent or its schema does not have it
@@ -60,15 +56,17 @@ public sealed class DecodedHealthReport
     public long? Field(HealthField field)
     {
         int index = Schema == 1 ? field.Schema1Index : field.Index;
-        object? value = _groups[field.Group];
-        return index < 0 ? null : value is List<object?> list ? (long?)list[index] : (long?)value;
+        return index < 0 ? null : Value(_offsets[field.Group] + index);
     }
 
     /// <summary>The compact JSON the device would have sent in JSON mode.</summary>
-    public string ToDeviceJson() => HealthJson.ToDeviceJson(_map);
+    public string ToDeviceJson() => HealthJson.ToDeviceJson(this);
 
     /// <summary>Indented JSON with a name for every value.</summary>
-    public string ToNamedJson() => HealthJson.ToNamedJson(_map);
+    public string ToNamedJson() => HealthJson.ToNamedJson(this);
+
+    /// <summary>The value at <paramref name="index"/> of the flat layout, or null when absent.</summary>
+    internal long? Value(int index) => (_absent & (1UL << index)) != 0 ? null : _values[index];
 }
 
 /// <summary>
@@ -122,9 +120,18 @@ public static class HealthDecoder
             return HealthDecodeStatus.TooLarge;
         }
 
+        var values = new long[HealthLayout.MaxValues];
+        if (CanonicalHealthReader.TryRead(payload, values, out long schema, out ulong absent))
+        {
+            report = new DecodedHealthReport(schema, values, absent);
+            detail = "decoded";
+            return HealthDecodeStatus.Decoded;
+        }
+
+        // Not in the encoder's canonical form: the general strict decoder decides (valid in another key order, or the error and its detail).
         try
         {
-            report = new DecodedHealthReport(HealthJson.Validate(new CborReader(payload).ReadDocument()));
+            report = HealthJson.Flatten(HealthJson.Validate(new CborReader(payload).ReadDocument()));
             detail = "decoded";
             return HealthDecodeStatus.Decoded;
         }

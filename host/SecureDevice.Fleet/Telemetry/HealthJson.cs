@@ -29,11 +29,38 @@ internal static class HealthJson
     /// <summary>The field names of <paramref name="schema"/>.</summary>
     public static string[][] NamesOf(long schema) => schema == 1 ? Schema1Names : Names;
 
-    /// <summary>Checks the structure and writes the compact JSON the device would have sent.</summary>
-    public static string ToDeviceJson(SortedDictionary<long, object?> map) => Write(map, named: false);
+    /// <summary>The compact JSON the device would have sent.</summary>
+    public static string ToDeviceJson(DecodedHealthReport report) => Write(report, named: false);
 
-    /// <summary>Checks the structure and writes an indented object with a name for every value.</summary>
-    public static string ToNamedJson(SortedDictionary<long, object?> map) => Write(map, named: true);
+    /// <summary>An indented object with a name for every value.</summary>
+    public static string ToNamedJson(DecodedHealthReport report) => Write(report, named: true);
+
+    /// <summary>A validated map (<see cref="Validate"/>) as a report in the flat layout.</summary>
+    public static DecodedHealthReport Flatten(SortedDictionary<long, object?> map)
+    {
+        long schema = (long)map[0]!;
+        int[] offsets = HealthLayout.OffsetsOf(schema);
+        var values = new long[HealthLayout.MaxValues];
+        ulong absent = 0;
+        foreach (var (key, value) in map)
+        {
+            IReadOnlyList<object?> items = value as List<object?> ?? (IReadOnlyList<object?>)new[] { value };
+            for (int i = 0; i < items.Count; i++)
+            {
+                int at = offsets[key] + i;
+                if (items[i] is long number)
+                {
+                    values[at] = number;
+                }
+                else
+                {
+                    absent |= 1UL << at;
+                }
+            }
+        }
+
+        return new DecodedHealthReport(schema, values, absent);
+    }
 
     /// <summary>Checks the shape of schema 1 or 2: ten keys, groups of the documented lengths, integers or null.</summary>
     public static SortedDictionary<long, object?> Validate(object? document)
@@ -83,41 +110,43 @@ internal static class HealthJson
         return names;
     }
 
-    private static string Write(SortedDictionary<long, object?> map, bool named)
+    private static string Write(DecodedHealthReport report, bool named)
     {
-        string[][] names = NamesOf((long)map[0]!);
+        string[][] names = NamesOf(report.Schema);
+        int[] offsets = HealthLayout.OffsetsOf(report.Schema);
         var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = named }))
         {
             json.WriteStartObject();
-            foreach (var (key, value) in map)
+            for (int key = 0; key < names.Length; key++)
             {
-                if (value is List<object?> list)
+                if (HealthLayout.IsScalar(key))
                 {
-                    if (named)
-                    {
-                        json.WriteStartObject(GroupNames[key]);
-                        for (int i = 0; i < list.Count; i++)
-                        {
-                            WriteValue(json, names[key][i], list[i]);
-                        }
+                    WriteValue(json, named ? names[key][0] : JsonKeys[key], report.Value(offsets[key]));
+                    continue;
+                }
 
-                        json.WriteEndObject();
-                    }
-                    else
-                    {
-                        json.WriteStartArray(JsonKeys[key]);
-                        foreach (object? item in list)
-                        {
-                            WriteValue(json, null, item);
-                        }
-
-                        json.WriteEndArray();
-                    }
+                if (named)
+                {
+                    json.WriteStartObject(GroupNames[key]);
                 }
                 else
                 {
-                    WriteValue(json, named ? names[key][0] : JsonKeys[key], value);
+                    json.WriteStartArray(JsonKeys[key]);
+                }
+
+                for (int i = 0; i < names[key].Length; i++)
+                {
+                    WriteValue(json, named ? names[key][i] : null, report.Value(offsets[key] + i));
+                }
+
+                if (named)
+                {
+                    json.WriteEndObject();
+                }
+                else
+                {
+                    json.WriteEndArray();
                 }
             }
 
@@ -127,7 +156,7 @@ internal static class HealthJson
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static void WriteValue(Utf8JsonWriter json, string? name, object? value)
+    private static void WriteValue(Utf8JsonWriter json, string? name, long? value)
     {
         if (name != null)
         {

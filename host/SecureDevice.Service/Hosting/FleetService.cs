@@ -9,6 +9,7 @@ using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using SecureDevice.Fleet;
 using SecureDevice.Fleet.Pki;
+using SecureDevice.Fleet.Text;
 using SecureDevice.Service.Extensions;
 using SecureDevice.Service.Ingest;
 using SecureDevice.Service.Maintenance;
@@ -164,10 +165,10 @@ public sealed class FleetService : IAsyncDisposable
     public async Task StopAsync()
     {
         _stopIngest.Cancel();
-        await Quietly(_mqttTask).ConfigureAwait(false);
-        await Quietly(_pipelineTask).ConfigureAwait(false);
+        await StoppedAsync(_mqttTask, "the MQTT session", Log).ConfigureAwait(false);
+        await StoppedAsync(_pipelineTask, "the ingest writer", Log).ConfigureAwait(false);
         _stopOthers.Cancel();
-        await Quietly(_othersTask).ConfigureAwait(false);
+        await StoppedAsync(_othersTask, "a background loop", Log).ConfigureAwait(false);
     }
 
     public async Task<Readiness> ReadinessAsync(CancellationToken cancellationToken)
@@ -196,7 +197,11 @@ public sealed class FleetService : IAsyncDisposable
         _stopOthers.Dispose();
     }
 
-    private static async Task Quietly(Task task)
+    /// <summary>
+    /// Waits for a loop to end; a loop that ended on a failure (ingest on a bug, already logged as critical there) is
+    /// logged and does not stop the shutdown: the loops after it still stop, the broker session and the database still close.
+    /// </summary>
+    internal static async Task StoppedAsync(Task task, string what, ILogger log)
     {
         try
         {
@@ -205,7 +210,12 @@ public sealed class FleetService : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
+        catch (Exception error)
+        {
+            log.LogError("{What} had ended on a failure: {Error}", what, Printable.Escape(error.GetType().Name + ": " + error.Message));
+        }
     }
+
 
     private static string FirstLine(string text)
     {

@@ -94,14 +94,16 @@ public sealed class IngestPipeline
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        Task acknowledger = Task.Run(() => AcknowledgeLoopAsync(committed, cancellationToken), CancellationToken.None);
-        // Its own token: a writer that ends on a bug must not wait forever for a preparer blocked on the full queue.
-        using var stopPreparer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task preparer = Task.Run(() => PrepareLoopAsync(stopPreparer.Token), CancellationToken.None);
+        // Cancelled when the service stops or a stage ends on a bug: the preparer must not wait forever on the full queue
+        // of a writer that ended, and the writer must not wait for messages (committing more it can never acknowledge)
+        // once the acknowledger ended.
+        using var stages = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task acknowledger = Task.Run(() => AcknowledgeLoopAsync(committed, stages, cancellationToken), CancellationToken.None);
+        Task preparer = Task.Run(() => PrepareLoopAsync(stages.Token), CancellationToken.None);
         try
         {
             var messages = new List<InboundMessage>(_options.MaxBatch);
-            while (await _prepared.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            while (await _prepared.Reader.WaitToReadAsync(stages.Token).ConfigureAwait(false))
             {
                 messages.Clear();
                 Take(messages);
@@ -109,7 +111,7 @@ public sealed class IngestPipeline
                 {
                     // Group commit below saturation: a transaction (and its fsync) per handful of messages costs more
                     // CPU than the messages; waiting a little for more makes the batch worth its commit.
-                    using var linger = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    using var linger = CancellationTokenSource.CreateLinkedTokenSource(stages.Token);
                     linger.CancelAfter(_options.BatchLinger);
                     try
                     {
@@ -118,30 +120,38 @@ public sealed class IngestPipeline
                             Take(messages);
                         }
                     }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    catch (OperationCanceledException) when (!stages.IsCancellationRequested)
                     {
                     }
                 }
 
-                List<Item> items = await JudgeAndCommitAsync(messages, cancellationToken).ConfigureAwait(false);
-                await committed.Writer.WriteAsync(items, cancellationToken).ConfigureAwait(false);
+                List<Item> items = await JudgeAndCommitAsync(messages, stages.Token).ConfigureAwait(false);
+                await committed.Writer.WriteAsync(items, stages.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+        catch (OperationCanceledException) when (stages.IsCancellationRequested)
+        {
+            // The acknowledger ended on a bug (logged there): what this writer committed since is not acknowledged, and
+            // the broker delivers it again after the restart (stored once).
+            Faulted = true;
+            throw new InvalidOperationException("the ingest acknowledger failed; ingest stopped until the service restarts");
+        }
         catch (Exception error)
         {
-            // A bug: ingest stops (what is not acknowledged stays queued at the broker) and says so in /health/ready.
+            // A bug here or in another stage: ingest stops (what is not acknowledged stays queued at the broker) and says
+            // so in /health/ready.
             Faulted = true;
-            _log.LogCritical(error, "the ingest writer failed; ingest stopped until the service restarts");
+            _log.LogCritical(error, "the ingest writer stopped on a failure; ingest stopped until the service restarts");
             throw;
         }
         finally
         {
             committed.Writer.TryComplete();
             await acknowledger.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            await stopPreparer.CancelAsync().ConfigureAwait(false);
+            await stages.CancelAsync().ConfigureAwait(false);
             await preparer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
@@ -190,7 +200,7 @@ public sealed class IngestPipeline
         await AcknowledgeAndReportAsync(items, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task AcknowledgeLoopAsync(Channel<List<Item>> committed, CancellationToken cancellationToken)
+    private async Task AcknowledgeLoopAsync(Channel<List<Item>> committed, CancellationTokenSource stages, CancellationToken cancellationToken)
     {
         try
         {
@@ -204,10 +214,11 @@ public sealed class IngestPipeline
         }
         catch (Exception error)
         {
-            // A bug: the writer's next hand-over fails on the closed channel, so the writer stops too (and says so).
+            // A bug: the writer stops too (and says so), at once rather than at its next batch.
             Faulted = true;
             _log.LogCritical(error, "the ingest acknowledger failed; ingest stopped until the service restarts");
             committed.Writer.TryComplete(error);
+            await stages.CancelAsync().ConfigureAwait(false);
         }
     }
 
@@ -355,7 +366,9 @@ public sealed class IngestPipeline
                 }
 
                 item.Report = prepared.Report;
-                item.Health = row with { DeviceRef = device.Ref, DuplicateReason = duplicateReason };
+                row.DeviceRef = device.Ref; // the message's own row, judged once (a copy per report cost 200 bytes)
+                row.DuplicateReason = duplicateReason;
+                item.Health = row;
                 return item;
             case UpTopic.Status:
                 if (!Presence.TryParse(message.Payload, out PresenceStatus presence))

@@ -1,3 +1,4 @@
+using System;
 using SecureDevice.Core.Text;
 using SecureDevice.Core.Connectivity;
 
@@ -27,30 +28,48 @@ public static class TopicLayout
     /// </summary>
     public static bool TryParse(string topic, out string deviceId, out UpTopic leaf)
     {
+        // Levels found by index rather than topic.Split('/'): the device id is the only string ingest needs from a topic
+        // (splitting allocated an array and four strings per message).
         leaf = UpTopic.Status;
-        string[] levels = topic.Split('/');
-        deviceId = levels.Length >= 2 && SafeName.IsDeviceId(levels[1]) ? levels[1] : InvalidDeviceId;
-        if (levels.Length != 4 || levels[0] != "devices" || levels[2] != "up" || deviceId == InvalidDeviceId)
+        deviceId = InvalidDeviceId;
+        int first = topic.IndexOf('/');
+        if (first < 0)
         {
             return false;
         }
 
-        switch (levels[3])
+        int second = topic.IndexOf('/', first + 1);
+        string level1 = second < 0 ? topic[(first + 1)..] : topic[(first + 1)..second];
+        deviceId = SafeName.IsDeviceId(level1) ? level1 : InvalidDeviceId;
+        int third = second < 0 ? -1 : topic.IndexOf('/', second + 1);
+        if (third < 0 || topic.IndexOf('/', third + 1) >= 0 || deviceId == InvalidDeviceId
+            || !topic.AsSpan(0, first).SequenceEqual("devices") || !topic.AsSpan(second + 1, third - second - 1).SequenceEqual("up"))
         {
-            case Topics.StatusLeaf:
-                leaf = UpTopic.Status;
-                return true;
-            case Topics.HealthLeaf:
-                leaf = UpTopic.Health;
-                return true;
-            case Topics.EventsLeaf:
-                leaf = UpTopic.Events;
-                return true;
-            case Topics.UpdateLeaf:
-                leaf = UpTopic.Update;
-                return true;
-            default:
-                return false;
+            return false;
         }
+
+        ReadOnlySpan<char> last = topic.AsSpan(third + 1);
+        if (last.SequenceEqual(Topics.StatusLeaf))
+        {
+            leaf = UpTopic.Status;
+        }
+        else if (last.SequenceEqual(Topics.HealthLeaf))
+        {
+            leaf = UpTopic.Health;
+        }
+        else if (last.SequenceEqual(Topics.EventsLeaf))
+        {
+            leaf = UpTopic.Events;
+        }
+        else if (last.SequenceEqual(Topics.UpdateLeaf))
+        {
+            leaf = UpTopic.Update;
+        }
+        else
+        {
+            return false;
+        }
+
+        return true;
     }
 }

@@ -7,8 +7,14 @@ public sealed record HealthRow(
     long DeviceRef, string DeviceId, long ReceivedMs, long Boot, long Seq, long UptimeS, long BootReason, long? SupplyMv, long? HeapFreeKiB, long? ManagedFreeKiB,
     long BytesUp, long BytesDown, long WireBytes, long? RssiDbm, long Attempts, long Rejected, long VersionCode, long Flags, byte[] Payload)
 {
+    /// <summary>
+    /// The registry's reference of the device: the ingest writer sets it on the row its preparer made (0 until then),
+    /// rather than copying the row's 19 values per report.
+    /// </summary>
+    public long DeviceRef { get; internal set; } = DeviceRef;
+
     /// <summary>The counter reason recorded when the row's (device, boot, seq) is stored already ("duplicate" or "redelivered").</summary>
-    public string DuplicateReason { get; init; } = "duplicate";
+    public string DuplicateReason { get; internal set; } = "duplicate";
 }
 
 /// <summary>A device event to store (update progress, fault, other kinds): the JSON as received, checked. EventKey is the event's identity ("update:7:3", "fault:17:main-loop:2"), or null when it carries none.</summary>
