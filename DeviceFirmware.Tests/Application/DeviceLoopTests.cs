@@ -1,4 +1,3 @@
-using SecureDevice.Core;
 using nanoFramework.TestFramework;
 using SecureDevice.Core.Application;
 using SecureDevice.Core.Boot;
@@ -24,7 +23,7 @@ namespace SecureDevice.Tests.Application
             long now = 0;
             for (int i = 0; i < 1000 && !loop.RebootRequested; i++)
             {
-                long sleep = loop.Step(new StepInput(now, TestConfig.Utc + (now / 1000), true, 4000));
+                long sleep = loop.Step(now, TestConfig.Utc + (now / 1000), true, 4000);
                 now += sleep < 1 ? 1 : (sleep > 1000 ? 1000 : sleep);
             }
 
@@ -49,7 +48,7 @@ namespace SecureDevice.Tests.Application
             DeviceLoop again = Loop(flash, transport, next);
             for (int i = 0; i < 1000 && !again.RebootRequested; i++)
             {
-                again.Step(new StepInput(now, TestConfig.Utc, true, 9000));
+                again.Step(now, TestConfig.Utc, true, 9000);
                 now += 1000;
             }
 
@@ -67,12 +66,12 @@ namespace SecureDevice.Tests.Application
             long now = 0;
             while (!loop.RebootRequested && now < 600000)
             {
-                loop.Step(new StepInput(now, TestConfig.Utc, true, 7));
+                loop.Step(now, TestConfig.Utc, true, 7);
                 now += 1000;
             }
 
             int published = transport.Published.Count;
-            long sleep = loop.Step(new StepInput(now, TestConfig.Utc, true, 7));
+            long sleep = loop.Step(now, TestConfig.Utc, true, 7);
             Assert.AreEqual(loop.RebootDelayMs, sleep);
             int publishedAfter = transport.Published.Count;
             Assert.AreEqual(published, publishedAfter);

@@ -135,7 +135,7 @@ namespace SecureDevice.Core.Update
 
                 _bytes += read;
                 Progressed = true;
-                _statistics.Received(read);
+                _statistics.BytesReceived += read;
             }
         }
 

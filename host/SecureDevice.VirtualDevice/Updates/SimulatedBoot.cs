@@ -22,7 +22,7 @@ public sealed class SimulatedBoot : System.IDisposable
         Result = Sequence.Run();
         Source = options.Source();
         Engine = Stack.CreateEngine(Source, product, hardware, Sequence.Plan, nowMs);
-        Application.LastUpdateOutcome = Engine.Status.LastOutcome;
+        Application.LastUpdateOutcome = Engine.LastOutcome;
     }
 
     /// <summary>The boot's session (count, reason, faults, what runs).</summary>
