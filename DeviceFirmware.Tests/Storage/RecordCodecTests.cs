@@ -118,6 +118,20 @@ namespace SecureDevice.Tests.Storage
             Assert.AreEqual("value", ThrownArgument.Name(nonAscii));
             System.Action tooLong = () => writer.WriteAscii(new string('x', 256));
             Assert.AreEqual("value", ThrownArgument.Name(tooLong));
+            RecordWriter del = new RecordWriter(new byte[2]);
+            del.WriteAscii("\u007f");
+            Assert.AreEqual(127, (int)del.Buffer[1]);
+        }
+
+        [TestMethod]
+        public void Ranges_OutsideTheBuffer_Throw()
+        {
+            System.Action reader = () => new RecordReader(new byte[2], 1, 2);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), reader);
+            System.Action into = () => new RecordReader(new byte[4], 0, 4).TryReadBytes(new byte[2], 1, 2);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), into);
+            System.Action from = () => new RecordWriter(new byte[8]).WriteBytes(new byte[2], 1, 2);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), from);
         }
 
         [TestMethod]
@@ -126,6 +140,21 @@ namespace SecureDevice.Tests.Storage
             RecordWriter writer = new RecordWriter(new byte[3]);
             System.Action writePastTheEnd = () => writer.WriteInt32(1);
             Assert.ThrowsException(typeof(System.InvalidOperationException), writePastTheEnd);
+            System.Action[] pastTheEnd = new System.Action[]
+            {
+                () => new RecordWriter(new byte[0]).WriteByte(1),
+                () => new RecordWriter(new byte[7]).WriteInt64(1),
+                () => new RecordWriter(new byte[3]).WriteAscii("abc"),
+                () => new RecordWriter(new byte[2]).WriteBytes(new byte[3], 0, 3),
+            };
+            for (int i = 0; i < pastTheEnd.Length; i++)
+            {
+                Assert.ThrowsException(typeof(System.InvalidOperationException), pastTheEnd[i], "write " + i);
+            }
+
+            RecordWriter exact = new RecordWriter(new byte[4]);
+            exact.WriteInt32(1);
+            Assert.AreEqual(4, exact.Length);
             System.Action writeLongText = () => new RecordWriter(new byte[300]).WriteAscii(new string('x', 256));
             Assert.ThrowsException(typeof(System.ArgumentException), writeLongText);
         }

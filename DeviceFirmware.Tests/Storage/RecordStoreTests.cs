@@ -184,6 +184,17 @@ namespace SecureDevice.Tests.Storage
             Assert.AreEqual((int)StorageStatus.Ok, (int)small);
             Assert.AreEqual((int)StorageStatus.Ok, (int)large);
             Assert.AreEqual(RecordStore.Overhead + 4096, flash.Snapshot("b").Length);
+            RecordStore reopened = new RecordStore(flash, "b", 4096);
+            bool found;
+            reopened.Load(out found);
+            Assert.IsTrue(found);
+            Assert.AreEqual(4096, reopened.PayloadLength);
+
+            // A file longer than the largest record is not one (and is never read into the buffer).
+            flash.Put("a", new byte[RecordStore.Overhead + 2]);
+            StorageStatus status = new RecordStore(flash, "a", 1).Load(out found);
+            Assert.AreEqual((int)StorageStatus.Ok, (int)status);
+            Assert.IsFalse(found);
         }
 
         [TestMethod]
