@@ -94,14 +94,14 @@ namespace SecureDevice.Tests.FloodGuard
         {
             // 5 tokens of 1 s; 3 taken, 2 left: the same capacity keeps exactly 2, never refills to 5 or drops to 0.
             TokenBucket bucket = new TokenBucket(5, 3600);
-            bucket.TryTake(0);
-            bucket.TryTake(0);
-            bucket.TryTake(0);
+            for (int i = 0; i < 3; i++)
+            {
+                bucket.TryTake(0);
+            }
+
             bucket.Configure(5, 3600);
-            int left = bucket.Available(0);
-            Assert.AreEqual(2, left);
-            long wait = bucket.MillisecondsUntilToken(0);
-            Assert.AreEqual(0L, wait);
+            Assert.AreEqual(0L, bucket.MillisecondsUntilToken(0));
+            Assert.AreEqual(2, bucket.Available(0));
             System.Action zero = () => bucket.Configure(0, 3600);
             Assert.AreEqual("capacity", SecureDevice.Tests.Support.ThrownArgument.Name(zero));
         }
