@@ -2,17 +2,23 @@
 # Mutation testing of the portable core with Stryker.NET: which planted bugs do the device tests miss?
 #
 #   bash scripts/mutation.sh [PATH]     PATH under DeviceFirmware/, a folder or a file (default: Core)
-#   e.g. bash scripts/mutation.sh Foundation/Crypto
+#   e.g. bash scripts/mutation.sh Foundation/Storage
 #        bash scripts/mutation.sh Core/Update/BootPlanner.cs
 #
-# Mutates the host build of the core (host/SecureDevice.Core, which compiles DeviceFirmware/Foundation and
-# DeviceFirmware/Core in place) and runs, for each mutant, only the tests that cover it: the device tests of both test
-# assemblies, DeviceFirmware.Tests and DeviceFirmware.Tests.Update (each nanoFramework test case is its own xunit case of
-# NanoTests.Run, so coverage is credited to the right case and the filter below takes both), and the host's crypto
-# cross-checks. Prints a summary and one line:
+# Mutates the host build of the assembly that holds PATH, as on the device: host/SecureDevice.Foundation for
+# Foundation/..., host/SecureDevice.Core for Core/... Stryker compiles every mutant of that project into one instrumented
+# assembly and only then ignores those outside PATH (its `mutate` filter marks them Ignored after compiling,
+# CsharpMutationProcess), so the project is chosen by PATH: mutating Core leaves the crypto's inner loops uninstrumented.
+# For each mutant it runs only the tests that cover it: the device tests of both test assemblies, DeviceFirmware.Tests
+# and DeviceFirmware.Tests.Update (each nanoFramework test method is its own xunit case of NanoTests.Run, so coverage is
+# credited to the right case and the filter below takes both), and the host's crypto cross-checks when the crypto is
+# mutated. Prints a summary and one line:
 #   RESULT killed=N survived=N timeout=N no_coverage=N compile_errors=N score=P
 # where score = killed / (killed + survived + timeout + no_coverage): a timeout is not counted as a kill, unlike
 # Stryker's own score. The HTML and JSON reports are in host/SecureDevice.Tests/StrykerOutput/<time>/reports/.
+# Stryker leaves its mutated assembly in host/SecureDevice.Tests/bin/Release: the script deletes that build output
+# (bin/Release, obj/Release) when it ends, however it ends, so no later Release test run picks a mutant up.
+# Environment: STRYKER_CONCURRENCY (default 2), STRYKER_ADDITIONAL_TIMEOUT_MS (default 30000, see below).
 # Not part of CI: all of the core takes hours on 2 cores; a folder takes minutes to tens of minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,38 +35,63 @@ case "$target" in
   *) echo "mutation: only the portable core (Core/..., Foundation/...) is mutated" >&2; exit 2 ;;
 esac
 
+# The host assembly that compiles PATH: one project per device assembly.
+case "$target" in
+  Foundation|Foundation/*) project="SecureDevice.Foundation.csproj" ;;
+  *) project="SecureDevice.Core.csproj" ;;
+esac
+
 if [ -d "DeviceFirmware/$target" ]; then
   pattern="**/$target/**/*.cs"
 else
   pattern="**/$target"
 fi
 
-# The device tests always run. The host's crypto cross-checks (OpenSSL, Wycheproof, BigInteger) only when the crypto is
-# mutated: under Stryker's coverage probes their thousands of field operations make the coverage pass take most of an
-# hour, and they exercise nothing but Foundation/Crypto.
+# The device tests run, but the device's crypto tests (DeviceFirmware.Tests/Crypto, 77 cases) only when the foundation
+# outside Storage is mutated: the crypto uses nothing above it, so they can reach no mutant of Storage or of Core, and
+# in a foundation run Stryker's coverage pass would otherwise run their hashing and curve arithmetic through the
+# instrumented assembly for nothing. The host's crypto cross-checks (OpenSSL, Wycheproof, BigInteger) run only when the
+# crypto is mutated: under the coverage probes their thousands of field operations make the coverage pass take most of
+# an hour, and they exercise nothing but Foundation/Crypto.
 tests="FullyQualifiedName~SecureDevice.Tests.NanoTestHost.NanoTests"
 case "$target" in
+  Foundation/Storage|Foundation/Storage/*|Core|Core/*) tests="($tests&DisplayName!~SecureDevice.Tests.Crypto.)" ;;
   Foundation|Foundation/Crypto|Foundation/Crypto/*) tests="$tests|FullyQualifiedName~SecureDevice.Tests.Crypto" ;;
 esac
 
 dotnet tool restore >/dev/null
+
+# Stryker writes the mutated assembly over the test project's Release copy and leaves it there.
+cleanup() {
+  rm -f "${config:-}"
+  rm -rf host/SecureDevice.Tests/bin/Release host/SecureDevice.Tests/obj/Release
+}
+trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
 dotnet build host/SecureDevice.Tests -c Release --nologo -v q >/dev/null
 
 # Stryker's default coverage analysis is per test: each mutant runs only the cases that reached it.
+# A mutant's time limit is 1.5 x (session start + the initial run time of the cases that cover it) + additional-timeout
+# (TimeoutValueCalculator; Stryker's default is 5,000 ms). On this shared 2-core machine a load spike slows a session
+# several-fold for seconds at a time: with 5 s of slack the first Foundation/Storage run reported 56 timeouts, most of
+# them mutants such as an argument check inverted, which cannot loop. 30 s of slack absorbs a 10-fold slowdown of a
+# 3-second set of cases, and costs 30 s for each mutant that really loops forever (a few per folder).
 output="$PWD/host/SecureDevice.Tests/StrykerOutput"
 before=$(ls -1 "$output" 2>/dev/null | sort | tail -n 1 || true)
 config="$(mktemp --suffix=.json)"
-trap 'rm -f "$config"' EXIT
 cat > "$config" <<JSON
 {
   "stryker-config": {
-    "project": "SecureDevice.Core.csproj",
+    "project": "$project",
     "configuration": "Release",
     "mutate": [ "$pattern", "!**/Properties/**" ],
     "test-case-filter": "$tests",
     "coverage-analysis": "perTest",
     "reporters": [ "json", "html", "progress" ],
     "concurrency": ${STRYKER_CONCURRENCY:-2},
+    "additional-timeout": ${STRYKER_ADDITIONAL_TIMEOUT_MS:-30000},
     "thresholds": { "break": 0 }
   }
 }

@@ -90,6 +90,23 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void Configure_PartlyDrained_KeepsItsWholeTokensAndReportsNoWait()
+        {
+            // 5 tokens of 1 s; 3 taken, 2 left: the same capacity keeps exactly 2, never refills to 5 or drops to 0.
+            TokenBucket bucket = new TokenBucket(5, 3600);
+            for (int i = 0; i < 3; i++)
+            {
+                bucket.TryTake(0);
+            }
+
+            bucket.Configure(5, 3600);
+            Assert.AreEqual(0L, bucket.MillisecondsUntilToken(0));
+            Assert.AreEqual(2, bucket.Available(0));
+            System.Action zero = () => bucket.Configure(0, 3600);
+            Assert.AreEqual("capacity", SecureDevice.Tests.Support.ThrownArgument.Name(zero));
+        }
+
+        [TestMethod]
         public void Configure_DrainedBucket_StaysDrained()
         {
             TokenBucket bucket = new TokenBucket(2, 60);

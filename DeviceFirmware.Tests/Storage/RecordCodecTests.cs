@@ -1,5 +1,6 @@
 using nanoFramework.TestFramework;
 using SecureDevice.Core.Storage;
+using SecureDevice.Tests.Support;
 
 namespace SecureDevice.Tests.Storage
 {
@@ -62,11 +63,98 @@ namespace SecureDevice.Tests.Storage
         }
 
         [TestMethod]
+        public void Read_PastTheEndOfEachField_IsFalseAndConsumesNothing()
+        {
+            int b;
+            bool read = new RecordReader(new byte[1], 1, 0).TryReadByte(out b);
+            Assert.IsFalse(read);
+            long i64;
+            RecordReader seven = new RecordReader(new byte[7], 0, 7);
+            read = seven.TryReadInt64(out i64);
+            Assert.IsFalse(read);
+            Assert.AreEqual(7, seven.Remaining);
+            byte[] copy = new byte[8];
+            read = seven.TryReadBytes(copy, 0, 8);
+            Assert.IsFalse(read);
+            read = seven.TryReadBytes(copy, 0, 3);
+            Assert.IsTrue(read);
+            Assert.AreEqual(4, seven.Remaining);
+        }
+
+        [TestMethod]
+        public void TryReadAscii_ByteAbove127_IsFalse()
+        {
+            RecordReader reader = new RecordReader(new byte[] { 2, (byte)'a', 200 }, 0, 3);
+            string text;
+            bool read = reader.TryReadAscii(out text);
+            Assert.IsFalse(read);
+            Assert.IsNull(text);
+            reader.Reset(new byte[] { 2, (byte)'a', 127 }, 0, 3);
+            read = reader.TryReadAscii(out text);
+            Assert.IsTrue(read);
+        }
+
+        [TestMethod]
+        public void WriteAscii_NullOr255Characters_AreWritten()
+        {
+            RecordWriter writer = new RecordWriter(new byte[300]);
+            writer.WriteAscii(null);
+            Assert.AreEqual(1, writer.Length);
+            Assert.AreEqual(0, (int)writer.Buffer[0]);
+            writer.WriteAscii(new string('x', 255));
+            Assert.AreEqual(257, writer.Length);
+            Assert.AreEqual(255, (int)writer.Buffer[1]);
+        }
+
+        [TestMethod]
+        public void Writer_NullBufferOrNonAsciiText_Throws()
+        {
+            System.Action noBuffer = () => new RecordWriter(null);
+            Assert.ThrowsException(typeof(System.ArgumentNullException), noBuffer);
+            Assert.AreEqual("buffer", ThrownArgument.Name(noBuffer));
+            RecordWriter writer = new RecordWriter(new byte[8]);
+            System.Action nonAscii = () => writer.WriteAscii("a\u00e9");
+            Assert.ThrowsException(typeof(System.ArgumentException), nonAscii);
+            Assert.AreEqual("value", ThrownArgument.Name(nonAscii));
+            System.Action tooLong = () => writer.WriteAscii(new string('x', 256));
+            Assert.AreEqual("value", ThrownArgument.Name(tooLong));
+            RecordWriter del = new RecordWriter(new byte[2]);
+            del.WriteAscii("\u007f");
+            Assert.AreEqual(127, (int)del.Buffer[1]);
+        }
+
+        [TestMethod]
+        public void Ranges_OutsideTheBuffer_Throw()
+        {
+            System.Action reader = () => new RecordReader(new byte[2], 1, 2);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), reader);
+            System.Action into = () => new RecordReader(new byte[4], 0, 4).TryReadBytes(new byte[2], 1, 2);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), into);
+            System.Action from = () => new RecordWriter(new byte[8]).WriteBytes(new byte[2], 1, 2);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), from);
+        }
+
+        [TestMethod]
         public void Write_PastTheBuffer_Throws()
         {
             RecordWriter writer = new RecordWriter(new byte[3]);
             System.Action writePastTheEnd = () => writer.WriteInt32(1);
             Assert.ThrowsException(typeof(System.InvalidOperationException), writePastTheEnd);
+            System.Action[] pastTheEnd = new System.Action[]
+            {
+                () => new RecordWriter(new byte[0]).WriteByte(1),
+                () => new RecordWriter(new byte[7]).WriteInt64(1),
+                () => new RecordWriter(new byte[3]).WriteAscii("abc"),
+                () => new RecordWriter(new byte[2]).WriteBytes(new byte[3], 0, 3),
+            };
+            for (int i = 0; i < pastTheEnd.Length; i++)
+            {
+                Assert.ThrowsException(typeof(System.InvalidOperationException), pastTheEnd[i], "write " + i);
+            }
+
+            RecordWriter exact = new RecordWriter(new byte[4]);
+            exact.WriteInt32(1);
+            Assert.AreEqual(4, exact.Length);
             System.Action writeLongText = () => new RecordWriter(new byte[300]).WriteAscii(new string('x', 256));
             Assert.ThrowsException(typeof(System.ArgumentException), writeLongText);
         }

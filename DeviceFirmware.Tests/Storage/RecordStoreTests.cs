@@ -1,4 +1,5 @@
 using nanoFramework.TestFramework;
+using SecureDevice.Core.Crypto;
 using SecureDevice.Core.Storage;
 using SecureDevice.Tests.Support;
 using SecureDevice.Doubles;
@@ -154,6 +155,181 @@ namespace SecureDevice.Tests.Storage
             RecordStore store = new RecordStore(new MemoryFileStore(), "r", 8);
             System.Action saveNineBytes = () => store.Save(new byte[9], 0, 9);
             Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), saveNineBytes);
+            Assert.AreEqual("count", ThrownArgument.Name(saveNineBytes));
+        }
+
+        [TestMethod]
+        public void Constructor_MissingStoreOrPathOrPayloadOutOfRange_Throws()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            System.Action noStore = () => new RecordStore(null, "r", 8);
+            System.Action noPath = () => new RecordStore(flash, null, 8);
+            System.Action empty = () => new RecordStore(flash, "r", 0);
+            System.Action huge = () => new RecordStore(flash, "r", 4097);
+            Assert.ThrowsException(typeof(System.ArgumentNullException), noStore);
+            Assert.ThrowsException(typeof(System.ArgumentNullException), noPath);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), empty);
+            Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), huge);
+            Assert.AreEqual("store", ThrownArgument.Name(noStore));
+            Assert.AreEqual("path", ThrownArgument.Name(noPath));
+            Assert.AreEqual("maxPayload", ThrownArgument.Name(huge));
+        }
+
+        [TestMethod]
+        public void Constructor_PayloadLimitsOneAnd4096_AreAccepted()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            StorageStatus small = new RecordStore(flash, "a", 1).Save(new byte[1], 0, 1);
+            StorageStatus large = new RecordStore(flash, "b", 4096).Save(new byte[4096], 0, 4096);
+            Assert.AreEqual((int)StorageStatus.Ok, (int)small);
+            Assert.AreEqual((int)StorageStatus.Ok, (int)large);
+            Assert.AreEqual(RecordStore.Overhead + 4096, flash.Snapshot("b").Length);
+            RecordStore reopened = new RecordStore(flash, "b", 4096);
+            bool found;
+            reopened.Load(out found);
+            Assert.IsTrue(found);
+            Assert.AreEqual(4096, reopened.PayloadLength);
+
+            // A file longer than the largest record is not one (and is never read into the buffer).
+            flash.Put("a", new byte[RecordStore.Overhead + 2]);
+            StorageStatus status = new RecordStore(flash, "a", 1).Load(out found);
+            Assert.AreEqual((int)StorageStatus.Ok, (int)status);
+            Assert.IsFalse(found);
+        }
+
+        [TestMethod]
+        public void Save_AfterLoadingAHighSequence_WritesTheDocumentedLayout()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            flash.Put("r", Frame("SDR1", 0x12345678, Payload(1)));
+            RecordStore store = new RecordStore(flash, "r", 32);
+            bool found;
+            store.Load(out found);
+            store.Save(Payload(2), 0, 10);
+            CollectionAssert.AreEqual(Frame("SDR1", 0x12345679, Payload(2)), flash.Snapshot("r"));
+            Assert.AreEqual(0x12345679, store.Sequence);
+        }
+
+        [TestMethod]
+        public void Load_EqualSequences_KeepsTheMainCopy()
+        {
+            // Only a strictly newer ".new" replaces the main copy; a tie is not newer.
+            MemoryFileStore flash = new MemoryFileStore();
+            flash.Put("r", Frame("SDR1", 7, Payload(1)));
+            flash.Put("r.new", Frame("SDR1", 7, Payload(2)));
+            int first = LoadFirstByte(flash);
+            Assert.AreEqual(1, first);
+        }
+
+        [TestMethod]
+        public void Load_SequenceWrappedPastMaxValue_ReturnsTheNewer()
+        {
+            // Compared wrap-safely: the save after int.MaxValue is int.MinValue, and it is the newer one.
+            MemoryFileStore flash = new MemoryFileStore();
+            flash.Put("r", Frame("SDR1", int.MaxValue, Payload(1)));
+            flash.Put("r.new", Frame("SDR1", int.MinValue, Payload(2)));
+            int first = LoadFirstByte(flash);
+            Assert.AreEqual(2, first);
+            flash.Put("r", Frame("SDR1", int.MinValue, Payload(3)));
+            flash.Put("r.new", Frame("SDR1", int.MaxValue, Payload(4)));
+            first = LoadFirstByte(flash);
+            Assert.AreEqual(3, first);
+        }
+
+        [TestMethod]
+        public void Load_EmptyPayload_IsARecordLikeAnyOther()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            flash.Put("r", Frame("SDR1", 1, Payload(1)));
+            flash.Put("r.new", Frame("SDR1", 2, new byte[0]));
+            RecordStore store = new RecordStore(flash, "r", 32);
+            bool found;
+            store.Load(out found);
+            Assert.IsTrue(found);
+            Assert.AreEqual(2, store.Sequence);
+            Assert.AreEqual(0, store.PayloadLength);
+            flash.Put("r", Frame("SDR1", 3, new byte[0]));
+            store.Load(out found);
+            Assert.AreEqual(3, store.Sequence);
+            Assert.AreEqual(0, store.PayloadLength);
+            flash.Delete("r.new");
+            store.Load(out found);
+            Assert.IsTrue(found);
+            Assert.AreEqual(3, store.Sequence);
+        }
+
+        [TestMethod]
+        public void Load_ReadErrorOnEitherCopy_ReturnsTheErrorNotARecord()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            flash.Put("r", Frame("SDR1", 1, Payload(1)));
+            flash.Put("r.new", Frame("SDR1", 2, Payload(2)));
+            FlakyReadFileStore flaky = new FlakyReadFileStore(flash);
+            RecordStore store = new RecordStore(flaky, "r", 32);
+            string[] paths = new string[] { "r", "r", "r.new", "r.new" };
+            for (int i = 0; i < paths.Length; i++)
+            {
+                flaky.Path = paths[i];
+                flaky.FailLength = i % 2 == 0;
+                flaky.FailRead = i % 2 == 1;
+                bool found;
+                StorageStatus status = store.Load(out found);
+                Assert.AreEqual((int)StorageStatus.IoError, (int)status, "case " + i);
+                Assert.IsFalse(found);
+            }
+        }
+
+        [TestMethod]
+        public void Load_ShortReadOrWrongMagic_IgnoresThatCopy()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            flash.Put("r", Frame("SDR1", 1, Payload(1)));
+            flash.Put("r.new", Frame("SDR1", 2, Payload(2)));
+            FlakyReadFileStore flaky = new FlakyReadFileStore(flash);
+            flaky.Path = "r.new";
+            flaky.ShortRead = true;
+            RecordStore store = new RecordStore(flaky, "r", 32);
+            bool found;
+            StorageStatus status = store.Load(out found);
+            Assert.AreEqual((int)StorageStatus.Ok, (int)status);
+            Assert.AreEqual(1, store.Sequence);
+
+            // Checksum right, magic wrong: a record of another format is not ours.
+            flash.Put("r.new", Frame("SDR2", 2, Payload(2)));
+            flaky.Path = null;
+            store.Load(out found);
+            Assert.AreEqual(1, store.Sequence);
+            flash.Delete("r");
+            store.Load(out found);
+            Assert.IsFalse(found);
+        }
+
+        private static int LoadFirstByte(MemoryFileStore flash)
+        {
+            RecordStore store = new RecordStore(flash, "r", 32);
+            bool found;
+            store.Load(out found);
+            Assert.IsTrue(found);
+            return store.Payload[store.PayloadOffset];
+        }
+
+        // An encoder of the documented layout written apart from RecordStore, so the two cross-check:
+        // magic (4) | sequence (4, big-endian) | payload length (2) | payload | first 8 bytes of SHA-256 of all before.
+        private static byte[] Frame(string magic, int sequence, byte[] payload)
+        {
+            byte[] frame = new byte[RecordStore.Overhead + payload.Length];
+            System.Array.Copy(TestBytes.Utf8(magic), 0, frame, 0, 4);
+            frame[4] = (byte)(sequence >> 24);
+            frame[5] = (byte)(sequence >> 16);
+            frame[6] = (byte)(sequence >> 8);
+            frame[7] = (byte)sequence;
+            frame[8] = (byte)(payload.Length >> 8);
+            frame[9] = (byte)payload.Length;
+            System.Array.Copy(payload, 0, frame, 10, payload.Length);
+            byte[] digest = new byte[32];
+            new Sha256().Hash(frame, 0, 10 + payload.Length, digest, 0);
+            System.Array.Copy(digest, 0, frame, 10 + payload.Length, 8);
+            return frame;
         }
 
         private static byte[] Payload(int value)

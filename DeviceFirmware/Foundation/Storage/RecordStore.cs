@@ -32,9 +32,14 @@ namespace SecureDevice.Core.Storage
         /// <summary>Creates a record at <paramref name="path"/> holding at most <paramref name="maxPayload"/> bytes (1..4096).</summary>
         public RecordStore(IFileStore store, string path, int maxPayload)
         {
-            if (store == null || path == null)
+            if (store == null)
             {
                 throw new System.ArgumentNullException("store");
+            }
+
+            if (path == null)
+            {
+                throw new System.ArgumentNullException("path");
             }
 
             if (maxPayload < 1 || maxPayload > 4096)
