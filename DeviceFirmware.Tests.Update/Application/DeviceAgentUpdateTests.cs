@@ -1,3 +1,4 @@
+using SecureDevice.Core;
 using nanoFramework.TestFramework;
 using SecureDevice.Core.Application;
 using SecureDevice.Core.Boot;
@@ -37,13 +38,13 @@ namespace SecureDevice.Tests.Application
             Assert.AreEqual("1.1.0", version);
             RunUntil(tested, 0, 100000, false);
             long later = 0;
-            for (int i = 0; i < 2000 && tested.Updates.State == UpdateState.Testing; i++)
+            for (int i = 0; i < 2000 && tested.Updates.Status.State == UpdateState.Testing; i++)
             {
-                long sleep = tested.Step(later, Utc + (later / 1000), true, (uint)i);
+                long sleep = tested.Step(new StepInput(later, Utc + (later / 1000), true, (uint)i));
                 later += sleep < 1 ? 1 : (sleep > 1000 ? 1000 : sleep);
             }
 
-            int outcome = (int)tested.Updates.LastOutcome;
+            int outcome = (int)tested.Updates.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Confirmed, outcome);
             testing = tested.Application.Testing;
             Assert.IsFalse(testing);
@@ -64,7 +65,7 @@ namespace SecureDevice.Tests.Application
             agent.Start(0);
             long now = RunUntil(agent, 0, 100000, false);
             transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"https://updates.example/b/\"}"));
-            agent.Step(now, Utc, true, 1);
+            agent.Step(new StepInput(now, Utc, true, 1));
             int rejected = agent.Connection.Counters.InboundRejected;
             Assert.AreEqual(1, rejected);
         }
@@ -99,21 +100,21 @@ namespace SecureDevice.Tests.Application
             DeviceAgent agent = Boot(rig, transport);
             long now = RunUntil(agent, 0, 100000, false);
             transport.Deliver("devices/dev-001/down/update", TestBytes.Utf8("{\"url\":\"" + url + "\"}"));
-            for (int i = 0; i < 400 && agent.Updates.State != UpdateState.Staged; i++)
+            for (int i = 0; i < 400 && agent.Updates.Status.State != UpdateState.Staged; i++)
             {
                 now += Step(agent, now);
             }
 
             long staged = now;
             now += Step(agent, now);
-            bool rebootRequested = agent.Updates.RebootRequested;
+            bool rebootRequested = agent.Updates.Status.RebootRequested;
             Assert.IsTrue(rebootRequested);
             Assert.IsFalse(agent.RebootRequested, "the staged event is not acknowledged yet");
             transport.ReleaseHeld();
             Step(agent, now);
             rebootRequested = agent.RebootRequested;
             Assert.IsTrue(rebootRequested);
-            bool withinGrace = now - staged < DeviceAgent.RebootGraceMs;
+            bool withinGrace = now - staged < UpdateLink.RebootGraceMs;
             Assert.IsTrue(withinGrace);
             bool waiting = agent.Pending.Waiting;
             Assert.IsFalse(waiting);
@@ -149,10 +150,10 @@ namespace SecureDevice.Tests.Application
             System.Threading.Thread application = new System.Threading.Thread(() => agent.Application.ReportFailure("boom"));
             application.Start();
             application.Join();
-            Assert.AreEqual((int)UpdateState.Testing, (int)agent.Updates.State, "the application thread only sets a flag");
+            Assert.AreEqual((int)UpdateState.Testing, (int)agent.Updates.Status.State, "the application thread only sets a flag");
 
             Step(agent, 0);
-            int outcome = (int)agent.Updates.LastOutcome;
+            int outcome = (int)agent.Updates.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.RevertedAppFailed, outcome);
             FaultLog faults = agent.Faults;
             FaultCode code = faults.Code;
@@ -202,7 +203,7 @@ namespace SecureDevice.Tests.Application
 
         private static long Step(DeviceAgent agent, long now)
         {
-            long sleep = agent.Step(now, Utc + (now / 1000), true, (uint)now);
+            long sleep = agent.Step(new StepInput(now, Utc + (now / 1000), true, (uint)now));
             return sleep < 1 ? 1 : (sleep > 1000 ? 1000 : sleep);
         }
 
@@ -235,7 +236,7 @@ namespace SecureDevice.Tests.Application
             long end = now + limit;
             while (now < end && !(reboot ? agent.RebootRequested : agent.Connection.State == ConnectionState.Connected))
             {
-                long sleep = agent.Step(now, Utc + (now / 1000), true, (uint)now);
+                long sleep = agent.Step(new StepInput(now, Utc + (now / 1000), true, (uint)now));
                 now += sleep < 1 ? 1 : (sleep > 60000 ? 60000 : sleep);
             }
 

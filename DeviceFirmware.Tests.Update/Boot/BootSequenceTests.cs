@@ -153,7 +153,7 @@ namespace SecureDevice.Tests.Boot
             int before = rig.Flash.MutationCount;
             rig.Offer(rig.Publish(rig.Release(), "big"));
             rig.Run(true, 50);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcomes.Rejected(Core.Bundle.BundleStatus.TooLarge), outcome);
             int writes = rig.Flash.MutationCount - before;
             Assert.AreEqual(0, writes);

@@ -1,3 +1,4 @@
+using SecureDevice.Core;
 using SecureDevice.Core.Application;
 using SecureDevice.Core.Boot;
 using SecureDevice.Core.Bundle;
@@ -35,6 +36,9 @@ namespace SecureDevice.Tests.Support
 
         /// <summary>The update server.</summary>
         public readonly MemoryBundleSource Server = new MemoryBundleSource();
+
+        // The platform's one step input, refreshed at each step.
+        private readonly StepInput _input = new StepInput();
 
         /// <summary>Randomness for retries.</summary>
         public readonly TestRandom Random;
@@ -155,7 +159,7 @@ namespace SecureDevice.Tests.Support
             Run(true, 500);
             if (Journal.Current.State != UpdateState.Staged)
             {
-                throw new System.InvalidOperationException("not staged: " + UpdateOutcomes.Name(Engine.LastOutcome) + " " + Engine.LastDetail);
+                throw new System.InvalidOperationException("not staged: " + UpdateOutcomes.Name(Engine.Status.LastOutcome) + " " + Engine.Status.LastDetail);
             }
 
             return url;
@@ -263,12 +267,12 @@ namespace SecureDevice.Tests.Support
         {
             for (int i = 0; i < maxSteps; i++)
             {
-                if (Engine.RebootRequested || PowerLost())
+                if (Engine.Status.RebootRequested || PowerLost())
                 {
                     return;
                 }
 
-                long sleep = Engine.Step(NowMs, Utc, true, Random.NextUInt(), healthy && Running != null);
+                long sleep = Engine.Step(_input.Set(NowMs, Utc, true, Random.NextUInt()), healthy && Running != null);
                 if (sleep == long.MaxValue)
                 {
                     return;

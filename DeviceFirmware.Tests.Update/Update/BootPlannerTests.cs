@@ -59,7 +59,7 @@ namespace SecureDevice.Tests.Update
             Assert.IsNull(rig.Running);
             bool hasActive = rig.Journal.Current.HasActive;
             Assert.IsFalse(hasActive);
-            Assert.AreEqual((int)UpdateState.Idle, (int)rig.Engine.State, "still takes updates");
+            Assert.AreEqual((int)UpdateState.Idle, (int)rig.Engine.Status.State, "still takes updates");
         }
 
         [TestMethod]
@@ -248,7 +248,7 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual((int)BootDecision.AbandonDownload, (int)decision);
             int outcome = (int)rig.Journal.Current.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.DownloadFailed, outcome);
-            state = rig.Engine.State;
+            state = rig.Engine.Status.State;
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
             Assert.AreEqual("1.0.0", rig.Running);
         }
@@ -266,7 +266,7 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual("1.0.0", rig.Running);
             BootDecision fallback = rig.Plan.Decision;
             Assert.AreEqual((int)BootDecision.BootActive, (int)fallback);
-            UpdateState state = rig.Engine.State;
+            UpdateState state = rig.Engine.Status.State;
             Assert.AreEqual((int)UpdateState.WaitingForReboot, (int)state);
             int outcome = (int)rig.Offer("https://updates.example/x/");
             Assert.AreEqual((int)UpdateOutcome.Busy, outcome);

@@ -31,15 +31,15 @@ namespace SecureDevice.Tests.Update
             int outcome = (int)rig.Offer(url);
             Assert.AreEqual((int)UpdateOutcome.None, outcome);
             rig.Run(true, 200);
-            bool rebootRequested = rig.Engine.RebootRequested;
+            bool rebootRequested = rig.Engine.Status.RebootRequested;
             Assert.IsTrue(rebootRequested);
-            BootReason reason = rig.Engine.RebootReason;
+            BootReason reason = rig.Engine.Status.RebootReason;
             Assert.AreEqual((int)BootReason.Update, (int)reason);
             UpdateState state = rig.Journal.Current.State;
             Assert.AreEqual((int)UpdateState.Staged, (int)state);
-            outcome = (int)rig.Engine.LastOutcome;
+            outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
-            long bytesDone = rig.Engine.BytesDone;
+            long bytesDone = rig.Engine.Status.BytesDone;
             Assert.AreEqual((long)UpdateBundles.ReleaseBytes, bytesDone);
             Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor, "the floor rises only at confirmation");
 
@@ -51,10 +51,10 @@ namespace SecureDevice.Tests.Update
             Assert.IsTrue(testing);
             int testBoots = rig.Journal.Current.TestBoots;
             Assert.AreEqual(1, testBoots);
-            state = rig.Engine.State;
+            state = rig.Engine.Status.State;
             Assert.AreEqual((int)UpdateState.Testing, (int)state);
             rig.Run(true, 10);
-            outcome = (int)rig.Engine.LastOutcome;
+            outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Confirmed, outcome);
             state = rig.Journal.Current.State;
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
@@ -62,7 +62,7 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual(SlotLayout.SlotB, activeSlot);
             floor = rig.Journal.Current.SecurityFloor;
             Assert.AreEqual(3L, floor);
-            rebootRequested = rig.Engine.RebootRequested;
+            rebootRequested = rig.Engine.Status.RebootRequested;
             Assert.IsFalse(rebootRequested);
 
             rig.Boot();
@@ -71,7 +71,7 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual("1.1.0", rig.Running);
             testing = rig.Plan.Testing;
             Assert.IsFalse(testing);
-            outcome = (int)rig.Engine.LastOutcome;
+            outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Confirmed, outcome);
         }
 
@@ -87,7 +87,7 @@ namespace SecureDevice.Tests.Update
             rig.Offer(rig.Publish(release, "r"));
             rig.Run(true, 200);
             rig.BootAndConfirm();
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Confirmed, outcome);
             int appends = 9 + 5 + 1;
             int writes = rig.Flash.MutationCount - before;
@@ -140,9 +140,9 @@ namespace SecureDevice.Tests.Update
             string url = rig.Publish(release, "1.1.0");
             rig.Offer(url);
             rig.Run(true, 2000);
-            Assert.AreEqual((int)UpdateOutcome.Staged, (int)rig.Engine.LastOutcome, "seed " + seed.ToString() + " " + rig.Engine.LastDetail + " failures " + rig.Engine.Statistics.DownloadFailures.ToString());
+            Assert.AreEqual((int)UpdateOutcome.Staged, (int)rig.Engine.Status.LastOutcome, "seed " + seed.ToString() + " " + rig.Engine.Status.LastDetail + " failures " + rig.Engine.Status.Statistics.DownloadFailures.ToString());
             Assert.AreEqual(2669L, rig.Server.PayloadBytesServed, "payload bytes served for seed " + seed.ToString());
-            int resumes = rig.Engine.Statistics.Resumes;
+            int resumes = rig.Engine.Status.Statistics.Resumes;
             rig.Boot();
             Assert.AreEqual("1.1.0", rig.Running);
             return resumes;
@@ -170,14 +170,14 @@ namespace SecureDevice.Tests.Update
             int resumeBoots = rig.Journal.Current.ResumeBoots;
             Assert.AreEqual(2, resumeBoots);
             rig.Run(true, 200);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
             Assert.AreEqual(5000L, rig.Server.PayloadBytesServed, "no byte was downloaded twice");
-            bool resumed = rig.Engine.Statistics.Resumes >= 1;
+            bool resumed = rig.Engine.Status.Statistics.Resumes >= 1;
             Assert.IsTrue(resumed);
             bool ranged = rig.Server.RangedOpens >= 2;
             Assert.IsTrue(ranged);
-            Assert.IsTrue(rig.Engine.Statistics.BytesRehashed >= 5000, "bytes on flash are re-hashed, never trusted");
+            Assert.IsTrue(rig.Engine.Status.Statistics.BytesRehashed >= 5000, "bytes on flash are re-hashed, never trusted");
         }
 
         [TestMethod]
@@ -193,7 +193,7 @@ namespace SecureDevice.Tests.Update
 
             rig.Boot();
             rig.Run(true, 200);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
             CollectionAssert.AreEqual(release.Payloads[0], rig.Flash.Snapshot(path));
         }
@@ -217,7 +217,7 @@ namespace SecureDevice.Tests.Update
             rig.Corrupt(path, 2000, 0x10);
             rig.Boot();
             rig.Run(true, 200);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
             CollectionAssert.AreEqual(release.Payloads[0], rig.Flash.Snapshot(path));
         }
@@ -234,7 +234,7 @@ namespace SecureDevice.Tests.Update
             Assert.IsTrue(flash.FlippedReads > 0);
             UpdateState state = rig.Journal.Current.State;
             Assert.IsFalse(state == UpdateState.Staged);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.IsFalse(outcome == (int)UpdateOutcome.Staged);
         }
 
@@ -252,12 +252,12 @@ namespace SecureDevice.Tests.Update
             long served = rig.Server.PayloadBytesServed;
             rig.Boot();
             rig.Run(true, 20);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.StorageFailed, outcome);
             state = rig.Journal.Current.State;
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
             // Refused before resuming: no file of the slot was read back or fetched.
-            Assert.AreEqual(0L, rig.Engine.Statistics.BytesRehashed);
+            Assert.AreEqual(0L, rig.Engine.Status.Statistics.BytesRehashed);
             Assert.AreEqual(served, rig.Server.PayloadBytesServed);
         }
 
@@ -274,7 +274,7 @@ namespace SecureDevice.Tests.Update
             rig.Run(true, 1);
             rig.Server.CutNextAfter = 250;
             rig.Run(true, 200);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
             bool ranged = rig.Server.RangedOpens >= 1;
             Assert.IsTrue(ranged);
@@ -292,9 +292,9 @@ namespace SecureDevice.Tests.Update
             rig.Run(true, 1000);
             int opens = rig.Server.Opens;
             Assert.AreEqual(RetrySchedule.MaxFailures, opens);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.DownloadFailed, outcome);
-            UpdateState state = rig.Engine.State;
+            UpdateState state = rig.Engine.Status.State;
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
             Assert.AreEqual(writes, rig.Flash.MutationCount, "a failed fetch of the documents writes nothing");
             Assert.IsTrue(rig.NowMs - start >= (RetrySchedule.MaxFailures - 1) * RetrySchedule.RetryFloorMs, "retries are spaced");
@@ -308,7 +308,7 @@ namespace SecureDevice.Tests.Update
             rig.Server.Remove(url + "Sensor.Lib.pe");
             rig.Offer(url);
             rig.Run(true, 1000);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.DownloadFailed, outcome);
             UpdateState state = rig.Journal.Current.State;
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
@@ -330,7 +330,7 @@ namespace SecureDevice.Tests.Update
             faulty.FailWith = StorageStatus.Full;
             rig.Offer(rig.Publish(rig.Release(), "1.1.0"));
             rig.Run(true, 200);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.StorageFailed, outcome);
             UpdateState state = rig.Journal.Current.State;
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
@@ -353,7 +353,7 @@ namespace SecureDevice.Tests.Update
                 int testBoots = rig.Journal.Current.TestBoots;
                 Assert.AreEqual(boot, testBoots);
                 rig.Run(false, 1);
-                bool rebootRequested = rig.Engine.RebootRequested;
+                bool rebootRequested = rig.Engine.Status.RebootRequested;
                 Assert.IsFalse(rebootRequested);
             }
 
@@ -361,7 +361,7 @@ namespace SecureDevice.Tests.Update
             BootDecision decision = rig.Plan.Decision;
             Assert.AreEqual((int)BootDecision.RevertBootLimit, (int)decision);
             Assert.AreEqual("1.0.0", rig.Running);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.RevertedBootLimit, outcome);
             Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor, "a reverted candidate never raises the floor");
             int activeSlot = rig.Journal.Current.ActiveSlot;
@@ -371,12 +371,12 @@ namespace SecureDevice.Tests.Update
             outcome = (int)rig.Offer(url);
             Assert.AreEqual((int)UpdateOutcome.None, outcome);
             rig.Run(true, 50);
-            outcome = (int)rig.Engine.LastOutcome;
+            outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.KnownBad, outcome);
             TestBundle fixedRelease = rig.Release("1.1.1", 3, new int[] { 30 });
             rig.Offer(rig.Publish(fixedRelease, "1.1.1"));
             rig.Run(true, 200);
-            outcome = (int)rig.Engine.LastOutcome;
+            outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
         }
 
@@ -387,17 +387,17 @@ namespace SecureDevice.Tests.Update
             rig.Stage(rig.Release());
             rig.Boot();
             rig.Run(false, 100);
-            bool rebootRequested = rig.Engine.RebootRequested;
+            bool rebootRequested = rig.Engine.Status.RebootRequested;
             Assert.IsTrue(rebootRequested);
-            BootReason reason = rig.Engine.RebootReason;
+            BootReason reason = rig.Engine.Status.RebootReason;
             Assert.AreEqual((int)BootReason.Revert, (int)reason);
             bool timedOut = rig.NowMs >= Probation.DefaultTimeoutMs;
             Assert.IsTrue(timedOut);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.RevertedTimeout, outcome);
             rig.Boot();
             Assert.AreEqual("1.0.0", rig.Running);
-            outcome = (int)rig.Engine.LastOutcome;
+            outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.RevertedTimeout, outcome);
             long floor = rig.Journal.Current.SecurityFloor;
             Assert.AreEqual(2L, floor);
@@ -423,7 +423,7 @@ namespace SecureDevice.Tests.Update
             BootReason reason = rig.Session.Tracker.Reason;
             Assert.AreEqual((int)BootReason.Revert, (int)reason);
             Assert.AreEqual("1.0.0", rig.Running);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.RevertedAppFailed, outcome);
         }
 
@@ -434,9 +434,9 @@ namespace SecureDevice.Tests.Update
             rig.Stage(rig.Release());
             rig.Boot();
             rig.Engine.OnApplicationFailed();
-            bool rebootRequested = rig.Engine.RebootRequested;
+            bool rebootRequested = rig.Engine.Status.RebootRequested;
             Assert.IsTrue(rebootRequested);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.RevertedAppFailed, outcome);
             rig.Boot();
             Assert.AreEqual("1.0.0", rig.Running);
@@ -465,7 +465,7 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual((int)UpdateOutcome.Busy, outcome);
             int writesAfter = rig.Flash.MutationCount;
             Assert.AreEqual(writes, writesAfter);
-            int rejected = rig.Engine.Statistics.OffersRejected;
+            int rejected = rig.Engine.Status.Statistics.OffersRejected;
             Assert.AreEqual(2, rejected);
         }
 
@@ -479,7 +479,7 @@ namespace SecureDevice.Tests.Update
             byte[] offer = TestBytes.Utf8("{\"url\":\"http://updates.example/x/\"}");
             int outcome = (int)rig.Engine.Offer(offer, 0, offer.Length, 0);
             Assert.AreEqual((int)UpdateOutcome.MalformedOffer, outcome);
-            outcome = (int)rig.Engine.LastOutcome;
+            outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.MalformedOffer, outcome);
             int opens = rig.Server.Opens;
             Assert.AreEqual(0, opens);
@@ -495,7 +495,7 @@ namespace SecureDevice.Tests.Update
             byte[] offer = new byte[UpdateOfferParser.MaxPayloadBytes + 1];
             int outcome = (int)rig.Engine.Offer(offer, 0, offer.Length, 0);
             Assert.AreEqual((int)UpdateOutcome.MalformedOffer, outcome);
-            string detail = rig.Engine.LastDetail;
+            string detail = rig.Engine.Status.LastDetail;
             Assert.IsTrue(detail.IndexOf("too large") >= 0, detail);
         }
 
@@ -509,7 +509,7 @@ namespace SecureDevice.Tests.Update
             int outcome = (int)rig.Engine.Offer(offer, 0, offer.Length, 0);
             Assert.AreEqual((int)UpdateOutcome.None, outcome);
             rig.Run(true, 50);
-            outcome = (int)rig.Engine.LastOutcome;
+            outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.OfferMismatch, outcome);
             int writesAfter = rig.Flash.MutationCount;
             Assert.AreEqual(writes, writesAfter);
@@ -528,7 +528,7 @@ namespace SecureDevice.Tests.Update
             int outcome = (int)rig.Engine.Offer(offer, 0, offer.Length, 0);
             Assert.AreEqual((int)UpdateOutcome.None, outcome);
             rig.Run(true, 200);
-            outcome = (int)rig.Engine.LastOutcome;
+            outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
         }
 
@@ -540,14 +540,14 @@ namespace SecureDevice.Tests.Update
             string second = rig.Publish(rig.Release("1.2.0", 3, new int[] { 63 }), "1.2.0");
             rig.Offer(first);
             rig.Run(true, 2);
-            UpdateState state = rig.Engine.State;
+            UpdateState state = rig.Engine.Status.State;
             Assert.AreEqual((int)UpdateState.Downloading, (int)state);
             int outcome = (int)rig.Offer(second);
             Assert.AreEqual((int)UpdateOutcome.None, outcome);
             rig.Run(true, 200);
-            outcome = (int)rig.Engine.LastOutcome;
+            outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
-            string candidate = rig.Engine.Candidate.Version.ToString();
+            string candidate = rig.Engine.Status.Candidate.Version.ToString();
             Assert.AreEqual("1.2.0", candidate);
             string path = SlotLayout.Path(SlotLayout.SlotB, "Sensor.App.pe");
             bool firstDownloadKept = rig.Flash.Exists(path) && rig.Flash.Snapshot(path).Length == 5625;
@@ -567,9 +567,9 @@ namespace SecureDevice.Tests.Update
             wrong.Product = "camera";
             rig.Offer(rig.Publish(wrong, "wrong"));
             rig.Run(true, 200);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
-            string candidate = rig.Engine.Candidate.Version.ToString();
+            string candidate = rig.Engine.Status.Candidate.Version.ToString();
             Assert.AreEqual("1.1.0", candidate);
         }
 
@@ -580,9 +580,9 @@ namespace SecureDevice.Tests.Update
             rig.Utc = -1;
             rig.Offer(rig.Publish(rig.Release(), "1.1.0"));
             rig.Run(true, 10);
-            Assert.AreEqual((int)UpdateState.Offered, (int)rig.Engine.State, "waits for time");
+            Assert.AreEqual((int)UpdateState.Offered, (int)rig.Engine.Status.State, "waits for time");
             rig.Run(true, 1000);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcomes.Rejected(BundleStatus.TimeUnknown), outcome);
         }
 
@@ -595,7 +595,7 @@ namespace SecureDevice.Tests.Update
             rig.Run(true, 3);
             rig.Utc = TestBundle.Now;
             rig.Run(true, 200);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
         }
 
@@ -608,14 +608,14 @@ namespace SecureDevice.Tests.Update
             rig.Offer(rig.Publish(release, "1.1.0"));
             rig.Run(true, 200);
             rig.BootAndConfirm();
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Confirmed, outcome);
 
             TestBundle signedByRevoked = rig.Release("1.2.0", 3, new int[] { 7 });
             signedByRevoked.KeyId = "old-build-key";
             rig.Offer(rig.Publish(signedByRevoked, "revoked"));
             rig.Run(true, 50);
-            outcome = (int)rig.Engine.LastOutcome;
+            outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcomes.Rejected(BundleStatus.KeyRevoked), outcome);
         }
     }

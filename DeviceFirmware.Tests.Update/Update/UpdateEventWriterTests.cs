@@ -13,7 +13,7 @@ namespace SecureDevice.Tests.Update
             UpdateRig rig = Rig(90);
             rig.Offer(rig.Publish(UpdateBundles.Release(UpdateBundles.Factory(new TestRandom(90)), new TestRandom(91)), "s"));
             rig.Run(true, 200);
-            Assert.AreEqual(UpdateEvents.Prefix("staged", "staged", 11, 7) + rig.Engine.EventSequence + "}", Write(rig.Engine));
+            Assert.AreEqual(UpdateEvents.Prefix("staged", "staged", 11, 7) + rig.Engine.Status.EventSequence + "}", Write(rig.Engine));
         }
 
         [TestMethod]
@@ -44,7 +44,7 @@ namespace SecureDevice.Tests.Update
         public void Write_ShortBuffer_Throws()
         {
             UpdateRig rig = Rig(94);
-            System.Action writeToShortBuffer = () => new UpdateEventWriter().Write(rig.Engine, 1, new byte[100], 0, 100);
+            System.Action writeToShortBuffer = () => new UpdateEventWriter().Write(rig.Engine.Status, 1, new byte[100], 0, 100);
             Assert.ThrowsException(typeof(System.ArgumentException), writeToShortBuffer);
         }
 
@@ -58,7 +58,7 @@ namespace SecureDevice.Tests.Update
         private static string Write(UpdateEngine engine)
         {
             byte[] buffer = new byte[UpdateEventWriter.MaxBytes];
-            int length = new UpdateEventWriter().Write(engine, 7, buffer, 0, buffer.Length);
+            int length = new UpdateEventWriter().Write(engine.Status, 7, buffer, 0, buffer.Length);
             return System.Text.Encoding.UTF8.GetString(buffer, 0, length);
         }
     }

@@ -124,7 +124,7 @@ namespace SecureDevice.Tests.Update
                     return;
                 }
 
-                if (rig.Engine.State == UpdateState.Idle)
+                if (rig.Engine.Status.State == UpdateState.Idle)
                 {
                     rig.Offer(url);
                 }
@@ -166,7 +166,7 @@ namespace SecureDevice.Tests.Update
         {
             rig.Boot(rig.Flash);
             string expected = healthy ? Target(secondUpdate) : Previous(secondUpdate);
-            Assert.AreEqual(expected, rig.Running, "outcome " + UpdateOutcomes.Name(rig.Engine.LastOutcome) + " " + rig.Engine.LastDetail);
+            Assert.AreEqual(expected, rig.Running, "outcome " + UpdateOutcomes.Name(rig.Engine.Status.LastOutcome) + " " + rig.Engine.Status.LastDetail);
             bool testing = rig.Plan.Testing;
             Assert.IsFalse(testing);
             long expectedFloor = healthy ? (secondUpdate ? 4L : 3L) : (secondUpdate ? 3L : 2L);

@@ -68,10 +68,10 @@ namespace SecureDevice.Tests.Update
             string offer = Offer(Build(index, rig, rig.Factory, rig.Bundles, out name, out expected));
             rig.OfferJson(offer);
             rig.Run(true, 1000);
-            Assert.AreEqual(UpdateOutcomes.Name(expected), UpdateOutcomes.Name(rig.Engine.LastOutcome), name + ": " + rig.Engine.LastDetail);
-            Assert.AreEqual((int)UpdateState.Idle, (int)rig.Engine.State, name);
+            Assert.AreEqual(UpdateOutcomes.Name(expected), UpdateOutcomes.Name(rig.Engine.Status.LastOutcome), name + ": " + rig.Engine.Status.LastDetail);
+            Assert.AreEqual((int)UpdateState.Idle, (int)rig.Engine.Status.State, name);
             Assert.AreEqual((int)UpdateState.Idle, (int)rig.Journal.Current.State, name);
-            Assert.IsFalse(rig.Engine.RebootRequested, name);
+            Assert.IsFalse(rig.Engine.Status.RebootRequested, name);
             Assert.AreEqual(SlotLayout.SlotA, rig.Journal.Current.ActiveSlot, name);
             Assert.AreEqual(2L, rig.Journal.Current.SecurityFloor, name);
             AssertSlotUnchanged(rig.Flash, rig.Factory, slotA, name);
@@ -85,7 +85,7 @@ namespace SecureDevice.Tests.Update
             // Still updatable by a good bundle.
             rig.Offer(rig.Publish(rig.Release("1.1.0", 3, new int[] { 190 }), "good"));
             rig.Run(true, 200);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
         }
 
@@ -104,17 +104,17 @@ namespace SecureDevice.Tests.Update
 
             rig.Offer(factoryUrl);
             rig.Run(true, 50);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcomes.Rejected(BundleStatus.SecurityVersionRollback), outcome);
             rig.Offer(releaseUrl);
             rig.Run(true, 50);
-            outcome = (int)rig.Engine.LastOutcome;
+            outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcomes.Rejected(BundleStatus.AlreadyInstalled), outcome);
 
             // An older version is accepted only with a higher security version (a deliberate roll-back by the operator).
             rig.Offer(rig.Publish(rig.Release("1.0.5", 4, new int[] { 100 }), "1.0.5"));
             rig.Run(true, 200);
-            outcome = (int)rig.Engine.LastOutcome;
+            outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
         }
 
@@ -129,12 +129,12 @@ namespace SecureDevice.Tests.Update
             rig.Server.Put(url + release.PayloadNames[1], bad);
             rig.Offer(url);
             rig.Run(true, 200);
-            int outcome = (int)rig.Engine.LastOutcome;
+            int outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcomes.Rejected(BundleStatus.FileHashMismatch), outcome);
             long served = rig.Server.PayloadBytesServed;
             rig.Offer(url);
             rig.Run(true, 200);
-            outcome = (int)rig.Engine.LastOutcome;
+            outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.KnownBad, outcome);
             Assert.AreEqual(served, rig.Server.PayloadBytesServed, "a known-bad bundle is not downloaded again");
         }

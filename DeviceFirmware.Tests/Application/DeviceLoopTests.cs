@@ -1,3 +1,4 @@
+using SecureDevice.Core;
 using nanoFramework.TestFramework;
 using SecureDevice.Core.Application;
 using SecureDevice.Core.Boot;
@@ -23,7 +24,7 @@ namespace SecureDevice.Tests.Application
             long now = 0;
             for (int i = 0; i < 1000 && !loop.RebootRequested; i++)
             {
-                long sleep = loop.Step(now, TestConfig.Utc + (now / 1000), true, 4000);
+                long sleep = loop.Step(new StepInput(now, TestConfig.Utc + (now / 1000), true, 4000));
                 now += sleep < 1 ? 1 : (sleep > 1000 ? 1000 : sleep);
             }
 
@@ -48,7 +49,7 @@ namespace SecureDevice.Tests.Application
             DeviceLoop again = Loop(flash, transport, next);
             for (int i = 0; i < 1000 && !again.RebootRequested; i++)
             {
-                again.Step(now, TestConfig.Utc, true, 9000);
+                again.Step(new StepInput(now, TestConfig.Utc, true, 9000));
                 now += 1000;
             }
 
@@ -66,12 +67,12 @@ namespace SecureDevice.Tests.Application
             long now = 0;
             while (!loop.RebootRequested && now < 600000)
             {
-                loop.Step(now, TestConfig.Utc, true, 7);
+                loop.Step(new StepInput(now, TestConfig.Utc, true, 7));
                 now += 1000;
             }
 
             int published = transport.Published.Count;
-            long sleep = loop.Step(now, TestConfig.Utc, true, 7);
+            long sleep = loop.Step(new StepInput(now, TestConfig.Utc, true, 7));
             Assert.AreEqual(loop.RebootDelayMs, sleep);
             int publishedAfter = transport.Published.Count;
             Assert.AreEqual(published, publishedAfter);

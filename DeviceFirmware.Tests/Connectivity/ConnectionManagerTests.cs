@@ -1,3 +1,4 @@
+using SecureDevice.Core;
 using nanoFramework.TestFramework;
 using SecureDevice.Core.Connectivity;
 using SecureDevice.Core.FloodGuard;
@@ -17,15 +18,15 @@ namespace SecureDevice.Tests.Connectivity
         {
             ScriptedTransport transport = new ScriptedTransport();
             ConnectionManager manager = Create(transport, new MemoryFileStore());
-            long wait = manager.Step(0, Utc, false, 1);
+            long wait = manager.Step(new StepInput(0, Utc, false, 1));
             Assert.AreEqual(1000L, wait);
             ConnectionState state = manager.State;
             Assert.AreEqual((int)ConnectionState.WaitingForNetwork, (int)state);
-            wait = manager.Step(0, -1, true, 1);
+            wait = manager.Step(new StepInput(0, -1, true, 1));
             Assert.AreEqual(1000L, wait);
             state = manager.State;
             Assert.AreEqual((int)ConnectionState.WaitingForTime, (int)state);
-            Assert.AreEqual(1000L, manager.Step(0, 946684800, true, 1), "an RTC at 2000-01-01 is not synchronised time");
+            Assert.AreEqual(1000L, manager.Step(new StepInput(0, 946684800, true, 1)), "an RTC at 2000-01-01 is not synchronised time");
             int attempts = transport.ConnectCalls;
             Assert.AreEqual(0, attempts);
         }
@@ -62,7 +63,7 @@ namespace SecureDevice.Tests.Connectivity
             Assert.AreEqual(1, attempts);
             int connects = counters.Connects;
             Assert.AreEqual(1, connects);
-            long wait = manager.Step(now, Utc, true, 2);
+            long wait = manager.Step(new StepInput(now, Utc, true, 2));
             Assert.AreEqual(1000L, wait);
         }
 
@@ -79,7 +80,7 @@ namespace SecureDevice.Tests.Connectivity
                 transport.ScriptConnect(ConnectFailure.Network, -1);
                 long due = manager.State == ConnectionState.WaitingToRetry ? manager.Policy.NextAttemptMs : 0;
                 int before = transport.ConnectCalls;
-                long wait = manager.Step(now, Utc + (now / 1000), true, random.NextUInt());
+                long wait = manager.Step(new StepInput(now, Utc + (now / 1000), true, random.NextUInt()));
                 if (transport.ConnectCalls > before)
                 {
                     Assert.IsTrue(now >= due, "attempt at " + now + " before " + due);
@@ -132,7 +133,7 @@ namespace SecureDevice.Tests.Connectivity
             long now = 0;
             while (manager.State != ConnectionState.Connected && now < 100000000)
             {
-                now += manager.Step(now, Utc + (now / 1000), true, 9) + 1;
+                now += manager.Step(new StepInput(now, Utc + (now / 1000), true, 9)) + 1;
             }
 
             int reported = manager.AuthenticationFailuresReported;
@@ -161,11 +162,11 @@ namespace SecureDevice.Tests.Connectivity
             ConnectionManager manager = Create(transport, new MemoryFileStore());
             long now = ConnectAfterBootWindow(manager, 0);
             now += 400000;
-            manager.Step(now, Utc + 400, true, 1);
+            manager.Step(new StepInput(now, Utc + 400, true, 1));
             bool stable = manager.Policy.Stable;
             Assert.IsTrue(stable);
             transport.Drop();
-            long wait = manager.Step(now, Utc + 400, true, 1);
+            long wait = manager.Step(new StepInput(now, Utc + 400, true, 1));
             int disconnects = manager.Counters.Disconnects;
             Assert.AreEqual(1, disconnects);
             ConnectionState state = manager.State;
@@ -195,7 +196,7 @@ namespace SecureDevice.Tests.Connectivity
             bool exists = flash.Exists("state/reconnect");
             Assert.IsTrue(exists);
             ConnectionManager after = Create(new ScriptedTransport(), flash);
-            after.Step(0, Utc + (now / 1000), true, 1);
+            after.Step(new StepInput(0, Utc + (now / 1000), true, 1));
             ReconnectPolicy policy = after.Policy;
             int failures = policy.ConsecutiveFailures;
             Assert.AreEqual(6, failures);
@@ -220,7 +221,7 @@ namespace SecureDevice.Tests.Connectivity
             Assert.AreEqual(before + 5, after);
             int sent = counters.MessagesUp;
             Assert.AreEqual(2, sent);
-            manager.Step(1, Utc, true, 1);
+            manager.Step(new StepInput(1, Utc, true, 1));
             int count = counters.Acknowledged;
             Assert.AreEqual(2, count);
             int acknowledged;
@@ -289,13 +290,13 @@ namespace SecureDevice.Tests.Connectivity
         public void Step_BeforeStart_Throws()
         {
             ConnectionManager manager = new ConnectionManager(TestConfig.Create("dev-001"), new ScriptedTransport(), new ReconnectPolicy(new BackoffConfig()), new MemoryFileStore());
-            System.Action step = () => manager.Step(0, Utc, true, 0);
+            System.Action step = () => manager.Step(new StepInput(0, Utc, true, 0));
             Assert.ThrowsException(typeof(System.InvalidOperationException), step);
         }
 
         private static long manager(ConnectionManager manager, long now)
         {
-            return manager.Step(now, Utc + (now / 1000), true, 5);
+            return manager.Step(new StepInput(now, Utc + (now / 1000), true, 5));
         }
 
         private static ConnectionManager Create(ScriptedTransport transport, MemoryFileStore flash)
@@ -311,7 +312,7 @@ namespace SecureDevice.Tests.Connectivity
             int guard = 0;
             while (manager.Counters.Attempts == 0 && guard++ < 100)
             {
-                now += manager.Step(now, Utc + (now / 1000), true, 12345);
+                now += manager.Step(new StepInput(now, Utc + (now / 1000), true, 12345));
             }
 
             return now;

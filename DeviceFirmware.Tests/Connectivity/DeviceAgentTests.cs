@@ -1,3 +1,4 @@
+using SecureDevice.Core;
 using nanoFramework.TestFramework;
 using SecureDevice.Core.Application;
 using SecureDevice.Core.Boot;
@@ -68,7 +69,7 @@ namespace SecureDevice.Tests.Connectivity
             transport.Deliver("devices/dev-001/down/throttle", TestBytes.Utf8("{\"rate\":-6,\"until\":\"2026-11-22T11:00:00Z\"}"));
             transport.Deliver("devices/dev-001/down/throttle", new byte[5000]);
             transport.Deliver("devices/dev-001/down/unknown", TestBytes.Utf8("{}"));
-            agent.Step(now, Utc, true, 1);
+            agent.Step(new StepInput(now, Utc, true, 1));
             int applied = agent.ThrottleCommandsApplied;
             Assert.AreEqual(1, applied);
             int rejected = agent.Connection.Counters.InboundRejected;
@@ -88,9 +89,9 @@ namespace SecureDevice.Tests.Connectivity
             DeviceAgent before = Create(transport, new FakeHealthSource(), store);
             long now = RunUntil(before, 0, 100000, Connected);
             transport.Deliver("devices/dev-001/down/throttle", TestBytes.Utf8("{\"rate\":6,\"until\":\"2026-11-22T11:00:00Z\"}"));
-            before.Step(now, Utc, true, 1);
+            before.Step(new StepInput(now, Utc, true, 1));
             DeviceAgent after = Create(new ScriptedTransport(), new FakeHealthSource(), store);
-            after.Step(0, Utc + 60, true, 1);
+            after.Step(new StepInput(0, Utc + 60, true, 1));
             bool throttled = after.Limiter.Throttled(1000);
             Assert.IsTrue(throttled);
             PublishDecision first = after.Limiter.Decide(MessageClass.Event, 1000, false);
@@ -163,7 +164,7 @@ namespace SecureDevice.Tests.Connectivity
             long end = now + duration;
             while (now < end)
             {
-                long sleep = agent.Step(now, Utc + (now / 1000), true, (uint)now);
+                long sleep = agent.Step(new StepInput(now, Utc + (now / 1000), true, (uint)now));
                 now += sleep < 1 ? 1 : sleep;
             }
 
@@ -182,7 +183,7 @@ namespace SecureDevice.Tests.Connectivity
             long end = now + limit;
             while (now < end && !condition(agent))
             {
-                long sleep = agent.Step(now, Utc + (now / 1000), true, (uint)now);
+                long sleep = agent.Step(new StepInput(now, Utc + (now / 1000), true, (uint)now));
                 now += sleep < 1 ? 1 : sleep;
             }
 

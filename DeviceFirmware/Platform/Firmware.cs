@@ -7,6 +7,7 @@ using SecureDevice.Adapters.Network;
 using SecureDevice.Adapters.Storage;
 using SecureDevice.Adapters.Telemetry;
 using SecureDevice.Adapters.Update;
+using SecureDevice.Core;
 using SecureDevice.Core.Application;
 using SecureDevice.Core.Boot;
 using SecureDevice.Core.Bundle;
@@ -89,6 +90,7 @@ namespace SecureDevice.Platform
             agent.AttachUpdates(engine);
             agent.Start(WallClock.MonotonicMilliseconds);
             DeviceLoop loop = new DeviceLoop(session, agent);
+            StepInput input = new StepInput(); // one for the whole loop: refreshed each iteration, never allocated again
             while (true)
             {
                 uint random = (uint)_random.Next();
@@ -100,7 +102,7 @@ namespace SecureDevice.Platform
                         clock.Start();
                     }
 
-                    sleep = loop.Step(WallClock.MonotonicMilliseconds, clock.UtcSecondsOrMinusOne(), wifi.IsUp, random);
+                    sleep = loop.Step(input.Set(WallClock.MonotonicMilliseconds, clock.UtcSecondsOrMinusOne(), wifi.IsUp, random));
                 }
                 catch (Exception error)
                 {

@@ -1,3 +1,4 @@
+using SecureDevice.Core;
 using System;
 using System.Threading;
 using SecureDevice.Core.Application;
@@ -22,6 +23,7 @@ namespace SecureDevice.VirtualDevice;
 public sealed class VirtualDevice : IDisposable
 {
     private readonly DeviceIdentity _identity;
+    private readonly StepInput _input = new(); // the loop's one step input, refreshed each step (one loop thread)
     private readonly IFileStore _store;
     private readonly BackoffConfig _backoff;
     private readonly Func<TlsEndpoint> _endpoint;
@@ -201,7 +203,7 @@ public sealed class VirtualDevice : IDisposable
         {
             DeviceLoop loop = _loop!;
             long now = Environment.TickCount64;
-            long sleep = loop.Step(now, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), NetworkUp, (uint)Random.Shared.Next() ^ ((uint)Random.Shared.Next() << 16));
+            long sleep = loop.Step(_input.Set(now, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), NetworkUp, (uint)Random.Shared.Next() ^ ((uint)Random.Shared.Next() << 16)));
             if (loop.RebootRequested)
             {
                 // The loop recorded why; say goodbye, wait the fault backoff if any, come back up through the loader.

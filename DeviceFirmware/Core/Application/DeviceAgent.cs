@@ -12,9 +12,9 @@ namespace SecureDevice.Core.Application
 {
     /// <summary>
     /// The firmware's application logic, the same on an ESP32 and in a virtual device: the connection manager, the
-    /// publish limiter, inbound commands, boot tracking and health reports. The platform calls <see cref="Step"/> in a
-    /// loop with the monotonic time, the wall-clock time (or -1), the network state and a random value, and sleeps for the
-    /// returned milliseconds. Nothing here touches a socket, a clock or the flash directly.
+    /// publish limiter, inbound commands, boot tracking and health reports; updates go through its <see cref="UpdateLink"/>.
+    /// The platform calls <see cref="Step"/> in a loop with the step's <see cref="StepInput"/> and sleeps for the returned
+    /// milliseconds. Nothing here touches a socket, a clock or the flash directly.
     /// </summary>
     public sealed class DeviceAgent
     {
@@ -23,12 +23,6 @@ namespace SecureDevice.Core.Application
 
         /// <summary>How often free memory is observed between reports, ms.</summary>
         public const long ObserveIntervalMs = 10000;
-
-        /// <summary>
-        /// How long a requested reboot waits for the broker to acknowledge its update event, ms. Past it the event is kept on
-        /// flash (<see cref="PendingEvent"/>) and published again after the boot.
-        /// </summary>
-        public const long RebootGraceMs = 15000;
 
         /// <summary>Connected with a health report acknowledged for this long: the run is stable, fault reboots back off from the start again.</summary>
         public const long StableAfterMs = 600000;
@@ -42,16 +36,8 @@ namespace SecureDevice.Core.Application
         private int _healthMessageId = -1;
         private long _nextObserveMs;
         private int _invalidEventsPublished;
-        private readonly UpdateEventWriter _updateEventWriter = new UpdateEventWriter();
-        private readonly byte[] _updateEvent = new byte[UpdateEventWriter.MaxBytes];
-        private int _updateEventPublished;
-        private int _updateEventMessageId = -1;
-        private int _updateEventInFlight;
-        private int _updateEventAcknowledged = -1;
-        private long _updateEventRetryMs;
-        private long _rebootAskedMs = -1;
-        private readonly PendingEvent _pending;
-        private int _pendingMessageId = -1;
+        private readonly Publisher _publisher;
+        private readonly UpdateLink _updates;
         private readonly FaultEventWriter _faultWriter = new FaultEventWriter();
         private readonly byte[] _faultEvent = new byte[FaultEventWriter.MaxBytes];
         private int _faultMessageId = -1;
@@ -77,7 +63,8 @@ namespace SecureDevice.Core.Application
             Boot = session.Tracker;
             Health = new HealthSampler(sensors, Connection, Limiter, Boot, Application);
             _schedule = new ReportSchedule(config.TelemetryIntervalSeconds);
-            _pending = new PendingEvent(store);
+            _publisher = new Publisher(Connection, Limiter);
+            _updates = new UpdateLink(_publisher, Connection.Topics, Boot, Application, store);
         }
 
         /// <summary>The configuration.</summary>
@@ -101,7 +88,7 @@ namespace SecureDevice.Core.Application
         /// <summary>An update event kept across the last reboot, until acknowledged.</summary>
         public PendingEvent Pending
         {
-            get { return _pending; }
+            get { return _updates.Pending; }
         }
 
         /// <summary>The connection manager.</summary>
@@ -117,19 +104,25 @@ namespace SecureDevice.Core.Application
         public HealthSampler Health { get; private set; }
 
         /// <summary>The update engine, when updates are enabled (<see cref="AttachUpdates"/>).</summary>
-        public UpdateEngine Updates { get; private set; }
+        public UpdateEngine Updates
+        {
+            get { return _updates.Engine; }
+        }
 
         /// <summary>
         /// True when the platform should reboot now: the update engine asked for it (to test a staged slot, or after a
-        /// revert) and the broker acknowledged the event saying so, or <see cref="RebootGraceMs"/> passed (the event is then
-        /// kept on flash for after the boot). <see cref="DeviceLoop"/> then records <see cref="RebootReason"/> and reboots.
+        /// revert) and the broker acknowledged the event saying so, or <see cref="UpdateLink.RebootGraceMs"/> passed (the
+        /// event is then kept on flash for after the boot). <see cref="DeviceLoop"/> then records <see cref="RebootReason"/> and reboots.
         /// </summary>
-        public bool RebootRequested { get; private set; }
+        public bool RebootRequested
+        {
+            get { return _updates.RebootRequested; }
+        }
 
         /// <summary>Why the reboot is requested.</summary>
         public BootReason RebootReason
         {
-            get { return Updates == null ? BootReason.Planned : Updates.RebootReason; }
+            get { return Updates == null ? BootReason.Planned : Updates.Status.RebootReason; }
         }
 
         /// <summary>Throttle commands applied since boot.</summary>
@@ -152,8 +145,7 @@ namespace SecureDevice.Core.Application
                 throw new System.ArgumentNullException("engine");
             }
 
-            Updates = engine;
-            _updateEventPublished = engine.EventSequence - 1;
+            _updates.Attach(engine);
         }
 
         /// <summary>Restores persisted state (the boot was counted by <see cref="BootSession.Begin"/>). Call once at boot.</summary>
@@ -164,15 +156,17 @@ namespace SecureDevice.Core.Application
             Connection.Start(reason == BootReason.Planned || reason == BootReason.Update || reason == BootReason.Revert);
             Health.Start(nowMs);
             _schedule.Start(nowMs);
-            _pending.Load();
+            _updates.Start();
             _nextObserveMs = nowMs;
             _startMs = nowMs;
         }
 
-        /// <summary>Runs the agent once; returns the milliseconds the platform may sleep before the next call.</summary>
-        public long Step(long nowMs, long utcSeconds, bool networkUp, uint random)
+        /// <summary>Runs the agent once at <paramref name="input"/>; returns the milliseconds the platform may sleep before the next call.</summary>
+        public long Step(StepInput input)
         {
-            long sleep = Connection.Step(nowMs, utcSeconds, networkUp, random);
+            long nowMs = input.NowMs;
+            long utcSeconds = input.UtcSeconds;
+            long sleep = Connection.Step(input);
             Limiter.SafeMode = Connection.Policy.SafeMode;
             int handled = 0;
             while (handled < 8 && Connection.TryReceive(_inbound))
@@ -186,14 +180,14 @@ namespace SecureDevice.Core.Application
             {
                 // What was in flight is lost with the connection: publish it again after the next connect.
                 _faultMessageId = -1;
-                _pendingMessageId = -1;
-                _updateEventMessageId = -1;
+                _updates.ConnectionLost();
             }
 
             HandleApplicationFailure();
             if (Updates != null)
             {
-                long updateSleep = StepUpdates(nowMs, utcSeconds, networkUp, random);
+                bool healthy = Probation.IsHealthy(Application.Loaded, Application.Failed, Connection.State == ConnectionState.Connected, HealthReportsAcknowledged);
+                long updateSleep = _updates.Step(input, healthy);
                 sleep = updateSleep < sleep ? updateSleep : sleep;
             }
 
@@ -210,9 +204,9 @@ namespace SecureDevice.Core.Application
 
             if (Connection.State == ConnectionState.Connected)
             {
-                Report(nowMs, utcSeconds, random);
+                Report(nowMs, utcSeconds, input.Random);
                 PublishFault(nowMs);
-                PublishPending(nowMs);
+                _updates.PublishPending(nowMs);
                 PublishInvalidReadingEvents(nowMs);
                 if (HealthReportsAcknowledged > 0 && Monotonic.Elapsed(nowMs, _startMs) >= StableAfterMs)
                 {
@@ -230,19 +224,7 @@ namespace SecureDevice.Core.Application
         /// <returns>The limiter's decision; <see cref="PublishDecision.Delay"/> also when offline.</returns>
         public PublishDecision Publish(MessageClass messageClass, string topic, byte[] payload, int offset, int count, int qos, bool retry, long nowMs, out int messageId)
         {
-            messageId = 0;
-            if (Connection.State != ConnectionState.Connected)
-            {
-                return PublishDecision.Delay;
-            }
-
-            PublishDecision decision = Limiter.Decide(messageClass, nowMs, retry);
-            if (decision == PublishDecision.Send && Connection.Publish(topic, payload, offset, count, qos, false, out messageId) != TransportStatus.Ok)
-            {
-                return PublishDecision.Delay;
-            }
-
-            return decision;
+            return _publisher.Publish(messageClass, topic, payload, offset, count, qos, retry, nowMs, out messageId);
         }
 
         private void Report(long nowMs, long utcSeconds, uint random)
@@ -271,60 +253,6 @@ namespace SecureDevice.Core.Application
                 // Delayed: nothing is queued; the next attempt samples again, so only the newest report ever goes out.
                 _reportPending = true;
             }
-        }
-
-        private long StepUpdates(long nowMs, long utcSeconds, bool networkUp, uint random)
-        {
-            bool healthy = Probation.IsHealthy(Application.Loaded, Application.Failed, Connection.State == ConnectionState.Connected, HealthReportsAcknowledged);
-            long sleep = Updates.Step(nowMs, utcSeconds, networkUp, (random * 2654435761u) ^ 0x5bd1e995u, healthy);
-            Application.LastUpdateOutcome = Updates.LastOutcome;
-            Application.Testing = Updates.State == UpdateState.Testing;
-            bool fresh = Updates.EventSequence != _updateEventPublished;
-            bool unacknowledged = _updateEventMessageId < 0 && _updateEventAcknowledged != Updates.EventSequence && _updateEventPublished == Updates.EventSequence && Updates.RebootRequested;
-            if ((fresh || unacknowledged) && Connection.State == ConnectionState.Connected && nowMs >= _updateEventRetryMs)
-            {
-                int length = _updateEventWriter.Write(Updates, Boot.BootCount, _updateEvent, 0, _updateEvent.Length);
-                int sequence = Updates.EventSequence;
-                int messageId;
-                PublishDecision decision = Publish(MessageClass.UpdateProgress, Connection.Topics.Update, _updateEvent, 0, length, 1, false, nowMs, out messageId);
-                if (decision == PublishDecision.Send)
-                {
-                    _updateEventPublished = sequence;
-                    _updateEventInFlight = sequence;
-                    _updateEventMessageId = messageId;
-                }
-                else
-                {
-                    // Over budget: only the newest state is worth sending, so try again later with whatever is current.
-                    _updateEventRetryMs = nowMs + 30000;
-                }
-            }
-
-            if (Updates.RebootRequested)
-            {
-                if (_rebootAskedMs < 0)
-                {
-                    _rebootAskedMs = nowMs;
-                }
-
-                if (_updateEventAcknowledged == Updates.EventSequence)
-                {
-                    RebootRequested = true;
-                }
-                else if (Monotonic.Elapsed(nowMs, _rebootAskedMs) >= RebootGraceMs)
-                {
-                    // No PUBACK in time: keep the event for after the boot rather than lose it.
-                    int kept = _updateEventWriter.Write(Updates, Boot.BootCount, _updateEvent, 0, _updateEvent.Length);
-                    _pending.Keep(_updateEvent, 0, kept);
-                    RebootRequested = true;
-                }
-                else
-                {
-                    sleep = sleep < 500 ? sleep : 500;
-                }
-            }
-
-            return sleep;
         }
 
         private void PublishInvalidReadingEvents(long nowMs)
@@ -359,20 +287,14 @@ namespace SecureDevice.Core.Application
                     HealthReportsAcknowledged++;
                     _healthMessageId = -1;
                 }
-                else if (messageId == _updateEventMessageId)
-                {
-                    _updateEventAcknowledged = _updateEventInFlight;
-                    _updateEventMessageId = -1;
-                }
                 else if (messageId == _faultMessageId)
                 {
                     _faultMessageId = -1;
                     Faults.MarkReported();
                 }
-                else if (messageId == _pendingMessageId)
+                else
                 {
-                    _pendingMessageId = -1;
-                    _pending.Clear();
+                    _updates.Acknowledged(messageId); // the update event or the one kept across the reboot
                 }
             }
         }
@@ -409,20 +331,6 @@ namespace SecureDevice.Core.Application
             else
             {
                 _faultRetryMs = nowMs + 30000;
-            }
-        }
-
-        private void PublishPending(long nowMs)
-        {
-            if (!_pending.Waiting || _pendingMessageId >= 0)
-            {
-                return;
-            }
-
-            int messageId;
-            if (Publish(MessageClass.UpdateProgress, Connection.Topics.Update, _pending.Bytes, 0, _pending.Length, 1, false, nowMs, out messageId) == PublishDecision.Send)
-            {
-                _pendingMessageId = messageId;
             }
         }
 

@@ -40,8 +40,8 @@ namespace SecureDevice.Core.Application
         /// <summary>Exceptions caught from the agent this boot (at most one: the first leads to a reboot).</summary>
         public int Faults { get; private set; }
 
-        /// <summary>Runs the agent once; returns how long the platform may sleep, ms. Never throws for the agent's failures.</summary>
-        public long Step(long nowMs, long utcSeconds, bool networkUp, uint random)
+        /// <summary>Runs the agent once at <paramref name="input"/>; returns how long the platform may sleep, ms. Never throws for the agent's failures.</summary>
+        public long Step(StepInput input)
         {
             if (RebootRequested)
             {
@@ -50,7 +50,7 @@ namespace SecureDevice.Core.Application
 
             try
             {
-                long sleep = _agent.Step(nowMs, utcSeconds, networkUp, random);
+                long sleep = _agent.Step(input);
                 if (_agent.RebootRequested)
                 {
                     RequestReboot(_agent.RebootReason, 0);
@@ -61,7 +61,7 @@ namespace SecureDevice.Core.Application
             }
             catch (System.Exception error)
             {
-                Fail(error, random);
+                Fail(error, input.Random);
                 return 0;
             }
         }

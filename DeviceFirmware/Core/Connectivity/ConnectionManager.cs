@@ -123,19 +123,18 @@ namespace SecureDevice.Core.Connectivity
             State = ConnectionState.WaitingForNetwork;
         }
 
-        /// <summary>Does at most one network action.</summary>
-        /// <param name="nowMs">Monotonic milliseconds.</param>
-        /// <param name="utcSeconds">Wall-clock Unix seconds, or -1 while not synchronised.</param>
-        /// <param name="networkUp">Whether the network link (Wi-Fi, DHCP) is up.</param>
-        /// <param name="random">A fresh random value.</param>
+        /// <summary>Does at most one network action at <paramref name="input"/> (time, wall clock, network, random).</summary>
         /// <returns>Milliseconds until the next step is useful (the caller may also step earlier).</returns>
-        public long Step(long nowMs, long utcSeconds, bool networkUp, uint random)
+        public long Step(StepInput input)
         {
             if (!_started)
             {
                 throw new System.InvalidOperationException("call Start first");
             }
 
+            long nowMs = input.NowMs;
+            long utcSeconds = input.UtcSeconds;
+            uint random = input.Random;
             _lastUtc = utcSeconds;
             if (State == ConnectionState.Connected)
             {
@@ -157,13 +156,13 @@ namespace SecureDevice.Core.Connectivity
                 return IdleStepMs;
             }
 
-            if (!networkUp)
+            if (!input.NetworkUp)
             {
                 State = ConnectionState.WaitingForNetwork;
                 return IdleStepMs;
             }
 
-            if (!WallTime.IsValid(utcSeconds))
+            if (!input.TimeKnown)
             {
                 State = ConnectionState.WaitingForTime;
                 return IdleStepMs;

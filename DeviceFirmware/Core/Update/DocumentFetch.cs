@@ -135,7 +135,7 @@ namespace SecureDevice.Core.Update
 
                 _bytes += read;
                 Progressed = true;
-                _statistics.BytesReceived += read;
+                _statistics.Received(read);
             }
         }
 

@@ -5,7 +5,9 @@ namespace SecureDevice.Core.Update
     /// <summary>
     /// Loads and saves the <see cref="UpdateJournal"/> (state/update) with a torn-write-safe <see cref="RecordStore"/>:
     /// 3 file-system operations per save. <see cref="Current"/> changes only after a save succeeded, so the in-memory
-    /// journal never runs ahead of the flash. Shared by the <see cref="BootPlanner"/> and the <see cref="UpdateEngine"/>.
+    /// journal never runs ahead of the flash. Shared by the <see cref="BootPlanner"/> and the <see cref="UpdateEngine"/>;
+    /// the engine writes only through the <c>Save</c> methods of one named transition each (computed in a copy of
+    /// <see cref="Current"/>, saved, applied on success).
     /// </summary>
     public sealed class JournalStore
     {
@@ -15,6 +17,7 @@ namespace SecureDevice.Core.Update
         private readonly RecordStore _record;
         private readonly RecordWriter _writer = new RecordWriter(new byte[UpdateJournal.MaxEncodedBytes]);
         private readonly RecordReader _reader = new RecordReader(new byte[0], 0, 0);
+        private readonly UpdateJournal _next = new UpdateJournal();
 
         /// <summary>A journal store over <paramref name="store"/>.</summary>
         public JournalStore(IFileStore store)
@@ -65,6 +68,47 @@ namespace SecureDevice.Core.Update
             }
 
             return status;
+        }
+
+        /// <summary>Saves <see cref="UpdateJournal.ToDownloading"/> of the current journal (the slot holds the verified documents).</summary>
+        public StorageStatus SaveDownloading(string url, byte[] manifestDigest)
+        {
+            Next().ToDownloading(url, manifestDigest);
+            return Save(_next);
+        }
+
+        /// <summary>Saves <see cref="UpdateJournal.ToStaged"/> of the current journal (the candidate verified from flash).</summary>
+        public StorageStatus SaveStaged()
+        {
+            Next().ToStaged();
+            return Save(_next);
+        }
+
+        /// <summary>Saves <see cref="UpdateJournal.Confirmed"/> of the current journal (the candidate was healthy).</summary>
+        public StorageStatus SaveConfirmed(long securityVersion)
+        {
+            Next().Confirmed(securityVersion);
+            return Save(_next);
+        }
+
+        /// <summary>Saves <see cref="UpdateJournal.Reverted"/> of the current journal with <paramref name="outcome"/>.</summary>
+        public StorageStatus SaveReverted(UpdateOutcome outcome)
+        {
+            Next().Reverted(outcome);
+            return Save(_next);
+        }
+
+        /// <summary>Saves <see cref="UpdateJournal.Abandoned"/> of the current journal with <paramref name="outcome"/>.</summary>
+        public StorageStatus SaveAbandoned(UpdateOutcome outcome)
+        {
+            Next().Abandoned(outcome);
+            return Save(_next);
+        }
+
+        private UpdateJournal Next()
+        {
+            _next.CopyFrom(Current);
+            return _next;
         }
     }
 }

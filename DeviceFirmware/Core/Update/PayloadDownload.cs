@@ -162,7 +162,7 @@ namespace SecureDevice.Core.Update
 
             _manifest = _slots.Manifest;
             BundleStatus payload = _slots.VerifyPayload(journal.CandidateSlot, _manifest);
-            _statistics.BytesRehashed += _manifest.TotalFileBytes;
+            _statistics.Rehashed(_manifest.TotalFileBytes);
             if (payload != BundleStatus.Verified)
             {
                 _fileIndex = 0;
@@ -209,7 +209,7 @@ namespace SecureDevice.Core.Update
                 return RestartFile(path, verdict, file.Name + ": " + BundleStatusText.Name(verdict));
             }
 
-            _statistics.BytesReceived += read;
+            _statistics.Received(read);
             if (!_slots.Payload.Append(_chunk, 0, read))
             {
                 Close();
@@ -239,7 +239,7 @@ namespace SecureDevice.Core.Update
         {
             long length;
             BundleStatus prefix = _slots.HashPrefix(slot, file, out length);
-            _statistics.BytesRehashed += length;
+            _statistics.Rehashed(length);
             if (prefix == BundleStatus.FileSizeMismatch)
             {
                 return DeleteAndContinue(path);
@@ -293,7 +293,7 @@ namespace SecureDevice.Core.Update
 
             if (length > 0)
             {
-                _statistics.Resumes++;
+                _statistics.Resumed();
             }
 
             _fileOpen = true;

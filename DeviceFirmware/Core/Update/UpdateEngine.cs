@@ -1,7 +1,6 @@
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Telemetry;
-using SecureDevice.Core.Text;
 
 namespace SecureDevice.Core.Update
 {
@@ -11,14 +10,13 @@ namespace SecureDevice.Core.Update
     /// resumes after drops and reboots from the bytes on flash (re-hashed, never trusted), re-verifies everything from
     /// flash, stages, and after the reboot into the candidate confirms it (raising the security floor) or reverts it.
     /// <para>
-    /// Driven like the rest of the core: the platform calls <see cref="Step"/> with the monotonic time, the wall-clock
-    /// time, the network state, a random value and whether the running slot is healthy; the engine does a bounded amount
-    /// of work (one offer's documents, or up to <see cref="PayloadDownload.ChunksPerStep"/> chunks) and returns how long it
-    /// may sleep. Failures of the download are retried with jittered exponential backoff and abandoned after
-    /// <see cref="RetrySchedule.MaxFailures"/> attempts without progress, so a broken server is never hammered.
+    /// Only dispatch and transitions live here: <see cref="Step"/> picks the phase for the state (docs' "Engine phases";
+    /// each does a bounded amount of work and answers a value), <see cref="FailureRouter"/> maps the answer onto a route,
+    /// and the engine makes the transition: <c>Enter</c>, one of <see cref="JournalStore"/>'s named saves, the report.
+    /// Failures are retried with jittered backoff (<see cref="RetrySchedule"/>), so a broken server is never hammered.
     /// </para>
     /// Memory: one 4 KB chunk buffer and the documents' 5.3 KB, allocated by the caller once; nothing grows with the
-    /// bundle. Flash: writes are the payload's chunks plus a fixed number of record saves (see <see cref="Journal"/>).
+    /// bundle. Flash: the payload's chunks plus a fixed number of record saves.
     /// </summary>
     public sealed class UpdateEngine
     {
@@ -33,13 +31,13 @@ namespace SecureDevice.Core.Update
         private readonly RetrySchedule _retry = new RetrySchedule();
         private readonly UpdateStatistics _statistics = new UpdateStatistics();
         private readonly UpdateReport _report;
+        private readonly FailureRouter _router;
         private readonly Probation _probation = new Probation();
         private readonly DocumentFetch _documents;
         private readonly BundleAdmission _admission;
         private readonly SlotPreparation _preparation;
         private readonly PayloadDownload _download;
-        private readonly UpdateJournal _next = new UpdateJournal();
-        private Manifest _manifest;
+        private readonly UpdateStatus _status;
 
         /// <summary>
         /// Creates the engine. <paramref name="device"/> gives product, hardware model and loader version (the running
@@ -63,90 +61,32 @@ namespace SecureDevice.Core.Update
             _revocations = revocations;
             _device = device;
             _report = new UpdateReport(_statistics);
+            _router = new FailureRouter(_retry, _report);
             _documents = new DocumentFetch(slots.Documents, source, _statistics, chunk);
             _admission = new BundleAdmission(slots, revocations, device);
             _preparation = new SlotPreparation(store);
             _download = new PayloadDownload(store, slots, source, _statistics, chunk);
+            _status = new UpdateStatus(_report, _download, _statistics);
         }
 
-        /// <summary>
-        /// Where the update is. Offered, Verifying and WaitingForReboot are transient; the others mirror the journal. It
-        /// changes only through <see cref="Enter"/>, along <see cref="UpdateTransitions"/>, and afresh at each <see cref="Start"/>.
-        /// </summary>
-        public UpdateState State { get; private set; }
-
-        /// <summary>The last outcome (<see cref="UpdateReport.Outcome"/>).</summary>
-        public UpdateOutcome LastOutcome
+        /// <summary>What the engine shows: state, candidate, last outcome and detail, progress, events, a requested reboot, statistics.</summary>
+        public UpdateStatus Status
         {
-            get { return _report.Outcome; }
+            get { return _status; }
         }
 
-        /// <summary>One line explaining <see cref="LastOutcome"/> when it is a failure, else null (<see cref="UpdateReport.Detail"/>).</summary>
-        public string LastDetail
-        {
-            get { return _report.Detail; }
-        }
-
-        /// <summary>The journal store.</summary>
-        public JournalStore Journal
-        {
-            get { return _journal; }
-        }
-
-        /// <summary>The candidate's verified manifest while Downloading, Verifying, Staged or Testing, else null.</summary>
-        public Manifest Candidate
-        {
-            get { return _manifest; }
-        }
-
-        /// <summary>Payload bytes of the candidate verified so far (on flash or streamed), for progress reports.</summary>
-        public long BytesDone
-        {
-            get { return _download.BytesDone; }
-        }
-
-        /// <summary>Total payload bytes of the candidate.</summary>
-        public long BytesTotal
-        {
-            get { return _download.BytesTotal; }
-        }
-
-        /// <summary>Increments whenever something worth an event happens (state, outcome, half of the download done).</summary>
-        public int EventSequence
-        {
-            get { return _report.Events + _download.ProgressEvents; }
-        }
-
-        /// <summary>True when the platform should reboot (after publishing the pending event): to test a staged slot or after a revert.</summary>
-        public bool RebootRequested
-        {
-            get { return _report.RebootRequested; }
-        }
-
-        /// <summary>Why the reboot is requested (<see cref="BootReason.Update"/> or <see cref="BootReason.Revert"/>).</summary>
-        public BootReason RebootReason
-        {
-            get { return _report.RebootReason; }
-        }
-
-        /// <summary>How long a candidate has, each boot, to become healthy, ms (default 10 minutes).</summary>
+        /// <summary>How long a candidate has, each boot, to become healthy, ms (default <see cref="Probation.DefaultTimeoutMs"/>).</summary>
         public long TestTimeoutMs
         {
             get { return _probation.TimeoutMs; }
             set { _probation.TimeoutMs = value; }
         }
 
-        /// <summary>Shortest spacing between processed offers, ms.</summary>
+        /// <summary>Shortest spacing between processed offers, ms (default <see cref="OfferIntake.DefaultSpacingMs"/>).</summary>
         public long OfferSpacingMs
         {
             get { return _offers.SpacingMs; }
             set { _offers.SpacingMs = value; }
-        }
-
-        /// <summary>What the engine did since boot (offers, failures, bytes received and re-hashed, resumes).</summary>
-        public UpdateStatistics Statistics
-        {
-            get { return _statistics; }
         }
 
         /// <summary>Restores the engine's state from the journal and the boot plan. Call once per boot, after <see cref="BootPlanner.Plan"/>.</summary>
@@ -156,18 +96,17 @@ namespace SecureDevice.Core.Update
             UpdateJournal journal = _journal.Current;
             _device.CurrentVersion = plan.ActiveVersion;
             _device.CurrentSecurityVersion = plan.ActiveSecurityVersion;
-            _manifest = null;
+            _status.Candidate = null;
             _offers.Reset();
-            State = UpdateTransitions.AtBoot(journal.State, plan.Testing);
-            if (State == UpdateState.Testing)
+            _status.State = UpdateTransitions.AtBoot(journal.State, plan.Testing);
+            if (_status.State == UpdateState.Testing)
             {
-                _manifest = plan.Manifest;
+                _status.Candidate = plan.Manifest;
                 _probation.Begin(nowMs);
             }
-            else if (State == UpdateState.Downloading)
+            else if (_status.State == UpdateState.Downloading)
             {
-                _offers.Url = journal.Url;
-                _download.Resume();
+                ResumeDownload(journal);
                 _retry.Restart(nowMs);
             }
 
@@ -175,7 +114,8 @@ namespace SecureDevice.Core.Update
         }
 
         /// <summary>
-        /// Takes an offer payload (devices/{id}/down/update). A valid offer is processed by the next <see cref="Step"/>s.
+        /// Takes an offer payload (devices/{id}/down/update) through <see cref="OfferIntake.Take"/>. A valid offer is
+        /// processed by the next <see cref="Step"/>s.
         /// </summary>
         /// <returns>
         /// <see cref="UpdateOutcome.None"/> when accepted for processing (or a repeat of the offer being processed);
@@ -185,83 +125,82 @@ namespace SecureDevice.Core.Update
         /// </returns>
         public UpdateOutcome Offer(byte[] payload, int offset, int count, long nowMs)
         {
-            _statistics.OffersReceived++;
+            _statistics.OfferReceived();
             bool fresh;
-            UpdateOutcome taken = _offers.Take(payload, offset, count, State, nowMs, out fresh);
+            UpdateOutcome taken = _offers.Take(payload, offset, count, _status.State, nowMs, out fresh);
             if (taken != UpdateOutcome.None)
             {
                 return _report.Refused(taken, _offers.Detail);
             }
 
-            if (!fresh)
+            if (fresh)
             {
-                return UpdateOutcome.None;
+                _download.Close();
+                _documents.Reset();
+                _retry.Restart(nowMs);
+                Enter(UpdateState.Offered);
+                _report.Event();
             }
 
-            _download.Close();
-            _documents.Reset();
-            _retry.Restart(nowMs);
-            Enter(UpdateState.Offered);
-            _report.Event();
             return UpdateOutcome.None;
         }
 
-        /// <summary>Does a bounded amount of work.</summary>
-        /// <param name="nowMs">Monotonic milliseconds.</param>
-        /// <param name="utcSeconds">Wall-clock Unix seconds, or -1 while not synchronised.</param>
-        /// <param name="networkUp">Whether the network link is up.</param>
-        /// <param name="random">A fresh random value (retry jitter).</param>
-        /// <param name="healthy">True once the running slot meets the health criteria (connected and a health report acknowledged this boot).</param>
+        /// <summary>Does a bounded amount of work at <paramref name="input"/> (time, wall clock, network, a random value for the retry jitter).</summary>
+        /// <param name="input">This step's input; not kept.</param>
+        /// <param name="healthy">True once the running slot meets the health criteria (<see cref="Probation.IsHealthy"/>).</param>
         /// <returns>Milliseconds the platform may sleep before the next call (0 when there is more work now).</returns>
-        public long Step(long nowMs, long utcSeconds, bool networkUp, uint random, bool healthy)
+        public long Step(StepInput input, bool healthy)
         {
-            if (State == UpdateState.Testing)
+            if (_status.State == UpdateState.Testing)
             {
-                return StepTesting(nowMs, healthy);
+                return StepTesting(input.NowMs, healthy);
             }
 
-            if (State != UpdateState.Offered && State != UpdateState.Downloading && State != UpdateState.Verifying)
+            if (!Working())
             {
                 return long.MaxValue;
             }
 
-            if (!networkUp && State != UpdateState.Verifying)
+            if (!input.NetworkUp && _status.State != UpdateState.Verifying)
             {
                 return 1000;
             }
 
-            long wait = _retry.Wait(nowMs);
+            long wait = _retry.Wait(input.NowMs);
             if (wait > 0)
             {
                 return wait;
             }
 
-            if (State == UpdateState.Offered)
+            if (_status.State == UpdateState.Offered)
             {
-                StepOffered(nowMs, utcSeconds, random);
+                StepOffered(input);
             }
-            else if (State == UpdateState.Downloading)
+            else if (_status.State == UpdateState.Downloading)
             {
-                StepDownloading(nowMs, random);
+                StepDownloading(input);
             }
             else
             {
-                StepVerifying(nowMs, random);
+                StepVerifying(input);
             }
 
-            return State == UpdateState.Offered || State == UpdateState.Downloading || State == UpdateState.Verifying
-                ? _retry.Wait(nowMs)
-                : long.MaxValue;
+            return Working() ? _retry.Wait(input.NowMs) : long.MaxValue;
         }
 
         /// <summary>The running application failed (its entry point threw). A candidate under test is reverted at once.</summary>
         public void OnApplicationFailed()
         {
-            if (State == UpdateState.Testing)
+            if (_status.State == UpdateState.Testing)
             {
                 _probation.ApplicationFailed();
                 Revert(_probation.Outcome);
             }
+        }
+
+        private bool Working()
+        {
+            return _status.State == UpdateState.Offered || _status.State == UpdateState.Downloading || _status.State == UpdateState.Verifying;
         }
 
         private long StepTesting(long nowMs, bool healthy)
@@ -271,7 +210,7 @@ namespace SecureDevice.Core.Update
             if (verdict == ProbationVerdict.Confirm)
             {
                 Confirm();
-                return State == UpdateState.Testing ? Probation.ConfirmRetryMs : long.MaxValue;
+                return _status.State == UpdateState.Testing ? Probation.ConfirmRetryMs : long.MaxValue;
             }
 
             if (verdict == ProbationVerdict.Revert)
@@ -285,47 +224,42 @@ namespace SecureDevice.Core.Update
 
         private void Confirm()
         {
-            UpdateJournal current = _journal.Current;
-            _next.CopyFrom(current);
-            _next.Confirmed(_manifest.SecurityVersion);
-
-            if (_journal.Save(_next) != StorageStatus.Ok)
+            Manifest candidate = _status.Candidate;
+            if (_journal.SaveConfirmed(candidate.SecurityVersion) != StorageStatus.Ok)
             {
                 // Retried at the next step; if it never succeeds the boot limit reverts, which is safe.
                 return;
             }
 
-            _device.CurrentVersion = _manifest.Version;
-            _device.CurrentSecurityVersion = _manifest.SecurityVersion;
+            _device.CurrentVersion = candidate.Version;
+            _device.CurrentSecurityVersion = candidate.SecurityVersion;
             Finish(UpdateOutcome.Confirmed, null, UpdateState.Idle);
         }
 
         private void Revert(UpdateOutcome outcome)
         {
-            _next.CopyFrom(_journal.Current);
-            _next.Reverted(outcome);
             // Reboot even if the save fails: the loader then counts another test boot and reverts at the limit.
-            _journal.Save(_next);
-            Finish(outcome, "candidate " + _manifest.Version.ToString() + " " + UpdateOutcomes.Name(outcome), UpdateState.Idle);
+            _journal.SaveReverted(outcome);
+            Finish(outcome, "candidate " + _status.Candidate.Version.ToString() + " " + UpdateOutcomes.Name(outcome), UpdateState.Idle);
             _report.Reboot(BootReason.Revert);
         }
 
-        private void StepOffered(long nowMs, long utcSeconds, uint random)
+        private void StepOffered(StepInput input)
         {
-            bool timeKnown = WallTime.IsValid(utcSeconds);
-            if (_offers.WaitsForTime(nowMs, timeKnown))
+            bool timeKnown = input.TimeKnown;
+            if (_offers.WaitsForTime(input.NowMs, timeKnown))
             {
-                _retry.DueAt(nowMs + OfferIntake.TimePollMs);
+                _retry.DueAt(input.NowMs + OfferIntake.TimePollMs);
                 return;
             }
 
             DownloadStep fetched = _documents.Step(_offers.Url);
-            if (!Apply(fetched, _documents.Progressed, _documents.Detail, _documents.Rejection, nowMs, random))
+            if (!Apply(_router.Route(fetched, _documents.Progressed, _documents.Rejection, _documents.Detail, _status.State, input), _documents.Detail))
             {
                 return;
             }
 
-            UpdateOutcome admitted = _admission.Admit(_offers, _journal.Current, utcSeconds, timeKnown);
+            UpdateOutcome admitted = _admission.Admit(_offers, _journal.Current, input.UtcSeconds, timeKnown);
             if (admitted != UpdateOutcome.None)
             {
                 EndOffer(admitted, _admission.Detail);
@@ -337,8 +271,8 @@ namespace SecureDevice.Core.Update
                 return;
             }
 
-            _manifest = _admission.Manifest;
-            _download.Begin(_manifest);
+            _status.Candidate = _admission.Manifest;
+            _download.Begin(_admission.Manifest);
             Enter(UpdateState.Downloading);
             _report.Event();
         }
@@ -348,15 +282,10 @@ namespace SecureDevice.Core.Update
         private bool PrepareSlot()
         {
             UpdateJournal current = _journal.Current;
-            if (current.State != UpdateState.Idle)
+            // A new offer supersedes a download: the journal leaves Downloading before the slot is touched.
+            if (current.State != UpdateState.Idle && _journal.SaveAbandoned(current.LastOutcome) != StorageStatus.Ok)
             {
-                // A new offer supersedes a download: the journal leaves Downloading before the slot is touched.
-                _next.CopyFrom(current);
-                _next.Abandoned(current.LastOutcome);
-                if (_journal.Save(_next) != StorageStatus.Ok)
-                {
-                    return StorageFailed("saving the journal");
-                }
+                return StorageFailed("saving the journal");
             }
 
             if (_preparation.Prepare(current.CandidateSlot, _slots.Documents) != StorageStatus.Ok)
@@ -364,9 +293,7 @@ namespace SecureDevice.Core.Update
                 return StorageFailed(_preparation.Detail);
             }
 
-            _next.CopyFrom(_journal.Current);
-            _next.ToDownloading(_offers.Url, _slots.Documents.ManifestDigest);
-            if (_journal.Save(_next) != StorageStatus.Ok)
+            if (_journal.SaveDownloading(_offers.Url, _slots.Documents.ManifestDigest) != StorageStatus.Ok)
             {
                 return StorageFailed("saving the journal");
             }
@@ -374,44 +301,38 @@ namespace SecureDevice.Core.Update
             return true;
         }
 
-        private void StepDownloading(long nowMs, uint random)
+        private void StepDownloading(StepInput input)
         {
             DownloadStep step = _download.Step(_journal.Current, _offers.Url);
-            _manifest = _download.Manifest;
-            if (Apply(step, _download.Progressed, _download.Detail, _download.Rejection, nowMs, random))
+            _status.Candidate = _download.Manifest;
+            if (Apply(_router.Route(step, _download.Progressed, _download.Rejection, _download.Detail, _status.State, input), _download.Detail))
             {
                 // No event: verifying takes one step and ends in Staged, which is reported.
                 Enter(UpdateState.Verifying);
             }
         }
 
-        private void StepVerifying(long nowMs, uint random)
+        private void StepVerifying(StepInput input)
         {
-            UpdateJournal journal = _journal.Current;
-            DownloadStep back = _download.ReadBack(journal);
-            _manifest = _download.Manifest;
+            DownloadStep back = _download.ReadBack(_journal.Current);
+            _status.Candidate = _download.Manifest;
             if (back == DownloadStep.Failed)
             {
                 // What was verified while streaming is not what the flash gives back: download the bad files again.
                 Enter(UpdateState.Downloading);
             }
 
-            if (!Apply(back, false, _download.Detail, BundleStatus.Verified, nowMs, random))
+            if (!Apply(_router.Route(back, false, BundleStatus.Verified, _download.Detail, _status.State, input), _download.Detail))
             {
                 return;
             }
 
-            if (_revocations.AddFrom(_manifest) != StorageStatus.Ok)
+            // The revocations the candidate carries are saved before the journal says Staged.
+            string failed = _revocations.AddFrom(_status.Candidate) != StorageStatus.Ok ? "saving revocations"
+                : _journal.SaveStaged() != StorageStatus.Ok ? "saving the journal" : null;
+            if (failed != null)
             {
-                Failed(nowMs, random, "saving revocations");
-                return;
-            }
-
-            _next.CopyFrom(journal);
-            _next.ToStaged();
-            if (_journal.Save(_next) != StorageStatus.Ok)
-            {
-                Failed(nowMs, random, "saving the journal");
+                Apply(_router.Failed(failed, _status.State, input), failed);
                 return;
             }
 
@@ -419,62 +340,19 @@ namespace SecureDevice.Core.Update
             _report.Reboot(BootReason.Update);
         }
 
-        // Maps a phase's step onto the engine; true when Done (the caller moves on). The retry schedule hears of progress
-        // first (a failure after a gained byte is the first in a row); More comes back at once, a failure backs off, a
-        // rejection or a storage failure ends the update.
-        private bool Apply(DownloadStep step, bool progressed, string detail, BundleStatus rejection, long nowMs, uint random)
+        // Makes the transition the router chose; true when the phase is done (the caller moves on).
+        private bool Apply(FailureRoute route, string detail)
         {
-            if (progressed)
+            if (route == FailureRoute.EndOffer)
             {
-                _retry.Progress();
+                EndOffer(_router.Outcome, detail);
+            }
+            else if (route == FailureRoute.Abandon)
+            {
+                Abandon(_router.Outcome, detail);
             }
 
-            if (step == DownloadStep.Done)
-            {
-                return true;
-            }
-
-            if (step == DownloadStep.More)
-            {
-                // More work is waiting: come back at once (after the platform serviced MQTT).
-                _retry.DueAt(nowMs);
-            }
-            else if (step == DownloadStep.Failed)
-            {
-                Failed(nowMs, random, detail);
-            }
-            else if (step == DownloadStep.Rejected && State == UpdateState.Offered)
-            {
-                // Nothing was written yet: a rejected offer ends without a journal save.
-                EndOffer(UpdateOutcomes.Rejected(rejection), detail);
-            }
-            else if (step == DownloadStep.Rejected)
-            {
-                _report.Rejected();
-                Abandon(UpdateOutcomes.Rejected(rejection), detail);
-            }
-            else
-            {
-                Abandon(UpdateOutcome.StorageFailed, detail);
-            }
-
-            return false;
-        }
-
-        private void Failed(long nowMs, uint random, string detail)
-        {
-            _report.Failed(detail);
-            if (!_retry.Failed(nowMs, random))
-            {
-                if (State == UpdateState.Offered)
-                {
-                    EndOffer(UpdateOutcome.DownloadFailed, detail);
-                }
-                else
-                {
-                    Abandon(UpdateOutcome.DownloadFailed, detail);
-                }
-            }
+            return route == FailureRoute.Proceed;
         }
 
         private bool StorageFailed(string detail)
@@ -490,22 +368,10 @@ namespace SecureDevice.Core.Update
             UpdateJournal current = _journal.Current;
             if (current.State != UpdateState.Idle || current.LastOutcome != outcome)
             {
-                _next.CopyFrom(current);
-                _next.Abandoned(outcome);
-                _journal.Save(_next);
+                _journal.SaveAbandoned(outcome);
             }
 
             Finish(outcome, detail, UpdateState.Idle);
-        }
-
-        private void Finish(UpdateOutcome outcome, string detail, UpdateState next)
-        {
-            _report.Record(outcome, detail);
-            Enter(next);
-            if (outcome != UpdateOutcome.Confirmed && outcome != UpdateOutcome.Staged)
-            {
-                _manifest = null;
-            }
         }
 
         // Ends the processing of an offer that touched nothing. A download it was meant to supersede goes on.
@@ -517,9 +383,24 @@ namespace SecureDevice.Core.Update
             Finish(outcome, detail, resume ? UpdateState.Downloading : UpdateState.Idle);
             if (resume)
             {
-                _offers.Url = journal.Url;
-                _download.Resume();
+                ResumeDownload(journal);
                 _retry.Progress();
+            }
+        }
+
+        private void ResumeDownload(UpdateJournal journal)
+        {
+            _offers.Url = journal.Url;
+            _download.Resume();
+        }
+
+        private void Finish(UpdateOutcome outcome, string detail, UpdateState next)
+        {
+            _report.Record(outcome, detail);
+            Enter(next);
+            if (outcome != UpdateOutcome.Confirmed && outcome != UpdateOutcome.Staged)
+            {
+                _status.Candidate = null;
             }
         }
 
@@ -527,12 +408,12 @@ namespace SecureDevice.Core.Update
         // throws rather than leave the machine somewhere the docs do not describe.
         private void Enter(UpdateState next)
         {
-            if (!UpdateTransitions.IsLegal(State, next))
+            if (!UpdateTransitions.IsLegal(_status.State, next))
             {
-                throw new System.InvalidOperationException("update " + UpdateStateText.Name(State) + " -> " + UpdateStateText.Name(next));
+                throw new System.InvalidOperationException("update " + UpdateStateText.Name(_status.State) + " -> " + UpdateStateText.Name(next));
             }
 
-            State = next;
+            _status.State = next;
         }
     }
 }

@@ -22,10 +22,10 @@ namespace SecureDevice.Core.Update
 
         private readonly AsciiWriter _writer = new AsciiWriter();
 
-        /// <summary>Writes the event for <paramref name="engine"/>'s current state into <c>buffer[offset, +count)</c>.</summary>
+        /// <summary>Writes the event for the update engine's current <paramref name="status"/> into <c>buffer[offset, +count)</c>.</summary>
         /// <returns>Bytes written (the event always fits in <see cref="MaxBytes"/>).</returns>
         /// <exception cref="System.ArgumentException">The range is shorter than <see cref="MaxBytes"/>.</exception>
-        public int Write(UpdateEngine engine, int bootCount, byte[] buffer, int offset, int count)
+        public int Write(UpdateStatus status, int bootCount, byte[] buffer, int offset, int count)
         {
             if (count < MaxBytes)
             {
@@ -34,12 +34,12 @@ namespace SecureDevice.Core.Update
 
             _writer.Reset(buffer, offset, MaxBytes);
             _writer.WriteText("{\"state\":\"");
-            _writer.WriteText(UpdateStateText.Name(engine.State));
+            _writer.WriteText(UpdateStateText.Name(status.State));
             _writer.WriteText("\",\"outcome\":\"");
-            _writer.WriteText(UpdateOutcomes.Name(engine.LastOutcome));
+            _writer.WriteText(UpdateOutcomes.Name(status.LastOutcome));
             _writer.WriteText("\",\"code\":");
-            _writer.WriteInteger(UpdateOutcomeCode.Of(engine.LastOutcome));
-            Bundle.Manifest candidate = engine.Candidate;
+            _writer.WriteInteger(UpdateOutcomeCode.Of(status.LastOutcome));
+            Bundle.Manifest candidate = status.Candidate;
             if (candidate != null)
             {
                 _writer.WriteText(",\"version\":\"");
@@ -48,15 +48,15 @@ namespace SecureDevice.Core.Update
                 _writer.WriteInteger(candidate.SecurityVersion);
             }
 
-            if (engine.BytesTotal > 0 && (engine.State == UpdateState.Downloading || engine.State == UpdateState.Verifying))
+            if (status.BytesTotal > 0 && (status.State == UpdateState.Downloading || status.State == UpdateState.Verifying))
             {
                 _writer.WriteText(",\"done\":");
-                _writer.WriteInteger(engine.BytesDone);
+                _writer.WriteInteger(status.BytesDone);
                 _writer.WriteText(",\"total\":");
-                _writer.WriteInteger(engine.BytesTotal);
+                _writer.WriteInteger(status.BytesTotal);
             }
 
-            string detail = engine.LastDetail;
+            string detail = status.LastDetail;
             if (detail != null && detail.Length > 0)
             {
                 _writer.WriteText(",\"detail\":\"");
@@ -67,7 +67,7 @@ namespace SecureDevice.Core.Update
             _writer.WriteText(",\"boot\":");
             _writer.WriteInteger(bootCount);
             _writer.WriteText(",\"seq\":");
-            _writer.WriteInteger(engine.EventSequence);
+            _writer.WriteInteger(status.EventSequence);
             _writer.WriteChar('}');
             if (_writer.Overflowed)
             {

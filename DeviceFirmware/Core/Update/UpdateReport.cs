@@ -57,7 +57,7 @@ namespace SecureDevice.Core.Update
         /// <summary>An offer was refused or ended without touching the flash: counted, then recorded.</summary>
         public UpdateOutcome Refused(UpdateOutcome outcome, string detail)
         {
-            _statistics.OffersRejected++;
+            _statistics.OfferRefused();
             Record(outcome, detail);
             return outcome;
         }
@@ -65,14 +65,14 @@ namespace SecureDevice.Core.Update
         /// <summary>A download attempt failed (<paramref name="detail"/>): counted; the outcome stays until the attempts are spent.</summary>
         public void Failed(string detail)
         {
-            _statistics.DownloadFailures++;
+            _statistics.AttemptFailed();
             Detail = detail;
         }
 
         /// <summary>A downloaded bundle was rejected after the flash was touched: counted as a refused offer (the outcome follows).</summary>
         public void Rejected()
         {
-            _statistics.OffersRejected++;
+            _statistics.OfferRefused();
         }
 
         /// <summary>The platform should reboot for <paramref name="reason"/>.</summary>

@@ -1,3 +1,4 @@
+using SecureDevice.Core;
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
@@ -258,7 +259,7 @@ public static class UpdateSimulation
                 }
 
                 UpdateEngine engine = loader.Engine;
-                if (engine.State == UpdateState.Idle)
+                if (engine.Status.State == UpdateState.Idle)
                 {
                     if (loader.Application.Version.ToString() == "1.1.0" && !loader.Plan.Testing)
                     {
@@ -270,9 +271,9 @@ public static class UpdateSimulation
                 }
 
                 var watch = Stopwatch.StartNew();
-                for (int step = 0; step < 100_000 && !engine.RebootRequested; step++)
+                for (int step = 0; step < 100_000 && !engine.Status.RebootRequested; step++)
                 {
-                    long sleep = engine.Step(_clockMs, context.UtcStart + (_clockMs / 1000), true, random.NextUInt(), loader.Application.Loaded);
+                    long sleep = engine.Step(new StepInput(_clockMs, context.UtcStart + (_clockMs / 1000), true, random.NextUInt()), loader.Application.Loaded);
                     if (powerLost?.Invoke() == true)
                     {
                         return null;
@@ -286,16 +287,16 @@ public static class UpdateSimulation
                     _clockMs += Math.Clamp(sleep, 1, 60_000);
                 }
 
-                DownloadMilliseconds += engine.State == UpdateState.Staged ? watch.Elapsed.TotalMilliseconds : 0;
-                Resumes += engine.Statistics.Resumes;
-                BytesRehashed += engine.Statistics.BytesRehashed;
-                if (engine.LastOutcome == UpdateOutcome.Confirmed && !engine.RebootRequested)
+                DownloadMilliseconds += engine.Status.State == UpdateState.Staged ? watch.Elapsed.TotalMilliseconds : 0;
+                Resumes += engine.Status.Statistics.Resumes;
+                BytesRehashed += engine.Status.Statistics.BytesRehashed;
+                if (engine.Status.LastOutcome == UpdateOutcome.Confirmed && !engine.Status.RebootRequested)
                 {
                     return null;
                 }
             }
 
-            return "not confirmed after " + MaxBoots + " boots: " + UpdateOutcomes.Name(_loader!.Engine.LastOutcome) + " " + _loader.Engine.LastDetail;
+            return "not confirmed after " + MaxBoots + " boots: " + UpdateOutcomes.Name(_loader!.Engine.Status.LastOutcome) + " " + _loader.Engine.Status.LastDetail;
         }
 
         /// <summary>One more boot over the flash: the new version runs, confirmed, with the raised floor.</summary>

@@ -44,12 +44,15 @@ public sealed class ReportAllocationTests
         Assert.Equal(0, allocated);
     }
 
-    private static long Run(DeviceAgent agent, long now, long duration)
+    // The platform's one step input, made before the measurement and refreshed at each step.
+    private readonly Core.StepInput _input = new();
+
+    private long Run(DeviceAgent agent, long now, long duration)
     {
         long end = now + duration;
         while (now < end)
         {
-            long sleep = agent.Step(now, TestConfig.Utc + (now / 1000), true, (uint)now);
+            long sleep = agent.Step(_input.Set(now, TestConfig.Utc + (now / 1000), true, (uint)now));
             now += Math.Max(1, sleep);
         }
 

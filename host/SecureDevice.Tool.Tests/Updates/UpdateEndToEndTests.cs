@@ -157,8 +157,8 @@ public sealed class UpdateEndToEndTests : IDisposable
     }
 
     private static string State(SecureDevice.VirtualDevice.VirtualDevice device) =>
-        "\nengine " + device.Updates!.State + " " + UpdateOutcomes.Name(device.Updates.LastOutcome) + " " + device.Updates.LastDetail + " seq " + device.Updates.EventSequence
-        + " offers " + device.Updates.Statistics.OffersReceived + " sent " + device.Agent.Limiter.Sent(MessageClass.UpdateProgress) + " dropped " + device.Agent.Limiter.Dropped(MessageClass.UpdateProgress)
+        "\nengine " + device.Updates!.Status.State + " " + UpdateOutcomes.Name(device.Updates.Status.LastOutcome) + " " + device.Updates.Status.LastDetail + " seq " + device.Updates.Status.EventSequence
+        + " offers " + device.Updates.Status.Statistics.OffersReceived + " sent " + device.Agent.Limiter.Sent(MessageClass.UpdateProgress) + " dropped " + device.Agent.Limiter.Dropped(MessageClass.UpdateProgress)
         + " rejected " + device.Agent.Connection.Counters.InboundRejected + " connected " + device.Connected;
 
     private string BrokerLog => "\nbroker log:\n" + string.Join("\n", _broker.Broker.Log.Split('\n').TakeLast(30));

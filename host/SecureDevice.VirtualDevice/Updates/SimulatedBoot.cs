@@ -22,7 +22,7 @@ public sealed class SimulatedBoot : System.IDisposable
         Result = Sequence.Run();
         Source = options.Source();
         Engine = Stack.CreateEngine(Source, product, hardware, Sequence.Plan, nowMs);
-        Application.LastUpdateOutcome = Engine.LastOutcome;
+        Application.LastUpdateOutcome = Engine.Status.LastOutcome;
     }
 
     /// <summary>The boot's session (count, reason, faults, what runs).</summary>
