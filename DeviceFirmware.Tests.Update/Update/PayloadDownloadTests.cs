@@ -25,11 +25,11 @@ namespace SecureDevice.Tests.Update
             step = Run(f, d);
             Assert.AreEqual((int)DownloadStep.Done, (int)step);
             Assert.IsTrue(f.Intact(0) && f.Intact(1) && f.Intact(2));
-            long done = d.BytesDone;
+            long done = d.Progress.BytesDone;
             Assert.AreEqual((long)Total, done);
             long received = f.Statistics.BytesReceived;
             Assert.AreEqual((long)Total, received);
-            int events = d.ProgressEvents;
+            int events = d.Progress.Events;
             Assert.AreEqual(1, events);
             step = d.ReadBack(f.Journal);
             Assert.AreEqual((int)DownloadStep.Done, (int)step);
@@ -94,7 +94,7 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual((int)DownloadStep.Done, (int)step);
             long served = f.Server.PayloadBytesServed;
             Assert.AreEqual((long)(Total - 560), served);
-            long done = d.BytesDone;
+            long done = d.Progress.BytesDone;
             Assert.AreEqual((long)Total, done);
         }
 
@@ -109,7 +109,7 @@ namespace SecureDevice.Tests.Update
             step = d.ReadBack(f.Journal);
             Assert.AreEqual((int)DownloadStep.Failed, (int)step);
             Assert.IsTrue(d.Detail.IndexOf("read-back") >= 0, d.Detail);
-            long done = d.BytesDone;
+            long done = d.Progress.BytesDone;
             Assert.AreEqual(0L, done);
 
             // The download starts over, the bad flash reads back wrong again: still never Done.

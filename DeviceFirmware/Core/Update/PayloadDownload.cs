@@ -29,7 +29,6 @@ namespace SecureDevice.Core.Update
         private bool _fileOpen;
         private bool _fileFromZero;
         private long _doneBeforeFile;
-        private int _progressHalf;
 
         /// <summary>Creates the phase; <paramref name="chunk"/> is the engine's caller-owned buffer.</summary>
         public PayloadDownload(IFileStore store, SlotVerifier slots, IBundleSource source, UpdateStatistics statistics, byte[] chunk)
@@ -39,6 +38,7 @@ namespace SecureDevice.Core.Update
             _source = source;
             _statistics = statistics;
             _chunk = chunk;
+            Progress = new DownloadProgress();
         }
 
         /// <summary>The manifest whose files are downloaded (set by <see cref="Begin"/>, a resume or <see cref="ReadBack"/>), or null.</summary>
@@ -47,14 +47,8 @@ namespace SecureDevice.Core.Update
             get { return _manifest; }
         }
 
-        /// <summary>Payload bytes of the candidate verified so far (on flash or streamed).</summary>
-        public long BytesDone { get; private set; }
-
-        /// <summary>Total payload bytes of the candidate.</summary>
-        public long BytesTotal { get; private set; }
-
-        /// <summary>Counts each time the download crosses half way (either way): one event each, so the engine's event sequence includes them.</summary>
-        public int ProgressEvents { get; private set; }
+        /// <summary>How far the download is (bytes done and total, half-way events); this phase is its only writer.</summary>
+        public DownloadProgress Progress { get; private set; }
 
         /// <summary>True when the next <see cref="Step"/> re-reads the candidate's documents from flash before going on.</summary>
         public bool ResumePending { get; private set; }
@@ -75,9 +69,7 @@ namespace SecureDevice.Core.Update
             ResumePending = false;
             _fileIndex = 0;
             _fileOpen = false;
-            BytesTotal = manifest.TotalFileBytes;
-            BytesDone = 0;
-            _progressHalf = 0;
+            Progress.Begin(manifest.TotalFileBytes);
         }
 
         /// <summary>Continues the journal's download (after a boot, or after an offer that did not supersede it): the next step re-verifies the documents on flash first.</summary>
@@ -166,7 +158,7 @@ namespace SecureDevice.Core.Update
             if (payload != BundleStatus.Verified)
             {
                 _fileIndex = 0;
-                BytesDone = 0;
+                Progress.Rewind(0);
                 _doneBeforeFile = 0;
                 return Fail("flash read-back: " + BundleStatusText.Name(payload));
             }
@@ -230,7 +222,7 @@ namespace SecureDevice.Core.Update
             }
 
             Progressed = true;
-            UpdateProgress(BytesDone + read);
+            Progress.Reach(Progress.BytesDone + read);
             return DownloadStep.More;
         }
 
@@ -250,7 +242,7 @@ namespace SecureDevice.Core.Update
                 return Fail("reading " + file.Name + " back");
             }
 
-            _doneBeforeFile = BytesDone;
+            _doneBeforeFile = Progress.BytesDone;
             if (length == file.Size)
             {
                 if (_slots.Payload.Finish() == BundleStatus.Verified)
@@ -262,7 +254,7 @@ namespace SecureDevice.Core.Update
                 return DeleteAndContinue(path);
             }
 
-            UpdateProgress(_doneBeforeFile + length);
+            Progress.Reach(_doneBeforeFile + length);
             long remaining;
             DownloadStatus opened = _source.Open(url + file.Name, length, out remaining);
             if (opened == DownloadStatus.RangeIgnored || opened == DownloadStatus.RangeNotSatisfiable)
@@ -321,29 +313,15 @@ namespace SecureDevice.Core.Update
                 return DownloadStep.StorageFailed;
             }
 
-            BytesDone = _doneBeforeFile;
+            Progress.Rewind(_doneBeforeFile);
             return DownloadStep.More;
         }
 
         private void NextFile(BundleFile file)
         {
-            UpdateProgress(_doneBeforeFile + file.Size);
-            _doneBeforeFile = BytesDone;
+            Progress.Reach(_doneBeforeFile + file.Size);
+            _doneBeforeFile = Progress.BytesDone;
             _fileIndex++;
-        }
-
-        private void UpdateProgress(long done)
-        {
-            BytesDone = done;
-
-            // One progress event at half way: with the start and the end that is three events per download, well inside
-            // the update-progress budget of the publish limiter (burst 10).
-            int half = BytesTotal > 0 && done * 2 >= BytesTotal ? 1 : 0;
-            if (half != _progressHalf)
-            {
-                _progressHalf = half;
-                ProgressEvents++;
-            }
         }
 
         private DownloadStep Fail(string detail)

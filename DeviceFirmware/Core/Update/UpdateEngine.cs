@@ -66,7 +66,7 @@ namespace SecureDevice.Core.Update
             _admission = new BundleAdmission(slots, revocations, device);
             _preparation = new SlotPreparation(store);
             _download = new PayloadDownload(store, slots, source, _statistics, chunk);
-            _status = new UpdateStatus(_report, _download, _statistics);
+            _status = new UpdateStatus(_report, _download.Progress, _statistics);
         }
 
         /// <summary>What the engine shows: state, candidate, last outcome and detail, progress, events, a requested reboot, statistics.</summary>

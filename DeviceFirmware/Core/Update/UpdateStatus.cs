@@ -12,12 +12,14 @@ namespace SecureDevice.Core.Update
     public sealed class UpdateStatus
     {
         private readonly UpdateReport _report;
-        private readonly PayloadDownload _download;
+        // The download's numbers only, never the download itself: a holder of the status must not keep the download's
+        // verifier, buffer and manifest alive (see DownloadProgress).
+        private readonly DownloadProgress _progress;
 
-        internal UpdateStatus(UpdateReport report, PayloadDownload download, UpdateStatistics statistics)
+        internal UpdateStatus(UpdateReport report, DownloadProgress progress, UpdateStatistics statistics)
         {
             _report = report;
-            _download = download;
+            _progress = progress;
             Statistics = statistics;
         }
 
@@ -45,19 +47,19 @@ namespace SecureDevice.Core.Update
         /// <summary>Payload bytes of the candidate verified so far (on flash or streamed), for progress reports.</summary>
         public long BytesDone
         {
-            get { return _download.BytesDone; }
+            get { return _progress.BytesDone; }
         }
 
         /// <summary>Total payload bytes of the candidate.</summary>
         public long BytesTotal
         {
-            get { return _download.BytesTotal; }
+            get { return _progress.BytesTotal; }
         }
 
         /// <summary>Increments whenever something worth an event happens (state, outcome, half of the download done).</summary>
         public int EventSequence
         {
-            get { return _report.Events + _download.ProgressEvents; }
+            get { return _report.Events + _progress.Events; }
         }
 
         /// <summary>True when the platform should reboot (after publishing the pending event): to test a staged slot or after a revert.</summary>
