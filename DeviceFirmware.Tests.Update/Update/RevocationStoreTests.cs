@@ -72,7 +72,7 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual(0, store.List.Count);
         }
 
-        private static Manifest Revoking(string revokes)
+        internal static Manifest Revoking(string revokes)
         {
             TestBundle bundle = new TestBundle(new TestRandom(3));
             bundle.Revokes = revokes;

@@ -92,7 +92,7 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual("si", signature);
         }
 
-        private static BundleDocuments Documents()
+        internal static BundleDocuments Documents()
         {
             BundleDocuments documents = new BundleDocuments();
             Fill(documents, 0, "{\"v\":2}");

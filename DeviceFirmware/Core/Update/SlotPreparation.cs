@@ -4,8 +4,8 @@ namespace SecureDevice.Core.Update
 {
     /// <summary>
     /// Readies the candidate slot for a new bundle: empties its folder and writes the three verified documents into it, so
-    /// that a resume after a reboot can re-verify them from flash. Storage only: the engine journals Downloading after it
-    /// and decides what a failure means.
+    /// that a resume after a reboot can re-verify them from flash. Storage only: <see cref="CandidateWrites.Download"/> journals
+    /// Downloading after it, and the engine decides what a failure means.
     /// </summary>
     public sealed class SlotPreparation
     {

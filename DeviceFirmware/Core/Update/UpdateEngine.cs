@@ -12,7 +12,8 @@ namespace SecureDevice.Core.Update
     /// <para>
     /// Only dispatch and transitions live here: <see cref="Step"/> picks the phase for the state (docs' "Engine phases";
     /// each does a bounded amount of work and answers a value), <see cref="FailureRouter"/> maps the answer onto a route,
-    /// and the engine makes the transition: <c>Enter</c>, one of <see cref="JournalStore"/>'s named saves, the report.
+    /// and the engine makes the transition: <c>Enter</c>, one of <see cref="JournalStore"/>'s named saves (through
+    /// <see cref="CandidateWrites"/> where a transition is several ordered writes), the report.
     /// Failures are retried with jittered backoff (<see cref="RetrySchedule"/>), so a broken server is never hammered.
     /// </para>
     /// Memory: one 4 KB chunk buffer and the documents' 5.3 KB, allocated by the caller once; nothing grows with the
@@ -35,7 +36,7 @@ namespace SecureDevice.Core.Update
         private readonly Probation _probation = new Probation();
         private readonly DocumentFetch _documents;
         private readonly BundleAdmission _admission;
-        private readonly SlotPreparation _preparation;
+        private readonly CandidateWrites _writes;
         private readonly PayloadDownload _download;
         private readonly UpdateStatus _status;
 
@@ -64,7 +65,7 @@ namespace SecureDevice.Core.Update
             _router = new FailureRouter(_retry, _report);
             _documents = new DocumentFetch(slots.Documents, source, _statistics, chunk);
             _admission = new BundleAdmission(slots, revocations, device);
-            _preparation = new SlotPreparation(store);
+            _writes = new CandidateWrites(store, journal, revocations, device);
             _download = new PayloadDownload(store, slots, source, _statistics, chunk);
             _status = new UpdateStatus(_report, _download.Progress, _statistics);
         }
@@ -224,16 +225,11 @@ namespace SecureDevice.Core.Update
 
         private void Confirm()
         {
-            Manifest candidate = _status.Candidate;
-            if (_journal.SaveConfirmed(candidate.SecurityVersion) != StorageStatus.Ok)
+            // A failed save is retried at the next step; if it never succeeds the boot limit reverts, which is safe.
+            if (_writes.Confirm(_status.Candidate) == null)
             {
-                // Retried at the next step; if it never succeeds the boot limit reverts, which is safe.
-                return;
+                Finish(UpdateOutcome.Confirmed, null, UpdateState.Idle);
             }
-
-            _device.CurrentVersion = candidate.Version;
-            _device.CurrentSecurityVersion = candidate.SecurityVersion;
-            Finish(UpdateOutcome.Confirmed, null, UpdateState.Idle);
         }
 
         private void Revert(UpdateOutcome outcome)
@@ -266,8 +262,10 @@ namespace SecureDevice.Core.Update
                 return;
             }
 
-            if (!PrepareSlot())
+            string failed = _writes.Download(_slots.Documents, _offers.Url);
+            if (failed != null)
             {
+                Abandon(UpdateOutcome.StorageFailed, failed);
                 return;
             }
 
@@ -275,30 +273,6 @@ namespace SecureDevice.Core.Update
             _download.Begin(_admission.Manifest);
             Enter(UpdateState.Downloading);
             _report.Event();
-        }
-
-        // Empties the candidate slot and writes the verified documents into it, then journals Downloading. False on a
-        // storage failure (the update is then finished as StorageFailed).
-        private bool PrepareSlot()
-        {
-            UpdateJournal current = _journal.Current;
-            // A new offer supersedes a download: the journal leaves Downloading before the slot is touched.
-            if (current.State != UpdateState.Idle && _journal.SaveAbandoned(current.LastOutcome) != StorageStatus.Ok)
-            {
-                return StorageFailed("saving the journal");
-            }
-
-            if (_preparation.Prepare(current.CandidateSlot, _slots.Documents) != StorageStatus.Ok)
-            {
-                return StorageFailed(_preparation.Detail);
-            }
-
-            if (_journal.SaveDownloading(_offers.Url, _slots.Documents.ManifestDigest) != StorageStatus.Ok)
-            {
-                return StorageFailed("saving the journal");
-            }
-
-            return true;
         }
 
         private void StepDownloading(StepInput input)
@@ -327,9 +301,7 @@ namespace SecureDevice.Core.Update
                 return;
             }
 
-            // The revocations the candidate carries are saved before the journal says Staged.
-            string failed = _revocations.AddFrom(_status.Candidate) != StorageStatus.Ok ? "saving revocations"
-                : _journal.SaveStaged() != StorageStatus.Ok ? "saving the journal" : null;
+            string failed = _writes.Stage(_status.Candidate);
             if (failed != null)
             {
                 Apply(_router.Failed(failed, _status.State, input), failed);
@@ -353,12 +325,6 @@ namespace SecureDevice.Core.Update
             }
 
             return route == FailureRoute.Proceed;
-        }
-
-        private bool StorageFailed(string detail)
-        {
-            Abandon(UpdateOutcome.StorageFailed, detail);
-            return false;
         }
 
         // Ends a download that touched the flash: the journal goes back to Idle with the outcome, the active slot untouched.
