@@ -177,6 +177,24 @@ public sealed class LiveFleet : IAsyncDisposable
         return api;
     }
 
+    /// <summary>
+    /// An HTTPS client (trusting the console only through the fleet root, keeping cookies) signed in as
+    /// <paramref name="user"/> through the login form, its antiforgery token and a TOTP code of the next period.
+    /// </summary>
+    public async Task<HttpClient> SignInAsync(TestUser user)
+    {
+        Clock.Advance(TimeSpan.FromSeconds(30));
+        var client = new HttpClient(ServiceConsoleTests.PinnedHandler(Lab.Root)) { BaseAddress = HttpsBase };
+        string form = await client.GetStringAsync("/login");
+        string token = WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(form, "name=\"__sd_csrf\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value);
+        using HttpResponseMessage signedIn = await client.PostAsync("/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["UserName"] = user.Name, ["Password"] = user.Password, ["Code"] = TestUser.Code(user.Secret, Clock.GetUtcNow()), ["__sd_csrf"] = token,
+        }));
+        Assert.Equal(HttpStatusCode.Found, signedIn.StatusCode);
+        return client;
+    }
+
     /// <summary>The reports the service stored for <paramref name="deviceId"/> (last day), through <c>GET /api/v1/devices/{id}/health</c>: (received ms, boot, seq).</summary>
     public static async Task<IReadOnlyList<(long ReceivedMs, long Boot, long Seq)>> ReportsAsync(HttpClient api, string deviceId)
     {

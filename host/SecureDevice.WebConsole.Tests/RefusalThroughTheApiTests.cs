@@ -29,8 +29,8 @@ namespace SecureDevice.WebConsole.Tests;
 /// bundles over HTTPS from an update server with a certificate of the fleet PKI). One is offered a bundle whose payload on
 /// the update server is not the bytes its manifest was signed over (the download server tampered with, or a man in the
 /// middle); the other a correctly signed older version (a rollback). Each refuses, reports why, and keeps running its
-/// version; <c>GET /api/v1/rollouts/{id}</c> shows the refusal with the device's reason, and the service's detection
-/// raises its <c>update-rejected</c> finding.
+/// version; <c>GET /api/v1/rollouts/{id}</c> shows the refusal with the device's reason, the service's detection raises
+/// its <c>update-rejected</c> finding, and the console shows both (anomaly feed, device page).
 /// </summary>
 [Collection(ServiceCollection.Name)]
 public sealed class RefusalThroughTheApiTests
@@ -100,6 +100,16 @@ public sealed class RefusalThroughTheApiTests
             }, TimeSpan.FromSeconds(30), () => deviceId + ": no update-rejected finding");
             Assert.Equal("open", finding.GetProperty("state").GetString());
         }
+
+        // The console shows the same: the finding in the anomaly feed, the device's refusal and its reason on its page.
+        using HttpClient console = await fleet.SignInAsync(op);
+        string feed = await console.GetStringAsync("/feed");
+        Assert.Matches(Tampered + "</a></td><td>update-rejected</td>", feed);
+        Assert.Matches(RolledBack + "</a></td><td>update-rejected</td>", feed);
+        string tamperedPage = await console.GetStringAsync("/devices/" + Tampered);
+        Assert.Contains("<td>rejected:hash-mismatch</td>", tamperedPage, StringComparison.Ordinal);
+        Assert.Contains("Sensor.App.pe: hash-mismatch", tamperedPage, StringComparison.Ordinal);
+        Assert.Contains("<td>rejected:downgrade</td>", await console.GetStringAsync("/devices/" + RolledBack), StringComparison.Ordinal);
     }
 
     /// <summary>Copies the catalog's bundles to the update server's folder, then changes one byte of the served 1.1.0 payload (its signed hash stays the original's).</summary>
