@@ -85,6 +85,15 @@ public sealed class DynamicSecurityAdmin : IBrokerAccessControl, IDisposable
 
     public async Task<BrokerAccessResult> ReleaseAsync(string deviceId, CancellationToken cancellation = default)
     {
+        // Modifying a client makes mosquitto kick its connection. A device that holds its own role already (the lift of a
+        // throttle, not of a quarantine) is left alone: kicked while still throttled, it would wait out the throttle's
+        // reconnect interval (10 min at the default 6/h) before it could receive the lift command.
+        (BrokerAccessResult current, DeviceAccess access) = await GetAsync(deviceId, cancellation).ConfigureAwait(false);
+        if (current.Succeeded && access == DeviceAccess.Normal)
+        {
+            return current;
+        }
+
         Exchange exchange = await ExecuteAsync(new[] { CreateDeviceRole(deviceId), ModifyRoles(deviceId, BrokerRights.DeviceRole(deviceId)) }, cancellation).ConfigureAwait(false);
         if (exchange.OnlyError("Role already exists", "Client not found") && exchange.Replies.Any(r => r.Error == "Client not found"))
         {
