@@ -148,6 +148,37 @@ public sealed class ResponseAtTheBrokerTests : IDisposable
     }
 
     [Fact]
+    public async Task Lift_OfAThrottledDevice_KeepsItsConnection_TheLiftArrivesOnIt()
+    {
+        // Modifying a dynsec client kicks its connection; a throttled device kicked by the lift would stay away for the
+        // throttle's reconnect interval and could not receive the lift. So a lift of a device that holds its own role
+        // changes nothing at the broker and the command arrives on the live connection.
+        var (certificate, key) = _broker.Provision("dev-q");
+        using var commands = new MqttCommandPublisher(BrokerEndpoint.For(_broker.Pki, "localhost", _broker.Port), BrokerIdentity.Operator(_broker.Pki));
+        ResponseActions actions = Actions(commands);
+        TlsMqttTransport live = Connect(certificate, key);
+        try
+        {
+            var message = new InboundMessage(256);
+            ActionResult throttled = await actions.ThrottleAsync("dev-q", "alice", "flooding", "test", new ThrottleSpec(6, TimeSpan.FromMinutes(10)));
+            Assert.True(throttled.Succeeded, throttled.Record.Detail);
+            Assert.True(ConnectivityEndToEndTests.WaitReceive(live, message, TimeSpan.FromSeconds(5)), "the throttle arrives");
+
+            ActionResult lifted = await actions.LiftAsync("dev-q", "alice", "fixed", "test");
+            Assert.True(lifted.Succeeded, lifted.Record.Detail);
+            Assert.True(ConnectivityEndToEndTests.WaitReceive(live, message, TimeSpan.FromSeconds(5)), "the lift arrives on the same connection");
+            Assert.Equal("devices/dev-q/down/throttle", message.Topic);
+            Assert.StartsWith("{\"rate\":3600,", Encoding.ASCII.GetString(message.Payload, 0, message.Length), StringComparison.Ordinal);
+            Assert.False(SpinWait.SpinUntil(() => !live.IsConnected, 2000), "the lift kicked the device");
+            Assert.Equal(DeviceAccess.Normal, (await _admin.GetAsync("dev-q")).Access);
+        }
+        finally
+        {
+            live.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task ServiceIdentity_CannotSendAnUpdateOffer()
     {
         Device("dev-o");
