@@ -9,7 +9,7 @@ namespace SecureDevice.Benchmarks;
 
 /// <summary>
 /// The fleet service's per-report decode cost, deterministic where it can be: bytes allocated on the calling thread per
-/// report by the strict health decoder alone and by the ingest preparer (topic, decode, the row's values), and the
+/// report by the strict health decoder alone and by the writer's per-message preparation (topic, decode, the row's values), and the
 /// time per report (single thread; noisy on a shared machine). The report is the ingest bench's (<see cref="HealthReports.Cbor"/>).
 /// </summary>
 internal static class IngestDecodeFigures

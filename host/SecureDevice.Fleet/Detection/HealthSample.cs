@@ -10,6 +10,27 @@ namespace SecureDevice.Fleet.Detection;
 /// </summary>
 public sealed record HealthSample
 {
+    // Resolved once: a name lookup per field and report cost the detection worker two dictionary searches each.
+    private static readonly HealthField UptimeSField = HealthField.Of("life", "uptimeS");
+    private static readonly HealthField BootCountField = HealthField.Of("life", "bootCount");
+    private static readonly HealthField BootReasonField = HealthField.Of("life", "bootReason");
+    private static readonly HealthField SupplyMvField = HealthField.Of("power", "supplyMv");
+    private static readonly HealthField SupplyMaField = HealthField.Of("power", "supplyMa");
+    private static readonly HealthField LoadPctField = HealthField.Of("power", "loadPct");
+    private static readonly HealthField HeapFreeKiBField = HealthField.Of("memory", "heapFreeKiB");
+    private static readonly HealthField ManagedFreeKiBField = HealthField.Of("memory", "managedFreeKiB");
+    private static readonly HealthField MessagesUpSinceLastField = HealthField.Of("traffic", "messagesUpSinceLast");
+    private static readonly HealthField BytesUpSinceLastField = HealthField.Of("traffic", "bytesUpSinceLast");
+    private static readonly HealthField MessagesDownSinceLastField = HealthField.Of("traffic", "messagesDownSinceLast");
+    private static readonly HealthField BytesDownSinceLastField = HealthField.Of("traffic", "bytesDownSinceLast");
+    private static readonly HealthField VersionMajorField = HealthField.Of("identity", "versionMajor");
+    private static readonly HealthField VersionMinorField = HealthField.Of("identity", "versionMinor");
+    private static readonly HealthField VersionPatchField = HealthField.Of("identity", "versionPatch");
+    private static readonly HealthField SecurityVersionField = HealthField.Of("identity", "securityVersion");
+    private static readonly HealthField CertificateDaysField = HealthField.Of("identity", "certificateDays");
+    private static readonly HealthField FlagsField = HealthField.Of("flags", "flags");
+    private static readonly HealthField UpdateOutcomeField = HealthField.Of("protection", "updateOutcome");
+
     /// <summary>Report number since boot.</summary>
     public long Sequence { get; init; }
 
@@ -68,26 +89,26 @@ public sealed record HealthSample
         return new HealthSample
         {
             Sequence = report.Sequence,
-            UptimeSeconds = report.Field("life", "uptimeS") ?? 0,
-            BootCount = report.Field("life", "bootCount") ?? 0,
-            BootReason = (int)(report.Field("life", "bootReason") ?? 0),
-            SupplyMillivolts = report.Field("power", "supplyMv"),
-            SupplyMilliamps = report.Field("power", "supplyMa"),
-            LoadPercent = report.Field("power", "loadPct"),
-            HeapFreeKiB = report.Field("memory", "heapFreeKiB"),
-            ManagedFreeKiB = report.Field("memory", "managedFreeKiB"),
-            MessagesUpSinceLast = report.Field("traffic", "messagesUpSinceLast") ?? 0,
-            BytesUpSinceLast = report.Field("traffic", "bytesUpSinceLast") ?? 0,
-            MessagesDownSinceLast = report.Field("traffic", "messagesDownSinceLast") ?? 0,
-            BytesDownSinceLast = report.Field("traffic", "bytesDownSinceLast") ?? 0,
+            UptimeSeconds = report.Field(UptimeSField) ?? 0,
+            BootCount = report.Field(BootCountField) ?? 0,
+            BootReason = (int)(report.Field(BootReasonField) ?? 0),
+            SupplyMillivolts = report.Field(SupplyMvField),
+            SupplyMilliamps = report.Field(SupplyMaField),
+            LoadPercent = report.Field(LoadPctField),
+            HeapFreeKiB = report.Field(HeapFreeKiBField),
+            ManagedFreeKiB = report.Field(ManagedFreeKiBField),
+            MessagesUpSinceLast = report.Field(MessagesUpSinceLastField) ?? 0,
+            BytesUpSinceLast = report.Field(BytesUpSinceLastField) ?? 0,
+            MessagesDownSinceLast = report.Field(MessagesDownSinceLastField) ?? 0,
+            BytesDownSinceLast = report.Field(BytesDownSinceLastField) ?? 0,
             Version = new FirmwareVersion(
-                report.Field("identity", "versionMajor") ?? 0,
-                report.Field("identity", "versionMinor") ?? 0,
-                report.Field("identity", "versionPatch") ?? 0,
-                report.Field("identity", "securityVersion") ?? 0),
-            CertificateDays = report.Field("identity", "certificateDays") ?? 0,
-            Flags = report.Field("flags", "flags") ?? 0,
-            UpdateOutcome = report.Field("protection", "updateOutcome") ?? 0,
+                report.Field(VersionMajorField) ?? 0,
+                report.Field(VersionMinorField) ?? 0,
+                report.Field(VersionPatchField) ?? 0,
+                report.Field(SecurityVersionField) ?? 0),
+            CertificateDays = report.Field(CertificateDaysField) ?? 0,
+            Flags = report.Field(FlagsField) ?? 0,
+            UpdateOutcome = report.Field(UpdateOutcomeField) ?? 0,
         };
     }
 }

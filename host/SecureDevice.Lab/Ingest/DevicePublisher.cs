@@ -41,7 +41,16 @@ public sealed class DevicePublisher : IAsyncDisposable
                 .WithClientCertificates(new X509Certificate2Collection(device.Certificate)).WithTrustChain(new X509Certificate2Collection(root))
                 .WithRevocationMode(X509RevocationMode.NoCheck))
             .Build();
-        await client.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await client.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+
         return new DevicePublisher(device, client);
     }
 
@@ -56,6 +65,22 @@ public sealed class DevicePublisher : IAsyncDisposable
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .WithRetainFlag(retain)
             .Build();
+        await PublishAsync(message, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A health report message on this device's health topic, built once so that the load generator publishes it later
+    /// without building anything (MQTTnet makes its packet from it; the message itself is not changed by publishing).
+    /// </summary>
+    public MqttApplicationMessage HealthMessage(byte[] payload) => new MqttApplicationMessageBuilder()
+        .WithTopic("devices/" + _device.Id + "/up/health")
+        .WithPayload(payload)
+        .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+        .Build();
+
+    /// <summary>Publishes a message built beforehand (<see cref="HealthMessage"/>) and returns when the broker acknowledged it.</summary>
+    public async Task PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
+    {
         MqttClientPublishResult result = await _client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
         if (!result.IsSuccess)
         {

@@ -42,10 +42,20 @@ public sealed class IngestLab : IDisposable
     public X509Certificate2 Root => X509Certificate2.CreateFromPem(File.ReadAllText(Pki.RootCertificate));
 
     /// <summary>Creates the PKI, the broker configuration and the data folder in <paramref name="folder"/> and starts mosquitto.</summary>
-    public static IngestLab Create(string folder)
+    public static IngestLab Create(string folder) => Create(folder, null, null);
+
+    /// <summary>
+    /// As <see cref="Create(string)"/>, with <paramref name="beforeBroker"/> run on the new PKI before the broker's
+    /// configuration is rendered: devices it enrols are in the dynamic-security file the broker starts with (as
+    /// <c>securedevice broker config</c> renders them), so they need no registration over the control topic, which
+    /// rewrites the plugin's whole file per command and timed out for 1000 devices on a loaded machine. The broker gets
+    /// <paramref name="brokerStart"/> (default 10 s) to say it is running.
+    /// </summary>
+    public static IngestLab Create(string folder, Action<PkiLayout>? beforeBroker, TimeSpan? brokerStart)
     {
         Directory.CreateDirectory(folder);
         PkiFolder.Init(Path.Combine(folder, "pki"), new[] { "localhost" }, new[] { IPAddress.Loopback }, DateTimeOffset.UtcNow);
+        beforeBroker?.Invoke(new PkiLayout(Path.Combine(folder, "pki")));
         int port = FreePort();
         BrokerConfig.Write(new BrokerConfigRequest { Pki = new PkiLayout(Path.Combine(folder, "pki")), OutputFolder = Path.Combine(folder, "broker"), Port = port });
         Directory.CreateDirectory(Path.Combine(folder, "data"));
@@ -54,7 +64,7 @@ public sealed class IngestLab : IDisposable
             File.SetUnixFileMode(Path.Combine(folder, "data"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
         var broker = new MosquittoProcess(Path.Combine(folder, "broker", BrokerConfig.ConfigFile));
-        broker.Start();
+        broker.Start(brokerStart);
         return new IngestLab(folder, port, broker);
     }
 

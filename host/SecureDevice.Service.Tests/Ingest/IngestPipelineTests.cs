@@ -185,54 +185,6 @@ public sealed class IngestPipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_WriterHeldInACommit_NextMessagesDecodedMeanwhile_NoMoreThanThePreparedQueue()
-    {
-        var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);
-        await using (store)
-        {
-            const int Capacity = 3;
-            using var release = new ManualResetEventSlim();
-            var gate = new GatedStore(store);
-            gate.BeforeCommit = _ => release.Wait(TimeSpan.FromSeconds(60)); // the writer stays in its first commit
-            IngestPipeline pipeline = await PipelineAsync(store, gate, new IngestOptions
-            {
-                MaxBatch = 1,
-                BatchLinger = TimeSpan.Zero,
-                PreparedCapacity = Capacity,
-                Limits = new FairLimits { DevicePerHour = 1_000_000, DeviceBurst = 1_000_000 },
-            });
-            var acks = new ConcurrentQueue<int>();
-            InboundMessage[] messages = Enumerable.Range(0, 12).Select(i => Message(i == 2 ? new byte[] { 0xA1, 0x00 } : HealthReports.Cbor(1, i + 1), acks, i)).ToArray();
-            using var stop = new CancellationTokenSource();
-            Task writer = pipeline.RunAsync(stop.Token);
-            await pipeline.EnqueueAsync(messages[0], CancellationToken.None);
-            await ServiceLabWait(() => gate.Attempts == 1, TimeSpan.FromSeconds(30));
-            foreach (InboundMessage message in messages.Skip(1))
-            {
-                await pipeline.EnqueueAsync(message, CancellationToken.None);
-            }
-
-            // While the writer is held, the preparer decodes the next ones in order: the queue's 3, and the one it waits to hand over.
-            await ServiceLabWait(() => messages.Skip(1).Count(m => m.Prepared != null) == Capacity + 1, TimeSpan.FromSeconds(30));
-            await Task.Delay(300);
-            Assert.Equal(Enumerable.Range(1, Capacity + 1), Enumerable.Range(1, 11).Where(i => messages[i].Prepared != null));
-            Assert.Equal(HealthDecodeStatus.MalformedCbor, messages[2].Prepared!.HealthStatus);
-            Assert.Null(messages[2].Prepared!.Row);
-            Assert.Equal(4, messages[3].Prepared!.Row!.Seq);
-            Assert.Equal(0, messages[3].Prepared!.Row!.DeviceRef); // the registry's reference is the writer's to set
-            Assert.Empty(acks);
-
-            release.Set();
-            await ServiceLabWait(() => acks.Count == messages.Length, TimeSpan.FromSeconds(30));
-            stop.Cancel();
-            await writer;
-            Assert.Equal(Enumerable.Range(0, messages.Length), acks.ToArray());
-            Assert.Equal(11, (await store.ListHealthAsync(Device, 0, long.MaxValue, 100, CancellationToken.None)).Count);
-            Assert.Equal(1, (await store.ListCountersAsync(Device, 0, CancellationToken.None)).Single(c => c.Reason == IngestReason.MalformedCbor.Code()).Count);
-        }
-    }
-
-    [Fact]
     public async Task RunAsync_BatchNotFull_LingersForMore_ThenCommitsThemInOneTransaction()
     {
         var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);
@@ -261,18 +213,16 @@ public sealed class IngestPipelineTests : IDisposable
 
     [Theory]
     [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
-    public async Task RunAsync_DatabaseDown_PreparedMessagesHeldUnacknowledgedAndBounded_ThenEachCommittedOnceInOrderWhenItReturns(string dialect)
+    public async Task RunAsync_DatabaseDown_MessagesHeldUnacknowledged_ThenEachCommittedOnceInOrderWhenItReturns(string dialect)
     {
         var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
         await using (store)
         {
-            const int Capacity = 3;
             var gate = new GatedStore(store) { FailuresLeft = int.MaxValue };
             IngestPipeline pipeline = await PipelineAsync(store, gate, new IngestOptions
             {
                 MaxBatch = 4,
                 BatchLinger = TimeSpan.Zero,
-                PreparedCapacity = Capacity,
                 Limits = new FairLimits { DevicePerHour = 1_000_000, DeviceBurst = 1_000_000 },
             });
             var acks = new ConcurrentQueue<int>();
@@ -284,12 +234,11 @@ public sealed class IngestPipelineTests : IDisposable
                 await pipeline.EnqueueAsync(message, CancellationToken.None);
             }
 
-            // The writer retries its first batch (4); the preparer holds the queue's 3 and the one it waits to hand over.
-            await ServiceLabWait(() => gate.Attempts >= 3 && messages.Count(m => m.Prepared != null) == 4 + Capacity + 1, TimeSpan.FromSeconds(30));
+            // The writer retries its first batch (4); the other 8 wait in the receive queue.
+            await ServiceLabWait(() => gate.Attempts >= 3, TimeSpan.FromSeconds(30));
             await Task.Delay(200);
             Assert.True(pipeline.DatabaseFailing);
             Assert.False(pipeline.Faulted);
-            Assert.Equal(4 + Capacity + 1, messages.Count(m => m.Prepared != null));
             Assert.Empty(acks);
             Assert.Empty(await store.ListHealthAsync(Device, 0, long.MaxValue, 100, CancellationToken.None));
 
@@ -313,7 +262,7 @@ public sealed class IngestPipelineTests : IDisposable
         await using (store)
         {
             var gate = new GatedStore(store) { FailuresLeft = int.MaxValue };
-            IngestPipeline pipeline = await PipelineAsync(store, gate, new IngestOptions { PreparedCapacity = 2, MaxBatch = 2, BatchLinger = TimeSpan.Zero });
+            IngestPipeline pipeline = await PipelineAsync(store, gate, new IngestOptions { MaxBatch = 2, BatchLinger = TimeSpan.Zero });
             var acks = new ConcurrentQueue<int>();
             using var stop = new CancellationTokenSource();
             Task writer = pipeline.RunAsync(stop.Token);
@@ -324,7 +273,7 @@ public sealed class IngestPipelineTests : IDisposable
 
             await ServiceLabWait(() => gate.Attempts >= 2, TimeSpan.FromSeconds(30));
             stop.Cancel();
-            await writer.WaitAsync(TimeSpan.FromSeconds(30)); // the writer in its backoff, the preparer on the full queue: both end
+            await writer.WaitAsync(TimeSpan.FromSeconds(30)); // the writer in its backoff ends
 
             Assert.Empty(acks);
             Assert.False(pipeline.Faulted);
@@ -332,7 +281,7 @@ public sealed class IngestPipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task RunAsync_PreparerFailsOnABug_WriterStopsFaulted_TheMessagesBeforeItCommittedAndAcknowledged_NoneAfter()
+    public async Task RunAsync_JudgeFailsOnABug_WriterStopsFaulted_TheMessagesBeforeItCommittedAndAcknowledged_NoneAfter()
     {
         var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);
         await using (store)
@@ -351,7 +300,7 @@ public sealed class IngestPipelineTests : IDisposable
                 await pipeline.EnqueueAsync(message, CancellationToken.None);
             }
 
-            // A bug the preparer meets on the fourth message: its topic gone once queued (TopicLayout throws on null).
+            // A bug the writer meets on the fourth message: its topic gone once queued (TopicLayout throws on null).
             typeof(InboundMessage).GetProperty(nameof(InboundMessage.Topic))!.SetValue(messages[3], null);
 
             Task writer = pipeline.RunAsync(CancellationToken.None);
@@ -360,7 +309,7 @@ public sealed class IngestPipelineTests : IDisposable
             Assert.True(pipeline.Faulted);
             Assert.Equal(new[] { 0, 1, 2 }, acks.ToArray());
             Assert.Equal(new long[] { 1, 2, 3 }, (await store.ListHealthAsync(Device, 0, long.MaxValue, 100, CancellationToken.None)).Select(h => h.Seq).Order());
-            Assert.Null(messages[4].Prepared); // left in the receive queue, unacknowledged: the broker delivers it after the restart
+            // The fifth and sixth stay in the receive queue, unacknowledged: the broker delivers them after the restart.
         }
     }
 

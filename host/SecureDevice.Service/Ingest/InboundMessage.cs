@@ -29,7 +29,4 @@ public sealed class InboundMessage
 
     /// <summary>Sends the PUBACK, or null when the message needs none (QoS 0, tests).</summary>
     public Func<CancellationToken, Task>? Acknowledge { get; init; }
-
-    /// <summary>Topic and payload judged ahead of the writer by the pipeline's preparer; null until then.</summary>
-    internal PreparedMessage? Prepared { get; set; }
 }

@@ -20,12 +20,6 @@ public sealed record IngestOptions
     /// <summary>Messages received and not yet committed at most; the MQTT receive loop waits when it is full.</summary>
     public int QueueCapacity { get; init; } = 65_536;
 
-    /// <summary>
-    /// Messages prepared (topic parsed, report decoded) ahead of the writer at most; the preparer waits when this many
-    /// are ready, so decoded reports in memory stay bounded (the receive queue above holds raw messages only).
-    /// </summary>
-    public int PreparedCapacity { get; init; } = 4096;
-
     /// <summary>A report of the device's current boot more than this many sequence numbers behind its newest is stale.</summary>
     public long StaleSequenceWindow { get; init; } = 64;
 

@@ -27,7 +27,6 @@ namespace SecureDevice.Service.Ingest;
 public sealed class IngestPipeline
 {
     private readonly Channel<InboundMessage> _queue;
-    private readonly Channel<InboundMessage> _prepared;
     private readonly IIngestStore _store;
     private readonly Func<Exception, bool> _isTransient;
     private readonly DeviceRegistry _registry;
@@ -57,7 +56,6 @@ public sealed class IngestPipeline
         _log = log;
         _time = time;
         _queue = Channel.CreateBounded<InboundMessage>(new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-        _prepared = Channel.CreateBounded<InboundMessage>(new BoundedChannelOptions(options.PreparedCapacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
     }
 
     /// <summary>Batches committed so far.</summary>
@@ -79,12 +77,12 @@ public sealed class IngestPipeline
     }
 
     /// <summary>
-    /// The writer loop, until cancelled. Three stages run side by side: the preparer decodes the next messages
-    /// (<see cref="PreparedMessage"/>: topic, strict decode, the report's values; at most
-    /// <see cref="IngestOptions.PreparedCapacity"/> ahead of the writer, then it waits), the writer judges and commits
-    /// batch k+1, and the acknowledger sends batch k's PUBACKs and tells the observers (a batch reaches the acknowledger only once its
-    /// transaction committed, and batches reach it in order, so acknowledgements stay after commit and in delivery
-    /// order). Messages not committed when it stops are never acknowledged.
+    /// The writer loop, until cancelled. Two stages run side by side: the writer judges (topic, strict decode, registry,
+    /// limits: <see cref="PreparedMessage"/> and <see cref="Judge"/>) and commits batch k+1, and the acknowledger sends
+    /// batch k's PUBACKs and tells the observers (a batch reaches the acknowledger only once its transaction committed,
+    /// and batches reach it in order, so acknowledgements stay after commit and in delivery order). Decoding in the writer
+    /// measured cheaper than a preparer thread handing decoded messages over (docs/scale.md, "Third round"). Messages
+    /// not committed when it stops are never acknowledged.
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -94,16 +92,14 @@ public sealed class IngestPipeline
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        // Cancelled when the service stops or a stage ends on a bug: the preparer must not wait forever on the full queue
-        // of a writer that ended, and the writer must not wait for messages (committing more it can never acknowledge)
-        // once the acknowledger ended.
+        // Cancelled when the service stops or the acknowledger ends on a bug: the writer must not wait for messages
+        // (committing more it can never acknowledge) once the acknowledger ended.
         using var stages = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task acknowledger = Task.Run(() => AcknowledgeLoopAsync(committed, stages, cancellationToken), CancellationToken.None);
-        Task preparer = Task.Run(() => PrepareLoopAsync(stages.Token), CancellationToken.None);
         try
         {
             var messages = new List<InboundMessage>(_options.MaxBatch);
-            while (await _prepared.Reader.WaitToReadAsync(stages.Token).ConfigureAwait(false))
+            while (await _queue.Reader.WaitToReadAsync(stages.Token).ConfigureAwait(false))
             {
                 messages.Clear();
                 Take(messages);
@@ -115,7 +111,7 @@ public sealed class IngestPipeline
                     linger.CancelAfter(_options.BatchLinger);
                     try
                     {
-                        while (messages.Count < _options.MaxBatch && await _prepared.Reader.WaitToReadAsync(linger.Token).ConfigureAwait(false))
+                        while (messages.Count < _options.MaxBatch && await _queue.Reader.WaitToReadAsync(linger.Token).ConfigureAwait(false))
                         {
                             Take(messages);
                         }
@@ -151,43 +147,12 @@ public sealed class IngestPipeline
         {
             committed.Writer.TryComplete();
             await acknowledger.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            await stages.CancelAsync().ConfigureAwait(false);
-            await preparer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-    }
-
-    /// <summary>
-    /// Moves messages from the receive queue to the writer's, prepared, in order; waits while the writer's queue is full,
-    /// so decoded reports held in memory stay bounded by <see cref="IngestOptions.PreparedCapacity"/>.
-    /// </summary>
-    private async Task PrepareLoopAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (await _queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (_queue.Reader.TryRead(out InboundMessage? message))
-                {
-                    message.Prepared ??= PreparedMessage.Of(message);
-                    await _prepared.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-        catch (Exception error)
-        {
-            // A bug (the decoders return statuses): the writer's next read fails on the completed queue and stops too.
-            Faulted = true;
-            _log.LogCritical(error, "the ingest preparer failed; ingest stopped until the service restarts");
-            _prepared.Writer.TryComplete(error);
         }
     }
 
     private void Take(List<InboundMessage> messages)
     {
-        while (messages.Count < _options.MaxBatch && _prepared.Reader.TryRead(out InboundMessage? message))
+        while (messages.Count < _options.MaxBatch && _queue.Reader.TryRead(out InboundMessage? message))
         {
             messages.Add(message);
         }
@@ -307,7 +272,7 @@ public sealed class IngestPipeline
     private Item Judge(InboundMessage message, HashSet<(long, long, long)> keys)
     {
         var item = new Item(message);
-        PreparedMessage prepared = message.Prepared ??= PreparedMessage.Of(message);
+        PreparedMessage prepared = PreparedMessage.Of(message);
         string deviceId = prepared.DeviceId;
         if (!prepared.TopicValid)
         {

@@ -5,10 +5,8 @@ namespace SecureDevice.Service.Ingest;
 
 /// <summary>
 /// What judging a message needs from the message alone: its topic and, for a health report, the strict decode and the
-/// row's values. The pipeline's preparer computes it beside the single writer (another thread, so the other core), at
-/// most <see cref="IngestOptions.PreparedCapacity"/> messages ahead of it; the writer keeps only what needs its state
-/// (registry, fair limits, staleness, the commit). Pure: the same topic and payload always prepare the same, so a
-/// message the writer meets unprepared (the tests' direct entry) is prepared there the same way.
+/// row's values. Pure: the same topic and payload always prepare the same. The writer computes it for each message
+/// before the checks that need its state (registry, fair limits, staleness, the commit).
 /// </summary>
 internal sealed class PreparedMessage
 {

@@ -8,7 +8,7 @@ public sealed record HealthRow(
     long BytesUp, long BytesDown, long WireBytes, long? RssiDbm, long Attempts, long Rejected, long VersionCode, long Flags, byte[] Payload)
 {
     /// <summary>
-    /// The registry's reference of the device: the ingest writer sets it on the row its preparer made (0 until then),
+    /// The registry's reference of the device: the ingest writer sets it on the row it decoded (0 until then),
     /// rather than copying the row's 19 values per report.
     /// </summary>
     public long DeviceRef { get; internal set; } = DeviceRef;
