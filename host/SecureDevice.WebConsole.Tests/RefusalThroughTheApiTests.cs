@@ -182,7 +182,7 @@ public sealed class RefusalThroughTheApiTests
             seen = listed.Length == 1 ? listed[0].Clone() : seen;
             return listed.Length == 1 && seen.GetProperty("outcome").GetString() is string outcome && outcome.StartsWith("rejected:", StringComparison.Ordinal);
         }, TimeSpan.FromSeconds(60), () => device.Id + ": the rollout never showed a refusal; last seen " + seen + "; device " + device.RunningVersion
-            + " engine " + device.Updates?.State + " " + device.Updates?.LastOutcome + " " + device.Updates?.LastDetail);
+            + " engine " + device.Updates?.Status.State + " " + device.Updates?.Status.LastOutcome + " " + device.Updates?.Status.LastDetail);
         Assert.Equal(device.Id, seen.GetProperty("device").GetString());
         return seen;
     }

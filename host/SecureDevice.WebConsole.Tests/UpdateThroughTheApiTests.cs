@@ -96,7 +96,7 @@ public sealed class UpdateThroughTheApiTests
                 seen = listed.Length == 1 ? listed[0].Clone() : seen;
                 return listed.Length == 1 && seen.GetProperty("outcome").GetString() == "confirmed";
             }, TimeSpan.FromSeconds(90), () => "the rollout never showed the device confirmed; last seen " + seen + "; device " + device.RunningVersion
-                + " engine " + device.Updates?.State + " " + device.Updates?.LastDetail + " server bytes " + updates.BytesSent);
+                + " engine " + device.Updates?.Status.State + " " + device.Updates?.Status.LastDetail + " server bytes " + updates.BytesSent);
 
             Assert.Equal(DeviceId, seen.GetProperty("device").GetString());
             Assert.Equal("published", seen.GetProperty("broker").GetString());
