@@ -41,7 +41,6 @@ internal static class RolloutPlanFigures
     {
         await using FleetStore store = new(dialect);
         await store.MigrateAsync(1000, CancellationToken.None);
-        var rollouts = new RolloutStore(dialect);
         var waveStore = new RolloutWaveStore(dialect);
         List<string> ids = Enumerable.Range(0, devices).Select(i => "bench-" + i.ToString("D5", CultureInfo.InvariantCulture)).ToList();
         if (!WavePlan.TryCreate("1%,10%,100%", null, null, null, false, new List<string>(), out WavePlan plan))
@@ -62,8 +61,7 @@ internal static class RolloutPlanFigures
         {
             var rollout = new RolloutRecord(0, 2000, "console:bench@127.0.0.1", "127.0.0.1", "bench", "b", "sensor", "1.1.0", 2, new string('0', 64), "https://u.example/b/", "group customer=bench", "bench", devices);
             var watch = Stopwatch.StartNew();
-            long id = await rollouts.AddAsync(rollout, CancellationToken.None);
-            await waveStore.AddAsync(id, plan, waves, 2000, "console:bench@127.0.0.1", CancellationToken.None);
+            long id = await waveStore.AddAsync(rollout, plan, waves, 2000, "console:bench@127.0.0.1", CancellationToken.None);
             times.Add(watch.Elapsed.TotalMilliseconds);
             if ((await waveStore.WaveAsync(id, 3, CancellationToken.None)).Count != waves[2].Count)
             {
