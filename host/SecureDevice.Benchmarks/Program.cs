@@ -7,7 +7,15 @@ using SecureDevice.Core.Crypto;
 
 // Trust-anchor benchmark: the portable core's SHA-256/512 and Ed25519 against .NET's platform hashes and OpenSSL's Ed25519,
 // measured in the same run. Usage: securedevice-bench [--seconds N]; securedevice-bench --ingest-decode [--seconds N]: the
-// fleet service's decode cost per report instead (IngestDecodeFigures).
+// fleet service's decode cost per report instead (IngestDecodeFigures); securedevice-bench --rollout-plan [--devices N] [--runs N]:
+// recording a group offer's waves on SQLite and PostgreSQL (RolloutPlanFigures).
+if (args.Length > 0 && args[0] == "--rollout-plan")
+{
+    int planDevices = args.Length >= 3 && args[1] == "--devices" ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10_000;
+    int planRuns = args.Length >= 5 && args[3] == "--runs" ? int.Parse(args[4], CultureInfo.InvariantCulture) : 3;
+    return SecureDevice.Benchmarks.RolloutPlanFigures.Run(planDevices, planRuns);
+}
+
 bool ingestDecode = args.Length > 0 && args[0] == "--ingest-decode";
 string[] rest = ingestDecode ? args[1..] : args;
 double seconds = rest.Length == 2 && rest[0] == "--seconds" ? double.Parse(rest[1], CultureInfo.InvariantCulture) : 2.0;

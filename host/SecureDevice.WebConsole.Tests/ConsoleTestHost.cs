@@ -59,6 +59,12 @@ public sealed class RecordingPublisher : SecureDevice.Fleet.Response.IDeviceComm
 
     public SecureDevice.Fleet.Broker.BrokerAccessStatus Answer { get; set; } = SecureDevice.Fleet.Broker.BrokerAccessStatus.Done;
 
+    /// <summary>The PUBACK reason code of a NotAuthorized answer (as <c>MqttCommandPublisher</c> reports a refused publish); null: no PUBACK (a refused CONNACK).</summary>
+    public MQTTnet.MqttClientPublishReasonCode? Reason { get; set; } = MQTTnet.MqttClientPublishReasonCode.NotAuthorized;
+
+    /// <summary>Answers for particular topics, ahead of <see cref="Answer"/>.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, SecureDevice.Fleet.Broker.BrokerAccessResult> ByTopic { get; } = new(StringComparer.Ordinal);
+
     public Task<SecureDevice.Fleet.Broker.BrokerAccessResult> PublishAsync(SecureDevice.Fleet.Response.DeviceCommand command, CancellationToken cancellation = default)
     {
         lock (Commands)
@@ -66,7 +72,15 @@ public sealed class RecordingPublisher : SecureDevice.Fleet.Response.IDeviceComm
             Commands.Add(command);
         }
 
-        return Task.FromResult(new SecureDevice.Fleet.Broker.BrokerAccessResult(Answer, Answer == SecureDevice.Fleet.Broker.BrokerAccessStatus.Done ? "published " + command.Topic : "refused"));
+        if (ByTopic.TryGetValue(command.Topic, out SecureDevice.Fleet.Broker.BrokerAccessResult? special))
+        {
+            return Task.FromResult(special);
+        }
+
+        return Task.FromResult(new SecureDevice.Fleet.Broker.BrokerAccessResult(Answer, Answer == SecureDevice.Fleet.Broker.BrokerAccessStatus.Done ? "published " + command.Topic : "refused")
+        {
+            PublishReason = Answer == SecureDevice.Fleet.Broker.BrokerAccessStatus.NotAuthorized ? Reason : null,
+        });
     }
 }
 

@@ -18,8 +18,9 @@ namespace SecureDevice.WebConsole.Tests;
 public sealed class RolloutWaveTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
-    private static readonly string[] Acme = { ConsoleTestHost.AcmeDevice, "dev-acme-2", "dev-acme-3", "dev-acme-4", "dev-acme-5" };
+    internal static readonly string[] Acme = { ConsoleTestHost.AcmeDevice, "dev-acme-2", "dev-acme-3", "dev-acme-4", "dev-acme-5" };
 
+    /// <summary>The decision table (docs/console.md, "Judging"): a wave before the last advances or halts; the last one completes or fails, by the same threshold and deadline.</summary>
     [Theory]
     [InlineData(2, 0, 0, 40, false, WaveDecision.Wait)]
     [InlineData(2, 1, 0, 40, false, WaveDecision.Wait)]
@@ -37,7 +38,22 @@ public sealed class RolloutWaveTests
     [InlineData(5, 0, 0, 100, true, WaveDecision.Advance)] // 100 %: never halts, not even on silence
     [InlineData(4, 3, 1, 25, true, WaveDecision.Advance)] // all answered before the deadline passed: no silent ones
     public void Judge_DecisionTable(int size, int succeeded, int failed, int haltPercent, bool deadlinePassed, WaveDecision expected) =>
-        Assert.Equal(expected, RolloutWaves.Judge(size, succeeded, failed, haltPercent, deadlinePassed));
+        Assert.Equal(expected, RolloutWaves.Judge(size, succeeded, failed, haltPercent, deadlinePassed, lastWave: false));
+
+    /// <summary>The last wave's rows: complete where an earlier wave advances, fail where it halts; wait alike.</summary>
+    [Theory]
+    [InlineData(2, 1, 0, 40, false, WaveDecision.Wait)]
+    [InlineData(2, 2, 0, 40, false, WaveDecision.Complete)]
+    [InlineData(2, 1, 1, 40, false, WaveDecision.Fail)] // 50 % > 40 %
+    [InlineData(5, 0, 2, 20, false, WaveDecision.Fail)] // certain before every device answered
+    [InlineData(5, 4, 1, 20, false, WaveDecision.Complete)] // 20 % is not more than 20 %
+    [InlineData(1, 0, 1, 100, false, WaveDecision.Complete)] // 100 %: never fails
+    [InlineData(2, 1, 0, 40, true, WaveDecision.Fail)] // the silent one counts as failed at the deadline
+    [InlineData(5, 4, 0, 20, true, WaveDecision.Complete)]
+    [InlineData(1, 0, 0, 20, true, WaveDecision.Fail)] // one device that never answered
+    [InlineData(1, 0, 0, 20, false, WaveDecision.Wait)]
+    public void Judge_DecisionTable_TheLastWave(int size, int succeeded, int failed, int haltPercent, bool deadlinePassed, WaveDecision expected) =>
+        Assert.Equal(expected, RolloutWaves.Judge(size, succeeded, failed, haltPercent, deadlinePassed, lastWave: true));
 
     [Theory]
     [InlineData("confirmed", true)]
@@ -56,8 +72,9 @@ public sealed class RolloutWaveTests
         {
             foreach (WaveState to in Enum.GetValues<WaveState>())
             {
-                bool expected = (from, to) is (WaveState.Publishing, WaveState.Judging) or (WaveState.Publishing, WaveState.Completed) or (WaveState.Publishing, WaveState.Halted)
+                bool expected = (from, to) is (WaveState.Publishing, WaveState.Judging) or (WaveState.Publishing, WaveState.Halted)
                     or (WaveState.Publishing, WaveState.Cancelled) or (WaveState.Judging, WaveState.Publishing) or (WaveState.Judging, WaveState.Halted)
+                    or (WaveState.Judging, WaveState.Completed) or (WaveState.Judging, WaveState.Failed)
                     or (WaveState.Judging, WaveState.Cancelled) or (WaveState.Halted, WaveState.Publishing) or (WaveState.Halted, WaveState.Cancelled);
                 Assert.True(expected == RolloutWaves.Allowed(from, to), from + " -> " + to);
             }
@@ -136,8 +153,16 @@ public sealed class RolloutWaveTests
         await ReportAsync(host, Acme[1], "confirmed");
         Assert.Equal(1, await host.TickAsync()); // judged: wave 2 next
         Assert.Equal(WaveState.Publishing, (await Waves(host).GetAsync(rollout, None))!.State);
-        Assert.Equal(1, await host.TickAsync()); // published: the last wave, so completed
+        Assert.Equal(1, await host.TickAsync()); // published: the last wave, judged like any
         Assert.Equal(Acme.Select(Topic).OrderBy(t => t, StringComparer.Ordinal), Topics(host).OrderBy(t => t, StringComparer.Ordinal));
+        Assert.Equal(WaveState.Judging, (await Waves(host).GetAsync(rollout, None))!.State);
+        foreach (string device in Acme.Skip(2))
+        {
+            Assert.Equal(0, await host.TickAsync());
+            await ReportAsync(host, device, "confirmed");
+        }
+
+        Assert.Equal(1, await host.TickAsync()); // the last wave answered within the threshold: completed
         WaveRecord done = (await Waves(host).GetAsync(rollout, None))!;
         Assert.Equal((WaveState.Completed, 2), (done.State, done.CurrentWave));
         Assert.Equal(RolloutWaveRunner.Worker, done.ChangedBy);
@@ -171,6 +196,10 @@ public sealed class RolloutWaveTests
         Assert.Equal(1, await host.TickAsync());
         Assert.Equal(1, await host.TickAsync());
         Assert.Equal(Acme.Select(Topic), Topics(host));
+        Assert.Equal(WaveState.Judging, (await Waves(host).GetAsync(rollout, None))!.State);
+        await ReportAsync(host, Acme[3], "confirmed");
+        await ReportAsync(host, Acme[4], "confirmed");
+        Assert.Equal(1, await host.TickAsync());
         Assert.Equal(WaveState.Completed, (await Waves(host).GetAsync(rollout, None))!.State);
         Assert.Contains(await host.Store.ListActionsAsync(Acme[4], 10, None), a => a.Detail!.Contains("(wave 3 of 3)", StringComparison.Ordinal));
 
@@ -196,7 +225,7 @@ public sealed class RolloutWaveTests
         Assert.Equal(1, await host.TickAsync());
         WaveRecord judged = (await Waves(host).GetAsync(rollout, None))!;
         Assert.Equal(expected, judged.State);
-        Assert.Contains("1 confirmed, 0 failed (rejected or reverted), 1 silent past the deadline (counted as failed) of 2", judged.Detail, StringComparison.Ordinal);
+        Assert.Contains("1 confirmed, 0 failed (rejected, reverted or refused by the broker), 1 silent past the deadline (counted as failed) of 2", judged.Detail, StringComparison.Ordinal);
         Assert.Equal(2, host.Publisher!.Commands.Count);
         Assert.Equal(expected == WaveState.Halted, (await host.Store.ListAlertsAsync(ConsoleTestHost.Acme, 50, None)).Any(a => a.Kind == "rollout-halted"));
     }
@@ -252,6 +281,13 @@ public sealed class RolloutWaveTests
         Assert.Equal(1, await host.TickAsync());
         Assert.Equal(5, host.Publisher.Commands.Count);
         Assert.Contains(await host.Store.ListActionsAsync(Acme[4], 10, None), a => a.Actor == "console:acme-operator-2@127.0.0.1");
+        Assert.Equal(WaveState.Judging, (await Waves(host).GetAsync(rollout, None))!.State);
+        foreach (string device in Acme.Skip(2))
+        {
+            await ReportAsync(host, device, "confirmed");
+        }
+
+        Assert.Equal(1, await host.TickAsync());
         Assert.Equal(WaveState.Completed, (await Waves(host).GetAsync(rollout, None))!.State);
         Assert.Contains(await host.Accounts.Store.ListAuditAsync(ConsoleTestHost.Acme, 100, None), a => a.Action == "rollout.resume" && a.Actor == "acme-operator-2");
         Assert.Contains(await host.Accounts.Store.ListAuditAsync(ConsoleTestHost.Acme, 100, None), a => a.Action == "rollout.halted");
@@ -310,10 +346,13 @@ public sealed class RolloutWaveTests
         Assert.Contains(await host.Accounts.Store.ListAuditAsync(ConsoleTestHost.Acme, 100, None), a => a.Action == "rollout.offer" && a.Subject.Contains("rollout " + rollout, StringComparison.Ordinal));
 
         Assert.Equal(0, await host.TickAsync());
+        Assert.Equal(0, await host.TickAsync()); // within the backoff: not tried again
+        Assert.Single(host.Publisher.Commands);
+        host.Clock.Advance(TimeSpan.FromSeconds(5)); // attempt 1 waits the base, 5 s
         Assert.Equal(0, await host.TickAsync());
-        Assert.Equal(2, host.Publisher.Commands.Count); // tried once per pass
+        Assert.Equal(2, host.Publisher.Commands.Count);
         WaveRecord waiting = (await Waves(host).GetAsync(rollout, None))!;
-        Assert.Equal(WaveState.Publishing, waiting.State);
+        Assert.Equal((WaveState.Publishing, 2), (waiting.State, waiting.RetryAttempts));
         Assert.Contains("the broker: Unreachable", waiting.Detail, StringComparison.Ordinal);
         Assert.Empty(await host.App.Services.GetRequiredService<UpdateOffers>().Rollouts.DevicesAsync(rollout, None));
         Assert.Empty(await host.Store.ListActionsAsync(ConsoleTestHost.AcmeDevice, 10, None));
@@ -323,8 +362,9 @@ public sealed class RolloutWaveTests
         }
 
         host.Publisher.Answer = SecureDevice.Fleet.Broker.BrokerAccessStatus.Done;
+        host.Clock.Advance(TimeSpan.FromSeconds(10)); // attempt 2 waits 5..10 s
         Assert.Equal(1, await host.TickAsync());
-        Assert.Equal(WaveState.Completed, (await Waves(host).GetAsync(rollout, None))!.State);
+        Assert.Equal(WaveState.Judging, (await Waves(host).GetAsync(rollout, None))!.State);
         Assert.Equal("published", Assert.Single(await host.App.Services.GetRequiredService<UpdateOffers>().Rollouts.DevicesAsync(rollout, None)).Outcome);
         Assert.Equal("done", Assert.Single(await host.Store.ListActionsAsync(ConsoleTestHost.AcmeDevice, 10, None)).Outcome);
         Assert.Equal(0, await host.TickAsync());
@@ -341,7 +381,7 @@ public sealed class RolloutWaveTests
         int[] changed = await Task.WhenAll(host.TickAsync(), second.TickAsync());
         Assert.Equal(1, changed.Sum());
         Assert.Equal(5, host.Publisher!.Commands.Count);
-        Assert.Equal(WaveState.Completed, (await Waves(host).GetAsync(rollout, None))!.State);
+        Assert.Equal(WaveState.Judging, (await Waves(host).GetAsync(rollout, None))!.State);
     }
 
     /// <summary>The wave store's statements on both databases: plan, compare-and-set (a second mover loses), newest event per device.</summary>
@@ -358,11 +398,10 @@ public sealed class RolloutWaveTests
         await store.SyncRegistryAsync(new[] { new RegistryEntry("dev-a", "acme", "01", new string('a', 64), 10_000_000, 0, "active", null), new RegistryEntry("dev-b", "acme", "02", new string('b', 64), 10_000_000, 0, "active", null) }, 1000, None);
         var rollouts = new RolloutStore(dialect);
         var waves = new RolloutWaveStore(dialect);
-        long id = await rollouts.AddAsync(new RolloutRecord(0, 2000, "console:o@127.0.0.1", "127.0.0.1", "acme", "b", "sensor", "1.1.0", 2, new string('0', 64), "https://u.example/b/", "group customer=acme", "t", 2), None);
         Assert.True(WavePlan.TryCreate("50%,100%", null, 20, 30, false, new List<string>(), out WavePlan plan));
-        await waves.AddAsync(id, plan, new[] { new[] { "dev-a" }, new[] { "dev-b" } }, 2000, "console:o@127.0.0.1", None);
+        long id = await waves.AddAsync(Rollout(2), plan, new[] { new[] { "dev-a" }, new[] { "dev-b" } }, 2000, "console:o@127.0.0.1", None);
         Assert.Equal(new[] { "dev-b" }, await waves.WaveAsync(id, 2, None));
-        WaveRecord recorded = Assert.Single(await waves.ListAsync(WaveState.Publishing, 10, None));
+        WaveRecord recorded = Assert.Single(await waves.ListDueAsync(WaveState.Publishing, 0, 10, 2000, None));
         Assert.Equal((id, "50%,100%", 2, 1, 30 * 60_000L), (recorded.RolloutId, recorded.Plan, recorded.WaveCount, recorded.CurrentWave, recorded.TimeoutMs));
         Assert.Equal(new[] { "dev-a" }, await waves.UnpublishedAsync(id, 1, None));
         Assert.Equal(new[] { "dev-a", "dev-b" }, await waves.UnpublishedAsync(id, 2, None));
@@ -374,10 +413,15 @@ public sealed class RolloutWaveTests
         Assert.True(await waves.TryClaimAsync(id, 9601, 20_000, renew: false, None)); // expired: taken over
         await rollouts.AddDeviceAsync(new RolloutDeviceRecord(id, "dev-a", 2700, "published", "ok"), None);
         Assert.Empty(await waves.UnpublishedAsync(id, 1, None));
-        await waves.NoteAsync(id, "the broker is away", None);
-        Assert.Equal("the broker is away", (await waves.GetAsync(id, None))!.Detail);
+        await waves.RetryLaterAsync(id, "the broker is away", 3, 2750, 2100, None);
+        WaveRecord retrying = (await waves.GetAsync(id, None))!;
+        Assert.Equal(("the broker is away", 3, 2750L, 2100L), (retrying.Detail, retrying.RetryAttempts, retrying.RetryAtMs, retrying.RetrySinceMs));
+        Assert.Empty(await waves.ListDueAsync(WaveState.Publishing, 0, 10, 2749, None)); // waiting out its backoff
+        Assert.Single(await waves.ListDueAsync(WaveState.Publishing, 0, 10, 2750, None));
+        Assert.Empty(await waves.ListDueAsync(WaveState.Publishing, id, 10, 2750, None)); // keyset: nothing after it
         Assert.True(await waves.TryClaimAsync(id, 2800, 9000, renew: false, None)); // the note gave the claim up
         Assert.True(await waves.TryEnterAsync(id, WaveState.Publishing, WaveState.Judging, 1, "w1", "judging", 2900, None));
+        Assert.Equal((0, 0L), ((await waves.GetAsync(id, None))!.RetryAttempts, (await waves.GetAsync(id, None))!.RetryAtMs)); // a state change ends the retry wait
         Assert.False(await waves.TryClaimAsync(id, 3000, 9000, renew: true, None)); // not publishing any more
 
         long deviceRef = (await store.ListDevicesAsync(None)).Single(d => d.DeviceId == "dev-a").Ref;
@@ -399,14 +443,17 @@ public sealed class RolloutWaveTests
 
     private static Task<ConsoleTestHost> StartAsync() => ConsoleTestHost.StartAsync();
 
-    private static RolloutWaveStore Waves(ConsoleTestHost host) => host.App.Services.GetRequiredService<UpdateOffers>().Waves;
+    internal static RolloutRecord Rollout(long devices) =>
+        new(0, 2000, "console:o@127.0.0.1", "127.0.0.1", "acme", "b", "sensor", "1.1.0", 2, new string('0', 64), "https://u.example/b/", "group customer=acme", "t", devices);
 
-    private static string Topic(string device) => "devices/" + device + "/down/update";
+    internal static RolloutWaveStore Waves(ConsoleTestHost host) => host.App.Services.GetRequiredService<UpdateOffers>().Waves;
+
+    internal static string Topic(string device) => "devices/" + device + "/down/update";
 
     private static List<string> Topics(ConsoleTestHost host) => host.Publisher!.Commands.Select(c => c.Topic).ToList();
 
     /// <summary>Five acme devices (the seeded one and four more); an operator's API offer to the acme group with <paramref name="staging"/>; then one worker pass publishes wave 1.</summary>
-    private static async Task<(long Rollout, string Token)> OfferStagedAsync(ConsoleTestHost host, string staging, string expectedWaves, bool publish = true)
+    internal static async Task<(long Rollout, string Token)> OfferStagedAsync(ConsoleTestHost host, string staging, string expectedWaves, bool publish = true)
     {
         long now = host.Clock.GetUtcNow().ToUnixTimeMilliseconds();
         await host.Store.SyncRegistryAsync(Acme.Select((id, i) => new RegistryEntry(id, ConsoleTestHost.Acme, "0" + i + "AA", new string((char)('a' + i), 64), now + 86_400_000, now - 86_400_000, "active", null))
@@ -431,7 +478,7 @@ public sealed class RolloutWaveTests
     }
 
     /// <summary>The device's update event with <paramref name="outcome"/>, stored as ingest stores it, a second later.</summary>
-    private static async Task ReportAsync(ConsoleTestHost host, string device, string outcome)
+    internal static async Task ReportAsync(ConsoleTestHost host, string device, string outcome)
     {
         host.Clock.Advance(TimeSpan.FromSeconds(1));
         long at = host.Clock.GetUtcNow().ToUnixTimeMilliseconds();

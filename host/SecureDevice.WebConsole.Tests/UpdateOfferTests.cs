@@ -227,7 +227,7 @@ public sealed class UpdateOfferTests
         host.Publisher.Answer = SecureDevice.Fleet.Broker.BrokerAccessStatus.NotAuthorized;
         Answer failed = await client.PostFormAsync("/updates", "/updates?handler=Offer", ("Bundle", ConsoleTestHost.Bundle), ("Target", "device"), ("Device", ConsoleTestHost.AcmeDevice), ("Reason", "refused"));
         Assert.Equal(HttpStatusCode.OK, failed.Status);
-        Assert.Equal(1, await host.TickAsync());
+        Assert.Equal(2, await host.TickAsync()); // refused for good, so judged at once: its only device failed, so the rollout failed
         Assert.Equal("failed", Assert.Single(await host.Store.ListActionsAsync(ConsoleTestHost.AcmeDevice, 10, None)).Outcome);
 
         await using ConsoleTestHost off = await ConsoleTestHost.StartAsync(offers: false);

@@ -66,6 +66,12 @@ public sealed record ConsoleOptions
 
     public TimeSpan BurstAlertWindow { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How often this instance reads the burst pauses other instances recorded in the shared database (a source paused
+    /// by one instance is refused by all within this); <see cref="System.Threading.Timeout.InfiniteTimeSpan"/>: never.
+    /// </summary>
+    public TimeSpan PauseSyncInterval { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The clock (tests pass a manual one).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
@@ -75,6 +81,24 @@ public sealed record ConsoleOptions
     /// instance runs no worker (another instance does).
     /// </summary>
     public TimeSpan WaveInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Rollouts the worker reads per page; a pass pages through every due rollout (docs/console.md, "Publishing").</summary>
+    public int WavePageSize { get; init; } = 200;
+
+    /// <summary>
+    /// A publication the broker asked to retry (no connection, no answer, quota) waits a full-jitter backoff between
+    /// <see cref="PublishRetryBase"/> and min(<see cref="PublishRetryCap"/>, base·2^(attempt−1)); after
+    /// <see cref="PublishRetryLimit"/> of consecutive retries the rollout halts (an operator resumes it).
+    /// </summary>
+    public TimeSpan PublishRetryBase { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan PublishRetryCap { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The offer's own expiry at the broker (24 h): past it a still unreachable broker is an operator's problem.</summary>
+    public TimeSpan PublishRetryLimit { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>Random words (the backoff's jitter); tests pass a fixed one.</summary>
+    public Func<uint> Random { get; init; } = () => System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue) is int r ? (uint)r : 0u;
 
     /// <summary>
     /// The service's alert dispatcher (webhook and e-mail to the owners' contacts): halted rollouts and failure bursts go

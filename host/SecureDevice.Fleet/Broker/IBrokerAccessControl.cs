@@ -24,6 +24,13 @@ public enum DeviceAccess
 public sealed record BrokerAccessResult(BrokerAccessStatus Status, string Detail)
 {
     public bool Succeeded => Status == BrokerAccessStatus.Done;
+
+    /// <summary>
+    /// The broker's PUBACK reason code when it answered a publish (null: no PUBACK, e.g. no connection, no answer, the
+    /// identity refused at CONNACK). Lets a caller tell a refusal of this one message (not authorised for the topic,
+    /// topic invalid) from a broker that asks to try later (quota exceeded).
+    /// </summary>
+    public MQTTnet.MqttClientPublishReasonCode? PublishReason { get; init; }
 }
 
 /// <summary>What <see cref="IBrokerAccessControl.SyncAsync"/> changed.</summary>

@@ -65,7 +65,8 @@ public sealed class MqttCommandPublisher : IDeviceCommandPublisher, IDisposable
     /// <summary>
     /// Publishes <paramref name="command"/> on a connected <paramref name="client"/>: QoS 1, its retain flag, its expiry
     /// (1 s .. 2^32-1 s). Done on PUBACK success (or no subscriber yet: the broker keeps a retained command), NotAuthorized
-    /// for any other reason code. The one encoding of a device command on the wire, for this publisher and the service's
+    /// for any other reason code, which <see cref="BrokerAccessResult.PublishReason"/> carries (the rollout worker retries
+    /// a quota refusal, gives a topic refusal up). The one encoding of a device command on the wire, for this publisher and the service's
     /// own connection; the caller owns the timeout (<paramref name="cancellation"/>) and the connection's failures.
     /// </summary>
     public static async Task<BrokerAccessResult> PublishOnAsync(IMqttClient client, DeviceCommand command, CancellationToken cancellation)
@@ -79,7 +80,7 @@ public sealed class MqttCommandPublisher : IDeviceCommandPublisher, IDisposable
             .Build(), cancellation).ConfigureAwait(false);
         return published.ReasonCode is MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers
             ? new BrokerAccessResult(BrokerAccessStatus.Done, "published " + command.Topic + " (" + command.Payload.Length + " bytes)")
-            : new BrokerAccessResult(BrokerAccessStatus.NotAuthorized, "the broker refused " + command.Topic + ": " + published.ReasonCode);
+            : new BrokerAccessResult(BrokerAccessStatus.NotAuthorized, "the broker refused " + command.Topic + ": " + published.ReasonCode) { PublishReason = published.ReasonCode };
     }
 
     public void Dispose()

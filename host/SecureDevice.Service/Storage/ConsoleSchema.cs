@@ -10,6 +10,20 @@ public static class ConsoleSchema
 {
     public const string Users = "console_users";
     public const string Sessions = "console_sessions";
+    public const string Pauses = "console_source_pauses";
+
+    /// <summary>
+    /// Step 10: the burst pauses of failing sources (docs/console.md, "Bursts of failures"), so every console instance on
+    /// the database honours a pause any of them decided. <c>source</c>: <c>address A</c> or <c>account NAME</c>;
+    /// <c>until_ms</c>: the pause's end (a later pause only lengthens it).
+    /// </summary>
+    public static IReadOnlyList<string> PauseStatements(SqlDialect dialect) => new[]
+    {
+        $@"CREATE TABLE {Pauses} (
+            source TEXT NOT NULL PRIMARY KEY,
+            until_ms {{int}} NOT NULL)",
+        $"CREATE INDEX ix_console_source_pauses_until ON {Pauses} (until_ms)",
+    };
 
     /// <summary>The DDL of the console's migration step.</summary>
     public static IReadOnlyList<string> Statements(SqlDialect dialect) => new[]

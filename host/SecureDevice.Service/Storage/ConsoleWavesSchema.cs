@@ -48,6 +48,20 @@ public static class ConsoleWavesSchema
         $"ALTER TABLE {Waves} ADD COLUMN lease_until_ms {{int}} NOT NULL DEFAULT 0",
     };
 
+    /// <summary>
+    /// Step 10: a publication the broker asked to retry waits under backoff (docs/console.md, "Publishing").
+    /// <c>retry_attempts</c>: consecutive passes that stopped on a retried answer (0: none); <c>retry_at_ms</c>: no pass
+    /// before this; <c>retry_since_ms</c>: when the first of them stopped (the retry limit counts from there). All reset
+    /// by every state change.
+    /// </summary>
+    public static IReadOnlyList<string> RetryStatements(SqlDialect dialect) => new[]
+    {
+        $"ALTER TABLE {Waves} ADD COLUMN retry_attempts {{int}} NOT NULL DEFAULT 0",
+        $"ALTER TABLE {Waves} ADD COLUMN retry_at_ms {{int}} NOT NULL DEFAULT 0",
+        $"ALTER TABLE {Waves} ADD COLUMN retry_since_ms {{int}} NOT NULL DEFAULT 0",
+        $"CREATE INDEX ix_update_rollout_waves_due ON {Waves} (state, retry_at_ms, rollout_id)",
+    };
+
     /// <summary>The deadline given to rows of step 7: 2 hours (the console's documented default).</summary>
     public const long DefaultWaveTimeoutMs = 2 * 3600 * 1000;
 }

@@ -188,6 +188,8 @@ public static class Migrations
         new Migration(7, "staged rollouts: wave plan and state", ConsoleWavesSchema.Statements),
         new Migration(8, "response ladder: refused messages per device in the offence window", ServiceStateSchema.LadderRefusalStatements),
         new Migration(9, "rollouts: any number of waves, a deadline per wave, published by the worker", ConsoleWavesSchema.StageStatements),
+        new Migration(10, "rollouts: publication retried under backoff; console: burst pauses shared by every instance",
+            d => System.Linq.Enumerable.ToList(System.Linq.Enumerable.Concat(ConsoleWavesSchema.RetryStatements(d), ConsoleSchema.PauseStatements(d)))),
     };
 
     /// <summary>The newest schema version this build knows.</summary>

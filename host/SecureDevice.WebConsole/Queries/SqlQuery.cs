@@ -62,6 +62,22 @@ public sealed class SqlQuery
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The statement on a connection the caller holds, inside its <paramref name="transaction"/> (several statements that stand or fall together).</summary>
+    public async Task<long> ScalarAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        using DbCommand command = Command(connection, sql);
+        command.Transaction = transaction;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The statement on a connection the caller holds, inside its <paramref name="transaction"/>; the rows it changed.</summary>
+    public async Task<int> ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        using DbCommand command = Command(connection, sql);
+        command.Transaction = transaction;
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
     private DbCommand Command(DbConnection connection, string sql)

@@ -27,12 +27,20 @@ public sealed class RolloutStore
 
     public RolloutStore(SqlDialect dialect) => _dialect = dialect;
 
-    public Task<long> AddAsync(RolloutRecord r, CancellationToken cancellationToken) => new SqlQuery()
+    /// <summary>Records a rollout alone (no plan: tests and tools); an offer records it with its plan in one transaction (<see cref="RolloutWaveStore.AddAsync"/>).</summary>
+    public Task<long> AddAsync(RolloutRecord r, CancellationToken cancellationToken) => Insert(r).ScalarAsync(_dialect, InsertSql, cancellationToken);
+
+    /// <summary>The rollout's row inside the caller's transaction.</summary>
+    internal static Task<long> AddAsync(RolloutRecord r, DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        Insert(r).ScalarAsync(connection, transaction, InsertSql, cancellationToken);
+
+    private const string InsertSql = $"INSERT INTO {ConsoleOpsSchema.Rollouts} (created_ms, actor, address, customer_id, bundle, product, version, security_version, "
+        + "manifest_sha256, url, target, reason, devices) VALUES (@at, @actor, @addr, @c, @b, @p, @v, @sv, @sha, @url, @t, @reason, @n) RETURNING id";
+
+    private static SqlQuery Insert(RolloutRecord r) => new SqlQuery()
         .Parameter("@at", r.CreatedMs).Parameter("@actor", r.Actor).Parameter("@addr", r.Address).Parameter("@c", r.CustomerId).Parameter("@b", r.Bundle)
         .Parameter("@p", r.Product).Parameter("@v", r.Version).Parameter("@sv", r.SecurityVersion).Parameter("@sha", r.ManifestSha256).Parameter("@url", r.Url)
-        .Parameter("@t", r.Target).Parameter("@reason", r.Reason).Parameter("@n", r.Devices)
-        .ScalarAsync(_dialect, $"INSERT INTO {ConsoleOpsSchema.Rollouts} (created_ms, actor, address, customer_id, bundle, product, version, security_version, "
-            + "manifest_sha256, url, target, reason, devices) VALUES (@at, @actor, @addr, @c, @b, @p, @v, @sv, @sha, @url, @t, @reason, @n) RETURNING id", cancellationToken);
+        .Parameter("@t", r.Target).Parameter("@reason", r.Reason).Parameter("@n", r.Devices);
 
     public Task<long> AddDeviceAsync(RolloutDeviceRecord d, CancellationToken cancellationToken) => new SqlQuery()
         .Parameter("@r", d.RolloutId).Parameter("@d", d.DeviceId).Parameter("@at", d.AtMs).Parameter("@o", d.Outcome).Parameter("@det", d.Detail)

@@ -25,9 +25,10 @@ public enum WaveCommandStatus
 
 /// <summary>
 /// Moves rollouts on (docs/console.md, "Rollouts and waves"), outside any web request: <see cref="TickAsync"/> publishes
-/// the current wave of each rollout in <see cref="WaveState.Publishing"/> (under a claim, so two console instances never
-/// publish the same wave; retried while the broker is away), then judges each wave in <see cref="WaveState.Judging"/>
-/// from its devices' update events (ingest stores them) until its deadline, and advances to the next wave or halts (feed
+/// the current wave of each due rollout in <see cref="WaveState.Publishing"/> (under a claim, so two console instances
+/// never publish the same wave; an answer to retry stops the pass under backoff, a refusal for good fails that device
+/// only), then judges each wave in <see cref="WaveState.Judging"/>, the last one too, from its devices' update events
+/// (ingest stores them) until its deadline: the next wave or halt, and after the last wave completed or failed (feed
 /// alert, owner alert by webhook/e-mail through the service's dispatcher, audit). Operators resume or cancel. Every
 /// state change is a compare-and-set in the database.
 /// </summary>
@@ -59,7 +60,11 @@ public sealed class RolloutWaveRunner
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>One pass: publish what is due, then judge the published waves; returns how many rollouts changed state.</summary>
+    /// <summary>
+    /// One pass: publish what is due, then judge the published waves; returns how many rollouts changed state. Each
+    /// state is read page by page (<see cref="ConsoleOptions.WavePageSize"/>, keyset on the rollout id) until none is
+    /// left, so every due rollout, old or new, is visited every pass however many there are.
+    /// </summary>
     public async Task<int> TickAsync(CancellationToken cancellationToken)
     {
         if (!_offers.Configured)
@@ -67,20 +72,31 @@ public sealed class RolloutWaveRunner
             return 0;
         }
 
+        int changed = await EachDueAsync(WaveState.Publishing, PublishAsync, cancellationToken).ConfigureAwait(false);
+        return changed + await EachDueAsync(WaveState.Judging, JudgeAsync, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<int> EachDueAsync(WaveState state, Func<RolloutRecord, WaveRecord, CancellationToken, Task<bool>> step, CancellationToken cancellationToken)
+    {
         int changed = 0;
-        foreach (WaveRecord waves in await _offers.Waves.ListAsync(WaveState.Publishing, 1000, cancellationToken).ConfigureAwait(false))
+        long after = 0;
+        long now = NowMs; // one "now" for the pass: a rollout whose retry falls due during it waits for the next pass
+        while (true)
         {
-            RolloutRecord? rollout = await _offers.Rollouts.GetAsync(waves.RolloutId, null, cancellationToken).ConfigureAwait(false);
-            changed += rollout != null && await PublishAsync(rollout, waves, cancellationToken).ConfigureAwait(false) ? 1 : 0;
-        }
+            IReadOnlyList<WaveRecord> page = await _offers.Waves.ListDueAsync(state, after, _options.WavePageSize, now, cancellationToken).ConfigureAwait(false);
+            foreach (WaveRecord waves in page)
+            {
+                RolloutRecord? rollout = await _offers.Rollouts.GetAsync(waves.RolloutId, null, cancellationToken).ConfigureAwait(false);
+                changed += rollout != null && await step(rollout, waves, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+            }
 
-        foreach (WaveRecord waves in await _offers.Waves.ListAsync(WaveState.Judging, 1000, cancellationToken).ConfigureAwait(false))
-        {
-            RolloutRecord? rollout = await _offers.Rollouts.GetAsync(waves.RolloutId, null, cancellationToken).ConfigureAwait(false);
-            changed += rollout != null && await JudgeAsync(rollout, waves, cancellationToken).ConfigureAwait(false) ? 1 : 0;
-        }
+            if (page.Count < _options.WavePageSize)
+            {
+                return changed;
+            }
 
-        return changed;
+            after = page[^1].RolloutId;
+        }
     }
 
     /// <summary>An operator resumes a halted rollout: the next wave (or what of the current one is unpublished) is published by the worker and judged like any.</summary>
@@ -126,8 +142,10 @@ public sealed class RolloutWaveRunner
     }
 
     /// <summary>
-    /// Publishes the current wave under a claim: the bundle is checked again first (else halt); each device's answer is
-    /// recorded as it comes; no connection stops the pass (the detail says why, the next pass resumes where it stopped).
+    /// Publishes the current wave under a claim: the bundle is checked again first (else halt). Per device: a revoked or
+    /// quarantined device, or the broker's refusal for good, is recorded <c>failed</c> with the reason and the pass goes
+    /// on; an answer to retry stops the pass under backoff (the detail says why and when; the next pass resumes where
+    /// it stopped), and past <see cref="ConsoleOptions.PublishRetryLimit"/> halts the rollout.
     /// </summary>
     private async Task<bool> PublishAsync(RolloutRecord rollout, WaveRecord waves, CancellationToken cancellationToken)
     {
@@ -139,12 +157,14 @@ public sealed class RolloutWaveRunner
         string wave = "wave " + waves.CurrentWave + " of " + waves.WaveCount;
         if (!BundleStillVerifies(rollout, out string why))
         {
-            return await HaltAsync(rollout, WaveState.Publishing, waves.CurrentWave, wave + " not published: " + why, cancellationToken).ConfigureAwait(false);
+            return await StopAsync(rollout, WaveState.Publishing, WaveState.Halted, waves.CurrentWave, wave + " not published: " + why, cancellationToken).ConfigureAwait(false);
         }
 
         byte[] payload = UpdateOffers.Payload(rollout.Url, rollout.ManifestSha256);
         string what = rollout.Bundle + " " + rollout.Product + " " + rollout.Version + " manifest " + rollout.ManifestSha256 + " (" + wave + ")";
         IReadOnlyList<string> pending = await _offers.Waves.UnpublishedAsync(rollout.Id, waves.CurrentWave, cancellationToken).ConfigureAwait(false);
+        Dictionary<string, DeviceRecord> registry = pending.Count == 0 ? new Dictionary<string, DeviceRecord>()
+            : (await _backend.Fleet.ListDevicesAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(d => d.DeviceId, StringComparer.Ordinal);
         int sent = 0, refused = 0;
         foreach (string device in pending)
         {
@@ -154,45 +174,78 @@ public sealed class RolloutWaveRunner
                 return false; // cancelled meanwhile: nothing more goes out
             }
 
-            SecureDevice.Fleet.Broker.BrokerAccessResult result = await _offers.PublishOneAsync(rollout.Id, what, payload, device, waves.ChangedBy, rollout.Reason, cancellationToken).ConfigureAwait(false);
-            if (UpdateOffers.IsTransient(result.Status))
+            (OfferDelivery delivery, string detail) = await _offers.PublishOneAsync(rollout.Id, what, payload, device,
+                OfferDeliveries.Unreachable(registry.GetValueOrDefault(device)), waves.ChangedBy, rollout.Reason, cancellationToken).ConfigureAwait(false);
+            if (delivery == OfferDelivery.Retry)
             {
-                await _offers.Waves.NoteAsync(rollout.Id, "publishing " + wave + ": " + sent + " of " + pending.Count + " this pass; the broker: "
-                    + result.Status + " (" + result.Detail + "); retried every " + (long)_options.WaveInterval.TotalSeconds + " s", cancellationToken).ConfigureAwait(false);
-                _log.LogWarning("rollout {Rollout}: publishing {Wave} paused, the broker: {Status}", rollout.Id, wave, result.Status);
-                return false;
+                return await RetryLaterAsync(rollout, waves, wave + ": " + sent + " of " + pending.Count + " published this pass", sent > 0, detail, cancellationToken).ConfigureAwait(false);
             }
 
-            sent += result.Status == SecureDevice.Fleet.Broker.BrokerAccessStatus.Done ? 1 : 0;
-            refused += result.Status == SecureDevice.Fleet.Broker.BrokerAccessStatus.Done ? 0 : 1;
+            sent += delivery == OfferDelivery.Delivered ? 1 : 0;
+            refused += delivery == OfferDelivery.Refused ? 1 : 0;
         }
 
-        bool last = waves.CurrentWave >= waves.WaveCount;
-        string detail = wave + " published (" + sent + " now" + (refused > 0 ? ", " + refused + " refused by the broker" : string.Empty) + ")"
-            + (last ? "; every wave published" : "; judged until " + DateTimeOffset.FromUnixTimeMilliseconds(NowMs + waves.TimeoutMs).ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
-        return await _offers.Waves.TryEnterAsync(rollout.Id, WaveState.Publishing, last ? WaveState.Completed : WaveState.Judging, waves.CurrentWave, Worker, detail, NowMs, cancellationToken).ConfigureAwait(false);
+        string detailLine = wave + " published (" + sent + " now" + (refused > 0 ? ", " + refused + " refused for good: see the devices" : string.Empty) + "); judged until "
+            + DateTimeOffset.FromUnixTimeMilliseconds(NowMs + waves.TimeoutMs).ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        return await _offers.Waves.TryEnterAsync(rollout.Id, WaveState.Publishing, WaveState.Judging, waves.CurrentWave, Worker, detailLine, NowMs, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The broker asked to retry: the pass stops and the rollout waits a jittered backoff (attempts counted from the
+    /// first stop; a pass that published something first starts a new count), or halts once it has retried for
+    /// <see cref="ConsoleOptions.PublishRetryLimit"/>.
+    /// </summary>
+    private async Task<bool> RetryLaterAsync(RolloutRecord rollout, WaveRecord waves, string progress, bool progressed, string answer, CancellationToken cancellationToken)
+    {
+        long now = NowMs;
+        bool fresh = progressed || waves.RetryAttempts == 0;
+        int attempt = fresh ? 1 : waves.RetryAttempts + 1;
+        long since = fresh ? now : waves.RetrySinceMs;
+        if (now - since >= (long)_options.PublishRetryLimit.TotalMilliseconds)
+        {
+            return await StopAsync(rollout, WaveState.Publishing, WaveState.Halted, waves.CurrentWave, progress + "; the broker asked to retry for "
+                + (long)_options.PublishRetryLimit.TotalMinutes + " min (" + attempt + " attempts), the last answer: " + answer + "; an operator resumes", cancellationToken).ConfigureAwait(false);
+        }
+
+        long delay = OfferDeliveries.RetryDelayMs(attempt, (long)_options.PublishRetryBase.TotalMilliseconds, (long)_options.PublishRetryCap.TotalMilliseconds, _options.Random());
+        await _offers.Waves.RetryLaterAsync(rollout.Id, progress + "; the broker: " + answer + "; attempt " + attempt + ", retried at "
+            + DateTimeOffset.FromUnixTimeMilliseconds(now + delay).ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture), attempt, now + delay, since, cancellationToken).ConfigureAwait(false);
+        _log.LogWarning("rollout {Rollout}: publishing paused, the broker: {Answer}; attempt {Attempt}, retried in {Delay} ms", rollout.Id, answer, attempt, delay);
+        return false;
     }
 
     private async Task<bool> JudgeAsync(RolloutRecord rollout, WaveRecord waves, CancellationToken cancellationToken)
     {
         IReadOnlyList<string> devices = await _offers.Waves.WaveAsync(rollout.Id, waves.CurrentWave, cancellationToken).ConfigureAwait(false);
         IReadOnlyDictionary<string, string> events = await _offers.Waves.NewestUpdateEventsAsync(rollout.Id, waves.CurrentWave, rollout.CreatedMs, cancellationToken).ConfigureAwait(false);
+        IReadOnlySet<string> refusedAtBroker = await _offers.Waves.RefusedAsync(rollout.Id, waves.CurrentWave, cancellationToken).ConfigureAwait(false);
         int succeeded = 0, failed = 0;
         foreach (string device in devices)
         {
-            bool? outcome = events.TryGetValue(device, out string? payload) ? RolloutWaves.Outcome(EventFields.Parse(payload).Outcome) : null;
+            bool? outcome = refusedAtBroker.Contains(device) ? false
+                : events.TryGetValue(device, out string? payload) ? RolloutWaves.Outcome(EventFields.Parse(payload).Outcome) : null;
             succeeded += outcome == true ? 1 : 0;
             failed += outcome == false ? 1 : 0;
         }
 
         bool late = NowMs >= waves.DeadlineMs;
         int silent = devices.Count - succeeded - failed;
-        string tally = "wave " + waves.CurrentWave + " of " + waves.WaveCount + ": " + succeeded + " confirmed, " + failed + " failed (rejected or reverted)"
+        string tally = "wave " + waves.CurrentWave + " of " + waves.WaveCount + ": " + succeeded + " confirmed, " + failed + " failed (rejected, reverted or refused by the broker)"
             + (late && silent > 0 ? ", " + silent + " silent past the deadline (counted as failed)" : string.Empty) + " of " + devices.Count + "; halt above " + waves.HaltPercent + " %";
-        switch (RolloutWaves.Judge(devices.Count, succeeded, failed, waves.HaltPercent, late))
+        switch (RolloutWaves.Judge(devices.Count, succeeded, failed, waves.HaltPercent, late, waves.LastWave))
         {
             case WaveDecision.Halt:
-                return await HaltAsync(rollout, WaveState.Judging, waves.CurrentWave, tally, cancellationToken).ConfigureAwait(false);
+                return await StopAsync(rollout, WaveState.Judging, WaveState.Halted, waves.CurrentWave, tally, cancellationToken).ConfigureAwait(false);
+            case WaveDecision.Fail:
+                return await StopAsync(rollout, WaveState.Judging, WaveState.Failed, waves.CurrentWave, tally + "; the last wave: the rollout failed", cancellationToken).ConfigureAwait(false);
+            case WaveDecision.Complete:
+                if (!await _offers.Waves.TryEnterAsync(rollout.Id, WaveState.Judging, WaveState.Completed, waves.CurrentWave, Worker, tally + "; the last wave: completed", NowMs, cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                await _backend.Accounts.AppendAuditAsync(Worker, "rollout.completed", "rollout " + rollout.Id + ": " + tally, rollout.CustomerId, "-", NowMs, cancellationToken).ConfigureAwait(false);
+                return true;
             case WaveDecision.Advance:
                 int next = waves.CurrentWave + 1;
                 if (await _offers.Waves.TryEnterAsync(rollout.Id, WaveState.Judging, WaveState.Publishing, next, Worker, tally + "; wave " + next + " is being published", NowMs, cancellationToken).ConfigureAwait(false))
@@ -207,22 +260,31 @@ public sealed class RolloutWaveRunner
         }
     }
 
-    private async Task<bool> HaltAsync(RolloutRecord rollout, WaveState from, int wave, string why, CancellationToken cancellationToken)
+    /// <summary>
+    /// A rollout halts (<see cref="WaveState.Halted"/>, resumable) or fails (<see cref="WaveState.Failed"/>, final): the
+    /// state row says why, a feed alert, an audit line <c>rollout.halted</c> / <c>rollout.failed</c>, and the owner's
+    /// alert through the service's dispatcher (kind <c>rollout-halted</c> / <c>rollout-failed</c>).
+    /// </summary>
+    private async Task<bool> StopAsync(RolloutRecord rollout, WaveState from, WaveState to, int wave, string why, CancellationToken cancellationToken)
     {
         long now = NowMs;
-        if (!await _offers.Waves.TryEnterAsync(rollout.Id, from, WaveState.Halted, wave, Worker, why, now, cancellationToken).ConfigureAwait(false))
+        if (!await _offers.Waves.TryEnterAsync(rollout.Id, from, to, wave, Worker, why, now, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
 
+        string name = RolloutWaves.Name(to);
+        string kind = "rollout-" + name;
+
         // The rollout's tenant sees the alert on its feed; a staff rollout over several customers alerts staff.
         string customer = rollout.CustomerId ?? FailureBurstGuard.StaffCustomer;
-        await _backend.Fleet.AddAlertAsync(new AlertRecord(0, customer, null, "rollout-halted", "console", "raised", 0, null, "rollout-halted|" + rollout.Id, now, now), cancellationToken).ConfigureAwait(false);
-        await _backend.Accounts.AppendAuditAsync(Worker, "rollout.halted", "rollout " + rollout.Id + ": " + why, rollout.CustomerId, "-", now, cancellationToken).ConfigureAwait(false);
-        OwnerAlerts.Send(_options, _log, rollout.CustomerId, AlertEvent.ForFleet(rollout.CustomerId ?? string.Empty, "rollout-halted", "rollout-" + rollout.Id, "halted", AlertSeverity.Warning,
-            "Update rollout " + rollout.Id + " (" + rollout.Bundle + ", " + rollout.Product + " " + rollout.Version + ") halted: " + why, "target " + rollout.Target,
+        await _backend.Fleet.AddAlertAsync(new AlertRecord(0, customer, null, kind, "console", "raised", 0, null, kind + "|" + rollout.Id, now, now), cancellationToken).ConfigureAwait(false);
+        await _backend.Accounts.AppendAuditAsync(Worker, "rollout." + name, "rollout " + rollout.Id + ": " + why, rollout.CustomerId, "-", now, cancellationToken).ConfigureAwait(false);
+        OwnerAlerts.Send(_options, _log, rollout.CustomerId, AlertEvent.ForFleet(rollout.CustomerId ?? string.Empty, kind, "rollout-" + rollout.Id, name,
+            to == WaveState.Failed ? AlertSeverity.Critical : AlertSeverity.Warning,
+            "Update rollout " + rollout.Id + " (" + rollout.Bundle + ", " + rollout.Product + " " + rollout.Version + ") " + name + ": " + why, "target " + rollout.Target,
             DateTimeOffset.FromUnixTimeMilliseconds(now)));
-        _log.LogWarning("rollout {Rollout} halted: {Why}", rollout.Id, why);
+        _log.LogWarning("rollout {Rollout} {State}: {Why}", rollout.Id, name, why);
         return true;
     }
 

@@ -15,17 +15,24 @@ public enum WaveState
     /// <summary>The current wave is recorded but not (all) published yet: the worker publishes it (retrying while the broker is away).</summary>
     Publishing,
 
-    /// <summary>The current wave is published and not the last; the worker judges its devices' update outcomes until its deadline.</summary>
+    /// <summary>The current wave (the last one too) is published; the worker judges its devices' update outcomes until its deadline.</summary>
     Judging,
 
-    /// <summary>A wave failed over the threshold (silent devices past the deadline count as failed), or the bundle stopped verifying: nothing more is published until an operator resumes or cancels.</summary>
+    /// <summary>
+    /// A wave before the last failed over the threshold (silent devices past the deadline count as failed), the bundle
+    /// stopped verifying, or the broker stayed away past the retry limit: nothing more is published until an operator
+    /// resumes or cancels.
+    /// </summary>
     Halted,
 
-    /// <summary>Every wave published.</summary>
+    /// <summary>Final: every wave published and the last one judged within the threshold.</summary>
     Completed,
 
     /// <summary>Stopped by an operator: the rest is never published.</summary>
     Cancelled,
+
+    /// <summary>Final: the last wave failed over the threshold (every device has the offer; the owner is alerted).</summary>
+    Failed,
 }
 
 /// <summary>One wave of a plan as written: a cumulative share of the target's devices (<c>10%</c>) or a cumulative count (<c>50</c>).</summary>
@@ -187,11 +194,17 @@ public enum WaveDecision
     /// <summary>Devices of the wave have not all answered, the deadline has not passed, and the failures are within the threshold.</summary>
     Wait,
 
-    /// <summary>Every device answered (or the deadline passed) and the failures are within the threshold: publish the next wave.</summary>
+    /// <summary>A wave before the last: every device answered (or the deadline passed) and the failures are within the threshold: publish the next wave.</summary>
     Advance,
 
-    /// <summary>More than the threshold failed (decided as soon as it is certain): publish nothing more.</summary>
+    /// <summary>A wave before the last: more than the threshold failed (decided as soon as it is certain): publish nothing more.</summary>
     Halt,
+
+    /// <summary>The last wave: every device answered (or the deadline passed) within the threshold: the rollout completed.</summary>
+    Complete,
+
+    /// <summary>The last wave: more than the threshold failed (decided as soon as it is certain): the rollout failed.</summary>
+    Fail,
 }
 
 /// <summary>The pure rules of rollouts: the transition table and the wave judgement.</summary>
@@ -200,12 +213,13 @@ public static class RolloutWaves
     /// <summary>The legal transitions, in the order docs/console.md lists them; anything else is refused.</summary>
     public static readonly IReadOnlyList<(WaveState From, WaveState To, string Why)> Transitions = new[]
     {
-        (WaveState.Publishing, WaveState.Judging, "worker: every device of the wave (not the last) has the broker's answer"),
-        (WaveState.Publishing, WaveState.Completed, "worker: the last wave published"),
-        (WaveState.Publishing, WaveState.Halted, "worker: the bundle no longer verifies, or its manifest changed, before a wave"),
+        (WaveState.Publishing, WaveState.Judging, "worker: every device of the wave (the last one too) is published or refused for good; the deadline starts"),
+        (WaveState.Publishing, WaveState.Halted, "worker: the bundle no longer verifies, or its manifest changed, before a wave; or the broker stayed away past the retry limit"),
         (WaveState.Publishing, WaveState.Cancelled, "operator cancels (the pass stops within 100 devices)"),
-        (WaveState.Judging, WaveState.Publishing, "worker: every device answered, or the deadline passed, and the failures are within the threshold: the next wave"),
-        (WaveState.Judging, WaveState.Halted, "worker: failures over the threshold (after the deadline, silent devices count as failed)"),
+        (WaveState.Judging, WaveState.Publishing, "worker: advance (a wave before the last within the threshold): the next wave"),
+        (WaveState.Judging, WaveState.Completed, "worker: complete (the last wave within the threshold)"),
+        (WaveState.Judging, WaveState.Halted, "worker: halt (a wave before the last over the threshold; after the deadline, silent devices count as failed)"),
+        (WaveState.Judging, WaveState.Failed, "worker: fail (the last wave over the threshold)"),
         (WaveState.Judging, WaveState.Cancelled, "operator cancels"),
         (WaveState.Halted, WaveState.Publishing, "operator resumes: the next wave (or the rest of an unpublished one) is published and judged like any"),
         (WaveState.Halted, WaveState.Cancelled, "operator cancels"),
@@ -215,20 +229,21 @@ public static class RolloutWaves
 
     /// <summary>
     /// Judges a wave of <paramref name="size"/> devices: a device succeeded when its newest update event says
-    /// <c>confirmed</c>, failed when it says <c>rejected:…</c> or <c>reverted:…</c>. Once <paramref name="deadlinePassed"/>,
-    /// every device without an answer counts as failed too. Halt as soon as the failures are more than
-    /// <paramref name="haltPercent"/> % of the wave (integer arithmetic, no rounding); advance when all answered or the
-    /// deadline passed; else wait.
+    /// <c>confirmed</c>, failed when it says <c>rejected:…</c> or <c>reverted:…</c> or the broker refused its offer for
+    /// good. Once <paramref name="deadlinePassed"/>, every device without an answer counts as failed too. Over the
+    /// threshold as soon as the failures are more than <paramref name="haltPercent"/> % of the wave (integer arithmetic,
+    /// no rounding): halt, or fail for the <paramref name="lastWave"/>; within it when all answered or the deadline
+    /// passed: advance, or complete for the last wave; else wait.
     /// </summary>
-    public static WaveDecision Judge(int size, int succeeded, int failed, int haltPercent, bool deadlinePassed)
+    public static WaveDecision Judge(int size, int succeeded, int failed, int haltPercent, bool deadlinePassed, bool lastWave)
     {
         long counted = deadlinePassed ? size - succeeded : failed;
         if (counted * 100 > (long)haltPercent * size)
         {
-            return WaveDecision.Halt;
+            return lastWave ? WaveDecision.Fail : WaveDecision.Halt;
         }
 
-        return deadlinePassed || succeeded + failed >= size ? WaveDecision.Advance : WaveDecision.Wait;
+        return !(deadlinePassed || succeeded + failed >= size) ? WaveDecision.Wait : lastWave ? WaveDecision.Complete : WaveDecision.Advance;
     }
 
     /// <summary>Success (true), failure (false) or no answer yet (null) from an update event's outcome.</summary>
@@ -256,126 +271,3 @@ public static class RolloutWaves
     }
 }
 
-/// <summary>A rollout's stored state (<see cref="ConsoleWavesSchema.Waves"/>, steps 7 and 9).</summary>
-/// <param name="FirstWave">Devices in wave 1.</param>
-/// <param name="ChangedMs">When the state last changed: for <see cref="WaveState.Judging"/>, when the wave's publication ended (its deadline counts from there).</param>
-/// <param name="Plan">The waves as written (<c>1%,10%,100%</c>); empty for a row of step 7 (two waves).</param>
-/// <param name="CurrentWave">The wave being published or judged, 1..<paramref name="WaveCount"/>.</param>
-public sealed record WaveRecord(long RolloutId, int FirstWave, int HaltPercent, WaveState State, long ChangedMs, string ChangedBy, string Detail,
-    string Plan, int WaveCount, int CurrentWave, long TimeoutMs)
-{
-    /// <summary>When a judging wave's silent devices start counting as failed.</summary>
-    public long DeadlineMs => ChangedMs + TimeoutMs;
-
-    /// <summary>More than one wave.</summary>
-    public bool Staged => WaveCount > 1;
-}
-
-/// <summary>The plan and the state of rollouts (schema steps 7 and 9). Parameters only; state changes compare-and-set.</summary>
-public sealed class RolloutWaveStore
-{
-    private const string Columns = "rollout_id, first_wave, halt_percent, state, changed_ms, changed_by, detail, plan, wave_count, current_wave, wave_timeout_ms";
-
-    private readonly SqlDialect _dialect;
-
-    public RolloutWaveStore(SqlDialect dialect) => _dialect = dialect;
-
-    /// <summary>Records the plan (each device's wave, 1-based in <paramref name="waves"/>' order) and the state <see cref="WaveState.Publishing"/> of wave 1.</summary>
-    public async Task AddAsync(long rolloutId, WavePlan plan, IReadOnlyList<IReadOnlyList<string>> waves, long nowMs, string actor, CancellationToken cancellationToken)
-    {
-        for (int wave = 0; wave < waves.Count; wave++)
-        {
-            foreach (string device in waves[wave])
-            {
-                await new SqlQuery().Parameter("@r", rolloutId).Parameter("@d", device).Parameter("@w", (long)wave + 1)
-                    .ScalarAsync(_dialect, $"INSERT INTO {ConsoleWavesSchema.Plan} (rollout_id, device_id, wave) VALUES (@r, @d, @w) RETURNING wave", cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        await new SqlQuery().Parameter("@r", rolloutId).Parameter("@n", (long)waves[0].Count).Parameter("@p", (long)plan.HaltPercent)
-            .Parameter("@s", RolloutWaves.Name(WaveState.Publishing)).Parameter("@at", nowMs).Parameter("@by", actor)
-            .Parameter("@det", "recorded: " + string.Join(" + ", waves.Select(w => w.Count)) + " device(s) in " + waves.Count + " wave(s); wave 1 is published by the worker")
-            .Parameter("@plan", plan.Text).Parameter("@count", (long)waves.Count).Parameter("@timeout", (long)plan.Timeout.TotalMilliseconds)
-            .ScalarAsync(_dialect, $"INSERT INTO {ConsoleWavesSchema.Waves} (rollout_id, first_wave, halt_percent, state, changed_ms, changed_by, detail, plan, wave_count, current_wave, wave_timeout_ms, lease_until_ms) "
-                + "VALUES (@r, @n, @p, @s, @at, @by, @det, @plan, @count, 1, @timeout, 0) RETURNING rollout_id", cancellationToken).ConfigureAwait(false);
-    }
-
-    public async Task<WaveRecord?> GetAsync(long rolloutId, CancellationToken cancellationToken) =>
-        (await new SqlQuery().Where("rollout_id = @r", "@r", rolloutId).ReadAsync(_dialect,
-            $"SELECT {Columns} FROM {ConsoleWavesSchema.Waves} WHERE rollout_id = @r", Read, cancellationToken).ConfigureAwait(false))
-        .SingleOrDefault();
-
-    /// <summary>Rollouts in <paramref name="state"/>, oldest first.</summary>
-    public Task<IReadOnlyList<WaveRecord>> ListAsync(WaveState state, int limit, CancellationToken cancellationToken) =>
-        new SqlQuery().Parameter("@s", RolloutWaves.Name(state)).Parameter("@limit", (long)limit).ReadAsync(_dialect,
-            $"SELECT {Columns} FROM {ConsoleWavesSchema.Waves} WHERE state = @s ORDER BY rollout_id LIMIT @limit", Read, cancellationToken);
-
-    /// <summary>The devices of one wave, in id order.</summary>
-    public Task<IReadOnlyList<string>> WaveAsync(long rolloutId, int wave, CancellationToken cancellationToken) =>
-        new SqlQuery().Parameter("@r", rolloutId).Parameter("@w", (long)wave).ReadAsync(_dialect,
-            $"SELECT device_id FROM {ConsoleWavesSchema.Plan} WHERE rollout_id = @r AND wave = @w ORDER BY device_id", r => r.GetString(0), cancellationToken);
-
-    /// <summary>Devices of waves 1..<paramref name="wave"/> without the broker's answer recorded yet (wave, then id order).</summary>
-    public Task<IReadOnlyList<string>> UnpublishedAsync(long rolloutId, int wave, CancellationToken cancellationToken) =>
-        new SqlQuery().Parameter("@r", rolloutId).Parameter("@w", (long)wave).ReadAsync(_dialect,
-            $"SELECT p.device_id FROM {ConsoleWavesSchema.Plan} p WHERE p.rollout_id = @r AND p.wave <= @w "
-            + $"AND NOT EXISTS (SELECT 1 FROM {ConsoleOpsSchema.RolloutDevices} d WHERE d.rollout_id = @r AND d.device_id = p.device_id) ORDER BY p.wave, p.device_id",
-            r => r.GetString(0), cancellationToken);
-
-    /// <summary>
-    /// Claims (or renews) the publishing pass of a rollout until <paramref name="untilMs"/>: true only while it is
-    /// <see cref="WaveState.Publishing"/> and nobody else's claim runs (<paramref name="renew"/>: this pass holds it
-    /// already). So two instances never publish the same wave, and a cancel stops a pass at its next renewal.
-    /// </summary>
-    public async Task<bool> TryClaimAsync(long rolloutId, long nowMs, long untilMs, bool renew, CancellationToken cancellationToken) =>
-        (await new SqlQuery().Parameter("@r", rolloutId).Parameter("@s", RolloutWaves.Name(WaveState.Publishing)).Parameter("@now", nowMs).Parameter("@until", untilMs)
-            .ReadAsync(_dialect, $"UPDATE {ConsoleWavesSchema.Waves} SET lease_until_ms = @until WHERE rollout_id = @r AND state = @s"
-                + (renew ? string.Empty : " AND lease_until_ms <= @now") + " RETURNING rollout_id", r => r.GetInt64(0), cancellationToken).ConfigureAwait(false)).Count == 1;
-
-    /// <summary>A publishing pass that must stop (the broker is away) says why and gives its claim up; the state stays.</summary>
-    public Task NoteAsync(long rolloutId, string detail, CancellationToken cancellationToken) =>
-        new SqlQuery().Parameter("@r", rolloutId).Parameter("@s", RolloutWaves.Name(WaveState.Publishing)).Parameter("@det", detail)
-            .ReadAsync(_dialect, $"UPDATE {ConsoleWavesSchema.Waves} SET detail = @det, lease_until_ms = 0 WHERE rollout_id = @r AND state = @s RETURNING rollout_id", r => r.GetInt64(0), cancellationToken);
-
-    /// <summary>
-    /// The newest update event's payload per device of wave <paramref name="wave"/> since <paramref name="sinceMs"/>
-    /// (device text: only parsed, never trusted).
-    /// </summary>
-    public async Task<IReadOnlyDictionary<string, string>> NewestUpdateEventsAsync(long rolloutId, int wave, long sinceMs, CancellationToken cancellationToken)
-    {
-        IReadOnlyList<(string Device, string Payload)> rows = await new SqlQuery().Parameter("@r", rolloutId).Parameter("@w", (long)wave).Parameter("@from", sinceMs)
-            .ReadAsync(_dialect, $"SELECT d.device_id, e.payload FROM {Tables.Events} e JOIN {Tables.Devices} d ON d.id = e.device_ref "
-                + $"WHERE d.device_id IN (SELECT device_id FROM {ConsoleWavesSchema.Plan} WHERE rollout_id = @r AND wave = @w) AND e.received_ms >= @from AND e.kind = 'update' "
-                + "ORDER BY e.received_ms DESC, e.id DESC LIMIT 100000", r => (r.GetString(0), r.GetString(1)), cancellationToken).ConfigureAwait(false);
-        var newest = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach ((string device, string payload) in rows)
-        {
-            newest.TryAdd(device, payload);
-        }
-
-        return newest;
-    }
-
-    /// <summary>
-    /// Moves the rollout from <paramref name="from"/> to <paramref name="to"/> at wave <paramref name="wave"/> if it is
-    /// still in <paramref name="from"/>; false otherwise (someone else moved it). Any publishing claim ends.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">A transition the table does not allow (a bug).</exception>
-    public async Task<bool> TryEnterAsync(long rolloutId, WaveState from, WaveState to, int wave, string by, string detail, long nowMs, CancellationToken cancellationToken)
-    {
-        if (!RolloutWaves.Allowed(from, to))
-        {
-            throw new InvalidOperationException("illegal rollout transition " + from + " -> " + to);
-        }
-
-        IReadOnlyList<long> moved = await new SqlQuery().Parameter("@r", rolloutId).Parameter("@from", RolloutWaves.Name(from)).Parameter("@to", RolloutWaves.Name(to))
-            .Parameter("@at", nowMs).Parameter("@by", by).Parameter("@det", detail).Parameter("@w", (long)wave)
-            .ReadAsync(_dialect, $"UPDATE {ConsoleWavesSchema.Waves} SET state = @to, changed_ms = @at, changed_by = @by, detail = @det, current_wave = @w, lease_until_ms = 0 "
-                + "WHERE rollout_id = @r AND state = @from RETURNING rollout_id", r => r.GetInt64(0), cancellationToken).ConfigureAwait(false);
-        return moved.Count == 1;
-    }
-
-    private static WaveRecord Read(System.Data.Common.DbDataReader r) => new(r.GetInt64(0), (int)r.GetInt64(1), (int)r.GetInt64(2),
-        RolloutWaves.TryParse(r.GetString(3), out WaveState state) ? state : WaveState.Halted, r.GetInt64(4), r.GetString(5), r.GetString(6),
-        r.GetString(7), (int)r.GetInt64(8), (int)r.GetInt64(9), r.GetInt64(10));
-}

@@ -245,8 +245,8 @@ public sealed class UpdateOffers
 
         _ = Payload(bundle.Url, bundle.ManifestSha256!); // a payload the device would refuse is a bug: refused before anything is recorded
         string? tenant = user.CustomerId ?? target.CustomerId ?? (devices.Select(d => d.CustomerId).Distinct().Count() == 1 ? devices[0].CustomerId : null);
-        long rollout = await _rollouts.AddAsync(new RolloutRecord(0, now, actor, address, tenant, bundle.Name, bundle.Product!, bundle.Version!, bundle.SecurityVersion,
-            bundle.ManifestSha256!, bundle.Url, target.Describe(), reason, devices.Count), cancellationToken).ConfigureAwait(false);
+        var record = new RolloutRecord(0, now, actor, address, tenant, bundle.Name, bundle.Product!, bundle.Version!, bundle.SecurityVersion,
+            bundle.ManifestSha256!, bundle.Url, target.Describe(), reason, devices.Count);
 
         // The waves in device-id order: the first wave is the first devices by id, the same answer on every instance.
         IReadOnlyList<int> sizes = (target.IsDevice ? WavePlan.AllAtOnce : plan).Sizes(devices.Count);
@@ -259,7 +259,8 @@ public sealed class UpdateOffers
             taken += size;
         }
 
-        await Waves.AddAsync(rollout, target.IsDevice ? WavePlan.AllAtOnce : plan, waves, now, actor, cancellationToken).ConfigureAwait(false);
+        // The rollout, its plan and its state in one transaction (batched): all recorded, or nothing.
+        long rollout = await Waves.AddAsync(record, target.IsDevice ? WavePlan.AllAtOnce : plan, waves, now, actor, cancellationToken).ConfigureAwait(false);
         string what = bundle.Name + " (" + bundle.Product + " " + bundle.Version + ") to " + devices.Count + " device(s) in " + sizes.Count + " wave(s): " + string.Join(" + ", sizes);
         await _audit.AppendAuditAsync(user.Name, "rollout.offer", "rollout " + rollout + ": " + what + (actor.StartsWith("api:", StringComparison.Ordinal) ? " (" + actor + ")" : string.Empty),
             tenant, address, now, cancellationToken).ConfigureAwait(false);
@@ -268,31 +269,37 @@ public sealed class UpdateOffers
     }
 
     /// <summary>
-    /// Publishes the offer to one device. The broker's acknowledgement, or its permanent refusal (not authorised,
-    /// rejected), is recorded in the rollout and in the action audit (<paramref name="what"/>: bundle, product, version,
-    /// digest, wave); no connection or no answer (<see cref="IsTransient"/>) records nothing: the worker tries again.
+    /// Publishes the offer to one device, or refuses it without publishing (<paramref name="notAllowed"/>: a revoked or
+    /// quarantined device). What is final (<see cref="OfferDelivery.Delivered"/>, <see cref="OfferDelivery.Refused"/>)
+    /// is recorded in the rollout and in the action audit (<paramref name="what"/>: bundle, product, version, digest,
+    /// wave); an answer to retry records nothing: the worker tries again under backoff.
     /// </summary>
-    internal async Task<BrokerAccessResult> PublishOneAsync(long rollout, string what, byte[] payload, string deviceId, string actor, string reason, CancellationToken cancellationToken)
+    internal async Task<(OfferDelivery Delivery, string Detail)> PublishOneAsync(long rollout, string what, byte[] payload, string deviceId, string? notAllowed, string actor, string reason,
+        CancellationToken cancellationToken)
     {
         if (_publisher == null)
         {
             throw new InvalidOperationException("offers are not configured");
         }
 
-        BrokerAccessResult sent = await _publisher.PublishAsync(new DeviceCommand("devices/" + deviceId + "/down/update", payload, false, Expiry), cancellationToken).ConfigureAwait(false);
-        if (IsTransient(sent.Status))
+        OfferDelivery delivery = OfferDelivery.Refused;
+        string detail = notAllowed ?? string.Empty;
+        if (notAllowed == null)
         {
-            return sent;
+            BrokerAccessResult sent = await _publisher.PublishAsync(new DeviceCommand("devices/" + deviceId + "/down/update", payload, false, Expiry), cancellationToken).ConfigureAwait(false);
+            delivery = OfferDeliveries.Classify(sent);
+            detail = delivery == OfferDelivery.Refused ? "refused for good, not retried: " + sent.Detail : sent.Detail;
+            if (delivery == OfferDelivery.Retry)
+            {
+                return (delivery, sent.Status + " (" + sent.Detail + ")");
+            }
         }
 
-        bool done = sent.Status == BrokerAccessStatus.Done;
+        bool done = delivery == OfferDelivery.Delivered;
         long at = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        await _rollouts.AddDeviceAsync(new RolloutDeviceRecord(rollout, deviceId, at, done ? "published" : "failed", sent.Detail), cancellationToken).ConfigureAwait(false);
+        await _rollouts.AddDeviceAsync(new RolloutDeviceRecord(rollout, deviceId, at, done ? "published" : "failed", detail), cancellationToken).ConfigureAwait(false);
         await _fleet.AppendActionAsync(new SecureDevice.Service.Storage.ActionRecord(0, deviceId, "offer", actor, reason, at, done ? "done" : "failed",
-            "rollout " + rollout + ": " + what + "; " + sent.Detail), cancellationToken).ConfigureAwait(false);
-        return sent;
+            "rollout " + rollout + ": " + what + "; " + detail), cancellationToken).ConfigureAwait(false);
+        return (delivery, detail);
     }
-
-    /// <summary>The broker was not reached or did not answer: try again later (a repeated offer is harmless, the device takes it once).</summary>
-    public static bool IsTransient(BrokerAccessStatus status) => status is BrokerAccessStatus.Unreachable or BrokerAccessStatus.Timeout;
 }

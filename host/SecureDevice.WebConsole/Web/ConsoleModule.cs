@@ -77,6 +77,7 @@ public sealed class ConsoleModule : IServiceWebModule, IAsyncDisposable
         services.AddSingleton<AccountService>();
         services.AddHostedService<TotpSecretMigration>();
         services.AddSingleton<FailureBurstGuard>();
+        services.AddHostedService<SourcePauseSync>();
         services.AddSingleton(new ApiTokenStore(backend.Accounts));
         services.AddSingleton(new Updates.UpdateOffers(options.Bundles == null ? null : new Updates.BundleCatalog(options.Bundles), options.OfferPublisher, backend.Fleet,
             new Updates.RolloutStore(backend.Accounts.Dialect), new Updates.RolloutWaveStore(backend.Accounts.Dialect), backend.Accounts, options.Time));

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -56,7 +57,8 @@ public enum BurstStatus
 /// one per burst, since a paused source cannot fail again until its pause ends; at most
 /// <see cref="ConsoleOptions.BurstAlertLimit"/> per <see cref="ConsoleOptions.BurstAlertWindow"/> in all, then one
 /// summary alert and the rest audited only (a distributed attack does not become an alert storm).
-/// State is per process (docs: several instances).
+/// A pause is also recorded in the shared database (<see cref="SourcePauseStore"/>) and read by every other instance
+/// (<see cref="SyncAsync"/>, <see cref="SourcePauseSync"/>); the failure counting itself is per process (docs: several instances).
 /// </summary>
 public sealed class FailureBurstGuard : IDisposable
 {
@@ -71,6 +73,7 @@ public sealed class FailureBurstGuard : IDisposable
 
     private readonly ConsoleOptions _options;
     private readonly ConsoleBackend _backend;
+    private readonly SourcePauseStore _pauses;
     private readonly ILogger _log;
     private readonly PartitionedRateLimiter<string> _budget;
     private readonly RateLimiter _alerts;
@@ -87,6 +90,7 @@ public sealed class FailureBurstGuard : IDisposable
 
         _options = options;
         _backend = backend;
+        _pauses = new SourcePauseStore(backend.Accounts.Dialect);
         _log = log;
         _budget = PartitionedRateLimiter.Create<string, string>(source => RateLimitPartition.GetSlidingWindowLimiter(source, _ => new SlidingWindowRateLimiterOptions
         {
@@ -151,6 +155,44 @@ public sealed class FailureBurstGuard : IDisposable
 
     public bool IsPaused(string source) => Remaining(source) > TimeSpan.Zero;
 
+    /// <summary>
+    /// Takes the pauses recorded in the database by any instance (this one too) into this instance: a source paused
+    /// elsewhere is refused here until its pause ends (the longer end wins). Returns how many pauses are running.
+    /// </summary>
+    public async Task<int> SyncAsync(CancellationToken cancellationToken)
+    {
+        long now = NowMs;
+        IReadOnlyList<(string Source, long UntilMs)> active = await _pauses.ActiveAsync(now, MaxTracked, cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            foreach ((string source, long until) in active)
+            {
+                if (!_pausedUntilMs.TryGetValue(source, out long current) || current < until)
+                {
+                    if (_pausedUntilMs.Count >= MaxTracked && !_pausedUntilMs.ContainsKey(source))
+                    {
+                        DropEnded(now);
+                    }
+
+                    _pausedUntilMs[source] = until;
+                }
+            }
+        }
+
+        return active.Count;
+    }
+
+    private void DropEnded(long now)
+    {
+        foreach (var entry in _pausedUntilMs)
+        {
+            if (entry.Value <= now)
+            {
+                _pausedUntilMs.TryRemove(entry.Key, out _);
+            }
+        }
+    }
+
     /// <summary>Counts a failure of the request's address and (when known) of <paramref name="account"/>; pauses and alerts on a burst.</summary>
     public Task<BurstStatus> RecordAsync(FailureKind kind, HttpContext context, string? account) =>
         RecordAsync(kind, AddressOf(context), account, context.RequestAborted);
@@ -191,13 +233,7 @@ public sealed class FailureBurstGuard : IDisposable
 
             if (_pausedUntilMs.Count >= MaxTracked)
             {
-                foreach (var entry in _pausedUntilMs)
-                {
-                    if (entry.Value <= now)
-                    {
-                        _pausedUntilMs.TryRemove(entry.Key, out _);
-                    }
-                }
+                DropEnded(now);
             }
 
             _pausedUntilMs[source] = until;
@@ -219,6 +255,7 @@ public sealed class FailureBurstGuard : IDisposable
         // The pause holds whatever the database does: a failed write is logged, never lets the source go.
         try
         {
+            await _pauses.RecordAsync(source, until, CancellationToken.None).ConfigureAwait(false); // every other instance refuses it too
             await _backend.Accounts.AppendAuditAsync("console", "burst.paused", summary, null, address, now, CancellationToken.None).ConfigureAwait(false);
             string? alertKind = null;
             using (RateLimitLease lease = _alerts.AttemptAcquire())
