@@ -2,6 +2,7 @@ using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Telemetry;
 using SecureDevice.Core.Text;
+using SecureDevice.Core.Time;
 
 namespace SecureDevice.Core.Update
 {
