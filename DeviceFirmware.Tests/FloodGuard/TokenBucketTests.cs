@@ -120,6 +120,18 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void Refill_ClockBackThenForward_CountsFromTheLatestTime()
+        {
+            TokenBucket bucket = new TokenBucket(1, 60);
+            bucket.TryTake(100000);
+            bucket.TryTake(50000);
+            bool taken = bucket.TryTake(110000);
+            Assert.IsFalse(taken);
+            long wait = bucket.MillisecondsUntilToken(110000);
+            Assert.AreEqual(50000L, wait);
+        }
+
+        [TestMethod]
         public void Constructor_BadValues_Throw()
         {
             System.Action noCapacity = () => new TokenBucket(0, 1);
