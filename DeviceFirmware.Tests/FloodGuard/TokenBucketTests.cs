@@ -132,6 +132,18 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void Available_FirstReading_CreditsNoTimeBeforeIt()
+        {
+            // Grown to 5 before first use, holding 1: time starts at the first reading, not at 0.
+            TokenBucket bucket = new TokenBucket(1, 3600);
+            bucket.Configure(5, 3600);
+            int left = bucket.Available(100000);
+            Assert.AreEqual(1, left);
+            left = bucket.Available(100000);
+            Assert.AreEqual(1, left);
+        }
+
+        [TestMethod]
         public void Constructor_BadValues_Throw()
         {
             System.Action noCapacity = () => new TokenBucket(0, 1);
