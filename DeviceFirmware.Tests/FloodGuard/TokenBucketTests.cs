@@ -144,6 +144,15 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void Refill_PartlyUsed_StopsAtCapacity()
+        {
+            TokenBucket bucket = new TokenBucket(2, 3600);
+            bucket.TryTake(0);
+            int left = bucket.Available(2000);
+            Assert.AreEqual(2, left);
+        }
+
+        [TestMethod]
         public void Constructor_BadValues_Throw()
         {
             System.Action noCapacity = () => new TokenBucket(0, 1);
