@@ -10,6 +10,7 @@ using SecureDevice.Core.Telemetry;
 using SecureDevice.Core.Update;
 using SecureDevice.Tests.Support;
 using SecureDevice.Doubles;
+using SecureDevice.Core.Time;
 
 namespace SecureDevice.Tests.Application
 {

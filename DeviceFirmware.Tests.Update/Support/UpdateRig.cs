@@ -5,6 +5,7 @@ using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Update;
 using SecureDevice.Doubles;
+using SecureDevice.Core.Time;
 
 namespace SecureDevice.Tests.Support
 {

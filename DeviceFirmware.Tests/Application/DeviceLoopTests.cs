@@ -6,6 +6,7 @@ using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Telemetry;
 using SecureDevice.Doubles;
 using SecureDevice.Tests.Support;
+using SecureDevice.Core.Time;
 
 namespace SecureDevice.Tests.Application
 {

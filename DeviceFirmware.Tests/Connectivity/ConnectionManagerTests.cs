@@ -5,6 +5,7 @@ using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Storage;
 using SecureDevice.Tests.Support;
 using SecureDevice.Doubles;
+using SecureDevice.Core.Time;
 
 namespace SecureDevice.Tests.Connectivity
 {

@@ -139,5 +139,12 @@ namespace SecureDevice.Tests.FloodGuard
 
             Assert.IsTrue(sentThrottled <= sentPlain, sentThrottled + " > " + sentPlain);
         }
+
+        [TestMethod]
+        public void Constructor_NoWindow_Throws()
+        {
+            System.Action none = () => new PublishLimiter(null);
+            Assert.AreEqual("throttle", SecureDevice.Tests.Support.ThrownArgument.Name(none));
+        }
     }
 }

@@ -120,6 +120,39 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void Refill_ClockBackThenForward_CountsFromTheLatestTime()
+        {
+            TokenBucket bucket = new TokenBucket(1, 60);
+            bucket.TryTake(100000);
+            bucket.TryTake(50000);
+            bool taken = bucket.TryTake(110000);
+            Assert.IsFalse(taken);
+            long wait = bucket.MillisecondsUntilToken(110000);
+            Assert.AreEqual(50000L, wait);
+        }
+
+        [TestMethod]
+        public void Available_FirstReading_CreditsNoTimeBeforeIt()
+        {
+            // Grown to 5 before first use, holding 1: time starts at the first reading, not at 0.
+            TokenBucket bucket = new TokenBucket(1, 3600);
+            bucket.Configure(5, 3600);
+            int left = bucket.Available(100000);
+            Assert.AreEqual(1, left);
+            left = bucket.Available(100000);
+            Assert.AreEqual(1, left);
+        }
+
+        [TestMethod]
+        public void Refill_PartlyUsed_StopsAtCapacity()
+        {
+            TokenBucket bucket = new TokenBucket(2, 3600);
+            bucket.TryTake(0);
+            int left = bucket.Available(2000);
+            Assert.AreEqual(2, left);
+        }
+
+        [TestMethod]
         public void Constructor_BadValues_Throw()
         {
             System.Action noCapacity = () => new TokenBucket(0, 1);

@@ -16,6 +16,7 @@ using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Text;
 using SecureDevice.Core.Update;
+using SecureDevice.Core.Time;
 
 namespace SecureDevice.Platform
 {
@@ -83,7 +84,10 @@ namespace SecureDevice.Platform
 
             M2MqttTransport transport = new M2MqttTransport(config.BrokerHost, config.BrokerPort, ca, new M2MqttTransportOptions());
             // No INA219: System.Device.I2c is not among this firmware's packages (docs/telemetry.md says how to add one).
-            Esp32HealthSource sensors = new Esp32HealthSource(SupplyAdcChannel, 3300, 2, 1, wifi, 2000L * config.TelemetryIntervalSeconds, probe, null);
+            Esp32HealthSourceOptions board = new Esp32HealthSourceOptions();
+            board.SupplyChannel = SupplyAdcChannel;
+            board.RssiMaximumAgeMilliseconds = 2000L * config.TelemetryIntervalSeconds;
+            Esp32HealthSource sensors = new Esp32HealthSource(board, wifi, probe, null);
             DeviceAgent agent = new DeviceAgent(config, transport, _store, new BackoffConfig(), sensors, session);
             probe.Calibrate(agent.Health.Load);
             probe.Start();

@@ -9,6 +9,7 @@ using SecureDevice.Core.Storage;
 using SecureDevice.Core.Update;
 using SecureDevice.VirtualDevice.Transport;
 using SecureDevice.VirtualDevice.Updates;
+using SecureDevice.Core.Time;
 
 namespace SecureDevice.VirtualDevice;
 

@@ -32,30 +32,24 @@ namespace SecureDevice.Adapters.Telemetry
         private AdcChannel _channel;
 
         /// <summary>Creates the source; the ADC channel is opened on the first supply reading.</summary>
-        /// <param name="supplyChannel">ADC1 channel (0-7; ADC2 is unusable while Wi-Fi runs) wired to the divider's
-        /// midpoint, or -1 when the board has no supply sense (supply then reads absent).</param>
-        /// <param name="fullScaleMillivolts">Pin voltage, in mV, at the ADC's maximum count (nanoFramework configures
-        /// 12 dB attenuation: about 3100 to 3300 mV, uncalibrated; keep the pin below about 2450 mV where it is linear).</param>
-        /// <param name="dividerNumerator">Divider ratio numerator: supply = pin × numerator / denominator (e.g. 2 for two
-        /// equal resistors).</param>
-        /// <param name="dividerDenominator">Divider ratio denominator (e.g. 1), at least 1.</param>
+        /// <param name="board">The board's wiring (supply channel, ADC scale, divider, RSSI age), validated and copied.</param>
         /// <param name="wifi">The Wi-Fi link whose scans give the RSSI, or null (RSSI then reads absent).</param>
-        /// <param name="rssiMaximumAgeMilliseconds">Oldest scan result still reported, in ms (e.g. two report intervals).</param>
         /// <param name="probe">The started idle probe, or null (compute load then reads absent).</param>
         /// <param name="current">The board's INA219, or null when it has none (supply current then reads absent).</param>
-        public Esp32HealthSource(int supplyChannel, int fullScaleMillivolts, int dividerNumerator, int dividerDenominator, WifiLink wifi, long rssiMaximumAgeMilliseconds, IdleProbe probe, Ina219 current)
+        public Esp32HealthSource(Esp32HealthSourceOptions board, WifiLink wifi, IdleProbe probe, Ina219 current)
         {
-            if (fullScaleMillivolts < 1 || dividerNumerator < 1 || dividerDenominator < 1)
+            if (board == null)
             {
-                throw new ArgumentOutOfRangeException("fullScaleMillivolts", "scale and divider must be positive");
+                throw new ArgumentNullException("board");
             }
 
-            _supplyChannel = supplyChannel;
-            _fullScaleMillivolts = fullScaleMillivolts;
-            _dividerNumerator = dividerNumerator;
-            _dividerDenominator = dividerDenominator;
+            board.Validate();
+            _supplyChannel = board.SupplyChannel;
+            _fullScaleMillivolts = board.FullScaleMillivolts;
+            _dividerNumerator = board.DividerNumerator;
+            _dividerDenominator = board.DividerDenominator;
             _wifi = wifi;
-            _rssiMaximumAgeMilliseconds = rssiMaximumAgeMilliseconds;
+            _rssiMaximumAgeMilliseconds = board.RssiMaximumAgeMilliseconds;
             _probe = probe;
             _current = current;
         }

@@ -7,6 +7,7 @@ using SecureDevice.Core.Storage;
 using SecureDevice.Core.Telemetry;
 using SecureDevice.Core.Update;
 using SecureDevice.Core.Text;
+using SecureDevice.Core.Time;
 
 namespace SecureDevice.Core.Application
 {

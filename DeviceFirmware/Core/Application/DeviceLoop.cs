@@ -1,5 +1,6 @@
 using SecureDevice.Core.Boot;
 using SecureDevice.Core.Telemetry;
+using SecureDevice.Core.Time;
 
 namespace SecureDevice.Core.Application
 {

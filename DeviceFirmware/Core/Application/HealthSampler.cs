@@ -3,6 +3,7 @@ using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Telemetry;
 using SecureDevice.Core.Boot;
 using SecureDevice.Core.Update;
+using SecureDevice.Core.Time;
 
 namespace SecureDevice.Core.Application
 {

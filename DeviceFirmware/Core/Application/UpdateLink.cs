@@ -4,6 +4,7 @@ using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Telemetry;
 using SecureDevice.Core.Update;
+using SecureDevice.Core.Time;
 
 namespace SecureDevice.Core.Application
 {

@@ -1,6 +1,7 @@
 using SecureDevice.Core.Config;
 using SecureDevice.Core.FloodGuard;
 using SecureDevice.Core.Storage;
+using SecureDevice.Core.Time;
 
 namespace SecureDevice.Core.Connectivity
 {

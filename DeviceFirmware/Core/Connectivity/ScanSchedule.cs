@@ -1,3 +1,5 @@
+using SecureDevice.Core.Time;
+
 namespace SecureDevice.Core.Connectivity
 {
     /// <summary>

@@ -1,4 +1,5 @@
 using SecureDevice.Core.Storage;
+using SecureDevice.Core.Time;
 
 namespace SecureDevice.Core.FloodGuard
 {

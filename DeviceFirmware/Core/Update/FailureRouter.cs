@@ -1,4 +1,5 @@
 using SecureDevice.Core.Bundle;
+using SecureDevice.Core.Time;
 
 namespace SecureDevice.Core.Update
 {

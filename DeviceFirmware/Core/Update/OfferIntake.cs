@@ -1,5 +1,6 @@
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Text;
+using SecureDevice.Core.Time;
 
 namespace SecureDevice.Core.Update
 {

@@ -1,6 +1,8 @@
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Telemetry;
+using SecureDevice.Core.Text;
+using SecureDevice.Core.Time;
 
 namespace SecureDevice.Core.Update
 {

@@ -16,6 +16,7 @@ using SecureDevice.Fleet.Updates;
 using SecureDevice.Lab.Signing;
 using SecureDevice.VirtualDevice.Updates;
 using SecureDevice.Doubles;
+using SecureDevice.Core.Time;
 
 namespace SecureDevice.Lab.Simulation;
 

@@ -43,6 +43,7 @@ public sealed class AdapterApiTests
         "Network/WifiLink.cs",
         "Storage/LittleFsFileStore.cs",
         "Telemetry/Esp32HealthSource.cs",
+        "Telemetry/Esp32HealthSourceOptions.cs",
         "Telemetry/IdleProbe.cs",
         "Update/HttpsBundleSource.cs",
     };
@@ -81,8 +82,10 @@ public sealed class AdapterApiTests
         CheckResult result = Checker.Value.Check(File.ReadAllText(path), file);
         Assert.True(result.Violations.Count == 0, file + ":\n" + string.Join("\n", result.Violations));
 
-        // Not vacuous: every adapter makes several checked uses of the platform API.
-        Assert.True(result.Checked.Count >= 4, file + ": only " + result.Checked.Count + " API uses were checked: " + string.Join(", ", result.Checked));
+        // Not vacuous: every adapter makes several checked uses of the platform API; a board's options (plain settings and
+        // their range check) at least its exception.
+        int least = file.EndsWith("Options.cs", StringComparison.Ordinal) ? 1 : 4;
+        Assert.True(result.Checked.Count >= least, file + ": only " + result.Checked.Count + " API uses were checked: " + string.Join(", ", result.Checked));
     }
 
     [Fact]

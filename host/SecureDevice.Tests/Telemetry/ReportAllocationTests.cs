@@ -8,6 +8,7 @@ using Xunit;
 using Xunit.Abstractions;
 using SecureDevice.Doubles;
 using SecureDevice.Core.Text;
+using SecureDevice.Core.Time;
 
 namespace SecureDevice.Tests.Telemetry;
 

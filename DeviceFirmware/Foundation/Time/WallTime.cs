@@ -1,4 +1,4 @@
-namespace SecureDevice.Core
+namespace SecureDevice.Core.Time
 {
     /// <summary>
     /// Trust in the wall clock, which the adapters pass in as Unix seconds (-1 while unknown). The connection manager waits

@@ -1,4 +1,4 @@
-namespace SecureDevice.Core
+namespace SecureDevice.Core.Time
 {
     /// <summary>
     /// What the platform hands the core at each step of its loop: the monotonic time, the wall-clock time, the network

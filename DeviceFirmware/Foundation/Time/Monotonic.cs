@@ -1,4 +1,4 @@
-namespace SecureDevice.Core
+namespace SecureDevice.Core.Time
 {
     /// <summary>
     /// Arithmetic on monotonic milliseconds (the adapter's Environment.TickCount64). The core never reads a clock: callers
