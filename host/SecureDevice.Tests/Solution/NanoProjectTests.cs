@@ -263,7 +263,7 @@ public sealed class NanoProjectTests
         Assert.Equal("9.0", props.Descendants(MsBuild + "LangVersion").Single().Value);
         string hostProps = File.ReadAllText(RepositoryPaths.Combine("host", "Directory.Build.props"));
         Assert.Contains("<PortableLangVersion>9</PortableLangVersion>", hostProps, StringComparison.Ordinal);
-        foreach (string project in new[] { "SecureDevice.Foundation/SecureDevice.Foundation.csproj", "SecureDevice.Core/SecureDevice.Core.csproj", "NFUnitTest/NFUnitTest.csproj", "NFUnitTest.Update/NFUnitTest.Update.csproj" })
+        foreach (string project in new[] { "SecureDevice.Crypto/SecureDevice.Crypto.csproj", "SecureDevice.Foundation/SecureDevice.Foundation.csproj", "SecureDevice.Core/SecureDevice.Core.csproj", "NFUnitTest/NFUnitTest.csproj", "NFUnitTest.Update/NFUnitTest.Update.csproj" })
         {
             Assert.Contains("<LangVersion>$(PortableLangVersion)</LangVersion>", File.ReadAllText(RepositoryPaths.Combine("host", project)), StringComparison.Ordinal);
         }
