@@ -65,6 +65,11 @@ esac
 
 dotnet tool restore >/dev/null
 
+# Stryker's project analysis (Buildalyzer) runs `dotnet --info` and gives up after 10 s with "Could not find build
+# environment"; at load average 35 on this shared machine it took longer and the run stopped there. Buildalyzer reads
+# its limit from DOTNET_INFO_WAIT_TIME (milliseconds).
+export DOTNET_INFO_WAIT_TIME="${DOTNET_INFO_WAIT_TIME:-180000}"
+
 # Stryker writes the mutated assembly over the test project's Release copy and leaves it there.
 cleanup() {
   rm -f "${config:-}"
