@@ -5,10 +5,13 @@
 #   e.g. bash scripts/mutation.sh Foundation/Storage
 #        bash scripts/mutation.sh Core/Update/BootPlanner.cs
 #
-# Mutates the host build of the assembly that holds PATH, as on the device: host/SecureDevice.Foundation for
-# Foundation/..., host/SecureDevice.Core for Core/... Stryker compiles every mutant of that project into one instrumented
-# assembly and only then ignores those outside PATH (its `mutate` filter marks them Ignored after compiling,
-# CsharpMutationProcess), so the project is chosen by PATH: mutating Core leaves the crypto's inner loops uninstrumented.
+# Mutates the host project that compiles PATH: host/SecureDevice.Crypto for Foundation/Crypto/... and
+# Foundation/ByteRange.cs, host/SecureDevice.Foundation for the rest of Foundation/ (text, time, storage),
+# host/SecureDevice.Core for Core/... Stryker compiles and instruments EVERY file of the project it mutates and only then
+# ignores the mutants outside PATH (its `mutate` filter marks them Ignored after compiling, CsharpMutationProcess), so
+# the project is chosen by PATH, and the host splits the device's one foundation assembly in two for this (see
+# host/SecureDevice.Crypto/SecureDevice.Crypto.csproj): a Storage run no longer instruments the crypto's inner loops.
+# PATH Foundation (the whole foundation) is two Stryker runs, one per project, summed into one RESULT line.
 # For each mutant it runs only the tests that cover it: the device tests of both test assemblies, DeviceFirmware.Tests
 # and DeviceFirmware.Tests.Update (each nanoFramework test method is its own xunit case of NanoTests.Run, so coverage is
 # credited to the right case and the filter below takes both), and the host's crypto cross-checks when the crypto is
@@ -35,10 +38,12 @@ case "$target" in
   *) echo "mutation: only the portable core (Core/..., Foundation/...) is mutated" >&2; exit 2 ;;
 esac
 
-# The host assembly that compiles PATH: one project per device assembly.
+# The host project(s) that compile PATH.
 case "$target" in
-  Foundation|Foundation/*) project="SecureDevice.Foundation.csproj" ;;
-  *) project="SecureDevice.Core.csproj" ;;
+  Foundation) projects="SecureDevice.Crypto.csproj SecureDevice.Foundation.csproj" ;;
+  Foundation/Crypto|Foundation/Crypto/*|Foundation/ByteRange.cs) projects="SecureDevice.Crypto.csproj" ;;
+  Foundation/*) projects="SecureDevice.Foundation.csproj" ;;
+  *) projects="SecureDevice.Core.csproj" ;;
 esac
 
 if [ -d "DeviceFirmware/$target" ]; then
@@ -47,19 +52,23 @@ else
   pattern="**/$target"
 fi
 
-# The device tests run, but the device's crypto tests (DeviceFirmware.Tests/Crypto, 77 cases) only when the foundation
-# outside Storage is mutated: the crypto uses nothing above it, so they can reach no mutant of Storage or of Core, and
-# in a foundation run Stryker's coverage pass would otherwise run their hashing and curve arithmetic through the
-# instrumented assembly for nothing. The host's crypto cross-checks (OpenSSL, Wycheproof, BigInteger) run only when the
+# The device tests run, but the device's crypto tests (namespace SecureDevice.Tests.Crypto, 77 cases) only when the
+# crypto (or all of the foundation) is mutated: the crypto uses nothing above ByteRange, so they can reach no mutant of
+# Storage, Text or Core. The host's crypto cross-checks (OpenSSL, Wycheproof, BigInteger) run only when the
 # crypto is mutated: under the coverage probes their thousands of field operations make the coverage pass take most of
 # an hour, and they exercise nothing but Foundation/Crypto.
 tests="FullyQualifiedName~SecureDevice.Tests.NanoTestHost.NanoTests"
 case "$target" in
-  Foundation/Storage|Foundation/Storage/*|Core|Core/*) tests="($tests&DisplayName!~SecureDevice.Tests.Crypto.)" ;;
-  Foundation|Foundation/Crypto|Foundation/Crypto/*) tests="$tests|FullyQualifiedName~SecureDevice.Tests.Crypto" ;;
+  Foundation/Storage|Foundation/Storage/*|Foundation/Text|Foundation/Text/*|Core|Core/*) tests="($tests&DisplayName!~SecureDevice.Tests.Crypto.)" ;;
+  Foundation|Foundation/Crypto|Foundation/Crypto/*|Foundation/ByteRange.cs) tests="$tests|FullyQualifiedName~SecureDevice.Tests.Crypto" ;;
 esac
 
 dotnet tool restore >/dev/null
+
+# Stryker's project analysis (Buildalyzer) runs `dotnet --info` and gives up after 10 s with "Could not find build
+# environment"; at load average 35 on this shared machine it took longer and the run stopped there. Buildalyzer reads
+# its limit from DOTNET_INFO_WAIT_TIME (milliseconds).
+export DOTNET_INFO_WAIT_TIME="${DOTNET_INFO_WAIT_TIME:-180000}"
 
 # Stryker writes the mutated assembly over the test project's Release copy and leaves it there.
 cleanup() {
@@ -79,6 +88,8 @@ dotnet build host/SecureDevice.Tests -c Release --nologo -v q >/dev/null
 # them mutants such as an argument check inverted, which cannot loop. 30 s of slack absorbs a 10-fold slowdown of a
 # 3-second set of cases, and costs 30 s for each mutant that really loops forever (a few per folder).
 output="$PWD/host/SecureDevice.Tests/StrykerOutput"
+reports=()
+for project in $projects; do
 before=$(ls -1 "$output" 2>/dev/null | sort | tail -n 1 || true)
 config="$(mktemp --suffix=.json)"
 cat > "$config" <<JSON
@@ -100,19 +111,23 @@ JSON
   cd host/SecureDevice.Tests
   dotnet stryker --config-file "$config"
 )
+rm -f "$config"
 latest=$(ls -1 "$output" | sort | tail -n 1)
 if [ -z "$latest" ] || [ "$latest" = "$before" ]; then
-  echo "mutation: Stryker wrote no report" >&2
+  echo "mutation: Stryker wrote no report for $project" >&2
   exit 1
 fi
+reports+=("$output/$latest/reports/mutation-report.json")
+done
 
-python3 - "$output/$latest/reports/mutation-report.json" <<'PY'
+python3 - "${reports[@]}" <<'PY'
 import json, sys
-report = json.load(open(sys.argv[1]))
 counts = {}
-for name, data in report["files"].items():
-    for mutant in data["mutants"]:
-        counts[mutant["status"]] = counts.get(mutant["status"], 0) + 1
+for path in sys.argv[1:]:
+    report = json.load(open(path))
+    for name, data in report["files"].items():
+        for mutant in data["mutants"]:
+            counts[mutant["status"]] = counts.get(mutant["status"], 0) + 1
 killed = counts.get("Killed", 0)
 survived = counts.get("Survived", 0)
 timeout = counts.get("Timeout", 0)

@@ -17,9 +17,15 @@ are out of date.
                                                  the files of DeviceFirmware.Tests named in UPDATE_LINKED, linked
   host/NFUnitTest.Update/NFUnitTest.Update.csproj  the UPDATE_LINKED files outside Doubles/ (the host compiles
                                                  Doubles/ into SecureDevice.Doubles)
+  DeviceFirmware.Tests.Foundation/DeviceFirmware.Tests.Foundation.nfproj  every file under
+                                                 DeviceFirmware.Tests.Foundation (the crypto, storage, text and
+                                                 ByteRange tests; also assembly NFUnitTest), plus the files of
+                                                 DeviceFirmware.Tests named in FOUNDATION_LINKED, linked
+  host/NFUnitTest.Foundation/NFUnitTest.Foundation.csproj  the FOUNDATION_LINKED files outside Doubles/
 The firmware and the tests reference both libraries through ProjectReferences, never by compiling their files again.
 A test support file lives in one folder only: in the test project that alone uses it, or in DeviceFirmware.Tests and
-linked into DeviceFirmware.Tests.Update through UPDATE_LINKED.
+linked into DeviceFirmware.Tests.Update through UPDATE_LINKED, into DeviceFirmware.Tests.Foundation through
+FOUNDATION_LINKED.
 
   python3 tools/sync_nfproj.py          rewrite the files
   python3 tools/sync_nfproj.py --check  exit 1 if any file would change
@@ -73,24 +79,33 @@ UPDATE_LINKED = [
 ]
 
 
+# Files of DeviceFirmware.Tests that the foundation tests use too (same rule as UPDATE_LINKED).
+FOUNDATION_LINKED = [
+    "Doubles\\MemoryFileStore.cs",
+    "Doubles\\PowerCutFileStore.cs",
+    "Support\\TestBytes.cs",
+    "Support\\TestRandom.cs",
+    "Support\\ThrownArgument.cs",
+]
+
+
 def test_items():
     return ['    <Compile Include="%s" />' % path for path in sources("DeviceFirmware.Tests")]
 
 
-def update_test_items():
+def linked_test_items(folder, linked, name):
     shared = sources("DeviceFirmware.Tests")
-    missing = [path for path in UPDATE_LINKED if path not in shared]
+    missing = [path for path in linked if path not in shared]
     if missing:
-        print("UPDATE_LINKED names files not under DeviceFirmware.Tests: " + ", ".join(missing))
+        print(name + " names files not under DeviceFirmware.Tests: " + ", ".join(missing))
         sys.exit(1)
-    own = ['    <Compile Include="%s" />' % path for path in sources("DeviceFirmware.Tests.Update")]
-    linked = ['    <Compile Include="..\\DeviceFirmware.Tests\\%s" Link="%s" />' % (path, path) for path in UPDATE_LINKED]
-    return own + linked
+    own = ['    <Compile Include="%s" />' % path for path in sources(folder)]
+    return own + ['    <Compile Include="..\\DeviceFirmware.Tests\\%s" Link="%s" />' % (path, path) for path in linked]
 
 
-def update_host_items():
+def linked_host_items(linked):
     return ['    <Compile Include="$(RepositoryRoot)/DeviceFirmware.Tests/%s" Link="Tests/%s" />' % (path.replace("\\", "/"), path.replace("\\", "/"))
-            for path in UPDATE_LINKED if not path.startswith("Doubles\\")]
+            for path in linked if not path.startswith("Doubles\\")]
 
 
 def rewrite(project, items, check):
@@ -118,6 +133,10 @@ if __name__ == "__main__":
     ok = rewrite("DeviceFirmware/Core/SecureDevice.Core.nfproj", core_items(), check) and ok
     ok = rewrite("DeviceFirmware/DeviceFirmware.nfproj", firmware_items(), check) and ok
     ok = rewrite("DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj", test_items(), check) and ok
-    ok = rewrite("DeviceFirmware.Tests.Update/DeviceFirmware.Tests.Update.nfproj", update_test_items(), check) and ok
-    ok = rewrite("host/NFUnitTest.Update/NFUnitTest.Update.csproj", update_host_items(), check) and ok
+    ok = rewrite("DeviceFirmware.Tests.Update/DeviceFirmware.Tests.Update.nfproj",
+                 linked_test_items("DeviceFirmware.Tests.Update", UPDATE_LINKED, "UPDATE_LINKED"), check) and ok
+    ok = rewrite("host/NFUnitTest.Update/NFUnitTest.Update.csproj", linked_host_items(UPDATE_LINKED), check) and ok
+    ok = rewrite("DeviceFirmware.Tests.Foundation/DeviceFirmware.Tests.Foundation.nfproj",
+                 linked_test_items("DeviceFirmware.Tests.Foundation", FOUNDATION_LINKED, "FOUNDATION_LINKED"), check) and ok
+    ok = rewrite("host/NFUnitTest.Foundation/NFUnitTest.Foundation.csproj", linked_host_items(FOUNDATION_LINKED), check) and ok
     sys.exit(0 if ok else 1)

@@ -1,5 +1,6 @@
 using nanoFramework.TestFramework;
 using SecureDevice.Core.Bundle;
+using SecureDevice.Tests.Support;
 
 namespace SecureDevice.Tests.Bundle
 {
@@ -51,6 +52,38 @@ namespace SecureDevice.Tests.Bundle
             Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), majorTooLarge);
             System.Action minorNegative = () => new AppVersion(0, -1, 0);
             Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), minorNegative);
+        }
+
+        [TestMethod]
+        [DataRow("65535.65535.65535")]
+        [DataRow("0.0.0")]
+        [DataRow("10.200.3")]
+        public void TryParse_Valid_RoundTripsThroughToString(string text)
+        {
+            // The longest version (17 characters, every component at its maximum) included.
+            AppVersion version;
+            bool parsed = AppVersion.TryParse(text, out version);
+            Assert.IsTrue(parsed, text);
+            Assert.AreEqual(text, version.ToString());
+        }
+
+        [TestMethod]
+        public void Constructor_EachComponentOutOfRange_ThrowsAndLimitsAreAccepted()
+        {
+            int[] bad = new int[] { -1, 65536 };
+            for (int i = 0; i < bad.Length; i++)
+            {
+                int value = bad[i];
+                System.Action major = () => new AppVersion(value, 0, 0);
+                System.Action minor = () => new AppVersion(0, value, 0);
+                System.Action patch = () => new AppVersion(0, 0, value);
+                Assert.AreEqual("major", ThrownArgument.Name(major));
+                Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), minor);
+                Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), patch);
+            }
+
+            AppVersion max = new AppVersion(65535, 65535, 65535);
+            Assert.AreEqual(65535, max.Patch);
         }
     }
 }

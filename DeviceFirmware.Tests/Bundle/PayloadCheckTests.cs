@@ -72,6 +72,65 @@ namespace SecureDevice.Tests.Bundle
             Assert.ThrowsException(typeof(System.InvalidOperationException), finishWithoutBegin);
         }
 
+        [TestMethod]
+        public void Append_AfterARefusedAppend_StaysRefused()
+        {
+            // Once the file ran past its manifest size, a later piece that would fit is refused too: the bytes between are lost.
+            byte[] payload = TestBytes.Pattern(302);
+            PayloadCheck check = new PayloadCheck();
+            check.Begin(File(TestBytes.Slice(payload, 0, 300)));
+            bool fits = check.Append(payload, 0, 299);
+            bool tooLong = check.Append(payload, 299, 2);
+            bool wouldFitButAfterARefusal = check.Append(payload, 299, 1);
+            Assert.IsTrue(fits);
+            Assert.IsFalse(tooLong);
+            Assert.IsFalse(wouldFitButAfterARefusal);
+            Assert.AreEqual(299L, check.Bytes);
+            Assert.AreEqual((int)BundleStatus.FileSizeMismatch, (int)check.Finish());
+        }
+
+        [TestMethod]
+        public void Begin_AfterAnAbandonedOrRefusedCheck_StartsAfresh()
+        {
+            byte[] payload = TestBytes.Pattern(200);
+            BundleFile file = File(payload);
+            PayloadCheck check = new PayloadCheck();
+            check.Begin(file);
+            check.Append(payload, 0, 100);
+            check.Begin(file);
+            Assert.AreEqual(0L, check.Bytes);
+            check.Append(payload, 0, payload.Length);
+            Assert.AreEqual((int)BundleStatus.Verified, (int)check.Finish());
+
+            check.Begin(file);
+            check.Append(payload, 0, payload.Length);
+            check.Append(payload, 0, 1);
+            check.Begin(file);
+            bool appended = check.Append(payload, 0, payload.Length);
+            Assert.IsTrue(appended);
+            Assert.AreEqual((int)BundleStatus.Verified, (int)check.Finish());
+        }
+
+        [TestMethod]
+        public void Append_WithoutBeginOrAfterFinish_Throws()
+        {
+            byte[] payload = TestBytes.Pattern(10);
+            PayloadCheck check = new PayloadCheck();
+            System.Action append = () => check.Append(payload, 0, 1);
+            Assert.ThrowsException(typeof(System.InvalidOperationException), append);
+            check.Begin(File(payload));
+            check.Append(payload, 0, payload.Length);
+            check.Finish();
+            Assert.ThrowsException(typeof(System.InvalidOperationException), append);
+        }
+
+        [TestMethod]
+        public void Begin_NullFile_ThrowsNamingIt()
+        {
+            System.Action begin = () => new PayloadCheck().Begin(null);
+            Assert.AreEqual("file", ThrownArgument.Name(begin));
+        }
+
         private static BundleFile File(byte[] payload)
         {
             byte[] digest = new byte[32];

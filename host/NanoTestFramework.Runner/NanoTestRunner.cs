@@ -41,9 +41,9 @@ public sealed class NanoTestRunner
     /// <summary>
     /// The host builds of the device test assemblies, in the order their cases are listed. On the device each is an
     /// assembly named NFUnitTest in a project of its own (nanoFramework's UnitTestLauncher loads exactly that name); on the
-    /// host they load into one process, so each has a name of its own (see host/NFUnitTest.Update/NFUnitTest.Update.csproj).
+    /// host they load into one process, so each has a name of its own (see host/NFUnitTest.Update/NFUnitTest.Update.csproj and host/NFUnitTest.Foundation).
     /// </summary>
-    public static readonly IReadOnlyList<string> DeviceAssemblyNames = new[] { "NFUnitTest", "NFUnitTest.Update" };
+    public static readonly IReadOnlyList<string> DeviceAssemblyNames = new[] { "NFUnitTest", "NFUnitTest.Foundation", "NFUnitTest.Update" };
 
     private static readonly Lazy<IReadOnlyList<NanoTestRunner>> Devices =
         new(() => DeviceAssemblyNames.Select(name => new NanoTestRunner(Assembly.Load(name))).ToArray());

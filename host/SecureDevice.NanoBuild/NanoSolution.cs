@@ -19,7 +19,7 @@ public sealed record MeasuredAssembly(NanoAssembly Assembly, TableSizes? Tables)
 public sealed class NanoSolution
 {
     /// <summary>
-    /// The five nanoFramework projects, in build order. Both test projects build an assembly named NFUnitTest (the name
+    /// The six nanoFramework projects, in build order. The three test projects build an assembly named NFUnitTest (the name
     /// nanoFramework's UnitTestLauncher loads), so tools name a test assembly by its project (DeviceFirmware.Tests.Update).
     /// </summary>
     public static readonly string[] Projects =
@@ -28,6 +28,7 @@ public sealed class NanoSolution
         "DeviceFirmware/Core/SecureDevice.Core.nfproj",
         "DeviceFirmware/DeviceFirmware.nfproj",
         "DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj",
+        "DeviceFirmware.Tests.Foundation/DeviceFirmware.Tests.Foundation.nfproj",
         "DeviceFirmware.Tests.Update/DeviceFirmware.Tests.Update.nfproj",
     };
 

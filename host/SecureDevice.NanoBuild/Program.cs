@@ -10,12 +10,12 @@ using SecureDevice.NanoBuild;
 // dotnet run --project host/SecureDevice.NanoBuild [-- sizes | strings ASSEMBLY [N] | methods ASSEMBLY [N]]
 //   sizes    (default) compiles the nanoFramework projects (NanoSolution.Projects) in Release and Debug against the real
 //            mscorlib and the listing references, prints each assembly's byte-code and string tables against the
-//            MetadataProcessor's limit, and one RESULT line per assembly and configuration (with its project: both test
+//            MetadataProcessor's limit, and one RESULT line per assembly and configuration (with its project: the three test
 //            projects build NFUnitTest); exit 1 when one does not compile or is over 80 % of the limit.
 //   strings  the N largest entries of an assembly's string table (Debug), and the total by kind: where to save.
 //   methods  the N largest method bodies of an assembly (Release and Debug).
-//   ASSEMBLY is an assembly name or a project name; NFUnitTest means both test projects, DeviceFirmware.Tests or
-//   DeviceFirmware.Tests.Update one of them.
+//   ASSEMBLY is an assembly name or a project name; NFUnitTest means the three test projects, DeviceFirmware.Tests,
+//   DeviceFirmware.Tests.Foundation or DeviceFirmware.Tests.Update one of them.
 try
 {
     string command = args.Length > 0 ? args[0] : "sizes";
@@ -92,7 +92,7 @@ static List<MeasuredAssembly> Find(NanoSolution solution, string assembly, NanoC
     }
 
     return found.Count > 0 ? found : throw new InvalidDataException("no nanoFramework project builds or is named " + Printable(assembly)
-        + " (SecureDevice.Foundation, SecureDevice.Core, SecureDevice.Firmware, NFUnitTest, DeviceFirmware.Tests, DeviceFirmware.Tests.Update)");
+        + " (SecureDevice.Foundation, SecureDevice.Core, SecureDevice.Firmware, NFUnitTest, DeviceFirmware.Tests, DeviceFirmware.Tests.Foundation, DeviceFirmware.Tests.Update)");
 }
 
 // "NFUnitTest (DeviceFirmware.Tests.Update)": which of the same-named assemblies a report is about.

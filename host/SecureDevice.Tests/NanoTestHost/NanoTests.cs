@@ -7,9 +7,10 @@ using Xunit.Abstractions;
 namespace SecureDevice.Tests.NanoTestHost;
 
 /// <summary>
-/// Every nanoFramework test case of both device test assemblies (DeviceFirmware.Tests and DeviceFirmware.Tests.Update, each
+/// Every nanoFramework test case of the device test assemblies (DeviceFirmware.Tests, DeviceFirmware.Tests.Foundation and
+/// DeviceFirmware.Tests.Update, each
 /// NFUnitTest on the device), one xunit case each (Setup and Cleanup included, as on the device). The case id is
-/// "Namespace.Class.Method[#row]" whichever assembly holds the class, so filters by class name work across both.
+/// "Namespace.Class.Method[#row]" whichever assembly holds the class, so filters by class name work across them.
 /// </summary>
 public sealed class NanoTests
 {
@@ -38,7 +39,7 @@ public sealed class NanoTests
     public void Discovery_FindsTheDeviceTestSuite()
     {
         // Guards the runner itself: an empty or broken discovery would make every other case vanish silently, in either
-        // assembly; a class in both would make its case ids ambiguous.
+        // assembly; a class in two would make its case ids ambiguous.
         foreach (NanoTestRunner runner in NanoTestRunner.DeviceRunners)
         {
             Assert.True(runner.DiscoverCaseIds().Count() > 20, "too few nanoFramework test cases discovered in " + runner.TestAssembly.GetName().Name);
@@ -46,6 +47,6 @@ public sealed class NanoTests
 
         Assert.Equal(NanoTestRunner.DeviceAssemblyNames.Count, NanoTestRunner.DeviceRunners.Count);
         var duplicates = NanoTestRunner.DiscoverDeviceCaseIds().GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        Assert.True(duplicates.Count == 0, "case ids in both device test assemblies: " + string.Join(", ", duplicates));
+        Assert.True(duplicates.Count == 0, "case ids in two device test assemblies: " + string.Join(", ", duplicates));
     }
 }

@@ -44,6 +44,8 @@ public sealed class NanoProjectTests
     private const string TestProject = "DeviceFirmware.Tests/DeviceFirmware.Tests.nfproj";
     private const string UpdateTestProject = "DeviceFirmware.Tests.Update/DeviceFirmware.Tests.Update.nfproj";
     private const string UpdateTestHostProject = "host/NFUnitTest.Update/NFUnitTest.Update.csproj";
+    private const string FoundationTestProject = "DeviceFirmware.Tests.Foundation/DeviceFirmware.Tests.Foundation.nfproj";
+    private const string FoundationTestHostProject = "host/NFUnitTest.Foundation/NFUnitTest.Foundation.csproj";
 
     public static IEnumerable<object[]> Projects() => new[]
     {
@@ -51,10 +53,11 @@ public sealed class NanoProjectTests
         new object[] { CoreProject },
         new object[] { "DeviceFirmware/DeviceFirmware.nfproj" },
         new object[] { TestProject },
+        new object[] { FoundationTestProject },
         new object[] { UpdateTestProject },
     };
 
-    public static IEnumerable<object[]> TestProjects() => new[] { new object[] { TestProject }, new object[] { UpdateTestProject } };
+    public static IEnumerable<object[]> TestProjects() => new[] { new object[] { TestProject }, new object[] { FoundationTestProject }, new object[] { UpdateTestProject } };
 
     [Fact]
     public void FirmwarePackages_AreExactlyThePinnedSet()
@@ -196,7 +199,7 @@ public sealed class NanoProjectTests
     {
         // Same rule as tools/sync_nfproj.py: the foundation compiles everything under DeviceFirmware/Foundation/, the core
         // everything under DeviceFirmware/Core/, the firmware everything else under DeviceFirmware/, the tests everything
-        // under DeviceFirmware.Tests/; no file is compiled twice. (The update tests: UpdateTestProject_CompilesItsFilesAndLinksTheSharedOnes.)
+        // under DeviceFirmware.Tests/; no file is compiled twice. (The update and foundation tests: SecondaryTestProject_CompilesItsFilesAndLinksTheSharedOnes.)
         var foundationFiles = SourceFiles("DeviceFirmware/Foundation");
         var coreFiles = SourceFiles("DeviceFirmware/Core");
         var firmwareFiles = SourceFiles("DeviceFirmware").Where(f => !f.StartsWith(@"Core\", StringComparison.Ordinal) && !f.StartsWith(@"Foundation\", StringComparison.Ordinal)).ToList();
@@ -208,17 +211,19 @@ public sealed class NanoProjectTests
         Assert.True(foundationFiles.Count > 20 && coreFiles.Count > 50 && firmwareFiles.Count > 5 && testFiles.Count > 40, "too few source files found");
     }
 
-    [Fact]
-    public void UpdateTestProject_CompilesItsFilesAndLinksTheSharedOnes()
+    [Theory]
+    [InlineData(UpdateTestProject, UpdateTestHostProject)]
+    [InlineData(FoundationTestProject, FoundationTestHostProject)]
+    public void SecondaryTestProject_CompilesItsFilesAndLinksTheSharedOnes(string project, string hostProject)
     {
-        // The update and boot tests compile every file under DeviceFirmware.Tests.Update/ and, linked from their one place,
-        // the support files of DeviceFirmware.Tests they share (tools/sync_nfproj.py UPDATE_LINKED): never a copy, and
-        // never a test class (its cases would run twice). The host build links the same files, except Doubles/, which the
-        // host compiles into SecureDevice.Doubles.
-        var items = CompileItems(UpdateTestProject);
+        // The update and boot tests, and the foundation tests, compile every file under their folder and, linked from their
+        // one place, the support files of DeviceFirmware.Tests they share (tools/sync_nfproj.py UPDATE_LINKED,
+        // FOUNDATION_LINKED): never a copy, and never a test class (its cases would run twice). The host build links the
+        // same files, except Doubles/, which the host compiles into SecureDevice.Doubles.
+        var items = CompileItems(project);
         var own = items.Where(c => !c.Include.StartsWith(@"..\", StringComparison.Ordinal)).Select(c => c.Include).OrderBy(p => p, StringComparer.OrdinalIgnoreCase).ToList();
-        Assert.Equal(SourceFiles("DeviceFirmware.Tests.Update"), own);
-        Assert.True(own.Count > 15, "too few update test files found");
+        Assert.Equal(SourceFiles(Path.GetDirectoryName(project)!), own);
+        Assert.True(own.Count > 15, "too few test files found in " + project);
 
         var linked = items.Where(c => c.Include.StartsWith(@"..\", StringComparison.Ordinal)).ToList();
         Assert.NotEmpty(linked);
@@ -234,7 +239,7 @@ public sealed class NanoProjectTests
         }
 
         Assert.Empty(own.Intersect(linked.Select(l => l.Link!), StringComparer.OrdinalIgnoreCase));
-        var hostLinked = XDocument.Load(RepositoryPaths.Combine(UpdateTestHostProject)).Descendants("Compile")
+        var hostLinked = XDocument.Load(RepositoryPaths.Combine(hostProject)).Descendants("Compile")
             .Select(c => (string)c.Attribute("Include")!)
             .Where(i => i.StartsWith("$(RepositoryRoot)/DeviceFirmware.Tests/", StringComparison.Ordinal))
             .Select(i => i.Substring("$(RepositoryRoot)/DeviceFirmware.Tests/".Length).Replace('/', '\\'))
@@ -263,22 +268,23 @@ public sealed class NanoProjectTests
         Assert.Equal("9.0", props.Descendants(MsBuild + "LangVersion").Single().Value);
         string hostProps = File.ReadAllText(RepositoryPaths.Combine("host", "Directory.Build.props"));
         Assert.Contains("<PortableLangVersion>9</PortableLangVersion>", hostProps, StringComparison.Ordinal);
-        foreach (string project in new[] { "SecureDevice.Foundation/SecureDevice.Foundation.csproj", "SecureDevice.Core/SecureDevice.Core.csproj", "NFUnitTest/NFUnitTest.csproj", "NFUnitTest.Update/NFUnitTest.Update.csproj" })
+        foreach (string project in new[] { "SecureDevice.Crypto/SecureDevice.Crypto.csproj", "SecureDevice.Foundation/SecureDevice.Foundation.csproj", "SecureDevice.Core/SecureDevice.Core.csproj", "NFUnitTest/NFUnitTest.csproj", "NFUnitTest.Foundation/NFUnitTest.Foundation.csproj", "NFUnitTest.Update/NFUnitTest.Update.csproj" })
         {
             Assert.Contains("<LangVersion>$(PortableLangVersion)</LangVersion>", File.ReadAllText(RepositoryPaths.Combine("host", project)), StringComparison.Ordinal);
         }
     }
 
     [Fact]
-    public void Solution_ListsTheFiveNanoFrameworkProjects()
+    public void Solution_ListsTheSixNanoFrameworkProjects()
     {
         string solution = File.ReadAllText(RepositoryPaths.Combine("SecureDevice.sln"));
         Assert.Contains(@"""DeviceFirmware\DeviceFirmware.nfproj""", solution, StringComparison.Ordinal);
         Assert.Contains(@"""DeviceFirmware.Tests\DeviceFirmware.Tests.nfproj""", solution, StringComparison.Ordinal);
         Assert.Contains(@"""DeviceFirmware.Tests.Update\DeviceFirmware.Tests.Update.nfproj""", solution, StringComparison.Ordinal);
+        Assert.Contains(@"""DeviceFirmware.Tests.Foundation\DeviceFirmware.Tests.Foundation.nfproj""", solution, StringComparison.Ordinal);
         Assert.Contains(@"""DeviceFirmware\Core\SecureDevice.Core.nfproj""", solution, StringComparison.Ordinal);
         Assert.Contains(@"""DeviceFirmware\Foundation\SecureDevice.Foundation.nfproj""", solution, StringComparison.Ordinal);
-        Assert.Equal(5, Regex.Matches(solution, @"Project\(""\{11A8DD76-328B-46DF-9F39-F559912D0360\}""\)").Count);
+        Assert.Equal(6, Regex.Matches(solution, @"Project\(""\{11A8DD76-328B-46DF-9F39-F559912D0360\}""\)").Count);
         foreach (Match guid in Regex.Matches(solution, @"Project\(""\{11A8DD76-328B-46DF-9F39-F559912D0360\}""\) = ""[^""]+"", ""[^""]+"", ""(?<guid>\{[^}]+\})"""))
         {
             Assert.Contains(guid.Groups["guid"].Value + ".Release|Any CPU.Build.0", solution, StringComparison.Ordinal);

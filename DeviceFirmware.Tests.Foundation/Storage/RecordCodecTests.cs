@@ -158,5 +158,31 @@ namespace SecureDevice.Tests.Storage
             System.Action writeLongText = () => new RecordWriter(new byte[300]).WriteAscii(new string('x', 256));
             Assert.ThrowsException(typeof(System.ArgumentException), writeLongText);
         }
+
+        [TestMethod]
+        public void Write_RefusedValue_MessageSaysWhy()
+        {
+            // What a developer reads in the log when a record layout outgrows its buffer or a field breaks the format.
+            string full = Message(() => new RecordWriter(new byte[3]).WriteInt32(1));
+            Assert.IsTrue(full.IndexOf("record buffer of 3 bytes is too small") >= 0, full);
+            string longText = Message(() => new RecordWriter(new byte[300]).WriteAscii(new string('x', 256)));
+            Assert.IsTrue(longText.IndexOf("record strings are at most 255 characters") >= 0, longText);
+            string nonAscii = Message(() => new RecordWriter(new byte[8]).WriteAscii("a\u00e9"));
+            Assert.IsTrue(nonAscii.IndexOf("record strings are ASCII") >= 0, nonAscii);
+        }
+
+        private static string Message(System.Action action)
+        {
+            try
+            {
+                action();
+            }
+            catch (System.Exception e)
+            {
+                return e.Message;
+            }
+
+            return "(none)";
+        }
     }
 }
