@@ -46,7 +46,7 @@ public sealed class ReportAllocationTests
     }
 
     // The platform's one step input, made before the measurement and refreshed at each step.
-    private readonly Core.StepInput _input = new();
+    private readonly StepInput _input = new();
 
     private long Run(DeviceAgent agent, long now, long duration)
     {
