@@ -9,16 +9,43 @@ using SecureDevice.Core.Crypto;
 // measured in the same run. Usage: securedevice-bench [--seconds N]; securedevice-bench --ingest-decode [--seconds N]: the
 // fleet service's decode cost per report instead (IngestDecodeFigures); securedevice-bench --rollout-plan [--devices N] [--runs N]:
 // recording a group offer's waves on SQLite and PostgreSQL (RolloutPlanFigures).
-if (args.Length > 0 && args[0] == "--rollout-plan")
+string mode = args.Length > 0 && (args[0] == "--rollout-plan" || args[0] == "--ingest-decode") ? args[0] : "";
+string[] rest = mode.Length == 0 ? args : args[1..];
+double seconds = 2.0;
+int planDevices = 10_000;
+int planRuns = 3;
+for (int i = 0; i < rest.Length; i += 2)
 {
-    int planDevices = args.Length >= 3 && args[1] == "--devices" ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10_000;
-    int planRuns = args.Length >= 5 && args[3] == "--runs" ? int.Parse(args[4], CultureInfo.InvariantCulture) : 3;
+    string option = rest[i];
+    string? value = i + 1 < rest.Length ? rest[i + 1] : null;
+    bool known = mode == "--rollout-plan" ? option is "--devices" or "--runs" : option == "--seconds";
+    if (!known)
+    {
+        return Usage("unknown argument '" + Printable(option) + "'");
+    }
+
+    if (value == null)
+    {
+        return Usage(option + " needs a value");
+    }
+
+    bool parsed = option == "--seconds"
+        ? double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds) && seconds >= 0.1 && seconds <= 3600
+        : option == "--devices"
+            ? int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out planDevices) && planDevices >= 1 && planDevices <= 1_000_000
+            : int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out planRuns) && planRuns >= 1 && planRuns <= 100;
+    if (!parsed)
+    {
+        return Usage(option + " must be " + (option == "--seconds" ? "0.1..3600" : option == "--devices" ? "1..1000000" : "1..100") + ", not '" + Printable(value) + "'");
+    }
+}
+
+if (mode == "--rollout-plan")
+{
     return SecureDevice.Benchmarks.RolloutPlanFigures.Run(planDevices, planRuns);
 }
 
-bool ingestDecode = args.Length > 0 && args[0] == "--ingest-decode";
-string[] rest = ingestDecode ? args[1..] : args;
-double seconds = rest.Length == 2 && rest[0] == "--seconds" ? double.Parse(rest[1], CultureInfo.InvariantCulture) : 2.0;
+bool ingestDecode = mode == "--ingest-decode";
 if (ingestDecode)
 {
     return SecureDevice.Benchmarks.IngestDecodeFigures.Run(seconds);
@@ -130,4 +157,22 @@ static (double Sign, double Verify) OpenSslSpeed(double seconds)
     {
         return (0, 0);
     }
+}
+
+// One line on bad arguments, exit 2, never a stack trace; the argument is shown with control characters escaped.
+static int Usage(string problem)
+{
+    Console.Error.WriteLine("securedevice-bench: " + problem + " (usage: securedevice-bench [--seconds N] | --ingest-decode [--seconds N] | --rollout-plan [--devices N] [--runs N])");
+    return 2;
+}
+
+static string Printable(string text)
+{
+    var builder = new System.Text.StringBuilder();
+    foreach (char c in text.Length > 64 ? text[..64] + "..." : text)
+    {
+        builder.Append(char.IsControl(c) ? "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture) : c.ToString());
+    }
+
+    return builder.ToString();
 }
