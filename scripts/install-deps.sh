@@ -18,6 +18,8 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/
 /usr/bin/python3 -c 'import cbor2' >/dev/null 2>&1 || missing+=(python3-cbor2)
 # The alert tests deliver e-mail to Debian's aiosmtpd (python3 -m aiosmtpd), an SMTP server we did not write.
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+# The ingest tests read the service's socket buffers from the kernel with iproute2's ss.
+command -v ss >/dev/null 2>&1 || [ -x /usr/bin/ss ] || [ -x /sbin/ss ] || missing+=(iproute2)
 # The console's browser test drives Debian's Chromium through Playwright (browsers cannot be downloaded).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 

@@ -138,6 +138,7 @@ public sealed class FleetService : IAsyncDisposable
             TrustAnchor = anchor,
             SessionExpirySeconds = options.SessionExpirySeconds,
             ReceiveMaximum = options.ReceiveMaximum,
+            SocketBufferBytes = options.SocketBufferBytes,
         }, pipeline, metrics, log, extensions.Time);
         var maintenance = new MaintenanceService(store, options.Retention, metrics, options.Identity, log, extensions.Time);
         var service = new FleetService(options, store, metrics, registry, registrySync, pipeline, mqtt, maintenance, actions, log) { Attachments = extensions.Attachments, Dialect = dialect };

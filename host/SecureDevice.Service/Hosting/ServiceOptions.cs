@@ -33,6 +33,9 @@ public sealed record ServiceOptions
 
     public ushort ReceiveMaximum { get; init; } = 4096;
 
+    /// <summary>The broker connection's socket buffers, bytes (<see cref="Ingest.BrokerSession.SocketBufferBytes"/>).</summary>
+    public int SocketBufferBytes { get; init; } = 1 << 20;
+
     public IngestOptions Ingest { get; init; } = new();
 
     public RetentionPolicy Retention { get; init; } = new(RawDays: 7, EventDays: 90, HourlyDays: 400, CounterDays: 90, DailyDays: 1830);

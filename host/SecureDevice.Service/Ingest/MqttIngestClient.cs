@@ -37,6 +37,15 @@ public sealed record BrokerSession
     public ushort ReceiveMaximum { get; init; } = 4096;
 
     public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The socket's receive and send buffer, bytes (SO_RCVBUF/SO_SNDBUF; Linux doubles it and caps it at
+    /// net.core.rmem_max/wmem_max). MQTTnet always sets both, to 8,192 unless told: a 16 KiB receive buffer that
+    /// also turns off the kernel's autotuning. Once the pipeline's queue pushed back, the kernel pruned that buffer
+    /// and clamped the window to ~7 KB, and the broker then delivered ~230 reports/s to an idle service for good
+    /// (docs/scale.md, fourth round). 1 MiB holds the broker's Receive Maximum of reports.
+    /// </summary>
+    public int SocketBufferBytes { get; init; } = 1 << 20;
 }
 
 /// <summary>
@@ -59,6 +68,8 @@ public sealed class MqttIngestClient : IDeviceCommandPublisher, IAsyncDisposable
 
     public MqttIngestClient(BrokerSession session, IngestPipeline pipeline, ServiceMetrics metrics, ILogger log, TimeProvider time)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(session.SocketBufferBytes, 4096);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(session.SocketBufferBytes, 64 << 20);
         _session = session;
         _pipeline = pipeline;
         _metrics = metrics;
@@ -207,7 +218,14 @@ public sealed class MqttIngestClient : IDeviceCommandPublisher, IAsyncDisposable
         _metrics.BrokerConnected.Set(0);
     }
 
-    private MqttClientOptions Options() => new MqttClientOptionsBuilder()
+    private MqttClientOptions Options()
+    {
+        MqttClientOptions options = Build();
+        ((MqttClientTcpOptions)options.ChannelOptions).BufferSize = _session.SocketBufferBytes;
+        return options;
+    }
+
+    private MqttClientOptions Build() => new MqttClientOptionsBuilder()
         .WithTcpServer(_session.Host, _session.Port)
         .WithClientId(ClientId)
         .WithProtocolVersion(MqttProtocolVersion.V500)
