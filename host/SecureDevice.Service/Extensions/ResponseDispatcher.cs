@@ -24,7 +24,7 @@ public sealed class ResponseDispatcher : IDeviceActions
     private readonly ServiceMetrics _metrics;
     private readonly ILogger _log;
     private readonly TimeProvider _time;
-    private readonly Channel<DeviceSignal> _signals = Channel.CreateBounded<DeviceSignal>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<DeviceSignal> _signals = Channel.CreateBounded<DeviceSignal>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     public ResponseDispatcher(IDeviceResponse response, IActionStore store, ServiceMetrics metrics, ILogger log, TimeProvider time)
     {

@@ -33,6 +33,13 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
     /// <summary>Batches held before new ones are dropped.</summary>
     public const int QueueCapacity = 4096;
 
+    /// <summary>
+    /// Reports, events and rejections held before new batches are dropped: about 6.5 s of a 10,000/s stream. A count of
+    /// batches alone did not bound memory (a batch holds up to 2,000 reports); at 10,000/s offered on 2 cores detection
+    /// fell behind and the service grew to 317 MB (docs/scale.md, fourth round).
+    /// </summary>
+    public const int QueueItems = 65_536;
+
     /// <summary>Ingest reasons counted as malformed in a traffic window (replays, rate limits and unknown devices are not).</summary>
     private static readonly HashSet<string> MalformedReasons = new(StringComparer.Ordinal)
     {
@@ -42,7 +49,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
     private readonly DetectionEngine _engine;
     private readonly IntegrationOptions _options;
     private readonly TimeProvider _time;
-    private readonly Channel<CommittedBatch> _batches = Channel.CreateBounded<CommittedBatch>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<CommittedBatch> _batches = Channel.CreateBounded<CommittedBatch>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly Dictionary<string, Traffic> _traffic = new(StringComparer.Ordinal);
     // The product each device was registered with: a changed inventory entry registers it again (another cohort).
     private readonly Dictionary<string, string> _registered = new(StringComparer.Ordinal);
@@ -52,6 +59,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
     private ILogger _log = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     private DateTime _windowStart;
     private long _dropped;
+    private long _queuedItems;
 
     public DetectionWorker(IntegrationOptions options, TimeProvider time)
     {
@@ -86,14 +94,21 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         _state = new ServiceStateStore(service.Dialect);
     }
 
+    /// <summary>Reports, events and rejections in the queue now.</summary>
+    public long QueuedItems => Interlocked.Read(ref _queuedItems);
+
     public void OnCommitted(CommittedBatch batch)
     {
-        if (!_batches.Writer.TryWrite(batch))
+        int items = Items(batch);
+        if (Interlocked.Add(ref _queuedItems, items) > QueueItems || !_batches.Writer.TryWrite(batch))
         {
+            Interlocked.Add(ref _queuedItems, -items);
             Interlocked.Increment(ref _dropped);
             _service?.Metrics.DetectionDropped.Inc();
         }
     }
+
+    private static int Items(CommittedBatch batch) => batch.Reports.Count + batch.Events.Count + batch.Rejections.Count;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -112,6 +127,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
                 {
                     while (_batches.Reader.TryRead(out CommittedBatch? batch))
                     {
+                        Interlocked.Add(ref _queuedItems, -Items(batch));
                         await Guarded(() => OnBatchAsync(batch, cancellationToken)).ConfigureAwait(false);
                     }
                 }
@@ -141,6 +157,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         // A clean stop: ingest stopped first, so the batches still queued are all there is; judge them, then snapshot.
         while (_batches.Reader.TryRead(out CommittedBatch? rest))
         {
+            Interlocked.Add(ref _queuedItems, -Items(rest));
             await Guarded(() => OnBatchAsync(rest, CancellationToken.None)).ConfigureAwait(false);
         }
 
