@@ -11,9 +11,12 @@ namespace SecureDevice.VirtualDevice;
 /// <summary>A set of virtual devices started and stopped together, each with its own in-memory flash.</summary>
 public sealed class Fleet : IDisposable
 {
-    public Fleet(IEnumerable<DeviceIdentity> identities, BackoffConfig? backoff = null)
+    /// <param name="identities">One device each.</param>
+    /// <param name="backoff">The flood guard's backoff (the firmware's defaults when null).</param>
+    /// <param name="timeScale">Each device's monotonic clock runs this many times faster (<see cref="DeviceClock"/>, 1..<see cref="DeviceClock.MaxScale"/>).</param>
+    public Fleet(IEnumerable<DeviceIdentity> identities, BackoffConfig? backoff = null, int timeScale = 1)
     {
-        Devices = identities.Select(i => new VirtualDevice(i, new MemoryFileStore(), backoff)).ToList();
+        Devices = identities.Select(i => new VirtualDevice(i, new MemoryFileStore(), backoff, timeScale: timeScale)).ToList();
     }
 
     public IReadOnlyList<VirtualDevice> Devices { get; }

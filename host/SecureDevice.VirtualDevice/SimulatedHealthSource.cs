@@ -7,8 +7,9 @@ namespace SecureDevice.VirtualDevice;
 /// Plausible ESP32 readings for a virtual device (3.3 V supply, ~80 mA at idle through an INA219, a few percent compute
 /// load, ~290 KiB native heap, ~110 KiB managed, RSSI around -60 dBm), with noise, knobs to misbehave (a hijacked device
 /// mining: <see cref="Mine"/> raises compute load, current and upstream traffic; a broken sensor) and absent sensors.
-/// The idle probe is simulated from the wall clock: it "counts" <see cref="IdleRate"/> iterations per second times the
-/// share of the CPU left idle, so the core's <see cref="ComputeLoad"/> turns it back into the load set here.
+/// The idle probe is simulated from the device's monotonic clock (<see cref="DeviceClock"/>, scaled with the device): it
+/// "counts" <see cref="IdleRate"/> iterations per device second times the share of the CPU left idle, so the core's
+/// <see cref="ComputeLoad"/> turns it back into the load set here at any time scale.
 /// Thread-safe: the device thread reads while the demo turns knobs.
 /// </summary>
 public sealed class SimulatedHealthSource : IHealthSource
@@ -21,11 +22,24 @@ public sealed class SimulatedHealthSource : IHealthSource
 
     private readonly Random _random;
     private readonly object _gate = new();
-    private readonly long _startMs = Environment.TickCount64;
+    private readonly DeviceClock _clock;
+    private readonly long _startMs;
     private long _probeMs;
     private double _probeIterations;
 
-    public SimulatedHealthSource(int seed) => _random = new Random(seed);
+    /// <summary>Readings seeded with <paramref name="seed"/>, the idle probe on a real-time clock.</summary>
+    public SimulatedHealthSource(int seed)
+        : this(seed, new DeviceClock())
+    {
+    }
+
+    /// <summary>Readings seeded with <paramref name="seed"/>, the idle probe on <paramref name="clock"/> (the device's).</summary>
+    public SimulatedHealthSource(int seed, DeviceClock clock)
+    {
+        _random = new Random(seed);
+        _clock = clock;
+        _startMs = clock.NowMs;
+    }
 
     /// <summary>Nominal supply voltage in mV.</summary>
     public int SupplyMillivolts { get; set; } = 3300;
@@ -89,7 +103,7 @@ public sealed class SimulatedHealthSource : IHealthSource
         lock (_gate)
         {
             // The probe measured all the time since the last reading at the load set now, with a little noise.
-            long now = Environment.TickCount64 - _startMs;
+            long now = _clock.NowMs - _startMs;
             long elapsed = now - _probeMs;
             double idleShare = Math.Clamp((100 - ComputeLoadPercent + (_random.NextDouble() * 2) - 1) / 100.0, 0, 1);
             _probeIterations += elapsed * (IdleRate / 1000.0) * idleShare;

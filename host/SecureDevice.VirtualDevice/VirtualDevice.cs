@@ -19,7 +19,9 @@ namespace SecureDevice.VirtualDevice;
 /// outlives reboots. Power cuts and reboots are simulated by dropping the connection without a goodbye and booting again
 /// over the same store. With <see cref="UpdateOptions"/>, each boot goes through the core's loader
 /// (<see cref="SimulatedBoot"/>): the journal picks and verifies the slot, the update engine takes offers, and the device
-/// reboots itself when the loader or the loop asks.
+/// reboots itself when the loader or the loop asks. With a time scale above 1 (<see cref="DeviceClock"/>, a lab feature)
+/// the device's monotonic clock runs that many times faster while wall time stays real: the firmware's own config and
+/// budgets, minutes of device behaviour in seconds.
 /// </summary>
 public sealed class VirtualDevice : IDisposable
 {
@@ -29,6 +31,7 @@ public sealed class VirtualDevice : IDisposable
     private readonly BackoffConfig _backoff;
     private readonly Func<TlsEndpoint> _endpoint;
     private readonly UpdateOptions? _updates;
+    private readonly DeviceClock _clock;
     private readonly object _gate = new();
     private Thread? _thread;
     private ManualResetEventSlim? _stop;
@@ -40,15 +43,26 @@ public sealed class VirtualDevice : IDisposable
     private long _bootMs;
     private long _botDueMs;
 
-    public VirtualDevice(DeviceIdentity identity, IFileStore store, BackoffConfig? backoff = null, Func<TlsEndpoint>? endpoint = null, UpdateOptions? updates = null)
+    /// <param name="identity">The provisioned identity and config.</param>
+    /// <param name="store">The flash (outlives reboots).</param>
+    /// <param name="backoff">The flood guard's backoff (the firmware's defaults when null).</param>
+    /// <param name="endpoint">Where to connect (the config's broker when null).</param>
+    /// <param name="updates">Signed updates through the core's loader (none when null).</param>
+    /// <param name="timeScale">How many times faster than real time the device's monotonic clock runs, 1..<see cref="DeviceClock.MaxScale"/> (<see cref="DeviceClock"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeScale"/> is out of range.</exception>
+    public VirtualDevice(DeviceIdentity identity, IFileStore store, BackoffConfig? backoff = null, Func<TlsEndpoint>? endpoint = null, UpdateOptions? updates = null, int timeScale = 1)
     {
+        _clock = new DeviceClock(timeScale);
         _identity = identity;
         _store = store;
         _backoff = backoff ?? new BackoffConfig();
         _endpoint = endpoint ?? (() => identity.Endpoint());
         _updates = updates;
-        Sensors = new SimulatedHealthSource(identity.Id.GetHashCode(StringComparison.Ordinal));
+        Sensors = new SimulatedHealthSource(identity.Id.GetHashCode(StringComparison.Ordinal), _clock);
     }
+
+    /// <summary>The device's monotonic clock (its scale: device ms per real ms).</summary>
+    public DeviceClock Clock => _clock;
 
     /// <summary>The simulated hardware readings (turn its knobs to make the device misbehave).</summary>
     public SimulatedHealthSource Sensors { get; }
@@ -152,7 +166,7 @@ public sealed class VirtualDevice : IDisposable
     // over the persisted store. A candidate that failed half-loaded makes the loader ask for a reboot: done at once.
     private void BootCore()
     {
-        long now = Environment.TickCount64;
+        long now = _clock.NowMs;
         _session = BootSession.Begin(_store, wokeFromDeepSleep: false);
         Boots++;
         if (_updates != null)
@@ -203,7 +217,7 @@ public sealed class VirtualDevice : IDisposable
         while (!stop.IsSet)
         {
             DeviceLoop loop = _loop!;
-            long now = Environment.TickCount64;
+            long now = _clock.NowMs;
             long sleep = loop.Step(_input.Set(now, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), NetworkUp, (uint)Random.Shared.Next() ^ ((uint)Random.Shared.Next() << 16)));
             if (loop.RebootRequested)
             {
@@ -212,7 +226,7 @@ public sealed class VirtualDevice : IDisposable
                 _transport!.Dispose();
                 SelfReboots++;
                 Faults += loop.Faults;
-                if (loop.RebootDelayMs > 0 && stop.Wait((int)Math.Min(loop.RebootDelayMs, int.MaxValue)))
+                if (loop.RebootDelayMs > 0 && stop.Wait(_clock.ToRealMs(loop.RebootDelayMs)))
                 {
                     break;
                 }
@@ -241,8 +255,9 @@ public sealed class VirtualDevice : IDisposable
 
             PublishBotTraffic(now);
 
-            // Step again at least every 200 ms so stopping and inbound messages are handled promptly.
-            stop.Wait((int)Math.Clamp(sleep, 0, 200));
+            // Step again at least every 200 ms (real) so stopping and inbound messages are handled promptly; the loop's
+            // wait is device time.
+            stop.Wait(Math.Min(_clock.ToRealMs(sleep), 200));
         }
     }
 }

@@ -35,6 +35,9 @@ public sealed class BrowserTests
         });
         // The host's certificate is made at run time and trusted by nobody: this context accepts it (the HTTP tests pin it).
         await using IBrowserContext context = await browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true });
+        // Under the load averages of 20-60 seen here, a page can take longer than Playwright's default 30 s (as LiveFleet.OpenAsync).
+        context.SetDefaultTimeout(90_000);
+        context.SetDefaultNavigationTimeout(90_000);
         IPage page = await context.NewPageAsync();
         var dialogs = new List<string>();
         page.Dialog += (_, dialog) =>

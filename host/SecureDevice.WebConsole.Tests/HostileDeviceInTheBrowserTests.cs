@@ -18,6 +18,16 @@ namespace SecureDevice.WebConsole.Tests;
 /// chromium renders the device's page. No element is made of them, nothing runs (no dialog, no error, no CSP violation on
 /// the console), and the operator reads the payloads as text. (BrowserTests checks the same payloads seeded into the
 /// database; ServiceConsoleTests the ingested ones over HTTP, without a browser.)
+/// <para>
+/// Why not a virtual device in a "hostile" mode: the real core cannot carry these payloads (its update event writer keeps
+/// only printable ASCII without quotes or backslashes in <c>detail</c>, and <c>version</c> and <c>state</c> are written
+/// from parsed values, a version's digits and the engine's state names), and the virtual device runs that core unchanged.
+/// A hostile mode would need either a switch in the portable core that skips its sanitiser (lab code shipped in the
+/// firmware) or a second writer of the event format in the virtual device (a copy of the format, which the guide's one
+/// source of truth forbids). Neither is clean, and neither models the threat better: a device taken over runs the
+/// attacker's code, not our writer, with our certificate. So the hijacked device is exactly that here: its own
+/// certificate over mutual TLS through mosquitto, and a client that is not our firmware.
+/// </para>
 /// </summary>
 [Collection(ServiceCollection.Name)]
 public sealed class HostileDeviceInTheBrowserTests

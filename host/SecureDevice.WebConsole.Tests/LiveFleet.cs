@@ -132,13 +132,34 @@ public sealed class LiveFleet : IAsyncDisposable
     }
 
     /// <summary>Provisions <paramref name="deviceId"/> for <see cref="Customer"/>, registers it at the broker, waits until the service lists it, loads it as a virtual device would.</summary>
-    public async Task<DeviceIdentity> ProvisionAsync(string deviceId)
+    /// <param name="deviceId">The device.</param>
+    /// <param name="reportSeconds">Its health report interval (60..86400 s, what <c>securedevice provision --telemetry-interval-s</c> writes).</param>
+    public async Task<DeviceIdentity> ProvisionAsync(string deviceId, int reportSeconds = DeviceSettings.DefaultTelemetryIntervalSeconds)
     {
         string devices = Combine("devices");
-        Provisioning.Provision(new ProvisionRequest { Pki = Lab.Pki, DeviceId = deviceId, OutputFolder = devices, Settings = DeviceSettings.For("localhost", Lab.Port), Owner = Customer, Now = DateTimeOffset.UtcNow });
+        Provisioning.Provision(new ProvisionRequest
+        {
+            Pki = Lab.Pki, DeviceId = deviceId, OutputFolder = devices, Settings = DeviceSettings.For("localhost", Lab.Port) with { TelemetryIntervalSeconds = reportSeconds }, Owner = Customer, Now = DateTimeOffset.UtcNow,
+        });
         await Lab.RegisterAsync(new[] { deviceId });
         await OfferAtTheBrokerTests.WaitListedAsync(Running, deviceId);
         return DeviceIdentity.Load(devices, deviceId, Lab.Pki.RootCertificate);
+    }
+
+    /// <summary>
+    /// Provisions <paramref name="deviceId"/> with a 60-s report interval (the config's floor, as
+    /// <c>securedevice provision --telemetry-interval-s 60</c> writes it) and starts it as a virtual device running the
+    /// real core with that config and the firmware's own budgets (telemetry 3 at once and 30 an hour), its monotonic clock
+    /// <paramref name="timeScale"/> times faster (<see cref="DeviceClock"/>): at 120 the budget lets a report out about
+    /// once a second of wall time. Connected to the broker on 127.0.0.1 by the name in its certificate.
+    /// </summary>
+    public async Task<SecureDevice.VirtualDevice.VirtualDevice> StartDeviceAsync(string deviceId, int timeScale)
+    {
+        DeviceIdentity identity = await ProvisionAsync(deviceId, 60);
+        var device = new SecureDevice.VirtualDevice.VirtualDevice(identity, new SecureDevice.Doubles.MemoryFileStore(), new SecureDevice.Core.FloodGuard.BackoffConfig { BootWindowMs = 0 },
+            () => identity.Endpoint("127.0.0.1"), timeScale: timeScale);
+        device.Start();
+        return device;
     }
 
     /// <summary>
@@ -202,6 +223,29 @@ public sealed class LiveFleet : IAsyncDisposable
         return health.RootElement.EnumerateArray()
             .Select(h => (h.GetProperty("receivedMs").GetInt64(), h.GetProperty("boot").GetInt64(), h.GetProperty("seq").GetInt64()))
             .OrderBy(h => h.Item1).ToList();
+    }
+
+    /// <summary>Reports received in [<paramref name="from"/>, <paramref name="to"/>), Unix ms.</summary>
+    public static int Between(IReadOnlyList<(long ReceivedMs, long Boot, long Seq)> reports, long from, long to) =>
+        reports.Count(r => r.ReceivedMs >= from && r.ReceivedMs < to);
+
+    /// <summary>Reports per second received in [<paramref name="from"/>, <paramref name="to"/>).</summary>
+    public static double Rate(IReadOnlyList<(long ReceivedMs, long Boot, long Seq)> reports, long from, long to) =>
+        Between(reports, from, to) / Math.Max(0.001, (to - from) / 1000.0);
+
+    /// <summary>A failure message: <paramref name="what"/>, then when each report since <paramref name="from"/> arrived (ms after it).</summary>
+    public static string Describe(string what, IReadOnlyList<(long ReceivedMs, long Boot, long Seq)> reports, long from) =>
+        what + "; received since the watch began at +ms " + string.Join(", ", reports.Where(r => r.ReceivedMs >= from).Select(r => r.ReceivedMs - from));
+
+    /// <summary>Waits until at least <paramref name="count"/> reports of <paramref name="deviceId"/> received from <paramref name="since"/> (Unix ms) are stored.</summary>
+    public static Task WaitReportsAsync(HttpClient api, string deviceId, long since, int count, TimeSpan timeout, Func<string> failure) =>
+        WaitAsync(async () => Between(await ReportsAsync(api, deviceId), since, long.MaxValue) >= count, timeout, failure);
+
+    /// <summary>The actions on <paramref name="deviceId"/> through <c>GET /api/v1/devices/{id}/actions</c>: (kind, actor), oldest first.</summary>
+    public static async Task<IReadOnlyList<(string Kind, string Actor)>> ActionsAsync(HttpClient api, string deviceId)
+    {
+        using JsonDocument actions = JsonDocument.Parse(await api.GetStringAsync("/api/v1/devices/" + deviceId + "/actions"));
+        return actions.RootElement.EnumerateArray().Select(a => (a.GetProperty("kind").GetString()!, a.GetProperty("actor").GetString()!)).Reverse().ToList();
     }
 
     /// <summary>Headless Debian chromium through its executable path (browsers cannot be downloaded here).</summary>

@@ -260,6 +260,66 @@ public sealed class RolloutDeliveryTests
         }
     }
 
+    /// <summary>
+    /// A pass has a time budget (here a clock on which every read costs a second, so a pass is slow and measurable): it
+    /// stops once the budget is spent, and the next pass resumes after the last rollout it visited. Six rollouts wait in
+    /// judging (nobody answered) before a seventh whose device confirmed: a worker that always started at the first
+    /// rollout would spend every pass on the waiting six and never judge the seventh.
+    /// </summary>
+    [Fact]
+    public async Task Worker_PassOverItsBudget_StopsThere_NextPassResumesAfterTheCut_LaterRolloutsNotStarved()
+    {
+        await using ConsoleTestHost host = await ConsoleTestHost.StartAsync(configure: o => o with { WavePageSize = 2 });
+        (long first, _) = await OfferStagedAsync(host, "\"waves\":\"100%\"", "[5]", publish: false);
+        RolloutWaveStore waves = Waves(host);
+        UpdateOffers offers = host.App.Services.GetRequiredService<UpdateOffers>();
+        RolloutRecord offered = (await offers.Rollouts.GetAsync(first, null, None))!;
+        var waiting = new List<long> { first };
+        long now = host.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        for (int i = 0; i < 5; i++)
+        {
+            waiting.Add(await waves.AddAsync(offered with { CreatedMs = now, Devices = 1, Target = "device " + Acme[0] }, WavePlan.AllAtOnce, new[] { new[] { Acme[0] } }, now, "console:o@127.0.0.1", None));
+        }
+
+        long answered = await waves.AddAsync(offered with { CreatedMs = now, Devices = 1, Target = "device " + Acme[4] }, WavePlan.AllAtOnce, new[] { new[] { Acme[4] } }, now, "console:o@127.0.0.1", None);
+        Assert.Equal(7, await host.TickAsync()); // published, all of them (this clock stands still)
+        await ReportAsync(host, Acme[4], "confirmed");
+
+        var slow = new CostlyClock(host.Clock, TimeSpan.FromSeconds(1));
+        var runner = new RolloutWaveRunner(offers, host.App.Services.GetRequiredService<ConsoleBackend>(), host.Options with { Time = slow },
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<RolloutWaveRunner>.Instance);
+        TimeSpan budget = TimeSpan.FromSeconds(8);
+        var took = new List<TimeSpan>();
+        while ((await waves.GetAsync(answered, None))!.State == WaveState.Judging)
+        {
+            Assert.True(took.Count < 7, "the answered rollout was never judged: passes took " + string.Join(", ", took));
+            DateTimeOffset start = host.Clock.GetUtcNow();
+            await runner.TickAsync(budget, None);
+            took.Add(host.Clock.GetUtcNow() - start);
+        }
+
+        Assert.Equal(WaveState.Completed, (await waves.GetAsync(answered, None))!.State);
+        Assert.True(took.Count >= 2, "one pass judged all seven: the budget cut nothing (" + took[0] + ")");
+        // A pass ends at the first check past its budget: over it by at most one rollout's step (a few reads here).
+        Assert.All(took, t => Assert.InRange(t, TimeSpan.Zero, budget + TimeSpan.FromSeconds(6)));
+        foreach (long id in waiting)
+        {
+            Assert.Equal(WaveState.Judging, (await waves.GetAsync(id, None))!.State);
+        }
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => runner.TickAsync(TimeSpan.Zero, None));
+    }
+
+    /// <summary>A clock on which every read moves <paramref name="inner"/> on by <paramref name="cost"/>: work that reads the time takes time.</summary>
+    private sealed class CostlyClock(ManualClock inner, TimeSpan cost) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow()
+        {
+            inner.Advance(cost);
+            return inner.GetUtcNow();
+        }
+    }
+
     private static async Task SetStatusAsync(ConsoleTestHost host, string device, string status)
     {
         long now = host.Clock.GetUtcNow().ToUnixTimeMilliseconds();

@@ -82,8 +82,16 @@ public sealed record ConsoleOptions
     /// </summary>
     public TimeSpan WaveInterval { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Rollouts the worker reads per page; a pass pages through every due rollout (docs/console.md, "Publishing").</summary>
+    /// <summary>Rollouts the worker reads per page; a pass pages through due rollouts (docs/console.md, "Publishing").</summary>
     public int WavePageSize { get; init; } = 200;
+
+    /// <summary>
+    /// How long one worker pass may run (measured on <see cref="Time"/>): publishing gets at most half, judging the rest.
+    /// A pass cut short resumes after the last rollout it visited at the next pass, so rollouts past the cut are not
+    /// starved (docs/console.md, "Publishing"). Each state visits at least one rollout per pass; a rollout's own step
+    /// (a wave's publication) is never cut.
+    /// </summary>
+    public TimeSpan WavePassBudget { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// A publication the broker asked to retry (no connection, no answer, quota) waits a full-jitter backoff between

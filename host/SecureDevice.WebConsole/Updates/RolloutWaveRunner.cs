@@ -24,7 +24,7 @@ public enum WaveCommandStatus
 }
 
 /// <summary>
-/// Moves rollouts on (docs/console.md, "Rollouts and waves"), outside any web request: <see cref="TickAsync"/> publishes
+/// Moves rollouts on (docs/console.md, "Rollouts and waves"), outside any web request: <see cref="TickAsync(CancellationToken)"/> publishes
 /// the current wave of each due rollout in <see cref="WaveState.Publishing"/> (under a claim, so two console instances
 /// never publish the same wave; an answer to retry stops the pass under backoff, a refusal for good fails that device
 /// only), then judges each wave in <see cref="WaveState.Judging"/>, the last one too, from its devices' update events
@@ -49,6 +49,10 @@ public sealed class RolloutWaveRunner
     private readonly TimeProvider _time;
     private readonly ILogger _log;
 
+    // Per state (publishing, judging): the rollout id after which the next pass starts (0: the first); only TickAsync
+    // touches it, one pass at a time.
+    private readonly long[] _resumeAfter = new long[2];
+
     public RolloutWaveRunner(UpdateOffers offers, ConsoleBackend backend, ConsoleOptions options, ILogger<RolloutWaveRunner> log)
     {
         _offers = offers;
@@ -61,42 +65,75 @@ public sealed class RolloutWaveRunner
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>
-    /// One pass: publish what is due, then judge the published waves; returns how many rollouts changed state. Each
-    /// state is read page by page (<see cref="ConsoleOptions.WavePageSize"/>, keyset on the rollout id) until none is
-    /// left, so every due rollout, old or new, is visited every pass however many there are.
+    /// One pass within <see cref="ConsoleOptions.WavePassBudget"/>: publish what is due, then judge the published waves;
+    /// returns how many rollouts changed state. Each state is read page by page (<see cref="ConsoleOptions.WavePageSize"/>,
+    /// keyset on the rollout id) from where its previous pass stopped, wrapping around to the first rollout, until every
+    /// due rollout was visited or the state's share of the budget is spent (publishing half, judging the rest).
     /// </summary>
-    public async Task<int> TickAsync(CancellationToken cancellationToken)
+    public Task<int> TickAsync(CancellationToken cancellationToken) => TickAsync(_options.WavePassBudget, cancellationToken);
+
+    /// <summary>As <see cref="TickAsync(CancellationToken)"/> with <paramref name="budget"/> (positive) for this pass. One pass at a time per runner (the worker's loop).</summary>
+    public async Task<int> TickAsync(TimeSpan budget, CancellationToken cancellationToken)
     {
+        if (budget <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(budget), budget, "a worker pass needs a positive time budget");
+        }
+
         if (!_offers.Configured)
         {
             return 0;
         }
 
-        int changed = await EachDueAsync(WaveState.Publishing, PublishAsync, cancellationToken).ConfigureAwait(false);
-        return changed + await EachDueAsync(WaveState.Judging, JudgeAsync, cancellationToken).ConfigureAwait(false);
+        DateTimeOffset started = _time.GetUtcNow();
+        int changed = await EachDueAsync(WaveState.Publishing, PublishAsync, started + (budget / 2), cancellationToken).ConfigureAwait(false);
+        return changed + await EachDueAsync(WaveState.Judging, JudgeAsync, started + budget, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<int> EachDueAsync(WaveState state, Func<RolloutRecord, WaveRecord, CancellationToken, Task<bool>> step, CancellationToken cancellationToken)
+    private async Task<int> EachDueAsync(WaveState state, Func<RolloutRecord, WaveRecord, CancellationToken, Task<bool>> step, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
-        int changed = 0;
-        long after = 0;
+        int slot = state == WaveState.Publishing ? 0 : 1;
+        long resume = _resumeAfter[slot], last = resume;
+        int changed = 0, visited = 0;
         long now = NowMs; // one "now" for the pass: a rollout whose retry falls due during it waits for the next pass
-        while (true)
+
+        // From where the previous pass stopped to the end, then from the first rollout up to there.
+        for (int round = 0; round < (resume == 0 ? 1 : 2); round++)
         {
-            IReadOnlyList<WaveRecord> page = await _offers.Waves.ListDueAsync(state, after, _options.WavePageSize, now, cancellationToken).ConfigureAwait(false);
-            foreach (WaveRecord waves in page)
+            long after = round == 0 ? resume : 0;
+            while (true)
             {
-                RolloutRecord? rollout = await _offers.Rollouts.GetAsync(waves.RolloutId, null, cancellationToken).ConfigureAwait(false);
-                changed += rollout != null && await step(rollout, waves, cancellationToken).ConfigureAwait(false) ? 1 : 0;
-            }
+                IReadOnlyList<WaveRecord> page = await _offers.Waves.ListDueAsync(state, after, _options.WavePageSize, now, cancellationToken).ConfigureAwait(false);
+                foreach (WaveRecord waves in page)
+                {
+                    if (round == 1 && waves.RolloutId > resume)
+                    {
+                        break; // visited in the first round
+                    }
 
-            if (page.Count < _options.WavePageSize)
-            {
-                return changed;
-            }
+                    if (visited > 0 && _time.GetUtcNow() >= deadline)
+                    {
+                        _resumeAfter[slot] = last; // the next pass starts after the last one visited
+                        return changed;
+                    }
 
-            after = page[^1].RolloutId;
+                    RolloutRecord? rollout = await _offers.Rollouts.GetAsync(waves.RolloutId, null, cancellationToken).ConfigureAwait(false);
+                    changed += rollout != null && await step(rollout, waves, cancellationToken).ConfigureAwait(false) ? 1 : 0;
+                    visited++;
+                    last = waves.RolloutId;
+                }
+
+                if (page.Count < _options.WavePageSize || (round == 1 && page[^1].RolloutId >= resume))
+                {
+                    break;
+                }
+
+                after = page[^1].RolloutId;
+            }
         }
+
+        _resumeAfter[slot] = 0; // every due rollout visited: the next pass starts at the first
+        return changed;
     }
 
     /// <summary>An operator resumes a halted rollout: the next wave (or what of the current one is unpublished) is published by the worker and judged like any.</summary>
@@ -300,7 +337,7 @@ public sealed class RolloutWaveRunner
     }
 }
 
-/// <summary>Runs <see cref="RolloutWaveRunner.TickAsync"/> every <see cref="ConsoleOptions.WaveInterval"/>; a failed pass is logged and retried.</summary>
+/// <summary>Runs <see cref="RolloutWaveRunner.TickAsync(CancellationToken)"/> every <see cref="ConsoleOptions.WaveInterval"/>; a failed pass is logged and retried.</summary>
 public sealed class RolloutWaveWorker : BackgroundService
 {
     private readonly RolloutWaveRunner _runner;

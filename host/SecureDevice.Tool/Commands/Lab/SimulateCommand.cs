@@ -23,9 +23,13 @@ public static class SimulateCommand
         var devices = new Option<string>("--devices") { Description = "Number of virtual devices (default 10).", };
         var duration = new Option<string>("--duration") { Description = "How long to run: 90s, 5m, 1h (default 60s)." };
         var prefix = new Option<string>("--prefix") { Description = "Device id prefix (default vdev)." };
+        var timeScale = new Option<string>("--time-scale")
+        {
+            Description = "Each device's monotonic clock runs N times faster, 1.." + DeviceClock.MaxScale + " (default 1): the firmware's report interval, budgets and backoff in less wall time; wall time stays real.",
+        };
         var command = new Command("simulate", "Run virtual devices against a real broker, provisioning the identities they lack.")
         {
-            pki, broker, devices, duration, prefix,
+            pki, broker, devices, duration, prefix, timeScale,
         };
         command.SetAction(result =>
         {
@@ -34,6 +38,7 @@ public static class SimulateCommand
             int count = result.GetValue(devices) is string d ? (int)CliParsing.Count(d, "--devices", 5000) : 10;
             TimeSpan runFor = result.GetValue(duration) is string t ? CliParsing.Duration(t, "--duration") : TimeSpan.FromSeconds(60);
             string idPrefix = CliParsing.Identifier(result.GetValue(prefix) ?? "vdev", "--prefix");
+            int scale = result.GetValue(timeScale) is string s ? CliParsing.Between(s, "--time-scale", 1, DeviceClock.MaxScale) : 1;
             if (count < 1)
             {
                 throw new ToolException("--devices must be at least 1");
@@ -62,8 +67,8 @@ public static class SimulateCommand
                 }
             }
 
-            using var fleet = new SecureDevice.VirtualDevice.Fleet(identities);
-            console.Line("simulating " + count + " devices against " + host + ":" + port + " for " + runFor.TotalSeconds + " s (identities in " + folder + ")");
+            using var fleet = new SecureDevice.VirtualDevice.Fleet(identities, timeScale: scale);
+            console.Line("simulating " + count + " devices against " + host + ":" + port + " for " + runFor.TotalSeconds + " s" + (scale == 1 ? string.Empty : ", device clocks " + scale + "x") + " (identities in " + folder + ")");
             console.Out.WriteLine("{0,8} {1,10} {2,9} {3,8} {4,6} {5,6} {6,8} {7,8}", "time s", "connected", "attempts", "network", "tls", "auth", "refused", "msgs up");
             DateTime start = DateTime.UtcNow;
             fleet.StartAll();
