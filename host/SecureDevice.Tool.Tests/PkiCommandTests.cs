@@ -231,6 +231,9 @@ public sealed class PkiCommandTests : IDisposable
     [Theory]
     [InlineData("simulate", "--pki", "x", "--broker", "nohostport")]
     [InlineData("simulate", "--pki", "x", "--broker", "localhost:99999")]
+    [InlineData("simulate", "--pki", "x", "--broker", "localhost:8883", "--time-scale", "0")]
+    [InlineData("simulate", "--pki", "x", "--broker", "localhost:8883", "--time-scale", "3601")]
+    [InlineData("simulate", "--pki", "x", "--broker", "localhost:8883", "--time-scale", "2x")]
     [InlineData("provision", "dev-1", "--pki", "/no/such/pki", "--out", "/tmp")]
     public void BadArguments_OneLineExit2(params string[] args)
     {
