@@ -50,13 +50,13 @@ public sealed class PubackReader
     /// <summary>What the failure was, for a one-line message (empty when none).</summary>
     public string Detail { get; private set; } = string.Empty;
 
-    /// <summary>A new run: its publishes are numbered from 0 again. Only when nothing is unacknowledged and no packet is partial.</summary>
-    /// <exception cref="InvalidOperationException">A packet is partly read.</exception>
+    /// <summary>A new run: its publishes are numbered from 0 again. Only when nothing is unacknowledged (a PINGRESP may be partly read).</summary>
+    /// <exception cref="InvalidOperationException">A PUBACK is partly read.</exception>
     public void Restart()
     {
-        if (_carried != 0)
+        if (_carried != 0 && _carry[0] == 0x40)
         {
-            throw new InvalidOperationException("a packet is partly read");
+            throw new InvalidOperationException("a PUBACK is partly read");
         }
 
         Volatile.Write(ref _acknowledged, 0);

@@ -133,7 +133,8 @@ public sealed class RawDeviceConnection : IAsyncDisposable
             throw new InvalidOperationException(Id + ": " + Fault);
         }
 
-        if (Volatile.Read(ref _writing) != 0 || (_frames != null && _reader.Acknowledged != Sent))
+        // A PINGREQ may be under way (the lanes wait for it); publishes of the last run may not.
+        if (_frames != null && _reader.Acknowledged != Sent)
         {
             throw new InvalidOperationException(Id + ": the last run is not finished");
         }

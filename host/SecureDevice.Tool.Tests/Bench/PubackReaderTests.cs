@@ -113,7 +113,17 @@ public sealed class PubackReaderTests
     }
 
     [Fact]
-    public void Restart_InsideAPacket_Refused()
+    public void Restart_InsideAPingResponse_Allowed()
+    {
+        var reader = new PubackReader();
+        reader.ExpectPingResponse();
+        reader.Feed(new byte[] { 0xD0 }, 0, out _);
+        reader.Restart();
+        Assert.Equal(PubackStatus.Ok, reader.Feed(new byte[] { 0 }, 0, out _));
+    }
+
+    [Fact]
+    public void Restart_InsideAPuback_Refused()
     {
         var reader = new PubackReader();
         reader.Feed(new byte[] { 0x40, 2 }, 1, out _);
