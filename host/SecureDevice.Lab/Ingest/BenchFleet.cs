@@ -32,7 +32,7 @@ internal sealed class BenchFleet : IAsyncDisposable
 {
     private readonly DirectoryInfo _folder;
     private readonly IngestBenchmarkOptions _options;
-    private readonly List<DevicePublisher> _publishers = new();
+    private readonly List<RawDeviceConnection> _connections = new();
     private PostgresCluster? _cluster;
     private IngestLab? _lab;
     private string[] _arguments = Array.Empty<string>();
@@ -43,7 +43,7 @@ internal sealed class BenchFleet : IAsyncDisposable
         _folder = Directory.CreateTempSubdirectory("securedevice-bench-");
     }
 
-    public IReadOnlyList<DevicePublisher> Publishers => _publishers;
+    public IReadOnlyList<RawDeviceConnection> Connections => _connections;
 
     public ServiceProcess? Service { get; private set; }
 
@@ -97,7 +97,7 @@ internal sealed class BenchFleet : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Task.WhenAll(_publishers.Select(p => p.DisposeAsync().AsTask())).ConfigureAwait(false);
+        await Task.WhenAll(_connections.Select(c => c.DisposeAsync().AsTask())).ConfigureAwait(false);
         Service?.Dispose();
         _lab?.Dispose();
         _cluster?.Dispose();
@@ -154,7 +154,7 @@ internal sealed class BenchFleet : IAsyncDisposable
         watch.Restart();
         using (var gate = new SemaphoreSlim(32))
         {
-            DevicePublisher[] connected = await Task.WhenAll(devices.Select(async d =>
+            RawDeviceConnection[] connected = await Task.WhenAll(devices.Select(async d =>
             {
                 await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
                 try
@@ -166,20 +166,20 @@ internal sealed class BenchFleet : IAsyncDisposable
                     gate.Release();
                 }
             })).ConfigureAwait(false);
-            _publishers.AddRange(connected);
+            _connections.AddRange(connected);
         }
 
         progress(_options.Devices + " devices connected over mutual TLS in " + Seconds(watch));
     }
 
     /// <summary>Connects one device, again after each failure (a loaded broker times TLS handshakes out) until the setup deadline.</summary>
-    private async Task<DevicePublisher> ConnectAsync(EnrolledDevice device, DateTime deadline, CancellationToken cancellationToken)
+    private async Task<RawDeviceConnection> ConnectAsync(EnrolledDevice device, DateTime deadline, CancellationToken cancellationToken)
     {
         for (int attempt = 1; ; attempt++)
         {
             try
             {
-                return await DevicePublisher.ConnectAsync(device, "localhost", _lab!.Port, _lab.Root, cancellationToken).ConfigureAwait(false);
+                return await RawDeviceConnection.ConnectAsync(device, "localhost", _lab!.Port, _lab.Root, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception error) when (error is not OutOfMemoryException && !cancellationToken.IsCancellationRequested)
             {

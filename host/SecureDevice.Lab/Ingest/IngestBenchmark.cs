@@ -158,14 +158,14 @@ public static class IngestBenchmark
         {
             long warm = (long)Math.Max(options.Rate, 10_000) * options.WarmupSeconds;
             long before = await StoredAsync(address, cancellationToken).ConfigureAwait(false);
-            LoadGenerator warming = LoadGenerator.Prepare(fleet.Publishers, (int)Math.Min(warm, IngestBenchmarkOptions.MaxReports), 1, options.Window);
+            LoadGenerator warming = LoadGenerator.Prepare(fleet.Connections, (int)Math.Min(warm, IngestBenchmarkOptions.MaxReports), 1, options.Window);
             await warming.RunAsync(options.Rate, new long[warming.Count], cancellationToken).ConfigureAwait(false);
             await WaitStoredAsync(address, before + warming.Count, options.DrainTimeout, "the warm-up's " + warming.Count + " reports", cancellationToken).ConfigureAwait(false);
             progress(warming.Count + " warm-up reports committed");
         }
 
         long total = options.MeasuredReports;
-        LoadGenerator generator = LoadGenerator.Prepare(fleet.Publishers, (int)total, 2, options.Window);
+        LoadGenerator generator = LoadGenerator.Prepare(fleet.Connections, (int)total, 2, options.Window);
         progress(total + " reports encoded; publishing " + (options.Rate > 0 ? options.Rate + "/s" : "as fast as the broker acknowledges") + ", window " + options.Window + " per connection");
         long baseline = await StoredAsync(address, cancellationToken).ConfigureAwait(false);
         string metricsBefore = await MetricsAsync(address, cancellationToken).ConfigureAwait(false);
@@ -247,7 +247,7 @@ public static class IngestBenchmark
     {
         await using BenchFleet fleet = await BenchFleet.StartAsync(options, progress, cancellationToken).ConfigureAwait(false);
         int total = options.Backlog;
-        LoadGenerator generator = LoadGenerator.Prepare(fleet.Publishers, total, 1, options.Window);
+        LoadGenerator generator = LoadGenerator.Prepare(fleet.Connections, total, 1, options.Window);
         // The service's session and subscription exist now (it was ready once); a kill -9 keeps them at the broker, which
         // queues every report for the session until an instance connects again (docs/service.md, "Ack after commit").
         fleet.Service!.KillHard();
