@@ -283,6 +283,19 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void Persistence_PartOfASecondOwed_EndRoundedUpSoNeverShortened()
+        {
+            ReconnectPolicy before = Booted(new BackoffConfig(), 18);
+            before.OnAttemptFailed(0, ConnectFailure.Network, 500);
+            before.OnAttemptFailed(0, ConnectFailure.Network, 500); // 1,500 ms owed
+            byte[] record = Save(before, 0, Utc);
+            ReconnectPolicy after = new ReconnectPolicy(new BackoffConfig());
+            after.TryReadRecord(record, 0, record.Length);
+            after.OnBoot(0, Utc, 0);
+            Assert.AreEqual(1500L, after.MillisecondsUntilAttempt(0));
+        }
+
+        [TestMethod]
         public void Persistence_BrokerThrottle_StillInForceAfterBoot()
         {
             BackoffConfig config = new BackoffConfig();
