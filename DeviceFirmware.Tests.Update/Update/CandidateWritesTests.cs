@@ -23,6 +23,19 @@ namespace SecureDevice.Tests.Update
             Assert.IsTrue(flash.Exists(SlotLayout.Path(journal.Current.CandidateSlot, SlotLayout.Manifest)));
         }
 
+        // The slot holds the documents before the journal says Downloading: a slot that cannot be written leaves it Idle.
+        [TestMethod]
+        public void Download_SlotCannotBeWritten_JournalStaysIdle()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            FaultyFileStore store = new FaultyFileStore(flash);
+            JournalStore journal = Journal(store);
+            store.FailPrefix = SlotLayout.Folder(journal.Current.CandidateSlot);
+            string failed = Writes(store, journal, new InstallContext()).Download(SlotPreparationTests.Documents(), Url);
+            Assert.AreEqual("writing " + BundleDocuments.FileName(0), failed);
+            Assert.AreEqual((int)UpdateState.Idle, (int)journal.Current.State);
+        }
+
         // A superseded download leaves the journal first: when that save fails, its slot is not touched.
         [TestMethod]
         public void Download_SupersedingAndTheJournalCannotBeSaved_SlotUntouched()

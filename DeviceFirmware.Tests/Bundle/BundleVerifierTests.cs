@@ -140,6 +140,15 @@ namespace SecureDevice.Tests.Bundle
         }
 
         [TestMethod]
+        public void VerifyForInstall_SecurityVersionAtTheDelegationMinimum_IsVerified()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(49));
+            bundle.MinSecurityVersion = bundle.SecurityVersion;
+            BundleStatus status = Install(new BundleVerifier(bundle.Anchors()), bundle, null, TestBundle.Now, true);
+            Assert.AreEqual((int)BundleStatus.Verified, (int)status);
+        }
+
+        [TestMethod]
         public void VerifyForInstall_SignedButMalformedManifest_IsMalformedWithOffset()
         {
             TestBundle bundle = new TestBundle(new TestRandom(44));

@@ -79,6 +79,7 @@ namespace SecureDevice.Tests.Bundle
         [DataRow("\"keyId\":\"release-2026\"", "\"keyId\":\"release/2026\"", (int)DocumentStatus.InvalidValue, "keyId")]
         [DataRow("\"minSecurityVersion\":0", "\"minSecurityVersion\":-4", (int)DocumentStatus.InvalidValue, "minSecurityVersion")]
         [DataRow("\"notAfter\":\"2028-01-01T00:00:00Z\"", "\"notAfter\":\"2025-01-01T00:00:00Z\"", (int)DocumentStatus.Inconsistent, "notAfter")]
+        [DataRow("\"notAfter\":\"2028-01-01T00:00:00Z\"", "\"notAfter\":\"2026-01-01T00:00:00Z\"", (int)DocumentStatus.Inconsistent, "notAfter")]
         [DataRow("\"products\":[\"sensor\"]", "\"products\":[]", (int)DocumentStatus.InvalidValue, "products")]
         [DataRow("\"format\":1,", "\"format\":1,\"format\":1,", (int)DocumentStatus.DuplicateField, "format")]
         [DataRow("\"format\":1,", "\"format\":1,\"note\":\"x\",", (int)DocumentStatus.UnknownField, "note")]

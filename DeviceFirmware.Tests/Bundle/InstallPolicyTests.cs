@@ -91,6 +91,34 @@ namespace SecureDevice.Tests.Bundle
             Assert.AreEqual((int)BundleStatus.AlreadyInstalled, (int)status);
         }
 
+        [TestMethod]
+        public void Check_SecurityVersionOnlyOneSideChanged_IsAccepted()
+        {
+            // Already installed takes the same version AND the same security version: a newer build at the running
+            // security version, or the running build re-signed with a higher one, is a real update.
+            TestBundle bundle = new TestBundle(new TestRandom(58));
+            bundle.SecurityVersion = 2;
+            BundleStatus status = Check(bundle, TestBundle.Device());
+            Assert.AreEqual((int)BundleStatus.Verified, (int)status);
+            bundle.Version = "1.0.0";
+            bundle.SecurityVersion = 3;
+            status = Check(bundle, TestBundle.Device());
+            Assert.AreEqual((int)BundleStatus.Verified, (int)status);
+        }
+
+        [TestMethod]
+        public void Check_PayloadLimit_ExactFitAcceptedOneByteOverTooLarge()
+        {
+            Manifest manifest = Parse(new TestBundle(new TestRandom(59)));
+            InstallContext device = TestBundle.Device();
+            device.MaxPayloadBytes = manifest.TotalFileBytes;
+            BundleStatus status = InstallPolicy.Check(manifest, device, TestBundle.Now, true);
+            Assert.AreEqual((int)BundleStatus.Verified, (int)status);
+            device.MaxPayloadBytes = manifest.TotalFileBytes - 1;
+            status = InstallPolicy.Check(manifest, device, TestBundle.Now, true);
+            Assert.AreEqual((int)BundleStatus.TooLarge, (int)status);
+        }
+
         private static BundleStatus Check(TestBundle bundle, InstallContext device)
         {
             return InstallPolicy.Check(Parse(bundle), device, TestBundle.Now, true);

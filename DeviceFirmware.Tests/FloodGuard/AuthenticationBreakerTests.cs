@@ -23,6 +23,18 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void TakeReport_ReconnectedBeforeReporting_StillReportsTheFailures()
+        {
+            // A report not yet taken survives a later connection without new refusals.
+            AuthenticationBreaker breaker = new AuthenticationBreaker(new BackoffConfig());
+            breaker.OnFailure(1);
+            breaker.OnConnected();
+            breaker.OnStable();
+            breaker.OnConnected();
+            Assert.AreEqual(1, breaker.TakeReport());
+        }
+
+        [TestMethod]
         public void TakeReport_AfterConnecting_OnceThenZero()
         {
             AuthenticationBreaker breaker = new AuthenticationBreaker(new BackoffConfig());

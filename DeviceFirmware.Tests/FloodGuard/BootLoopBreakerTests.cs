@@ -28,6 +28,16 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void OnBoot_SameSecondOrAtTheWindowsLastSecond_StillCounted()
+        {
+            BootLoopBreaker breaker = new BootLoopBreaker(new BackoffConfig());
+            breaker.OnBoot(Utc, false);
+            breaker.OnBoot(Utc, false);
+            breaker.OnBoot(Utc + 900, false);
+            Assert.AreEqual(3, breaker.Boots);
+        }
+
+        [TestMethod]
         public void OnBoot_OutsideTheWindowOrClockBack_CountsFromOne()
         {
             BootLoopBreaker breaker = new BootLoopBreaker(new BackoffConfig());

@@ -75,6 +75,21 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void SafeMode_TelemetryBudgetAlreadySpent_StillDelays()
+        {
+            // Safe mode adds its own budget to telemetry's; it never replaces it.
+            PublishLimiter limiter = new PublishLimiter();
+            for (int i = 0; i < 3; i++)
+            {
+                limiter.Decide(MessageClass.Telemetry, 0, false);
+            }
+
+            limiter.SafeMode = true;
+            PublishDecision decision = limiter.Decide(MessageClass.Telemetry, 0, false);
+            Assert.AreEqual((int)PublishDecision.Delay, (int)decision);
+        }
+
+        [TestMethod]
         public void Throttle_CapsAllClassesTogetherUntilItEnds()
         {
             ThrottleWindow window = new ThrottleWindow(86400000);
@@ -105,6 +120,18 @@ namespace SecureDevice.Tests.FloodGuard
             Assert.AreEqual((int)PublishDecision.Drop, (int)early);
             window.Apply(2400000, Utc + 2400, 1800000, Utc + 36000);
             PublishDecision decision = limiter.Decide(MessageClass.Event, 2400000, false);
+            Assert.AreEqual((int)PublishDecision.Send, (int)decision);
+        }
+
+        [TestMethod]
+        public void Throttle_AfterUnthrottledTraffic_FirstMessageStillGoes()
+        {
+            // Messages sent before a command do not use up the throttle's pace: it starts with its one message.
+            ThrottleWindow window = new ThrottleWindow(86400000);
+            PublishLimiter limiter = new PublishLimiter(window);
+            limiter.Decide(MessageClass.Event, 0, false);
+            window.Apply(1000, Utc, 600000, Utc + 3600);
+            PublishDecision decision = limiter.Decide(MessageClass.Event, 1000, false);
             Assert.AreEqual((int)PublishDecision.Send, (int)decision);
         }
 

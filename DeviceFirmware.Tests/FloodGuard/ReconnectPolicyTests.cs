@@ -209,6 +209,39 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void ThrottleCommand_WhileWaiting_LengthensThePendingWaitAndIsPersisted()
+        {
+            ReconnectPolicy policy = Booted(new BackoffConfig(), 15);
+            policy.OnAttemptFailed(0, ConnectFailure.Network, 0);
+            Save(policy, 0, Utc);
+            policy.ApplyThrottleCommand(500, Utc, 600000, Utc + 3600);
+            Assert.AreEqual(600000L, policy.MillisecondsUntilAttempt(500));
+            Assert.IsTrue(policy.Dirty);
+        }
+
+        [TestMethod]
+        public void OnDisconnected_NotConnected_ChangesNothing()
+        {
+            ReconnectPolicy policy = Booted(new BackoffConfig(), 16);
+            long next = policy.NextAttemptMs;
+            policy.OnDisconnected(1000, 5);
+            Assert.AreEqual(0, policy.ConsecutiveFailures);
+            Assert.AreEqual(next, policy.NextAttemptMs);
+        }
+
+        [TestMethod]
+        public void OnDisconnected_StableTimeReachedWithoutATick_IsAStableLoss()
+        {
+            BackoffConfig config = new BackoffConfig();
+            ReconnectPolicy policy = Booted(config, 17);
+            policy.OnConnected(0);
+            policy.OnDisconnected(config.StableAfterMs, 5);
+            Assert.AreEqual(0, policy.ConsecutiveFailures);
+            Assert.IsTrue(policy.InFastPhase(config.StableAfterMs));
+            Assert.AreEqual(5L, policy.LastDelayMs);
+        }
+
+        [TestMethod]
         public void ThrottleCommand_IsBoundedAt24Hours()
         {
             ReconnectPolicy policy = Booted(new BackoffConfig(), 10);
@@ -247,6 +280,19 @@ namespace SecureDevice.Tests.FloodGuard
             long unbroken = before.OnAttemptFailed(0, ConnectFailure.Network, 400000);
             Assert.AreEqual(unbroken, next);
             Assert.AreEqual(401000L, next);
+        }
+
+        [TestMethod]
+        public void Persistence_PartOfASecondOwed_EndRoundedUpSoNeverShortened()
+        {
+            ReconnectPolicy before = Booted(new BackoffConfig(), 18);
+            before.OnAttemptFailed(0, ConnectFailure.Network, 500);
+            before.OnAttemptFailed(0, ConnectFailure.Network, 500); // 1,500 ms owed
+            byte[] record = Save(before, 0, Utc);
+            ReconnectPolicy after = new ReconnectPolicy(new BackoffConfig());
+            after.TryReadRecord(record, 0, record.Length);
+            after.OnBoot(0, Utc, 0);
+            Assert.AreEqual(1500L, after.MillisecondsUntilAttempt(0));
         }
 
         [TestMethod]
@@ -403,6 +449,34 @@ namespace SecureDevice.Tests.FloodGuard
             Assert.IsFalse(read);
             read = new ReconnectPolicy(new BackoffConfig()).TryReadRecord(record, 0, 10);
             Assert.IsFalse(read);
+        }
+
+        // A record owing 10 days (valid but absurd) owes at most the longest wait any rule can impose; each row makes
+        // another rule's cap (2 days) the longest: ordinary backoff, authentication, safe mode, throttle.
+        [TestMethod]
+        [DataRow(0)]
+        [DataRow(1)]
+        [DataRow(2)]
+        [DataRow(3)]
+        public void TryReadRecord_HugeWaitOwed_CappedAtTheLongestRule(int rule)
+        {
+            BackoffConfig config = new BackoffConfig();
+            config.CapMs = rule == 0 ? 172800000 : 900000;
+            config.AuthCapMs = rule == 1 ? 172800000 : 3600000;
+            config.SafeMaxMs = rule == 2 ? 172800000 : 3600000;
+            config.MaxThrottleMs = rule == 3 ? 172800000 : 3600000;
+            ReconnectRecord owing = new ReconnectRecord();
+            owing.FirstUnstableBootUtc = -1;
+            owing.OwedMs = 864000000;
+            owing.NotBeforeUtc = -1;
+            owing.ThrottleUntilUtc = -1;
+            RecordWriter writer = new RecordWriter(new byte[ReconnectPolicy.RecordSize]);
+            owing.Write(writer);
+            ReconnectPolicy policy = new ReconnectPolicy(config);
+            bool read = policy.TryReadRecord(writer.Buffer, 0, writer.Length);
+            Assert.IsTrue(read);
+            policy.OnBoot(0, -1, 0);
+            Assert.AreEqual(172800000L, policy.MillisecondsUntilAttempt(0));
         }
 
         [TestMethod]

@@ -31,6 +31,9 @@ namespace SecureDevice.Tests.FloodGuard
         [TestMethod]
         [DataRow(0, 2)]       // version 1 only
         [DataRow(1, 0x80)]    // negative failure count
+        [DataRow(5, 0x80)]    // negative authentication failures
+        [DataRow(9, 0x80)]    // negative boot count
+        [DataRow(46, 0x80)]   // negative throttle interval
         [DataRow(22, 0x80)]   // negative wait owed
         public void TryRead_ForeignOrOutOfRange_RefusedAndUnchanged(int index, int value)
         {

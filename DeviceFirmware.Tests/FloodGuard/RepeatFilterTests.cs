@@ -27,6 +27,22 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void Repeats_NewValueOrValidReading_StartsAgainAtZero()
+        {
+            RepeatFilter filter = new RepeatFilter();
+            filter.ShouldReportInvalid(2, 7);
+            filter.ShouldReportInvalid(2, 7);
+            filter.ShouldReportInvalid(2, 8);
+            Assert.AreEqual(0, filter.Repeats(2));
+            filter.ShouldReportInvalid(2, 8);
+            filter.OnValid(2);
+            Assert.AreEqual(0, filter.Repeats(2));
+            Assert.AreEqual(2, filter.Suppressed);
+            System.Action negative = () => filter.Repeats(-1);
+            Assert.AreEqual("sensor", SecureDevice.Tests.Support.ThrownArgument.Name(negative));
+        }
+
+        [TestMethod]
         public void SensorOutOfRange_Throws()
         {
             System.Action unknownSensor = () => new RepeatFilter().ShouldReportInvalid(8, 0);

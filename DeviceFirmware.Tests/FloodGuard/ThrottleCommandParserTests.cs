@@ -31,6 +31,7 @@ namespace SecureDevice.Tests.FloodGuard
         [DataRow("\"6\"", InAnHour, (int)DocumentStatus.InvalidValue)]
         [DataRow("6.5", InAnHour, (int)DocumentStatus.SyntaxError)]
         [DataRow("6", "\"2026-11-22T09:59:59Z\"", (int)DocumentStatus.InvalidValue)]
+        [DataRow("6", "\"2026-11-22T10:00:00Z\"", (int)DocumentStatus.InvalidValue)]
         [DataRow("6", "\"2026-11-23T10:00:01Z\"", (int)DocumentStatus.InvalidValue)]
         [DataRow("6", "3600", (int)DocumentStatus.InvalidValue)]
         public void TryParse_BadRateOrEnd_IsRejected(string rate, string until, int expected)
@@ -46,6 +47,19 @@ namespace SecureDevice.Tests.FloodGuard
         public void TryParse_MalformedCommands_AreRejected(string text, int expected)
         {
             Parse(text, (DocumentStatus)expected);
+        }
+
+        [TestMethod]
+        public void TryParse_EndExactly24HoursAheadIn256Bytes_IsValid()
+        {
+            string text = Command("3600", "\"2026-11-23T10:00:00Z\"");
+            while (text.Length < ThrottleCommandParser.MaxPayloadBytes)
+            {
+                text = " " + text;
+            }
+
+            ThrottleCommand command = Parse(text, DocumentStatus.Valid);
+            Assert.AreEqual(Now + 86400, command.UntilUtc);
         }
 
         [TestMethod]

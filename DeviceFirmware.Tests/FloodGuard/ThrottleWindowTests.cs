@@ -24,6 +24,15 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void RatePerHour_NoIntervalOrLongerThanAnHour_FastestOrOne()
+        {
+            ThrottleWindow window = new ThrottleWindow(86400000);
+            Assert.AreEqual(TokenBucket.MaxPerHour, window.RatePerHour);
+            window.Apply(0, Utc, 7200000, Utc + 3600);
+            Assert.AreEqual(1, window.RatePerHour);
+        }
+
+        [TestMethod]
         public void Apply_BeyondTheMaximum_BoundedAndEndInThePastIsNoThrottle()
         {
             ThrottleWindow window = new ThrottleWindow(3600000);
