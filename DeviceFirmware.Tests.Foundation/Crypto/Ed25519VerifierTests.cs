@@ -12,6 +12,9 @@ namespace SecureDevice.Tests.Crypto
         private const string Test2R = "kqAJqfDUyrhyDoILX2QlQKKye1QWUD+Ps3YiI+vbado=";
         private const string Test2S = "CFrB5D4VmW5FjzYT0PEdjDh7Lq60MCrusA0pFhK7DAA=";
 
+        // The group order L, 32 bytes little-endian.
+        private const string Order = "7dP1XBpjEljWnPei3vneFAAAAAAAAAAAAAAAAAAAABA=";
+
         // RFC 8032 §7.1 vectors, in base64 like every vector here (NFUnitTest's string table is limited), each signature as
         // R and S so that halves shared between vectors are stored once; TEST 1024 (a 1023-byte message) is in
         // Support/Rfc8032.cs.
@@ -130,11 +133,28 @@ namespace SecureDevice.Tests.Crypto
         public void Verify_ScalarEqualToOrder_IsOutOfRange()
         {
             byte[] signature = Rfc8032.Signature(Test2R, Test2S);
-            byte[] order = TestBase64.Decode("7dP1XBpjEljWnPei3vneFAAAAAAAAAAAAAAAAAAAABA=");
-            System.Array.Copy(order, 0, signature, 32, 32);
+            System.Array.Copy(TestBase64.Decode(Order), 0, signature, 32, 32);
             byte[] message = TestBase64.Decode(Test2Message);
             Ed25519Status status = new Ed25519Verifier().Verify(TestBase64.Decode(Test2Public), message, 0, 1, signature);
             Assert.AreEqual((int)Ed25519Status.ScalarOutOfRange, (int)status);
+        }
+
+        [TestMethod]
+        public void Verify_ScalarsJustBelowTheOrder_PassTheRangeCheck()
+        {
+            // L - 1 (differs from L in its lowest byte only) and 2^252 (L's top byte, zeros below): both below L, so the
+            // equation decides, not the malleability check.
+            Ed25519Verifier verifier = new Ed25519Verifier();
+            byte[] message = TestBase64.Decode(Test2Message);
+            byte[] signature = Rfc8032.Signature(Test2R, Test2S);
+            System.Array.Copy(TestBase64.Decode(Order), 0, signature, 32, 32);
+            signature[32]--;
+            Ed25519Status lMinusOne = verifier.Verify(TestBase64.Decode(Test2Public), message, 0, 1, signature);
+            System.Array.Clear(signature, 32, 32);
+            signature[63] = 0x10;
+            Ed25519Status twoTo252 = verifier.Verify(TestBase64.Decode(Test2Public), message, 0, 1, signature);
+            Assert.AreEqual((int)Ed25519Status.Mismatch, (int)lMinusOne);
+            Assert.AreEqual((int)Ed25519Status.Mismatch, (int)twoTo252);
         }
 
         [TestMethod]

@@ -82,6 +82,33 @@ namespace SecureDevice.Tests.Storage
         }
 
         [TestMethod]
+        public void Read_FieldEndingExactlyAtTheEnd_IsRead()
+        {
+            // A record's last field ends where its range ends; each range here starts inside a larger buffer.
+            byte[] bytes = new byte[] { 9, 0xAA, 0, 0, 1, 5, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+            int b;
+            int i32;
+            long i64;
+            bool flag;
+            byte[] copy = new byte[3];
+            bool byteRead = new RecordReader(bytes, 1, 1).TryReadByte(out b);
+            bool flagRead = new RecordReader(bytes, 6, 1).TryReadBoolean(out flag);
+            bool int32Read = new RecordReader(bytes, 2, 4).TryReadInt32(out i32);
+            RecordReader reader = new RecordReader(bytes, 6, 8);
+            bool int64Read = reader.TryReadInt64(out i64);
+            Assert.AreEqual(0, reader.Remaining);
+            reader.Reset(bytes, 12, 3);
+            bool bytesRead = reader.TryReadBytes(copy, 0, 3);
+            Assert.IsTrue(byteRead && flagRead && int32Read && int64Read && bytesRead);
+            Assert.AreEqual(0xAA, b);
+            Assert.IsTrue(flag);
+            Assert.AreEqual(0x105, i32);
+            Assert.AreEqual(0x0102030405060708L, i64);
+            Assert.AreEqual(9, (int)copy[2]);
+            Assert.AreEqual(0, reader.Remaining);
+        }
+
+        [TestMethod]
         public void TryReadAscii_ByteAbove127_IsFalse()
         {
             RecordReader reader = new RecordReader(new byte[] { 2, (byte)'a', 200 }, 0, 3);

@@ -98,6 +98,28 @@ namespace SecureDevice.Tests.Storage
         }
 
         [TestMethod]
+        public void Save_AfterLoadingTheNewCopy_PowerCutAtEveryOperation_NeverFallsBackToTheOlder()
+        {
+            // Loaded from "r.new" (the main copy is older): the save must promote it before reusing its name, or a cut
+            // while "r.new" is rewritten leaves only the older record.
+            for (int percent = 0; percent <= 100; percent += 50)
+            {
+                for (int cut = 1; cut <= 5; cut++)
+                {
+                    MemoryFileStore flash = new MemoryFileStore();
+                    flash.Put("r", Frame("SDR1", 1, Payload(1)));
+                    flash.Put("r.new", Frame("SDR1", 2, Payload(2)));
+                    RecordStore store = new RecordStore(new PowerCutFileStore(flash, cut, percent), "r", 32);
+                    bool found;
+                    store.Load(out found);
+                    store.Save(Payload(3), 0, 10);
+                    int first = LoadFirstByte(flash);
+                    Assert.IsTrue(first >= 2, "cut " + cut + " at " + percent + "% found " + first);
+                }
+            }
+        }
+
+        [TestMethod]
         public void Load_DamagedNewestCopy_FallsBackToTheOlder()
         {
             MemoryFileStore flash = new MemoryFileStore();
