@@ -4,6 +4,7 @@ using System.ComponentModel;
 using System.Globalization;
 using System.IO;
 using System.Net.Http;
+using System.Runtime.InteropServices;
 using System.Threading;
 using SecureDevice.Lab.Ingest;
 using SecureDevice.Service.Storage;
@@ -82,7 +83,7 @@ public static class BenchCommands
         console.Line(FormattableString.Invariant($"bench ingest: {options.Devices} devices, ")
             + (options.Rate > 0 ? FormattableString.Invariant($"{options.Rate} reports/s offered for {options.Seconds} s") : FormattableString.Invariant($"{options.Reports} reports as fast as the broker acknowledges"))
             + FormattableString.Invariant($", load average {ProcessFigures.LoadAverage():0.0}"));
-        if (!TryRun(console, () => IngestBenchmark.RunAsync(options, line => console.Line("  " + line), CancellationToken.None), out IngestBenchmarkResult? run))
+        if (!TryRun(console, token => IngestBenchmark.RunAsync(options, line => console.Line("  " + line), token), out IngestBenchmarkResult? run))
         {
             return ExitCodes.Failed;
         }
@@ -100,7 +101,7 @@ public static class BenchCommands
     private static int Backlog(ToolConsole console, IngestBenchmarkOptions options)
     {
         console.Line(FormattableString.Invariant($"bench ingest: {options.Devices} devices, backlog of {options.Backlog} reports, load average {ProcessFigures.LoadAverage():0.0}"));
-        if (!TryRun(console, () => IngestBenchmark.RunBacklogAsync(options, line => console.Line("  " + line), CancellationToken.None), out IngestBacklogResult? run))
+        if (!TryRun(console, token => IngestBenchmark.RunBacklogAsync(options, line => console.Line("  " + line), token), out IngestBacklogResult? run))
         {
             return ExitCodes.Failed;
         }
@@ -111,13 +112,32 @@ public static class BenchCommands
         return ExitCodes.Ok;
     }
 
-    private static bool TryRun<T>(ToolConsole console, Func<System.Threading.Tasks.Task<T>> run, out T? result)
+    private static bool TryRun<T>(ToolConsole console, Func<CancellationToken, System.Threading.Tasks.Task<T>> run, out T? result)
         where T : class
     {
+        // Ctrl-C or SIGTERM cancels the run, so that its broker and service processes and its folder are disposed of:
+        // the default exit runs no finally block and left both processes running. A second signal exits at once.
+        using var interrupted = new CancellationTokenSource();
+        Action<PosixSignalContext> onSignal = signal =>
+        {
+            if (!interrupted.IsCancellationRequested)
+            {
+                signal.Cancel = true;
+                interrupted.Cancel();
+            }
+        };
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, onSignal);
+        using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, onSignal);
         try
         {
-            result = run().GetAwaiter().GetResult();
+            result = run(interrupted.Token).GetAwaiter().GetResult();
             return true;
+        }
+        catch (OperationCanceledException) when (interrupted.IsCancellationRequested)
+        {
+            console.ErrorLine("securedevice: bench ingest interrupted; its broker and service were stopped");
+            result = null;
+            return false;
         }
         catch (Exception failure) when (failure is InvalidOperationException or TimeoutException or HttpRequestException or Win32Exception or IOException or SecureDevice.Fleet.FleetException)
         {
