@@ -46,6 +46,9 @@ public sealed class LiveTool : IDisposable
         return tool;
     }
 
+    /// <summary>The tool's process id.</summary>
+    public int Id => _process.Id;
+
     public string[] Output => Snapshot(_output);
 
     public string[] Error => Snapshot(_error);

@@ -1,3 +1,6 @@
+using System;
+using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 using Xunit;
@@ -33,6 +36,56 @@ public sealed class BenchIngestRunTests
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("database sqlite: 500 of 500 reports committed once", result.Output);
         AssertKeys(ResultLine(result, "RESULT reports_per_s="), LiveKeys);
+    }
+
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public void BenchIngest_SignalledMidRun_ItsBrokerAndServiceStopped_OneLineExit1(string signal)
+    {
+        // Without the handler the runtime's default exit ran no finally block: mosquitto and the service process stayed.
+        using LiveTool tool = LiveTool.Start("bench", "ingest", "--devices", "5", "--rate", "25", "--seconds", "300");
+        Assert.True(tool.WaitFor(line => line.Contains("publishing", StringComparison.Ordinal), TimeSpan.FromSeconds(180)), tool.Describe());
+        int[] children = ChildrenOf(tool.Id);
+        Assert.True(children.Length >= 2, "expected the bench's broker and service among its children: " + string.Join(",", children));
+
+        Assert.Equal(1, tool.Stop(signal, TimeSpan.FromSeconds(60)));
+
+        Assert.Equal("securedevice: bench ingest interrupted; its broker and service were stopped", Assert.Single(tool.Error, l => l.Length > 0));
+        Assert.All(children, pid => Assert.False(Alive(pid), "child " + pid + " still running after the bench ended"));
+    }
+
+    /// <summary>Processes whose parent is <paramref name="parent"/>, from /proc (the 4th field of stat, after the command's parentheses).</summary>
+    private static int[] ChildrenOf(int parent) => Directory.GetDirectories("/proc")
+        .Select(Path.GetFileName)
+        .Where(name => name!.All(char.IsDigit))
+        .Select(name => (Pid: int.Parse(name!, CultureInfo.InvariantCulture), Stat: ReadStat(name!)))
+        .Where(p => p.Stat != null && ParentOf(p.Stat) == parent)
+        .Select(p => p.Pid)
+        .ToArray();
+
+    private static bool Alive(int pid)
+    {
+        string? stat = ReadStat(pid.ToString(CultureInfo.InvariantCulture));
+        return stat != null && stat[(stat.LastIndexOf(')') + 2)..][0] != 'Z';
+    }
+
+    private static int ParentOf(string stat) => int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+
+    private static string? ReadStat(string pid)
+    {
+        try
+        {
+            return File.ReadAllText("/proc/" + pid + "/stat");
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     [Fact]
