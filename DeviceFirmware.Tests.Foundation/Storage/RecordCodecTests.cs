@@ -60,6 +60,7 @@ namespace SecureDevice.Tests.Storage
             bool flag;
             read = new RecordReader(new byte[] { 7 }, 0, 1).TryReadBoolean(out flag);
             Assert.IsFalse(read);
+            Assert.IsFalse(flag);
         }
 
         [TestMethod]
@@ -106,6 +107,19 @@ namespace SecureDevice.Tests.Storage
             Assert.AreEqual(0x0102030405060708L, i64);
             Assert.AreEqual(9, (int)copy[2]);
             Assert.AreEqual(0, reader.Remaining);
+        }
+
+        [TestMethod]
+        public void Read_ShortRangeInsideALargerBuffer_IsFalse()
+        {
+            // The buffer goes on past each range: a reader that checked the buffer instead of its range would read on.
+            byte[] bytes = new byte[24];
+            int i32;
+            long i64;
+            bool int32Read = new RecordReader(bytes, 8, 3).TryReadInt32(out i32);
+            bool int64Read = new RecordReader(bytes, 8, 7).TryReadInt64(out i64);
+            bool bytesRead = new RecordReader(bytes, 8, 3).TryReadBytes(new byte[4], 0, 4);
+            Assert.IsFalse(int32Read || int64Read || bytesRead);
         }
 
         [TestMethod]

@@ -22,6 +22,7 @@ namespace SecureDevice.Tests.Storage
             {
                 status = store.Save(Payload(i), 0, 10);
                 Assert.AreEqual((int)StorageStatus.Ok, (int)status);
+                CollectionAssert.AreEqual(Payload(i), TestBytes.Slice(store.Payload, store.PayloadOffset, store.PayloadLength));
             }
 
             RecordStore reopened = new RecordStore(flash, "state/backoff", 64);
@@ -181,6 +182,68 @@ namespace SecureDevice.Tests.Storage
         }
 
         [TestMethod]
+        public void Save_BadRangeAfterLoadingTheNewCopy_ThrowsBeforeTouchingFlash()
+        {
+            // Loaded from "r.new", the next save starts by promoting it: a bad argument must be refused before that.
+            MemoryFileStore flash = NewerInTheNewCopy();
+            RecordStore store = new RecordStore(flash, "r", 32);
+            bool found;
+            store.Load(out found);
+            int before = flash.MutationCount;
+            System.Action badRange = () => store.Save(new byte[4], 2, 4);
+            Assert.AreEqual("offset", ThrownArgument.Name(badRange));
+            Assert.AreEqual(before, flash.MutationCount);
+        }
+
+        [TestMethod]
+        public void Save_PromotionFails_ReturnsTheErrorAndKeepsTheNewer()
+        {
+            MemoryFileStore flash = NewerInTheNewCopy();
+            RecordStore store = new RecordStore(new FailOnceFileStore(flash, 1), "r", 32);
+            bool found;
+            store.Load(out found);
+            StorageStatus status = store.Save(Payload(3), 0, 10);
+            Assert.AreEqual((int)StorageStatus.IoError, (int)status);
+            Assert.AreEqual(2, LoadFirstByte(flash));
+        }
+
+        [TestMethod]
+        public void Save_WriteFailsAfterPromotion_KeepsTheNewerAndTheNextSaveSucceeds()
+        {
+            // Operations: delete "r", rename "r.new" to "r" (the promotion), then write "r.new", which fails.
+            MemoryFileStore flash = NewerInTheNewCopy();
+            RecordStore store = new RecordStore(new FailOnceFileStore(flash, 3), "r", 32);
+            bool found;
+            store.Load(out found);
+            StorageStatus failed = store.Save(Payload(3), 0, 10);
+            Assert.AreEqual((int)StorageStatus.IoError, (int)failed);
+            Assert.AreEqual(2, LoadFirstByte(flash));
+            StorageStatus retried = store.Save(Payload(4), 0, 10);
+            Assert.AreEqual((int)StorageStatus.Ok, (int)retried);
+            Assert.AreEqual(4, LoadFirstByte(flash));
+        }
+
+        [TestMethod]
+        public void Save_ReplaceFailsThenPowerCutInTheNextSave_NeverLoadsOlderThanTheWritten()
+        {
+            // The first save writes "r.new" (sequence 2), then deleting "r" fails: both copies stay and the newer one is
+            // current. The next save must treat it so; a cut at any of its operations leaves sequence 2 or 3, never 1.
+            for (int cut = 3; cut <= 7; cut++)
+            {
+                MemoryFileStore flash = new MemoryFileStore();
+                flash.Put("r", Frame("SDR1", 1, Payload(1)));
+                RecordStore store = new RecordStore(new PowerCutFileStore(new FailOnceFileStore(flash, 2), cut, 50), "r", 32);
+                bool found;
+                store.Load(out found);
+                StorageStatus status = store.Save(Payload(2), 0, 10);
+                Assert.AreEqual((int)StorageStatus.IoError, (int)status);
+                store.Save(Payload(3), 0, 10);
+                int first = LoadFirstByte(flash);
+                Assert.IsTrue(first >= 2, "cut " + cut + " found " + first);
+            }
+        }
+
+        [TestMethod]
         public void Constructor_MissingStoreOrPathOrPayloadOutOfRange_Throws()
         {
             MemoryFileStore flash = new MemoryFileStore();
@@ -324,6 +387,15 @@ namespace SecureDevice.Tests.Storage
             flash.Delete("r");
             store.Load(out found);
             Assert.IsFalse(found);
+        }
+
+        // "r" holds sequence 1 and "r.new" the newer sequence 2, as a cut before the main copy was replaced leaves them.
+        private static MemoryFileStore NewerInTheNewCopy()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            flash.Put("r", Frame("SDR1", 1, Payload(1)));
+            flash.Put("r.new", Frame("SDR1", 2, Payload(2)));
+            return flash;
         }
 
         private static int LoadFirstByte(MemoryFileStore flash)

@@ -60,7 +60,7 @@ namespace SecureDevice.Core.Storage
             get { return _sequence; }
         }
 
-        /// <summary>The loaded payload: <c>Payload[PayloadOffset, +PayloadLength)</c>. Valid until the next call.</summary>
+        /// <summary>The loaded or last saved payload: <c>Payload[PayloadOffset, +PayloadLength)</c>. Valid until the next call.</summary>
         public byte[] Payload
         {
             get { return _frame; }
