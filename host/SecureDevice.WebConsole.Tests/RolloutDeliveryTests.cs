@@ -98,7 +98,7 @@ public sealed class RolloutDeliveryTests
     }
 
     /// <summary>
-    /// One wave of five: the broker refuses one device's topic for good (PUBACK not authorised), one device was revoked
+    /// One wave of five: the broker refuses one device's topic for good (PUBACK topic name invalid), one device was revoked
     /// and one quarantined after the offer. Those three are recorded failed with the reason (rollout, action audit, API),
     /// never published again, and never hold up the other two; the judge counts them as failed.
     /// </summary>
@@ -107,9 +107,9 @@ public sealed class RolloutDeliveryTests
     {
         await using ConsoleTestHost host = await ConsoleTestHost.StartAsync();
         (long rollout, string token) = await OfferStagedAsync(host, "\"waves\":\"100%\",\"haltPercent\":60", "[5]", publish: false);
-        host.Publisher!.ByTopic[Topic(Acme[0])] = new BrokerAccessResult(BrokerAccessStatus.NotAuthorized, "the broker refused " + Topic(Acme[0]) + ": NotAuthorized")
+        host.Publisher!.ByTopic[Topic(Acme[0])] = new BrokerAccessResult(BrokerAccessStatus.NotAuthorized, "the broker refused " + Topic(Acme[0]) + ": TopicNameInvalid")
         {
-            PublishReason = MqttClientPublishReasonCode.NotAuthorized,
+            PublishReason = MqttClientPublishReasonCode.TopicNameInvalid,
         };
         await SetStatusAsync(host, Acme[1], "revoked");
         Assert.True(await host.Store.SetServiceStateAsync(Acme[2], "quarantined", None));
@@ -118,7 +118,7 @@ public sealed class RolloutDeliveryTests
         Assert.Equal(new[] { Topic(Acme[0]), Topic(Acme[3]), Topic(Acme[4]) }, host.Publisher.Commands.Select(c => c.Topic)); // nothing to the revoked or quarantined device
         IReadOnlyList<RolloutDeviceRecord> recorded = await host.App.Services.GetRequiredService<UpdateOffers>().Rollouts.DevicesAsync(rollout, None);
         Assert.Equal(new[] { "failed", "failed", "failed", "published", "published" }, recorded.Select(d => d.Outcome));
-        Assert.Equal("refused for good, not retried: the broker refused " + Topic(Acme[0]) + ": NotAuthorized", recorded[0].Detail);
+        Assert.Equal("refused for good, not retried: the broker refused " + Topic(Acme[0]) + ": TopicNameInvalid", recorded[0].Detail);
         Assert.Equal("not published: the device is revoked", recorded[1].Detail);
         Assert.Equal("not published: the device is quarantined", recorded[2].Detail);
         Assert.Contains(await host.Store.ListActionsAsync(Acme[1], 10, None), a => a.Kind == "offer" && a.Outcome == "failed" && a.Detail!.EndsWith("not published: the device is revoked", StringComparison.Ordinal));
@@ -131,7 +131,7 @@ public sealed class RolloutDeliveryTests
         {
             JsonElement first = json.RootElement.GetProperty("devices").EnumerateArray().Single(d => d.GetProperty("device").GetString() == Acme[0]);
             Assert.Equal("failed", first.GetProperty("broker").GetString());
-            Assert.Contains("NotAuthorized", first.GetProperty("brokerDetail").GetString(), StringComparison.Ordinal);
+            Assert.Contains("TopicNameInvalid", first.GetProperty("brokerDetail").GetString(), StringComparison.Ordinal);
         }
 
         // Never retried: later passes publish nothing more; three failed of five is 60 %, not above the threshold.
@@ -208,7 +208,7 @@ public sealed class RolloutDeliveryTests
     [InlineData(BrokerAccessStatus.NotAuthorized, MqttClientPublishReasonCode.PacketIdentifierInUse, OfferDelivery.Retry)]
     [InlineData(BrokerAccessStatus.NotAuthorized, MqttClientPublishReasonCode.UnspecifiedError, OfferDelivery.Retry)]
     [InlineData(BrokerAccessStatus.NotAuthorized, MqttClientPublishReasonCode.ImplementationSpecificError, OfferDelivery.Retry)]
-    [InlineData(BrokerAccessStatus.NotAuthorized, MqttClientPublishReasonCode.NotAuthorized, OfferDelivery.Refused)]
+    [InlineData(BrokerAccessStatus.NotAuthorized, MqttClientPublishReasonCode.NotAuthorized, OfferDelivery.Retry)] // the publisher's role, for every device alike
     [InlineData(BrokerAccessStatus.NotAuthorized, MqttClientPublishReasonCode.TopicNameInvalid, OfferDelivery.Refused)]
     [InlineData(BrokerAccessStatus.NotAuthorized, MqttClientPublishReasonCode.PayloadFormatInvalid, OfferDelivery.Refused)]
     [InlineData(BrokerAccessStatus.NotAuthorized, (MqttClientPublishReasonCode)0xA0, OfferDelivery.Refused)] // unknown: fail closed, never retried forever
