@@ -65,6 +65,9 @@ public sealed class RecordingPublisher : SecureDevice.Fleet.Response.IDeviceComm
     /// <summary>Answers for particular topics, ahead of <see cref="Answer"/>.</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, SecureDevice.Fleet.Broker.BrokerAccessResult> ByTopic { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>A real publisher (a real broker) that answers instead of <see cref="Answer"/>: the command is still recorded.</summary>
+    public SecureDevice.Fleet.Response.IDeviceCommandPublisher? Forward { get; set; }
+
     public Task<SecureDevice.Fleet.Broker.BrokerAccessResult> PublishAsync(SecureDevice.Fleet.Response.DeviceCommand command, CancellationToken cancellation = default)
     {
         lock (Commands)
@@ -75,6 +78,11 @@ public sealed class RecordingPublisher : SecureDevice.Fleet.Response.IDeviceComm
         if (ByTopic.TryGetValue(command.Topic, out SecureDevice.Fleet.Broker.BrokerAccessResult? special))
         {
             return Task.FromResult(special);
+        }
+
+        if (Forward != null)
+        {
+            return Forward.PublishAsync(command, cancellation);
         }
 
         return Task.FromResult(new SecureDevice.Fleet.Broker.BrokerAccessResult(Answer, Answer == SecureDevice.Fleet.Broker.BrokerAccessStatus.Done ? "published " + command.Topic : "refused")

@@ -41,6 +41,19 @@ public static class LivePage
     public static async Task<string> ServiceStateAsync(IPage page) =>
         (await page.InnerTextAsync("tr:has(th:text-is('Service state')) td")).Trim();
 
+    /// <summary>The "Presence" row of the device page (<c>online since …</c>, <c>offline since … (why)</c>).</summary>
+    public static async Task<string> PresenceAsync(IPage page) =>
+        (await page.InnerTextAsync("tr:has(th:text-is('Presence')) td")).Trim();
+
+    /// <summary>On the fleet overview: <paramref name="deviceId"/>'s presence in the device table, and the "online" count.</summary>
+    public static async Task<(string Presence, int Online)> OverviewAsync(LiveFleet fleet, IPage page, string deviceId)
+    {
+        await page.GotoAsync(fleet.BaseUrl + "/");
+        string presence = (await page.InnerTextAsync("h2:text-is('Devices') + table tr:has(a[href='/devices/" + deviceId + "']) td:nth-child(5)")).Trim();
+        int online = int.Parse((await page.InnerTextAsync(".card:has-text('online') >> b")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        return (presence, online);
+    }
+
     /// <summary>The "Actions taken" table of the device page, as text.</summary>
     public static Task<string> ActionsTakenAsync(IPage page) => page.InnerTextAsync("h2:has-text('Actions taken') + table");
 

@@ -17,8 +17,11 @@ namespace SecureDevice.WebConsole.Tests;
 /// dynamic-security plugin). The page says quarantined; at the broker the device's client holds only the quarantine role
 /// (dynamic security's <c>getClient</c>) and its connection was ended; it comes back, as the firmware does, and stays
 /// quietly connected, but none of its reports reach the service any more while a second, healthy device's keep arriving
-/// (so the broker stopped them, not a dead service or a silent device). An admin sees the action in the audit log (who,
-/// what, which device, from where). Lift, from the browser, gives the device its role back and its reports flow again.
+/// (so the broker stopped them, not a dead service or a silent device). Presence tells the truth all along: the device
+/// page and the fleet overview say offline since the kick, "quarantined: disconnected by the broker", never its last
+/// "online" (its will could not reach the service), and count only the healthy device online. An admin sees the action
+/// in the audit log (who, what, which device, from where). Lift, from the browser, gives the device its role back and
+/// its reports flow again; the page says online only once the device itself published "online" after the lift.
 /// <para>
 /// Both devices run the config provisioning wrote (60-s reports) and the firmware's own budgets, their monotonic clocks
 /// <see cref="ThrottleInTheBrowserTests.TimeScale"/> times faster (a report about every second of wall time); the
@@ -64,6 +67,7 @@ public sealed class QuarantineInTheBrowserTests
 
             long quarantined = await LivePage.ActAsync(page, "quarantine", "garbage at 40/min: quarantined from the browser test");
             Assert.Equal("quarantined", await LivePage.ServiceStateAsync(page));
+            Assert.Matches(CutOff, await LivePage.PresenceAsync(page)); // not its last "online": the broker ended the connection
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = LivePage.Shot("live-quarantined.png"), FullPage = true });
 
             // At the broker: the device's client holds the quarantine role alone (its own role is gone), the healthy one
@@ -92,8 +96,29 @@ public sealed class QuarantineInTheBrowserTests
             Assert.True(sent >= 5 && device.Connected, "the quarantined device went quiet by itself (sent " + sent + " reports in the watch, connected " + device.Connected + "): the check proves nothing");
             Assert.True(LiveFleet.Between(flowing, from, to) >= 5, LiveFleet.Describe("the healthy device's reports stopped too: the service, not the broker, stopped", flowing, from));
 
+            // Connected again and publishing all through the watch, yet cut off: the device page and the fleet overview
+            // both say offline with the reason, and count only the healthy device online.
+            await page.GotoAsync(fleet.BaseUrl + "/devices/" + DeviceId); // a GET: reloading the action's answer would post it again
+            Assert.Matches(CutOff, await LivePage.PresenceAsync(page));
+            (string overview, int online) = await LivePage.OverviewAsync(fleet, page, DeviceId);
+            Assert.Matches(CutOff, overview);
+            Assert.StartsWith("online since ", (await LivePage.OverviewAsync(fleet, page, Healthy)).Presence, StringComparison.Ordinal);
+            Assert.Equal(1, online);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = LivePage.Shot("live-quarantined-overview.png"), FullPage = true });
+            await LivePage.OpenDeviceAsync(fleet, page, DeviceId);
+
+            DateTimeOffset lifting = DateTimeOffset.UtcNow;
             long lifted = await LivePage.ActAsync(page, "lift", "cleaned up: lifted by the browser test");
             Assert.Equal("normal", await LivePage.ServiceStateAsync(page));
+            // The lift does not say online: the page says so once the device itself published "online" again (after the lift).
+            string presence = await LivePage.PresenceAsync(page);
+            Assert.True(CutOff.IsMatch(presence) || OnlineSince(presence) >= lifting.AddSeconds(-1), "presence right after the lift: " + presence);
+            await LiveFleet.WaitAsync(async () =>
+            {
+                await page.GotoAsync(fleet.BaseUrl + "/devices/" + DeviceId);
+                presence = await LivePage.PresenceAsync(page);
+                return OnlineSince(presence) >= lifting.AddSeconds(-1);
+            }, TimeSpan.FromSeconds(30), () => "the device page never said online after the lift: " + presence);
             Assert.Equal(DeviceAccess.Normal, (await broker.GetAsync(DeviceId)).Access);
             await LiveFleet.WaitReportsAsync(api, DeviceId, lifted, 3, TimeSpan.FromSeconds(30),
                 () => "the reports did not come back after the lift; connected " + device.Connected + ", connection " + device.Agent.Connection.State + ", sent " + device.Agent.Limiter.Sent(MessageClass.Telemetry));
@@ -109,6 +134,17 @@ public sealed class QuarantineInTheBrowserTests
         Assert.True(Regex.IsMatch(log, DeviceId + @"\s+lift\s+console:ops@127\.0\.0\.1\s+cleaned up: lifted by the browser test\s+done"), log);
         Assert.Equal(new[] { ("quarantine", "console:ops@127.0.0.1"), ("lift", "console:ops@127.0.0.1") }, await LiveFleet.ActionsAsync(api, DeviceId));
         Assert.Empty(await LiveFleet.ActionsAsync(api, Healthy));
+    }
+
+    /// <summary>Presence as the console shows a device the service's quarantine disconnected.</summary>
+    private static readonly Regex CutOff = new(@"^offline since \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(quarantined: disconnected by the broker\)$");
+
+    /// <summary>Since when a presence text says online (second resolution), or the minimum value when it does not.</summary>
+    private static DateTimeOffset OnlineSince(string presence)
+    {
+        Match online = Regex.Match(presence, @"^online since (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)Z$");
+        return online.Success ? DateTimeOffset.ParseExact(online.Groups[1].Value, "yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal) : DateTimeOffset.MinValue;
     }
 
     /// <summary>Connections of <paramref name="deviceId"/> that mosquitto ended by an administrative action (a dynamic-security change of its client), from the broker's log.</summary>

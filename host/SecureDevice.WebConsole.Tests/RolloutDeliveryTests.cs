@@ -98,7 +98,7 @@ public sealed class RolloutDeliveryTests
     }
 
     /// <summary>
-    /// One wave of five: the broker refuses one device's topic for good (PUBACK not authorised), one device was revoked
+    /// One wave of five: the broker refuses one device's topic for good (PUBACK topic name invalid), one device was revoked
     /// and one quarantined after the offer. Those three are recorded failed with the reason (rollout, action audit, API),
     /// never published again, and never hold up the other two; the judge counts them as failed.
     /// </summary>
@@ -107,9 +107,9 @@ public sealed class RolloutDeliveryTests
     {
         await using ConsoleTestHost host = await ConsoleTestHost.StartAsync();
         (long rollout, string token) = await OfferStagedAsync(host, "\"waves\":\"100%\",\"haltPercent\":60", "[5]", publish: false);
-        host.Publisher!.ByTopic[Topic(Acme[0])] = new BrokerAccessResult(BrokerAccessStatus.NotAuthorized, "the broker refused " + Topic(Acme[0]) + ": NotAuthorized")
+        host.Publisher!.ByTopic[Topic(Acme[0])] = new BrokerAccessResult(BrokerAccessStatus.NotAuthorized, "the broker refused " + Topic(Acme[0]) + ": TopicNameInvalid")
         {
-            PublishReason = MqttClientPublishReasonCode.NotAuthorized,
+            PublishReason = MqttClientPublishReasonCode.TopicNameInvalid,
         };
         await SetStatusAsync(host, Acme[1], "revoked");
         Assert.True(await host.Store.SetServiceStateAsync(Acme[2], "quarantined", None));
@@ -118,7 +118,7 @@ public sealed class RolloutDeliveryTests
         Assert.Equal(new[] { Topic(Acme[0]), Topic(Acme[3]), Topic(Acme[4]) }, host.Publisher.Commands.Select(c => c.Topic)); // nothing to the revoked or quarantined device
         IReadOnlyList<RolloutDeviceRecord> recorded = await host.App.Services.GetRequiredService<UpdateOffers>().Rollouts.DevicesAsync(rollout, None);
         Assert.Equal(new[] { "failed", "failed", "failed", "published", "published" }, recorded.Select(d => d.Outcome));
-        Assert.Equal("refused for good, not retried: the broker refused " + Topic(Acme[0]) + ": NotAuthorized", recorded[0].Detail);
+        Assert.Equal("refused for good, not retried: the broker refused " + Topic(Acme[0]) + ": TopicNameInvalid", recorded[0].Detail);
         Assert.Equal("not published: the device is revoked", recorded[1].Detail);
         Assert.Equal("not published: the device is quarantined", recorded[2].Detail);
         Assert.Contains(await host.Store.ListActionsAsync(Acme[1], 10, None), a => a.Kind == "offer" && a.Outcome == "failed" && a.Detail!.EndsWith("not published: the device is revoked", StringComparison.Ordinal));
@@ -131,7 +131,7 @@ public sealed class RolloutDeliveryTests
         {
             JsonElement first = json.RootElement.GetProperty("devices").EnumerateArray().Single(d => d.GetProperty("device").GetString() == Acme[0]);
             Assert.Equal("failed", first.GetProperty("broker").GetString());
-            Assert.Contains("NotAuthorized", first.GetProperty("brokerDetail").GetString(), StringComparison.Ordinal);
+            Assert.Contains("TopicNameInvalid", first.GetProperty("brokerDetail").GetString(), StringComparison.Ordinal);
         }
 
         // Never retried: later passes publish nothing more; three failed of five is 60 %, not above the threshold.
@@ -208,7 +208,7 @@ public sealed class RolloutDeliveryTests
     [InlineData(BrokerAccessStatus.NotAuthorized, MqttClientPublishReasonCode.PacketIdentifierInUse, OfferDelivery.Retry)]
     [InlineData(BrokerAccessStatus.NotAuthorized, MqttClientPublishReasonCode.UnspecifiedError, OfferDelivery.Retry)]
     [InlineData(BrokerAccessStatus.NotAuthorized, MqttClientPublishReasonCode.ImplementationSpecificError, OfferDelivery.Retry)]
-    [InlineData(BrokerAccessStatus.NotAuthorized, MqttClientPublishReasonCode.NotAuthorized, OfferDelivery.Refused)]
+    [InlineData(BrokerAccessStatus.NotAuthorized, MqttClientPublishReasonCode.NotAuthorized, OfferDelivery.Retry)] // the publisher's role, for every device alike
     [InlineData(BrokerAccessStatus.NotAuthorized, MqttClientPublishReasonCode.TopicNameInvalid, OfferDelivery.Refused)]
     [InlineData(BrokerAccessStatus.NotAuthorized, MqttClientPublishReasonCode.PayloadFormatInvalid, OfferDelivery.Refused)]
     [InlineData(BrokerAccessStatus.NotAuthorized, (MqttClientPublishReasonCode)0xA0, OfferDelivery.Refused)] // unknown: fail closed, never retried forever
@@ -270,24 +270,9 @@ public sealed class RolloutDeliveryTests
     public async Task Worker_PassOverItsBudget_StopsThere_NextPassResumesAfterTheCut_LaterRolloutsNotStarved()
     {
         await using ConsoleTestHost host = await ConsoleTestHost.StartAsync(configure: o => o with { WavePageSize = 2 });
-        (long first, _) = await OfferStagedAsync(host, "\"waves\":\"100%\"", "[5]", publish: false);
+        (List<long> waiting, long answered) = await SixWaitingBeforeOneAnsweredAsync(host);
         RolloutWaveStore waves = Waves(host);
-        UpdateOffers offers = host.App.Services.GetRequiredService<UpdateOffers>();
-        RolloutRecord offered = (await offers.Rollouts.GetAsync(first, null, None))!;
-        var waiting = new List<long> { first };
-        long now = host.Clock.GetUtcNow().ToUnixTimeMilliseconds();
-        for (int i = 0; i < 5; i++)
-        {
-            waiting.Add(await waves.AddAsync(offered with { CreatedMs = now, Devices = 1, Target = "device " + Acme[0] }, WavePlan.AllAtOnce, new[] { new[] { Acme[0] } }, now, "console:o@127.0.0.1", None));
-        }
-
-        long answered = await waves.AddAsync(offered with { CreatedMs = now, Devices = 1, Target = "device " + Acme[4] }, WavePlan.AllAtOnce, new[] { new[] { Acme[4] } }, now, "console:o@127.0.0.1", None);
-        Assert.Equal(7, await host.TickAsync()); // published, all of them (this clock stands still)
-        await ReportAsync(host, Acme[4], "confirmed");
-
-        var slow = new CostlyClock(host.Clock, TimeSpan.FromSeconds(1));
-        var runner = new RolloutWaveRunner(offers, host.App.Services.GetRequiredService<ConsoleBackend>(), host.Options with { Time = slow },
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<RolloutWaveRunner>.Instance);
+        RolloutWaveRunner runner = SlowRunner(host);
         TimeSpan budget = TimeSpan.FromSeconds(8);
         var took = new List<TimeSpan>();
         while ((await waves.GetAsync(answered, None))!.State == WaveState.Judging)
@@ -309,6 +294,65 @@ public sealed class RolloutDeliveryTests
 
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => runner.TickAsync(TimeSpan.Zero, None));
     }
+
+    /// <summary>
+    /// The resume point survives a restart: every pass runs on a NEW runner (as a worker restarted between passes, or
+    /// another console instance, would), so only what the database holds carries the cut from one pass to the next. The
+    /// row names the last rollout the cut pass visited, the next runner goes on after it, and the seventh rollout is
+    /// judged; a resume point kept in the runner's memory starts every new runner at the first rollout and never
+    /// reaches it (shown failing with the persistence removed: "never judged" after seven passes).
+    /// </summary>
+    [Fact]
+    public async Task Worker_RestartedAfterACutPass_ResumesAfterTheLastVisitedRollout_FromTheDatabase()
+    {
+        await using ConsoleTestHost host = await ConsoleTestHost.StartAsync(configure: o => o with { WavePageSize = 2 });
+        (List<long> waiting, long answered) = await SixWaitingBeforeOneAnsweredAsync(host);
+        RolloutWaveStore waves = Waves(host);
+        string judging = RolloutWaveRunner.ResumeState[1];
+        var resumedAfter = new List<long?>();
+        while ((await waves.GetAsync(answered, None))!.State == WaveState.Judging)
+        {
+            Assert.True(resumedAfter.Count < 7, "the answered rollout was never judged by restarted workers; resume points stored: " + string.Join(", ", resumedAfter));
+            await SlowRunner(host).TickAsync(TimeSpan.FromSeconds(8), None);
+            resumedAfter.Add(await host.Store.GetStateAsync(judging, None));
+        }
+
+        Assert.True(resumedAfter.Count >= 2, "one pass judged all seven: the budget cut nothing");
+        // Each pass before the one that reached the seventh was cut among the waiting six: it stored the last rollout it
+        // visited, and the next (new) runner went on after it, so the stored points only move forward.
+        long?[] cuts = resumedAfter.Take(resumedAfter.Count - 1).ToArray();
+        Assert.All(cuts, c => Assert.Contains(c!.Value, waiting));
+        Assert.Equal(cuts.OrderBy(c => c).Distinct().ToArray(), cuts);
+        Assert.Equal(WaveState.Completed, (await waves.GetAsync(answered, None))!.State);
+    }
+
+    /// <summary>
+    /// Six rollouts waiting in judging (nobody answered) before a seventh whose device confirmed; returns the six and
+    /// the seventh. The host's own pass published them all (its clock stands still).
+    /// </summary>
+    private static async Task<(List<long> Waiting, long Answered)> SixWaitingBeforeOneAnsweredAsync(ConsoleTestHost host)
+    {
+        (long first, _) = await OfferStagedAsync(host, "\"waves\":\"100%\"", "[5]", publish: false);
+        RolloutWaveStore waves = Waves(host);
+        UpdateOffers offers = host.App.Services.GetRequiredService<UpdateOffers>();
+        RolloutRecord offered = (await offers.Rollouts.GetAsync(first, null, None))!;
+        var waiting = new List<long> { first };
+        long now = host.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        for (int i = 0; i < 5; i++)
+        {
+            waiting.Add(await waves.AddAsync(offered with { CreatedMs = now, Devices = 1, Target = "device " + Acme[0] }, WavePlan.AllAtOnce, new[] { new[] { Acme[0] } }, now, "console:o@127.0.0.1", None));
+        }
+
+        long answered = await waves.AddAsync(offered with { CreatedMs = now, Devices = 1, Target = "device " + Acme[4] }, WavePlan.AllAtOnce, new[] { new[] { Acme[4] } }, now, "console:o@127.0.0.1", None);
+        Assert.Equal(7, await host.TickAsync()); // published, all of them (this clock stands still)
+        await ReportAsync(host, Acme[4], "confirmed");
+        return (waiting, answered);
+    }
+
+    /// <summary>A runner of <paramref name="host"/>'s rollouts on a clock where each read costs a second.</summary>
+    private static RolloutWaveRunner SlowRunner(ConsoleTestHost host) =>
+        new(host.App.Services.GetRequiredService<UpdateOffers>(), host.App.Services.GetRequiredService<ConsoleBackend>(),
+            host.Options with { Time = new CostlyClock(host.Clock, TimeSpan.FromSeconds(1)) }, Microsoft.Extensions.Logging.Abstractions.NullLogger<RolloutWaveRunner>.Instance);
 
     /// <summary>A clock on which every read moves <paramref name="inner"/> on by <paramref name="cost"/>: work that reads the time takes time.</summary>
     private sealed class CostlyClock(ManualClock inner, TimeSpan cost) : TimeProvider

@@ -223,8 +223,9 @@ public sealed class UpdateOfferTests
         Assert.Equal(HttpStatusCode.BadRequest, (await client.PostRawAsync("/updates?handler=Offer", new[] { Field("Bundle", ConsoleTestHost.Bundle), Field("Target", "device"), Field("Device", ConsoleTestHost.AcmeDevice), Field("Reason", "csrf") }, origin: "https://evil.example")).Status);
         Assert.Empty(host.Publisher!.Commands);
 
-        // The broker refuses (not authorised: permanent): the worker records it as failed, in the rollout and the audit, and moves on.
+        // The broker refuses for good (topic name invalid): the worker records it as failed, in the rollout and the audit, and moves on.
         host.Publisher.Answer = SecureDevice.Fleet.Broker.BrokerAccessStatus.NotAuthorized;
+        host.Publisher.Reason = MQTTnet.MqttClientPublishReasonCode.TopicNameInvalid;
         Answer failed = await client.PostFormAsync("/updates", "/updates?handler=Offer", ("Bundle", ConsoleTestHost.Bundle), ("Target", "device"), ("Device", ConsoleTestHost.AcmeDevice), ("Reason", "refused"));
         Assert.Equal(HttpStatusCode.OK, failed.Status);
         Assert.Equal(2, await host.TickAsync()); // refused for good, so judged at once: its only device failed, so the rollout failed

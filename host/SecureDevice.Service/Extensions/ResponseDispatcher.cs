@@ -12,7 +12,8 @@ namespace SecureDevice.Service.Extensions;
 /// <summary>
 /// Between the service and <see cref="IDeviceResponse"/>: queues ingest signals (bounded, never blocking ingest) for
 /// one worker, and executes actions with an audit record for each (append-only <see cref="Tables.Actions"/>), setting
-/// the device's service state (normal, throttled, quarantined) when an action succeeds.
+/// the device's service state (normal, throttled, quarantined) when an action succeeds, and its presence when the
+/// action ended its connection (<see cref="CutReason"/>).
 /// </summary>
 public sealed class ResponseDispatcher : IDeviceActions
 {
@@ -74,8 +75,26 @@ public sealed class ResponseDispatcher : IDeviceActions
             await _store.SetServiceStateAsync(request.DeviceId, state, cancellationToken).ConfigureAwait(false);
         }
 
+        string? cut = outcome.Done ? CutReason(request.Kind) : null;
+        if (cut != null)
+        {
+            await _store.CutPresenceAsync(request.DeviceId, _time.GetUtcNow().ToUnixTimeMilliseconds(), cut, cancellationToken).ConfigureAwait(false);
+        }
+
         return outcome;
     }
+
+    /// <summary>
+    /// Why presence is offline after a done <paramref name="kind"/> that ended the device's connection at the broker
+    /// (null: it did not). The device's last "online" would otherwise stand: its will cannot reach the service, the kick
+    /// took its publish rights. A lift changes nothing: the device is online when it says so again.
+    /// </summary>
+    public static string? CutReason(DeviceActionKind kind) => kind switch
+    {
+        DeviceActionKind.Quarantine => "quarantined: disconnected by the broker",
+        DeviceActionKind.Revoke => "revoked: disconnected by the broker",
+        _ => null,
+    };
 
     /// <summary>The worker: hands each signal to the response policy until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)

@@ -32,7 +32,7 @@ public sealed class FleetStore : IFleetStore
         + $"last_boot = CASE WHEN {Newer} THEN @boot ELSE last_boot END WHERE id = @id";
 
     private const string DeviceColumns = "id, device_id, customer_id, serial, sha256, not_after_ms, provisioned_ms, status, revoked_ms, service_state, "
-        + "first_seen_ms, last_seen_ms, last_boot, last_seq, version_code, presence, presence_ms, product";
+        + "first_seen_ms, last_seen_ms, last_boot, last_seq, version_code, presence, presence_ms, product, presence_reason";
 
     private const string HealthColumns = "received_ms, boot, seq, uptime_s, boot_reason, supply_mv, heap_free_kib, managed_free_kib, bytes_up, bytes_down, "
         + "wire_bytes, rssi_dbm, attempts, rejected, version_code, flags, payload";
@@ -212,7 +212,9 @@ public sealed class FleetStore : IFleetStore
         bool[] presence = new bool[batch.Presence.Count];
         if (batch.Presence.Count > 0)
         {
-            using DbCommand update = Command(connection, transaction, $"UPDATE {Tables.Devices} SET presence = @p, presence_ms = @at WHERE id = @id AND presence <> @p "
+            // The device's own word replaces a presence the service cut (its reason goes), but never a newer one: a
+            // message received before the cut and committed after it changes nothing.
+            using DbCommand update = Command(connection, transaction, $"UPDATE {Tables.Devices} SET presence = @p, presence_ms = @at, presence_reason = NULL WHERE id = @id AND presence <> @p "
                 + "AND (presence_ms IS NULL OR presence_ms <= @at)");
             using DbCommand record = Command(connection, transaction, $"INSERT INTO {Tables.Events} (device_ref, received_ms, kind, payload) VALUES (@d, @r, 'presence', @p)");
             for (int i = 0; i < batch.Presence.Count; i++)
@@ -582,6 +584,39 @@ public sealed class FleetStore : IFleetStore
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
+    public async Task<bool> CutPresenceAsync(string deviceId, long atMs, string reason, CancellationToken cancellationToken)
+    {
+        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using DbTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        long? id;
+        using (DbCommand cut = Command(connection, transaction, $"UPDATE {Tables.Devices} SET presence = 'offline', presence_ms = @at, presence_reason = @why "
+            + "WHERE device_id = @d RETURNING id"))
+        {
+            Set(cut, "@at", atMs);
+            Set(cut, "@why", reason);
+            Set(cut, "@d", deviceId);
+            object? found = await cut.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            id = found is null or DBNull ? null : Convert.ToInt64(found, CultureInfo.InvariantCulture);
+        }
+
+        if (id == null)
+        {
+            return false;
+        }
+
+        // In the device's events beside the presence changes it reported itself, with the reason.
+        using (DbCommand record = Command(connection, transaction, $"INSERT INTO {Tables.Events} (device_ref, received_ms, kind, payload) VALUES (@d, @r, 'presence', @p)"))
+        {
+            Set(record, "@d", id.Value);
+            Set(record, "@r", atMs);
+            Set(record, "@p", "offline: " + reason);
+            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     public async Task<long> AddAlertAsync(AlertRecord alert, CancellationToken cancellationToken)
     {
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -675,7 +710,7 @@ public sealed class FleetStore : IFleetStore
 
     private static DeviceRecord ReadDevice(DbDataReader r) => new(r.GetInt64(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3), r.GetString(4),
         r.GetInt64(5), r.GetInt64(6), r.GetString(7), NullableLong(r, 8), r.GetString(9), NullableLong(r, 10), NullableLong(r, 11), NullableLong(r, 12),
-        NullableLong(r, 13), NullableLong(r, 14), r.GetString(15), NullableLong(r, 16), r.GetString(17));
+        NullableLong(r, 13), NullableLong(r, 14), r.GetString(15), NullableLong(r, 16), r.GetString(17), r.IsDBNull(18) ? null : r.GetString(18));
 
     // PostgreSQL's SUM of bigint is numeric: read every aggregate through Convert.
     private static long Long(DbDataReader reader, int index) => reader.IsDBNull(index) ? 0 : Convert.ToInt64(reader.GetValue(index), CultureInfo.InvariantCulture);

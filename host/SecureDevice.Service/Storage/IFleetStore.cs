@@ -85,6 +85,14 @@ public interface IActionStore
 
     /// <summary>Sets normal, throttled or quarantined; false for an unknown device.</summary>
     Task<bool> SetServiceStateAsync(string deviceId, string state, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records that the service ended the device's connection at <paramref name="atMs"/> (quarantine, revocation):
+    /// presence <c>offline</c> since then with <paramref name="reason"/>, and a presence event saying so. The device's
+    /// will cannot say it (it lost its publish rights with the kick). Only the device's own next "online", received
+    /// after <paramref name="atMs"/>, replaces it. False for an unknown device.
+    /// </summary>
+    Task<bool> CutPresenceAsync(string deviceId, long atMs, string reason, CancellationToken cancellationToken);
 }
 
 /// <summary>Alerts and their delivery (workstream C).</summary>

@@ -190,6 +190,13 @@ public static class Migrations
         new Migration(9, "rollouts: any number of waves, a deadline per wave, published by the worker", ConsoleWavesSchema.StageStatements),
         new Migration(10, "rollouts: publication retried under backoff; console: burst pauses shared by every instance",
             d => System.Linq.Enumerable.ToList(System.Linq.Enumerable.Concat(ConsoleWavesSchema.RetryStatements(d), ConsoleSchema.PauseStatements(d)))),
+
+        // Why presence is offline when the service, not the device, ended its connection (quarantine, revocation): the
+        // broker kicked it and its will could not reach us. NULL: presence as the device last said it.
+        new Migration(11, "devices: presence cut by the service (quarantine, revocation) and why", _ => new[]
+        {
+            $"ALTER TABLE {Tables.Devices} ADD COLUMN presence_reason TEXT NULL",
+        }),
     };
 
     /// <summary>The newest schema version this build knows.</summary>

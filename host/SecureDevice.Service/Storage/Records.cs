@@ -2,12 +2,14 @@ namespace SecureDevice.Service.Storage;
 
 /// <summary>
 /// A device's standing in the service's registry. Status: active, revoked, removed (gone from the inventory). Product:
-/// from the inventory, <see cref="UnknownProduct"/> when it names none.
+/// from the inventory, <see cref="UnknownProduct"/> when it names none. Presence: online, offline or unknown since
+/// <paramref name="PresenceMs"/>, as the device last said it, or <c>offline</c> with <paramref name="PresenceReason"/>
+/// when the service cut it (its quarantine or revocation ended the connection; the device's own next "online" clears it).
 /// </summary>
 public sealed record DeviceRecord(
     long Ref, string DeviceId, string? CustomerId, string Serial, string Sha256, long NotAfterMs, long ProvisionedMs, string Status, long? RevokedMs,
     string ServiceState, long? FirstSeenMs, long? LastSeenMs, long? LastBoot, long? LastSeq, long? VersionCode, string Presence, long? PresenceMs,
-    string Product = DeviceRecord.UnknownProduct)
+    string Product = DeviceRecord.UnknownProduct, string? PresenceReason = null)
 {
     /// <summary>The product of a device whose inventory entry names none (detection's own name for it).</summary>
     public const string UnknownProduct = "unknown";

@@ -223,7 +223,7 @@ public static class ApiEndpoints
 
     private static object Summary(DeviceRecord d) => new
     {
-        id = d.DeviceId, customer = d.CustomerId, status = d.Status, state = d.ServiceState, presence = d.Presence, versionCode = d.VersionCode,
+        id = d.DeviceId, customer = d.CustomerId, status = d.Status, state = d.ServiceState, presence = d.Presence, presenceMs = d.PresenceMs, presenceReason = d.PresenceReason, versionCode = d.VersionCode,
         lastSeenMs = d.LastSeenMs, certificateNotAfterMs = d.NotAfterMs,
     };
 

@@ -35,6 +35,13 @@ public sealed class IndexModel : PageModel
 
     public int Revoked => Devices.Count(d => d.Status == "revoked");
 
+    /// <summary>
+    /// A device's presence as a person reads it: <c>online</c>, <c>offline</c> or <c>unknown</c>, since when, and why
+    /// when the service cut it (<c>offline since … (quarantined: disconnected by the broker)</c>). HTML-encoded by Razor.
+    /// </summary>
+    public static string PresenceText(DeviceRecord d) => d.Presence + (d.PresenceMs != null ? " since " + Time(d.PresenceMs) : string.Empty)
+        + (d.PresenceReason != null ? " (" + d.PresenceReason + ")" : string.Empty);
+
     public static string Time(long? ms) => ms is long value ? DateTimeOffset.FromUnixTimeMilliseconds(value).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "never";
 
     public async Task<IActionResult> OnGetAsync()

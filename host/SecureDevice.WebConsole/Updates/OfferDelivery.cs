@@ -13,15 +13,17 @@ public enum OfferDelivery
 
     /// <summary>
     /// Try again later, nothing recorded for the device: no connection, no answer, the operator identity refused at
-    /// CONNACK (the publisher's problem, not the device's), or a PUBACK asking to wait (quota exceeded, packet id in
-    /// use, unspecified or implementation-specific error). The rollout's pass stops and is retried with backoff.
+    /// CONNACK or at PUBACK (not authorised: the publisher's rights, not the device's; mosquitto's dynamic-security
+    /// grants offers to a role for every device's topic at once, so this answer is the same for every device until an
+    /// administrator fixes the role), or a PUBACK asking to wait (quota exceeded, packet id in use, unspecified or
+    /// implementation-specific error). The rollout's pass stops and is retried with backoff.
     /// </summary>
     Retry,
 
     /// <summary>
-    /// Refused for good for this device: PUBACK not authorised, topic name invalid, payload format invalid, any reason
-    /// code this table does not know (fail closed); or the device is revoked or quarantined. Recorded <c>failed</c> with
-    /// the reason, never retried; the pass goes on with the other devices; the judge counts it as failed.
+    /// Refused for good for this device: PUBACK topic name invalid, payload format invalid, any reason code this table
+    /// does not know (fail closed); or the device is revoked or quarantined. Recorded <c>failed</c> with the reason,
+    /// never retried; the pass goes on with the other devices; the judge counts it as failed.
     /// </summary>
     Refused,
 }
@@ -40,9 +42,12 @@ public static class OfferDeliveries
         return result.PublishReason switch
         {
             null => OfferDelivery.Retry, // no PUBACK at all: the connection, the identity, or no answer
+            // The publisher's rights (the same answer for every device: OfferRetryAtTheBrokerTests); it used to fail
+            // every device of the wave for good, so even after the role was fixed they were never offered it again.
+            MqttClientPublishReasonCode.NotAuthorized => OfferDelivery.Retry,
             MqttClientPublishReasonCode.QuotaExceeded or MqttClientPublishReasonCode.PacketIdentifierInUse
                 or MqttClientPublishReasonCode.UnspecifiedError or MqttClientPublishReasonCode.ImplementationSpecificError => OfferDelivery.Retry,
-            _ => OfferDelivery.Refused, // NotAuthorized, TopicNameInvalid, PayloadFormatInvalid, and anything unknown
+            _ => OfferDelivery.Refused, // TopicNameInvalid, PayloadFormatInvalid, and anything unknown
         };
     }
 

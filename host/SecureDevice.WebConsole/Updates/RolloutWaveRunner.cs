@@ -49,9 +49,14 @@ public sealed class RolloutWaveRunner
     private readonly TimeProvider _time;
     private readonly ILogger _log;
 
-    // Per state (publishing, judging): the rollout id after which the next pass starts (0: the first); only TickAsync
-    // touches it, one pass at a time.
-    private readonly long[] _resumeAfter = new long[2];
+    /// <summary>
+    /// Per state (publishing, judging): the name of the service state row (<see cref="Tables.ServiceState"/>) holding
+    /// the rollout id after which the next pass starts (no row or 0: the first). In the database, not in the worker, so
+    /// that a restarted worker (or another instance's) goes on after the cut instead of starting at the first rollout
+    /// again. Shared by every instance: it only says where to start looking (the claims and compare-and-set state
+    /// changes keep instances apart), so the last writer winning is harmless.
+    /// </summary>
+    public static readonly string[] ResumeState = { "rollouts.resume-after.publishing", "rollouts.resume-after.judging" };
 
     public RolloutWaveRunner(UpdateOffers offers, ConsoleBackend backend, ConsoleOptions options, ILogger<RolloutWaveRunner> log)
     {
@@ -92,8 +97,8 @@ public sealed class RolloutWaveRunner
 
     private async Task<int> EachDueAsync(WaveState state, Func<RolloutRecord, WaveRecord, CancellationToken, Task<bool>> step, DateTimeOffset deadline, CancellationToken cancellationToken)
     {
-        int slot = state == WaveState.Publishing ? 0 : 1;
-        long resume = _resumeAfter[slot], last = resume;
+        string cursor = ResumeState[state == WaveState.Publishing ? 0 : 1];
+        long resume = Math.Max(0, await _backend.Fleet.GetStateAsync(cursor, cancellationToken).ConfigureAwait(false) ?? 0), last = resume;
         int changed = 0, visited = 0;
         long now = NowMs; // one "now" for the pass: a rollout whose retry falls due during it waits for the next pass
 
@@ -113,7 +118,7 @@ public sealed class RolloutWaveRunner
 
                     if (visited > 0 && _time.GetUtcNow() >= deadline)
                     {
-                        _resumeAfter[slot] = last; // the next pass starts after the last one visited
+                        await SaveResumeAsync(cursor, resume, last, cancellationToken).ConfigureAwait(false); // the next pass starts after the last one visited
                         return changed;
                     }
 
@@ -132,8 +137,17 @@ public sealed class RolloutWaveRunner
             }
         }
 
-        _resumeAfter[slot] = 0; // every due rollout visited: the next pass starts at the first
+        await SaveResumeAsync(cursor, resume, 0, cancellationToken).ConfigureAwait(false); // every due rollout visited: the next pass starts at the first
         return changed;
+    }
+
+    // Written only when it moved: a worker whose passes visit everything writes nothing.
+    private async Task SaveResumeAsync(string cursor, long was, long next, CancellationToken cancellationToken)
+    {
+        if (next != was)
+        {
+            await _backend.Fleet.SetStateAsync(cursor, next, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>An operator resumes a halted rollout: the next wave (or what of the current one is unpublished) is published by the worker and judged like any.</summary>
