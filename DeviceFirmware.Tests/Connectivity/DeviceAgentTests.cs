@@ -165,11 +165,17 @@ namespace SecureDevice.Tests.Connectivity
             long end = now + duration;
             while (now < end)
             {
-                long sleep = agent.Step(new StepInput(now, Utc + (now / 1000), true, (uint)now));
-                now += sleep < 1 ? 1 : sleep;
+                now = After(now, agent.Step(new StepInput(now, Utc + (now / 1000), true, (uint)now)));
             }
 
             return now;
+        }
+
+        // At least 1 ms later; a sleep past the end of time (a bug that says "never") stops at long.MaxValue, so the loops end
+        // and the test fails on its asserts instead of wrapping round and spinning.
+        private static long After(long now, long sleep)
+        {
+            return sleep > long.MaxValue - now ? long.MaxValue : now + (sleep < 1 ? 1 : sleep);
         }
 
         private delegate bool Condition(DeviceAgent agent);
@@ -184,8 +190,7 @@ namespace SecureDevice.Tests.Connectivity
             long end = now + limit;
             while (now < end && !condition(agent))
             {
-                long sleep = agent.Step(new StepInput(now, Utc + (now / 1000), true, (uint)now));
-                now += sleep < 1 ? 1 : sleep;
+                now = After(now, agent.Step(new StepInput(now, Utc + (now / 1000), true, (uint)now)));
             }
 
             Assert.IsTrue(condition(agent));

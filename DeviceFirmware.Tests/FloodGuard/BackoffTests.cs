@@ -20,6 +20,14 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void CeilingMs_CapNearTheTopOfTheRange_NeverOverflows()
+        {
+            long half = 4611686018427387904L; // 2^62: one more doubling would overflow
+            Assert.AreEqual(half, Backoff.CeilingMs(1, half, half));
+            Assert.AreEqual(long.MaxValue, Backoff.CeilingMs(3, long.MaxValue, long.MaxValue));
+        }
+
+        [TestMethod]
         public void FullJitterMs_StaysWithinFloorAndCeiling()
         {
             TestRandom random = new TestRandom(7);

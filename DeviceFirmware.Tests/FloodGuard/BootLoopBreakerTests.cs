@@ -38,6 +38,20 @@ namespace SecureDevice.Tests.FloodGuard
         }
 
         [TestMethod]
+        public void FirstUnstableBootUtc_NoneEpochOrAfterStable_MinusOneOrTheBoot()
+        {
+            // 0 (the epoch) is a time like any other; only -1 means none.
+            BootLoopBreaker breaker = new BootLoopBreaker(new BackoffConfig());
+            Assert.AreEqual(-1L, breaker.FirstUnstableBootUtc);
+            breaker.OnBoot(0, false);
+            Assert.AreEqual(0L, breaker.FirstUnstableBootUtc);
+            breaker.OnBoot(10, false);
+            Assert.AreEqual(2, breaker.Boots);
+            breaker.OnStable();
+            Assert.AreEqual(-1L, breaker.FirstUnstableBootUtc);
+        }
+
+        [TestMethod]
         public void OnBoot_OutsideTheWindowOrClockBack_CountsFromOne()
         {
             BootLoopBreaker breaker = new BootLoopBreaker(new BackoffConfig());

@@ -21,6 +21,7 @@ namespace SecureDevice.Tests.FloodGuard
 
             decision = limiter.Decide(MessageClass.Telemetry, 0, false);
             Assert.AreEqual((int)PublishDecision.Delay, (int)decision);
+            Assert.AreEqual(1, limiter.Delayed(MessageClass.Telemetry));
             decision = limiter.Decide(MessageClass.Telemetry, 1000, true);
             Assert.AreEqual((int)PublishDecision.Delay, (int)decision);
             int delayed = limiter.Delayed(MessageClass.Telemetry);
@@ -120,6 +121,19 @@ namespace SecureDevice.Tests.FloodGuard
             Assert.AreEqual((int)PublishDecision.Drop, (int)early);
             window.Apply(2400000, Utc + 2400, 1800000, Utc + 36000);
             PublishDecision decision = limiter.Decide(MessageClass.Event, 2400000, false);
+            Assert.AreEqual((int)PublishDecision.Send, (int)decision);
+        }
+
+        [TestMethod]
+        public void Throttle_SlowerCommandAfterThePaceAllowedOne_FirstMessageStillGoes()
+        {
+            // Re-paced as of the command: the message the old pace had allowed by then (10 min) is still allowed.
+            ThrottleWindow window = new ThrottleWindow(86400000);
+            PublishLimiter limiter = new PublishLimiter(window);
+            window.Apply(0, Utc, 600000, Utc + 7200);
+            limiter.Decide(MessageClass.Event, 0, false);
+            window.Apply(900000, Utc + 900, 3600000, Utc + 7200);
+            PublishDecision decision = limiter.Decide(MessageClass.Event, 900000, false);
             Assert.AreEqual((int)PublishDecision.Send, (int)decision);
         }
 

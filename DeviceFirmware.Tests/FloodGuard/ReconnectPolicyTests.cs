@@ -465,18 +465,119 @@ namespace SecureDevice.Tests.FloodGuard
             config.AuthCapMs = rule == 1 ? 172800000 : 3600000;
             config.SafeMaxMs = rule == 2 ? 172800000 : 3600000;
             config.MaxThrottleMs = rule == 3 ? 172800000 : 3600000;
-            ReconnectRecord owing = new ReconnectRecord();
-            owing.FirstUnstableBootUtc = -1;
-            owing.OwedMs = 864000000;
-            owing.NotBeforeUtc = -1;
-            owing.ThrottleUntilUtc = -1;
-            RecordWriter writer = new RecordWriter(new byte[ReconnectPolicy.RecordSize]);
-            owing.Write(writer);
-            ReconnectPolicy policy = new ReconnectPolicy(config);
-            bool read = policy.TryReadRecord(writer.Buffer, 0, writer.Length);
-            Assert.IsTrue(read);
+            ReconnectPolicy policy = Restored(config, Owing(864000000, -1));
             policy.OnBoot(0, -1, 0);
             Assert.AreEqual(172800000L, policy.MillisecondsUntilAttempt(0));
+        }
+
+        // A record owing 5 s whose wall-clock end is notBefore (-1: unknown), read at a boot at bootUtc, near the epoch:
+        // 0 is a time like any other, only -1 means unknown. Random 0: no boot spread.
+        [TestMethod]
+        [DataRow(0L, 3L, 0L)]
+        [DataRow(3L, 0L, 3000L)]
+        [DataRow(-1L, 3L, 5000L)]
+        public void OnBoot_WallClockNearTheEpoch_CreditsOnlyKnownTimeOff(long notBefore, long bootUtc, long expected)
+        {
+            ReconnectPolicy policy = Restored(new BackoffConfig(), Owing(5000, notBefore));
+            policy.OnBoot(0, bootUtc, 0);
+            Assert.AreEqual(expected, policy.MillisecondsUntilAttempt(0));
+        }
+
+        [TestMethod]
+        public void WriteRecord_ClockUnknownAtTheEpochOrConnected_EndAndOwedAsKnown()
+        {
+            ReconnectPolicy policy = Booted(new BackoffConfig(), 0);
+            policy.OnAttemptFailed(0, ConnectFailure.Network, 500);
+            policy.OnAttemptFailed(0, ConnectFailure.Network, 500); // 1,500 ms owed
+            Assert.AreEqual(-1L, ReadBack(policy, -1).NotBeforeUtc);
+            Assert.AreEqual(2L, ReadBack(policy, 0).NotBeforeUtc);
+            policy.OnConnected(0); // connected (here while a wait was still pending): nothing is owed
+            Assert.AreEqual(0L, ReadBack(policy, Utc).OwedMs);
+        }
+
+        [TestMethod]
+        public void OnBoot_EnteringSafeModeWhileOwingLonger_KeepsTheLongerWait()
+        {
+            ReconnectRecord record = Owing(10000000, -1);
+            record.Boots = 4;
+            record.FirstUnstableBootUtc = Utc;
+            ReconnectPolicy policy = Restored(new BackoffConfig(), record);
+            policy.OnBoot(0, Utc + 60, 0);
+            Assert.IsTrue(policy.SafeMode);
+            Assert.AreEqual(10000000L, policy.MillisecondsUntilAttempt(0));
+        }
+
+        [TestMethod]
+        public void TryReadRecord_SafeModeAndRefusals_LongerAuthenticationCoolDownWins()
+        {
+            ReconnectRecord record = Owing(0, -1);
+            record.AuthenticationFailures = 3;
+            record.SafeMode = true;
+            ReconnectPolicy policy = Restored(new BackoffConfig(), record);
+            Assert.AreEqual(3, policy.AuthenticationFailures);
+            policy.OnBoot(0, Utc, 0);
+            // Fourth refusal: 3.6e6..7.2e6 ms, random 0 gives 3.6e6; safe mode's 1.8e6..3.6e6 gives 1.8e6.
+            long wait = policy.OnAttemptFailed(0, ConnectFailure.Authentication, 0);
+            Assert.AreEqual(3600000L, wait);
+        }
+
+        [TestMethod]
+        public void OnAttemptFailed_Throttled_HintUpToTwiceTheMinimum()
+        {
+            ReconnectPolicy policy = Booted(new BackoffConfig(), 19);
+            long wait = policy.OnAttemptFailed(0, ConnectFailure.Throttled, 60000);
+            Assert.AreEqual(120000L, wait);
+        }
+
+        [TestMethod]
+        public void States_BootRefusalConnectStableLoss_EachReported()
+        {
+            BackoffConfig config = new BackoffConfig();
+            ReconnectPolicy policy = new ReconnectPolicy(config);
+            policy.OnBoot(0, Utc, 0);
+            Assert.IsTrue(policy.Dirty);
+            Assert.IsFalse(policy.Stable);
+            Assert.AreEqual(1, policy.BootsWithoutStableConnection);
+            Save(policy, 0, Utc);
+            Assert.IsFalse(policy.Dirty);
+            policy.TryBeginAttempt(0);
+            Assert.AreEqual(1, policy.AttemptsSinceBoot);
+            long wait = policy.OnAttemptFailed(0, ConnectFailure.Authentication, 0);
+            Assert.IsFalse(policy.Stable);
+            policy.OnConnected(wait);
+            Assert.IsTrue(policy.Connected);
+            Assert.AreEqual(long.MaxValue, policy.MillisecondsUntilAttempt(wait));
+            long stableAt = wait + config.StableAfterMs;
+            bool becameStable = policy.Tick(stableAt);
+            Assert.IsTrue(becameStable);
+            Assert.AreEqual(0, policy.AuthenticationFailures);
+            becameStable = policy.Tick(stableAt + 1);
+            Assert.IsFalse(becameStable);
+            Save(policy, stableAt, Utc);
+            policy.OnDisconnected(stableAt + 1, 0);
+            Assert.IsFalse(policy.Stable);
+            Assert.IsTrue(policy.Dirty);
+            becameStable = policy.Tick(stableAt * 2);
+            Assert.IsFalse(becameStable);
+        }
+
+        [TestMethod]
+        public void Misuse_BeforeBootOrWithoutAConfigOrClass_ThrowsNamingIt()
+        {
+            ReconnectPolicy policy = new ReconnectPolicy(new BackoffConfig());
+            System.Action until = () => policy.MillisecondsUntilAttempt(0);
+            System.Action connected = () => policy.OnConnected(0);
+            System.Action disconnected = () => policy.OnDisconnected(0, 0);
+            System.Action failed = () => policy.OnAttemptFailed(0, ConnectFailure.Network, 0);
+            Assert.ThrowsException(typeof(System.InvalidOperationException), until);
+            Assert.ThrowsException(typeof(System.InvalidOperationException), connected);
+            Assert.ThrowsException(typeof(System.InvalidOperationException), disconnected);
+            Assert.ThrowsException(typeof(System.InvalidOperationException), failed);
+            System.Action noConfig = () => new ReconnectPolicy(null);
+            Assert.AreEqual("config", ThrownArgument.Name(noConfig));
+            policy.OnBoot(0, Utc, 0);
+            System.Action noClass = () => policy.OnAttemptFailed(0, ConnectFailure.None, 0);
+            Assert.AreEqual("failure", ThrownArgument.Name(noClass));
         }
 
         [TestMethod]
@@ -499,6 +600,35 @@ namespace SecureDevice.Tests.FloodGuard
             ReconnectPolicy policy = new ReconnectPolicy(config);
             policy.OnBoot(0, Utc, seed);
             return policy;
+        }
+
+        private static ReconnectRecord Owing(long owedMs, long notBeforeUtc)
+        {
+            ReconnectRecord record = new ReconnectRecord();
+            record.FirstUnstableBootUtc = -1;
+            record.OwedMs = owedMs;
+            record.NotBeforeUtc = notBeforeUtc;
+            record.ThrottleUntilUtc = -1;
+            return record;
+        }
+
+        private static ReconnectPolicy Restored(BackoffConfig config, ReconnectRecord record)
+        {
+            RecordWriter writer = new RecordWriter(new byte[ReconnectPolicy.RecordSize]);
+            record.Write(writer);
+            ReconnectPolicy policy = new ReconnectPolicy(config);
+            bool read = policy.TryReadRecord(writer.Buffer, 0, writer.Length);
+            Assert.IsTrue(read);
+            return policy;
+        }
+
+        private static ReconnectRecord ReadBack(ReconnectPolicy policy, long utc)
+        {
+            byte[] saved = Save(policy, 0, utc);
+            ReconnectRecord record = new ReconnectRecord();
+            bool read = record.TryRead(saved, 0, saved.Length);
+            Assert.IsTrue(read);
+            return record;
         }
 
         private static byte[] Save(ReconnectPolicy policy, long nowMs, long utc)

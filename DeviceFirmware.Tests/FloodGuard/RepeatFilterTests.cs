@@ -47,6 +47,8 @@ namespace SecureDevice.Tests.FloodGuard
         {
             System.Action unknownSensor = () => new RepeatFilter().ShouldReportInvalid(8, 0);
             Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), unknownSensor);
+            System.Action validFromUnknown = () => new RepeatFilter().OnValid(8);
+            Assert.AreEqual("sensor", SecureDevice.Tests.Support.ThrownArgument.Name(validFromUnknown));
         }
     }
 }

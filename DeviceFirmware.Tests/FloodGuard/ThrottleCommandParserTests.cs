@@ -43,10 +43,21 @@ namespace SecureDevice.Tests.FloodGuard
         [DataRow("{\"rate\":6,\"until\":\"2026-11-22T11:00:00Z\",\"why\":\"x\"}", (int)DocumentStatus.UnknownField)]
         [DataRow("{\"rate\":6,\"rate\":7,\"until\":\"2026-11-22T11:00:00Z\"}", (int)DocumentStatus.DuplicateField)]
         [DataRow("[6]", (int)DocumentStatus.InvalidValue)]
+        [DataRow("{\"rate\":6,\"until\":\"2026-11-22T11:00:00Z\"}x", (int)DocumentStatus.SyntaxError)]
         [DataRow("", (int)DocumentStatus.SyntaxError)]
         public void TryParse_MalformedCommands_AreRejected(string text, int expected)
         {
             Parse(text, (DocumentStatus)expected);
+        }
+
+        [TestMethod]
+        public void TryParse_EndNotAhead_RejectedNamingUntil()
+        {
+            ThrottleCommandParser parser = new ThrottleCommandParser();
+            byte[] payload = TestBytes.Utf8(Command("6", "\"2026-11-22T10:00:00Z\""));
+            ThrottleCommand command;
+            parser.TryParse(payload, 0, payload.Length, Now, out command);
+            Assert.AreEqual("until", parser.Reader.ErrorField);
         }
 
         [TestMethod]

@@ -1,5 +1,6 @@
 using nanoFramework.TestFramework;
 using SecureDevice.Core.FloodGuard;
+using SecureDevice.Tests.Support;
 
 namespace SecureDevice.Tests.FloodGuard
 {
@@ -62,6 +63,35 @@ namespace SecureDevice.Tests.FloodGuard
             Assert.IsTrue(inForce);
             inForce = window.InForce(501000);
             Assert.IsFalse(inForce);
+        }
+
+        [TestMethod]
+        public void Constructor_MaximumBelowOne_ThrowsAndOneIsTheSmallest()
+        {
+            System.Action zero = () => new ThrottleWindow(0);
+            Assert.AreEqual("maxMs", ThrownArgument.Name(zero));
+            ThrottleWindow smallest = new ThrottleWindow(1);
+            Assert.AreEqual(-1L, smallest.UntilUtc);
+        }
+
+        [TestMethod]
+        public void Apply_NegativeIntervalOrEndInThePast_ClampedToNone()
+        {
+            ThrottleWindow window = new ThrottleWindow(86400000);
+            window.Apply(5000, Utc, -5, Utc - 10);
+            Assert.AreEqual(0L, window.MinIntervalMs);
+            Assert.AreEqual(Utc, window.UntilUtc);
+            Assert.AreEqual(5000L, window.ChangedAtMs);
+        }
+
+        [TestMethod]
+        public void OnBoot_WallClockAtTheEpoch_RestoredEndStillAhead()
+        {
+            ThrottleWindow window = new ThrottleWindow(86400000);
+            window.Restore(100, 60000);
+            window.OnBoot(0, 0);
+            bool inForce = window.InForce(99999);
+            Assert.IsTrue(inForce);
         }
 
         [TestMethod]
