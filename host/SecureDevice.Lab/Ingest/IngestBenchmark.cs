@@ -101,6 +101,33 @@ public sealed record IngestBenchmarkResult(
     /// <summary>Where the service's time went: the generator's rate, the mean batch and the writer's stages in wall time per report.</summary>
     public string ProfileLine => FormattableString.Invariant($"RESULT published_per_s={PublishedPerSecond:0} batch_mean={(Batches > 0 ? Committed / Batches : 0):0} ")
         + IngestBenchmark.StagePairs(StageUsPerReport);
+
+    /// <summary>The peaks seen in the service's /metrics during the measured span (<see cref="MemoryPeaks"/>).</summary>
+    public MemoryPeaks Memory { get; init; }
+
+    /// <summary>Where the service's memory sat: its managed heap and its two queues at their peaks.</summary>
+    public string MemoryLine => "RESULT " + Memory.Pairs;
+}
+
+/// <summary>
+/// The largest values the service's /metrics showed while the bench polled it: what the garbage collector had committed
+/// and its heap at its last collection (the managed share of the resident memory), messages in ingest (received, not
+/// yet acknowledged), and items waiting for detection.
+/// </summary>
+public readonly record struct MemoryPeaks(double GcCommittedBytes, double GcHeapBytes, double IngestQueue, double DetectionItems)
+{
+    public static MemoryPeaks Of(string metrics) => new(
+        IngestBenchmark.MetricDouble(metrics, "securedevice_gc_committed_bytes"),
+        IngestBenchmark.MetricDouble(metrics, "securedevice_gc_heap_bytes"),
+        IngestBenchmark.MetricDouble(metrics, "securedevice_ingest_queue_depth"),
+        IngestBenchmark.MetricDouble(metrics, "securedevice_detection_queue_items"));
+
+    public MemoryPeaks Max(MemoryPeaks other) => new(
+        Math.Max(GcCommittedBytes, other.GcCommittedBytes), Math.Max(GcHeapBytes, other.GcHeapBytes),
+        Math.Max(IngestQueue, other.IngestQueue), Math.Max(DetectionItems, other.DetectionItems));
+
+    public string Pairs => FormattableString.Invariant(
+        $"peak_gc_committed_mb={GcCommittedBytes / 1048576:0} peak_gc_heap_mb={GcHeapBytes / 1048576:0} peak_ingest_queue={IngestQueue:0} peak_detection_items={DetectionItems:0}");
 }
 
 /// <summary>The figures of a backlog run: the publish phase (generator and broker alone) and the service's drain.</summary>
@@ -148,6 +175,8 @@ public static class IngestBenchmark
     // was 13 % of the service's CPU in a profile, so the bench polls every 100 ms (latency exact to 0.1 s).
     private const int PollMs = 100;
 
+    private const string StoredSeries = "securedevice_ingest_stored_total{kind=\"health\"}";
+
     /// <summary>The live run (<see cref="IngestBenchmarkOptions.Backlog"/> 0).</summary>
     public static async Task<IngestBenchmarkResult> RunAsync(IngestBenchmarkOptions options, Action<string> progress, CancellationToken cancellationToken)
     {
@@ -173,18 +202,21 @@ public static class IngestBenchmark
         var samples = new List<(long At, long Count)>();
         var loads = new List<double>();
         long peakRss = 0;
+        var memory = default(MemoryPeaks);
         using var stopPolling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task poller = Task.Run(async () =>
         {
             using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             while (!stopPolling.IsCancellationRequested)
             {
-                long count = await StoredAsync(client, address, stopPolling.Token).ConfigureAwait(false) - baseline;
+                string scraped = await client.GetStringAsync(new Uri(address, "metrics"), stopPolling.Token).ConfigureAwait(false);
+                long count = MetricValue(scraped, StoredSeries) - baseline;
                 long at = Stopwatch.GetTimestamp();
                 lock (samples)
                 {
                     samples.Add((at, count));
                     loads.Add(ProcessFigures.LoadAverage());
+                    memory = memory.Max(MemoryPeaks.Of(scraped));
                 }
 
                 peakRss = Math.Max(peakRss, ProcessFigures.ResidentBytes(service.Id));
@@ -239,7 +271,10 @@ public static class IngestBenchmark
         IReadOnlyDictionary<string, double> stages = Stages(metricsBefore, metrics, total);
         return new IngestBenchmarkResult(fleet.DatabaseName, options.Devices, options.Rate, total, total / publishSeconds, committed, total / elapsed,
             Percentile(latencies, 0.50), Percentile(latencies, 0.99), latencies[^1], peakRss / (1024.0 * 1024.0), (cpuAfter.Service - cpuBefore.Service) / elapsed,
-            fleet.DatabaseBytes(), cpuAfter.PerReport(cpuBefore, total, load), Delta("securedevice_ingest_batch_messages_count"), stages);
+            fleet.DatabaseBytes(), cpuAfter.PerReport(cpuBefore, total, load), Delta("securedevice_ingest_batch_messages_count"), stages)
+        {
+            Memory = memory,
+        };
     }
 
     /// <summary>The backlog run (<see cref="IngestBenchmarkOptions.Backlog"/> reports): publish with the service stopped, then time the drain.</summary>
@@ -371,7 +406,7 @@ public static class IngestBenchmark
     private static async Task<long> StoredAsync(HttpClient client, Uri address, CancellationToken cancellationToken)
     {
         string metrics = await client.GetStringAsync(new Uri(address, "metrics"), cancellationToken).ConfigureAwait(false);
-        return MetricValue(metrics, "securedevice_ingest_stored_total{kind=\"health\"}");
+        return MetricValue(metrics, StoredSeries);
     }
 
     /// <summary>The value of one sample line of the Prometheus text format (0 when absent).</summary>

@@ -185,6 +185,65 @@ public sealed class IngestPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task EnqueueAsync_PastTheByteBudget_Waits_HoldsAtMostTheBudget_ThenEveryMessageCommittedAndAcknowledgedOnce()
+    {
+        var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);
+        await using (store)
+        {
+            var acks = new ConcurrentQueue<int>();
+            IngestPipeline pipeline = await PipelineAsync(store, new GatedStore(store), new IngestOptions { QueueBytes = 1 << 20, Limits = new FairLimits { DevicePerHour = 1_000_000, DeviceBurst = 1_000_000 } });
+            InboundMessage[] messages = Enumerable.Range(0, 2000).Select(i => Message(HealthReports.Cbor(1, i + 1), acks, i)).ToArray();
+            int fit = 0;
+            for (long sum = messages[0].RetainedBytes; sum <= 1 << 20; sum += messages[++fit].RetainedBytes)
+            {
+            }
+
+            // No writer yet: the queue takes what the budget allows (~950 reports), then the delivery loop (one caller
+            // awaiting each message in turn, as MQTTnet delivers) waits.
+            int enqueued = 0;
+            Task delivery = Task.Run(async () =>
+            {
+                foreach (InboundMessage message in messages)
+                {
+                    await pipeline.EnqueueAsync(message, CancellationToken.None);
+                    Interlocked.Increment(ref enqueued);
+                }
+            });
+            await ServiceLabWait(() => Volatile.Read(ref enqueued) == fit, TimeSpan.FromSeconds(30));
+            await Task.Delay(300);
+
+            Assert.Equal(fit, Volatile.Read(ref enqueued));
+            Assert.False(delivery.IsCompleted);
+            Assert.True(pipeline.HeldBytes <= 1 << 20, pipeline.HeldBytes + " bytes held");
+
+            // The writer commits and acknowledges; the bytes come back and the delivery loop goes on.
+            using var stop = new CancellationTokenSource();
+            Task writer = pipeline.RunAsync(stop.Token);
+            await delivery.WaitAsync(TimeSpan.FromSeconds(60));
+            await ServiceLabWait(() => acks.Count == messages.Length, TimeSpan.FromSeconds(60));
+            stop.Cancel();
+            await writer;
+
+            Assert.Equal(Enumerable.Range(0, messages.Length), acks.ToArray());
+            Assert.Equal(0, pipeline.HeldBytes);
+            Assert.Equal(messages.Length, (await store.ListHealthAsync(Device, 0, long.MaxValue, 5000, CancellationToken.None)).Count);
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData((1L << 20) - 1)]
+    [InlineData((1L << 30) + 1)]
+    public async Task Constructor_QueueBytesOutOfRange_Refused(long bytes)
+    {
+        var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);
+        await using (store)
+        {
+            await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => PipelineAsync(store, store, new IngestOptions { QueueBytes = bytes }));
+        }
+    }
+
+    [Fact]
     public async Task RunAsync_BatchNotFull_LingersForMore_ThenCommitsThemInOneTransaction()
     {
         var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);

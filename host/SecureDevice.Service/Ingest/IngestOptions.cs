@@ -20,6 +20,16 @@ public sealed record IngestOptions
     /// <summary>Messages received and not yet committed at most; the MQTT receive loop waits when it is full.</summary>
     public int QueueCapacity { get; init; } = 65_536;
 
+    /// <summary>
+    /// Bytes of delivered messages held at most, from delivery to PUBACK (queued, in the batch being judged and
+    /// committed, and waiting for their PUBACKs), each costed <see cref="InboundMessage.RetainedBytes"/> (~1.3 KB for a
+    /// health report). When it is full the MQTT receive loop waits: nothing is acknowledged that is not committed, so the
+    /// broker keeps the rest queued for the session. 32 MiB holds ~25,000 reports: twelve full batches, 3 s of the
+    /// service's measured ceiling, while the broker's 65,536-message window filled 168 MB of managed heap at overload
+    /// (docs/scale.md, "Memory at overload"). Range 1 MiB..1 GiB; must hold at least one full batch.
+    /// </summary>
+    public long QueueBytes { get; init; } = 32L << 20;
+
     /// <summary>A report of the device's current boot more than this many sequence numbers behind its newest is stale.</summary>
     public long StaleSequenceWindow { get; init; } = 64;
 

@@ -39,6 +39,7 @@ public sealed class IngestPipeline
     private readonly ILogger _log;
     private readonly TimeProvider _time;
     private readonly Dictionary<long, (long Boot, long Seq)> _progress = new();
+    private readonly ByteBudget _budget;
     private long _lastEvictMs;
 
     public IngestPipeline(IIngestStore store, Func<Exception, bool> isTransient, DeviceRegistry registry, ServiceMetrics metrics, IReadOnlyList<IIngestObserver> observers,
@@ -55,8 +56,14 @@ public sealed class IngestPipeline
         _limiter = new FairLimiter(options.Limits);
         _log = log;
         _time = time;
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.QueueBytes, 1L << 20);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.QueueBytes, 1L << 30);
         _queue = Channel.CreateBounded<InboundMessage>(new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _budget = new ByteBudget(options.QueueBytes);
     }
+
+    /// <summary>Bytes of delivered messages held now, from delivery to PUBACK (<see cref="IngestOptions.QueueBytes"/>).</summary>
+    public long HeldBytes => _budget.Held;
 
     /// <summary>Batches committed so far.</summary>
     public long Batches { get; private set; }
@@ -67,13 +74,30 @@ public sealed class IngestPipeline
     /// <summary>True while a database failure holds ingest (cleared by the next commit).</summary>
     public bool DatabaseFailing { get; private set; }
 
-    /// <summary>Queues a delivered message (waits while the queue is full: backpressure on the broker connection).</summary>
-    public ValueTask EnqueueAsync(InboundMessage message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues a delivered message; waits while the byte budget (<see cref="IngestOptions.QueueBytes"/>) or the queue is
+    /// full: back-pressure on the broker connection, never a loss. The bytes are given back once the message's batch
+    /// committed and its PUBACKs were sent. One caller at a time, each awaited (MQTTnet's delivery loop), so messages
+    /// stay in delivery order.
+    /// </summary>
+    public async ValueTask EnqueueAsync(InboundMessage message, CancellationToken cancellationToken)
     {
         _metrics.Received.Inc();
         _metrics.ReceivedBytes.Inc(message.Topic.Length + message.Payload.Length);
         _metrics.QueueDepth.Inc();
-        return _queue.Writer.WriteAsync(message, cancellationToken);
+        long bytes = message.RetainedBytes;
+        await _budget.AcquireAsync(bytes, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _queue.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _budget.Release(bytes);
+            throw;
+        }
+
+        _metrics.QueueBytes.Set(_budget.Held);
     }
 
     /// <summary>
@@ -172,6 +196,14 @@ public sealed class IngestPipeline
             await foreach (List<Item> items in committed.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
                 await AcknowledgeAndReportAsync(items, cancellationToken).ConfigureAwait(false);
+                long bytes = 0;
+                foreach (Item item in items)
+                {
+                    bytes += item.Message.RetainedBytes;
+                }
+
+                _budget.Release(bytes);
+                _metrics.QueueBytes.Set(_budget.Held);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -246,17 +246,26 @@ public sealed class MqttIngestClient : IDeviceCommandPublisher, IAsyncDisposable
     private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
         e.AutoAcknowledge = false;
+        InboundMessage inbound = Inbound(e, _time.GetUtcNow().ToUnixTimeMilliseconds(), Interlocked.Read(ref _generation));
+        return _pipeline.EnqueueAsync(inbound, _stopping).AsTask();
+    }
+
+    /// <summary>
+    /// The pipeline's message for one delivery. It keeps <paramref name="e"/> (and through it MQTTnet's packet and
+    /// application message) alive until the PUBACK: what one queued message costs (<see cref="InboundMessage.RetainedBytes"/>).
+    /// </summary>
+    internal static InboundMessage Inbound(MqttApplicationMessageReceivedEventArgs e, long receivedMs, long generation)
+    {
         MqttApplicationMessage message = e.ApplicationMessage;
-        var inbound = new InboundMessage
+        return new InboundMessage
         {
             Topic = message.Topic,
             Payload = message.Payload.ToArray(),
             Redelivery = message.Dup,
-            ReceivedMs = _time.GetUtcNow().ToUnixTimeMilliseconds(),
+            ReceivedMs = receivedMs,
             ReceivedTimestamp = System.Diagnostics.Stopwatch.GetTimestamp(),
-            Generation = Interlocked.Read(ref _generation),
+            Generation = generation,
             Acknowledge = message.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce ? null : e.AcknowledgeAsync,
         };
-        return _pipeline.EnqueueAsync(inbound, _stopping).AsTask();
     }
 }

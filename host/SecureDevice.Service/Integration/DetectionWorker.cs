@@ -106,6 +106,8 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
             Interlocked.Increment(ref _dropped);
             _service?.Metrics.DetectionDropped.Inc();
         }
+
+        _service?.Metrics.DetectionQueueItems.Set(QueuedItems);
     }
 
     private static int Items(CommittedBatch batch) => batch.Reports.Count + batch.Events.Count + batch.Rejections.Count;
@@ -127,7 +129,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
                 {
                     while (_batches.Reader.TryRead(out CommittedBatch? batch))
                     {
-                        Interlocked.Add(ref _queuedItems, -Items(batch));
+                        _service?.Metrics.DetectionQueueItems.Set(Interlocked.Add(ref _queuedItems, -Items(batch)));
                         await Guarded(() => OnBatchAsync(batch, cancellationToken)).ConfigureAwait(false);
                     }
                 }

@@ -24,6 +24,7 @@ public sealed class ServiceMetrics
         Stored = f.CreateCounter("securedevice_ingest_stored_total", "Reports and events committed to the database.", new[] { "kind" });
         Rejected = f.CreateCounter("securedevice_ingest_rejected_total", "Messages refused or set aside, by reason (docs/service.md).", new[] { "reason" });
         QueueDepth = f.CreateGauge("securedevice_ingest_queue_depth", "Messages received and not yet committed and acknowledged.");
+        QueueBytes = f.CreateGauge("securedevice_ingest_queue_bytes", "Bytes of delivered messages held from delivery to PUBACK (bounded by the ingest byte budget).");
         BatchSize = f.CreateHistogram("securedevice_ingest_batch_messages", "Messages per committed batch.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 2, 14) });
         CommitSeconds = f.CreateHistogram("securedevice_ingest_commit_seconds", "Time to commit one batch.",
@@ -42,6 +43,16 @@ public sealed class ServiceMetrics
         ObserverFailures = f.CreateCounter("securedevice_observer_failures_total", "Exceptions thrown by ingest observers.");
         SignalsDropped = f.CreateCounter("securedevice_response_signals_dropped_total", "Signals dropped because the response queue was full.");
         DetectionDropped = f.CreateCounter("securedevice_detection_batches_dropped_total", "Committed batches detection skipped because its queue was full.");
+        DetectionQueueItems = f.CreateGauge("securedevice_detection_queue_items", "Reports, events and rejections waiting for detection (bounded: docs/scale.md, memory round).");
+        GcCommittedBytes = f.CreateGauge("securedevice_gc_committed_bytes", "Memory the garbage collector had committed at its last collection (managed heap, free space included).");
+        GcHeapBytes = f.CreateGauge("securedevice_gc_heap_bytes", "Managed heap size at the last collection (live objects and fragmentation).");
+        // Refreshed when /metrics is rendered: what the last collection left is the managed part of the resident memory.
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            System.GCMemoryInfo gc = System.GC.GetGCMemoryInfo();
+            GcCommittedBytes.Set(gc.TotalCommittedBytes);
+            GcHeapBytes.Set(gc.HeapSizeBytes);
+        });
         DetectionFailures = f.CreateCounter("securedevice_detection_failures_total", "Detection steps that failed (a finding not stored); detection goes on.");
         ResponseFailures = f.CreateCounter("securedevice_response_failures_total", "Exceptions thrown by the response policy.");
         MaintenanceRuns = f.CreateCounter("securedevice_maintenance_runs_total", "Maintenance tasks run, by task and result.", new[] { "task", "result" });
@@ -67,6 +78,8 @@ public sealed class ServiceMetrics
     public Counter Rejected { get; }
 
     public Gauge QueueDepth { get; }
+
+    public Gauge QueueBytes { get; }
 
     public Histogram BatchSize { get; }
 
@@ -100,6 +113,12 @@ public sealed class ServiceMetrics
     public Counter DetectionDropped { get; }
 
     public Counter DetectionFailures { get; }
+
+    public Gauge DetectionQueueItems { get; }
+
+    public Gauge GcCommittedBytes { get; }
+
+    public Gauge GcHeapBytes { get; }
 
     public Counter ResponseFailures { get; }
 

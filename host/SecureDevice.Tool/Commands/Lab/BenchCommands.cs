@@ -95,6 +95,7 @@ public static class BenchCommands
         console.Line(FormattableString.Invariant($"load average {run.Costs.LoadAverage:0.0} (1 min, mean over the run); targets: >= 10000 reports/s, p99 <= 1000 ms, RSS <= 300 MB"));
         console.Line(run.ResultLine);
         console.Line(run.ProfileLine);
+        console.Line(run.MemoryLine);
         return ExitCodes.Ok;
     }
 
