@@ -123,7 +123,6 @@ namespace SecureDevice.Tests.Bundle
             // One byte short of the smallest frame: refused at byte 0, whatever its length field says.
             Assert.AreEqual((int)DocumentStatus.BadFrame, (int)parser.TryParse(file, 0, 75, out delegation));
             Assert.AreEqual(0, parser.Reader.ErrorOffset);
-            Assert.AreEqual((int)JsonStatus.Ok, (int)parser.Reader.SyntaxStatus);
 
             // The smallest frame ("{}") is parsed, a body over 1024 bytes is refused at the length field.
             Assert.AreEqual((int)DocumentStatus.MissingField, (int)parser.TryParse(TestBundle.Frame(TestBytes.Utf8("{}"), bundle.Root), 0, 76, out delegation));
@@ -140,6 +139,8 @@ namespace SecureDevice.Tests.Bundle
             // Text after the object, and a range outside the buffer (a caller bug, even when shorter than a frame).
             byte[] trailing = TestBundle.Frame(TestBytes.Utf8(bundle.DelegationBody() + " x"), bundle.Root);
             Assert.AreEqual((int)DocumentStatus.SyntaxError, (int)parser.TryParse(trailing, 0, trailing.Length, out delegation));
+            Assert.AreEqual((int)DocumentStatus.BadFrame, (int)parser.TryParse(file, 0, 75, out delegation));
+            Assert.AreEqual((int)JsonStatus.Ok, (int)parser.Reader.SyntaxStatus);
             Assert.AreEqual("offset", ThrownArgument.Name(() => parser.TryParse(new byte[10], 0, 20, out delegation)));
         }
 
