@@ -85,5 +85,14 @@ namespace SecureDevice.Tests.Bundle
             AppVersion max = new AppVersion(65535, 65535, 65535);
             Assert.AreEqual(65535, max.Patch);
         }
+
+        [TestMethod]
+        public void TryParse_NullOrLongerThanTheLongestVersion_IsRejected()
+        {
+            AppVersion version;
+            Assert.IsFalse(AppVersion.TryParse(null, out version));
+            Assert.IsFalse(AppVersion.TryParse("65535.65535.655350", out version));
+            Assert.IsNull(version);
+        }
     }
 }

@@ -22,8 +22,10 @@ namespace SecureDevice.Tests.Bundle
         {
             TestBundle bundle = new TestBundle(new TestRandom(32));
             TestBundle other = new TestBundle(new TestRandom(33));
-            BundleStatus status = Install(new BundleVerifier(other.Anchors()), bundle, null, TestBundle.Now, true);
+            BundleVerifier verifier = new BundleVerifier(other.Anchors());
+            BundleStatus status = Install(verifier, bundle, null, TestBundle.Now, true);
             Assert.AreEqual((int)BundleStatus.UnknownRoot, (int)status);
+            Assert.AreEqual("delegation names an untrusted root", verifier.Detail);
         }
 
         [TestMethod]
@@ -38,6 +40,7 @@ namespace SecureDevice.Tests.Bundle
             BundleVerifier verifier = new BundleVerifier(bundle.Anchors());
             BundleStatus status = verifier.VerifyForInstall(manifest, 0, manifest.Length, signature, 0, 64, delegation, 0, delegation.Length, null, TestBundle.Now, true);
             Assert.AreEqual((int)BundleStatus.DelegationSignatureInvalid, (int)status);
+            Assert.AreEqual("root signature over the delegation is invalid", verifier.Detail);
         }
 
         [TestMethod]
@@ -89,16 +92,22 @@ namespace SecureDevice.Tests.Bundle
         public void VerifyForInstall_DelegationWindow_IsHalfOpen(long now, int expected)
         {
             TestBundle bundle = new TestBundle(new TestRandom(38));
-            BundleStatus status = Install(new BundleVerifier(bundle.Anchors()), bundle, null, now, true);
+            BundleVerifier verifier = new BundleVerifier(bundle.Anchors());
+            BundleStatus status = Install(verifier, bundle, null, now, true);
             Assert.AreEqual(expected, (int)status);
+            string detail = expected == (int)BundleStatus.DelegationNotYetValid ? "delegation release-2026 is not yet valid"
+                : expected == (int)BundleStatus.DelegationExpired ? "delegation release-2026 has expired" : null;
+            Assert.AreEqual(detail, verifier.Detail);
         }
 
         [TestMethod]
         public void VerifyForInstall_WithoutTrustedTime_FailsClosed()
         {
             TestBundle bundle = new TestBundle(new TestRandom(39));
-            BundleStatus status = Install(new BundleVerifier(bundle.Anchors()), bundle, null, TestBundle.Now, false);
+            BundleVerifier verifier = new BundleVerifier(bundle.Anchors());
+            BundleStatus status = Install(verifier, bundle, null, TestBundle.Now, false);
             Assert.AreEqual((int)BundleStatus.TimeUnknown, (int)status);
+            Assert.AreEqual("no trusted time to check the delegation's validity", verifier.Detail);
         }
 
         [TestMethod]
@@ -107,8 +116,10 @@ namespace SecureDevice.Tests.Bundle
             TestBundle bundle = new TestBundle(new TestRandom(40));
             RevocationList revoked = new RevocationList();
             revoked.Add("release-2026");
-            BundleStatus status = Install(new BundleVerifier(bundle.Anchors()), bundle, revoked, TestBundle.Now, true);
+            BundleVerifier verifier = new BundleVerifier(bundle.Anchors());
+            BundleStatus status = Install(verifier, bundle, revoked, TestBundle.Now, true);
             Assert.AreEqual((int)BundleStatus.KeyRevoked, (int)status);
+            Assert.AreEqual("signing key release-2026 is revoked", verifier.Detail);
         }
 
         [TestMethod]
@@ -117,8 +128,10 @@ namespace SecureDevice.Tests.Bundle
             TestBundle bundle = new TestBundle(new TestRandom(41));
             bundle.DelegatedKeyId = "release-2026";
             bundle.KeyId = "release-2027";
-            BundleStatus status = Install(new BundleVerifier(bundle.Anchors()), bundle, null, TestBundle.Now, true);
+            BundleVerifier verifier = new BundleVerifier(bundle.Anchors());
+            BundleStatus status = Install(verifier, bundle, null, TestBundle.Now, true);
             Assert.AreEqual((int)BundleStatus.SignerMismatch, (int)status);
+            Assert.AreEqual("manifest names key release-2027 but was signed by release-2026", verifier.Detail);
         }
 
         [TestMethod]
@@ -126,8 +139,10 @@ namespace SecureDevice.Tests.Bundle
         {
             TestBundle bundle = new TestBundle(new TestRandom(42));
             bundle.DelegationProducts = "\"gateway\"";
-            BundleStatus status = Install(new BundleVerifier(bundle.Anchors()), bundle, null, TestBundle.Now, true);
+            BundleVerifier verifier = new BundleVerifier(bundle.Anchors());
+            BundleStatus status = Install(verifier, bundle, null, TestBundle.Now, true);
             Assert.AreEqual((int)BundleStatus.ProductNotDelegated, (int)status);
+            Assert.AreEqual("key release-2026 may not sign for product sensor", verifier.Detail);
         }
 
         [TestMethod]
@@ -135,8 +150,10 @@ namespace SecureDevice.Tests.Bundle
         {
             TestBundle bundle = new TestBundle(new TestRandom(43));
             bundle.MinSecurityVersion = 4;
-            BundleStatus status = Install(new BundleVerifier(bundle.Anchors()), bundle, null, TestBundle.Now, true);
+            BundleVerifier verifier = new BundleVerifier(bundle.Anchors());
+            BundleStatus status = Install(verifier, bundle, null, TestBundle.Now, true);
             Assert.AreEqual((int)BundleStatus.SecurityVersionNotDelegated, (int)status);
+            Assert.AreEqual("key release-2026 may sign only security version 4 and up", verifier.Detail);
         }
 
         [TestMethod]
@@ -167,8 +184,10 @@ namespace SecureDevice.Tests.Bundle
             byte[] manifest = bundle.Manifest();
             byte[] delegation = bundle.Delegation();
             byte[] signature = new byte[65];
-            BundleStatus status = new BundleVerifier(bundle.Anchors()).VerifyForInstall(manifest, 0, manifest.Length, signature, 0, 65, delegation, 0, delegation.Length, null, TestBundle.Now, true);
+            BundleVerifier verifier = new BundleVerifier(bundle.Anchors());
+            BundleStatus status = verifier.VerifyForInstall(manifest, 0, manifest.Length, signature, 0, 65, delegation, 0, delegation.Length, null, TestBundle.Now, true);
             Assert.AreEqual((int)BundleStatus.SignatureMalformed, (int)status);
+            Assert.AreEqual("manifest signature must be 64 bytes", verifier.Detail);
         }
 
         [TestMethod]
@@ -184,6 +203,7 @@ namespace SecureDevice.Tests.Bundle
             signature[3] ^= 1;
             status = verifier.VerifyForBoot(manifest, 0, manifest.Length, signature, 0, 64, delegation, 0, delegation.Length);
             Assert.AreEqual((int)BundleStatus.ManifestSignatureInvalid, (int)status);
+            Assert.AreEqual("manifest signature is invalid for key release-2026", verifier.Detail);
         }
 
         [TestMethod]
@@ -198,6 +218,52 @@ namespace SecureDevice.Tests.Bundle
             Assert.IsFalse(anchors.TryAdd(bundle.Root.PublicKey, 0), "the same root twice");
             BundleStatus status = Install(new BundleVerifier(anchors), bundle, null, TestBundle.Now, true);
             Assert.AreEqual((int)BundleStatus.Verified, (int)status);
+        }
+
+        [TestMethod]
+        public void Constructor_NullAnchors_ThrowsNamingThem()
+        {
+            Assert.AreEqual("anchors", ThrownArgument.Name(() => new BundleVerifier(null)));
+        }
+
+        [TestMethod]
+        public void VerifyForInstall_DelegationTooShort_MalformedWithWhere()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(50));
+            BundleVerifier verifier = new BundleVerifier(bundle.Anchors());
+            byte[] manifest = bundle.Manifest();
+            byte[] signature = bundle.Sign(manifest);
+            BundleStatus status = verifier.VerifyForInstall(manifest, 0, manifest.Length, signature, 0, 64, new byte[12], 0, 12, null, TestBundle.Now, true);
+            Assert.AreEqual((int)BundleStatus.DelegationMalformed, (int)status);
+            Assert.AreEqual("malformed delegation at byte 0: bad frame", verifier.Detail);
+        }
+
+        [TestMethod]
+        public void VerifyForInstall_ManifestAtOrOverTheLimit_CheckedOrRefusedAsTooLarge()
+        {
+            // Exactly 4096 bytes is allowed, so its (wrong) signature is checked; one byte more is refused unread.
+            TestBundle bundle = new TestBundle(new TestRandom(51));
+            BundleVerifier verifier = new BundleVerifier(bundle.Anchors());
+            byte[] delegation = bundle.Delegation();
+            byte[] manifest = new byte[4097];
+            byte[] signature = new byte[64];
+            BundleStatus status = verifier.VerifyForInstall(manifest, 0, 4096, signature, 0, 64, delegation, 0, delegation.Length, null, TestBundle.Now, true);
+            Assert.AreEqual((int)BundleStatus.ManifestSignatureInvalid, (int)status);
+            status = verifier.VerifyForInstall(manifest, 0, 4097, signature, 0, 64, delegation, 0, delegation.Length, null, TestBundle.Now, true);
+            Assert.AreEqual((int)BundleStatus.ManifestMalformed, (int)status);
+            Assert.AreEqual("malformed manifest: larger than 4096 bytes", verifier.Detail);
+        }
+
+        [TestMethod]
+        public void VerifyForInstall_RangeOutsideItsBufferEvenWhenTooLarge_ThrowsNamingOffset()
+        {
+            // A range outside its buffer is a caller bug: an exception, never a status that hides it.
+            TestBundle bundle = new TestBundle(new TestRandom(52));
+            BundleVerifier verifier = new BundleVerifier(bundle.Anchors());
+            byte[] delegation = bundle.Delegation();
+            byte[] manifest = new byte[5000];
+            Assert.AreEqual("offset", ThrownArgument.Name(() => verifier.VerifyForInstall(manifest, 0, 5000, new byte[64], 1, 64, delegation, 0, delegation.Length, null, TestBundle.Now, true)));
+            Assert.AreEqual("offset", ThrownArgument.Name(() => verifier.VerifyForInstall(manifest, 1, 5000, new byte[64], 0, 64, delegation, 0, delegation.Length, null, TestBundle.Now, true)));
         }
 
         private static BundleStatus Install(BundleVerifier verifier, TestBundle bundle, RevocationList revoked, long now, bool timeKnown)

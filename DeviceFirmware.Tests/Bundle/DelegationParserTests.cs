@@ -110,5 +110,51 @@ namespace SecureDevice.Tests.Bundle
             Assert.AreEqual((int)DocumentStatus.InvalidValue, (int)status);
             Assert.AreEqual("publicKey", parser.Reader.ErrorField);
         }
+
+        [TestMethod]
+        public void TryParse_FrameLengths_BadFrameAtTheWrongByteAndLimitsAccepted()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(26));
+            DelegationParser parser = new DelegationParser();
+            Delegation delegation;
+            Assert.AreEqual(1098, DelegationParser.MaxFileBytes);
+            byte[] file = bundle.Delegation();
+
+            // One byte short of the smallest frame: refused at byte 0, whatever its length field says.
+            Assert.AreEqual((int)DocumentStatus.BadFrame, (int)parser.TryParse(file, 0, 75, out delegation));
+            Assert.AreEqual(0, parser.Reader.ErrorOffset);
+
+            // The smallest frame ("{}") is parsed, a body over 1024 bytes is refused at the length field.
+            Assert.AreEqual((int)DocumentStatus.MissingField, (int)parser.TryParse(TestBundle.Frame(TestBytes.Utf8("{}"), bundle.Root), 0, 76, out delegation));
+            byte[] huge = TestBundle.Frame(new byte[1025], bundle.Root);
+            Assert.AreEqual((int)DocumentStatus.BadFrame, (int)parser.TryParse(huge, 0, huge.Length, out delegation));
+            Assert.AreEqual(8, parser.Reader.ErrorOffset);
+
+            // A body of exactly 1024 bytes is accepted.
+            string body = bundle.DelegationBody();
+            body = "{" + new string(' ', DelegationParser.MaxBodyBytes - body.Length) + body.Substring(1);
+            byte[] largest = TestBundle.Frame(TestBytes.Utf8(body), bundle.Root);
+            Assert.AreEqual((int)DocumentStatus.Valid, (int)parser.TryParse(largest, 0, largest.Length, out delegation));
+
+            // Text after the object, and a range outside the buffer (a caller bug, even when shorter than a frame).
+            byte[] trailing = TestBundle.Frame(TestBytes.Utf8(bundle.DelegationBody() + " x"), bundle.Root);
+            Assert.AreEqual((int)DocumentStatus.SyntaxError, (int)parser.TryParse(trailing, 0, trailing.Length, out delegation));
+            Assert.AreEqual((int)DocumentStatus.BadFrame, (int)parser.TryParse(file, 0, 75, out delegation));
+            Assert.AreEqual((int)JsonStatus.Ok, (int)parser.Reader.SyntaxStatus);
+            Assert.AreEqual("offset", ThrownArgument.Name(() => parser.TryParse(new byte[10], 0, 20, out delegation)));
+        }
+
+        [TestMethod]
+        public void AllowsProduct_EightProductsNoneMatching_IsFalse()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(27));
+            bundle.DelegationProducts = "\"p1\",\"p2\",\"p3\",\"p4\",\"p5\",\"p6\",\"p7\",\"p8\"";
+            byte[] file = bundle.Delegation();
+            Delegation delegation;
+            Assert.AreEqual((int)DocumentStatus.Valid, (int)new DelegationParser().TryParse(file, 0, file.Length, out delegation));
+            Assert.AreEqual(8, delegation.ProductCount);
+            bool allowed = delegation.AllowsProduct("p9");
+            Assert.IsFalse(allowed);
+        }
     }
 }

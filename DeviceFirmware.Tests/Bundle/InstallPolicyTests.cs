@@ -59,6 +59,16 @@ namespace SecureDevice.Tests.Bundle
         }
 
         [TestMethod]
+        public void Check_ExpiresAtTheEpoch_StillNeedsTime()
+        {
+            // Only -1 means "no expiry". The parser refuses 0 (not after "created"); the policy does not rely on that.
+            Manifest manifest = Parse(new TestBundle(new TestRandom(57)));
+            manifest.ExpiresUnixSeconds = 0;
+            BundleStatus status = InstallPolicy.Check(manifest, TestBundle.Device(), 0, false);
+            Assert.AreEqual((int)BundleStatus.TimeUnknown, (int)status);
+        }
+
+        [TestMethod]
         public void Check_BelowTheFloor_IsRollback()
         {
             TestBundle bundle = new TestBundle(new TestRandom(55));

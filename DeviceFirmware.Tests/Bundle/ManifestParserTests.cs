@@ -92,6 +92,8 @@ namespace SecureDevice.Tests.Bundle
         [DataRow("\"format\":1,", "\"format\":1,\"extra\":1,", (int)DocumentStatus.UnknownField, "extra")]
         [DataRow("\"keyId\":\"release-2026\"", "\"keyId\":\"release-2026\",\"revokes\":[\"release-2026\"]", (int)DocumentStatus.Inconsistent, "revokes")]
         [DataRow("\"keyId\":\"release-2026\"", "\"keyId\":\"release-2026\",\"expires\":\"2026-11-22T10:00:00Z\"", (int)DocumentStatus.Inconsistent, "expires")]
+        [DataRow("\"keyId\":\"release-2026\"", "\"keyId\":\"release-2026\",\"expires\":\"1970-01-01T00:00:00Z\"", (int)DocumentStatus.Inconsistent, "expires")]
+        [DataRow("\"files\":[", "\"files\":7,\"more\":[", (int)DocumentStatus.InvalidValue, "files")]
         public void TryParse_OneBadMember_IsRejectedWithItsName(string oldText, string newText, int expected, string field)
         {
             string text = TestText.ReplaceFirst(new TestBundle(new TestRandom(13)).ManifestText(), oldText, newText);
@@ -191,6 +193,36 @@ namespace SecureDevice.Tests.Bundle
             DocumentStatus status = parser.TryParse(data, 0, data.Length, out manifest);
             Assert.AreEqual((int)DocumentStatus.Valid, (int)status, parser.Describe(status));
             return manifest;
+        }
+
+        [TestMethod]
+        public void TryParse_EveryLimitReached_IsValid()
+        {
+            // 8 hardware models, 8 revoked keys, exactly 4096 bytes: all allowed.
+            TestBundle bundle = new TestBundle(new TestRandom(17));
+            bundle.Hardware = "\"h1\",\"h2\",\"h3\",\"h4\",\"h5\",\"h6\",\"h7\",\"h8\"";
+            bundle.Revokes = "\"r1\",\"r2\",\"r3\",\"r4\",\"r5\",\"r6\",\"r7\",\"r8\"";
+            string text = bundle.ManifestText();
+            text = "{" + new string(' ', ManifestParser.MaxManifestBytes - text.Length) + text.Substring(1);
+            Manifest manifest = ParseValid(text);
+            Assert.AreEqual(8, manifest.RevokeCount);
+            bool allowed = manifest.AllowsHardware("h9");
+            Assert.IsFalse(allowed);
+        }
+
+        [TestMethod]
+        public void TryParse_NoFilesOrTextAfterTheObject_IsRejected()
+        {
+            TestBundle bundle = new TestBundle(new TestRandom(18));
+            string trailing = bundle.ManifestText() + " x";
+            bundle.Payloads = new byte[0][];
+            bundle.PayloadNames = new string[0];
+            string noFiles = bundle.ManifestText();
+            ManifestParser parser = new ManifestParser();
+            Manifest manifest;
+            Assert.AreEqual((int)DocumentStatus.InvalidValue, (int)parser.TryParse(TestBytes.Utf8(noFiles), 0, noFiles.Length, out manifest));
+            Assert.AreEqual("files", parser.Reader.ErrorField);
+            Assert.AreEqual((int)DocumentStatus.SyntaxError, (int)parser.TryParse(TestBytes.Utf8(trailing), 0, trailing.Length, out manifest));
         }
     }
 }

@@ -137,5 +137,17 @@ namespace SecureDevice.Tests.Bundle
             new SecureDevice.Core.Crypto.Sha256().Hash(payload, 0, payload.Length, digest, 0);
             return new BundleFile("F.pe", payload.Length, digest);
         }
+
+        [TestMethod]
+        public void Append_RangeOutsideTheBufferAndPastTheSize_ThrowsNotRefused()
+        {
+            // A range outside its buffer is a caller bug: an exception, not a "too long" file.
+            BundleFile file = File(TestBytes.Pattern(4));
+            PayloadCheck check = new PayloadCheck();
+            check.Begin(file);
+            Assert.AreSame(file, check.File);
+            Assert.AreEqual("offset", ThrownArgument.Name(() => check.Append(new byte[2], 0, 10)));
+            Assert.AreEqual((int)BundleStatus.FileSizeMismatch, (int)check.Finish());
+        }
     }
 }

@@ -94,5 +94,12 @@ namespace SecureDevice.Tests.Bundle
             TrustAnchors.Fingerprint(key, 0, fingerprint, 0);
             return fingerprint;
         }
+
+        [TestMethod]
+        public void FingerprintAndIndexOf_RangeOutsideTheBuffer_ThrowNamingOffset()
+        {
+            Assert.AreEqual("offset", ThrownArgument.Name(() => TrustAnchors.Fingerprint(Key(1), 0, new byte[TrustAnchors.FingerprintSize], 1)));
+            Assert.AreEqual("offset", ThrownArgument.Name(() => new TrustAnchors().IndexOf(new byte[4], 0)));
+        }
     }
 }
