@@ -49,20 +49,20 @@ public sealed class BrowserTests
         page.Console += (_, message) => consoleErrors.Add(message.Text);
 
         string baseUrl = host.HttpsBase.ToString().TrimEnd('/');
-        await page.GotoAsync(baseUrl + "/login");
+        await page.GotoAsync(baseUrl + "/login", LivePage.Parsed);
         await page.FillAsync("input[name=UserName]", op.Name);
         await page.FillAsync("input[name=Password]", op.Password);
         host.Clock.Advance(TimeSpan.FromSeconds(30));
         await page.FillAsync("input[name=Code]", TestUser.Code(op.Secret, host.Clock.GetUtcNow()));
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(baseUrl + "/");
+        await LivePage.ArriveAsync(page, baseUrl + "/", "h1");
         Assert.Contains("Fleet of acme", await page.InnerTextAsync("h1"), StringComparison.Ordinal);
         Assert.Equal(1, await page.Locator("a[href='/devices/" + ConsoleTestHost.AcmeDevice + "']").CountAsync() > 0 ? 1 : 0);
         Assert.Equal(0, await page.Locator("a[href='/devices/" + ConsoleTestHost.GlobexDevice + "']").CountAsync());
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "fleet.png"), FullPage = true });
 
         await page.ClickAsync("a[href='/devices/" + ConsoleTestHost.AcmeDevice + "']");
-        await page.WaitForURLAsync(baseUrl + "/devices/" + ConsoleTestHost.AcmeDevice);
+        await LivePage.ArriveAsync(page, baseUrl + "/devices/" + ConsoleTestHost.AcmeDevice, "svg.chart");
         Assert.Equal(5, await page.Locator("svg.chart").CountAsync());
         Assert.Equal(5, await page.Locator("svg.chart polyline.s0").CountAsync());
         var box = await page.Locator("svg.chart").First.BoundingBoxAsync();
@@ -84,12 +84,12 @@ public sealed class BrowserTests
         var stolen = (await context.CookiesAsync()).Single(c => c.Name == "__Host-sd_session");
         Assert.True(stolen.HttpOnly && stolen.Secure && stolen.SameSite == SameSiteAttribute.Strict);
         await page.ClickAsync("header button[type=submit]"); // Sign out
-        await page.WaitForURLAsync(baseUrl + "/login");
+        await LivePage.ArriveAsync(page, baseUrl + "/login", "input[name=UserName]");
 
         await using IBrowserContext thief = await browser.NewContextAsync(new BrowserNewContextOptions { IgnoreHTTPSErrors = true });
         await thief.AddCookiesAsync(new[] { new Cookie { Name = stolen.Name, Value = stolen.Value, Url = baseUrl + "/", Secure = true, HttpOnly = true, SameSite = SameSiteAttribute.Strict } });
         IPage thiefPage = await thief.NewPageAsync();
-        await thiefPage.GotoAsync(baseUrl + "/devices/" + ConsoleTestHost.AcmeDevice);
+        await thiefPage.GotoAsync(baseUrl + "/devices/" + ConsoleTestHost.AcmeDevice, LivePage.Parsed);
         Assert.Equal(baseUrl + "/login", thiefPage.Url);
         await thiefPage.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "stolen-cookie.png") });
     }

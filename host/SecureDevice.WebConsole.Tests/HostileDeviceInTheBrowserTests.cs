@@ -58,7 +58,7 @@ public sealed class HostileDeviceInTheBrowserTests
         {
             await fleet.LoginAsync(page, viewer);
             await page.ClickAsync("a[href='/devices/" + DeviceId + "']");
-            await page.WaitForURLAsync(fleet.BaseUrl + "/devices/" + DeviceId);
+            await LivePage.ArriveAsync(page, fleet.BaseUrl + "/devices/" + DeviceId, "svg.chart");
             string shots = Path.Combine(AppContext.BaseDirectory, "screenshots");
             Directory.CreateDirectory(shots);
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots, "hostile-device.png"), FullPage = true });

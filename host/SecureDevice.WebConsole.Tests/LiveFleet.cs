@@ -310,12 +310,12 @@ public sealed class LiveFleet : IAsyncDisposable
     public async Task LoginAsync(IPage page, TestUser user)
     {
         Clock.Advance(TimeSpan.FromSeconds(30));
-        await page.GotoAsync(BaseUrl + "/login");
+        await page.GotoAsync(BaseUrl + "/login", LivePage.Parsed);
         await page.FillAsync("input[name=UserName]", user.Name);
         await page.FillAsync("input[name=Password]", user.Password);
         await page.FillAsync("input[name=Code]", TestUser.Code(user.Secret, Clock.GetUtcNow()));
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(BaseUrl + "/");
+        await LivePage.ArriveAsync(page, BaseUrl + "/", "h1");
     }
 
     /// <summary>Polls <paramref name="condition"/> every 200 ms until it holds; fails with <paramref name="failure"/> at the deadline.</summary>

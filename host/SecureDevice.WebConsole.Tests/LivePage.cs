@@ -17,11 +17,29 @@ public static class LivePage
         return Path.Combine(folder, name);
     }
 
+    /// <summary>
+    /// Navigation done once the document is parsed: the tests read server-rendered text, never subresources, and waiting for
+    /// "load" hung once under CI load (see <see cref="ArriveAsync"/>). Element queries then wait for what they need.
+    /// </summary>
+    public static readonly PageGotoOptions Parsed = new() { WaitUntil = WaitUntilState.DOMContentLoaded };
+
+    /// <summary>
+    /// Waits until <paramref name="page"/> has navigated to <paramref name="url"/> and shows <paramref name="ready"/>.
+    /// Not <c>WaitForURLAsync</c>'s default, which then waits for the "load" event: in a CI run (load average 20+) that
+    /// event was never reported for the login page after sign-out although "networkidle" was, and the test hung 90 s.
+    /// The element the test needs next is what it must wait for.
+    /// </summary>
+    public static async Task ArriveAsync(IPage page, string url, string ready)
+    {
+        await page.WaitForURLAsync(url, new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
+        await page.WaitForSelectorAsync(ready);
+    }
+
     /// <summary>From the fleet page (signed in), follows the link to <paramref name="deviceId"/>'s page; asserts its five graphs drew.</summary>
     public static async Task OpenDeviceAsync(LiveFleet fleet, IPage page, string deviceId)
     {
         await page.ClickAsync("a[href='/devices/" + deviceId + "']");
-        await page.WaitForURLAsync(fleet.BaseUrl + "/devices/" + deviceId);
+        await ArriveAsync(page, fleet.BaseUrl + "/devices/" + deviceId, "svg.chart");
         Assert.Equal(5, await page.Locator("svg.chart").CountAsync()); // its graphs draw from the stored reports
     }
 
@@ -48,7 +66,7 @@ public static class LivePage
     /// <summary>On the fleet overview: <paramref name="deviceId"/>'s presence in the device table, and the "online" count.</summary>
     public static async Task<(string Presence, int Online)> OverviewAsync(LiveFleet fleet, IPage page, string deviceId)
     {
-        await page.GotoAsync(fleet.BaseUrl + "/");
+        await page.GotoAsync(fleet.BaseUrl + "/", LivePage.Parsed);
         string presence = (await page.InnerTextAsync("h2:text-is('Devices') + table tr:has(a[href='/devices/" + deviceId + "']) td:nth-child(5)")).Trim();
         int online = int.Parse((await page.InnerTextAsync(".card:has-text('online') >> b")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
         return (presence, online);
@@ -68,7 +86,7 @@ public static class LivePage
         await using (context)
         {
             await fleet.LoginAsync(audit, admin);
-            await audit.GotoAsync(fleet.BaseUrl + "/admin/audit?device=" + deviceId);
+            await audit.GotoAsync(fleet.BaseUrl + "/admin/audit?device=" + deviceId, LivePage.Parsed);
             string log = await audit.InnerTextAsync("main table");
             await audit.ScreenshotAsync(new PageScreenshotOptions { Path = Shot(shot), FullPage = true });
             Assert.True(signals.Dialogs.Count == 0 && signals.Errors.Count == 0, signals.ToString());
