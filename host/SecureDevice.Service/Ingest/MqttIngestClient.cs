@@ -59,7 +59,9 @@ public sealed record BrokerSession
 /// The service's MQTT 5 session (MQTTnet 5): mutual TLS with the service identity, clean start off and a session
 /// expiry, so the broker keeps the subscription and queues messages while the service is stopped or killed; the shared
 /// subscription <see cref="TopicLayout.SharedFilter"/> at QoS 1; manual acknowledgement (the pipeline acknowledges after
-/// commit). Reconnects with capped exponential backoff and jitter. Every connect starts a new generation: messages of
+/// commit). Reads the connection only while ingest keeps up (<see cref="GatedAdapterFactory"/>: at most
+/// <see cref="BrokerSession.DeliveryWindow"/> PUBLISH packets wait in MQTTnet; docs/service.md, "Back-pressure at the
+/// socket"). Reconnects with capped exponential backoff and jitter. Every connect starts a new generation: messages of
 /// an earlier connection are never acknowledged on a later one (the broker redelivers them with their own ids).
 /// </summary>
 public sealed class MqttIngestClient : IDeviceCommandPublisher, IAsyncDisposable
@@ -94,9 +96,6 @@ public sealed class MqttIngestClient : IDeviceCommandPublisher, IAsyncDisposable
     public long Generation => Interlocked.Read(ref _generation);
 
     public bool Connected => _client.IsConnected;
-
-    /// <summary>The current connection's delivery gate (null before the first connect).</summary>
-    public DeliveryGate? Gate => _adapters.Current;
 
     /// <summary>MQTTnet's client (tests inspect its packets).</summary>
     internal IMqttClient Client => _client;
