@@ -139,6 +139,8 @@ public sealed class FleetService : IAsyncDisposable
             SessionExpirySeconds = options.SessionExpirySeconds,
             ReceiveMaximum = options.ReceiveMaximum,
             SocketBufferBytes = options.SocketBufferBytes,
+            DeliveryWindow = options.DeliveryWindow,
+            KeepAlive = options.KeepAlive,
         }, pipeline, metrics, log, extensions.Time);
         var maintenance = new MaintenanceService(store, options.Retention, metrics, options.Identity, log, extensions.Time);
         var service = new FleetService(options, store, metrics, registry, registrySync, pipeline, mqtt, maintenance, actions, log) { Attachments = extensions.Attachments, Dialect = dialect };

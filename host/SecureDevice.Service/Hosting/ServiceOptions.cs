@@ -36,6 +36,12 @@ public sealed record ServiceOptions
     /// <summary>The broker connection's socket buffers, bytes (<see cref="Ingest.BrokerSession.SocketBufferBytes"/>).</summary>
     public int SocketBufferBytes { get; init; } = 1 << 20;
 
+    /// <summary>PUBLISH packets read and not yet handed to ingest, at most (<see cref="Ingest.BrokerSession.DeliveryWindow"/>).</summary>
+    public int DeliveryWindow { get; init; } = 256;
+
+    /// <summary>MQTT keep-alive of the broker session (<see cref="Ingest.BrokerSession.KeepAlive"/>).</summary>
+    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(30);
+
     public IngestOptions Ingest { get; init; } = new();
 
     public RetentionPolicy Retention { get; init; } = new(RawDays: 7, EventDays: 90, HourlyDays: 400, CounterDays: 90, DailyDays: 1830);

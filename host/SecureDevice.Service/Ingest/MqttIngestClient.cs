@@ -46,13 +46,22 @@ public sealed record BrokerSession
     /// (docs/scale.md, fourth round). 1 MiB holds the broker's Receive Maximum of reports.
     /// </summary>
     public int SocketBufferBytes { get; init; } = 1 << 20;
+
+    /// <summary>
+    /// PUBLISH packets MQTTnet may have read from the socket and not yet handed to ingest's callback, at most
+    /// (<see cref="DeliveryGate"/>): once the callback waits (the ingest byte budget full), reading stops after this
+    /// many, whatever the broker sends. 256 health reports are ~0.1 MB; range 1..65,535.
+    /// </summary>
+    public int DeliveryWindow { get; init; } = 256;
 }
 
 /// <summary>
 /// The service's MQTT 5 session (MQTTnet 5): mutual TLS with the service identity, clean start off and a session
 /// expiry, so the broker keeps the subscription and queues messages while the service is stopped or killed; the shared
 /// subscription <see cref="TopicLayout.SharedFilter"/> at QoS 1; manual acknowledgement (the pipeline acknowledges after
-/// commit). Reconnects with capped exponential backoff and jitter. Every connect starts a new generation: messages of
+/// commit). Reads the connection only while ingest keeps up (<see cref="GatedAdapterFactory"/>: at most
+/// <see cref="BrokerSession.DeliveryWindow"/> PUBLISH packets wait in MQTTnet; docs/service.md, "Back-pressure at the
+/// socket"). Reconnects with capped exponential backoff and jitter. Every connect starts a new generation: messages of
 /// an earlier connection are never acknowledged on a later one (the broker redelivers them with their own ids).
 /// </summary>
 public sealed class MqttIngestClient : IDeviceCommandPublisher, IAsyncDisposable
@@ -63,6 +72,7 @@ public sealed class MqttIngestClient : IDeviceCommandPublisher, IAsyncDisposable
     private readonly ILogger _log;
     private readonly TimeProvider _time;
     private readonly IMqttClient _client;
+    private readonly GatedAdapterFactory _adapters;
     private long _generation;
     private CancellationToken _stopping;
 
@@ -70,12 +80,15 @@ public sealed class MqttIngestClient : IDeviceCommandPublisher, IAsyncDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(session.SocketBufferBytes, 4096);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(session.SocketBufferBytes, 64 << 20);
+        ArgumentOutOfRangeException.ThrowIfLessThan(session.DeliveryWindow, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(session.DeliveryWindow, ushort.MaxValue);
         _session = session;
         _pipeline = pipeline;
         _metrics = metrics;
         _log = log;
         _time = time;
-        _client = new MqttClientFactory().CreateMqttClient();
+        _adapters = new GatedAdapterFactory(session.DeliveryWindow);
+        _client = new MqttClientFactory().CreateMqttClient(_adapters);
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
     }
 
@@ -83,6 +96,9 @@ public sealed class MqttIngestClient : IDeviceCommandPublisher, IAsyncDisposable
     public long Generation => Interlocked.Read(ref _generation);
 
     public bool Connected => _client.IsConnected;
+
+    /// <summary>MQTTnet's client (tests inspect its packets).</summary>
+    internal IMqttClient Client => _client;
 
     /// <summary>The client id, the certificate's CN.</summary>
     public string ClientId => _session.Certificate.GetNameInfo(X509NameType.SimpleName, false);
@@ -245,6 +261,8 @@ public sealed class MqttIngestClient : IDeviceCommandPublisher, IAsyncDisposable
 
     private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
     {
+        // Out of MQTTnet's queue: the reader may fetch one more (the wait for the byte budget, if any, follows).
+        _adapters.Current?.Taken();
         e.AutoAcknowledge = false;
         InboundMessage inbound = Inbound(e, _time.GetUtcNow().ToUnixTimeMilliseconds(), Interlocked.Read(ref _generation));
         return _pipeline.EnqueueAsync(inbound, _stopping).AsTask();
