@@ -76,6 +76,7 @@ UPDATE_LINKED = [
     "Support\\TestKeys.cs",
     "Support\\TestRandom.cs",
     "Support\\TestText.cs",
+    "Support\\ThrownArgument.cs",
 ]
 
 

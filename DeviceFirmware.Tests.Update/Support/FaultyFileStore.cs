@@ -22,6 +22,12 @@ namespace SecureDevice.Tests.Support
         /// <summary>Mutations failed so far.</summary>
         public int Failures;
 
+        /// <summary>Reads of paths that start with this fail with <see cref="FailWith"/>, as unreadable flash would (null: none).</summary>
+        public string FailReadsPrefix;
+
+        /// <summary>How many reads of <see cref="FailReadsPrefix"/> still succeed before they start failing (flash that fails mid-boot).</summary>
+        public int FailReadsAfter;
+
         /// <summary>Reads of paths that start with this give back their first byte flipped, as failing flash would (null: none).</summary>
         public string FlipReadsPrefix;
 
@@ -37,6 +43,12 @@ namespace SecureDevice.Tests.Support
             if (OutOfMemoryPrefix != null && path.StartsWith(OutOfMemoryPrefix))
             {
                 throw new System.OutOfMemoryException();
+            }
+
+            if (FailReadsPrefix != null && path.StartsWith(FailReadsPrefix) && FailReadsAfter-- <= 0)
+            {
+                read = 0;
+                return FailWith;
             }
 
             StorageStatus status = _inner.Read(path, position, buffer, offset, count, out read);

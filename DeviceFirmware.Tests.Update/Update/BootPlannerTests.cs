@@ -1,4 +1,5 @@
 using nanoFramework.TestFramework;
+using SecureDevice.Core.Boot;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Update;
@@ -44,6 +45,44 @@ namespace SecureDevice.Tests.Update
             long floor = rig.Journal.Current.SecurityFloor;
             Assert.AreEqual(5L, floor);
             Assert.AreEqual("0.9.0", rig.Running);
+        }
+
+        // Both slots verify and the journal is lost: the higher security version wins even against a higher version (no
+        // rollback), then the higher version, then slot A.
+        [TestMethod]
+        [DataRow("1.1.0", 2, "1.0.0", 2, SlotLayout.SlotA)]
+        [DataRow("1.0.0", 2, "1.1.0", 2, SlotLayout.SlotB)]
+        [DataRow("1.0.0", 2, "1.0.0", 2, SlotLayout.SlotA)]
+        [DataRow("1.0.0", 5, "1.1.0", 2, SlotLayout.SlotA)]
+        public void Plan_NoJournalBothSlotsVerify_SecurityThenVersionThenSlotA(string versionA, int securityA, string versionB, int securityB, int expected)
+        {
+            UpdateRig rig = new UpdateRig(UpdateBundles.Factory(new TestRandom(88)), 88);
+            UpdateRig.Install(rig.Flash, SlotLayout.SlotA, rig.Release(versionA, securityA, new int[] { 64 }));
+            UpdateRig.Install(rig.Flash, SlotLayout.SlotB, rig.Release(versionB, securityB, new int[] { 80 }));
+            rig.Boot();
+            int slot = rig.Plan.Slot;
+            Assert.AreEqual(expected, slot);
+            long floor = rig.Journal.Current.SecurityFloor;
+            Assert.AreEqual(expected == SlotLayout.SlotA ? securityA : securityB, floor);
+            Assert.AreEqual(expected == SlotLayout.SlotA ? versionA : versionB, rig.Running);
+        }
+
+        [TestMethod]
+        public void Plan_NoJournalAdoptedSlotUnreadableAtItsBootCheck_DroppedAsCorrupt()
+        {
+            UpdateRig rig = new UpdateRig(UpdateBundles.Factory(new TestRandom(95)), 95);
+            FaultyFileStore faulty = new FaultyFileStore(rig.Flash);
+            // The signature reads back once (the choice of slot), then the flash fails (the check before booting it).
+            faulty.FailReadsPrefix = SlotLayout.Path(SlotLayout.SlotA, SlotLayout.Signature);
+            faulty.FailReadsAfter = 1;
+            rig.Boot(faulty);
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.AdoptInstalled, (int)decision);
+            Assert.IsNull(rig.Running);
+            bool hasActive = rig.Journal.Current.HasActive;
+            Assert.IsFalse(hasActive);
+            int outcome = (int)rig.Journal.Current.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.ActiveCorrupt, outcome);
         }
 
         [TestMethod]
@@ -116,6 +155,49 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual(-1, slot);
             BundleStatus status = rig.Plan.ActiveStatus;
             Assert.AreEqual((int)BundleStatus.SlotMismatch, (int)status);
+        }
+
+        [TestMethod]
+        public void Plan_ActiveDroppedThenReadsBackIntact_StaysWithoutApplicationAndWritesNothing()
+        {
+            UpdateRig rig = Installed(89);
+            string manifest = SlotLayout.Path(SlotLayout.SlotA, SlotLayout.Manifest);
+            rig.Corrupt(manifest, 20, 0x20);
+            rig.Boot();
+            bool hasActive = rig.Journal.Current.HasActive;
+            Assert.IsFalse(hasActive);
+            // The flash gives the original bytes back (a passing fault): the journal no longer vouches for the slot.
+            rig.Corrupt(manifest, 20, 0x20);
+            rig.Boot();
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.BootActive, (int)decision);
+            Assert.IsNull(rig.Running);
+            BundleStatus notChecked = rig.Plan.ActiveStatus;
+            Assert.AreEqual((int)BundleStatus.Verified, (int)notChecked);
+            int saves = rig.Journal.Saves;
+            Assert.AreEqual(0, saves, "a boot that changes nothing does not write the journal");
+        }
+
+        [TestMethod]
+        [DataRow(0, (int)BootDecision.ResumeDownload)]
+        [DataRow(BootPlanner.DefaultMaxResumeBoots, (int)BootDecision.AbandonDownload)]
+        public void Plan_DownloadingAndActiveCorrupted_ActiveDroppedAsCorrupt(int resumeBoots, int expected)
+        {
+            UpdateRig rig = Installed(91);
+            UpdateJournal downloading = new UpdateJournal();
+            downloading.CopyFrom(rig.Journal.Current);
+            downloading.ToDownloading(UpdateRig.BaseUrl, new byte[32]);
+            downloading.ResumeBoots = resumeBoots;
+            rig.Journal.Save(downloading);
+            rig.Corrupt(SlotLayout.Path(SlotLayout.SlotA, SlotLayout.Manifest), 20, 0x20);
+            rig.Boot();
+            int decision = (int)rig.Plan.Decision;
+            Assert.AreEqual(expected, decision);
+            Assert.IsNull(rig.Running);
+            bool hasActive = rig.Journal.Current.HasActive;
+            Assert.IsFalse(hasActive);
+            int outcome = (int)rig.Journal.Current.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.ActiveCorrupt, outcome);
         }
 
         [TestMethod]
@@ -220,6 +302,10 @@ namespace SecureDevice.Tests.Update
             BundleStatus status = rig.Plan.CandidateStatus;
             Assert.AreEqual((int)BundleStatus.SecurityVersionRollback, (int)status);
             Assert.AreEqual(-1, rig.Plan.Slot, "the active 1.0.0 (security version 2) is below the floor too");
+            bool hasActive = rig.Journal.Current.HasActive;
+            Assert.IsFalse(hasActive);
+            int outcome = (int)rig.Journal.Current.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.RevertedCorrupt, outcome, "a revert's outcome is kept when the active slot is dropped too");
         }
 
         [TestMethod]
@@ -306,6 +392,58 @@ namespace SecureDevice.Tests.Update
         }
 
         [TestMethod]
+        public void Plan_JournalUnreadable_AdoptsAndReturnsTheReadFailure()
+        {
+            UpdateRig rig = Installed(92);
+            FaultyFileStore faulty = new FaultyFileStore(rig.Flash);
+            faulty.FailReadsPrefix = JournalStore.Path;
+            UpdateStack stack = new UpdateStack(faulty, rig.Anchors, rig.Options);
+            BootPlan plan = new BootPlan();
+            StorageStatus status = stack.Planner.Plan(plan);
+            Assert.AreEqual((int)StorageStatus.IoError, (int)status);
+            BootDecision decision = plan.Decision;
+            Assert.AreEqual((int)BootDecision.AdoptInstalled, (int)decision);
+            Assert.AreEqual(SlotLayout.SlotA, plan.Slot);
+            bool saveFailed = plan.JournalSaveFailed;
+            Assert.IsFalse(saveFailed);
+        }
+
+        [TestMethod]
+        public void OnLoadFailed_AfterThePlansSaveFailed_SavesOnlyItsOwnTransition()
+        {
+            UpdateRig rig = Installed(93);
+            UpdateJournal downloading = new UpdateJournal();
+            downloading.CopyFrom(rig.Journal.Current);
+            downloading.ToDownloading(UpdateRig.BaseUrl, new byte[32]);
+            rig.Journal.Save(downloading);
+            FaultyFileStore faulty = new FaultyFileStore(rig.Flash);
+            faulty.FailPrefix = JournalStore.Path;
+            UpdateStack stack = new UpdateStack(faulty, rig.Anchors, rig.Options);
+            BootPlan plan = new BootPlan();
+            StorageStatus status = stack.Planner.Plan(plan);
+            Assert.AreEqual((int)StorageStatus.IoError, (int)status, "the resume boot could not be counted");
+
+            // The flash takes writes again; the loader finds the active payload corrupt in memory.
+            faulty.FailPrefix = null;
+            status = stack.Planner.OnLoadFailed(plan, UpdateOutcome.RevertedCorrupt);
+            Assert.AreEqual((int)StorageStatus.Ok, (int)status);
+            UpdateJournal saved = stack.Journal.Current;
+            Assert.IsFalse(saved.HasActive);
+            Assert.AreEqual(0, saved.ResumeBoots, "the plan's unsaved resume boot is not slipped in");
+            Assert.AreEqual((int)UpdateState.Downloading, (int)saved.State);
+        }
+
+        [TestMethod]
+        public void Constructor_NullPart_ThrowsNamingIt()
+        {
+            UpdateRig rig = Installed(94);
+            string journal = ThrownArgument.Name(() => new BootPlanner(null, rig.Slots));
+            Assert.AreEqual("journal", journal);
+            string slots = ThrownArgument.Name(() => new BootPlanner(rig.Journal, null));
+            Assert.AreEqual("slots", slots);
+        }
+
+        [TestMethod]
         public void Plan_JournalOfUnknownFormat_TreatedAsMissing()
         {
             UpdateRig rig = Installed(85);
@@ -322,11 +460,24 @@ namespace SecureDevice.Tests.Update
         }
 
         [TestMethod]
-        public void OnLoadFailed_WrongOutcome_Throws()
+        public void OnLoadFailed_WrongOutcome_ThrowsNamingTheAllowedOnes()
         {
             UpdateRig rig = Installed(86);
             System.Action failedAsConfirmed = () => rig.Planner.OnLoadFailed(rig.Plan, UpdateOutcome.Confirmed);
             Assert.ThrowsException(typeof(System.ArgumentException), failedAsConfirmed);
+            Assert.AreEqual("outcome", ThrownArgument.Name(failedAsConfirmed));
+            string message = string.Empty;
+            try
+            {
+                failedAsConfirmed();
+            }
+            catch (System.ArgumentException e)
+            {
+                message = e.Message;
+            }
+
+            bool namesTheAllowed = message.IndexOf("RevertedCorrupt, RevertedAppFailed or RevertedNoMemory") >= 0;
+            Assert.IsTrue(namesTheAllowed, message);
         }
 
         // A device that adopted its factory image (1.0.0) and has a journal.

@@ -46,9 +46,10 @@ namespace SecureDevice.Tests.Update
         [TestMethod]
         public void Decode_DamagedFields_RefusedAndJournalUnchanged()
         {
-            // format, slot, boolean, state (Offered and Verifying are never persisted), reserved, truncated, trailing byte
-            int[] positions = new int[] { 0, 1, 2, 3, 3, 7 };
-            int[] values = new int[] { 2, 2, 2, 1, 3, 1 };
+            // format, slot, boolean, state (Offered and Verifying are never persisted), reserved, a negative security floor;
+            // then truncated, trailing byte
+            int[] positions = new int[] { 0, 1, 2, 3, 3, 7, 8 };
+            int[] values = new int[] { 2, 2, 2, 1, 3, 1, 0x80 };
             for (int i = 0; i < positions.Length; i++)
             {
                 byte[] bytes = Hex.Decode(GoldenHex());
@@ -80,6 +81,80 @@ namespace SecureDevice.Tests.Update
             journal = Sample();
             journal.Url = new string('a', UpdateJournal.MaxUrlLength + 1);
             Assert.ThrowsException(typeof(System.InvalidOperationException), encode);
+        }
+
+        // The tightest valid journals (every count 0 or 255, floor 0, no URL or one of MaxUrlLength characters) round-trip;
+        // one beyond any bound throws rather than being written truncated (a byte of 256 test boots would read back as 0).
+        [TestMethod]
+        public void Encode_EachFieldAtItsBound_RoundTripsAndOneBeyondThrows()
+        {
+            UpdateJournal journal = Sample();
+            journal.TestBoots = 0;
+            journal.ResumeBoots = 0;
+            journal.SecurityFloor = 0;
+            journal.Url = string.Empty;
+            AssertRoundTrips(journal);
+            journal.TestBoots = 255;
+            journal.ResumeBoots = 255;
+            journal.Url = new string('a', UpdateJournal.MaxUrlLength);
+            AssertRoundTrips(journal);
+
+            System.Action encode = () => journal.Encode(new RecordWriter(new byte[UpdateJournal.MaxEncodedBytes]));
+            journal.TestBoots = 256;
+            Assert.ThrowsException(typeof(System.InvalidOperationException), encode);
+            journal.TestBoots = -1;
+            Assert.ThrowsException(typeof(System.InvalidOperationException), encode);
+            journal.TestBoots = 0;
+            journal.ResumeBoots = 256;
+            Assert.ThrowsException(typeof(System.InvalidOperationException), encode);
+            journal.ResumeBoots = -1;
+            Assert.ThrowsException(typeof(System.InvalidOperationException), encode);
+            journal.ResumeBoots = 0;
+            journal.SecurityFloor = -1;
+            Assert.ThrowsException(typeof(System.InvalidOperationException), encode);
+        }
+
+        // SameAs decides whether the planner saves the next journal at all: a field it ignored would never be persisted.
+        [TestMethod]
+        public void SameAs_AnyOneFieldDiffers_IsFalse()
+        {
+            for (int field = 0; field < 10; field++)
+            {
+                UpdateJournal other = Sample();
+                switch (field)
+                {
+                    case 0: other.ActiveSlot = SlotLayout.SlotA; break;
+                    case 1: other.HasActive = false; break;
+                    case 2: other.State = UpdateState.Staged; break;
+                    case 3: other.TestBoots = 3; break;
+                    case 4: other.ResumeBoots = 1; break;
+                    case 5: other.LastOutcome = UpdateOutcome.Confirmed; break;
+                    case 6: other.SecurityFloor = 4; break;
+                    case 7: other.ActiveDigest[31] ^= 1; break;
+                    case 8: other.CandidateDigest[31] ^= 1; break;
+                    default: other.Url = "https://u.example/c/"; break;
+                }
+
+                bool same = Sample().SameAs(other);
+                Assert.IsFalse(same, "field " + field.ToString());
+            }
+        }
+
+        [TestMethod]
+        public void Load_RecordGoneSinceTheLastLoad_CurrentIsEmptyAgain()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            JournalStore store = new JournalStore(flash);
+            bool found;
+            store.Load(out found);
+            store.Save(Sample());
+            int saves = store.Saves;
+            Assert.AreEqual(1, saves);
+            flash.Delete(JournalStore.Path);
+            store.Load(out found);
+            Assert.IsFalse(found);
+            bool empty = store.Current.SameAs(new UpdateJournal());
+            Assert.IsTrue(empty);
         }
 
         [TestMethod]
@@ -203,6 +278,18 @@ namespace SecureDevice.Tests.Update
             Assert.IsFalse(hasActive);
             journal.ActiveDropped(false);
             AssertFields(journal, UpdateState.Idle, 0, 0, UpdateOutcome.ActiveCorrupt);
+        }
+
+        private static void AssertRoundTrips(UpdateJournal journal)
+        {
+            byte[] buffer = new byte[UpdateJournal.MaxEncodedBytes];
+            RecordWriter writer = new RecordWriter(buffer);
+            journal.Encode(writer);
+            UpdateJournal decoded = new UpdateJournal();
+            bool read = decoded.TryDecode(new RecordReader(buffer, 0, writer.Length));
+            Assert.IsTrue(read);
+            bool same = decoded.SameAs(journal);
+            Assert.IsTrue(same);
         }
 
         private static void AssertFields(UpdateJournal journal, UpdateState state, int testBoots, int resumeBoots, UpdateOutcome outcome)

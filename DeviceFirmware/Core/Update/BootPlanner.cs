@@ -27,9 +27,14 @@ namespace SecureDevice.Core.Update
         /// <summary>Plans over <paramref name="journal"/> and <paramref name="slots"/> (shared with the <see cref="UpdateEngine"/>).</summary>
         public BootPlanner(JournalStore journal, SlotVerifier slots)
         {
-            if (journal == null || slots == null)
+            if (journal == null)
             {
                 throw new System.ArgumentNullException("journal");
+            }
+
+            if (slots == null)
+            {
+                throw new System.ArgumentNullException("slots");
             }
 
             _journal = journal;

@@ -24,8 +24,16 @@ namespace SecureDevice.Core.Update
         public const string Delegation = "signer.delegation";
 
         /// <summary>Folder of <paramref name="slot"/>.</summary>
+        /// <exception cref="System.ArgumentOutOfRangeException"><paramref name="slot"/> is neither <see cref="SlotA"/> nor <see cref="SlotB"/> (a caller bug).</exception>
         public static string Folder(int slot)
         {
+            // Every slot file's path comes through here: a slot number gone wrong (a loop running the wrong way, -1 for
+            // "no slot") fails at once instead of quietly reading slot B's files.
+            if (slot != SlotA && slot != SlotB)
+            {
+                throw new System.ArgumentOutOfRangeException("slot");
+            }
+
             return slot == SlotA ? "app/a" : "app/b";
         }
 
