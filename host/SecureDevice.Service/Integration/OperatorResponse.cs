@@ -9,6 +9,7 @@ using SecureDevice.Fleet;
 using SecureDevice.Fleet.Broker;
 using SecureDevice.Fleet.Pki;
 using SecureDevice.Fleet.Response;
+using SecureDevice.Fleet.Text;
 using SecureDevice.Service.Extensions;
 using SecureDevice.Service.Hosting;
 using SecureDevice.Service.Monitoring;
@@ -112,7 +113,7 @@ public sealed class OperatorResponse : IAsyncDisposable
             }
             catch (Exception error) when (error is DbException or SocketException or TimeoutException or InvalidOperationException or ArgumentException)
             {
-                throw new FleetException(FleetError.Network, "cannot open the database " + store.Description + ": " + SecureDevice.Fleet.Text.Printable.Escape(FleetService.FirstLine(error.Message)));
+                throw new FleetException(FleetError.Network, "cannot open the database " + store.Description + ": " + Printable.Escape(FleetService.FirstLine(error.Message)));
             }
 
             if (version != Migrations.Latest)
@@ -173,7 +174,18 @@ public sealed class OperatorResponse : IAsyncDisposable
             return new OperatorOutcome(false, true, "DeviceRevoked: the device's certificate is revoked");
         }
 
-        Extensions.ActionOutcome outcome = await Dispatcher().ExecuteAsync(request, cancellationToken).ConfigureAwait(false);
+        Extensions.ActionOutcome outcome;
+        try
+        {
+            outcome = await Dispatcher().ExecuteAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is DbException or SocketException or TimeoutException)
+        {
+            // The mechanism ran (or not) and its file audit says which; the database did not take the record.
+            return new OperatorOutcome(false, false, "the service's database failed to record it (" + Printable.Escape(FleetService.FirstLine(error.Message))
+                + "); actions-" + Instance + ".jsonl in the data folder says what was done");
+        }
+
         if (outcome.Done && kind == DeviceActionKind.Revoke)
         {
             await _sync.ReloadIfChangedAsync(cancellationToken).ConfigureAwait(false);
