@@ -138,7 +138,8 @@ public sealed class ResponseActions
         _ => ActionStatus.BrokerRefused,
     };
 
-    private static bool IsServiceActor(string? actor) => string.Equals(actor?.Trim(), ServiceActor, StringComparison.OrdinalIgnoreCase);
+    /// <summary>Whether <paramref name="actor"/> names the automatic actor (<see cref="ServiceActor"/>, any case, trimmed).</summary>
+    public static bool IsServiceActor(string? actor) => string.Equals(actor?.Trim(), ServiceActor, StringComparison.OrdinalIgnoreCase);
 
     private static bool IsId(string? text)
     {
@@ -188,13 +189,22 @@ public sealed class ResponseActions
         return new ActionResult(ActionOutcome.Failed, ActionStatus.InvalidRequest, record);
     }
 
+    /// <summary>
+    /// Why a request is refused as <see cref="ActionStatus.InvalidRequest"/> before anything is audited or done, or null
+    /// when its text is acceptable. Untrusted text is refused, not repaired: it goes into the audit, alerts and the
+    /// broker's topics. Callers that record requests elsewhere (the service's actions table) check first with this.
+    /// </summary>
+    public static string? RequestProblem(string? deviceId, string? actor, string? reason, string? origin) =>
+        IsId(deviceId) && IsText(actor, 64) && IsText(reason, MaxReasonLength) && IsText(origin, 128)
+            ? null
+            : "device id must be 1-64 of [A-Za-z0-9_-]; actor (64), reason (" + MaxReasonLength + ") and origin (128) non-empty, without control characters";
+
     private async Task<ActionResult> RunAsync(ActionKind kind, string deviceId, string actor, string reason, string origin, CancellationToken cancellation,
         Func<DeviceInfo, DateTimeOffset, Task<(ActionStatus Status, string Detail)>> act, bool allowRevoked = false)
     {
-        // Untrusted text is refused, not repaired: it goes into the audit, alerts and the broker's topics.
-        if (!IsId(deviceId) || !IsText(actor, 64) || !IsText(reason, MaxReasonLength) || !IsText(origin, 128))
+        if (RequestProblem(deviceId, actor, reason, origin) is string problem)
         {
-            return Refuse(kind, deviceId, actor, reason, origin, "device id must be 1-64 of [A-Za-z0-9_-]; actor (64), reason (" + MaxReasonLength + ") and origin (128) non-empty, without control characters");
+            return Refuse(kind, deviceId, actor, reason, origin, problem);
         }
 
         DateTimeOffset now = _time.GetUtcNow();

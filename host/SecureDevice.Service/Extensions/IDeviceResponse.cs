@@ -1,5 +1,6 @@
 using System.Threading;
 using System.Threading.Tasks;
+using SecureDevice.Fleet.Response;
 
 namespace SecureDevice.Service.Extensions;
 
@@ -17,8 +18,10 @@ public enum DeviceActionKind
     Revoke,
 }
 
-/// <summary>A request to act on a device, by an operator (console) or by a policy (actor "service").</summary>
-public sealed record DeviceActionRequest(string DeviceId, DeviceActionKind Kind, string Actor, string Reason);
+/// <summary>A request to act on a device, by an operator (console, command line) or by a policy (actor "service").</summary>
+/// <param name="Origin">Where the request came from, for the response layer's file audit (null: "service").</param>
+/// <param name="Throttle">A throttle's rate and duration (null: the default, 6/h for 1 h).</param>
+public sealed record DeviceActionRequest(string DeviceId, DeviceActionKind Kind, string Actor, string Reason, string? Origin = null, ThrottleSpec? Throttle = null);
 
 /// <summary>What an action did. Failed carries the detail (and is audited as such).</summary>
 public sealed record ActionOutcome(bool Done, string Detail)

@@ -97,9 +97,7 @@ public sealed class FleetService : IAsyncDisposable
     {
         (X509Certificate2 certificate, X509Certificate2 anchor) = StartupChecks.Check(options);
         ILogger log = logs.CreateLogger("securedevice.service");
-        SqlDialect dialect = options.DatabaseUrl != null
-            ? new PostgresDialect(DatabaseUrl.Parse(options.DatabaseUrl), "securedevice-" + options.Identity)
-            : new SqliteDialect(options.DataFolder);
+        SqlDialect dialect = DialectFor(options.DataFolder, options.DatabaseUrl, options.Identity);
         IFleetStore store = new FleetStore(dialect);
         try
         {
@@ -151,6 +149,15 @@ public sealed class FleetService : IAsyncDisposable
 
         return service;
     }
+
+    /// <summary>
+    /// The service's database: PostgreSQL at <paramref name="databaseUrl"/>, else SQLite in <paramref name="dataFolder"/>;
+    /// <paramref name="identity"/> names the connections (PostgreSQL's application name).
+    /// </summary>
+    /// <exception cref="FleetException">A malformed database URL.</exception>
+    public static SqlDialect DialectFor(string dataFolder, string? databaseUrl, string identity) => databaseUrl != null
+        ? new PostgresDialect(DatabaseUrl.Parse(databaseUrl), "securedevice-" + identity)
+        : new SqliteDialect(dataFolder);
 
     /// <summary>Starts every loop.</summary>
     public void Start()
@@ -220,7 +227,7 @@ public sealed class FleetService : IAsyncDisposable
     }
 
 
-    private static string FirstLine(string text)
+    internal static string FirstLine(string text)
     {
         int end = text.IndexOfAny(new[] { '\r', '\n' });
         return end < 0 ? text : text[..end];

@@ -7,6 +7,7 @@ using SecureDevice.Fleet.Pki;
 using SecureDevice.Fleet.Response;
 using SecureDevice.Fleet.Response.Alerts;
 using SecureDevice.Service.Hosting;
+using SecureDevice.Service.Registry;
 using SecureDevice.Service.Storage;
 
 namespace SecureDevice.Service.Integration;
@@ -25,6 +26,7 @@ public sealed class FleetIntegration : IServiceAttachment, IAlertSink, IDisposab
     private readonly WebhookSender _webhook;
     private readonly ICustomerContacts _contacts;
     private DynamicSecurityAdmin? _admin;
+    private FileActionAudit? _audit;
     private DatabaseAlertStore? _outbox;
     private AlertDispatcher? _alerts;
 
@@ -56,18 +58,28 @@ public sealed class FleetIntegration : IServiceAttachment, IAlertSink, IDisposab
     /// <summary>What to pass to <see cref="FleetServiceHost.StartAsync"/>.</summary>
     public ServiceExtensions Extensions { get; }
 
-    public void Attach(FleetService service)
+    public void Attach(FleetService service) =>
+        BindActions(new PkiLayout(service.Options.PkiFolder), service.Options.DataFolder, service.Options.BrokerHost, service.Options.BrokerPort, service.Instance,
+            service.Dialect, service.Registry, service.Mqtt, new OperatorOnlyRevoker());
+
+    /// <summary>
+    /// The one composition of the response mechanisms (the service's, and an operator's <see cref="OperatorResponse"/>):
+    /// the ladder over <see cref="ResponseActions"/> with the registry as its directory, the hash-chained file audit
+    /// <c>actions-INSTANCE.jsonl</c> in the data folder, quarantine with the PKI's broker-admin identity, and the alert
+    /// dispatcher over the database's outbox. Only who publishes commands and who may revoke differ by caller.
+    /// </summary>
+    internal void BindActions(PkiLayout pki, string dataFolder, string brokerHost, int brokerPort, string instance, SqlDialect dialect, DeviceRegistry registry,
+        IDeviceCommandPublisher commands, IRevoker revoker)
     {
-        var pki = new PkiLayout(service.Options.PkiFolder);
         // Quarantine needs the broker-admin identity; without it every quarantine fails (audited), nothing else changes.
         IBrokerAccessControl broker = File.Exists(pki.AdminCertificate) && File.Exists(pki.AdminKey)
-            ? _admin = DynamicSecurityAdmin.For(pki, service.Options.BrokerHost, service.Options.BrokerPort)
+            ? _admin = DynamicSecurityAdmin.For(pki, brokerHost, brokerPort)
             : new NoBrokerAdmin();
-        var audit = new FileActionAudit(Path.Combine(service.Options.DataFolder, "actions-" + service.Instance + ".jsonl"));
-        _outbox = new DatabaseAlertStore(service.Dialect, service.Instance, _time);
+        _audit = new FileActionAudit(Path.Combine(dataFolder, "actions-" + instance + ".jsonl"));
+        _outbox = new DatabaseAlertStore(dialect, instance, _time);
         _alerts = new AlertDispatcher(_contacts, _outbox, _webhook, _options.Smtp != null ? new SmtpSender(_options.Smtp) : null, _time, options: _options.Alerts);
         Detection.Alerts = _alerts;
-        Ladder.Bind(new ResponseActions(new RegistryDirectory(service), audit, service.Mqtt, broker, new OperatorOnlyRevoker(), _time, _alerts), new ServiceStateStore(service.Dialect), service.Instance);
+        Ladder.Bind(new ResponseActions(new RegistryDirectory(registry), _audit, commands, broker, revoker, _time, _alerts), new ServiceStateStore(dialect), instance);
     }
 
     public Task RunAsync(CancellationToken cancellationToken) => Task.WhenAll(Alerts.RunAsync(cancellationToken), PruneOutboxAsync(cancellationToken));
@@ -101,13 +113,14 @@ public sealed class FleetIntegration : IServiceAttachment, IAlertSink, IDisposab
     public void Dispose()
     {
         _admin?.Dispose();
+        _audit?.Dispose();
         _webhook.Dispose();
     }
 
     /// <summary>The service's registry as the response layer's device directory.</summary>
-    private sealed class RegistryDirectory(FleetService service) : IDeviceDirectory
+    private sealed class RegistryDirectory(DeviceRegistry registry) : IDeviceDirectory
     {
-        public DeviceInfo? Find(string deviceId) => service.Registry.TryGet(deviceId, out DeviceRecord device)
+        public DeviceInfo? Find(string deviceId) => registry.TryGet(deviceId, out DeviceRecord device)
             ? new DeviceInfo(device.DeviceId, device.CustomerId, device.Status == "revoked" ? SecureDevice.Fleet.Pki.DeviceStatus.Revoked : SecureDevice.Fleet.Pki.DeviceStatus.Active)
             : null;
     }

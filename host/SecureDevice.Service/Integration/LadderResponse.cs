@@ -89,7 +89,9 @@ public sealed class LadderResponse : IDeviceResponse
         }
 
         bool offence = finding || ladder.BadCount >= _policy.BadMessages;
-        if (!offence || ladder.Step >= 2)
+        // With a store, the remembered step is only a hint: a lift from another instance or the operator's command
+        // line (securedevice respond lift --data) deletes the row, and the device must be throttled again if it offends.
+        if (!offence || (_state == null && ladder.Step >= 2))
         {
             return;
         }
@@ -136,12 +138,13 @@ public sealed class LadderResponse : IDeviceResponse
             return ServiceOutcome.Failed("the response mechanisms are not attached yet");
         }
 
+        string origin = request.Origin ?? ResponseActions.ServiceActor;
         ActionResult result = request.Kind switch
         {
-            DeviceActionKind.Throttle => await _actions.ThrottleAsync(request.DeviceId, request.Actor, request.Reason, cancellation: cancellationToken).ConfigureAwait(false),
-            DeviceActionKind.Quarantine => await _actions.QuarantineAsync(request.DeviceId, request.Actor, request.Reason, cancellation: cancellationToken).ConfigureAwait(false),
-            DeviceActionKind.Lift => await _actions.LiftAsync(request.DeviceId, request.Actor, request.Reason, cancellation: cancellationToken).ConfigureAwait(false),
-            _ => await _actions.RevokeAsync(request.DeviceId, request.Actor, request.Reason, cancellation: cancellationToken).ConfigureAwait(false),
+            DeviceActionKind.Throttle => await _actions.ThrottleAsync(request.DeviceId, request.Actor, request.Reason, origin, request.Throttle, cancellationToken).ConfigureAwait(false),
+            DeviceActionKind.Quarantine => await _actions.QuarantineAsync(request.DeviceId, request.Actor, request.Reason, origin, cancellationToken).ConfigureAwait(false),
+            DeviceActionKind.Lift => await _actions.LiftAsync(request.DeviceId, request.Actor, request.Reason, origin, cancellationToken).ConfigureAwait(false),
+            _ => await _actions.RevokeAsync(request.DeviceId, request.Actor, request.Reason, origin, cancellationToken).ConfigureAwait(false),
         };
         if (result.Succeeded && request.Kind == DeviceActionKind.Lift)
         {

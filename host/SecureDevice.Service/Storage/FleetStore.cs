@@ -91,6 +91,25 @@ public sealed class FleetStore : IFleetStore
         return Migrations.Latest;
     }
 
+    /// <summary>
+    /// The schema version the database is at, changing nothing (a process that is not the service must not migrate
+    /// it): 0 when it holds no migrations table, so it is not a service database (yet).
+    /// </summary>
+    public async Task<int> SchemaVersionAsync(CancellationToken cancellationToken)
+    {
+        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using DbCommand command = Command(connection, null, $"SELECT COALESCE(MAX(version), 0) FROM {Tables.Migrations}");
+        try
+        {
+            return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }
+        catch (DbException)
+        {
+            // The connection is open, so the statement failed on the schema: no migrations table.
+            return 0;
+        }
+    }
+
     public async Task<bool> PingAsync(CancellationToken cancellationToken)
     {
         try

@@ -128,6 +128,8 @@ public sealed class HostileCorpus : IDisposable
 
         // Port 1: nothing listens, so a run that got past its checks fails at the broker (exit 1) without waiting.
         string[] respond = { "respond", "quarantine", "dev-1", "--pki", W("pki"), "--broker", "localhost:1", "--actor", "alice", "--reason", "r", "--audit", W("out", "audit.jsonl") };
+        // With --data: the service's folder (here one without a database, so a run that got past the option checks stops there).
+        string[] respondData = respond.Take(11).Concat(new[] { "--data", W("out") }).ToArray();
         Directory.CreateDirectory(W("out"));
 
         // Files: every file argument, each special file. (serve-updates keeps --port 1: privileged or busy, so a run that
@@ -146,7 +148,7 @@ public sealed class HostileCorpus : IDisposable
             ("pki crl --pki", new[] { "pki", "crl", "--pki", W("pki") }, "--pki"),
             ("revoke --pki", new[] { "revoke", "dev-1", "--pki", W("pki") }, "--pki"),
             ("broker config --pki", new[] { "broker", "config", "--pki", W("pki"), "--out", W("out", "broker") }, "--pki"),
-            ("respond --pki", respond, "--pki"), ("respond --audit", respond, "--audit"),
+            ("respond --pki", respond, "--pki"), ("respond --audit", respond, "--audit"), ("respond --data", respondData, "--data"),
         };
         foreach (var (command, args, option) in fileArguments)
         {
@@ -209,6 +211,7 @@ public sealed class HostileCorpus : IDisposable
             ("simulate --duration", new[] { "simulate", "--pki", W("pki"), "--broker", "localhost:1", "--devices", "1", "--duration", "1s" }, "--duration"),
             ("respond device-id", respond, "dev-1"), ("respond --broker", respond, "--broker"), ("respond --actor", respond, "--actor"),
             ("respond --reason", respond, "--reason"),
+            ("respond --database", respondData.Concat(new[] { "--database", "postgres://u@localhost:1/db" }).ToArray(), "--database"),
         };
         foreach (var (command, args, option) in stringArguments)
         {

@@ -97,18 +97,7 @@ public static class ServiceCommand
                 throw new ToolException(refusal);
             }
 
-            SmtpSettings? relay = null;
-            if (result.GetValue(smtp) is string relayAddress)
-            {
-                var (smtpHost, smtpPort) = CliParsing.HostPort(relayAddress, "--smtp");
-                string from = result.GetValue(smtpFrom) ?? throw new ToolException("--smtp needs --smtp-from ADDRESS");
-                if (!CustomerContacts.IsEmail(from))
-                {
-                    throw new ToolException("--smtp-from is not an e-mail address");
-                }
-
-                relay = new SmtpSettings { Host = smtpHost, Port = smtpPort, From = from };
-            }
+            SmtpSettings? relay = Relay(result.GetValue(smtp), result.GetValue(smtpFrom));
 
             SecureDevice.WebConsole.Web.ConsoleModule? web = null;
             if (result.GetValue(consoleListen) is string at)
@@ -125,6 +114,28 @@ public static class ServiceCommand
         });
         command.Subcommands.Add(Identity(console));
         return command;
+    }
+
+    /// <summary>The SMTP relay of <c>--smtp HOST:PORT --smtp-from ADDRESS</c> (null without <c>--smtp</c>); one line, exit 2, when malformed.</summary>
+    internal static SmtpSettings? Relay(string? address, string? from)
+    {
+        if (address == null)
+        {
+            return null;
+        }
+
+        var (host, port) = CliParsing.HostPort(address, "--smtp");
+        if (from == null)
+        {
+            throw new ToolException("--smtp needs --smtp-from ADDRESS");
+        }
+
+        if (!CustomerContacts.IsEmail(from))
+        {
+            throw new ToolException("--smtp-from is not an e-mail address");
+        }
+
+        return new SmtpSettings { Host = host, Port = port, From = from };
     }
 
     /// <summary>The console's bundle folder for update offers: all three options or none (one line, exit 2, otherwise).</summary>
