@@ -155,6 +155,12 @@ namespace SecureDevice.Tests.Support
             return DownloadStatus.Ok;
         }
 
+        /// <summary>True while a body is open (the engine must not hold a connection it no longer reads).</summary>
+        public bool IsOpen
+        {
+            get { return _open != null; }
+        }
+
         /// <inheritdoc />
         public void Close()
         {

@@ -273,16 +273,40 @@ namespace SecureDevice.Tests.Support
                     return;
                 }
 
-                long sleep = Engine.Step(_input.Set(NowMs, Utc, true, Random.NextUInt()), healthy && Running != null);
-                if (sleep == long.MaxValue)
+                if (StepOnce(healthy) == long.MaxValue)
                 {
                     return;
                 }
+            }
+        }
 
+        /// <summary>
+        /// Steps the engine (healthy when an application runs) until it is in <paramref name="state"/>, has nothing to do,
+        /// or <paramref name="maxSteps"/>; returns the last step's answer.
+        /// </summary>
+        public long RunUntil(UpdateState state, int maxSteps)
+        {
+            long sleep = 0;
+            for (int i = 0; i < maxSteps && Engine.Status.State != state && sleep != long.MaxValue; i++)
+            {
+                sleep = StepOnce(true);
+            }
+
+            return sleep;
+        }
+
+        // One step at the rig's time; then time advances by the sleep asked for (at least 1 ms) unless there is nothing to do.
+        private long StepOnce(bool healthy)
+        {
+            long sleep = Engine.Step(_input.Set(NowMs, Utc, true, Random.NextUInt()), healthy && Running != null);
+            if (sleep != long.MaxValue)
+            {
                 long advance = sleep < 1 ? 1 : sleep;
                 NowMs += advance;
                 Utc += advance / 1000;
             }
+
+            return sleep;
         }
 
         /// <summary>True when the store in use has lost power.</summary>

@@ -3,6 +3,7 @@ using SecureDevice.Core.Boot;
 using SecureDevice.Core.Bundle;
 using SecureDevice.Core.Storage;
 using SecureDevice.Core.Telemetry;
+using SecureDevice.Core.Time;
 using SecureDevice.Core.Update;
 using SecureDevice.Tests.Support;
 
@@ -223,19 +224,23 @@ namespace SecureDevice.Tests.Update
         }
 
         [TestMethod]
-        public void Download_FlashReadsBackOtherBytes_NeverStaged()
+        public void Download_FlashReadsBackOtherBytes_DownloadedAgainThenStorageFailed()
         {
+            // Before the limit this device fetched the file again every few seconds for ever (1.5 MB in 84 minutes here).
             UpdateRig rig = UpdateRig.Booted(48);
             FaultyFileStore flash = new FaultyFileStore(rig.Flash);
             rig.Boot(flash);
             flash.FlipReadsPrefix = SlotLayout.Path(SlotLayout.SlotB, "Sensor.App.pe");
-            rig.Offer(rig.Publish(rig.Release("1.1.0", 3, new int[] { 900 }), "1.1.0"));
-            rig.Run(true, 300);
-            Assert.IsTrue(flash.FlippedReads > 0);
-            UpdateState state = rig.Journal.Current.State;
-            Assert.IsFalse(state == UpdateState.Staged);
-            int outcome = (int)rig.Engine.Status.LastOutcome;
-            Assert.IsFalse(outcome == (int)UpdateOutcome.Staged);
+            string url = rig.Publish(rig.Release("1.1.0", 3, new int[] { 900 }), "1.1.0");
+            for (int offer = 1; offer <= 2; offer++)
+            {
+                rig.Offer(url);
+                rig.Run(true, 1000);
+                Assert.AreEqual((int)UpdateOutcome.StorageFailed, (int)rig.Engine.Status.LastOutcome);
+                Assert.AreEqual((int)UpdateState.Idle, (int)rig.Journal.Current.State);
+                Assert.AreEqual("flash read-back: hash-mismatch", rig.Engine.Status.LastDetail);
+                Assert.AreEqual(offer * UpdateEngine.MaxReadBackFailures * 900L, rig.Server.PayloadBytesServed);
+            }
         }
 
         [TestMethod]
@@ -298,6 +303,10 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
             Assert.AreEqual(writes, rig.Flash.MutationCount, "a failed fetch of the documents writes nothing");
             Assert.IsTrue(rig.NowMs - start >= (RetrySchedule.MaxFailures - 1) * RetrySchedule.RetryFloorMs, "retries are spaced");
+            rig.Server.FailOpens = 1000;
+            rig.Offer(url);
+            rig.Run(true, 1000);
+            Assert.AreEqual(2 * RetrySchedule.MaxFailures, rig.Server.Opens, "a new offer gets every attempt again");
         }
 
         [TestMethod]
@@ -314,6 +323,7 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
             outcome = (int)rig.Journal.Current.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.DownloadFailed, outcome);
+            Assert.IsNull(rig.Engine.Status.Candidate);
             rig.Boot();
             Assert.AreEqual("1.0.0", rig.Running);
             BootDecision decision = rig.Plan.Decision;
@@ -542,8 +552,10 @@ namespace SecureDevice.Tests.Update
             rig.Run(true, 2);
             UpdateState state = rig.Engine.Status.State;
             Assert.AreEqual((int)UpdateState.Downloading, (int)state);
+            Assert.IsTrue(rig.Server.IsOpen);
             int outcome = (int)rig.Offer(second);
             Assert.AreEqual((int)UpdateOutcome.None, outcome);
+            Assert.IsFalse(rig.Server.IsOpen, "closed at the offer");
             rig.Run(true, 200);
             outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Staged, outcome);
@@ -617,6 +629,223 @@ namespace SecureDevice.Tests.Update
             rig.Run(true, 50);
             outcome = (int)rig.Engine.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcomes.Rejected(BundleStatus.KeyRevoked), outcome);
+        }
+
+        [TestMethod]
+        public void Construct_OneArgumentNull_ThrowsArgumentNull()
+        {
+            UpdateRig rig = UpdateRig.Booted(64);
+            for (int i = 0; i < 7; i++)
+            {
+                Assert.AreEqual("null store", Construct(rig, i, 64), "argument " + i.ToString());
+            }
+        }
+
+        [TestMethod]
+        public void Construct_ChunkOutsideLimits_ThrowsOutOfRange()
+        {
+            UpdateRig rig = UpdateRig.Booted(65);
+            Assert.AreEqual("range chunk", Construct(rig, -1, 63));
+            Assert.AreEqual("range chunk", Construct(rig, -1, UpdateEngine.ChunkBytes + 1));
+            Assert.AreEqual("made", Construct(rig, -1, 64));
+            Assert.AreEqual("made", Construct(rig, -1, UpdateEngine.ChunkBytes));
+        }
+
+        // An engine over the rig's parts with argument nullArgument (0-6, -1 for none) null and a chunk of chunkBytes: how it ended.
+        private static string Construct(UpdateRig rig, int nullArgument, int chunkBytes)
+        {
+            try
+            {
+                UpdateEngine made = new UpdateEngine(
+                    nullArgument == 0 ? null : rig.Store,
+                    nullArgument == 1 ? null : rig.Journal,
+                    nullArgument == 2 ? null : rig.Slots,
+                    nullArgument == 3 ? null : rig.Stack.Revocations,
+                    nullArgument == 4 ? null : rig.Server,
+                    nullArgument == 5 ? null : new InstallContext(),
+                    nullArgument == 6 ? null : new byte[chunkBytes]);
+                return made.Status == null ? "no status" : "made";
+            }
+            catch (System.ArgumentNullException e)
+            {
+                return "null " + e.ParamName;
+            }
+            catch (System.ArgumentOutOfRangeException e)
+            {
+                return "range " + e.ParamName;
+            }
+        }
+
+        [TestMethod]
+        public void Probation_EngineMadeLateWithShortTimeout_CountsFromItsStart()
+        {
+            UpdateRig rig = UpdateRig.Booted(66);
+            rig.Stage(rig.Release());
+            rig.Options.TestTimeoutMs = 5000;
+            rig.Boot();
+            UpdateEngine engine = rig.Stack.CreateEngine(rig.Server, "sensor", "esp32-devkitc", rig.Plan, 500000);
+            Assert.AreEqual(5000L, engine.TestTimeoutMs);
+            StepInput input = new StepInput();
+            Assert.AreEqual(1L, engine.Step(input.Set(504999, TestBundle.Now, true, 1), false));
+            engine.Step(input.Set(505000, TestBundle.Now, true, 1), false);
+            Assert.AreEqual("candidate 1.1.0 reverted:timeout", engine.Status.LastDetail);
+        }
+
+        [TestMethod]
+        public void Offer_SpacingSetAndOfferEndedUnwritten_CountedAndNextTooSoon()
+        {
+            UpdateRig rig = new UpdateRig(UpdateBundles.Factory(new TestRandom(67)), 67);
+            rig.Options.OfferSpacingMs = 30000;
+            rig.Boot();
+            UpdateEngine engine = rig.Engine;
+            Assert.AreEqual(30000L, engine.OfferSpacingMs);
+            string url = rig.Publish(rig.Release(), "1.1.0");
+            byte[] pinned = TestBytes.Utf8("{\"url\":\"" + url + "\",\"manifestSha256\":\"" + new string('a', 64) + "\"}");
+            int events = engine.Status.EventSequence;
+            rig.NowMs = 1000;
+            engine.Offer(pinned, 0, pinned.Length, 1000);
+            Assert.AreEqual(events + 1, engine.Status.EventSequence);
+            Assert.AreEqual(long.MaxValue, rig.RunUntil(UpdateState.Idle, 100));
+            Assert.AreEqual((int)UpdateOutcome.OfferMismatch, (int)engine.Status.LastOutcome);
+            Assert.AreEqual(1, engine.Status.Statistics.OffersRejected);
+            int outcome = (int)engine.Offer(pinned, 0, pinned.Length, 30999);
+            Assert.AreEqual((int)UpdateOutcome.Busy, outcome);
+            Assert.AreEqual("offers arrive faster than one per 30 s", engine.Status.LastDetail);
+            Assert.AreEqual(2, engine.Status.Statistics.OffersReceived);
+        }
+
+        [TestMethod]
+        public void Step_NetworkDownOrRetryNotDue_WaitsWithoutOpening()
+        {
+            UpdateRig rig = UpdateRig.Booted(68);
+            rig.Server.FailOpens = 1;
+            rig.Offer(rig.Publish(rig.Release(), "1.1.0"));
+            UpdateEngine engine = rig.Engine;
+            StepInput input = new StepInput();
+            long now = rig.NowMs;
+            Assert.AreEqual(1000L, engine.Step(input.Set(now, rig.Utc, false, 1), true));
+            Assert.AreEqual(0, rig.Server.Opens);
+            long wait = engine.Step(input.Set(now, rig.Utc, true, 1), true);
+            Assert.AreEqual(wait - 1, engine.Step(input.Set(now + 1, rig.Utc, true, 1), true));
+            Assert.AreEqual(1, rig.Server.Opens);
+            rig.NowMs = now + wait;
+            int before = 0;
+            for (int i = 0; i < 50 && engine.Status.State == UpdateState.Offered; i++)
+            {
+                before = engine.Status.EventSequence;
+                rig.Run(true, 1);
+            }
+
+            Assert.AreEqual((int)UpdateState.Downloading, (int)engine.Status.State);
+            Assert.AreEqual(before + 1, engine.Status.EventSequence, "one event as the download begins");
+        }
+
+        [TestMethod]
+        public void Confirm_JournalCannotBeSaved_RetriedEverySecondUntilSaved()
+        {
+            UpdateRig rig = UpdateRig.Booted(69);
+            rig.Stage(rig.Release());
+            FaultyFileStore flash = new FaultyFileStore(rig.Flash);
+            rig.Boot(flash);
+            flash.FailPrefix = JournalStore.Path;
+            StepInput input = new StepInput();
+            Assert.AreEqual(Probation.ConfirmRetryMs, rig.Engine.Step(input.Set(0, rig.Utc, true, 1), true));
+            flash.FailPrefix = null;
+            Assert.AreEqual(long.MaxValue, rig.Engine.Step(input.Set(1000, rig.Utc, true, 1), true));
+            Assert.AreEqual((int)UpdateOutcome.Confirmed, (int)rig.Journal.Current.LastOutcome);
+        }
+
+        [TestMethod]
+        public void Download_SlotCannotTakeTheDocuments_StorageFailedSavedOnce()
+        {
+            UpdateRig rig = UpdateRig.Booted(70);
+            FaultyFileStore flash = new FaultyFileStore(rig.Flash);
+            rig.Boot(flash);
+            flash.FailPrefix = SlotLayout.Path(SlotLayout.SlotB, SlotLayout.Manifest);
+            string url = rig.Publish(rig.Release(), "1.1.0");
+            rig.Offer(url);
+            rig.Run(true, 100);
+            Assert.AreEqual((int)UpdateState.Idle, (int)rig.Engine.Status.State);
+            Assert.AreEqual((int)UpdateOutcome.StorageFailed, (int)rig.Journal.Current.LastOutcome);
+            int writes = rig.Flash.MutationCount;
+            rig.Offer(url);
+            rig.Run(true, 100);
+            Assert.AreEqual((int)UpdateOutcome.StorageFailed, (int)rig.Engine.Status.LastOutcome);
+            Assert.AreEqual(writes, rig.Flash.MutationCount, "the same outcome is not saved again");
+        }
+
+        [TestMethod]
+        public void Verify_FlashReadsBackWrongTwice_BacksOffLongerAndFetchesNothingAgain()
+        {
+            UpdateRig rig = UpdateRig.Booted(71);
+            FaultyFileStore flash = new FaultyFileStore(rig.Flash);
+            rig.Boot(flash);
+            string app = SlotLayout.Path(SlotLayout.SlotB, "Sensor.App.pe");
+            rig.Offer(rig.Publish(rig.Release(), "1.1.0"));
+            rig.RunUntil(UpdateState.Verifying, 300);
+            long served = rig.Server.PayloadBytesServed;
+            flash.FlipReadsPrefix = app;
+            rig.Run(true, 1);
+            Assert.AreEqual((int)UpdateState.Downloading, (int)rig.Engine.Status.State);
+            flash.FlipReadsPrefix = null;
+            rig.RunUntil(UpdateState.Verifying, 300);
+            flash.FlipReadsPrefix = app;
+            long wait = rig.Engine.Step(new StepInput(rig.NowMs, rig.Utc, true, 9000), true);
+            Assert.AreEqual(2 * RetrySchedule.RetryBaseMs, wait, "the second failure in a row");
+            flash.FlipReadsPrefix = null;
+            rig.Run(true, 300);
+            Assert.AreEqual((int)UpdateOutcome.Staged, (int)rig.Engine.Status.LastOutcome);
+            Assert.AreEqual(served, rig.Server.PayloadBytesServed);
+        }
+
+        [TestMethod]
+        public void Stage_JournalCannotBeSaved_BacksOffWithoutRebootThenGivesUp()
+        {
+            UpdateRig rig = UpdateRig.Booted(72);
+            FaultyFileStore flash = new FaultyFileStore(rig.Flash);
+            rig.Boot(flash);
+            rig.Offer(rig.Publish(rig.Release(), "1.1.0"));
+            rig.RunUntil(UpdateState.Verifying, 300);
+            flash.FailPrefix = JournalStore.Path;
+            Assert.AreEqual(RetrySchedule.RetryBaseMs, rig.Engine.Step(new StepInput(rig.NowMs, rig.Utc, true, 4000), true));
+            Assert.IsFalse(rig.Engine.Status.RebootRequested);
+            Assert.AreEqual("saving the journal", rig.Engine.Status.LastDetail);
+            rig.Run(true, 300);
+            Assert.AreEqual((int)UpdateOutcome.DownloadFailed, (int)rig.Engine.Status.LastOutcome);
+        }
+
+        [TestMethod]
+        public void Start_AgainOnTheSameEngine_ForgetsTheOfferSpacingAndRetryWait()
+        {
+            UpdateRig rig = UpdateRig.Booted(73);
+            rig.Offer(rig.Publish(rig.Release("1.1.0", 3, new int[] { 5625 }), "1.1.0"));
+            rig.Run(true, 2);
+            rig.Server.FailOpens = 1;
+            string other = rig.Publish(rig.Release("1.2.0", 3, new int[] { 63 }), "1.2.0");
+            rig.Offer(other);
+            StepInput input = new StepInput(rig.NowMs, rig.Utc, true, 1);
+            rig.Engine.Step(input, true);
+            rig.Engine.Start(rig.NowMs, rig.Plan);
+            Assert.AreEqual((int)UpdateState.Downloading, (int)rig.Engine.Status.State);
+            int opens = rig.Server.Opens;
+            rig.Engine.Step(input, true);
+            Assert.AreEqual(opens + 1, rig.Server.Opens, "the download goes on at once");
+            byte[] offer = TestBytes.Utf8("{\"url\":\"" + other + "\"}");
+            Assert.AreEqual((int)UpdateOutcome.None, (int)rig.Engine.Offer(offer, 0, offer.Length, rig.NowMs));
+        }
+
+        [TestMethod]
+        public void Offer_UnreachableDuringDownload_ResumedDownloadGetsEveryAttempt()
+        {
+            UpdateRig rig = UpdateRig.Booted(74);
+            rig.Offer(rig.Publish(rig.Release("1.1.0", 3, new int[] { 5625 }), "1.1.0"));
+            rig.Run(true, 2);
+            rig.Server.FailOpens = 1000;
+            rig.Offer(rig.Publish(rig.Release("1.2.0", 3, new int[] { 63 }), "1.2.0"));
+            int opens = rig.Server.Opens;
+            rig.Run(true, 1000);
+            Assert.AreEqual(opens + (2 * RetrySchedule.MaxFailures), rig.Server.Opens);
+            Assert.AreEqual((int)UpdateState.Idle, (int)rig.Journal.Current.State);
         }
     }
 }

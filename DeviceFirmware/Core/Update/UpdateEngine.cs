@@ -26,6 +26,12 @@ namespace SecureDevice.Core.Update
         /// <summary>Largest read from the network or flash, bytes.</summary>
         public const int ChunkBytes = 4096;
 
+        /// <summary>
+        /// Read-backs of a downloaded slot that may fail per offer, each followed by a new download of the files that do not
+        /// verify; the last one abandons the update as <see cref="UpdateOutcome.StorageFailed"/> (the device's flash is at fault).
+        /// </summary>
+        public const int MaxReadBackFailures = 3;
+
         private readonly JournalStore _journal;
         private readonly SlotVerifier _slots;
         private readonly RevocationStore _revocations;
@@ -41,6 +47,10 @@ namespace SecureDevice.Core.Update
         private readonly CandidateWrites _writes;
         private readonly PayloadDownload _download;
         private readonly UpdateStatus _status;
+
+        // Failed read-backs since the offer was taken. Not the retry schedule's count: the new download's progress resets
+        // that, so flash that never reads back right would fetch the bundle again every few seconds, for ever.
+        private int _readBackFailures;
 
         /// <summary>
         /// Creates the engine. <paramref name="device"/> gives product, hardware model and loader version (the running
@@ -141,6 +151,7 @@ namespace SecureDevice.Core.Update
                 _download.Close();
                 _documents.Reset();
                 _retry.Restart(nowMs);
+                _readBackFailures = 0;
                 Enter(UpdateState.Offered);
                 _report.Event();
             }
@@ -294,7 +305,15 @@ namespace SecureDevice.Core.Update
             _status.Candidate = _download.Manifest;
             if (back == DownloadStep.Failed)
             {
-                // What was verified while streaming is not what the flash gives back: download the bad files again.
+                // What was verified while streaming is not what the flash gives back: download the bad files again, a
+                // bounded number of times.
+                _readBackFailures++;
+                if (_readBackFailures >= MaxReadBackFailures)
+                {
+                    Abandon(UpdateOutcome.StorageFailed, _download.Detail);
+                    return;
+                }
+
                 Enter(UpdateState.Downloading);
             }
 
