@@ -404,8 +404,43 @@ namespace SecureDevice.Tests.Update
             BootDecision decision = plan.Decision;
             Assert.AreEqual((int)BootDecision.AdoptInstalled, (int)decision);
             Assert.AreEqual(SlotLayout.SlotA, plan.Slot);
+            bool unreadable = plan.JournalUnreadable;
+            Assert.IsTrue(unreadable);
             bool saveFailed = plan.JournalSaveFailed;
-            Assert.IsFalse(saveFailed);
+            Assert.IsTrue(saveFailed);
+            int saves = stack.Journal.Saves;
+            Assert.AreEqual(0, saves);
+        }
+
+        // A reading fault hid the journal of a candidate under test for one boot: the boot adopts in memory only, writes
+        // nothing over the unread journal, takes no offer (preparing a slot from the empty journal could empty the running
+        // one), and the next boot finds the test where it was. Saving the adoption would confirm the candidate unproven.
+        [TestMethod]
+        public void Plan_JournalUnreadableWhileTesting_NothingWrittenNoOfferNextBootContinuesTheTest()
+        {
+            UpdateRig rig = Staged(96);
+            rig.Boot();
+            FaultyFileStore faulty = new FaultyFileStore(rig.Flash);
+            faulty.FailReadsPrefix = JournalStore.Path;
+            rig.Boot(faulty);
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.AdoptInstalled, (int)decision);
+            bool unreadable = rig.Plan.JournalUnreadable;
+            Assert.IsTrue(unreadable);
+            UpdateState state = rig.Engine.Status.State;
+            Assert.AreEqual((int)UpdateState.WaitingForReboot, (int)state);
+            int outcome = (int)rig.Offer("https://updates.example/x/");
+            Assert.AreEqual((int)UpdateOutcome.Busy, outcome);
+            int saves = rig.Journal.Saves;
+            Assert.AreEqual(0, saves);
+
+            faulty.FailReadsPrefix = null;
+            rig.Boot();
+            decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.ContinueTest, (int)decision);
+            int testBoots = rig.Journal.Current.TestBoots;
+            Assert.AreEqual(2, testBoots);
+            Assert.AreEqual("1.1.0", rig.Running);
         }
 
         [TestMethod]

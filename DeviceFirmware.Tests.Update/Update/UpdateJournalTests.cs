@@ -157,6 +157,38 @@ namespace SecureDevice.Tests.Update
             Assert.IsTrue(empty);
         }
 
+        // A journal that could not be read is never written over: it may hold what the fault hid (a test, a higher floor).
+        [TestMethod]
+        public void Save_AfterAFailedLoad_WritesNothingUntilALoadSucceeds()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            JournalStore store = new JournalStore(flash);
+            bool found;
+            store.Load(out found);
+            store.Save(Sample());
+            FaultyFileStore faulty = new FaultyFileStore(flash);
+            faulty.FailReadsPrefix = JournalStore.Path;
+            JournalStore unread = new JournalStore(faulty);
+            StorageStatus status = unread.Load(out found);
+            Assert.AreEqual((int)StorageStatus.IoError, (int)status);
+            bool unreadable = unread.Unreadable;
+            Assert.IsTrue(unreadable);
+            UpdateJournal next = Sample();
+            next.SecurityFloor = 9;
+            status = unread.Save(next);
+            Assert.AreEqual((int)StorageStatus.IoError, (int)status);
+            Assert.AreEqual(0, unread.Saves);
+
+            faulty.FailReadsPrefix = null;
+            unread.Load(out found);
+            unreadable = unread.Unreadable;
+            Assert.IsFalse(unreadable);
+            bool same = unread.Current.SameAs(Sample());
+            Assert.IsTrue(same);
+            status = unread.Save(next);
+            Assert.AreEqual((int)StorageStatus.Ok, (int)status);
+        }
+
         [TestMethod]
         public void Save_Failure_KeepsCurrentAndTheOldRecord()
         {

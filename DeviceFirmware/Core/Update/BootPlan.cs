@@ -32,6 +32,13 @@ namespace SecureDevice.Core.Update
         /// <summary>True when the journal could not be saved (the decision is made again at the next boot).</summary>
         public bool JournalSaveFailed { get; internal set; }
 
+        /// <summary>
+        /// True when the journal could not be read this boot (a medium failure, not a missing record): the slot was chosen
+        /// as for a lost journal, nothing is written over the unread journal, and the engine takes no offer until the next
+        /// boot reads it again.
+        /// </summary>
+        public bool JournalUnreadable { get; internal set; }
+
         internal void Clear()
         {
             Decision = BootDecision.None;
@@ -43,6 +50,7 @@ namespace SecureDevice.Core.Update
             ActiveStatus = BundleStatus.Verified;
             CandidateStatus = BundleStatus.Verified;
             JournalSaveFailed = false;
+            JournalUnreadable = false;
         }
     }
 }

@@ -53,13 +53,18 @@ namespace SecureDevice.Core.Update
         public bool JournalMissing { get; private set; }
 
         /// <summary>Decides this boot; fills <paramref name="plan"/>.</summary>
-        /// <returns>The journal's storage status (a failed read is planned as a missing journal; a failed save is in <see cref="BootPlan.JournalSaveFailed"/>).</returns>
+        /// <returns>
+        /// The journal's storage status. A failed read is planned as a missing journal but saved never
+        /// (<see cref="BootPlan.JournalUnreadable"/>, and <see cref="BootPlan.JournalSaveFailed"/> as the store refuses); a failed
+        /// save is in <see cref="BootPlan.JournalSaveFailed"/>.
+        /// </returns>
         public StorageStatus Plan(BootPlan plan)
         {
             plan.Clear();
             bool found;
             StorageStatus status = _journal.Load(out found);
             JournalMissing = !found;
+            plan.JournalUnreadable = status != StorageStatus.Ok;
             UpdateJournal current = _journal.Current;
             _next.CopyFrom(current);
             if (!found)

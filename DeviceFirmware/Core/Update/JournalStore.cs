@@ -18,6 +18,7 @@ namespace SecureDevice.Core.Update
         private readonly RecordWriter _writer = new RecordWriter(new byte[UpdateJournal.MaxEncodedBytes]);
         private readonly RecordReader _reader = new RecordReader(new byte[0], 0, 0);
         private readonly UpdateJournal _next = new UpdateJournal();
+        private StorageStatus _readFailure = StorageStatus.Ok;
 
         /// <summary>A journal store over <paramref name="store"/>.</summary>
         public JournalStore(IFileStore store)
@@ -28,6 +29,16 @@ namespace SecureDevice.Core.Update
 
         /// <summary>The journal as last loaded or saved (do not modify; build a copy and <see cref="Save"/> it).</summary>
         public UpdateJournal Current { get; private set; }
+
+        /// <summary>
+        /// True when the last <see cref="Load"/> could not read the medium. Until a load succeeds, every save writes nothing
+        /// and returns that failure: a journal that was not read is never overwritten, since it may hold what a reading
+        /// fault hid (a candidate under test, a higher security floor), and a transient fault must not erase it.
+        /// </summary>
+        public bool Unreadable
+        {
+            get { return _readFailure != StorageStatus.Ok; }
+        }
 
         /// <summary>Journal saves since construction.</summary>
         public int Saves { get; private set; }
@@ -40,6 +51,7 @@ namespace SecureDevice.Core.Update
             found = false;
             bool recordFound;
             StorageStatus status = _record.Load(out recordFound);
+            _readFailure = status;
             Current = new UpdateJournal();
             if (status != StorageStatus.Ok || !recordFound)
             {
@@ -54,10 +66,16 @@ namespace SecureDevice.Core.Update
         /// <summary>Saves <paramref name="next"/> and, on success, copies it into <see cref="Current"/>.</summary>
         /// <returns>
         /// <see cref="StorageStatus.Ok"/>, or the failure: <see cref="Current"/> keeps the previous journal; the flash holds
-        /// the previous or the new one (a cut after the new copy was complete), both of which are consistent states.
+        /// the previous or the new one (a cut after the new copy was complete), both of which are consistent states. While
+        /// <see cref="Unreadable"/>, the last read failure, with nothing written.
         /// </returns>
         public StorageStatus Save(UpdateJournal next)
         {
+            if (_readFailure != StorageStatus.Ok)
+            {
+                return _readFailure;
+            }
+
             _writer.Reset();
             next.Encode(_writer);
             StorageStatus status = _record.Save(_writer.Buffer, 0, _writer.Length);

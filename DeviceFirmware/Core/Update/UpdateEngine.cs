@@ -111,7 +111,9 @@ namespace SecureDevice.Core.Update
             _device.CurrentSecurityVersion = plan.ActiveSecurityVersion;
             _status.Candidate = null;
             _offers.Reset();
-            _status.State = UpdateTransitions.AtBoot(journal.State, plan.Testing);
+            // A journal that could not be read is not overwritten (JournalStore refuses to save): this boot takes no offer,
+            // since preparing a candidate slot from the empty journal could empty the slot that is running.
+            _status.State = plan.JournalUnreadable ? UpdateState.WaitingForReboot : UpdateTransitions.AtBoot(journal.State, plan.Testing);
             if (_status.State == UpdateState.Testing)
             {
                 _status.Candidate = plan.Manifest;
