@@ -10,7 +10,8 @@ namespace SecureDevice.Tests.Update
     public class SlotVerifierTests
     {
         // How a read of the flash goes wrong: 0 an error, 1 an error reported after the bytes were transferred (ECC),
-        // 2 one read that answers Ok with no bytes (the file shorter than its length said). Every one must fail closed.
+        // 2 a read that answers Ok with no bytes (the file shorter than its length said). Every one must fail closed at
+        // once: the flash reads well again after three failures, so a reader that retries (or loops) would verify.
         private static PhaseFixture Faulty(uint seed, string path, int mode, int after)
         {
             PhaseFixture f = new PhaseFixture(seed);
@@ -18,10 +19,10 @@ namespace SecureDevice.Tests.Update
             f.Store.FailReadsPrefix = path;
             f.Store.FailReadsAfter = after;
             f.Store.FailedReadsFill = mode == 1;
+            f.Store.FailReadsCount = 3;
             if (mode == 2)
             {
                 f.Store.FailWith = StorageStatus.Ok;
-                f.Store.FailReadsCount = 1;
             }
 
             return f;
