@@ -28,6 +28,18 @@ namespace SecureDevice.Tests.Support
         /// <summary>How many reads of <see cref="FailReadsPrefix"/> still succeed before they start failing (flash that fails mid-boot).</summary>
         public int FailReadsAfter;
 
+        /// <summary>How many reads fail once they started failing (the reads after them succeed again; default: all).</summary>
+        public int FailReadsCount = int.MaxValue;
+
+        /// <summary>Failing reads still fill the buffer and report the bytes, as a driver that reports an ECC error after the transfer.</summary>
+        public bool FailedReadsFill;
+
+        /// <summary>Most bytes one read returns (0: no limit), as a file system that reads across a block boundary in two steps.</summary>
+        public int MaxRead;
+
+        /// <summary>Length queries of paths that start with this fail with <see cref="FailWith"/> (null: none).</summary>
+        public string FailLengthsPrefix;
+
         /// <summary>Reads of paths that start with this give back their first byte flipped, as failing flash would (null: none).</summary>
         public string FlipReadsPrefix;
 
@@ -45,9 +57,21 @@ namespace SecureDevice.Tests.Support
                 throw new System.OutOfMemoryException();
             }
 
-            if (FailReadsPrefix != null && path.StartsWith(FailReadsPrefix) && FailReadsAfter-- <= 0)
+            // The caller's range is checked as asked, before the read is shortened.
+            SecureDevice.Core.ByteRange.Check(buffer, offset, count);
+            if (MaxRead > 0 && count > MaxRead)
+            {
+                count = MaxRead;
+            }
+
+            if (FailReadsPrefix != null && path.StartsWith(FailReadsPrefix) && FailReadsAfter-- <= 0 && FailReadsCount-- > 0)
             {
                 read = 0;
+                if (FailedReadsFill)
+                {
+                    _inner.Read(path, position, buffer, offset, count, out read);
+                }
+
                 return FailWith;
             }
 
@@ -64,6 +88,12 @@ namespace SecureDevice.Tests.Support
         /// <inheritdoc />
         public StorageStatus Length(string path, out long length)
         {
+            if (FailLengthsPrefix != null && path.StartsWith(FailLengthsPrefix))
+            {
+                length = 0;
+                return FailWith;
+            }
+
             return _inner.Length(path, out length);
         }
 

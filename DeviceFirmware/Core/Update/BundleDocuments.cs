@@ -54,9 +54,16 @@ namespace SecureDevice.Core.Update
             return index == 0 ? Manifest : index == 1 ? Signature : Delegation;
         }
 
-        /// <summary>The slot file name of document <paramref name="index"/>.</summary>
+        /// <summary>The slot file name of document <paramref name="index"/> (0..2; any other index is a caller bug and throws).</summary>
         public static string FileName(int index)
         {
+            // Every other accessor maps an index above 1 to the delegation: a loop counting the wrong way must fail here
+            // at once, not read the delegation forever.
+            if (index < 0 || index > 2)
+            {
+                throw new System.ArgumentOutOfRangeException("index");
+            }
+
             return index == 0 ? SlotLayout.Manifest : index == 1 ? SlotLayout.Signature : SlotLayout.Delegation;
         }
 

@@ -19,9 +19,24 @@ namespace SecureDevice.Core.Update
         /// <summary>Creates a verifier over <paramref name="store"/> that trusts <paramref name="verifier"/>'s anchors and reads through <paramref name="chunk"/> (caller-owned, 64..4096 bytes).</summary>
         public SlotVerifier(IFileStore store, BundleVerifier verifier, BundleDocuments documents, byte[] chunk)
         {
-            if (store == null || verifier == null || documents == null || chunk == null)
+            if (store == null)
             {
                 throw new System.ArgumentNullException("store");
+            }
+
+            if (verifier == null)
+            {
+                throw new System.ArgumentNullException("verifier");
+            }
+
+            if (documents == null)
+            {
+                throw new System.ArgumentNullException("documents");
+            }
+
+            if (chunk == null)
+            {
+                throw new System.ArgumentNullException("chunk");
             }
 
             if (chunk.Length < 64 || chunk.Length > 4096)
