@@ -412,6 +412,24 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual(0, saves);
         }
 
+        // The corner where nothing is saved: the journal unreadable and no slot verifies, so the adoption equals the empty
+        // journal and only the read status tells the boot that the journal was not read.
+        [TestMethod]
+        public void Plan_JournalUnreadableNothingVerifies_ReturnsTheReadFailure()
+        {
+            UpdateRig rig = Installed(98);
+            rig.Corrupt(SlotLayout.Path(SlotLayout.SlotA, SlotLayout.Signature), 5, 1);
+            FaultyFileStore faulty = new FaultyFileStore(rig.Flash);
+            faulty.FailReadsPrefix = JournalStore.Path;
+            UpdateStack stack = new UpdateStack(faulty, rig.Anchors, rig.Options);
+            BootPlan plan = new BootPlan();
+            StorageStatus status = stack.Planner.Plan(plan);
+            Assert.AreEqual((int)StorageStatus.IoError, (int)status);
+            Assert.AreEqual(-1, plan.Slot);
+            int saves = stack.Journal.Saves;
+            Assert.AreEqual(0, saves);
+        }
+
         // A reading fault hid the journal of a candidate under test for one boot: the boot adopts in memory only, writes
         // nothing over the unread journal, takes no offer (preparing a slot from the empty journal could empty the running
         // one), and the next boot finds the test where it was. Saving the adoption would confirm the candidate unproven.
