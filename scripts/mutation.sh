@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Mutation testing of the portable core with Stryker.NET: which planted bugs do the device tests miss?
 #
-#   bash scripts/mutation.sh [PATH]     PATH under DeviceFirmware/, a folder or a file (default: Core)
+#   bash scripts/mutation.sh [PATH...]  each PATH under DeviceFirmware/, a folder or a file (default: Core)
 #   e.g. bash scripts/mutation.sh Foundation/Storage
 #        bash scripts/mutation.sh Core/Update/BootPlanner.cs
+#        bash scripts/mutation.sh Core/Update/JournalStore.cs Core/Update/UpdateJournal.cs
+# Several PATHs are one Stryker run (one build, one coverage pass, one RESULT line); they must all be mutated through the
+# same host project (all under Core, all under Foundation/Crypto, or all in the rest of Foundation).
 #
 # Mutates the host project that compiles PATH: host/SecureDevice.Crypto for Foundation/Crypto/... and
 # Foundation/ByteRange.cs, host/SecureDevice.Foundation for the rest of Foundation/ (text, time, storage),
@@ -26,31 +29,54 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-target="${1:-Core}"
-target="${target#DeviceFirmware/}"
-target="${target%/}"
-if [ ! -e "DeviceFirmware/$target" ]; then
-  echo "mutation: DeviceFirmware/$target does not exist (give a folder or file under DeviceFirmware/, e.g. Core/Update)" >&2
-  exit 2
-fi
-case "$target" in
-  Core|Core/*|Foundation|Foundation/*) ;;
-  *) echo "mutation: only the portable core (Core/..., Foundation/...) is mutated" >&2; exit 2 ;;
-esac
+if [ $# -eq 0 ]; then set -- Core; fi
 
-# The host project(s) that compile PATH.
-case "$target" in
-  Foundation) projects="SecureDevice.Crypto.csproj SecureDevice.Foundation.csproj" ;;
-  Foundation/Crypto|Foundation/Crypto/*|Foundation/ByteRange.cs) projects="SecureDevice.Crypto.csproj" ;;
-  Foundation/*) projects="SecureDevice.Foundation.csproj" ;;
+# The class of a PATH: which host project(s) compile it, and so which device tests can reach its mutants.
+kind_of() {
+  case "$1" in
+    Foundation) echo foundation ;;
+    Foundation/Crypto|Foundation/Crypto/*|Foundation/ByteRange.cs) echo crypto ;;
+    Foundation/*) echo storage ;;
+    Core|Core/*) echo core ;;
+    *) echo other ;;
+  esac
+}
+
+targets=()
+patterns=""
+kind=""
+for arg in "$@"; do
+  target="${arg#DeviceFirmware/}"
+  target="${target%/}"
+  if [ ! -e "DeviceFirmware/$target" ]; then
+    echo "mutation: DeviceFirmware/$target does not exist (give a folder or file under DeviceFirmware/, e.g. Core/Update)" >&2
+    exit 2
+  fi
+  this=$(kind_of "$target")
+  if [ "$this" = other ]; then
+    echo "mutation: only the portable core (Core/..., Foundation/...) is mutated, not $target" >&2
+    exit 2
+  fi
+  if [ -n "$kind" ] && [ "$this" != "$kind" ]; then
+    echo "mutation: $target is compiled by another host project than ${targets[0]}; run them separately" >&2
+    exit 2
+  fi
+  kind="$this"
+  targets+=("$target")
+  if [ -d "DeviceFirmware/$target" ]; then
+    patterns="$patterns\"**/$target/**/*.cs\", "
+  else
+    patterns="$patterns\"**/$target\", "
+  fi
+done
+
+# The host project(s) that compile the PATHs.
+case "$kind" in
+  foundation) projects="SecureDevice.Crypto.csproj SecureDevice.Foundation.csproj" ;;
+  crypto) projects="SecureDevice.Crypto.csproj" ;;
+  storage) projects="SecureDevice.Foundation.csproj" ;;
   *) projects="SecureDevice.Core.csproj" ;;
 esac
-
-if [ -d "DeviceFirmware/$target" ]; then
-  pattern="**/$target/**/*.cs"
-else
-  pattern="**/$target"
-fi
 
 # The device tests run, but the device's crypto tests (namespace SecureDevice.Tests.Crypto, 77 cases) only when the
 # crypto (or all of the foundation) is mutated: the crypto uses nothing above ByteRange, so they can reach no mutant of
@@ -58,9 +84,9 @@ fi
 # crypto is mutated: under the coverage probes their thousands of field operations make the coverage pass take most of
 # an hour, and they exercise nothing but Foundation/Crypto.
 tests="FullyQualifiedName~SecureDevice.Tests.NanoTestHost.NanoTests"
-case "$target" in
-  Foundation/Storage|Foundation/Storage/*|Foundation/Text|Foundation/Text/*|Core|Core/*) tests="($tests&DisplayName!~SecureDevice.Tests.Crypto.)" ;;
-  Foundation|Foundation/Crypto|Foundation/Crypto/*|Foundation/ByteRange.cs) tests="$tests|FullyQualifiedName~SecureDevice.Tests.Crypto" ;;
+case "$kind" in
+  storage|core) tests="($tests&DisplayName!~SecureDevice.Tests.Crypto.)" ;;
+  *) tests="$tests|FullyQualifiedName~SecureDevice.Tests.Crypto" ;;
 esac
 
 dotnet tool restore >/dev/null
@@ -97,7 +123,7 @@ cat > "$config" <<JSON
   "stryker-config": {
     "project": "$project",
     "configuration": "Release",
-    "mutate": [ "$pattern", "!**/Properties/**" ],
+    "mutate": [ $patterns"!**/Properties/**" ],
     "test-case-filter": "$tests",
     "coverage-analysis": "perTest",
     "reporters": [ "json", "html", "progress" ],
