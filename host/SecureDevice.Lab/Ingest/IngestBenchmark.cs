@@ -100,7 +100,18 @@ public sealed record IngestBenchmarkResult(
 
     /// <summary>Where the service's time went: the generator's rate, the mean batch and the writer's stages in wall time per report.</summary>
     public string ProfileLine => FormattableString.Invariant($"RESULT published_per_s={PublishedPerSecond:0} batch_mean={(Batches > 0 ? Committed / Batches : 0):0} ")
-        + IngestBenchmark.StagePairs(StageUsPerReport);
+        + IngestBenchmark.StagePairs(StageUsPerReport)
+        + FormattableString.Invariant($" reconnects={Reconnects:0} resent={Resent:0}");
+
+    /// <summary>
+    /// The service's broker connections made during the measured span (<c>securedevice_broker_connects_total{result="ok"}</c>):
+    /// above 0, the session was lost (for example to the keep-alive while the delivery gate was closed) and the broker
+    /// resends what was unacknowledged, which a stalled run's figures then include.
+    /// </summary>
+    public double Reconnects { get; init; }
+
+    /// <summary>Copies of already-committed reports the broker delivered again in the span (rejected as <c>redelivered</c> or <c>duplicate</c>, never stored twice).</summary>
+    public double Resent { get; init; }
 
     /// <summary>The peaks seen in the service's /metrics during the measured span (<see cref="MemoryPeaks"/>).</summary>
     public MemoryPeaks Memory { get; init; }
@@ -274,6 +285,8 @@ public static class IngestBenchmark
             fleet.DatabaseBytes(), cpuAfter.PerReport(cpuBefore, total, load), Delta("securedevice_ingest_batch_messages_count"), stages)
         {
             Memory = memory,
+            Reconnects = Delta("securedevice_broker_connects_total{result=\"ok\"}"),
+            Resent = Delta("securedevice_ingest_rejected_total{reason=\"redelivered\"}") + Delta("securedevice_ingest_rejected_total{reason=\"duplicate\"}"),
         };
     }
 

@@ -24,7 +24,7 @@ public sealed class BenchIngestRunTests
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("database sqlite: 500 of 500 reports committed once", result.Output);
         AssertKeys(ResultLine(result, "RESULT reports_per_s="), LiveKeys);
-        AssertKeys(ResultLine(result, "RESULT published_per_s="), new[] { "published_per_s", "batch_mean", "judge_us_per_report", "commit_us_per_report", "ack_us_per_report" });
+        AssertKeys(ResultLine(result, "RESULT published_per_s="), new[] { "published_per_s", "batch_mean", "judge_us_per_report", "commit_us_per_report", "ack_us_per_report", "reconnects", "resent" });
         AssertKeys(ResultLine(result, "RESULT peak_gc_committed_mb="), new[] { "peak_gc_committed_mb", "peak_gc_heap_mb", "peak_ingest_queue", "peak_detection_items" });
     }
 
