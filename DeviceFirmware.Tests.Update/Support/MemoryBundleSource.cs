@@ -30,6 +30,9 @@ namespace SecureDevice.Tests.Support
         /// <summary>Answers ranged requests with the whole file, like a server without range support.</summary>
         public bool IgnoreRange;
 
+        /// <summary>Opens answer without a length (remaining -1), like a chunked response without Content-Length.</summary>
+        public bool UnknownLength;
+
         /// <summary>When set, every open breaks its body after a random number of bytes with this probability in percent.</summary>
         public int DropPercent;
 
@@ -117,7 +120,7 @@ namespace SecureDevice.Tests.Support
             _open = file;
             _openIsPayload = url.EndsWith(".pe");
             _position = (int)offset;
-            remaining = file.Length - offset;
+            remaining = UnknownLength ? -1 : file.Length - offset;
             _cutAt = CutNextAfter >= 0 ? _position + CutNextAfter : -1;
             CutNextAfter = -1;
             if (_cutAt < 0 && DropPercent > 0 && Random != null && Random.Next(100) < DropPercent)

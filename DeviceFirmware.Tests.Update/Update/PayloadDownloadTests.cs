@@ -22,8 +22,13 @@ namespace SecureDevice.Tests.Update
             PayloadDownload d = Begin(f);
             DownloadStep step = d.Step(f.Journal, PhaseFixture.Url);
             Assert.AreEqual((int)DownloadStep.More, (int)step);
+
+            // 16 chunks: open, 9 reads and the end of file 0 (560), open and 4 reads of 64 of file 1.
+            long first = d.Progress.BytesDone;
+            Assert.AreEqual(816L, first);
             step = Run(f, d);
             Assert.AreEqual((int)DownloadStep.Done, (int)step);
+            Assert.IsTrue(d.Progressed, "last step");
             Assert.IsTrue(f.Intact(0) && f.Intact(1) && f.Intact(2));
             long done = d.Progress.BytesDone;
             Assert.AreEqual((long)Total, done);
@@ -33,6 +38,7 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual(1, events);
             step = d.ReadBack(f.Journal);
             Assert.AreEqual((int)DownloadStep.Done, (int)step);
+            Assert.IsFalse(d.Progressed, "read-back");
             long rehashed = f.Statistics.BytesRehashed;
             Assert.AreEqual((long)Total, rehashed);
         }
@@ -64,7 +70,13 @@ namespace SecureDevice.Tests.Update
             PhaseFixture f = new PhaseFixture(103);
             PayloadDownload d = Begin(f);
             f.Keep(0, 300, 7);
-            DownloadStep step = Run(f, d);
+            DownloadStep step = d.Step(f.Journal, PhaseFixture.Url);
+            Assert.AreEqual((int)DownloadStep.More, (int)step);
+
+            // The file failed its hash at 560 and was deleted: progress went back to 0, then 8 chunks of the new copy.
+            long done = d.Progress.BytesDone;
+            Assert.AreEqual(512L, done);
+            step = Run(f, d);
             Assert.AreEqual((int)DownloadStep.Done, (int)step);
             Assert.IsTrue(f.Intact(0), "file 0");
             long served = f.Server.PayloadBytesServed;
@@ -144,6 +156,79 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual((int)DownloadStep.Rejected, (int)step);
             BundleStatus why = d.Rejection;
             Assert.AreEqual((int)BundleStatus.FileSizeMismatch, (int)why);
+            Assert.AreEqual("Sensor.Drivers.pe is 21 bytes on the server, the manifest says 20", d.Detail);
+            Assert.IsFalse(f.Server.IsOpen, "source left open");
+        }
+
+        [TestMethod]
+        public void Step_ServedFileEmpty_RejectedBeforeReading()
+        {
+            PhaseFixture f = new PhaseFixture(115);
+            f.Server.Put(PhaseFixture.Url + f.Release.PayloadNames[2], new byte[0]);
+            PayloadDownload d = Begin(f);
+            DownloadStep step = Run(f, d);
+            Assert.AreEqual((int)DownloadStep.Rejected, (int)step);
+            Assert.AreEqual("Sensor.Drivers.pe is 0 bytes on the server, the manifest says 20", d.Detail);
+        }
+
+        [TestMethod]
+        public void Step_LengthUnknownFileLonger_RejectedWhileStreaming()
+        {
+            PhaseFixture f = new PhaseFixture(116);
+            f.Server.UnknownLength = true;
+            byte[] longer = new byte[21];
+            System.Array.Copy(f.Release.Payloads[2], longer, 20);
+            f.Server.Put(PhaseFixture.Url + f.Release.PayloadNames[2], longer);
+            PayloadDownload d = Begin(f);
+            DownloadStep step = Run(f, d);
+            Assert.AreEqual((int)DownloadStep.Rejected, (int)step);
+            BundleStatus why = d.Rejection;
+            Assert.AreEqual((int)BundleStatus.FileSizeMismatch, (int)why);
+            Assert.AreEqual("Sensor.Drivers.pe is longer than the manifest says", d.Detail);
+            Assert.IsFalse(f.Server.IsOpen, "source left open");
+            Assert.IsTrue(f.Intact(0) && f.Intact(1), "files 0 and 1, lengths unknown too");
+        }
+
+        [TestMethod]
+        public void Step_KeptBytesUnreadable_FailedForARetry()
+        {
+            PhaseFixture f = new PhaseFixture(117);
+            PayloadDownload d = Begin(f);
+            f.Keep(0, 300, -1);
+            f.Store.FailReadsPrefix = f.PathOf(0);
+            DownloadStep step = d.Step(f.Journal, PhaseFixture.Url);
+            Assert.AreEqual((int)DownloadStep.Failed, (int)step);
+            Assert.AreEqual("reading Sensor.App.pe back", d.Detail);
+            int opens = f.Server.Opens;
+            Assert.AreEqual(0, opens);
+        }
+
+        [TestMethod]
+        public void Step_ResumedThenCut_KeptBytesCountAsDone()
+        {
+            PhaseFixture f = new PhaseFixture(118);
+            PayloadDownload d = Begin(f);
+            f.Keep(0, 300, -1);
+            f.Server.CutNextAfter = 0;
+            DownloadStep step = d.Step(f.Journal, PhaseFixture.Url);
+            Assert.AreEqual((int)DownloadStep.Failed, (int)step);
+            long done = d.Progress.BytesDone;
+            Assert.AreEqual(300L, done);
+        }
+
+        [TestMethod]
+        public void Step_ServerFileShorterThanKeptBytes_DeletesThemAndFails()
+        {
+            PhaseFixture f = new PhaseFixture(119);
+            PayloadDownload d = Begin(f);
+            f.Keep(0, 300, -1);
+            f.Server.Put(PhaseFixture.Url + f.Release.PayloadNames[0], new byte[200]);
+            DownloadStep step = d.Step(f.Journal, PhaseFixture.Url);
+            Assert.AreEqual((int)DownloadStep.Failed, (int)step);
+            Assert.AreEqual("Sensor.App.pe: range-not-satisfiable", d.Detail);
+            Assert.IsNull(f.Flash.Snapshot(f.PathOf(0)), "kept bytes");
+            long done = d.Progress.BytesDone;
+            Assert.AreEqual(0L, done);
         }
 
         [TestMethod]
@@ -156,6 +241,7 @@ namespace SecureDevice.Tests.Update
             DownloadStep step = Run(f, d);
             Assert.AreEqual((int)DownloadStep.StorageFailed, (int)step);
             Assert.AreEqual("flash full writing Sensor.Lib.pe", d.Detail);
+            Assert.IsFalse(f.Server.IsOpen, "source left open");
         }
 
         [TestMethod]
@@ -229,6 +315,21 @@ namespace SecureDevice.Tests.Update
             Assert.IsTrue(d.Detail.IndexOf("slot-mismatch") > 0, d.Detail);
             int opens = f.Server.Opens;
             Assert.AreEqual(0, opens);
+        }
+
+        [TestMethod]
+        public void ReadBack_OtherDocumentsOnFlash_StorageFailedPayloadNotHashed()
+        {
+            PhaseFixture f = new PhaseFixture(120);
+            PayloadDownload d = Begin(f);
+            DownloadStep step = Run(f, d);
+            Assert.AreEqual((int)DownloadStep.Done, (int)step);
+            f.Journal.ToDownloading(PhaseFixture.Url, new byte[32]);
+            step = d.ReadBack(f.Journal);
+            Assert.AreEqual((int)DownloadStep.StorageFailed, (int)step);
+            Assert.IsTrue(d.Detail.IndexOf("candidate documents on flash: slot-mismatch") == 0, d.Detail);
+            long rehashed = f.Statistics.BytesRehashed;
+            Assert.AreEqual(0L, rehashed);
         }
 
         private static PayloadDownload Begin(PhaseFixture f)
