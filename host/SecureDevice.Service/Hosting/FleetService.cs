@@ -138,6 +138,7 @@ public sealed class FleetService : IAsyncDisposable
             ReceiveMaximum = options.ReceiveMaximum,
             SocketBufferBytes = options.SocketBufferBytes,
             DeliveryWindow = options.DeliveryWindow,
+            MaximumPacketSize = options.MaximumPacketSize,
             KeepAlive = options.KeepAlive,
         }, pipeline, metrics, log, extensions.Time);
         var maintenance = new MaintenanceService(store, options.Retention, metrics, options.Identity, log, extensions.Time);

@@ -39,6 +39,9 @@ public sealed record ServiceOptions
     /// <summary>PUBLISH packets read and not yet handed to ingest, at most (<see cref="Ingest.BrokerSession.DeliveryWindow"/>).</summary>
     public int DeliveryWindow { get; init; } = 256;
 
+    /// <summary>Largest packet the broker may send the service, bytes (<see cref="Ingest.BrokerSession.MaximumPacketSize"/>).</summary>
+    public uint MaximumPacketSize { get; init; } = 16_384;
+
     /// <summary>MQTT keep-alive of the broker session (<see cref="Ingest.BrokerSession.KeepAlive"/>).</summary>
     public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -53,6 +53,17 @@ public sealed record BrokerSession
     /// many, whatever the broker sends. 256 health reports are ~0.1 MB; range 1..65,535.
     /// </summary>
     public int DeliveryWindow { get; init; } = 256;
+
+    /// <summary>
+    /// The Maximum Packet Size the service announces in its CONNECT (MQTT 5, 3.1.2.11.4), bytes: the broker must not
+    /// send it a larger packet, and mosquitto drops such a message for this session instead (its test
+    /// 12-prop-maximum-packet-size-publish-qos1). MQTTnet enforces no limit of its own on what it reads, so this is
+    /// what bounds one packet, and with <see cref="DeliveryWindow"/> the bytes MQTTnet can hold, whatever the broker's
+    /// own <c>max_packet_size</c>. 16 KiB is 8 times the reference broker's 2,048 (docs/broker.md) and 25 times the
+    /// largest message the firmware sends (a 640-byte JSON report), so in the reference deployment nothing reaches this
+    /// limit: a device's larger packet is refused by the broker first, which disconnects it. Range 128..268,435,455.
+    /// </summary>
+    public uint MaximumPacketSize { get; init; } = 16_384;
 }
 
 /// <summary>
@@ -82,6 +93,8 @@ public sealed class MqttIngestClient : IDeviceCommandPublisher, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(session.SocketBufferBytes, 64 << 20);
         ArgumentOutOfRangeException.ThrowIfLessThan(session.DeliveryWindow, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(session.DeliveryWindow, ushort.MaxValue);
+        ArgumentOutOfRangeException.ThrowIfLessThan(session.MaximumPacketSize, 128u);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(session.MaximumPacketSize, 268_435_455u);
         _session = session;
         _pipeline = pipeline;
         _metrics = metrics;
@@ -248,6 +261,7 @@ public sealed class MqttIngestClient : IDeviceCommandPublisher, IAsyncDisposable
         .WithCleanStart(false)
         .WithSessionExpiryInterval(_session.SessionExpirySeconds)
         .WithReceiveMaximum(_session.ReceiveMaximum)
+        .WithMaximumPacketSize(_session.MaximumPacketSize)
         .WithKeepAlivePeriod(_session.KeepAlive)
         .WithTimeout(TimeSpan.FromSeconds(10))
         .WithTlsOptions(tls => tls
