@@ -49,6 +49,9 @@ namespace SecureDevice.Tests.Support
         /// <summary>Reads of paths that start with this throw OutOfMemoryException, as an allocation on a full heap would (null: none).</summary>
         public string OutOfMemoryPrefix;
 
+        /// <summary>Every ListFiles fails with <see cref="FailWith"/>.</summary>
+        public bool FailListing;
+
         /// <inheritdoc />
         public StorageStatus Read(string path, long position, byte[] buffer, int offset, int count, out int read)
         {
@@ -136,6 +139,11 @@ namespace SecureDevice.Tests.Support
         /// <inheritdoc />
         public StorageStatus ListFiles(string directory, System.Collections.ArrayList names)
         {
+            if (FailListing)
+            {
+                return FailWith;
+            }
+
             return _inner.ListFiles(directory, names);
         }
 

@@ -15,5 +15,23 @@ namespace SecureDevice.Tests.Update
         {
             Assert.AreEqual("index", ThrownArgument.Name(() => BundleDocuments.FileName(index)));
         }
+
+        // The memory budget counts the four buffers (docs/update-engine.md).
+        [TestMethod]
+        public void BufferBytes_IsTheFourBuffers()
+        {
+            int bytes = new BundleDocuments().BufferBytes;
+            Assert.AreEqual(SecureDevice.Core.Bundle.ManifestParser.MaxManifestBytes + 64 + SecureDevice.Core.Bundle.DelegationParser.MaxFileBytes + 32, bytes);
+        }
+
+        [TestMethod]
+        [DataRow(0, (int)SecureDevice.Core.Bundle.BundleStatus.ManifestMalformed)]
+        [DataRow(1, (int)SecureDevice.Core.Bundle.BundleStatus.SignatureMalformed)]
+        [DataRow(2, (int)SecureDevice.Core.Bundle.BundleStatus.DelegationMalformed)]
+        public void MalformedStatus_EachDocument_NamesIt(int index, int expected)
+        {
+            int status = (int)BundleDocuments.MalformedStatus(index);
+            Assert.AreEqual(expected, status);
+        }
     }
 }

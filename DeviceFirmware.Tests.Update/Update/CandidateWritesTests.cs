@@ -36,6 +36,18 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual((int)UpdateState.Idle, (int)journal.Current.State);
         }
 
+        [TestMethod]
+        public void Download_JournalCannotBeSaved_SaysSoAndStaysIdle()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            FaultyFileStore store = new FaultyFileStore(flash);
+            JournalStore journal = Journal(store);
+            store.FailPrefix = JournalStore.Path;
+            string failed = Writes(store, journal, new InstallContext()).Download(SlotPreparationTests.Documents(), Url);
+            Assert.AreEqual("saving the journal", failed);
+            Assert.AreEqual((int)UpdateState.Idle, (int)journal.Current.State);
+        }
+
         // A superseded download leaves the journal first: when that save fails, its slot is not touched.
         [TestMethod]
         public void Download_SupersedingAndTheJournalCannotBeSaved_SlotUntouched()

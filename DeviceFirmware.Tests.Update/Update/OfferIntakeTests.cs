@@ -70,7 +70,12 @@ namespace SecureDevice.Tests.Update
             UpdateOutcome outcome = Take(intake, "https://u.example/b/", UpdateState.Idle, 100, out fresh);
             Assert.AreEqual((int)UpdateOutcome.None, (int)outcome);
             Assert.IsTrue(fresh, "fresh");
+            Assert.IsNull(intake.Detail);
             Assert.AreEqual("https://u.example/b/", intake.Url);
+
+            // Without trusted time the offer waits for it TimeWaitMs, not a millisecond more.
+            Assert.IsTrue(intake.WaitsForTime(100 + OfferIntake.TimeWaitMs - 1, false), "waits");
+            Assert.IsFalse(intake.WaitsForTime(100 + OfferIntake.TimeWaitMs, false), "waited enough");
             outcome = Take(intake, "https://u.example/c/", UpdateState.Idle, 100 + 9999, out fresh);
             Assert.AreEqual((int)UpdateOutcome.Busy, (int)outcome);
             Assert.AreEqual("offers arrive faster than one per 10 s", intake.Detail);
@@ -101,7 +106,7 @@ namespace SecureDevice.Tests.Update
             UpdateOutcome outcome = intake.Take(json, 0, json.Length, UpdateState.Idle, 0, out fresh);
             Assert.AreEqual((int)UpdateOutcome.MalformedOffer, (int)outcome);
             Assert.IsFalse(fresh);
-            Assert.IsNotNull(intake.Detail);
+            Assert.AreEqual("malformed offer at byte 7: field 'url': invalid value", intake.Detail);
         }
 
         private static UpdateOutcome Take(OfferIntake intake, string url, UpdateState state, long nowMs, out bool fresh)

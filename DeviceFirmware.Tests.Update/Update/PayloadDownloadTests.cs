@@ -111,6 +111,19 @@ namespace SecureDevice.Tests.Update
         }
 
         [TestMethod]
+        public void Step_KeptFileLongerThanTheManifest_DeletesItAndFetchesItWhole()
+        {
+            PhaseFixture f = new PhaseFixture(121);
+            PayloadDownload d = Begin(f);
+            f.Flash.Put(f.PathOf(2), new byte[25]);
+            DownloadStep step = Run(f, d);
+            Assert.AreEqual((int)DownloadStep.Done, (int)step);
+            Assert.IsTrue(f.Intact(2), "file 2");
+            int ranged = f.Server.RangedOpens;
+            Assert.AreEqual(0, ranged);
+        }
+
+        [TestMethod]
         public void ReadBack_FlashGivesBackOtherBytes_FailedNeverDone()
         {
             PhaseFixture f = new PhaseFixture(106);

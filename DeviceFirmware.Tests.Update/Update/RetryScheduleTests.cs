@@ -38,5 +38,19 @@ namespace SecureDevice.Tests.Update
             wait = retry.Wait(-50);
             Assert.AreEqual(60L, wait);
         }
+
+        // Known answers: the first failure draws from [floor, base] = [1000, 5000], the second from [1000, 10000].
+        [TestMethod]
+        public void Failed_JitterDrawnBelowTheDoublingCeiling()
+        {
+            RetrySchedule retry = new RetrySchedule();
+            retry.Restart(0);
+            retry.Failed(0, 19000);
+            long wait = retry.Wait(0);
+            Assert.AreEqual(1000L + (19000 % 4001), wait);
+            retry.Failed(0, 19000);
+            wait = retry.Wait(0);
+            Assert.AreEqual(1000L + (19000 % 9001), wait);
+        }
     }
 }

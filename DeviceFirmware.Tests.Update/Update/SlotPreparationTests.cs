@@ -45,6 +45,17 @@ namespace SecureDevice.Tests.Update
         }
 
         [TestMethod]
+        public void Prepare_SlotCannotBeListed_ReturnsItsStatusAndNamesTheListing()
+        {
+            FaultyFileStore store = new FaultyFileStore(new MemoryFileStore());
+            store.FailListing = true;
+            SlotPreparation preparation = new SlotPreparation(store);
+            StorageStatus status = preparation.Prepare(SlotLayout.SlotB, Documents());
+            Assert.AreEqual((int)StorageStatus.IoError, (int)status);
+            Assert.AreEqual("listing app/b", preparation.Detail);
+        }
+
+        [TestMethod]
         public void Prepare_DeleteFails_ReturnsItsStatusAndNamesTheClearing()
         {
             MemoryFileStore flash = new MemoryFileStore();

@@ -34,6 +34,8 @@ namespace SecureDevice.Tests.Update
         [TestMethod]
         public void Decode_GoldenBytes_RoundTrips()
         {
+            int empty = new UpdateJournal().Url.Length;
+            Assert.AreEqual(0, empty);
             byte[] bytes = Hex.Decode(GoldenHex());
             UpdateJournal journal = new UpdateJournal();
             bool decoded = journal.TryDecode(new RecordReader(bytes, 0, bytes.Length));
@@ -96,6 +98,7 @@ namespace SecureDevice.Tests.Update
             AssertRoundTrips(journal);
             journal.TestBoots = 255;
             journal.ResumeBoots = 255;
+            journal.LastOutcome = UpdateOutcomeCode.FromJournal(255);
             journal.Url = new string('a', UpdateJournal.MaxUrlLength);
             AssertRoundTrips(journal);
 
