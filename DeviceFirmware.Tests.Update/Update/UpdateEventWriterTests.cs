@@ -40,12 +40,50 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual(-1, json.IndexOf("\\"), json);
         }
 
+        // Downloading with no total yet (a reboot mid-download, before the download resumes) has no progress to show,
+        // and an empty detail is no detail.
         [TestMethod]
-        public void Write_ShortBuffer_Throws()
+        public void Write_NoTotalEmptyDetail_OmitsBoth()
         {
-            UpdateRig rig = Rig(94);
-            System.Action writeToShortBuffer = () => new UpdateEventWriter().Write(rig.Engine.Status, 1, new byte[100], 0, 100);
-            Assert.ThrowsException(typeof(System.ArgumentException), writeToShortBuffer);
+            UpdateReport report = new UpdateReport(new UpdateStatistics());
+            UpdateStatus status = new UpdateStatus(report, new DownloadProgress(), null);
+            status.State = UpdateState.Downloading;
+            report.Record(UpdateOutcome.None, "");
+            Assert.AreEqual("{\"state\":\"downloading\",\"outcome\":\"none\",\"code\":0,\"boot\":7,\"seq\":1}", Write(status));
+        }
+
+        // A failed attempt past half way: progress, the detail, and a sequence counting the boot and the half-way event.
+        [TestMethod]
+        public void Write_FailedAttemptPastHalf_ProgressDetailAndSequence()
+        {
+            UpdateReport report = new UpdateReport(new UpdateStatistics());
+            DownloadProgress progress = new DownloadProgress();
+            UpdateStatus status = new UpdateStatus(report, progress, null);
+            status.State = UpdateState.Downloading;
+            report.Booted(UpdateOutcome.None);
+            progress.Begin(2500);
+            progress.Reach(1300);
+            report.Failed("timeout");
+            string json = Write(status);
+            Assert.AreEqual("{\"state\":\"downloading\",\"outcome\":\"none\",\"code\":0,\"done\":1300,\"total\":2500,\"detail\":\"timeout\",\"boot\":7,\"seq\":2}", json);
+        }
+
+        // The parameter and the size needed are what a caller's bug report must name.
+        [TestMethod]
+        public void Write_ShortBuffer_ThrowsNamingCountAndSize()
+        {
+            UpdateStatus status = new UpdateStatus(new UpdateReport(null), new DownloadProgress(), null);
+            string thrown = "(none)";
+            try
+            {
+                new UpdateEventWriter().Write(status, 1, new byte[100], 0, 100);
+            }
+            catch (System.ArgumentException e)
+            {
+                thrown = e.ParamName + ": " + e.Message;
+            }
+
+            Assert.AreEqual(0, thrown.IndexOf("count: event buffer must hold 384 bytes"), thrown);
         }
 
         private static UpdateRig Rig(uint seed)
@@ -57,8 +95,13 @@ namespace SecureDevice.Tests.Update
 
         private static string Write(UpdateEngine engine)
         {
+            return Write(engine.Status);
+        }
+
+        private static string Write(UpdateStatus status)
+        {
             byte[] buffer = new byte[UpdateEventWriter.MaxBytes];
-            int length = new UpdateEventWriter().Write(engine.Status, 7, buffer, 0, buffer.Length);
+            int length = new UpdateEventWriter().Write(status, 7, buffer, 0, buffer.Length);
             return System.Text.Encoding.UTF8.GetString(buffer, 0, length);
         }
     }

@@ -36,6 +36,7 @@ namespace SecureDevice.Tests.Update
             {
                 UpdateOutcome outcome;
                 Assert.IsFalse(UpdateOutcomeCode.TryDecode(codes[i], out outcome), codes[i].ToString());
+                Assert.AreEqual(0, (int)outcome, "None");
             }
 
             UpdateOutcome decoded;
@@ -43,6 +44,19 @@ namespace SecureDevice.Tests.Update
             BundleStatus reason = UpdateOutcomes.RejectionReason(decoded);
             Assert.AreEqual((int)BundleStatus.KeyRevoked, (int)reason);
             Assert.AreEqual("rejected:revoked-key", UpdateOutcomes.Name(decoded), "name");
+        }
+
+        // The first and last code of each range decode to themselves.
+        [TestMethod]
+        [DataRow(0)]
+        [DataRow(14)]
+        [DataRow(32)]
+        [DataRow(58)]
+        public void TryDecode_RangeEnds_Accepted(int code)
+        {
+            UpdateOutcome outcome;
+            Assert.IsTrue(UpdateOutcomeCode.TryDecode(code, out outcome));
+            Assert.AreEqual(code, (int)outcome);
         }
     }
 }
