@@ -51,6 +51,9 @@ namespace SecureDevice.Tests.Support
         /// <summary>Body bytes delivered from payload files (URLs ending in ".pe").</summary>
         public long PayloadBytesServed;
 
+        /// <summary>Calls of <see cref="Close"/> by the caller (a reader must close what it opened, even after a failed read).</summary>
+        public int Closes;
+
         /// <summary>Largest count a caller asked one Read for.</summary>
         public int LargestReadRequest;
 
@@ -69,7 +72,7 @@ namespace SecureDevice.Tests.Support
         /// <summary>Removes every file (a test that publishes many bundles keeps only the one it offers).</summary>
         public void Clear()
         {
-            Close();
+            _open = null;
             _files.Clear();
         }
 
@@ -89,7 +92,7 @@ namespace SecureDevice.Tests.Support
         public DownloadStatus Open(string url, long offset, out long remaining)
         {
             remaining = -1;
-            Close();
+            _open = null;
             Opens++;
             if (FailOpens > 0)
             {
@@ -143,7 +146,7 @@ namespace SecureDevice.Tests.Support
             LargestReadRequest = count > LargestReadRequest ? count : LargestReadRequest;
             if (_cutAt >= 0 && _position >= _cutAt)
             {
-                Close();
+                _open = null;
                 return DownloadStatus.NetworkError;
             }
 
@@ -167,6 +170,7 @@ namespace SecureDevice.Tests.Support
         /// <inheritdoc />
         public void Close()
         {
+            Closes++;
             _open = null;
         }
     }

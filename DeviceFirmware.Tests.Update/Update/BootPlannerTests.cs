@@ -95,6 +95,9 @@ namespace SecureDevice.Tests.Update
             rig.Boot();
             int slot = rig.Plan.Slot;
             Assert.AreEqual(-1, slot);
+            // Nothing else sets these on this path: the plan's reset must leave them false.
+            bool flagged = rig.Plan.Testing || rig.Plan.JournalSaveFailed;
+            Assert.IsFalse(flagged);
             Assert.IsNull(rig.Running);
             bool hasActive = rig.Journal.Current.HasActive;
             Assert.IsFalse(hasActive);
@@ -255,6 +258,9 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual("1.0.0", rig.Running);
             int outcome = (int)rig.Journal.Current.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.RevertedCorrupt, outcome);
+            // The revert resets the plan: the journal was read, so it is not reported unreadable.
+            bool unreadable = rig.Plan.JournalUnreadable;
+            Assert.IsFalse(unreadable);
         }
 
         [TestMethod]

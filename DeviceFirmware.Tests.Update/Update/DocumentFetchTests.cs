@@ -24,6 +24,8 @@ namespace SecureDevice.Tests.Update
             int opens = f.Server.Opens;
             Assert.AreEqual(3, opens);
             Assert.AreEqual(Bytes(f), f.Statistics.BytesReceived);
+            int closes = f.Server.Closes;
+            Assert.AreEqual(3, closes);
         }
 
         [TestMethod]
@@ -36,6 +38,8 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual((int)DownloadStep.Failed, (int)step);
             Assert.AreEqual("fetching manifest.json: network-error", fetch.Detail);
             Assert.IsTrue(fetch.Progressed, "100 bytes");
+            int closes = f.Server.Closes;
+            Assert.AreEqual(1, closes);
             step = fetch.Step(PhaseFixture.Url);
             Assert.AreEqual((int)DownloadStep.Done, (int)step);
             Assert.IsTrue(Holds(f, f.ManifestBytes), "manifest");
@@ -99,6 +103,17 @@ namespace SecureDevice.Tests.Update
             Assert.IsFalse(fetch.Progressed, "progressed");
         }
 
+        // 416 for a fetch from byte 0 means no byte was kept: a failure, not a finished (empty) document.
+        [TestMethod]
+        public void Step_RangeNotSatisfiableAtZero_Failed()
+        {
+            PhaseFixture f = new PhaseFixture(211);
+            f.Server.FailOpens = 1;
+            f.Server.FailWith = DownloadStatus.RangeNotSatisfiable;
+            DownloadStep step = Fetch(f).Step(PhaseFixture.Url);
+            Assert.AreEqual((int)DownloadStep.Failed, (int)step);
+        }
+
         [TestMethod]
         public void Step_ManifestAtItsLimit_Done()
         {
@@ -108,6 +123,17 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual((int)DownloadStep.Done, (int)step);
             int length = f.Slots.Documents.ManifestLength;
             Assert.AreEqual(ManifestParser.MaxManifestBytes, length);
+        }
+
+        // The body breaks at the byte that would tell whether the document is over its limit: not yet known, so a failure.
+        [TestMethod]
+        public void Step_ManifestAtItsLimitCutBeforeTheCheckByte_Failed()
+        {
+            PhaseFixture f = new PhaseFixture(212);
+            f.Server.Put(PhaseFixture.Url + SlotLayout.Manifest, new byte[ManifestParser.MaxManifestBytes]);
+            f.Server.CutNextAfter = ManifestParser.MaxManifestBytes;
+            DownloadStep step = Fetch(f).Step(PhaseFixture.Url);
+            Assert.AreEqual((int)DownloadStep.Failed, (int)step);
         }
 
         [TestMethod]
@@ -121,6 +147,11 @@ namespace SecureDevice.Tests.Update
             BundleStatus why = fetch.Rejection;
             Assert.AreEqual((int)BundleStatus.ManifestMalformed, (int)why);
             Assert.AreEqual("manifest.json is larger than the format allows", fetch.Detail);
+            int closes = f.Server.Closes;
+            Assert.AreEqual(1, closes);
+            // No read asks for more than the buffer has room for.
+            int asked = f.Server.LargestReadRequest;
+            Assert.AreEqual(ManifestParser.MaxManifestBytes, asked);
         }
 
         [TestMethod]

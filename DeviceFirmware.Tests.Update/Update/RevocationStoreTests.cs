@@ -17,6 +17,8 @@ namespace SecureDevice.Tests.Update
             MemoryFileStore flash = new MemoryFileStore();
             RevocationStore store = new RevocationStore(flash);
             store.Load();
+            // A second save writes the whole list afresh, not after the first one's bytes.
+            store.AddFrom(Revoking("\"key-a\""));
             StorageStatus status = store.AddFrom(Revoking("\"key-a\",\"key-b\""));
             Assert.AreEqual((int)StorageStatus.Ok, (int)status);
             RevocationStore reloaded = new RevocationStore(flash);
@@ -70,6 +72,45 @@ namespace SecureDevice.Tests.Update
             StorageStatus status = store.Load();
             Assert.AreEqual((int)StorageStatus.Ok, (int)status);
             Assert.AreEqual(0, store.List.Count);
+        }
+
+        // An unreadable record: the read failure is returned and nothing of the list loaded before stays.
+        [TestMethod]
+        public void Load_ReadFails_FailureAndEmpty()
+        {
+            FaultyFileStore faulty = new FaultyFileStore(new MemoryFileStore());
+            RevocationStore store = new RevocationStore(faulty);
+            store.Load();
+            store.AddFrom(Revoking("\"key-a\""));
+            faulty.FailReadsPrefix = RevocationStore.Path;
+            StorageStatus status = store.Load();
+            Assert.AreEqual((int)StorageStatus.IoError, (int)status);
+            Assert.AreEqual(0, store.List.Count);
+        }
+
+        // A record of a full list loads whole; a count over the capacity is damage and loads as empty.
+        [TestMethod]
+        [DataRow(RevocationList.Capacity, RevocationList.Capacity)]
+        [DataRow(RevocationList.Capacity + 1, 0)]
+        public void Load_CountAtOrOverCapacity_WholeOrEmpty(int count, int expected)
+        {
+            byte[] payload = new byte[1 + (count * 3)];
+            payload[0] = (byte)count;
+            for (int i = 0; i < count; i++)
+            {
+                payload[1 + (i * 3)] = 2;
+                payload[2 + (i * 3)] = (byte)('a' + (i % 26));
+                payload[3 + (i * 3)] = (byte)('a' + (i / 26));
+            }
+
+            MemoryFileStore flash = new MemoryFileStore();
+            RecordStore raw = new RecordStore(flash, RevocationStore.Path, payload.Length);
+            bool found;
+            raw.Load(out found);
+            raw.Save(payload, 0, payload.Length);
+            RevocationStore store = new RevocationStore(flash);
+            store.Load();
+            Assert.AreEqual(expected, store.List.Count);
         }
 
         internal static Manifest Revoking(string revokes)

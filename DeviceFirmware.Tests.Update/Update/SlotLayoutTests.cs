@@ -14,6 +14,14 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual("app/b/manifest.json", SlotLayout.Path(SlotLayout.SlotB, SlotLayout.Manifest));
         }
 
+        // The loader's boot line names the slot it ran.
+        [TestMethod]
+        public void Name_EachSlot_ItsLetter()
+        {
+            Assert.AreEqual("a", SlotLayout.Name(SlotLayout.SlotA));
+            Assert.AreEqual("b", SlotLayout.Name(SlotLayout.SlotB));
+        }
+
         // A slot number gone wrong (a loop counting the wrong way) must fail at once, not read slot B's files forever.
         [TestMethod]
         [DataRow(-1)]
