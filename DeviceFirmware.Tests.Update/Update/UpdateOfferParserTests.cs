@@ -70,8 +70,10 @@ namespace SecureDevice.Tests.Update
         }
 
         [TestMethod]
-        public void TryParse_OversizedPayload_TooLarge()
+        public void TryParse_PayloadAtThenPastMax_ValidThenTooLarge()
         {
+            // 20 characters of offer padded with spaces to exactly MaxPayloadBytes.
+            Parse("{\"url\":\"https://a/\"" + new string(' ', UpdateOfferParser.MaxPayloadBytes - 20) + "}");
             byte[] payload = new byte[UpdateOfferParser.MaxPayloadBytes + 1];
             UpdateOffer offer;
             DocumentStatus status = new UpdateOfferParser().TryParse(payload, 0, payload.Length, out offer);
@@ -89,7 +91,16 @@ namespace SecureDevice.Tests.Update
             Assert.IsTrue(accepted);
             accepted = UpdateOfferParser.IsBundleUrl("https://updates.example/" + new string('a', 200 - 24) + "/");
             Assert.IsFalse(accepted);
+            // One-digit port, path capitals, a segment ending in '.' and one starting with '.': none is a dot segment.
+            accepted = UpdateOfferParser.IsBundleUrl("https://a:9/AZ/x./y/.z/");
+            Assert.IsTrue(accepted);
+            accepted = UpdateOfferParser.IsBundleUrl("https://a:10/");
+            Assert.IsTrue(accepted);
             accepted = UpdateOfferParser.IsBundleUrl(null);
+            Assert.IsFalse(accepted);
+            accepted = UpdateOfferParser.IsBundleUrl("https://");
+            Assert.IsFalse(accepted);
+            accepted = UpdateOfferParser.IsBundleUrl("https://a:/");
             Assert.IsFalse(accepted);
         }
 

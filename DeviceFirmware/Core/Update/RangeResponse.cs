@@ -64,6 +64,7 @@ namespace SecureDevice.Core.Update
         /// <summary>
         /// Parses <c>bytes first-last/total</c> (total may be <c>*</c>, then -1). False for anything else: another unit,
         /// missing parts, signs, spaces inside, numbers over <see cref="MaxValue"/>, last before first, last at or past total.
+        /// Each part is -1 when it was not read or is not a number up to MaxValue (a refused header keeps the parts read before the fault).
         /// </summary>
         public static bool TryParseContentRange(string header, out long first, out long last, out long total)
         {
