@@ -24,7 +24,7 @@ var results = new List<NanoCaseResult>();
 Type[] classes = args[0] == "memory" ? NanoTestRunner.DeviceRunners.SelectMany(r => r.TestClasses()).ToArray() : new[] { typeof(ProbeCalibration) };
 if (args[0] == "memory")
 {
-    long liveBefore = LiveMemoryProbe.LiveBytes();
+    long liveBefore = LiveMemoryProbe.SettledLiveBytes();
     long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
     bool passed = true;
     foreach (Type type in classes)
@@ -32,7 +32,7 @@ if (args[0] == "memory")
         passed &= NanoTestRunner.RunClass(type, null).Values.All(r => r.Passed);
     }
 
-    long oneTime = LiveMemoryProbe.LiveBytes() - liveBefore;
+    long oneTime = LiveMemoryProbe.SettledLiveBytes() - liveBefore;
     Console.WriteLine(oneTime.ToString(CultureInfo.InvariantCulture) + "\t" + (GC.GetAllocatedBytesForCurrentThread() - allocatedBefore).ToString(CultureInfo.InvariantCulture)
         + "\t" + (passed ? "passed" : "failed") + "\t" + LiveMemoryProbe.OneTimeId);
 }
