@@ -31,7 +31,7 @@ namespace SecureDevice.Tests.Support
             }
         }
 
-        /// <summary>Finish leaves the instance ready for an identical second message; Reset discards a partial one.</summary>
+        /// <summary>Finish leaves the instance ready for an identical second message; Reset and the one-shot Hash discard a partial one.</summary>
         public static void FinishAndResetStartOver(BlockHash hash)
         {
             byte[] first = new byte[hash.DigestSize];
@@ -43,6 +43,9 @@ namespace SecureDevice.Tests.Support
             hash.Reset();
             hash.Append(message, 0, 3);
             hash.Finish(second, 0);
+            CollectionAssert.AreEqual(first, second);
+            hash.Append(message, 0, 1);
+            hash.Hash(message, 0, 3, second, 0);
             CollectionAssert.AreEqual(first, second);
         }
 

@@ -24,12 +24,6 @@ namespace SecureDevice.Core.Crypto
         /// <summary>Digest length in bytes.</summary>
         public abstract int DigestSize { get; }
 
-        /// <summary>Number of message bytes appended since the last reset.</summary>
-        public long MessageBytes
-        {
-            get { return _messageBytes; }
-        }
-
         /// <summary>Discards any message in progress and starts a new one.</summary>
         public void Reset()
         {
