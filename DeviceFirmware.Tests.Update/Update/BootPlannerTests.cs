@@ -134,6 +134,9 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual(3L, floor);
             BundleStatus status = rig.Plan.ActiveStatus;
             Assert.AreEqual((int)BundleStatus.SecurityVersionRollback, (int)status);
+            // Row 1b: the older slot is not even chosen (then dropped), so nothing is written over the lost journal.
+            int saves = rig.Journal.Saves;
+            Assert.AreEqual(0, saves);
             UpdateState state = rig.Engine.Status.State;
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
         }
