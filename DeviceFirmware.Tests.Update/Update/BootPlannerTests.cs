@@ -141,6 +141,30 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual((int)UpdateState.Idle, (int)state);
         }
 
+        // Row 1b is not the end: the device, running nothing, refuses a bundle below the floor (the floor record's, the
+        // journal being lost) and takes one at the floor.
+        [TestMethod]
+        public void Plan_NoSlotAtOrAboveTheFloor_RefusesOlderTakesAnUpdateAtTheFloor()
+        {
+            UpdateRig rig = UpdateRig.Booted(102);
+            string url = rig.Stage(rig.Release());
+            rig.BootAndConfirm();
+            rig.Flash.Delete(JournalStore.Path);
+            rig.Corrupt(SlotLayout.Path(SlotLayout.SlotB, SlotLayout.Signature), 5, 1);
+            rig.Boot();
+            Assert.IsNull(rig.Running);
+            rig.Offer(rig.Publish(rig.Factory, "factory"));
+            rig.Run(true, 500);
+            int outcome = (int)rig.Engine.Status.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcomes.Rejected(BundleStatus.SecurityVersionRollback), outcome);
+            rig.Offer(url);
+            rig.Run(true, 500);
+            rig.BootAndConfirm();
+            Assert.AreEqual("1.1.0", rig.Running);
+            long floor = rig.Journal.Current.SecurityFloor;
+            Assert.AreEqual(3L, floor);
+        }
+
         // The other record lost: the journal's floor holds and the boot raises the record back to it.
         [TestMethod]
         public void Plan_FloorRecordErased_JournalFloorHoldsRecordRepaired()
