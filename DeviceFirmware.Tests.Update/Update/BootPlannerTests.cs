@@ -116,6 +116,85 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual(-1, slot);
         }
 
+        // The attack the floor record (state/floor) closes: someone who can write the flash erases the journal and damages
+        // the newer slot. The older bundle in the other slot is validly signed but below the confirmed floor: it is never
+        // adopted, nothing boots, and the device waits for an update at or above the floor.
+        [TestMethod]
+        public void Plan_JournalErasedNewerSlotDamaged_OlderSlotNeverAdopted()
+        {
+            UpdateRig rig = Staged(97);
+            rig.BootAndConfirm();
+            rig.Flash.Delete(JournalStore.Path);
+            rig.Corrupt(SlotLayout.Path(SlotLayout.SlotB, SlotLayout.Signature), 5, 1);
+            rig.Boot();
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.AdoptInstalled, (int)decision);
+            Assert.IsNull(rig.Running);
+            long floor = rig.Journal.Current.SecurityFloor;
+            Assert.AreEqual(3L, floor);
+            BundleStatus status = rig.Plan.ActiveStatus;
+            Assert.AreEqual((int)BundleStatus.SecurityVersionRollback, (int)status);
+            // Row 1b: the older slot is not even chosen (then dropped), so nothing is written over the lost journal.
+            int saves = rig.Journal.Saves;
+            Assert.AreEqual(0, saves);
+            UpdateState state = rig.Engine.Status.State;
+            Assert.AreEqual((int)UpdateState.Idle, (int)state);
+        }
+
+        // Row 1b is not the end: the device, running nothing, refuses a bundle below the floor (the floor record's, the
+        // journal being lost) and takes one at the floor.
+        [TestMethod]
+        public void Plan_NoSlotAtOrAboveTheFloor_RefusesOlderTakesAnUpdateAtTheFloor()
+        {
+            UpdateRig rig = UpdateRig.Booted(102);
+            string url = rig.Stage(rig.Release());
+            rig.BootAndConfirm();
+            rig.Flash.Delete(JournalStore.Path);
+            rig.Corrupt(SlotLayout.Path(SlotLayout.SlotB, SlotLayout.Signature), 5, 1);
+            rig.Boot();
+            Assert.IsNull(rig.Running);
+            rig.Offer(rig.Publish(rig.Factory, "factory"));
+            rig.Run(true, 500);
+            int outcome = (int)rig.Engine.Status.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcomes.Rejected(BundleStatus.SecurityVersionRollback), outcome);
+            rig.Offer(url);
+            rig.Run(true, 500);
+            rig.BootAndConfirm();
+            Assert.AreEqual("1.1.0", rig.Running);
+            long floor = rig.Journal.Current.SecurityFloor;
+            Assert.AreEqual(3L, floor);
+        }
+
+        // The other record lost: the journal's floor holds and the boot raises the record back to it.
+        [TestMethod]
+        public void Plan_FloorRecordErased_JournalFloorHoldsRecordRepaired()
+        {
+            UpdateRig rig = Staged(99);
+            rig.BootAndConfirm();
+            rig.Flash.Delete(FloorStore.Path);
+            rig.Boot();
+            Assert.AreEqual("1.1.0", rig.Running);
+            long floor = rig.Journal.Current.SecurityFloor;
+            Assert.AreEqual(3L, floor);
+            FloorStore record = new FloorStore(rig.Flash);
+            bool found;
+            record.Load(out found);
+            floor = record.Floor;
+            Assert.AreEqual(3L, floor);
+        }
+
+        // Flash wear: an ordinary boot writes no floor record (any attempt would fail here and be counted).
+        [TestMethod]
+        public void Plan_OrdinaryBoot_WritesNoFloorRecord()
+        {
+            UpdateRig rig = Installed(100);
+            FaultyFileStore faulty = new FaultyFileStore(rig.Flash);
+            faulty.FailPrefix = FloorStore.Path;
+            rig.Boot(faulty);
+            Assert.AreEqual("1.0.0", rig.Running);
+            Assert.AreEqual(0, faulty.Failures);
+        }
+
         [TestMethod]
         public void Plan_IdleActiveManifestCorrupted_RunsWithoutApplicationReportsActiveCorrupt()
         {
@@ -465,6 +544,31 @@ namespace SecureDevice.Tests.Update
             int testBoots = rig.Journal.Current.TestBoots;
             Assert.AreEqual(2, testBoots);
             Assert.AreEqual("1.1.0", rig.Running);
+        }
+
+        // The floor record unreadable (a reading fault) fails the load as an unreadable journal does: nothing is written
+        // over either record, no offer is taken, and the next boot finds the test where it was.
+        [TestMethod]
+        public void Plan_FloorRecordUnreadableWhileTesting_NothingWrittenNextBootContinuesTheTest()
+        {
+            UpdateRig rig = Staged(101);
+            rig.Boot();
+            FaultyFileStore faulty = new FaultyFileStore(rig.Flash);
+            faulty.FailReadsPrefix = FloorStore.Path;
+            rig.Boot(faulty);
+            bool unreadable = rig.Plan.JournalUnreadable;
+            Assert.IsTrue(unreadable);
+            UpdateState state = rig.Engine.Status.State;
+            Assert.AreEqual((int)UpdateState.WaitingForReboot, (int)state);
+            int saves = rig.Journal.Saves;
+            Assert.AreEqual(0, saves);
+
+            faulty.FailReadsPrefix = null;
+            rig.Boot();
+            BootDecision decision = rig.Plan.Decision;
+            Assert.AreEqual((int)BootDecision.ContinueTest, (int)decision);
+            int testBoots = rig.Journal.Current.TestBoots;
+            Assert.AreEqual(2, testBoots);
         }
 
         [TestMethod]

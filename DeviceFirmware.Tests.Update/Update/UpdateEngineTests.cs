@@ -80,8 +80,8 @@ namespace SecureDevice.Tests.Update
         public void Update_FlashWrites_AreTheDocumentedCount()
         {
             // docs/update-engine.md: 3 document writes + one append per received piece + 4 journal saves of 3 operations
-            // (Downloading, Staged, Testing at boot, Confirmed) + the boot marker of the test boot (3) + deletes of the old
-            // files in the slot.
+            // (Downloading, Staged, Testing at boot, Confirmed) + the boot marker of the test boot (3) + the floor record
+            // raised from 2 to 3 at the confirmation (3) + deletes of the old files in the slot.
             UpdateRig rig = UpdateRig.Booted(42);
             TestBundle release = rig.Release();
             int before = rig.Flash.MutationCount;
@@ -92,7 +92,7 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual((int)UpdateOutcome.Confirmed, outcome);
             int appends = 9 + 5 + 1;
             int writes = rig.Flash.MutationCount - before;
-            Assert.AreEqual(3 + appends + (4 * 3) + 3, writes);
+            Assert.AreEqual(3 + appends + (4 * 3) + 3 + 3, writes);
         }
 
         [TestMethod]

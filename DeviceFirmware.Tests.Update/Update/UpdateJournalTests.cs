@@ -115,6 +115,10 @@ namespace SecureDevice.Tests.Update
             journal.ResumeBoots = 0;
             journal.SecurityFloor = -1;
             Assert.ThrowsException(typeof(System.InvalidOperationException), encode);
+            journal.SecurityFloor = FloorStore.MaxFloor + 1;
+            Assert.ThrowsException(typeof(System.InvalidOperationException), encode);
+            journal.SecurityFloor = FloorStore.MaxFloor;
+            AssertRoundTrips(journal);
         }
 
         // SameAs decides whether the planner saves the next journal at all: a field it ignored would never be persisted.
@@ -144,7 +148,7 @@ namespace SecureDevice.Tests.Update
         }
 
         [TestMethod]
-        public void Load_RecordGoneSinceTheLastLoad_CurrentIsEmptyAgain()
+        public void Load_RecordGoneSinceTheLastLoad_CurrentIsEmptyButTheFloor()
         {
             MemoryFileStore flash = new MemoryFileStore();
             JournalStore store = new JournalStore(flash);
@@ -156,7 +160,10 @@ namespace SecureDevice.Tests.Update
             flash.Delete(JournalStore.Path);
             store.Load(out found);
             Assert.IsFalse(found);
-            bool empty = store.Current.SameAs(new UpdateJournal());
+            // Empty but for the floor, which the floor record (state/floor) kept.
+            UpdateJournal expected = new UpdateJournal();
+            expected.FloorRecorded(3);
+            bool empty = store.Current.SameAs(expected);
             Assert.IsTrue(empty);
         }
 
@@ -295,16 +302,22 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual(string.Empty, journal.Url);
         }
 
+        // Everything but the floor is reset; the floor it held (the floor record's, for a lost journal) is never lowered.
         [TestMethod]
-        public void Adopted_ResetsEverythingElse()
+        public void Adopted_ResetsEverythingElseNeverLowersTheFloor()
         {
             UpdateJournal journal = Dirty(UpdateState.Testing);
             journal.Adopted(-1, null, 7);
-            bool same = journal.SameAs(new UpdateJournal());
+            UpdateJournal empty = new UpdateJournal();
+            empty.FloorRecorded(3);
+            bool same = journal.SameAs(empty);
             Assert.IsTrue(same);
+            journal.Adopted(SlotLayout.SlotB, Dirty(UpdateState.Idle).CandidateDigest, 1);
+            long floor = journal.SecurityFloor;
+            Assert.AreEqual(3L, floor);
             journal.Adopted(SlotLayout.SlotB, Dirty(UpdateState.Idle).CandidateDigest, 7);
             AssertFields(journal, UpdateState.Idle, 0, 0, UpdateOutcome.None);
-            long floor = journal.SecurityFloor;
+            floor = journal.SecurityFloor;
             Assert.AreEqual(7L, floor);
             byte first = journal.ActiveDigest[0];
             Assert.AreEqual((byte)0x22, first);
@@ -313,6 +326,20 @@ namespace SecureDevice.Tests.Update
             Assert.IsFalse(hasActive);
             journal.ActiveDropped(false);
             AssertFields(journal, UpdateState.Idle, 0, 0, UpdateOutcome.ActiveCorrupt);
+        }
+
+        [TestMethod]
+        public void FloorRecorded_RaisesTheFloorOnlyAndNeverLowersIt()
+        {
+            UpdateJournal journal = Dirty(UpdateState.Testing);
+            journal.FloorRecorded(2);
+            bool same = journal.SameAs(Dirty(UpdateState.Testing));
+            Assert.IsTrue(same);
+            journal.FloorRecorded(9);
+            UpdateJournal expected = Dirty(UpdateState.Testing);
+            expected.SecurityFloor = 9;
+            same = journal.SameAs(expected);
+            Assert.IsTrue(same);
         }
 
         private static void AssertRoundTrips(UpdateJournal journal)

@@ -118,7 +118,7 @@ namespace SecureDevice.Tests.Update
                     return;
                 }
 
-                AssertBootInvariant(rig);
+                AssertBootInvariant(rig, secondUpdate);
                 if (Ended(rig, secondUpdate, healthy))
                 {
                     return;
@@ -150,9 +150,18 @@ namespace SecureDevice.Tests.Update
                 : journal.LastOutcome == UpdateOutcome.RevertedBootLimit;
         }
 
-        private static void AssertBootInvariant(UpdateRig rig)
+        private static void AssertBootInvariant(UpdateRig rig, bool secondUpdate)
         {
             string context = "boot " + rig.Boots.ToString();
+            // The effective floor is the old or the new one, never lower; and after every boot the floor record agrees
+            // with it (a cut between the journal's save and the record's is repaired by the next boot).
+            long old = secondUpdate ? 3L : 2L;
+            long floor = rig.Journal.Current.SecurityFloor;
+            Assert.IsTrue(floor == old || floor == old + 1, context + ": floor " + floor.ToString());
+            FloorStore record = new FloorStore(rig.Flash);
+            bool found;
+            record.Load(out found);
+            Assert.AreEqual(floor, record.Floor, context + ": floor record");
             Assert.IsNotNull(rig.Running, context + ": no verified slot booted");
             Assert.IsTrue(rig.Running == "1.0.0" || rig.Running == "1.1.0" || rig.Running == "1.2.0", context + " runs " + rig.Running);
             UpdateJournal journal = rig.Journal.Current;
@@ -172,6 +181,10 @@ namespace SecureDevice.Tests.Update
             long expectedFloor = healthy ? (secondUpdate ? 4L : 3L) : (secondUpdate ? 3L : 2L);
             long floor = rig.Journal.Current.SecurityFloor;
             Assert.AreEqual(expectedFloor, floor);
+            FloorStore record = new FloorStore(rig.Flash);
+            bool found;
+            record.Load(out found);
+            Assert.AreEqual(expectedFloor, record.Floor);
             int outcome = (int)rig.Journal.Current.LastOutcome;
             Assert.AreEqual(healthy ? (int)UpdateOutcome.Confirmed : (int)UpdateOutcome.RevertedBootLimit, outcome);
             string activeVersion = rig.ActiveVersion();

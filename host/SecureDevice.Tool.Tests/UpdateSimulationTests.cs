@@ -23,7 +23,9 @@ public sealed class UpdateSimulationTests
 
         Assert.Equal(small.PeakBufferBytes, large.PeakBufferBytes);
         Assert.True(large.Appends >= 160 * 1024 / 4096, large.ResultLine);
-        Assert.True(large.FlashWrites - large.Appends <= 20, "fixed writes per update: " + (large.FlashWrites - large.Appends));
+        // docs/update-engine.md "Flash writes for one update": 15 to 20, and 3 more for the floor record (state/floor) when
+        // the update raises the security floor, as this one does (18 + 3 measured).
+        Assert.True(large.FlashWrites - large.Appends <= 23, "fixed writes per update: " + (large.FlashWrites - large.Appends));
         Assert.True(large.InjectedFaults > 0, "the link dropped nothing");
     }
 

@@ -6,7 +6,10 @@ namespace SecureDevice.Core.Update
         /// <summary>Not planned yet.</summary>
         None = 0,
 
-        /// <summary>No journal: adopt the best verified slot (factory image) and start a journal with its security version as floor.</summary>
+        /// <summary>
+        /// No journal (or an unreadable one): adopt the best verified slot at or above the floor record's floor (factory
+        /// image) and start a journal with the higher of that floor and the slot's security version; none: no application.
+        /// </summary>
         AdoptInstalled = 1,
 
         /// <summary>Testing and the boot limit is reached: revert to the active slot.</summary>

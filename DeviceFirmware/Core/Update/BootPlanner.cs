@@ -111,6 +111,10 @@ namespace SecureDevice.Core.Update
             }
 
             StorageStatus saved = SaveNext(plan);
+            // The floor record lags the journal after a cut between their saves, a failed record save or an erased record:
+            // raise it now (nothing is written when it does not lag, nor over an unread record). A failure is counted by the
+            // journal store and retried at the next save or boot; the journal holds the floor meanwhile.
+            _journal.RepairFloor();
             return status != StorageStatus.Ok ? status : saved;
         }
 
@@ -152,16 +156,27 @@ namespace SecureDevice.Core.Update
             return SaveNext(plan);
         }
 
+        // Rows 1 and 1b. The journal is lost, but not the floor: _next carries the floor record's (or, when only the floor
+        // record was unreadable, the journal's), and only a slot at or above it is adopted, so erasing the journal and
+        // damaging the newer slot never brings an older signed bundle back. When none is, nothing boots (1b).
         private void Adopt(BootPlan plan)
         {
             plan.Decision = BootDecision.AdoptInstalled;
+            long floor = _next.SecurityFloor;
+            BundleStatus refused = BundleStatus.FileMissing;
             int best = -1;
             AppVersion bestVersion = null;
             long bestSecurity = -1;
             for (int slot = SlotLayout.SlotA; slot <= SlotLayout.SlotB; slot++)
             {
-                if (_slots.VerifyChain(slot, null, 0) != BundleStatus.Verified)
+                BundleStatus status = _slots.VerifyChain(slot, null, floor);
+                if (status != BundleStatus.Verified)
                 {
+                    if (status == BundleStatus.SecurityVersionRollback)
+                    {
+                        refused = status;
+                    }
+
                     continue;
                 }
 
@@ -179,7 +194,8 @@ namespace SecureDevice.Core.Update
             _next.Adopted(best, _adoptedDigest, bestSecurity);
             if (best < 0)
             {
-                plan.ActiveStatus = BundleStatus.FileMissing;
+                // Rollback when a signed slot was refused for the floor alone, so the report says why nothing runs.
+                plan.ActiveStatus = refused;
                 return;
             }
 

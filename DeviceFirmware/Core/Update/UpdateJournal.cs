@@ -47,7 +47,11 @@ namespace SecureDevice.Core.Update
         /// <summary>The last outcome (its code 0..255 is persisted), reported until the next one.</summary>
         public UpdateOutcome LastOutcome { get; internal set; }
 
-        /// <summary>Anti-rollback floor: no slot with a lower security version is installed or booted. Raised only at confirmation.</summary>
+        /// <summary>
+        /// Anti-rollback floor (0..<see cref="FloorStore.MaxFloor"/>): no slot with a lower security version is installed or
+        /// booted. Never lowered by any transition: raised at confirmation, at adoption, and by <see cref="FloorRecorded"/>
+        /// (the floor record, state/floor, holds a higher one).
+        /// </summary>
         public long SecurityFloor { get; internal set; }
 
         /// <summary>SHA-256 of the active slot's manifest (32 bytes), binding the slot to the bundle that was confirmed.</summary>
@@ -140,18 +144,34 @@ namespace SecureDevice.Core.Update
         }
 
         /// <summary>
-        /// No journal: start from the empty one and adopt the verified <paramref name="slot"/> (its manifest digest and its
-        /// security version as the floor); a negative slot adopts nothing (no application). Idle (rows 1 and 1b).
+        /// No journal: start from the empty one but for the floor, and adopt the verified <paramref name="slot"/> (its
+        /// manifest digest; the floor rises to its <paramref name="securityVersion"/> if higher); a negative slot adopts
+        /// nothing (no application). Idle (rows 1 and 1b). The floor this journal held (the floor record's, when the journal
+        /// was lost) is never lowered: a lost journal must not lower the floor.
         /// </summary>
         public void Adopted(int slot, byte[] manifestDigest, long securityVersion)
         {
+            long floor = SecurityFloor;
             CopyFrom(Empty);
+            SecurityFloor = floor;
             if (slot >= 0)
             {
                 ActiveSlot = slot;
                 HasActive = true;
-                SecurityFloor = securityVersion;
                 System.Array.Copy(manifestDigest, 0, ActiveDigest, 0, 32);
+                FloorRecorded(securityVersion);
+            }
+        }
+
+        /// <summary>
+        /// The floor record (state/floor) holds <paramref name="floor"/>: the floor rises to it if higher; nothing else
+        /// changes (<see cref="JournalStore"/>, at every load and save).
+        /// </summary>
+        public void FloorRecorded(long floor)
+        {
+            if (floor > SecurityFloor)
+            {
+                SecurityFloor = floor;
             }
         }
 
@@ -261,7 +281,7 @@ namespace SecureDevice.Core.Update
             bool persistedState = State == UpdateState.Idle || State == UpdateState.Downloading || State == UpdateState.Staged || State == UpdateState.Testing;
             return (ActiveSlot == SlotLayout.SlotA || ActiveSlot == SlotLayout.SlotB) && persistedState
                 && TestBoots >= 0 && TestBoots <= 255 && ResumeBoots >= 0 && ResumeBoots <= 255 && UpdateOutcomeCode.Of(LastOutcome) >= 0 && UpdateOutcomeCode.Of(LastOutcome) <= 255
-                && SecurityFloor >= 0 && Url != null && Url.Length <= MaxUrlLength;
+                && SecurityFloor >= 0 && SecurityFloor <= FloorStore.MaxFloor && Url != null && Url.Length <= MaxUrlLength;
         }
     }
 }
