@@ -497,6 +497,28 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual(0, saves);
         }
 
+        // Neither record read: no floor is known, so even the verified slot is not run (it might be an older bundle put
+        // there while the newer slot was damaged); nothing is written, and the next boot that reads them boots as before.
+        [TestMethod]
+        public void Plan_JournalAndFloorRecordUnreadable_NothingRunsNothingWritten()
+        {
+            UpdateRig rig = Installed(99);
+            FaultyFileStore faulty = new FaultyFileStore(rig.Flash);
+            faulty.FailReadsPrefix = "state/";
+            UpdateStack stack = new UpdateStack(faulty, rig.Anchors, rig.Options);
+            BootPlan plan = new BootPlan();
+            stack.Planner.Plan(plan);
+            int slot = plan.Slot;
+            Assert.AreEqual(-1, slot);
+            int saves = stack.Journal.Saves;
+            Assert.AreEqual(0, saves);
+
+            faulty.FailReadsPrefix = null;
+            stack.Planner.Plan(plan);
+            slot = plan.Slot;
+            Assert.AreEqual(SlotLayout.SlotA, slot);
+        }
+
         // The corner where nothing is saved: the journal unreadable and no slot verifies, so the adoption equals the empty
         // journal and only the read status tells the boot that the journal was not read.
         [TestMethod]

@@ -165,6 +165,15 @@ namespace SecureDevice.Core.Update
             long floor = _next.SecurityFloor;
             BundleStatus refused = BundleStatus.FileMissing;
             int best = -1;
+            if (_journal.FloorUnknown)
+            {
+                // Neither record could be read: any slot might be below the floor they hold, so none runs this boot
+                // (Unverified: no verdict was reached). Nothing is written while they are unread; the next boot reads again.
+                _next.Adopted(best, _adoptedDigest, 0);
+                plan.ActiveStatus = BundleStatus.Unverified;
+                return;
+            }
+
             AppVersion bestVersion = null;
             long bestSecurity = -1;
             for (int slot = SlotLayout.SlotA; slot <= SlotLayout.SlotB; slot++)

@@ -54,6 +54,12 @@ namespace SecureDevice.Core.Update
             get { return _readFailure != StorageStatus.Ok; }
         }
 
+        /// <summary>
+        /// True when the last <see cref="Load"/> could read neither the journal nor the floor record: the device knows no
+        /// floor this boot, so the planner adopts no slot (fail closed) until a load reads one of them.
+        /// </summary>
+        public bool FloorUnknown { get; private set; }
+
         /// <summary>Journal saves since construction.</summary>
         public int Saves { get; private set; }
 
@@ -98,6 +104,7 @@ namespace SecureDevice.Core.Update
                 status = floorStatus;
             }
 
+            FloorUnknown = status != StorageStatus.Ok && floorStatus != StorageStatus.Ok;
             _readFailure = status;
             Current.FloorRecorded(_floor.Floor);
             return status;
