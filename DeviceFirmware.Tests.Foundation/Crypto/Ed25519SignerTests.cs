@@ -63,6 +63,47 @@ namespace SecureDevice.Tests.Crypto
             CollectionAssert.AreEqual(expected, TestBytes.Slice(actual, 3, 64));
         }
 
+        // The secret scalar, the nonce and what they were hashed into are cleared after every call, also when a range
+        // is refused (checked before the seed is expanded).
+        [TestMethod]
+        public void SignAndDerive_AfterTheCallOrARefusedRange_SecretsAreWiped()
+        {
+            Ed25519Signer signer = new Ed25519Signer();
+            byte[] seed = TestBytes.Pattern(32);
+            byte[] message = TestBytes.Utf8("wipe");
+            signer.Sign(seed, 0, message, 0, 4, new byte[64], 0);
+            AssertWiped(signer);
+            signer.DerivePublicKey(seed, 0, new byte[32], 0);
+            AssertWiped(signer);
+            System.Type range = typeof(System.ArgumentOutOfRangeException);
+            Assert.ThrowsException(range, () => signer.DerivePublicKey(seed, 0, new byte[32], 1));
+            AssertWiped(signer);
+            Assert.ThrowsException(range, () => signer.Sign(seed, 0, message, 1, 4, new byte[64], 0));
+            AssertWiped(signer);
+            Assert.ThrowsException(range, () => signer.Sign(seed, 0, message, 0, 4, new byte[64], 1));
+            AssertWiped(signer);
+        }
+
+        private static void AssertWiped(Ed25519Signer signer)
+        {
+            string[] names = new string[] { "_expanded", "_digest", "_r" };
+            System.Reflection.BindingFlags flags = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance;
+            for (int n = 0; n < names.Length; n++)
+            {
+                byte[] field = (byte[])typeof(Ed25519Signer).GetField(names[n], flags).GetValue(signer);
+                for (int i = 0; i < field.Length; i++)
+                {
+                    Assert.AreEqual(0, (int)field[i], names[n]);
+                }
+            }
+
+            long[] scratch = (long[])typeof(Ed25519Signer).GetField("_scalarScratch", flags).GetValue(signer);
+            for (int i = 0; i < scratch.Length; i++)
+            {
+                Assert.AreEqual(0L, scratch[i]);
+            }
+        }
+
         private static void AssertSignsAndDerives(string name, string seedBase64, string publicBase64, byte[] message, byte[] expectedSignature)
         {
             Ed25519Signer signer = new Ed25519Signer();

@@ -179,6 +179,18 @@ namespace SecureDevice.Tests.Crypto
             Ed25519Verifier verifier = new Ed25519Verifier();
             System.Action verifyKeyPastTheEnd = () => verifier.Verify(new byte[32], 1, new byte[1], 0, 1, new byte[64], 0);
             Assert.ThrowsException(typeof(System.ArgumentOutOfRangeException), verifyKeyPastTheEnd);
+
+            // S out of range answers before anything reads the other buffers: the ranges are checked first all the same.
+            byte[] badS = new byte[64];
+            for (int i = 31; i < 64; i++)
+            {
+                badS[i] = 0xff;
+            }
+
+            System.Type range = typeof(System.ArgumentOutOfRangeException);
+            Assert.ThrowsException(range, () => verifier.Verify(new byte[32], 1, new byte[1], 0, 1, badS, 0));
+            Assert.ThrowsException(range, () => verifier.Verify(new byte[32], 0, new byte[1], 1, 1, badS, 0));
+            Assert.ThrowsException(range, () => verifier.Verify(new byte[32], 0, new byte[1], 0, 1, badS, -1));
         }
 
         private static Ed25519Status Verify(string publicBase64, byte[] message, byte[] signature)
