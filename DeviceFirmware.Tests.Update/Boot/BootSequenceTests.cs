@@ -159,6 +159,38 @@ namespace SecureDevice.Tests.Boot
             Assert.AreEqual(0, writes);
         }
 
+        // Row 1b: the journal erased and the newer slot damaged leave only the older signed slot, below the floor. Nothing
+        // boots, and the refusal goes to the fault record so that the service hears of it.
+        [TestMethod]
+        public void Run_JournalErasedOnlyOlderSlotSigned_RecordsRollbackRefused()
+        {
+            UpdateRig rig = Staged(709);
+            rig.BootAndConfirm();
+            FaultCode code = rig.Session.Faults.Code;
+            Assert.AreEqual((int)FaultCode.None, (int)code);
+            rig.Flash.Delete(JournalStore.Path);
+            rig.Corrupt(SlotLayout.Path(SlotLayout.SlotB, SlotLayout.Signature), 5, 1);
+            rig.Boot();
+            Assert.IsNull(rig.Running);
+            code = rig.Session.Faults.Code;
+            Assert.AreEqual((int)FaultCode.RollbackRefused, (int)code);
+            string detail = rig.Session.Faults.Detail;
+            Assert.AreEqual("journal lost; slot below floor 3 refused", detail);
+        }
+
+        // The journal erased with both slots intact is row 1: the newer slot is adopted, and that is no fault.
+        [TestMethod]
+        public void Run_JournalErasedNewerSlotIntact_AdoptsWithoutFault()
+        {
+            UpdateRig rig = Staged(710);
+            rig.BootAndConfirm();
+            rig.Flash.Delete(JournalStore.Path);
+            rig.Boot();
+            Assert.AreEqual("1.1.0", rig.Running);
+            FaultCode code = rig.Session.Faults.Code;
+            Assert.AreEqual((int)FaultCode.None, (int)code);
+        }
+
         private static UpdateRig Staged(uint seed)
         {
             UpdateRig rig = UpdateRig.Booted(seed);

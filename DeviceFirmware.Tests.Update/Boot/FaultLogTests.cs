@@ -79,6 +79,17 @@ namespace SecureDevice.Tests.Boot
             Assert.IsFalse(unreported);
         }
 
+        // The newest code must survive the reboot like the others (Load refuses codes it does not know) and go out by name.
+        [TestMethod]
+        public void Record_RollbackRefused_ReloadsAndNamed()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            Loaded(flash).Record(FaultCode.RollbackRefused, "x");
+            FaultCode code = Loaded(flash).Code;
+            Assert.AreEqual((int)FaultCode.RollbackRefused, (int)code);
+            Assert.AreEqual("rollback-refused", FaultLog.Name(code));
+        }
+
         private static FaultLog Loaded(IFileStore store)
         {
             FaultLog log = new FaultLog(store);

@@ -17,7 +17,8 @@ namespace SecureDevice.Core.Boot
     /// the process: nanoFramework cannot unload what was loaded, and the other slot's types would bind to it. A candidate is
     /// reverted in the journal and <see cref="BootResult.RebootRequired"/> returned (the boot marker already says
     /// <see cref="BootReason.Revert"/>); the active slot is skipped for this boot and the device runs without it.</item>
-    /// <item>Every failure is written to the fault record, which the agent reports once connected.</item>
+    /// <item>Every failure is written to the fault record, which the agent reports once connected; so is a plan that refused
+    /// the only signed slot for the anti-rollback floor after the journal was lost (<see cref="FaultCode.RollbackRefused"/>).</item>
     /// </list>
     /// Memory: the payload must fit <see cref="BootOptions.MaxPayloadBytes"/> and leave <see cref="BootOptions.MemoryReserveBytes"/>
     /// free; an <c>OutOfMemoryException</c> while reading is caught and handled as a failure before loading.
@@ -66,6 +67,14 @@ namespace SecureDevice.Core.Boot
         public BootResult Run()
         {
             _stack.Planner.Plan(_plan);
+            if (_plan.Decision == BootDecision.AdoptInstalled && _plan.ActiveStatus == BundleStatus.SecurityVersionRollback)
+            {
+                // Row 1b: the journal is gone and the only signed slot is older than the floor. Someone erased the update
+                // state and left an older image, or flash is failing; either way the service must hear of it, not just see
+                // a device without an application. Recorded on every such boot, like any load failure.
+                _session.Faults.Record(FaultCode.RollbackRefused, "journal lost; slot below floor " + _stack.Journal.Current.SecurityFloor.ToString() + " refused");
+            }
+
             for (int attempt = 0; attempt < MaxAttempts && _plan.Slot >= 0; attempt++)
             {
                 bool tainted;

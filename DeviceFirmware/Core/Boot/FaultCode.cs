@@ -20,5 +20,11 @@ namespace SecureDevice.Core.Boot
 
         /// <summary>The loader or the main loop ran out of memory.</summary>
         OutOfMemory = 5,
+
+        /// <summary>
+        /// The update journal was lost and the only validly signed slot was below the anti-rollback floor, so none was
+        /// booted (docs/update-engine.md, row 1b): the device's update state was erased (tampering) or flash is badly damaged.
+        /// </summary>
+        RollbackRefused = 6,
     }
 }

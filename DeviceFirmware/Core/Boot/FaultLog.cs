@@ -85,7 +85,7 @@ namespace SecureDevice.Core.Boot
             int consecutive = 0;
             bool unreported = false;
             string detail = null;
-            if (reader.TryReadByte(out format) && format == Format && reader.TryReadByte(out code) && code <= (int)FaultCode.OutOfMemory
+            if (reader.TryReadByte(out format) && format == Format && reader.TryReadByte(out code) && code <= (int)FaultCode.RollbackRefused
                 && reader.TryReadInt32(out consecutive) && consecutive >= 0 && reader.TryReadBoolean(out unreported)
                 && reader.TryReadAscii(out detail) && detail.Length <= MaxDetailCharacters)
             {
@@ -156,6 +156,7 @@ namespace SecureDevice.Core.Boot
                 case FaultCode.ConfigInvalid: return "config-invalid";
                 case FaultCode.ApplicationFailed: return "application-failed";
                 case FaultCode.OutOfMemory: return "out-of-memory";
+                case FaultCode.RollbackRefused: return "rollback-refused";
                 default: return "none";
             }
         }

@@ -77,10 +77,10 @@ public sealed class BootRulesTests
     {
         var (driver, device) = Running();
         device.Reboot(BootReason.Fault);
-        driver.Take(driver.Engine.OnFault("d1", device.BootCount, driver.Now.AddSeconds(10)));
+        driver.Take(driver.Engine.OnFault("d1", "main-loop", device.BootCount, driver.Now.AddSeconds(10)));
         driver.Report(device, 240);
         device.Reboot(BootReason.Fault);
-        driver.Take(driver.Engine.OnFault("d1", device.BootCount, driver.Now.AddSeconds(10)));
+        driver.Take(driver.Engine.OnFault("d1", "main-loop", device.BootCount, driver.Now.AddSeconds(10)));
         driver.Report(device, 240);
         Assert.Empty(driver.Findings);
     }

@@ -93,4 +93,27 @@ public sealed class RegistryRulesTests
         Assert.Equal(FindingSeverity.Critical, third.Severity);
         Assert.Equal(FindingState.Open, third.State);
     }
+
+    [Fact]
+    public void UpdateRejected_RollbackRefusedFault_CriticalAtOnce()
+    {
+        // A boot that found the journal lost and refused the older signed slot: erased state or failing flash, critical the
+        // first time, and the evidence is the service's own words (the call carries no device text).
+        var driver = new DetectionDriver();
+        Finding finding = Assert.Single(driver.Engine.OnFault("d1", "rollback-refused", 1, driver.Now));
+        Assert.Equal("update-rejected", finding.Code);
+        Assert.Equal(FindingSeverity.Critical, finding.Severity);
+        Assert.True(finding.TrustsDevice);
+        Assert.Contains("update state lost", finding.Evidence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UpdateRejected_OtherFaultCodes_NoFinding()
+    {
+        var driver = new DetectionDriver();
+        Assert.Empty(driver.Engine.OnFault("d1", "main-loop", 1, driver.Now));
+        Assert.Empty(driver.Engine.OnFault("d2", "out-of-memory", 1, driver.Now));
+        Assert.Empty(driver.Engine.OnFault("d3", "rollback-refused-x", 1, driver.Now));
+        Assert.Empty(driver.Engine.OnFault("d4", null, 1, driver.Now));
+    }
 }

@@ -18,6 +18,9 @@ public sealed class DetectionEngine
 
     private static readonly Finding[] None = Array.Empty<Finding>();
 
+    // The fault event's name for a boot that refused the only signed slot for the floor (the firmware's own name table).
+    private static readonly string RollbackRefusedCode = SecureDevice.Core.Boot.FaultLog.Name(SecureDevice.Core.Boot.FaultCode.RollbackRefused);
+
     private readonly Dictionary<string, DeviceState> _devices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ProductState> _products = new(StringComparer.Ordinal);
     private readonly Dictionary<CohortState, List<float>[]> _scratch = new();
@@ -162,12 +165,21 @@ public sealed class DetectionEngine
         return Result();
     }
 
-    /// <summary>A fault event from the device: boot <paramref name="bootCount"/> was a fault reboot (counted once with its report).</summary>
-    public IReadOnlyList<Finding> OnFault(string deviceId, long bootCount, DateTime at)
+    /// <summary>
+    /// A fault event from the device: boot <paramref name="bootCount"/> was a fault reboot (counted once with its report).
+    /// <paramref name="code"/> is the event's fault code (<c>Core.Boot.FaultLog.Name</c>): <c>rollback-refused</c> also raises
+    /// update-rejected, critical at once; any other code, known or not, changes nothing else.
+    /// </summary>
+    public IReadOnlyList<Finding> OnFault(string deviceId, string? code, long bootCount, DateTime at)
     {
         DeviceState device = Device(deviceId);
         _output.Clear();
         int now = Stamp.From(at);
+        if (code == RollbackRefusedCode)
+        {
+            FindingTracker.Apply(device, DetectionRule.UpdateRejected, UpdateRejectionRule.RecordStateErased(device, now), now, 1, 1, _output);
+        }
+
         if (bootCount > device.LastCountedBoot)
         {
             device.AddBoot(now);

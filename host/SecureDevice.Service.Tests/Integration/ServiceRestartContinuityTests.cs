@@ -208,6 +208,24 @@ public sealed class ServiceRestartContinuityTests : IDisposable
         Assert.Contains("tampered", finding.Evidence, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task FaultEvent_RollbackRefused_CriticalUpdateRejectedStored_DetailNotShown()
+    {
+        // The fault's code reaches detection through the worker; its detail (device text) does not reach the evidence.
+        EnrolledDevice device = _lab.Enroll("rbk", 1)[0];
+        using var integration = new FleetIntegration(new IntegrationOptions { TickInterval = TimeSpan.FromSeconds(1) });
+        await using RunningService service = await _lab.StartAsync(_lab.Options(), integration.Extensions);
+        IFleetStore store = service.Service.Store;
+        await using DevicePublisher publisher = (await _lab.ConnectAsync(new[] { device }))[0];
+        await publisher.PublishHealthAsync(1, 0, None);
+        await publisher.PublishAsync("events", Encoding.ASCII.GetBytes("{\"e\":\"fault\",\"code\":\"rollback-refused\",\"count\":1,\"boot\":1,\"detail\":\"<b>x</b>\"}"), None);
+        await ServiceLab.WaitUntil(async () => (await store.ListFindingsAsync(device.Id, true, 10, None)).Any(f => f.Rule == "update-rejected"), TimeSpan.FromSeconds(20), "the update-rejected finding");
+        FindingRecord finding = Assert.Single(await store.ListFindingsAsync(device.Id, true, 10, None), f => f.Rule == "update-rejected");
+        Assert.Equal("critical", finding.Severity);
+        Assert.Contains("update state lost", finding.Evidence, StringComparison.Ordinal);
+        Assert.DoesNotContain("<b>", finding.Evidence, StringComparison.Ordinal);
+    }
+
     private static async Task Quietly(Func<Task> publish)
     {
         try

@@ -259,7 +259,10 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         await CloseWindowIfDueAsync(_time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>An update event's outcome feeds update-rejected; a fault event's boot the reboot-loop and unclean-boot rules.</summary>
+    /// <summary>
+    /// An update event's outcome feeds update-rejected; a fault event's boot the reboot-loop and unclean-boot rules, and its
+    /// code update-rejected when it is rollback-refused (the detail, device text, is not passed on).
+    /// </summary>
     private async Task OnEventAsync(StoredEvent e, CancellationToken cancellationToken)
     {
         DateTime at = DateTimeOffset.FromUnixTimeMilliseconds(e.ReceivedMs).UtcDateTime;
@@ -269,10 +272,10 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
             await RegisterAsync(e.DeviceId, at, cancellationToken).ConfigureAwait(false);
             findings = _engine.OnUpdateOutcome(e.DeviceId, outcome, at);
         }
-        else if (e.Kind == "fault" && DeviceEventFacts.TryFaultBoot(e.Payload, out long boot))
+        else if (e.Kind == "fault" && DeviceEventFacts.TryFault(e.Payload, out long boot, out string? code))
         {
             await RegisterAsync(e.DeviceId, at, cancellationToken).ConfigureAwait(false);
-            findings = _engine.OnFault(e.DeviceId, boot, at);
+            findings = _engine.OnFault(e.DeviceId, code, boot, at);
         }
 
         if (findings != null)

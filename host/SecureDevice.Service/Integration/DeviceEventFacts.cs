@@ -5,7 +5,7 @@ namespace SecureDevice.Service.Integration;
 
 /// <summary>
 /// What detection takes from a stored device event (already checked by <c>DeviceEventParser</c>): an update event's
-/// outcome wire code (<see cref="UpdateOutcomeCode"/>) and a fault event's boot number. Never throws on odd content: false.
+/// outcome wire code (<see cref="UpdateOutcomeCode"/>) and a fault event's boot number and code. Never throws on odd content: false.
 /// </summary>
 public static class DeviceEventFacts
 {
@@ -44,12 +44,26 @@ public static class DeviceEventFacts
         return false;
     }
 
-    /// <summary>The boot number of a fault event.</summary>
-    public static bool TryFaultBoot(string json, out long boot)
+    /// <summary>
+    /// The boot number of a fault event, and its fault code (<c>Core.Boot.FaultLog.Name</c>; null when it has no string
+    /// "code"). The code is only compared with known names, never shown: the device's "detail" text is not read.
+    /// </summary>
+    public static bool TryFault(string json, out long boot, out string? code)
     {
         boot = 0;
-        return TryRoot(json, out JsonElement root) && root.TryGetProperty("boot", out JsonElement value) && value.ValueKind == JsonValueKind.Number
-            && value.TryGetInt64(out boot) && boot >= 0;
+        code = null;
+        if (!TryRoot(json, out JsonElement root) || !root.TryGetProperty("boot", out JsonElement value) || value.ValueKind != JsonValueKind.Number
+            || !value.TryGetInt64(out boot) || boot < 0)
+        {
+            return false;
+        }
+
+        if (root.TryGetProperty("code", out JsonElement name) && name.ValueKind == JsonValueKind.String)
+        {
+            code = name.GetString();
+        }
+
+        return true;
     }
 
     private static bool TryRoot(string json, out JsonElement root)

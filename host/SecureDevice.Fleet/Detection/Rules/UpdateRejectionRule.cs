@@ -18,11 +18,20 @@ internal enum RejectionKind : byte
 
     /// <summary>Signed with a revoked key: that key is in someone's hands.</summary>
     RevokedKey = 3,
+
+    /// <summary>
+    /// Not an offer: at boot the device found its update journal lost and the only signed slot below its anti-rollback floor,
+    /// and refused to run it (fault <c>rollback-refused</c>): its update state was erased and an older image left, or its
+    /// flash is failing.
+    /// </summary>
+    StateErased = 4,
 }
 
 /// <summary>
 /// <c>update-rejected</c> (trusts the device: it reports what it refused): a tampered bundle or one signed with a revoked
-/// key is critical at once; a rollback is a warning, critical from the third rejection within 24 hours. Clears after
+/// key is critical at once; a rollback is a warning, critical from the third rejection within 24 hours; a boot that refused
+/// an older signed slot after the device's update state was lost (<see cref="RejectionKind.StateErased"/>) is critical at
+/// once. Clears after
 /// <see cref="DetectionOptions.RejectionQuietDays"/> days without another.
 /// </summary>
 internal static class UpdateRejectionRule
@@ -59,6 +68,24 @@ internal static class UpdateRejectionRule
     /// <summary>Records a rejection of <paramref name="kind"/> at <paramref name="now"/> and judges it.</summary>
     public static Verdict Record(DeviceState device, RejectionKind kind, int outcome, int now)
     {
+        Count(device, kind, now);
+        return Judge(device, kind, string.Create(CultureInfo.InvariantCulture,
+            $"the device refused an offered bundle: {Name(outcome)} ({Describe(kind)}); {device.Rejections} such rejection(s) in 24 h"));
+    }
+
+    /// <summary>
+    /// Records a boot that refused an older signed slot because the device's update state was lost (fault
+    /// <c>rollback-refused</c>) and judges it: critical at once. The evidence is built here, never from the device's text.
+    /// </summary>
+    public static Verdict RecordStateErased(DeviceState device, int now)
+    {
+        Count(device, RejectionKind.StateErased, now);
+        return Judge(device, RejectionKind.StateErased, string.Create(CultureInfo.InvariantCulture,
+            $"the device found its update state lost and refused to boot an older signed image below its anti-rollback floor ({Describe(RejectionKind.StateErased)}); {device.Rejections} such rejection(s) in 24 h"));
+    }
+
+    private static void Count(DeviceState device, RejectionKind kind, int now)
+    {
         if (device.RejectionWindowStart == 0 || now - device.RejectionWindowStart >= 86400)
         {
             device.RejectionWindowStart = now;
@@ -68,9 +95,11 @@ internal static class UpdateRejectionRule
         device.Rejections = device.Rejections == ushort.MaxValue ? device.Rejections : (ushort)(device.Rejections + 1);
         device.LastRejectionAt = now;
         device.LastRejectionKind = (byte)kind;
+    }
+
+    private static Verdict Judge(DeviceState device, RejectionKind kind, string evidence)
+    {
         bool critical = kind != RejectionKind.Rollback || device.Rejections >= 3;
-        string evidence = string.Create(CultureInfo.InvariantCulture,
-            $"the device refused an offered bundle: {Name(outcome)} ({Describe(kind)}); {device.Rejections} such rejection(s) in 24 h");
         return new Verdict(true, critical ? FindingSeverity.Critical : FindingSeverity.Warning, device.Rejections, 0, evidence);
     }
 
@@ -82,6 +111,7 @@ internal static class UpdateRejectionRule
     {
         RejectionKind.Tampered => "not what was signed: tampered or forged",
         RejectionKind.Rollback => "older than the device may run: rollback or replay",
+        RejectionKind.StateErased => "update state erased by someone, or failing flash",
         _ => "signed with a revoked key",
     };
 
