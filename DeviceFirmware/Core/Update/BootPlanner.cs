@@ -168,8 +168,8 @@ namespace SecureDevice.Core.Update
             if (_journal.FloorUnknown)
             {
                 // Neither record could be read: any slot might be below the floor they hold, so none runs this boot
-                // (Unverified: no verdict was reached). Nothing is written while they are unread; the next boot reads again.
-                _next.Adopted(best, _adoptedDigest, 0);
+                // (Unverified: no verdict was reached). _next is already the empty journal (nothing was read into it), and
+                // nothing is written while the records are unread; the next boot reads again.
                 plan.ActiveStatus = BundleStatus.Unverified;
                 return;
             }
