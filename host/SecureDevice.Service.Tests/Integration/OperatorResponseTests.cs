@@ -145,7 +145,9 @@ public sealed class OperatorResponseTests : IDisposable
         Assert.Equal("normal", (await store.GetDeviceAsync(junk.Id, None))!.ServiceState);
 
         Assert.True(await Garbage("throttle", 2), "after the operator's lift, a new offence is throttled again");
-        Assert.Equal("throttled", (await store.GetDeviceAsync(junk.Id, None))!.ServiceState);
+
+        // The dispatcher appends the action record, then sets the device's state: two writes, so wait for the second.
+        await ServiceLab.WaitUntil(async () => (await store.GetDeviceAsync(junk.Id, None))!.ServiceState == "throttled", TimeSpan.FromSeconds(5), "state throttled");
     }
 
     [Fact]
