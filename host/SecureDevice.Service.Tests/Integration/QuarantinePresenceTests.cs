@@ -99,7 +99,13 @@ public sealed class QuarantinePresenceTests : IDisposable
             var dispatcher = new ResponseDispatcher(new MechanismDouble { Fail = true }, store, new ServiceMetrics(), NullLogger.Instance, new SettableClock(T0 + 10_000));
             Assert.False((await dispatcher.ExecuteAsync(new DeviceActionRequest(Device, DeviceActionKind.Quarantine, "service", "test"), None)).Done);
             await AssertPresenceAsync(store, "online", T0 + 1_000, null, online: 1); // the broker did not kick it: still connected
-            Assert.False(await store.CutPresenceAsync("dev-unknown", T0, "quarantined: disconnected by the broker", None));
+
+            // A done quarantine of a device the devices table lacks is recorded (the audit keeps every attempt); nothing is cut.
+            var done = new ResponseDispatcher(new MechanismDouble(), store, new ServiceMetrics(), NullLogger.Instance, new SettableClock(T0 + 20_000));
+            Assert.True((await done.ExecuteAsync(new DeviceActionRequest("dev-unknown", DeviceActionKind.Quarantine, "service", "test"), None)).Done);
+            Assert.Single(await store.ListActionsAsync("dev-unknown", 10, None));
+            Assert.Null(await store.GetDeviceAsync("dev-unknown", None));
+            await AssertPresenceAsync(store, "online", T0 + 1_000, null, online: 1);
         }
     }
 

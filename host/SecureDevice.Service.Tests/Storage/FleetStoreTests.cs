@@ -208,15 +208,13 @@ public sealed class FleetStoreTests : IDisposable
         await using (store)
         {
             await Registry(store, "dev-a");
-            await store.AppendActionAsync(new ActionRecord(0, "dev-a", "throttle", "service", "floods", T0, "done", null), None);
-            await store.AppendActionAsync(new ActionRecord(0, "dev-a", "quarantine", "alice", "ignores throttle", T0 + 1, "failed", "broker down"), None);
-            Assert.True(await store.SetServiceStateAsync("dev-a", "quarantined", None));
-            Assert.False(await store.SetServiceStateAsync("dev-zz", "quarantined", None));
+            await store.RecordActionAsync(new ActionRecord(0, "dev-a", "throttle", "service", "floods", T0, "done", null), "throttled", null, None);
+            await store.RecordActionAsync(new ActionRecord(0, "dev-a", "quarantine", "alice", "ignores throttle", T0 + 1, "failed", "broker down"), null, null, None);
             await Assert.ThrowsAnyAsync<DbException>(() => StoreFactory.ExecuteAsync(sql, $"UPDATE {Tables.Actions} SET outcome = 'done'"));
             await Assert.ThrowsAnyAsync<DbException>(() => StoreFactory.ExecuteAsync(sql, $"DELETE FROM {Tables.Actions}"));
             IReadOnlyList<ActionRecord> actions = await store.ListActionsAsync("dev-a", 10, None);
             Assert.Equal(new[] { ("quarantine", "failed", "broker down"), ("throttle", "done", (string?)null) }, actions.Select(a => (a.Kind, a.Outcome, a.Detail)).ToArray());
-            Assert.Equal("quarantined", (await store.GetDeviceAsync("dev-a", None))!.ServiceState);
+            Assert.Equal("throttled", (await store.GetDeviceAsync("dev-a", None))!.ServiceState);
 
             long alert = await store.AddAlertAsync(new AlertRecord(0, "acme", "dev-a", "coin-miner", "webhook", "queued", 0, null, "acme:dev-a:coin-miner", T0, T0), None);
             Assert.True(await store.UpdateAlertAsync(alert, "dead", 5, "HTTP 500", T0 + 9, None));

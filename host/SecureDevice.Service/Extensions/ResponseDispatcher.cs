@@ -13,7 +13,8 @@ namespace SecureDevice.Service.Extensions;
 /// Between the service and <see cref="IDeviceResponse"/>: queues ingest signals (bounded, never blocking ingest) for
 /// one worker, and executes actions with an audit record for each (append-only <see cref="Tables.Actions"/>), setting
 /// the device's service state (normal, throttled, quarantined) when an action succeeds, and its presence when the
-/// action ended its connection (<see cref="CutReason"/>).
+/// action ended its connection (<see cref="CutReason"/>): all three in one transaction
+/// (<see cref="IActionStore.RecordActionAsync"/>).
 /// </summary>
 public sealed class ResponseDispatcher : IDeviceActions
 {
@@ -60,29 +61,24 @@ public sealed class ResponseDispatcher : IDeviceActions
             outcome = ActionOutcome.Failed("the response mechanism failed: " + error.GetType().Name + ": " + error.Message);
         }
 
-        string kind = request.Kind.ToString().ToLowerInvariant();
-        await _store.AppendActionAsync(new ActionRecord(0, request.DeviceId, kind, request.Actor, request.Reason, _time.GetUtcNow().ToUnixTimeMilliseconds(),
-            outcome.Done ? "done" : "failed", outcome.Detail), cancellationToken).ConfigureAwait(false);
-        string? state = request.Kind switch
-        {
-            DeviceActionKind.Throttle => "throttled",
-            DeviceActionKind.Quarantine => "quarantined",
-            DeviceActionKind.Lift => "normal",
-            _ => null,
-        };
-        if (outcome.Done && state != null)
-        {
-            await _store.SetServiceStateAsync(request.DeviceId, state, cancellationToken).ConfigureAwait(false);
-        }
-
-        string? cut = outcome.Done ? CutReason(request.Kind) : null;
-        if (cut != null)
-        {
-            await _store.CutPresenceAsync(request.DeviceId, _time.GetUtcNow().ToUnixTimeMilliseconds(), cut, cancellationToken).ConfigureAwait(false);
-        }
-
+        // The record, the state and the presence cut in one transaction: no reader sees a done action with the device's
+        // old state, and a crash between them cannot leave a done quarantine on a device still "normal". A failed action
+        // is recorded and changes nothing.
+        long atMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        await _store.RecordActionAsync(new ActionRecord(0, request.DeviceId, request.Kind.ToString().ToLowerInvariant(), request.Actor, request.Reason, atMs,
+            outcome.Done ? "done" : "failed", outcome.Detail), outcome.Done ? ServiceState(request.Kind) : null, outcome.Done ? CutReason(request.Kind) : null,
+            cancellationToken).ConfigureAwait(false);
         return outcome;
     }
+
+    /// <summary>The device's service state after a done <paramref name="kind"/> (null: unchanged, a revocation).</summary>
+    public static string? ServiceState(DeviceActionKind kind) => kind switch
+    {
+        DeviceActionKind.Throttle => "throttled",
+        DeviceActionKind.Quarantine => "quarantined",
+        DeviceActionKind.Lift => "normal",
+        _ => null,
+    };
 
     /// <summary>
     /// Why presence is offline after a done <paramref name="kind"/> that ended the device's connection at the broker

@@ -564,19 +564,39 @@ public sealed class FleetStore : IFleetStore
             r.IsDBNull(5) ? null : r.GetDouble(5), r.IsDBNull(6) ? null : r.GetDouble(6), r.GetString(7), r.GetInt64(8), r.GetInt64(9), r.GetString(10)), cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<long> AppendActionAsync(ActionRecord action, CancellationToken cancellationToken)
+    public async Task<long> RecordActionAsync(ActionRecord action, string? serviceState, string? cutReason, CancellationToken cancellationToken)
     {
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using DbCommand command = Command(connection, null, $"INSERT INTO {Tables.Actions} (device_id, kind, actor, reason, at_ms, outcome, detail) "
-            + "VALUES (@d, @k, @a, @r, @at, @o, @det) RETURNING id");
-        Set(command, "@d", action.DeviceId);
-        Set(command, "@k", action.Kind);
-        Set(command, "@a", action.Actor);
-        Set(command, "@r", action.Reason);
-        Set(command, "@at", action.AtMs);
-        Set(command, "@o", action.Outcome);
-        Set(command, "@det", action.Detail);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        await using DbTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        long id;
+        using (DbCommand record = Command(connection, transaction, $"INSERT INTO {Tables.Actions} (device_id, kind, actor, reason, at_ms, outcome, detail) "
+            + "VALUES (@d, @k, @a, @r, @at, @o, @det) RETURNING id"))
+        {
+            Set(record, "@d", action.DeviceId);
+            Set(record, "@k", action.Kind);
+            Set(record, "@a", action.Actor);
+            Set(record, "@r", action.Reason);
+            Set(record, "@at", action.AtMs);
+            Set(record, "@o", action.Outcome);
+            Set(record, "@det", action.Detail);
+            id = Convert.ToInt64(await record.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
+        }
+
+        if (serviceState != null)
+        {
+            using DbCommand state = Command(connection, transaction, $"UPDATE {Tables.Devices} SET service_state = @s WHERE device_id = @d");
+            Set(state, "@s", serviceState);
+            Set(state, "@d", action.DeviceId);
+            await state.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (cutReason != null)
+        {
+            await CutPresenceAsync(connection, transaction, action.DeviceId, action.AtMs, cutReason, cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return id;
     }
 
     public async Task<IReadOnlyList<ActionRecord>> ListActionsAsync(string? deviceId, int limit, CancellationToken cancellationToken)
@@ -594,19 +614,9 @@ public sealed class FleetStore : IFleetStore
             r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7)), cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<bool> SetServiceStateAsync(string deviceId, string state, CancellationToken cancellationToken)
+    /// <summary>Presence offline since <paramref name="atMs"/> with <paramref name="reason"/>, and the event saying so, in the caller's transaction (unknown device: nothing).</summary>
+    private static async Task CutPresenceAsync(DbConnection connection, DbTransaction transaction, string deviceId, long atMs, string reason, CancellationToken cancellationToken)
     {
-        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using DbCommand command = Command(connection, null, $"UPDATE {Tables.Devices} SET service_state = @s WHERE device_id = @d");
-        Set(command, "@s", state);
-        Set(command, "@d", deviceId);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
-    }
-
-    public async Task<bool> CutPresenceAsync(string deviceId, long atMs, string reason, CancellationToken cancellationToken)
-    {
-        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using DbTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         long? id;
         using (DbCommand cut = Command(connection, transaction, $"UPDATE {Tables.Devices} SET presence = 'offline', presence_ms = @at, presence_reason = @why "
             + "WHERE device_id = @d RETURNING id"))
@@ -620,20 +630,15 @@ public sealed class FleetStore : IFleetStore
 
         if (id == null)
         {
-            return false;
+            return;
         }
 
         // In the device's events beside the presence changes it reported itself, with the reason.
-        using (DbCommand record = Command(connection, transaction, $"INSERT INTO {Tables.Events} (device_ref, received_ms, kind, payload) VALUES (@d, @r, 'presence', @p)"))
-        {
-            Set(record, "@d", id.Value);
-            Set(record, "@r", atMs);
-            Set(record, "@p", "offline: " + reason);
-            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return true;
+        using DbCommand record = Command(connection, transaction, $"INSERT INTO {Tables.Events} (device_ref, received_ms, kind, payload) VALUES (@d, @r, 'presence', @p)");
+        Set(record, "@d", id.Value);
+        Set(record, "@r", atMs);
+        Set(record, "@p", "offline: " + reason);
+        await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<long> AddAlertAsync(AlertRecord alert, CancellationToken cancellationToken)

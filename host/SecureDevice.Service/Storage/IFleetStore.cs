@@ -79,20 +79,19 @@ public interface IFindingStore
 /// <summary>The action audit (append-only) and device states (workstream C).</summary>
 public interface IActionStore
 {
-    Task<long> AppendActionAsync(ActionRecord action, CancellationToken cancellationToken);
+    /// <summary>
+    /// Records an action and what it changed, in one transaction, so that no reader (console, API, another instance)
+    /// sees the record without the device's state and a crash leaves all of it or none: the audit row
+    /// (<see cref="Tables.Actions"/>, append-only); the device's service state <paramref name="serviceState"/> (normal,
+    /// throttled or quarantined; null: unchanged); and when the service ended the device's connection (quarantine,
+    /// revocation), <paramref name="cutReason"/>: presence <c>offline</c> since the action's time with that reason and a
+    /// presence event saying so. The device's will cannot say it (it lost its publish rights with the kick); only its
+    /// own next "online", received after that time, replaces it. A device the devices table does not have gets the
+    /// record alone. The action's id.
+    /// </summary>
+    Task<long> RecordActionAsync(ActionRecord action, string? serviceState, string? cutReason, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ActionRecord>> ListActionsAsync(string? deviceId, int limit, CancellationToken cancellationToken);
-
-    /// <summary>Sets normal, throttled or quarantined; false for an unknown device.</summary>
-    Task<bool> SetServiceStateAsync(string deviceId, string state, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Records that the service ended the device's connection at <paramref name="atMs"/> (quarantine, revocation):
-    /// presence <c>offline</c> since then with <paramref name="reason"/>, and a presence event saying so. The device's
-    /// will cannot say it (it lost its publish rights with the kick). Only the device's own next "online", received
-    /// after <paramref name="atMs"/>, replaces it. False for an unknown device.
-    /// </summary>
-    Task<bool> CutPresenceAsync(string deviceId, long atMs, string reason, CancellationToken cancellationToken);
 }
 
 /// <summary>Alerts and their delivery (workstream C).</summary>

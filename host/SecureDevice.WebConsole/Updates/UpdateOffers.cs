@@ -298,8 +298,8 @@ public sealed class UpdateOffers
         bool done = delivery == OfferDelivery.Delivered;
         long at = _time.GetUtcNow().ToUnixTimeMilliseconds();
         await _rollouts.AddDeviceAsync(new RolloutDeviceRecord(rollout, deviceId, at, done ? "published" : "failed", detail), cancellationToken).ConfigureAwait(false);
-        await _fleet.AppendActionAsync(new SecureDevice.Service.Storage.ActionRecord(0, deviceId, "offer", actor, reason, at, done ? "done" : "failed",
-            "rollout " + rollout + ": " + what + "; " + detail), cancellationToken).ConfigureAwait(false);
+        await _fleet.RecordActionAsync(new SecureDevice.Service.Storage.ActionRecord(0, deviceId, "offer", actor, reason, at, done ? "done" : "failed",
+            "rollout " + rollout + ": " + what + "; " + detail), null, null, cancellationToken).ConfigureAwait(false);
         return (delivery, detail);
     }
 }
