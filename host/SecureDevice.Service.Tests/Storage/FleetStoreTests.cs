@@ -224,6 +224,40 @@ public sealed class FleetStoreTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// An action's record, the device's service state and the presence cut are one write (a reader never sees the
+    /// record without the state): read back after the one call, all three are there, the cut at the action's time. A
+    /// state without a cut leaves presence alone; a device the devices table lacks gets the record alone (the audit
+    /// keeps every attempt, as before the write was one).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task RecordAction_WritesTheRecordTheStateAndThePresenceCutTogether_AnUnknownDeviceGetsTheRecordAlone(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            await Registry(store, "dev-a");
+            const string Why = "quarantined: disconnected by the broker";
+            long id = await store.RecordActionAsync(new ActionRecord(0, "dev-a", "quarantine", "alice", "floods", T0 + 5, "done", "role swapped"), "quarantined", Why, None);
+            ActionRecord action = (await store.ListActionsAsync("dev-a", 10, None)).Single();
+            Assert.Equal((id, "quarantine", "done", T0 + 5, "role swapped"), (action.Id, action.Kind, action.Outcome, action.AtMs, action.Detail));
+            DeviceRecord device = (await store.GetDeviceAsync("dev-a", None))!;
+            Assert.Equal(("quarantined", "offline", T0 + 5, Why), (device.ServiceState, device.Presence, device.PresenceMs!.Value, device.PresenceReason));
+            EventRecord cut = (await store.ListEventsAsync("dev-a", 0, 100, None)).Single();
+            Assert.Equal(("presence", "offline: " + Why, T0 + 5), (cut.Kind, cut.Payload, cut.ReceivedMs));
+
+            await store.RecordActionAsync(new ActionRecord(0, "dev-a", "lift", "alice", "fixed", T0 + 6, "done", null), "normal", null, None);
+            device = (await store.GetDeviceAsync("dev-a", None))!;
+            Assert.Equal(("normal", "offline", T0 + 5, Why), (device.ServiceState, device.Presence, device.PresenceMs!.Value, device.PresenceReason));
+            Assert.Single(await store.ListEventsAsync("dev-a", 0, 100, None));
+
+            await store.RecordActionAsync(new ActionRecord(0, "dev-zz", "quarantine", "alice", "floods", T0 + 7, "done", null), "quarantined", Why, None);
+            Assert.Equal("dev-zz", (await store.ListActionsAsync("dev-zz", 10, None)).Single().DeviceId);
+            Assert.Null(await store.GetDeviceAsync("dev-zz", None));
+        }
+    }
+
     [Theory]
     [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
     public async Task Queries_TreatInjectionPayloadsAsValues(string dialect)
