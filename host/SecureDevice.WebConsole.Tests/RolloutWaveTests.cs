@@ -411,7 +411,7 @@ public sealed class RolloutWaveTests
         Assert.False(await waves.TryClaimAsync(id, 2500, 9500, renew: false, None)); // the other instance
         Assert.True(await waves.TryClaimAsync(id, 2600, 9600, renew: true, None));
         Assert.True(await waves.TryClaimAsync(id, 9601, 20_000, renew: false, None)); // expired: taken over
-        await rollouts.AddDeviceAsync(new RolloutDeviceRecord(id, "dev-a", 2700, "published", "ok"), None);
+        await rollouts.AddDeviceAsync(new RolloutDeviceRecord(id, "dev-a", 2700, "published", "ok"), new ActionRecord(0, "dev-a", "offer", "console:o@127.0.0.1", "t", 2700, "done", "ok"), None);
         Assert.Empty(await waves.UnpublishedAsync(id, 1, None));
         await waves.RetryLaterAsync(id, "the broker is away", 3, 2750, 2100, None);
         WaveRecord retrying = (await waves.GetAsync(id, None))!;

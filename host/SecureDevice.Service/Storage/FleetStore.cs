@@ -568,20 +568,7 @@ public sealed class FleetStore : IFleetStore
     {
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using DbTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        long id;
-        using (DbCommand record = Command(connection, transaction, $"INSERT INTO {Tables.Actions} (device_id, kind, actor, reason, at_ms, outcome, detail) "
-            + "VALUES (@d, @k, @a, @r, @at, @o, @det) RETURNING id"))
-        {
-            Set(record, "@d", action.DeviceId);
-            Set(record, "@k", action.Kind);
-            Set(record, "@a", action.Actor);
-            Set(record, "@r", action.Reason);
-            Set(record, "@at", action.AtMs);
-            Set(record, "@o", action.Outcome);
-            Set(record, "@det", action.Detail);
-            id = Convert.ToInt64(await record.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
-        }
-
+        long id = await InsertActionAsync(connection, transaction, action, cancellationToken).ConfigureAwait(false);
         if (serviceState != null)
         {
             using DbCommand state = Command(connection, transaction, $"UPDATE {Tables.Devices} SET service_state = @s WHERE device_id = @d");
@@ -612,6 +599,25 @@ public sealed class FleetStore : IFleetStore
         Set(command, "@limit", (long)limit);
         return await ReadAllAsync(command, r => new ActionRecord(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt64(5),
             r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7)), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The action's audit row inside the caller's transaction, for a caller whose own rows must stand or fall with it
+    /// (the console's rollout records each device's offer with its audit row); its id. The one text that writes
+    /// <see cref="Tables.Actions"/>.
+    /// </summary>
+    public static async Task<long> InsertActionAsync(DbConnection connection, DbTransaction transaction, ActionRecord action, CancellationToken cancellationToken)
+    {
+        using DbCommand record = Command(connection, transaction, $"INSERT INTO {Tables.Actions} (device_id, kind, actor, reason, at_ms, outcome, detail) "
+            + "VALUES (@d, @k, @a, @r, @at, @o, @det) RETURNING id");
+        Set(record, "@d", action.DeviceId);
+        Set(record, "@k", action.Kind);
+        Set(record, "@a", action.Actor);
+        Set(record, "@r", action.Reason);
+        Set(record, "@at", action.AtMs);
+        Set(record, "@o", action.Outcome);
+        Set(record, "@det", action.Detail);
+        return Convert.ToInt64(await record.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
 
     /// <summary>Presence offline since <paramref name="atMs"/> with <paramref name="reason"/>, and the event saying so, in the caller's transaction (unknown device: nothing).</summary>

@@ -42,9 +42,21 @@ public sealed class RolloutStore
         .Parameter("@p", r.Product).Parameter("@v", r.Version).Parameter("@sv", r.SecurityVersion).Parameter("@sha", r.ManifestSha256).Parameter("@url", r.Url)
         .Parameter("@t", r.Target).Parameter("@reason", r.Reason).Parameter("@n", r.Devices);
 
-    public Task<long> AddDeviceAsync(RolloutDeviceRecord d, CancellationToken cancellationToken) => new SqlQuery()
-        .Parameter("@r", d.RolloutId).Parameter("@d", d.DeviceId).Parameter("@at", d.AtMs).Parameter("@o", d.Outcome).Parameter("@det", d.Detail)
-        .ScalarAsync(_dialect, $"INSERT INTO {ConsoleOpsSchema.RolloutDevices} (rollout_id, device_id, at_ms, outcome, detail) VALUES (@r, @d, @at, @o, @det) RETURNING rollout_id", cancellationToken);
+    /// <summary>
+    /// Records what became of a device's offer and its row in the action audit (<paramref name="audit"/>) in one
+    /// transaction. A reader never sees the one without the other, and a failure or a crash cannot leave the device
+    /// recorded without its audit row: a recorded device is never offered again, so that row would never come.
+    /// </summary>
+    public async Task AddDeviceAsync(RolloutDeviceRecord d, ActionRecord audit, CancellationToken cancellationToken)
+    {
+        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using DbTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await new SqlQuery().Parameter("@r", d.RolloutId).Parameter("@d", d.DeviceId).Parameter("@at", d.AtMs).Parameter("@o", d.Outcome).Parameter("@det", d.Detail)
+            .ScalarAsync(connection, transaction, $"INSERT INTO {ConsoleOpsSchema.RolloutDevices} (rollout_id, device_id, at_ms, outcome, detail) VALUES (@r, @d, @at, @o, @det) "
+                + "RETURNING rollout_id", cancellationToken).ConfigureAwait(false);
+        await FleetStore.InsertActionAsync(connection, transaction, audit, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Newest rollouts of <paramref name="tenant"/> (null: all), keyset-paged by id.</summary>
     public async Task<ListPage<RolloutRecord>> ListAsync(string? tenant, long? beforeId, int pageSize, CancellationToken cancellationToken)

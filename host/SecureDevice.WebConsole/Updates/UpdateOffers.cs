@@ -272,7 +272,8 @@ public sealed class UpdateOffers
     /// Publishes the offer to one device, or refuses it without publishing (<paramref name="notAllowed"/>: a revoked or
     /// quarantined device). What is final (<see cref="OfferDelivery.Delivered"/>, <see cref="OfferDelivery.Refused"/>)
     /// is recorded in the rollout and in the action audit (<paramref name="what"/>: bundle, product, version, digest,
-    /// wave); an answer to retry records nothing: the worker tries again under backoff.
+    /// wave), in one transaction (<see cref="RolloutStore.AddDeviceAsync"/>); an answer to retry records nothing: the
+    /// worker tries again under backoff.
     /// </summary>
     internal async Task<(OfferDelivery Delivery, string Detail)> PublishOneAsync(long rollout, string what, byte[] payload, string deviceId, string? notAllowed, string actor, string reason,
         CancellationToken cancellationToken)
@@ -297,9 +298,8 @@ public sealed class UpdateOffers
 
         bool done = delivery == OfferDelivery.Delivered;
         long at = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        await _rollouts.AddDeviceAsync(new RolloutDeviceRecord(rollout, deviceId, at, done ? "published" : "failed", detail), cancellationToken).ConfigureAwait(false);
-        await _fleet.RecordActionAsync(new SecureDevice.Service.Storage.ActionRecord(0, deviceId, "offer", actor, reason, at, done ? "done" : "failed",
-            "rollout " + rollout + ": " + what + "; " + detail), null, null, cancellationToken).ConfigureAwait(false);
+        await _rollouts.AddDeviceAsync(new RolloutDeviceRecord(rollout, deviceId, at, done ? "published" : "failed", detail), new SecureDevice.Service.Storage.ActionRecord(0,
+            deviceId, "offer", actor, reason, at, done ? "done" : "failed", "rollout " + rollout + ": " + what + "; " + detail), cancellationToken).ConfigureAwait(false);
         return (delivery, detail);
     }
 }
