@@ -21,6 +21,56 @@ public sealed class UpdateOfferTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
+    /// <summary>
+    /// A device's offer is recorded in the rollout and in the action audit in one transaction. Written in two, a failure
+    /// (or a crash) after the rollout's row left the device recorded without its audit row, and a recorded device is
+    /// never offered again, so the row never came. Here the audit row's insert fails (a trigger the test plants): neither
+    /// row remains and the device is still to be offered; once it succeeds, both are there.
+    /// </summary>
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task PublishOne_TheAuditRowFails_NeitherIsRecorded_AndTheDeviceIsOfferedAgain(string dialectName)
+    {
+        using var folder = new TemporaryDirectory("offer-record");
+        using SecureDevice.Lab.Postgres.PostgresCluster? cluster = TestDatabases.Cluster(dialectName);
+        SqlDialect dialect = await TestDatabases.OpenAsync(folder, cluster, "offer_record");
+        await using var store = new FleetStore(dialect);
+        await store.MigrateAsync(1000, None);
+        await store.SyncRegistryAsync(new[] { new RegistryEntry("dev-a", "acme", "01", new string('a', 64), 10_000_000, 0, "active", null) }, 1000, None);
+        var rollouts = new Updates.RolloutStore(dialect);
+        var waves = new Updates.RolloutWaveStore(dialect);
+        Assert.True(Updates.WavePlan.TryCreate("100%", null, 20, 30, false, new System.Collections.Generic.List<string>(), out Updates.WavePlan plan));
+        long id = await waves.AddAsync(RolloutWaveTests.Rollout(1), plan, new[] { new[] { "dev-a" } }, 2000, "console:o@127.0.0.1", None);
+        var offers = new Updates.UpdateOffers(null, new RecordingPublisher(), store, rollouts, waves, null!, TimeProvider.System);
+        byte[] payload = Encoding.UTF8.GetBytes("{}");
+
+        await ExecuteAsync(dialect, dialectName == "sqlite"
+            ? $"CREATE TRIGGER tr_planted_failure BEFORE INSERT ON {Tables.Actions} BEGIN SELECT RAISE(ABORT, 'planted failure'); END"
+            : "CREATE FUNCTION fn_planted_failure() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'planted failure'; END $$;\n"
+                + $"CREATE TRIGGER tr_planted_failure BEFORE INSERT ON {Tables.Actions} FOR EACH ROW EXECUTE FUNCTION fn_planted_failure()");
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => offers.PublishOneAsync(id, "b", payload, "dev-a", null, "console:o@127.0.0.1", "t", None));
+        Assert.Empty(await rollouts.DevicesAsync(id, None));
+        Assert.Empty(await store.ListActionsAsync("dev-a", 10, None));
+        Assert.Equal(new[] { "dev-a" }, await waves.UnpublishedAsync(id, 1, None));
+
+        await ExecuteAsync(dialect, "DROP TRIGGER tr_planted_failure" + (dialectName == "sqlite" ? string.Empty : " ON " + Tables.Actions));
+        await offers.PublishOneAsync(id, "b", payload, "dev-a", null, "console:o@127.0.0.1", "t", None);
+        Assert.Equal("published", Assert.Single(await rollouts.DevicesAsync(id, None)).Outcome);
+        ActionRecord audit = Assert.Single(await store.ListActionsAsync("dev-a", 10, None));
+        Assert.Equal(("offer", "done"), (audit.Kind, audit.Outcome));
+        Assert.Empty(await waves.UnpublishedAsync(id, 1, None));
+    }
+
+    /// <summary>The test's own statement (planting and removing a failure).</summary>
+    private static async Task ExecuteAsync(SqlDialect dialect, string sql)
+    {
+        await using var connection = await dialect.OpenAsync(None);
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(None);
+    }
+
     [Fact]
     public async Task Offer_VerifiedBundleToOwnDevice_PublishesTheDevicesOffer_AuditsIt_AndTheRolloutShowsEventsInert()
     {
