@@ -8,17 +8,23 @@ using SecureDevice.Core.Crypto;
 // Trust-anchor benchmark: the portable core's SHA-256/512 and Ed25519 against .NET's platform hashes and OpenSSL's Ed25519,
 // measured in the same run. Usage: securedevice-bench [--seconds N]; securedevice-bench --ingest-decode [--seconds N]: the
 // fleet service's decode cost per report instead (IngestDecodeFigures); securedevice-bench --rollout-plan [--devices N] [--runs N]:
-// recording a group offer's waves on SQLite and PostgreSQL (RolloutPlanFigures).
-string mode = args.Length > 0 && (args[0] == "--rollout-plan" || args[0] == "--ingest-decode") ? args[0] : "";
+// recording a group offer's waves on SQLite and PostgreSQL (RolloutPlanFigures); securedevice-bench --store-commit [--reports N]
+// [--batch N] [--devices N]: the ingest writer's commit stage alone on SQLite (StoreCommitFigures).
+string mode = args.Length > 0 && (args[0] == "--rollout-plan" || args[0] == "--ingest-decode" || args[0] == "--store-commit") ? args[0] : "";
 string[] rest = mode.Length == 0 ? args : args[1..];
 double seconds = 2.0;
 int planDevices = 10_000;
 int planRuns = 3;
+int commitReports = 300_000;
+int commitBatch = 500;
+int commitDevices = 1000;
 for (int i = 0; i < rest.Length; i += 2)
 {
     string option = rest[i];
     string? value = i + 1 < rest.Length ? rest[i + 1] : null;
-    bool known = mode == "--rollout-plan" ? option is "--devices" or "--runs" : option == "--seconds";
+    bool known = mode == "--rollout-plan" ? option is "--devices" or "--runs"
+        : mode == "--store-commit" ? option is "--reports" or "--batch" or "--devices"
+        : option == "--seconds";
     if (!known)
     {
         return Usage("unknown argument '" + Printable(option) + "'");
@@ -27,6 +33,31 @@ for (int i = 0; i < rest.Length; i += 2)
     if (value == null)
     {
         return Usage(option + " needs a value");
+    }
+
+    if (mode == "--store-commit")
+    {
+        int limit = option == "--reports" ? 10_000_000 : option == "--batch" ? 10_000 : 1_000_000;
+        int parsedValue = 0;
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out parsedValue) || parsedValue < 1 || parsedValue > limit)
+        {
+            return Usage(option + " must be 1.." + limit.ToString(CultureInfo.InvariantCulture) + ", not '" + Printable(value) + "'");
+        }
+
+        if (option == "--reports")
+        {
+            commitReports = parsedValue;
+        }
+        else if (option == "--batch")
+        {
+            commitBatch = parsedValue;
+        }
+        else
+        {
+            commitDevices = parsedValue;
+        }
+
+        continue;
     }
 
     bool parsed = option == "--seconds"
@@ -43,6 +74,11 @@ for (int i = 0; i < rest.Length; i += 2)
 if (mode == "--rollout-plan")
 {
     return SecureDevice.Benchmarks.RolloutPlanFigures.Run(planDevices, planRuns);
+}
+
+if (mode == "--store-commit")
+{
+    return SecureDevice.Benchmarks.StoreCommitFigures.Run(commitReports, commitBatch, commitDevices);
 }
 
 bool ingestDecode = mode == "--ingest-decode";
@@ -162,7 +198,7 @@ static (double Sign, double Verify) OpenSslSpeed(double seconds)
 // One line on bad arguments, exit 2, never a stack trace; the argument is shown with control characters escaped.
 static int Usage(string problem)
 {
-    Console.Error.WriteLine("securedevice-bench: " + problem + " (usage: securedevice-bench [--seconds N] | --ingest-decode [--seconds N] | --rollout-plan [--devices N] [--runs N])");
+    Console.Error.WriteLine("securedevice-bench: " + problem + " (usage: securedevice-bench [--seconds N] | --ingest-decode [--seconds N] | --rollout-plan [--devices N] [--runs N] | --store-commit [--reports N] [--batch N] [--devices N])");
     return 2;
 }
 

@@ -70,6 +70,10 @@ public sealed class ServiceEndToEndTests : IDisposable
             Assert.Contains("\n" + name, metrics);
         }
 
+        // With SQLite the service checkpoints the write-ahead log itself, every 250 ms, off the ingest writer's path.
+        await ServiceLab.WaitUntil(async () => (await ServiceLab.GetAsync(service, "metrics")).Body.Contains("\nsecuredevice_sqlite_checkpoints_total{result=\"complete\"}", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10), "a background checkpoint");
+
         foreach (DevicePublisher publisher in publishers)
         {
             await publisher.DisposeAsync();

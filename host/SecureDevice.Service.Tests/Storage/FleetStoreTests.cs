@@ -104,6 +104,34 @@ public sealed class FleetStoreTests : IDisposable
 
     [Theory]
     [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task Commit_SeenWithoutAReport_MovesOnlyTheTimes_AnUnknownRefChangesNothing(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            Dictionary<string, DeviceRecord> devices = await Registry(store, "dev-a", "dev-b");
+            var first = new IngestBatch();
+            first.Seen.Add(new DeviceSeen(devices["dev-a"].Ref, T0 + 1000, 5, 9, 7));
+            first.Seen.Add(new DeviceSeen(devices["dev-b"].Ref, T0 + 500, null, null, null));
+            await store.CommitAsync(first, None);
+
+            // dev-a seen again through an event only (no boot, seq or version), later; an earlier time never moves last seen back.
+            var second = new IngestBatch();
+            second.Seen.Add(new DeviceSeen(devices["dev-a"].Ref, T0 + 3000, null, null, null));
+            second.Seen.Add(new DeviceSeen(devices["dev-b"].Ref, T0 + 100, 2, 4, 8));
+            second.Seen.Add(new DeviceSeen(devices.Values.Max(d => d.Ref) + 100, T0 + 3000, 1, 1, 1));
+            await store.CommitAsync(second, None);
+
+            DeviceRecord a = (await store.GetDeviceAsync("dev-a", None))!;
+            Assert.Equal((5L, 9L, 7L, T0 + 1000, T0 + 3000), (a.LastBoot!.Value, a.LastSeq!.Value, a.VersionCode!.Value, a.FirstSeenMs!.Value, a.LastSeenMs!.Value));
+            DeviceRecord b = (await store.GetDeviceAsync("dev-b", None))!;
+            Assert.Equal((2L, 4L, 8L, T0 + 500, T0 + 500), (b.LastBoot!.Value, b.LastSeq!.Value, b.VersionCode!.Value, b.FirstSeenMs!.Value, b.LastSeenMs!.Value));
+            Assert.Equal(2, (await store.ListDevicesAsync(None)).Count);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
     public async Task Commit_EventsWithAnIdentityOnce_OthersEachTime_PresenceOnChange(string dialect)
     {
         var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);

@@ -62,6 +62,9 @@ public sealed class FleetService : IAsyncDisposable
     /// </summary>
     public SqlDialect Dialect { get; private init; } = null!;
 
+    /// <summary>With SQLite, the loop that checkpoints its write-ahead log off the ingest writer's path; null with PostgreSQL.</summary>
+    public SqliteCheckpointer? Checkpointer { get; private init; }
+
     public ServiceMetrics Metrics { get; }
 
     public DeviceRegistry Registry { get; }
@@ -142,7 +145,12 @@ public sealed class FleetService : IAsyncDisposable
             KeepAlive = options.KeepAlive,
         }, pipeline, metrics, log, extensions.Time);
         var maintenance = new MaintenanceService(store, options.Retention, metrics, options.Identity, log, extensions.Time);
-        var service = new FleetService(options, store, metrics, registry, registrySync, pipeline, mqtt, maintenance, actions, log) { Attachments = extensions.Attachments, Dialect = dialect };
+        var service = new FleetService(options, store, metrics, registry, registrySync, pipeline, mqtt, maintenance, actions, log)
+        {
+            Attachments = extensions.Attachments,
+            Dialect = dialect,
+            Checkpointer = dialect is SqliteDialect sqlite ? new SqliteCheckpointer(sqlite, metrics, log, extensions.Time) : null,
+        };
         foreach (Integration.IServiceAttachment attachment in extensions.Attachments)
         {
             attachment.Attach(service);
@@ -169,6 +177,7 @@ public sealed class FleetService : IAsyncDisposable
             Task.Run(() => RegistrySync.WatchAsync(Options.RegistryPoll, _stopOthers.Token)),
             Task.Run(() => Maintenance.RunAsync(Options.MaintenanceInterval, _stopOthers.Token)),
             Task.Run(() => ((ResponseDispatcher)Actions).RunAsync(_stopOthers.Token)),
+            Task.Run(() => Checkpointer?.RunAsync(_stopOthers.Token) ?? Task.CompletedTask),
             Task.WhenAll(Attachments.Select(a => Task.Run(() => a.RunAsync(_stopOthers.Token)))));
     }
 

@@ -18,6 +18,13 @@ public sealed class SqliteDialect : SqlDialect
     /// <summary>The database file's name in the data folder.</summary>
     public const string FileName = "fleet.db";
 
+    /// <summary>
+    /// Write-ahead log pages (4 KiB each: 64 MiB) past which a connection's own commit checkpoints (SQLite's
+    /// <c>wal_autocheckpoint</c>; its default is 1,000). <see cref="SqliteCheckpointer"/> checkpoints long before, off the
+    /// ingest writer's path; this only bounds the log when that loop falls behind or is not running (a tool, a test).
+    /// </summary>
+    public const int WriterCheckpointPages = 16_384;
+
     private readonly string _connectionString;
 
     public SqliteDialect(string dataFolder)
@@ -61,8 +68,9 @@ public sealed class SqliteDialect : SqlDialect
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             using SqliteCommand pragma = connection.CreateCommand();
-            // WAL persists in the file; synchronous and busy_timeout are per connection.
-            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA temp_store=MEMORY;";
+            // WAL persists in the file; synchronous, busy_timeout and wal_autocheckpoint are per connection.
+            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA temp_store=MEMORY; "
+                + "PRAGMA wal_autocheckpoint=" + WriterCheckpointPages.ToString(System.Globalization.CultureInfo.InvariantCulture) + ";";
             await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }
@@ -120,14 +128,7 @@ public sealed class SqliteDialect : SqlDialect
                 Check(raw.sqlite3_bind_int64(statement, 16, row.VersionCode), db);
                 Check(raw.sqlite3_bind_int64(statement, 17, row.Flags), db);
                 Check(raw.sqlite3_bind_blob(statement, 18, row.Payload), db);
-                int step = raw.sqlite3_step(statement);
-                if (step != raw.SQLITE_DONE)
-                {
-                    raw.sqlite3_reset(statement);
-                    SqliteException.ThrowExceptionForRC(step, db);
-                    throw new InvalidOperationException("SQLite step returned " + step);
-                }
-
+                Step(statement, db);
                 inserted[r] = raw.sqlite3_changes(db) == 1;
                 Check(raw.sqlite3_reset(statement), db);
             }
@@ -136,31 +137,42 @@ public sealed class SqliteDialect : SqlDialect
         return Task.FromResult(inserted);
     }
 
-    public override async Task UpdateSeenAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<DeviceSeen> seen, CancellationToken cancellationToken)
+    /// <summary>
+    /// Updates the batch's devices through one statement prepared once per batch and bound by position through SQLite's
+    /// C API, for the same reason as <see cref="InsertHealthAsync"/>: at one device per report, Microsoft.Data.Sqlite's
+    /// per-execution binding cost about as much as the update itself. The SQL is <see cref="FleetStore.UpdateSeenSql"/>
+    /// (one source for both databases' semantics); a repeated name is one SQLite parameter.
+    /// </summary>
+    public override Task UpdateSeenAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<DeviceSeen> seen, CancellationToken cancellationToken)
     {
         if (seen.Count == 0)
         {
-            return;
+            return Task.CompletedTask;
         }
 
-        using DbCommand command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = FleetStore.UpdateSeenSql;
-        DbParameter id = Parameter(command, "@id", null);
-        DbParameter at = Parameter(command, "@at", null);
-        DbParameter boot = Parameter(command, "@boot", null);
-        DbParameter seq = Parameter(command, "@seq", null);
-        DbParameter version = Parameter(command, "@version", null);
-        command.Prepare();
-        foreach (DeviceSeen device in seen)
+        cancellationToken.ThrowIfCancellationRequested();
+        sqlite3 db = ((SqliteConnection)connection).Handle ?? throw new InvalidOperationException("the SQLite connection is not open");
+        Check(raw.sqlite3_prepare_v2(db, FleetStore.UpdateSeenSql, out sqlite3_stmt statement), db);
+        using (statement)
         {
-            id.Value = device.DeviceRef;
-            at.Value = device.SeenMs;
-            boot.Value = (object?)device.Boot ?? DBNull.Value;
-            seq.Value = (object?)device.Seq ?? DBNull.Value;
-            version.Value = (object?)device.VersionCode ?? DBNull.Value;
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            int id = ParameterIndex(statement, "@id");
+            int at = ParameterIndex(statement, "@at");
+            int boot = ParameterIndex(statement, "@boot");
+            int seq = ParameterIndex(statement, "@seq");
+            int version = ParameterIndex(statement, "@version");
+            foreach (DeviceSeen device in seen)
+            {
+                Check(raw.sqlite3_bind_int64(statement, id, device.DeviceRef), db);
+                Check(raw.sqlite3_bind_int64(statement, at, device.SeenMs), db);
+                BindNullable(statement, boot, device.Boot, db);
+                BindNullable(statement, seq, device.Seq, db);
+                BindNullable(statement, version, device.VersionCode, db);
+                Step(statement, db);
+                Check(raw.sqlite3_reset(statement), db);
+            }
         }
+
+        return Task.CompletedTask;
     }
 
     public override Task<long> DatabaseBytesAsync(DbConnection connection, CancellationToken cancellationToken)
@@ -189,6 +201,24 @@ public sealed class SqliteDialect : SqlDialect
 
     private static void BindNullable(sqlite3_stmt statement, int index, long? value, sqlite3 db) =>
         Check(value is long v ? raw.sqlite3_bind_int64(statement, index, v) : raw.sqlite3_bind_null(statement, index), db);
+
+    /// <summary>Runs a statement that returns no rows; a failure resets it and throws the command's <see cref="SqliteException"/>.</summary>
+    private static void Step(sqlite3_stmt statement, sqlite3 db)
+    {
+        int step = raw.sqlite3_step(statement);
+        if (step != raw.SQLITE_DONE)
+        {
+            raw.sqlite3_reset(statement);
+            SqliteException.ThrowExceptionForRC(step, db);
+            throw new InvalidOperationException("SQLite step returned " + step);
+        }
+    }
+
+    private static int ParameterIndex(sqlite3_stmt statement, string name)
+    {
+        int index = raw.sqlite3_bind_parameter_index(statement, name);
+        return index > 0 ? index : throw new InvalidOperationException("the statement has no parameter " + name);
+    }
 
     private static void Check(int rc, sqlite3 db)
     {
