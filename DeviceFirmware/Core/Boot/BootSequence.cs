@@ -37,9 +37,19 @@ namespace SecureDevice.Core.Boot
         /// <summary>A sequence over <paramref name="stack"/> that loads through <paramref name="runtime"/> and fills <paramref name="session"/>.</summary>
         public BootSequence(UpdateStack stack, IApplicationRuntime runtime, BootSession session)
         {
-            if (stack == null || runtime == null || session == null)
+            if (stack == null)
             {
                 throw new System.ArgumentNullException("stack");
+            }
+
+            if (runtime == null)
+            {
+                throw new System.ArgumentNullException("runtime");
+            }
+
+            if (session == null)
+            {
+                throw new System.ArgumentNullException("session");
             }
 
             _stack = stack;
