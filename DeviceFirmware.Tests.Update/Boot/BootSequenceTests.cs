@@ -245,6 +245,27 @@ namespace SecureDevice.Tests.Boot
             Assert.AreEqual("journal lost; slot below floor 3 refused", detail);
         }
 
+        // Row 1b with no floor known: neither the journal nor the floor record can be read, so nothing boots and the fault
+        // is recorded. The next boot reads both again and runs the active slot; the fault is still there to report.
+        [TestMethod]
+        public void Run_JournalAndFloorRecordUnreadable_RecordsFloorUnknown()
+        {
+            UpdateRig rig = UpdateRig.Booted(716);
+            FaultyFileStore store = new FaultyFileStore(rig.Flash);
+            store.FailReadsPrefix = "state/";
+            rig.Boot(store);
+            Assert.IsNull(rig.Running);
+            FaultCode code = rig.Session.Faults.Code;
+            Assert.AreEqual((int)FaultCode.FloorUnknown, (int)code);
+
+            rig.Boot();
+            Assert.AreEqual("1.0.0", rig.Running);
+            code = rig.Session.Faults.Code;
+            Assert.AreEqual((int)FaultCode.FloorUnknown, (int)code);
+            bool unreported = rig.Session.Faults.Unreported;
+            Assert.IsTrue(unreported);
+        }
+
         // The journal erased with both slots intact is row 1: the newer slot is adopted, and that is no fault.
         [TestMethod]
         public void Run_JournalErasedNewerSlotIntact_AdoptsWithoutFault()

@@ -81,15 +81,15 @@ namespace SecureDevice.Tests.Boot
         }
 
         // Load takes only a record it could have written: format 1, a known code, a count of 0 or more, every field, at most
-        // 48 characters of detail. Anything else is no fault. The last row (a code 6 left after MarkStable, count 0, a full
-        // detail) is one it writes: kept.
+        // 48 characters of detail. Anything else is no fault. The last row (the newest code left after MarkStable, count 0,
+        // a full detail) is one it writes: kept.
         [TestMethod]
         [DataRow(2, 1, 1, 1, 0)]
-        [DataRow(1, 7, 1, 1, 0)]
+        [DataRow(1, 8, 1, 1, 0)]
         [DataRow(1, 1, -1, 1, 0)]
         [DataRow(1, 1, 1, -1, 0)]
         [DataRow(1, 1, 1, 49, 0)]
-        [DataRow(1, 6, 0, 48, 6)]
+        [DataRow(1, 7, 0, 48, 7)]
         public void Load_PlantedRecord_OnlyAWellFormedOneIsAFault(int format, int code, int consecutive, int detail, int expected)
         {
             MemoryFileStore flash = new MemoryFileStore();
@@ -192,15 +192,15 @@ namespace SecureDevice.Tests.Boot
         public void Name_EachCode_TheDocumentedName()
         {
             string names = string.Empty;
-            for (int code = 0; code <= (int)FaultCode.RollbackRefused; code++)
+            for (int code = 0; code <= (int)FaultCode.FloorUnknown; code++)
             {
                 names += FaultLog.Name((FaultCode)code) + " ";
             }
 
-            Assert.AreEqual("none main-loop load-failed config-invalid application-failed out-of-memory rollback-refused ", names);
+            Assert.AreEqual("none main-loop load-failed config-invalid application-failed out-of-memory rollback-refused floor-unknown ", names);
         }
 
-        // The newest code must survive the reboot like the others (Load refuses codes it does not know) and go out by name.
+        // A code added later must survive the reboot like the others (Load refuses codes it does not know) and go out by name.
         [TestMethod]
         public void Record_RollbackRefused_ReloadsAndNamed()
         {
