@@ -25,6 +25,8 @@ namespace SecureDevice.Tests.Boot
             Assert.IsNull(rig.Running);
             int outcome = (int)rig.Journal.Current.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.RevertedAppFailed, outcome);
+            string detail = rig.Sequence.LastDetail;
+            Assert.IsTrue(detail.IndexOf("Lib.pe threw") > 0, detail);
 
             rig.Boot();
             BootReason reason = rig.Session.Tracker.Reason;
@@ -62,6 +64,20 @@ namespace SecureDevice.Tests.Boot
             Assert.AreEqual((int)BootResult.RebootRequired, (int)result);
             int outcome = (int)rig.Journal.Current.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.RevertedAppFailed, outcome);
+            string detail = rig.Sequence.LastDetail;
+            Assert.IsTrue(detail.IndexOf("Application.Start entry-missing") > 0, detail);
+        }
+
+        // Memory running out while the entry point starts is the memory outcome, as it is while loading.
+        [TestMethod]
+        public void Run_CandidateOutOfMemoryAtStart_RevertedNoMemory()
+        {
+            UpdateRig rig = Staged(711);
+            rig.FailingVersion = "1.1.0";
+            rig.StartFailure = ApplicationStart.OutOfMemory;
+            rig.Boot();
+            int outcome = (int)rig.Journal.Current.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.RevertedNoMemory, outcome);
         }
 
         [TestMethod]
@@ -94,6 +110,55 @@ namespace SecureDevice.Tests.Boot
             Assert.AreEqual("1.0.0", rig.Running);
             int outcome = (int)rig.Journal.Current.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.RevertedNoMemory, outcome);
+        }
+
+        // Both limits of step 3 are inclusive (docs/update-engine.md): a payload of exactly MaxPayloadBytes that leaves
+        // exactly MemoryReserveBytes free loads; a limit of 0 is no limit.
+        [TestMethod]
+        public void Run_PayloadExactlyAtBothLimits_CandidateRunsFromSlotB()
+        {
+            UpdateRig rig = Staged(712);
+            rig.Options.MaxPayloadBytes = UpdateBundles.ReleaseBytes;
+            rig.FreeMemory = BootOptions.DefaultMemoryReserveBytes + UpdateBundles.ReleaseBytes;
+            rig.Boot();
+            Assert.AreEqual("1.1.0", rig.Running);
+            bool slotB = rig.Session.Application.SlotB;
+            Assert.IsTrue(slotB);
+            int failed = rig.Sequence.FailedAttempts;
+            Assert.AreEqual(0, failed);
+            string detail = rig.Sequence.LastDetail;
+            Assert.AreEqual(string.Empty, detail);
+
+            rig.Options.MaxPayloadBytes = 0;
+            rig.Boot();
+            Assert.AreEqual("1.1.0", rig.Running);
+        }
+
+        // No free memory at all: the candidate and then the active slot are refused before loading, each failure counted;
+        // the last one is described by slot, version, outcome and the sizes.
+        [TestMethod]
+        public void Run_NoFreeMemory_BothSlotsRefusedAndCounted()
+        {
+            UpdateRig rig = Staged(713);
+            rig.FreeMemory = 0;
+            rig.Boot();
+            BootResult result = rig.Result;
+            Assert.AreEqual((int)BootResult.NoApplication, (int)result);
+            int failed = rig.Sequence.FailedAttempts;
+            Assert.AreEqual(2, failed);
+            string detail = rig.Sequence.LastDetail;
+            Assert.AreEqual("a 1.0.0: reverted:no-memory 830 payload bytes with 0 free", detail);
+        }
+
+        [TestMethod]
+        public void Run_CandidateFileCorrupt_RevertedNamingTheFile()
+        {
+            UpdateRig rig = Staged(714);
+            rig.Corrupt(SlotLayout.Path(SlotLayout.SlotB, "Sensor.Lib.pe"), 5, 1);
+            rig.Boot();
+            Assert.AreEqual("1.0.0", rig.Running);
+            string detail = rig.Sequence.LastDetail;
+            Assert.IsTrue(detail.IndexOf("Lib.pe hash-mismatch") > 0, detail);
         }
 
         [TestMethod]
@@ -142,6 +207,8 @@ namespace SecureDevice.Tests.Boot
             Assert.AreEqual(2, loads);
             int outcome = (int)rig.Journal.Current.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.RevertedNoMemory, outcome);
+            string detail = rig.Sequence.LastDetail;
+            Assert.IsTrue(detail.IndexOf("over the loader limit of 860") > 0, detail);
         }
 
         [TestMethod]
@@ -178,6 +245,27 @@ namespace SecureDevice.Tests.Boot
             Assert.AreEqual("journal lost; slot below floor 3 refused", detail);
         }
 
+        // Row 1b with no floor known: neither the journal nor the floor record can be read, so nothing boots and the fault
+        // is recorded. The next boot reads both again and runs the active slot; the fault is still there to report.
+        [TestMethod]
+        public void Run_JournalAndFloorRecordUnreadable_RecordsFloorUnknown()
+        {
+            UpdateRig rig = UpdateRig.Booted(716);
+            FaultyFileStore store = new FaultyFileStore(rig.Flash);
+            store.FailReadsPrefix = "state/";
+            rig.Boot(store);
+            Assert.IsNull(rig.Running);
+            FaultCode code = rig.Session.Faults.Code;
+            Assert.AreEqual((int)FaultCode.FloorUnknown, (int)code);
+
+            rig.Boot();
+            Assert.AreEqual("1.0.0", rig.Running);
+            code = rig.Session.Faults.Code;
+            Assert.AreEqual((int)FaultCode.FloorUnknown, (int)code);
+            bool unreported = rig.Session.Faults.Unreported;
+            Assert.IsTrue(unreported);
+        }
+
         // The journal erased with both slots intact is row 1: the newer slot is adopted, and that is no fault.
         [TestMethod]
         public void Run_JournalErasedNewerSlotIntact_AdoptsWithoutFault()
@@ -189,6 +277,32 @@ namespace SecureDevice.Tests.Boot
             Assert.AreEqual("1.1.0", rig.Running);
             FaultCode code = rig.Session.Faults.Code;
             Assert.AreEqual((int)FaultCode.None, (int)code);
+        }
+
+        [TestMethod]
+        public void Constructor_NullPart_ThrowsNamingIt()
+        {
+            UpdateRig rig = UpdateRig.Booted(715);
+            UpdateStack stack = rig.Stack;
+            BootSession session = rig.Session;
+            System.Action noStack = () => new BootSequence(null, rig, session);
+            System.Action noRuntime = () => new BootSequence(stack, null, session);
+            System.Action noSession = () => new BootSequence(stack, rig, null);
+            string names = ThrownArgument.Name(noStack) + " " + ThrownArgument.Name(noRuntime) + " " + ThrownArgument.Name(noSession);
+            Assert.AreEqual("stack runtime session", names);
+        }
+
+        // The names appear in the fault detail that the service shows.
+        [TestMethod]
+        public void Name_EachRuntimeAnswer_ItsName()
+        {
+            string names = string.Empty;
+            for (int start = 0; start <= (int)ApplicationStart.OutOfMemory; start++)
+            {
+                names += BootSequence.Name((ApplicationStart)start) + " ";
+            }
+
+            Assert.AreEqual("started entry-missing threw out-of-memory ", names);
         }
 
         private static UpdateRig Staged(uint seed)

@@ -2,6 +2,7 @@ using nanoFramework.TestFramework;
 using SecureDevice.Core.Boot;
 using SecureDevice.Core.Storage;
 using SecureDevice.Doubles;
+using SecureDevice.Tests.Support;
 
 namespace SecureDevice.Tests.Boot
 {
@@ -79,7 +80,127 @@ namespace SecureDevice.Tests.Boot
             Assert.IsFalse(unreported);
         }
 
-        // The newest code must survive the reboot like the others (Load refuses codes it does not know) and go out by name.
+        // Load takes only a record it could have written: format 1, a known code, a count of 0 or more, every field, at most
+        // 48 characters of detail. Anything else is no fault. The last row (the newest code left after MarkStable, count 0,
+        // a full detail) is one it writes: kept.
+        [TestMethod]
+        [DataRow(2, 1, 1, 1, 0)]
+        [DataRow(1, 8, 1, 1, 0)]
+        [DataRow(1, 1, -1, 1, 0)]
+        [DataRow(1, 1, 1, -1, 0)]
+        [DataRow(1, 1, 1, 49, 0)]
+        [DataRow(1, 7, 0, 48, 7)]
+        public void Load_PlantedRecord_OnlyAWellFormedOneIsAFault(int format, int code, int consecutive, int detail, int expected)
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            Plant(flash, format, code, consecutive, detail);
+            int loaded = (int)Loaded(flash).Code;
+            Assert.AreEqual(expected, loaded);
+        }
+
+        // An unreadable record is no fault, and Load says why.
+        [TestMethod]
+        public void Load_RecordUnreadable_NoFaultAndTheFailure()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            Loaded(flash).Record(FaultCode.MainLoop, "x");
+            FaultyFileStore store = new FaultyFileStore(flash);
+            store.FailLengthsPrefix = "state/fault";
+            FaultLog log = new FaultLog(store);
+            StorageStatus status = log.Load();
+            Assert.AreEqual((int)StorageStatus.IoError, (int)status);
+            FaultCode code = log.Code;
+            Assert.AreEqual((int)FaultCode.None, (int)code);
+            string detail = log.Detail;
+            Assert.AreEqual(string.Empty, detail);
+        }
+
+        [TestMethod]
+        public void Record_CountAtMaximum_Saturates()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            Plant(flash, 1, 1, int.MaxValue, 0);
+            FaultLog log = Loaded(flash);
+            log.Record(FaultCode.MainLoop, null);
+            int consecutive = log.Consecutive;
+            Assert.AreEqual(int.MaxValue, consecutive);
+        }
+
+        [TestMethod]
+        public void Record_EdgeCharacters_TildeKeptDelReplacedNullEmpty()
+        {
+            FaultLog log = Loaded(new MemoryFileStore());
+            log.Record(FaultCode.MainLoop, null);
+            string detail = log.Detail;
+            Assert.AreEqual(string.Empty, detail);
+            log.Record(FaultCode.MainLoop, " ~\u007f");
+            detail = log.Detail;
+            Assert.AreEqual(" ~?", detail);
+        }
+
+        // The save failed, but the fault stays in memory and is still reported this run; the failure is counted.
+        [TestMethod]
+        public void Record_SaveFails_CountedAndKeptInMemory()
+        {
+            FaultyFileStore store = new FaultyFileStore(new MemoryFileStore());
+            store.FailPrefix = "state/fault";
+            FaultLog log = Loaded(store);
+            StorageStatus status = log.Record(FaultCode.ConfigInvalid, "x");
+            Assert.AreEqual((int)StorageStatus.IoError, (int)status);
+            int failures = log.PersistFailures;
+            Assert.AreEqual(1, failures);
+            bool unreported = log.Unreported;
+            Assert.IsTrue(unreported);
+        }
+
+        // Flash cost: nothing to change, nothing written.
+        [TestMethod]
+        public void MarkReportedAndMarkStable_NothingToChange_WriteNothing()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            FaultLog log = Loaded(flash);
+            log.MarkReported();
+            log.MarkStable();
+            int writes = flash.MutationCount;
+            Assert.AreEqual(0, writes);
+        }
+
+        [TestMethod]
+        public void Record_NoneOrBeforeLoad_Throws()
+        {
+            FaultLog log = new FaultLog(new MemoryFileStore());
+            System.Action early = () => log.Record(FaultCode.MainLoop, "x");
+            Assert.AreEqual("call Load first", Message(early));
+            log.Load();
+            System.Action none = () => log.Record(FaultCode.None, "x");
+            Assert.AreEqual("code", ThrownArgument.Name(none));
+            Assert.IsTrue(Message(none).IndexOf("not None") >= 0);
+        }
+
+        // A log not loaded yet still has an empty detail, never null.
+        [TestMethod]
+        public void Constructor_NullStore_ThrowsNamingIt()
+        {
+            System.Action noStore = () => new FaultLog(null);
+            Assert.AreEqual("store", ThrownArgument.Name(noStore));
+            string detail = new FaultLog(new MemoryFileStore()).Detail;
+            Assert.AreEqual(string.Empty, detail);
+        }
+
+        // The names are the fault event's "code" (docs/telemetry.md) and what the service matches on.
+        [TestMethod]
+        public void Name_EachCode_TheDocumentedName()
+        {
+            string names = string.Empty;
+            for (int code = 0; code <= (int)FaultCode.FloorUnknown; code++)
+            {
+                names += FaultLog.Name((FaultCode)code) + " ";
+            }
+
+            Assert.AreEqual("none main-loop load-failed config-invalid application-failed out-of-memory rollback-refused floor-unknown ", names);
+        }
+
+        // A code added later must survive the reboot like the others (Load refuses codes it does not know) and go out by name.
         [TestMethod]
         public void Record_RollbackRefused_ReloadsAndNamed()
         {
@@ -88,6 +209,40 @@ namespace SecureDevice.Tests.Boot
             FaultCode code = Loaded(flash).Code;
             Assert.AreEqual((int)FaultCode.RollbackRefused, (int)code);
             Assert.AreEqual("rollback-refused", FaultLog.Name(code));
+        }
+
+        // Writes a fault record as FaultLog would, field by field: detail characters of 'x', or (-1) the record cut after the count.
+        private static void Plant(IFileStore store, int format, int code, int consecutive, int detail)
+        {
+            RecordWriter writer = new RecordWriter(new byte[64]);
+            writer.WriteByte(format);
+            writer.WriteByte(code);
+            writer.WriteInt32(consecutive);
+            if (detail >= 0)
+            {
+                writer.WriteBoolean(true);
+                writer.WriteAscii(new string('x', detail));
+            }
+
+            RecordStore record = new RecordStore(store, "state/fault", 64);
+            bool found;
+            record.Load(out found);
+            record.Save(writer.Buffer, 0, writer.Length);
+        }
+
+        // The message of what action throws ("(none)" when it throws nothing).
+        private static string Message(System.Action action)
+        {
+            try
+            {
+                action();
+            }
+            catch (System.Exception e)
+            {
+                return e.Message;
+            }
+
+            return "(none)";
         }
 
         private static FaultLog Loaded(IFileStore store)

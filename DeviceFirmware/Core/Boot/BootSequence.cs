@@ -18,7 +18,9 @@ namespace SecureDevice.Core.Boot
     /// reverted in the journal and <see cref="BootResult.RebootRequired"/> returned (the boot marker already says
     /// <see cref="BootReason.Revert"/>); the active slot is skipped for this boot and the device runs without it.</item>
     /// <item>Every failure is written to the fault record, which the agent reports once connected; so is a plan that refused
-    /// the only signed slot for the anti-rollback floor after the journal was lost (<see cref="FaultCode.RollbackRefused"/>).</item>
+    /// the only signed slot for the anti-rollback floor after the journal was lost (<see cref="FaultCode.RollbackRefused"/>),
+    /// and a plan that booted nothing because neither the journal nor the floor record could be read
+    /// (<see cref="FaultCode.FloorUnknown"/>).</item>
     /// </list>
     /// Memory: the payload must fit <see cref="BootOptions.MaxPayloadBytes"/> and leave <see cref="BootOptions.MemoryReserveBytes"/>
     /// free; an <c>OutOfMemoryException</c> while reading is caught and handled as a failure before loading.
@@ -37,9 +39,19 @@ namespace SecureDevice.Core.Boot
         /// <summary>A sequence over <paramref name="stack"/> that loads through <paramref name="runtime"/> and fills <paramref name="session"/>.</summary>
         public BootSequence(UpdateStack stack, IApplicationRuntime runtime, BootSession session)
         {
-            if (stack == null || runtime == null || session == null)
+            if (stack == null)
             {
                 throw new System.ArgumentNullException("stack");
+            }
+
+            if (runtime == null)
+            {
+                throw new System.ArgumentNullException("runtime");
+            }
+
+            if (session == null)
+            {
+                throw new System.ArgumentNullException("session");
             }
 
             _stack = stack;
@@ -73,6 +85,13 @@ namespace SecureDevice.Core.Boot
                 // state and left an older image, or flash is failing; either way the service must hear of it, not just see
                 // a device without an application. Recorded on every such boot, like any load failure.
                 _session.Faults.Record(FaultCode.RollbackRefused, "journal lost; slot below floor " + _stack.Journal.Current.SecurityFloor.ToString() + " refused");
+            }
+            else if (_stack.Journal.FloorUnknown)
+            {
+                // Row 1b with no floor known: both records failed to read, so nothing runs this boot. The flash is failing;
+                // the service must hear why the device runs no application. The fault record is on the same flash: when its
+                // save fails too, the fault is still reported from memory this run (FaultLog).
+                _session.Faults.Record(FaultCode.FloorUnknown, "journal and floor record unreadable");
             }
 
             for (int attempt = 0; attempt < MaxAttempts && _plan.Slot >= 0; attempt++)

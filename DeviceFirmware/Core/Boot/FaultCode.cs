@@ -26,5 +26,11 @@ namespace SecureDevice.Core.Boot
         /// booted (docs/update-engine.md, row 1b): the device's update state was erased (tampering) or flash is badly damaged.
         /// </summary>
         RollbackRefused = 6,
+
+        /// <summary>
+        /// Neither the update journal nor the floor record could be read (a medium failure: <c>JournalStore.FloorUnknown</c>),
+        /// so no floor was known and no slot was booted (docs/update-engine.md, row 1b); the next boot reads both again.
+        /// </summary>
+        FloorUnknown = 7,
     }
 }

@@ -85,7 +85,7 @@ namespace SecureDevice.Core.Boot
             int consecutive = 0;
             bool unreported = false;
             string detail = null;
-            if (reader.TryReadByte(out format) && format == Format && reader.TryReadByte(out code) && code <= (int)FaultCode.RollbackRefused
+            if (reader.TryReadByte(out format) && format == Format && reader.TryReadByte(out code) && code <= (int)FaultCode.FloorUnknown
                 && reader.TryReadInt32(out consecutive) && consecutive >= 0 && reader.TryReadBoolean(out unreported)
                 && reader.TryReadAscii(out detail) && detail.Length <= MaxDetailCharacters)
             {
@@ -157,6 +157,7 @@ namespace SecureDevice.Core.Boot
                 case FaultCode.ApplicationFailed: return "application-failed";
                 case FaultCode.OutOfMemory: return "out-of-memory";
                 case FaultCode.RollbackRefused: return "rollback-refused";
+                case FaultCode.FloorUnknown: return "floor-unknown";
                 default: return "none";
             }
         }

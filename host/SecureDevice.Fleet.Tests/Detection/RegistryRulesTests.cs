@@ -115,5 +115,7 @@ public sealed class RegistryRulesTests
         Assert.Empty(driver.Engine.OnFault("d2", "out-of-memory", 1, driver.Now));
         Assert.Empty(driver.Engine.OnFault("d3", "rollback-refused-x", 1, driver.Now));
         Assert.Empty(driver.Engine.OnFault("d4", null, 1, driver.Now));
+        // Both update records unreadable: failing flash, not an erased state; it counts as a fault boot and nothing more.
+        Assert.Empty(driver.Engine.OnFault("d5", "floor-unknown", 1, driver.Now));
     }
 }

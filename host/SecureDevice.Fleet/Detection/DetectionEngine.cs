@@ -168,7 +168,8 @@ public sealed class DetectionEngine
     /// <summary>
     /// A fault event from the device: boot <paramref name="bootCount"/> was a fault reboot (counted once with its report).
     /// <paramref name="code"/> is the event's fault code (<c>Core.Boot.FaultLog.Name</c>): <c>rollback-refused</c> also raises
-    /// update-rejected, critical at once; any other code, known or not, changes nothing else.
+    /// update-rejected, critical at once; any other code, known or not (<c>floor-unknown</c>, a boot that could read neither
+    /// update record, included), changes nothing else.
     /// </summary>
     public IReadOnlyList<Finding> OnFault(string deviceId, string? code, long bootCount, DateTime at)
     {
