@@ -257,6 +257,8 @@ namespace SecureDevice.Tests.Boot
             Assert.IsNull(rig.Running);
             FaultCode code = rig.Session.Faults.Code;
             Assert.AreEqual((int)FaultCode.FloorUnknown, (int)code);
+            string detail = rig.Session.Faults.Detail;
+            Assert.IsTrue(detail.IndexOf("unreadable") > 0);
 
             rig.Boot();
             Assert.AreEqual("1.0.0", rig.Running);
