@@ -286,6 +286,29 @@ public sealed class FleetStoreTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// The ladder's change rides on the action's record: one for another device is a caller's mistake that would move
+    /// that device's ladder under this device's audit row. Refused before anything is written.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task RecordAction_LadderChangeOfAnotherDevice_IsRefusedAndWritesNothing(string dialect)
+    {
+        var (store, sql) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            await Registry(store, "dev-a");
+            LadderChange other = LadderChange.Save(new LadderRow("dev-b", 1, T0, null, T0, "test"));
+
+            await Assert.ThrowsAsync<ArgumentException>(() => store.RecordActionAsync(new ActionRecord(0, "dev-a", "throttle", "service", "floods", T0, "done", null),
+                "throttled", null, other, None));
+
+            Assert.Empty(await store.ListActionsAsync(null, 10, None));
+            Assert.Equal("normal", (await store.GetDeviceAsync("dev-a", None))!.ServiceState);
+            Assert.Null(await new ServiceStateStore(sql).GetLadderAsync("dev-b", None));
+        }
+    }
+
     [Theory]
     [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
     public async Task Queries_TreatInjectionPayloadsAsValues(string dialect)
