@@ -49,7 +49,7 @@ public sealed class FeedFilterTests
         string[] kinds = { "throttle", "quarantine", "offer" };
         for (int i = 0; i < 120; i++)
         {
-            await store.RecordActionAsync(new ActionRecord(0, devices[i % 3], kinds[i % 3 == 0 ? 0 : i % 2 + 1], "service", "r" + i, T0 + (i * 60_000L), i % 5 == 0 ? "failed" : "done", null), null, null, None);
+            await store.RecordActionAsync(new ActionRecord(0, devices[i % 3], kinds[i % 3 == 0 ? 0 : i % 2 + 1], "service", "r" + i, T0 + (i * 60_000L), i % 5 == 0 ? "failed" : "done", null), null, null, null, None);
         }
 
         for (int i = 0; i < 9; i++)
@@ -63,7 +63,7 @@ public sealed class FeedFilterTests
         // Keyset paging: 120 rows in pages of 50, 50, 20, newest first, no overlap; rows added meanwhile do not shift page 2.
         ListPage<ActionRecord> first = await queries.ActionsAsync(null, Filter(), None);
         Assert.Equal(50, first.Rows.Count);
-        await store.RecordActionAsync(new ActionRecord(0, "dev-a", "lift", "service", "new", T0 + 999_999_999, "done", null), null, null, None);
+        await store.RecordActionAsync(new ActionRecord(0, "dev-a", "lift", "service", "new", T0 + 999_999_999, "done", null), null, null, null, None);
         ListPage<ActionRecord> second = await queries.ActionsAsync(null, Filter(before: first.NextBefore), None);
         ListPage<ActionRecord> third = await queries.ActionsAsync(null, Filter(before: second.NextBefore), None);
         Assert.Equal(new[] { 50, 20 }, new[] { second.Rows.Count, third.Rows.Count });
@@ -190,10 +190,10 @@ public sealed class FeedFilterTests
         await using ConsoleTestHost host = await ConsoleTestHost.StartAsync();
         for (int i = 0; i < 7; i++)
         {
-            await host.Store.RecordActionAsync(new ActionRecord(0, ConsoleTestHost.AcmeDevice, "throttle", "service", "page-" + i, 1000 + i, "done", null), null, null, None);
+            await host.Store.RecordActionAsync(new ActionRecord(0, ConsoleTestHost.AcmeDevice, "throttle", "service", "page-" + i, 1000 + i, "done", null), null, null, null, None);
         }
 
-        await host.Store.RecordActionAsync(new ActionRecord(0, ConsoleTestHost.AcmeDevice, "lift", "service", "other", 2000, "done", null), null, null, None);
+        await host.Store.RecordActionAsync(new ActionRecord(0, ConsoleTestHost.AcmeDevice, "lift", "service", "other", 2000, "done", null), null, null, null, None);
         TestUser admin = await host.CreateUserAsync("acme-admin", ConsoleRole.Admin, ConsoleTestHost.Acme);
         using ConsoleClient client = host.Client();
         await client.LoginAsync(admin);

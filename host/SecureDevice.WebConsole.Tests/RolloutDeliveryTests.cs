@@ -112,7 +112,7 @@ public sealed class RolloutDeliveryTests
             PublishReason = MqttClientPublishReasonCode.TopicNameInvalid,
         };
         await SetStatusAsync(host, Acme[1], "revoked");
-        await host.Store.RecordActionAsync(new ActionRecord(0, Acme[2], "quarantine", "service", "test", 1000, "done", null), "quarantined", null, None);
+        await host.Store.RecordActionAsync(new ActionRecord(0, Acme[2], "quarantine", "service", "test", 1000, "done", null), "quarantined", null, null, None);
 
         Assert.Equal(1, await host.TickAsync()); // published or refused: judging
         Assert.Equal(new[] { Topic(Acme[0]), Topic(Acme[3]), Topic(Acme[4]) }, host.Publisher.Commands.Select(c => c.Topic)); // nothing to the revoked or quarantined device

@@ -236,8 +236,8 @@ public sealed class FleetStoreTests : IDisposable
         await using (store)
         {
             await Registry(store, "dev-a");
-            await store.RecordActionAsync(new ActionRecord(0, "dev-a", "throttle", "service", "floods", T0, "done", null), "throttled", null, None);
-            await store.RecordActionAsync(new ActionRecord(0, "dev-a", "quarantine", "alice", "ignores throttle", T0 + 1, "failed", "broker down"), null, null, None);
+            await store.RecordActionAsync(new ActionRecord(0, "dev-a", "throttle", "service", "floods", T0, "done", null), "throttled", null, null, None);
+            await store.RecordActionAsync(new ActionRecord(0, "dev-a", "quarantine", "alice", "ignores throttle", T0 + 1, "failed", "broker down"), null, null, null, None);
             await Assert.ThrowsAnyAsync<DbException>(() => StoreFactory.ExecuteAsync(sql, $"UPDATE {Tables.Actions} SET outcome = 'done'"));
             await Assert.ThrowsAnyAsync<DbException>(() => StoreFactory.ExecuteAsync(sql, $"DELETE FROM {Tables.Actions}"));
             IReadOnlyList<ActionRecord> actions = await store.ListActionsAsync("dev-a", 10, None);
@@ -267,7 +267,7 @@ public sealed class FleetStoreTests : IDisposable
         {
             await Registry(store, "dev-a");
             const string Why = "quarantined: disconnected by the broker";
-            long id = await store.RecordActionAsync(new ActionRecord(0, "dev-a", "quarantine", "alice", "floods", T0 + 5, "done", "role swapped"), "quarantined", Why, None);
+            long id = await store.RecordActionAsync(new ActionRecord(0, "dev-a", "quarantine", "alice", "floods", T0 + 5, "done", "role swapped"), "quarantined", Why, null, None);
             ActionRecord action = (await store.ListActionsAsync("dev-a", 10, None)).Single();
             Assert.Equal((id, "quarantine", "done", T0 + 5, "role swapped"), (action.Id, action.Kind, action.Outcome, action.AtMs, action.Detail));
             DeviceRecord device = (await store.GetDeviceAsync("dev-a", None))!;
@@ -275,14 +275,37 @@ public sealed class FleetStoreTests : IDisposable
             EventRecord cut = (await store.ListEventsAsync("dev-a", 0, 100, None)).Single();
             Assert.Equal(("presence", "offline: " + Why, T0 + 5), (cut.Kind, cut.Payload, cut.ReceivedMs));
 
-            await store.RecordActionAsync(new ActionRecord(0, "dev-a", "lift", "alice", "fixed", T0 + 6, "done", null), "normal", null, None);
+            await store.RecordActionAsync(new ActionRecord(0, "dev-a", "lift", "alice", "fixed", T0 + 6, "done", null), "normal", null, null, None);
             device = (await store.GetDeviceAsync("dev-a", None))!;
             Assert.Equal(("normal", "offline", T0 + 5, Why), (device.ServiceState, device.Presence, device.PresenceMs!.Value, device.PresenceReason));
             Assert.Single(await store.ListEventsAsync("dev-a", 0, 100, None));
 
-            await store.RecordActionAsync(new ActionRecord(0, "dev-zz", "quarantine", "alice", "floods", T0 + 7, "done", null), "quarantined", Why, None);
+            await store.RecordActionAsync(new ActionRecord(0, "dev-zz", "quarantine", "alice", "floods", T0 + 7, "done", null), "quarantined", Why, null, None);
             Assert.Equal("dev-zz", (await store.ListActionsAsync("dev-zz", 10, None)).Single().DeviceId);
             Assert.Null(await store.GetDeviceAsync("dev-zz", None));
+        }
+    }
+
+    /// <summary>
+    /// The ladder's change rides on the action's record: one for another device is a caller's mistake that would move
+    /// that device's ladder under this device's audit row. Refused before anything is written.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task RecordAction_LadderChangeOfAnotherDevice_IsRefusedAndWritesNothing(string dialect)
+    {
+        var (store, sql) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            await Registry(store, "dev-a");
+            LadderChange other = LadderChange.Save(new LadderRow("dev-b", 1, T0, null, T0, "test"));
+
+            await Assert.ThrowsAsync<ArgumentException>(() => store.RecordActionAsync(new ActionRecord(0, "dev-a", "throttle", "service", "floods", T0, "done", null),
+                "throttled", null, other, None));
+
+            Assert.Empty(await store.ListActionsAsync(null, 10, None));
+            Assert.Equal("normal", (await store.GetDeviceAsync("dev-a", None))!.ServiceState);
+            Assert.Null(await new ServiceStateStore(sql).GetLadderAsync("dev-b", None));
         }
     }
 

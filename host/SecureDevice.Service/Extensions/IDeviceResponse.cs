@@ -1,6 +1,7 @@
 using System.Threading;
 using System.Threading.Tasks;
 using SecureDevice.Fleet.Response;
+using SecureDevice.Service.Storage;
 
 namespace SecureDevice.Service.Extensions;
 
@@ -21,11 +22,22 @@ public enum DeviceActionKind
 /// <summary>A request to act on a device, by an operator (console, command line) or by a policy (actor "service").</summary>
 /// <param name="Origin">Where the request came from, for the response layer's file audit (null: "service").</param>
 /// <param name="Throttle">A throttle's rate and duration (null: the default, 6/h for 1 h).</param>
-public sealed record DeviceActionRequest(string DeviceId, DeviceActionKind Kind, string Actor, string Reason, string? Origin = null, ThrottleSpec? Throttle = null);
+/// <param name="Ladder">
+/// The response ladder's step to record if the action is done (the ladder's own throttle or quarantine), written in the
+/// transaction of the action's record (null: none).
+/// </param>
+public sealed record DeviceActionRequest(string DeviceId, DeviceActionKind Kind, string Actor, string Reason, string? Origin = null, ThrottleSpec? Throttle = null,
+    LadderChange? Ladder = null);
 
 /// <summary>What an action did. Failed carries the detail (and is audited as such).</summary>
 public sealed record ActionOutcome(bool Done, string Detail)
 {
+    /// <summary>
+    /// What the mechanism's done action changes in the ladder's rows (a lift forgets the device's step and refused
+    /// messages), written in the transaction of the action's record, not by the mechanism itself (null: nothing).
+    /// </summary>
+    public LadderChange? Ladder { get; init; }
+
     public static ActionOutcome Succeeded(string detail) => new(true, detail);
 
     public static ActionOutcome Failed(string detail) => new(false, detail);
@@ -49,7 +61,10 @@ public interface IDeviceResponse
     /// <summary>A signal from ingest; act through <paramref name="actions"/> so that every action is audited.</summary>
     Task OnSignalAsync(DeviceSignal signal, IDeviceActions actions, CancellationToken cancellationToken);
 
-    /// <summary>Carries out one action (the mechanism only; the caller audits it and records the device's state).</summary>
+    /// <summary>
+    /// Carries out one action (the mechanism only; the caller audits it and records the device's state and the
+    /// outcome's <see cref="ActionOutcome.Ladder"/> change, in one transaction).
+    /// </summary>
     Task<ActionOutcome> ExecuteAsync(DeviceActionRequest request, CancellationToken cancellationToken);
 }
 

@@ -13,7 +13,8 @@ namespace SecureDevice.Service.Extensions;
 /// Between the service and <see cref="IDeviceResponse"/>: queues ingest signals (bounded, never blocking ingest) for
 /// one worker, and executes actions with an audit record for each (append-only <see cref="Tables.Actions"/>), setting
 /// the device's service state (normal, throttled, quarantined) when an action succeeds, and its presence when the
-/// action ended its connection (<see cref="CutReason"/>): all three in one transaction
+/// action ended its connection (<see cref="CutReason"/>), and the response ladder's own row when the action is done
+/// (<see cref="ActionOutcome.Ladder"/>, else <see cref="DeviceActionRequest.Ladder"/>): all of it in one transaction
 /// (<see cref="IActionStore.RecordActionAsync"/>).
 /// </summary>
 public sealed class ResponseDispatcher : IDeviceActions
@@ -61,13 +62,15 @@ public sealed class ResponseDispatcher : IDeviceActions
             outcome = ActionOutcome.Failed("the response mechanism failed: " + error.GetType().Name + ": " + error.Message);
         }
 
-        // The record, the state and the presence cut in one transaction: no reader sees a done action with the device's
-        // old state, and a crash between them cannot leave a done quarantine on a device still "normal". A failed action
-        // is recorded and changes nothing.
+        // The record, the state, the presence cut and the ladder's row in one transaction: no reader sees a done action
+        // with the device's old state, a crash between them cannot leave a done quarantine on a device still "normal",
+        // nor a done throttle whose ladder row is missing (the next offence would throttle again instead of
+        // quarantining), nor a lift that forgot the ladder without its record. A failed action is recorded and changes
+        // nothing. The mechanism's change (a lift) wins over the requester's (the ladder's own steps).
         long atMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         await _store.RecordActionAsync(new ActionRecord(0, request.DeviceId, request.Kind.ToString().ToLowerInvariant(), request.Actor, request.Reason, atMs,
             outcome.Done ? "done" : "failed", outcome.Detail), outcome.Done ? ServiceState(request.Kind) : null, outcome.Done ? CutReason(request.Kind) : null,
-            cancellationToken).ConfigureAwait(false);
+            outcome.Done ? outcome.Ladder ?? request.Ladder : null, cancellationToken).ConfigureAwait(false);
         return outcome;
     }
 

@@ -19,7 +19,9 @@ namespace SecureDevice.Service.Integration;
 /// audits it too (its hash-chained file in the data folder) and alerts the owner when it is done. The step each device
 /// reached and since when live in the database (<see cref="ServiceStateSchema.LadderState"/>), read again at every
 /// offence: a device throttled before a restart, or by another instance, is quarantined if it keeps offending after the
-/// grace period; a lift (any instance) deletes the row. The refused messages of the window are in the database too
+/// grace period; a lift (any instance) deletes the row. The row is never written here: it travels with the action
+/// (<see cref="DeviceActionRequest.Ladder"/>, a lift's <see cref="ServiceOutcome.Ladder"/>) and the dispatcher writes it
+/// in the transaction of the action's record. The refused messages of the window are in the database too
 /// (<see cref="ServiceStateSchema.LadderRefusals"/>, migration 8), added at each signal: a restart, even kill -9, or
 /// another instance goes on counting where it was (without a bound store, a unit under test, they are counted in memory).
 /// </summary>
@@ -109,24 +111,26 @@ public sealed class LadderResponse : IDeviceResponse
         }
 
         string why = finding ? "detection: " + signal.Detail : ladder.BadCount + " refused messages in " + (int)_policy.Window.TotalSeconds + " s (last: " + signal.Reason + ")";
+        // The step's row goes with the request: the dispatcher writes it, if the action is done, in the transaction of
+        // the action's record and state (a crash leaves all of them or none).
         if (ladder.Step == 0)
         {
-            ServiceOutcome outcome = await actions.ExecuteAsync(new DeviceActionRequest(signal.DeviceId, DeviceActionKind.Throttle, ResponseActions.ServiceActor, why), cancellationToken).ConfigureAwait(false);
+            ServiceOutcome outcome = await actions.ExecuteAsync(new DeviceActionRequest(signal.DeviceId, DeviceActionKind.Throttle, ResponseActions.ServiceActor, why,
+                Ladder: Step(signal.DeviceId, 1, now, null, now)), cancellationToken).ConfigureAwait(false);
             if (outcome.Done)
             {
                 ladder.Step = 1;
                 ladder.ThrottledAt = now;
-                await SaveAsync(signal.DeviceId, ladder, null, now, cancellationToken).ConfigureAwait(false);
             }
         }
         else if (now - ladder.ThrottledAt >= _policy.Grace)
         {
             ServiceOutcome outcome = await actions.ExecuteAsync(new DeviceActionRequest(signal.DeviceId, DeviceActionKind.Quarantine, ResponseActions.ServiceActor,
-                "still offending " + (int)(now - ladder.ThrottledAt).TotalSeconds + " s after the throttle: " + why), cancellationToken).ConfigureAwait(false);
+                "still offending " + (int)(now - ladder.ThrottledAt).TotalSeconds + " s after the throttle: " + why,
+                Ladder: Step(signal.DeviceId, 2, ladder.ThrottledAt == default ? null : ladder.ThrottledAt, now, now)), cancellationToken).ConfigureAwait(false);
             if (outcome.Done)
             {
                 ladder.Step = 2;
-                await SaveAsync(signal.DeviceId, ladder, now, now, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -146,28 +150,26 @@ public sealed class LadderResponse : IDeviceResponse
             DeviceActionKind.Lift => await _actions.LiftAsync(request.DeviceId, request.Actor, request.Reason, origin, cancellationToken).ConfigureAwait(false),
             _ => await _actions.RevokeAsync(request.DeviceId, request.Actor, request.Reason, origin, cancellationToken).ConfigureAwait(false),
         };
+        string detail = result.Status + (string.IsNullOrEmpty(result.Record.Detail) ? string.Empty : ": " + result.Record.Detail);
         if (result.Succeeded && request.Kind == DeviceActionKind.Lift)
         {
+            // The memory is only a hint (the row is read again at every offence); the rows are deleted by the dispatcher
+            // with the lift's record, in one transaction: a lift whose record failed has not forgotten the ladder.
             _devices.Remove(request.DeviceId);
-            if (_state != null)
-            {
-                await _state.DeleteLadderAsync(request.DeviceId, cancellationToken).ConfigureAwait(false);
-                await _state.ClearRefusalsAsync(request.DeviceId, cancellationToken).ConfigureAwait(false);
-            }
+            return ServiceOutcome.Succeeded(detail) with { Ladder = _state != null ? LadderChange.Forget(request.DeviceId) : null };
         }
 
-        string detail = result.Status + (string.IsNullOrEmpty(result.Record.Detail) ? string.Empty : ": " + result.Record.Detail);
         return result.Succeeded ? ServiceOutcome.Succeeded(detail) : ServiceOutcome.Failed(detail);
     }
 
     /// <summary>The resolution refused messages are counted at: a thirtieth of the window (10 s for the default 5 minutes), at least 1 ms.</summary>
     internal static long RefusalBucketMs(LadderPolicy policy) => Math.Max(1, (long)policy.Window.TotalMilliseconds / 30);
 
-    private Task SaveAsync(string deviceId, Ladder ladder, DateTimeOffset? quarantinedAt, DateTimeOffset now, CancellationToken cancellationToken) =>
+    /// <summary>The row of <paramref name="step"/> to record with the action (null without a bound store: the ladder is in memory only).</summary>
+    private LadderChange? Step(string deviceId, int step, DateTimeOffset? throttledAt, DateTimeOffset? quarantinedAt, DateTimeOffset now) =>
         _state == null
-            ? Task.CompletedTask
-            : _state.SaveLadderAsync(new LadderRow(deviceId, ladder.Step, ladder.ThrottledAt == default ? null : ladder.ThrottledAt.ToUnixTimeMilliseconds(),
-                quarantinedAt?.ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), _instance), cancellationToken);
+            ? null
+            : LadderChange.Save(new LadderRow(deviceId, step, throttledAt?.ToUnixTimeMilliseconds(), quarantinedAt?.ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), _instance));
 
     private sealed class Ladder
     {

@@ -564,8 +564,13 @@ public sealed class FleetStore : IFleetStore
             r.IsDBNull(5) ? null : r.GetDouble(5), r.IsDBNull(6) ? null : r.GetDouble(6), r.GetString(7), r.GetInt64(8), r.GetInt64(9), r.GetString(10)), cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<long> RecordActionAsync(ActionRecord action, string? serviceState, string? cutReason, CancellationToken cancellationToken)
+    public async Task<long> RecordActionAsync(ActionRecord action, string? serviceState, string? cutReason, LadderChange? ladder, CancellationToken cancellationToken)
     {
+        if (ladder != null && !string.Equals(ladder.DeviceId, action.DeviceId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException("the ladder change is for another device than the action", nameof(ladder));
+        }
+
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using DbTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         long id = await InsertActionAsync(connection, transaction, action, cancellationToken).ConfigureAwait(false);
@@ -580,6 +585,11 @@ public sealed class FleetStore : IFleetStore
         if (cutReason != null)
         {
             await CutPresenceAsync(connection, transaction, action.DeviceId, action.AtMs, cutReason, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (ladder != null)
+        {
+            await ServiceStateStore.ApplyAsync(connection, transaction, ladder, cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

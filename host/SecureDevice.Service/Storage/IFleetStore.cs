@@ -86,10 +86,13 @@ public interface IActionStore
     /// throttled or quarantined; null: unchanged); and when the service ended the device's connection (quarantine,
     /// revocation), <paramref name="cutReason"/>: presence <c>offline</c> since the action's time with that reason and a
     /// presence event saying so. The device's will cannot say it (it lost its publish rights with the kick); only its
-    /// own next "online", received after that time, replaces it. A device the devices table does not have gets the
-    /// record alone. The action's id.
+    /// own next "online", received after that time, replaces it. And the response ladder's own rows,
+    /// <paramref name="ladder"/> (null: unchanged): the device's step saved after the ladder's throttle or quarantine, or
+    /// its step and refused messages deleted by a lift, so that a crash never leaves a done throttle the ladder does not
+    /// know (it would throttle again instead of quarantining) nor a forgotten ladder without the lift's record. A device
+    /// the devices table does not have gets the record (and the ladder change) alone. The action's id.
     /// </summary>
-    Task<long> RecordActionAsync(ActionRecord action, string? serviceState, string? cutReason, CancellationToken cancellationToken);
+    Task<long> RecordActionAsync(ActionRecord action, string? serviceState, string? cutReason, LadderChange? ladder, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ActionRecord>> ListActionsAsync(string? deviceId, int limit, CancellationToken cancellationToken);
 }

@@ -11,6 +11,18 @@ namespace SecureDevice.Service.Storage;
 public sealed record LadderRow(string DeviceId, int Step, long? ThrottledMs, long? QuarantinedMs, long UpdatedMs, string Instance);
 
 /// <summary>
+/// What a done action changes in the response ladder's rows, written in the action's record transaction
+/// (<see cref="ServiceStateStore.ApplyAsync"/>): the device's new <see cref="Step"/> (the ladder's own throttle or
+/// quarantine), or, with <see cref="Step"/> null, its step and its refused messages forgotten (a lift).
+/// </summary>
+public sealed record LadderChange(string DeviceId, LadderRow? Step)
+{
+    public static LadderChange Save(LadderRow step) => new(step.DeviceId, step);
+
+    public static LadderChange Forget(string deviceId) => new(deviceId, null);
+}
+
+/// <summary>
 /// The ladder and detection rows of <see cref="ServiceStateSchema"/> (the alert outbox is
 /// <see cref="Integration.DatabaseAlertStore"/>): parameterised statements only, one text for SQLite and PostgreSQL
 /// (both understand <c>INSERT ... ON CONFLICT ... DO UPDATE</c>).
@@ -37,29 +49,36 @@ public sealed class ServiceStateStore
             : null;
     }
 
-    /// <summary>Records a device's step (insert or replace).</summary>
-    public async Task SaveLadderAsync(LadderRow row, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies <paramref name="change"/> inside the caller's transaction: the action's record
+    /// (<see cref="FleetStore.RecordActionAsync"/>), so that the ladder's row stands or falls with the action's audit row
+    /// and the device's service state. Never written on its own: a done throttle without its row would be throttled
+    /// again at the next offence instead of quarantined, and a lift whose record failed would have forgotten the ladder.
+    /// </summary>
+    public static async Task ApplyAsync(DbConnection connection, DbTransaction transaction, LadderChange change, CancellationToken cancellationToken)
     {
-        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using DbCommand command = Command(connection, null, $"INSERT INTO {ServiceStateSchema.LadderState} (device_id, step, throttled_ms, quarantined_ms, updated_ms, instance) "
-            + "VALUES (@d, @s, @t, @q, @u, @i) ON CONFLICT (device_id) DO UPDATE SET step = excluded.step, throttled_ms = excluded.throttled_ms, "
-            + "quarantined_ms = excluded.quarantined_ms, updated_ms = excluded.updated_ms, instance = excluded.instance");
-        SqlDialect.Parameter(command, "@d", row.DeviceId);
-        SqlDialect.Parameter(command, "@s", (long)row.Step);
-        SqlDialect.Parameter(command, "@t", row.ThrottledMs);
-        SqlDialect.Parameter(command, "@q", row.QuarantinedMs);
-        SqlDialect.Parameter(command, "@u", row.UpdatedMs);
-        SqlDialect.Parameter(command, "@i", row.Instance);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+        if (change.Step is LadderRow row)
+        {
+            using DbCommand save = Command(connection, transaction, $"INSERT INTO {ServiceStateSchema.LadderState} (device_id, step, throttled_ms, quarantined_ms, updated_ms, instance) "
+                + "VALUES (@d, @s, @t, @q, @u, @i) ON CONFLICT (device_id) DO UPDATE SET step = excluded.step, throttled_ms = excluded.throttled_ms, "
+                + "quarantined_ms = excluded.quarantined_ms, updated_ms = excluded.updated_ms, instance = excluded.instance");
+            SqlDialect.Parameter(save, "@d", row.DeviceId);
+            SqlDialect.Parameter(save, "@s", (long)row.Step);
+            SqlDialect.Parameter(save, "@t", row.ThrottledMs);
+            SqlDialect.Parameter(save, "@q", row.QuarantinedMs);
+            SqlDialect.Parameter(save, "@u", row.UpdatedMs);
+            SqlDialect.Parameter(save, "@i", row.Instance);
+            await save.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
 
-    /// <summary>Forgets a device's step (the operator lifted its throttle or quarantine).</summary>
-    public async Task DeleteLadderAsync(string deviceId, CancellationToken cancellationToken)
-    {
-        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using DbCommand command = Command(connection, null, $"DELETE FROM {ServiceStateSchema.LadderState} WHERE device_id = @d");
-        SqlDialect.Parameter(command, "@d", deviceId);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        using (DbCommand forget = Command(connection, transaction, $"DELETE FROM {ServiceStateSchema.LadderState} WHERE device_id = @d"))
+        {
+            SqlDialect.Parameter(forget, "@d", change.DeviceId);
+            await forget.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await ClearRefusalsAsync(connection, transaction, change.DeviceId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -103,13 +122,11 @@ public sealed class ServiceStateStore
         return total;
     }
 
-    /// <summary>Forgets a device's refused messages (a lift starts its count again).</summary>
+    /// <summary>Forgets a device's refused messages (its count starts again; a lift does it through <see cref="ApplyAsync"/>).</summary>
     public async Task ClearRefusalsAsync(string deviceId, CancellationToken cancellationToken)
     {
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using DbCommand command = Command(connection, null, $"DELETE FROM {ServiceStateSchema.LadderRefusals} WHERE device_id = @d");
-        SqlDialect.Parameter(command, "@d", deviceId);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await ClearRefusalsAsync(connection, null, deviceId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes detection snapshots (device id, exported state), <see cref="SnapshotChunk"/> per transaction.</summary>
@@ -150,6 +167,13 @@ public sealed class ServiceStateStore
         }
 
         return count;
+    }
+
+    private static async Task ClearRefusalsAsync(DbConnection connection, DbTransaction? transaction, string deviceId, CancellationToken cancellationToken)
+    {
+        using DbCommand command = Command(connection, transaction, $"DELETE FROM {ServiceStateSchema.LadderRefusals} WHERE device_id = @d");
+        SqlDialect.Parameter(command, "@d", deviceId);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     internal static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
