@@ -95,7 +95,7 @@ public sealed class LadderResponseTests : IDisposable
         await using (store)
         {
             var (ladder, dispatcher) = await ComposeAsync(store, sql);
-            await PlantFailureAsync(sql, dialect, failing);
+            await StoreFactory.PlantFailureAsync(sql, dialect, failing);
 
             await Assert.ThrowsAnyAsync<DbException>(() => ladder.OnSignalAsync(Offence(), dispatcher, None));
 
@@ -159,7 +159,7 @@ public sealed class LadderResponseTests : IDisposable
             var (ladder, dispatcher) = await ComposeAsync(store, sql);
             LadderRow quarantined = await QuarantineAsync(ladder, dispatcher, sql);
             long refusals = await StoreFactory.LadderRefusalsAsync(sql, Device, rows: true);
-            await PlantFailureAsync(sql, dialect, failing);
+            await StoreFactory.PlantFailureAsync(sql, dialect, failing);
 
             await Assert.ThrowsAnyAsync<DbException>(() => dispatcher.ExecuteAsync(new DeviceActionRequest(Device, DeviceActionKind.Lift, Operator, "fixed"), None));
 
@@ -213,19 +213,6 @@ public sealed class LadderResponseTests : IDisposable
     }
 
     private DeviceSignal Offence() => new(Device, "acme", "malformed-cbor", Policy.BadMessages, "garbage", _clock.Now);
-
-    /// <summary>A trigger that refuses <paramref name="what"/> ("INSERT ON table", "DELETE ON table"), the test's own statement.</summary>
-    private static async Task PlantFailureAsync(SqlDialect sql, string dialect, string what)
-    {
-        if (dialect == "sqlite")
-        {
-            await StoreFactory.ExecuteAsync(sql, $"CREATE TRIGGER tr_planted_failure BEFORE {what} BEGIN SELECT RAISE(ABORT, 'planted failure'); END");
-            return;
-        }
-
-        await StoreFactory.ExecuteAsync(sql, "CREATE FUNCTION fn_planted_failure() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'planted failure'; END $$");
-        await StoreFactory.ExecuteAsync(sql, $"CREATE TRIGGER tr_planted_failure BEFORE {what} FOR EACH ROW EXECUTE FUNCTION fn_planted_failure()");
-    }
 
     private sealed class Directory : IDeviceDirectory
     {

@@ -48,7 +48,7 @@ public sealed class ResponseDispatcherRecordTests : IDisposable
         await using (store)
         {
             await RegisterAsync(store);
-            await PlantFailureAsync(sql, dialect, step == "state" ? $"UPDATE OF service_state ON {Tables.Devices}" : $"INSERT ON {Tables.Events}");
+            await StoreFactory.PlantFailureAsync(sql, dialect, step == "state" ? $"UPDATE OF service_state ON {Tables.Devices}" : $"INSERT ON {Tables.Events}");
             var dispatcher = new ResponseDispatcher(new Mechanism(), store, new ServiceMetrics(), NullLogger.Instance, new Clock(T0 + 10_000));
             DeviceActionKind kind = step == "state" ? DeviceActionKind.Throttle : DeviceActionKind.Quarantine;
 
@@ -84,19 +84,6 @@ public sealed class ResponseDispatcherRecordTests : IDisposable
 
     private static Task RegisterAsync(FleetStore store) =>
         store.SyncRegistryAsync(new[] { new RegistryEntry(Device, "acme", "0A1B2C", new string('a', 64), T0 + 86_400_000L * 365, T0 - 1000, "active", null) }, T0, None);
-
-    /// <summary>A trigger that refuses <paramref name="what"/> ("INSERT ON table", "UPDATE OF column ON table"), the test's own statement.</summary>
-    private static async Task PlantFailureAsync(SqlDialect sql, string dialect, string what)
-    {
-        if (dialect == "sqlite")
-        {
-            await StoreFactory.ExecuteAsync(sql, $"CREATE TRIGGER tr_planted_failure BEFORE {what} BEGIN SELECT RAISE(ABORT, 'planted failure'); END");
-            return;
-        }
-
-        await StoreFactory.ExecuteAsync(sql, "CREATE FUNCTION fn_planted_failure() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'planted failure'; END $$");
-        await StoreFactory.ExecuteAsync(sql, $"CREATE TRIGGER tr_planted_failure BEFORE {what} FOR EACH ROW EXECUTE FUNCTION fn_planted_failure()");
-    }
 
     /// <summary>The response mechanism (broker, PKI) reduced to its answer: done, or failed.</summary>
     private sealed class Mechanism : IDeviceResponse

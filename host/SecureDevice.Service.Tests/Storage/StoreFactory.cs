@@ -39,4 +39,20 @@ public static class StoreFactory
         command.CommandText = text;
         return await command.ExecuteNonQueryAsync();
     }
+
+    /// <summary>
+    /// A trigger that refuses <paramref name="what"/> ("INSERT ON table", "UPDATE OF column ON table", "DELETE ON table"),
+    /// the tests' own statement: a step of a transaction made to fail, to show that the others do not remain.
+    /// </summary>
+    public static async Task PlantFailureAsync(SqlDialect sql, string dialect, string what)
+    {
+        if (dialect == "sqlite")
+        {
+            await ExecuteAsync(sql, $"CREATE TRIGGER tr_planted_failure BEFORE {what} BEGIN SELECT RAISE(ABORT, 'planted failure'); END");
+            return;
+        }
+
+        await ExecuteAsync(sql, "CREATE FUNCTION fn_planted_failure() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'planted failure'; END $$");
+        await ExecuteAsync(sql, $"CREATE TRIGGER tr_planted_failure BEFORE {what} FOR EACH ROW EXECUTE FUNCTION fn_planted_failure()");
+    }
 }
