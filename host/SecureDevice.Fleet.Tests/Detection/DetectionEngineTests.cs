@@ -63,6 +63,24 @@ public sealed class DetectionEngineTests
     }
 
     [Fact]
+    public void ImportState_Format1WithoutStorageFailed_RestoresWithTheNewRuleClosed()
+    {
+        // A service upgraded past storage-failed reads its format-1 snapshots (12 rule tracks) instead of making every
+        // device learn its baselines again.
+        var driver = new DetectionDriver().Register("d1");
+        driver.Reports(new DetectionDriver.Device("d1"), 24);
+        driver.Window("d1", messages: 200);
+        byte[] current = driver.Engine.ExportState("d1")!;
+        byte[] format1 = current[..^12];
+        format1[0] = 1;
+
+        var engine = new DetectionEngine();
+        Assert.Equal("d1", engine.ImportState(format1));
+        Assert.Equal(current, engine.ExportState("d1"));
+        Assert.Throws<InvalidDataException>(() => engine.ImportState(current[..^12]));
+    }
+
+    [Fact]
     public void BadArguments_AreRefused()
     {
         var engine = new DetectionEngine();

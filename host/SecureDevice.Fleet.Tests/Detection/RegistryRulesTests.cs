@@ -6,7 +6,7 @@ using Xunit;
 
 namespace SecureDevice.Fleet.Tests.Detection;
 
-/// <summary>certificate-expiry, version-drift and update-rejected.</summary>
+/// <summary>certificate-expiry, version-drift, update-rejected and storage-failed.</summary>
 public sealed class RegistryRulesTests
 {
     [Fact]
@@ -115,7 +115,37 @@ public sealed class RegistryRulesTests
         Assert.Empty(driver.Engine.OnFault("d2", "out-of-memory", 1, driver.Now));
         Assert.Empty(driver.Engine.OnFault("d3", "rollback-refused-x", 1, driver.Now));
         Assert.Empty(driver.Engine.OnFault("d4", null, 1, driver.Now));
-        // Both update records unreadable: failing flash, not an erased state; it counts as a fault boot and nothing more.
-        Assert.Empty(driver.Engine.OnFault("d5", "floor-unknown", 1, driver.Now));
+        // Both update records unreadable is failing flash, not an erased state: storage-failed, never update-rejected.
+        Assert.DoesNotContain(driver.Engine.OnFault("d5", "floor-unknown", 1, driver.Now), f => f.Rule == DetectionRule.UpdateRejected);
+        Assert.Empty(driver.Engine.OnFault("d6", "floor-unknown-x", 1, driver.Now));
+    }
+
+    [Fact]
+    public void StorageFailed_FloorUnknownFault_CriticalAtOnce_ServiceEvidence()
+    {
+        // A boot that could read neither update record runs no application: the owner must hear at once. The call carries
+        // no device text, so the evidence is the service's own.
+        var driver = new DetectionDriver();
+        Finding finding = Assert.Single(driver.Engine.OnFault("d1", "floor-unknown", 1, driver.Now));
+        Assert.Equal("storage-failed", finding.Code);
+        Assert.Equal(FindingSeverity.Critical, finding.Severity);
+        Assert.Equal(FindingState.Open, finding.State);
+        Assert.True(finding.TrustsDevice);
+        Assert.Contains("runs no application", finding.Evidence, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StorageFailed_QuietForTheRejectionDays_Clears_ARepeatKeepsItOpen()
+    {
+        var driver = new DetectionDriver();
+        DateTime t0 = driver.Now;
+        Assert.Single(driver.Engine.OnFault("d1", "floor-unknown", 1, t0));
+
+        // Another such boot two days later: still the same episode (nothing emitted) and the quiet week starts again.
+        Assert.Empty(driver.Engine.OnFault("d1", "floor-unknown", 2, t0.AddDays(2)));
+        Assert.Empty(driver.Engine.Tick(t0.AddDays(8.9)));
+        Finding cleared = Assert.Single(driver.Engine.Tick(t0.AddDays(9.1)));
+        Assert.Equal("storage-failed", cleared.Code);
+        Assert.Equal(FindingState.Cleared, cleared.State);
     }
 }

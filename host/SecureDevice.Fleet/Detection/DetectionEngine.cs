@@ -20,6 +20,7 @@ public sealed class DetectionEngine
 
     // The fault event's name for a boot that refused the only signed slot for the floor (the firmware's own name table).
     private static readonly string RollbackRefusedCode = SecureDevice.Core.Boot.FaultLog.Name(SecureDevice.Core.Boot.FaultCode.RollbackRefused);
+    private static readonly string FloorUnknownCode = SecureDevice.Core.Boot.FaultLog.Name(SecureDevice.Core.Boot.FaultCode.FloorUnknown);
 
     private readonly Dictionary<string, DeviceState> _devices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ProductState> _products = new(StringComparer.Ordinal);
@@ -168,8 +169,8 @@ public sealed class DetectionEngine
     /// <summary>
     /// A fault event from the device: boot <paramref name="bootCount"/> was a fault reboot (counted once with its report).
     /// <paramref name="code"/> is the event's fault code (<c>Core.Boot.FaultLog.Name</c>): <c>rollback-refused</c> also raises
-    /// update-rejected, critical at once; any other code, known or not (<c>floor-unknown</c>, a boot that could read neither
-    /// update record, included), changes nothing else.
+    /// update-rejected, critical at once; <c>floor-unknown</c> (a boot that could read neither update record, so it runs no
+    /// application) raises storage-failed, critical at once; any other code, known or not, changes nothing else.
     /// </summary>
     public IReadOnlyList<Finding> OnFault(string deviceId, string? code, long bootCount, DateTime at)
     {
@@ -179,6 +180,10 @@ public sealed class DetectionEngine
         if (code == RollbackRefusedCode)
         {
             FindingTracker.Apply(device, DetectionRule.UpdateRejected, UpdateRejectionRule.RecordStateErased(device, now), now, 1, 1, _output);
+        }
+        else if (code == FloorUnknownCode)
+        {
+            FindingTracker.Apply(device, DetectionRule.StorageFailed, StorageFailedRule.Record(), now, 1, 1, _output);
         }
 
         if (bootCount > device.LastCountedBoot)
@@ -554,6 +559,11 @@ public sealed class DetectionEngine
         if (device.Track(DetectionRule.UpdateRejected).Open && !UpdateRejectionRule.Recent(device, now, Options))
         {
             FindingTracker.Clear(device, DetectionRule.UpdateRejected, "no rejected bundle for " + Options.RejectionQuietDays + " days", _output);
+        }
+
+        if (device.Track(DetectionRule.StorageFailed).Open && !StorageFailedRule.Recent(device, now, Options))
+        {
+            FindingTracker.Clear(device, DetectionRule.StorageFailed, "no unreadable-storage fault for " + Options.RejectionQuietDays + " days", _output);
         }
 
         // The service stopped passing windows for this device (it is gone or quiet): an empty window lets open rate findings clear.

@@ -6,12 +6,17 @@ namespace SecureDevice.Fleet.Detection;
 
 /// <summary>
 /// A device's detection state as bytes, for a service that persists it (so a restart does not start every baseline
-/// over) or moves a device between engines. Format 1: a version byte, then every field of <see cref="DeviceState"/> in
-/// declaration order, little-endian, strings as UTF-8 with a length prefix. About 330 bytes per device.
+/// over) or moves a device between engines. Format 2: a version byte, then every field of <see cref="DeviceState"/> in
+/// declaration order, little-endian, strings as UTF-8 with a length prefix, one rule track per rule. About 340 bytes per
+/// device. Format 1 (written before <c>storage-failed</c> existed) is still read: it has the tracks of the first 12 rules,
+/// and the newer rules start closed, so an upgraded service keeps its devices' baselines.
 /// </summary>
 internal static class DeviceStateCodec
 {
-    private const byte Format = 1;
+    private const byte Format = 2;
+
+    // The rules a format-1 state has tracks for.
+    private const int Format1Rules = 12;
     private const int MaxBytes = 4096;
 
     public static byte[] Write(DeviceState d)
@@ -91,10 +96,12 @@ internal static class DeviceStateCodec
     public static DeviceState Read(byte[] bytes, Func<string, ProductState> product)
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        if (bytes.Length is < 2 or > MaxBytes || bytes[0] != Format)
+        if (bytes.Length is < 2 or > MaxBytes || bytes[0] is not (1 or Format))
         {
-            throw new InvalidDataException("not a detection state of format " + Format);
+            throw new InvalidDataException("not a detection state of format 1 or " + Format);
         }
+
+        int rules = bytes[0] == 1 ? Format1Rules : RuleCatalog.Count;
 
         try
         {
@@ -148,7 +155,7 @@ internal static class DeviceStateCodec
             d.LastRejectionKind = r.ReadByte();
             d.Silent = r.ReadBoolean();
             d.Accepting = r.ReadBoolean();
-            for (int i = 0; i < RuleCatalog.Count; i++)
+            for (int i = 0; i < rules; i++)
             {
                 ref RuleTrack t = ref d.Track((DetectionRule)i);
                 t.Open = r.ReadBoolean();

@@ -226,6 +226,25 @@ public sealed class ServiceRestartContinuityTests : IDisposable
         Assert.DoesNotContain("<b>", finding.Evidence, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task FaultEvent_FloorUnknown_CriticalStorageFailedStored_DetailNotShown()
+    {
+        // A boot that read neither update record runs nothing: its owner hears it, in the service's words only.
+        EnrolledDevice device = _lab.Enroll("flr", 1)[0];
+        using var integration = new FleetIntegration(new IntegrationOptions { TickInterval = TimeSpan.FromSeconds(1) });
+        await using RunningService service = await _lab.StartAsync(_lab.Options(), integration.Extensions);
+        IFleetStore store = service.Service.Store;
+        await using DevicePublisher publisher = (await _lab.ConnectAsync(new[] { device }))[0];
+        await publisher.PublishHealthAsync(1, 0, None);
+        await publisher.PublishAsync("events", Encoding.ASCII.GetBytes("{\"e\":\"fault\",\"code\":\"floor-unknown\",\"count\":1,\"boot\":1,\"detail\":\"<b>x</b>\"}"), None);
+        await ServiceLab.WaitUntil(async () => (await store.ListFindingsAsync(device.Id, true, 10, None)).Any(f => f.Rule == "storage-failed"), TimeSpan.FromSeconds(20), "the storage-failed finding");
+        FindingRecord finding = Assert.Single(await store.ListFindingsAsync(device.Id, true, 10, None), f => f.Rule == "storage-failed");
+        Assert.Equal("critical", finding.Severity);
+        Assert.Contains("runs no application", finding.Evidence, StringComparison.Ordinal);
+        Assert.DoesNotContain("<b>", finding.Evidence, StringComparison.Ordinal);
+        Assert.DoesNotContain(await store.ListFindingsAsync(device.Id, true, 10, None), f => f.Rule == "update-rejected");
+    }
+
     private static async Task Quietly(Func<Task> publish)
     {
         try
