@@ -46,7 +46,14 @@ public sealed class ServiceStateStoreTests : IDisposable
             Assert.Equal(1, await StoreFactory.LadderRefusalsAsync(sql, "dev-a", rows: true)); // adding nothing adds no row; the older buckets are gone
             Assert.Equal(0, await StoreFactory.LadderRefusalsAsync(sql, "dev-b", rows: true));
 
-            await other.ClearRefusalsAsync("dev-a", None);
+            // A lift forgets them, through the one path that does (in the lift's record transaction).
+            await using (var connection = await sql.OpenAsync(None))
+            await using (var transaction = await connection.BeginTransactionAsync(None))
+            {
+                await ServiceStateStore.ApplyAsync(connection, transaction, LadderChange.Forget("dev-a"), None);
+                await transaction.CommitAsync(None);
+            }
+
             Assert.Equal(3, await other.AddRefusalsAsync("dev-a", 3, T0 + Window + 16_000, Window, Bucket, None));
         }
     }

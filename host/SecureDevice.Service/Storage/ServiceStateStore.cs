@@ -122,13 +122,6 @@ public sealed class ServiceStateStore
         return total;
     }
 
-    /// <summary>Forgets a device's refused messages (its count starts again; a lift does it through <see cref="ApplyAsync"/>).</summary>
-    public async Task ClearRefusalsAsync(string deviceId, CancellationToken cancellationToken)
-    {
-        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await ClearRefusalsAsync(connection, null, deviceId, cancellationToken).ConfigureAwait(false);
-    }
-
     /// <summary>Writes detection snapshots (device id, exported state), <see cref="SnapshotChunk"/> per transaction.</summary>
     public async Task SaveDetectionAsync(IReadOnlyList<KeyValuePair<string, byte[]>> states, long nowMs, string instance, CancellationToken cancellationToken)
     {
@@ -169,7 +162,8 @@ public sealed class ServiceStateStore
         return count;
     }
 
-    private static async Task ClearRefusalsAsync(DbConnection connection, DbTransaction? transaction, string deviceId, CancellationToken cancellationToken)
+    /// <summary>Forgets a device's refused messages, in the caller's transaction (a lift's, through <see cref="ApplyAsync"/>): its count starts again.</summary>
+    private static async Task ClearRefusalsAsync(DbConnection connection, DbTransaction transaction, string deviceId, CancellationToken cancellationToken)
     {
         using DbCommand command = Command(connection, transaction, $"DELETE FROM {ServiceStateSchema.LadderRefusals} WHERE device_id = @d");
         SqlDialect.Parameter(command, "@d", deviceId);
