@@ -140,8 +140,9 @@ public sealed class SqliteDialect : SqlDialect
     /// <summary>
     /// Updates the batch's devices through one statement prepared once per batch and bound by position through SQLite's
     /// C API, for the same reason as <see cref="InsertHealthAsync"/>: at one device per report, Microsoft.Data.Sqlite's
-    /// per-execution binding cost about as much as the update itself. The SQL is <see cref="FleetStore.UpdateSeenSql"/>
-    /// (one source for both databases' semantics); a repeated name is one SQLite parameter.
+    /// per-execution binding cost about as much as the update itself. The SQL is <see cref="FleetStore.UpdateSeenSql"/>,
+    /// the text this method ran through Microsoft.Data.Sqlite before (PostgreSQL has its own batched form); a repeated
+    /// name is one SQLite parameter.
     /// </summary>
     public override Task UpdateSeenAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<DeviceSeen> seen, CancellationToken cancellationToken)
     {
