@@ -3,20 +3,21 @@ using System.Threading;
 using MQTTnet;
 using MQTTnet.Adapter;
 using MQTTnet.Diagnostics.Logger;
+using MQTTnet.Formatter;
 using MQTTnet.Implementations;
 
 namespace SecureDevice.Service.Ingest;
 
 /// <summary>
-/// Gives MQTTnet, for each connection, its own adapter (<see cref="MqttClientAdapterFactory"/>: TCP, TLS, the socket
-/// buffers of <see cref="MqttClientTcpOptions"/>) wrapped in a <see cref="GatedChannelAdapter"/> with a new
+/// Gives MQTTnet, for each connection, its own adapter (as <see cref="MqttClientAdapterFactory"/> builds it: TCP, TLS,
+/// the socket buffers of <see cref="MqttClientTcpOptions"/>; its channel wrapped in a <see cref="CoalescingChannel"/>)
+/// wrapped in a <see cref="GatedChannelAdapter"/> with a new
 /// <see cref="DeliveryGate"/>. <see cref="Current"/> is the gate of the newest connection: the delivery callback calls
 /// its <see cref="DeliveryGate.Taken"/>. MQTTnet 5.2 waits for its delivery task to finish before it reports a
 /// disconnect, and connects again only after that, so no callback of an earlier connection runs against a newer gate.
 /// </summary>
 public sealed class GatedAdapterFactory : IMqttClientAdapterFactory
 {
-    private readonly IMqttClientAdapterFactory _inner = new MqttClientAdapterFactory();
     private DeliveryGate? _current;
 
     public GatedAdapterFactory(int capacity)
@@ -33,9 +34,27 @@ public sealed class GatedAdapterFactory : IMqttClientAdapterFactory
 
     public IMqttChannelAdapter CreateClientAdapter(MqttClientOptions options, MqttPacketInspector packetInspector, IMqttNetLogger logger)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var gate = new DeliveryGate(Capacity);
-        var adapter = new GatedChannelAdapter(_inner.CreateClientAdapter(options, packetInspector, logger), gate);
+        var adapter = new GatedChannelAdapter(CreateInner(options, packetInspector, logger), gate);
         Volatile.Write(ref _current, gate);
         return adapter;
+    }
+
+    // MQTTnet's own parts, assembled as its MqttClientAdapterFactory does for a TCP connection, with the channel wrapped
+    // in a CoalescingChannel (write-behind: a batch's PUBACKs leave in a few TLS records, not one each).
+    private static MqttChannelAdapter CreateInner(MqttClientOptions options, MqttPacketInspector packetInspector, IMqttNetLogger logger)
+    {
+        if (options.ChannelOptions is not MqttClientTcpOptions)
+        {
+            throw new NotSupportedException("the service connects to the broker over TCP (TLS)");
+        }
+
+        var formatter = new MqttPacketFormatterAdapter(options.ProtocolVersion, new MqttBufferWriter(options.WriterBufferSize, options.WriterBufferSizeMax));
+        return new MqttChannelAdapter(new CoalescingChannel(new MqttTcpChannel(options)), formatter, logger)
+        {
+            AllowPacketFragmentation = options.AllowPacketFragmentation,
+            PacketInspector = packetInspector,
+        };
     }
 }
