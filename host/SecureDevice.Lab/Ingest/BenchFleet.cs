@@ -11,13 +11,19 @@ using SecureDevice.Lab.Postgres;
 namespace SecureDevice.Lab.Ingest;
 
 /// <summary>CPU seconds so far of the service, the broker and this process (the load generator), from /proc.</summary>
-public readonly record struct CpuSnapshot(double Service, double Broker, double Generator)
+public readonly record struct CpuSnapshot(double Service, double Broker, double Generator, (long Busy, long Steal, long Total) Machine)
 {
-    /// <summary>Milliseconds of CPU per report of each process since <paramref name="before"/>.</summary>
+    /// <summary>Milliseconds of CPU per report of each process since <paramref name="before"/>, and the machine's busy and stolen shares.</summary>
     public ProcessCosts PerReport(CpuSnapshot before, long reports, double loadAverage)
     {
         double per = 1000.0 / Math.Max(1, reports);
-        return new ProcessCosts((Service - before.Service) * per, (Broker - before.Broker) * per, (Generator - before.Generator) * per, loadAverage);
+        long total = Machine.Total - before.Machine.Total;
+        double Share(long ticks) => total > 0 ? 100.0 * ticks / total : 0;
+        return new ProcessCosts((Service - before.Service) * per, (Broker - before.Broker) * per, (Generator - before.Generator) * per, loadAverage)
+        {
+            MachineBusyPercent = Share(Machine.Busy - before.Machine.Busy),
+            StealPercent = Share(Machine.Steal - before.Machine.Steal),
+        };
     }
 }
 
@@ -89,7 +95,8 @@ internal sealed class BenchFleet : IAsyncDisposable
     public CpuSnapshot Cpu() => new(
         Service == null ? 0 : ProcessFigures.CpuSeconds(Service.Id).Seconds,
         _lab == null ? 0 : ProcessFigures.CpuSeconds(_lab.Broker.ProcessId).Seconds,
-        ProcessFigures.CpuSeconds(Environment.ProcessId).Seconds);
+        ProcessFigures.CpuSeconds(Environment.ProcessId).Seconds,
+        ProcessFigures.MachineTicks());
 
     /// <summary>Bytes of the SQLite files (-1 for PostgreSQL).</summary>
     public long DatabaseBytes() =>

@@ -70,11 +70,22 @@ public sealed record IngestBenchmarkOptions
     public long MeasuredReports => Backlog > 0 ? Backlog : Rate > 0 ? (long)Rate * Seconds : Reports;
 }
 
-/// <summary>CPU milliseconds per report of each process of a run (utime + stime from /proc over the measured span), and the machine's load.</summary>
+/// <summary>
+/// CPU milliseconds per report of each process of a run (utime + stime from /proc over the measured span), the machine's
+/// load, and the share of the machine's CPU time that was busy and that was stolen by the hypervisor over the same span.
+/// The three processes share the machine, so their sum per report, times the rate, against the cores, says how close the
+/// run was to the machine's capacity (docs/scale.md, eleventh round).
+/// </summary>
 public sealed record ProcessCosts(double ServiceMs, double BrokerMs, double GeneratorMs, double LoadAverage)
 {
+    /// <summary>Share of all cores' time spent busy (user, nice, system, irq, softirq), percent.</summary>
+    public double MachineBusyPercent { get; init; }
+
+    /// <summary>Share of all cores' time stolen by the hypervisor, percent.</summary>
+    public double StealPercent { get; init; }
+
     public string Pairs => FormattableString.Invariant(
-        $"service_cpu_ms_per_report={ServiceMs:0.000} broker_cpu_ms_per_report={BrokerMs:0.000} generator_cpu_ms_per_report={GeneratorMs:0.000} load_avg={LoadAverage:0.0}");
+        $"service_cpu_ms_per_report={ServiceMs:0.000} broker_cpu_ms_per_report={BrokerMs:0.000} generator_cpu_ms_per_report={GeneratorMs:0.000} load_avg={LoadAverage:0.0} machine_busy_pct={MachineBusyPercent:0.0} steal_pct={StealPercent:0.0}");
 }
 
 /// <summary>The figures of one run.</summary>

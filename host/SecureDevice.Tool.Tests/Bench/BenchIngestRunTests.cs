@@ -14,7 +14,7 @@ namespace SecureDevice.Tool.Tests.Bench;
 /// </summary>
 public sealed class BenchIngestRunTests
 {
-    private static readonly string[] LiveKeys = { "reports_per_s", "p99_ms", "rss_mb", "service_cpu_ms_per_report", "broker_cpu_ms_per_report", "generator_cpu_ms_per_report", "load_avg" };
+    private static readonly string[] LiveKeys = { "reports_per_s", "p99_ms", "rss_mb", "service_cpu_ms_per_report", "broker_cpu_ms_per_report", "generator_cpu_ms_per_report", "load_avg", "machine_busy_pct", "steal_pct" };
 
     [Fact]
     public void BenchIngest_RateMaxFiveDevices_AllCommittedOnceAndResultKeys()
@@ -96,7 +96,7 @@ public sealed class BenchIngestRunTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("database sqlite: 500 queued reports committed once", result.Output);
-        AssertKeys(ResultLine(result, "RESULT mode=backlog-publish "), new[] { "mode", "published_per_s", "service_cpu_ms_per_report", "broker_cpu_ms_per_report", "generator_cpu_ms_per_report", "load_avg" });
+        AssertKeys(ResultLine(result, "RESULT mode=backlog-publish "), new[] { "mode", "published_per_s", "service_cpu_ms_per_report", "broker_cpu_ms_per_report", "generator_cpu_ms_per_report", "load_avg", "machine_busy_pct", "steal_pct" });
         AssertKeys(ResultLine(result, "RESULT mode=backlog-drain "), new[] { "mode", "reports_per_s", "drain_s", "rss_mb", "service_cpu_ms_per_report", "whole_drain_service_cpu_ms_per_report" });
     }
 
