@@ -56,7 +56,14 @@ public static class FleetServiceHost
     public static async Task<RunningService> StartAsync(ServiceOptions options, ServiceExtensions? extensions = null, CancellationToken cancellationToken = default)
     {
         extensions ??= new ServiceExtensions();
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "SecureDevice.Service", ContentRootPath = System.IO.Path.GetFullPath(options.DataFolder) });
+        // The empty builder reads no appsettings.json, environment variables or command line: the service is configured by
+        // ServiceOptions alone, so nothing in the data folder or the environment can reconfigure Kestrel or the logs. Its
+        // content root is the binaries' folder, not the data folder: the slim builder's configuration reload watched the
+        // content root and every folder below it, so each write of the SQLite log woke a file-watcher thread (748 wake-ups
+        // a second at 5,000 reports/s, docs/scale.md, eleventh round).
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "SecureDevice.Service", ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddRoutingCore();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {
