@@ -163,6 +163,31 @@ namespace SecureDevice.Tests.Application
             Assert.AreEqual("boom", detail);
         }
 
+        // The confirmation raises the floor, but the flash refuses the floor record: the agent records the fault and
+        // publishes it, so the service hears that the device's rollback protection rests on the journal alone.
+        [TestMethod]
+        public void Confirm_FloorRecordSaveFails_FaultPublished()
+        {
+            UpdateRig rig = UpdateRig.Booted(605);
+            rig.Stage(rig.Release());
+            FaultyFileStore store = new FaultyFileStore(rig.Flash);
+            store.FailPrefix = FloorStore.Path;
+            rig.Boot(store);
+            ScriptedTransport transport = new ScriptedTransport();
+            DeviceAgent agent = new DeviceAgent(TestConfig.Create("dev-001"), transport, store, new BackoffConfig(), new FakeHealthSource(), rig.Session);
+            agent.AttachUpdates(rig.Engine);
+            agent.Start(0);
+            long now = 0;
+            for (int i = 0; i < 3000 && !Published(transport, "devices/dev-001/up/events|{\"e\":\"fault\""); i++)
+            {
+                now += Step(agent, now);
+            }
+
+            int outcome = (int)agent.Updates.Status.LastOutcome;
+            Assert.AreEqual((int)UpdateOutcome.Confirmed, outcome);
+            Assert.IsTrue(Published(transport, "devices/dev-001/up/events|{\"e\":\"fault\",\"code\":\"floor-save-failed\""));
+        }
+
         // The boot of Offer_OverMqtt_... that stages: the offer arrives over MQTT (with a bad one), the agent publishes the
         // staged event and asks for a reboot. Each boot of a test runs in a method of its own, so that nothing of it stays
         // alive in the next, as on the board.

@@ -268,6 +268,28 @@ namespace SecureDevice.Tests.Boot
             Assert.IsTrue(unreported);
         }
 
+        // A floor save that succeeds is no fault. One that fails is recorded, once however often it fails in the boot: here
+        // the adoption's journal save and the planner's repair both fail to raise the floor record.
+        [TestMethod]
+        public void Run_FloorRecordSaveFails_RecordsFloorSaveFailedOnce()
+        {
+            UpdateRig rig = UpdateRig.Booted(717);
+            FaultCode code = rig.Session.Faults.Code;
+            Assert.AreEqual((int)FaultCode.None, (int)code);
+            rig.Flash.Delete(JournalStore.Path);
+            rig.Flash.Delete(FloorStore.Path);
+            FaultyFileStore store = new FaultyFileStore(rig.Flash);
+            store.FailPrefix = FloorStore.Path;
+            rig.Boot(store);
+            Assert.AreEqual("1.0.0", rig.Running);
+            int failures = rig.Journal.FloorSaveFailures;
+            Assert.AreEqual(2, failures);
+            code = rig.Session.Faults.Code;
+            Assert.AreEqual((int)FaultCode.FloorSaveFailed, (int)code);
+            int count = rig.Session.Faults.Consecutive;
+            Assert.AreEqual(1, count);
+        }
+
         // The journal erased with both slots intact is row 1: the newer slot is adopted, and that is no fault.
         [TestMethod]
         public void Run_JournalErasedNewerSlotIntact_AdoptsWithoutFault()

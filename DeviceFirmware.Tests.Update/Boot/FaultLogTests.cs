@@ -85,11 +85,11 @@ namespace SecureDevice.Tests.Boot
         // a full detail) is one it writes: kept.
         [TestMethod]
         [DataRow(2, 1, 1, 1, 0)]
-        [DataRow(1, 8, 1, 1, 0)]
+        [DataRow(1, 9, 1, 1, 0)]
         [DataRow(1, 1, -1, 1, 0)]
         [DataRow(1, 1, 1, -1, 0)]
         [DataRow(1, 1, 1, 49, 0)]
-        [DataRow(1, 7, 0, 48, 7)]
+        [DataRow(1, 8, 0, 48, 8)]
         public void Load_PlantedRecord_OnlyAWellFormedOneIsAFault(int format, int code, int consecutive, int detail, int expected)
         {
             MemoryFileStore flash = new MemoryFileStore();
@@ -192,12 +192,12 @@ namespace SecureDevice.Tests.Boot
         public void Name_EachCode_TheDocumentedName()
         {
             string names = string.Empty;
-            for (int code = 0; code <= (int)FaultCode.FloorUnknown; code++)
+            for (int code = 0; code <= (int)FaultCode.FloorSaveFailed; code++)
             {
                 names += FaultLog.Name((FaultCode)code) + " ";
             }
 
-            Assert.AreEqual("none main-loop load-failed config-invalid application-failed out-of-memory rollback-refused floor-unknown ", names);
+            Assert.AreEqual("none main-loop load-failed config-invalid application-failed out-of-memory rollback-refused floor-unknown floor-save-failed ", names);
         }
 
         // A code added later must survive the reboot like the others (Load refuses codes it does not know) and go out by name.
@@ -209,6 +209,43 @@ namespace SecureDevice.Tests.Boot
             FaultCode code = Loaded(flash).Code;
             Assert.AreEqual((int)FaultCode.RollbackRefused, (int)code);
             Assert.AreEqual("rollback-refused", FaultLog.Name(code));
+        }
+
+        // Failing flash must fill neither the record nor the uplink: no failure records nothing, the first failure of a boot
+        // is recorded (and reloads by name), a later one of the same boot nothing more.
+        [TestMethod]
+        public void NoteFloorSaveFailures_SecondOfABoot_RecordedOnce()
+        {
+            MemoryFileStore flash = new MemoryFileStore();
+            FaultLog log = Loaded(flash);
+            log.NoteFloorSaveFailures(0);
+            int writes = flash.MutationCount;
+            Assert.AreEqual(0, writes);
+            log.NoteFloorSaveFailures(1);
+            log.MarkReported();
+            log.NoteFloorSaveFailures(2);
+
+            FaultLog after = Loaded(flash);
+            Assert.AreEqual("floor-save-failed", FaultLog.Name(after.Code));
+            int count = after.Consecutive;
+            Assert.AreEqual(1, count);
+            bool unreported = after.Unreported;
+            Assert.IsFalse(unreported);
+        }
+
+        // An unreported fault says more (a crash, a load failure): the floor-save failure waits until it was reported.
+        [TestMethod]
+        public void NoteFloorSaveFailures_UnreportedFault_WaitsForItsReport()
+        {
+            FaultLog log = Loaded(new MemoryFileStore());
+            log.Record(FaultCode.LoadFailed, "x");
+            log.NoteFloorSaveFailures(1);
+            FaultCode code = log.Code;
+            Assert.AreEqual((int)FaultCode.LoadFailed, (int)code);
+            log.MarkReported();
+            log.NoteFloorSaveFailures(1);
+            code = log.Code;
+            Assert.AreEqual((int)FaultCode.FloorSaveFailed, (int)code);
         }
 
         // Writes a fault record as FaultLog would, field by field: detail characters of 'x', or (-1) the record cut after the count.

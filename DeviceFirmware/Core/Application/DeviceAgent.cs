@@ -190,6 +190,9 @@ namespace SecureDevice.Core.Application
                 bool healthy = Probation.IsHealthy(Application.Loaded, Application.Failed, Connection.State == ConnectionState.Connected, HealthReportsAcknowledged);
                 long updateSleep = _updates.Step(input, healthy);
                 sleep = updateSleep < sleep ? updateSleep : sleep;
+                // A confirmation raises the floor: a failed floor-record save goes to the fault record (which decides: once
+                // per boot, never over an unreported fault) and so to the service.
+                Faults.NoteFloorSaveFailures(Updates.FloorSaveFailures);
             }
 
             if (nowMs >= _nextObserveMs)

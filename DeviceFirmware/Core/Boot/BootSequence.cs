@@ -20,7 +20,8 @@ namespace SecureDevice.Core.Boot
     /// <item>Every failure is written to the fault record, which the agent reports once connected; so is a plan that refused
     /// the only signed slot for the anti-rollback floor after the journal was lost (<see cref="FaultCode.RollbackRefused"/>),
     /// and a plan that booted nothing because neither the journal nor the floor record could be read
-    /// (<see cref="FaultCode.FloorUnknown"/>).</item>
+    /// (<see cref="FaultCode.FloorUnknown"/>). A floor-record save that failed during the boot is passed to the fault record
+    /// after all of them (<see cref="FaultCode.FloorSaveFailed"/>, <see cref="FaultLog.NoteFloorSaveFailures"/>).</item>
     /// </list>
     /// Memory: the payload must fit <see cref="BootOptions.MaxPayloadBytes"/> and leave <see cref="BootOptions.MemoryReserveBytes"/>
     /// free; an <c>OutOfMemoryException</c> while reading is caught and handled as a failure before loading.
@@ -77,6 +78,15 @@ namespace SecureDevice.Core.Boot
 
         /// <summary>Runs the boot once. See the class summary for what each result means.</summary>
         public BootResult Run()
+        {
+            BootResult result = Boot();
+            // Floor-record saves that failed in this boot (the planner's repair, the journal saves of an adoption or a revert)
+            // go to the fault record last: the fault record decides, and never displaces the loader's own faults with it.
+            _session.Faults.NoteFloorSaveFailures(_stack.Journal.FloorSaveFailures);
+            return result;
+        }
+
+        private BootResult Boot()
         {
             _stack.Planner.Plan(_plan);
             if (_plan.Decision == BootDecision.AdoptInstalled && _plan.ActiveStatus == BundleStatus.SecurityVersionRollback)

@@ -32,5 +32,13 @@ namespace SecureDevice.Core.Boot
         /// so no floor was known and no slot was booted (docs/update-engine.md, row 1b); the next boot reads both again.
         /// </summary>
         FloorUnknown = 7,
+
+        /// <summary>
+        /// A save of the floor record (state/floor, the anti-rollback floor's second copy) failed: the flash refused a write
+        /// (<c>JournalStore.FloorSaveFailures</c>). The device runs and the journal still holds the floor, but its rollback
+        /// protection rests on that one record until a later save raises the floor record (docs/update-engine.md, "The floor
+        /// record"). Recorded at most once per boot (<see cref="FaultLog.NoteFloorSaveFailures"/>).
+        /// </summary>
+        FloorSaveFailed = 8,
     }
 }

@@ -36,6 +36,7 @@ namespace SecureDevice.Core.Boot
         private readonly RecordStore _record;
         private readonly RecordWriter _writer = new RecordWriter(new byte[RecordBytes]);
         private bool _loaded;
+        private bool _floorSaveNoted;
 
         /// <summary>A log over <paramref name="store"/>; call <see cref="Load"/> once at boot.</summary>
         public FaultLog(IFileStore store)
@@ -85,7 +86,7 @@ namespace SecureDevice.Core.Boot
             int consecutive = 0;
             bool unreported = false;
             string detail = null;
-            if (reader.TryReadByte(out format) && format == Format && reader.TryReadByte(out code) && code <= (int)FaultCode.FloorUnknown
+            if (reader.TryReadByte(out format) && format == Format && reader.TryReadByte(out code) && code <= (int)FaultCode.FloorSaveFailed
                 && reader.TryReadInt32(out consecutive) && consecutive >= 0 && reader.TryReadBoolean(out unreported)
                 && reader.TryReadAscii(out detail) && detail.Length <= MaxDetailCharacters)
             {
@@ -113,6 +114,26 @@ namespace SecureDevice.Core.Boot
             Consecutive = Consecutive == int.MaxValue ? Consecutive : Consecutive + 1;
             Unreported = true;
             return Save();
+        }
+
+        /// <summary>
+        /// Takes the update journal's count of failed floor-record saves this boot (<c>JournalStore.FloorSaveFailures</c>: the
+        /// loader passes it after the boot, the agent at every step) and decides. The first failure of a boot is recorded as
+        /// <see cref="FaultCode.FloorSaveFailed"/>, once per boot (a log lives for one boot), so failing flash fills neither
+        /// the record nor the uplink. It never displaces an unreported fault, which says more (a crash, a load failure): it
+        /// waits until that one was reported, as the agent passes the count again at every step. A boot that ends first
+        /// loses nothing that still holds: the floor record still lags, and the next boot's repair tries, and records, again.
+        /// </summary>
+        /// <returns>The record's save status; <see cref="StorageStatus.Ok"/> when nothing was recorded.</returns>
+        public StorageStatus NoteFloorSaveFailures(int failures)
+        {
+            if (failures <= 0 || _floorSaveNoted || Unreported)
+            {
+                return StorageStatus.Ok;
+            }
+
+            _floorSaveNoted = true;
+            return Record(FaultCode.FloorSaveFailed, "floor record save failed");
         }
 
         /// <summary>The broker acknowledged the fault event: it is not sent again (the count stays for the backoff).</summary>
@@ -158,6 +179,7 @@ namespace SecureDevice.Core.Boot
                 case FaultCode.OutOfMemory: return "out-of-memory";
                 case FaultCode.RollbackRefused: return "rollback-refused";
                 case FaultCode.FloorUnknown: return "floor-unknown";
+                case FaultCode.FloorSaveFailed: return "floor-save-failed";
                 default: return "none";
             }
         }

@@ -64,8 +64,10 @@ namespace SecureDevice.Core.Update
         public int Saves { get; private set; }
 
         /// <summary>
-        /// Floor-record saves that failed since construction. Such a failure does not fail the journal save (the journal
-        /// holds the floor); the record is raised again at the next save or boot (<see cref="RepairFloor"/>).
+        /// Floor-record saves that failed since construction (one store per boot). Such a failure does not fail the journal
+        /// save (the journal holds the floor); the record is raised again at the next save or boot (<see cref="RepairFloor"/>).
+        /// The loader and the agent pass the count to the fault record, which reports the first of a boot as the fault
+        /// <c>floor-save-failed</c> (<c>FaultLog.NoteFloorSaveFailures</c>), so the service hears that the flash refuses writes.
         /// </summary>
         public int FloorSaveFailures { get; private set; }
 

@@ -88,6 +88,12 @@ namespace SecureDevice.Core.Update
             get { return _status; }
         }
 
+        /// <summary>Floor-record saves that failed this boot (<see cref="JournalStore.FloorSaveFailures"/>; the agent passes it to the fault record).</summary>
+        public int FloorSaveFailures
+        {
+            get { return _journal.FloorSaveFailures; }
+        }
+
         /// <summary>How long a candidate has, each boot, to become healthy, ms (default <see cref="Probation.DefaultTimeoutMs"/>).</summary>
         public long TestTimeoutMs
         {

@@ -85,6 +85,24 @@ public sealed class BootRulesTests
         Assert.Empty(driver.Findings);
     }
 
+    // A floor-save failure is recorded while the device runs, not before a fault reboot: three within the hour, each
+    // arriving before its boot's report, open no reboot-loop, where three main-loop faults do.
+    [Theory]
+    [InlineData("floor-save-failed", false)]
+    [InlineData("main-loop", true)]
+    public void FaultEventsBeforeTheirReports_OnlyFaultRebootsCount(string code, bool loop)
+    {
+        var (driver, device) = Running();
+        for (int i = 0; i < 3; i++)
+        {
+            device.Reboot(BootReason.Planned);
+            driver.Take(driver.Engine.OnFault("d1", code, device.BootCount, driver.Now));
+            driver.Report(device, 240);
+        }
+
+        Assert.Equal(loop, driver.Findings.Exists(f => f.Rule == DetectionRule.RebootLoop));
+    }
+
     [Fact]
     public void FiveUncleanBootsInADay_WarnUncleanBoots_FourDoNot()
     {

@@ -62,22 +62,24 @@ public sealed class DetectionEngineTests
         Assert.Equal(0, engine.DeviceCount);
     }
 
-    [Fact]
-    public void ImportState_Format1WithoutStorageFailed_RestoresWithTheNewRuleClosed()
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(2, 1)]
+    public void ImportState_OlderFormat_RestoresWithTheNewerRulesClosed(byte format, int missingTracks)
     {
-        // A service upgraded past storage-failed reads its format-1 snapshots (12 rule tracks) instead of making every
-        // device learn its baselines again.
+        // A service upgraded past storage-failed (format 1: 12 rule tracks) or floor-save-failed (format 2: 13) reads its
+        // older snapshots instead of making every device learn its baselines again.
         var driver = new DetectionDriver().Register("d1");
         driver.Reports(new DetectionDriver.Device("d1"), 24);
         driver.Window("d1", messages: 200);
         byte[] current = driver.Engine.ExportState("d1")!;
-        byte[] format1 = current[..^12];
-        format1[0] = 1;
+        byte[] older = current[..^(12 * missingTracks)];
+        older[0] = format;
 
         var engine = new DetectionEngine();
-        Assert.Equal("d1", engine.ImportState(format1));
+        Assert.Equal("d1", engine.ImportState(older));
         Assert.Equal(current, engine.ExportState("d1"));
-        Assert.Throws<InvalidDataException>(() => engine.ImportState(current[..^12]));
+        Assert.Throws<InvalidDataException>(() => engine.ImportState(current[..^(12 * missingTracks)]));
     }
 
     [Fact]

@@ -6,7 +6,7 @@ using Xunit;
 
 namespace SecureDevice.Fleet.Tests.Detection;
 
-/// <summary>certificate-expiry, version-drift, update-rejected and storage-failed.</summary>
+/// <summary>certificate-expiry, version-drift, update-rejected, storage-failed and floor-save-failed.</summary>
 public sealed class RegistryRulesTests
 {
     [Fact]
@@ -118,6 +118,9 @@ public sealed class RegistryRulesTests
         // Both update records unreadable is failing flash, not an erased state: storage-failed, never update-rejected.
         Assert.DoesNotContain(driver.Engine.OnFault("d5", "floor-unknown", 1, driver.Now), f => f.Rule == DetectionRule.UpdateRejected);
         Assert.Empty(driver.Engine.OnFault("d6", "floor-unknown-x", 1, driver.Now));
+        // A refused floor-record save is its own warning, never update-rejected or storage-failed.
+        Assert.All(driver.Engine.OnFault("d7", "floor-save-failed", 1, driver.Now), f => Assert.Equal(DetectionRule.FloorSaveFailed, f.Rule));
+        Assert.Empty(driver.Engine.OnFault("d8", "floor-save-failed-x", 1, driver.Now));
     }
 
     [Fact]
@@ -146,6 +149,40 @@ public sealed class RegistryRulesTests
         Assert.Empty(driver.Engine.Tick(t0.AddDays(8.9)));
         Finding cleared = Assert.Single(driver.Engine.Tick(t0.AddDays(9.1)));
         Assert.Equal("storage-failed", cleared.Code);
+        Assert.Equal(FindingState.Cleared, cleared.State);
+    }
+
+    [Fact]
+    public void FloorSaveFailed_Fault_WarningServiceEvidence()
+    {
+        // The device runs, but its flash refused the floor record's save: a warning, not storage-failed's critical. The call
+        // carries no device text, so the evidence is the service's own (the event's detail is checked end to end in
+        // ServiceRestartContinuityTests).
+        var driver = new DetectionDriver();
+        Finding finding = Assert.Single(driver.Engine.OnFault("d1", "floor-save-failed", 1, driver.Now));
+        Assert.Equal("floor-save-failed", finding.Code);
+        Assert.Equal(FindingSeverity.Warning, finding.Severity);
+        Assert.Equal(FindingState.Open, finding.State);
+        Assert.True(finding.TrustsDevice);
+        Assert.Contains("refused to save its floor record", finding.Evidence, StringComparison.Ordinal);
+
+        // The same device later reads neither record: storage-failed opens beside it, critical; the warning stays.
+        Finding critical = Assert.Single(driver.Engine.OnFault("d1", "floor-unknown", 2, driver.Now.AddHours(1)));
+        Assert.Equal(DetectionRule.StorageFailed, critical.Rule);
+    }
+
+    [Fact]
+    public void FloorSaveFailed_QuietForTheRejectionDays_Clears_ARepeatKeepsItOpen()
+    {
+        var driver = new DetectionDriver();
+        DateTime t0 = driver.Now;
+        Assert.Single(driver.Engine.OnFault("d1", "floor-save-failed", 1, t0));
+
+        // Another failed save two days later: the same episode (nothing emitted), and the quiet week starts again.
+        Assert.Empty(driver.Engine.OnFault("d1", "floor-save-failed", 2, t0.AddDays(2)));
+        Assert.Empty(driver.Engine.Tick(t0.AddDays(8.9)));
+        Finding cleared = Assert.Single(driver.Engine.Tick(t0.AddDays(9.1)));
+        Assert.Equal("floor-save-failed", cleared.Code);
         Assert.Equal(FindingState.Cleared, cleared.State);
     }
 }

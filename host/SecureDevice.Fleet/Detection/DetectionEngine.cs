@@ -21,6 +21,7 @@ public sealed class DetectionEngine
     // The fault event's name for a boot that refused the only signed slot for the floor (the firmware's own name table).
     private static readonly string RollbackRefusedCode = SecureDevice.Core.Boot.FaultLog.Name(SecureDevice.Core.Boot.FaultCode.RollbackRefused);
     private static readonly string FloorUnknownCode = SecureDevice.Core.Boot.FaultLog.Name(SecureDevice.Core.Boot.FaultCode.FloorUnknown);
+    private static readonly string FloorSaveFailedCode = SecureDevice.Core.Boot.FaultLog.Name(SecureDevice.Core.Boot.FaultCode.FloorSaveFailed);
 
     private readonly Dictionary<string, DeviceState> _devices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ProductState> _products = new(StringComparer.Ordinal);
@@ -170,7 +171,9 @@ public sealed class DetectionEngine
     /// A fault event from the device: boot <paramref name="bootCount"/> was a fault reboot (counted once with its report).
     /// <paramref name="code"/> is the event's fault code (<c>Core.Boot.FaultLog.Name</c>): <c>rollback-refused</c> also raises
     /// update-rejected, critical at once; <c>floor-unknown</c> (a boot that could read neither update record, so it runs no
-    /// application) raises storage-failed, critical at once; any other code, known or not, changes nothing else.
+    /// application) raises storage-failed, critical at once; <c>floor-save-failed</c> (the flash refused a save of the floor
+    /// record; the device runs) raises floor-save-failed, a warning, and is the one code whose boot is no fault reboot: that
+    /// boot counts by its report's reason alone. Any other code, known or not, changes nothing else.
     /// </summary>
     public IReadOnlyList<Finding> OnFault(string deviceId, string? code, long bootCount, DateTime at)
     {
@@ -185,8 +188,14 @@ public sealed class DetectionEngine
         {
             FindingTracker.Apply(device, DetectionRule.StorageFailed, StorageFailedRule.Record(), now, 1, 1, _output);
         }
+        else if (code == FloorSaveFailedCode)
+        {
+            FindingTracker.Apply(device, DetectionRule.FloorSaveFailed, FloorSaveFailedRule.Record(), now, 1, 1, _output);
+        }
 
-        if (bootCount > device.LastCountedBoot)
+        // A floor-save failure is recorded while the device runs (at boot or at a confirmation), not before a fault reboot:
+        // counting its boot would feed reboot-loop and unclean-boots a boot that was neither.
+        if (code != FloorSaveFailedCode && bootCount > device.LastCountedBoot)
         {
             device.AddBoot(now);
             device.LastCountedBoot = bootCount;
@@ -564,6 +573,11 @@ public sealed class DetectionEngine
         if (device.Track(DetectionRule.StorageFailed).Open && !StorageFailedRule.Recent(device, now, Options))
         {
             FindingTracker.Clear(device, DetectionRule.StorageFailed, "no unreadable-storage fault for " + Options.RejectionQuietDays + " days", _output);
+        }
+
+        if (device.Track(DetectionRule.FloorSaveFailed).Open && !FloorSaveFailedRule.Recent(device, now, Options))
+        {
+            FindingTracker.Clear(device, DetectionRule.FloorSaveFailed, "no failed floor-record save for " + Options.RejectionQuietDays + " days", _output);
         }
 
         // The service stopped passing windows for this device (it is gone or quiet): an empty window lets open rate findings clear.

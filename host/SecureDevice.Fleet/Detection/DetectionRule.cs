@@ -47,33 +47,39 @@ public enum DetectionRule
     /// runs no application: failing flash, which does not heal by itself.
     /// </summary>
     StorageFailed = 12,
+
+    /// <summary>
+    /// <c>floor-save-failed</c>: the device's flash refused a save of its floor record (fault <c>floor-save-failed</c>): it
+    /// runs, but its anti-rollback floor rests on the update journal alone until a later save succeeds.
+    /// </summary>
+    FloorSaveFailed = 13,
 }
 
 /// <summary>What each rule is: its stable code, whether it relies on what the device reports, and the unit of its values.</summary>
 public static class RuleCatalog
 {
     /// <summary>Number of rules.</summary>
-    public const int Count = 13;
+    public const int Count = 14;
 
     private static readonly string[] Codes =
     {
         "coin-miner", "message-flood", "reconnect-storm", "invalid-data", "traffic-surge", "reboot-loop", "unclean-boots",
         "heap-leak", "silence", "certificate-expiry", "version-drift", "update-rejected",
-        "storage-failed",
+        "storage-failed", "floor-save-failed",
     };
 
     // A taken-over device can lie in its reports: only rules fed by what the broker, the service or the registry saw are
     // independent of it.
     private static readonly bool[] Trusts =
     {
-        true, false, false, false, false, true, true, true, false, false, true, true, true,
+        true, false, false, false, false, true, true, true, false, false, true, true, true, true,
     };
 
     private static readonly string[] Units =
     {
         "% load", "messages/h", "connections/h", "malformed/h", "bytes/h", "boots/h", "boots/24 h", "KiB/h",
         "s since the last report", "days left", "security version", "rejections/24 h",
-        "floor-unknown faults",
+        "floor-unknown faults", "floor-save-failed faults",
     };
 
     /// <summary>The stable kebab-case code, e.g. <c>coin-miner</c>.</summary>

@@ -245,6 +245,26 @@ public sealed class ServiceRestartContinuityTests : IDisposable
         Assert.DoesNotContain(await store.ListFindingsAsync(device.Id, true, 10, None), f => f.Rule == "update-rejected");
     }
 
+    [Fact]
+    public async Task FaultEvent_FloorSaveFailed_WarningFloorSaveFailedStored_DetailNotShown()
+    {
+        // The device runs, but its flash refused its floor record: a warning for its owner, in the service's words only.
+        EnrolledDevice device = _lab.Enroll("fsv", 1)[0];
+        using var integration = new FleetIntegration(new IntegrationOptions { TickInterval = TimeSpan.FromSeconds(1) });
+        await using RunningService service = await _lab.StartAsync(_lab.Options(), integration.Extensions);
+        IFleetStore store = service.Service.Store;
+        await using DevicePublisher publisher = (await _lab.ConnectAsync(new[] { device }))[0];
+        await publisher.PublishHealthAsync(1, 0, None);
+        await publisher.PublishAsync("events", Encoding.ASCII.GetBytes("{\"e\":\"fault\",\"code\":\"floor-save-failed\",\"count\":1,\"boot\":1,\"detail\":\"<b>x</b>\"}"), None);
+        await ServiceLab.WaitUntil(async () => (await store.ListFindingsAsync(device.Id, true, 10, None)).Any(f => f.Rule == "floor-save-failed"), TimeSpan.FromSeconds(20), "the floor-save-failed finding");
+        FindingRecord finding = Assert.Single(await store.ListFindingsAsync(device.Id, true, 10, None), f => f.Rule == "floor-save-failed");
+        Assert.Equal("warning", finding.Severity);
+        Assert.True(finding.TrustsDevice);
+        Assert.Contains("refused to save its floor record", finding.Evidence, StringComparison.Ordinal);
+        Assert.DoesNotContain("<b>", finding.Evidence, StringComparison.Ordinal);
+        Assert.DoesNotContain(await store.ListFindingsAsync(device.Id, true, 10, None), f => f.Rule == "storage-failed");
+    }
+
     private static async Task Quietly(Func<Task> publish)
     {
         try

@@ -19,7 +19,7 @@ namespace SecureDevice.Service.Integration;
 /// a periodic Tick (silence, cohorts). The engine is not thread-safe, so one worker makes every call: ingest only queues
 /// batches (bounded; a full queue drops the batch and counts it, ingest never waits). Each changed finding is stored
 /// (open or clear through <see cref="IFindingStore"/>), handed to the owner's alerts, and, for the ladder's rules, to the
-/// response policy as a signal. Stored update and fault events feed the update-rejected, storage-failed and boot rules
+/// response policy as a signal. Stored update and fault events feed the update-rejected, storage-failed, floor-save-failed and boot rules
 /// (<see cref="DetectionEngine.OnUpdateOutcome"/>, <see cref="DetectionEngine.OnFault"/>). The per-device state
 /// (baselines, boot ring, finding states) is snapshotted to the database (<see cref="ServiceStateSchema.DetectionState"/>)
 /// every <see cref="IntegrationOptions.SnapshotInterval"/> for the devices that changed, and at a clean stop; it is
@@ -261,8 +261,8 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
 
     /// <summary>
     /// An update event's outcome feeds update-rejected; a fault event's boot the reboot-loop and unclean-boot rules, and its
-    /// code update-rejected when it is rollback-refused and storage-failed when it is floor-unknown (the detail, device text,
-    /// is not passed on).
+    /// code update-rejected when it is rollback-refused, storage-failed when it is floor-unknown and floor-save-failed when it
+    /// is floor-save-failed (whose boot is no fault reboot; the detail, device text, is not passed on).
     /// </summary>
     private async Task OnEventAsync(StoredEvent e, CancellationToken cancellationToken)
     {
