@@ -60,7 +60,7 @@ public sealed class FleetIntegration : IServiceAttachment, IAlertSink, IDisposab
 
     public void Attach(FleetService service) =>
         BindActions(new PkiLayout(service.Options.PkiFolder), service.Options.DataFolder, service.Options.BrokerHost, service.Options.BrokerPort, service.Instance,
-            service.Dialect, service.Registry, service.Mqtt, new OperatorOnlyRevoker());
+            service.Dialect, service.Registry, service.Commands, new OperatorOnlyRevoker());
 
     /// <summary>
     /// The one composition of the response mechanisms (the service's, and an operator's <see cref="OperatorResponse"/>):
