@@ -68,12 +68,11 @@ public sealed class ServicePermissionsTests : IDisposable
     [Theory]
     [InlineData("commands.service.pem")]
     [InlineData("commands.service.key.pem")]
-    public void Service_WithoutItsCommandIdentity_RefusesInOneLine_Exit2(string missing)
+    public async System.Threading.Tasks.Task Service_WithoutItsCommandIdentity_RefusesInOneLine_Exit2(string missing)
     {
         File.Delete(Path.Combine(Pki, missing));
         var run = System.Threading.Tasks.Task.Run(() => ToolRun.Run("service", "--pki", Pki, "--data", Data, "--broker", "localhost:1", "--listen", "127.0.0.1:0"));
-        Assert.True(run.Wait(TimeSpan.FromSeconds(30)), "the service started without its command identity");
-        ToolResult result = run.Result;
+        ToolResult result = await run.WaitAsync(TimeSpan.FromSeconds(30)); // TimeoutException: the service started without it
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("the command identity commands.service is missing from " + Pki + ": issue it with 'securedevice service identity service --pki ", result.Error);
