@@ -25,7 +25,7 @@ public static class ServiceCommand
 {
     public static Command Create(ToolConsole console)
     {
-        var pki = new Option<string>("--pki") { Description = "PKI folder ('pki init'): root CA, the service identity, inventory.json.", Required = true };
+        var pki = new Option<string>("--pki") { Description = "PKI folder ('pki init'): root CA, the service identity and its command identity, inventory.json.", Required = true };
         var data = new Option<string>("--data") { Description = "The service's folder (must exist): the SQLite database unless --database is given.", Required = true };
         var database = new Option<string>("--database") { Description = "postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=...] (prefer PGPASSWORD or ~/.pgpass for the password)." };
         var broker = new Option<string>("--broker") { Description = "Broker HOST:PORT; HOST as in the broker's certificate (default localhost:8883)." };
