@@ -56,6 +56,9 @@ public sealed class BrokerFixture : IDisposable
     /// <summary>The service identity for mosquitto_sub/mosquitto_pub.</summary>
     public MqttClientIdentity Service => new(Pki.RootCertificate, Pki.ServiceCertificate, Pki.ServiceKey, Port);
 
+    /// <summary>The service's command identity (throttle commands only) for mosquitto_pub.</summary>
+    public MqttClientIdentity Commands => new(Pki.RootCertificate, Pki.CommandCertificate, Pki.CommandKey, Port);
+
     /// <summary>The operator identity (commands, offers) for mosquitto_pub: a second connection beside the service's.</summary>
     public MqttClientIdentity Operator => new(Pki.RootCertificate, Pki.OperatorCertificate, Pki.OperatorKey, Port);
 

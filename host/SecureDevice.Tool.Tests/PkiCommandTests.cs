@@ -39,8 +39,10 @@ public sealed class PkiCommandTests : IDisposable
         Assert.Contains("ASN1 OID: prime256v1", broker);
         ExternalProcess.OpenSsl("verify", "-CAfile", P("root-ca.pem"), "-untrusted", P("device-ca.pem"), "-purpose", "sslclient", P("operator.pem")).EnsureSuccess("operator is a client certificate");
         ExternalProcess.OpenSsl("verify", "-CAfile", P("root-ca.pem"), "-untrusted", P("device-ca.pem"), "-purpose", "sslclient", P("broker-admin.pem")).EnsureSuccess("broker-admin is a client certificate");
+        ExternalProcess.OpenSsl("verify", "-CAfile", P("root-ca.pem"), "-untrusted", P("device-ca.pem"), "-purpose", "sslclient", P("commands.service.pem")).EnsureSuccess("commands.service is a client certificate");
+        Assert.Contains("CN=commands.service", ExternalProcess.OpenSsl("x509", "-in", P("commands.service.pem"), "-noout", "-subject").Output.Replace(" ", string.Empty));
         Assert.Contains("CN=broker-admin", ExternalProcess.OpenSsl("x509", "-in", P("broker-admin.pem"), "-noout", "-subject").Output.Replace(" ", string.Empty));
-        foreach (string key in new[] { "root-ca.key.pem", "device-ca.key.pem", "broker.key.pem", "service.key.pem", "operator.key.pem", "broker-admin.key.pem" })
+        foreach (string key in new[] { "root-ca.key.pem", "device-ca.key.pem", "broker.key.pem", "service.key.pem", "commands.service.key.pem", "operator.key.pem", "broker-admin.key.pem" })
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(P(key)));
         }
@@ -221,7 +223,7 @@ public sealed class PkiCommandTests : IDisposable
         string summary = ExternalProcess.Run("/usr/bin/python3", new[] { "-c", "import json,sys; d=json.load(open(sys.argv[1])); "
             + "print(sorted(c['username'] for c in d['clients'])); print(d['defaultACLAccess']); "
             + "print([(a['acltype'],a['topic'],a['allow']) for r in d['roles'] if r['rolename']=='quarantined' for a in r['acls']])", dynsec }).EnsureSuccess("python3 reads dynamic-security.json").Output;
-        Assert.Contains("['broker-admin', 'operator', 'service']", summary);
+        Assert.Contains("['broker-admin', 'commands.service', 'operator', 'service']", summary);
         Assert.Contains("{'publishClientSend': False, 'publishClientReceive': False, 'subscribe': True, 'unsubscribe': True}", summary);
         Assert.Contains("[('publishClientSend', '#', False), ('publishClientReceive', '#', False)]", summary);
         Assert.Equal(2, ToolRun.Run("broker", "config", "--pki", Pki, "--out", broker).ExitCode);

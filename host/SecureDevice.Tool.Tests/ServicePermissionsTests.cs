@@ -61,6 +61,24 @@ public sealed class ServicePermissionsTests : IDisposable
         Assert.DoesNotContain("--identity must be", refused.Error);
     }
 
+    // A PKI folder made before command identities existed (or one whose command identity was removed): the service
+    // refuses at its startup checks, in one line naming the file and the command that issues it, with the exit code of
+    // its other startup checks; before, it started and its commands shared ingest's connection. Run off the test's
+    // thread: a service that starts anyway waits for a signal, which the bound turns into a failure.
+    [Theory]
+    [InlineData("commands.service.pem")]
+    [InlineData("commands.service.key.pem")]
+    public async System.Threading.Tasks.Task Service_WithoutItsCommandIdentity_RefusesInOneLine_Exit2(string missing)
+    {
+        File.Delete(Path.Combine(Pki, missing));
+        var run = System.Threading.Tasks.Task.Run(() => ToolRun.Run("service", "--pki", Pki, "--data", Data, "--broker", "localhost:1", "--listen", "127.0.0.1:0"));
+        ToolResult result = await run.WaitAsync(TimeSpan.FromSeconds(30)); // TimeoutException: the service started without it
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("the command identity commands.service is missing from " + Pki + ": issue it with 'securedevice service identity service --pki ", result.Error);
+        Assert.DoesNotContain("   at ", result.Error);
+    }
+
     [Fact]
     public void Database_IsCreatedOwnerOnly()
     {

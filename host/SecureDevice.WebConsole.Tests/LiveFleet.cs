@@ -43,7 +43,7 @@ public sealed class ShiftedClock : TimeProvider
 /// <summary>
 /// A whole fleet on this machine with nothing stubbed: mosquitto with its dynamic-security plugin and the lab's PKI
 /// (<see cref="IngestLab"/>), the fleet service (<see cref="FleetServiceHost"/>) with the production response ladder
-/// (<see cref="FleetIntegration"/>: throttle commands over the service's own MQTT connection, quarantine at the broker)
+/// (<see cref="FleetIntegration"/>: throttle commands over the service's command connection, quarantine at the broker)
 /// and the console module on HTTPS with the broker's certificate from the fleet PKI. Devices are provisioned as
 /// <c>securedevice provision</c> does (keys 0600 in the run's folder, never committed).
 /// </summary>

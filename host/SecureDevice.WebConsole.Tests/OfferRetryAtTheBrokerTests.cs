@@ -69,7 +69,7 @@ public sealed class OfferRetryAtTheBrokerTests : IDisposable
         BrokerAccessResult accepted = await _operator.PublishAsync(Offer, None);
         Assert.Equal((BrokerAccessStatus.Done, OfferDelivery.Delivered), (accepted.Status, OfferDeliveries.Classify(accepted)));
 
-        // Refused: the service's identity may publish throttle commands only. mosquitto answers the QoS-1 publish with a
+        // Refused: the service's identity may publish nothing (its commands leave as commands.service, throttles only). mosquitto answers the QoS-1 publish with a
         // PUBACK NotAuthorized (MQTT 5), for any device's topic alike: the publisher's rights, retried (not the device's).
         BrokerAccessResult refused = await _service.PublishAsync(Offer, None);
         Assert.Equal((BrokerAccessStatus.NotAuthorized, MqttClientPublishReasonCode.NotAuthorized), (refused.Status, refused.PublishReason));

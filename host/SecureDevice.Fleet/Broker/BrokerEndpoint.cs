@@ -43,6 +43,9 @@ public sealed record BrokerIdentity(string User, string CertificatePath, string 
     /// <summary>The service identity of a PKI folder.</summary>
     public static BrokerIdentity Service(PkiLayout pki) => new(BrokerRights.ServiceUser, pki.ServiceCertificate, pki.ServiceKey);
 
+    /// <summary>The service's command identity of a PKI folder (throttle commands only).</summary>
+    public static BrokerIdentity Commands(PkiLayout pki) => new(BrokerRights.CommandUser, pki.CommandCertificate, pki.CommandKey);
+
     /// <summary>The operator identity of a PKI folder.</summary>
     public static BrokerIdentity Operator(PkiLayout pki) => new(BrokerRights.OperatorUser, pki.OperatorCertificate, pki.OperatorKey);
 }

@@ -63,8 +63,30 @@ public static class BrokerRights
     /// <summary>Prefix of each device's own role.</summary>
     public const string DeviceRolePrefix = "device:";
 
+    /// <summary>
+    /// The role of every service instance's command identity (<see cref="CommandUser"/>): publishing throttle commands
+    /// and nothing else (docs/service.md, "Command connection").
+    /// </summary>
+    public const string CommandRole = "commands";
+
+    /// <summary>
+    /// Prefix of a service instance's command identity: <c>commands.INSTANCE</c>. A dot never appears in a device id, and
+    /// a name starting with <c>commands.</c> is never a service instance (<c>service</c> or <c>service.N</c>), so the
+    /// command identity can pose as neither.
+    /// </summary>
+    public const string CommandPrefix = CommandRole + ".";
+
+    /// <summary>The command identity of the instance <see cref="ServiceUser"/> (issued by <c>pki init</c> beside it).</summary>
+    public const string CommandUser = CommandPrefix + ServiceUser;
+
     /// <summary>The identities that are not devices: never device ids (<see cref="Devices.Provisioning.ReservedIds"/>).</summary>
-    public static readonly string[] FixedUsers = { ServiceUser, OperatorUser, AdminUser };
+    public static readonly string[] FixedUsers = { ServiceUser, OperatorUser, AdminUser, CommandUser };
+
+    /// <summary>The command identity of the service instance <paramref name="instance"/> (<c>commands.service</c>, <c>commands.service.2</c>).</summary>
+    public static string CommandIdentity(string instance) => CommandPrefix + instance;
+
+    /// <summary>The role a fixed identity holds: its own name's, except the command identity's, which holds <see cref="CommandRole"/>.</summary>
+    public static string FixedRoleOf(string user) => user == CommandUser ? CommandRole : user;
 
     /// <summary>The four leaves below devices/ID/up/ that a device may publish (exact topics: at most four retained messages).</summary>
     public static readonly string[] DeviceUpLeaves = { "status", "health", "events", "update" };
@@ -96,14 +118,25 @@ public static class BrokerRights
     }
 
     /// <summary>
-    /// The service reads every device's up topics and writes only throttle commands: the automatic responder cannot offer
-    /// updates or send any other command (that is the operator's right), so a compromised service host cannot push an
-    /// offer to the fleet.
+    /// The service's ingest connection reads every device's up topics and publishes nothing: its commands leave on the
+    /// command identity's own connection (<see cref="CommandAcls"/>), which ingest's delivery gate never holds up.
     /// </summary>
     public static IReadOnlyList<BrokerAcl> ServiceAcls { get; } = new[]
     {
         new BrokerAcl(AclType.PublishClientReceive, BrokerConfig.TopicPrefix + "/+/up/#"),
+    };
+
+    /// <summary>
+    /// A service instance's command identity writes only throttle commands: the automatic responder cannot offer updates
+    /// or send any other command (that is the operator's right), so a compromised service host cannot push an offer to
+    /// the fleet. It reads nothing: every SUBSCRIBE is refused (explicitly, so a subscription fails at once instead of
+    /// being granted and never delivered) and every delivery denied.
+    /// </summary>
+    public static IReadOnlyList<BrokerAcl> CommandAcls { get; } = new[]
+    {
         new BrokerAcl(AclType.PublishClientSend, BrokerConfig.TopicPrefix + "/+/down/" + SecureDevice.Core.Connectivity.Topics.ThrottleLeaf),
+        new BrokerAcl(AclType.SubscribePattern, "#", Allow: false),
+        new BrokerAcl(AclType.PublishClientReceive, "#", Allow: false),
     };
 
     /// <summary>The operator reads every device's up topics and writes every device's down topics (commands, offers).</summary>
@@ -135,10 +168,11 @@ public static class BrokerRights
         new BrokerAcl(AclType.PublishClientReceive, "#", Allow: false),
     };
 
-    /// <summary>The fixed roles: name and ACLs (each fixed identity holds the role of its own name).</summary>
+    /// <summary>The fixed roles: name and ACLs (each fixed identity holds the role <see cref="FixedRoleOf"/> names).</summary>
     public static IReadOnlyList<(string Role, IReadOnlyList<BrokerAcl> Acls)> FixedRoles { get; } = new (string, IReadOnlyList<BrokerAcl>)[]
     {
         (ServiceUser, ServiceAcls),
+        (CommandRole, CommandAcls),
         (OperatorUser, OperatorAcls),
         (AdminUser, AdminAcls),
         (QuarantineRole, QuarantineAcls),
@@ -150,7 +184,8 @@ public static class BrokerRights
     /// </summary>
     public const string ServiceInstancePrefix = ServiceUser + ".";
 
-    /// <summary>True for a user name that is a device (not one of <see cref="FixedUsers"/>, not a service instance).</summary>
+    /// <summary>True for a user name that is a device (not one of <see cref="FixedUsers"/>, not a service instance nor its command identity).</summary>
     public static bool IsDeviceUser(string user) => !Array.Exists(FixedUsers, f => string.Equals(f, user, StringComparison.OrdinalIgnoreCase))
-        && !user.StartsWith(ServiceInstancePrefix, StringComparison.OrdinalIgnoreCase);
+        && !user.StartsWith(ServiceInstancePrefix, StringComparison.OrdinalIgnoreCase)
+        && !user.StartsWith(CommandPrefix, StringComparison.OrdinalIgnoreCase);
 }

@@ -56,19 +56,33 @@ public sealed class DynamicSecurityAdmin : IBrokerAccessControl, IDisposable
     }
 
     /// <summary>
-    /// Gives a further service instance (<c>service.N</c>, its own certificate: the broker forces client id = CN) the
-    /// rights of <see cref="BrokerRights.ServiceUser"/>: a client holding the service role. Idempotent: a client of that
-    /// name that already exists is left as it is.
+    /// Gives a service instance its rights: <c>service.N</c> (its own certificate: the broker forces client id = CN) a
+    /// client holding the <see cref="BrokerRights.ServiceUser"/> role, and its command identity <c>commands.service.N</c>
+    /// a client holding the <see cref="BrokerRights.CommandRole"/> role, which is created if the broker lacks it (a broker
+    /// configured before command identities existed). For <c>service</c> itself only the command identity and its role
+    /// (the service's own client is in every rendered configuration). Idempotent: a client or role of that name that
+    /// already exists is left as it is.
     /// </summary>
     public async Task<BrokerAccessResult> AddServiceInstanceAsync(string identity, CancellationToken cancellation = default)
     {
-        if (!identity.StartsWith(BrokerRights.ServiceInstancePrefix, StringComparison.Ordinal) || identity.Length <= BrokerRights.ServiceInstancePrefix.Length || identity.Length > 64)
+        bool further = identity.StartsWith(BrokerRights.ServiceInstancePrefix, StringComparison.Ordinal) && identity.Length > BrokerRights.ServiceInstancePrefix.Length && identity.Length <= 40;
+        if (!further && identity != BrokerRights.ServiceUser)
         {
-            return new BrokerAccessResult(BrokerAccessStatus.Rejected, "a service instance is named " + BrokerRights.ServiceInstancePrefix + "N");
+            return new BrokerAccessResult(BrokerAccessStatus.Rejected, "a service instance is named " + BrokerRights.ServiceUser + " or " + BrokerRights.ServiceInstancePrefix + "N");
         }
 
-        Exchange exchange = await ExecuteAsync(new[] { CreateClient(identity, BrokerRights.ServiceUser) }, cancellation).ConfigureAwait(false);
-        return exchange.Result("Client already exists");
+        var commands = new List<JsonObject>
+        {
+            DynamicSecurityJson.Command("createRole", DynamicSecurityJson.Role(BrokerRights.CommandRole, BrokerRights.CommandAcls)),
+            CreateClient(BrokerRights.CommandIdentity(identity), BrokerRights.CommandRole),
+        };
+        if (further)
+        {
+            commands.Add(CreateClient(identity, BrokerRights.ServiceUser));
+        }
+
+        Exchange exchange = await ExecuteAsync(commands, cancellation).ConfigureAwait(false);
+        return exchange.Result("Role already exists", "Client already exists");
     }
 
     public async Task<BrokerAccessResult> QuarantineAsync(string deviceId, CancellationToken cancellation = default)

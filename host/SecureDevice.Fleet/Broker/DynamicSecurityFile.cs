@@ -5,8 +5,8 @@ using System.Text.Json.Nodes;
 namespace SecureDevice.Fleet.Broker;
 
 /// <summary>
-/// Renders the dynamic-security plugin's configuration file: the default access, the fixed identities (service,
-/// operator, broker-admin) with their roles, the quarantine role, and one client and role per active device
+/// Renders the dynamic-security plugin's configuration file: the default access, the fixed identities (service, its
+/// command identity commands.service, operator, broker-admin) with their roles, the quarantine role, and one client and role per active device
 /// (<see cref="BrokerRights"/>). The broker owns the file once it runs: the plugin rewrites it after every command.
 /// </summary>
 public static class DynamicSecurityFile
@@ -27,7 +27,7 @@ public static class DynamicSecurityFile
         var roles = new JsonArray();
         foreach (string user in BrokerRights.FixedUsers)
         {
-            clients.Add(DynamicSecurityJson.Client(user, user));
+            clients.Add(DynamicSecurityJson.Client(user, BrokerRights.FixedRoleOf(user)));
         }
 
         foreach ((string role, IReadOnlyList<BrokerAcl> acls) in BrokerRights.FixedRoles)

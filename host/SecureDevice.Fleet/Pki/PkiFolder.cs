@@ -11,7 +11,7 @@ namespace SecureDevice.Fleet.Pki;
 /// <summary>Creates a development PKI folder (certs/README.md).</summary>
 public static class PkiFolder
 {
-    /// <summary>Creates the CA hierarchy, broker, service, operator and broker-admin identities, an empty CRL and inventory in <paramref name="folder"/>.</summary>
+    /// <summary>Creates the CA hierarchy, broker, service, the service's command identity (commands.service), operator and broker-admin identities, an empty CRL and inventory in <paramref name="folder"/>.</summary>
     /// <exception cref="FleetException">The folder exists and is not empty, or a name is not usable.</exception>
     public static void Init(string folder, IReadOnlyList<string> brokerNames, IReadOnlyList<IPAddress> brokerAddresses, DateTimeOffset now)
     {
@@ -53,12 +53,14 @@ public static class PkiFolder
         using IssuedCertificate deviceCa = CertificateAuthority.CreateIntermediate(root, "SecureDevice Device CA", start, now.AddYears(5));
         using IssuedCertificate broker = CertificateAuthority.CreateServer(root, brokerNames.Count > 0 ? brokerNames[0] : "broker", brokerNames, brokerAddresses, start, now.AddYears(2));
         using IssuedCertificate service = CertificateAuthority.CreateClient(deviceCa, "service", start, now.AddYears(2));
+        using IssuedCertificate commands = CertificateAuthority.CreateClient(deviceCa, Broker.BrokerRights.CommandUser, start, now.AddYears(2));
         using IssuedCertificate fleetOperator = CertificateAuthority.CreateClient(deviceCa, "operator", start, now.AddYears(2));
         using IssuedCertificate admin = CertificateAuthority.CreateClient(deviceCa, Broker.BrokerRights.AdminUser, start, now.AddYears(2));
         CertificateAuthority.Write(root, layout.RootCertificate, layout.RootKey);
         CertificateAuthority.Write(deviceCa, layout.DeviceCaCertificate, layout.DeviceCaKey);
         CertificateAuthority.Write(broker, layout.BrokerCertificate, layout.BrokerKey);
         CertificateAuthority.Write(service, layout.ServiceCertificate, layout.ServiceKey);
+        CertificateAuthority.Write(commands, layout.CommandCertificate, layout.CommandKey);
         CertificateAuthority.Write(fleetOperator, layout.OperatorCertificate, layout.OperatorKey);
         CertificateAuthority.Write(admin, layout.AdminCertificate, layout.AdminKey);
         AtomicFile.WriteNew(layout.ClientCaBundle, Encoding.ASCII.GetBytes(root.CertificatePem + deviceCa.CertificatePem), AtomicFile.PublicMode);

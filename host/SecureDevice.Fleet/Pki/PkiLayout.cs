@@ -26,6 +26,14 @@ public sealed class PkiLayout
 
     public string ServiceKey => Path.Combine(Folder, "service.key.pem");
 
+    /// <summary>
+    /// The service's command identity (CN commands.service): publishes throttle commands on a connection of its own,
+    /// beside the service's ingest connection (docs/service.md, "Command connection").
+    /// </summary>
+    public string CommandCertificate => Path.Combine(Folder, Broker.BrokerRights.CommandUser + ".pem");
+
+    public string CommandKey => Path.Combine(Folder, Broker.BrokerRights.CommandUser + ".key.pem");
+
     /// <summary>The operator identity: sends commands and update offers (writes devices/+/down/#), a connection of its own.</summary>
     public string OperatorCertificate => Path.Combine(Folder, "operator.pem");
 
@@ -67,6 +75,6 @@ public sealed class PkiLayout
     /// <summary>Every file <c>pki init</c> writes.</summary>
     public string[] InitFiles => new[]
     {
-        RootCertificate, RootKey, DeviceCaCertificate, DeviceCaKey, BrokerCertificate, BrokerKey, ServiceCertificate, ServiceKey, OperatorCertificate, OperatorKey, AdminCertificate, AdminKey, Crl, ClientCaBundle, Inventory,
+        RootCertificate, RootKey, DeviceCaCertificate, DeviceCaKey, BrokerCertificate, BrokerKey, ServiceCertificate, ServiceKey, CommandCertificate, CommandKey, OperatorCertificate, OperatorKey, AdminCertificate, AdminKey, Crl, ClientCaBundle, Inventory,
     };
 }

@@ -13,10 +13,10 @@ namespace SecureDevice.Fleet.Response;
 public sealed record DeviceCommand(string Topic, byte[] Payload, bool Retain, TimeSpan Expiry);
 
 /// <summary>
-/// Sends device commands with the identity the rights table allows for them (the service may publish throttle commands
-/// only). The fleet service implements it over its own MQTT connection (the broker forces the client id to the
-/// certificate's CN, so a second connection as <c>service</c> would throw the first off); <see cref="MqttCommandPublisher"/>
-/// opens one of its own for tools and tests.
+/// Sends device commands with the identity the rights table allows for them (the service's command identity
+/// <c>commands.INSTANCE</c> may publish throttle commands only). The fleet service implements it over a connection of its
+/// own as that identity (its <c>CommandConnection</c>), never over its ingest connection, whose reading pauses while
+/// ingest is behind; <see cref="MqttCommandPublisher"/> opens one per need for tools and tests.
 /// </summary>
 public interface IDeviceCommandPublisher
 {

@@ -10,7 +10,7 @@ namespace SecureDevice.Fleet.Response;
 
 /// <summary>
 /// <see cref="IDeviceCommandPublisher"/> over a connection of its own (MQTTnet, MQTT 5, mutual TLS), opened at the first
-/// command and again after a failure. For the fleet service, prefer its existing connection (see the interface).
+/// command and again after a failure. The fleet service keeps its own command connection instead (see the interface).
 /// </summary>
 public sealed class MqttCommandPublisher : IDeviceCommandPublisher, IDisposable
 {
@@ -67,7 +67,7 @@ public sealed class MqttCommandPublisher : IDeviceCommandPublisher, IDisposable
     /// (1 s .. 2^32-1 s). Done on PUBACK success (or no subscriber yet: the broker keeps a retained command), NotAuthorized
     /// for any other reason code, which <see cref="BrokerAccessResult.PublishReason"/> carries (the rollout worker retries
     /// a quota refusal, gives a topic refusal up). The one encoding of a device command on the wire, for this publisher and the service's
-    /// own connection; the caller owns the timeout (<paramref name="cancellation"/>) and the connection's failures.
+    /// command connection; the caller owns the timeout (<paramref name="cancellation"/>) and the connection's failures.
     /// </summary>
     public static async Task<BrokerAccessResult> PublishOnAsync(IMqttClient client, DeviceCommand command, CancellationToken cancellation)
     {

@@ -21,7 +21,8 @@ namespace SecureDevice.Lab.Demo;
 
 /// <summary>
 /// The demo's detection-and-response step against the real fleet service (in-process, its own instance identity
-/// <c>service.demo</c> with the service role): three more devices of the demo customer report; one turns coin miner, one
+/// <c>service.demo</c> with the service role, and its command identity <c>commands.service.demo</c> with the commands
+/// role, over which its throttles leave): three more devices of the demo customer report; one turns coin miner, one
 /// sends garbage. Every check reads the service's database, the broker's dynamic-security plugin or the customer's
 /// webhook receiver (which verifies each signature with its own HMAC code).
 /// </summary>
@@ -46,7 +47,7 @@ internal sealed class ResponseStep
         DateTimeOffset now = DateTimeOffset.UtcNow;
         ServiceIdentity.Issue(_workspace.Pki, Instance, now);
         BrokerAccessResult granted = await _workspace.Admin.AddServiceInstanceAsync(Instance);
-        _expect("the service instance " + Instance + " holds the service role at the broker", granted.Succeeded, granted.Detail);
+        _expect("the service instance " + Instance + " holds the service role at the broker, " + ServiceIdentity.CommandName(Instance) + " the commands role", granted.Succeeded, granted.Detail);
         byte[] secret = RandomNumberGenerator.GetBytes(32);
         using var inbox = WebhookInbox.Start(secret);
         string contacts = Path.Combine(_workspace.Folder, "contacts.json");

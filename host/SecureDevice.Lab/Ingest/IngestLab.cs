@@ -99,7 +99,10 @@ public sealed class IngestLab : IDisposable
         }
     }
 
-    /// <summary>Gives a further service instance identity (<c>service.N</c>) the service role (docs/service.md, "Two instances").</summary>
+    /// <summary>
+    /// Gives a further service instance identity (<c>service.N</c>) the service role and its command identity
+    /// (<c>commands.service.N</c>) the commands role (docs/service.md, "Two instances", "Command connection").
+    /// </summary>
     /// <exception cref="InvalidOperationException">The plugin did not accept it.</exception>
     public async Task GrantServiceRightsAsync(string identity)
     {

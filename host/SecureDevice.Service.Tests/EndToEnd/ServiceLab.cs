@@ -68,11 +68,11 @@ public sealed class ServiceLab : IDisposable
         return enrolled;
     }
 
-    /// <summary>Starts the service in-process and waits until its MQTT session is up.</summary>
+    /// <summary>Starts the service in-process and waits until its MQTT session and its command connection are up.</summary>
     public async Task<RunningService> StartAsync(ServiceOptions options, ServiceExtensions? extensions = null)
     {
         RunningService running = await FleetServiceHost.StartAsync(options, extensions);
-        await WaitUntil(() => Task.FromResult(running.Service.Mqtt.Connected), TimeSpan.FromSeconds(20), "the service did not connect to the broker");
+        await WaitUntil(() => Task.FromResult(running.Service.Mqtt.Connected && running.Service.Commands.Connected), TimeSpan.FromSeconds(20), "the service did not connect to the broker");
         return running;
     }
 

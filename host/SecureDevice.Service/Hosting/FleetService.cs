@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 using SecureDevice.Fleet;
 using SecureDevice.Fleet.Pki;
 using SecureDevice.Fleet.Text;
+using SecureDevice.Service.Commands;
 using SecureDevice.Service.Extensions;
 using SecureDevice.Service.Ingest;
 using SecureDevice.Service.Maintenance;
@@ -19,7 +20,7 @@ using SecureDevice.Service.Storage;
 
 namespace SecureDevice.Service.Hosting;
 
-/// <summary>What /health/ready reports: ready when the broker session is up, the database answers, the registry is loaded and writes succeed.</summary>
+/// <summary>What /health/ready reports: ready when the broker session and the command connection are up, the database answers, the registry is loaded and writes succeed.</summary>
 public sealed record Readiness(bool Broker, bool Database, bool Registry, bool Ingest)
 {
     public bool Ready => Broker && Database && Registry && Ingest;
@@ -27,18 +28,20 @@ public sealed record Readiness(bool Broker, bool Database, bool Registry, bool I
 
 /// <summary>
 /// The service's parts, built in the order that lets each fail clearly (checks, database and migrations, registry),
-/// then run: the registry watch, the ingest writer, the MQTT session, maintenance and the response worker.
+/// then run: the registry watch, the ingest writer, the MQTT session, the command connection, maintenance and the response worker.
 /// </summary>
 public sealed class FleetService : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopIngest = new();
     private readonly CancellationTokenSource _stopOthers = new();
+    private readonly CancellationTokenSource _stopCommands = new();
     private Task _mqttTask = Task.CompletedTask;
     private Task _pipelineTask = Task.CompletedTask;
     private Task _othersTask = Task.CompletedTask;
+    private Task _commandsTask = Task.CompletedTask;
 
     private FleetService(ServiceOptions options, IFleetStore store, ServiceMetrics metrics, DeviceRegistry registry, RegistrySync registrySync,
-        IngestPipeline pipeline, MqttIngestClient mqtt, MaintenanceService maintenance, ResponseDispatcher actions, ILogger log)
+        IngestPipeline pipeline, MqttIngestClient mqtt, CommandConnection commands, MaintenanceService maintenance, ResponseDispatcher actions, ILogger log)
     {
         Options = options;
         Store = store;
@@ -47,6 +50,7 @@ public sealed class FleetService : IAsyncDisposable
         RegistrySync = registrySync;
         Pipeline = pipeline;
         Mqtt = mqtt;
+        Commands = commands;
         Maintenance = maintenance;
         Actions = actions;
         Log = log;
@@ -75,6 +79,9 @@ public sealed class FleetService : IAsyncDisposable
 
     public MqttIngestClient Mqtt { get; }
 
+    /// <summary>Where every device command is published: the command identity's own connection (docs/service.md, "Command connection").</summary>
+    public CommandConnection Commands { get; }
+
     public MaintenanceService Maintenance { get; }
 
     /// <summary>Executes and audits device actions (the console's actions go through it too).</summary>
@@ -98,7 +105,7 @@ public sealed class FleetService : IAsyncDisposable
     /// <exception cref="FleetException">Bad options or files, or a database that cannot be reached or is too new (one line).</exception>
     public static async Task<FleetService> CreateAsync(ServiceOptions options, ServiceExtensions extensions, ILoggerFactory logs, CancellationToken cancellationToken)
     {
-        (X509Certificate2 certificate, X509Certificate2 anchor) = StartupChecks.Check(options);
+        (X509Certificate2 certificate, X509Certificate2 commandCertificate, X509Certificate2 anchor) = StartupChecks.Check(options);
         ILogger log = logs.CreateLogger("securedevice.service");
         SqlDialect dialect = DialectFor(options.DataFolder, options.DatabaseUrl, options.Identity);
         IFleetStore store = new FleetStore(dialect);
@@ -144,8 +151,16 @@ public sealed class FleetService : IAsyncDisposable
             MaximumPacketSize = options.MaximumPacketSize,
             KeepAlive = options.KeepAlive,
         }, pipeline, metrics, log, extensions.Time);
+        var commands = new CommandConnection(new BrokerSession
+        {
+            Host = options.BrokerHost,
+            Port = options.BrokerPort,
+            Certificate = commandCertificate,
+            TrustAnchor = anchor,
+            KeepAlive = options.KeepAlive,
+        }, metrics, log, extensions.Time);
         var maintenance = new MaintenanceService(store, options.Retention, metrics, options.Identity, log, extensions.Time);
-        var service = new FleetService(options, store, metrics, registry, registrySync, pipeline, mqtt, maintenance, actions, log)
+        var service = new FleetService(options, store, metrics, registry, registrySync, pipeline, mqtt, commands, maintenance, actions, log)
         {
             Attachments = extensions.Attachments,
             Dialect = dialect,
@@ -173,6 +188,7 @@ public sealed class FleetService : IAsyncDisposable
     {
         _pipelineTask = Task.Run(() => Pipeline.RunAsync(_stopIngest.Token));
         _mqttTask = Task.Run(() => Mqtt.RunAsync(_stopIngest.Token));
+        _commandsTask = Task.Run(() => Commands.RunAsync(_stopCommands.Token));
         _othersTask = Task.WhenAll(
             Task.Run(() => RegistrySync.WatchAsync(Options.RegistryPoll, _stopOthers.Token)),
             Task.Run(() => Maintenance.RunAsync(Options.MaintenanceInterval, _stopOthers.Token)),
@@ -189,6 +205,9 @@ public sealed class FleetService : IAsyncDisposable
         await StoppedAsync(_pipelineTask, "the ingest writer", Log).ConfigureAwait(false);
         _stopOthers.Cancel();
         await StoppedAsync(_othersTask, "a background loop", Log).ConfigureAwait(false);
+        // Last: the response worker and the console publish commands until they stop.
+        _stopCommands.Cancel();
+        await StoppedAsync(_commandsTask, "the command connection", Log).ConfigureAwait(false);
     }
 
     public async Task<Readiness> ReadinessAsync(CancellationToken cancellationToken)
@@ -205,16 +224,18 @@ public sealed class FleetService : IAsyncDisposable
             database = false;
         }
 
-        return new Readiness(Mqtt.Connected, database, Registry.Version > 0, !Pipeline.DatabaseFailing && !Pipeline.Faulted);
+        return new Readiness(Mqtt.Connected && Commands.Connected, database, Registry.Version > 0, !Pipeline.DatabaseFailing && !Pipeline.Faulted);
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
         await Mqtt.DisposeAsync().ConfigureAwait(false);
+        await Commands.DisposeAsync().ConfigureAwait(false);
         await Store.DisposeAsync().ConfigureAwait(false);
         _stopIngest.Dispose();
         _stopOthers.Dispose();
+        _stopCommands.Dispose();
     }
 
     /// <summary>

@@ -73,9 +73,10 @@ public sealed record BrokerSession
 /// commit). Reads the connection only while ingest keeps up (<see cref="GatedAdapterFactory"/>: at most
 /// <see cref="BrokerSession.DeliveryWindow"/> PUBLISH packets wait in MQTTnet; docs/service.md, "Back-pressure at the
 /// socket"). Reconnects with capped exponential backoff and jitter. Every connect starts a new generation: messages of
-/// an earlier connection are never acknowledged on a later one (the broker redelivers them with their own ids).
+/// an earlier connection are never acknowledged on a later one (the broker redelivers them with their own ids). It
+/// publishes nothing: device commands leave on <see cref="Commands.CommandConnection"/>, which the gate never holds up.
 /// </summary>
-public sealed class MqttIngestClient : IDeviceCommandPublisher, IAsyncDisposable
+public sealed class MqttIngestClient : IAsyncDisposable
 {
     private readonly BrokerSession _session;
     private readonly IngestPipeline _pipeline;
@@ -192,34 +193,6 @@ public sealed class MqttIngestClient : IDeviceCommandPublisher, IAsyncDisposable
         }
 
         await DisconnectAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Publishes a device command (the service's role allows throttle commands only) over this connection: the broker
-    /// forces the client id to the certificate's CN, so a second connection as this identity would throw this one off.
-    /// Fails (Unreachable) while disconnected instead of waiting; the caller audits the failure.
-    /// </summary>
-    public async Task<BrokerAccessResult> PublishAsync(DeviceCommand command, CancellationToken cancellation = default)
-    {
-        if (!_client.IsConnected)
-        {
-            return new BrokerAccessResult(BrokerAccessStatus.Unreachable, "the service is not connected to the broker");
-        }
-
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        deadline.CancelAfter(TimeSpan.FromSeconds(10));
-        try
-        {
-            return await MqttCommandPublisher.PublishOnAsync(_client, command, deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
-        {
-            return new BrokerAccessResult(BrokerAccessStatus.Timeout, "no PUBACK within 10 s");
-        }
-        catch (Exception error) when (error is MqttCommunicationException or InvalidOperationException)
-        {
-            return new BrokerAccessResult(BrokerAccessStatus.Unreachable, "publishing failed: " + Printable.Escape(error.Message));
-        }
     }
 
     public async ValueTask DisposeAsync()

@@ -15,7 +15,7 @@ namespace SecureDevice.Service.Integration;
 /// <summary>
 /// Wires workstreams B (detection) and C (response, alerts) into the service: <see cref="Extensions"/> holds the
 /// detection observer, the response ladder and this attachment, which binds the mechanisms to the running service
-/// (throttle commands over its own MQTT connection, quarantine with the PKI's broker-admin identity, the registry for
+/// (throttle commands over its command connection, <see cref="Commands.CommandConnection"/>, quarantine with the PKI's broker-admin identity, the registry for
 /// owners) and runs the alert delivery loop. Alert deliveries, the ladder's steps and detection's state are kept in the
 /// service's database (<see cref="ServiceStateSchema"/>), so they survive a restart and are shared by the instances.
 /// </summary>
@@ -60,7 +60,7 @@ public sealed class FleetIntegration : IServiceAttachment, IAlertSink, IDisposab
 
     public void Attach(FleetService service) =>
         BindActions(new PkiLayout(service.Options.PkiFolder), service.Options.DataFolder, service.Options.BrokerHost, service.Options.BrokerPort, service.Instance,
-            service.Dialect, service.Registry, service.Mqtt, new OperatorOnlyRevoker());
+            service.Dialect, service.Registry, service.Commands, new OperatorOnlyRevoker());
 
     /// <summary>
     /// The one composition of the response mechanisms (the service's, and an operator's <see cref="OperatorResponse"/>):

@@ -13,7 +13,7 @@ namespace SecureDevice.Service.Integration;
 
 /// <summary>
 /// The automatic response ladder (issue 13 §4) over workstream C's <see cref="ResponseActions"/>: throttle (a command
-/// over the service's own MQTT connection), then quarantine (dynamic-security role swap), never revocation. Signals
+/// over the service's command connection), then quarantine (dynamic-security role swap), never revocation. Signals
 /// arrive one at a time from the service's <see cref="ResponseDispatcher"/> worker (so the per-device state needs no
 /// lock); every action goes through <see cref="IDeviceActions"/>, which audits it in the actions table. ResponseActions
 /// audits it too (its hash-chained file in the data folder) and alerts the owner when it is done. The step each device

@@ -35,6 +35,9 @@ public sealed class ServiceMetrics
         CommitFailures = f.CreateCounter("securedevice_ingest_commit_failures_total", "Batch commits that failed (transient: retried; data: split).", new[] { "kind" });
         BrokerConnected = f.CreateGauge("securedevice_broker_connected", "1 while the MQTT session is up.");
         BrokerConnects = f.CreateCounter("securedevice_broker_connects_total", "Connection attempts to the broker, by result.", new[] { "result" });
+        CommandConnected = f.CreateGauge("securedevice_commands_connected", "1 while the command connection (device commands, the command identity) is up.");
+        CommandConnects = f.CreateCounter("securedevice_commands_connects_total", "Connection attempts of the command connection, by result.", new[] { "result" });
+        CommandsPublished = f.CreateCounter("securedevice_commands_published_total", "Device commands published, by result: done (PUBACK success), refused (PUBACK error), timeout (no PUBACK in 10 s), unreachable (not connected, or the connection failed).", new[] { "result" });
         DatabaseBytes = f.CreateGauge("securedevice_database_bytes", "Bytes the database occupies.");
         DatabaseUp = f.CreateGauge("securedevice_database_up", "1 when the last database operation succeeded.");
         RawRows = f.CreateGauge("securedevice_database_raw_reports", "Raw health report rows stored.");
@@ -97,6 +100,12 @@ public sealed class ServiceMetrics
     public Gauge BrokerConnected { get; }
 
     public Counter BrokerConnects { get; }
+
+    public Gauge CommandConnected { get; }
+
+    public Counter CommandConnects { get; }
+
+    public Counter CommandsPublished { get; }
 
     public Gauge DatabaseBytes { get; }
 

@@ -27,7 +27,7 @@ public sealed class BrokerRightsTests : IClassFixture<BrokerFixture>
     }
 
     [Fact]
-    public void DevicesServiceAndOperator_HaveExactlyTheirDocumentedRights()
+    public void DevicesServiceCommandsAndOperator_HaveExactlyTheirDocumentedRights()
     {
         var failures = new List<string>();
         failures.AddRange(Phase(new[] { "service", "dev-b" }, new[]
@@ -49,7 +49,12 @@ public sealed class BrokerRightsTests : IClassFixture<BrokerFixture>
         }));
         failures.AddRange(Phase(new[] { "operator", "dev-a" }, new[]
         {
-            new Case("service", "devices/dev-a/down/throttle", "dev-a", true),
+            new Case("service", "devices/dev-a/down/throttle", "dev-a", false),
+            new Case("commands.service", "devices/dev-a/down/throttle", "dev-a", true),
+            new Case("commands.service", "devices/dev-a/down/update", "dev-a", false),
+            new Case("commands.service", "devices/dev-a/down/anything", "dev-a", false),
+            new Case("commands.service", "devices/dev-b/up/health", "operator", false),
+            new Case("commands.service", "devices/dev-a/down/throttle", "operator", false),
             new Case("service", "devices/dev-a/down/update", "dev-a", false),
             new Case("service", "devices/dev-a/down/anything", "dev-a", false),
             new Case("service", "devices/dev-a/down/throttle", "operator", false),
@@ -66,6 +71,7 @@ public sealed class BrokerRightsTests : IClassFixture<BrokerFixture>
     private MqttClientIdentity Identity(string name) => name switch
     {
         "service" => _broker.Service,
+        "commands.service" => _broker.Commands,
         "operator" => _broker.Operator,
         _ => Device(name),
     };

@@ -117,7 +117,7 @@ public sealed class ResponseAtTheBrokerTests : IDisposable
     {
         var (certificate, key) = _broker.Provision("dev-t");
         MqttClientIdentity device = _broker.Client(certificate, key);
-        using var commands = new MqttCommandPublisher(BrokerEndpoint.For(_broker.Pki, "localhost", _broker.Port), BrokerIdentity.Service(_broker.Pki));
+        using var commands = new MqttCommandPublisher(BrokerEndpoint.For(_broker.Pki, "localhost", _broker.Port), BrokerIdentity.Commands(_broker.Pki));
 
         // The device, subscribed before the command (the SUBACK is awaited), on the firmware's own MQTT transport.
         TlsMqttTransport live = ConnectivityEndToEndTests.Connected(_broker.Endpoint(certificate, key), "dev-t");
@@ -179,10 +179,10 @@ public sealed class ResponseAtTheBrokerTests : IDisposable
     }
 
     [Fact]
-    public async Task ServiceIdentity_CannotSendAnUpdateOffer()
+    public async Task CommandIdentity_CannotSendAnUpdateOffer()
     {
         Device("dev-o");
-        using var commands = new MqttCommandPublisher(BrokerEndpoint.For(_broker.Pki, "localhost", _broker.Port), BrokerIdentity.Service(_broker.Pki));
+        using var commands = new MqttCommandPublisher(BrokerEndpoint.For(_broker.Pki, "localhost", _broker.Port), BrokerIdentity.Commands(_broker.Pki));
         BrokerAccessResult refused = await commands.PublishAsync(new DeviceCommand("devices/dev-o/down/update", Encoding.ASCII.GetBytes("{\"url\":\"https://x/\"}"), false, TimeSpan.FromMinutes(1)));
         Assert.Equal(BrokerAccessStatus.NotAuthorized, refused.Status);
     }

@@ -13,11 +13,11 @@ public static class PkiCommands
 {
     public static Command CreatePki(ToolConsole console)
     {
-        var pki = new Command("pki", "Development PKI: root CA, device-issuing CA, broker, service, operator and broker-admin certificates, CRL.");
+        var pki = new Command("pki", "Development PKI: root CA, device-issuing CA, broker, service (and its command identity), operator and broker-admin certificates, CRL.");
         var output = new Option<string>("--out") { Description = "Folder to create (must not exist or be empty).", Required = true };
         var names = new Option<string[]>("--broker-name") { Description = "DNS name for the broker certificate; repeatable (default localhost)." };
         var addresses = new Option<string[]>("--broker-ip") { Description = "IP address for the broker certificate; repeatable (default 127.0.0.1)." };
-        var init = new Command("init", "Create the CA hierarchy, broker, service, operator and broker-admin certificates and an empty CRL.") { output, names, addresses };
+        var init = new Command("init", "Create the CA hierarchy, broker, service, commands.service, operator and broker-admin certificates and an empty CRL.") { output, names, addresses };
         init.SetAction(result =>
         {
             string[] dns = result.GetValue(names) is { Length: > 0 } given ? given : new[] { "localhost" };
@@ -25,7 +25,7 @@ public static class PkiCommands
             string folder = result.GetValue(output)!;
             PkiFolder.Init(folder, dns, ips, console.Clock());
             console.Line("created PKI in " + Path.GetFullPath(folder) + ": root-ca, device-ca, broker (" + string.Join(", ", dns.Concat(ips.Select(i => i.ToString())))
-                + "), service, operator and broker-admin identities, empty CRL; private keys are 0600");
+                + "), service, commands.service, operator and broker-admin identities, empty CRL; private keys are 0600");
             return 0;
         });
         pki.Subcommands.Add(init);

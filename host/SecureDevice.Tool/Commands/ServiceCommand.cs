@@ -18,13 +18,14 @@ namespace SecureDevice.Tool.Commands;
 
 /// <summary>
 /// <c>securedevice service --pki PKI --data DIR [--database postgres://...]</c>: runs the fleet service until Ctrl-C or
-/// SIGTERM (docs/service.md); <c>securedevice service identity service.N --pki PKI</c> issues a further instance's identity.
+/// SIGTERM (docs/service.md); <c>securedevice service identity service.N --pki PKI</c> issues a further instance's identity
+/// and its command identity (<c>service identity service</c>: the command identity alone, for a PKI made before it existed).
 /// </summary>
 public static class ServiceCommand
 {
     public static Command Create(ToolConsole console)
     {
-        var pki = new Option<string>("--pki") { Description = "PKI folder ('pki init'): root CA, the service identity, inventory.json.", Required = true };
+        var pki = new Option<string>("--pki") { Description = "PKI folder ('pki init'): root CA, the service identity and its command identity, inventory.json.", Required = true };
         var data = new Option<string>("--data") { Description = "The service's folder (must exist): the SQLite database unless --database is given.", Required = true };
         var database = new Option<string>("--database") { Description = "postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=...] (prefer PGPASSWORD or ~/.pgpass for the password)." };
         var broker = new Option<string>("--broker") { Description = "Broker HOST:PORT; HOST as in the broker's certificate (default localhost:8883)." };
@@ -232,10 +233,10 @@ public static class ServiceCommand
 
     private static Command Identity(ToolConsole console)
     {
-        var name = new Argument<string>("name") { Description = "service.N: 'service.' and 1-32 of [a-z0-9-]." };
+        var name = new Argument<string>("name") { Description = "service.N ('service.' and 1-32 of [a-z0-9-]), or service for its command identity alone." };
         var pki = new Option<string>("--pki") { Description = "PKI folder ('pki init').", Required = true };
-        var broker = new Option<string>("--broker") { Description = "Broker HOST:PORT: also give the identity the service role in its dynamic-security plugin (with the PKI's broker-admin identity)." };
-        var command = new Command("identity", "Issue the identity of a further service instance (NAME.pem, NAME.key.pem) from the PKI's device CA.") { name, pki, broker };
+        var broker = new Option<string>("--broker") { Description = "Broker HOST:PORT: also give the identity the service role and its command identity the commands role in its dynamic-security plugin (with the PKI's broker-admin identity)." };
+        var command = new Command("identity", "Issue the identity of a further service instance (NAME.pem, NAME.key.pem) and its command identity (commands.NAME.pem, commands.NAME.key.pem) from the PKI's device CA.") { name, pki, broker };
         command.SetAction(result =>
         {
             var layout = new PkiLayout(result.GetValue(pki)!);
@@ -244,7 +245,7 @@ public static class ServiceCommand
             string written = ServiceIdentity.Issue(layout, instance, console.Clock());
             if (port == 0)
             {
-                console.Line("issued " + written + "; the broker must grant it the service role: run again with --broker, or see docs/service.md, \"Two instances\"");
+                console.Line("issued " + written + "; the broker must grant them their roles (give --broker when issuing, or see docs/service.md, \"Two instances\")");
                 return 0;
             }
 
@@ -252,11 +253,11 @@ public static class ServiceCommand
             BrokerAccessResult granted = admin.AddServiceInstanceAsync(instance).GetAwaiter().GetResult();
             if (!granted.Succeeded)
             {
-                console.ErrorLine("issued " + written + " but the broker did not grant it the service role: " + granted.Status + ": " + granted.Detail);
+                console.ErrorLine("issued " + written + " but the broker did not grant its roles: " + granted.Status + ": " + granted.Detail);
                 return 1;
             }
 
-            console.Line("issued " + written + " and gave it the service role at " + host + ":" + port);
+            console.Line("issued " + written + " and gave " + (instance == BrokerRights.ServiceUser ? string.Empty : instance + " the service role and ") + ServiceIdentity.CommandName(instance) + " the commands role at " + host + ":" + port);
             return 0;
         });
         return command;

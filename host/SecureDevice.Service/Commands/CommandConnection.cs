@@ -1,0 +1,208 @@
+using System;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Exceptions;
+using MQTTnet.Formatter;
+using SecureDevice.Fleet.Broker;
+using SecureDevice.Fleet.Response;
+using SecureDevice.Fleet.Text;
+using SecureDevice.Service.Ingest;
+using SecureDevice.Service.Monitoring;
+
+namespace SecureDevice.Service.Commands;
+
+/// <summary>
+/// The service's device commands (throttle and lift, from the ladder and the console) on an MQTT 5 connection of their
+/// own, as the instance's command identity <c>commands.INSTANCE</c> (docs/service.md, "Command connection"). Ingest's
+/// connection stops reading its socket while ingest is behind (<see cref="DeliveryGate"/>): a PUBACK on it then waits
+/// behind unread reports, so exactly when the fleet floods a throttle could not be confirmed. This connection receives
+/// nothing (its role may not subscribe), so nothing ever stops it being read.
+/// <para>
+/// Mutual TLS with the command identity, clean start and no session expiry: it only publishes, the broker keeps nothing
+/// for it. Reconnects with the ingest connection's capped exponential backoff and jitter. A command is published only
+/// while connected (Unreachable otherwise, at once). A QoS 1 command whose PUBACK has not arrived when the connection
+/// drops is reported failed (Unreachable, or Timeout after 10 s) and is not sent again on the next connection (its
+/// session state is gone): the caller audits the failure and may repeat the action. The broker may have taken it before
+/// the drop, so the device can receive it and its repetition; a throttle command states the device's limits and their
+/// end, so receiving it twice changes nothing.
+/// </para>
+/// </summary>
+public sealed class CommandConnection : IDeviceCommandPublisher, IAsyncDisposable
+{
+    /// <summary>How long a command waits for its PUBACK before it is reported as a timeout.</summary>
+    public static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly BrokerSession _session;
+    private readonly ServiceMetrics _metrics;
+    private readonly ILogger _log;
+    private readonly TimeProvider _time;
+    private readonly IMqttClient _client;
+
+    /// <param name="session">Host, port, trust anchor, keep-alive, and the command identity's certificate (the other settings are ingest's and unused).</param>
+    public CommandConnection(BrokerSession session, ServiceMetrics metrics, ILogger log, TimeProvider time)
+    {
+        _session = session;
+        _metrics = metrics;
+        _log = log;
+        _time = time;
+        _client = new MqttClientFactory().CreateMqttClient();
+    }
+
+    public bool Connected => _client.IsConnected;
+
+    /// <summary>The client id, the command identity's CN.</summary>
+    public string ClientId => _session.Certificate.GetNameInfo(X509NameType.SimpleName, false);
+
+    /// <summary>Connects and stays connected until cancelled.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var random = new Random();
+        for (int failures = 0; !cancellationToken.IsCancellationRequested;)
+        {
+            var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Func<MqttClientDisconnectedEventArgs, Task> onDisconnect = e =>
+            {
+                lost.TrySetResult();
+                return Task.CompletedTask;
+            };
+            _client.DisconnectedAsync += onDisconnect;
+            try
+            {
+                MqttClientConnectResult result = await _client.ConnectAsync(Options(), cancellationToken).ConfigureAwait(false);
+                if (result.ResultCode != MqttClientConnectResultCode.Success)
+                {
+                    throw new InvalidOperationException("the broker refused the connection: " + result.ResultCode);
+                }
+
+                failures = 0;
+                _metrics.CommandConnects.WithLabels("ok").Inc();
+                _metrics.CommandConnected.Set(1);
+                _log.LogInformation("command connection to {Host}:{Port} as {ClientId} up", _session.Host, _session.Port, ClientId);
+                await lost.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                _log.LogWarning("command connection to the broker lost; reconnecting");
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception error)
+            {
+                failures++;
+                _metrics.CommandConnects.WithLabels("failed").Inc();
+                if (failures == 1 || failures % 10 == 0)
+                {
+                    _log.LogWarning("command connection: cannot connect to the broker {Host}:{Port} as {ClientId} (attempt {Attempt}): {Error}", _session.Host, _session.Port, ClientId, failures,
+                        Printable.Escape(error.Message));
+                }
+            }
+            finally
+            {
+                _client.DisconnectedAsync -= onDisconnect;
+                _metrics.CommandConnected.Set(_client.IsConnected ? 1 : 0);
+            }
+
+            if (!_client.IsConnected && !cancellationToken.IsCancellationRequested)
+            {
+                long ceiling = SecureDevice.Core.FloodGuard.Backoff.CeilingMs(Math.Max(0, failures - 1), 500, 30_000);
+                long delay = SecureDevice.Core.FloodGuard.Backoff.FullJitterMs(ceiling, 250, (uint)random.Next());
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(delay), _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+
+        await DisconnectAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Publishes a device command (the command role allows throttle commands only) and returns on its PUBACK; fails
+    /// (Unreachable) at once while disconnected, (Timeout) after <see cref="PublishTimeout"/> without a PUBACK. The caller
+    /// audits a failure.
+    /// </summary>
+    public async Task<BrokerAccessResult> PublishAsync(DeviceCommand command, CancellationToken cancellation = default)
+    {
+        BrokerAccessResult result = await SendAsync(command, cancellation).ConfigureAwait(false);
+        _metrics.CommandsPublished.WithLabels(result.Status switch
+        {
+            BrokerAccessStatus.Done => "done",
+            BrokerAccessStatus.Timeout => "timeout",
+            BrokerAccessStatus.Unreachable => "unreachable",
+            _ => "refused",
+        }).Inc();
+        return result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DisconnectAsync().ConfigureAwait(false);
+        _client.Dispose();
+    }
+
+    private async Task<BrokerAccessResult> SendAsync(DeviceCommand command, CancellationToken cancellation)
+    {
+        if (!_client.IsConnected)
+        {
+            return new BrokerAccessResult(BrokerAccessStatus.Unreachable, "the service's command connection is not connected to the broker");
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        deadline.CancelAfter(PublishTimeout);
+        try
+        {
+            return await MqttCommandPublisher.PublishOnAsync(_client, command, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+        {
+            return new BrokerAccessResult(BrokerAccessStatus.Timeout, "no PUBACK within " + PublishTimeout.TotalSeconds + " s");
+        }
+        catch (Exception error) when (error is MqttCommunicationException or InvalidOperationException)
+        {
+            // The connection dropped before the PUBACK (or just before the publish): not repeated on the next one.
+            return new BrokerAccessResult(BrokerAccessStatus.Unreachable, "publishing failed: " + Printable.Escape(error.Message));
+        }
+    }
+
+    private async Task DisconnectAsync()
+    {
+        if (_client.IsConnected)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is not OutOfMemoryException)
+            {
+                _log.LogDebug("command connection: disconnect: {Error}", error.Message);
+            }
+        }
+
+        _metrics.CommandConnected.Set(0);
+    }
+
+    private MqttClientOptions Options() => new MqttClientOptionsBuilder()
+        .WithTcpServer(_session.Host, _session.Port)
+        .WithClientId(ClientId)
+        .WithProtocolVersion(MqttProtocolVersion.V500)
+        .WithCleanStart(true)
+        .WithSessionExpiryInterval(0)
+        .WithKeepAlivePeriod(_session.KeepAlive)
+        .WithTimeout(TimeSpan.FromSeconds(10))
+        .WithTlsOptions(tls => tls
+            .UseTls()
+            .WithTargetHost(_session.Host)
+            .WithSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13)
+            .WithClientCertificates(new X509Certificate2Collection(_session.Certificate))
+            .WithTrustChain(new X509Certificate2Collection(_session.TrustAnchor))
+            .WithRevocationMode(X509RevocationMode.NoCheck))
+        .Build();
+}
