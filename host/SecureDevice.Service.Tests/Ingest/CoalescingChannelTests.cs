@@ -68,6 +68,21 @@ public sealed class CoalescingChannelTests
     }
 
     [Fact]
+    public async Task WriteAsync_SecondPartWithACancelledToken_PacketStillLeavesWhole()
+    {
+        var inner = new HeldChannel();
+        inner.Release();
+        var channel = new CoalescingChannel(inner);
+        await channel.WriteAsync(Bytes(0x30, 2), false, CancellationToken.None);
+
+        // Half a packet must never stay queued in front of the next one.
+        await channel.WriteAsync(Bytes(9, 9), true, new CancellationToken(true));
+        await inner.WaitForWrites(1);
+
+        Assert.Equal(new[] { "48,2,9,9" }, inner.Writes);
+    }
+
+    [Fact]
     public async Task WriteAsync_PendingReachesTheLimit_WaitsUntilTheWriterDrainsIt()
     {
         var inner = new HeldChannel();

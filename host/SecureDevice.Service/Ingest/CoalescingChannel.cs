@@ -75,7 +75,8 @@ public sealed class CoalescingChannel : IMqttChannel
 
     public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
+        // No cancellation check before the copy: the copy never waits, and refusing the second part of a packet whose
+        // first part is queued would leave half a packet in front of the next one. Cancellation ends only a drain wait.
         Task? drain = null;
         lock (_sync)
         {
