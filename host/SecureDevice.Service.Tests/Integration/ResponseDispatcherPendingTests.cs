@@ -178,7 +178,10 @@ public sealed class ResponseDispatcherPendingTests : IDisposable
             await store.BeginActionAsync(new ActionRecord(0, Device, "quarantine", "service", "floods", T0, ActionRecord.Pending, null), None);
             var truth = new DeviceTruth(true, false, DeviceAccess.Quarantined, false, "the broker holds quarantined");
             var clock = new Clock(T0 + Bound + 1);
-            ResponseDispatcher first = Dispatcher(new Mechanism { Truth = truth }, store, clock), second = Dispatcher(new Mechanism { Truth = truth }, store, clock);
+            // Both have listed the row and read the broker before either completes it: the race, every time.
+            var bothRead = new Barrier(2);
+            Func<Task> meet = () => Task.Run(() => bothRead.SignalAndWait(TimeSpan.FromSeconds(10)));
+            ResponseDispatcher first = Dispatcher(new Mechanism { Truth = truth, OnRead = meet }, store, clock), second = Dispatcher(new Mechanism { Truth = truth, OnRead = meet }, store, clock);
 
             int[] completed = await Task.WhenAll(first.ReconcileAsync(None), second.ReconcileAsync(None));
 
@@ -297,10 +300,17 @@ public sealed class ResponseDispatcherPendingTests : IDisposable
             return ActionOutcome.Succeeded(request.Kind + " done");
         }
 
-        public Task<DeviceTruth> ReadAsync(string deviceId, CancellationToken cancellationToken)
+        public Func<Task>? OnRead { get; init; }
+
+        public async Task<DeviceTruth> ReadAsync(string deviceId, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _reads);
-            return Task.FromResult(Truth);
+            if (OnRead != null)
+            {
+                await OnRead();
+            }
+
+            return Truth;
         }
     }
 
