@@ -245,6 +245,8 @@ public sealed class ResponseDispatcherPendingTests : IDisposable
         { "lift", "unreadable", null },
         { "revoke", "unreadable+revoked", "done -/revoked: disconnected by the broker/-" },
         { "revoke", "normal", "failed -/-/-" },
+        { "revoke", "unreadable", null },
+        { "revoke", "unreadable-permanent", "failed -/-/-" },
     };
 
     [Theory]

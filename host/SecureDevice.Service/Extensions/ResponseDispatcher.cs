@@ -174,17 +174,21 @@ public sealed class ResponseDispatcher : IDeviceActions
             return new ActionCompletion(action.Id, ActionRecord.Failed, Prefix + "outcome unknown (a throttle leaves nothing to read)", nowMs);
         }
 
-        if (kind == DeviceActionKind.Revoke)
+        if (kind == DeviceActionKind.Revoke && truth.Revoked)
         {
-            // The CRL is the truth: the inventory says revoked or not, whatever the broker's client.
-            return truth.Revoked
-                ? new ActionCompletion(action.Id, ActionRecord.Done, Prefix + "the inventory lists the certificate revoked", nowMs, null, CutReason(kind))
-                : new ActionCompletion(action.Id, ActionRecord.Failed, Prefix + "the inventory does not list the certificate revoked", nowMs);
+            // The CRL is the truth: the inventory lists the certificate revoked, whatever the broker's client.
+            return new ActionCompletion(action.Id, ActionRecord.Done, Prefix + "the inventory lists the certificate revoked", nowMs, null, CutReason(kind));
         }
 
         if (!truth.Read)
         {
+            // Not attached yet, or the broker away: ask again at the next pass. Refused for good: nobody will know.
             return truth.Transient ? null : new ActionCompletion(action.Id, ActionRecord.Failed, Prefix + "outcome unknown (" + truth.Detail + ")", nowMs);
+        }
+
+        if (kind == DeviceActionKind.Revoke)
+        {
+            return new ActionCompletion(action.Id, ActionRecord.Failed, Prefix + "the inventory does not list the certificate revoked", nowMs);
         }
 
         SecureDevice.Fleet.Broker.DeviceAccess expected = kind == DeviceActionKind.Quarantine ? SecureDevice.Fleet.Broker.DeviceAccess.Quarantined : SecureDevice.Fleet.Broker.DeviceAccess.Normal;
