@@ -210,7 +210,11 @@ public sealed class ResponseDispatcher : IDeviceActions
             {
                 await ReconcileAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception error) when (error is not OperationCanceledException)
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception error)
             {
                 // The database is away: the rows wait for the next pass.
                 _log.LogWarning("reconciling pending actions failed: {Error}", Printable.Escape(error.GetType().Name + ": " + error.Message));
