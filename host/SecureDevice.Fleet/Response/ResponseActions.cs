@@ -128,6 +128,16 @@ public sealed class ResponseActions
         }, allowRevoked: true);
     }
 
+    /// <summary>
+    /// What the device holds at the broker now, read without changing anything: the fleet service's reconciler completes
+    /// an action whose database record failed after the mechanism ran from it (docs/response.md, "Pending actions").
+    /// </summary>
+    public Task<(BrokerAccessResult Result, DeviceAccess Access)> ReadAccessAsync(string deviceId, CancellationToken cancellation = default) =>
+        _broker.GetAsync(deviceId, cancellation);
+
+    /// <summary>Whether the directory (the inventory, whose CRL the broker enforces) says the device's certificate is revoked.</summary>
+    public bool IsRevoked(string deviceId) => _devices.Find(deviceId)?.Status == DeviceStatus.Revoked;
+
     /// <summary>The down topic of throttle commands for <paramref name="deviceId"/>.</summary>
     public static string ThrottleTopic(string deviceId) => BrokerConfig.TopicPrefix + "/" + deviceId + "/down/" + SecureDevice.Core.Connectivity.Topics.ThrottleLeaf;
 

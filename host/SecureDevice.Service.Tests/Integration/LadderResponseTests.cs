@@ -47,17 +47,17 @@ public sealed class LadderResponseTests : IDisposable
 
     public static readonly object[][] FailingThrottleSteps =
     {
-        // The first statement, the audit row: the ladder row must not be written apart from it.
-        new object[] { "sqlite", $"INSERT ON {Tables.Actions}" }, new object[] { "postgres", $"INSERT ON {Tables.Actions}" },
-        // The last one, the ladder row: the audit row and the state must go with it.
+        // The first statement, the audit row's completion: the ladder row must not be written apart from it.
+        new object[] { "sqlite", $"UPDATE ON {Tables.Actions}" }, new object[] { "postgres", $"UPDATE ON {Tables.Actions}" },
+        // The last one, the ladder row: the audit row's outcome and the state must go with it.
         new object[] { "sqlite", $"INSERT ON {ServiceStateSchema.LadderState}" }, new object[] { "postgres", $"INSERT ON {ServiceStateSchema.LadderState}" },
     };
 
     public static readonly object[][] FailingLiftSteps =
     {
-        // The lift's audit row: the ladder must not have been forgotten before it.
-        new object[] { "sqlite", $"INSERT ON {Tables.Actions}" }, new object[] { "postgres", $"INSERT ON {Tables.Actions}" },
-        // The last statement, forgetting the refused messages: the audit row, the state and the ladder row stay as they were.
+        // The lift's audit row's completion: the ladder must not have been forgotten before it.
+        new object[] { "sqlite", $"UPDATE ON {Tables.Actions}" }, new object[] { "postgres", $"UPDATE ON {Tables.Actions}" },
+        // The last statement, forgetting the refused messages: the audit row's outcome, the state and the ladder row stay as they were.
         new object[] { "sqlite", $"DELETE ON {ServiceStateSchema.LadderRefusals}" }, new object[] { "postgres", $"DELETE ON {ServiceStateSchema.LadderRefusals}" },
     };
 
@@ -89,7 +89,7 @@ public sealed class LadderResponseTests : IDisposable
 
     [Theory]
     [MemberData(nameof(FailingThrottleSteps))]
-    public async Task OnSignalAsync_AStepOfTheThrottlesRecordFails_NeitherTheAuditRowNorTheStateNorTheLadderRowRemains(string dialect, string failing)
+    public async Task OnSignalAsync_AStepOfTheThrottlesRecordFails_TheAuditRowStaysPendingNeitherTheStateNorTheLadderRowRemains(string dialect, string failing)
     {
         var (store, sql) = await StoreFactory.OpenAsync(dialect, _postgres, _folder, T0);
         await using (store)
@@ -99,7 +99,7 @@ public sealed class LadderResponseTests : IDisposable
 
             await Assert.ThrowsAnyAsync<DbException>(() => ladder.OnSignalAsync(Offence(), dispatcher, None));
 
-            Assert.Empty(await store.ListActionsAsync(Device, 10, None));
+            Assert.Equal("throttle pending", (await store.ListActionsAsync(Device, 10, None)).Select(a => a.Kind + " " + a.Outcome).Single());
             Assert.Equal("normal", (await store.GetDeviceAsync(Device, None))!.ServiceState);
             Assert.Null(await new ServiceStateStore(sql).GetLadderAsync(Device, None));
         }
@@ -151,7 +151,7 @@ public sealed class LadderResponseTests : IDisposable
 
     [Theory]
     [MemberData(nameof(FailingLiftSteps))]
-    public async Task ExecuteAsync_AStepOfTheLiftsRecordFails_TheLadderRowsStayAndNoAuditRow(string dialect, string failing)
+    public async Task ExecuteAsync_AStepOfTheLiftsRecordFails_TheLadderRowsStayAndTheAuditRowPending(string dialect, string failing)
     {
         var (store, sql) = await StoreFactory.OpenAsync(dialect, _postgres, _folder, T0);
         await using (store)
@@ -163,7 +163,7 @@ public sealed class LadderResponseTests : IDisposable
 
             await Assert.ThrowsAnyAsync<DbException>(() => dispatcher.ExecuteAsync(new DeviceActionRequest(Device, DeviceActionKind.Lift, Operator, "fixed"), None));
 
-            Assert.Equal(new[] { "quarantine", "throttle" }, (await store.ListActionsAsync(Device, 10, None)).Select(a => a.Kind));
+            Assert.Equal(new[] { "lift pending", "quarantine done", "throttle done" }, (await store.ListActionsAsync(Device, 10, None)).Select(a => a.Kind + " " + a.Outcome));
             Assert.Equal("quarantined", (await store.GetDeviceAsync(Device, None))!.ServiceState);
             Assert.Equal(quarantined, await new ServiceStateStore(sql).GetLadderAsync(Device, None));
             Assert.Equal(refusals, await StoreFactory.LadderRefusalsAsync(sql, Device, rows: true));

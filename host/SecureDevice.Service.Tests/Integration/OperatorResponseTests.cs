@@ -12,6 +12,7 @@ using SecureDevice.Fleet.Response;
 using SecureDevice.Fleet.Response.Alerts;
 using SecureDevice.Lab.Alerts;
 using SecureDevice.Lab.Ingest;
+using SecureDevice.Service.Extensions;
 using SecureDevice.Service.Hosting;
 using SecureDevice.Service.Ingest;
 using SecureDevice.Service.Integration;
@@ -150,6 +151,51 @@ public sealed class OperatorResponseTests : IDisposable
         Assert.Equal("throttled", (await store.GetDeviceAsync(junk.Id, None))!.ServiceState);
     }
 
+    /// <summary>
+    /// A quarantine from the command line took at the real broker, then its record failed (a trigger planted in the
+    /// database fails the presence cut's event): the command line says the action stays pending, and the database
+    /// still says "normal" while the broker holds the device quarantined. The service, started with its clock past the
+    /// reconciler's bound, reads the device's client from the broker's dynamic-security plugin at its first pass and
+    /// completes the row done, with the state and the cut the record would have had. Before, nothing ever did.
+    /// </summary>
+    [Fact]
+    public async Task CliQuarantine_WhoseRecordFailed_IsCompletedByTheServicesReconcilerFromTheRealBroker()
+    {
+        EnrolledDevice device = _lab.Enroll("pend", 1)[0];
+        var sql = new SqliteDialect(_lab.Lab.Data);
+        await using (var created = new FleetStore(new SqliteDialect(_lab.Lab.Data)))
+        {
+            await created.MigrateAsync(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), None);
+        }
+
+        await StoreFactory.PlantFailureAsync(sql, "sqlite", $"INSERT ON {Tables.Events}");
+        ToolResult quarantined = Respond("quarantine", device.Id, null);
+        Assert.True(quarantined.ExitCode == 1, quarantined.ToString());
+        Assert.Contains("stays pending until the service reconciles it", quarantined.ToString(), StringComparison.Ordinal);
+        using (DynamicSecurityAdmin admin = _lab.Lab.Admin())
+        {
+            Assert.Equal(DeviceAccess.Quarantined, (await admin.GetAsync(device.Id)).Access);
+        }
+
+        await using (var store = new FleetStore(new SqliteDialect(_lab.Lab.Data)))
+        {
+            Assert.Equal("pending", Assert.Single(await store.ListActionsAsync(device.Id, 10, None)).Outcome);
+            Assert.Equal("normal", (await store.GetDeviceAsync(device.Id, None))!.ServiceState);
+        }
+
+        await StoreFactory.RemoveFailureAsync(sql, "sqlite", Tables.Events);
+        using var integration = new FleetIntegration(new IntegrationOptions(), new LaterClock(ResponseDispatcher.ReconcileAfter + TimeSpan.FromMinutes(1)));
+        await using RunningService service = await _lab.StartAsync(_lab.Options(), integration.Extensions);
+        IFleetStore running = service.Service.Store;
+
+        await ServiceLab.WaitUntil(async () => (await running.ListActionsAsync(device.Id, 10, None)).Single().Outcome != "pending", TimeSpan.FromSeconds(20), "the reconciler's pass");
+        StoredAction action = Assert.Single(await running.ListActionsAsync(device.Id, 10, None));
+        Assert.Equal(("quarantine", "done", Actor), (action.Kind, action.Outcome, action.Actor));
+        Assert.Equal("reconciled after a failed record: the broker holds quarantined", action.Detail);
+        DeviceRecord row = (await running.GetDeviceAsync(device.Id, None))!;
+        Assert.Equal(("quarantined", "offline", "quarantined: disconnected by the broker"), (row.ServiceState, row.Presence, row.PresenceReason));
+    }
+
     [Fact]
     public async Task BadInput_ExitsTwoWithOneLine_ChangesNothing_ThenTheSameCommandDoes()
     {
@@ -271,6 +317,12 @@ public sealed class OperatorResponseTests : IDisposable
         {
             // The broker threw it off at the quarantine: expected.
         }
+    }
+
+    /// <summary>The system's clock, ahead by <paramref name="ahead"/>: the service acts as if that much time had passed.</summary>
+    private sealed class LaterClock(TimeSpan ahead) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + ahead;
     }
 
     private sealed record ToolResult(int ExitCode, string Output, string Error)

@@ -13,11 +13,12 @@ using Xunit;
 namespace SecureDevice.Service.Tests.Integration;
 
 /// <summary>
-/// What the dispatcher writes after an action is one transaction: the audit record, the device's service state and
-/// the presence cut. Written in three calls, a reader (console, API, another instance, a test) could see a done action
-/// with the device's old state (CI once did, in OperatorResponseTests), and a crash between them left a done quarantine
-/// on a device still "normal", from which the ladder went on after a restart. A failure at any step leaves none of
-/// the three. Real store of each dialect; the failure is a trigger planted in the database by the test.
+/// What the dispatcher writes after an action is one transaction: the audit record's outcome, the device's service
+/// state and the presence cut. Written in three calls, a reader (console, API, another instance, a test) could see a
+/// done action with the device's old state (CI once did, in OperatorResponseTests), and a crash between them left a
+/// done quarantine on a device still "normal", from which the ladder went on after a restart. A failure at any step
+/// leaves none of the three: the record stays as its intent, pending. Real store of each dialect; the failure is a
+/// trigger planted in the database by the test.
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class ResponseDispatcherRecordTests : IDisposable
@@ -42,7 +43,7 @@ public sealed class ResponseDispatcherRecordTests : IDisposable
 
     [Theory]
     [MemberData(nameof(FailingSteps))]
-    public async Task ExecuteAsync_AStepOfTheRecordFails_NeitherTheRecordNorTheStateNorTheCutRemains(string dialect, string step)
+    public async Task ExecuteAsync_AStepOfTheRecordFails_TheRowStaysPendingAndNeitherTheStateNorTheCutRemains(string dialect, string step)
     {
         var (store, sql) = await StoreFactory.OpenAsync(dialect, _postgres, _folder, T0);
         await using (store)
@@ -54,7 +55,9 @@ public sealed class ResponseDispatcherRecordTests : IDisposable
 
             await Assert.ThrowsAnyAsync<DbException>(() => dispatcher.ExecuteAsync(new DeviceActionRequest(Device, kind, "console:ops@127.0.0.1", "test"), None));
 
-            Assert.Empty(await store.ListActionsAsync(Device, 10, None));
+            // The intent, written before the mechanism ran, stays pending: the reconciler completes it from the broker.
+            ActionRecord pending = Assert.Single(await store.ListActionsAsync(Device, 10, None));
+            Assert.Equal((ActionRecord.Pending, (string?)null, (long?)null), (pending.Outcome, pending.Detail, pending.CompletedMs));
             DeviceRecord device = (await store.GetDeviceAsync(Device, None))!;
             Assert.Equal(("normal", "unknown", (long?)null), (device.ServiceState, device.Presence, device.PresenceMs));
             Assert.Empty(await store.ListEventsAsync(Device, 0, 10, None));

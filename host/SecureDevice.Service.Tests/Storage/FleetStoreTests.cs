@@ -253,14 +253,14 @@ public sealed class FleetStoreTests : IDisposable
     }
 
     /// <summary>
-    /// An action's record, the device's service state and the presence cut are one write (a reader never sees the
+    /// An action's outcome, the device's service state and the presence cut are one write (a reader never sees the
     /// record without the state): read back after the one call, all three are there, the cut at the action's time. A
     /// state without a cut leaves presence alone; a device the devices table lacks gets the record alone (the audit
     /// keeps every attempt, as before the write was one).
     /// </summary>
     [Theory]
     [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
-    public async Task RecordAction_WritesTheRecordTheStateAndThePresenceCutTogether_AnUnknownDeviceGetsTheRecordAlone(string dialect)
+    public async Task CompleteAction_WritesTheOutcomeTheStateAndThePresenceCutTogether_AnUnknownDeviceGetsTheRecordAlone(string dialect)
     {
         var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
         await using (store)
@@ -287,23 +287,97 @@ public sealed class FleetStoreTests : IDisposable
     }
 
     /// <summary>
-    /// The ladder's change rides on the action's record: one for another device is a caller's mistake that would move
-    /// that device's ladder under this device's audit row. Refused before anything is written.
+    /// A pending row is completed once: a second completion (the dispatcher after a reconciler, two reconcilers) finds
+    /// no pending row and writes nothing, neither the outcome nor the state nor a second cut. The database refuses
+    /// every other update: a completed row changed, a pending row's intent rewritten, a row deleted.
     /// </summary>
     [Theory]
     [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
-    public async Task RecordAction_LadderChangeOfAnotherDevice_IsRefusedAndWritesNothing(string dialect)
+    public async Task CompleteAction_ASecondCompletion_WritesNothingAndTheDatabaseRefusesOtherUpdates(string dialect)
+    {
+        var (store, sql) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            await Registry(store, "dev-a");
+            const string Why = "quarantined: disconnected by the broker";
+            long id = await store.BeginActionAsync(new ActionRecord(0, "dev-a", "quarantine", "alice", "floods", T0, ActionRecord.Pending, null), None);
+            long other = await store.BeginActionAsync(new ActionRecord(0, "dev-a", "lift", "alice", "fixed", T0 + 1, ActionRecord.Pending, null), None);
+            Assert.Equal(new[] { id }, (await store.ListPendingActionsAsync(T0 + 1, 10, None)).Select(a => a.Id));
+
+            Assert.True(await store.CompleteActionAsync(new ActionCompletion(id, ActionRecord.Done, "role swapped", T0 + 5, "quarantined", Why), None));
+            Assert.False(await store.CompleteActionAsync(new ActionCompletion(id, ActionRecord.Failed, "late", T0 + 9, "normal", Why), None));
+            Assert.False(await store.CompleteActionAsync(new ActionCompletion(999_999, ActionRecord.Done, null, T0 + 9, "normal"), None));
+            await Assert.ThrowsAsync<ArgumentException>(() => store.CompleteActionAsync(new ActionCompletion(other, ActionRecord.Pending, null, T0 + 9), None));
+
+            ActionRecord action = (await store.ListActionsAsync("dev-a", 10, None)).Single(a => a.Id == id);
+            Assert.Equal(("done", "role swapped", T0, (long?)(T0 + 5)), (action.Outcome, action.Detail, action.AtMs, action.CompletedMs));
+            Assert.Equal("quarantined", (await store.GetDeviceAsync("dev-a", None))!.ServiceState);
+            Assert.Single(await store.ListEventsAsync("dev-a", 0, 100, None));
+            await Assert.ThrowsAnyAsync<DbException>(() => StoreFactory.ExecuteAsync(sql, $"UPDATE {Tables.Actions} SET outcome = 'failed', completed_ms = 1 WHERE id = {id}"));
+            await Assert.ThrowsAnyAsync<DbException>(() => StoreFactory.ExecuteAsync(sql, $"UPDATE {Tables.Actions} SET outcome = 'pending' WHERE id = {id}"));
+            await Assert.ThrowsAnyAsync<DbException>(() => StoreFactory.ExecuteAsync(sql, $"UPDATE {Tables.Actions} SET actor = 'mallory', outcome = 'done', completed_ms = 1 WHERE id = {other}"));
+            await Assert.ThrowsAnyAsync<DbException>(() => StoreFactory.ExecuteAsync(sql, $"UPDATE {Tables.Actions} SET outcome = 'done' WHERE id = {other}"));
+            await Assert.ThrowsAnyAsync<DbException>(() => StoreFactory.ExecuteAsync(sql, $"DELETE FROM {Tables.Actions} WHERE id = {other}"));
+            Assert.Equal(ActionRecord.Pending, (await store.ListActionsAsync("dev-a", 10, None)).Single(a => a.Id == other).Outcome);
+        }
+    }
+
+    /// <summary>
+    /// A database of the previous version (11) upgrades: its action rows keep their meaning (done and failed, written
+    /// complete, no completion time) and stay append-only; new rows begin pending and are completed once.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task Migrate_FromVersion11_KeepsItsActionsAndTheirMeaning_NewOnesCompleteOnce(string dialect)
+    {
+        SqlDialect sql = StoreFactory.Dialect(dialect, _postgres, _folder);
+        await StoreFactory.ExecuteAsync(sql, sql.Render($"CREATE TABLE {Tables.Migrations} (version {{int}} NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_ms {{int}} NOT NULL)"));
+        foreach (Migration migration in Migrations.All.Where(m => m.Version <= 11))
+        {
+            foreach (string statement in migration.Statements(sql))
+            {
+                await StoreFactory.ExecuteAsync(sql, sql.Render(statement));
+            }
+
+            await StoreFactory.ExecuteAsync(sql, $"INSERT INTO {Tables.Migrations} (version, name, applied_ms) VALUES ({migration.Version}, 'v', 0)");
+        }
+
+        await StoreFactory.ExecuteAsync(sql, $"INSERT INTO {Tables.Actions} (device_id, kind, actor, reason, at_ms, outcome, detail) VALUES "
+            + $"('dev-a', 'quarantine', 'alice', 'old', {T0}, 'done', 'role swapped'), ('dev-a', 'lift', 'alice', 'old', {T0 + 1}, 'failed', 'broker down')");
+        await using var store = new FleetStore(sql);
+        Assert.Equal(11, await store.SchemaVersionAsync(None));
+
+        Assert.Equal(Migrations.Latest, await store.MigrateAsync(T0, None));
+
+        Assert.Equal(new[] { ("lift", "failed", (string?)"broker down", (long?)null), ("quarantine", "done", "role swapped", null) },
+            (await store.ListActionsAsync("dev-a", 10, None)).Select(a => (a.Kind, a.Outcome, a.Detail, a.CompletedMs)).ToArray());
+        Assert.Empty(await store.ListPendingActionsAsync(T0 + 10, 10, None));
+        await Assert.ThrowsAnyAsync<DbException>(() => StoreFactory.ExecuteAsync(sql, $"UPDATE {Tables.Actions} SET outcome = 'failed', completed_ms = 1 WHERE outcome = 'done'"));
+        await Assert.ThrowsAnyAsync<DbException>(() => StoreFactory.ExecuteAsync(sql, $"DELETE FROM {Tables.Actions}"));
+        long id = await store.BeginActionAsync(new ActionRecord(0, "dev-a", "throttle", "service", "new", T0 + 2, ActionRecord.Pending, null), None);
+        Assert.True(await store.CompleteActionAsync(new ActionCompletion(id, ActionRecord.Done, null, T0 + 3), None));
+        Assert.False(await store.CompleteActionAsync(new ActionCompletion(id, ActionRecord.Failed, null, T0 + 4), None));
+        Assert.Equal(3, (await store.ListActionsAsync("dev-a", 10, None)).Count);
+    }
+
+    /// <summary>
+    /// The ladder's change rides on the action's record: one for another device is a caller's mistake that would move
+    /// that device's ladder under this device's audit row. Refused, and nothing is written (the row stays pending).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task CompleteAction_LadderChangeOfAnotherDevice_IsRefusedAndWritesNothing(string dialect)
     {
         var (store, sql) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
         await using (store)
         {
             await Registry(store, "dev-a");
             LadderChange other = LadderChange.Save(new LadderRow("dev-b", 1, T0, null, T0, "test"));
+            long id = await store.BeginActionAsync(new ActionRecord(0, "dev-a", "throttle", "service", "floods", T0, ActionRecord.Pending, null), None);
 
-            await Assert.ThrowsAsync<ArgumentException>(() => store.RecordActionAsync(new ActionRecord(0, "dev-a", "throttle", "service", "floods", T0, "done", null),
-                "throttled", null, other, None));
+            await Assert.ThrowsAsync<ArgumentException>(() => store.CompleteActionAsync(new ActionCompletion(id, ActionRecord.Done, null, T0, "throttled", null, other), None));
 
-            Assert.Empty(await store.ListActionsAsync(null, 10, None));
+            Assert.Equal(ActionRecord.Pending, (await store.ListActionsAsync(null, 10, None)).Single().Outcome);
             Assert.Equal("normal", (await store.GetDeviceAsync("dev-a", None))!.ServiceState);
             Assert.Null(await new ServiceStateStore(sql).GetLadderAsync("dev-b", None));
         }

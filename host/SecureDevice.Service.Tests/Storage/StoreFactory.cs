@@ -55,4 +55,23 @@ public static class StoreFactory
         await ExecuteAsync(sql, "CREATE FUNCTION fn_planted_failure() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'planted failure'; END $$");
         await ExecuteAsync(sql, $"CREATE TRIGGER tr_planted_failure BEFORE {what} FOR EACH ROW EXECUTE FUNCTION fn_planted_failure()");
     }
+
+    /// <summary>Removes the trigger <see cref="PlantFailureAsync"/> planted on <paramref name="table"/>: the database works again.</summary>
+    public static Task RemoveFailureAsync(SqlDialect sql, string dialect, string table) =>
+        ExecuteAsync(sql, dialect == "sqlite" ? "DROP TRIGGER tr_planted_failure" : "DROP TRIGGER tr_planted_failure ON " + table);
+}
+
+/// <summary>
+/// A complete action row with what it changed, as the tests' fixtures need one: the dispatcher's two writes (the intent,
+/// then its completion) without a mechanism between them.
+/// </summary>
+public static class ActionStoreFixtures
+{
+    public static async Task<long> RecordActionAsync(this IActionStore store, ActionRecord action, string? serviceState, string? cutReason, LadderChange? ladder,
+        CancellationToken cancellationToken)
+    {
+        long id = await store.BeginActionAsync(action with { Outcome = ActionRecord.Pending, Detail = null }, cancellationToken);
+        await store.CompleteActionAsync(new ActionCompletion(id, action.Outcome, action.Detail, action.AtMs, serviceState, cutReason, ladder), cancellationToken);
+        return id;
+    }
 }

@@ -66,6 +66,24 @@ public interface IDeviceResponse
     /// outcome's <see cref="ActionOutcome.Ladder"/> change, in one transaction).
     /// </summary>
     Task<ActionOutcome> ExecuteAsync(DeviceActionRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What the mechanisms' side holds for a device now (its role at the broker, its certificate's revocation), for the
+    /// dispatcher's reconciler: an action left pending (its record failed after the mechanism ran, or the process died)
+    /// is completed from it. Default: nothing can be read (<see cref="DeviceTruth.Unreadable"/>, not transient).
+    /// </summary>
+    Task<DeviceTruth> ReadAsync(string deviceId, CancellationToken cancellationToken) =>
+        Task.FromResult(DeviceTruth.Unreadable("the response mechanism cannot tell what holds for the device", transient: false));
+}
+
+/// <summary>What holds for a device at the broker and in the PKI, as the response mechanisms read it.</summary>
+/// <param name="Read">False: the broker could not be read (<see cref="Detail"/> says why); <see cref="Access"/> means nothing.</param>
+/// <param name="Transient">When not read: whether a later try may read it (the broker unreachable, no answer, the mechanisms not attached yet).</param>
+/// <param name="Access">The device's client at the broker (dynamic security: its own role, the quarantine role, none, other).</param>
+/// <param name="Revoked">The inventory (whose CRL the broker enforces) says the certificate is revoked; read even when the broker is not.</param>
+public sealed record DeviceTruth(bool Read, bool Transient, SecureDevice.Fleet.Broker.DeviceAccess Access, bool Revoked, string Detail)
+{
+    public static DeviceTruth Unreadable(string detail, bool transient, bool revoked = false) => new(false, transient, SecureDevice.Fleet.Broker.DeviceAccess.Unregistered, revoked, detail);
 }
 
 /// <summary>The default: ignores signals; every action fails with "no response mechanism configured" (and is audited).</summary>

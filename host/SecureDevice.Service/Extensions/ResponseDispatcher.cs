@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
@@ -11,16 +12,31 @@ namespace SecureDevice.Service.Extensions;
 
 /// <summary>
 /// Between the service and <see cref="IDeviceResponse"/>: queues ingest signals (bounded, never blocking ingest) for
-/// one worker, and executes actions with an audit record for each (append-only <see cref="Tables.Actions"/>), setting
-/// the device's service state (normal, throttled, quarantined) when an action succeeds, and its presence when the
-/// action ended its connection (<see cref="CutReason"/>), and the response ladder's own row when the action is done
-/// (<see cref="ActionOutcome.Ladder"/>, else <see cref="DeviceActionRequest.Ladder"/>): all of it in one transaction
-/// (<see cref="IActionStore.RecordActionAsync"/>).
+/// one worker, and executes actions with an audit record for each (<see cref="Tables.Actions"/>): the intent is written
+/// pending before the mechanism runs (<see cref="IActionStore.BeginActionAsync"/>; if it cannot be, nothing is done),
+/// then completed done or failed with the device's service state (normal, throttled, quarantined) when the action
+/// succeeded, its presence when the action ended its connection (<see cref="CutReason"/>), and the response ladder's own
+/// row (<see cref="ActionOutcome.Ladder"/>, else <see cref="DeviceActionRequest.Ladder"/>): all of it in one
+/// transaction (<see cref="IActionStore.CompleteActionAsync"/>). A row left pending (that transaction failed, the
+/// process died) is completed by the reconciler (<see cref="RunReconcilerAsync"/>) from what the broker and the
+/// inventory hold.
 /// </summary>
 public sealed class ResponseDispatcher : IDeviceActions
 {
     /// <summary>Signals held before new ones are dropped.</summary>
     public const int QueueCapacity = 10_000;
+
+    /// <summary>
+    /// How old a pending action's intent must be before the reconciler completes it: longer than a mechanism takes (the
+    /// broker's exchanges time out within seconds), so an action in flight is not read half-done.
+    /// </summary>
+    public static readonly TimeSpan ReconcileAfter = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often the reconciler looks for pending actions.</summary>
+    public static readonly TimeSpan ReconcileEvery = TimeSpan.FromSeconds(60);
+
+    /// <summary>Pending actions completed per pass at most (the next pass takes the rest).</summary>
+    public const int ReconcileBatch = 100;
 
     private readonly IDeviceResponse _response;
     private readonly IActionStore _store;
@@ -52,6 +68,20 @@ public sealed class ResponseDispatcher : IDeviceActions
 
     public async Task<ActionOutcome> ExecuteAsync(DeviceActionRequest request, CancellationToken cancellationToken)
     {
+        // The intent first, in a transaction of its own: an action the database cannot record is not carried out (never
+        // act unaudited), and one whose completion fails below stays pending for the reconciler instead of unknown.
+        string kind = KindName(request.Kind);
+        long id;
+        try
+        {
+            id = await _store.BeginActionAsync(new ActionRecord(0, request.DeviceId, kind, request.Actor, request.Reason, _time.GetUtcNow().ToUnixTimeMilliseconds(),
+                ActionRecord.Pending, null), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            throw new ActionNotStartedException("the database did not take the action's record, nothing was done: " + error.GetType().Name + ": " + error.Message, error);
+        }
+
         ActionOutcome outcome;
         try
         {
@@ -62,16 +92,143 @@ public sealed class ResponseDispatcher : IDeviceActions
             outcome = ActionOutcome.Failed("the response mechanism failed: " + error.GetType().Name + ": " + error.Message);
         }
 
-        // The record, the state, the presence cut and the ladder's row in one transaction: no reader sees a done action
+        // The outcome, the state, the presence cut and the ladder's row in one transaction: no reader sees a done action
         // with the device's old state, a crash between them cannot leave a done quarantine on a device still "normal",
         // nor a done throttle whose ladder row is missing (the next offence would throttle again instead of
-        // quarantining), nor a lift that forgot the ladder without its record. A failed action is recorded and changes
-        // nothing. The mechanism's change (a lift) wins over the requester's (the ladder's own steps).
+        // quarantining), nor a lift that forgot the ladder without its record. A failed action changes nothing else.
+        // The mechanism's change (a lift) wins over the requester's (the ladder's own steps). Not cancelled with the
+        // request: the mechanism has acted, its outcome must be written (else the row waits for the reconciler).
         long atMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        await _store.RecordActionAsync(new ActionRecord(0, request.DeviceId, request.Kind.ToString().ToLowerInvariant(), request.Actor, request.Reason, atMs,
-            outcome.Done ? "done" : "failed", outcome.Detail), outcome.Done ? ServiceState(request.Kind) : null, outcome.Done ? CutReason(request.Kind) : null,
-            outcome.Done ? outcome.Ladder ?? request.Ladder : null, cancellationToken).ConfigureAwait(false);
+        bool completed = await _store.CompleteActionAsync(new ActionCompletion(id, outcome.Done ? ActionRecord.Done : ActionRecord.Failed, outcome.Detail, atMs,
+            outcome.Done ? ServiceState(request.Kind) : null, outcome.Done ? CutReason(request.Kind) : null, outcome.Done ? outcome.Ladder ?? request.Ladder : null),
+            CancellationToken.None).ConfigureAwait(false);
+        if (!completed)
+        {
+            // The reconciler took the row for one left behind (the mechanism outlasted ReconcileAfter): its reading stands.
+            _metrics.ActionsReconciled.WithLabels(kind, "raced").Inc();
+            _log.LogWarning("action {Id} ({Kind} on {Device}) was completed by the reconciler before its mechanism answered ({Outcome}: {Detail})", id, kind,
+                Printable.Escape(request.DeviceId), outcome.Done ? "done" : "failed", Printable.Escape(outcome.Detail));
+        }
+
         return outcome;
+    }
+
+    /// <summary>The kind as the actions table names it (throttle, quarantine, lift, revoke).</summary>
+    public static string KindName(DeviceActionKind kind) => kind.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// One pass of the reconciler: completes the actions still pending whose intent is older than
+    /// <see cref="ReconcileAfter"/> (an action in flight is left alone) from what the mechanisms' side holds now
+    /// (<see cref="Reconcile"/>). A row another completer took first is skipped. The number of rows completed.
+    /// </summary>
+    public async Task<int> ReconcileAsync(CancellationToken cancellationToken)
+    {
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        IReadOnlyList<ActionRecord> pending = await _store.ListPendingActionsAsync(now - (long)ReconcileAfter.TotalMilliseconds, ReconcileBatch, cancellationToken).ConfigureAwait(false);
+        int completed = 0;
+        foreach (ActionRecord action in pending)
+        {
+            DeviceTruth truth;
+            try
+            {
+                truth = Enum.TryParse(action.Kind, true, out DeviceActionKind kind) && kind != DeviceActionKind.Throttle
+                    ? await _response.ReadAsync(action.DeviceId, cancellationToken).ConfigureAwait(false)
+                    : DeviceTruth.Unreadable("nothing to read", transient: false);
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                truth = DeviceTruth.Unreadable("reading the mechanisms failed: " + error.GetType().Name + ": " + error.Message, transient: true);
+            }
+
+            ActionCompletion? completion = Reconcile(action, truth, now);
+            if (completion == null)
+            {
+                _metrics.ActionsReconciled.WithLabels(action.Kind, "deferred").Inc();
+                continue;
+            }
+
+            bool done = await _store.CompleteActionAsync(completion, cancellationToken).ConfigureAwait(false);
+            _metrics.ActionsReconciled.WithLabels(action.Kind, done ? completion.Outcome : "raced").Inc();
+            if (done)
+            {
+                completed++;
+                _log.LogWarning("action {Id} ({Kind} on {Device}) was left pending; reconciled as {Outcome}: {Detail}", action.Id, action.Kind,
+                    Printable.Escape(action.DeviceId), completion.Outcome, Printable.Escape(completion.Detail ?? string.Empty));
+            }
+        }
+
+        return completed;
+    }
+
+    /// <summary>
+    /// The reconciler's decision for a pending <paramref name="action"/> from <paramref name="truth"/>, in order
+    /// (docs/response.md, "Pending actions"); null: leave it pending (the broker could not be read this time).
+    /// </summary>
+    public static ActionCompletion? Reconcile(ActionRecord action, DeviceTruth truth, long nowMs)
+    {
+        const string Prefix = "reconciled after a failed record: ";
+        if (!Enum.TryParse(action.Kind, true, out DeviceActionKind kind) || kind == DeviceActionKind.Throttle)
+        {
+            // A throttle is a command on the device's down topic: no state at the broker to read. The ladder acts again if
+            // the device still misbehaves.
+            return new ActionCompletion(action.Id, ActionRecord.Failed, Prefix + "outcome unknown (a throttle leaves nothing to read)", nowMs);
+        }
+
+        if (kind == DeviceActionKind.Revoke && truth.Revoked)
+        {
+            // The CRL is the truth: the inventory lists the certificate revoked, whatever the broker's client.
+            return new ActionCompletion(action.Id, ActionRecord.Done, Prefix + "the inventory lists the certificate revoked", nowMs, null, CutReason(kind));
+        }
+
+        if (!truth.Read)
+        {
+            // Not attached yet, or the broker away: ask again at the next pass. Refused for good: nobody will know.
+            return truth.Transient ? null : new ActionCompletion(action.Id, ActionRecord.Failed, Prefix + "outcome unknown (" + truth.Detail + ")", nowMs);
+        }
+
+        if (kind == DeviceActionKind.Revoke)
+        {
+            return new ActionCompletion(action.Id, ActionRecord.Failed, Prefix + "the inventory does not list the certificate revoked", nowMs);
+        }
+
+        SecureDevice.Fleet.Broker.DeviceAccess expected = kind == DeviceActionKind.Quarantine ? SecureDevice.Fleet.Broker.DeviceAccess.Quarantined : SecureDevice.Fleet.Broker.DeviceAccess.Normal;
+        if (truth.Access != expected)
+        {
+            return new ActionCompletion(action.Id, ActionRecord.Failed, Prefix + truth.Detail, nowMs);
+        }
+
+        return new ActionCompletion(action.Id, ActionRecord.Done, Prefix + truth.Detail, nowMs, ServiceState(kind), CutReason(kind),
+            kind == DeviceActionKind.Lift ? LadderChange.Forget(action.DeviceId) : null);
+    }
+
+    /// <summary>The reconciler's loop: a pass at once (a restart resolves what the last run left), then every <see cref="ReconcileEvery"/>, until cancelled.</summary>
+    public async Task RunReconcilerAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ReconcileAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception error)
+            {
+                // The database is away: the rows wait for the next pass.
+                _log.LogWarning("reconciling pending actions failed: {Error}", Printable.Escape(error.GetType().Name + ": " + error.Message));
+            }
+
+            try
+            {
+                await Task.Delay(ReconcileEvery, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>The device's service state after a done <paramref name="kind"/> (null: unchanged, a revocation).</summary>
@@ -118,3 +275,9 @@ public sealed class ResponseDispatcher : IDeviceActions
         }
     }
 }
+
+/// <summary>
+/// The action's intent could not be recorded (the database refused or was away): nothing was done. Its inner exception
+/// is the database's error.
+/// </summary>
+public sealed class ActionNotStartedException(string message, Exception inner) : Exception(message, inner);

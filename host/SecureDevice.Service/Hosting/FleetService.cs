@@ -193,6 +193,7 @@ public sealed class FleetService : IAsyncDisposable
             Task.Run(() => RegistrySync.WatchAsync(Options.RegistryPoll, _stopOthers.Token)),
             Task.Run(() => Maintenance.RunAsync(Options.MaintenanceInterval, _stopOthers.Token)),
             Task.Run(() => ((ResponseDispatcher)Actions).RunAsync(_stopOthers.Token)),
+            Task.Run(() => ((ResponseDispatcher)Actions).RunReconcilerAsync(_stopOthers.Token)),
             Task.Run(() => Checkpointer?.RunAsync(_stopOthers.Token) ?? Task.CompletedTask),
             Task.WhenAll(Attachments.Select(a => Task.Run(() => a.RunAsync(_stopOthers.Token)))));
     }

@@ -162,6 +162,21 @@ public sealed class LadderResponse : IDeviceResponse
         return result.Succeeded ? ServiceOutcome.Succeeded(detail) : ServiceOutcome.Failed(detail);
     }
 
+    public async Task<DeviceTruth> ReadAsync(string deviceId, CancellationToken cancellationToken)
+    {
+        if (_actions == null)
+        {
+            return DeviceTruth.Unreadable("the response mechanisms are not attached yet", transient: true);
+        }
+
+        bool revoked = _actions.IsRevoked(deviceId);
+        (SecureDevice.Fleet.Broker.BrokerAccessResult result, SecureDevice.Fleet.Broker.DeviceAccess access) = await _actions.ReadAccessAsync(deviceId, cancellationToken).ConfigureAwait(false);
+        return result.Succeeded
+            ? new DeviceTruth(true, false, access, revoked, "the broker holds " + access.ToString().ToLowerInvariant())
+            : DeviceTruth.Unreadable("the broker could not be read (" + result.Status + ": " + result.Detail + ")",
+                result.Status is SecureDevice.Fleet.Broker.BrokerAccessStatus.Unreachable or SecureDevice.Fleet.Broker.BrokerAccessStatus.Timeout, revoked);
+    }
+
     /// <summary>The resolution refused messages are counted at: a thirtieth of the window (10 s for the default 5 minutes), at least 1 ms.</summary>
     internal static long RefusalBucketMs(LadderPolicy policy) => Math.Max(1, (long)policy.Window.TotalMilliseconds / 30);
 

@@ -179,11 +179,18 @@ public sealed class OperatorResponse : IAsyncDisposable
         {
             outcome = await Dispatcher().ExecuteAsync(request, cancellationToken).ConfigureAwait(false);
         }
+        catch (ActionNotStartedException error)
+        {
+            // The intent was not recorded: the mechanism never ran.
+            return new OperatorOutcome(false, false, "the service's database did not take the action's record, nothing was done ("
+                + Printable.Escape(FleetService.FirstLine(error.InnerException?.Message ?? error.Message)) + ")");
+        }
         catch (Exception error) when (error is DbException or SocketException or TimeoutException)
         {
-            // The mechanism ran (or not) and its file audit says which; the database did not take the record.
-            return new OperatorOutcome(false, false, "the service's database failed to record it (" + Printable.Escape(FleetService.FirstLine(error.Message))
-                + "); actions-" + Instance + ".jsonl in the data folder says what was done");
+            // The mechanism ran (or not) and its file audit says which; the database did not take the outcome: the row
+            // stays pending until the running service's reconciler completes it from the broker's state.
+            return new OperatorOutcome(false, false, "the service's database failed to record the outcome (" + Printable.Escape(FleetService.FirstLine(error.Message))
+                + "); the action stays pending until the service reconciles it; actions-" + Instance + ".jsonl in the data folder says what was done");
         }
 
         if (outcome.Done && kind == DeviceActionKind.Revoke)

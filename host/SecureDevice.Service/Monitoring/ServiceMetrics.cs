@@ -58,6 +58,8 @@ public sealed class ServiceMetrics
         });
         DetectionFailures = f.CreateCounter("securedevice_detection_failures_total", "Detection steps that failed (a finding not stored); detection goes on.");
         ResponseFailures = f.CreateCounter("securedevice_response_failures_total", "Exceptions thrown by the response policy.");
+        ActionsReconciled = f.CreateCounter("securedevice_actions_reconciled_total",
+            "Actions left pending (their record failed after the mechanism ran) resolved by the reconciler, by kind and result (done, failed, deferred, raced).", new[] { "kind", "result" });
         MaintenanceRuns = f.CreateCounter("securedevice_maintenance_runs_total", "Maintenance tasks run, by task and result.", new[] { "task", "result" });
         SqliteCheckpoints = f.CreateCounter("securedevice_sqlite_checkpoints_total", "Background checkpoints of SQLite's write-ahead log, by result (complete, partial, failed).", new[] { "result" });
         SqliteWalFrames = f.CreateGauge("securedevice_sqlite_wal_frames", "Frames of SQLite's write-ahead log not yet in the database file after the last background checkpoint.");
@@ -132,6 +134,8 @@ public sealed class ServiceMetrics
     public Gauge GcHeapBytes { get; }
 
     public Counter ResponseFailures { get; }
+
+    public Counter ActionsReconciled { get; }
 
     public Counter MaintenanceRuns { get; }
 

@@ -564,42 +564,88 @@ public sealed class FleetStore : IFleetStore
             r.IsDBNull(5) ? null : r.GetDouble(5), r.IsDBNull(6) ? null : r.GetDouble(6), r.GetString(7), r.GetInt64(8), r.GetInt64(9), r.GetString(10)), cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<long> RecordActionAsync(ActionRecord action, string? serviceState, string? cutReason, LadderChange? ladder, CancellationToken cancellationToken)
+    public async Task<long> BeginActionAsync(ActionRecord action, CancellationToken cancellationToken)
     {
-        if (ladder != null && !string.Equals(ladder.DeviceId, action.DeviceId, StringComparison.Ordinal))
+        if (action.Outcome != ActionRecord.Pending)
         {
-            throw new ArgumentException("the ladder change is for another device than the action", nameof(ladder));
+            throw new ArgumentException("an action begins pending", nameof(action));
         }
 
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using DbTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         long id = await InsertActionAsync(connection, transaction, action, cancellationToken).ConfigureAwait(false);
-        if (serviceState != null)
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return id;
+    }
+
+    public async Task<bool> CompleteActionAsync(ActionCompletion completion, CancellationToken cancellationToken)
+    {
+        if (completion.Outcome is not (ActionRecord.Done or ActionRecord.Failed))
+        {
+            throw new ArgumentException("an action completes done or failed", nameof(completion));
+        }
+
+        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using DbTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        string? deviceId;
+        using (DbCommand complete = Command(connection, transaction, $"UPDATE {Tables.Actions} SET outcome = @o, detail = @det, completed_ms = @at "
+            + "WHERE id = @id AND outcome = 'pending' RETURNING device_id"))
+        {
+            // Guarded by outcome = 'pending': of two completers (the dispatcher and a reconciler, two reconcilers) the
+            // second finds no row (PostgreSQL re-reads the row after the first commits; SQLite's writes are serial).
+            Set(complete, "@o", completion.Outcome);
+            Set(complete, "@det", completion.Detail);
+            Set(complete, "@at", completion.AtMs);
+            Set(complete, "@id", completion.Id);
+            deviceId = await complete.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+        }
+
+        if (deviceId == null)
+        {
+            return false; // nothing written: the transaction is disposed, rolled back
+        }
+
+        if (completion.Ladder != null && !string.Equals(completion.Ladder.DeviceId, deviceId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException("the ladder change is for another device than the action", nameof(completion));
+        }
+
+        if (completion.ServiceState != null)
         {
             using DbCommand state = Command(connection, transaction, $"UPDATE {Tables.Devices} SET service_state = @s WHERE device_id = @d");
-            Set(state, "@s", serviceState);
-            Set(state, "@d", action.DeviceId);
+            Set(state, "@s", completion.ServiceState);
+            Set(state, "@d", deviceId);
             await state.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        if (cutReason != null)
+        if (completion.CutReason != null)
         {
-            await CutPresenceAsync(connection, transaction, action.DeviceId, action.AtMs, cutReason, cancellationToken).ConfigureAwait(false);
+            await CutPresenceAsync(connection, transaction, deviceId, completion.AtMs, completion.CutReason, cancellationToken).ConfigureAwait(false);
         }
 
-        if (ladder != null)
+        if (completion.Ladder != null)
         {
-            await ServiceStateStore.ApplyAsync(connection, transaction, ladder, cancellationToken).ConfigureAwait(false);
+            await ServiceStateStore.ApplyAsync(connection, transaction, completion.Ladder, cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return id;
+        return true;
+    }
+
+    public async Task<IReadOnlyList<ActionRecord>> ListPendingActionsAsync(long beforeMs, int limit, CancellationToken cancellationToken)
+    {
+        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using DbCommand command = Command(connection, null, $"SELECT {ActionColumns} FROM {Tables.Actions} WHERE outcome = 'pending' AND at_ms < @before "
+            + "ORDER BY at_ms, id LIMIT @limit");
+        Set(command, "@before", beforeMs);
+        Set(command, "@limit", (long)limit);
+        return await ReadAllAsync(command, ReadAction, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<ActionRecord>> ListActionsAsync(string? deviceId, int limit, CancellationToken cancellationToken)
     {
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using DbCommand command = Command(connection, null, $"SELECT id, device_id, kind, actor, reason, at_ms, outcome, detail FROM {Tables.Actions} "
+        using DbCommand command = Command(connection, null, $"SELECT {ActionColumns} FROM {Tables.Actions} "
             + (deviceId != null ? "WHERE device_id = @d " : string.Empty) + "ORDER BY at_ms DESC, id DESC LIMIT @limit");
         if (deviceId != null)
         {
@@ -607,9 +653,13 @@ public sealed class FleetStore : IFleetStore
         }
 
         Set(command, "@limit", (long)limit);
-        return await ReadAllAsync(command, r => new ActionRecord(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt64(5),
-            r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7)), cancellationToken).ConfigureAwait(false);
+        return await ReadAllAsync(command, ReadAction, cancellationToken).ConfigureAwait(false);
     }
+
+    private const string ActionColumns = "id, device_id, kind, actor, reason, at_ms, outcome, detail, completed_ms";
+
+    private static ActionRecord ReadAction(DbDataReader r) => new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt64(5),
+        r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7), r.IsDBNull(8) ? null : r.GetInt64(8));
 
     /// <summary>
     /// The action's audit row inside the caller's transaction, for a caller whose own rows must stand or fall with it

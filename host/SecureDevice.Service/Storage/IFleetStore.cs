@@ -76,23 +76,35 @@ public interface IFindingStore
     Task<IReadOnlyList<FindingRecord>> ListFindingsAsync(string? deviceId, bool openOnly, int limit, CancellationToken cancellationToken);
 }
 
-/// <summary>The action audit (append-only) and device states (workstream C).</summary>
+/// <summary>The action audit (append-only but for the one completion of a pending row) and device states (workstream C).</summary>
 public interface IActionStore
 {
     /// <summary>
-    /// Records an action and what it changed, in one transaction, so that no reader (console, API, another instance)
-    /// sees the record without the device's state and a crash leaves all of it or none: the audit row
-    /// (<see cref="Tables.Actions"/>, append-only); the device's service state <paramref name="serviceState"/> (normal,
-    /// throttled or quarantined; null: unchanged); and when the service ended the device's connection (quarantine,
-    /// revocation), <paramref name="cutReason"/>: presence <c>offline</c> since the action's time with that reason and a
-    /// presence event saying so. The device's will cannot say it (it lost its publish rights with the kick); only its
-    /// own next "online", received after that time, replaces it. And the response ladder's own rows,
-    /// <paramref name="ladder"/> (null: unchanged): the device's step saved after the ladder's throttle or quarantine, or
-    /// its step and refused messages deleted by a lift, so that a crash never leaves a done throttle the ladder does not
-    /// know (it would throttle again instead of quarantining) nor a forgotten ladder without the lift's record. A device
-    /// the devices table does not have gets the record (and the ladder change) alone. The action's id.
+    /// Writes the action's intent, <paramref name="action"/> with outcome <see cref="ActionRecord.Pending"/>, in a
+    /// transaction of its own, before the mechanism runs: an action whose intent cannot be written is not carried out
+    /// (never act unaudited). The row's id, for <see cref="CompleteActionAsync"/>.
     /// </summary>
-    Task<long> RecordActionAsync(ActionRecord action, string? serviceState, string? cutReason, LadderChange? ladder, CancellationToken cancellationToken);
+    /// <exception cref="ArgumentException">The outcome is not pending.</exception>
+    Task<long> BeginActionAsync(ActionRecord action, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Completes a pending action and writes what it changed, in one transaction, so that no reader (console, API,
+    /// another instance) sees the outcome without the device's state and a crash leaves all of it or none: the audit
+    /// row's outcome, detail and completion time (<see cref="Tables.Actions"/>: a pending row is completed once, the
+    /// database refuses every other change); the device's service state; when the service ended the device's connection
+    /// (quarantine, revocation), the cut: presence <c>offline</c> since the completion with that reason and a presence
+    /// event saying so (the device's will cannot say it: it lost its publish rights with the kick; only its own next
+    /// "online", received after that time, replaces it); and the response ladder's rows, so that a crash never leaves a
+    /// done throttle the ladder does not know (it would throttle again instead of quarantining) nor a forgotten ladder
+    /// without the lift's record. A device the devices table does not have gets the record (and the ladder change) alone.
+    /// False, and nothing written, when the row is no longer pending (completed already, by the dispatcher or a
+    /// reconciler) or does not exist.
+    /// </summary>
+    /// <exception cref="ArgumentException">The outcome is neither done nor failed, or the ladder change is for another device.</exception>
+    Task<bool> CompleteActionAsync(ActionCompletion completion, CancellationToken cancellationToken);
+
+    /// <summary>The actions still pending whose intent was written before <paramref name="beforeMs"/>, oldest first.</summary>
+    Task<IReadOnlyList<ActionRecord>> ListPendingActionsAsync(long beforeMs, int limit, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ActionRecord>> ListActionsAsync(string? deviceId, int limit, CancellationToken cancellationToken);
 }

@@ -197,6 +197,16 @@ public static class Migrations
         {
             $"ALTER TABLE {Tables.Devices} ADD COLUMN presence_reason TEXT NULL",
         }),
+
+        // The action's intent is written before the mechanism runs (outcome 'pending') and completed once, done or failed,
+        // with the device's state, presence cut and ladder row (docs/response.md): the audit refuses every other update.
+        // completed_ms NULL: the row was written complete at at_ms (every row before this version, the rollouts' offers).
+        new Migration(12, "actions: pending intent completed once (done or failed), completion time", d => new[]
+        {
+            $"ALTER TABLE {Tables.Actions} ADD COLUMN completed_ms {{int}} NULL",
+            d.CompleteOnceTrigger(Tables.Actions),
+            $"CREATE INDEX ix_actions_pending ON {Tables.Actions} (at_ms) WHERE outcome = 'pending'",
+        }),
     };
 
     /// <summary>The newest schema version this build knows.</summary>

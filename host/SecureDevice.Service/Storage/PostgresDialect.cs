@@ -44,6 +44,13 @@ public sealed class PostgresDialect : SqlDialect
         + "CREATE TRIGGER tr_" + table + "_append_only BEFORE UPDATE OR DELETE ON " + table + " FOR EACH ROW EXECUTE FUNCTION fn_" + table + "_append_only();\n"
         + "CREATE TRIGGER tr_" + table + "_append_only_truncate BEFORE TRUNCATE ON " + table + " FOR EACH STATEMENT EXECUTE FUNCTION fn_" + table + "_append_only();";
 
+    public override string CompleteOnceTrigger(string table) =>
+        "DROP TRIGGER tr_" + table + "_append_only ON " + table + ";\n"
+        + "CREATE TRIGGER tr_" + table + "_append_only_delete BEFORE DELETE ON " + table + " FOR EACH ROW EXECUTE FUNCTION fn_" + table + "_append_only();\n"
+        + "CREATE FUNCTION fn_" + table + "_complete_once() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF " + CompletionAllowed + " THEN RETURN NEW; END IF; "
+        + "RAISE EXCEPTION '" + table + " is append-only: a pending row is completed once'; END $$;\n"
+        + "CREATE TRIGGER tr_" + table + "_complete_once BEFORE UPDATE ON " + table + " FOR EACH ROW EXECUTE FUNCTION fn_" + table + "_complete_once();";
+
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 

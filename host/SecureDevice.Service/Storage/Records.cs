@@ -48,8 +48,30 @@ public sealed record FindingRecord(
     long Id, string DeviceId, string Rule, string Severity, bool TrustsDevice, double? Observed, double? Expected, string Evidence, long FirstSeenMs,
     long LastSeenMs, string State);
 
-/// <summary>An audited action on a device (workstream C): kind throttle/quarantine/lift/revoke, outcome done/failed.</summary>
-public sealed record ActionRecord(long Id, string DeviceId, string Kind, string Actor, string Reason, long AtMs, string Outcome, string? Detail);
+/// <summary>
+/// An audited action on a device (workstream C): kind throttle/quarantine/lift/revoke, outcome pending/done/failed. A
+/// pending row is the intent, written before the mechanism ran (<see cref="AtMs"/>); it is completed once, done or
+/// failed, at <see cref="CompletedMs"/> (null: written complete at <see cref="AtMs"/>, or still pending).
+/// </summary>
+public sealed record ActionRecord(long Id, string DeviceId, string Kind, string Actor, string Reason, long AtMs, string Outcome, string? Detail, long? CompletedMs = null)
+{
+    /// <summary>The intent, written before the mechanism runs: not done, not failed yet.</summary>
+    public const string Pending = "pending";
+
+    public const string Done = "done";
+
+    public const string Failed = "failed";
+}
+
+/// <summary>
+/// How a pending action ended and what it changes, written in one transaction (<see cref="IActionStore.CompleteActionAsync"/>).
+/// </summary>
+/// <param name="Outcome"><see cref="ActionRecord.Done"/> or <see cref="ActionRecord.Failed"/>.</param>
+/// <param name="AtMs">When it completed: the completion time, and the presence cut's.</param>
+/// <param name="ServiceState">The device's service state (normal, throttled, quarantined; null: unchanged).</param>
+/// <param name="CutReason">When the action ended the device's connection (quarantine, revocation): why presence is offline (null: no cut).</param>
+/// <param name="Ladder">The response ladder's rows to change with it (null: unchanged).</param>
+public sealed record ActionCompletion(long Id, string Outcome, string? Detail, long AtMs, string? ServiceState = null, string? CutReason = null, LadderChange? Ladder = null);
 
 /// <summary>An alert to a device's owner (workstream C): channel webhook/email; state queued/sent/failed/dead.</summary>
 public sealed record AlertRecord(

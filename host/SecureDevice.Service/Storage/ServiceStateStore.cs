@@ -51,7 +51,7 @@ public sealed class ServiceStateStore
 
     /// <summary>
     /// Applies <paramref name="change"/> inside the caller's transaction: the action's record
-    /// (<see cref="FleetStore.RecordActionAsync"/>), so that the ladder's row stands or falls with the action's audit row
+    /// (<see cref="FleetStore.CompleteActionAsync"/>), so that the ladder's row stands or falls with the action's audit row
     /// and the device's service state. Never written on its own: a done throttle without its row would be throttled
     /// again at the next offence instead of quarantined, and a lift whose record failed would have forgotten the ladder.
     /// </summary>

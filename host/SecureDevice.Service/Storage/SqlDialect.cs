@@ -38,6 +38,18 @@ public abstract class SqlDialect : IAsyncDisposable
     /// <summary>DDL that makes <paramref name="table"/> refuse UPDATE and DELETE (an append-only audit).</summary>
     public abstract string AppendOnlyTrigger(string table);
 
+    /// <summary>
+    /// DDL (migration 12) that replaces the UPDATE refusal of <see cref="AppendOnlyTrigger"/> on <paramref name="table"/>
+    /// (the actions audit) by one that lets exactly one update through: a <c>pending</c> row completed as <c>done</c> or
+    /// <c>failed</c> with its completion time, every other column unchanged. DELETE (and TRUNCATE) stay refused.
+    /// </summary>
+    public abstract string CompleteOnceTrigger(string table);
+
+    /// <summary>The condition both dialects' <see cref="CompleteOnceTrigger"/> let through (OLD and NEW are the trigger's rows).</summary>
+    protected static string CompletionAllowed =>
+        "OLD.outcome = 'pending' AND NEW.outcome IN ('done', 'failed') AND NEW.completed_ms IS NOT NULL AND NEW.id = OLD.id AND NEW.device_id = OLD.device_id "
+        + "AND NEW.kind = OLD.kind AND NEW.actor = OLD.actor AND NEW.reason = OLD.reason AND NEW.at_ms = OLD.at_ms";
+
     /// <summary>An open connection with the session settings applied.</summary>
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 

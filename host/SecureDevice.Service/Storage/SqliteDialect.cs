@@ -60,6 +60,11 @@ public sealed class SqliteDialect : SqlDialect
         "CREATE TRIGGER tr_" + table + "_append_only_update BEFORE UPDATE ON " + table + " BEGIN SELECT RAISE(ABORT, '" + table + " is append-only'); END;\n"
         + "CREATE TRIGGER tr_" + table + "_append_only_delete BEFORE DELETE ON " + table + " BEGIN SELECT RAISE(ABORT, '" + table + " is append-only'); END;";
 
+    public override string CompleteOnceTrigger(string table) =>
+        "DROP TRIGGER tr_" + table + "_append_only_update;\n"
+        + "CREATE TRIGGER tr_" + table + "_complete_once BEFORE UPDATE ON " + table + " WHEN NOT (" + CompletionAllowed + ") "
+        + "BEGIN SELECT RAISE(ABORT, '" + table + " is append-only: a pending row is completed once'); END;";
+
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         CreateOwnerOnly(Path); // before SQLite creates it 0644 (its -wal and -shm files take the database's mode)

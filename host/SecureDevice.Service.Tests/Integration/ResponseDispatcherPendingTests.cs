@@ -1,0 +1,325 @@
+using System;
+using System.Data.Common;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging.Abstractions;
+using SecureDevice.Fleet.Broker;
+using SecureDevice.Service.Extensions;
+using SecureDevice.Service.Monitoring;
+using SecureDevice.Service.Storage;
+using SecureDevice.Service.Tests.Storage;
+using SecureDevice.TestSupport;
+using Xunit;
+
+namespace SecureDevice.Service.Tests.Integration;
+
+/// <summary>
+/// The action's intent is written (pending) before the mechanism changes anything, and an action whose intent cannot be
+/// written is not carried out; a row left pending (its completion failed after the broker changed, or the process
+/// died) is completed by the reconciler from what the broker and the inventory hold, once, and only when it is older
+/// than <see cref="ResponseDispatcher.ReconcileAfter"/>. Before, the broker's change stood while the database kept the
+/// old state and nothing ever put them back in agreement (a lift whose record failed left the device "quarantined" in
+/// the database with its role back at the broker). Real store of each dialect; failures are triggers planted by the
+/// test; the broker is the mechanism's <see cref="IDeviceResponse.ReadAsync"/> answer (the real broker:
+/// <see cref="OperatorResponseTests"/>).
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ResponseDispatcherPendingTests : IDisposable
+{
+    private const string Device = "dev-pending-001";
+    private const long T0 = 1_800_000_000_000;
+    private static readonly CancellationToken None = CancellationToken.None;
+    private static readonly long Bound = (long)ResponseDispatcher.ReconcileAfter.TotalMilliseconds;
+    private readonly PostgresFixture _postgres;
+    private readonly TemporaryDirectory _folder = new("dispatch-pending");
+
+    public ResponseDispatcherPendingTests(PostgresFixture postgres) => _postgres = postgres;
+
+    public void Dispose() => _folder.Dispose();
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task ExecuteAsync_WhenTheMechanismRuns_ItsActionIsAlreadyRecordedPending(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder, T0);
+        await using (store)
+        {
+            await RegisterAsync(store);
+            string? seen = null;
+            var mechanism = new Mechanism { OnCall = async () => seen = string.Join(",", (await store.ListActionsAsync(Device, 10, None)).Select(a => a.Kind + " " + a.Outcome)) };
+            var dispatcher = Dispatcher(mechanism, store, new Clock(T0));
+
+            Assert.True((await dispatcher.ExecuteAsync(Request(DeviceActionKind.Quarantine), None)).Done);
+
+            Assert.Equal("quarantine pending", seen);
+            ActionRecord action = Assert.Single(await store.ListActionsAsync(Device, 10, None));
+            Assert.Equal(("done", T0, (long?)T0), (action.Outcome, action.AtMs, action.CompletedMs));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task ExecuteAsync_TheIntentCannotBeRecorded_TheMechanismIsNeverCalledAndTheCallerSeesTheFailure(string dialect)
+    {
+        var (store, sql) = await StoreFactory.OpenAsync(dialect, _postgres, _folder, T0);
+        await using (store)
+        {
+            await RegisterAsync(store);
+            await StoreFactory.PlantFailureAsync(sql, dialect, $"INSERT ON {Tables.Actions}");
+            var mechanism = new Mechanism();
+
+            ActionNotStartedException error = await Assert.ThrowsAsync<ActionNotStartedException>(() => Dispatcher(mechanism, store, new Clock(T0)).ExecuteAsync(Request(DeviceActionKind.Quarantine), None));
+
+            Assert.Equal(0, mechanism.Calls);
+            Assert.IsAssignableFrom<DbException>(error.InnerException);
+            Assert.Contains("nothing was done", error.Message, StringComparison.Ordinal);
+            Assert.Empty(await store.ListActionsAsync(Device, 10, None));
+        }
+    }
+
+    /// <summary>
+    /// A quarantine took at the broker, then the transaction of its outcome failed (the presence cut's event): the row
+    /// stays pending and the device "normal". The reconciler, once the row is older than the bound, reads the broker
+    /// (quarantined) and completes it done, with the state and the cut it would have had.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task ReconcileAsync_AQuarantineWhoseRecordFailed_IsCompletedDoneFromTheBroker(string dialect)
+    {
+        var (store, sql) = await StoreFactory.OpenAsync(dialect, _postgres, _folder, T0);
+        await using (store)
+        {
+            await RegisterAsync(store);
+            var clock = new Clock(T0);
+            var mechanism = new Mechanism { Truth = new DeviceTruth(true, false, DeviceAccess.Quarantined, false, "the broker holds quarantined") };
+            var dispatcher = Dispatcher(mechanism, store, clock);
+            await StoreFactory.PlantFailureAsync(sql, dialect, $"INSERT ON {Tables.Events}");
+            await Assert.ThrowsAnyAsync<DbException>(() => dispatcher.ExecuteAsync(Request(DeviceActionKind.Quarantine), None));
+            await StoreFactory.RemoveFailureAsync(sql, dialect, Tables.Events);
+            Assert.Equal(ActionRecord.Pending, Assert.Single(await store.ListActionsAsync(Device, 10, None)).Outcome);
+            Assert.Equal("normal", (await store.GetDeviceAsync(Device, None))!.ServiceState);
+
+            clock.NowMs = T0 + Bound + 1;
+            Assert.Equal(1, await dispatcher.ReconcileAsync(None));
+
+            ActionRecord action = Assert.Single(await store.ListActionsAsync(Device, 10, None));
+            Assert.Equal(("done", T0, (long?)(T0 + Bound + 1)), (action.Outcome, action.AtMs, action.CompletedMs));
+            Assert.StartsWith("reconciled after a failed record: ", action.Detail, StringComparison.Ordinal);
+            DeviceRecord device = (await store.GetDeviceAsync(Device, None))!;
+            Assert.Equal(("quarantined", "offline", "quarantined: disconnected by the broker"), (device.ServiceState, device.Presence, device.PresenceReason));
+            Assert.Single(await store.ListEventsAsync(Device, 0, 10, None));
+            Assert.Equal(0, await dispatcher.ReconcileAsync(None)); // nothing left pending
+        }
+    }
+
+    /// <summary>
+    /// The worst case of the old order: a lift whose record failed left the database saying "quarantined" (and the ladder
+    /// at its step) while the broker gave the role back. The reconciler reads the broker's "normal" and completes the
+    /// lift done: state normal, the ladder's rows forgotten, as the lift's own record would have.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task ReconcileAsync_ALiftWhoseRecordFailed_IsCompletedDoneAndTheLadderForgotten(string dialect)
+    {
+        var (store, sql) = await StoreFactory.OpenAsync(dialect, _postgres, _folder, T0);
+        await using (store)
+        {
+            await RegisterAsync(store);
+            await store.RecordActionAsync(new ActionRecord(0, Device, "quarantine", "service", "floods", T0 - 1000, "done", null), "quarantined", null,
+                LadderChange.Save(new LadderRow(Device, 2, T0 - 2000, T0 - 1000, T0 - 1000, "test")), None);
+            var clock = new Clock(T0);
+            var mechanism = new Mechanism { Truth = new DeviceTruth(true, false, DeviceAccess.Normal, false, "the broker holds normal") };
+            var dispatcher = Dispatcher(mechanism, store, clock);
+            await StoreFactory.PlantFailureAsync(sql, dialect, $"UPDATE OF service_state ON {Tables.Devices}");
+            await Assert.ThrowsAnyAsync<DbException>(() => dispatcher.ExecuteAsync(Request(DeviceActionKind.Lift), None));
+            await StoreFactory.RemoveFailureAsync(sql, dialect, Tables.Devices);
+            Assert.Equal("quarantined", (await store.GetDeviceAsync(Device, None))!.ServiceState);
+
+            clock.NowMs = T0 + Bound + 1;
+            Assert.Equal(1, await dispatcher.ReconcileAsync(None));
+
+            Assert.Equal(new[] { "lift done", "quarantine done" }, (await store.ListActionsAsync(Device, 10, None)).Select(a => a.Kind + " " + a.Outcome));
+            Assert.Equal("normal", (await store.GetDeviceAsync(Device, None))!.ServiceState);
+            Assert.Null(await new ServiceStateStore(sql).GetLadderAsync(Device, None));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task ReconcileAsync_ARowNewerThanTheBound_IsLeftPendingAndTheBrokerNotAsked(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder, T0);
+        await using (store)
+        {
+            await RegisterAsync(store);
+            await store.BeginActionAsync(new ActionRecord(0, Device, "quarantine", "service", "floods", T0, ActionRecord.Pending, null), None);
+            var clock = new Clock(T0 + Bound - 1);
+            var mechanism = new Mechanism { Truth = new DeviceTruth(true, false, DeviceAccess.Quarantined, false, "the broker holds quarantined") };
+            var dispatcher = Dispatcher(mechanism, store, clock);
+
+            Assert.Equal(0, await dispatcher.ReconcileAsync(None));
+            Assert.Equal((ActionRecord.Pending, 0), (Assert.Single(await store.ListActionsAsync(Device, 10, None)).Outcome, mechanism.Reads));
+
+            clock.NowMs = T0 + Bound + 1;
+            Assert.Equal(1, await dispatcher.ReconcileAsync(None));
+            Assert.Equal(ActionRecord.Done, Assert.Single(await store.ListActionsAsync(Device, 10, None)).Outcome);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task ReconcileAsync_TwoReconcilersAtOnce_CompleteTheRowOnce(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder, T0);
+        await using (store)
+        {
+            await RegisterAsync(store);
+            await store.BeginActionAsync(new ActionRecord(0, Device, "quarantine", "service", "floods", T0, ActionRecord.Pending, null), None);
+            var truth = new DeviceTruth(true, false, DeviceAccess.Quarantined, false, "the broker holds quarantined");
+            var clock = new Clock(T0 + Bound + 1);
+            // Both have listed the row and read the broker before either completes it: the race, every time.
+            var bothRead = new Barrier(2);
+            Func<Task> meet = () => Task.Run(() => bothRead.SignalAndWait(TimeSpan.FromSeconds(10)));
+            ResponseDispatcher first = Dispatcher(new Mechanism { Truth = truth, OnRead = meet }, store, clock), second = Dispatcher(new Mechanism { Truth = truth, OnRead = meet }, store, clock);
+
+            int[] completed = await Task.WhenAll(first.ReconcileAsync(None), second.ReconcileAsync(None));
+
+            Assert.Equal(1, completed.Sum());
+            Assert.Equal(ActionRecord.Done, Assert.Single(await store.ListActionsAsync(Device, 10, None)).Outcome);
+            Assert.Single(await store.ListEventsAsync(Device, 0, 10, None)); // one presence cut, not two
+        }
+    }
+
+    /// <summary>
+    /// A mechanism that outlasts the bound: the reconciler reads the broker meanwhile (not quarantined yet) and completes
+    /// the row failed. When the mechanism then answers "done", the dispatcher finds the row completed and writes nothing:
+    /// a row is completed once (the caller still gets the mechanism's answer).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task ExecuteAsync_TheReconcilerCompletedTheRowFirst_TheDispatcherDoesNotCompleteItAgain(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder, T0);
+        await using (store)
+        {
+            await RegisterAsync(store);
+            var clock = new Clock(T0);
+            var release = new TaskCompletionSource();
+            var called = new TaskCompletionSource();
+            var mechanism = new Mechanism
+            {
+                Truth = new DeviceTruth(true, false, DeviceAccess.Normal, false, "the broker holds normal"),
+                OnCall = async () =>
+                {
+                    called.SetResult();
+                    await release.Task;
+                },
+            };
+            var dispatcher = Dispatcher(mechanism, store, clock);
+            Task<ActionOutcome> running = dispatcher.ExecuteAsync(Request(DeviceActionKind.Quarantine), None);
+            await called.Task;
+
+            clock.NowMs = T0 + Bound + 1;
+            Assert.Equal(1, await dispatcher.ReconcileAsync(None));
+            release.SetResult();
+
+            Assert.True((await running).Done);
+            ActionRecord action = Assert.Single(await store.ListActionsAsync(Device, 10, None));
+            Assert.Equal((ActionRecord.Failed, (long?)(T0 + Bound + 1)), (action.Outcome, action.CompletedMs));
+            Assert.Equal("normal", (await store.GetDeviceAsync(Device, None))!.ServiceState);
+        }
+    }
+
+    public static readonly TheoryData<string, string, string?> Decisions = new()
+    {
+        // kind, what the mechanisms read (broker access | "unreadable" | "unreadable-permanent"; +revoked) -> outcome state/cut/ladder (null: left pending)
+        { "throttle", "quarantined", "failed -/-/-" },
+        { "quarantine", "quarantined", "done quarantined/quarantined: disconnected by the broker/-" },
+        { "quarantine", "normal", "failed -/-/-" },
+        { "quarantine", "unregistered", "failed -/-/-" },
+        { "quarantine", "unreadable", null },
+        { "quarantine", "unreadable-permanent", "failed -/-/-" },
+        { "lift", "normal", "done normal/-/forget" },
+        { "lift", "quarantined", "failed -/-/-" },
+        { "lift", "unreadable", null },
+        { "revoke", "unreadable+revoked", "done -/revoked: disconnected by the broker/-" },
+        { "revoke", "normal", "failed -/-/-" },
+        { "revoke", "unreadable", null },
+        { "revoke", "unreadable-permanent", "failed -/-/-" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Decisions))]
+    public void Reconcile_ByKindAndWhatTheBrokerHolds_CompletesAsTheDecisionTableSays(string kind, string read, string? expected)
+    {
+        bool revoked = read.EndsWith("+revoked", StringComparison.Ordinal);
+        string access = read.Replace("+revoked", string.Empty, StringComparison.Ordinal);
+        DeviceTruth truth = access.StartsWith("unreadable", StringComparison.Ordinal)
+            ? DeviceTruth.Unreadable("broker away", transient: access == "unreadable", revoked)
+            : new DeviceTruth(true, false, Enum.Parse<DeviceAccess>(access, true), revoked, "the broker holds " + access);
+
+        ActionCompletion? completion = ResponseDispatcher.Reconcile(new ActionRecord(7, Device, kind, "service", "r", T0, ActionRecord.Pending, null), truth, T0 + 1);
+
+        string? got = completion == null ? null
+            : completion.Outcome + " " + (completion.ServiceState ?? "-") + "/" + (completion.CutReason ?? "-") + "/" + (completion.Ladder == null ? "-" : completion.Ladder.Step == null ? "forget" : "save");
+        Assert.Equal(expected, got);
+        Assert.True(completion == null || (completion.Id == 7 && completion.AtMs == T0 + 1 && completion.Detail!.StartsWith("reconciled after a failed record: ", StringComparison.Ordinal)));
+    }
+
+    private static ResponseDispatcher Dispatcher(IDeviceResponse mechanism, FleetStore store, TimeProvider clock) =>
+        new(mechanism, store, new ServiceMetrics(), NullLogger.Instance, clock);
+
+    private static DeviceActionRequest Request(DeviceActionKind kind) => new(Device, kind, "console:ops@127.0.0.1", "test");
+
+    private static Task RegisterAsync(FleetStore store) =>
+        store.SyncRegistryAsync(new[] { new RegistryEntry(Device, "acme", "0A1B2C", new string('a', 64), T0 + 86_400_000L * 365, T0 - 1000, "active", null) }, T0, None);
+
+    /// <summary>The response mechanism reduced to its answer (done) and to what it reads at the broker.</summary>
+    private sealed class Mechanism : IDeviceResponse
+    {
+        private int _calls;
+        private int _reads;
+
+        public Func<Task>? OnCall { get; init; }
+
+        public DeviceTruth Truth { get; init; } = DeviceTruth.Unreadable("not set", transient: true);
+
+        public int Calls => _calls;
+
+        public int Reads => _reads;
+
+        public Task OnSignalAsync(DeviceSignal signal, IDeviceActions actions, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public async Task<ActionOutcome> ExecuteAsync(DeviceActionRequest request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            if (OnCall != null)
+            {
+                await OnCall();
+            }
+
+            return ActionOutcome.Succeeded(request.Kind + " done");
+        }
+
+        public Func<Task>? OnRead { get; init; }
+
+        public async Task<DeviceTruth> ReadAsync(string deviceId, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _reads);
+            if (OnRead != null)
+            {
+                await OnRead();
+            }
+
+            return Truth;
+        }
+    }
+
+    private sealed class Clock(long nowMs) : TimeProvider
+    {
+        public long NowMs { get; set; } = nowMs;
+
+        public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeMilliseconds(NowMs);
+    }
+}
