@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Net;
 using System.Text.RegularExpressions;
 using System.Threading.Tasks;
 using SecureDevice.Service.Hosting;
@@ -36,13 +37,15 @@ public sealed class BrokerSocketBufferTests : IDisposable
         long rmemMax = long.Parse(File.ReadAllText("/proc/sys/net/core/rmem_max").Trim());
         long expected = 2 * Math.Min(bytes, rmemMax);
 
-        Assert.Equal(expected, ReceiveBufferOfTheConnectionTo(_lab.Lab.Port));
+        // Ingest's connection, by its local port: the command connection (docs/service.md) goes to the same broker port.
+        int local = ((IPEndPoint)service.Service.Mqtt.LocalEndPoint!).Port;
+        Assert.Equal(expected, ReceiveBufferOfTheConnection(local, _lab.Lab.Port));
     }
 
-    /// <summary>The kernel's receive-buffer limit (skmem rb) of this process's one established connection to the broker's port.</summary>
-    private static long ReceiveBufferOfTheConnectionTo(int port)
+    /// <summary>The kernel's receive-buffer limit (skmem rb) of this process's one established connection from local port <paramref name="local"/> to the broker's port.</summary>
+    private static long ReceiveBufferOfTheConnection(int local, int port)
     {
-        var start = new ProcessStartInfo("ss", "-tnmpH state established dport = :" + port)
+        var start = new ProcessStartInfo("ss", "-tnmpH state established sport = :" + local + " dport = :" + port)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -66,7 +69,7 @@ public sealed class BrokerSocketBufferTests : IDisposable
             }
         }
 
-        Assert.True(count == 1, "expected one connection of this process to port " + port + ", found " + count + ": " + output);
+        Assert.True(count == 1, "expected one connection of this process from port " + local + " to port " + port + ", found " + count + ": " + output);
         return found;
     }
 }

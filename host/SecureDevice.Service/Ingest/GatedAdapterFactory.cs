@@ -19,6 +19,7 @@ namespace SecureDevice.Service.Ingest;
 public sealed class GatedAdapterFactory : IMqttClientAdapterFactory
 {
     private DeliveryGate? _current;
+    private CoalescingChannel? _currentChannel;
 
     public GatedAdapterFactory(int capacity)
     {
@@ -32,26 +33,31 @@ public sealed class GatedAdapterFactory : IMqttClientAdapterFactory
     /// <summary>The newest connection's gate (null before the first connect).</summary>
     public DeliveryGate? Current => Volatile.Read(ref _current);
 
+    /// <summary>The newest connection's channel (null before the first connect): its endpoints once connected.</summary>
+    public CoalescingChannel? CurrentChannel => Volatile.Read(ref _currentChannel);
+
     public IMqttChannelAdapter CreateClientAdapter(MqttClientOptions options, MqttPacketInspector packetInspector, IMqttNetLogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var gate = new DeliveryGate(Capacity);
-        var adapter = new GatedChannelAdapter(CreateInner(options, packetInspector, logger), gate);
-        Volatile.Write(ref _current, gate);
-        return adapter;
-    }
-
-    // MQTTnet's own parts, assembled as its MqttClientAdapterFactory does for a TCP connection, with the channel wrapped
-    // in a CoalescingChannel (write-behind: a batch's PUBACKs leave in a few TLS records, not one each).
-    private static MqttChannelAdapter CreateInner(MqttClientOptions options, MqttPacketInspector packetInspector, IMqttNetLogger logger)
-    {
         if (options.ChannelOptions is not MqttClientTcpOptions)
         {
             throw new NotSupportedException("the service connects to the broker over TCP (TLS)");
         }
 
+        var gate = new DeliveryGate(Capacity);
+        var channel = new CoalescingChannel(new MqttTcpChannel(options));
+        var adapter = new GatedChannelAdapter(CreateInner(channel, options, packetInspector, logger), gate);
+        Volatile.Write(ref _current, gate);
+        Volatile.Write(ref _currentChannel, channel);
+        return adapter;
+    }
+
+    // MQTTnet's own parts, assembled as its MqttClientAdapterFactory does for a TCP connection, with the channel wrapped
+    // in a CoalescingChannel (write-behind: a batch's PUBACKs leave in a few TLS records, not one each).
+    private static MqttChannelAdapter CreateInner(CoalescingChannel channel, MqttClientOptions options, MqttPacketInspector packetInspector, IMqttNetLogger logger)
+    {
         var formatter = new MqttPacketFormatterAdapter(options.ProtocolVersion, new MqttBufferWriter(options.WriterBufferSize, options.WriterBufferSizeMax));
-        return new MqttChannelAdapter(new CoalescingChannel(new MqttTcpChannel(options)), formatter, logger)
+        return new MqttChannelAdapter(channel, formatter, logger)
         {
             AllowPacketFragmentation = options.AllowPacketFragmentation,
             PacketInspector = packetInspector,

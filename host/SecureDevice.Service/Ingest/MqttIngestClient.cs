@@ -111,6 +111,9 @@ public sealed class MqttIngestClient : IAsyncDisposable
 
     public bool Connected => _client.IsConnected;
 
+    /// <summary>This side's address of the newest broker connection (null before the first connect attempt or while it is not up).</summary>
+    public System.Net.EndPoint? LocalEndPoint => _adapters.CurrentChannel?.LocalEndPoint;
+
     /// <summary>MQTTnet's client (tests inspect its packets).</summary>
     internal IMqttClient Client => _client;
 
