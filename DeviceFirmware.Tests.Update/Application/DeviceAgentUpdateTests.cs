@@ -164,7 +164,8 @@ namespace SecureDevice.Tests.Application
         }
 
         // The confirmation raises the floor, but the flash refuses the floor record: the agent records the fault and
-        // publishes it, so the service hears that the device's rollback protection rests on the journal alone.
+        // publishes it, so the service hears that the device's rollback protection rests on the journal alone; its health
+        // reports carry the flag while the record lags.
         [TestMethod]
         public void Confirm_FloorRecordSaveFails_FaultPublished()
         {
@@ -186,6 +187,8 @@ namespace SecureDevice.Tests.Application
             int outcome = (int)agent.Updates.Status.LastOutcome;
             Assert.AreEqual((int)UpdateOutcome.Confirmed, outcome);
             Assert.IsTrue(Published(transport, "devices/dev-001/up/events|{\"e\":\"fault\",\"code\":\"floor-save-failed\""));
+            bool flag = agent.Application.FloorRecordLagging;
+            Assert.IsTrue(flag);
         }
 
         // The boot of Offer_OverMqtt_... that stages: the offer arrives over MQTT (with a bad one), the agent publishes the

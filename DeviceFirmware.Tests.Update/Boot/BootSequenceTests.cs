@@ -259,9 +259,13 @@ namespace SecureDevice.Tests.Boot
             Assert.AreEqual((int)FaultCode.FloorUnknown, (int)code);
             string detail = rig.Session.Faults.Detail;
             Assert.IsTrue(detail.IndexOf("unreadable") > 0);
+            bool flag = rig.Session.Application.UpdateRecordsUnreadable;
+            Assert.IsTrue(flag);
 
             rig.Boot();
             Assert.AreEqual("1.0.0", rig.Running);
+            flag = rig.Session.Application.UpdateRecordsUnreadable;
+            Assert.IsFalse(flag);
             code = rig.Session.Faults.Code;
             Assert.AreEqual((int)FaultCode.FloorUnknown, (int)code);
             bool unreported = rig.Session.Faults.Unreported;
@@ -288,6 +292,8 @@ namespace SecureDevice.Tests.Boot
             Assert.AreEqual((int)FaultCode.FloorSaveFailed, (int)code);
             int count = rig.Session.Faults.Consecutive;
             Assert.AreEqual(1, count);
+            bool flag = rig.Session.Application.FloorRecordLagging;
+            Assert.IsTrue(flag);
         }
 
         // The journal erased with both slots intact is row 1: the newer slot is adopted, and that is no fault.

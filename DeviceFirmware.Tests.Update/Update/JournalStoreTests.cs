@@ -67,6 +67,8 @@ namespace SecureDevice.Tests.Update
             Assert.AreEqual((int)StorageStatus.Ok, (int)status);
             int failures = store.FloorSaveFailures;
             Assert.AreEqual(1, failures);
+            bool lags = store.FloorRecordLagging;
+            Assert.IsTrue(lags);
             long floor = Loaded(flash).Current.SecurityFloor;
             Assert.AreEqual(5L, floor);
             Assert.AreEqual(0L, Floor(flash));
@@ -78,6 +80,8 @@ namespace SecureDevice.Tests.Update
             store.Save(next);
             floor = Floor(flash);
             Assert.AreEqual(5L, floor);
+            lags = store.FloorRecordLagging;
+            Assert.IsFalse(lags);
         }
 
         // Fail closed: a floor record that cannot be read fails the load as an unreadable journal does (planned as missing,

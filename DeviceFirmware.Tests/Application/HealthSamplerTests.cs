@@ -201,6 +201,23 @@ namespace SecureDevice.Tests.Application
             Assert.AreEqual((long)(HealthFlags.Anomaly | HealthFlags.LowMemory), flags);
         }
 
+        // The storage faults are published once per boot; the flags say in every report whether the condition still holds.
+        [TestMethod]
+        public void Sample_StorageConditions_FlaggedWhileTheyHold()
+        {
+            RunningApplication app = new RunningApplication();
+            app.UpdateRecordsUnreadable = true;
+            app.FloorRecordLagging = true;
+            HealthSampler sampler = Create(new FakeHealthSource(), app, out ConnectionManager connection);
+            const long Both = HealthFlags.UpdateRecordsUnreadable | HealthFlags.FloorRecordLagging;
+            long flags = sampler.Sample(1000, Utc, false).Flags & Both;
+            Assert.AreEqual(Both, flags);
+            app.UpdateRecordsUnreadable = false;
+            app.FloorRecordLagging = false;
+            flags = sampler.Sample(2000, Utc, false).Flags & Both;
+            Assert.AreEqual(0L, flags);
+        }
+
         private static HealthSampler Create(FakeHealthSource sensors, RunningApplication app, out ConnectionManager connection)
         {
             MemoryFileStore flash = new MemoryFileStore();

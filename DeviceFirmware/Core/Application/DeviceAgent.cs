@@ -193,6 +193,8 @@ namespace SecureDevice.Core.Application
                 // A confirmation raises the floor: a failed floor-record save goes to the fault record (which decides: once
                 // per boot, never over an unreported fault) and so to the service.
                 Faults.NoteFloorSaveFailures(Updates.FloorSaveFailures);
+                // Every health report says whether the record still lags (a later save may have repaired it).
+                Application.FloorRecordLagging = Updates.FloorRecordLagging;
             }
 
             if (nowMs >= _nextObserveMs)

@@ -234,6 +234,8 @@ namespace SecureDevice.Core.Application
             flags |= anomaly ? HealthFlags.Anomaly : 0;
             flags |= _connection.AuthenticationFailuresReported > _baseAuthReported ? HealthFlags.AuthenticationFailures : 0;
             flags |= s.HasNativeMemory && free < LowMemoryKiB * 1024L ? HealthFlags.LowMemory : 0;
+            flags |= _application.UpdateRecordsUnreadable ? HealthFlags.UpdateRecordsUnreadable : 0;
+            flags |= _application.FloorRecordLagging ? HealthFlags.FloorRecordLagging : 0;
             s.Flags = flags;
             return s;
         }

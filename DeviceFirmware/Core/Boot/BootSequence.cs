@@ -83,6 +83,9 @@ namespace SecureDevice.Core.Boot
             // Floor-record saves that failed in this boot (the planner's repair, the journal saves of an adoption or a revert)
             // go to the fault record last: the fault record decides, and never displaces the loader's own faults with it.
             _session.Faults.NoteFloorSaveFailures(_stack.Journal.FloorSaveFailures);
+            // The fault is published once per boot; the health reports say, each time, whether the condition still holds.
+            _session.Application.UpdateRecordsUnreadable = _stack.Journal.FloorUnknown;
+            _session.Application.FloorRecordLagging = _stack.Journal.FloorRecordLagging;
             return result;
         }
 

@@ -33,6 +33,19 @@ namespace SecureDevice.Core.Boot
         public bool Loaded { get; set; }
 
         /// <summary>
+        /// True when this boot's loader could read neither update record (<c>JournalStore.FloorUnknown</c>, set by
+        /// <see cref="BootSequence"/>): nothing runs. Reported as <c>HealthFlags.UpdateRecordsUnreadable</c>.
+        /// </summary>
+        public bool UpdateRecordsUnreadable { get; set; }
+
+        /// <summary>
+        /// True while the floor record lags (<c>JournalStore.FloorRecordLagging</c>): set by <see cref="BootSequence"/> after
+        /// the boot and by the agent after each update-engine step, the two places that save the journal. Reported as
+        /// <c>HealthFlags.FloorRecordLagging</c>.
+        /// </summary>
+        public bool FloorRecordLagging { get; set; }
+
+        /// <summary>
         /// True once the application's entry point threw (<see cref="ReportFailure"/>); the main loop then reverts a
         /// candidate under test. Read from the main loop, written from the application's thread.
         /// </summary>

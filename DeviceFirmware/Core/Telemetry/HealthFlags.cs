@@ -26,5 +26,19 @@ namespace SecureDevice.Core.Telemetry
 
         /// <summary>Free native memory is below the low-memory threshold.</summary>
         public const int LowMemory = 128;
+
+        /// <summary>
+        /// This boot could read neither update record (journal and floor record; <c>JournalStore.FloorUnknown</c>): the device
+        /// runs no application. Sent in every report of such a boot, so the service keeps storage-failed open while it holds
+        /// (the fault <c>floor-unknown</c> is published once per boot).
+        /// </summary>
+        public const int UpdateRecordsUnreadable = 256;
+
+        /// <summary>
+        /// The floor record's last save failed and no later save succeeded (<c>JournalStore.FloorRecordLagging</c>): the
+        /// anti-rollback floor rests on the journal alone. Sent while it holds, so the service keeps floor-save-failed open
+        /// (the fault <c>floor-save-failed</c> is published once per boot).
+        /// </summary>
+        public const int FloorRecordLagging = 512;
     }
 }

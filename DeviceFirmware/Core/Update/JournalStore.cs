@@ -71,6 +71,14 @@ namespace SecureDevice.Core.Update
         /// </summary>
         public int FloorSaveFailures { get; private set; }
 
+        /// <summary>
+        /// True when the floor record's last save attempt (<see cref="RepairFloor"/>) failed and no later one succeeded: the
+        /// record may hold a lower floor than the journal. A repair that finds nothing to raise counts as success (the record
+        /// no longer lags). A repair refused while <see cref="Unreadable"/> changes nothing. Reported in every health report
+        /// while true (<c>HealthFlags.FloorRecordLagging</c>), since the fault is published once per boot.
+        /// </summary>
+        public bool FloorRecordLagging { get; private set; }
+
         /// <summary>Loads the journal and the floor record.</summary>
         /// <param name="found">
         /// False when there is no valid journal (factory state, or a record of another format) or a read failed;
@@ -117,7 +125,7 @@ namespace SecureDevice.Core.Update
         /// record's, a failed record save, an erased or damaged record); writes nothing when it does not lag, so an ordinary
         /// boot writes nothing. Called after every journal save and by the planner at every boot.
         /// </summary>
-        /// <returns><see cref="StorageStatus.Ok"/>, the record's save failure (counted in <see cref="FloorSaveFailures"/>), or while <see cref="Unreadable"/> the read failure with nothing written.</returns>
+        /// <returns><see cref="StorageStatus.Ok"/>, the record's save failure (counted in <see cref="FloorSaveFailures"/>, <see cref="FloorRecordLagging"/> until a repair succeeds), or while <see cref="Unreadable"/> the read failure with nothing written.</returns>
         public StorageStatus RepairFloor()
         {
             if (_readFailure != StorageStatus.Ok)
@@ -126,7 +134,8 @@ namespace SecureDevice.Core.Update
             }
 
             StorageStatus status = _floor.Raise(Current.SecurityFloor);
-            if (status != StorageStatus.Ok)
+            FloorRecordLagging = status != StorageStatus.Ok;
+            if (FloorRecordLagging)
             {
                 FloorSaveFailures++;
             }

@@ -94,6 +94,12 @@ namespace SecureDevice.Core.Update
             get { return _journal.FloorSaveFailures; }
         }
 
+        /// <summary>The floor record's last save failed and none succeeded since (<see cref="JournalStore.FloorRecordLagging"/>; the agent passes it to the health report).</summary>
+        public bool FloorRecordLagging
+        {
+            get { return _journal.FloorRecordLagging; }
+        }
+
         /// <summary>How long a candidate has, each boot, to become healthy, ms (default <see cref="Probation.DefaultTimeoutMs"/>).</summary>
         public long TestTimeoutMs
         {

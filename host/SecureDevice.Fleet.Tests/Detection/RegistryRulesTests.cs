@@ -1,12 +1,13 @@
 using System;
 using SecureDevice.Core.Bundle;
+using SecureDevice.Core.Telemetry;
 using SecureDevice.Core.Update;
 using SecureDevice.Fleet.Detection;
 using Xunit;
 
 namespace SecureDevice.Fleet.Tests.Detection;
 
-/// <summary>certificate-expiry, version-drift, update-rejected, storage-failed and floor-save-failed.</summary>
+/// <summary>certificate-expiry, version-drift, update-rejected, storage-failed and floor-save-failed (faults and report flags).</summary>
 public sealed class RegistryRulesTests
 {
     [Fact]
@@ -184,5 +185,47 @@ public sealed class RegistryRulesTests
         Finding cleared = Assert.Single(driver.Engine.Tick(t0.AddDays(9.1)));
         Assert.Equal("floor-save-failed", cleared.Code);
         Assert.Equal(FindingState.Cleared, cleared.State);
+    }
+
+    // Each storage fault is published once per boot, so a device that stays up past the quiet days with the condition
+    // still true must keep its finding open through its reports' flag; once a report says it is gone, the quiet days count
+    // from the last flagged report.
+    [Theory]
+    [InlineData("floor-unknown", HealthFlags.UpdateRecordsUnreadable, DetectionRule.StorageFailed)]
+    [InlineData("floor-save-failed", HealthFlags.FloorRecordLagging, DetectionRule.FloorSaveFailed)]
+    public void StorageRules_FlaggedReports_KeepItOpenPastTheQuietDays_UnflaggedOnesLetItClear(string code, int flag, DetectionRule rule)
+    {
+        var driver = new DetectionDriver();
+        var device = new DetectionDriver.Device("d1") { Flags = HealthFlags.TimeSynchronised | flag };
+        driver.Take(driver.Engine.OnFault("d1", code, 1, driver.Now));
+        Assert.Single(driver.Opened(rule));
+        driver.Reports(device, 10 * 24, 3600);
+        Assert.Empty(driver.Cleared(rule));
+        Assert.Single(driver.Opened(rule));
+
+        device.Flags = HealthFlags.TimeSynchronised;
+        driver.Reports(device, 6 * 24, 3600);
+        Assert.Empty(driver.Cleared(rule));
+        driver.Reports(device, 2 * 24, 3600);
+        Finding cleared = Assert.Single(driver.Cleared(rule));
+        Assert.Contains("latest report unflagged", cleared.Evidence, StringComparison.Ordinal);
+    }
+
+    // The fault event was lost, or the service restarted without state: the flag opens the finding with the rule's severity
+    // and the service's own evidence. A device that falls silent while flagged is not healed: the finding stays open.
+    [Theory]
+    [InlineData(HealthFlags.UpdateRecordsUnreadable, DetectionRule.StorageFailed, FindingSeverity.Critical)]
+    [InlineData(HealthFlags.FloorRecordLagging, DetectionRule.FloorSaveFailed, FindingSeverity.Warning)]
+    public void StorageRules_FlaggedReportWithoutFault_Opens_StaysOpenWhileTheLatestIsFlagged(int flag, DetectionRule rule, FindingSeverity severity)
+    {
+        var driver = new DetectionDriver();
+        var device = new DetectionDriver.Device("d1") { Flags = flag };
+        Finding finding = Assert.Single(driver.Report(device), f => f.Rule == rule);
+        Assert.Equal(severity, finding.Severity);
+        Assert.Equal(FindingState.Open, finding.State);
+        Assert.True(finding.TrustsDevice);
+        Assert.Contains("health report flags", finding.Evidence, StringComparison.Ordinal);
+
+        Assert.DoesNotContain(driver.Engine.Tick(driver.Now.AddDays(30)), f => f.Rule == rule);
     }
 }

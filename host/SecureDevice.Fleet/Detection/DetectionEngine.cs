@@ -125,6 +125,18 @@ public sealed class DetectionEngine
         }
 
         device.LastFlags = sample.Flags;
+        // The storage faults are published once per boot; the report's flags say whether the condition still holds. A flagged
+        // report keeps the finding open (its time is the rule's last sighting) and opens it if the fault was never seen.
+        if (StorageFailedRule.Flagged(sample.Flags))
+        {
+            FindingTracker.Apply(device, DetectionRule.StorageFailed, StorageFailedRule.Reported(), now, 1, 1, _output);
+        }
+
+        if (FloorSaveFailedRule.Flagged(sample.Flags))
+        {
+            FindingTracker.Apply(device, DetectionRule.FloorSaveFailed, FloorSaveFailedRule.Reported(), now, 1, 1, _output);
+        }
+
         ObserveRates(device, sample, newBoot, now, out double? upRate, out double? downRate);
         JudgeCoinMiner(device, sample, upRate, downRate, now);
         FindingTracker.Apply(device, DetectionRule.RebootLoop, BootRules.RebootLoop(device, now, Options), now, 1, 1, _output);
@@ -570,14 +582,14 @@ public sealed class DetectionEngine
             FindingTracker.Clear(device, DetectionRule.UpdateRejected, "no rejected bundle for " + Options.RejectionQuietDays + " days", _output);
         }
 
-        if (device.Track(DetectionRule.StorageFailed).Open && !StorageFailedRule.Recent(device, now, Options))
+        if (device.Track(DetectionRule.StorageFailed).Open && !StorageFailedRule.Holds(device, now, Options))
         {
-            FindingTracker.Clear(device, DetectionRule.StorageFailed, "no unreadable-storage fault for " + Options.RejectionQuietDays + " days", _output);
+            FindingTracker.Clear(device, DetectionRule.StorageFailed, "no unreadable-storage fault nor flagged report for " + Options.RejectionQuietDays + " days, the latest report unflagged", _output);
         }
 
-        if (device.Track(DetectionRule.FloorSaveFailed).Open && !FloorSaveFailedRule.Recent(device, now, Options))
+        if (device.Track(DetectionRule.FloorSaveFailed).Open && !FloorSaveFailedRule.Holds(device, now, Options))
         {
-            FindingTracker.Clear(device, DetectionRule.FloorSaveFailed, "no failed floor-record save for " + Options.RejectionQuietDays + " days", _output);
+            FindingTracker.Clear(device, DetectionRule.FloorSaveFailed, "no failed floor-record save nor flagged report for " + Options.RejectionQuietDays + " days, the latest report unflagged", _output);
         }
 
         // The service stopped passing windows for this device (it is gone or quiet): an empty window lets open rate findings clear.

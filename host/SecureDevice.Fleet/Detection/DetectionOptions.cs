@@ -89,6 +89,6 @@ public sealed record DetectionOptions
     /// <summary>Hours a device may run another version than the target before <c>version-drift</c> (a rollout's grace).</summary>
     public int DriftGraceHours { get; init; } = 24;
 
-    /// <summary>Days without another rejection before <c>update-rejected</c> clears (and without another <c>floor-unknown</c> fault before <c>storage-failed</c> does, without another <c>floor-save-failed</c> fault before <c>floor-save-failed</c> does).</summary>
+    /// <summary>Days without another rejection before <c>update-rejected</c> clears (and without another <c>floor-unknown</c> fault or report flagged <c>UpdateRecordsUnreadable</c> before <c>storage-failed</c> does, without another <c>floor-save-failed</c> fault or report flagged <c>FloorRecordLagging</c> before <c>floor-save-failed</c> does; those two also need the latest report unflagged).</summary>
     public int RejectionQuietDays { get; init; } = 7;
 }

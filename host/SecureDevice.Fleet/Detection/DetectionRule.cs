@@ -44,13 +44,15 @@ public enum DetectionRule
 
     /// <summary>
     /// <c>storage-failed</c>: at boot the device could read neither of its update records (fault <c>floor-unknown</c>), so it
-    /// runs no application: failing flash, which does not heal by itself.
+    /// runs no application: failing flash, which does not heal by itself. Kept open (or opened) by health reports flagged
+    /// <c>UpdateRecordsUnreadable</c>.
     /// </summary>
     StorageFailed = 12,
 
     /// <summary>
     /// <c>floor-save-failed</c>: the device's flash refused a save of its floor record (fault <c>floor-save-failed</c>): it
-    /// runs, but its anti-rollback floor rests on the update journal alone until a later save succeeds.
+    /// runs, but its anti-rollback floor rests on the update journal alone until a later save succeeds. Kept open (or
+    /// opened) by health reports flagged <c>FloorRecordLagging</c>.
     /// </summary>
     FloorSaveFailed = 13,
 }
