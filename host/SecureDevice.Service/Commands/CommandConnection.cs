@@ -57,69 +57,32 @@ public sealed class CommandConnection : IDeviceCommandPublisher, IAsyncDisposabl
     /// <summary>The client id, the command identity's CN.</summary>
     public string ClientId => _session.Certificate.GetNameInfo(X509NameType.SimpleName, false);
 
-    /// <summary>Connects and stays connected until cancelled.</summary>
+    /// <summary>Connects and stays connected until cancelled (<see cref="BrokerConnectionLoop"/>).</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var random = new Random();
-        for (int failures = 0; !cancellationToken.IsCancellationRequested;)
-        {
-            var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Func<MqttClientDisconnectedEventArgs, Task> onDisconnect = e =>
+        await BrokerConnectionLoop.RunAsync(
+            _client,
+            token => _client.ConnectAsync(Options(), token),
+            (result, token) =>
             {
-                lost.TrySetResult();
-                return Task.CompletedTask;
-            };
-            _client.DisconnectedAsync += onDisconnect;
-            try
-            {
-                MqttClientConnectResult result = await _client.ConnectAsync(Options(), cancellationToken).ConfigureAwait(false);
-                if (result.ResultCode != MqttClientConnectResultCode.Success)
-                {
-                    throw new InvalidOperationException("the broker refused the connection: " + result.ResultCode);
-                }
-
-                failures = 0;
                 _metrics.CommandConnects.WithLabels("ok").Inc();
                 _metrics.CommandConnected.Set(1);
                 _log.LogInformation("command connection to {Host}:{Port} as {ClientId} up", _session.Host, _session.Port, ClientId);
-                await lost.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-                _log.LogWarning("command connection to the broker lost; reconnecting");
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                return Task.CompletedTask;
+            },
+            (failures, error) =>
             {
-                break;
-            }
-            catch (Exception error)
-            {
-                failures++;
                 _metrics.CommandConnects.WithLabels("failed").Inc();
                 if (failures == 1 || failures % 10 == 0)
                 {
                     _log.LogWarning("command connection: cannot connect to the broker {Host}:{Port} as {ClientId} (attempt {Attempt}): {Error}", _session.Host, _session.Port, ClientId, failures,
                         Printable.Escape(error.Message));
                 }
-            }
-            finally
-            {
-                _client.DisconnectedAsync -= onDisconnect;
-                _metrics.CommandConnected.Set(_client.IsConnected ? 1 : 0);
-            }
-
-            if (!_client.IsConnected && !cancellationToken.IsCancellationRequested)
-            {
-                long ceiling = SecureDevice.Core.FloodGuard.Backoff.CeilingMs(Math.Max(0, failures - 1), 500, 30_000);
-                long delay = SecureDevice.Core.FloodGuard.Backoff.FullJitterMs(ceiling, 250, (uint)random.Next());
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(delay), _time, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
-        }
-
+            },
+            () => _log.LogWarning("command connection to the broker lost; reconnecting"),
+            connected => _metrics.CommandConnected.Set(connected ? 1 : 0),
+            _time,
+            cancellationToken).ConfigureAwait(false);
         await DisconnectAsync().ConfigureAwait(false);
     }
 
@@ -173,19 +136,7 @@ public sealed class CommandConnection : IDeviceCommandPublisher, IAsyncDisposabl
 
     private async Task DisconnectAsync()
     {
-        if (_client.IsConnected)
-        {
-            try
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception error) when (error is not OutOfMemoryException)
-            {
-                _log.LogDebug("command connection: disconnect: {Error}", error.Message);
-            }
-        }
-
+        await BrokerConnectionLoop.DisconnectAsync(_client, _log, "command connection").ConfigureAwait(false);
         _metrics.CommandConnected.Set(0);
     }
 
@@ -197,12 +148,6 @@ public sealed class CommandConnection : IDeviceCommandPublisher, IAsyncDisposabl
         .WithSessionExpiryInterval(0)
         .WithKeepAlivePeriod(_session.KeepAlive)
         .WithTimeout(TimeSpan.FromSeconds(10))
-        .WithTlsOptions(tls => tls
-            .UseTls()
-            .WithTargetHost(_session.Host)
-            .WithSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13)
-            .WithClientCertificates(new X509Certificate2Collection(_session.Certificate))
-            .WithTrustChain(new X509Certificate2Collection(_session.TrustAnchor))
-            .WithRevocationMode(X509RevocationMode.NoCheck))
+        .WithServiceTls(_session)
         .Build();
 }

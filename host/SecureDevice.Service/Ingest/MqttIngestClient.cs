@@ -120,31 +120,21 @@ public sealed class MqttIngestClient : IAsyncDisposable
     /// <summary>The client id, the certificate's CN.</summary>
     public string ClientId => _session.Certificate.GetNameInfo(X509NameType.SimpleName, false);
 
-    /// <summary>Connects, subscribes and stays connected until cancelled.</summary>
+    /// <summary>Connects, subscribes and stays connected until cancelled (<see cref="BrokerConnectionLoop"/>).</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         _stopping = cancellationToken;
-        var random = new Random();
-        for (int failures = 0; !cancellationToken.IsCancellationRequested;)
-        {
-            var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Func<MqttClientDisconnectedEventArgs, Task> onDisconnect = e =>
-            {
-                lost.TrySetResult();
-                return Task.CompletedTask;
-            };
-            _client.DisconnectedAsync += onDisconnect;
-            try
+        await BrokerConnectionLoop.RunAsync(
+            _client,
+            token =>
             {
                 Interlocked.Increment(ref _generation);
-                MqttClientConnectResult result = await _client.ConnectAsync(Options(), cancellationToken).ConfigureAwait(false);
-                if (result.ResultCode != MqttClientConnectResultCode.Success)
-                {
-                    throw new InvalidOperationException("the broker refused the connection: " + result.ResultCode);
-                }
-
+                return _client.ConnectAsync(Options(), token);
+            },
+            async (result, token) =>
+            {
                 MqttClientSubscribeResult subscribed = await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
-                    .WithTopicFilter(f => f.WithTopic(TopicLayout.SharedFilter).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)).Build(), cancellationToken).ConfigureAwait(false);
+                    .WithTopicFilter(f => f.WithTopic(TopicLayout.SharedFilter).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)).Build(), token).ConfigureAwait(false);
                 foreach (MqttClientSubscribeResultItem item in subscribed.Items)
                 {
                     if (item.ResultCode != MqttClientSubscribeResultCode.GrantedQoS1)
@@ -153,48 +143,23 @@ public sealed class MqttIngestClient : IAsyncDisposable
                     }
                 }
 
-                failures = 0;
                 _metrics.BrokerConnects.WithLabels("ok").Inc();
                 _metrics.BrokerConnected.Set(1);
                 _log.LogInformation("connected to {Host}:{Port} as {ClientId} (session {Present}), subscribed to {Filter}", _session.Host, _session.Port, ClientId,
                     result.IsSessionPresent ? "resumed" : "new", TopicLayout.SharedFilter);
-                await lost.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-                _log.LogWarning("connection to the broker lost; reconnecting");
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            },
+            (failures, error) =>
             {
-                break;
-            }
-            catch (Exception error)
-            {
-                failures++;
                 _metrics.BrokerConnects.WithLabels("failed").Inc();
                 if (failures == 1 || failures % 10 == 0)
                 {
                     _log.LogWarning("cannot connect to the broker {Host}:{Port} (attempt {Attempt}): {Error}", _session.Host, _session.Port, failures, Printable.Escape(error.Message));
                 }
-            }
-            finally
-            {
-                _client.DisconnectedAsync -= onDisconnect;
-                _metrics.BrokerConnected.Set(_client.IsConnected ? 1 : 0);
-            }
-
-            if (!_client.IsConnected && !cancellationToken.IsCancellationRequested)
-            {
-                long ceiling = SecureDevice.Core.FloodGuard.Backoff.CeilingMs(Math.Max(0, failures - 1), 500, 30_000);
-                long delay = SecureDevice.Core.FloodGuard.Backoff.FullJitterMs(ceiling, 250, (uint)random.Next());
-                try
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(delay), _time, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
-        }
-
+            },
+            () => _log.LogWarning("connection to the broker lost; reconnecting"),
+            connected => _metrics.BrokerConnected.Set(connected ? 1 : 0),
+            _time,
+            cancellationToken).ConfigureAwait(false);
         await DisconnectAsync().ConfigureAwait(false);
     }
 
@@ -206,20 +171,8 @@ public sealed class MqttIngestClient : IAsyncDisposable
 
     private async Task DisconnectAsync()
     {
-        if (_client.IsConnected)
-        {
-            try
-            {
-                // A normal DISCONNECT keeps the session (its expiry stands): the broker queues for the next start.
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await _client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception error) when (error is not OutOfMemoryException)
-            {
-                _log.LogDebug("disconnect: {Error}", error.Message);
-            }
-        }
-
+        // A normal DISCONNECT keeps the session (its expiry stands): the broker queues for the next start.
+        await BrokerConnectionLoop.DisconnectAsync(_client, _log, "ingest").ConfigureAwait(false);
         _metrics.BrokerConnected.Set(0);
     }
 
@@ -240,13 +193,7 @@ public sealed class MqttIngestClient : IAsyncDisposable
         .WithMaximumPacketSize(_session.MaximumPacketSize)
         .WithKeepAlivePeriod(_session.KeepAlive)
         .WithTimeout(TimeSpan.FromSeconds(10))
-        .WithTlsOptions(tls => tls
-            .UseTls()
-            .WithTargetHost(_session.Host)
-            .WithSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13)
-            .WithClientCertificates(new X509Certificate2Collection(_session.Certificate))
-            .WithTrustChain(new X509Certificate2Collection(_session.TrustAnchor))
-            .WithRevocationMode(X509RevocationMode.NoCheck))
+        .WithServiceTls(_session)
         .Build();
 
     private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
