@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
+using SecureDevice.Fleet.Text;
 
 namespace SecureDevice.Service.Ingest;
 
@@ -102,7 +103,7 @@ internal static class BrokerConnectionLoop
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
-            log.LogDebug("{What}: disconnect: {Error}", what, error.Message);
+            log.LogDebug("{What}: disconnect: {Error}", what, Printable.Escape(error.Message));
         }
     }
 
