@@ -112,8 +112,8 @@ public sealed class CommandConnectionTests : IDisposable
 
     /// <summary>
     /// The connection is cut after the PUBLISH left the service and before the broker saw it (so no PUBACK), and stays
-    /// refused ~2 s: the command is sent again once the connection is back, is Done, a device that subscribes later gets
-    /// the retained command, and its expiry is what was left (at most 60 - 2 s), not the whole 60 s again. Before, the
+    /// refused 1.5 s: the command is sent again once the connection is back, is Done, a device that subscribes later gets
+    /// the retained command, and its expiry is what was left (at most 58 s), not the whole 60 s again. Before, the
     /// command failed (Unreachable) and nothing reached the broker.
     /// </summary>
     [Fact]
@@ -129,7 +129,9 @@ public sealed class CommandConnectionTests : IDisposable
         {
             await ServiceLab.WaitUntil(() => Task.FromResult(connection.Connected), TimeSpan.FromSeconds(20), "the command connection did not connect");
             var command = new DeviceCommand("devices/" + device.Id + "/down/throttle", ThrottleCommands.Throttle(6, TimeSpan.FromSeconds(60), DateTimeOffset.UtcNow), true, TimeSpan.FromSeconds(60));
-            proxy.CutOnNextUpload(refuseFor: TimeSpan.FromSeconds(2));
+            // 1.5 s: past the first reconnect attempts (so the expiry left is at most 58 s), and short enough that the backoff
+            // (0.5 s doubling, full jitter) is back well within the 10 s.
+            proxy.CutOnNextUpload(refuseFor: TimeSpan.FromSeconds(1.5));
 
             var watch = Stopwatch.StartNew();
             BrokerAccessResult result = await connection.PublishAsync(command);
