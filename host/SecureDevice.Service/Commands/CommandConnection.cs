@@ -94,7 +94,8 @@ public sealed class CommandConnection : IDeviceCommandPublisher, IAsyncDisposabl
 
     /// <summary>
     /// Publishes a device command (the command role allows throttle commands only) and returns on its PUBACK; fails
-    /// (Unreachable) at once while disconnected, (Timeout) after <see cref="PublishTimeout"/> without a PUBACK. The caller
+    /// (Unreachable) at once while disconnected, (Timeout) after <see cref="PublishTimeout"/> without a PUBACK. A drop
+    /// before the PUBACK sends it once more on the next connection within that time (<see cref="SendAsync"/>). The caller
     /// audits a failure.
     /// </summary>
     public async Task<BrokerAccessResult> PublishAsync(DeviceCommand command, CancellationToken cancellation = default)
