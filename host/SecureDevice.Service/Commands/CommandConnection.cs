@@ -25,10 +25,12 @@ namespace SecureDevice.Service.Commands;
 /// Mutual TLS with the command identity, clean start and no session expiry: it only publishes, the broker keeps nothing
 /// for it. Reconnects with the ingest connection's capped exponential backoff and jitter. A command is published only
 /// while connected (Unreachable otherwise, at once). A QoS 1 command whose PUBACK has not arrived when the connection
-/// drops is reported failed (Unreachable, or Timeout after 10 s) and is not sent again on the next connection (its
-/// session state is gone): the caller audits the failure and may repeat the action. The broker may have taken it before
-/// the drop, so the device can receive it and its repetition; a throttle command states the device's limits and their
-/// end, so receiving it twice changes nothing.
+/// drops is sent once more on the next connection (its session state is gone, so MQTTnet would not), if that connection
+/// is up within the same <see cref="PublishTimeout"/>, with the expiry it has left; it is Done only on a PUBACK, and
+/// otherwise reported failed (Timeout when the connection is not back in time, Unreachable when the second connection
+/// drops too): the caller audits the failure and may repeat the action. The broker may have taken the first copy before
+/// the drop, so the device can receive it twice; a throttle command states the device's limits and their absolute end,
+/// so receiving it twice changes nothing (see <see cref="SendAsync"/>).
 /// </para>
 /// </summary>
 public sealed class CommandConnection : IDeviceCommandPublisher, IAsyncDisposable
@@ -41,6 +43,9 @@ public sealed class CommandConnection : IDeviceCommandPublisher, IAsyncDisposabl
     private readonly ILogger _log;
     private readonly TimeProvider _time;
     private readonly IMqttClient _client;
+
+    // Completed (and replaced) each time the connection is up: a command whose connection dropped waits on it.
+    private TaskCompletionSource _up = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="session">Host, port, trust anchor, keep-alive, and the command identity's certificate (the other settings are ingest's and unused).</param>
     public CommandConnection(BrokerSession session, ServiceMetrics metrics, ILogger log, TimeProvider time)
@@ -67,6 +72,7 @@ public sealed class CommandConnection : IDeviceCommandPublisher, IAsyncDisposabl
             {
                 _metrics.CommandConnects.WithLabels("ok").Inc();
                 _metrics.CommandConnected.Set(1);
+                Interlocked.Exchange(ref _up, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                 _log.LogInformation("command connection to {Host}:{Port} as {ClientId} up", _session.Host, _session.Port, ClientId);
                 return Task.CompletedTask;
             },
@@ -88,7 +94,8 @@ public sealed class CommandConnection : IDeviceCommandPublisher, IAsyncDisposabl
 
     /// <summary>
     /// Publishes a device command (the command role allows throttle commands only) and returns on its PUBACK; fails
-    /// (Unreachable) at once while disconnected, (Timeout) after <see cref="PublishTimeout"/> without a PUBACK. The caller
+    /// (Unreachable) at once while disconnected, (Timeout) after <see cref="PublishTimeout"/> without a PUBACK. A drop
+    /// before the PUBACK sends it once more on the next connection within that time (<see cref="SendAsync"/>). The caller
     /// audits a failure.
     /// </summary>
     public async Task<BrokerAccessResult> PublishAsync(DeviceCommand command, CancellationToken cancellation = default)
@@ -110,6 +117,16 @@ public sealed class CommandConnection : IDeviceCommandPublisher, IAsyncDisposabl
         _client.Dispose();
     }
 
+    /// <summary>
+    /// One PUBLISH, and one more on the next connection if this one drops before the PUBACK, within one
+    /// <see cref="PublishTimeout"/>. Sending a throttle command twice is safe: the device's parser
+    /// (DeviceFirmware/Core/FloodGuard/ThrottleCommandParser.cs) reads an absolute <c>until</c> (Unix seconds) and a rate,
+    /// and the agent (DeviceAgent.Handle, ConnectionManager.ApplyThrottle) hands both to <c>ThrottleWindow.Apply</c>, which
+    /// sets the end from <c>until</c> against the wall clock (the same end, however late the copy arrives) and the interval
+    /// from the rate, and replaces whatever was in force; the publish limiter re-paces at the same rate and keeps its
+    /// credit (<c>TokenBucket.Configure</c>). Only counters (commands applied, window changes) see the second copy. The
+    /// broker's retained message is replaced by an identical one.
+    /// </summary>
     private async Task<BrokerAccessResult> SendAsync(DeviceCommand command, CancellationToken cancellation)
     {
         if (!_client.IsConnected)
@@ -117,19 +134,49 @@ public sealed class CommandConnection : IDeviceCommandPublisher, IAsyncDisposabl
             return new BrokerAccessResult(BrokerAccessStatus.Unreachable, "the service's command connection is not connected to the broker");
         }
 
+        long started = _time.GetTimestamp();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         deadline.CancelAfter(PublishTimeout);
+        // Taken before the publish: a connection that comes up after it completes this task.
+        Task reconnected = Volatile.Read(ref _up).Task;
+        bool dropped = false;
         try
         {
-            return await MqttCommandPublisher.PublishOnAsync(_client, command, deadline.Token).ConfigureAwait(false);
+            try
+            {
+                return await MqttCommandPublisher.PublishOnAsync(_client, command, deadline.Token).ConfigureAwait(false);
+            }
+            catch (Exception error) when ((error is MqttCommunicationException or InvalidOperationException) && !deadline.IsCancellationRequested)
+            {
+                // The connection dropped before the PUBACK (or just before the publish): wait for the next one.
+                dropped = true;
+                _log.LogInformation("command {Topic}: the connection dropped before its PUBACK ({Error}); sending it again once reconnected", Printable.Escape(command.Topic), Printable.Escape(error.Message));
+            }
+
+            await reconnected.WaitAsync(deadline.Token).ConfigureAwait(false);
+            // The expiry left, not the whole one again: the retained copy must not outlive the command's end, or the
+            // broker would hand a stale command (which its parser rejects) to a device that subscribes later. The command
+            // carries a duration, not its end, so what is left is counted from this call: whole seconds, rounded down,
+            // the second copy expires no later than the first would have (both may outlast the payload's until by the
+            // time between the action's clock reading and this call, plus the fraction of a second until drops).
+            // Under one second left, the command has ended and is not sent.
+            TimeSpan left = command.Expiry - _time.GetElapsedTime(started);
+            if (left < TimeSpan.FromSeconds(1))
+            {
+                return new BrokerAccessResult(BrokerAccessStatus.Unreachable, "the connection dropped before the PUBACK and the command's expiry ended before it was back");
+            }
+
+            _metrics.CommandsResent.Inc();
+            return await MqttCommandPublisher.PublishOnAsync(_client, command with { Expiry = TimeSpan.FromSeconds(Math.Floor(left.TotalSeconds)) }, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
         {
-            return new BrokerAccessResult(BrokerAccessStatus.Timeout, "no PUBACK within " + PublishTimeout.TotalSeconds + " s");
+            return new BrokerAccessResult(BrokerAccessStatus.Timeout, "no PUBACK within " + PublishTimeout.TotalSeconds + " s"
+                + (dropped ? " (the connection dropped before it and was not back in time, or dropped again)" : ""));
         }
         catch (Exception error) when (error is MqttCommunicationException or InvalidOperationException)
         {
-            // The connection dropped before the PUBACK (or just before the publish): not repeated on the next one.
+            // The connection dropped again before the PUBACK (or the PUBLISH): not sent a third time.
             return new BrokerAccessResult(BrokerAccessStatus.Unreachable, "publishing failed: " + Printable.Escape(error.Message));
         }
     }

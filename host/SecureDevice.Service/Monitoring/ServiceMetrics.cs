@@ -38,6 +38,7 @@ public sealed class ServiceMetrics
         CommandConnected = f.CreateGauge("securedevice_commands_connected", "1 while the command connection (device commands, the command identity) is up.");
         CommandConnects = f.CreateCounter("securedevice_commands_connects_total", "Connection attempts of the command connection, by result.", new[] { "result" });
         CommandsPublished = f.CreateCounter("securedevice_commands_published_total", "Device commands published, by result: done (PUBACK success), refused (PUBACK error), timeout (no PUBACK in 10 s), unreachable (not connected, or the connection failed).", new[] { "result" });
+        CommandsResent = f.CreateCounter("securedevice_commands_resent_total", "Device commands sent a second time because the command connection dropped before their PUBACK (once reconnected, within the 10 s).");
         DatabaseBytes = f.CreateGauge("securedevice_database_bytes", "Bytes the database occupies.");
         DatabaseUp = f.CreateGauge("securedevice_database_up", "1 when the last database operation succeeded.");
         RawRows = f.CreateGauge("securedevice_database_raw_reports", "Raw health report rows stored.");
@@ -108,6 +109,9 @@ public sealed class ServiceMetrics
     public Counter CommandConnects { get; }
 
     public Counter CommandsPublished { get; }
+
+    /// <summary>Commands sent again on the next connection after theirs dropped before the PUBACK.</summary>
+    public Counter CommandsResent { get; }
 
     public Gauge DatabaseBytes { get; }
 

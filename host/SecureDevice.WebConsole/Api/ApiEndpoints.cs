@@ -10,6 +10,7 @@ using System.Threading.Tasks;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 using SecureDevice.Service.Extensions;
 using SecureDevice.Service.Storage;
 using SecureDevice.WebConsole.Updates;
@@ -76,7 +77,7 @@ public static class ApiEndpoints
             }).ToList(), Strict)));
         api.MapGet("/devices/{id}/actions", (HttpContext http, ConsoleBackend backend, string id) => WithDevice(http, backend, id, async device =>
             Results.Json(await backend.Fleet.ListActionsAsync(device.DeviceId, 200, http.RequestAborted), Strict)));
-        api.MapPost("/devices/{id}/actions", (HttpContext http, ConsoleBackend backend, string id) => WithDevice(http, backend, id, async device =>
+        api.MapPost("/devices/{id}/actions", (HttpContext http, ConsoleBackend backend, ILoggerFactory logs, string id) => WithDevice(http, backend, id, async device =>
         {
             ActionBody? body = await ReadBodyAsync<ActionBody>(http);
             if (body == null || !TryValidate(body) || !Enum.TryParse(body.Kind, ignoreCase: true, out DeviceActionKind kind) || !Enum.IsDefined(kind))
@@ -90,9 +91,11 @@ public static class ApiEndpoints
             }
 
             ConsoleUser user = ConsoleUser.From(http.User)!;
-            ActionOutcome outcome = await backend.Actions.ExecuteAsync(
-                new DeviceActionRequest(device.DeviceId, kind, Actor(http, user, Address(http)), body.Reason!), http.RequestAborted);
-            return Results.Json(new { done = outcome.Done, detail = outcome.Detail }, Strict);
+            (ActionOutcome? outcome, string? unavailable) = await ConsoleActions.ExecuteAsync(backend.Actions,
+                new DeviceActionRequest(device.DeviceId, kind, Actor(http, user, Address(http)), body.Reason!), logs.CreateLogger("SecureDevice.WebConsole.Api"), http.RequestAborted);
+            return outcome == null
+                ? Results.Json(new { error = unavailable }, Strict, statusCode: 503)
+                : Results.Json(new { done = outcome.Done, detail = outcome.Detail }, Strict);
         })).RequireAuthorization(OperatorPolicy);
         api.MapPost("/offers", OfferAsync).RequireAuthorization(OperatorPolicy);
         api.MapGet("/rollouts/{id:long}", async (HttpContext http, UpdateOffers offers, ConsoleBackend backend, long id) =>

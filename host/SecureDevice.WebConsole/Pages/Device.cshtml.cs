@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Logging;
 using SecureDevice.WebConsole.Graphs;
 using SecureDevice.WebConsole.Web;
 using SecureDevice.Service.Extensions;
@@ -26,12 +27,14 @@ public sealed class DeviceModel : PageModel
     private readonly ConsoleOptions _options;
 
     private readonly SecureDevice.WebConsole.Updates.UpdateOffers _offers;
+    private readonly ILogger _log;
 
-    public DeviceModel(ConsoleBackend backend, ConsoleOptions options, SecureDevice.WebConsole.Updates.UpdateOffers offers)
+    public DeviceModel(ConsoleBackend backend, ConsoleOptions options, SecureDevice.WebConsole.Updates.UpdateOffers offers, ILogger<DeviceModel> log)
     {
         _backend = backend;
         _options = options;
         _offers = offers;
+        _log = log;
     }
 
     /// <summary>Rollouts that offered an update to this device, newest first.</summary>
@@ -108,7 +111,16 @@ public sealed class DeviceModel : PageModel
         }
 
         string from = HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        ActionOutcome outcome = await _backend.Actions.ExecuteAsync(new DeviceActionRequest(Device!.DeviceId, kind, "console:" + user.Name + "@" + from, Reason), HttpContext.RequestAborted);
+        (ActionOutcome? outcome, string? unavailable) = await ConsoleActions.ExecuteAsync(_backend.Actions,
+            new DeviceActionRequest(Device!.DeviceId, kind, "console:" + user.Name + "@" + from, Reason), _log, HttpContext.RequestAborted);
+        if (outcome == null)
+        {
+            // The page as it was loaded before the action (the database may still be failing): the line, no database text.
+            Message = Kind + ": " + unavailable + ".";
+            Response.StatusCode = 503;
+            return Page();
+        }
+
         ActionDone = outcome.Done;
         Message = Kind + (outcome.Done ? ": done. " : ": failed. ") + outcome.Detail;
         await LoadAsync(user, id, HttpContext.RequestAborted);
