@@ -130,7 +130,7 @@ public sealed class ScaleTests : IDisposable
         // What reached the database: every calm report, and of the flood at most the device's burst plus its rate over
         // the window (+1: a token refilled as the window ends); the limiter, not the service's capacity, is what keeps
         // the flood out (without it the flooder's hundreds of reports are all stored).
-        var limits = new FairLimits(CustomerShare: 1.0);
+        FairLimits limits = options.Ingest.Limits;
         long bound = limits.DeviceBurst + (limits.DevicePerHour * window.ElapsedMilliseconds / 3_600_000) + 1;
         Assert.True(flooded > 200, "the flood sent " + flooded);
         Assert.Equal(200 + noisyStored, await service.Service.Store.CountHealthAsync(None));
