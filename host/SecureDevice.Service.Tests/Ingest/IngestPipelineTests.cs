@@ -397,12 +397,60 @@ public sealed class IngestPipelineTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// The customer's bucket through the real pipeline and limiter: four devices of acme, each sending half its own
+    /// burst (5 of 10), together send twice acme's share (4 x 10 x 0.25 = 10). The eleventh acme message on is refused
+    /// rate-limited-customer and counted against the device that sent it; globex's device, interleaved in the same
+    /// batch, is admitted in full; no device is device-limited; every message is acknowledged. The rate (60 per hour)
+    /// refills nothing while the test runs. SQLite alone: the limiter is the same over either database.
+    /// </summary>
+    [Fact]
+    public async Task ProcessAsync_CustomerDevicesOverTheCustomerShare_ExcessRefusedCustomerLimitedPerDevice_OtherCustomerAdmittedInFull()
+    {
+        var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);
+        await using (store)
+        {
+            string[] acme = { "acme-1", "acme-2", "acme-3", "acme-4" };
+            var devices = acme.Select(id => (id, (string?)"acme")).Append(("globex-1", "globex")).ToArray();
+            IngestPipeline pipeline = await PipelineAsync(store, store, new IngestOptions { Limits = new FairLimits(DeviceBurst: 10, DevicePerHour: 60, CustomerShare: 0.25) },
+                devices: devices);
+            var acks = new ConcurrentQueue<int>();
+            var messages = new List<InboundMessage>();
+            for (int round = 0; round < 5; round++)
+            {
+                foreach (var (id, _) in devices)
+                {
+                    messages.Add(Message(HealthReports.Cbor(1, round + 1), acks, messages.Count, "devices/" + id + "/up/health"));
+                }
+            }
+
+            await pipeline.ProcessAsync(messages.ToArray(), CancellationToken.None);
+
+            Assert.Equal(Enumerable.Range(0, messages.Count), acks.ToArray());
+            // In delivery order acme's first 10 pass: rounds 1 and 2 (8), then acme-1 and acme-2 in round 3.
+            long[] stored = new long[acme.Length];
+            long[] refused = new long[acme.Length];
+            for (int i = 0; i < acme.Length; i++)
+            {
+                stored[i] = (await store.ListHealthAsync(acme[i], 0, long.MaxValue, 100, CancellationToken.None)).Count;
+                IReadOnlyList<CounterRecord> counters = await store.ListCountersAsync(acme[i], 0, CancellationToken.None);
+                Assert.All(counters, c => Assert.Equal(IngestReason.RateLimitedCustomer.Code(), c.Reason));
+                refused[i] = counters.Sum(c => c.Count);
+            }
+
+            Assert.Equal(new long[] { 3, 3, 2, 2 }, stored);
+            Assert.Equal(new long[] { 2, 2, 3, 3 }, refused);
+            Assert.Equal(5, (await store.ListHealthAsync("globex-1", 0, long.MaxValue, 100, CancellationToken.None)).Count);
+            Assert.Empty(await store.ListCountersAsync("globex-1", 0, CancellationToken.None));
+        }
+    }
+
     private static async Task ServiceLabWait(Func<bool> condition, TimeSpan timeout) =>
         await EndToEnd.ServiceLab.WaitUntil(() => Task.FromResult(condition()), timeout, "every message acknowledged");
 
-    private static InboundMessage Message(byte[] payload, ConcurrentQueue<int> acks, int index) => new()
+    private static InboundMessage Message(byte[] payload, ConcurrentQueue<int> acks, int index, string topic = Topic) => new()
     {
-        Topic = Topic,
+        Topic = topic,
         Payload = payload,
         ReceivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
         Acknowledge = _ =>
@@ -412,10 +460,13 @@ public sealed class IngestPipelineTests : IDisposable
         },
     };
 
-    private static async Task<IngestPipeline> PipelineAsync(FleetStore store, IIngestStore writer, IngestOptions? options = null, Func<long>? generation = null)
+    private static async Task<IngestPipeline> PipelineAsync(FleetStore store, IIngestStore writer, IngestOptions? options = null, Func<long>? generation = null,
+        IReadOnlyList<(string Id, string? Customer)>? devices = null)
     {
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await store.SyncRegistryAsync(new[] { new RegistryEntry(Device, "acme", "0A1B2C", new string('a', 64), now + 86_400_000L * 365, now - 1000, "active", null) }, now, CancellationToken.None);
+        devices ??= new[] { (Device, (string?)"acme") };
+        await store.SyncRegistryAsync(devices.Select(d => new RegistryEntry(d.Id, d.Customer, "0A1B2C", new string('a', 64), now + 86_400_000L * 365, now - 1000, "active", null)).ToList(),
+            now, CancellationToken.None);
         var registry = new DeviceRegistry();
         registry.Replace(await store.ListDevicesAsync(CancellationToken.None));
         return new IngestPipeline(writer, error => error is TimeoutException, registry, new ServiceMetrics(), Array.Empty<IIngestObserver>(), null, generation ?? (() => 0),

@@ -186,6 +186,50 @@ public sealed class FleetStoreTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// Roll-ups live by <c>--hourly-days</c>, raw reports by <c>--raw-days</c>, each bound on its own: an hour older than
+    /// the hourly bound is deleted, the younger ones stay, and raw reports within their bound stay although their hours'
+    /// neighbours go. The bound is exclusive, as <see cref="FleetStore.PruneAsync"/> deletes <c>time &lt; now - days</c>:
+    /// an hour (or a raw report) exactly at its bound is kept.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task Prune_HourlyOlderThanItsBound_Deleted_TheHourAtTheBoundAndRawRowsWithinTheirsKept(string dialect)
+    {
+        const long Hour = 3_600_000, Day = 86_400_000;
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            DeviceRecord a = (await Registry(store, "dev-a"))["dev-a"];
+            var policy = new RetentionPolicy(RawDays: 2, EventDays: 90, HourlyDays: 3, CounterDays: 90, DailyDays: 1830);
+            long now = T0 + Hour + (3 * Day); // the hourly bound falls exactly on T0 + 1 h, the raw bound on T0 + 1 h + 1 day
+            long rawBound = now - (2 * Day);
+            long[] received = { T0 + 10, T0 + Hour + 10, T0 + (2 * Hour) + 10, rawBound - 1, rawBound, now - Day };
+            var batch = new IngestBatch();
+            for (int i = 0; i < received.Length; i++)
+            {
+                batch.Health.Add(Health(a, 1, i, received[i]));
+            }
+
+            await store.CommitAsync(batch, None);
+            foreach (long at in received)
+            {
+                await store.RollUpHourAsync(at - (at % Hour), None);
+            }
+
+            IReadOnlyDictionary<string, long> deleted = await store.PruneAsync(policy, now, rolledUpToMs: now, None);
+
+            // T0's hour is the only one before the hourly bound; T0 + 1 h is at it.
+            Assert.Equal(1, deleted[Tables.HealthHourly]);
+            long[] hours = (await store.ListHourlyAsync("dev-a", 0, long.MaxValue, None)).Select(h => h.HourMs).ToArray();
+            Assert.Equal(new[] { T0 + Hour, T0 + (2 * Hour), T0 + Day, T0 + Hour + Day, T0 + Hour + (2 * Day) }, hours);
+            // Raw: the three early ones and the one a millisecond before its bound go; the one at the bound and the younger stay.
+            Assert.Equal(4, deleted[Tables.HealthReports]);
+            long[] raw = (await store.ListHealthAsync("dev-a", 0, long.MaxValue, 10, None)).Select(r => r.ReceivedMs).Order().ToArray();
+            Assert.Equal(new[] { rawBound, now - Day }, raw);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
     public async Task Counters_AndDailySummary_Add_PeaksKeepTheMaximum(string dialect)

@@ -32,7 +32,7 @@ public static class ServiceCommand
         var identity = new Option<string>("--identity") { Description = "Identity in the PKI folder: NAME.pem and NAME.key.pem (default service; service.N for more instances)." };
         var listen = new Option<string>("--listen") { Description = "IP:PORT for /metrics and /health (default 127.0.0.1:9180; port 0 picks one)." };
         var rawDays = new Option<string>("--raw-days") { Description = "Days raw reports are kept, 1..3650 (default 7)." };
-        var hourlyDays = new Option<string>("--hourly-days") { Description = "Days hourly roll-ups are kept, 1..36500 (default 400)." };
+        var hourlyDays = new Option<string>("--hourly-days") { Description = "Days hourly roll-ups are kept, 1..36500 and at least --raw-days (default 400)." };
         var eventDays = new Option<string>("--event-days") { Description = "Days events and counters are kept, 1..36500 (default 90)." };
         var deviceRate = new Option<string>("--device-rate") { Description = "Messages per hour one device may send on average, 1..2000000000 (default 720)." };
         var deviceBurst = new Option<string>("--device-burst") { Description = "Messages one device may send at once, 1..1000000 (default 60)." };
@@ -80,6 +80,14 @@ public static class ServiceCommand
                 },
                 LogLevel = result.GetValue(quiet) ? LogLevel.Warning : LogLevel.Information,
             };
+            if (options.Retention.HourlyDays < options.Retention.RawDays)
+            {
+                // The console graphs roll-ups beyond the raw window: roll-ups pruned before the raw reports they summarise
+                // would leave a gap there, so the combination is a mistake in the arguments (the defaults included).
+                throw new ToolException("--hourly-days (" + options.Retention.HourlyDays + ") must be at least --raw-days (" + options.Retention.RawDays
+                    + "): hourly roll-ups cannot be kept for less time than the raw reports");
+            }
+
             if (result.GetValue(consoleListen) == null
                 && (result.GetValue(bundles) != null || result.GetValue(bundleUrl) != null || (result.GetValue(bundleRoot)?.Length ?? 0) > 0))
             {
