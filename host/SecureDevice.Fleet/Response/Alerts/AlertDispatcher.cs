@@ -245,7 +245,8 @@ public sealed class AlertDispatcher : IAlertSink
 
             if (plan.Status == NotifyStatus.Queued)
             {
-                // A shared store's pass may have read them already: never twice in the queue.
+                // A shared store's pass may have read them already: never twice in the queue (one already sent by such a
+                // pass is refused at its claim, the outbox row having moved on).
                 var known = new HashSet<string>(_pending.Select(d => d.Id), StringComparer.Ordinal);
                 _pending.AddRange(plan.Deliveries.Where(d => !known.Contains(d.Id)));
                 Interlocked.Increment(ref Counters.QueuedCount);
