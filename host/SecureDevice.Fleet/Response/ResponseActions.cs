@@ -253,6 +253,26 @@ public sealed class ResponseActions
         return End(started, status, detail, device);
     }
 
+    /// <summary>
+    /// The owner's alert for a done action (<paramref name="record"/>: its end), as <see cref="End"/> raises it itself when
+    /// a sink is given; null when the registry has no owner for the device. For a caller that queues the alert with its
+    /// own record of the action instead (the fleet service: in the transaction that completes the action done).
+    /// </summary>
+    public AlertEvent? AlertFor(ActionRecord record)
+    {
+        DeviceInfo? device;
+        try
+        {
+            device = _devices.Find(record.DeviceId);
+        }
+        catch (FleetException)
+        {
+            return null;
+        }
+
+        return device?.Owner != null ? AlertEvent.ForAction(device.Owner, record) : null;
+    }
+
     private ActionResult End(ActionRecord started, ActionStatus status, string detail, DeviceInfo? device)
     {
         ActionOutcome outcome = status == ActionStatus.Done ? ActionOutcome.Done : ActionOutcome.Failed;

@@ -38,6 +38,12 @@ public sealed record ActionOutcome(bool Done, string Detail)
     /// </summary>
     public LadderChange? Ladder { get; init; }
 
+    /// <summary>
+    /// The owner's alert for the done action (its content: <see cref="SecureDevice.Fleet.Response.Alerts.AlertEvent.ForAction"/>),
+    /// queued by the dispatcher in the transaction that records the action done, not by the mechanism itself (null: none).
+    /// </summary>
+    public SecureDevice.Fleet.Response.Alerts.AlertEvent? Alert { get; init; }
+
     public static ActionOutcome Succeeded(string detail) => new(true, detail);
 
     public static ActionOutcome Failed(string detail) => new(false, detail);
@@ -74,6 +80,18 @@ public interface IDeviceResponse
     /// </summary>
     Task<DeviceTruth> ReadAsync(string deviceId, CancellationToken cancellationToken) =>
         Task.FromResult(DeviceTruth.Unreadable("the response mechanism cannot tell what holds for the device", transient: false));
+
+    /// <summary>
+    /// The owner's alert for a pending <paramref name="action"/> the reconciler completes done (<paramref name="completion"/>),
+    /// as the mechanism would have raised it; null: none (no owner, no alerts). Default: none.
+    /// </summary>
+    SecureDevice.Fleet.Response.Alerts.AlertEvent? ReconciledAlert(Storage.ActionRecord action, ActionCompletion completion) => null;
+
+    /// <summary>
+    /// Decides what becomes of an owner's alert (<see cref="SecureDevice.Fleet.Response.Alerts.AlertDispatcher.Plan"/>) for
+    /// the dispatcher to write in the transaction that completes the action done; null: no alerts. Never waits for a network.
+    /// </summary>
+    SecureDevice.Fleet.Response.Alerts.AlertPlan? PlanAlert(SecureDevice.Fleet.Response.Alerts.AlertEvent alert) => null;
 }
 
 /// <summary>What holds for a device at the broker and in the PKI, as the response mechanisms read it.</summary>

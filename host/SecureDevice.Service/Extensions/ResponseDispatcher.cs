@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
+using SecureDevice.Fleet.Response.Alerts;
 using SecureDevice.Fleet.Text;
 using SecureDevice.Service.Monitoring;
 using SecureDevice.Service.Storage;
@@ -17,9 +18,11 @@ namespace SecureDevice.Service.Extensions;
 /// then completed done or failed with the device's service state (normal, throttled, quarantined) when the action
 /// succeeded, its presence when the action ended its connection (<see cref="CutReason"/>), and the response ladder's own
 /// row (<see cref="ActionOutcome.Ladder"/>, else <see cref="DeviceActionRequest.Ladder"/>): all of it in one
-/// transaction (<see cref="IActionStore.CompleteActionAsync"/>). A row left pending (that transaction failed, the
-/// process died) is completed by the reconciler (<see cref="RunReconcilerAsync"/>) from what the broker and the
-/// inventory hold.
+/// transaction (<see cref="IActionStore.CompleteActionAsync"/>), with the owner's alert of a done action
+/// (<see cref="ActionOutcome.Alert"/>, decided by <see cref="IDeviceResponse.PlanAlert"/>) in the outbox. A row left
+/// pending (that transaction failed, the process died) is completed by the reconciler (<see cref="RunReconcilerAsync"/>)
+/// from what the broker and the inventory hold, its alert (<see cref="IDeviceResponse.ReconciledAlert"/>) queued in the
+/// same way when it is completed done: the alert is queued if and only if the row is done, once.
 /// </summary>
 public sealed class ResponseDispatcher : IDeviceActions
 {
@@ -98,11 +101,18 @@ public sealed class ResponseDispatcher : IDeviceActions
         // quarantining), nor a lift that forgot the ladder without its record. A failed action changes nothing else.
         // The mechanism's change (a lift) wins over the requester's (the ladder's own steps). Not cancelled with the
         // request: the mechanism has acted, its outcome must be written (else the row waits for the reconciler).
+        // The owner's alert too (a done action only): its outbox rows commit with the "done", so the owner is never told
+        // about an action the table shows pending or failed, and a crash after the commit cannot lose it.
         long atMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        AlertPlan? alert = outcome.Done && outcome.Alert != null ? _response.PlanAlert(outcome.Alert) : null;
         bool completed = await _store.CompleteActionAsync(new ActionCompletion(id, outcome.Done ? ActionRecord.Done : ActionRecord.Failed, outcome.Detail, atMs,
-            outcome.Done ? ServiceState(request.Kind) : null, outcome.Done ? CutReason(request.Kind) : null, outcome.Done ? outcome.Ladder ?? request.Ladder : null),
+            outcome.Done ? ServiceState(request.Kind) : null, outcome.Done ? CutReason(request.Kind) : null, outcome.Done ? outcome.Ladder ?? request.Ladder : null, alert),
             CancellationToken.None).ConfigureAwait(false);
-        if (!completed)
+        if (completed)
+        {
+            alert?.Committed();
+        }
+        else
         {
             // The reconciler took the row for one left behind (the mechanism outlasted ReconcileAfter): its reading stands.
             _metrics.ActionsReconciled.WithLabels(kind, "raced").Inc();
@@ -147,10 +157,17 @@ public sealed class ResponseDispatcher : IDeviceActions
                 continue;
             }
 
+            if (completion.Outcome == ActionRecord.Done && _response.ReconciledAlert(action, completion) is AlertEvent owed)
+            {
+                // The owner learns of the action now that it is recorded done, in the same transaction (as the dispatcher's own completion).
+                completion = completion with { Alert = _response.PlanAlert(owed) };
+            }
+
             bool done = await _store.CompleteActionAsync(completion, cancellationToken).ConfigureAwait(false);
             _metrics.ActionsReconciled.WithLabels(action.Kind, done ? completion.Outcome : "raced").Inc();
             if (done)
             {
+                completion.Alert?.Committed();
                 completed++;
                 _log.LogWarning("action {Id} ({Kind} on {Device}) was left pending; reconciled as {Outcome}: {Detail}", action.Id, action.Kind,
                     Printable.Escape(action.DeviceId), completion.Outcome, Printable.Escape(completion.Detail ?? string.Empty));

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Data.Common;
 using System.Threading;
+using System.Threading.Tasks;
 using SecureDevice.Fleet;
 using SecureDevice.Fleet.Response.Alerts;
 using SecureDevice.Service.Storage;
@@ -41,8 +42,37 @@ public sealed class DatabaseAlertStore : FleetAlertStore
 
     public void Save(AlertDelivery delivery) => Run(connection =>
     {
+        using DbCommand command = SaveCommand(connection, null, delivery);
+        return command.ExecuteNonQuery();
+    });
+
+    /// <summary>
+    /// Writes a planned alert (<see cref="AlertDispatcher.Plan"/>) inside the caller's transaction: the action's
+    /// completion (<see cref="FleetStore.CompleteActionAsync"/>), so that the owner's alert is queued if and only if the
+    /// action is recorded done. A queued plan inserts its deliveries and the last state; a summarized one the last
+    /// state only; any other writes nothing. The same statements as <see cref="Save"/> and <see cref="SetLastState"/>.
+    /// </summary>
+    public static async Task QueueAsync(DbConnection connection, DbTransaction transaction, AlertPlan plan, long nowMs, CancellationToken cancellationToken)
+    {
+        if (plan.Key == null || plan.State == null)
+        {
+            return;
+        }
+
+        foreach (AlertDelivery delivery in plan.Deliveries)
+        {
+            using DbCommand save = SaveCommand(connection, transaction, delivery);
+            await save.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        using DbCommand state = LastStateCommand(connection, transaction, plan.Key, plan.State, nowMs);
+        await state.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static DbCommand SaveCommand(DbConnection connection, DbTransaction? transaction, AlertDelivery delivery)
+    {
         // A new delivery is inserted; a known one moves forward only (never back to fewer attempts) and loses its claim.
-        using DbCommand command = ServiceStateStore.Command(connection, null, $"INSERT INTO {ServiceStateSchema.AlertOutbox} (delivery_id, {Columns}) "
+        DbCommand command = ServiceStateStore.Command(connection, transaction, $"INSERT INTO {ServiceStateSchema.AlertOutbox} (delivery_id, {Columns}) "
             + "VALUES (@id, @alert, @c, @d, @k, @ch, @s, @a, @e, @cr, @next, @done, @body, @subject) ON CONFLICT (delivery_id) DO UPDATE SET "
             + "state = excluded.state, attempts = excluded.attempts, last_error = excluded.last_error, next_attempt_ms = excluded.next_attempt_ms, "
             + $"done_ms = excluded.done_ms, lease_owner = NULL, lease_until_ms = NULL WHERE {ServiceStateSchema.AlertOutbox}.attempts <= excluded.attempts");
@@ -60,8 +90,8 @@ public sealed class DatabaseAlertStore : FleetAlertStore
         SqlDialect.Parameter(command, "@done", delivery.DoneAt?.ToUnixTimeMilliseconds());
         SqlDialect.Parameter(command, "@body", delivery.Body);
         SqlDialect.Parameter(command, "@subject", delivery.Subject);
-        return command.ExecuteNonQuery();
-    });
+        return command;
+    }
 
     public IReadOnlyList<AlertDelivery> Deliveries() => Read($"SELECT {Columns} FROM {ServiceStateSchema.AlertOutbox} ORDER BY created_ms, delivery_id", null);
 
@@ -77,13 +107,19 @@ public sealed class DatabaseAlertStore : FleetAlertStore
 
     public void SetLastState(string key, string state) => Run(connection =>
     {
-        using DbCommand command = ServiceStateStore.Command(connection, null, $"INSERT INTO {ServiceStateSchema.AlertLastState} (dedupe_key, state, updated_ms) VALUES (@k, @s, @u) "
+        using DbCommand command = LastStateCommand(connection, null, key, state, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        return command.ExecuteNonQuery();
+    });
+
+    private static DbCommand LastStateCommand(DbConnection connection, DbTransaction? transaction, string key, string state, long nowMs)
+    {
+        DbCommand command = ServiceStateStore.Command(connection, transaction, $"INSERT INTO {ServiceStateSchema.AlertLastState} (dedupe_key, state, updated_ms) VALUES (@k, @s, @u) "
             + "ON CONFLICT (dedupe_key) DO UPDATE SET state = excluded.state, updated_ms = excluded.updated_ms");
         SqlDialect.Parameter(command, "@k", key);
         SqlDialect.Parameter(command, "@s", state);
-        SqlDialect.Parameter(command, "@u", _time.GetUtcNow().ToUnixTimeMilliseconds());
-        return command.ExecuteNonQuery();
-    });
+        SqlDialect.Parameter(command, "@u", nowMs);
+        return command;
+    }
 
     /// <summary>
     /// One conditional UPDATE: the row must still be pending with this copy's attempt count, and unclaimed, its claim

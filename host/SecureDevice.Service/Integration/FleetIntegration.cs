@@ -79,7 +79,9 @@ public sealed class FleetIntegration : IServiceAttachment, IAlertSink, IDisposab
         _outbox = new DatabaseAlertStore(dialect, instance, _time);
         _alerts = new AlertDispatcher(_contacts, _outbox, _webhook, _options.Smtp != null ? new SmtpSender(_options.Smtp) : null, _time, options: _options.Alerts);
         Detection.Alerts = _alerts;
-        Ladder.Bind(new ResponseActions(new RegistryDirectory(registry), _audit, commands, broker, revoker, _time, _alerts), new ServiceStateStore(dialect), instance);
+        // The mechanisms alert nobody themselves: the owner's alert is queued in the transaction that records the action
+        // done (the dispatcher's completion or the reconciler's), so it is queued if and only if the actions table says done.
+        Ladder.Bind(new ResponseActions(new RegistryDirectory(registry), _audit, commands, broker, revoker, _time), new ServiceStateStore(dialect), instance, _alerts);
     }
 
     public Task RunAsync(CancellationToken cancellationToken) => Task.WhenAll(Alerts.RunAsync(cancellationToken), PruneOutboxAsync(cancellationToken));

@@ -4,10 +4,12 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using SecureDevice.Fleet.Response;
+using SecureDevice.Fleet.Response.Alerts;
 using SecureDevice.Service.Extensions;
 using SecureDevice.Service.Hosting;
 using SecureDevice.Service.Storage;
 using ServiceOutcome = SecureDevice.Service.Extensions.ActionOutcome;
+using StoredAction = SecureDevice.Service.Storage.ActionRecord;
 
 namespace SecureDevice.Service.Integration;
 
@@ -16,7 +18,9 @@ namespace SecureDevice.Service.Integration;
 /// over the service's command connection), then quarantine (dynamic-security role swap), never revocation. Signals
 /// arrive one at a time from the service's <see cref="ResponseDispatcher"/> worker (so the per-device state needs no
 /// lock); every action goes through <see cref="IDeviceActions"/>, which audits it in the actions table. ResponseActions
-/// audits it too (its hash-chained file in the data folder) and alerts the owner when it is done. The step each device
+/// audits it too (its hash-chained file in the data folder); the owner's alert of a done action
+/// (<see cref="ResponseActions.AlertFor"/>) goes back with the outcome and the dispatcher queues it in the transaction
+/// that records the action done (<see cref="PlanAlert"/>; the reconciler's: <see cref="ReconciledAlert"/>). The step each device
 /// reached and since when live in the database (<see cref="ServiceStateSchema.LadderState"/>), read again at every
 /// offence: a device throttled before a restart, or by another instance, is quarantined if it keeps offending after the
 /// grace period; a lift (any instance) deletes the row. The row is never written here: it travels with the action
@@ -31,6 +35,7 @@ public sealed class LadderResponse : IDeviceResponse
     private readonly TimeProvider _time;
     private readonly Dictionary<string, Ladder> _devices = new(StringComparer.Ordinal);
     private ResponseActions? _actions;
+    private AlertDispatcher? _alerts;
     private ServiceStateStore? _state;
     private string _instance = "service";
 
@@ -41,11 +46,14 @@ public sealed class LadderResponse : IDeviceResponse
     }
 
     /// <summary>Set when the service is attached (the mechanisms need its connection and registry).</summary>
-    public void Bind(ResponseActions actions, ServiceStateStore state, string instance)
+    /// <param name="actions">The mechanisms, without an alert sink of their own: the owner's alert is queued with the action's record.</param>
+    /// <param name="alerts">The owner's alerts over the database's outbox that <paramref name="state"/> writes (null: nobody is alerted).</param>
+    public void Bind(ResponseActions actions, ServiceStateStore state, string instance, AlertDispatcher? alerts = null)
     {
         _actions = actions;
         _state = state;
         _instance = instance;
+        _alerts = alerts;
     }
 
     public async Task OnSignalAsync(DeviceSignal signal, IDeviceActions actions, CancellationToken cancellationToken)
@@ -151,16 +159,42 @@ public sealed class LadderResponse : IDeviceResponse
             _ => await _actions.RevokeAsync(request.DeviceId, request.Actor, request.Reason, origin, cancellationToken).ConfigureAwait(false),
         };
         string detail = result.Status + (string.IsNullOrEmpty(result.Record.Detail) ? string.Empty : ": " + result.Record.Detail);
-        if (result.Succeeded && request.Kind == DeviceActionKind.Lift)
+        if (!result.Succeeded)
+        {
+            return ServiceOutcome.Failed(detail);
+        }
+
+        // The owner's alert, from the mechanism's own end record (what ResponseActions would send), is queued by the
+        // dispatcher in the transaction that records the action done.
+        ServiceOutcome done = ServiceOutcome.Succeeded(detail) with { Alert = _alerts != null ? _actions.AlertFor(result.Record) : null };
+        if (request.Kind == DeviceActionKind.Lift)
         {
             // The memory is only a hint (the row is read again at every offence); the rows are deleted by the dispatcher
             // with the lift's record, in one transaction: a lift whose record failed has not forgotten the ladder.
             _devices.Remove(request.DeviceId);
-            return ServiceOutcome.Succeeded(detail) with { Ladder = _state != null ? LadderChange.Forget(request.DeviceId) : null };
+            return done with { Ladder = _state != null ? LadderChange.Forget(request.DeviceId) : null };
         }
 
-        return result.Succeeded ? ServiceOutcome.Succeeded(detail) : ServiceOutcome.Failed(detail);
+        return done;
     }
+
+    public AlertEvent? ReconciledAlert(StoredAction action, ActionCompletion completion)
+    {
+        if (_actions == null || _alerts == null || !Enum.TryParse(action.Kind, true, out ActionKind kind))
+        {
+            return null;
+        }
+
+        // The record the mechanism would have ended with, from the row and the reconciler's reading: the same alert content.
+        return _actions.AlertFor(new SecureDevice.Fleet.Response.ActionRecord
+        {
+            ActionId = "action-" + action.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), Time = DateTimeOffset.FromUnixTimeMilliseconds(completion.AtMs),
+            DeviceId = action.DeviceId, Kind = kind, Actor = action.Actor, Origin = "reconciler", Reason = action.Reason,
+            Outcome = SecureDevice.Fleet.Response.ActionOutcome.Done, Status = ActionStatus.Done, Detail = completion.Detail ?? string.Empty,
+        });
+    }
+
+    public AlertPlan? PlanAlert(AlertEvent alert) => _alerts?.Plan(alert);
 
     public async Task<DeviceTruth> ReadAsync(string deviceId, CancellationToken cancellationToken)
     {

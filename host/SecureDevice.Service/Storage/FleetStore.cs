@@ -585,6 +585,11 @@ public sealed class FleetStore : IFleetStore
             throw new ArgumentException("an action completes done or failed", nameof(completion));
         }
 
+        if (completion.Alert != null && completion.Outcome != ActionRecord.Done)
+        {
+            throw new ArgumentException("only a done action alerts its owner", nameof(completion));
+        }
+
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using DbTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         string? deviceId;
@@ -626,6 +631,18 @@ public sealed class FleetStore : IFleetStore
         if (completion.Ladder != null)
         {
             await ServiceStateStore.ApplyAsync(connection, transaction, completion.Ladder, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (completion.Alert != null)
+        {
+            // The owner's alert in the outbox with the "done": queued if and only if the action is recorded done, once
+            // (the completion is guarded by outcome = 'pending'), and it survives whatever happens after the commit.
+            if (!string.Equals(completion.Alert.Alert.DeviceId, deviceId, StringComparison.Ordinal))
+            {
+                throw new ArgumentException("the alert is for another device than the action", nameof(completion));
+            }
+
+            await Integration.DatabaseAlertStore.QueueAsync(connection, transaction, completion.Alert, completion.AtMs, cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -71,7 +71,12 @@ public sealed record ActionRecord(long Id, string DeviceId, string Kind, string 
 /// <param name="ServiceState">The device's service state (normal, throttled, quarantined; null: unchanged).</param>
 /// <param name="CutReason">When the action ended the device's connection (quarantine, revocation): why presence is offline (null: no cut).</param>
 /// <param name="Ladder">The response ladder's rows to change with it (null: unchanged).</param>
-public sealed record ActionCompletion(long Id, string Outcome, string? Detail, long AtMs, string? ServiceState = null, string? CutReason = null, LadderChange? Ladder = null);
+/// <param name="Alert">
+/// The owner's alert to queue in the outbox with it (done only; null: none): its deliveries and de-duplication state,
+/// so that the alert is queued if and only if the action is recorded done.
+/// </param>
+public sealed record ActionCompletion(long Id, string Outcome, string? Detail, long AtMs, string? ServiceState = null, string? CutReason = null, LadderChange? Ladder = null,
+    SecureDevice.Fleet.Response.Alerts.AlertPlan? Alert = null);
 
 /// <summary>An alert to a device's owner (workstream C): channel webhook/email; state queued/sent/failed/dead.</summary>
 public sealed record AlertRecord(

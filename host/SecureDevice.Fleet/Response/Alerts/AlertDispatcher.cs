@@ -126,33 +126,13 @@ public sealed class AlertDispatcher : IAlertSink
 
     public NotifyStatus Notify(AlertEvent alert)
     {
-        if (!Valid(alert))
+        NotifyStatus? refused = Address(alert, out List<AlertChannel> channels);
+        if (refused != null)
         {
-            return NotifyStatus.Invalid;
+            return refused.Value;
         }
 
-        CustomerContacts? contacts;
-        try
-        {
-            contacts = _contacts.Find(alert.CustomerId);
-        }
-        catch (FleetException)
-        {
-            contacts = null;
-        }
-
-        if (contacts == null)
-        {
-            return NotifyStatus.UnknownCustomer;
-        }
-
-        List<AlertChannel> channels = Channels(contacts);
-        if (channels.Count == 0)
-        {
-            return NotifyStatus.NoChannel;
-        }
-
-        string key = alert.CustomerId + "|" + alert.DeviceId + "|" + alert.Subject;
+        string key = Key(alert);
         lock (_gate)
         {
             if (_store.LastState(key) == alert.State)
@@ -190,6 +170,87 @@ public sealed class AlertDispatcher : IAlertSink
 
             Interlocked.Increment(ref Counters.QueuedCount);
             return NotifyStatus.Queued;
+        }
+    }
+
+    /// <summary>
+    /// Decides what <see cref="Notify"/> would do with <paramref name="alert"/> without writing anything: for a caller
+    /// that writes the alert in its own transaction, with the change it reports (the fleet service's action: the owner's
+    /// alert and the action's "done" row commit together, or neither does). The caller writes
+    /// <see cref="AlertPlan.Deliveries"/> and the de-duplication state (<see cref="AlertPlan.Key"/>,
+    /// <see cref="AlertPlan.State"/>) to this dispatcher's store, in its transaction, and calls
+    /// <see cref="AlertPlan.Committed"/> once it committed; a plan never committed leaves nothing behind but, when it was
+    /// <see cref="NotifyStatus.Queued"/>, the rate window's slot it took (the window is this process's memory: the
+    /// decision is taken before the transaction; an alert over the rate is counted into the summary only once committed).
+    /// Only for a store the caller's transaction writes (the service's <c>DatabaseAlertStore</c>, which every
+    /// dispatcher re-reads). The de-duplication state is read here, before the transaction (unreadable: taken as a
+    /// change); nothing here waits for a network.
+    /// </summary>
+    public AlertPlan Plan(AlertEvent alert)
+    {
+        NotifyStatus? refused = Address(alert, out List<AlertChannel> channels);
+        if (refused != null)
+        {
+            return new AlertPlan(this, alert, refused.Value, null, null, Array.Empty<AlertDelivery>());
+        }
+
+        string key = Key(alert);
+        lock (_gate)
+        {
+            string? last;
+            try
+            {
+                last = _store.LastState(key);
+            }
+            catch (FleetException)
+            {
+                last = null;
+            }
+
+            if (last == alert.State)
+            {
+                Interlocked.Increment(ref Counters.DuplicateCount);
+                return new AlertPlan(this, alert, NotifyStatus.Duplicate, null, null, Array.Empty<AlertDelivery>());
+            }
+
+            if (_pending.Count + channels.Count > _options.Capacity)
+            {
+                Interlocked.Increment(ref Counters.QueueFullCount);
+                return new AlertPlan(this, alert, NotifyStatus.QueueFull, null, null, Array.Empty<AlertDelivery>());
+            }
+
+            DateTimeOffset now = _time.GetUtcNow();
+            if (!_limiter.TryReserve(alert.CustomerId, now))
+            {
+                return new AlertPlan(this, alert, NotifyStatus.Summarized, key, alert.State, Array.Empty<AlertDelivery>());
+            }
+
+            string id = NewId();
+            return new AlertPlan(this, alert, NotifyStatus.Queued, key, alert.State,
+                Build(channels, id, alert.CustomerId, alert.DeviceId, alert.Kind, AlertDocuments.Alert(id, alert), AlertDocuments.AlertSubject(alert), now));
+        }
+    }
+
+    /// <summary>A plan's rows are committed: its deliveries wait for the delivery loop, it is counted, a summarized one joins the summary.</summary>
+    internal void Accept(AlertPlan plan)
+    {
+        lock (_gate)
+        {
+            if (plan.Status == NotifyStatus.Summarized)
+            {
+                _limiter.Hold(plan.Alert.CustomerId, plan.Alert.DeviceId, plan.Alert.Kind, _time.GetUtcNow());
+                Interlocked.Increment(ref Counters.SummarizedCount);
+                return;
+            }
+
+            if (plan.Status == NotifyStatus.Queued)
+            {
+                // A shared store's pass may have read them already: never twice in the queue (one already sent by such a
+                // pass is refused at its claim, the outbox row having moved on).
+                var known = new HashSet<string>(_pending.Select(d => d.Id), StringComparer.Ordinal);
+                _pending.AddRange(plan.Deliveries.Where(d => !known.Contains(d.Id)));
+                Interlocked.Increment(ref Counters.QueuedCount);
+            }
         }
     }
 
@@ -305,6 +366,37 @@ public sealed class AlertDispatcher : IAlertSink
 
     private static string NewId() => "alt_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
 
+    /// <summary>The de-duplication key: customer, device, subject.</summary>
+    private static string Key(AlertEvent alert) => alert.CustomerId + "|" + alert.DeviceId + "|" + alert.Subject;
+
+    /// <summary>Why the alert cannot go anywhere (invalid, unknown customer, no channel), or null with the customer's channels.</summary>
+    private NotifyStatus? Address(AlertEvent alert, out List<AlertChannel> channels)
+    {
+        channels = new List<AlertChannel>();
+        if (!Valid(alert))
+        {
+            return NotifyStatus.Invalid;
+        }
+
+        CustomerContacts? contacts;
+        try
+        {
+            contacts = _contacts.Find(alert.CustomerId);
+        }
+        catch (FleetException)
+        {
+            contacts = null;
+        }
+
+        if (contacts == null)
+        {
+            return NotifyStatus.UnknownCustomer;
+        }
+
+        channels = Channels(contacts);
+        return channels.Count == 0 ? NotifyStatus.NoChannel : null;
+    }
+
     private static bool Token(string? text, int max, bool digitsAndDashes)
     {
         if (string.IsNullOrEmpty(text) || text.Length > max)
@@ -349,17 +441,20 @@ public sealed class AlertDispatcher : IAlertSink
 
     private void Enqueue(List<AlertChannel> channels, string id, string customer, string? device, string kind, string body, string subject, DateTimeOffset now)
     {
-        foreach (AlertChannel channel in channels)
+        foreach (AlertDelivery delivery in Build(channels, id, customer, device, kind, body, subject, now))
         {
-            var delivery = new AlertDelivery
-            {
-                AlertId = id, CustomerId = customer, DeviceId = device, Kind = kind, Channel = channel, State = DeliveryState.Queued,
-                CreatedAt = now, NextAttemptAt = now, Body = body, Subject = channel == AlertChannel.Email ? subject : null,
-            };
             _store.Save(delivery);
             _pending.Add(delivery);
         }
     }
+
+    /// <summary>One new delivery per channel, the same alert id and body.</summary>
+    private static AlertDelivery[] Build(List<AlertChannel> channels, string id, string customer, string? device, string kind, string body, string subject, DateTimeOffset now) =>
+        channels.Select(channel => new AlertDelivery
+        {
+            AlertId = id, CustomerId = customer, DeviceId = device, Kind = kind, Channel = channel, State = DeliveryState.Queued,
+            CreatedAt = now, NextAttemptAt = now, Body = body, Subject = channel == AlertChannel.Email ? subject : null,
+        }).ToArray();
 
     private void QueueSummaries(DateTimeOffset now)
     {
@@ -447,6 +542,52 @@ public sealed class AlertDispatcher : IAlertSink
             {
                 // The in-memory state is right; the store catches up at the delivery's next change.
             }
+        }
+    }
+}
+
+/// <summary>
+/// An owner's alert decided by <see cref="AlertDispatcher.Plan"/> and not yet written: the caller writes
+/// <see cref="Deliveries"/> and, for <see cref="NotifyStatus.Queued"/> and <see cref="NotifyStatus.Summarized"/>, the
+/// last state (<see cref="Key"/>, <see cref="State"/>) in its own transaction, then calls <see cref="Committed"/>.
+/// Any other <see cref="Status"/> writes nothing (a duplicate, no contacts, the queue full).
+/// </summary>
+public sealed class AlertPlan
+{
+    private readonly AlertDispatcher _owner;
+    private int _committed;
+
+    internal AlertPlan(AlertDispatcher owner, AlertEvent alert, NotifyStatus status, string? key, string? state, IReadOnlyList<AlertDelivery> deliveries)
+    {
+        _owner = owner;
+        Alert = alert;
+        Status = status;
+        Key = key;
+        State = state;
+        Deliveries = deliveries;
+    }
+
+    /// <summary>The alert (its device is the action's).</summary>
+    public AlertEvent Alert { get; }
+
+    /// <summary>What the dispatcher decided: <see cref="NotifyStatus.Queued"/> and <see cref="NotifyStatus.Summarized"/> write rows.</summary>
+    public NotifyStatus Status { get; }
+
+    /// <summary>The de-duplication key whose last state to write, or null (nothing to write).</summary>
+    public string? Key { get; }
+
+    /// <summary>The last state to write under <see cref="Key"/>.</summary>
+    public string? State { get; }
+
+    /// <summary>The deliveries to insert, one per channel (<see cref="NotifyStatus.Queued"/> only; else none).</summary>
+    public IReadOnlyList<AlertDelivery> Deliveries { get; }
+
+    /// <summary>The caller's transaction with these rows committed: the dispatcher takes the deliveries and counts it (once).</summary>
+    public void Committed()
+    {
+        if (Interlocked.Exchange(ref _committed, 1) == 0)
+        {
+            _owner.Accept(this);
         }
     }
 }

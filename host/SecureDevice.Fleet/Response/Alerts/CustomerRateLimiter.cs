@@ -28,12 +28,28 @@ public sealed class CustomerRateLimiter
     /// <summary>True when the alert may go out now; false when it was counted into the customer's summary.</summary>
     public bool TryPass(string customerId, string? deviceId, string kind, DateTimeOffset now)
     {
+        if (TryReserve(customerId, now))
+        {
+            return true;
+        }
+
+        Hold(customerId, deviceId, kind, now);
+        return false;
+    }
+
+    /// <summary>
+    /// Takes one of the customer's one-by-one slots of the window if one is left (true), like <see cref="TryPass"/>, but
+    /// when over the rate counts nothing (false): the caller counts the alert into the summary with <see cref="Hold(string, string?, string, DateTimeOffset)"/>
+    /// once it is sure the alert stands (an action's alert, once the action's record committed done).
+    /// </summary>
+    public bool TryReserve(string customerId, DateTimeOffset now)
+    {
         if (!_buckets.TryGetValue(customerId, out Bucket? bucket) || now >= bucket.Start + Window)
         {
             if (bucket is { Held: > 0 })
             {
                 // A summary not yet taken stays due; a new window starts after it.
-                return Hold(bucket, deviceId, kind);
+                return false;
             }
 
             _buckets[customerId] = bucket = new Bucket(now);
@@ -45,7 +61,21 @@ public sealed class CustomerRateLimiter
             return true;
         }
 
-        return Hold(bucket, deviceId, kind);
+        return false;
+    }
+
+    /// <summary>
+    /// Counts an alert into the customer's summary (after <see cref="TryReserve"/> said it is over the rate). If the
+    /// window's summary was taken meanwhile, a new window starts now and the alert waits for its summary.
+    /// </summary>
+    public void Hold(string customerId, string? deviceId, string kind, DateTimeOffset now)
+    {
+        if (!_buckets.TryGetValue(customerId, out Bucket? bucket))
+        {
+            _buckets[customerId] = bucket = new Bucket(now);
+        }
+
+        Hold(bucket, deviceId, kind);
     }
 
     /// <summary>Summaries whose window has ended (each taken once); their customers start a fresh window.</summary>
