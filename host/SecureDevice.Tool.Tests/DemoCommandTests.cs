@@ -6,6 +6,7 @@ using System.Net.Http;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading.Tasks;
+using SecureDevice.Lab.Demo;
 using SecureDevice.TestSupport;
 using Xunit;
 
@@ -41,7 +42,7 @@ public sealed class DemoCommandTests
         {
             Assert.True(demo.WaitFor(line => line.Contains("/setup?Token=", StringComparison.Ordinal), TimeSpan.FromMinutes(6)), demo.Describe());
             output = demo.Output;
-            Assert.Contains(output, line => line.StartsWith("all 34 checks held", StringComparison.Ordinal));
+            Assert.Contains(output, line => line.StartsWith("all 35 checks held", StringComparison.Ordinal));
             string consoleUrl = Value(output, "  console:");
             string link = Value(output, "  first admin:");
             Assert.Matches(@"^https://127\.0\.0\.1:\d+/$", consoleUrl);
@@ -96,6 +97,31 @@ public sealed class DemoCommandTests
         Assert.True(verified.ExitCode == 0, verified.Output + verified.Error);
         ToolResult tampered = ToolRun.Run("verify", "--root", Path.Combine(keep, "keys", "root.pub.pem"), Path.Combine(keep, "bundles", "1.2.0-tampered"));
         Assert.Equal(1, tampered.ExitCode);
+    }
+
+    /// <summary>
+    /// The demo's checks read what the fleet service stored, not what the devices or the broker saw: with a planted fault
+    /// (the service's registry lacks dev-002, which still runs and which the broker still takes), the service refuses
+    /// dev-002's messages as unknown-device and stores none, so step 2's check for dev-002 fails, the demo stops after that
+    /// step and exits 1 with one FAILED line naming the check and what the service stored.
+    /// </summary>
+    [Fact]
+    public void Demo_ServiceRegistryLacksADevice_ItsReportCheckFails_ExitsOneWithOneLine()
+    {
+        var output = new StringWriter();
+        int exit;
+        using (var scenario = new DemoScenario(new DemoView(output, interactive: false), 2, null) { HiddenDevice = "dev-002" })
+        {
+            exit = scenario.Run();
+        }
+
+        string text = output.ToString();
+        Assert.True(exit == 1, text);
+        string last = text.TrimEnd().Split('\n')[^1];
+        Assert.StartsWith("FAILED: 2: dev-002 connects with its own certificate and reports health (not in the service's registry; 0 report(s) stored, refused ", last);
+        Assert.Contains(" unknown-device", last);
+        Assert.Single(text.Split('\n'), line => line.StartsWith("FAILED", StringComparison.Ordinal));
+        Assert.DoesNotContain("a signed update, 1.1.0", text); // step 3 never began
     }
 
     [Theory]

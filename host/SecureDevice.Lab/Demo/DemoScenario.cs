@@ -10,6 +10,7 @@ using SecureDevice.Core.Update;
 using SecureDevice.Fleet.Signing;
 using SecureDevice.Fleet.Telemetry;
 using SecureDevice.Lab.Signing;
+using SecureDevice.Service.Hosting;
 using SecureDevice.VirtualDevice;
 using SecureDevice.VirtualDevice.Transport;
 using SecureDevice.VirtualDevice.Updates;
@@ -19,9 +20,11 @@ using SecureDevice.Doubles;
 namespace SecureDevice.Lab.Demo;
 
 /// <summary>
-/// The whole device lifecycle on one machine, every promise checked from the outside: what the broker delivered to the
-/// service, what an independent TLS client or the network path observed. The devices run the firmware's portable core
-/// (connection manager, flood guard, telemetry, loader and update engine) with host adapters.
+/// The whole device lifecycle on one machine, every promise checked from the outside: what the real fleet service
+/// (started once, in step 1) stored and counted in its database per device, what an independent TLS client or the
+/// network path observed. The devices run the firmware's portable core (connection manager, flood guard, telemetry,
+/// loader and update engine) with host adapters. The demo stops after the first step with a failed check: every later
+/// step stands on the earlier ones.
 /// </summary>
 public sealed class DemoScenario : IDisposable
 {
@@ -36,7 +39,8 @@ public sealed class DemoScenario : IDisposable
     private readonly List<Device> _devices = new();
     private readonly Dictionary<string, DeviceIdentity> _identities = new(StringComparer.Ordinal);
     private DemoWorkspace? _workspace;
-    private ServiceClient? _service;
+    private DemoService? _service;
+    private DemoOperator? _operator;
     private readonly Dictionary<string, FlakyLink> _links = new(StringComparer.Ordinal);
     private string _step = string.Empty;
 
@@ -49,10 +53,19 @@ public sealed class DemoScenario : IDisposable
 
     public IReadOnlyList<DemoCheck> Checks => _checks;
 
+    /// <summary>
+    /// A planted fault for the demo's own tests: this device is provisioned, registered at the broker and runs, but the
+    /// fleet service's registry does not know it (the service reads a copy of the PKI whose inventory lacks it), so the
+    /// service refuses and stores nothing of it and the demo must fail.
+    /// </summary>
+    internal string? HiddenDevice { get; init; }
+
     /// <summary>The broker, PKI, update server and folders; valid after <see cref="Run"/> until disposal (the kept demo serves from it).</summary>
     public DemoWorkspace Workspace => _workspace ?? throw new InvalidOperationException("the demo has not run");
 
-    private ServiceClient Service => _service!;
+    private DemoService Service => _service!;
+
+    private DemoOperator Operator => _operator!;
 
     private Device Glitcher => _devices[0];
 
@@ -62,14 +75,18 @@ public sealed class DemoScenario : IDisposable
     public int Run()
     {
         var clock = Stopwatch.StartNew();
-        Setup();
-        Connect();
-        Update();
-        Refuse();
-        Revert();
-        Glitch();
-        Revoke();
-        Respond();
+        foreach (Action step in new Action[] { Setup, Connect, Update, Refuse, Revert, Glitch, Revoke, Respond })
+        {
+            step();
+            if (_checks.Any(c => !c.Passed))
+            {
+                break;
+            }
+        }
+
+        // The kept demo starts its own service over the same database: this one stops first.
+        _service?.Dispose();
+        _service = null;
         Summary(clock.Elapsed);
         DemoCheck? failed = _checks.FirstOrDefault(c => !c.Passed);
         if (failed != null)
@@ -90,6 +107,7 @@ public sealed class DemoScenario : IDisposable
         }
 
         _service?.Dispose();
+        _operator?.Dispose();
         foreach (FlakyLink link in _links.Values)
         {
             link.Dispose();
@@ -100,7 +118,7 @@ public sealed class DemoScenario : IDisposable
 
     private void Setup()
     {
-        Begin(1, "a fleet PKI, the reference broker and an update server, all fresh");
+        Begin(1, "a fleet PKI, the reference broker, an update server and the fleet service, all fresh");
         DateTimeOffset now = DateTimeOffset.UtcNow;
         _workspace = DemoWorkspace.Create(_keep, now);
         _view.Info("folder " + Workspace.Folder + (_keep == null ? " (deleted at the end; --keep DIR keeps it)" : string.Empty));
@@ -108,8 +126,8 @@ public sealed class DemoScenario : IDisposable
         _view.Info("update signing: root key, release-2025 and release-2026 delegated by it (private keys only in memory)");
         _view.Info("update server: " + Workspace.Updates.BaseUrl + " (HTTPS, certificate from the fleet root)");
         Expect("the broker runs the reference configuration", Workspace.Broker.Running, "pid " + Workspace.Broker.ProcessId);
-        _service = new ServiceClient(Workspace.Pki, Workspace.BrokerPort);
-        Expect("the service and the operator connect with their own certificates", true, "two mutual-TLS MQTT connections");
+        _operator = new DemoOperator(Workspace.Pki, Workspace.BrokerPort);
+        Expect("the operator connects with its own certificate", true, "a mutual-TLS MQTT connection, the operator role: it publishes the update offers");
 
         SignedBundle factory = Workspace.Previous.Sign("sensor", new[] { "esp32" }, "1.0.0", 1, now.ToUnixTimeSeconds() - 600,
             Files("1.0.0", null));
@@ -135,6 +153,12 @@ public sealed class DemoScenario : IDisposable
         }
 
         _view.Info("provisioned " + string.Join(", ", _devices.Select(d => d.Id)) + " (certificate, key, config.json and the nanoff files each), factory image 1.0.0 in slot A");
+        _service = DemoService.Start(Workspace, now, HiddenDevice);
+        bool ready = _view.Wait("the fleet service is ready", Short, () => Service.Readiness().Ready);
+        Readiness readiness = Service.Readiness();
+        _view.Info("fleet service " + DemoService.Instance + ": " + Service.Store.Description + ", http " + Service.Address + "; every check below reads its database");
+        Expect("the fleet service " + DemoService.Instance + " holds the service role at the broker (" + ServiceIdentity.CommandName(DemoService.Instance) + " the commands role) and is ready",
+            Service.Granted.Succeeded && ready, Service.Granted.Detail + "; broker " + readiness.Broker + ", database " + readiness.Database + ", registry " + readiness.Registry + ", ingest " + readiness.Ingest);
     }
 
     private void Connect()
@@ -145,26 +169,28 @@ public sealed class DemoScenario : IDisposable
             device.Start();
         }
 
-        bool all = _view.Wait("every device online with a health report", Short,
-            () => _devices.All(d => Service.Device(d.Id).Status == PresenceStatus.Online && Service.Device(d.Id).Reports > 0));
+        bool all = _view.Wait("every device online with a health report stored by the service", Short,
+            () => _devices.All(d => Service.Device(d.Id) is StoredDevice s && s.Status == PresenceStatus.Online && s.Reports > 0));
         foreach (Device device in _devices)
         {
-            ReportedDevice seen = Service.Device(device.Id);
+            StoredDevice seen = Service.Device(device.Id);
             Expect(device.Id + " connects with its own certificate and reports health", seen.Status == PresenceStatus.Online && seen.Reports > 0 && seen.Version == "1.0.0",
-                "status " + seen.Status.ToString().ToLowerInvariant() + ", " + seen.Reports + " report(s), version " + (seen.Version ?? "?") + ", boot reason " + seen.Field("life", "bootReason"));
+                seen.Describe() + ", version " + (seen.Version ?? "?") + ", boot reason " + seen.Field("life", "bootReason"));
         }
 
-        // The broker's rights: a device can only speak for itself.
+        // The broker's rights: a device can only speak for itself. Had the forged report (an empty CBOR map) reached the
+        // service, it would have been refused as wrong-shape and counted against the first device.
         Device first = _devices[0];
         Device second = _devices[1];
-        int before = Service.Device(first.Id).Reports;
+        StoredDevice before = Service.Device(first.Id);
         byte[] forged = new byte[] { 0xa0 };
         second.Transport.Publish("devices/" + first.Id + "/up/health", forged, 0, forged.Length, 1, false, out _);
         System.Threading.Thread.Sleep(1500);
-        Expect(second.Id + " cannot publish as " + first.Id, Service.Device(first.Id).Reports == before && Service.Malformed == 0,
-            "the broker dropped the forged report (its role grants only devices/" + second.Id + "/up/...)");
+        StoredDevice after = Service.Device(first.Id);
+        Expect(second.Id + " cannot publish as " + first.Id, after.Reports == before.Reports && after.RefusedTotal == before.RefusedTotal && Service.Device(second.Id).RefusedTotal == 0,
+            "the broker dropped the forged report (its role grants only devices/" + second.Id + "/up/...): " + first.Id + " " + after.Describe());
         FleetTable("fleet after boot");
-        Expect("every device connected and reported", all, _devices.Count(d => Service.Device(d.Id).Reports > 0) + "/" + _devices.Count);
+        Expect("every device connected and reported", all, _devices.Count(d => Service.Device(d.Id).Reports > 0) + "/" + _devices.Count + " with reports stored");
     }
 
     private void Update()
@@ -176,14 +202,14 @@ public sealed class DemoScenario : IDisposable
         _view.Info("signed 1.1.0 (security version 2, revokes key release-2025) with release-2026; offered on devices/ID/down/update: " + offer);
         foreach (Device device in _devices)
         {
-            Service.Offer(device.Id, offer);
+            Operator.Offer(device.Id, offer);
         }
 
         _view.Wait("every device downloads, verifies, stages, reboots, tests and confirms 1.1.0", Long,
             () => _devices.All(d => HasEvent(d, "\"outcome\":\"confirmed\"", "\"version\":\"1.1.0\"") && Service.Device(d.Id).Version == "1.1.0"));
         foreach (Device device in _devices)
         {
-            ReportedDevice seen = Service.Device(device.Id);
+            StoredDevice seen = Service.Device(device.Id);
             bool staged = HasEvent(device, "\"state\":\"staged\"", "\"version\":\"1.1.0\"");
             bool confirmed = HasEvent(device, "\"outcome\":\"confirmed\"", "\"version\":\"1.1.0\"");
             Expect(device.Id + " runs 1.1.0: staged, rebooted into it, confirmed", staged && confirmed && seen.Version == "1.1.0",
@@ -213,14 +239,16 @@ public sealed class DemoScenario : IDisposable
         {
             foreach (Device device in _devices)
             {
-                Service.Offer(device.Id, offer);
+                Operator.Offer(device.Id, offer);
             }
 
             _view.Wait("every device refuses: " + name, Short, () => _devices.All(d => HasEvent(d, "\"outcome\":\"" + outcome + "\"")));
             foreach (Device device in _devices)
             {
-                Expect(device.Id + " refuses " + name, HasEvent(device, "\"outcome\":\"" + outcome + "\"") && device.RunningVersion == "1.1.0" && device.Connected,
-                    EventSummary(device) + "; still runs " + device.RunningVersion);
+                StoredDevice seen = Service.Device(device.Id);
+                Expect(device.Id + " refuses " + name, HasEvent(device, "\"outcome\":\"" + outcome + "\"") && device.RunningVersion == "1.1.0"
+                    && seen.Status == PresenceStatus.Online && seen.Version == "1.1.0",
+                    EventSummary(device) + "; still runs " + device.RunningVersion + " (last stored report: " + (seen.Version ?? "?") + ", " + seen.Status.ToString().ToLowerInvariant() + ")");
             }
 
             // The engine takes at most one offer per 2 s in this demo (10 s by default).
@@ -239,7 +267,7 @@ public sealed class DemoScenario : IDisposable
             + " (" + Glitcher.Id + " is kept for the glitch step)");
         foreach (Device device in targets)
         {
-            Service.Offer(device.Id, offer);
+            Operator.Offer(device.Id, offer);
         }
 
         _view.Wait("every target reverts to 1.1.0", Long, () => targets.All(d => HasEvent(d, "\"outcome\":\"reverted:boot-limit\"") && Service.Device(d.Id).Version == "1.1.0"));
@@ -258,7 +286,7 @@ public sealed class DemoScenario : IDisposable
     {
         Begin(6, Glitcher.Id + " glitches: its network path fails and it reboots; it cannot flood the broker");
         FlakyLink link = _links[Glitcher.Id];
-        ReportedDevice seen = Service.Device(Glitcher.Id);
+        StoredDevice seen = Service.Device(Glitcher.Id);
         int reportsBefore = seen.Reports;
         long bootsBefore = seen.Field("life", "bootCount") ?? 0;
         link.Broken = true;
@@ -277,7 +305,11 @@ public sealed class DemoScenario : IDisposable
         Expect("attempts while broken stay far below a fixed 1 s retry", attempts >= 2 && attempts <= 15,
             attempts + " connection attempts reached the broken link in " + seconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture)
             + " s with a reboot (a fixed 1 s retry: ~" + (int)seconds + "; esp-mqtt's 10 s: ~" + (int)(seconds / 10) + " per boot)");
-        bool reported = _view.Wait(Glitcher.Id + " reconnects on its own schedule and reports", Long, () => seen.Reports > reportsBefore && (seen.Field("life", "bootCount") ?? 0) > bootsBefore);
+        bool reported = _view.Wait(Glitcher.Id + " reconnects on its own schedule and reports", Long, () =>
+        {
+            seen = Service.Device(Glitcher.Id);
+            return seen.Reports > reportsBefore && (seen.Field("life", "bootCount") ?? 0) > bootsBefore;
+        });
         long? reason = seen.Field("life", "bootReason");
         long failures = (seen.Field("connection", "failedNetwork") ?? 0) + (seen.Field("connection", "failedTls") ?? 0) + (seen.Field("connection", "failedRefused") ?? 0);
         Expect(Glitcher.Id + " reports the crash and the failed attempts", reported && reason == 5 && failures >= 1 && (seen.Field("connection", "backoffS") ?? 0) >= 1,
@@ -303,15 +335,22 @@ public sealed class DemoScenario : IDisposable
             "a fresh TLS client with its certificate: " + (result.Connected ? "accepted" : "refused (" + result.Failure + ")") + "; the device: "
             + counters.Attempts + " attempt(s), " + (counters.FailedTls + counters.FailedAuthentication) + " refused, next try in "
             + (Revoked.Agent.Connection.Policy.MillisecondsUntilAttempt(Environment.TickCount64) / 1000) + " s");
-        bool othersUp = _devices.Where(d => d != Revoked).All(d => d.Connected);
-        Expect("the other devices stay connected", othersUp, string.Join(", ", _devices.Where(d => d != Revoked).Select(d => d.Id + (d.Connected ? " online" : " offline"))));
+        bool marked = _view.Wait("the service's registry marks " + Revoked.Id + " revoked", Short, () => Service.Device(Revoked.Id).Record?.Status == "revoked");
+        StoredDevice revoked = Service.Device(Revoked.Id);
+        Expect("the service's registry marks " + Revoked.Id + " revoked", marked,
+            "registry status " + (revoked.Record?.Status ?? "none") + (revoked.Record?.RevokedMs is long at ? " since " + DateTimeOffset.FromUnixTimeMilliseconds(at).ToString("HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture) + "Z" : string.Empty)
+            + ", presence " + revoked.Status.ToString().ToLowerInvariant());
+        List<Device> others = _devices.Where(d => d != Revoked).ToList();
+        bool othersUp = others.All(d => d.Connected && Service.Device(d.Id).Status == PresenceStatus.Online);
+        Expect("the other devices stay connected", othersUp,
+            string.Join(", ", others.Select(d => d.Id + (d.Connected ? " connected" : " disconnected") + ", stored presence " + Service.Device(d.Id).Status.ToString().ToLowerInvariant())));
         FleetTable("fleet at the end");
     }
 
     private void Respond()
     {
         Begin(8, "the fleet service: a coin miner is flagged; a device sending garbage is throttled, then quarantined; its owner is alerted");
-        new ResponseStep(Workspace, Expect, _view.Info).RunAsync().GetAwaiter().GetResult();
+        new ResponseStep(Workspace, Service, Expect, _view.Info).RunAsync().GetAwaiter().GetResult();
     }
 
     private void Summary(TimeSpan elapsed)
@@ -340,7 +379,7 @@ public sealed class DemoScenario : IDisposable
         _view.Table(title, new[] { "device", "state", "version", "supply mV", "up msgs/KiB", "down msgs/KiB", "rejected", "attempts", "backoff s", "last update event" },
             _devices.Select(d =>
             {
-                ReportedDevice seen = Service.Device(d.Id);
+                StoredDevice seen = Service.Device(d.Id);
                 return (IReadOnlyList<string>)new[]
                 {
                     d.Id, seen.Status.ToString().ToLowerInvariant(), seen.Version ?? "?", Text(seen.Field("power", "supplyMv")),
@@ -354,9 +393,9 @@ public sealed class DemoScenario : IDisposable
 
     private static string Text(long? value) => value?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-";
 
-    private bool HasEvent(Device device, params string[] parts) => Service.Device(device.Id).Events.Any(e => parts.All(p => e.Contains(p, StringComparison.Ordinal)));
+    private bool HasEvent(Device device, params string[] parts) => Service.UpdateEvents(device.Id).Any(e => parts.All(p => e.Contains(p, StringComparison.Ordinal)));
 
-    private string LastEvent(Device device) => Service.Device(device.Id).Events.LastOrDefault() ?? "no event";
+    private string LastEvent(Device device) => Service.UpdateEvents(device.Id).LastOrDefault() ?? "no event";
 
     // "rejected:hash-mismatch (Sensor.Lib.pe: hash-mismatch)" from the last event's outcome and detail.
     private string EventSummary(Device device)
@@ -377,7 +416,7 @@ public sealed class DemoScenario : IDisposable
     private string Outcomes(Device device)
     {
         var steps = new List<string>();
-        foreach (string e in Service.Device(device.Id).Events)
+        foreach (string e in Service.UpdateEvents(device.Id))
         {
             string state = Between(e, "\"state\":\"");
             string outcome = Between(e, "\"outcome\":\"");

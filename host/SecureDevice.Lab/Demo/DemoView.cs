@@ -15,11 +15,13 @@ namespace SecureDevice.Lab.Demo;
 public sealed class DemoView
 {
     private readonly IAnsiConsole _console;
+    private readonly TextWriter _output;
     private readonly bool _interactive;
 
     public DemoView(TextWriter output, bool interactive)
     {
         _interactive = interactive;
+        _output = output;
         _console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
@@ -112,5 +114,13 @@ public sealed class DemoView
         _console.Write(table);
     }
 
-    public void Line(string text) => _console.WriteLine(Printable.Escape(text));
+    /// <summary>
+    /// One line as it is, never wrapped at the console's width: the verdict ("FAILED: STEP: CHECK (EVIDENCE)" or "all N
+    /// checks held") is one line a script can read.
+    /// </summary>
+    public void Line(string text)
+    {
+        _output.WriteLine(Printable.Escape(text));
+        _output.Flush();
+    }
 }

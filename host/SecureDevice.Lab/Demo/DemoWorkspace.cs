@@ -46,7 +46,7 @@ public sealed class DemoWorkspace : IDisposable
 
     public string Devices { get; }
 
-    /// <summary>The fleet service instance of step 8 (its own identity with the service role at the broker, and its command identity with the commands role).</summary>
+    /// <summary>The fleet service instance of the whole demo, started in step 1 (its own identity with the service role at the broker, and its command identity with the commands role).</summary>
     public const string ServiceInstance = "service.demo";
 
     /// <summary>That service's data folder (its SQLite database, 0700); with --keep the console is served from it.</summary>

@@ -20,70 +20,41 @@ using SecureDevice.Service.Storage;
 namespace SecureDevice.Lab.Demo;
 
 /// <summary>
-/// The demo's detection-and-response step against the real fleet service (in-process, its own instance identity
-/// <c>service.demo</c> with the service role, and its command identity <c>commands.service.demo</c> with the commands
-/// role, over which its throttles leave): three more devices of the demo customer report; one turns coin miner, one
-/// sends garbage. Every check reads the service's database, the broker's dynamic-security plugin or the customer's
+/// The demo's detection-and-response step against the real fleet service the demo started in step 1
+/// (<see cref="DemoService"/>: in-process, its own instance identity <c>service.demo</c> with the service role, and its
+/// command identity <c>commands.service.demo</c> with the commands role, over which its throttles leave): four more
+/// devices of the demo customer report; one turns coin miner, one sends garbage. Every check reads the service's database, the broker's dynamic-security plugin or the customer's
 /// webhook receiver (which verifies each signature with its own HMAC code).
 /// </summary>
 internal sealed class ResponseStep
 {
     private static readonly CancellationToken None = CancellationToken.None;
     private readonly DemoWorkspace _workspace;
+    private readonly DemoService _service;
     private readonly Action<string, bool, string> _expect;
     private readonly Action<string> _info;
 
-    public ResponseStep(DemoWorkspace workspace, Action<string, bool, string> expect, Action<string> info)
+    public ResponseStep(DemoWorkspace workspace, DemoService service, Action<string, bool, string> expect, Action<string> info)
     {
         _workspace = workspace;
+        _service = service;
         _expect = expect;
         _info = info;
     }
 
     public async Task RunAsync()
     {
-        const string Instance = DemoWorkspace.ServiceInstance;
-        const string Customer = "demo-customer";
+        const string Customer = DemoService.Customer;
         DateTimeOffset now = DateTimeOffset.UtcNow;
-        ServiceIdentity.Issue(_workspace.Pki, Instance, now);
-        BrokerAccessResult granted = await _workspace.Admin.AddServiceInstanceAsync(Instance);
-        _expect("the service instance " + Instance + " holds the service role at the broker, " + ServiceIdentity.CommandName(Instance) + " the commands role", granted.Succeeded, granted.Detail);
-        byte[] secret = RandomNumberGenerator.GetBytes(32);
-        using var inbox = WebhookInbox.Start(secret);
-        string contacts = Path.Combine(_workspace.Folder, "contacts.json");
-        FileCustomerContacts.Save(contacts, new[] { new CustomerContacts(Customer, inbox.Url, secret, Array.Empty<string>()) });
-        string data = _workspace.ServiceData;
-        Directory.CreateDirectory(data);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(data, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-        using var integration = new FleetIntegration(new IntegrationOptions
-        {
-            ContactsFile = contacts,
-            AllowLoopbackWebhooks = true,
-            TrafficWindow = TimeSpan.FromHours(1),
-            TickInterval = TimeSpan.FromSeconds(1),
-            Ladder = new LadderPolicy { BadMessages = 10, Grace = TimeSpan.FromSeconds(3) },
-        });
-        var options = new ServiceOptions
-        {
-            PkiFolder = _workspace.Pki.Folder,
-            DataFolder = data,
-            BrokerHost = "localhost",
-            BrokerPort = _workspace.BrokerPort,
-            Identity = Instance,
-            Listen = new IPEndPoint(IPAddress.Loopback, 0),
-            LogLevel = LogLevel.Warning,
-            RegistryPoll = TimeSpan.FromMilliseconds(500),
-            // The demo sends a day of reports in seconds: the fair limits are opened so only the garbage is refused.
-            Ingest = new IngestOptions { Limits = new FairLimits(10_000, 1_000_000) },
-        };
+        WebhookInbox inbox = _service.Inbox;
         var ids = new[] { "calm-1", "calm-2", "miner-1", "noisy-1" };
         var devices = ids.Select(id => new EnrolledDevice(id, Customer, _workspace.Provision(id, now).Certificate)).ToList();
-        await using RunningService service = await FleetServiceHost.StartAsync(options, integration.Extensions);
-        _info("fleet service " + Instance + ": " + service.Service.Store.Description + ", http " + service.Address + "; webhook of " + Customer + " at " + inbox.Url);
-        IFleetStore store = service.Service.Store;
+        _info("the fleet service " + DemoService.Instance + " of the whole demo; webhook of " + Customer + " at " + inbox.Url);
+        IFleetStore store = _service.Store;
+
+        // The service learns of devices provisioned while it runs from the inventory (polled every 500 ms here): a
+        // report sent before that would be refused as unknown-device.
+        await Until(async () => (await Task.WhenAll(ids.Select(id => store.GetDeviceAsync(id, None)))).All(d => d != null), TimeSpan.FromSeconds(30));
         var root = new X509Root(_workspace.RootCa);
         var publishers = new List<DevicePublisher>();
         foreach (EnrolledDevice device in devices)
@@ -98,8 +69,10 @@ internal sealed class ResponseStep
             await Task.WhenAll(publishers.Take(3).Select(p => p.PublishHealthAsync(1, seq, None)));
         }
 
-        bool baseline = await Until(async () => await store.CountHealthAsync(None) >= 3 * 14, TimeSpan.FromSeconds(30));
-        _expect("the service stores every report (a baseline of 14 per device)", baseline, (await store.CountHealthAsync(None)) + " reports stored");
+        async Task<int[]> Stored() => await Task.WhenAll(ids.Take(3).Select(async id => (await store.ListHealthAsync(id, 0, long.MaxValue, 100, None)).Count));
+        bool baseline = await Until(async () => (await Stored()).All(n => n == 14), TimeSpan.FromSeconds(30));
+        _expect("the service stores every report (a baseline of 14 per device)", baseline,
+            string.Join(", ", ids.Take(3).Zip(await Stored(), (id, n) => id + " " + n)) + " reports stored");
         for (int seq = 14; seq < 18; seq++)
         {
             await miner.PublishAsync("health", HealthReports.Miner(1, seq), None);

@@ -14,7 +14,7 @@ namespace SecureDevice.Tool.Commands.Lab;
 
 /// <summary>
 /// <c>securedevice demo --keep DIR</c>, after every check held: the demo's fleet service (instance
-/// <see cref="DemoWorkspace.ServiceInstance"/>, its database from step 8) runs on with the web console on 127.0.0.1 over
+/// <see cref="DemoWorkspace.ServiceInstance"/>, its database from the whole demo) runs on with the web console on 127.0.0.1 over
 /// HTTPS (the demo PKI's broker certificate, which names 127.0.0.1), next to the broker, the update server and the
 /// virtual devices, until SIGINT or SIGTERM. The first admin gets a one-time setup link, as from
 /// <c>securedevice console admin</c>: there is no default password.
