@@ -12,8 +12,21 @@ public sealed record StoredEvent(string DeviceId, string? CustomerId, long Recei
 /// <summary>A message ingest refused or set aside, with the counter reason it was recorded under.</summary>
 public sealed record IngestRejection(string DeviceId, string? CustomerId, string Reason, string Detail, int Bytes, long ReceivedMs);
 
+/// <summary>
+/// A valid status message (devices/ID/up/status, "online" or "offline") that was committed, whether or not it changed the
+/// device's stored presence: our firmware publishes "online" once after every connection it opens, which is how
+/// detection counts a device's connections. <paramref name="Redelivery"/> is the broker's DUP flag (sent before without
+/// an acknowledgement); <paramref name="Changed"/> says the message changed the stored presence (a redelivery that
+/// changes nothing was stored already).
+/// </summary>
+public sealed record StoredStatus(string DeviceId, long ReceivedMs, bool Online, int Bytes, bool Redelivery, bool Changed);
+
 /// <summary>One committed ingest batch, in the order the broker delivered it.</summary>
-public sealed record CommittedBatch(IReadOnlyList<StoredReport> Reports, IReadOnlyList<StoredEvent> Events, IReadOnlyList<IngestRejection> Rejections, long CommittedMs);
+public sealed record CommittedBatch(IReadOnlyList<StoredReport> Reports, IReadOnlyList<StoredEvent> Events, IReadOnlyList<IngestRejection> Rejections, long CommittedMs)
+{
+    /// <summary>Every valid status message of the batch (those that changed presence are also in <see cref="Events"/> as "presence").</summary>
+    public IReadOnlyList<StoredStatus> Statuses { get; init; } = [];
+}
 
 /// <summary>
 /// Called by ingest after each batch is committed and acknowledged: what workstream B's detectors subscribe to. Runs on

@@ -530,6 +530,7 @@ public sealed class IngestPipeline
         var reports = new List<StoredReport>();
         var events = new List<StoredEvent>();
         var rejections = new List<IngestRejection>();
+        List<StoredStatus>? statuses = null; // rare (one per device connection): no list for a batch without one
         int presenceChanges = 0;
         foreach (Item item in items)
         {
@@ -548,10 +549,14 @@ public sealed class IngestPipeline
             {
                 events.Add(new StoredEvent(item.DeviceId, customer, item.Message.ReceivedMs, item.Event.Kind, item.Event.EventKey, item.Event.Payload));
             }
-            else if (item.Presence != null && item.PresenceChanged)
+            else if (item.Presence != null)
             {
-                presenceChanges++;
-                events.Add(new StoredEvent(item.DeviceId, customer, item.Message.ReceivedMs, "presence", null, item.Presence.Presence));
+                (statuses ??= new List<StoredStatus>()).Add(new StoredStatus(item.DeviceId, item.Message.ReceivedMs, item.Presence.Presence == "online", item.Message.Payload.Length, item.Message.Redelivery, item.PresenceChanged));
+                if (item.PresenceChanged)
+                {
+                    presenceChanges++;
+                    events.Add(new StoredEvent(item.DeviceId, customer, item.Message.ReceivedMs, "presence", null, item.Presence.Presence));
+                }
             }
         }
 
@@ -559,7 +564,7 @@ public sealed class IngestPipeline
         _metrics.Stored.WithLabels("health").Inc(reports.Count);
         _metrics.Stored.WithLabels("event").Inc(events.Count - presenceChanges);
         _metrics.Stored.WithLabels("presence").Inc(presenceChanges);
-        var batch = new CommittedBatch(reports, events, rejections, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        var batch = new CommittedBatch(reports, events, rejections, _time.GetUtcNow().ToUnixTimeMilliseconds()) { Statuses = (IReadOnlyList<StoredStatus>?)statuses ?? [] };
         foreach (IIngestObserver observer in _observers)
         {
             try

@@ -9,14 +9,17 @@ using SecureDevice.Fleet.Response.Alerts;
 using SecureDevice.Fleet.Text;
 using SecureDevice.Service.Extensions;
 using SecureDevice.Service.Hosting;
+using SecureDevice.Service.Registry;
 using SecureDevice.Service.Storage;
 
 namespace SecureDevice.Service.Integration;
 
 /// <summary>
 /// Feeds workstream B's <see cref="DetectionEngine"/> from ingest: each committed report (OnHealthReport), each device's
-/// traffic per window as the service saw it (messages, bytes, refused payloads: facts a lying device cannot forge), and
-/// a periodic Tick (silence, cohorts). The engine is not thread-safe, so one worker makes every call: ingest only queues
+/// traffic per window as the service saw it (messages, bytes, refused payloads: facts a lying device cannot forge; its
+/// connections as its own "online" status messages say; nothing down: docs/detection.md, "What the service passes"),
+/// registrations from the registry (also of devices that never reported whose certificate nears expiry), and a periodic
+/// Tick (silence, cohorts). The engine is not thread-safe, so one worker makes every call: ingest only queues
 /// batches (bounded; a full queue drops the batch and counts it, ingest never waits). Each changed finding is stored
 /// (open or clear through <see cref="IFindingStore"/>), handed to the owner's alerts, and, for the ladder's rules, to the
 /// response policy as a signal. Stored update and fault events feed the update-rejected, storage-failed, floor-save-failed and boot rules
@@ -40,6 +43,9 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
     /// </summary>
     public const int QueueItems = 65_536;
 
+    /// <summary>How often the registry is swept for certificates entering the expiry horizon while it does not change.</summary>
+    public static readonly TimeSpan RegistrySweepInterval = TimeSpan.FromHours(1);
+
     /// <summary>Ingest reasons counted as malformed in a traffic window (replays, rate limits and unknown devices are not).</summary>
     private static readonly HashSet<string> MalformedReasons = new(StringComparer.Ordinal)
     {
@@ -51,10 +57,14 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
     private readonly TimeProvider _time;
     private readonly Channel<CommittedBatch> _batches = Channel.CreateBounded<CommittedBatch>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
     private readonly Dictionary<string, Traffic> _traffic = new(StringComparer.Ordinal);
-    // The product each device was registered with: a changed inventory entry registers it again (another cohort).
-    private readonly Dictionary<string, string> _registered = new(StringComparer.Ordinal);
+    // What each device was registered with: a changed inventory entry (another product, so another cohort; a renewed
+    // certificate) registers it again.
+    private readonly Dictionary<string, Registered> _registered = new(StringComparer.Ordinal);
     private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
     private FleetService? _service;
+    private DeviceRegistry? _registry;
+    private long _registryVersion = -1;
+    private DateTime _nextSweep;
     private ServiceStateStore? _state;
     private ILogger _log = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     private DateTime _windowStart;
@@ -80,7 +90,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
     {
         lock (_registered)
         {
-            return _registered.GetValueOrDefault(deviceId);
+            return _registered.TryGetValue(deviceId, out Registered? registered) ? registered.Product : null;
         }
     }
 
@@ -90,9 +100,26 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
     public void Attach(FleetService service)
     {
         _service = service;
+        _registry = service.Registry;
         _log = service.Log;
         _state = new ServiceStateStore(service.Dialect);
     }
+
+    /// <summary>The registry the worker registers devices from (set by <see cref="Attach"/>; tests set their own).</summary>
+    internal DeviceRegistry? Registry
+    {
+        get => _registry;
+        set => _registry = value;
+    }
+
+    /// <summary>Each changed finding, before it is stored and alerted (tests watch the worker's decisions here).</summary>
+    internal Action<Finding>? FindingChanged { get; set; }
+
+    /// <summary>Judges one batch now, on the caller's thread (tests; the service's worker calls it from <see cref="RunAsync"/>).</summary>
+    internal Task JudgeAsync(CommittedBatch batch) => OnBatchAsync(batch, CancellationToken.None);
+
+    /// <summary>One tick now (tests).</summary>
+    internal Task TickNowAsync(DateTime now) => TickAsync(now, CancellationToken.None);
 
     /// <summary>Reports, events and rejections in the queue now.</summary>
     public long QueuedItems => Interlocked.Read(ref _queuedItems);
@@ -110,7 +137,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         _service?.Metrics.DetectionQueueItems.Set(QueuedItems);
     }
 
-    private static int Items(CommittedBatch batch) => batch.Reports.Count + batch.Events.Count + batch.Rejections.Count;
+    private static int Items(CommittedBatch batch) => batch.Reports.Count + batch.Events.Count + batch.Rejections.Count + batch.Statuses.Count;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -256,6 +283,29 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
             }
         }
 
+        foreach (StoredStatus status in batch.Statuses)
+        {
+            // Our firmware says "online" once after each connection it opens: the connections reconnect-storm counts (the
+            // device's word; an "offline", its will or its goodbye, ends a connection already counted). A redelivery that
+            // changed nothing was stored, and counted, at its first delivery. A status that changed presence is a "presence"
+            // event too, counted as a message above.
+            if ((status.Redelivery && !status.Changed) || Track(status.DeviceId) is not Traffic traffic)
+            {
+                continue;
+            }
+
+            if (!status.Changed)
+            {
+                traffic.Messages++;
+                traffic.Bytes += status.Bytes;
+            }
+
+            if (status.Online)
+            {
+                traffic.Connects++;
+            }
+        }
+
         await CloseWindowIfDueAsync(_time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
     }
 
@@ -289,20 +339,50 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
     private async Task TickAsync(DateTime now, CancellationToken cancellationToken)
     {
         await CloseWindowIfDueAsync(now, cancellationToken).ConfigureAwait(false);
+        await SweepRegistryAsync(now, cancellationToken).ConfigureAwait(false);
         await HandleAsync(_engine.Tick(now), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Registers from the registry, when it was reloaded and every <see cref="RegistrySweepInterval"/>, the devices whose
+    /// registration changed (another product, a renewed certificate: the finding of an expiring certificate clears without
+    /// waiting for a report) and the active devices not seen yet whose certificate expires within the certificate-expiry
+    /// rule's warning horizon (or has expired), so that a provisioned device that never connected gets its finding. Other
+    /// never-seen devices stay out of the engine: no rule has anything to say about them yet (silence only judges devices
+    /// that reported), and each would cost the engine a device's state (about 700 bytes, docs/detection.md).
+    /// </summary>
+    private async Task SweepRegistryAsync(DateTime now, CancellationToken cancellationToken)
+    {
+        if (_registry == null || (_registry.Version == _registryVersion && now < _nextSweep))
+        {
+            return;
+        }
+
+        _registryVersion = _registry.Version;
+        _nextSweep = now + RegistrySweepInterval;
+        long horizonMs = new DateTimeOffset(now, TimeSpan.Zero).ToUnixTimeMilliseconds() + (long)_engine.Options.CertificateWarningDays * 86_400_000L;
+        foreach (DeviceRecord device in _registry.Devices)
+        {
+            bool known = _registered.TryGetValue(device.DeviceId, out Registered? registered);
+            if (known ? registered!.Product != device.Product || registered.NotAfterMs != device.NotAfterMs
+                : device.Status == "active" && device.NotAfterMs > 0 && device.NotAfterMs <= horizonMs)
+            {
+                await RegisterAsync(device.DeviceId, now, cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task RegisterAsync(string deviceId, DateTime at, CancellationToken cancellationToken)
     {
-        if (_service == null || !_service.Registry.TryGet(deviceId, out DeviceRecord device)
-            || (_registered.TryGetValue(deviceId, out string? product) && product == device.Product))
+        if (_registry == null || !_registry.TryGet(deviceId, out DeviceRecord device)
+            || (_registered.TryGetValue(deviceId, out Registered? registered) && registered.Product == device.Product && registered.NotAfterMs == device.NotAfterMs))
         {
             return;
         }
 
         lock (_registered)
         {
-            _registered[deviceId] = device.Product;
+            _registered[deviceId] = new Registered(device.Product, device.NotAfterMs);
         }
 
         DateTime? notAfter = device.NotAfterMs > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(device.NotAfterMs).UtcDateTime : null;
@@ -311,15 +391,9 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
 
     private void Count(string deviceId, int bytes, bool malformed)
     {
-        if (!_traffic.TryGetValue(deviceId, out Traffic? traffic))
+        if (Track(deviceId) is not Traffic traffic)
         {
-            if (_traffic.Count >= _options.MaxTrackedDevices)
-            {
-                return;
-            }
-
-            traffic = new Traffic();
-            _traffic[deviceId] = traffic;
+            return;
         }
 
         traffic.Messages++;
@@ -328,6 +402,23 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         {
             traffic.Malformed++;
         }
+    }
+
+    /// <summary>The device's counts in this window, or null when <see cref="IntegrationOptions.MaxTrackedDevices"/> are counted already.</summary>
+    private Traffic? Track(string deviceId)
+    {
+        if (!_traffic.TryGetValue(deviceId, out Traffic? traffic))
+        {
+            if (_traffic.Count >= _options.MaxTrackedDevices)
+            {
+                return null;
+            }
+
+            traffic = new Traffic();
+            _traffic[deviceId] = traffic;
+        }
+
+        return traffic;
     }
 
     private async Task CloseWindowIfDueAsync(DateTime now, CancellationToken cancellationToken)
@@ -341,7 +432,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         _windowStart = now;
         foreach (KeyValuePair<string, Traffic> entry in _traffic)
         {
-            var window = new TrafficWindow(start, now, entry.Value.Messages, entry.Value.Bytes, 0, 0, 0, (int)Math.Min(int.MaxValue, entry.Value.Malformed));
+            var window = new TrafficWindow(start, now, entry.Value.Messages, entry.Value.Bytes, 0, 0, (int)Math.Min(int.MaxValue, entry.Value.Connects), (int)Math.Min(int.MaxValue, entry.Value.Malformed));
             _dirty.Add(entry.Key);
             await HandleAsync(_engine.OnTraffic(entry.Key, window), cancellationToken).ConfigureAwait(false);
         }
@@ -351,7 +442,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
 
     private async Task HandleAsync(IReadOnlyList<Finding> findings, CancellationToken cancellationToken)
     {
-        if (findings.Count == 0 || _service == null)
+        if (findings.Count == 0 || (_service == null && FindingChanged == null))
         {
             return;
         }
@@ -360,6 +451,12 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         foreach (Finding finding in new List<Finding>(findings))
         {
             _dirty.Add(finding.DeviceId);
+            FindingChanged?.Invoke(finding);
+            if (_service == null)
+            {
+                continue;
+            }
+
             long firstMs = new DateTimeOffset(finding.FirstSeen, TimeSpan.Zero).ToUnixTimeMilliseconds();
             long lastMs = new DateTimeOffset(finding.LastSeen, TimeSpan.Zero).ToUnixTimeMilliseconds();
             bool open = finding.State == FindingState.Open;
@@ -407,5 +504,9 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         public long Bytes { get; set; }
 
         public long Malformed { get; set; }
+
+        public long Connects { get; set; }
     }
+
+    private sealed record Registered(string Product, long NotAfterMs);
 }

@@ -22,6 +22,9 @@ public sealed class DeviceRegistry
     /// <summary>The device whose certificate CN (and topic level) is exactly <paramref name="deviceId"/>.</summary>
     public bool TryGet(string deviceId, out DeviceRecord device) => Volatile.Read(ref _snapshot).Devices.TryGetValue(deviceId, out device!);
 
+    /// <summary>Every device of the current snapshot (removed ones included); a later reload does not change what this returns.</summary>
+    public IReadOnlyCollection<DeviceRecord> Devices => Volatile.Read(ref _snapshot).Devices.Values;
+
     /// <summary>Active and revoked devices a customer owns (what its fair share is sized by).</summary>
     public int DevicesOf(string customerId) => Volatile.Read(ref _snapshot).Customers.TryGetValue(customerId, out int count) ? count : 0;
 
