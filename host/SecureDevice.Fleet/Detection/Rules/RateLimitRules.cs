@@ -43,7 +43,7 @@ internal static class RateLimitRules
         }
 
         string evidence = string.Create(CultureInfo.InvariantCulture,
-            $"{window.Connects} connections in {seconds / 60:0.#} min at the broker ({rate:0}/h); the firmware's backoff allows {FirmwareLimits.ConnectBurst} in its fastest quarter-hour and about 8/h after");
+            $"{window.Connects} connections in {seconds / 60:0.#} min (announced online at the broker, {rate:0}/h); the firmware's backoff allows {FirmwareLimits.ConnectBurst} in its fastest quarter-hour and about 8/h after");
         return new Verdict(true, FindingSeverity.Critical, rate, FirmwareLimits.ConnectsPerHour, evidence);
     }
 
