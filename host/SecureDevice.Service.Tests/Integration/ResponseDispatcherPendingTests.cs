@@ -345,14 +345,14 @@ public sealed class ResponseDispatcherPendingTests : IDisposable
                 Ladder: LadderChange.Save(new LadderRow(Device, 1, T0, null, T0, "test"))), None));
             await StoreFactory.RemoveFailureAsync(sql, dialect, Tables.Devices);
 
+            // A flagged report received within ThrottleSettle of the intent is not this throttle's evidence (sampled before
+            // the command applied, its flag perhaps an earlier lift's): nothing else reported yet, asked again next pass.
+            await ReportAsync(store, 1, T0 + 1000, 1 | 16);
             clock.NowMs = Settled + 1000;
-            Assert.Equal(0, await dispatcher.ReconcileAsync(None)); // nothing reported yet: asked again next pass
+            Assert.Equal(0, await dispatcher.ReconcileAsync(None));
             Assert.Equal(ActionRecord.Pending, Assert.Single(await store.ListActionsAsync(Device, 10, None)).Outcome);
 
-            long deviceRef = (await store.GetDeviceAsync(Device, None))!.Ref;
-            var batch = new IngestBatch();
-            batch.Health.Add(new HealthRow(deviceRef, Device, Settled + 2000, 1, 1, 60, 1, 3300, 190, 110, 75, 10, 600, -60, 1, 0, 1, 1 | 16, new byte[] { 0xA0 }));
-            await store.CommitAsync(batch, None);
+            await ReportAsync(store, 2, Settled + 2000, 1 | 16);
             clock.NowMs = Settled + 3000;
             Assert.Equal(1, await dispatcher.ReconcileAsync(None));
 
@@ -364,6 +364,15 @@ public sealed class ResponseDispatcherPendingTests : IDisposable
             Assert.Equal((1, (long?)T0), (ladder!.Step, ladder.ThrottledMs));
             Assert.Equal(0, mechanism.Reads); // the broker is not asked about a throttle
         }
+    }
+
+    /// <summary>Stores one health report of the device as ingest would (boot 1, sequence <paramref name="seq"/>).</summary>
+    private static async Task ReportAsync(FleetStore store, long seq, long receivedMs, long flags)
+    {
+        long deviceRef = (await store.GetDeviceAsync(Device, None))!.Ref;
+        var batch = new IngestBatch();
+        batch.Health.Add(new HealthRow(deviceRef, Device, receivedMs, 1, seq, 60, 1, 3300, 190, 110, 75, 10, 600, -60, 1, 0, 1, flags, new byte[] { 0xA0, (byte)seq }));
+        await store.CommitAsync(batch, None);
     }
 
     private static ResponseDispatcher Dispatcher(IDeviceResponse mechanism, FleetStore store, TimeProvider clock) =>
