@@ -151,7 +151,8 @@ public sealed class ResponseDispatcher : IDeviceActions
     /// <summary>
     /// One pass of the reconciler: completes the actions still pending whose intent is older than
     /// <see cref="ReconcileAfter"/> (an action in flight is left alone) from what the mechanisms' side holds now
-    /// (<see cref="Reconcile"/>). A row another completer took first is skipped. The number of rows completed.
+    /// (<see cref="Reconcile"/>), a throttle from the device's reports since (<see cref="ReconcileThrottle"/>). A row
+    /// another completer took first is skipped. The number of rows completed.
     /// </summary>
     public async Task<int> ReconcileAsync(CancellationToken cancellationToken)
     {
