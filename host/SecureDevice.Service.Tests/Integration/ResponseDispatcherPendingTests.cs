@@ -234,7 +234,7 @@ public sealed class ResponseDispatcherPendingTests : IDisposable
     public static readonly TheoryData<string, string, string?> Decisions = new()
     {
         // kind, what the mechanisms read (broker access | "unreadable" | "unreadable-permanent"; +revoked) -> outcome state/cut/ladder (null: left pending)
-        { "throttle", "quarantined", "failed -/-/-" },
+        { "frobnicate", "quarantined", "failed -/-/-" }, // a kind this service does not know: nothing to read
         { "quarantine", "quarantined", "done quarantined/quarantined: disconnected by the broker/-" },
         { "quarantine", "normal", "failed -/-/-" },
         { "quarantine", "unregistered", "failed -/-/-" },
@@ -265,6 +265,114 @@ public sealed class ResponseDispatcherPendingTests : IDisposable
             : completion.Outcome + " " + (completion.ServiceState ?? "-") + "/" + (completion.CutReason ?? "-") + "/" + (completion.Ladder == null ? "-" : completion.Ladder.Step == null ? "forget" : "save");
         Assert.Equal(expected, got);
         Assert.True(completion == null || (completion.Id == 7 && completion.AtMs == T0 + 1 && completion.Detail!.StartsWith("reconciled after a failed record: ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Reconcile_AThrottle_IsRefused()
+    {
+        Assert.Throws<ArgumentException>(() => ResponseDispatcher.Reconcile(new ActionRecord(7, Device, "throttle", "service", "r", T0, ActionRecord.Pending, null),
+            new DeviceTruth(true, false, DeviceAccess.Normal, false, "the broker holds normal"), T0 + 1));
+    }
+
+    private static readonly long Settled = T0 + (long)ResponseDispatcher.ThrottleSettle.TotalMilliseconds;
+    private static readonly long WindowEnd = T0 + (long)ResponseDispatcher.ThrottleWindow.TotalMilliseconds;
+
+    public static readonly TheoryData<string, long?, int, long?, long, string?> ThrottleDecisions = new()
+    {
+        // actor, the earliest flagged report, unflagged reports, the device's next action, now -> outcome state/cut/ladder (null: left pending)
+        { "service", Settled + 5, 0, null, T0 + Bound + 1, "done throttled/-/save 1 since T0" },
+        { "service", Settled + 5, 3, null, WindowEnd + 1, "done throttled/-/save 1 since T0" }, // flagged wins, also late
+        { "console:ops@127.0.0.1", Settled + 5, 0, null, T0 + Bound + 1, "done throttled/-/-" }, // an operator's throttle: the ladder records none
+        { "service", Settled + 5, 0, Settled + 10, T0 + Bound + 1, "done throttled/-/-" }, // another action followed: its own record says the ladder's step
+        { "service", null, 2, null, T0 + Bound + 1, "failed -/-/-" },
+        { "service", null, 1, null, T0 + Bound + 1, null }, // one report may have been sampled before the command applied
+        { "service", null, 0, null, WindowEnd - 1, null },
+        { "service", null, 0, null, WindowEnd, "failed -/-/-" },
+        { "service", null, 1, null, WindowEnd, "failed -/-/-" },
+        { "service", null, 1, Settled + 10, Settled + 10, "failed -/-/-" }, // the next action ends the window
+        { "service", null, 0, Settled + 10, Settled + 9, null },
+    };
+
+    [Theory]
+    [MemberData(nameof(ThrottleDecisions))]
+    public void ReconcileThrottle_ByTheDevicesReports_CompletesAsTheDecisionTableSays(string actor, long? flaggedMs, int unflagged, long? nextMs, long nowMs, string? expected)
+    {
+        var reports = new ThrottleReports(flaggedMs, unflagged, unflagged > 0 ? Settled + 1 : null, nextMs);
+
+        ActionCompletion? completion = ResponseDispatcher.ReconcileThrottle(new ActionRecord(7, Device, "throttle", actor, "r", T0, ActionRecord.Pending, null), reports, nowMs);
+
+        string? got = completion == null ? null
+            : completion.Outcome + " " + (completion.ServiceState ?? "-") + "/" + (completion.CutReason ?? "-") + "/"
+                + (completion.Ladder?.Step is LadderRow row ? "save " + row.Step + " since " + (row.ThrottledMs == T0 ? "T0" : row.ThrottledMs + "") : completion.Ladder == null ? "-" : "forget");
+        Assert.Equal(expected, got);
+        Assert.True(completion == null || (completion.Id == 7 && completion.AtMs == nowMs && completion.Detail!.StartsWith("reconciled after a failed record: ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void ReconcileThrottle_Details_SayWhatTheDeviceReported()
+    {
+        var action = new ActionRecord(7, Device, "throttle", "service", "r", T0, ActionRecord.Pending, null);
+
+        Assert.Equal("reconciled after a failed record: the device reports the throttle in force (report received at 2027-01-15T08:02:00.005Z)",
+            ResponseDispatcher.ReconcileThrottle(action, new ThrottleReports(Settled + 5, 0, null, null), T0 + Bound)!.Detail);
+        Assert.Equal("reconciled after a failed record: the device reported 3 times since without the throttle in force (last at 2027-01-15T08:03:00.000Z)",
+            ResponseDispatcher.ReconcileThrottle(action, new ThrottleReports(null, 3, T0 + 180_000, null), T0 + Bound)!.Detail);
+        Assert.Equal("reconciled after a failed record: outcome unknown (the device sent no report while the throttle could have held)",
+            ResponseDispatcher.ReconcileThrottle(action, new ThrottleReports(null, 0, null, null), WindowEnd)!.Detail);
+        Assert.Equal("reconciled after a failed record: outcome unknown (the device sent only 1 report without the flag before its next action)",
+            ResponseDispatcher.ReconcileThrottle(action, new ThrottleReports(null, 1, Settled, Settled + 10), Settled + 10)!.Detail);
+    }
+
+    /// <summary>
+    /// The ladder's own throttle reached the device, then the transaction of its outcome failed: the row stays pending,
+    /// the device "normal", the ladder without its step (the next offence would throttle again). The reconciler waits
+    /// while the device has said nothing, then reads its report carrying the Throttled flag and completes the throttle
+    /// done with the state and the ladder's step 1 since the intent, as the throttle's own completion would have.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task ReconcileAsync_AThrottleWhoseRecordFailed_IsCompletedDoneFromTheDevicesFlaggedReport(string dialect)
+    {
+        var (store, sql) = await StoreFactory.OpenAsync(dialect, _postgres, _folder, T0);
+        await using (store)
+        {
+            await RegisterAsync(store);
+            var clock = new Clock(T0);
+            var mechanism = new Mechanism();
+            var dispatcher = Dispatcher(mechanism, store, clock);
+            await StoreFactory.PlantFailureAsync(sql, dialect, $"UPDATE OF service_state ON {Tables.Devices}");
+            await Assert.ThrowsAnyAsync<DbException>(() => dispatcher.ExecuteAsync(new DeviceActionRequest(Device, DeviceActionKind.Throttle, "service", "floods",
+                Ladder: LadderChange.Save(new LadderRow(Device, 1, T0, null, T0, "test"))), None));
+            await StoreFactory.RemoveFailureAsync(sql, dialect, Tables.Devices);
+
+            // A flagged report received within ThrottleSettle of the intent is not this throttle's evidence (sampled before
+            // the command applied, its flag perhaps an earlier lift's): nothing else reported yet, asked again next pass.
+            await ReportAsync(store, 1, T0 + 1000, 1 | 16);
+            clock.NowMs = Settled + 1000;
+            Assert.Equal(0, await dispatcher.ReconcileAsync(None));
+            Assert.Equal(ActionRecord.Pending, Assert.Single(await store.ListActionsAsync(Device, 10, None)).Outcome);
+
+            await ReportAsync(store, 2, Settled + 2000, 1 | 16);
+            clock.NowMs = Settled + 3000;
+            Assert.Equal(1, await dispatcher.ReconcileAsync(None));
+
+            ActionRecord action = Assert.Single(await store.ListActionsAsync(Device, 10, None));
+            Assert.Equal((ActionRecord.Done, (long?)(Settled + 3000)), (action.Outcome, action.CompletedMs));
+            Assert.Contains("the device reports the throttle in force", action.Detail, StringComparison.Ordinal);
+            Assert.Equal("throttled", (await store.GetDeviceAsync(Device, None))!.ServiceState);
+            LadderRow? ladder = await new ServiceStateStore(sql).GetLadderAsync(Device, None);
+            Assert.Equal((1, (long?)T0), (ladder!.Step, ladder.ThrottledMs));
+            Assert.Equal(0, mechanism.Reads); // the broker is not asked about a throttle
+        }
+    }
+
+    /// <summary>Stores one health report of the device as ingest would (boot 1, sequence <paramref name="seq"/>).</summary>
+    private static async Task ReportAsync(FleetStore store, long seq, long receivedMs, long flags)
+    {
+        long deviceRef = (await store.GetDeviceAsync(Device, None))!.Ref;
+        var batch = new IngestBatch();
+        batch.Health.Add(new HealthRow(deviceRef, Device, receivedMs, 1, seq, 60, 1, 3300, 190, 110, 75, 10, 600, -60, 1, 0, 1, flags, new byte[] { 0xA0, (byte)seq }));
+        await store.CommitAsync(batch, None);
     }
 
     private static ResponseDispatcher Dispatcher(IDeviceResponse mechanism, FleetStore store, TimeProvider clock) =>

@@ -27,8 +27,8 @@ public sealed class FleetStoreTests : IDisposable
     private static RegistryEntry Entry(string id, string? customer = "acme", string status = "active") =>
         new(id, customer, "0A1B2C", new string('a', 64), T0 + 86_400_000L * 365, T0 - 1000, status, status == "revoked" ? T0 : null);
 
-    private static HealthRow Health(DeviceRecord device, long boot, long seq, long receivedMs = T0 + 1000, long supply = 3300) =>
-        new(device.Ref, device.DeviceId, receivedMs, boot, seq, 60, 1, supply, 190, 110, 75, 10, 600, -60, 1, 0, 1L << 32, 1, new byte[] { 0xA0, (byte)seq });
+    private static HealthRow Health(DeviceRecord device, long boot, long seq, long receivedMs = T0 + 1000, long supply = 3300, long flags = 1) =>
+        new(device.Ref, device.DeviceId, receivedMs, boot, seq, 60, 1, supply, 190, 110, 75, 10, 600, -60, 1, 0, 1L << 32, flags, new byte[] { 0xA0, (byte)seq });
 
     private static async Task<Dictionary<string, DeviceRecord>> Registry(IFleetStore store, params string[] ids)
     {
@@ -424,6 +424,45 @@ public sealed class FleetStoreTests : IDisposable
             Assert.Equal(ActionRecord.Pending, (await store.ListActionsAsync(null, 10, None)).Single().Outcome);
             Assert.Equal("normal", (await store.GetDeviceAsync("dev-a", None))!.ServiceState);
             Assert.Null(await new ServiceStateStore(sql).GetLadderAsync("dev-b", None));
+        }
+    }
+
+    /// <summary>
+    /// The reconciler's read of a pending throttle: the device's own reports from the given time (after the intent) up
+    /// to its next action's intent, oldest first and at most the limit; another device's reports and actions, its own
+    /// earlier reports and actions (one at the same intent time but written before) do not count. Flag 16 is
+    /// HealthFlags.Throttled; 1 (time synchronised) alone is not it.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task ReadThrottleReports_OnlyThatDevicesReportsBetweenTheIntentAndItsNextAction_Bounded(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            Dictionary<string, DeviceRecord> devices = await Registry(store, "dev-a", "dev-b");
+            const long At = T0 + 10_000;
+            await store.BeginActionAsync(new ActionRecord(0, "dev-a", "lift", "ops", "earlier", T0 + 1000, ActionRecord.Pending, null), None);
+            await store.BeginActionAsync(new ActionRecord(0, "dev-a", "quarantine", "ops", "same time, before", At, ActionRecord.Pending, null), None);
+            long id = await store.BeginActionAsync(new ActionRecord(0, "dev-a", "throttle", "service", "floods", At, ActionRecord.Pending, null), None);
+            await store.BeginActionAsync(new ActionRecord(0, "dev-b", "lift", "ops", "another device", At + 1000, ActionRecord.Pending, null), None);
+            ActionRecord throttle = (await store.ListActionsAsync("dev-a", 10, None)).Single(a => a.Id == id);
+            var batch = new IngestBatch();
+            batch.Health.Add(Health(devices["dev-a"], 1, 0, At - 5000, flags: 17)); // before the intent
+            batch.Health.Add(Health(devices["dev-a"], 1, 1, At + 10_000));
+            batch.Health.Add(Health(devices["dev-a"], 1, 2, At + 20_000));
+            batch.Health.Add(Health(devices["dev-a"], 1, 3, At + 30_000, flags: 17));
+            batch.Health.Add(Health(devices["dev-a"], 1, 4, At + 40_000, flags: 16));
+            batch.Health.Add(Health(devices["dev-b"], 1, 0, At + 5000, flags: 17)); // another device
+            await store.CommitAsync(batch, None);
+
+            Assert.Equal(new ThrottleReports(At + 30_000, 2, At + 20_000, null), await store.ReadThrottleReportsAsync(throttle, At + 1, 50, None));
+            Assert.Equal(new ThrottleReports(null, 2, At + 20_000, null), await store.ReadThrottleReportsAsync(throttle, At + 1, 2, None)); // the limit
+            Assert.Equal(new ThrottleReports(At + 40_000, 0, null, null), await store.ReadThrottleReportsAsync(throttle, At + 40_000, 50, None)); // from, inclusive
+
+            await store.BeginActionAsync(new ActionRecord(0, "dev-a", "lift", "ops", "next", At + 30_000, ActionRecord.Pending, null), None);
+            Assert.Equal(new ThrottleReports(null, 2, At + 20_000, At + 30_000), await store.ReadThrottleReportsAsync(throttle, At + 1, 50, None));
+            Assert.Equal(new ThrottleReports(null, 0, null, null), await store.ReadThrottleReportsAsync(throttle with { DeviceId = "dev-a' OR '1'='1" }, At + 1, 50, None));
         }
     }
 

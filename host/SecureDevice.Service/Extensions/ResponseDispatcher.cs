@@ -21,7 +21,7 @@ namespace SecureDevice.Service.Extensions;
 /// transaction (<see cref="IActionStore.CompleteActionAsync"/>), with the owner's alert of a done action
 /// (<see cref="ActionOutcome.Alert"/>, decided by <see cref="IDeviceResponse.PlanAlert"/>) in the outbox. A row left
 /// pending (that transaction failed, the process died) is completed by the reconciler (<see cref="RunReconcilerAsync"/>)
-/// from what the broker and the inventory hold, its alert (<see cref="IDeviceResponse.ReconciledAlert"/>) queued in the
+/// from what the broker and the inventory hold (a throttle from the device's own health reports), its alert (<see cref="IDeviceResponse.ReconciledAlert"/>) queued in the
 /// same way when it is completed done: the alert is queued if and only if the row is done, once.
 /// </summary>
 public sealed class ResponseDispatcher : IDeviceActions
@@ -40,6 +40,38 @@ public sealed class ResponseDispatcher : IDeviceActions
 
     /// <summary>Pending actions completed per pass at most (the next pass takes the rest).</summary>
     public const int ReconcileBatch = 100;
+
+    /// <summary>
+    /// How long after a throttle's intent the device's reports start to count for it (before, they are neither evidence
+    /// for nor against it). A report received soon after the intent may have been sampled before the command reached the
+    /// device: already in flight at the broker or in ingest's queue, or a QoS 1 report re-sent after a reconnect (the
+    /// firmware queues no other: it samples at send time, DeviceAgent.Report). And the flag of a report just after the
+    /// intent may still be a lift's own throttle (the maximum rate for 2 minutes) that came just before. A connected
+    /// device receives the command within seconds.
+    /// </summary>
+    public static readonly TimeSpan ThrottleSettle = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Reports without the Throttled flag, received after <see cref="ThrottleSettle"/>, that make a pending throttle
+    /// failed: two, not one, because a device that was offline at the intent gets the retained command only when it
+    /// subscribes again, and its first report after the reconnect may leave before the command is applied; the next one
+    /// is sampled a report interval later.
+    /// </summary>
+    public const int ThrottleUnflaggedReports = 2;
+
+    /// <summary>
+    /// How long a pending throttle may still be read from the device's reports: the longest throttle (24 h, the
+    /// firmware's ThrottleCommandParser.MaxDurationSeconds). The action row does not hold the throttle's duration (the
+    /// intent records kind, actor and reason only), so the bound is the longest: after it no report can show this
+    /// throttle in force.
+    /// </summary>
+    public static readonly TimeSpan ThrottleWindow = TimeSpan.FromSeconds(SecureDevice.Core.FloodGuard.ThrottleCommandParser.MaxDurationSeconds);
+
+    /// <summary>Reports read per pending throttle at most (oldest first; a flagged one among them decides, else many unflagged do).</summary>
+    public const int ThrottleReportsRead = 50;
+
+    /// <summary>The instance name the ladder's row carries when the reconciler writes it (<see cref="LadderRow.Instance"/>).</summary>
+    public const string ReconcilerInstance = "reconciler";
 
     private readonly IDeviceResponse _response;
     private readonly IActionStore _store;
@@ -129,7 +161,8 @@ public sealed class ResponseDispatcher : IDeviceActions
     /// <summary>
     /// One pass of the reconciler: completes the actions still pending whose intent is older than
     /// <see cref="ReconcileAfter"/> (an action in flight is left alone) from what the mechanisms' side holds now
-    /// (<see cref="Reconcile"/>). A row another completer took first is skipped. The number of rows completed.
+    /// (<see cref="Reconcile"/>), a throttle from the device's reports since (<see cref="ReconcileThrottle"/>). A row
+    /// another completer took first is skipped. The number of rows completed.
     /// </summary>
     public async Task<int> ReconcileAsync(CancellationToken cancellationToken)
     {
@@ -138,19 +171,31 @@ public sealed class ResponseDispatcher : IDeviceActions
         int completed = 0;
         foreach (ActionRecord action in pending)
         {
-            DeviceTruth truth;
-            try
+            ActionCompletion? completion;
+            bool known = Enum.TryParse(action.Kind, true, out DeviceActionKind kind);
+            if (known && kind == DeviceActionKind.Throttle)
             {
-                truth = Enum.TryParse(action.Kind, true, out DeviceActionKind kind) && kind != DeviceActionKind.Throttle
-                    ? await _response.ReadAsync(action.DeviceId, cancellationToken).ConfigureAwait(false)
-                    : DeviceTruth.Unreadable("nothing to read", transient: false);
+                // A throttle leaves no state at the broker: the device's own reports say whether it is in force.
+                completion = ReconcileThrottle(action, await _store.ReadThrottleReportsAsync(action, action.AtMs + (long)ThrottleSettle.TotalMilliseconds,
+                    ThrottleReportsRead, cancellationToken).ConfigureAwait(false), now);
             }
-            catch (Exception error) when (error is not OperationCanceledException)
+            else
             {
-                truth = DeviceTruth.Unreadable("reading the mechanisms failed: " + error.GetType().Name + ": " + error.Message, transient: true);
+                DeviceTruth truth;
+                try
+                {
+                    truth = known
+                        ? await _response.ReadAsync(action.DeviceId, cancellationToken).ConfigureAwait(false)
+                        : DeviceTruth.Unreadable("nothing to read", transient: false);
+                }
+                catch (Exception error) when (error is not OperationCanceledException)
+                {
+                    truth = DeviceTruth.Unreadable("reading the mechanisms failed: " + error.GetType().Name + ": " + error.Message, transient: true);
+                }
+
+                completion = Reconcile(action, truth, now);
             }
 
-            ActionCompletion? completion = Reconcile(action, truth, now);
             if (completion == null)
             {
                 _metrics.ActionsReconciled.WithLabels(action.Kind, "deferred").Inc();
@@ -179,16 +224,21 @@ public sealed class ResponseDispatcher : IDeviceActions
 
     /// <summary>
     /// The reconciler's decision for a pending <paramref name="action"/> from <paramref name="truth"/>, in order
-    /// (docs/response.md, "Pending actions"); null: leave it pending (the broker could not be read this time).
+    /// (docs/response.md, "Pending actions"); null: leave it pending (the broker could not be read this time). A
+    /// throttle is decided from the device's reports instead (<see cref="ReconcileThrottle"/>).
     /// </summary>
+    /// <exception cref="ArgumentException">The action is a throttle.</exception>
     public static ActionCompletion? Reconcile(ActionRecord action, DeviceTruth truth, long nowMs)
     {
-        const string Prefix = "reconciled after a failed record: ";
-        if (!Enum.TryParse(action.Kind, true, out DeviceActionKind kind) || kind == DeviceActionKind.Throttle)
+        if (!Enum.TryParse(action.Kind, true, out DeviceActionKind kind))
         {
-            // A throttle is a command on the device's down topic: no state at the broker to read. The ladder acts again if
-            // the device still misbehaves.
-            return new ActionCompletion(action.Id, ActionRecord.Failed, Prefix + "outcome unknown (a throttle leaves nothing to read)", nowMs);
+            // Nothing to read for a kind this service does not know (a newer version's row).
+            return new ActionCompletion(action.Id, ActionRecord.Failed, Prefix + "outcome unknown (an action kind this service does not know)", nowMs);
+        }
+
+        if (kind == DeviceActionKind.Throttle)
+        {
+            throw new ArgumentException("a throttle is reconciled from the device's reports (ReconcileThrottle)", nameof(action));
         }
 
         if (kind == DeviceActionKind.Revoke && truth.Revoked)
@@ -216,6 +266,47 @@ public sealed class ResponseDispatcher : IDeviceActions
 
         return new ActionCompletion(action.Id, ActionRecord.Done, Prefix + truth.Detail, nowMs, ServiceState(kind), CutReason(kind),
             kind == DeviceActionKind.Lift ? LadderChange.Forget(action.DeviceId) : null);
+    }
+
+    /// <summary>
+    /// The reconciler's decision for a pending throttle <paramref name="action"/> from the device's own reports
+    /// (<paramref name="reports"/>: received from <see cref="ThrottleSettle"/> after the intent until the device's next
+    /// action), in order (docs/response.md, "Pending actions"); null: leave it pending, a report may still tell.
+    /// The flag is the device's word: a lying device can only claim to be throttled, which at most records the ladder's
+    /// step 1 for it; the ladder still escalates only on what the broker and ingest see (refused messages, findings),
+    /// never on the flag, so the lie can only bring its own quarantine sooner.
+    /// </summary>
+    public static ActionCompletion? ReconcileThrottle(ActionRecord action, ThrottleReports reports, long nowMs)
+    {
+        if (reports.FlaggedMs is long flaggedMs)
+        {
+            // Done as the throttle's own completion would have been: state throttled, and, for the ladder's own throttle
+            // (the actor "service": LadderResponse is its only issuer), the ladder's step 1 since the intent, so that the
+            // next offence after the grace period quarantines. Not when another action followed: its own completion
+            // wrote (or will write) the ladder's row, and a lift that forgot it must stay forgotten.
+            LadderChange? ladder = SecureDevice.Fleet.Response.ResponseActions.IsServiceActor(action.Actor) && reports.NextActionMs == null
+                ? LadderChange.Save(new LadderRow(action.DeviceId, 1, action.AtMs, null, nowMs, ReconcilerInstance))
+                : null;
+            return new ActionCompletion(action.Id, ActionRecord.Done, Prefix + "the device reports the throttle in force (report received at " + Time(flaggedMs) + ")", nowMs,
+                ServiceState(DeviceActionKind.Throttle), CutReason(DeviceActionKind.Throttle), ladder);
+        }
+
+        if (reports.Unflagged >= ThrottleUnflaggedReports)
+        {
+            return new ActionCompletion(action.Id, ActionRecord.Failed, Prefix + "the device reported " + reports.Unflagged + " times since without the throttle in force (last at "
+                + Time(reports.LastUnflaggedMs!.Value) + ")", nowMs);
+        }
+
+        // Until the device's next action (its flag may be that action's) or the longest throttle's end.
+        long windowEndMs = reports.NextActionMs ?? action.AtMs + (long)ThrottleWindow.TotalMilliseconds;
+        if (nowMs < windowEndMs)
+        {
+            return null;
+        }
+
+        return new ActionCompletion(action.Id, ActionRecord.Failed, Prefix + "outcome unknown (the device sent "
+            + (reports.Unflagged == 0 ? "no report" : "only " + reports.Unflagged + " report without the flag")
+            + (reports.NextActionMs == null ? " while the throttle could have held)" : " before its next action)"), nowMs);
     }
 
     /// <summary>The reconciler's loop: a pass at once (a restart resolves what the last run left), then every <see cref="ReconcileEvery"/>, until cancelled.</summary>
@@ -247,6 +338,10 @@ public sealed class ResponseDispatcher : IDeviceActions
             }
         }
     }
+
+    private const string Prefix = "reconciled after a failed record: ";
+
+    private static string Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The device's service state after a done <paramref name="kind"/> (null: unchanged, a revocation).</summary>
     public static string? ServiceState(DeviceActionKind kind) => kind switch

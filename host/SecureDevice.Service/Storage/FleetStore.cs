@@ -673,6 +673,43 @@ public sealed class FleetStore : IFleetStore
         return await ReadAllAsync(command, ReadAction, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<ThrottleReports> ReadThrottleReportsAsync(ActionRecord throttle, long fromMs, int limit, CancellationToken cancellationToken)
+    {
+        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        long? nextMs;
+        using (DbCommand next = Command(connection, null, $"SELECT MIN(at_ms) FROM {Tables.Actions} WHERE device_id = @d AND (at_ms > @at OR (at_ms = @at AND id > @id))"))
+        {
+            Set(next, "@d", throttle.DeviceId);
+            Set(next, "@at", throttle.AtMs);
+            Set(next, "@id", throttle.Id);
+            object? value = await next.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            nextMs = value is null or DBNull ? null : Convert.ToInt64(value, CultureInfo.InvariantCulture);
+        }
+
+        using DbCommand command = Command(connection, null, $"SELECT h.received_ms, h.flags FROM {Tables.HealthReports} h JOIN {Tables.Devices} d ON d.id = h.device_ref "
+            + "WHERE d.device_id = @d AND h.received_ms >= @from AND h.received_ms < @to ORDER BY h.received_ms, h.id LIMIT @limit");
+        Set(command, "@d", throttle.DeviceId);
+        Set(command, "@from", fromMs);
+        Set(command, "@to", nextMs ?? long.MaxValue);
+        Set(command, "@limit", (long)limit);
+        long? flaggedMs = null, lastUnflaggedMs = null;
+        int unflagged = 0;
+        foreach ((long receivedMs, long flags) in await ReadAllAsync(command, r => (r.GetInt64(0), r.GetInt64(1)), cancellationToken).ConfigureAwait(false))
+        {
+            if ((flags & SecureDevice.Core.Telemetry.HealthFlags.Throttled) != 0)
+            {
+                flaggedMs ??= receivedMs;
+            }
+            else
+            {
+                unflagged++;
+                lastUnflaggedMs = receivedMs;
+            }
+        }
+
+        return new ThrottleReports(flaggedMs, unflagged, lastUnflaggedMs, nextMs);
+    }
+
     private const string ActionColumns = "id, device_id, kind, actor, reason, at_ms, outcome, detail, completed_ms";
 
     private static ActionRecord ReadAction(DbDataReader r) => new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt64(5),

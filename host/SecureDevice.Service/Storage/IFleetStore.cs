@@ -107,6 +107,14 @@ public interface IActionStore
     Task<IReadOnlyList<ActionRecord>> ListPendingActionsAsync(long beforeMs, int limit, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ActionRecord>> ListActionsAsync(string? deviceId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What the device's stored health reports say about <paramref name="throttle"/> (the reconciler's read of a pending
+    /// throttle): its reports received at or after <paramref name="fromMs"/> (after the throttle's intent) and before the
+    /// intent of the device's next action (by intent time, then id), oldest first, at most <paramref name="limit"/> of
+    /// them read: the earliest carrying the Throttled flag, and how many (and the latest) did not.
+    /// </summary>
+    Task<ThrottleReports> ReadThrottleReportsAsync(ActionRecord throttle, long fromMs, int limit, CancellationToken cancellationToken);
 }
 
 /// <summary>Alerts and their delivery (workstream C).</summary>
