@@ -280,18 +280,18 @@ public sealed class FleetService : IAsyncDisposable
     {
         while (!cancellationToken.IsCancellationRequested)
         {
+            if (Mqtt.Connected)
+            {
+                await SaveIngestUpAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             try
             {
-                await Task.Delay(IngestUpInterval, Time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(Mqtt.Connected ? IngestUpInterval : TimeSpan.FromMilliseconds(250), Time, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 return;
-            }
-
-            if (Mqtt.Connected)
-            {
-                await SaveIngestUpAsync(cancellationToken).ConfigureAwait(false);
             }
         }
     }
