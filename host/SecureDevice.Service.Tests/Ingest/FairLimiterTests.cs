@@ -73,4 +73,116 @@ public sealed class FairLimiterTests
         Assert.Equal(2, limiter.Evict(1000 + 3_600_000));
         Assert.Equal((0, 0), limiter.Size);
     }
+
+    // The outage credit (docs/service.md, "Fair ingest"): limits scaled down to 3 at once and 1 per second, so an
+    // outage of 20 s is worth 3 + 20 = 23 messages per device.
+    private static readonly FairLimits Small = new(DeviceBurst: 3, DevicePerHour: 3600);
+
+    private static int Admitted(FairLimiter limiter, string device, string? customer, int customerDevices, long nowMs, int tries)
+    {
+        int admitted = 0;
+        for (int i = 0; i < tries; i++)
+        {
+            admitted += limiter.TryAdmit(device, customer, customerDevices, nowMs) == Admission.Admitted ? 1 : 0;
+        }
+
+        return admitted;
+    }
+
+    [Fact]
+    public void CreditOutage_Device_AdmitsBurstPlusRateTimesOutageMore_ThenLimits()
+    {
+        var live = new FairLimiter(Small);
+        var credited = new FairLimiter(Small);
+        credited.CreditOutage(20_000, 1000);
+
+        Assert.Equal(3, Admitted(live, "d1", null, 0, 1000, 100));
+        Assert.Equal(3 + 23, Admitted(credited, "d1", null, 0, 1000, 100));
+        Assert.Equal(Admission.DeviceLimited, credited.TryAdmit("d1", null, 0, 1000));
+    }
+
+    [Fact]
+    public void CreditOutage_AfterItsWindow_Expired_LeftoverCreditUnused()
+    {
+        var limiter = new FairLimiter(Small);
+        limiter.CreditOutage(20_000, 0);
+        Assert.Equal(10, Admitted(limiter, "d1", null, 0, 0, 10));
+        long end = FairLimiter.CreditWindow(20_000);
+        Assert.Equal(60_000, end);
+        Assert.True(limiter.CreditActive(end - 1));
+        Assert.False(limiter.CreditActive(end));
+
+        // 13 of d1's credit are left and its bucket refilled to 3: only the bucket counts now; a new device gets none.
+        Assert.Equal(3, Admitted(limiter, "d1", null, 0, end, 100));
+        Assert.Equal(3, Admitted(limiter, "d2", null, 0, end, 100));
+    }
+
+    [Fact]
+    public void CreditOutage_BucketCreatedDuringTheCredit_GetsIt()
+    {
+        var limiter = new FairLimiter(Small);
+        limiter.CreditOutage(20_000, 0);
+        Assert.Equal(3 + 23, Admitted(limiter, "first-seen-late", null, 0, 30_000, 100));
+    }
+
+    [Fact]
+    public void CreditOutage_EvictedWhileTheCreditLasts_NoSecondCredit()
+    {
+        var limiter = new FairLimiter(Small);
+        limiter.CreditOutage(20_000, 0);
+        Assert.Equal(3 + 23, Admitted(limiter, "d1", null, 0, 0, 100));
+
+        // Its bucket is full again after 3 s: dropped, it would come back with a fresh credit.
+        Assert.Equal(0, limiter.Evict(10_000));
+        Assert.Equal(3, Admitted(limiter, "d1", null, 0, 10_000, 100));
+    }
+
+    [Fact]
+    public void CreditOutage_Customer_AdmitsItsBurstPlusRateTimesOutageMore()
+    {
+        // 4 devices x burst 3 x share 0.25 = 3 at once, 4 x 3600 x 0.25 = 3600 per hour: the customer's credit is 23.
+        var live = new FairLimiter(Small);
+        var credited = new FairLimiter(Small);
+        credited.CreditOutage(20_000, 1000);
+        int liveAdmitted = 0;
+        int creditedAdmitted = 0;
+        for (int d = 0; d < 4; d++)
+        {
+            liveAdmitted += Admitted(live, "a" + d, "acme", 4, 1000, 10);
+            creditedAdmitted += Admitted(credited, "a" + d, "acme", 4, 1000, 10);
+        }
+
+        Assert.Equal(3, liveAdmitted);
+        Assert.Equal(3 + 23, creditedAdmitted);
+        Assert.Equal(Admission.CustomerLimited, credited.TryAdmit("a0", "acme", 4, 1000));
+    }
+
+    [Theory]
+    [InlineData(false, 20_000L, 0L)]
+    [InlineData(true, 20_000L, 20_000L)]
+    [InlineData(true, -5_000L, 0L)]
+    [InlineData(true, 30L * 86_400_000, 86_400_000L)]
+    public void OutageToCredit_SessionAndBounds(bool sessionPresent, long outageMs, long expected)
+    {
+        long now = 100L * 86_400_000;
+        Assert.Equal(expected, FairLimiter.OutageToCredit(sessionPresent, now - outageMs, now, 86_400_000));
+        Assert.Equal(0, FairLimiter.OutageToCredit(sessionPresent, null, now, 86_400_000));
+    }
+
+    [Fact]
+    public void CreditOutage_Bounded_SevenDaysAtMost_NothingForNone()
+    {
+        var limiter = new FairLimiter(Small);
+        limiter.CreditOutage(0, 0);
+        Assert.False(limiter.CreditActive(0));
+        limiter.CreditOutage(-1, 0);
+        Assert.False(limiter.CreditActive(0));
+
+        limiter.CreditOutage(30L * 86_400_000, 0);
+        Assert.Equal(FairLimiter.MaxOutageMs, limiter.OutageMs);
+        Assert.False(limiter.CreditActive(FairLimiter.MaxCreditWindowMs));
+        long credit = 3 + (FairLimiter.MaxOutageMs / 1000);
+        int taken = Admitted(limiter, "d1", null, 0, 0, (int)credit + 10);
+        Assert.Equal(credit + 3, taken);
+    }
 }

@@ -95,6 +95,18 @@ public sealed class FleetService : IAsyncDisposable
 
     private IReadOnlyList<Integration.IServiceAttachment> Attachments { get; init; } = Array.Empty<Integration.IServiceAttachment>();
 
+    private TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>How often, while the broker session is up, this instance persists that it is consuming (<see cref="IngestUpState"/>).</summary>
+    public static readonly TimeSpan IngestUpInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The service-state row where an instance persists when it was last connected and consuming
+    /// (<see cref="MqttIngestClient.LastUpMs"/>): every <see cref="IngestUpInterval"/> while connected and at a clean stop,
+    /// so after a restart, kill -9 included, the outage the broker queued for is known to within 5 s (docs/service.md, "Fair ingest").
+    /// </summary>
+    public static string IngestUpState(string instance) => "ingest.last_up_ms:" + instance;
+
     /// <summary>This instance's name: the MQTT client id, the service certificate's CN.</summary>
     public string Instance => Mqtt.ClientId;
 
@@ -151,6 +163,7 @@ public sealed class FleetService : IAsyncDisposable
             MaximumPacketSize = options.MaximumPacketSize,
             KeepAlive = options.KeepAlive,
         }, pipeline, metrics, log, extensions.Time);
+        mqtt.ResumeFrom(await LastUpAsync(store, IngestUpState(mqtt.ClientId), log, cancellationToken).ConfigureAwait(false));
         var commands = new CommandConnection(new BrokerSession
         {
             Host = options.BrokerHost,
@@ -165,6 +178,7 @@ public sealed class FleetService : IAsyncDisposable
             Attachments = extensions.Attachments,
             Dialect = dialect,
             Checkpointer = dialect is SqliteDialect sqlite ? new SqliteCheckpointer(sqlite, metrics, log, extensions.Time) : null,
+            Time = extensions.Time,
         };
         foreach (Integration.IServiceAttachment attachment in extensions.Attachments)
         {
@@ -195,6 +209,7 @@ public sealed class FleetService : IAsyncDisposable
             Task.Run(() => ((ResponseDispatcher)Actions).RunAsync(_stopOthers.Token)),
             Task.Run(() => ((ResponseDispatcher)Actions).RunReconcilerAsync(_stopOthers.Token)),
             Task.Run(() => Checkpointer?.RunAsync(_stopOthers.Token) ?? Task.CompletedTask),
+            Task.Run(() => KeepIngestUpAsync(_stopOthers.Token)),
             Task.WhenAll(Attachments.Select(a => Task.Run(() => a.RunAsync(_stopOthers.Token)))));
     }
 
@@ -204,6 +219,7 @@ public sealed class FleetService : IAsyncDisposable
         _stopIngest.Cancel();
         await StoppedAsync(_mqttTask, "the MQTT session", Log).ConfigureAwait(false);
         await StoppedAsync(_pipelineTask, "the ingest writer", Log).ConfigureAwait(false);
+        await SaveIngestUpAsync(CancellationToken.None).ConfigureAwait(false);
         _stopOthers.Cancel();
         await StoppedAsync(_othersTask, "a background loop", Log).ConfigureAwait(false);
         // Last: the response worker and the console publish commands until they stop.
@@ -258,6 +274,58 @@ public sealed class FleetService : IAsyncDisposable
         }
     }
 
+
+    /// <summary>Persists <see cref="MqttIngestClient.LastUpMs"/> every <see cref="IngestUpInterval"/> while the session is up.</summary>
+    private async Task KeepIngestUpAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (Mqtt.Connected)
+            {
+                await SaveIngestUpAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await Task.Delay(Mqtt.Connected ? IngestUpInterval : TimeSpan.FromMilliseconds(250), Time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task SaveIngestUpAsync(CancellationToken cancellationToken)
+    {
+        if (Mqtt.LastUpMs is not long up)
+        {
+            return;
+        }
+
+        try
+        {
+            await Store.SetStateAsync(IngestUpState(Instance), up, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The next write (5 s) or the next start makes up for it: a stale time only makes an outage credit longer by as much.
+            Log.LogDebug("cannot save when ingest was last up: {Error}", Printable.Escape(error.Message));
+        }
+    }
+
+    private static async Task<long?> LastUpAsync(IFleetStore store, string name, ILogger log, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.GetStateAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            log.LogWarning("cannot read when ingest was last up (no outage credit after this start): {Error}", Printable.Escape(error.Message));
+            return null;
+        }
+    }
 
     internal static string FirstLine(string text)
     {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.InteropServices;
 
 namespace SecureDevice.Service.Ingest;
 
@@ -34,11 +35,34 @@ public enum Admission
 /// starts full) through <see cref="RateBucket"/>, which takes any rate. Not thread-safe: the ingest writer owns it. Buckets of quiet devices are dropped by
 /// <see cref="Evict"/> (a dropped bucket comes back full, which is what it would have refilled to), so memory follows the
 /// devices that are sending, not the fleet.
+/// <para>
+/// An outage credit (<see cref="CreditOutage"/>; docs/service.md, "Fair ingest"): the limits are charged when a message
+/// arrives, and after an outage the broker delivers everything it queued at once, which the buckets would refuse though
+/// every device kept to its limits. So once the session comes back with the broker's queue, each bucket may take, once,
+/// what it would have refilled had the service been consuming during the outage D, and a full burst more: burst + rate × D
+/// messages, used before the normal tokens, by the buckets that exist and those created while the credit lasts
+/// (<see cref="CreditWindow"/>). A device flooding during the outage therefore gets at most what it could have sent
+/// live, once per outage; the rest of its backlog is refused as before. Two numbers per bucket: what is left of the
+/// credit and which outage it came from.
+/// </para>
 /// </summary>
 public sealed class FairLimiter
 {
-    private readonly Dictionary<string, RateBucket> _devices = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (RateBucket Bucket, int Devices)> _customers = new(StringComparer.Ordinal);
+    /// <summary>The longest outage credited (7 days); the broker's session expiry bounds it too (a day by default).</summary>
+    public const long MaxOutageMs = 7L * 24 * 3_600_000;
+
+    /// <summary>The shortest time a credit lasts after the reconnect: enough for a short outage's backlog to arrive.</summary>
+    public const long MinCreditWindowMs = 60_000;
+
+    /// <summary>The longest time a credit lasts: the broker queues at most 1,000,000 messages (host/broker), which drain in minutes.</summary>
+    public const long MaxCreditWindowMs = 3_600_000;
+
+    private readonly Dictionary<string, Slot> _devices = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Slot> _customers = new(StringComparer.Ordinal);
+    private int _epoch;
+    private long _outageMs;
+    private long _creditFromMs;
+    private long _creditUntilMs;
 
     public FairLimiter(FairLimits limits) => Limits = limits;
 
@@ -47,19 +71,60 @@ public sealed class FairLimiter
     /// <summary>Buckets held (devices, customers).</summary>
     public (int Devices, int Customers) Size => (_devices.Count, _customers.Count);
 
+    /// <summary>The outage the current or last credit stands for, milliseconds (0: none yet).</summary>
+    public long OutageMs => _outageMs;
+
+    /// <summary>How long a credit for an outage of <paramref name="outageMs"/> lasts: the outage, at least 1 minute, at most 1 hour.</summary>
+    public static long CreditWindow(long outageMs) => Math.Clamp(outageMs, MinCreditWindowMs, MaxCreditWindowMs);
+
+    /// <summary>The outage credited for <paramref name="outageMs"/>: 0 below 0, at most <see cref="MaxOutageMs"/>.</summary>
+    public static long Bound(long outageMs) => Math.Clamp(outageMs, 0, MaxOutageMs);
+
+    /// <summary>
+    /// The outage to credit when the ingest session is (re)established, measured by the service's own clock: from when
+    /// this instance was last connected and consuming (<paramref name="lastUpMs"/>: the connection's loss in-process,
+    /// else the time it persisted while up) to <paramref name="nowMs"/>. 0 when the broker did not keep the session
+    /// (nothing was queued) or nothing is known; at most <see cref="MaxOutageMs"/> and the session expiry (the broker
+    /// drops a session, and its queue, once it expired).
+    /// </summary>
+    public static long OutageToCredit(bool sessionPresent, long? lastUpMs, long nowMs, long sessionExpiryMs) =>
+        !sessionPresent || lastUpMs is not long up ? 0 : Math.Min(Bound(nowMs - up), Math.Max(0, sessionExpiryMs));
+
+    /// <summary>
+    /// Grants every bucket, from <paramref name="nowMs"/> for <see cref="CreditWindow"/>, burst + rate × the outage
+    /// (<see cref="Bound"/>) messages more, once; replaces an earlier credit. Call it only when the broker kept the
+    /// session (it queued for the service): a new session has nothing queued, so no credit.
+    /// </summary>
+    public void CreditOutage(long outageMs, long nowMs)
+    {
+        long outage = Bound(outageMs);
+        if (outage == 0)
+        {
+            return;
+        }
+
+        _epoch++;
+        _outageMs = outage;
+        _creditFromMs = nowMs;
+        _creditUntilMs = nowMs + CreditWindow(outage);
+    }
+
+    /// <summary>Whether a credit is in force at <paramref name="nowMs"/>.</summary>
+    public bool CreditActive(long nowMs) => _epoch > 0 && nowMs >= _creditFromMs && nowMs < _creditUntilMs;
+
     /// <summary>
     /// Takes a token from the device's bucket, then from its customer's (a device without an owner has no customer
-    /// bucket). A message refused by its device's bucket costs its customer nothing.
+    /// bucket), the outage credit first while it lasts. A message refused by its device's bucket costs its customer nothing.
     /// </summary>
     public Admission TryAdmit(string deviceId, string? customerId, int customerDevices, long nowMs)
     {
-        if (!_devices.TryGetValue(deviceId, out RateBucket? device))
+        ref Slot device = ref CollectionsMarshal.GetValueRefOrAddDefault(_devices, deviceId, out bool known);
+        if (!known)
         {
-            device = new RateBucket(Limits.DeviceBurst, Limits.DevicePerHour);
-            _devices[deviceId] = device;
+            device.Bucket = new RateBucket(Limits.DeviceBurst, Limits.DevicePerHour);
         }
 
-        if (!device.TryTake(nowMs))
+        if (!TakeCredit(ref device, Limits.DeviceBurst, Limits.DevicePerHour, nowMs) && !device.Bucket.TryTake(nowMs))
         {
             return Admission.DeviceLimited;
         }
@@ -70,42 +135,73 @@ public sealed class FairLimiter
         }
 
         var (capacity, perHour) = Limits.Customer(Math.Max(1, customerDevices));
-        if (!_customers.TryGetValue(customerId, out var customer))
+        ref Slot customer = ref CollectionsMarshal.GetValueRefOrAddDefault(_customers, customerId, out known);
+        if (!known)
         {
-            customer = (new RateBucket(capacity, perHour), customerDevices);
-            _customers[customerId] = customer;
+            customer.Bucket = new RateBucket(capacity, perHour);
+            customer.Devices = customerDevices;
         }
         else if (customer.Devices != customerDevices)
         {
             customer.Bucket.Configure(capacity, perHour);
-            _customers[customerId] = (customer.Bucket, customerDevices);
+            customer.Devices = customerDevices;
         }
 
-        return customer.Bucket.TryTake(nowMs) ? Admission.Admitted : Admission.CustomerLimited;
+        return TakeCredit(ref customer, capacity, perHour, nowMs) || customer.Bucket.TryTake(nowMs) ? Admission.Admitted : Admission.CustomerLimited;
     }
 
-    /// <summary>Drops the buckets that are full again at <paramref name="nowMs"/>; how many were dropped.</summary>
+    /// <summary>
+    /// Drops the buckets that are full again at <paramref name="nowMs"/>; how many were dropped. A bucket that drew on
+    /// the credit in force is kept until the credit ends: dropped, it would come back with the credit again.
+    /// </summary>
     public int Evict(long nowMs)
     {
+        bool active = CreditActive(nowMs);
         int dropped = 0;
-        foreach (var (id, bucket) in new List<KeyValuePair<string, RateBucket>>(_devices))
+        foreach (Dictionary<string, Slot> buckets in new[] { _devices, _customers })
         {
-            if (bucket.Full(nowMs))
+            foreach (var (id, slot) in new List<KeyValuePair<string, Slot>>(buckets))
             {
-                _devices.Remove(id);
-                dropped++;
-            }
-        }
-
-        foreach (var (id, customer) in new List<KeyValuePair<string, (RateBucket Bucket, int Devices)>>(_customers))
-        {
-            if (customer.Bucket.Full(nowMs))
-            {
-                _customers.Remove(id);
-                dropped++;
+                if (slot.Bucket.Full(nowMs) && !(active && slot.Epoch == _epoch))
+                {
+                    buckets.Remove(id);
+                    dropped++;
+                }
             }
         }
 
         return dropped;
+    }
+
+    /// <summary>One message from the bucket's outage credit, the first time the bucket meets this credit granted it.</summary>
+    private bool TakeCredit(ref Slot slot, int capacity, int perHour, long nowMs)
+    {
+        if (!CreditActive(nowMs))
+        {
+            return false;
+        }
+
+        if (slot.Epoch != _epoch)
+        {
+            slot.Epoch = _epoch;
+            slot.Credit = capacity + (perHour * _outageMs / 3_600_000L);
+        }
+
+        if (slot.Credit <= 0)
+        {
+            return false;
+        }
+
+        slot.Credit--;
+        return true;
+    }
+
+    /// <summary>A bucket, its customer's device count (customers only), and what is left of the outage credit it drew.</summary>
+    private struct Slot
+    {
+        public RateBucket Bucket;
+        public int Devices;
+        public int Epoch;
+        public long Credit;
     }
 }

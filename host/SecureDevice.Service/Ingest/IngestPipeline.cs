@@ -41,6 +41,9 @@ public sealed class IngestPipeline
     private readonly Dictionary<long, (long Boot, long Seq)> _progress = new();
     private readonly ByteBudget _budget;
     private long _lastEvictMs;
+    // The outage to credit, set by the broker session (any thread) and taken by the writer before its next batch.
+    private long _pendingOutageMs;
+    private BacklogCredit? _backlog;
 
     public IngestPipeline(IIngestStore store, Func<Exception, bool> isTransient, DeviceRegistry registry, ServiceMetrics metrics, IReadOnlyList<IIngestObserver> observers,
         ResponseDispatcher? response, Func<long> currentGeneration, IngestOptions options, ILogger log, TimeProvider time)
@@ -73,6 +76,34 @@ public sealed class IngestPipeline
 
     /// <summary>True while a database failure holds ingest (cleared by the next commit).</summary>
     public bool DatabaseFailing { get; private set; }
+
+    /// <summary>The newest outage credit (null: none since the start).</summary>
+    public BacklogCredit? Backlog => Volatile.Read(ref _backlog);
+
+    /// <summary>
+    /// Credits the fair limits with an outage of <paramref name="outageMs"/> (<see cref="FairLimiter.CreditOutage"/>;
+    /// bounded there): the broker session calls it when it came back with the broker's queue, before any message of the
+    /// new connection is queued here. Any thread; the writer applies it before judging its next batch.
+    /// </summary>
+    public void CreditOutage(long outageMs)
+    {
+        long outage = FairLimiter.Bound(outageMs);
+        if (outage == 0)
+        {
+            return;
+        }
+
+        long nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        Volatile.Write(ref _backlog, new BacklogCredit(nowMs, nowMs + FairLimiter.CreditWindow(outage), outage));
+        Interlocked.Exchange(ref _pendingOutageMs, outage);
+        _metrics.BacklogCredits.Inc();
+        _metrics.BacklogCreditSeconds.Set(outage / 1000.0);
+        _log.LogInformation("the broker kept the session through an outage of {Seconds} s: the fair limits take its backlog for up to {Window} s",
+            outage / 1000, FairLimiter.CreditWindow(outage) / 1000);
+    }
+
+    /// <summary>Whether an outage credit was in force at some time in [<paramref name="fromMs"/>, <paramref name="toMs"/>) (UTC ms): detection's backlog windows.</summary>
+    public bool BacklogDuring(long fromMs, long toMs) => Volatile.Read(ref _backlog) is { } b && b.FromMs < toMs && fromMs < b.UntilMs;
 
     /// <summary>
     /// Queues a delivered message; waits while the byte budget (<see cref="IngestOptions.QueueBytes"/>) or the queue is
@@ -223,6 +254,12 @@ public sealed class IngestPipeline
     private async Task<List<Item>> JudgeAndCommitAsync(IReadOnlyList<InboundMessage> messages, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
+        long outage = Interlocked.Exchange(ref _pendingOutageMs, 0);
+        if (outage > 0)
+        {
+            _limiter.CreditOutage(outage, Environment.TickCount64);
+        }
+
         var items = new List<Item>(messages.Count);
         var keys = new HashSet<(long, long, long)>();
         foreach (InboundMessage message in messages)
@@ -243,6 +280,11 @@ public sealed class IngestPipeline
         {
             _limiter.Evict(Environment.TickCount64);
             _lastEvictMs = nowMs;
+        }
+
+        if (Volatile.Read(ref _backlog) is { } backlog && nowMs >= backlog.UntilMs)
+        {
+            _metrics.BacklogCreditSeconds.Set(0);
         }
 
         return items;
@@ -649,3 +691,6 @@ public sealed class IngestPipeline
         }
     }
 }
+
+/// <summary>An outage credit of the fair limits: in force from <paramref name="FromMs"/> to <paramref name="UntilMs"/> (UTC ms), for an outage of <paramref name="OutageMs"/>.</summary>
+public sealed record BacklogCredit(long FromMs, long UntilMs, long OutageMs);

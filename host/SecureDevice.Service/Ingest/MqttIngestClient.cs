@@ -87,6 +87,10 @@ public sealed class MqttIngestClient : IAsyncDisposable
     private readonly GatedAdapterFactory _adapters;
     private long _generation;
     private CancellationToken _stopping;
+    // When this instance was last connected and consuming (UTC ms; long.MinValue: not known): the start of an outage.
+    private long _lastUpMs = long.MinValue;
+    // Completed once the newest connect attempt decided its outage credit: its messages wait for it (see OnMessageAsync).
+    private volatile Task _creditDecided = Task.CompletedTask;
 
     public MqttIngestClient(BrokerSession session, IngestPipeline pipeline, ServiceMetrics metrics, ILogger log, TimeProvider time)
     {
@@ -117,6 +121,28 @@ public sealed class MqttIngestClient : IAsyncDisposable
     /// <summary>MQTTnet's client (tests inspect its packets).</summary>
     internal IMqttClient Client => _client;
 
+    /// <summary>
+    /// When this instance was last connected and consuming, UTC ms: now while connected, else when the connection was
+    /// lost or closed (null: not known). The service persists it every few seconds while connected, so a restart, even
+    /// after kill -9, knows how long the broker queued for it (<see cref="ResumeFrom"/>).
+    /// </summary>
+    public long? LastUpMs
+    {
+        get
+        {
+            if (_client.IsConnected)
+            {
+                return _time.GetUtcNow().ToUnixTimeMilliseconds();
+            }
+
+            long up = Interlocked.Read(ref _lastUpMs);
+            return up == long.MinValue ? null : up;
+        }
+    }
+
+    /// <summary>Before <see cref="RunAsync"/>: when this instance was last up, as persisted by its previous run (null: unknown, no credit).</summary>
+    public void ResumeFrom(long? lastUpMs) => Interlocked.Exchange(ref _lastUpMs, lastUpMs ?? long.MinValue);
+
     /// <summary>The client id, the certificate's CN.</summary>
     public string ClientId => _session.Certificate.GetNameInfo(X509NameType.SimpleName, false);
 
@@ -126,11 +152,7 @@ public sealed class MqttIngestClient : IAsyncDisposable
         _stopping = cancellationToken;
         await BrokerConnectionLoop.RunAsync(
             _client,
-            token =>
-            {
-                Interlocked.Increment(ref _generation);
-                return _client.ConnectAsync(Options(), token);
-            },
+            ConnectAsync,
             async (result, token) =>
             {
                 MqttClientSubscribeResult subscribed = await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
@@ -156,7 +178,11 @@ public sealed class MqttIngestClient : IAsyncDisposable
                     _log.LogWarning("cannot connect to the broker {Host}:{Port} (attempt {Attempt}): {Error}", _session.Host, _session.Port, failures, Printable.Escape(error.Message));
                 }
             },
-            () => _log.LogWarning("connection to the broker lost; reconnecting"),
+            () =>
+            {
+                Interlocked.Exchange(ref _lastUpMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+                _log.LogWarning("connection to the broker lost; reconnecting");
+            },
             connected => _metrics.BrokerConnected.Set(connected ? 1 : 0),
             _time,
             cancellationToken).ConfigureAwait(false);
@@ -169,8 +195,43 @@ public sealed class MqttIngestClient : IAsyncDisposable
         _client.Dispose();
     }
 
+    /// <summary>
+    /// One connect attempt. When the broker kept the session (it queued for the service while it was away), the fair
+    /// limits are credited with the outage (<see cref="FairLimiter.OutageToCredit"/>) before any of this connection's
+    /// messages reaches the pipeline: MQTTnet starts delivering right after the CONNACK, before ConnectAsync returns,
+    /// so each message waits for the decision (a completed task once it is made).
+    /// </summary>
+    private async Task<MqttClientConnectResult> ConnectAsync(CancellationToken token)
+    {
+        Interlocked.Increment(ref _generation);
+        var decided = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _creditDecided = decided.Task;
+        try
+        {
+            MqttClientConnectResult result = await _client.ConnectAsync(Options(), token).ConfigureAwait(false);
+            if (result.ResultCode == MqttClientConnectResultCode.Success)
+            {
+                long nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+                long up = Interlocked.Exchange(ref _lastUpMs, nowMs);
+                long outage = FairLimiter.OutageToCredit(result.IsSessionPresent, up == long.MinValue ? null : up, nowMs, _session.SessionExpirySeconds * 1000L);
+                _pipeline.CreditOutage(outage);
+            }
+
+            return result;
+        }
+        finally
+        {
+            decided.TrySetResult();
+        }
+    }
+
     private async Task DisconnectAsync()
     {
+        if (_client.IsConnected)
+        {
+            Interlocked.Exchange(ref _lastUpMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        }
+
         // A normal DISCONNECT keeps the session (its expiry stands): the broker queues for the next start.
         await BrokerConnectionLoop.DisconnectAsync(_client, _log, "ingest").ConfigureAwait(false);
         _metrics.BrokerConnected.Set(0);
@@ -202,7 +263,14 @@ public sealed class MqttIngestClient : IAsyncDisposable
         _adapters.Current?.Taken();
         e.AutoAcknowledge = false;
         InboundMessage inbound = Inbound(e, _time.GetUtcNow().ToUnixTimeMilliseconds(), Interlocked.Read(ref _generation));
-        return _pipeline.EnqueueAsync(inbound, _stopping).AsTask();
+        Task decided = _creditDecided;
+        return decided.IsCompleted ? _pipeline.EnqueueAsync(inbound, _stopping).AsTask() : EnqueueOnceDecidedAsync(decided, inbound);
+    }
+
+    private async Task EnqueueOnceDecidedAsync(Task decided, InboundMessage inbound)
+    {
+        await decided.WaitAsync(_stopping).ConfigureAwait(false);
+        await _pipeline.EnqueueAsync(inbound, _stopping).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -97,10 +97,21 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
     /// <summary>Batches dropped because the queue was full.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
+    /// <summary>
+    /// Whether ingest's outage credit was in force during a window (UTC start, end): such a window holds the backlog
+    /// the broker queued while the service was away, delivered at once, so it is passed as <see cref="TrafficWindow.Backlog"/>
+    /// and the rate rules skip it (docs/detection.md). Set from the pipeline when attached.
+    /// </summary>
+    internal Func<DateTime, DateTime, bool>? BacklogDuring { get; set; }
+
+    /// <summary>The engine the worker feeds (tests compare its state).</summary>
+    internal DetectionEngine Engine => _engine;
+
     public void Attach(FleetService service)
     {
         _service = service;
         _registry = service.Registry;
+        BacklogDuring = (start, end) => service.Pipeline.BacklogDuring(new DateTimeOffset(start, TimeSpan.Zero).ToUnixTimeMilliseconds(), new DateTimeOffset(end, TimeSpan.Zero).ToUnixTimeMilliseconds());
         _log = service.Log;
         _state = new ServiceStateStore(service.Dialect);
     }
@@ -430,9 +441,12 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
 
         DateTime start = _windowStart;
         _windowStart = now;
+        // A window the outage credit overlaps holds backlog: its rate is the drain's, not the devices'. A device flooding
+        // meanwhile is still held to the fair limits (burst + rate x outage at most) and judged by the next window.
+        bool backlog = BacklogDuring?.Invoke(start, now) ?? false;
         foreach (KeyValuePair<string, Traffic> entry in _traffic)
         {
-            var window = new TrafficWindow(start, now, entry.Value.Messages, entry.Value.Bytes, 0, 0, (int)Math.Min(int.MaxValue, entry.Value.Connects), (int)Math.Min(int.MaxValue, entry.Value.Malformed));
+            var window = new TrafficWindow(start, now, entry.Value.Messages, entry.Value.Bytes, 0, 0, (int)Math.Min(int.MaxValue, entry.Value.Connects), (int)Math.Min(int.MaxValue, entry.Value.Malformed), backlog);
             _dirty.Add(entry.Key);
             await HandleAsync(_engine.OnTraffic(entry.Key, window), cancellationToken).ConfigureAwait(false);
         }

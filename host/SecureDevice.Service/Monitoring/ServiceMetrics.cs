@@ -33,6 +33,8 @@ public sealed class ServiceMetrics
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
         StageSeconds = f.CreateCounter("securedevice_ingest_stage_seconds_total", "Time the ingest writer spent per stage: judge (topic, registry, limits, decode), commit (the transaction), ack (PUBACKs), report (observers, response signals).", new[] { "stage" });
         CommitFailures = f.CreateCounter("securedevice_ingest_commit_failures_total", "Batch commits that failed (transient: retried; data: split).", new[] { "kind" });
+        BacklogCredits = f.CreateCounter("securedevice_ingest_backlog_credits_total", "Outage credits granted to the fair limits: the broker session came back with what the broker queued meanwhile (docs/service.md, \"Fair ingest\").");
+        BacklogCreditSeconds = f.CreateGauge("securedevice_ingest_backlog_credit_seconds", "The outage the fair limits' credit in force stands for, seconds (0: none in force).");
         BrokerConnected = f.CreateGauge("securedevice_broker_connected", "1 while the MQTT session is up.");
         BrokerConnects = f.CreateCounter("securedevice_broker_connects_total", "Connection attempts to the broker, by result.", new[] { "result" });
         CommandConnected = f.CreateGauge("securedevice_commands_connected", "1 while the command connection (device commands, the command identity) is up.");
@@ -88,6 +90,10 @@ public sealed class ServiceMetrics
     public Gauge QueueDepth { get; }
 
     public Gauge QueueBytes { get; }
+
+    public Counter BacklogCredits { get; }
+
+    public Gauge BacklogCreditSeconds { get; }
 
     public Histogram BatchSize { get; }
 
