@@ -186,6 +186,42 @@ public sealed class ResponseDispatcherAlertTests : IDisposable
 
     private const string Other = "dev-alert-002";
 
+    /// <summary>
+    /// A throttle whose record failed, then a lift done (state normal, its alert queued), then the device's flagged report:
+    /// the reconciler records the throttle done but superseded, so the device stays normal and the owner gets no
+    /// "throttled" after the lift's "normal" (which would also poison de-duplication for the next real throttle).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task ReconcileAsync_ThrottleSupersededByALift_StateAndAlertsOfTheLiftStand(string dialect)
+    {
+        var (store, sql) = await StoreFactory.OpenAsync(dialect, _postgres, _folder, T0);
+        await using (store)
+        {
+            var (dispatcher, alerts) = await ComposeAsync(store, sql);
+            await StoreFactory.PlantFailureAsync(sql, dialect, $"UPDATE ON {Tables.Actions}");
+            await Assert.ThrowsAnyAsync<DbException>(() => dispatcher.ExecuteAsync(Request(DeviceActionKind.Throttle), None));
+            await StoreFactory.RemoveFailureAsync(sql, dialect, Tables.Actions);
+
+            // The device took the throttle (its flagged report after the settle), then an operator lifted it.
+            long deviceRef = (await store.GetDeviceAsync(Device, None))!.Ref;
+            var batch = new IngestBatch();
+            long settled = T0 + (long)ResponseDispatcher.ThrottleSettle.TotalMilliseconds;
+            batch.Health.Add(new HealthRow(deviceRef, Device, settled + 1000, 1, 1, 60, 1, 3300, 190, 110, 75, 10, 600, -60, 1, 0, 1, 1 | 16, new byte[] { 0xA0, 1 }));
+            await store.CommitAsync(batch, None);
+            _clock.Now = settled + 1500;
+            Assert.True((await dispatcher.ExecuteAsync(Request(DeviceActionKind.Lift), None)).Done);
+            int queued = Outbox(sql).Count;
+
+            _clock.Now = settled + 2000;
+            Assert.Equal(1, await dispatcher.ReconcileAsync(None));
+
+            Assert.All(await store.ListActionsAsync(Device, 10, None), a => Assert.Equal("done", a.Outcome));
+            Assert.Equal("normal", (await store.GetDeviceAsync(Device, None))!.ServiceState);
+            Assert.Equal(queued, Outbox(sql).Count);
+        }
+    }
+
     private static DeviceActionRequest Request(DeviceActionKind kind, string device = Device) => new(device, kind, Operator, "test " + kind);
 
     private static IReadOnlyList<AlertDelivery> Outbox(SqlDialect sql) => new DatabaseAlertStore(sql, "probe", TimeProvider.System).Deliveries();

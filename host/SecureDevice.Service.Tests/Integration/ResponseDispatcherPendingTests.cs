@@ -283,7 +283,7 @@ public sealed class ResponseDispatcherPendingTests : IDisposable
         { "service", Settled + 5, 0, null, T0 + Bound + 1, "done throttled/-/save 1 since T0" },
         { "service", Settled + 5, 3, null, WindowEnd + 1, "done throttled/-/save 1 since T0" }, // flagged wins, also late
         { "console:ops@127.0.0.1", Settled + 5, 0, null, T0 + Bound + 1, "done throttled/-/-" }, // an operator's throttle: the ladder records none
-        { "service", Settled + 5, 0, Settled + 10, T0 + Bound + 1, "done throttled/-/-" }, // another action followed: its own record says the ladder's step
+        { "service", Settled + 5, 0, Settled + 10, T0 + Bound + 1, "done -/-/-" }, // another action followed: its own record says the state and the ladder's step
         { "service", null, 2, null, T0 + Bound + 1, "failed -/-/-" },
         { "service", null, 1, null, T0 + Bound + 1, null }, // one report may have been sampled before the command applied
         { "service", null, 0, null, WindowEnd - 1, null },

@@ -202,7 +202,10 @@ public sealed class ResponseDispatcher : IDeviceActions
                 continue;
             }
 
-            if (completion.Outcome == ActionRecord.Done && _response.ReconciledAlert(action, completion) is AlertEvent owed)
+            // A throttle superseded by a later action (done, but no state: ReconcileThrottle) is recorded without an alert:
+            // the owner has had the later action's.
+            bool superseded = known && kind == DeviceActionKind.Throttle && completion.ServiceState == null;
+            if (completion.Outcome == ActionRecord.Done && !superseded && _response.ReconciledAlert(action, completion) is AlertEvent owed)
             {
                 // The owner learns of the action now that it is recorded done, in the same transaction (as the dispatcher's own completion).
                 completion = completion with { Alert = _response.PlanAlert(owed) };
@@ -284,11 +287,16 @@ public sealed class ResponseDispatcher : IDeviceActions
             // (the actor "service": LadderResponse is its only issuer), the ladder's step 1 since the intent, so that the
             // next offence after the grace period quarantines. Not when another action followed: its own completion
             // wrote (or will write) the ladder's row, and a lift that forgot it must stay forgotten.
-            LadderChange? ladder = SecureDevice.Fleet.Response.ResponseActions.IsServiceActor(action.Actor) && reports.NextActionMs == null
+            // Nor the state: a later action (a lift, a quarantine) set the device's state when it completed, and a throttle
+            // recorded after it must not set it back to throttled (nor alert the owner of a throttle after that action's
+            // alert: ReconcileAsync queues none for a superseded throttle).
+            bool superseded = reports.NextActionMs != null;
+            LadderChange? ladder = SecureDevice.Fleet.Response.ResponseActions.IsServiceActor(action.Actor) && !superseded
                 ? LadderChange.Save(new LadderRow(action.DeviceId, 1, action.AtMs, null, nowMs, ReconcilerInstance))
                 : null;
-            return new ActionCompletion(action.Id, ActionRecord.Done, Prefix + "the device reports the throttle in force (report received at " + Time(flaggedMs) + ")", nowMs,
-                ServiceState(DeviceActionKind.Throttle), CutReason(DeviceActionKind.Throttle), ladder);
+            return new ActionCompletion(action.Id, ActionRecord.Done, Prefix + "the device reports the throttle in force (report received at " + Time(flaggedMs) + ")"
+                + (superseded ? "; a later action on the device stands" : string.Empty), nowMs,
+                superseded ? null : ServiceState(DeviceActionKind.Throttle), CutReason(DeviceActionKind.Throttle), ladder);
         }
 
         if (reports.Unflagged >= ThrottleUnflaggedReports)
