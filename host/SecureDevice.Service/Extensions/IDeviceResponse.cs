@@ -89,7 +89,9 @@ public interface IDeviceResponse
 
     /// <summary>
     /// Decides what becomes of an owner's alert (<see cref="SecureDevice.Fleet.Response.Alerts.AlertDispatcher.Plan"/>) for
-    /// the dispatcher to write in the transaction that completes the action done; null: no alerts. Never waits for a network.
+    /// the dispatcher to write in the transaction that completes the action done; null: no alerts. Sends nothing, but reads
+    /// the de-duplication state from the alert store (the database, synchronously, under the alert dispatcher's lock, as
+    /// Notify does): with the database unreachable it waits up to the connection time-out.
     /// </summary>
     SecureDevice.Fleet.Response.Alerts.AlertPlan? PlanAlert(SecureDevice.Fleet.Response.Alerts.AlertEvent alert) => null;
 }

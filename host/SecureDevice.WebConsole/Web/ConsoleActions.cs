@@ -20,7 +20,7 @@ public static class ConsoleActions
 {
     public const string NotRecorded = "the action was not recorded, nothing was done; try again";
 
-    public const string RecordPending = "the action ran but its record is pending; the service reconciles it within 2 minutes";
+    public const string RecordPending = "the action ran but its record is pending until the service reconciles it (a minute or two; a throttle once the device reports again)";
 
     /// <summary>The outcome, or (null, the line to answer with 503) when the action's record failed; anything else propagates.</summary>
     public static async Task<(ActionOutcome? Outcome, string? Unavailable)> ExecuteAsync(IDeviceActions actions, DeviceActionRequest request, ILogger log, CancellationToken cancellationToken)
