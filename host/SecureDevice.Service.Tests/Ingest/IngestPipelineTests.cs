@@ -445,6 +445,70 @@ public sealed class IngestPipelineTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// A database outage holds ingest while the session stays up, so the broker queues everything and delivers it at once
+    /// when commits work again: the same backlog as after a reconnect, and credited the same way (issue 13's review).
+    /// Four devices of acme, each well within its own limits, send 5 reports each while commits fail for 2 s: 20
+    /// together, over acme's burst (4 x 5 x 0.25 = 5) but within what acme may send in 2 s and a burst
+    /// (5 + 36,000/h x 2 s = 25). Without the credit 15 were refused rate-limited-customer, acknowledged and gone.
+    /// While the database fails, ingest's last consuming time stays at the failure's start (what the service persists).
+    /// </summary>
+    [Fact]
+    public async Task RunAsync_DatabaseFailsThenRecovers_QueuedReportsOfCompliantDevicesAdmittedInFull()
+    {
+        var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);
+        await using (store)
+        {
+            string[] acme = { "acme-1", "acme-2", "acme-3", "acme-4" };
+            var gate = new GatedStore(store) { FailuresLeft = int.MaxValue };
+            IngestPipeline pipeline = await PipelineAsync(store, gate, new IngestOptions { Limits = new FairLimits(DeviceBurst: 5, DevicePerHour: 36_000, CustomerShare: 0.25) },
+                devices: acme.Select(id => (id, (string?)"acme")).ToArray());
+            var acks = new ConcurrentQueue<int>();
+            using var stop = new CancellationTokenSource();
+            Task writer = pipeline.RunAsync(stop.Token);
+            long before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            await pipeline.EnqueueAsync(Message(HealthReports.Cbor(1, 1), acks, 0, "devices/acme-1/up/health"), CancellationToken.None);
+            await ServiceLabWait(() => pipeline.DatabaseFailing, TimeSpan.FromSeconds(30));
+            var messages = new List<InboundMessage>();
+            for (int round = 0; round < 5; round++)
+            {
+                foreach (string id in acme)
+                {
+                    messages.Add(Message(HealthReports.Cbor(1, round + 2), acks, messages.Count + 1, "devices/" + id + "/up/health"));
+                }
+            }
+
+            foreach (InboundMessage message in messages)
+            {
+                await pipeline.EnqueueAsync(message, CancellationToken.None);
+            }
+
+            await Task.Delay(2000);
+            long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            long lastConsuming = pipeline.LastConsumingMs(now);
+            Assert.InRange(lastConsuming, before, now - 1900);
+            gate.FailuresLeft = 0;
+            await ServiceLabWait(() => acks.Count == messages.Count + 1, TimeSpan.FromSeconds(30));
+            stop.Cancel();
+            await writer.WaitAsync(TimeSpan.FromSeconds(30));
+
+            long refused = 0;
+            long stored = 0;
+            foreach (string id in acme)
+            {
+                refused += (await store.ListCountersAsync(id, 0, CancellationToken.None)).Sum(c => c.Count);
+                stored += (await store.ListHealthAsync(id, 0, long.MaxValue, 100, CancellationToken.None)).Count;
+            }
+
+            Assert.Equal(0, refused);
+            Assert.Equal(21, stored);
+            long credited = pipeline.Backlog!.OutageMs;
+            Assert.InRange(credited, 1900, 30_000);
+            long after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            Assert.Equal(after, pipeline.LastConsumingMs(after)); // consuming again
+        }
+    }
+
     private static async Task ServiceLabWait(Func<bool> condition, TimeSpan timeout) =>
         await EndToEnd.ServiceLab.WaitUntil(() => Task.FromResult(condition()), timeout, "every message acknowledged");
 

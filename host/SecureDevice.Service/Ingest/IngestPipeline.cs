@@ -44,6 +44,8 @@ public sealed class IngestPipeline
     // The outage to credit, set by the broker session (any thread) and taken by the writer before its next batch.
     private long _pendingOutageMs;
     private BacklogCredit? _backlog;
+    // When the database started failing (UTC ms; long.MinValue: it is not failing): ingest stopped consuming then.
+    private long _failingSinceMs = long.MinValue;
 
     public IngestPipeline(IIngestStore store, Func<Exception, bool> isTransient, DeviceRegistry registry, ServiceMetrics metrics, IReadOnlyList<IIngestObserver> observers,
         ResponseDispatcher? response, Func<long> currentGeneration, IngestOptions options, ILogger log, TimeProvider time)
@@ -81,9 +83,22 @@ public sealed class IngestPipeline
     public BacklogCredit? Backlog => Volatile.Read(ref _backlog);
 
     /// <summary>
+    /// When ingest last consumed, as of <paramref name="nowMs"/> (UTC ms): <paramref name="nowMs"/>, or when the database
+    /// started failing while it fails (ingest holds then and the broker queues everything, though the session stays up).
+    /// What <see cref="MqttIngestClient.LastUpMs"/> reports while connected, so the persisted last-up time is never
+    /// advanced through a database outage and a restart after kill -9 credits from the failure's start.
+    /// </summary>
+    public long LastConsumingMs(long nowMs)
+    {
+        long since = Interlocked.Read(ref _failingSinceMs);
+        return since == long.MinValue ? nowMs : Math.Min(since, nowMs);
+    }
+
+    /// <summary>
     /// Credits the fair limits with an outage of <paramref name="outageMs"/> (<see cref="FairLimiter.CreditOutage"/>;
     /// bounded there): the broker session calls it when it came back with the broker's queue, before any message of the
-    /// new connection is queued here. Any thread; the writer applies it before judging its next batch.
+    /// new connection is queued here, and the writer when commits work again after failing (the broker queued meanwhile).
+    /// Any thread; the writer applies it before judging its next batch.
     /// </summary>
     public void CreditOutage(long outageMs)
     {
@@ -98,12 +113,16 @@ public sealed class IngestPipeline
         Interlocked.Exchange(ref _pendingOutageMs, outage);
         _metrics.BacklogCredits.Inc();
         _metrics.BacklogCreditSeconds.Set(outage / 1000.0);
-        _log.LogInformation("the broker kept the session through an outage of {Seconds} s: the fair limits take its backlog for up to {Window} s",
+        _log.LogInformation("ingest resumes after an outage of {Seconds} s the broker queued for: the fair limits take its backlog for up to {Window} s",
             outage / 1000, FairLimiter.CreditWindow(outage) / 1000);
     }
 
-    /// <summary>Whether an outage credit was in force at some time in [<paramref name="fromMs"/>, <paramref name="toMs"/>) (UTC ms): detection's backlog windows.</summary>
-    public bool BacklogDuring(long fromMs, long toMs) => Volatile.Read(ref _backlog) is { } b && b.FromMs < toMs && fromMs < b.UntilMs;
+    /// <summary>
+    /// Whether the backlog of an outage credit was draining at some time in [<paramref name="fromMs"/>, <paramref name="toMs"/>)
+    /// (UTC ms): detection's backlog windows. The drain ends when the writer found its queue run dry after the credit
+    /// (<see cref="BacklogCredit.DrainedMs"/>), at the latest when the credit ends; the limiter's credit itself lasts its window.
+    /// </summary>
+    public bool BacklogDuring(long fromMs, long toMs) => Volatile.Read(ref _backlog) is { } b && b.FromMs < toMs && fromMs < b.DrainEndMs;
 
     /// <summary>
     /// Queues a delivered message; waits while the byte budget (<see cref="IngestOptions.QueueBytes"/>) or the queue is
@@ -156,6 +175,8 @@ public sealed class IngestPipeline
             var messages = new List<InboundMessage>(_options.MaxBatch);
             while (await _queue.Reader.WaitToReadAsync(stages.Token).ConfigureAwait(false))
             {
+                // The credit in force when this batch began to be taken: a drain it ends must be that credit's.
+                BacklogCredit? draining = Volatile.Read(ref _backlog);
                 messages.Clear();
                 Take(messages);
                 if (messages.Count < _options.MaxBatch && _options.BatchLinger > TimeSpan.Zero)
@@ -176,6 +197,7 @@ public sealed class IngestPipeline
                     }
                 }
 
+                ObserveDrain(draining, messages.Count);
                 List<Item> items = await JudgeAndCommitAsync(messages, stages.Token).ConfigureAwait(false);
                 await committed.Writer.WriteAsync(items, stages.Token).ConfigureAwait(false);
             }
@@ -203,6 +225,35 @@ public sealed class IngestPipeline
             committed.Writer.TryComplete();
             await acknowledger.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+    }
+
+    /// <summary>
+    /// Ends detection's backlog period of <paramref name="credit"/> (<see cref="BacklogCredit.DrainedMs"/>) the first time
+    /// a batch taken after it was granted came out not full with the queue empty: the writer had lingered
+    /// (<see cref="IngestOptions.BatchLinger"/>) and nothing more arrived. Why that signal: while a backlog remains the
+    /// broker delivers it as fast as its flow-control window lets it (<c>ReceiveMaximum</c> 4,096, twice a full batch,
+    /// refilled as each batch is acknowledged while the next one commits), faster than the writer commits (docs/scale.md),
+    /// so the writer keeps finding full batches; a short batch after a whole linger with nothing arriving means the broker had nothing queued left, and from then on
+    /// traffic is live again. A batch begun before the credit (the old connection's last messages, or the batch held
+    /// through a database outage) does not count: the backlog had not begun to arrive. With no linger configured the
+    /// queue found empty behind a short batch is the same signal without the wait. Wrong early at worst when the
+    /// broker stalls mid-drain: the rest of the drain is then judged as live traffic, still held to the limiter's credit.
+    /// </summary>
+    private void ObserveDrain(BacklogCredit? credit, int taken)
+    {
+        if (credit == null || credit.DrainedMs != long.MaxValue || taken >= _options.MaxBatch || _queue.Reader.Count > 0)
+        {
+            return;
+        }
+
+        long nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (nowMs >= credit.UntilMs)
+        {
+            return;
+        }
+
+        // The drain period includes the instant the credit was granted, so the window holding the reconnect stays backlog.
+        Interlocked.CompareExchange(ref _backlog, credit with { DrainedMs = Math.Max(nowMs, credit.FromMs + 1) }, credit);
     }
 
     private void Take(List<InboundMessage> messages)
@@ -465,6 +516,12 @@ public sealed class IngestPipeline
                 if (DatabaseFailing)
                 {
                     _log.LogWarning("database writes work again after {Attempts} failed attempts", attempt);
+                    // The broker queued everything meanwhile (the session stayed up, nothing was acknowledged), and it
+                    // now comes at once: the same backlog as after a reconnect, credited the same way (same bounds).
+                    long failedMs = _time.GetUtcNow().ToUnixTimeMilliseconds() - Interlocked.Read(ref _failingSinceMs);
+                    Interlocked.Exchange(ref _failingSinceMs, long.MinValue);
+                    DatabaseFailing = false;
+                    CreditOutage(failedMs);
                 }
 
                 DatabaseFailing = false;
@@ -494,6 +551,11 @@ public sealed class IngestPipeline
                 if (!DatabaseFailing || attempt % 20 == 0)
                 {
                     _log.LogError("database write failed (attempt {Attempt}), holding {Count} messages unacknowledged: {Error}", attempt + 1, items.Count, Printable.Escape(error.GetType().Name + ": " + error.Message));
+                }
+
+                if (!DatabaseFailing)
+                {
+                    Interlocked.Exchange(ref _failingSinceMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
                 }
 
                 DatabaseFailing = true;
@@ -692,5 +754,15 @@ public sealed class IngestPipeline
     }
 }
 
-/// <summary>An outage credit of the fair limits: in force from <paramref name="FromMs"/> to <paramref name="UntilMs"/> (UTC ms), for an outage of <paramref name="OutageMs"/>.</summary>
-public sealed record BacklogCredit(long FromMs, long UntilMs, long OutageMs);
+/// <summary>
+/// An outage credit of the fair limits: in force from <paramref name="FromMs"/> to <paramref name="UntilMs"/> (UTC ms),
+/// for an outage of <paramref name="OutageMs"/>; its backlog drained by <see cref="DrainedMs"/> (long.MaxValue: not seen yet).
+/// </summary>
+public sealed record BacklogCredit(long FromMs, long UntilMs, long OutageMs)
+{
+    /// <summary>When the writer first found its queue run dry after the credit (UTC ms; long.MaxValue: not yet).</summary>
+    public long DrainedMs { get; init; } = long.MaxValue;
+
+    /// <summary>The end of detection's backlog period: the drain's end, at the latest the credit's.</summary>
+    public long DrainEndMs => Math.Min(UntilMs, DrainedMs);
+}

@@ -122,9 +122,11 @@ public sealed class MqttIngestClient : IAsyncDisposable
     internal IMqttClient Client => _client;
 
     /// <summary>
-    /// When this instance was last connected and consuming, UTC ms: now while connected, else when the connection was
-    /// lost or closed (null: not known). The service persists it every few seconds while connected, so a restart, even
-    /// after kill -9, knows how long the broker queued for it (<see cref="ResumeFrom"/>).
+    /// When this instance was last connected and consuming, UTC ms: now while connected and the database takes the
+    /// batches, the failure's start while it fails (<see cref="IngestPipeline.LastConsumingMs"/>: the session is up but the
+    /// broker queues everything), else when the connection was lost or closed (null: not known). The service persists it
+    /// every few seconds while connected, so a restart, even after kill -9, knows how long the broker queued for it
+    /// (<see cref="ResumeFrom"/>).
     /// </summary>
     public long? LastUpMs
     {
@@ -132,7 +134,7 @@ public sealed class MqttIngestClient : IAsyncDisposable
         {
             if (_client.IsConnected)
             {
-                return _time.GetUtcNow().ToUnixTimeMilliseconds();
+                return _pipeline.LastConsumingMs(_time.GetUtcNow().ToUnixTimeMilliseconds());
             }
 
             long up = Interlocked.Read(ref _lastUpMs);
@@ -180,7 +182,7 @@ public sealed class MqttIngestClient : IAsyncDisposable
             },
             () =>
             {
-                Interlocked.Exchange(ref _lastUpMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+                Interlocked.Exchange(ref _lastUpMs, _pipeline.LastConsumingMs(_time.GetUtcNow().ToUnixTimeMilliseconds()));
                 _log.LogWarning("connection to the broker lost; reconnecting");
             },
             connected => _metrics.BrokerConnected.Set(connected ? 1 : 0),
@@ -229,7 +231,7 @@ public sealed class MqttIngestClient : IAsyncDisposable
     {
         if (_client.IsConnected)
         {
-            Interlocked.Exchange(ref _lastUpMs, _time.GetUtcNow().ToUnixTimeMilliseconds());
+            Interlocked.Exchange(ref _lastUpMs, _pipeline.LastConsumingMs(_time.GetUtcNow().ToUnixTimeMilliseconds()));
         }
 
         // A normal DISCONNECT keeps the session (its expiry stands): the broker queues for the next start.

@@ -98,8 +98,9 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>
-    /// Whether ingest's outage credit was in force during a window (UTC start, end): such a window holds the backlog
-    /// the broker queued while the service was away, delivered at once, so it is passed as <see cref="TrafficWindow.Backlog"/>
+    /// Whether the backlog of ingest's outage credit was draining during a window (UTC start, end; from the credit until
+    /// the writer found its queue dry, at most the credit's end: <see cref="SecureDevice.Service.Ingest.IngestPipeline.BacklogDuring"/>): such a window
+    /// holds the backlog the broker queued while the service was away, delivered at once, so it is passed as <see cref="TrafficWindow.Backlog"/>
     /// and the rate rules skip it (docs/detection.md). Set from the pipeline when attached.
     /// </summary>
     internal Func<DateTime, DateTime, bool>? BacklogDuring { get; set; }
@@ -441,7 +442,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
 
         DateTime start = _windowStart;
         _windowStart = now;
-        // A window the outage credit overlaps holds backlog: its rate is the drain's, not the devices'. A device flooding
+        // A window the backlog's drain overlaps holds backlog: its rate is the drain's, not the devices'. A device flooding
         // meanwhile is still held to the fair limits (burst + rate x outage at most) and judged by the next window.
         bool backlog = BacklogDuring?.Invoke(start, now) ?? false;
         foreach (KeyValuePair<string, Traffic> entry in _traffic)
