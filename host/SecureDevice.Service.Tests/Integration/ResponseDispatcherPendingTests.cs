@@ -366,6 +366,37 @@ public sealed class ResponseDispatcherPendingTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// More deferred throttles than a page (silent devices: each stays pending for up to 24 h) are older than a pending
+    /// quarantine the broker says took: one pass still reaches and completes the quarantine. Before, a pass read the 100
+    /// oldest rows only, all deferred, and the quarantine waited until the throttles' windows ended.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task ReconcileAsync_MoreDeferredThrottlesThanAPageBeforeAQuarantine_OnePassCompletesTheQuarantine(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder, T0);
+        await using (store)
+        {
+            await RegisterAsync(store);
+            for (int i = 0; i <= ResponseDispatcher.ReconcileBatch; i++)
+            {
+                // Devices that never reported (not even registered: no report can join): deferred until the window ends.
+                await store.BeginActionAsync(new ActionRecord(0, "dev-silent-" + i.ToString("D3", System.Globalization.CultureInfo.InvariantCulture), "throttle", "service", "floods",
+                    T0 - 1000 + i, ActionRecord.Pending, null), None);
+            }
+
+            long quarantine = await store.BeginActionAsync(new ActionRecord(0, Device, "quarantine", "service", "floods", T0, ActionRecord.Pending, null), None);
+            var mechanism = new Mechanism { Truth = new DeviceTruth(true, false, DeviceAccess.Quarantined, false, "the broker holds quarantined") };
+            var dispatcher = Dispatcher(mechanism, store, new Clock(T0 + Bound + 1));
+
+            Assert.Equal(1, await dispatcher.ReconcileAsync(None));
+
+            Assert.Equal((ActionRecord.Done, 1), (Assert.Single(await store.ListActionsAsync(Device, 10, None)).Outcome, mechanism.Reads));
+            Assert.Equal(ResponseDispatcher.ReconcileBatch + 1, (await store.ListPendingActionsAsync(T0 + Bound + 1, null, 1000, None)).Count(a => a.Kind == "throttle" && a.Id != quarantine));
+        }
+    }
+
     /// <summary>Stores one health report of the device as ingest would (boot 1, sequence <paramref name="seq"/>).</summary>
     private static async Task ReportAsync(FleetStore store, long seq, long receivedMs, long flags)
     {
