@@ -690,8 +690,13 @@ public sealed class FleetStore : IFleetStore
             nextMs = value is null or DBNull ? null : Convert.ToInt64(value, CultureInfo.InvariantCulture);
         }
 
+        // "received_ms + 0" (same order) keeps the planners from walking ix_health_received in order and filtering on the
+        // device: with statistics, PostgreSQL (and SQLite after ANALYZE) did, which for a silent device (the throttle
+        // deferred and read again every pass) reads every report of the fleet in the window. Without it both start from
+        // the device's prefix of UNIQUE (device_ref, boot, seq): nothing for a silent device, every stored report of a
+        // device that reports (docs/response.md, "What is still weak": no (device_ref, received_ms) index).
         using DbCommand command = Command(connection, null, $"SELECT h.received_ms, h.flags FROM {Tables.HealthReports} h JOIN {Tables.Devices} d ON d.id = h.device_ref "
-            + "WHERE d.device_id = @d AND h.received_ms >= @from AND h.received_ms < @to ORDER BY h.received_ms, h.id LIMIT @limit");
+            + "WHERE d.device_id = @d AND h.received_ms >= @from AND h.received_ms < @to ORDER BY h.received_ms + 0, h.id LIMIT @limit");
         Set(command, "@d", throttle.DeviceId);
         Set(command, "@from", fromMs);
         Set(command, "@to", Math.Min(nextMs ?? long.MaxValue, toMs));
