@@ -188,21 +188,30 @@ public sealed class ResponseDispatcher : IDeviceActions
     /// SQL is one parameterised text on both dialects. Not "non-throttles first": that would still let deferred
     /// throttles starve a throttle whose device has since reported, and it needs an ORDER BY the pending index does not
     /// serve. The pass is bounded (<see cref="ReconcilePassRows"/>, <see cref="ReconcilePassTime"/>); when it stops at a
-    /// bound the next pass resumes after the last row read instead of at the oldest, so no number of deferred rows
-    /// starves the others; after a short page the next pass starts again from the oldest.
+    /// bound the next pass resumes after the last row read instead of at the oldest (and wraps around to the oldest
+    /// past the newest, up to where it resumed), so no number of deferred rows starves the others.
     /// </remarks>
     public async Task<int> ReconcileAsync(CancellationToken cancellationToken)
     {
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         long before = now - (long)ReconcileAfter.TotalMilliseconds;
         long started = _time.GetTimestamp();
-        PendingCursor? after = _resumeAfter;
+        // Resumed after the row where the last pass stopped; past the newest, the pass wraps around to the oldest and
+        // stops before the rows it has read already.
+        PendingCursor? resumed = _resumeAfter, after = resumed;
+        bool wrapped = resumed == null;
         int read = 0, completed = 0;
         while (true)
         {
             IReadOnlyList<ActionRecord> page = await _store.ListPendingActionsAsync(before, after, ReconcileBatch, cancellationToken).ConfigureAwait(false);
             foreach (ActionRecord action in page)
             {
+                if (wrapped && resumed != null && (action.AtMs > resumed.AtMs || (action.AtMs == resumed.AtMs && action.Id > resumed.Id)))
+                {
+                    _resumeAfter = null;
+                    return completed;
+                }
+
                 after = new PendingCursor(action.AtMs, action.Id);
                 if (await ReconcileOneAsync(action, now, cancellationToken).ConfigureAwait(false))
                 {
@@ -218,8 +227,14 @@ public sealed class ResponseDispatcher : IDeviceActions
 
             if (page.Count < ReconcileBatch)
             {
-                _resumeAfter = null;
-                return completed;
+                if (wrapped)
+                {
+                    _resumeAfter = null;
+                    return completed;
+                }
+
+                wrapped = true;
+                after = null;
             }
         }
     }
