@@ -366,6 +366,68 @@ public sealed class ResponseDispatcherPendingTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// More deferred throttles than a page (silent devices: each stays pending for up to 24 h) are older than a pending
+    /// quarantine the broker says took: one pass still reaches and completes the quarantine. Before, a pass read the 100
+    /// oldest rows only, all deferred, and the quarantine waited until the throttles' windows ended.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task ReconcileAsync_MoreDeferredThrottlesThanAPageBeforeAQuarantine_OnePassCompletesTheQuarantine(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder, T0);
+        await using (store)
+        {
+            await RegisterAsync(store);
+            for (int i = 0; i <= ResponseDispatcher.ReconcileBatch; i++)
+            {
+                // Devices that never reported (not even registered: no report can join): deferred until the window ends.
+                await store.BeginActionAsync(new ActionRecord(0, "dev-silent-" + i.ToString("D3", System.Globalization.CultureInfo.InvariantCulture), "throttle", "service", "floods",
+                    T0 - 1000 + i, ActionRecord.Pending, null), None);
+            }
+
+            long quarantine = await store.BeginActionAsync(new ActionRecord(0, Device, "quarantine", "service", "floods", T0, ActionRecord.Pending, null), None);
+            var mechanism = new Mechanism { Truth = new DeviceTruth(true, false, DeviceAccess.Quarantined, false, "the broker holds quarantined") };
+            var dispatcher = Dispatcher(mechanism, store, new Clock(T0 + Bound + 1));
+
+            Assert.Equal(1, await dispatcher.ReconcileAsync(None));
+
+            Assert.Equal((ActionRecord.Done, 1), (Assert.Single(await store.ListActionsAsync(Device, 10, None)).Outcome, mechanism.Reads));
+            Assert.Equal(ResponseDispatcher.ReconcileBatch + 1, (await store.ListPendingActionsAsync(T0 + Bound + 1, null, 1000, None)).Count(a => a.Kind == "throttle" && a.Id != quarantine));
+        }
+    }
+
+    /// <summary>
+    /// A pass that runs out of time (a slow broker) stops after the row in hand, and the next pass resumes after it
+    /// instead of reading the oldest rows again; a resumed pass that reaches the newest wraps around to the oldest and
+    /// stops before the rows it read already.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task ReconcileAsync_APassOutOfTime_TheNextPassResumesAfterTheLastRowRead(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder, T0);
+        await using (store)
+        {
+            await RegisterAsync(store);
+            await store.BeginActionAsync(new ActionRecord(0, "dev-first", "quarantine", "service", "floods", T0 - 2, ActionRecord.Pending, null), None);
+            await store.BeginActionAsync(new ActionRecord(0, "dev-second", "quarantine", "service", "floods", T0 - 1, ActionRecord.Pending, null), None);
+            // The broker cannot be read (deferred, every pass), and each reading of the monotonic clock is a pass's whole time.
+            var mechanism = new Mechanism();
+            var clock = new Clock(T0 + Bound + 1) { TimestampStepMs = (long)ResponseDispatcher.ReconcilePassTime.TotalMilliseconds };
+            var dispatcher = Dispatcher(mechanism, store, clock);
+
+            await dispatcher.ReconcileAsync(None);
+            await dispatcher.ReconcileAsync(None);
+            Assert.Equal(new[] { "dev-first", "dev-second" }, mechanism.ReadDevices);
+
+            clock.TimestampStepMs = 0; // resumed after dev-second: nothing newer, wraps around to dev-first and dev-second, then stops
+            await dispatcher.ReconcileAsync(None);
+            await dispatcher.ReconcileAsync(None); // from the oldest again
+            Assert.Equal(new[] { "dev-first", "dev-second", "dev-first", "dev-second", "dev-first", "dev-second" }, mechanism.ReadDevices);
+        }
+    }
+
     /// <summary>Stores one health report of the device as ingest would (boot 1, sequence <paramref name="seq"/>).</summary>
     private static async Task ReportAsync(FleetStore store, long seq, long receivedMs, long flags)
     {
@@ -397,6 +459,8 @@ public sealed class ResponseDispatcherPendingTests : IDisposable
 
         public int Reads => _reads;
 
+        public System.Collections.Concurrent.ConcurrentQueue<string> ReadDevices { get; } = new();
+
         public Task OnSignalAsync(DeviceSignal signal, IDeviceActions actions, CancellationToken cancellationToken) => Task.CompletedTask;
 
         public async Task<ActionOutcome> ExecuteAsync(DeviceActionRequest request, CancellationToken cancellationToken)
@@ -415,6 +479,7 @@ public sealed class ResponseDispatcherPendingTests : IDisposable
         public async Task<DeviceTruth> ReadAsync(string deviceId, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _reads);
+            ReadDevices.Enqueue(deviceId);
             if (OnRead != null)
             {
                 await OnRead();
@@ -426,7 +491,16 @@ public sealed class ResponseDispatcherPendingTests : IDisposable
 
     private sealed class Clock(long nowMs) : TimeProvider
     {
+        private long _timestampMs;
+
         public long NowMs { get; set; } = nowMs;
+
+        /// <summary>How far the monotonic clock moves at each reading (0: it stands still, no pass runs out of time).</summary>
+        public long TimestampStepMs { get; set; }
+
+        public override long TimestampFrequency => 1000;
+
+        public override long GetTimestamp() => _timestampMs += TimestampStepMs;
 
         public override DateTimeOffset GetUtcNow() => DateTimeOffset.FromUnixTimeMilliseconds(NowMs);
     }

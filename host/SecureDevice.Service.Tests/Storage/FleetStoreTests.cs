@@ -346,7 +346,7 @@ public sealed class FleetStoreTests : IDisposable
             const string Why = "quarantined: disconnected by the broker";
             long id = await store.BeginActionAsync(new ActionRecord(0, "dev-a", "quarantine", "alice", "floods", T0, ActionRecord.Pending, null), None);
             long other = await store.BeginActionAsync(new ActionRecord(0, "dev-a", "lift", "alice", "fixed", T0 + 1, ActionRecord.Pending, null), None);
-            Assert.Equal(new[] { id }, (await store.ListPendingActionsAsync(T0 + 1, 10, None)).Select(a => a.Id));
+            Assert.Equal(new[] { id }, (await store.ListPendingActionsAsync(T0 + 1, null, 10, None)).Select(a => a.Id));
 
             Assert.True(await store.CompleteActionAsync(new ActionCompletion(id, ActionRecord.Done, "role swapped", T0 + 5, "quarantined", Why), None));
             Assert.False(await store.CompleteActionAsync(new ActionCompletion(id, ActionRecord.Failed, "late", T0 + 9, "normal", Why), None));
@@ -395,7 +395,7 @@ public sealed class FleetStoreTests : IDisposable
 
         Assert.Equal(new[] { ("lift", "failed", (string?)"broker down", (long?)null), ("quarantine", "done", "role swapped", null) },
             (await store.ListActionsAsync("dev-a", 10, None)).Select(a => (a.Kind, a.Outcome, a.Detail, a.CompletedMs)).ToArray());
-        Assert.Empty(await store.ListPendingActionsAsync(T0 + 10, 10, None));
+        Assert.Empty(await store.ListPendingActionsAsync(T0 + 10, null, 10, None));
         await Assert.ThrowsAnyAsync<DbException>(() => StoreFactory.ExecuteAsync(sql, $"UPDATE {Tables.Actions} SET outcome = 'failed', completed_ms = 1 WHERE outcome = 'done'"));
         await Assert.ThrowsAnyAsync<DbException>(() => StoreFactory.ExecuteAsync(sql, $"DELETE FROM {Tables.Actions}"));
         long id = await store.BeginActionAsync(new ActionRecord(0, "dev-a", "throttle", "service", "new", T0 + 2, ActionRecord.Pending, null), None);
@@ -428,8 +428,35 @@ public sealed class FleetStoreTests : IDisposable
     }
 
     /// <summary>
+    /// The reconciler pages through the pending rows with a cursor on (intent time, id): the rows after it in that order
+    /// (one at the cursor's time with a higher id among them), only pending ones, only those before the bound.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task ListPendingActions_AfterACursor_ListsTheRowsAfterItByIntentTimeThenId(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            await Registry(store, "dev-a");
+            long a = await store.BeginActionAsync(new ActionRecord(0, "dev-a", "throttle", "service", "1", T0 + 20, ActionRecord.Pending, null), None);
+            long b = await store.BeginActionAsync(new ActionRecord(0, "dev-a", "throttle", "service", "2", T0 + 10, ActionRecord.Pending, null), None);
+            long c = await store.BeginActionAsync(new ActionRecord(0, "dev-a", "lift", "service", "3", T0 + 20, ActionRecord.Pending, null), None);
+            long d = await store.BeginActionAsync(new ActionRecord(0, "dev-a", "quarantine", "service", "4", T0 + 30, ActionRecord.Pending, null), None);
+            await store.BeginActionAsync(new ActionRecord(0, "dev-a", "quarantine", "service", "too new", T0 + 40, ActionRecord.Pending, null), None);
+            Assert.True(await store.CompleteActionAsync(new ActionCompletion(c, ActionRecord.Failed, "completed", T0 + 50), None));
+            long e = await store.BeginActionAsync(new ActionRecord(0, "dev-a", "lift", "service", "5", T0 + 20, ActionRecord.Pending, null), None);
+
+            Assert.Equal(new[] { b, a }, (await store.ListPendingActionsAsync(T0 + 40, null, 2, None)).Select(r => r.Id));
+            Assert.Equal(new[] { e, d }, (await store.ListPendingActionsAsync(T0 + 40, new PendingCursor(T0 + 20, a), 2, None)).Select(r => r.Id));
+            Assert.Equal(new[] { a, e, d }, (await store.ListPendingActionsAsync(T0 + 40, new PendingCursor(T0 + 10, b), 10, None)).Select(r => r.Id));
+            Assert.Empty(await store.ListPendingActionsAsync(T0 + 40, new PendingCursor(T0 + 30, d), 10, None));
+        }
+    }
+
+    /// <summary>
     /// The reconciler's read of a pending throttle: the device's own reports from the given time (after the intent) up
-    /// to its next action's intent, oldest first and at most the limit; another device's reports and actions, its own
+    /// to its next action's intent and the given end, oldest first and at most the limit; another device's reports and actions, its own
     /// earlier reports and actions (one at the same intent time but written before) do not count. Flag 16 is
     /// HealthFlags.Throttled; 1 (time synchronised) alone is not it.
     /// </summary>
@@ -456,13 +483,14 @@ public sealed class FleetStoreTests : IDisposable
             batch.Health.Add(Health(devices["dev-b"], 1, 0, At + 5000, flags: 17)); // another device
             await store.CommitAsync(batch, None);
 
-            Assert.Equal(new ThrottleReports(At + 30_000, 2, At + 20_000, null), await store.ReadThrottleReportsAsync(throttle, At + 1, 50, None));
-            Assert.Equal(new ThrottleReports(null, 2, At + 20_000, null), await store.ReadThrottleReportsAsync(throttle, At + 1, 2, None)); // the limit
-            Assert.Equal(new ThrottleReports(At + 40_000, 0, null, null), await store.ReadThrottleReportsAsync(throttle, At + 40_000, 50, None)); // from, inclusive
+            Assert.Equal(new ThrottleReports(At + 30_000, 2, At + 20_000, null), await store.ReadThrottleReportsAsync(throttle, At + 1, long.MaxValue, 50, None));
+            Assert.Equal(new ThrottleReports(null, 2, At + 20_000, null), await store.ReadThrottleReportsAsync(throttle, At + 1, long.MaxValue, 2, None)); // the limit
+            Assert.Equal(new ThrottleReports(At + 40_000, 0, null, null), await store.ReadThrottleReportsAsync(throttle, At + 40_000, long.MaxValue, 50, None)); // from, inclusive
+            Assert.Equal(new ThrottleReports(null, 1, At + 10_000, null), await store.ReadThrottleReportsAsync(throttle, At + 1, At + 20_000, 50, None)); // to, exclusive (the longest throttle's end)
 
             await store.BeginActionAsync(new ActionRecord(0, "dev-a", "lift", "ops", "next", At + 30_000, ActionRecord.Pending, null), None);
-            Assert.Equal(new ThrottleReports(null, 2, At + 20_000, At + 30_000), await store.ReadThrottleReportsAsync(throttle, At + 1, 50, None));
-            Assert.Equal(new ThrottleReports(null, 0, null, null), await store.ReadThrottleReportsAsync(throttle with { DeviceId = "dev-a' OR '1'='1" }, At + 1, 50, None));
+            Assert.Equal(new ThrottleReports(null, 2, At + 20_000, At + 30_000), await store.ReadThrottleReportsAsync(throttle, At + 1, long.MaxValue, 50, None));
+            Assert.Equal(new ThrottleReports(null, 0, null, null), await store.ReadThrottleReportsAsync(throttle with { DeviceId = "dev-a' OR '1'='1" }, At + 1, long.MaxValue, 50, None));
         }
     }
 

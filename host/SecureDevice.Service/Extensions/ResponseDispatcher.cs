@@ -38,8 +38,20 @@ public sealed class ResponseDispatcher : IDeviceActions
     /// <summary>How often the reconciler looks for pending actions.</summary>
     public static readonly TimeSpan ReconcileEvery = TimeSpan.FromSeconds(60);
 
-    /// <summary>Pending actions completed per pass at most (the next pass takes the rest).</summary>
+    /// <summary>Pending actions listed per page of a pass (<see cref="ReconcileAsync"/> pages on until a short page or a bound).</summary>
     public const int ReconcileBatch = 100;
+
+    /// <summary>
+    /// Pending actions read per pass at most (deferred ones included): past it, the pass stops and the next one resumes
+    /// after the last row read, so that more deferred rows than this cannot starve the rows behind them either.
+    /// </summary>
+    public const int ReconcilePassRows = 1_000;
+
+    /// <summary>
+    /// How long a pass may read at most (each quarantine, lift or revocation asks the broker, which may answer slowly):
+    /// past it, the pass stops after the row in hand and the next one resumes after it. Half of <see cref="ReconcileEvery"/>.
+    /// </summary>
+    public static readonly TimeSpan ReconcilePassTime = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// How long after a throttle's intent the device's reports start to count for it (before, they are neither evidence
@@ -78,6 +90,9 @@ public sealed class ResponseDispatcher : IDeviceActions
     private readonly ServiceMetrics _metrics;
     private readonly ILogger _log;
     private readonly TimeProvider _time;
+
+    /// <summary>Where the next pass starts: after the last row the previous pass read when it stopped at a bound (null: from the oldest).</summary>
+    private PendingCursor? _resumeAfter;
     private readonly Channel<DeviceSignal> _signals = Channel.CreateBounded<DeviceSignal>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     public ResponseDispatcher(IDeviceResponse response, IActionStore store, ServiceMetrics metrics, ILogger log, TimeProvider time)
@@ -164,65 +179,119 @@ public sealed class ResponseDispatcher : IDeviceActions
     /// (<see cref="Reconcile"/>), a throttle from the device's reports since (<see cref="ReconcileThrottle"/>). A row
     /// another completer took first is skipped. The number of rows completed.
     /// </summary>
+    /// <remarks>
+    /// A pending throttle on a silent device stays deferred for up to <see cref="ThrottleWindow"/> (24 h). A pass that
+    /// read only the oldest <see cref="ReconcileBatch"/> rows would, while that many throttles wait, re-read the same
+    /// ones every pass and never reach a quarantine, lift or revocation behind them. So a pass pages through every due
+    /// row with a keyset cursor on (at_ms, id), oldest first, until a short page: each row is read once per pass (a
+    /// deferred throttle's reports once a pass, not more), rows completed meanwhile do not shift the pages, and the
+    /// SQL is one parameterised text on both dialects. Not "non-throttles first": that would still let deferred
+    /// throttles starve a throttle whose device has since reported, and it needs an ORDER BY the pending index does not
+    /// serve. The pass is bounded (<see cref="ReconcilePassRows"/>, <see cref="ReconcilePassTime"/>); when it stops at a
+    /// bound the next pass resumes after the last row read instead of at the oldest (and wraps around to the oldest
+    /// past the newest, up to where it resumed), so no number of deferred rows starves the others.
+    /// </remarks>
     public async Task<int> ReconcileAsync(CancellationToken cancellationToken)
     {
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        IReadOnlyList<ActionRecord> pending = await _store.ListPendingActionsAsync(now - (long)ReconcileAfter.TotalMilliseconds, ReconcileBatch, cancellationToken).ConfigureAwait(false);
-        int completed = 0;
-        foreach (ActionRecord action in pending)
+        long before = now - (long)ReconcileAfter.TotalMilliseconds;
+        long started = _time.GetTimestamp();
+        // Resumed after the row where the last pass stopped; past the newest, the pass wraps around to the oldest and
+        // stops before the rows it has read already.
+        PendingCursor? resumed = _resumeAfter, after = resumed;
+        bool wrapped = resumed == null;
+        int read = 0, completed = 0;
+        while (true)
         {
-            ActionCompletion? completion;
-            bool known = Enum.TryParse(action.Kind, true, out DeviceActionKind kind);
-            if (known && kind == DeviceActionKind.Throttle)
+            IReadOnlyList<ActionRecord> page = await _store.ListPendingActionsAsync(before, after, ReconcileBatch, cancellationToken).ConfigureAwait(false);
+            foreach (ActionRecord action in page)
             {
-                // A throttle leaves no state at the broker: the device's own reports say whether it is in force.
-                completion = ReconcileThrottle(action, await _store.ReadThrottleReportsAsync(action, action.AtMs + (long)ThrottleSettle.TotalMilliseconds,
-                    ThrottleReportsRead, cancellationToken).ConfigureAwait(false), now);
-            }
-            else
-            {
-                DeviceTruth truth;
-                try
+                if (wrapped && resumed != null && (action.AtMs > resumed.AtMs || (action.AtMs == resumed.AtMs && action.Id > resumed.Id)))
                 {
-                    truth = known
-                        ? await _response.ReadAsync(action.DeviceId, cancellationToken).ConfigureAwait(false)
-                        : DeviceTruth.Unreadable("nothing to read", transient: false);
-                }
-                catch (Exception error) when (error is not OperationCanceledException)
-                {
-                    truth = DeviceTruth.Unreadable("reading the mechanisms failed: " + error.GetType().Name + ": " + error.Message, transient: true);
+                    _resumeAfter = null;
+                    return completed;
                 }
 
-                completion = Reconcile(action, truth, now);
+                after = new PendingCursor(action.AtMs, action.Id);
+                if (await ReconcileOneAsync(action, now, cancellationToken).ConfigureAwait(false))
+                {
+                    completed++;
+                }
+
+                if (++read >= ReconcilePassRows || _time.GetElapsedTime(started) >= ReconcilePassTime)
+                {
+                    _resumeAfter = after;
+                    return completed;
+                }
             }
 
-            if (completion == null)
+            if (page.Count < ReconcileBatch)
             {
-                _metrics.ActionsReconciled.WithLabels(action.Kind, "deferred").Inc();
-                continue;
-            }
+                if (wrapped)
+                {
+                    _resumeAfter = null;
+                    return completed;
+                }
 
-            // A throttle superseded by a later action (done, but no state: ReconcileThrottle) is recorded without an alert:
-            // the owner has had the later action's.
-            bool superseded = known && kind == DeviceActionKind.Throttle && completion.ServiceState == null;
-            if (completion.Outcome == ActionRecord.Done && !superseded && _response.ReconciledAlert(action, completion) is AlertEvent owed)
-            {
-                // The owner learns of the action now that it is recorded done, in the same transaction (as the dispatcher's own completion).
-                completion = completion with { Alert = _response.PlanAlert(owed) };
-            }
-
-            bool done = await _store.CompleteActionAsync(completion, cancellationToken).ConfigureAwait(false);
-            _metrics.ActionsReconciled.WithLabels(action.Kind, done ? completion.Outcome : "raced").Inc();
-            if (done)
-            {
-                completion.Alert?.Committed();
-                completed++;
-                _log.LogWarning("action {Id} ({Kind} on {Device}) was left pending; reconciled as {Outcome}: {Detail}", action.Id, action.Kind,
-                    Printable.Escape(action.DeviceId), completion.Outcome, Printable.Escape(completion.Detail ?? string.Empty));
+                wrapped = true;
+                after = null;
             }
         }
+    }
 
-        return completed;
+    /// <summary>Completes one pending <paramref name="action"/> as <see cref="ReconcileAsync"/> decides (false: deferred, or another completer took it).</summary>
+    private async Task<bool> ReconcileOneAsync(ActionRecord action, long now, CancellationToken cancellationToken)
+    {
+        ActionCompletion? completion;
+        bool known = Enum.TryParse(action.Kind, true, out DeviceActionKind kind);
+        if (known && kind == DeviceActionKind.Throttle)
+        {
+            // A throttle leaves no state at the broker: the device's own reports say whether it is in force.
+            completion = ReconcileThrottle(action, await _store.ReadThrottleReportsAsync(action, action.AtMs + (long)ThrottleSettle.TotalMilliseconds,
+                action.AtMs + (long)ThrottleWindow.TotalMilliseconds, ThrottleReportsRead, cancellationToken).ConfigureAwait(false), now);
+        }
+        else
+        {
+            DeviceTruth truth;
+            try
+            {
+                truth = known
+                    ? await _response.ReadAsync(action.DeviceId, cancellationToken).ConfigureAwait(false)
+                    : DeviceTruth.Unreadable("nothing to read", transient: false);
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                truth = DeviceTruth.Unreadable("reading the mechanisms failed: " + error.GetType().Name + ": " + error.Message, transient: true);
+            }
+
+            completion = Reconcile(action, truth, now);
+        }
+
+        if (completion == null)
+        {
+            _metrics.ActionsReconciled.WithLabels(action.Kind, "deferred").Inc();
+            return false;
+        }
+
+        // A throttle superseded by a later action (done, but no state: ReconcileThrottle) is recorded without an alert:
+        // the owner has had the later action's.
+        bool superseded = known && kind == DeviceActionKind.Throttle && completion.ServiceState == null;
+        if (completion.Outcome == ActionRecord.Done && !superseded && _response.ReconciledAlert(action, completion) is AlertEvent owed)
+        {
+            // The owner learns of the action now that it is recorded done, in the same transaction (as the dispatcher's own completion).
+            completion = completion with { Alert = _response.PlanAlert(owed) };
+        }
+
+        bool done = await _store.CompleteActionAsync(completion, cancellationToken).ConfigureAwait(false);
+        _metrics.ActionsReconciled.WithLabels(action.Kind, done ? completion.Outcome : "raced").Inc();
+        if (done)
+        {
+            completion.Alert?.Committed();
+            _log.LogWarning("action {Id} ({Kind} on {Device}) was left pending; reconciled as {Outcome}: {Detail}", action.Id, action.Kind,
+                Printable.Escape(action.DeviceId), completion.Outcome, Printable.Escape(completion.Detail ?? string.Empty));
+        }
+
+        return done;
     }
 
     /// <summary>

@@ -649,12 +649,16 @@ public sealed class FleetStore : IFleetStore
         return true;
     }
 
-    public async Task<IReadOnlyList<ActionRecord>> ListPendingActionsAsync(long beforeMs, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ActionRecord>> ListPendingActionsAsync(long beforeMs, PendingCursor? after, int limit, CancellationToken cancellationToken)
     {
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // One text for both dialects and with or without a cursor (no cursor: before every row, ids start at 1); the
+        // partial index ix_actions_pending (at_ms) WHERE outcome = 'pending' serves the range and the order.
         using DbCommand command = Command(connection, null, $"SELECT {ActionColumns} FROM {Tables.Actions} WHERE outcome = 'pending' AND at_ms < @before "
-            + "ORDER BY at_ms, id LIMIT @limit");
+            + "AND (at_ms > @after_at OR (at_ms = @after_at AND id > @after_id)) ORDER BY at_ms, id LIMIT @limit");
         Set(command, "@before", beforeMs);
+        Set(command, "@after_at", after?.AtMs ?? long.MinValue);
+        Set(command, "@after_id", after?.Id ?? long.MinValue);
         Set(command, "@limit", (long)limit);
         return await ReadAllAsync(command, ReadAction, cancellationToken).ConfigureAwait(false);
     }
@@ -673,7 +677,7 @@ public sealed class FleetStore : IFleetStore
         return await ReadAllAsync(command, ReadAction, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<ThrottleReports> ReadThrottleReportsAsync(ActionRecord throttle, long fromMs, int limit, CancellationToken cancellationToken)
+    public async Task<ThrottleReports> ReadThrottleReportsAsync(ActionRecord throttle, long fromMs, long toMs, int limit, CancellationToken cancellationToken)
     {
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         long? nextMs;
@@ -686,11 +690,16 @@ public sealed class FleetStore : IFleetStore
             nextMs = value is null or DBNull ? null : Convert.ToInt64(value, CultureInfo.InvariantCulture);
         }
 
+        // "received_ms + 0" (same order) keeps the planners from walking ix_health_received in order and filtering on the
+        // device: with statistics, PostgreSQL (and SQLite after ANALYZE) did, which for a silent device (the throttle
+        // deferred and read again every pass) reads every report of the fleet in the window. Without it both start from
+        // the device's prefix of UNIQUE (device_ref, boot, seq): nothing for a silent device, every stored report of a
+        // device that reports (docs/response.md, "What is still weak": no (device_ref, received_ms) index).
         using DbCommand command = Command(connection, null, $"SELECT h.received_ms, h.flags FROM {Tables.HealthReports} h JOIN {Tables.Devices} d ON d.id = h.device_ref "
-            + "WHERE d.device_id = @d AND h.received_ms >= @from AND h.received_ms < @to ORDER BY h.received_ms, h.id LIMIT @limit");
+            + "WHERE d.device_id = @d AND h.received_ms >= @from AND h.received_ms < @to ORDER BY h.received_ms + 0, h.id LIMIT @limit");
         Set(command, "@d", throttle.DeviceId);
         Set(command, "@from", fromMs);
-        Set(command, "@to", nextMs ?? long.MaxValue);
+        Set(command, "@to", Math.Min(nextMs ?? long.MaxValue, toMs));
         Set(command, "@limit", (long)limit);
         long? flaggedMs = null, lastUnflaggedMs = null;
         int unflagged = 0;

@@ -103,18 +103,24 @@ public interface IActionStore
     /// <exception cref="ArgumentException">The outcome is neither done nor failed, or the ladder change is for another device.</exception>
     Task<bool> CompleteActionAsync(ActionCompletion completion, CancellationToken cancellationToken);
 
-    /// <summary>The actions still pending whose intent was written before <paramref name="beforeMs"/>, oldest first.</summary>
-    Task<IReadOnlyList<ActionRecord>> ListPendingActionsAsync(long beforeMs, int limit, CancellationToken cancellationToken);
+    /// <summary>
+    /// The actions still pending whose intent was written before <paramref name="beforeMs"/>, oldest first (by intent
+    /// time, then id), at most <paramref name="limit"/>; with <paramref name="after"/>, only those after that row in this
+    /// order (a keyset cursor: the reconciler pages through them, and rows completed meanwhile do not shift the pages).
+    /// </summary>
+    Task<IReadOnlyList<ActionRecord>> ListPendingActionsAsync(long beforeMs, PendingCursor? after, int limit, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ActionRecord>> ListActionsAsync(string? deviceId, int limit, CancellationToken cancellationToken);
 
     /// <summary>
     /// What the device's stored health reports say about <paramref name="throttle"/> (the reconciler's read of a pending
     /// throttle): its reports received at or after <paramref name="fromMs"/> (after the throttle's intent) and before the
-    /// intent of the device's next action (by intent time, then id), oldest first, at most <paramref name="limit"/> of
-    /// them read: the earliest carrying the Throttled flag, and how many (and the latest) did not.
+    /// intent of the device's next action (by intent time, then id) and before <paramref name="toMs"/> (the longest
+    /// throttle's end: no later report can show it in force, and the bound keeps the read off the rest of the device's
+    /// stored reports), oldest first, at most <paramref name="limit"/> of them read: the earliest carrying the Throttled
+    /// flag, and how many (and the latest) did not.
     /// </summary>
-    Task<ThrottleReports> ReadThrottleReportsAsync(ActionRecord throttle, long fromMs, int limit, CancellationToken cancellationToken);
+    Task<ThrottleReports> ReadThrottleReportsAsync(ActionRecord throttle, long fromMs, long toMs, int limit, CancellationToken cancellationToken);
 }
 
 /// <summary>Alerts and their delivery (workstream C).</summary>

@@ -14,3 +14,6 @@ namespace SecureDevice.Service.Storage;
 /// it, the flag may be that action's (a later throttle, a lift's own short throttle) and says nothing about this one.
 /// </param>
 public sealed record ThrottleReports(long? FlaggedMs, int Unflagged, long? LastUnflaggedMs, long? NextActionMs);
+
+/// <summary>A position in the pending actions' order (intent time, then id): <see cref="IActionStore.ListPendingActionsAsync"/> lists the rows after it.</summary>
+public sealed record PendingCursor(long AtMs, long Id);
