@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using SecureDevice.Lab.Ingest;
 using SecureDevice.Service.Storage;
+using SecureDevice.Service.Tests.Storage;
 using SecureDevice.TestSupport;
 using Xunit;
 using Xunit.Abstractions;
@@ -123,6 +124,72 @@ public sealed class OutageBacklogTests : IDisposable
             second?.Dispose();
         }
     }
+
+    /// <summary>
+    /// The first start of a version that saves its last-up time (an upgrade from a build without
+    /// <c>ingest.last_up_ms:&lt;instance&gt;</c>), after a kill -9: the key is deleted before the restart, so the credit's
+    /// outage comes from the database's newest commit (the live reports), and the backlog is stored once, nothing refused.
+    /// </summary>
+    [Fact]
+    public async Task KillNine_NoSavedLastUpTime_CreditFromTheNewestCommit_BacklogStoredOnceNothingRefused()
+    {
+        IReadOnlyList<EnrolledDevice> reporters = _lab.Enroll("r", Reporters, "acme");
+        string[] arguments = { "--pki", _lab.Lab.Pki.Folder, "--data", _lab.Lab.Data, "--broker", "localhost:" + _lab.Lab.Port, "--listen", "127.0.0.1:0", "--quiet",
+            "--device-burst", Burst.ToString(System.Globalization.CultureInfo.InvariantCulture), "--device-rate", "3600" };
+        var first = ServiceProcess.Start(arguments);
+        ServiceProcess? second = null;
+        await using var store = new FleetStore(new SqliteDialect(_lab.Lab.Data));
+        try
+        {
+            await first.ReadyAsync(TimeSpan.FromSeconds(60));
+            DevicePublisher[] publishers = await _lab.ConnectAsync(reporters);
+            await Task.WhenAll(publishers.Select(p => p.PublishHealthAsync(1, 0, None)));
+            await ServiceLab.WaitUntil(async () => await store.CountHealthAsync(None) >= Reporters, TimeSpan.FromSeconds(20), "the live reports stored");
+            await ServiceLab.WaitUntil(async () => await store.GetStateAsync(SecureDevice.Service.Hosting.FleetService.IngestUpState("service"), None) != null, TimeSpan.FromSeconds(10), "the last-up time saved");
+
+            first.KillHard();
+            // What a build without the saved time leaves: no row for any instance.
+            Assert.Equal(1, await StoreFactory.ExecuteAsync(new SqliteDialect(_lab.Lab.Data), "DELETE FROM " + Tables.ServiceState + " WHERE name LIKE 'ingest.last_up_ms:%'"));
+            for (int seq = 1; seq <= Rounds; seq++)
+            {
+                await Task.WhenAll(publishers.Select(p => p.PublishHealthAsync(1, seq, None)));
+                await Task.Delay(TimeSpan.FromSeconds(5));
+            }
+
+            second = ServiceProcess.Start(arguments);
+            await second.ReadyAsync(TimeSpan.FromSeconds(60));
+            int expected = Reporters * (Rounds + 1);
+            try
+            {
+                await ServiceLab.WaitUntil(async () => await store.CountHealthAsync(None) + await Refused(store) >= expected, TimeSpan.FromSeconds(30), expected + " reports judged");
+            }
+            catch (TimeoutException error)
+            {
+                throw new TimeoutException(error.Message + "\nfirst:\n" + first.Output + "\nsecond:\n" + second.Output);
+            }
+
+            Assert.Equal(0, await Refused(store));
+            foreach (EnrolledDevice device in reporters)
+            {
+                IReadOnlyList<HealthRecord> rows = await store.ListHealthAsync(device.Id, 0, long.MaxValue, 1000, None);
+                Assert.Equal(Enumerable.Range(0, Rounds + 1).Select(i => (long)i).ToArray(), rows.Select(r => r.Seq).ToArray());
+            }
+
+            Assert.Contains("(database fallback: newest commit", second.Output);
+            foreach (DevicePublisher publisher in publishers)
+            {
+                await publisher.DisposeAsync();
+            }
+        }
+        finally
+        {
+            first.Dispose();
+            second?.Dispose();
+        }
+    }
+
+    private static async Task<long> Refused(FleetStore store) =>
+        (await store.ListCountersAsync(null, 0, None)).Where(c => c.Reason.StartsWith("rate-limited", StringComparison.Ordinal)).Sum(c => c.Count);
 
     private static async Task<long> StoredOf(FleetStore store, string deviceId) =>
         (await store.ListHealthAsync(deviceId, 0, long.MaxValue, 100_000, None)).Count;

@@ -169,6 +169,34 @@ public sealed class FairLimiterTests
         Assert.Equal(0, FairLimiter.OutageToCredit(sessionPresent, null, now, 86_400_000));
     }
 
+    // Saved time, newest commit, this instance's newest flush (-1: none) -> last-up time (-1: none), source, credit at 100 s.
+    [Theory]
+    [InlineData(70_000L, 90_000L, 95_000L, 70_000L, ResumeSource.SavedTime, 30_000L)] // the saved time wins, earlier or not
+    [InlineData(95_000L, 20_000L, -1L, 95_000L, ResumeSource.SavedTime, 5_000L)]
+    [InlineData(-1L, 80_000L, -1L, 80_000L, ResumeSource.DatabaseFallback, 20_000L)] // first start of this version
+    [InlineData(-1L, 80_000L, 85_000L, 80_000L, ResumeSource.DatabaseFallback, 20_000L)]
+    [InlineData(-1L, 99_000L, 40_000L, 40_000L, ResumeSource.DatabaseFallback, 60_000L)] // another instance committed later
+    [InlineData(-1L, -1L, 40_000L, -1L, ResumeSource.None, 0L)] // nothing stored: nothing to credit
+    [InlineData(-1L, -1L, -1L, -1L, ResumeSource.None, 0L)]
+    [InlineData(-1L, 160_000L, -1L, 160_000L, ResumeSource.DatabaseFallback, 0L)] // the clock went backwards
+    public void ResumeFrom_SavedTimeElseTheDatabasesEarlierEvidence(long saved, long commit, long flush, long up, ResumeSource source, long credit)
+    {
+        ResumePoint point = FairLimiter.ResumeFrom(Known(saved), Known(commit), Known(flush));
+        Assert.Equal(new ResumePoint(Known(up), source), point);
+        Assert.Equal(credit, FairLimiter.OutageToCredit(true, point.LastUpMs, 100_000, 86_400_000));
+    }
+
+    [Fact]
+    public void ResumeFrom_FallbackOfAWeekAndMore_BoundedLikeASavedTime()
+    {
+        long now = 100L * 86_400_000;
+        ResumePoint point = FairLimiter.ResumeFrom(null, now - (30L * 86_400_000), null);
+        Assert.Equal(FairLimiter.MaxOutageMs, FairLimiter.OutageToCredit(true, point.LastUpMs, now, long.MaxValue));
+        Assert.Equal(0, FairLimiter.OutageToCredit(false, point.LastUpMs, now, long.MaxValue)); // a new session: nothing queued
+    }
+
+    private static long? Known(long ms) => ms < 0 ? null : ms;
+
     [Fact]
     public void CreditOutage_Bounded_SevenDaysAtMost_NothingForNone()
     {

@@ -163,7 +163,7 @@ public sealed class FleetService : IAsyncDisposable
             MaximumPacketSize = options.MaximumPacketSize,
             KeepAlive = options.KeepAlive,
         }, pipeline, metrics, log, extensions.Time);
-        mqtt.ResumeFrom(await LastUpAsync(store, IngestUpState(mqtt.ClientId), log, cancellationToken).ConfigureAwait(false));
+        mqtt.ResumeFrom(await ResumePointAsync(store, mqtt.ClientId, options.Identity, log, cancellationToken).ConfigureAwait(false));
         var commands = new CommandConnection(new BrokerSession
         {
             Host = options.BrokerHost,
@@ -314,18 +314,51 @@ public sealed class FleetService : IAsyncDisposable
         }
     }
 
-    private static async Task<long?> LastUpAsync(IFleetStore store, string name, ILogger log, CancellationToken cancellationToken)
+    /// <summary>
+    /// When ingest of <paramref name="instance"/> was last up, for the outage credit after this start
+    /// (<see cref="FairLimiter.ResumeFrom"/>; docs/service.md, "After an outage"): the time it saved
+    /// (<see cref="IngestUpState"/>), else the database's fallback, the newest commit or, if earlier, the newest daily flush
+    /// of <paramref name="dailyInstance"/> (the name its <c>service_daily</c> rows carry). Logged, with where it came from.
+    /// A database that cannot be read gives nothing: no credit.
+    /// </summary>
+    internal static async Task<ResumePoint> ResumePointAsync(IFleetStore store, string instance, string dailyInstance, ILogger log, CancellationToken cancellationToken)
     {
+        ResumePoint point;
+        ResumeEvidence? evidence = null;
         try
         {
-            return await store.GetStateAsync(name, cancellationToken).ConfigureAwait(false);
+            long? saved = await store.GetStateAsync(IngestUpState(instance), cancellationToken).ConfigureAwait(false);
+            evidence = saved == null ? await store.ReadResumeEvidenceAsync(dailyInstance, cancellationToken).ConfigureAwait(false) : null;
+            point = FairLimiter.ResumeFrom(saved, evidence?.NewestCommitMs, evidence?.InstanceFlushMs);
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
             log.LogWarning("cannot read when ingest was last up (no outage credit after this start): {Error}", Printable.Escape(error.Message));
-            return null;
+            return new ResumePoint(null, ResumeSource.None);
         }
+
+        switch (point.Source)
+        {
+            case ResumeSource.SavedTime:
+                log.LogInformation("ingest of {Instance} was last up at {Time} (saved time): an outage credit after this start runs from there",
+                    Printable.Escape(instance), Utc(point.LastUpMs));
+                break;
+            case ResumeSource.DatabaseFallback:
+                log.LogWarning("no saved last-up time for {Instance} (the first start of this version, or the row is gone): ingest was last up at {Time} "
+                    + "at the latest (database fallback: newest commit {Commit}, this instance's newest daily flush {Flush}): an outage credit after this start runs from there",
+                    Printable.Escape(instance), Utc(point.LastUpMs), Utc(evidence?.NewestCommitMs), Utc(evidence?.InstanceFlushMs));
+                break;
+            default:
+                log.LogWarning("no saved last-up time for {Instance} and nothing stored: no outage credit after this start", Printable.Escape(instance));
+                break;
+        }
+
+        return point;
     }
+
+    private static string Utc(long? ms) => ms is long t && t >= -62_135_596_800_000 && t <= 253_402_300_799_999
+        ? DateTimeOffset.FromUnixTimeMilliseconds(t).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture)
+        : ms?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none";
 
     internal static string FirstLine(string text)
     {

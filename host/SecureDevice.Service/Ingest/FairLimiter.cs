@@ -22,6 +22,22 @@ public sealed record FairLimits(int DeviceBurst = 60, int DevicePerHour = 720, d
     }
 }
 
+/// <summary>Where a restart's last-up time came from (<see cref="FairLimiter.ResumeFrom"/>).</summary>
+public enum ResumeSource
+{
+    /// <summary>Nothing saved and nothing committed: no outage credit after this start.</summary>
+    None,
+
+    /// <summary>The time this instance saved while it was up (<c>ingest.last_up_ms:&lt;instance&gt;</c>).</summary>
+    SavedTime,
+
+    /// <summary>No saved time: the database's newest commit, or this instance's newest daily flush if earlier.</summary>
+    DatabaseFallback,
+}
+
+/// <summary>When this instance was last up after a restart (null: not known, no credit), and where that came from.</summary>
+public readonly record struct ResumePoint(long? LastUpMs, ResumeSource Source);
+
 /// <summary>The outcome of <see cref="FairLimiter.TryAdmit"/>.</summary>
 public enum Admission
 {
@@ -89,6 +105,33 @@ public sealed class FairLimiter
     /// </summary>
     public static long OutageToCredit(bool sessionPresent, long? lastUpMs, long nowMs, long sessionExpiryMs) =>
         !sessionPresent || lastUpMs is not long up ? 0 : Math.Min(Bound(nowMs - up), Math.Max(0, sessionExpiryMs));
+
+    /// <summary>
+    /// When this instance was last connected and consuming, as a restart knows it (docs/service.md, "After an outage"):
+    /// the time it saved (<paramref name="savedLastUpMs"/>, <c>ingest.last_up_ms:&lt;instance&gt;</c>) when there is one;
+    /// else, the first start of a build that saves it (or a saved row lost), an estimate from the database: the newest
+    /// time any instance committed something (<paramref name="newestCommitMs"/>: reports, events, counters), or this
+    /// instance's newest daily-summary flush (<paramref name="instanceFlushMs"/>, every 60 s and at a clean stop) when
+    /// that is earlier. With one instance the newest commit errs early (it was consuming at least until then): the credit
+    /// may be longer than the outage, never shorter. With several, the newest commit may be another's, made while this
+    /// one was away: this instance's own flush then bounds the start of its outage. Bounded as always
+    /// (<see cref="OutageToCredit"/>: 0 when the clock went backwards, at most 7 days and the session expiry). Nothing
+    /// committed (an empty database): nothing to credit.
+    /// </summary>
+    public static ResumePoint ResumeFrom(long? savedLastUpMs, long? newestCommitMs, long? instanceFlushMs)
+    {
+        if (savedLastUpMs is long saved)
+        {
+            return new ResumePoint(saved, ResumeSource.SavedTime);
+        }
+
+        if (newestCommitMs is not long commit)
+        {
+            return new ResumePoint(null, ResumeSource.None);
+        }
+
+        return new ResumePoint(instanceFlushMs is long flush ? Math.Min(commit, flush) : commit, ResumeSource.DatabaseFallback);
+    }
 
     /// <summary>
     /// Grants every bucket, from <paramref name="nowMs"/> for <see cref="CreditWindow"/>, burst + rate × the outage

@@ -98,9 +98,11 @@ public sealed class IngestPipeline
     /// Credits the fair limits with an outage of <paramref name="outageMs"/> (<see cref="FairLimiter.CreditOutage"/>;
     /// bounded there): the broker session calls it when it came back with the broker's queue, before any message of the
     /// new connection is queued here, and the writer when commits work again after failing (the broker queued meanwhile).
-    /// Any thread; the writer applies it before judging its next batch.
+    /// Any thread; the writer applies it before judging its next batch. <paramref name="from"/> says, in the log line,
+    /// where the outage's start came from (the saved last-up time, the database fallback, the connection's loss, the
+    /// failing commits).
     /// </summary>
-    public void CreditOutage(long outageMs)
+    public void CreditOutage(long outageMs, string from = "the failing commits")
     {
         long outage = FairLimiter.Bound(outageMs);
         if (outage == 0)
@@ -113,8 +115,8 @@ public sealed class IngestPipeline
         Interlocked.Exchange(ref _pendingOutageMs, outage);
         _metrics.BacklogCredits.Inc();
         _metrics.BacklogCreditSeconds.Set(outage / 1000.0);
-        _log.LogInformation("ingest resumes after an outage of {Seconds} s the broker queued for: the fair limits take its backlog for up to {Window} s",
-            outage / 1000, FairLimiter.CreditWindow(outage) / 1000);
+        _log.LogInformation("ingest resumes after an outage of {Seconds} s the broker queued for (measured from {From}): the fair limits take its backlog for up to {Window} s",
+            outage / 1000, Printable.Escape(from), FairLimiter.CreditWindow(outage) / 1000);
     }
 
     /// <summary>

@@ -89,6 +89,8 @@ public sealed class MqttIngestClient : IAsyncDisposable
     private CancellationToken _stopping;
     // When this instance was last connected and consuming (UTC ms; long.MinValue: not known): the start of an outage.
     private long _lastUpMs = long.MinValue;
+    // Where _lastUpMs came from, for the credit's log line (docs/service.md, "After an outage").
+    private volatile string _lastUpFrom = "nothing known";
     // Completed once the newest connect attempt decided its outage credit: its messages wait for it (see OnMessageAsync).
     private volatile Task _creditDecided = Task.CompletedTask;
 
@@ -142,8 +144,16 @@ public sealed class MqttIngestClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Before <see cref="RunAsync"/>: when this instance was last up, as persisted by its previous run (null: unknown, no credit).</summary>
-    public void ResumeFrom(long? lastUpMs) => Interlocked.Exchange(ref _lastUpMs, lastUpMs ?? long.MinValue);
+    /// <summary>
+    /// Before <see cref="RunAsync"/>: when this instance was last up, as its previous run saved it or the database's
+    /// fallback estimates it (<see cref="FairLimiter.ResumeFrom"/>; null: unknown, no credit).
+    /// </summary>
+    public void ResumeFrom(ResumePoint point)
+    {
+        _lastUpFrom = point.Source == ResumeSource.SavedTime ? "the saved last-up time" : point.Source == ResumeSource.DatabaseFallback
+            ? "the database fallback (no saved last-up time)" : "nothing known";
+        Interlocked.Exchange(ref _lastUpMs, point.LastUpMs ?? long.MinValue);
+    }
 
     /// <summary>The client id, the certificate's CN.</summary>
     public string ClientId => _session.Certificate.GetNameInfo(X509NameType.SimpleName, false);
@@ -183,6 +193,7 @@ public sealed class MqttIngestClient : IAsyncDisposable
             () =>
             {
                 Interlocked.Exchange(ref _lastUpMs, _pipeline.LastConsumingMs(_time.GetUtcNow().ToUnixTimeMilliseconds()));
+                _lastUpFrom = "the connection's loss";
                 _log.LogWarning("connection to the broker lost; reconnecting");
             },
             connected => _metrics.BrokerConnected.Set(connected ? 1 : 0),
@@ -215,8 +226,10 @@ public sealed class MqttIngestClient : IAsyncDisposable
             {
                 long nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
                 long up = Interlocked.Exchange(ref _lastUpMs, nowMs);
+                string from = _lastUpFrom;
+                _lastUpFrom = "the connection's loss";
                 long outage = FairLimiter.OutageToCredit(result.IsSessionPresent, up == long.MinValue ? null : up, nowMs, _session.SessionExpirySeconds * 1000L);
-                _pipeline.CreditOutage(outage);
+                _pipeline.CreditOutage(outage, from);
             }
 
             return result;

@@ -39,6 +39,14 @@ public interface IMaintenanceStore
 
     Task SetStateAsync(string name, long value, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// What the database says about when <paramref name="instance"/> was last up, for a restart without a saved last-up
+    /// time (<see cref="SecureDevice.Service.Ingest.FairLimiter.ResumeFrom"/>): the newest receive time committed by any
+    /// instance (reports, events, counters) and the newest daily-summary flush of this instance. Cheap: the maxima come
+    /// from the receive-time indexes, the daily rows are one per day and instance.
+    /// </summary>
+    Task<ResumeEvidence> ReadResumeEvidenceAsync(string instance, CancellationToken cancellationToken);
+
     /// <summary>Receive time of the oldest raw report, or null when there is none.</summary>
     Task<long?> OldestHealthMsAsync(CancellationToken cancellationToken);
 

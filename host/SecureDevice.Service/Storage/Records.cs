@@ -43,6 +43,12 @@ public sealed record DailySummary(
     long DayMs, string Instance, long Messages, long BytesIn, long Reports, long Events, long Rejected, long CpuMs, long PeakRssBytes, long DatabaseBytes,
     long RawRows, long UpdatedMs);
 
+/// <summary>
+/// The database's evidence of when an instance was last up (<see cref="IMaintenanceStore.ReadResumeEvidenceAsync"/>): the
+/// newest receive time committed by any instance (null: nothing stored) and the instance's newest daily flush (null: none).
+/// </summary>
+public sealed record ResumeEvidence(long? NewestCommitMs, long? InstanceFlushMs);
+
 /// <summary>A detection finding (workstream B). Severity info/warning/critical; state open/cleared.</summary>
 public sealed record FindingRecord(
     long Id, string DeviceId, string Rule, string Severity, bool TrustsDevice, double? Observed, double? Expected, string Evidence, long FirstSeenMs,
