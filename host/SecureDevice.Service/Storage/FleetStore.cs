@@ -426,16 +426,19 @@ public sealed class FleetStore : IFleetStore
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The query of <see cref="ReadResumeEvidenceAsync"/> (one parameter, @i: the instance); its plans are in docs/service.md.</summary>
+    internal static readonly string ResumeEvidenceSql = $"SELECT (SELECT MAX(received_ms) FROM {Tables.HealthReports}), "
+        + $"(SELECT MAX(received_ms) FROM {Tables.Events}), "
+        + $"(SELECT MAX(last_ms) FROM {Tables.Counters} WHERE hour_ms = (SELECT MAX(hour_ms) FROM {Tables.Counters})), "
+        + $"(SELECT MAX(updated_ms) FROM {Tables.ServiceDaily} WHERE instance = @i)";
+
     public async Task<ResumeEvidence> ReadResumeEvidenceAsync(string instance, CancellationToken cancellationToken)
     {
         // Each maximum is one step down an index (docs/service.md, "After an outage", has the plans): received_ms on the
         // reports and the events; on the counters the newest hour (its index), then last_ms among that hour's rows only
         // (a counter's last time lies in its own hour). service_daily holds one row per UTC day and instance.
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        using DbCommand command = Command(connection, null, $"SELECT (SELECT MAX(received_ms) FROM {Tables.HealthReports}), "
-            + $"(SELECT MAX(received_ms) FROM {Tables.Events}), "
-            + $"(SELECT MAX(last_ms) FROM {Tables.Counters} WHERE hour_ms = (SELECT MAX(hour_ms) FROM {Tables.Counters})), "
-            + $"(SELECT MAX(updated_ms) FROM {Tables.ServiceDaily} WHERE instance = @i)");
+        using DbCommand command = Command(connection, null, ResumeEvidenceSql);
         Set(command, "@i", instance);
         await using DbDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
