@@ -494,6 +494,57 @@ public sealed class FleetStoreTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// The throttle read's plan, with statistics (PostgreSQL's autovacuum analyzes in production): it must start from the
+    /// device's prefix of the unique key and never touch ix_health_received, whose window grows with the fleet. A range
+    /// on the bare column let PostgreSQL AND the device's prefix with a bitmap of the fleet's whole window, and SQLite
+    /// walk that index (docs/response.md).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task ReadThrottleReports_Plan_DevicePrefixNeverTheFleetsTimeIndex(string dialect)
+    {
+        var (store, sql) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            string[] ids = Enumerable.Range(0, 40).Select(i => "dev-" + i.ToString("00", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            Dictionary<string, DeviceRecord> devices = await Registry(store, ids);
+            for (int seq = 0; seq < 400; seq++)
+            {
+                var batch = new IngestBatch();
+                foreach (string id in ids)
+                {
+                    batch.Health.Add(Health(devices[id], 1, seq, T0 + seq * 300_000L));
+                }
+
+                await store.CommitAsync(batch, None);
+            }
+
+            await StoreFactory.ExecuteAsync(sql, "ANALYZE");
+            await using DbConnection connection = await sql.OpenAsync(None);
+            using DbCommand command = connection.CreateCommand();
+            command.CommandText = (dialect == "sqlite" ? "EXPLAIN QUERY PLAN " : "EXPLAIN ") + FleetStore.ThrottleReportsSql;
+            SqlDialect.Parameter(command, "@d", "dev-07");
+            SqlDialect.Parameter(command, "@from", T0 + 388 * 300_000L);
+            SqlDialect.Parameter(command, "@to", T0 + 400 * 300_000L);
+            SqlDialect.Parameter(command, "@limit", 50L);
+            var plan = new List<string>();
+            await using (DbDataReader reader = await command.ExecuteReaderAsync(None))
+            {
+                while (await reader.ReadAsync(None))
+                {
+                    plan.Add(reader.GetValue(reader.FieldCount - 1).ToString()!);
+                }
+            }
+
+            string text = string.Join(" | ", plan);
+            Assert.DoesNotContain("ix_health_received", text);
+            Assert.Matches(dialect == "sqlite" ? "autoindex_health_reports|device_ref" : "device_ref_boot_seq", text);
+            Assert.Equal(new ThrottleReports(null, 12, T0 + 399 * 300_000L, null),
+                await store.ReadThrottleReportsAsync(new ActionRecord(1, "dev-07", "throttle", "service", "plan", T0, ActionRecord.Pending, null), T0 + 388 * 300_000L, T0 + 400 * 300_000L, 50, None));
+        }
+    }
+
     [Theory]
     [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
     public async Task Queries_TreatInjectionPayloadsAsValues(string dialect)
