@@ -172,8 +172,8 @@ internal sealed class ResponseStep
         _expect("its publishes no longer reach the service (it reconnects and sends; nothing arrives)", countedAfter == counted && noisyReports == 0,
             "refused messages counted: " + counted + " before, " + countedAfter + " after; reports stored: " + noisyReports);
 
-        // At 300x these devices report far faster than the firmware does in the field; the service's production limits
-        // must still take every message and no rule may act on the rate itself (README, step 8).
+        // At 300x these devices report far faster than the firmware does in the field: the service must still take every
+        // message of theirs, and no rule may act on the rate itself (README, step 8).
         var others = new List<string>();
         bool calmUntouched = true;
         foreach (string id in virtualIds)
