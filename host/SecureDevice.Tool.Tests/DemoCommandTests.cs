@@ -166,6 +166,11 @@ public sealed class DemoCommandTests
             Assert.Empty(await store.ListActionsAsync(id, 10, none));
             Assert.Empty(await store.ListCountersAsync(id, 0, none));
             Assert.True(id == "miner-1" || (await store.ListFindingsAsync(id, false, 10, none)).Count == 0, id);
+
+            // One connection each (the core's own count in its last report), and a planned stop at the end of the step.
+            HealthRecord last = (await store.ListHealthAsync(id, 0, long.MaxValue, 1000, none)).OrderBy(r => r.Seq).Last();
+            Assert.Equal(1L, last.Attempts);
+            Assert.Equal("offline", (await store.GetDeviceAsync(id, none))?.Presence);
         }
 
         List<HealthRecord> reports = (await store.ListHealthAsync("miner-1", 0, long.MaxValue, 1000, none)).OrderBy(r => r.Seq).ToList();
