@@ -1,12 +1,16 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using System.Threading;
 using System.Threading.Tasks;
+using SecureDevice.Fleet.Telemetry;
 using SecureDevice.Lab.Demo;
+using SecureDevice.Service.Storage;
 using SecureDevice.TestSupport;
 using Xunit;
 
@@ -42,7 +46,7 @@ public sealed class DemoCommandTests
         {
             Assert.True(demo.WaitFor(line => line.Contains("/setup?Token=", StringComparison.Ordinal), TimeSpan.FromMinutes(6)), demo.Describe());
             output = demo.Output;
-            Assert.Contains(output, line => line.StartsWith("all 35 checks held", StringComparison.Ordinal));
+            Assert.Contains(output, line => line.StartsWith("all 36 checks held", StringComparison.Ordinal));
             string consoleUrl = Value(output, "  console:");
             string link = Value(output, "  first admin:");
             Assert.Matches(@"^https://127\.0\.0\.1:\d+/$", consoleUrl);
@@ -124,6 +128,69 @@ public sealed class DemoCommandTests
         Assert.DoesNotContain("a signed update, 1.1.0", text); // step 3 never began
     }
 
+    /// <summary>
+    /// Step 8 alone, against a fresh workspace and the demo's fleet service: the miner must be flagged coin-miner
+    /// (critical: load, current and bandwidth up), and it must be a virtual device running the core, not reports made by
+    /// hand. What only a running core produces is read from what the service stored: one boot with consecutive
+    /// sequences; an uptime that advances at the device clock's scale against the service's own receive times (a
+    /// hand-made publisher sends a day of 300-s reports in a moment); intervals that carry the report schedule's random
+    /// ±10 % jitter; idle loads that scatter around the simulated board's 6 % (the core's idle probe computes them) and a
+    /// load near 96 % after the onset. The demo rate costs nothing: no refusal, no action and no other finding for the
+    /// three virtual devices, although the service runs its production ingest limits per device.
+    /// </summary>
+    [Fact]
+    public async Task ResponseStep_MinerIsAVirtualDeviceRunningTheCore_FlaggedCoinMiner_TheOthersUntouched()
+    {
+        CancellationToken none = CancellationToken.None;
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        using DemoWorkspace workspace = DemoWorkspace.Create(null, now);
+        using DemoService service = DemoService.Start(workspace, now);
+        DateTime ready = DateTime.UtcNow.AddSeconds(30);
+        while (!service.Readiness().Ready && DateTime.UtcNow < ready)
+        {
+            await Task.Delay(100);
+        }
+
+        var checks = new List<string>();
+        var failed = new List<string>();
+        await new ResponseStep(workspace, service, (name, passed, evidence) => (passed ? checks : failed).Add(name + ": " + evidence), _ => { }).RunAsync();
+        Assert.True(failed.Count == 0, string.Join("\n", failed));
+
+        IFleetStore store = service.Store;
+        FindingRecord finding = Assert.Single(await store.ListFindingsAsync("miner-1", false, 10, none));
+        Assert.Equal("coin-miner", finding.Rule);
+        Assert.Equal("critical", finding.Severity);
+        Assert.Contains("bandwidth up (reported", finding.Evidence, StringComparison.Ordinal);
+        foreach (string id in new[] { "calm-1", "calm-2", "miner-1" })
+        {
+            Assert.Empty(await store.ListActionsAsync(id, 10, none));
+            Assert.Empty(await store.ListCountersAsync(id, 0, none));
+            Assert.True(id == "miner-1" || (await store.ListFindingsAsync(id, false, 10, none)).Count == 0, id);
+
+            // One connection each (the core's own count in its last report), and a planned stop at the end of the step.
+            HealthRecord last = (await store.ListHealthAsync(id, 0, long.MaxValue, 1000, none)).OrderBy(r => r.Seq).Last();
+            Assert.Equal(1L, last.Attempts);
+            Assert.Equal("offline", (await store.GetDeviceAsync(id, none))?.Presence);
+        }
+
+        List<HealthRecord> reports = (await store.ListHealthAsync("miner-1", 0, long.MaxValue, 1000, none)).OrderBy(r => r.Seq).ToList();
+        Assert.True(reports.Count >= ResponseStep.BaselineReports + 2, reports.Count + " reports");
+        Assert.All(reports, r => Assert.Equal(reports[0].Boot, r.Boot));
+        Assert.Equal(Enumerable.Range(0, reports.Count).Select(i => (long)i), reports.Select(r => r.Seq));
+        double wall = (reports[^1].ReceivedMs - reports[0].ReceivedMs) / 1000.0;
+        double speed = (reports[^1].UptimeS - reports[0].UptimeS) / wall;
+        Assert.InRange(speed, ResponseStep.TimeScale / 2.0, ResponseStep.TimeScale * 2.0);
+        long[] intervals = reports.Zip(reports.Skip(1), (a, b) => b.UptimeS - a.UptimeS).ToArray();
+        Assert.All(intervals, s => Assert.InRange(s, 260, 340));
+        Assert.True(intervals.Distinct().Count() > 1, string.Join(",", intervals));
+        long[] loads = reports.Select(r => Load(r.Payload)).ToArray();
+        long[] idle = loads.Skip(1).Take(ResponseStep.BaselineReports - 1).ToArray();
+        Assert.All(idle, l => Assert.InRange(l, 3, 10));
+        Assert.True(idle.Distinct().Count() > 1, string.Join(",", loads));
+        Assert.InRange(loads[^1], 85, 100);
+        Assert.Equal(8, checks.Count);
+    }
+
     [Theory]
     [InlineData("--devices", "1")]
     [InlineData("--devices", "21")]
@@ -156,6 +223,12 @@ public sealed class DemoCommandTests
 
         string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
         return line != null && (Convert.ToUInt64(line.Substring(7).Trim(), 16) & 0x2UL) != 0;
+    }
+
+    private static long Load(byte[] payload)
+    {
+        Assert.Equal(HealthDecodeStatus.Decoded, HealthDecoder.TryDecode(payload, out DecodedHealthReport? report, out string detail));
+        return report!.Field("power", "loadPct") ?? -1;
     }
 
     private static string Value(string[] lines, string label) =>

@@ -153,7 +153,12 @@ public sealed class DemoService : IDisposable
                 Listen = new IPEndPoint(IPAddress.Loopback, 0),
                 LogLevel = LogLevel.Warning,
                 RegistryPoll = TimeSpan.FromMilliseconds(500),
-                // The demo sends a day of reports in seconds: the fair limits are opened so only the garbage is refused.
+                // The documented ingest limits (--device-burst, --device-rate), opened for the demo: one customer owns every
+                // demo device, and steps 3-5 put several rollouts' events into a minute, so the customer's share (a quarter
+                // of its devices' buckets, 0.35 messages a second for the demo's devices) is spent by step 8, whose three
+                // virtual devices at 300x report once a second each (a device's own limit: 60 at once, 720 an hour). Run
+                // with the defaults, step 8 got 9-13 reports per device stored in a minute, and the refusals counted against
+                // them made the ladder throttle and quarantine the calm devices and the miner (README, step 8).
                 Ingest = new IngestOptions { Limits = new FairLimits(10_000, 1_000_000) },
             };
             RunningService running = FleetServiceHost.StartAsync(options, integration.Extensions).GetAwaiter().GetResult();

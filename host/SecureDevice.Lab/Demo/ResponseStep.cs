@@ -9,13 +9,17 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using SecureDevice.Fleet.Broker;
+using SecureDevice.Fleet.Detection;
 using SecureDevice.Fleet.Response.Alerts;
 using SecureDevice.Lab.Alerts;
 using SecureDevice.Lab.Ingest;
 using SecureDevice.Service.Hosting;
 using SecureDevice.Service.Ingest;
 using SecureDevice.Service.Integration;
+using SecureDevice.VirtualDevice;
 using SecureDevice.Service.Storage;
+using SecureDevice.Doubles;
+using Device = SecureDevice.VirtualDevice.VirtualDevice;
 
 namespace SecureDevice.Lab.Demo;
 
@@ -23,11 +27,27 @@ namespace SecureDevice.Lab.Demo;
 /// The demo's detection-and-response step against the real fleet service the demo started in step 1
 /// (<see cref="DemoService"/>: in-process, its own instance identity <c>service.demo</c> with the service role, and its
 /// command identity <c>commands.service.demo</c> with the commands role, over which its throttles leave): four more
-/// devices of the demo customer report; one turns coin miner, one sends garbage. Every check reads the service's database, the broker's dynamic-security plugin or the customer's
+/// devices of the demo customer. Three are virtual devices running the firmware's core with their clocks sped up
+/// (<see cref="TimeScale"/>); one of them turns coin miner through its simulated hardware
+/// (<see cref="SimulatedHealthSource.Mine"/>: the load its core measures, the supply current and its upstream traffic
+/// rise). The fourth sends garbage: a raw MQTT client, since a device sending garbage is by definition not running our
+/// core's encoder. Every check reads the service's database, the broker's dynamic-security plugin or the customer's
 /// webhook receiver (which verifies each signature with its own HMAC code).
 /// </summary>
 internal sealed class ResponseStep
 {
+    /// <summary>
+    /// How much faster the virtual devices' monotonic clocks run: their provisioned 300 s report interval (±10 %) in
+    /// about a second of wall time. Everything else about them is the firmware's: config, budgets, backoff.
+    /// </summary>
+    public const int TimeScale = 300;
+
+    /// <summary>
+    /// Reports stored per device before the miner turns: the detection's warm-up (12 reports of load and current; 12
+    /// byte rates, which start with the second report) and one more.
+    /// </summary>
+    public static readonly int BaselineReports = new DetectionOptions().WarmupSamples + 2;
+
     private static readonly CancellationToken None = CancellationToken.None;
     private readonly DemoWorkspace _workspace;
     private readonly DemoService _service;
@@ -48,40 +68,60 @@ internal sealed class ResponseStep
         DateTimeOffset now = DateTimeOffset.UtcNow;
         WebhookInbox inbox = _service.Inbox;
         var ids = new[] { "calm-1", "calm-2", "miner-1", "noisy-1" };
-        var devices = ids.Select(id => new EnrolledDevice(id, Customer, _workspace.Provision(id, now).Certificate)).ToList();
+        var identities = ids.Select(id => _workspace.Provision(id, now)).ToList();
         _info("the fleet service " + DemoService.Instance + " of the whole demo; webhook of " + Customer + " at " + inbox.Url);
         IFleetStore store = _service.Store;
 
         // The service learns of devices provisioned while it runs from the inventory (polled every 500 ms here): a
         // report sent before that would be refused as unknown-device.
         await Until(async () => (await Task.WhenAll(ids.Select(id => store.GetDeviceAsync(id, None)))).All(d => d != null), TimeSpan.FromSeconds(30));
-        var root = new X509Root(_workspace.RootCa);
-        var publishers = new List<DevicePublisher>();
-        foreach (EnrolledDevice device in devices)
+
+        // calm-1, calm-2 and miner-1 run the firmware's core (connection manager, flood guard, telemetry with its idle
+        // probe and encoder) with the config provisioning wrote (a report every 300 s) and the firmware's default
+        // backoff; only their monotonic clocks run 300 times faster. noisy-1 is not our firmware at all: a raw MQTT client.
+        var devices = identities.Take(3).Select(identity => new Device(identity, new MemoryFileStore(), endpoint: () => identity.Endpoint("127.0.0.1"), timeScale: TimeScale)).ToList();
+        Device miner = devices[2];
+        try
         {
-            publishers.Add(await DevicePublisher.ConnectAsync(device, "localhost", _workspace.BrokerPort, root.Certificate, None));
+            await RunAsync(store, inbox, devices, miner, new EnrolledDevice(ids[3], Customer, identities[3].Certificate));
+        }
+        finally
+        {
+            foreach (Device device in devices)
+            {
+                device.PowerCut();
+            }
+        }
+    }
+
+    private async Task RunAsync(IFleetStore store, WebhookInbox inbox, List<Device> devices, Device miner, EnrolledDevice noisyDevice)
+    {
+        string[] virtualIds = devices.Select(d => d.Id).ToArray();
+        foreach (Device device in devices)
+        {
+            device.Start();
         }
 
-        DevicePublisher miner = publishers[2];
-        DevicePublisher noisy = publishers[3];
-        for (int seq = 0; seq < 14; seq++)
-        {
-            await Task.WhenAll(publishers.Take(3).Select(p => p.PublishHealthAsync(1, seq, None)));
-        }
+        _info(string.Join(", ", virtualIds) + ": virtual devices running the firmware's core, their clocks at " + TimeScale + "x: the provisioned 300 s report interval in about a second");
+        async Task<int[]> Stored(IEnumerable<string> which) => await Task.WhenAll(which.Select(async id => (await store.ListHealthAsync(id, 0, long.MaxValue, 1000, None)).Count));
+        bool baseline = await Until(async () => (await Stored(virtualIds)).All(n => n >= BaselineReports), TimeSpan.FromSeconds(60));
+        bool quiet = (await Task.WhenAll(virtualIds.Select(id => store.ListFindingsAsync(id, false, 10, None)))).All(f => f.Count == 0);
+        _expect("the service stores every report (a baseline of " + BaselineReports + " per device) and finds nothing", baseline && quiet,
+            string.Join(", ", virtualIds.Zip(await Stored(virtualIds), (id, n) => id + " " + n)) + " reports stored; " + (quiet ? "no finding" : "a finding already"));
+        int onset = (await Stored(new[] { miner.Id }))[0];
+        miner.Sensors.Mine();
+        _info(miner.Id + " turns coin miner after its report " + onset + ": compute load 96 %, the current that costs, and pool traffic through its own connection (which the broker's ACL drops)");
 
-        async Task<int[]> Stored() => await Task.WhenAll(ids.Take(3).Select(async id => (await store.ListHealthAsync(id, 0, long.MaxValue, 100, None)).Count));
-        bool baseline = await Until(async () => (await Stored()).All(n => n == 14), TimeSpan.FromSeconds(30));
-        _expect("the service stores every report (a baseline of 14 per device)", baseline,
-            string.Join(", ", ids.Take(3).Zip(await Stored(), (id, n) => id + " " + n)) + " reports stored");
-        for (int seq = 14; seq < 18; seq++)
-        {
-            await miner.PublishAsync("health", HealthReports.Miner(1, seq), None);
-        }
+        bool flagged = await Until(async () => (await store.ListFindingsAsync(miner.Id, true, 10, None)).Any(f => f.Rule == "coin-miner" && f.Severity == "critical"), TimeSpan.FromSeconds(30));
+        FindingRecord? finding = (await store.ListFindingsAsync(miner.Id, true, 10, None)).FirstOrDefault(f => f.Rule == "coin-miner");
+        miner.Stop();
+        _expect(miner.Id + " (load, current and bytes up, same version) is flagged coin-miner", flagged,
+            finding == null ? "no finding" : finding.Severity + ": " + finding.Evidence);
+        IReadOnlyList<HealthRecord> mined = await store.ListHealthAsync(miner.Id, 0, long.MaxValue, 1000, None);
+        _expect(miner.Id + "'s stored reports are its core's (one boot, consecutive sequences, uptime at " + TimeScale + "x wall time, measured readings)",
+            MinerReports.FromCore(mined, onset, TimeScale, out string shape), shape);
 
-        bool flagged = await Until(async () => (await store.ListFindingsAsync("miner-1", true, 10, None)).Any(f => f.Rule == "coin-miner"), TimeSpan.FromSeconds(30));
-        FindingRecord? finding = (await store.ListFindingsAsync("miner-1", true, 10, None)).FirstOrDefault(f => f.Rule == "coin-miner");
-        _expect("miner-1 (load, current and bytes up, same version) is flagged coin-miner", flagged, finding?.Evidence ?? "no finding");
-
+        DevicePublisher noisy = await DevicePublisher.ConnectAsync(noisyDevice, "localhost", _workspace.BrokerPort, _workspace.RootCa, None);
         for (int i = 0; i < 12; i++)
         {
             await noisy.PublishAsync("health", Encoding.ASCII.GetBytes("garbage " + i), None);
@@ -108,35 +148,51 @@ internal sealed class ResponseStep
             Describe(await store.ListActionsAsync("noisy-1", 10, None)) + "; broker role: " + access.ToString().ToLowerInvariant());
 
         await Until(() => Task.FromResult(!noisy.Connected), TimeSpan.FromSeconds(10));
+        await noisy.DisposeAsync();
         long counted = (await store.ListCountersAsync("noisy-1", 0, None)).Sum(c => c.Count);
-        await using (DevicePublisher again = await DevicePublisher.ConnectAsync(devices[3], "localhost", _workspace.BrokerPort, root.Certificate, None))
+        await using (DevicePublisher again = await DevicePublisher.ConnectAsync(noisyDevice, "localhost", _workspace.BrokerPort, _workspace.RootCa, None))
         {
             await again.PublishAsync("health", Encoding.ASCII.GetBytes("after quarantine"), None);
             await again.PublishHealthAsync(1, 100, None);
         }
 
-        for (int seq = 14; seq < 16; seq++)
+        // The calm devices have been reporting all along; two more reports each after the quarantine show the service
+        // still takes theirs. Then they shut down (a planned stop: "offline"), so nothing runs at 300x past the step.
+        string[] calm = virtualIds.Where(id => id != miner.Id).ToArray();
+        int[] calmBefore = await Stored(calm);
+        bool calmStored = await Until(async () => (await Stored(calm)).Zip(calmBefore, (n, b) => n >= b + 2).All(x => x), TimeSpan.FromSeconds(30));
+        foreach (Device device in devices)
         {
-            await Task.WhenAll(publishers.Take(2).Select(p => p.PublishHealthAsync(1, seq, None)));
+            device.Stop();
         }
 
-        bool calmStored = await Until(async () => (await store.ListHealthAsync("calm-2", 0, long.MaxValue, 100, None)).Count == 16, TimeSpan.FromSeconds(30));
         await Task.Delay(1000);
         long countedAfter = (await store.ListCountersAsync("noisy-1", 0, None)).Sum(c => c.Count);
         int noisyReports = (await store.ListHealthAsync("noisy-1", 0, long.MaxValue, 10, None)).Count;
         _expect("its publishes no longer reach the service (it reconnects and sends; nothing arrives)", countedAfter == counted && noisyReports == 0,
             "refused messages counted: " + counted + " before, " + countedAfter + " after; reports stored: " + noisyReports);
-        bool calmUntouched = (await store.ListActionsAsync("calm-1", 10, None)).Count == 0 && (await store.ListActionsAsync("calm-2", 10, None)).Count == 0;
-        _expect("the other devices stay healthy: stored, no action", calmStored && calmUntouched, "calm-1 and calm-2: 16 reports each, no action");
 
-        bool alerted = await Until(() => Task.FromResult(Has(inbox, "noisy-1", "throttle") && Has(inbox, "noisy-1", "quarantine") && Has(inbox, "miner-1", "coin-miner")), TimeSpan.FromSeconds(30));
+        // At 300x these devices report far faster than the firmware does in the field: the service must still take every
+        // message of theirs, and no rule may act on the rate itself (README, step 8).
+        var others = new List<string>();
+        bool calmUntouched = true;
+        foreach (string id in virtualIds)
+        {
+            int actions = (await store.ListActionsAsync(id, 10, None)).Count;
+            long refused = (await store.ListCountersAsync(id, 0, None)).Sum(c => c.Count);
+            IReadOnlyList<FindingRecord> findings = await store.ListFindingsAsync(id, false, 10, None);
+            bool expected = id == miner.Id ? findings.All(f => f.Rule == "coin-miner") : findings.Count == 0;
+            calmUntouched &= actions == 0 && refused == 0 && expected;
+            others.Add(id + ": " + (await Stored(new[] { id }))[0] + " reports, " + refused + " refused, " + actions + " actions, "
+                + (findings.Count == 0 ? "no finding" : string.Join("/", findings.Select(f => f.Rule))));
+        }
+
+        _expect("the other devices stay healthy: every report stored, nothing refused, no action, no other finding", calmStored && calmUntouched, string.Join("; ", others));
+
+        bool alerted = await Until(() => Task.FromResult(Has(inbox, "noisy-1", "throttle") && Has(inbox, "noisy-1", "quarantine") && Has(inbox, miner.Id, "coin-miner")), TimeSpan.FromSeconds(30));
         IReadOnlyList<ReceivedAlert> received = inbox.Snapshot();
         _expect("the owner's webhook receives both actions and the finding, every signature valid", alerted && received.All(a => a.SignatureValid),
             string.Join(", ", received.Select(a => a.Device + " " + a.Kind + (a.SignatureValid ? " (signed)" : " (BAD SIGNATURE)"))));
-        foreach (DevicePublisher publisher in publishers)
-        {
-            await publisher.DisposeAsync();
-        }
     }
 
     private static bool Has(WebhookInbox inbox, string device, string kind) => inbox.Snapshot().Any(a => a.Device == device && a.Kind == kind);
@@ -160,5 +216,4 @@ internal sealed class ResponseStep
         return true;
     }
 
-    private sealed record X509Root(System.Security.Cryptography.X509Certificates.X509Certificate2 Certificate);
 }
