@@ -56,7 +56,7 @@ internal static class MinerReports
         long current = mining.Field("power", "supplyMa") ?? -1;
         long bytes = mining.Field("traffic", "bytesUpSinceLast") ?? -1;
         bool measured = idleLoad.All(l => l is >= 0 and <= 20) && idleCurrent.All(c => c > 0) && idleCurrent.Distinct().Count() > 1
-            && load >= 80 && current >= idleCurrent.Max() + 15 && bytes > 10 * idleBytes.Max();
+            && load >= 80 && current >= idleCurrent.Max() + 15 && bytes > 10 * idleBytes.Max() && bytes >= 10_000;
         shape = string.Create(CultureInfo.InvariantCulture,
             $"{reports.Count} reports of boot {first.Boot}, sequences {first.Seq}..{last.Seq}; uptime {first.UptimeS}..{last.UptimeS} s in {wallSeconds:0.0} s of wall time ({speed:0}x), {jitter} different intervals; ")
             + string.Create(CultureInfo.InvariantCulture,
