@@ -166,6 +166,28 @@ public sealed class OutsideAclEndToEndTests : IDisposable
         await publisher.DisposeAsync();
     }
 
+    [Fact]
+    public async Task RefusalReports_OnlyTheServiceIdentityReadsThem()
+    {
+        EnrolledDevice device = _lab.Enroll("rights", 1).Single();
+        var pki = _lab.Lab.Pki;
+        string filter = BrokerRights.RefusalTopicPrefix + "+";
+        // No service runs here: mosquitto_sub takes the service identity (its client id) for this test alone.
+        using var service = new MosquittoSubscriber(new MqttClientIdentity(pki.RootCertificate, pki.ServiceCertificate, pki.ServiceKey, _lab.Lab.Port), filter, count: 1, timeoutSeconds: 20);
+        using var op = new MosquittoSubscriber(new MqttClientIdentity(pki.RootCertificate, pki.OperatorCertificate, pki.OperatorKey, _lab.Lab.Port), filter, timeoutSeconds: 20);
+        using var admin = new MosquittoSubscriber(new MqttClientIdentity(pki.RootCertificate, pki.AdminCertificate, pki.AdminKey, _lab.Lab.Port), filter, timeoutSeconds: 20);
+        await Task.Delay(1000); // the subscriptions are in place
+        await using (DevicePublisher publisher = (await _lab.ConnectAsync(new[] { device })).Single())
+        {
+            await publisher.PublishAsync("x", new byte[2], None, topic: "not/mine");
+        }
+
+        Assert.True(service.WaitFor(line => line.StartsWith(BrokerRights.RefusalTopicPrefix + "rights-001 {", StringComparison.Ordinal), TimeSpan.FromSeconds(15)), service.Error);
+        await Task.Delay(1500);
+        Assert.Empty(op.Lines);
+        Assert.Empty(admin.Lines);
+    }
+
     private static async Task<long> OutsideAclOf(IFleetStore store, string device) =>
         (await store.ListCountersAsync(device, 0, None)).Where(c => c.Reason == OutsideAcl).Sum(c => c.Count);
 }
