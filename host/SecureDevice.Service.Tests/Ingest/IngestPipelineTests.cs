@@ -547,6 +547,26 @@ public sealed class IngestPipelineTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task ProcessAsync_RefusedTopicWithEscapeAndBidiCharacters_StoredDetailIsEscaped()
+    {
+        var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);
+        await using (store)
+        {
+            var acks = new ConcurrentQueue<int>();
+            IngestPipeline pipeline = await PipelineAsync(store, new GatedStore(store));
+            // The counter JSON-escapes what it cannot send raw (\u001b); a bidi override (U+202E) is valid in a topic and
+            // arrives raw. Neither may reach a terminal or a page as it is.
+            byte[] report = Encoding.UTF8.GetBytes("{\"v\":1,\"refused\":1,\"bytes\":0,\"first_topic\":\"a\",\"first_topic_len\":1,"
+                + "\"last_topic\":\"x\\u001b[2J\u202eevil\\\"q\",\"last_topic_len\":13,\"start_ms\":1,\"end_ms\":2}");
+
+            await pipeline.ProcessAsync(new[] { Message(report, acks, 0, "$SYS/broker/securedevice/refused/" + Device) }, CancellationToken.None);
+
+            CounterRecord outside = (await store.ListCountersAsync(null, 0, CancellationToken.None)).Single();
+            Assert.Equal("1 refused, last topic x\\x1b[2J\\u{202e}evil\"q", outside.LastDetail);
+        }
+    }
+
     private static InboundMessage Message(byte[] payload, ConcurrentQueue<int> acks, int index, string topic = Topic) => new()
     {
         Topic = topic,
