@@ -548,6 +548,23 @@ public sealed class IngestPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task ProcessAsync_OverflowReport_CountedAgainstOverflowWithItsCount()
+    {
+        var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);
+        await using (store)
+        {
+            var acks = new ConcurrentQueue<int>();
+            IngestPipeline pipeline = await PipelineAsync(store, new GatedStore(store));
+            byte[] report = Encoding.UTF8.GetBytes("{\"v\":1,\"clients\":7,\"refused\":14,\"bytes\":28,\"start_ms\":10,\"end_ms\":20}");
+
+            await pipeline.ProcessAsync(new[] { Message(report, acks, 0, "$SYS/broker/securedevice/refused/%overflow") }, CancellationToken.None);
+
+            CounterRecord overflow = (await store.ListCountersAsync(null, 0, CancellationToken.None)).Single();
+            Assert.Equal((IngestPipeline.OverflowSourceId, IngestReason.OutsideAcl.Code(), 14L, 28L), (overflow.DeviceId, overflow.Reason, overflow.Count, overflow.Bytes));
+        }
+    }
+
+    [Fact]
     public async Task ProcessAsync_RefusedTopicWithEscapeAndBidiCharacters_StoredDetailIsEscaped()
     {
         var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);
