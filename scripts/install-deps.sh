@@ -20,6 +20,13 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 # The ingest tests read the service's socket buffers from the kernel with iproute2's ss.
 command -v ss >/dev/null 2>&1 || [ -x /usr/bin/ss ] || [ -x /sbin/ss ] || missing+=(iproute2)
+# The broker's refusal counter plugin (host/broker/refusal-counter) is C, built by the tests with make and gcc against
+# Debian's mosquitto headers (mosquitto_broker.h, mosquitto_plugin.h in mosquitto-dev; mosquitto.h in libmosquitto-dev).
+command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+command -v make >/dev/null 2>&1 || missing+=(make)
+[ -f /usr/include/stdio.h ] || missing+=(libc6-dev)
+[ -f /usr/include/mosquitto_plugin.h ] || missing+=(mosquitto-dev)
+[ -f /usr/include/mosquitto.h ] || missing+=(libmosquitto-dev)
 # The console's browser test drives Debian's Chromium through Playwright (browsers cannot be downloaded).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 

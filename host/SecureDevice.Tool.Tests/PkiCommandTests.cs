@@ -230,6 +230,37 @@ public sealed class PkiCommandTests : IDisposable
         Assert.Equal(2, ToolRun.Run("broker", "config", "--pki", Pki, "--out", _folder.Combine("broker2"), "--dynsec-plugin", _folder.Combine("no-such-plugin.so")).ExitCode);
     }
 
+    [Fact]
+    public void BrokerConfig_RefusalCounter_LoadedBeforeDynamicSecurity_TheServiceReadsItsReports_AMissingOneIsOneLine()
+    {
+        string counter = _folder.Combine("counter.so");
+        File.WriteAllText(counter, "stands for the plugin: only rendered here");
+        string broker = _folder.Combine("broker");
+        ToolRun.Ok("broker", "config", "--pki", Pki, "--out", broker, "--refusal-plugin", counter, "--refusal-interval", "5");
+        string config = File.ReadAllText(Path.Combine(broker, "mosquitto.conf"));
+        int counterAt = config.IndexOf("plugin " + Path.GetFullPath(counter) + "\nplugin_opt_refusal_interval 5\n", StringComparison.Ordinal);
+        int dynsecAt = config.IndexOf("\nplugin_opt_config_file ", StringComparison.Ordinal);
+        Assert.True(counterAt > 0 && counterAt < dynsecAt, "the counter's plugin line comes first");
+        Assert.Contains("per_listener_settings false", config);
+
+        // The service's role reads the reports (python's json module reads the rendered rights).
+        string rights = ExternalProcess.Run("/usr/bin/python3", new[] { "-c", "import json,sys; d=json.load(open(sys.argv[1])); "
+            + "print([(a['acltype'],a['topic'],a['allow']) for r in d['roles'] if r['rolename']=='service' for a in r['acls']])", Path.Combine(broker, "dynamic-security.json") })
+            .EnsureSuccess("python3 reads dynamic-security.json").Output;
+        Assert.Contains("('publishClientReceive', '$SYS/broker/securedevice/refused/+', True)", rights);
+
+        ToolResult missing = ToolRun.Run("broker", "config", "--pki", Pki, "--out", _folder.Combine("broker2"), "--refusal-plugin", _folder.Combine("no-such.so"));
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("refusal counter plugin not found: " + _folder.Combine("no-such.so"), missing.Error);
+        Assert.Single(missing.Error.Trim().Split('\n'));
+        Assert.Equal(2, ToolRun.Run("broker", "config", "--pki", Pki, "--out", _folder.Combine("broker3"), "--refusal-plugin", counter, "--refusal-interval", "0").ExitCode);
+        if (!File.Exists(SecureDevice.Fleet.Broker.BrokerConfig.RefusalCounterDefault))
+        {
+            ToolRun.Ok("broker", "config", "--pki", Pki, "--out", _folder.Combine("broker4"));
+            Assert.Contains("# (no refusal counter: ", File.ReadAllText(Path.Combine(_folder.Combine("broker4"), "mosquitto.conf")));
+        }
+    }
+
     [Theory]
     [InlineData("simulate", "--pki", "x", "--broker", "nohostport")]
     [InlineData("simulate", "--pki", "x", "--broker", "localhost:99999")]

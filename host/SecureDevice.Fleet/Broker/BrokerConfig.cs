@@ -29,6 +29,16 @@ public sealed class BrokerConfigRequest
 
     /// <summary>mosquitto's dynamic-security plugin (null: found where Debian and other distributions install it).</summary>
     public string? DynamicSecurityPlugin { get; init; }
+
+    /// <summary>
+    /// The refusal counter plugin (host/broker/refusal-counter). Null: <see cref="BrokerConfig.RefusalCounterDefault"/> if
+    /// that file exists, else the configuration goes without it (publishes refused by the ACL are then not counted).
+    /// A path given here must exist.
+    /// </summary>
+    public string? RefusalCounterPlugin { get; init; }
+
+    /// <summary>The refusal counter's reporting interval in seconds, 1..3600 (default 10).</summary>
+    public int RefusalInterval { get; init; } = 10;
 }
 
 /// <summary>
@@ -47,6 +57,12 @@ public static class BrokerConfig
 
     /// <summary>Where distributions install mosquitto's plugins: each folder itself and its direct subfolders (multiarch).</summary>
     public static readonly string[] PluginSearchFolders = { "/usr/lib", "/usr/local/lib", "/usr/lib64" };
+
+    /// <summary>The refusal counter's file name (built by <c>make -C host/broker/refusal-counter</c>).</summary>
+    public const string RefusalCounterFileName = "securedevice_refusal_counter.so";
+
+    /// <summary>Where <c>broker config</c> looks for the refusal counter when none is named.</summary>
+    public const string RefusalCounterDefault = "/usr/local/lib/securedevice/" + RefusalCounterFileName;
 
     /// <summary>The first topic level of every device topic.</summary>
     public const string TopicPrefix = "devices";
@@ -81,6 +97,27 @@ public static class BrokerConfig
             throw new FleetException(FleetError.NotFound, "dynamic-security plugin not found: " + plugin);
         }
 
+        if (request.RefusalInterval < 1 || request.RefusalInterval > 3600)
+        {
+            throw new FleetException(FleetError.InvalidArgument, "the refusal interval must be 1..3600 seconds");
+        }
+
+        string? refusalCounter = request.RefusalCounterPlugin;
+        if (refusalCounter != null && SafeFileReader.KindOf(refusalCounter, followLinks: true) != FileKind.Regular)
+        {
+            throw new FleetException(FleetError.NotFound, "refusal counter plugin not found: " + refusalCounter + " (build it with 'make -C host/broker/refusal-counter')");
+        }
+
+        if (refusalCounter == null && SafeFileReader.KindOf(RefusalCounterDefault, followLinks: true) == FileKind.Regular)
+        {
+            refusalCounter = RefusalCounterDefault;
+        }
+
+        string refusalLines = refusalCounter == null
+            ? "# (no refusal counter: " + RefusalCounterDefault + " was not found and none was named)"
+            : "plugin " + GeneratedText.MosquittoValue(Path.GetFullPath(refusalCounter), "the refusal counter path") + "\n"
+                + "plugin_opt_refusal_interval " + request.RefusalInterval.ToString(CultureInfo.InvariantCulture);
+
         // Only active devices get a client: a revoked one stays without rights even if the CRL were not loaded.
         var devices = new System.Collections.Generic.List<string>();
         foreach (InventoryEntry entry in Inventory.Load(pki.Inventory).Devices)
@@ -99,6 +136,7 @@ public static class BrokerConfig
             .Replace("{{PORT}}", request.Port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("{{BIND}}", request.Bind.ToString(), StringComparison.Ordinal)
             .Replace("{{MAX_CONNECTIONS}}", request.MaxConnections.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{{REFUSAL_COUNTER}}", refusalLines, StringComparison.Ordinal)
             .Replace("{{PLUGIN}}", GeneratedText.MosquittoValue(Path.GetFullPath(plugin), "the plugin path"), StringComparison.Ordinal)
             .Replace("{{DYNSECFILE}}", GeneratedText.MosquittoValue(dynsecPath, "the dynamic-security file path"), StringComparison.Ordinal)
             .Replace("{{PERSISTENCE}}", GeneratedText.MosquittoValue(folder + Path.DirectorySeparatorChar, "the output folder"), StringComparison.Ordinal)

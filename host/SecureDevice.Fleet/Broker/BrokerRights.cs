@@ -118,12 +118,22 @@ public static class BrokerRights
     }
 
     /// <summary>
-    /// The service's ingest connection reads every device's up topics and publishes nothing: its commands leave on the
-    /// command identity's own connection (<see cref="CommandAcls"/>), which ingest's delivery gate never holds up.
+    /// Where the refusal counter plugin (host/broker/refusal-counter) reports each client's refused publishes:
+    /// <c>$SYS/broker/securedevice/refused/CLIENT</c>. No client can write under <c>$SYS</c> (mosquitto refuses it
+    /// before any plugin is asked), so a device cannot forge these reports.
+    /// </summary>
+    public const string RefusalTopicPrefix = "$SYS/broker/securedevice/refused/";
+
+    /// <summary>
+    /// The service's ingest connection reads every device's up topics and the refusal counter's reports, and publishes
+    /// nothing: its commands leave on the command identity's own connection (<see cref="CommandAcls"/>), which ingest's
+    /// delivery gate never holds up. The refusal reports need their own grant: a filter starting with a level other than
+    /// <c>$</c> never matches a <c>$SYS</c> topic.
     /// </summary>
     public static IReadOnlyList<BrokerAcl> ServiceAcls { get; } = new[]
     {
         new BrokerAcl(AclType.PublishClientReceive, BrokerConfig.TopicPrefix + "/+/up/#"),
+        new BrokerAcl(AclType.PublishClientReceive, RefusalTopicPrefix + "+"),
     };
 
     /// <summary>

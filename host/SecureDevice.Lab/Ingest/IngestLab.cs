@@ -12,6 +12,9 @@ using SecureDevice.Lab.Broker;
 
 namespace SecureDevice.Lab.Ingest;
 
+/// <summary>How <see cref="IngestLab"/> renders its broker: the refusal counter (null: none) and extra mosquitto.conf lines.</summary>
+public sealed record IngestLabBroker(string? RefusalCounter, int RefusalInterval = 10, string? ExtraConfig = null);
+
 /// <summary>
 /// A throwaway fleet for the service's tests and the ingest benchmark: a PKI from <see cref="PkiFolder.Init"/>, the
 /// reference broker configuration from <see cref="BrokerConfig.Write"/> running in mosquitto on a free 127.0.0.1 port,
@@ -51,21 +54,40 @@ public sealed class IngestLab : IDisposable
     /// rewrites the plugin's whole file per command and timed out for 1000 devices on a loaded machine. The broker gets
     /// <paramref name="brokerStart"/> (default 10 s) to say it is running.
     /// </summary>
-    public static IngestLab Create(string folder, Action<PkiLayout>? beforeBroker, TimeSpan? brokerStart)
+    public static IngestLab Create(string folder, Action<PkiLayout>? beforeBroker, TimeSpan? brokerStart) => Create(folder, beforeBroker, brokerStart, null);
+
+    /// <summary>
+    /// As <see cref="Create(string, Action{PkiLayout}?, TimeSpan?)"/>, with the broker configuration rendered by
+    /// <paramref name="broker"/>: the refusal counter plugin and its interval, and lines appended to mosquitto.conf (e.g.
+    /// <c>log_type debug</c>).
+    /// </summary>
+    public static IngestLab Create(string folder, Action<PkiLayout>? beforeBroker, TimeSpan? brokerStart, IngestLabBroker? broker)
     {
         Directory.CreateDirectory(folder);
         PkiFolder.Init(Path.Combine(folder, "pki"), new[] { "localhost" }, new[] { IPAddress.Loopback }, DateTimeOffset.UtcNow);
         beforeBroker?.Invoke(new PkiLayout(Path.Combine(folder, "pki")));
         int port = FreePort();
-        BrokerConfig.Write(new BrokerConfigRequest { Pki = new PkiLayout(Path.Combine(folder, "pki")), OutputFolder = Path.Combine(folder, "broker"), Port = port });
+        string config = BrokerConfig.Write(new BrokerConfigRequest
+        {
+            Pki = new PkiLayout(Path.Combine(folder, "pki")),
+            OutputFolder = Path.Combine(folder, "broker"),
+            Port = port,
+            RefusalCounterPlugin = broker?.RefusalCounter,
+            RefusalInterval = broker?.RefusalInterval ?? 10,
+        });
+        if (broker?.ExtraConfig is string extra)
+        {
+            File.AppendAllText(config, "\n" + extra + "\n");
+        }
+
         Directory.CreateDirectory(Path.Combine(folder, "data"));
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(Path.Combine(folder, "data"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
-        var broker = new MosquittoProcess(Path.Combine(folder, "broker", BrokerConfig.ConfigFile));
-        broker.Start(brokerStart);
-        return new IngestLab(folder, port, broker);
+        var process = new MosquittoProcess(Path.Combine(folder, "broker", BrokerConfig.ConfigFile));
+        process.Start(brokerStart);
+        return new IngestLab(folder, port, process);
     }
 
     /// <summary>The broker's dynamic-security administrator (broker-admin identity of the lab's PKI).</summary>

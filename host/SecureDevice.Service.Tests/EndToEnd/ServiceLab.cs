@@ -44,6 +44,9 @@ public sealed class ServiceLab : IDisposable
 
     public ServiceLab() => Lab = IngestLab.Create(_folder.Combine("lab"));
 
+    /// <summary>A lab whose broker is rendered by <paramref name="broker"/> (the refusal counter, extra configuration).</summary>
+    public ServiceLab(IngestLabBroker broker) => Lab = IngestLab.Create(_folder.Combine("lab"), null, null, broker);
+
     public IngestLab Lab { get; }
 
     public ServiceOptions Options(string? databaseUrl = null, string identity = "service") => new()

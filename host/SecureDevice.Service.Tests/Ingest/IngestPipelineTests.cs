@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -511,6 +512,77 @@ public sealed class IngestPipelineTests : IDisposable
 
     private static async Task ServiceLabWait(Func<bool> condition, TimeSpan timeout) =>
         await EndToEnd.ServiceLab.WaitUntil(() => Task.FromResult(condition()), timeout, "every message acknowledged");
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task ProcessAsync_RefusalReportDeliveredAgain_CountedOnce_BadOneCountedAgainstTheBroker(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            var acks = new ConcurrentQueue<int>();
+            IngestPipeline pipeline = await PipelineAsync(store, new GatedStore(store));
+            const string RefusalTopic = "$SYS/broker/securedevice/refused/" + Device;
+            byte[] report = Encoding.UTF8.GetBytes("{\"v\":1,\"refused\":5,\"bytes\":40,\"first_topic\":\"a\",\"first_topic_len\":1,"
+                + "\"last_topic\":\"devices/dev-002/up/health\",\"last_topic_len\":23,\"start_ms\":1000,\"end_ms\":11000}");
+            byte[] next = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(report).Replace("1000,\"end_ms\":11000", "11000,\"end_ms\":21000", StringComparison.Ordinal));
+
+            // The broker delivers the report, the service stops before the PUBACK, the broker delivers it again (DUP) with
+            // the next interval's; another instance's copy (no DUP) comes too: the same (client, interval start) is
+            // counted once, the redelivery as redelivered, the other copy not at all.
+            await pipeline.ProcessAsync(new[] { Message(report, acks, 0, RefusalTopic) }, CancellationToken.None);
+            InboundMessage again = Message(report, acks, 1, RefusalTopic);
+            again = new InboundMessage { Topic = again.Topic, Payload = again.Payload, ReceivedMs = again.ReceivedMs, Acknowledge = again.Acknowledge, Redelivery = true };
+            await pipeline.ProcessAsync(new[] { again, Message(next, acks, 2, RefusalTopic), Message(report, acks, 3, RefusalTopic) }, CancellationToken.None);
+            await pipeline.ProcessAsync(new[] { Message(Encoding.UTF8.GetBytes("{\"v\":1}"), acks, 4, RefusalTopic) }, CancellationToken.None);
+
+            Assert.Equal(new[] { 0, 1, 2, 3, 4 }, acks.ToArray());
+            IReadOnlyList<CounterRecord> counters = await store.ListCountersAsync(null, 0, CancellationToken.None);
+            CounterRecord outside = counters.Single(c => c.Reason == IngestReason.OutsideAcl.Code());
+            Assert.Equal((Device, 10L, 80L), (outside.DeviceId, outside.Count, outside.Bytes));
+            Assert.Equal("5 refused, last topic devices/dev-002/up/health", outside.LastDetail);
+            Assert.Equal(1, counters.Single(c => c.Reason == IngestReason.Redelivered.Code()).Count);
+            Assert.Equal(IngestPipeline.BrokerSourceId, counters.Single(c => c.Reason == IngestReason.BadRefusalReport.Code()).DeviceId);
+            Assert.Equal(3, counters.Count);
+        }
+    }
+
+    [Fact]
+    public async Task ProcessAsync_OverflowReport_CountedAgainstOverflowWithItsCount()
+    {
+        var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);
+        await using (store)
+        {
+            var acks = new ConcurrentQueue<int>();
+            IngestPipeline pipeline = await PipelineAsync(store, new GatedStore(store));
+            byte[] report = Encoding.UTF8.GetBytes("{\"v\":1,\"clients\":7,\"refused\":14,\"bytes\":28,\"start_ms\":10,\"end_ms\":20}");
+
+            await pipeline.ProcessAsync(new[] { Message(report, acks, 0, "$SYS/broker/securedevice/refused/%overflow") }, CancellationToken.None);
+
+            CounterRecord overflow = (await store.ListCountersAsync(null, 0, CancellationToken.None)).Single();
+            Assert.Equal((IngestPipeline.OverflowSourceId, IngestReason.OutsideAcl.Code(), 14L, 28L), (overflow.DeviceId, overflow.Reason, overflow.Count, overflow.Bytes));
+        }
+    }
+
+    [Fact]
+    public async Task ProcessAsync_RefusedTopicWithEscapeAndBidiCharacters_StoredDetailIsEscaped()
+    {
+        var (store, _) = await StoreFactory.OpenAsync("sqlite", _postgres, _folder);
+        await using (store)
+        {
+            var acks = new ConcurrentQueue<int>();
+            IngestPipeline pipeline = await PipelineAsync(store, new GatedStore(store));
+            // The counter JSON-escapes what it cannot send raw (\u001b); a bidi override (U+202E) is valid in a topic and
+            // arrives raw. Neither may reach a terminal or a page as it is.
+            byte[] report = Encoding.UTF8.GetBytes("{\"v\":1,\"refused\":1,\"bytes\":0,\"first_topic\":\"a\",\"first_topic_len\":1,"
+                + "\"last_topic\":\"x\\u001b[2J\u202eevil\\\"q\",\"last_topic_len\":13,\"start_ms\":1,\"end_ms\":2}");
+
+            await pipeline.ProcessAsync(new[] { Message(report, acks, 0, "$SYS/broker/securedevice/refused/" + Device) }, CancellationToken.None);
+
+            CounterRecord outside = (await store.ListCountersAsync(null, 0, CancellationToken.None)).Single();
+            Assert.Equal("1 refused, last topic x\\x1b[2J\\u{202e}evil\"q", outside.LastDetail);
+        }
+    }
 
     private static InboundMessage Message(byte[] payload, ConcurrentQueue<int> acks, int index, string topic = Topic) => new()
     {

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Data.Common;
 using System.Diagnostics;
 using System.Linq;
+using System.Text;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
@@ -399,6 +400,11 @@ public sealed class IngestPipeline
     private Item Judge(InboundMessage message, HashSet<(long, long, long)> keys)
     {
         var item = new Item(message);
+        if (RefusalReport.IsRefusalTopic(message.Topic))
+        {
+            return JudgeRefusal(item, message);
+        }
+
         PreparedMessage prepared = PreparedMessage.Of(message);
         string deviceId = prepared.DeviceId;
         if (!prepared.TopicValid)
@@ -482,6 +488,38 @@ public sealed class IngestPipeline
                 item.Event = new EventRow(device.Ref, deviceId, message.ReceivedMs, evt!.Kind, evt.Key, evt.Boot, evt.Seq, evt.Json) { DuplicateReason = duplicateReason };
                 return item;
         }
+    }
+
+    /// <summary>The id a malformed refusal report is counted against: the broker's reports are not a device's doing.</summary>
+    public const string BrokerSourceId = "(broker)";
+
+    /// <summary>The id the refusal counter's overflow report (clients past its limit, summed) is counted against.</summary>
+    public const string OverflowSourceId = "(overflow)";
+
+    /// <summary>
+    /// A report of the broker's refusal counter: counted as <see cref="IngestReason.OutsideAcl"/> with its count and bytes
+    /// against the client id it names (a device id; anything else against <see cref="TopicLayout.InvalidDeviceId"/>), once
+    /// per (client, interval start): the commit stores that key and counts a report whose key is stored already as
+    /// redelivered instead. A report that is not the documented one is counted as <see cref="IngestReason.BadRefusalReport"/>.
+    /// </summary>
+    private static Item JudgeRefusal(Item item, InboundMessage message)
+    {
+        RefusalParseStatus status = RefusalReport.TryParse(message.Topic, message.Payload, out RefusalReport? report, out string detail);
+        if (status == RefusalParseStatus.Malformed)
+        {
+            return item.Reject(BrokerSourceId, IngestReason.BadRefusalReport, detail + " (topic " + message.Topic + ")");
+        }
+
+        string source = status == RefusalParseStatus.Overflow ? OverflowSourceId
+            : report!.ClientId is string id && SecureDevice.Core.Text.SafeName.IsDeviceId(id) ? id : TopicLayout.InvalidDeviceId;
+        string text = status == RefusalParseStatus.Overflow
+            ? report!.Refused + " refused publishes of up to " + report.Clients + " clients past the counter's limit"
+            : report!.Refused + " refused, last topic " + report.LastTopic + (report.LastTopicLength > Encoding.UTF8.GetByteCount(report.LastTopic) ? "..." : string.Empty);
+        item.Reject(source, IngestReason.OutsideAcl, text);
+        item.Count = report.Refused;
+        item.CountedBytes = report.Bytes;
+        item.RefusalKey = (report.TopicName, report.StartMs);
+        return item;
     }
 
     private bool IsStale(DeviceRecord device, long boot, long seq, out string detail)
@@ -576,11 +614,20 @@ public sealed class IngestPipeline
         var seen = new Dictionary<long, DeviceSeen>();
         foreach (Item item in items)
         {
-            item.HealthIndex = item.EventIndex = item.PresenceIndex = -1;
+            item.HealthIndex = item.EventIndex = item.PresenceIndex = item.RefusalIndex = -1;
             InboundMessage m = item.Message;
-            if (item.Reason is IngestReason reason)
+            if (item.Reason is IngestReason reason && item.RefusalKey is var (name, startMs) && reason == IngestReason.OutsideAcl)
             {
-                batch.Counters.Add(new CounterDelta(item.DeviceId, reason.Code(), FleetStore.Hour(m.ReceivedMs), 1, m.Payload.Length, m.ReceivedMs, item.Detail));
+                item.RefusalIndex = batch.Refusals.Count;
+                batch.Refusals.Add(new RefusalRow(name, startMs, m.ReceivedMs,
+                    new CounterDelta(item.DeviceId, reason.Code(), FleetStore.Hour(m.ReceivedMs), item.Count, item.CountedBytes, m.ReceivedMs, item.Detail),
+                    // Stored already: redelivered by the broker (DUP), counted as such; without DUP it is another
+                    // instance's copy (each instance subscribes on its own) and counts nothing.
+                    m.Redelivery ? new CounterDelta(item.DeviceId, IngestReason.Redelivered.Code(), FleetStore.Hour(m.ReceivedMs), 1, m.Payload.Length, m.ReceivedMs, "refusal report of " + startMs + " stored already") : null));
+            }
+            else if (item.Reason is IngestReason other)
+            {
+                batch.Counters.Add(new CounterDelta(item.DeviceId, other.Code(), FleetStore.Hour(m.ReceivedMs), 1, m.Payload.Length, m.ReceivedMs, item.Detail));
             }
             else if (item.Health != null)
             {
@@ -628,6 +675,10 @@ public sealed class IngestPipeline
             {
                 item.PresenceChanged = result.PresenceChanged[item.PresenceIndex];
             }
+            else if (item.RefusalIndex >= 0 && !result.RefusalsInserted[item.RefusalIndex])
+            {
+                item.Redelivered("refusal report stored already", item.Message.Redelivery);
+            }
         }
     }
 
@@ -642,7 +693,13 @@ public sealed class IngestPipeline
         {
             _metrics.ReceiveToCommitSeconds.Observe(Stopwatch.GetElapsedTime(item.Message.ReceivedTimestamp).TotalSeconds);
             string? customer = item.Device?.CustomerId;
-            if (item.RecordedReason is string reason)
+            if ((item.RefusalKey != null || item.DeviceId == BrokerSourceId) && item.RecordedReason is string refusalReason)
+            {
+                // The broker's refusal counter: counted by its count, and not (yet) a signal for detection or the ladder,
+                // which judge what a device sent the service (docs/service.md, "Publishes refused by the broker").
+                _metrics.Rejected.WithLabels(refusalReason).Inc(refusalReason == IngestReason.OutsideAcl.Code() ? item.Count : 1);
+            }
+            else if (item.RecordedReason is string reason)
             {
                 _metrics.Rejected.WithLabels(reason).Inc();
                 rejections.Add(new IngestRejection(item.DeviceId, customer, reason, item.Detail ?? string.Empty, item.Message.Payload.Length, item.Message.ReceivedMs));
@@ -730,6 +787,21 @@ public sealed class IngestPipeline
         public int EventIndex { get; set; } = -1;
 
         public int PresenceIndex { get; set; } = -1;
+
+        public int RefusalIndex { get; set; } = -1;
+
+        /// <summary>For a refusal report: how many refusals it counts (else 1), their bytes, and its dedupe key.</summary>
+        public long Count { get; set; } = 1;
+
+        public long CountedBytes { get; set; }
+
+        public (string Name, long StartMs)? RefusalKey { get; set; }
+
+        public void Redelivered(string detail, bool counted)
+        {
+            RecordedReason = counted ? IngestReason.Redelivered.Code() : null;
+            Detail = detail;
+        }
 
         public Item Reject(string deviceId, IngestReason reason, string detail)
         {

@@ -52,6 +52,15 @@ public enum IngestReason
 
     /// <summary>The database refused this one message (its values, not the connection); logged, acknowledged.</summary>
     StoreFailed,
+
+    /// <summary>
+    /// Publishes the broker's ACL refused to this client (the refusal counter's report, docs/service.md "Publishes refused
+    /// by the broker"): counted with the report's count and bytes, detail the last refused topic. Needs no trust in the device.
+    /// </summary>
+    OutsideAcl,
+
+    /// <summary>A message on the refusal counter's topic that is not its documented report (counted against "(broker)").</summary>
+    BadRefusalReport,
 }
 
 /// <summary>The kebab-case codes of <see cref="IngestReason"/> as stored and exported.</summary>
@@ -61,6 +70,7 @@ public static class IngestReasons
     {
         "bad-topic", "unknown-device", "revoked-device", "rate-limited-device", "rate-limited-customer", "too-large", "malformed-cbor", "wrong-shape",
         "unsupported-schema", "bad-event", "bad-presence", "duplicate", "stale", "redelivered", "store-failed",
+        "outside-acl", "bad-refusal-report",
     };
 
     public static string Code(this IngestReason reason) => Codes[(int)reason];

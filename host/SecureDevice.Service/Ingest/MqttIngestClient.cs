@@ -168,12 +168,13 @@ public sealed class MqttIngestClient : IAsyncDisposable
             async (result, token) =>
             {
                 MqttClientSubscribeResult subscribed = await _client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
-                    .WithTopicFilter(f => f.WithTopic(TopicLayout.SharedFilter).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)).Build(), token).ConfigureAwait(false);
+                    .WithTopicFilter(f => f.WithTopic(TopicLayout.SharedFilter).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce))
+                    .WithTopicFilter(f => f.WithTopic(TopicLayout.RefusalFilter).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)).Build(), token).ConfigureAwait(false);
                 foreach (MqttClientSubscribeResultItem item in subscribed.Items)
                 {
                     if (item.ResultCode != MqttClientSubscribeResultCode.GrantedQoS1)
                     {
-                        throw new InvalidOperationException("the broker did not grant " + TopicLayout.SharedFilter + " at QoS 1: " + item.ResultCode);
+                        throw new InvalidOperationException("the broker did not grant " + item.TopicFilter.Topic + " at QoS 1: " + item.ResultCode);
                     }
                 }
 

@@ -19,6 +19,14 @@ public static class TopicLayout
     /// <summary>The shared subscription every instance joins: instances of one group split the stream.</summary>
     public const string SharedFilter = "$share/ingest/devices/+/up/#";
 
+    /// <summary>
+    /// The broker's refusal counter reports (docs/service.md, "Publishes refused by the broker"). Not a shared
+    /// subscription: mosquitto 2.0.11 files <c>$share/G/$SYS/...</c> under the root of the topics that do not start with
+    /// '$', so it never matches a <c>$SYS</c> message (topic_tok.c). Every instance receives every report, and the shared
+    /// database counts each (client, interval) once.
+    /// </summary>
+    public const string RefusalFilter = SecureDevice.Fleet.Broker.BrokerRights.RefusalTopicPrefix + "+";
+
     /// <summary>The id counted for a topic whose device level is not a device id at all.</summary>
     public const string InvalidDeviceId = "(invalid)";
 

@@ -43,6 +43,7 @@ public sealed class FleetStore : IFleetStore
         (Tables.Events, "id", "received_ms", p => p.EventDays),
         (Tables.HealthHourly, "device_ref, hour_ms", "hour_ms", p => p.HourlyDays),
         (Tables.Counters, "device_id, reason, hour_ms", "hour_ms", p => p.CounterDays),
+        (Tables.RefusalReports, "name, start_ms", "received_ms", p => p.CounterDays),
         (Tables.ServiceDaily, "day_ms, instance", "day_ms", p => p.DailyDays),
     };
 
@@ -253,11 +254,30 @@ public sealed class FleetStore : IFleetStore
             }
         }
 
+        bool[] refusals = new bool[batch.Refusals.Count];
+        if (batch.Refusals.Count > 0)
+        {
+            using DbCommand insert = Command(connection, transaction, $"INSERT INTO {Tables.RefusalReports} (name, start_ms, received_ms) VALUES (@n, @s, @r) "
+                + "ON CONFLICT (name, start_ms) DO NOTHING");
+            for (int i = 0; i < batch.Refusals.Count; i++)
+            {
+                RefusalRow row = batch.Refusals[i];
+                Set(insert, "@n", row.Name);
+                Set(insert, "@s", row.StartMs);
+                Set(insert, "@r", row.ReceivedMs);
+                refusals[i] = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+                if ((refusals[i] ? row.Counted : row.Redelivered) is CounterDelta delta)
+                {
+                    counters.Add(delta);
+                }
+            }
+        }
+
         await AddCountersAsync(connection, transaction, counters, cancellationToken).ConfigureAwait(false);
         var seen = batch.Seen.OrderBy(s => s.DeviceRef).ToList();
         await _dialect.UpdateSeenAsync(connection, transaction, seen, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new BatchResult(health, events, presence);
+        return new BatchResult(health, events, presence) { RefusalsInserted = refusals };
     }
 
     private static async Task AddCountersAsync(DbConnection connection, DbTransaction transaction, List<CounterDelta> deltas, CancellationToken cancellationToken)

@@ -29,6 +29,12 @@ public sealed record PresenceRow(long DeviceRef, string DeviceId, string Presenc
 /// <summary>Adds to a per-device counter for one hour (what ingest refused or set aside, by reason).</summary>
 public sealed record CounterDelta(string DeviceId, string Reason, long HourMs, long Count, long Bytes, long LastMs, string? Detail);
 
+/// <summary>
+/// A refusal counter report to count once: its key (the topic's client name and the interval start) is stored; when it is
+/// new <paramref name="Counted"/> is added, else <paramref name="Redelivered"/> (null: nothing).
+/// </summary>
+public sealed record RefusalRow(string Name, long StartMs, long ReceivedMs, CounterDelta Counted, CounterDelta? Redelivered);
+
 /// <summary>A device seen in a batch: the newest report's (boot, seq) and version, when it sent one.</summary>
 public sealed record DeviceSeen(long DeviceRef, long SeenMs, long? Boot, long? Seq, long? VersionCode);
 
@@ -43,8 +49,14 @@ public sealed class IngestBatch
 
     public List<CounterDelta> Counters { get; } = new();
 
+    public List<RefusalRow> Refusals { get; } = new();
+
     public List<DeviceSeen> Seen { get; } = new();
 }
 
 /// <summary>What a committed batch stored: one flag per row of the batch, in order.</summary>
-public sealed record BatchResult(bool[] HealthInserted, bool[] EventsInserted, bool[] PresenceChanged);
+public sealed record BatchResult(bool[] HealthInserted, bool[] EventsInserted, bool[] PresenceChanged)
+{
+    /// <summary>One flag per <see cref="IngestBatch.Refusals"/> row: true when its key was new (counted).</summary>
+    public bool[] RefusalsInserted { get; init; } = System.Array.Empty<bool>();
+}

@@ -207,6 +207,18 @@ public static class Migrations
             d.CompleteOnceTrigger(Tables.Actions),
             $"CREATE INDEX ix_actions_pending ON {Tables.Actions} (at_ms) WHERE outcome = 'pending'",
         }),
+
+        // The broker's refusal counter reports (docs/service.md, "Publishes refused by the broker"): each is counted once
+        // by its key, the topic's client name and the interval start; kept as long as the counters.
+        new Migration(13, "refusal counter reports counted (keys)", _ => new[]
+        {
+            $@"CREATE TABLE {Tables.RefusalReports} (
+                name TEXT NOT NULL,
+                start_ms {{int}} NOT NULL,
+                received_ms {{int}} NOT NULL,
+                PRIMARY KEY (name, start_ms))",
+            $"CREATE INDEX ix_refusal_reports_received ON {Tables.RefusalReports} (received_ms)",
+        }),
     };
 
     /// <summary>The newest schema version this build knows.</summary>

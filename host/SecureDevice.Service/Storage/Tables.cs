@@ -11,6 +11,9 @@ public static class Tables
     public const string HealthReports = "health_reports";
     public const string Events = "device_events";
     public const string Counters = "device_counters";
+
+    /// <summary>The refusal counter reports counted so far (their keys only): a redelivered one is counted once.</summary>
+    public const string RefusalReports = "refusal_reports";
     public const string HealthHourly = "health_hourly";
     public const string ServiceDaily = "service_daily";
     public const string ServiceState = "service_state";

@@ -19,7 +19,9 @@ public static class BrokerCommand
         var bind = new Option<string>("--bind") { Description = "IP address to listen on (default 127.0.0.1)." };
         var connections = new Option<string>("--max-connections") { Description = "Connections accepted, 1..10000000 (default 100000)." };
         var plugin = new Option<string>("--dynsec-plugin") { Description = "mosquitto's dynamic-security plugin (default: found under /usr/lib)." };
-        var config = new Command("config", "Render the reference mosquitto configuration for a PKI folder.") { pki, output, port, bind, connections, plugin };
+        var refusal = new Option<string>("--refusal-plugin") { Description = "The refusal counter plugin (default: " + BrokerConfig.RefusalCounterDefault + " when present; without it refused publishes are not counted)." };
+        var refusalInterval = new Option<string>("--refusal-interval") { Description = "The refusal counter's reporting interval, 1..3600 seconds (default 10)." };
+        var config = new Command("config", "Render the reference mosquitto configuration for a PKI folder.") { pki, output, port, bind, connections, plugin, refusal, refusalInterval };
         config.SetAction(result =>
         {
             string path = BrokerConfig.Write(new BrokerConfigRequest
@@ -30,6 +32,8 @@ public static class BrokerCommand
                 Bind = result.GetValue(bind) is string b ? CliParsing.Address(b, "--bind") : System.Net.IPAddress.Loopback,
                 MaxConnections = result.GetValue(connections) is string c ? CliParsing.Between(c, "--max-connections", 1, 10_000_000) : 100_000,
                 DynamicSecurityPlugin = result.GetValue(plugin),
+                RefusalCounterPlugin = result.GetValue(refusal),
+                RefusalInterval = result.GetValue(refusalInterval) is string r ? CliParsing.Between(r, "--refusal-interval", 1, 3600) : 10,
             });
             console.Line("wrote " + path + "; run: mosquitto -c " + path);
             return 0;
