@@ -127,7 +127,7 @@ internal sealed class BenchFleet : IAsyncDisposable
             _lab = IngestLab.Create(Path.Combine(_folder.FullName, "lab"), pki => devices = DeviceEnrollment.Enroll(pki,
                 Enumerable.Range(1, _options.Devices).Select(i => "bench-" + i.ToString("D5", CultureInfo.InvariantCulture)).ToList(),
                 id => "customer-" + (int.Parse(id.AsSpan(6), CultureInfo.InvariantCulture) % 10).ToString(CultureInfo.InvariantCulture), DateTimeOffset.UtcNow),
-                _options.SetupTimeout);
+                _options.SetupTimeout, _options.RefusalCounter is string plugin ? new IngestLabBroker(plugin) : null);
         }
         catch (InvalidOperationException error)
         {

@@ -60,6 +60,9 @@ public sealed record IngestBenchmarkOptions
     /// <summary>Start a throwaway PostgreSQL cluster with PostgreSQL's durable defaults and use it.</summary>
     public bool ThrowawayPostgres { get; init; }
 
+    /// <summary>The broker's refusal counter plugin (a built .so) loaded before dynamic security; null: none (docs/broker.md).</summary>
+    public string? RefusalCounter { get; init; }
+
     /// <summary>How long to wait after the last publish for every report to be committed (a backlog gets at least 1 s per 500 reports).</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(120);
 

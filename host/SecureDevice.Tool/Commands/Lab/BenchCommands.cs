@@ -6,6 +6,7 @@ using System.IO;
 using System.Net.Http;
 using System.Runtime.InteropServices;
 using System.Threading;
+using SecureDevice.Fleet.Text;
 using SecureDevice.Lab.Ingest;
 using SecureDevice.Service.Storage;
 using SecureDevice.Tool.Cli;
@@ -33,9 +34,10 @@ public static class BenchCommands
         var warmup = new Option<string>("--warmup-seconds") { Description = "Seconds of load offered and committed before the measured run (JIT warm-up of the fresh service process), 0.." + IngestBenchmarkOptions.MaxSeconds + " (default 0)." };
         var database = new Option<string>("--database") { Description = "postgres://USER[:PASSWORD]@HOST[:PORT]/DB (an empty database); default SQLite in a temporary folder." };
         var throwaway = new Option<bool>("--throwaway-postgres") { Description = "Start a throwaway PostgreSQL cluster (initdb, durable defaults) for the run." };
+        var refusal = new Option<string>("--refusal-plugin") { Description = "The broker loads this refusal counter plugin (.so, built by make -C host/broker/refusal-counter) before dynamic security; default none." };
         var command = new Command("ingest", "Devices publish real health reports over mutual TLS through mosquitto to one 'securedevice service' process: reports/s, p99 publish-to-commit, service RSS, CPU per report of service, broker and generator.")
         {
-            devices, rate, seconds, reports, window, backlog, warmup, database, throwaway,
+            devices, rate, seconds, reports, window, backlog, warmup, database, throwaway, refusal,
         };
         command.SetAction(result =>
         {
@@ -50,6 +52,12 @@ public static class BenchCommands
                 throw new ToolException("--database and --throwaway-postgres exclude each other");
             }
 
+            string? plugin = result.GetValue(refusal);
+            if (plugin != null && !File.Exists(plugin))
+            {
+                throw new ToolException("--refusal-plugin: no such file: " + Printable.Escape(plugin));
+            }
+
             string? rateText = result.GetValue(rate);
             var options = new IngestBenchmarkOptions
             {
@@ -62,6 +70,7 @@ public static class BenchCommands
                 WarmupSeconds = result.GetValue(warmup) is string u ? CliParsing.Between(u, "--warmup-seconds", 0, IngestBenchmarkOptions.MaxSeconds) : 0,
                 DatabaseUrl = url,
                 ThrowawayPostgres = result.GetValue(throwaway),
+                RefusalCounter = plugin == null ? null : Path.GetFullPath(plugin),
             };
             if (options.MeasuredReports > IngestBenchmarkOptions.MaxReports)
             {
