@@ -190,6 +190,8 @@ public sealed class AuthorizationMatrixTests
             ("GET", foreign + "/health", null, new[] { 401, 401, 401, 401, 401, 404, 404, 404, 200 }),
             ("GET", own + "/findings", null, new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
             ("GET", foreign + "/findings", null, new[] { 401, 401, 401, 401, 401, 404, 404, 404, 200 }),
+            ("GET", own + "/refused", null, new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
+            ("GET", foreign + "/refused", null, new[] { 401, 401, 401, 401, 401, 404, 404, 404, 200 }),
             ("GET", own + "/actions", null, new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
             ("GET", foreign + "/actions", null, new[] { 401, 401, 401, 401, 401, 404, 404, 404, 200 }),
             ("POST", own + "/actions", lift, new[] { 401, 401, 401, 401, 401, 403, 403, 200, 200 }),

@@ -254,6 +254,35 @@ public sealed class FleetStoreTests : IDisposable
 
     [Theory]
     [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task ListCounterTotals_OneDevicesReasonsSummedFromTheHour_NewestDetail_AtMostTheLimit(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            const long H = 3_600_000;
+            var batch = new IngestBatch();
+            batch.Counters.Add(new CounterDelta("dev-a", "outside-acl", T0 - H, 3, 300, T0 - H + 5, "older"));
+            batch.Counters.Add(new CounterDelta("dev-a", "outside-acl", T0, 4, 40, T0 + 7, "newest"));
+            batch.Counters.Add(new CounterDelta("dev-a", "outside-acl", T0 + H, 1, 1, T0 + H + 9, null)); // newest, but no detail: the newest detail is kept
+            batch.Counters.Add(new CounterDelta("dev-a", "duplicate", T0, 2, 64, T0 + 3, "boot 1 seq 2 stored already"));
+            batch.Counters.Add(new CounterDelta("dev-a", "too-large", T0 - (2 * H), 9, 9000, T0 - (2 * H), "before the window"));
+            batch.Counters.Add(new CounterDelta("dev-b", "bad-topic", T0, 5, 50, T0 + 1, "another device"));
+            batch.Counters.Add(new CounterDelta("dev-b", "outside-acl", T0 + H, 1, 1, T0 + H + 50, "another device's newer detail"));
+            await store.CommitAsync(batch, None);
+
+            IReadOnlyList<CounterTotal> totals = await store.ListCounterTotalsAsync("dev-a", T0 - H, 10, None);
+            Assert.Equal(new[]
+            {
+                new CounterTotal("duplicate", 2, 64, T0 + 3, "boot 1 seq 2 stored already"),
+                new CounterTotal("outside-acl", 8, 341, T0 + H + 9, "newest"),
+            }, totals);
+            Assert.Equal("duplicate", (await store.ListCounterTotalsAsync("dev-a", T0 - H, 1, None)).Single().Reason);
+            Assert.Empty(await store.ListCounterTotalsAsync("dev-c", 0, 10, None));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
     public async Task Findings_OneOpenPerDeviceAndRule_ClearedThenReopened(string dialect)
     {
         var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);

@@ -540,6 +540,21 @@ public sealed class FleetStore : IFleetStore
             r.IsDBNull(6) ? null : r.GetString(6)), cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyList<CounterTotal>> ListCounterTotalsAsync(string deviceId, long fromMs, int limit, CancellationToken cancellationToken)
+    {
+        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        // The newest non-null detail of the reason in the window (a row's detail is the newest of its hour, kept when a later message had none).
+        using DbCommand command = Command(connection, null, "SELECT c.reason, SUM(c.count), SUM(c.bytes), MAX(c.last_ms), "
+            + $"(SELECT l.last_detail FROM {Tables.Counters} l WHERE l.device_id = @d AND l.reason = c.reason AND l.hour_ms >= @from AND l.last_detail IS NOT NULL "
+            + "ORDER BY l.last_ms DESC LIMIT 1) "
+            + $"FROM {Tables.Counters} c WHERE c.device_id = @d AND c.hour_ms >= @from GROUP BY c.reason ORDER BY c.reason LIMIT @limit");
+        Set(command, "@d", deviceId);
+        Set(command, "@from", fromMs);
+        Set(command, "@limit", (long)limit);
+        return await ReadAllAsync(command, r => new CounterTotal(r.GetString(0), Long(r, 1), Long(r, 2), Long(r, 3), r.IsDBNull(4) ? null : r.GetString(4)),
+            cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<IReadOnlyList<HourlyRecord>> ListHourlyAsync(string deviceId, long fromMs, long toMs, CancellationToken cancellationToken)
     {
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -67,6 +67,12 @@ public interface IFleetQueries
     /// <summary>Counter rows from <paramref name="fromMs"/> on, for one device id or (null) for all.</summary>
     Task<IReadOnlyList<CounterRecord>> ListCountersAsync(string? deviceId, long fromMs, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// One device id's counters from <paramref name="fromMs"/> on, one row per reason (summed over the hours), by reason,
+    /// at most <paramref name="limit"/> rows: the console's and the API's bounded read.
+    /// </summary>
+    Task<IReadOnlyList<CounterTotal>> ListCounterTotalsAsync(string deviceId, long fromMs, int limit, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<HourlyRecord>> ListHourlyAsync(string deviceId, long fromMs, long toMs, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<DailySummary>> ListDailyAsync(long fromMs, CancellationToken cancellationToken);

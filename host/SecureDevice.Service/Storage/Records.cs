@@ -33,6 +33,9 @@ public sealed record EventRecord(string DeviceId, long ReceivedMs, string Kind, 
 /// <summary>One per-device counter row: what ingest refused or set aside, by reason and hour.</summary>
 public sealed record CounterRecord(string DeviceId, string Reason, long HourMs, long Count, long Bytes, long LastMs, string? LastDetail);
 
+/// <summary>One device's counter rows of one reason summed over a window: count, bytes, the newest time and the newest detail (untrusted text).</summary>
+public sealed record CounterTotal(string Reason, long Count, long Bytes, long LastMs, string? LastDetail);
+
 /// <summary>One device-hour of roll-ups.</summary>
 public sealed record HourlyRecord(
     string DeviceId, long HourMs, long Reports, long PayloadBytes, long Boots, long UncleanBoots, long? SupplyMin, long? SupplyMax, double? SupplyAvg,

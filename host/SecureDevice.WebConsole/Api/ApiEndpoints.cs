@@ -46,7 +46,7 @@ public static class ApiEndpoints
     public static readonly string[] Routes =
     {
         "GET /api/v1/devices", "GET /api/v1/devices/{id}", "GET /api/v1/devices/{id}/health", "GET /api/v1/devices/{id}/findings",
-        "GET /api/v1/devices/{id}/actions", "POST /api/v1/devices/{id}/actions", "POST /api/v1/offers", "GET /api/v1/rollouts/{id:long}",
+        "GET /api/v1/devices/{id}/refused", "GET /api/v1/devices/{id}/actions", "POST /api/v1/devices/{id}/actions", "POST /api/v1/offers", "GET /api/v1/rollouts/{id:long}",
     };
 
     public static void Map(IEndpointRouteBuilder app)
@@ -75,6 +75,12 @@ public static class ApiEndpoints
             {
                 f.Id, f.Rule, f.Severity, f.Observed, f.Expected, f.Evidence, f.FirstSeenMs, f.LastSeenMs, f.State,
             }).ToList(), Strict)));
+        api.MapGet("/devices/{id}/refused", (HttpContext http, ConsoleBackend backend, string id) => WithDevice(http, backend, id, async device =>
+        {
+            long now = http.RequestServices.GetService(typeof(ConsoleOptions)) is ConsoleOptions o ? o.Time.GetUtcNow().ToUnixTimeMilliseconds() : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            IReadOnlyList<RefusedInput.Row> rows = await RefusedInput.LoadAsync(backend.Fleet, device.DeviceId, now, http.RequestAborted);
+            return Results.Json(rows.Select(r => new { r.Reason, r.Count, r.Bytes, r.LastMs, r.LastDetail }).ToList(), Strict);
+        }));
         api.MapGet("/devices/{id}/actions", (HttpContext http, ConsoleBackend backend, string id) => WithDevice(http, backend, id, async device =>
             Results.Json(await backend.Fleet.ListActionsAsync(device.DeviceId, 200, http.RequestAborted), Strict)));
         api.MapPost("/devices/{id}/actions", (HttpContext http, ConsoleBackend backend, ILoggerFactory logs, string id) => WithDevice(http, backend, id, async device =>

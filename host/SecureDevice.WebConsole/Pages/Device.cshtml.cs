@@ -16,7 +16,7 @@ namespace SecureDevice.WebConsole.Pages;
 
 /// <summary>
 /// One device: its graphs (supply, bandwidth, heap, reconnect attempts, reboots, with anomaly marks), findings, events,
-/// actions; operators act on it. A device of another tenant is 404 exactly like an unknown one, so ids do not leak.
+/// refused input, actions; operators act on it. A device of another tenant is 404 exactly like an unknown one, so ids do not leak.
 /// </summary>
 public sealed class DeviceModel : PageModel
 {
@@ -49,6 +49,9 @@ public sealed class DeviceModel : PageModel
     public IReadOnlyList<EventRecord> Events { get; private set; } = Array.Empty<EventRecord>();
 
     public IReadOnlyList<ActionRecord> Actions { get; private set; } = Array.Empty<ActionRecord>();
+
+    /// <summary>What ingest refused of this device, per reason, over <see cref="RefusedInput.WindowDays"/> days.</summary>
+    public IReadOnlyList<RefusedInput.Row> Refused { get; private set; } = Array.Empty<RefusedInput.Row>();
 
     public bool CanAct { get; private set; }
 
@@ -143,6 +146,7 @@ public sealed class DeviceModel : PageModel
         Findings = await _backend.Fleet.ListFindingsAsync(id, openOnly: false, limit: 100, cancellationToken);
         Events = await _backend.Fleet.ListEventsAsync(id, from, 100, cancellationToken);
         Actions = await _backend.Fleet.ListActionsAsync(id, 50, cancellationToken);
+        Refused = await RefusedInput.LoadAsync(_backend.Fleet, id, to, cancellationToken);
         Rollouts = await _offers.Rollouts.ForDeviceAsync(id, 20, cancellationToken);
         // The time axis starts at the first report of the window, so a device seen for two hours is not a sliver at the right edge.
         Charts = DeviceCharts.Build(health, Findings, health.Count > 0 ? Math.Max(from, health[0].ReceivedMs) : from, to);
