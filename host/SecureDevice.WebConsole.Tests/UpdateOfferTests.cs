@@ -108,7 +108,7 @@ public sealed class UpdateOfferTests
         long device = (await host.Store.ListDevicesAsync(None)).Single(d => d.DeviceId == ConsoleTestHost.AcmeDevice).Ref;
         var batch = new IngestBatch();
         batch.Events.Add(new EventRow(device, ConsoleTestHost.AcmeDevice, host.Clock.GetUtcNow().ToUnixTimeMilliseconds(), "update", "update:2:9", 2, 9,
-            "{\"state\":\"idle\",\"outcome\":\"rejected:hash-mismatch\",\"version\":\"" + ConsoleTestHost.XssImg + "\",\"detail\":\"" + ConsoleTestHost.XssScript + "\"}"));
+            "{\"state\":\"idle\",\"outcome\":\"rejected:hash-mismatch\",\"version\":\"" + ConsoleTestHost.XssImg + "\",\"detail\":\"" + ConsoleTestHost.XssScript + "\u202Eend\"}")); // a right-to-left override too
         await host.Store.CommitAsync(batch, None);
         Answer rollout = await client.GetAsync("/updates/" + rolloutId);
         Assert.Equal(HttpStatusCode.OK, rollout.Status);
@@ -116,6 +116,8 @@ public sealed class UpdateOfferTests
         Assert.Contains("&lt;script&gt;", rollout.Body, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", rollout.Body, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("<img", rollout.Body, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("\u202E", rollout.Body, StringComparison.Ordinal); // made visible (Printable.Escape), not left for the browser to apply
+        Assert.Contains("&lt;/script&gt;\\u{202e}end", rollout.Body, StringComparison.Ordinal);
         Assert.Contains(manifestDigest, rollout.Body, StringComparison.Ordinal);
         Assert.Contains("field fix &lt;b&gt;1&lt;/b&gt;", rollout.Body, StringComparison.Ordinal);
         Answer devicePage = await client.GetAsync("/devices/" + ConsoleTestHost.AcmeDevice);

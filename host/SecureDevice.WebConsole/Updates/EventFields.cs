@@ -5,7 +5,8 @@ namespace SecureDevice.WebConsole.Updates;
 
 /// <summary>
 /// The fields of a stored device event worth a column (state, outcome, version, detail), read from its JSON. The text
-/// is the device's and stays untrusted: Razor encodes it where it is shown; here it is only picked out, never trusted.
+/// is the device's and stays untrusted: the pages show it through Printable.Escape and Razor's encoding; here it is only
+/// picked out, never trusted.
 /// </summary>
 public sealed record EventFields(string? State, string? Outcome, string? Version, string? Detail)
 {
