@@ -23,7 +23,7 @@ public sealed class DemoCommandTests
     [Fact]
     public void Demo_WithoutKeep_EveryCheckHolds_AndExits()
     {
-        ToolResult result = ToolRun.Run("demo", "--devices", "2");
+        ToolResult result = ToolRun.Run("demo", "--devices", "2", "--refusal-plugin", RefusalCounterBuild.Path);
         Assert.True(result.ExitCode == 0, result.Output + result.Error);
         Assert.Matches(@"all \d+ checks held\r?\n$", result.Output);
         Assert.DoesNotContain("FAIL", result.Output);
@@ -42,11 +42,11 @@ public sealed class DemoCommandTests
         using var folder = new TemporaryDirectory();
         string keep = folder.Combine("demo");
         string[] output;
-        using (LiveTool demo = LiveTool.Start("demo", "--devices", "3", "--keep", keep))
+        using (LiveTool demo = LiveTool.Start("demo", "--devices", "3", "--keep", keep, "--refusal-plugin", RefusalCounterBuild.Path))
         {
             Assert.True(demo.WaitFor(line => line.Contains("/setup?Token=", StringComparison.Ordinal), TimeSpan.FromMinutes(6)), demo.Describe());
             output = demo.Output;
-            Assert.Contains(output, line => line.StartsWith("all 36 checks held", StringComparison.Ordinal));
+            Assert.Contains(output, line => line.StartsWith("all 37 checks held", StringComparison.Ordinal));
             string consoleUrl = Value(output, "  console:");
             string link = Value(output, "  first admin:");
             Assert.Matches(@"^https://127\.0\.0\.1:\d+/$", consoleUrl);
@@ -114,7 +114,7 @@ public sealed class DemoCommandTests
     {
         var output = new StringWriter();
         int exit;
-        using (var scenario = new DemoScenario(new DemoView(output, interactive: false), 2, null) { HiddenDevice = "dev-002" })
+        using (var scenario = new DemoScenario(new DemoView(output, interactive: false), 2, null, RefusalCounterBuild.Path) { HiddenDevice = "dev-002" })
         {
             exit = scenario.Run();
         }
@@ -135,16 +135,18 @@ public sealed class DemoCommandTests
     /// sequences; an uptime that advances at the device clock's scale against the service's own receive times (a
     /// hand-made publisher sends a day of 300-s reports in a moment); intervals that carry the report schedule's random
     /// ±10 % jitter; idle loads that scatter around the simulated board's 6 % (the core's idle probe computes them) and a
-    /// load near 96 % after the onset. The demo rate costs nothing: no refusal, no action and no other finding for the
-    /// three virtual devices, under the demo's opened ingest limits (DemoService: FairLimits(10,000, 1,000,000), as README
-    /// step 8 says; the production limits would refuse a report a second).
+    /// load near 96 % after the onset. The demo rate costs nothing: no refusal of the service's, no action and no other
+    /// finding for the three virtual devices, under the demo's opened ingest limits (DemoService: FairLimits(10,000,
+    /// 1,000,000), as README step 8 says; the production limits would refuse a report a second). The miner's hijacked
+    /// publishes, which its role does not grant, are counted by the broker's refusal counter and stored as outside-acl
+    /// against it alone, naming the topic; the calm devices have no counter at all.
     /// </summary>
     [Fact]
     public async Task ResponseStep_MinerIsAVirtualDeviceRunningTheCore_FlaggedCoinMiner_TheOthersUntouched()
     {
         CancellationToken none = CancellationToken.None;
         DateTimeOffset now = DateTimeOffset.UtcNow;
-        using DemoWorkspace workspace = DemoWorkspace.Create(null, now);
+        using DemoWorkspace workspace = DemoWorkspace.Create(null, now, RefusalCounterBuild.Path);
         using DemoService service = DemoService.Start(workspace, now);
         DateTime ready = DateTime.UtcNow.AddSeconds(30);
         while (!service.Readiness().Ready && DateTime.UtcNow < ready)
@@ -165,7 +167,19 @@ public sealed class DemoCommandTests
         foreach (string id in new[] { "calm-1", "calm-2", "miner-1" })
         {
             Assert.Empty(await store.ListActionsAsync(id, 10, none));
-            Assert.Empty(await store.ListCountersAsync(id, 0, none));
+            IReadOnlyList<CounterRecord> counters = await store.ListCountersAsync(id, 0, none);
+            if (id == "miner-1")
+            {
+                // Only the broker's count of the hijacker's publishes: nothing the service's ingest refused.
+                Assert.All(counters, c => Assert.Equal("outside-acl", c.Reason));
+                Assert.True(counters.Sum(c => c.Count) > 0, "no outside-acl counted");
+                Assert.Contains(counters, c => c.LastDetail!.EndsWith(" refused, last topic devices/miner-1/up/data", StringComparison.Ordinal));
+            }
+            else
+            {
+                Assert.Empty(counters);
+            }
+
             Assert.True(id == "miner-1" || (await store.ListFindingsAsync(id, false, 10, none)).Count == 0, id);
 
             // One connection each (the core's own count in its last report), and a planned stop at the end of the step.
@@ -189,7 +203,7 @@ public sealed class DemoCommandTests
         Assert.All(idle, l => Assert.InRange(l, 3, 10));
         Assert.True(idle.Distinct().Count() > 1, string.Join(",", loads));
         Assert.InRange(loads[^1], 85, 100);
-        Assert.Equal(8, checks.Count);
+        Assert.Equal(9, checks.Count);
     }
 
     [Theory]
@@ -208,10 +222,25 @@ public sealed class DemoCommandTests
     {
         using var folder = new TemporaryDirectory();
         File.WriteAllText(folder.Combine("precious.txt"), "x");
-        ToolResult result = ToolRun.Run("demo", "--keep", folder.Path);
+        ToolResult result = ToolRun.Run("demo", "--keep", folder.Path, "--refusal-plugin", RefusalCounterBuild.Path);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("must not exist or be empty", result.Error);
         Assert.Equal(new[] { folder.Combine("precious.txt") }, Directory.GetFileSystemEntries(folder.Path));
+    }
+
+    /// <summary>
+    /// The demo's broker must load the refusal counter (step 8 checks its counts): a named plugin that does not exist is
+    /// one line, exit 2, before anything starts (no folder made, no broker started).
+    /// </summary>
+    [Fact]
+    public void Demo_RefusalPluginMissing_ExitsTwoWithOneLine_BeforeAnythingStarts()
+    {
+        using var folder = new TemporaryDirectory();
+        string keep = folder.Combine("demo");
+        ToolResult result = ToolRun.Run("demo", "--keep", keep, "--refusal-plugin", folder.Combine("nothing.so"));
+        Assert.True(result.ExitCode == 2, result.Output + result.Error);
+        Assert.Equal("securedevice: --refusal-plugin: no such file: " + folder.Combine("nothing.so") + " (build it with 'make -C host/broker/refusal-counter')", Assert.Single(result.Error.TrimEnd().Split('\n')));
+        Assert.False(Directory.Exists(keep));
     }
 
     // Bit 2 (SIGINT) of the ignored-signal mask in /proc/self/status.

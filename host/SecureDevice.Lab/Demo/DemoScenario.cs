@@ -35,6 +35,7 @@ public sealed class DemoScenario : IDisposable
     private readonly DemoView _view;
     private readonly int _count;
     private readonly string? _keep;
+    private readonly string _refusalCounter;
     private readonly List<DemoCheck> _checks = new();
     private readonly List<Device> _devices = new();
     private readonly Dictionary<string, DeviceIdentity> _identities = new(StringComparer.Ordinal);
@@ -44,11 +45,16 @@ public sealed class DemoScenario : IDisposable
     private readonly Dictionary<string, FlakyLink> _links = new(StringComparer.Ordinal);
     private string _step = string.Empty;
 
-    public DemoScenario(DemoView view, int devices, string? keep)
+    /// <param name="view">Where the steps and checks are written.</param>
+    /// <param name="devices">The fleet's devices, 2..20.</param>
+    /// <param name="keep">The folder to keep everything in, or null for a temporary one.</param>
+    /// <param name="refusalCounter">The built refusal counter plugin the demo's broker loads (step 8 checks its counts).</param>
+    public DemoScenario(DemoView view, int devices, string? keep, string refusalCounter)
     {
         _view = view;
         _count = devices;
         _keep = keep;
+        _refusalCounter = refusalCounter;
     }
 
     public IReadOnlyList<DemoCheck> Checks => _checks;
@@ -120,9 +126,10 @@ public sealed class DemoScenario : IDisposable
     {
         Begin(1, "a fleet PKI, the reference broker, an update server and the fleet service, all fresh");
         DateTimeOffset now = DateTimeOffset.UtcNow;
-        _workspace = DemoWorkspace.Create(_keep, now);
+        _workspace = DemoWorkspace.Create(_keep, now, _refusalCounter);
         _view.Info("folder " + Workspace.Folder + (_keep == null ? " (deleted at the end; --keep DIR keeps it)" : string.Empty));
-        _view.Info("PKI: root CA, device CA, broker, service and operator certificates (keys 0600); mosquitto on 127.0.0.1:" + Workspace.BrokerPort);
+        _view.Info("PKI: root CA, device CA, broker, service and operator certificates (keys 0600); mosquitto on 127.0.0.1:" + Workspace.BrokerPort
+            + ", with the refusal counter (every " + DemoWorkspace.RefusalInterval + " s)");
         _view.Info("update signing: root key, release-2025 and release-2026 delegated by it (private keys only in memory)");
         _view.Info("update server: " + Workspace.Updates.BaseUrl + " (HTTPS, certificate from the fleet root)");
         Expect("the broker runs the reference configuration", Workspace.Broker.Running, "pid " + Workspace.Broker.ProcessId);
@@ -179,7 +186,8 @@ public sealed class DemoScenario : IDisposable
         }
 
         // The broker's rights: a device can only speak for itself. Had the forged report (an empty CBOR map) reached the
-        // service, it would have been refused as wrong-shape and counted against the first device.
+        // service, it would have been refused as wrong-shape and counted against the first device. The broker's refusal
+        // counter counts the refused publish against the second device (outside-acl): not a refusal of the service's.
         Device first = _devices[0];
         Device second = _devices[1];
         StoredDevice before = Service.Device(first.Id);
@@ -187,8 +195,9 @@ public sealed class DemoScenario : IDisposable
         second.Transport.Publish("devices/" + first.Id + "/up/health", forged, 0, forged.Length, 1, false, out _);
         System.Threading.Thread.Sleep(1500);
         StoredDevice after = Service.Device(first.Id);
-        Expect(second.Id + " cannot publish as " + first.Id, after.Reports == before.Reports && after.RefusedTotal == before.RefusedTotal && Service.Device(second.Id).RefusedTotal == 0,
-            "the broker dropped the forged report (its role grants only devices/" + second.Id + "/up/...): " + first.Id + " " + after.Describe());
+        StoredDevice forger = Service.Device(second.Id);
+        Expect(second.Id + " cannot publish as " + first.Id, after.Reports == before.Reports && after.RefusedTotal == before.RefusedTotal && forger.RefusedByService == 0,
+            "the broker dropped the forged report (its role grants only devices/" + second.Id + "/up/...): " + first.Id + " " + after.Describe() + "; " + second.Id + " " + forger.Describe());
         FleetTable("fleet after boot");
         Expect("every device connected and reported", all, _devices.Count(d => Service.Device(d.Id).Reports > 0) + "/" + _devices.Count + " with reports stored");
     }

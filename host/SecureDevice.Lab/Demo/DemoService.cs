@@ -59,6 +59,17 @@ public sealed class StoredDevice
     /// <summary>Every message of the device refused or set aside, all reasons.</summary>
     public long RefusedTotal => Refused.Values.Sum();
 
+    /// <summary>
+    /// What the service's own ingest refused or set aside: every reason but <c>outside-acl</c>, which counts the
+    /// publishes the broker's ACL refused (the refusal counter's reports), messages that never reached the service.
+    /// </summary>
+    public long RefusedByService => Refused.Where(r => r.Key != OutsideAcl).Sum(r => r.Value);
+
+    /// <summary>The device's publishes the broker's ACL refused, as the service stored the refusal counter's reports.</summary>
+    public long RefusedByBroker => Refused.TryGetValue(OutsideAcl, out long count) ? count : 0;
+
+    private static string OutsideAcl => IngestReason.OutsideAcl.Code();
+
     /// <summary>A field of the last stored report ("group", "field"), or null.</summary>
     public long? Field(string group, string field) => _last?.Field(group, field);
 

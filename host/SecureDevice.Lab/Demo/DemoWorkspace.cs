@@ -22,8 +22,10 @@ namespace SecureDevice.Lab.Demo;
 /// <summary>
 /// Everything the demo stands on, made fresh in one folder: the fleet PKI (files, keys 0600), the reference mosquitto
 /// configuration running on a free 127.0.0.1 port, two update-signing keys under one root (held in memory), the update
-/// server over HTTPS with a certificate from the fleet root, and provisioned device identities. Disposing stops the
-/// processes and deletes the folder unless it was given with --keep.
+/// server over HTTPS with a certificate from the fleet root, and provisioned device identities. The broker loads the
+/// refusal counter plugin (host/broker/refusal-counter), reporting every <see cref="RefusalInterval"/> s, so step 8 can
+/// check what the broker's ACL refused of a device. Disposing stops the processes and deletes the folder unless it was
+/// given with --keep.
 /// </summary>
 public sealed class DemoWorkspace : IDisposable
 {
@@ -57,6 +59,12 @@ public sealed class DemoWorkspace : IDisposable
 
     public int BrokerPort { get; private set; }
 
+    /// <summary>
+    /// The refusal counter's reporting interval in the demo, seconds: 1 instead of the default 10, so the miner's
+    /// refused publishes of step 8 are stored within a second or two, not after a wait of up to 10 s.
+    /// </summary>
+    public const int RefusalInterval = 1;
+
     public MosquittoProcess Broker { get; private set; } = null!;
 
     public UpdateServer Updates { get; private set; } = null!;
@@ -70,11 +78,20 @@ public sealed class DemoWorkspace : IDisposable
     /// <summary>An older signing key ("release-2025") that signed the factory image and that 1.1.0 revokes.</summary>
     public SigningKit Previous { get; private set; } = null!;
 
-    public static DemoWorkspace Create(string? keep, DateTimeOffset now)
+    /// <param name="keep">The folder to keep everything in, or null for a temporary one deleted at disposal.</param>
+    /// <param name="now">The PKI's and the signing keys' clock.</param>
+    /// <param name="refusalCounter">The built refusal counter plugin (<see cref="BrokerConfig.RefusalCounterFileName"/>) the broker loads.</param>
+    public static DemoWorkspace Create(string? keep, DateTimeOffset now, string refusalCounter)
     {
         if (!MosquittoProcess.Installed)
         {
             throw new FleetException(FleetError.NotFound, "mosquitto is not installed: run scripts/install-deps.sh (or: sudo apt-get install mosquitto mosquitto-clients)");
+        }
+
+        // Checked before anything is made: step 8 checks what the counter counted, so a demo without it cannot pass.
+        if (!File.Exists(refusalCounter))
+        {
+            throw new FleetException(FleetError.NotFound, "refusal counter plugin not found: " + refusalCounter + " (build it with 'make -C host/broker/refusal-counter')");
         }
 
         string folder;
@@ -96,7 +113,7 @@ public sealed class DemoWorkspace : IDisposable
         var workspace = new DemoWorkspace(folder, keep != null);
         try
         {
-            workspace.Build(now);
+            workspace.Build(now, refusalCounter);
             return workspace;
         }
         catch
@@ -167,11 +184,18 @@ public sealed class DemoWorkspace : IDisposable
         }
     }
 
-    private void Build(DateTimeOffset now)
+    private void Build(DateTimeOffset now, string refusalCounter)
     {
         PkiFolder.Init(Pki.Folder, new[] { "localhost" }, new[] { IPAddress.Loopback }, now);
         BrokerPort = FreePort();
-        string config = BrokerConfig.Write(new BrokerConfigRequest { Pki = Pki, OutputFolder = Path.Combine(Folder, "broker"), Port = BrokerPort });
+        string config = BrokerConfig.Write(new BrokerConfigRequest
+        {
+            Pki = Pki,
+            OutputFolder = Path.Combine(Folder, "broker"),
+            Port = BrokerPort,
+            RefusalCounterPlugin = refusalCounter,
+            RefusalInterval = RefusalInterval,
+        });
         Broker = new MosquittoProcess(config);
         Broker.Start();
         Admin = DynamicSecurityAdmin.For(Pki, "localhost", BrokerPort);

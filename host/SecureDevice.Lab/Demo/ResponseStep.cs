@@ -121,6 +121,19 @@ internal sealed class ResponseStep
         _expect(miner.Id + "'s stored reports are its core's (one boot, consecutive sequences, uptime at " + TimeScale + "x wall time, measured readings)",
             MinerReports.FromCore(mined, onset, TimeScale, out string shape), shape);
 
+        // What the hijacker pushed through the miner's own connection went to a topic its role does not grant: the broker
+        // dropped it, and its refusal counter (DemoWorkspace.RefusalInterval) reported the count to the service, which
+        // stored it as outside-acl. A signal that needs no trust in the device: the broker counted, not the device.
+        string hijacked = "devices/" + miner.Id + "/up/data";
+        bool brokerCounted = await Until(async () => OutsideAcl(await store.ListCountersAsync(miner.Id, 0, None)) is { Count: > 0 } c && c.LastDetail?.Contains(hijacked, StringComparison.Ordinal) == true, TimeSpan.FromSeconds(10));
+        CounterRecord? outside = OutsideAcl(await store.ListCountersAsync(miner.Id, 0, None));
+        string[] calmIds = virtualIds.Where(id => id != miner.Id).ToArray();
+        long[] calmRefused = await Task.WhenAll(calmIds.Select(async id => (await store.ListCountersAsync(id, 0, None)).Sum(c => c.Count)));
+        _expect("the broker counted " + miner.Id + "'s refused publishes to " + hijacked + " (outside-acl); " + string.Join(" and ", calmIds) + " nothing",
+            brokerCounted && calmRefused.All(n => n == 0),
+            (outside == null ? miner.Id + ": no outside-acl counted" : miner.Id + ": " + outside.Count + " refused (" + outside.Bytes + " bytes) so far; the last report: " + outside.LastDetail)
+            + "; " + string.Join(", ", calmIds.Zip(calmRefused, (id, n) => id + " " + n + " refused")));
+
         DevicePublisher noisy = await DevicePublisher.ConnectAsync(noisyDevice, "localhost", _workspace.BrokerPort, _workspace.RootCa, None);
         for (int i = 0; i < 12; i++)
         {
@@ -149,7 +162,8 @@ internal sealed class ResponseStep
 
         await Until(() => Task.FromResult(!noisy.Connected), TimeSpan.FromSeconds(10));
         await noisy.DisposeAsync();
-        long counted = (await store.ListCountersAsync("noisy-1", 0, None)).Sum(c => c.Count);
+        // What the service's ingest counted (outside-acl aside: the broker's count of the publishes it refuses).
+        long counted = ServiceCounted(await store.ListCountersAsync("noisy-1", 0, None));
         await using (DevicePublisher again = await DevicePublisher.ConnectAsync(noisyDevice, "localhost", _workspace.BrokerPort, _workspace.RootCa, None))
         {
             await again.PublishAsync("health", Encoding.ASCII.GetBytes("after quarantine"), None);
@@ -167,23 +181,28 @@ internal sealed class ResponseStep
         }
 
         await Task.Delay(1000);
-        long countedAfter = (await store.ListCountersAsync("noisy-1", 0, None)).Sum(c => c.Count);
+        IReadOnlyList<CounterRecord> noisyCounters = await store.ListCountersAsync("noisy-1", 0, None);
+        long countedAfter = ServiceCounted(noisyCounters);
         int noisyReports = (await store.ListHealthAsync("noisy-1", 0, long.MaxValue, 10, None)).Count;
         _expect("its publishes no longer reach the service (it reconnects and sends; nothing arrives)", countedAfter == counted && noisyReports == 0,
-            "refused messages counted: " + counted + " before, " + countedAfter + " after; reports stored: " + noisyReports);
+            "refused messages counted by the service: " + counted + " before, " + countedAfter + " after; reports stored: " + noisyReports
+            + "; refused by the broker so far: " + (OutsideAcl(noisyCounters)?.Count ?? 0));
 
         // At 300x these devices report far faster than the firmware does in the field: the service must still take every
-        // message of theirs, and no rule may act on the rate itself (README, step 8).
+        // message of theirs, and no rule may act on the rate itself (README, step 8). The calm devices have no refusal at
+        // all; the miner only the broker's outside-acl count of its hijacker's publishes (checked above).
         var others = new List<string>();
         bool calmUntouched = true;
         foreach (string id in virtualIds)
         {
             int actions = (await store.ListActionsAsync(id, 10, None)).Count;
-            long refused = (await store.ListCountersAsync(id, 0, None)).Sum(c => c.Count);
+            IReadOnlyList<CounterRecord> counters = await store.ListCountersAsync(id, 0, None);
+            long refused = id == miner.Id ? ServiceCounted(counters) : counters.Sum(c => c.Count);
             IReadOnlyList<FindingRecord> findings = await store.ListFindingsAsync(id, false, 10, None);
             bool expected = id == miner.Id ? findings.All(f => f.Rule == "coin-miner") : findings.Count == 0;
             calmUntouched &= actions == 0 && refused == 0 && expected;
-            others.Add(id + ": " + (await Stored(new[] { id }))[0] + " reports, " + refused + " refused, " + actions + " actions, "
+            others.Add(id + ": " + (await Stored(new[] { id }))[0] + " reports, " + refused + " refused"
+                + (id == miner.Id ? " (and " + (OutsideAcl(counters)?.Count ?? 0) + " outside-acl, the broker's)" : string.Empty) + ", " + actions + " actions, "
                 + (findings.Count == 0 ? "no finding" : string.Join("/", findings.Select(f => f.Rule))));
         }
 
@@ -194,6 +213,17 @@ internal sealed class ResponseStep
         _expect("the owner's webhook receives both actions and the finding, every signature valid", alerted && received.All(a => a.SignatureValid),
             string.Join(", ", received.Select(a => a.Device + " " + a.Kind + (a.SignatureValid ? " (signed)" : " (BAD SIGNATURE)"))));
     }
+
+    private static readonly string OutsideAclReason = IngestReason.OutsideAcl.Code();
+
+    /// <summary>The device's outside-acl counts summed over its hours, with the latest detail; null when none.</summary>
+    private static CounterRecord? OutsideAcl(IReadOnlyList<CounterRecord> counters)
+    {
+        var rows = counters.Where(c => c.Reason == OutsideAclReason).OrderBy(c => c.LastMs).ToList();
+        return rows.Count == 0 ? null : rows[^1] with { Count = rows.Sum(c => c.Count), Bytes = rows.Sum(c => c.Bytes) };
+    }
+
+    private static long ServiceCounted(IReadOnlyList<CounterRecord> counters) => counters.Where(c => c.Reason != OutsideAclReason).Sum(c => c.Count);
 
     private static bool Has(WebhookInbox inbox, string device, string kind) => inbox.Snapshot().Any(a => a.Device == device && a.Kind == kind);
 

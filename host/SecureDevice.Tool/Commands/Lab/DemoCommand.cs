@@ -1,5 +1,7 @@
 using System;
 using System.CommandLine;
+using System.IO;
+using SecureDevice.Fleet.Broker;
 using SecureDevice.Tool.Cli;
 using SecureDevice.Lab.Demo;
 
@@ -12,9 +14,10 @@ public static class DemoCommand
     {
         var devices = new Option<string>("--devices") { Description = "Virtual devices, 2..20 (default 3)." };
         var keep = new Option<string>("--keep") { Description = "Keep the PKI, broker config, bundles and device files in this folder (must not exist or be empty); after the checks, keep the broker, the devices and the fleet service with its web console running until Ctrl-C." };
+        var refusal = new Option<string>("--refusal-plugin") { Description = "The broker's refusal counter plugin, built by scripts/demo.sh (make -C host/broker/refusal-counter); default: " + BrokerConfig.RefusalCounterDefault + " when present. Required: step 8 checks what it counted." };
         var command = new Command("demo", "Provision virtual devices, connect them over mutual TLS, update them over the air, refuse bad bundles, revert a bad update, glitch one, revoke one, let the fleet service flag a coin miner and throttle then quarantine a garbage sender; check every step.")
         {
-            devices, keep,
+            devices, keep, refusal,
         };
         command.SetAction(result =>
         {
@@ -24,9 +27,10 @@ public static class DemoCommand
                 throw new ToolException("--devices must be 2..20 (one device glitches, another is revoked)");
             }
 
+            string plugin = RefusalCounter(result.GetValue(refusal));
             bool interactive = ReferenceEquals(console, ToolConsole.System) && !Console.IsOutputRedirected;
             var view = new DemoView(console.Out, interactive);
-            using var scenario = new DemoScenario(view, count, result.GetValue(keep));
+            using var scenario = new DemoScenario(view, count, result.GetValue(keep), plugin);
             int exit;
             try
             {
@@ -43,5 +47,20 @@ public static class DemoCommand
             return exit == 0 && result.GetValue(keep) != null ? DemoConsole.Serve(console, scenario.Workspace) : exit;
         });
         return command;
+    }
+
+    // The demo's broker must load the refusal counter: step 8 checks that the broker counted the miner's refused
+    // publishes. Without it the demo stops before anything starts with one line saying how to build it, rather than
+    // run without that check or build C code behind the operator's back (scripts/demo.sh builds it and passes it).
+    private static string RefusalCounter(string? named)
+    {
+        if (named != null)
+        {
+            return File.Exists(named) ? Path.GetFullPath(named) : throw new ToolException("--refusal-plugin: no such file: " + named + " (build it with 'make -C host/broker/refusal-counter')");
+        }
+
+        return File.Exists(BrokerConfig.RefusalCounterDefault)
+            ? BrokerConfig.RefusalCounterDefault
+            : throw new ToolException("the demo's broker needs the refusal counter plugin: run 'bash scripts/demo.sh' (it builds it), or 'make -C host/broker/refusal-counter' and pass --refusal-plugin host/broker/refusal-counter/build/" + BrokerConfig.RefusalCounterFileName);
     }
 }
