@@ -288,7 +288,8 @@ public sealed class HostileCorpus : IDisposable
         // Demo: an output folder that is not usable.
         foreach (string kind in new[] { "fifo", "link-to-dev-zero", "garbage", "dev-null" })
         {
-            Add("file", "demo --keep <- " + kind, new[] { "demo", "--keep", _special[kind] });
+            // Any existing file as the refusal counter: the demo checks that it exists, then the folder, before anything starts.
+            Add("file", "demo --keep <- " + kind, new[] { "demo", "--keep", _special[kind], "--refusal-plugin", W("keys", "root.pub.pem") });
         }
 
         // Health decode from standard input is bounded; from arguments, junk hex.
