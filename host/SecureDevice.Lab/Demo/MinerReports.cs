@@ -48,19 +48,21 @@ internal static class MinerReports
 
         // Idle: the reports after the boot report and before the onset; the boot report's load covers no time yet.
         List<DecodedHealthReport> idle = decoded.Skip(1).Take(onset - 1).ToList();
-        DecodedHealthReport mining = decoded[^1];
+        // After the onset: the highest reading of the reports since (a report whose probe window was cut short, as the
+        // last one before the device stops may be, carries no load at all).
+        List<DecodedHealthReport> mining = decoded.Skip(onset).ToList();
         long[] idleLoad = idle.Select(r => r.Field("power", "loadPct") ?? -1).ToArray();
         long[] idleCurrent = idle.Select(r => r.Field("power", "supplyMa") ?? -1).ToArray();
         long[] idleBytes = idle.Select(r => r.Field("traffic", "bytesUpSinceLast") ?? -1).ToArray();
-        long load = mining.Field("power", "loadPct") ?? -1;
-        long current = mining.Field("power", "supplyMa") ?? -1;
-        long bytes = mining.Field("traffic", "bytesUpSinceLast") ?? -1;
+        long load = mining.Max(r => r.Field("power", "loadPct") ?? -1);
+        long current = mining.Max(r => r.Field("power", "supplyMa") ?? -1);
+        long bytes = mining.Max(r => r.Field("traffic", "bytesUpSinceLast") ?? -1);
         bool measured = idleLoad.All(l => l is >= 0 and <= 20) && idleCurrent.All(c => c > 0) && idleCurrent.Distinct().Count() > 1
             && load >= 80 && current >= idleCurrent.Max() + 15 && bytes > 10 * idleBytes.Max() && bytes >= 10_000;
         shape = string.Create(CultureInfo.InvariantCulture,
             $"{reports.Count} reports of boot {first.Boot}, sequences {first.Seq}..{last.Seq}; uptime {first.UptimeS}..{last.UptimeS} s in {wallSeconds:0.0} s of wall time ({speed:0}x), {jitter} different intervals; ")
             + string.Create(CultureInfo.InvariantCulture,
-            $"idle load {idleLoad.Min()}-{idleLoad.Max()} %, current {idleCurrent.Min()}-{idleCurrent.Max()} mA, bytes up per report {idleBytes.Min()}-{idleBytes.Max()}; last report load {load} %, current {current} mA, bytes up {bytes}");
+            $"idle load {idleLoad.Min()}-{idleLoad.Max()} %, current {idleCurrent.Min()}-{idleCurrent.Max()} mA, bytes up per report {idleBytes.Min()}-{idleBytes.Max()}; since the onset at most load {load} %, current {current} mA, bytes up {bytes}");
         return oneBoot && consecutive && scaled && jitter > 1 && measured;
     }
 }
