@@ -108,7 +108,7 @@ public sealed class FleetServiceResumeTests : IDisposable
 
             Assert.Equal(new ResumePoint(null, ResumeSource.None), point);
             Assert.Equal(0, FairLimiter.OutageToCredit(true, point.LastUpMs, Now, Expiry));
-            Assert.Contains("Warning: no saved last-up time for service and nothing stored: no outage credit after this start", log.Lines);
+            Assert.Contains("Information: no saved last-up time for service and nothing stored: no outage credit after this start", log.Lines);
         }
     }
 

@@ -349,7 +349,7 @@ public sealed class FleetService : IAsyncDisposable
                     Printable.Escape(instance), Utc(point.LastUpMs), Utc(evidence?.NewestCommitMs), Utc(evidence?.InstanceFlushMs));
                 break;
             default:
-                log.LogWarning("no saved last-up time for {Instance} and nothing stored: no outage credit after this start", Printable.Escape(instance));
+                log.LogInformation("no saved last-up time for {Instance} and nothing stored: no outage credit after this start", Printable.Escape(instance));
                 break;
         }
 
