@@ -15,7 +15,7 @@ namespace SecureDevice.WebConsole.Tests;
 public sealed class AuthorizationMatrixTests
 {
     /// <summary>Route templates the matrix (or, for login, setup, logout and the style sheet, the tests named) covers.</summary>
-    private static readonly string[] Covered = Api.ApiEndpoints.Routes.Select(r => r.Split(' ')[1].Trim('/')).Concat(new[] { "", "devices/{id}", "feed", "admin/audit", "admin/users", "account/password", "account/tokens", "updates", "updates/{id:long}", "admin/service", "login", "setup", "logout", "console.css", "health/live" }).ToArray(); // the API routes: ApiMatrix_...
+    private static readonly string[] Covered = Api.ApiEndpoints.Routes.Select(r => r.Split(' ')[1].Trim('/')).Concat(new[] { "", "devices/{id}", "feed", "admin/audit", "admin/users", "account/password", "account/tokens", "updates", "updates/{id:long}", "admin/service", "refused", "login", "setup", "logout", "console.css", "health/live" }).ToArray(); // the API routes: ApiMatrix_...
 
     private enum Who
     {
@@ -77,6 +77,8 @@ public sealed class AuthorizationMatrixTests
             ("POST", "/updates/" + ownRollout + "?handler=Resume", Array.Empty<(string, string)>(), new[] { 302, 403, 409, 409, 403, 409 }),
             ("POST", "/updates/" + foreignRollout + "?handler=Cancel", Array.Empty<(string, string)>(), new[] { 302, 403, 404, 404, 403, 409 }),
             ("GET", "/admin/service", Array.Empty<(string, string)>(), new[] { 302, 403, 403, 403, 403, 200 }),
+            // Counters of ids that are no registered device: staff operators and admins only (docs/console.md, "Refused input of unknown ids").
+            ("GET", "/refused", Array.Empty<(string, string)>(), new[] { 302, 403, 403, 403, 403, 200 }),
             ("GET", "/feed?device=" + ConsoleTestHost.GlobexDevice, Array.Empty<(string, string)>(), new[] { 302, 200, 200, 200, 200, 200 }),
             ("GET", "/admin/audit?device=" + ConsoleTestHost.GlobexDevice + "&kind=offer", Array.Empty<(string, string)>(), new[] { 302, 403, 403, 200, 403, 200 }),
             ("GET", "/login", Array.Empty<(string, string)>(), new[] { 200, 200, 200, 200, 200, 200 }),
@@ -201,6 +203,7 @@ public sealed class AuthorizationMatrixTests
             ("GET", "/api/v1/rollouts/" + ownRollout, null, new[] { 401, 401, 401, 401, 401, 200, 200, 200, 200 }),
             ("GET", "/api/v1/rollouts/" + foreignRollout, null, new[] { 401, 401, 401, 401, 401, 404, 404, 404, 200 }),
             ("GET", "/api/v1/rollouts/999999", null, new[] { 401, 401, 401, 401, 401, 404, 404, 404, 404 }),
+            ("GET", "/api/v1/refused?scope=unattached", null, new[] { 401, 401, 401, 401, 401, 403, 403, 403, 200 }),
         };
         var failures = new List<string>();
         using ConsoleClient client = host.Client();

@@ -47,6 +47,7 @@ public static class ApiEndpoints
     {
         "GET /api/v1/devices", "GET /api/v1/devices/{id}", "GET /api/v1/devices/{id}/health", "GET /api/v1/devices/{id}/findings",
         "GET /api/v1/devices/{id}/refused", "GET /api/v1/devices/{id}/actions", "POST /api/v1/devices/{id}/actions", "POST /api/v1/offers", "GET /api/v1/rollouts/{id:long}",
+        "GET /api/v1/refused",
     };
 
     public static void Map(IEndpointRouteBuilder app)
@@ -81,6 +82,28 @@ public static class ApiEndpoints
             IReadOnlyList<RefusedInput.Row> rows = await RefusedInput.LoadAsync(backend.Fleet, device.DeviceId, now, http.RequestAborted);
             return Results.Json(rows.Select(r => new { r.Reason, r.Count, r.Bytes, r.LastMs, r.LastDetail }).ToList(), Strict);
         }));
+        // Counters of ids that are no registered device: staff operators and admins (an operate token; RefusedInput.MaySeeUnattached),
+        // 403 for everyone else before anything is read; scope=unattached is the only scope (the device's own are at /devices/{id}/refused).
+        api.MapGet("/refused", async (HttpContext http, ConsoleBackend backend, string? scope) =>
+        {
+            if (!RefusedInput.MaySeeUnattached(ConsoleUser.From(http.User)))
+            {
+                return Results.Json(new { error = "forbidden" }, Strict, statusCode: 403);
+            }
+
+            if (scope != "unattached")
+            {
+                return Results.Json(new { error = "scope must be unattached" }, Strict, statusCode: 400);
+            }
+
+            long now = http.RequestServices.GetService(typeof(ConsoleOptions)) is ConsoleOptions o ? o.Time.GetUtcNow().ToUnixTimeMilliseconds() : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            RefusedInput.Unattached view = await RefusedInput.LoadUnattachedAsync(backend.Accounts.Dialect, now, http.RequestAborted);
+            return Results.Json(new
+            {
+                rows = view.Rows.Select(r => new { id = r.DeviceId, r.Reason, r.Count, r.Bytes, r.LastMs, r.LastDetail }).ToList(),
+                idsShown = view.IdsShown, idsNotShown = view.IdsNotShown, reasonsNotShown = view.ReasonsNotShown,
+            }, Strict);
+        }).RequireAuthorization(OperatorPolicy);
         api.MapGet("/devices/{id}/actions", (HttpContext http, ConsoleBackend backend, string id) => WithDevice(http, backend, id, async device =>
             Results.Json(await backend.Fleet.ListActionsAsync(device.DeviceId, 200, http.RequestAborted), Strict)));
         api.MapPost("/devices/{id}/actions", (HttpContext http, ConsoleBackend backend, ILoggerFactory logs, string id) => WithDevice(http, backend, id, async device =>
