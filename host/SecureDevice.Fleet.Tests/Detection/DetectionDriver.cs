@@ -117,10 +117,10 @@ internal sealed class DetectionDriver
     }
 
     /// <summary>One broker window of 5 minutes ending now + 300 s (the clock moves).</summary>
-    public IReadOnlyList<Finding> Window(string id, long messages = 3, long bytes = 600, int connects = 0, int malformed = 0, long bytesDown = 100, int seconds = 300)
+    public IReadOnlyList<Finding> Window(string id, long messages = 3, long bytes = 600, int connects = 0, int malformed = 0, long bytesDown = 100, int seconds = 300, int refused = 0, bool backlog = false)
     {
         DateTime start = Now;
         Now = Now.AddSeconds(seconds);
-        return Take(Engine.OnTraffic(id, new TrafficWindow(start, Now, messages, bytes, 1, bytesDown, connects, malformed)));
+        return Take(Engine.OnTraffic(id, new TrafficWindow(start, Now, messages, bytes, 1, bytesDown, connects, malformed, backlog, refused)));
     }
 }

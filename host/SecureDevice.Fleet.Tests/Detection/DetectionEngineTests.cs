@@ -15,7 +15,7 @@ public sealed class DetectionEngineTests
         Assert.Equal(RuleCatalog.Count, codes.Distinct().Count());
         Assert.All(codes, c => Assert.Matches("^[a-z]+(-[a-z]+)*$", c));
         string[] trustFree = Enum.GetValues<DetectionRule>().Where(r => !RuleCatalog.TrustsDevice(r)).Select(RuleCatalog.Code).ToArray();
-        Assert.Equal(new[] { "message-flood", "reconnect-storm", "invalid-data", "traffic-surge", "silence", "certificate-expiry" }, trustFree);
+        Assert.Equal(new[] { "message-flood", "reconnect-storm", "invalid-data", "traffic-surge", "silence", "certificate-expiry", "outside-acl" }, trustFree);
         Assert.True(RuleCatalog.TryParse("coin-miner", out DetectionRule rule) && rule == DetectionRule.CoinMiner);
         Assert.False(RuleCatalog.TryParse("Coin-Miner", out _));
     }
@@ -63,11 +63,13 @@ public sealed class DetectionEngineTests
     }
 
     [Theory]
-    [InlineData(1, 2)]
-    [InlineData(2, 1)]
+    [InlineData(1, 3)]
+    [InlineData(2, 2)]
+    [InlineData(3, 1)]
     public void ImportState_OlderFormat_RestoresWithTheNewerRulesClosed(byte format, int missingTracks)
     {
-        // A service upgraded past storage-failed (format 1: 12 rule tracks) or floor-save-failed (format 2: 13) reads its
+        // A service upgraded past storage-failed (format 1: 12 rule tracks), floor-save-failed (format 2: 13) or outside-acl
+        // (format 3: 14) reads its
         // older snapshots instead of making every device learn its baselines again.
         var driver = new DetectionDriver().Register("d1");
         driver.Reports(new DetectionDriver.Device("d1"), 24);
@@ -91,6 +93,7 @@ public sealed class DetectionEngineTests
         Assert.Throws<ArgumentException>(() => engine.Register("d1", new DeviceRegistration("", null), now));
         Assert.Throws<ArgumentException>(() => engine.OnTraffic("d1", new TrafficWindow(now, now, 1, 1, 0, 0, 0, 0)));
         Assert.Throws<ArgumentException>(() => engine.OnTraffic("d1", new TrafficWindow(now, now.AddMinutes(5), -1, 1, 0, 0, 0, 0)));
+        Assert.Throws<ArgumentException>(() => engine.OnTraffic("d1", new TrafficWindow(now, now.AddMinutes(5), 1, 1, 0, 0, 0, 0, false, -1)));
         Assert.Throws<ArgumentException>(() => engine.OnHealthReport("", new HealthSample(), now));
         Assert.Throws<ArgumentException>(() => new DetectionEngine(new DetectionOptions { UncleanBootsPerDay = 7 }));
     }

@@ -153,7 +153,7 @@ public sealed class DetectionEngine
     /// <exception cref="ArgumentException">The window ends before it starts, or counts are negative.</exception>
     public IReadOnlyList<Finding> OnTraffic(string deviceId, TrafficWindow window)
     {
-        if (window.End <= window.Start || window.MessagesUp < 0 || window.BytesUp < 0 || window.MessagesDown < 0 || window.BytesDown < 0 || window.Connects < 0 || window.Malformed < 0)
+        if (window.End <= window.Start || window.MessagesUp < 0 || window.BytesUp < 0 || window.MessagesDown < 0 || window.BytesDown < 0 || window.Connects < 0 || window.Malformed < 0 || window.Refused < 0)
         {
             throw new ArgumentException("a traffic window ends after it starts and counts nothing negative", nameof(window));
         }
@@ -521,6 +521,8 @@ public sealed class DetectionEngine
 
         // The shadow buckets' debt is the hysteresis: a rule clears once the device stayed within limits long enough to repay it.
         FindingTracker.Apply(device, DetectionRule.InvalidData, RateLimitRules.InvalidData(device, window, seconds, Options), now, 1, 1, _output);
+        // The broker's refusals are counted when they happen (its report's interval), not when a backlog arrives: judged always.
+        FindingTracker.Apply(device, DetectionRule.OutsideAcl, OutsideAclRule.Evaluate(window, seconds), now, 1, OutsideAclRule.ClearAfterWindows, _output);
         if (window.Backlog)
         {
             return;

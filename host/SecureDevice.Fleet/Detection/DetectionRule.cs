@@ -55,33 +55,39 @@ public enum DetectionRule
     /// opened) by health reports flagged <c>FloorRecordLagging</c>.
     /// </summary>
     FloorSaveFailed = 13,
+
+    /// <summary>
+    /// <c>outside-acl</c>: publishes the broker's access control refused (its refusal counter): our firmware publishes only
+    /// to its own topics, so the device runs other code or was provisioned with another id.
+    /// </summary>
+    OutsideAcl = 14,
 }
 
 /// <summary>What each rule is: its stable code, whether it relies on what the device reports, and the unit of its values.</summary>
 public static class RuleCatalog
 {
     /// <summary>Number of rules.</summary>
-    public const int Count = 14;
+    public const int Count = 15;
 
     private static readonly string[] Codes =
     {
         "coin-miner", "message-flood", "reconnect-storm", "invalid-data", "traffic-surge", "reboot-loop", "unclean-boots",
         "heap-leak", "silence", "certificate-expiry", "version-drift", "update-rejected",
-        "storage-failed", "floor-save-failed",
+        "storage-failed", "floor-save-failed", "outside-acl",
     };
 
     // A taken-over device can lie in its reports: only rules fed by what the broker, the service or the registry saw are
     // independent of it.
     private static readonly bool[] Trusts =
     {
-        true, false, false, false, false, true, true, true, false, false, true, true, true, true,
+        true, false, false, false, false, true, true, true, false, false, true, true, true, true, false,
     };
 
     private static readonly string[] Units =
     {
         "% load", "messages/h", "connections/h", "malformed/h", "bytes/h", "boots/h", "boots/24 h", "KiB/h",
         "s since the last report", "days left", "security version", "rejections/24 h",
-        "floor-unknown faults", "floor-save-failed faults",
+        "floor-unknown faults", "floor-save-failed faults", "refused publishes/h",
     };
 
     /// <summary>The stable kebab-case code, e.g. <c>coin-miner</c>.</summary>

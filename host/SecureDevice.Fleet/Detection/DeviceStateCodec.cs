@@ -6,19 +6,21 @@ namespace SecureDevice.Fleet.Detection;
 
 /// <summary>
 /// A device's detection state as bytes, for a service that persists it (so a restart does not start every baseline
-/// over) or moves a device between engines. Format 3: a version byte, then every field of <see cref="DeviceState"/> in
+/// over) or moves a device between engines. Format 4: a version byte, then every field of <see cref="DeviceState"/> in
 /// declaration order, little-endian, strings as UTF-8 with a length prefix, one rule track per rule. About 350 bytes per
 /// device. The older formats are still read: format 1 (written before <c>storage-failed</c> existed) has the tracks of the
-/// first 12 rules, format 2 (before <c>floor-save-failed</c>) those of the first 13, and the newer rules start closed, so an
+/// first 12 rules, format 2 (before <c>floor-save-failed</c>) those of the first 13, format 3 (before <c>outside-acl</c>)
+/// those of the first 14, and the newer rules start closed, so an
 /// upgraded service keeps its devices' baselines.
 /// </summary>
 internal static class DeviceStateCodec
 {
-    private const byte Format = 3;
+    private const byte Format = 4;
 
-    // The rules a format-1 and a format-2 state have tracks for.
+    // The rules a format-1, format-2 and format-3 state have tracks for.
     private const int Format1Rules = 12;
     private const int Format2Rules = 13;
+    private const int Format3Rules = 14;
     private const int MaxBytes = 4096;
 
     public static byte[] Write(DeviceState d)
@@ -98,12 +100,12 @@ internal static class DeviceStateCodec
     public static DeviceState Read(byte[] bytes, Func<string, ProductState> product)
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        if (bytes.Length is < 2 or > MaxBytes || bytes[0] is not (1 or 2 or Format))
+        if (bytes.Length is < 2 or > MaxBytes || bytes[0] is not (1 or 2 or 3 or Format))
         {
             throw new InvalidDataException("not a detection state of format 1 to " + Format);
         }
 
-        int rules = bytes[0] switch { 1 => Format1Rules, 2 => Format2Rules, _ => RuleCatalog.Count };
+        int rules = bytes[0] switch { 1 => Format1Rules, 2 => Format2Rules, 3 => Format3Rules, _ => RuleCatalog.Count };
 
         try
         {

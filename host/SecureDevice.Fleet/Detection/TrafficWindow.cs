@@ -17,6 +17,8 @@ namespace SecureDevice.Fleet.Detection;
 /// <param name="Malformed">Payloads the ingest refused: undecodable, oversized, wrong topic.</param>
 /// <param name="Backlog">True when the counts include messages the broker queued while the service was away: rate rules
 /// skip such a window (its messages arrived together, not at the device's pace); malformed payloads still count.</param>
+/// <param name="Refused">Publishes the broker's access control refused (its refusal counter's reports received in the
+/// window): they never reached the service, so they are not in <paramref name="MessagesUp"/>.</param>
 public readonly record struct TrafficWindow(
     DateTime Start,
     DateTime End,
@@ -26,7 +28,8 @@ public readonly record struct TrafficWindow(
     long BytesDown,
     int Connects,
     int Malformed,
-    bool Backlog = false);
+    bool Backlog = false,
+    int Refused = 0);
 
 /// <summary>What the registry (the PKI inventory and provisioning) says about a device.</summary>
 /// <param name="Product">The product, with the reported version the device's cohort.</param>
