@@ -521,7 +521,8 @@ public sealed class IngestPipelineTests : IDisposable
         await using (store)
         {
             var acks = new ConcurrentQueue<int>();
-            IngestPipeline pipeline = await PipelineAsync(store, new GatedStore(store));
+            var refusals = new ConcurrentQueue<BrokerRefusal>();
+            IngestPipeline pipeline = await PipelineAsync(store, new GatedStore(store), observer: new RefusalObserver(refusals));
             const string RefusalTopic = "$SYS/broker/securedevice/refused/" + Device;
             byte[] report = Encoding.UTF8.GetBytes("{\"v\":1,\"refused\":5,\"bytes\":40,\"first_topic\":\"a\",\"first_topic_len\":1,"
                 + "\"last_topic\":\"devices/dev-002/up/health\",\"last_topic_len\":23,\"start_ms\":1000,\"end_ms\":11000}");
@@ -544,6 +545,20 @@ public sealed class IngestPipelineTests : IDisposable
             Assert.Equal(1, counters.Single(c => c.Reason == IngestReason.Redelivered.Code()).Count);
             Assert.Equal(IngestPipeline.BrokerSourceId, counters.Single(c => c.Reason == IngestReason.BadRefusalReport.Code()).DeviceId);
             Assert.Equal(3, counters.Count);
+
+            // Detection's outside-acl rule gets each stored report once: neither the redelivery nor the other copy.
+            Assert.Equal(new[] { (Device, 5L, 40L), (Device, 5L, 40L) }, refusals.Select(r => (r.DeviceId, r.Count, r.Bytes)).ToArray());
+        }
+    }
+
+    private sealed class RefusalObserver(ConcurrentQueue<BrokerRefusal> refusals) : IIngestObserver
+    {
+        public void OnCommitted(CommittedBatch batch)
+        {
+            foreach (BrokerRefusal refusal in batch.Refusals)
+            {
+                refusals.Enqueue(refusal);
+            }
         }
     }
 
@@ -554,13 +569,15 @@ public sealed class IngestPipelineTests : IDisposable
         await using (store)
         {
             var acks = new ConcurrentQueue<int>();
-            IngestPipeline pipeline = await PipelineAsync(store, new GatedStore(store));
+            var refusals = new ConcurrentQueue<BrokerRefusal>();
+            IngestPipeline pipeline = await PipelineAsync(store, new GatedStore(store), observer: new RefusalObserver(refusals));
             byte[] report = Encoding.UTF8.GetBytes("{\"v\":1,\"clients\":7,\"refused\":14,\"bytes\":28,\"start_ms\":10,\"end_ms\":20}");
 
             await pipeline.ProcessAsync(new[] { Message(report, acks, 0, "$SYS/broker/securedevice/refused/%overflow") }, CancellationToken.None);
 
             CounterRecord overflow = (await store.ListCountersAsync(null, 0, CancellationToken.None)).Single();
             Assert.Equal((IngestPipeline.OverflowSourceId, IngestReason.OutsideAcl.Code(), 14L, 28L), (overflow.DeviceId, overflow.Reason, overflow.Count, overflow.Bytes));
+            Assert.Empty(refusals); // the overflow bucket names no device: nothing for detection
         }
     }
 
@@ -597,7 +614,7 @@ public sealed class IngestPipelineTests : IDisposable
     };
 
     private static async Task<IngestPipeline> PipelineAsync(FleetStore store, IIngestStore writer, IngestOptions? options = null, Func<long>? generation = null,
-        IReadOnlyList<(string Id, string? Customer)>? devices = null)
+        IReadOnlyList<(string Id, string? Customer)>? devices = null, IIngestObserver? observer = null)
     {
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         devices ??= new[] { (Device, (string?)"acme") };
@@ -605,7 +622,7 @@ public sealed class IngestPipelineTests : IDisposable
             now, CancellationToken.None);
         var registry = new DeviceRegistry();
         registry.Replace(await store.ListDevicesAsync(CancellationToken.None));
-        return new IngestPipeline(writer, error => error is TimeoutException, registry, new ServiceMetrics(), Array.Empty<IIngestObserver>(), null, generation ?? (() => 0),
+        return new IngestPipeline(writer, error => error is TimeoutException, registry, new ServiceMetrics(), observer == null ? Array.Empty<IIngestObserver>() : new[] { observer }, null, generation ?? (() => 0),
             options ?? new IngestOptions(), NullLogger.Instance, TimeProvider.System);
     }
 

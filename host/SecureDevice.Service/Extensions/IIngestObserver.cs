@@ -21,11 +21,22 @@ public sealed record IngestRejection(string DeviceId, string? CustomerId, string
 /// </summary>
 public sealed record StoredStatus(string DeviceId, long ReceivedMs, bool Online, int Bytes, bool Redelivery, bool Changed);
 
+/// <summary>
+/// A report of the broker's refusal counter committed for the first time (a redelivered one is not repeated): the
+/// broker's access control refused <paramref name="Count"/> publishes (<paramref name="Bytes"/> bytes) of the client
+/// <paramref name="DeviceId"/> in the counter's interval. Never a report of the counter's overflow bucket or of a client id
+/// that is not a device id.
+/// </summary>
+public sealed record BrokerRefusal(string DeviceId, long Count, long Bytes, long ReceivedMs);
+
 /// <summary>One committed ingest batch, in the order the broker delivered it.</summary>
 public sealed record CommittedBatch(IReadOnlyList<StoredReport> Reports, IReadOnlyList<StoredEvent> Events, IReadOnlyList<IngestRejection> Rejections, long CommittedMs)
 {
     /// <summary>Every valid status message of the batch (those that changed presence are also in <see cref="Events"/> as "presence").</summary>
     public IReadOnlyList<StoredStatus> Statuses { get; init; } = [];
+
+    /// <summary>The broker's refusal reports of the batch (outside-acl), per device: detection's <c>outside-acl</c> rule.</summary>
+    public IReadOnlyList<BrokerRefusal> Refusals { get; init; } = [];
 }
 
 /// <summary>

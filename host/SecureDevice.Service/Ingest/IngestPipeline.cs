@@ -688,6 +688,7 @@ public sealed class IngestPipeline
         var events = new List<StoredEvent>();
         var rejections = new List<IngestRejection>();
         List<StoredStatus>? statuses = null; // rare (one per device connection): no list for a batch without one
+        List<BrokerRefusal>? refusals = null; // rare too (a report per refused client per counter interval)
         int presenceChanges = 0;
         foreach (Item item in items)
         {
@@ -695,9 +696,15 @@ public sealed class IngestPipeline
             string? customer = item.Device?.CustomerId;
             if ((item.RefusalKey != null || item.DeviceId == BrokerSourceId) && item.RecordedReason is string refusalReason)
             {
-                // The broker's refusal counter: counted by its count, and not (yet) a signal for detection or the ladder,
-                // which judge what a device sent the service (docs/service.md, "Publishes refused by the broker").
-                _metrics.Rejected.WithLabels(refusalReason).Inc(refusalReason == IngestReason.OutsideAcl.Code() ? item.Count : 1);
+                // The broker's refusal counter: counted by its count; a device's first-stored report feeds detection's
+                // outside-acl rule, not the ladder (the broker dropped those publishes already: docs/service.md,
+                // "Publishes refused by the broker").
+                bool outside = refusalReason == IngestReason.OutsideAcl.Code();
+                _metrics.Rejected.WithLabels(refusalReason).Inc(outside ? item.Count : 1);
+                if (outside && item.DeviceId != OverflowSourceId && item.DeviceId != TopicLayout.InvalidDeviceId)
+                {
+                    (refusals ??= new List<BrokerRefusal>()).Add(new BrokerRefusal(item.DeviceId, item.Count, item.CountedBytes, item.Message.ReceivedMs));
+                }
             }
             else if (item.RecordedReason is string reason)
             {
@@ -727,7 +734,7 @@ public sealed class IngestPipeline
         _metrics.Stored.WithLabels("health").Inc(reports.Count);
         _metrics.Stored.WithLabels("event").Inc(events.Count - presenceChanges);
         _metrics.Stored.WithLabels("presence").Inc(presenceChanges);
-        var batch = new CommittedBatch(reports, events, rejections, _time.GetUtcNow().ToUnixTimeMilliseconds()) { Statuses = (IReadOnlyList<StoredStatus>?)statuses ?? [] };
+        var batch = new CommittedBatch(reports, events, rejections, _time.GetUtcNow().ToUnixTimeMilliseconds()) { Statuses = (IReadOnlyList<StoredStatus>?)statuses ?? [], Refusals = (IReadOnlyList<BrokerRefusal>?)refusals ?? [] };
         foreach (IIngestObserver observer in _observers)
         {
             try

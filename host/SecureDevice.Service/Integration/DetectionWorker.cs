@@ -149,7 +149,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         _service?.Metrics.DetectionQueueItems.Set(QueuedItems);
     }
 
-    private static int Items(CommittedBatch batch) => batch.Reports.Count + batch.Events.Count + batch.Rejections.Count + batch.Statuses.Count;
+    private static int Items(CommittedBatch batch) => batch.Reports.Count + batch.Events.Count + batch.Rejections.Count + batch.Statuses.Count + batch.Refusals.Count;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -292,6 +292,18 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
             if (rejection.Reason is not ("unknown-device" or "revoked-device" or "redelivered" or "duplicate" or "stale"))
             {
                 Count(rejection.DeviceId, rejection.Bytes, MalformedReasons.Contains(rejection.Reason));
+            }
+        }
+
+        foreach (BrokerRefusal refusal in batch.Refusals)
+        {
+            // Publishes the broker refused never reached the service: not messages, only the outside-acl rule's count. Only
+            // registered devices: a client id the inventory does not know stays an ingest counter (no engine state for it).
+            if ((_registry == null || _registry.TryGet(refusal.DeviceId, out _)) && Track(refusal.DeviceId) is Traffic traffic)
+            {
+                DateTime at = DateTimeOffset.FromUnixTimeMilliseconds(refusal.ReceivedMs).UtcDateTime;
+                await RegisterAsync(refusal.DeviceId, at, cancellationToken).ConfigureAwait(false);
+                traffic.Refused += refusal.Count;
             }
         }
 
@@ -447,7 +459,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         bool backlog = BacklogDuring?.Invoke(start, now) ?? false;
         foreach (KeyValuePair<string, Traffic> entry in _traffic)
         {
-            var window = new TrafficWindow(start, now, entry.Value.Messages, entry.Value.Bytes, 0, 0, (int)Math.Min(int.MaxValue, entry.Value.Connects), (int)Math.Min(int.MaxValue, entry.Value.Malformed), backlog);
+            var window = new TrafficWindow(start, now, entry.Value.Messages, entry.Value.Bytes, 0, 0, (int)Math.Min(int.MaxValue, entry.Value.Connects), (int)Math.Min(int.MaxValue, entry.Value.Malformed), backlog, (int)Math.Min(int.MaxValue, entry.Value.Refused));
             _dirty.Add(entry.Key);
             await HandleAsync(_engine.OnTraffic(entry.Key, window), cancellationToken).ConfigureAwait(false);
         }
@@ -521,6 +533,8 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         public long Malformed { get; set; }
 
         public long Connects { get; set; }
+
+        public long Refused { get; set; }
     }
 
     private sealed record Registered(string Product, long NotAfterMs);
