@@ -213,4 +213,60 @@ public sealed class FairLimiterTests
         int taken = Admitted(limiter, "d1", null, 0, 0, (int)credit + 10);
         Assert.Equal(credit + 3, taken);
     }
+
+    [Theory]
+    [InlineData(1, 60, 720)]
+    [InlineData(2, 30, 360)]
+    [InlineData(3, 20, 240)]
+    [InlineData(7, 9, 103)] // rounded up: 7 x 9 = 63 at once, 7 x 103 = 721 an hour, never stricter than the limit
+    [InlineData(100, 1, 8)] // never below one message
+    [InlineData(0, 60, 720)] // no count yet: the whole limits
+    public void Share_LiveInstances_EachTakesItsPartRoundedUp(int instances, int burst, int perHour)
+    {
+        FairLimits shared = new FairLimits().Share(instances);
+        Assert.Equal((burst, perHour, 0.25), (shared.DeviceBurst, shared.DevicePerHour, shared.CustomerShare));
+    }
+
+    [Fact]
+    public void Share_Two_ABucketHoldsHalf_ItsTokensCappedNotRefilled()
+    {
+        var limiter = new FairLimiter(new FairLimits(DeviceBurst: 10, DevicePerHour: 3600));
+        Assert.Equal(Admission.Admitted, limiter.TryAdmit("d1", null, 0, 1000)); // d1's bucket exists with 9 left
+        limiter.Share(2);
+        Assert.Equal(2, limiter.SharedBy);
+        Assert.Equal(5, Admitted(limiter, "d1", 1000)); // capped to the new capacity of 5
+        Assert.Equal(5, Admitted(limiter, "d2", 1000)); // a new bucket: 5
+
+        // Back to one instance: no windfall, the buckets refill at the whole rate (1/s) up to 10.
+        limiter.Share(1);
+        Assert.Equal(0, Admitted(limiter, "d1", 1000));
+        Assert.Equal(2, Admitted(limiter, "d1", 3000));
+    }
+
+    [Fact]
+    public void Share_Two_CustomerBucketFollows()
+    {
+        // 4 devices x burst 10 x 0.25 = 10 at once; shared by 2: 4 x 5 x 0.25 = 5.
+        var limiter = new FairLimiter(new FairLimits(DeviceBurst: 10, DevicePerHour: 3600, CustomerShare: 0.25));
+        limiter.TryAdmit("a0", "acme", 4, 5000);
+        limiter.Share(2);
+        int admitted = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            admitted += Admitted(limiter, "a" + i, 5000, "acme", 4);
+        }
+
+        Assert.Equal(5, admitted);
+    }
+
+    private static int Admitted(FairLimiter limiter, string device, long nowMs, string? customer = null, int devices = 0)
+    {
+        int admitted = 0;
+        for (int i = 0; i < 100; i++)
+        {
+            admitted += limiter.TryAdmit(device, customer, devices, nowMs) == Admission.Admitted ? 1 : 0;
+        }
+
+        return admitted;
+    }
 }

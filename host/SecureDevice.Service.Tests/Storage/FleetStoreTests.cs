@@ -38,6 +38,27 @@ public sealed class FleetStoreTests : IDisposable
 
     [Theory]
     [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
+    public async Task CountStatesAsync_LiveHeartbeats_OnlyThePrefixRecentEnough(string dialect)
+    {
+        var (store, _) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);
+        await using (store)
+        {
+            const string Prefix = "ingest.last_up_ms:";
+            await store.SetStateAsync(Prefix + "service.1", T0, None);
+            await store.SetStateAsync(Prefix + "service.2", T0 - 14_999, None);
+            await store.SetStateAsync(Prefix + "service.3", T0 - 15_001, None); // past the TTL
+            await store.SetStateAsync("ingest.lastXup_ms:service.4", T0, None); // '_' of a LIKE pattern would take it
+            await store.SetStateAsync("ingest.last_up_ms", T0, None); // the prefix without its colon
+            await store.SetStateAsync("ingest.last_up_ms;x", T0, None); // the next character up: a name range's edge
+
+            Assert.Equal(2, await store.CountStatesAsync(Prefix, T0 - 15_000, None));
+            Assert.Equal(3, await store.CountStatesAsync(Prefix, T0 - 20_000, None));
+            Assert.Equal(0, await store.CountStatesAsync(Prefix, T0 + 1, None));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(StoreFactory.Dialects), MemberType = typeof(StoreFactory))]
     public async Task Migrate_Again_IsANoOp_AndANewerSchemaIsRefused(string dialect)
     {
         var (store, sql) = await StoreFactory.OpenAsync(dialect, _postgres, _folder);

@@ -105,7 +105,16 @@ public sealed class FleetService : IAsyncDisposable
     /// (<see cref="MqttIngestClient.LastUpMs"/>): every <see cref="IngestUpInterval"/> while connected and at a clean stop,
     /// so after a restart, kill -9 included, the outage the broker queued for is known to within 5 s (docs/service.md, "Fair ingest").
     /// </summary>
-    public static string IngestUpState(string instance) => "ingest.last_up_ms:" + instance;
+    public static string IngestUpState(string instance) => IngestUpPrefix + instance;
+
+    /// <summary>The name of every instance's <see cref="IngestUpState"/> row up to the instance.</summary>
+    public const string IngestUpPrefix = "ingest.last_up_ms:";
+
+    /// <summary>
+    /// An instance whose <see cref="IngestUpState"/> is at most this old is live: it shares the stream, and the fair limits
+    /// with it (<see cref="IngestDealing.RoundRobin"/>). Three heartbeats: one missed write does not change the share.
+    /// </summary>
+    public static readonly TimeSpan LiveInstanceTtl = 3 * IngestUpInterval;
 
     /// <summary>This instance's name: the MQTT client id, the service certificate's CN.</summary>
     public string Instance => Mqtt.ClientId;
@@ -283,6 +292,7 @@ public sealed class FleetService : IAsyncDisposable
             if (Mqtt.Connected)
             {
                 await SaveIngestUpAsync(cancellationToken).ConfigureAwait(false);
+                await ShareLimitsAsync(cancellationToken).ConfigureAwait(false);
             }
 
             try
@@ -293,6 +303,37 @@ public sealed class FleetService : IAsyncDisposable
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// With round-robin dealing, counts the live instances (their heartbeats: <see cref="IngestUpState"/> within
+    /// <see cref="LiveInstanceTtl"/>, this one's included) and hands the number to ingest's limiter
+    /// (<see cref="IngestPipeline.ShareLimits"/>). A database that cannot be read keeps the last number: the next heartbeat
+    /// counts again (docs/service.md, "Several instances").
+    /// </summary>
+    private async Task ShareLimitsAsync(CancellationToken cancellationToken)
+    {
+        if (Options.Ingest.Dealing != IngestDealing.RoundRobin)
+        {
+            return;
+        }
+
+        try
+        {
+            long since = Time.GetUtcNow().ToUnixTimeMilliseconds() - (long)LiveInstanceTtl.TotalMilliseconds;
+            int live = Math.Max(1, await Store.CountStatesAsync(IngestUpPrefix, since, cancellationToken).ConfigureAwait(false));
+            if (live != Pipeline.LimitsSharedBy)
+            {
+                Log.LogInformation("fair limits shared by {Instances} live instances (round-robin dealing)", live);
+            }
+
+            Pipeline.ShareLimits(live);
+            Metrics.IngestInstances.Set(live);
+        }
+        catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Log.LogDebug("cannot count the live instances (the limits' share stays): {Error}", Printable.Escape(error.Message));
         }
     }
 

@@ -13,6 +13,18 @@ namespace SecureDevice.Service.Ingest;
 /// </summary>
 public sealed record FairLimits(int DeviceBurst = 60, int DevicePerHour = 720, double CustomerShare = 0.25)
 {
+    /// <summary>
+    /// One instance's part of these limits when <paramref name="instances"/> live instances share a stream dealt round
+    /// robin (each sees about 1/L of every device's messages, so L buckets of 1/L together admit the whole limit): burst
+    /// and rate divided, rounded up (together at most L - 1 messages looser than the limit, never stricter), at least 1.
+    /// The customer's share is a fraction of its devices' (shared) buckets, so it follows. Fewer than 2: these limits.
+    /// </summary>
+    public FairLimits Share(int instances) => instances < 2 ? this : this with
+    {
+        DeviceBurst = Math.Max(1, (DeviceBurst + instances - 1) / instances),
+        DevicePerHour = Math.Max(1, (int)(((long)DevicePerHour + instances - 1) / instances)),
+    };
+
     /// <summary>The customer's bucket: its share of its devices' buckets, never less than one device's.</summary>
     public (int Capacity, int PerHour) Customer(int devices)
     {
@@ -80,9 +92,48 @@ public sealed class FairLimiter
     private long _creditFromMs;
     private long _creditUntilMs;
 
-    public FairLimiter(FairLimits limits) => Limits = limits;
+    public FairLimiter(FairLimits limits)
+    {
+        Limits = limits;
+        Effective = limits;
+    }
 
+    /// <summary>The configured limits (all instances together).</summary>
     public FairLimits Limits { get; }
+
+    /// <summary>This instance's part of <see cref="Limits"/> (<see cref="Share"/>): what its buckets hold.</summary>
+    public FairLimits Effective { get; private set; }
+
+    /// <summary>How many instances <see cref="Effective"/> is a part for (1: the whole limits).</summary>
+    public int SharedBy { get; private set; } = 1;
+
+    /// <summary>
+    /// Takes 1/<paramref name="instances"/> of <see cref="Limits"/> from now on (<see cref="FairLimits.Share"/>), existing
+    /// buckets included: a bucket keeps its tokens up to its new capacity (a shrink drops the excess; a grow adds no
+    /// tokens, they refill at the new rate), so a change of membership is never a windfall. An outage credit already
+    /// granted keeps its amount.
+    /// </summary>
+    public void Share(int instances)
+    {
+        instances = Math.Max(1, instances);
+        if (instances == SharedBy)
+        {
+            return;
+        }
+
+        SharedBy = instances;
+        Effective = Limits.Share(instances);
+        foreach (KeyValuePair<string, Slot> entry in _devices)
+        {
+            entry.Value.Bucket.Configure(Effective.DeviceBurst, Effective.DevicePerHour);
+        }
+
+        foreach (KeyValuePair<string, Slot> entry in _customers)
+        {
+            var (capacity, perHour) = Effective.Customer(Math.Max(1, entry.Value.Devices));
+            entry.Value.Bucket.Configure(capacity, perHour);
+        }
+    }
 
     /// <summary>Buckets held (devices, customers).</summary>
     public (int Devices, int Customers) Size => (_devices.Count, _customers.Count);
@@ -164,10 +215,10 @@ public sealed class FairLimiter
         ref Slot device = ref CollectionsMarshal.GetValueRefOrAddDefault(_devices, deviceId, out bool known);
         if (!known)
         {
-            device.Bucket = new RateBucket(Limits.DeviceBurst, Limits.DevicePerHour);
+            device.Bucket = new RateBucket(Effective.DeviceBurst, Effective.DevicePerHour);
         }
 
-        if (!TakeCredit(ref device, Limits.DeviceBurst, Limits.DevicePerHour, nowMs) && !device.Bucket.TryTake(nowMs))
+        if (!TakeCredit(ref device, Effective.DeviceBurst, Effective.DevicePerHour, nowMs) && !device.Bucket.TryTake(nowMs))
         {
             return Admission.DeviceLimited;
         }
@@ -177,7 +228,7 @@ public sealed class FairLimiter
             return Admission.Admitted;
         }
 
-        var (capacity, perHour) = Limits.Customer(Math.Max(1, customerDevices));
+        var (capacity, perHour) = Effective.Customer(Math.Max(1, customerDevices));
         ref Slot customer = ref CollectionsMarshal.GetValueRefOrAddDefault(_customers, customerId, out known);
         if (!known)
         {

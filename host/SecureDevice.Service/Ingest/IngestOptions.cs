@@ -34,4 +34,21 @@ public sealed record IngestOptions
     public long StaleSequenceWindow { get; init; } = 64;
 
     public FairLimits Limits { get; init; } = new();
+
+    /// <summary>
+    /// How the broker deals the shared subscription between instances (docs/service.md, "Fair ingest", "Several
+    /// instances"): <see cref="IngestDealing.RoundRobin"/> (mosquitto) makes each of L live instances take 1/L of
+    /// <see cref="Limits"/>; <see cref="IngestDealing.Sticky"/> keeps them whole.
+    /// </summary>
+    public IngestDealing Dealing { get; init; } = IngestDealing.RoundRobin;
+}
+
+/// <summary>How the broker deals the messages of the shared subscription between the service's instances.</summary>
+public enum IngestDealing
+{
+    /// <summary>Message by message in turn (mosquitto 2): every instance sees about 1/L of every device's messages.</summary>
+    RoundRobin,
+
+    /// <summary>Each publisher to one instance while the group is stable (EMQX <c>hash_clientid</c>): an instance sees all of a device's messages.</summary>
+    Sticky,
 }

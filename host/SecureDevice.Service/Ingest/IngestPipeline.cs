@@ -37,6 +37,7 @@ public sealed class IngestPipeline
     private readonly Func<long> _currentGeneration;
     private readonly IngestOptions _options;
     private readonly FairLimiter _limiter;
+    private int _sharedBy = 1;
     private readonly ILogger _log;
     private readonly TimeProvider _time;
     private readonly Dictionary<long, (long Boot, long Seq)> _progress = new();
@@ -304,10 +305,21 @@ public sealed class IngestPipeline
         }
     }
 
+    /// <summary>
+    /// The live instances the fair limits are shared by from the next batch on (<see cref="FairLimiter.Share"/>; set by the
+    /// service's heartbeat loop when the dealing is round robin). Thread-safe: the writer adopts it between batches.
+    /// </summary>
+    public void ShareLimits(int instances) => Volatile.Write(ref _sharedBy, Math.Max(1, instances));
+
+    /// <summary>The instances the limits are shared by now (the writer's; 1 until it adopted another number).</summary>
+    public int LimitsSharedBy => _limiter.SharedBy;
+
     /// <summary>Judges every message of the batch and commits the batch in one transaction (retried while the database fails).</summary>
     private async Task<List<Item>> JudgeAndCommitAsync(IReadOnlyList<InboundMessage> messages, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
+        // The limiter belongs to the writer: a new share is adopted here, between batches, never under a judgement.
+        _limiter.Share(Volatile.Read(ref _sharedBy));
         long outage = Interlocked.Exchange(ref _pendingOutageMs, 0);
         if (outage > 0)
         {
@@ -428,7 +440,8 @@ public sealed class IngestPipeline
         switch (_limiter.TryAdmit(deviceId, device.CustomerId, customerDevices, Environment.TickCount64))
         {
             case Admission.DeviceLimited:
-                return item.Reject(deviceId, IngestReason.RateLimitedDevice, "over " + _limiter.Limits.DevicePerHour + " messages per hour");
+                return item.Reject(deviceId, IngestReason.RateLimitedDevice, "over " + _limiter.Effective.DevicePerHour + " messages per hour"
+                    + (_limiter.SharedBy > 1 ? " at this instance (" + _limiter.Limits.DevicePerHour + " shared by " + _limiter.SharedBy + " instances)" : string.Empty));
             case Admission.CustomerLimited:
                 return item.Reject(deviceId, IngestReason.RateLimitedCustomer, "customer " + device.CustomerId + " over its share");
         }

@@ -49,6 +49,8 @@ public sealed class ServiceMetrics
         ObserverFailures = f.CreateCounter("securedevice_observer_failures_total", "Exceptions thrown by ingest observers.");
         SignalsDropped = f.CreateCounter("securedevice_response_signals_dropped_total", "Signals dropped because the response queue was full.");
         DetectionDropped = f.CreateCounter("securedevice_detection_batches_dropped_total", "Committed batches detection skipped because its queue was full.");
+        IngestInstances = f.CreateGauge("securedevice_ingest_instances", "Live instances this instance shares the fair limits with, itself included (1 with sticky dealing).");
+        IngestInstances.Set(1);
         DetectionQueueItems = f.CreateGauge("securedevice_detection_queue_items", "Reports, events and rejections waiting for detection (bounded: docs/scale.md, memory round).");
         GcCommittedBytes = f.CreateGauge("securedevice_gc_committed_bytes", "Memory the garbage collector had committed at its last collection (managed heap, free space included).");
         GcHeapBytes = f.CreateGauge("securedevice_gc_heap_bytes", "Managed heap size at the last collection (live objects and fragmentation).");
@@ -138,6 +140,9 @@ public sealed class ServiceMetrics
     public Counter DetectionFailures { get; }
 
     public Gauge DetectionQueueItems { get; }
+
+    /// <summary>Live instances the fair limits are shared by (<c>FleetService.LiveInstanceTtl</c>).</summary>
+    public Gauge IngestInstances { get; }
 
     public Gauge GcCommittedBytes { get; }
 

@@ -437,6 +437,24 @@ public sealed class FleetStore : IFleetStore
         return value is null or DBNull ? null : Convert.ToInt64(value, CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// How many service-state rows named <paramref name="prefix"/> followed by anything hold a value of at least
+    /// <paramref name="minValue"/>: e.g. the instances whose ingest was up lately. A range on the primary key (no LIKE, whose
+    /// <c>_</c> is a wildcard, and no range on the name, which a PostgreSQL collation may order ignoring punctuation): the table
+    /// holds a few rows per instance. The prefix must not be empty.
+    /// </summary>
+    public async Task<int> CountStatesAsync(string prefix, long minValue, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        using DbCommand command = Command(connection, null, $"SELECT COUNT(*) FROM {Tables.ServiceState} WHERE substr(name, 1, @len) = @prefix AND value >= @min");
+        Set(command, "@len", prefix.Length);
+        Set(command, "@prefix", prefix);
+        Set(command, "@min", minValue);
+        object? value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return Convert.ToInt32(value, CultureInfo.InvariantCulture);
+    }
+
     public async Task SetStateAsync(string name, long value, CancellationToken cancellationToken)
     {
         await using DbConnection connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -39,6 +39,9 @@ public interface IMaintenanceStore
 
     Task SetStateAsync(string name, long value, CancellationToken cancellationToken);
 
+    /// <summary>Service-state rows whose name starts with <paramref name="prefix"/> and whose value is at least <paramref name="minValue"/>.</summary>
+    Task<int> CountStatesAsync(string prefix, long minValue, CancellationToken cancellationToken);
+
     /// <summary>
     /// What the database says about when <paramref name="instance"/> was last up, for a restart without a saved last-up
     /// time (<see cref="SecureDevice.Service.Ingest.FairLimiter.ResumeFrom"/>): the newest receive time committed by any

@@ -36,6 +36,7 @@ public static class ServiceCommand
         var eventDays = new Option<string>("--event-days") { Description = "Days events and counters are kept, 1..36500 (default 90)." };
         var deviceRate = new Option<string>("--device-rate") { Description = "Messages per hour one device may send on average, 1..2000000000 (default 720)." };
         var deviceBurst = new Option<string>("--device-burst") { Description = "Messages one device may send at once, 1..1000000 (default 60)." };
+        var dealing = new Option<string>("--dealing") { Description = "How the broker deals the shared subscription between instances: round-robin (mosquitto, default: each of L live instances takes 1/L of the device and customer limits) or sticky (each device to one instance, e.g. EMQX hash_clientid: whole limits)." };
         var sessionExpiry = new Option<string>("--session-expiry-s") { Description = "How long the broker keeps the service's session and queue, 60..4294967295 s (default 86400)." };
         var snapshot = new Option<string>("--snapshot-s") { Description = "Seconds between detection snapshots to the database, 10..3600 (default 300): a kill -9 loses at most this much learning." };
         var quiet = new Option<bool>("--quiet") { Description = "Log warnings and errors only." };
@@ -52,7 +53,7 @@ public static class ServiceCommand
         var insecure = new Option<bool>("--allow-insecure-permissions") { Description = "Start even when the data or PKI folder, a key or the database is open to group/others (warns loudly)." };
         var command = new Command("service", "Run the fleet service: ingest every device's reports, store them, serve /metrics and /health.")
         {
-            pki, data, database, broker, identity, listen, rawDays, hourlyDays, eventDays, deviceRate, deviceBurst, sessionExpiry, snapshot, quiet, contacts, smtp, smtpFrom, consoleListen, consoleCert, consoleKey, bundles, bundleUrl, bundleRoot, staffAlerts, insecure,
+            pki, data, database, broker, identity, listen, rawDays, hourlyDays, eventDays, deviceRate, deviceBurst, dealing, sessionExpiry, snapshot, quiet, contacts, smtp, smtpFrom, consoleListen, consoleCert, consoleKey, bundles, bundleUrl, bundleRoot, staffAlerts, insecure,
         };
         command.SetAction(result =>
         {
@@ -77,6 +78,12 @@ public static class ServiceCommand
                     Limits = new FairLimits(
                         result.GetValue(deviceBurst) is string db ? CliParsing.Between(db, "--device-burst", 1, 1_000_000) : 60,
                         result.GetValue(deviceRate) is string dr ? CliParsing.Between(dr, "--device-rate", 1, 2_000_000_000) : 720),
+                    Dealing = result.GetValue(dealing) switch
+                    {
+                        null or "round-robin" => IngestDealing.RoundRobin,
+                        "sticky" => IngestDealing.Sticky,
+                        _ => throw new ToolException("--dealing must be round-robin or sticky"),
+                    },
                 },
                 LogLevel = result.GetValue(quiet) ? LogLevel.Warning : LogLevel.Information,
             };
