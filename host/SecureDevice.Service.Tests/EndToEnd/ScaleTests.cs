@@ -148,6 +148,41 @@ public sealed class ScaleTests : IDisposable
     }
 
     /// <summary>Each device publishes seq <paramref name="from"/>..<paramref name="to"/>-1 every 100 ms; publish-to-commit in ms, sorted.</summary>
+    [Theory]
+    [InlineData(IngestDealing.RoundRobin, 30)]
+    [InlineData(IngestDealing.Sticky, 60)]
+    public async Task TwoInstances_OneDeviceFloods_RoundRobinSharesTheLimit_TogetherAboutOneBurst(IngestDealing dealing, int perInstance)
+    {
+        // mosquitto deals the shared subscription message by message in turn: each instance sees half of the device's
+        // messages. With round-robin dealing each takes half of its burst (60 / 2), so the two together admit about one
+        // burst; with sticky dealing (not what mosquitto does) each keeps the whole burst and together they admit two.
+        IReadOnlyList<EnrolledDevice> devices = _lab.Enroll("shared", 1);
+        ServiceIdentity.Issue(_lab.Lab.Pki, "service.2", DateTimeOffset.UtcNow);
+        await _lab.Lab.GrantServiceRightsAsync("service.2");
+        var first = new CommitRecorder();
+        var second = new CommitRecorder();
+        ServiceOptions options = _lab.Options() with { Ingest = new IngestOptions { Dealing = dealing } };
+        await using RunningService one = await _lab.StartAsync(options, new ServiceExtensions { Observers = new[] { first } });
+        await using RunningService two = await _lab.StartAsync(options with { Identity = "service.2" }, new ServiceExtensions { Observers = new[] { second } });
+        int expectedShare = dealing == IngestDealing.RoundRobin ? 2 : 1;
+        await ServiceLab.WaitUntil(() => Task.FromResult(one.Service.Pipeline.LimitsSharedBy == expectedShare && two.Service.Pipeline.LimitsSharedBy == expectedShare),
+            TimeSpan.FromSeconds(20), "both instances count each other (heartbeats every 5 s)");
+
+        // 240 messages in a few seconds: refill (720/h, one per 5 s in all) adds at most a few.
+        DevicePublisher flooder = (await _lab.ConnectAsync(devices))[0];
+        for (int seq = 0; seq < 240; seq++)
+        {
+            await flooder.PublishHealthAsync(1, seq, None);
+        }
+
+        await ServiceLab.WaitUntil(async () => first.Reports.Count + second.Reports.Count
+            + (await one.Service.Store.ListCountersAsync(devices[0].Id, 0, None)).Sum(c => c.Count) >= 240, TimeSpan.FromSeconds(30), "every message judged");
+        int stored = first.Reports.Count + second.Reports.Count;
+        _output.WriteLine(dealing + ": stored " + stored + " (instance 1 " + first.Reports.Count + ", instance 2 " + second.Reports.Count + ")");
+        Assert.InRange(stored, 2 * perInstance, 2 * perInstance + 8);
+        await flooder.DisposeAsync();
+    }
+
     private static async Task<double[]> LatenciesAsync(DevicePublisher[] devices, CommitRecorder recorder, int from, int to)
     {
         var sent = new ConcurrentDictionary<(string, long, long), long>();

@@ -311,8 +311,8 @@ public sealed class IngestPipeline
     /// </summary>
     public void ShareLimits(int instances) => Volatile.Write(ref _sharedBy, Math.Max(1, instances));
 
-    /// <summary>The instances the limits are shared by now (the writer's; 1 until it adopted another number).</summary>
-    public int LimitsSharedBy => _limiter.SharedBy;
+    /// <summary>The instances the limits are shared by (the last <see cref="ShareLimits"/>; the writer adopts it at its next batch).</summary>
+    public int LimitsSharedBy => Volatile.Read(ref _sharedBy);
 
     /// <summary>Judges every message of the batch and commits the batch in one transaction (retried while the database fails).</summary>
     private async Task<List<Item>> JudgeAndCommitAsync(IReadOnlyList<InboundMessage> messages, CancellationToken cancellationToken)
