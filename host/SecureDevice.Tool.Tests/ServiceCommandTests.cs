@@ -31,6 +31,18 @@ public sealed class ServiceCommandTests
         Assert.Single(result.Error.TrimEnd('\n').Split('\n'));
     }
 
+    [Theory]
+    [InlineData("roundrobin")]
+    [InlineData("Sticky")]
+    [InlineData("")]
+    public void Service_DealingUnknown_OneLineExit2(string value)
+    {
+        ToolResult result = ToolRun.Run("service", "--pki", "nope", "--data", "nope", "--dealing", value);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--dealing must be round-robin or sticky", result.Error);
+        Assert.Single(result.Error.TrimEnd('\n').Split('\n'));
+    }
+
     /// <summary>
     /// Roll-ups kept for less time than the raw reports they summarise would leave the console's graphs a gap beyond
     /// the raw window: refused before anything starts, also against the default of the option not given (raw 7, hourly
