@@ -147,7 +147,6 @@ public sealed class ScaleTests : IDisposable
         }
     }
 
-    /// <summary>Each device publishes seq <paramref name="from"/>..<paramref name="to"/>-1 every 100 ms; publish-to-commit in ms, sorted.</summary>
     [Theory]
     [InlineData(IngestDealing.RoundRobin, 30)]
     [InlineData(IngestDealing.Sticky, 60)]
@@ -183,6 +182,7 @@ public sealed class ScaleTests : IDisposable
         await flooder.DisposeAsync();
     }
 
+    /// <summary>Each device publishes seq <paramref name="from"/>..<paramref name="to"/>-1 every 100 ms; publish-to-commit in ms, sorted.</summary>
     private static async Task<double[]> LatenciesAsync(DevicePublisher[] devices, CommitRecorder recorder, int from, int to)
     {
         var sent = new ConcurrentDictionary<(string, long, long), long>();
