@@ -367,7 +367,13 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
 
         // Fed from the database, the window's clock is the batch's commit time: a replay after a takeover falls into the
         // windows it was committed in, not into one window of the replay's instant.
-        await CloseWindowIfDueAsync(_feed != null ? DateTimeOffset.FromUnixTimeMilliseconds(batch.CommittedMs).UtcDateTime : _time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
+        DateTime clock = _feed != null ? DateTimeOffset.FromUnixTimeMilliseconds(batch.CommittedMs).UtcDateTime : _time.GetUtcNow().UtcDateTime;
+        if (_windowStart == default)
+        {
+            _windowStart = clock;
+        }
+
+        await CloseWindowIfDueAsync(clock, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -581,6 +587,12 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         DateTime nextAgePrune = DateTime.MinValue;
         while (!cancellationToken.IsCancellationRequested)
         {
+            if (Paused)
+            {
+                await DelayAsync(_options.FeedPollInterval, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             DateTime now = _time.GetUtcNow().UtcDateTime;
             if (now >= nextAgePrune)
             {
@@ -654,6 +666,12 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
 
     private long _lastSaveMs;
 
+    /// <summary>While true the feed loop does nothing, renewals included (tests: a holder paused like a long GC pause).</summary>
+    internal bool Paused { get; set; }
+
+    /// <summary>This worker's lease owner name (tests).</summary>
+    internal string LeaseOwner => _leaseOwner;
+
     private static long Ms(DateTime at) => new DateTimeOffset(at, TimeSpan.Zero).ToUnixTimeMilliseconds();
 
     private async Task DelayAsync(TimeSpan wait, CancellationToken cancellationToken)
@@ -673,7 +691,8 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         await RestoreAsync(cancellationToken).ConfigureAwait(false);
         FeedCursor? cursor = await feed.LoadCursorAsync(DetectionFeedStore.DetectionLease, cancellationToken).ConfigureAwait(false);
         Interlocked.Exchange(ref _cursor, cursor?.Seq ?? 0);
-        _windowStart = cursor != null ? DateTimeOffset.FromUnixTimeMilliseconds(cursor.WindowStartMs).UtcDateTime : now;
+        // Without a saved cursor the first window starts at the first row judged (OnBatchAsync): windows follow commit times.
+        _windowStart = cursor != null ? DateTimeOffset.FromUnixTimeMilliseconds(cursor.WindowStartMs).UtcDateTime : default;
         _lastSaveMs = Ms(now);
         HoldsLease = true;
         _service?.Metrics.DetectionLeader.Set(1);
