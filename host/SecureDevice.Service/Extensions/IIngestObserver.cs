@@ -4,7 +4,15 @@ using SecureDevice.Fleet.Telemetry;
 namespace SecureDevice.Service.Extensions;
 
 /// <summary>A health report that was committed (stored for the first time).</summary>
-public sealed record StoredReport(string DeviceId, string? CustomerId, long ReceivedMs, long Boot, long Seq, int PayloadBytes, DecodedHealthReport Report);
+public sealed record StoredReport(string DeviceId, string? CustomerId, long ReceivedMs, long Boot, long Seq, int PayloadBytes, DecodedHealthReport Report)
+{
+    /// <summary>
+    /// The report's CBOR payload as received (what <see cref="Report"/> was decoded from): the database detection feed
+    /// carries it and decodes it again with the same strict decoder (<see cref="Integration.DetectionFeedCodec"/>). Empty
+    /// when the producer did not keep it.
+    /// </summary>
+    public byte[] Payload { get; init; } = [];
+}
 
 /// <summary>A device event that was committed (update, fault, invalid-reading, other kinds; presence changes as "presence").</summary>
 public sealed record StoredEvent(string DeviceId, string? CustomerId, long ReceivedMs, string Kind, string? EventKey, string Payload);

@@ -158,7 +158,7 @@ public sealed class FleetService : IAsyncDisposable
 
         var actions = new ResponseDispatcher(extensions.Response, store, metrics, log, extensions.Time);
         MqttIngestClient? mqtt = null;
-        var pipeline = new IngestPipeline(store, store.IsTransient, registry, metrics, extensions.Observers, actions, () => mqtt!.Generation, options.Ingest, log, extensions.Time);
+        var pipeline = new IngestPipeline(store, store.IsTransient, registry, metrics, extensions.Observers, actions, () => mqtt!.Generation, options.Ingest, log, extensions.Time) { FeedInstance = options.Identity };
         mqtt = new MqttIngestClient(new BrokerSession
         {
             Host = options.BrokerHost,

@@ -5,6 +5,13 @@ namespace SecureDevice.Service.Ingest;
 /// <summary>How ingest batches, limits and judges staleness (docs/service.md, "Options").</summary>
 public sealed record IngestOptions
 {
+    /// <summary>
+    /// Where detection learns what was committed (docs/scale.md, "Past one machine", item 2): <see cref="DetectionFeedMode.Local"/>
+    /// (this instance's committed batches, in process) or <see cref="DetectionFeedMode.Database"/> (every instance's,
+    /// through the <c>detection_feed</c> table, judged by the one instance holding the detection lease).
+    /// </summary>
+    public DetectionFeedMode DetectionFeed { get; init; } = DetectionFeedMode.Local;
+
     /// <summary>Messages per batch at most (one transaction, then the acknowledgements).</summary>
     public int MaxBatch { get; init; } = 2000;
 
@@ -51,4 +58,18 @@ public enum IngestDealing
 
     /// <summary>Each publisher to one instance while the group is stable (EMQX <c>hash_clientid</c>): an instance sees all of a device's messages.</summary>
     Sticky,
+}
+
+/// <summary>Where detection is fed from (<see cref="IngestOptions.DetectionFeed"/>).</summary>
+public enum DetectionFeedMode
+{
+    /// <summary>In process: the batches this instance committed (right with one instance, or one per device stream).</summary>
+    Local,
+
+    /// <summary>
+    /// From the database: each ingest transaction appends its committed batch to <c>detection_feed</c>, and the instance
+    /// holding the <c>detection</c> lease judges them all in commit order (right with several instances sharing a
+    /// subscription: each sees only part of each device's stream).
+    /// </summary>
+    Database,
 }

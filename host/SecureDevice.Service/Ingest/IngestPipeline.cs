@@ -69,6 +69,9 @@ public sealed class IngestPipeline
         _budget = new ByteBudget(options.QueueBytes);
     }
 
+    /// <summary>The instance name written on this pipeline's detection feed rows (<see cref="DetectionFeedMode.Database"/>).</summary>
+    public string FeedInstance { get; set; } = "service";
+
     /// <summary>Bytes of delivered messages held now, from delivery to PUBACK (<see cref="IngestOptions.QueueBytes"/>).</summary>
     public long HeldBytes => _budget.Held;
 
@@ -562,6 +565,21 @@ public sealed class IngestPipeline
         for (int attempt = 0; ; attempt++)
         {
             IngestBatch batch = Build(items);
+            if (_options.DetectionFeed == DetectionFeedMode.Database)
+            {
+                // Described from what the transaction stored, without changing the items (Apply runs only once it
+                // committed: a failed commit is retried from the same items).
+                batch.FeedInstance = FeedInstance;
+                batch.Feed = result =>
+                {
+                    long committedMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+                    CommittedBatch described = Describe(items, result, committedMs, out _);
+                    return described.Reports.Count + described.Events.Count + described.Rejections.Count + described.Statuses.Count == 0
+                        ? null
+                        : (Integration.DetectionFeedCodec.Encode(described), committedMs);
+                };
+            }
+
             try
             {
                 BatchResult result = await _store.CommitAsync(batch, cancellationToken).ConfigureAwait(false);
@@ -697,57 +715,30 @@ public sealed class IngestPipeline
 
     private void Report(List<Item> items)
     {
-        var reports = new List<StoredReport>();
-        var events = new List<StoredEvent>();
-        var rejections = new List<IngestRejection>();
-        List<StoredStatus>? statuses = null; // rare (one per device connection): no list for a batch without one
-        List<BrokerRefusal>? refusals = null; // rare too (a report per refused client per counter interval)
-        int presenceChanges = 0;
         foreach (Item item in items)
         {
             _metrics.ReceiveToCommitSeconds.Observe(Stopwatch.GetElapsedTime(item.Message.ReceivedTimestamp).TotalSeconds);
-            string? customer = item.Device?.CustomerId;
             if ((item.RefusalKey != null || item.DeviceId == BrokerSourceId) && item.RecordedReason is string refusalReason)
             {
                 // The broker's refusal counter: counted by its count; a device's first-stored report feeds detection's
-                // outside-acl rule, not the ladder (the broker dropped those publishes already: docs/service.md,
+                // outside-acl rule (Describe), not the ladder (the broker dropped those publishes already: docs/service.md,
                 // "Publishes refused by the broker").
-                bool outside = refusalReason == IngestReason.OutsideAcl.Code();
-                _metrics.Rejected.WithLabels(refusalReason).Inc(outside ? item.Count : 1);
-                if (outside && item.DeviceId != OverflowSourceId && item.DeviceId != TopicLayout.InvalidDeviceId)
-                {
-                    (refusals ??= new List<BrokerRefusal>()).Add(new BrokerRefusal(item.DeviceId, item.Count, item.CountedBytes, item.Message.ReceivedMs));
-                }
+                _metrics.Rejected.WithLabels(refusalReason).Inc(refusalReason == IngestReason.OutsideAcl.Code() ? item.Count : 1);
             }
             else if (item.RecordedReason is string reason)
             {
                 _metrics.Rejected.WithLabels(reason).Inc();
-                rejections.Add(new IngestRejection(item.DeviceId, customer, reason, item.Detail ?? string.Empty, item.Message.Payload.Length, item.Message.ReceivedMs));
-            }
-            else if (item.Health != null)
-            {
-                reports.Add(new StoredReport(item.DeviceId, customer, item.Message.ReceivedMs, item.Health.Boot, item.Health.Seq, item.Message.Payload.Length, item.Report!));
-            }
-            else if (item.Event != null)
-            {
-                events.Add(new StoredEvent(item.DeviceId, customer, item.Message.ReceivedMs, item.Event.Kind, item.Event.EventKey, item.Event.Payload));
-            }
-            else if (item.Presence != null)
-            {
-                (statuses ??= new List<StoredStatus>()).Add(new StoredStatus(item.DeviceId, item.Message.ReceivedMs, item.Presence.Presence == "online", item.Message.Payload.Length, item.Message.Redelivery, item.PresenceChanged));
-                if (item.PresenceChanged)
-                {
-                    presenceChanges++;
-                    events.Add(new StoredEvent(item.DeviceId, customer, item.Message.ReceivedMs, "presence", null, item.Presence.Presence));
-                }
             }
         }
 
+        var batch = Describe(items, null, _time.GetUtcNow().ToUnixTimeMilliseconds(), out int presenceChanges);
+        IReadOnlyList<StoredReport> reports = batch.Reports;
+        IReadOnlyList<StoredEvent> events = batch.Events;
+        IReadOnlyList<IngestRejection> rejections = batch.Rejections;
         // Once per batch and kind: a labelled child is a lookup with an array per call.
         _metrics.Stored.WithLabels("health").Inc(reports.Count);
         _metrics.Stored.WithLabels("event").Inc(events.Count - presenceChanges);
         _metrics.Stored.WithLabels("presence").Inc(presenceChanges);
-        var batch = new CommittedBatch(reports, events, rejections, _time.GetUtcNow().ToUnixTimeMilliseconds()) { Statuses = (IReadOnlyList<StoredStatus>?)statuses ?? [], Refusals = (IReadOnlyList<BrokerRefusal>?)refusals ?? [] };
         foreach (IIngestObserver observer in _observers)
         {
             try
@@ -769,6 +760,96 @@ public sealed class IngestPipeline
                 _response.Signal(new DeviceSignal(last.DeviceId, last.CustomerId, last.Reason, group.Count(), last.Detail, last.ReceivedMs));
             }
         }
+    }
+
+    /// <summary>
+    /// What the batch committed, as observers and the detection feed see it: with <paramref name="result"/> null, the
+    /// items as <see cref="Apply"/> left them after the commit; with a result, the items as Apply will leave them, without
+    /// changing them (the feed's row is written inside the transaction, before Apply). One description for both, so the
+    /// feed carries exactly what an in-process observer is told.
+    /// </summary>
+    private static CommittedBatch Describe(List<Item> items, BatchResult? result, long committedMs, out int presenceChanges)
+    {
+        var reports = new List<StoredReport>();
+        var events = new List<StoredEvent>();
+        var rejections = new List<IngestRejection>();
+        List<StoredStatus>? statuses = null; // rare (one per device connection): no list for a batch without one
+        List<BrokerRefusal>? refusals = null; // rare too (a report per refused client per counter interval)
+        presenceChanges = 0;
+        foreach (Item item in items)
+        {
+            string? customer = item.Device?.CustomerId;
+            string? recorded = item.RecordedReason;
+            string? detail = item.Detail;
+            HealthRow? health = item.Health;
+            EventRow? stored = item.Event;
+            bool changed = item.PresenceChanged;
+            if (result != null)
+            {
+                // Apply's outcome, mirrored (Apply and Item.Stored/Redelivered).
+                if (item.HealthIndex >= 0 && !result.HealthInserted[item.HealthIndex])
+                {
+                    recorded = health!.DuplicateReason;
+                    detail = "boot " + health.Boot + " seq " + health.Seq + " stored already";
+                    health = null;
+                    stored = null;
+                }
+                else if (item.EventIndex >= 0 && !result.EventsInserted[item.EventIndex])
+                {
+                    recorded = stored!.DuplicateReason;
+                    detail = "event " + stored.EventKey + " stored already";
+                    health = null;
+                    stored = null;
+                }
+                else if (item.PresenceIndex >= 0)
+                {
+                    changed = result.PresenceChanged[item.PresenceIndex];
+                }
+                else if (item.RefusalIndex >= 0 && !result.RefusalsInserted[item.RefusalIndex])
+                {
+                    recorded = item.Message.Redelivery ? IngestReason.Redelivered.Code() : null;
+                    detail = "refusal report stored already";
+                }
+            }
+
+            if ((item.RefusalKey != null || item.DeviceId == BrokerSourceId) && recorded != null)
+            {
+                // The broker's refusal counter: a report stored for the first time (a redelivered one is recorded as such, a
+                // copy not at all) of a device, never of the overflow bucket or a client id that is no device id, feeds
+                // detection's outside-acl rule; not the ladder (Report).
+                if (recorded == IngestReason.OutsideAcl.Code() && item.DeviceId != OverflowSourceId && item.DeviceId != TopicLayout.InvalidDeviceId)
+                {
+                    (refusals ??= new List<BrokerRefusal>()).Add(new BrokerRefusal(item.DeviceId, item.Count, item.CountedBytes, item.Message.ReceivedMs));
+                }
+            }
+            else if (recorded is string reason)
+            {
+                rejections.Add(new IngestRejection(item.DeviceId, customer, reason, detail ?? string.Empty, item.Message.Payload.Length, item.Message.ReceivedMs));
+            }
+            else if (health != null)
+            {
+                reports.Add(new StoredReport(item.DeviceId, customer, item.Message.ReceivedMs, health.Boot, health.Seq, item.Message.Payload.Length, item.Report!) { Payload = item.Message.Payload });
+            }
+            else if (stored != null)
+            {
+                events.Add(new StoredEvent(item.DeviceId, customer, item.Message.ReceivedMs, stored.Kind, stored.EventKey, stored.Payload));
+            }
+            else if (item.Presence != null)
+            {
+                (statuses ??= new List<StoredStatus>()).Add(new StoredStatus(item.DeviceId, item.Message.ReceivedMs, item.Presence.Presence == "online", item.Message.Payload.Length, item.Message.Redelivery, changed));
+                if (changed)
+                {
+                    presenceChanges++;
+                    events.Add(new StoredEvent(item.DeviceId, customer, item.Message.ReceivedMs, "presence", null, item.Presence.Presence));
+                }
+            }
+        }
+
+        return new CommittedBatch(reports, events, rejections, committedMs)
+        {
+            Statuses = (IReadOnlyList<StoredStatus>?)statuses ?? [],
+            Refusals = (IReadOnlyList<BrokerRefusal>?)refusals ?? [],
+        };
     }
 
     private static string Clip(string text) => Printable.Escape(text.Length > 160 ? text[..160] + "..." : text);

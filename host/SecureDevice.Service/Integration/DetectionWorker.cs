@@ -9,6 +9,7 @@ using SecureDevice.Fleet.Response.Alerts;
 using SecureDevice.Fleet.Text;
 using SecureDevice.Service.Extensions;
 using SecureDevice.Service.Hosting;
+using SecureDevice.Service.Ingest;
 using SecureDevice.Service.Registry;
 using SecureDevice.Service.Storage;
 
@@ -52,7 +53,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         "bad-topic", "too-large", "malformed-cbor", "wrong-shape", "unsupported-schema", "bad-event", "bad-presence",
     };
 
-    private readonly DetectionEngine _engine;
+    private DetectionEngine _engine;
     private readonly IntegrationOptions _options;
     private readonly TimeProvider _time;
     private readonly Channel<CommittedBatch> _batches = Channel.CreateBounded<CommittedBatch>(new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
@@ -70,6 +71,11 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
     private DateTime _windowStart;
     private long _dropped;
     private long _queuedItems;
+    private DetectionFeedStore? _feed;
+    private string _leaseOwner = string.Empty;
+    private long _cursor;
+    private bool _windowClosed;
+    private bool _expiredLogged;
 
     public DetectionWorker(IntegrationOptions options, TimeProvider time)
     {
@@ -115,6 +121,36 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         BacklogDuring = (start, end) => service.Pipeline.BacklogDuring(new DateTimeOffset(start, TimeSpan.Zero).ToUnixTimeMilliseconds(), new DateTimeOffset(end, TimeSpan.Zero).ToUnixTimeMilliseconds());
         _log = service.Log;
         _state = new ServiceStateStore(service.Dialect);
+        if (service.Options.Ingest.DetectionFeed == DetectionFeedMode.Database)
+        {
+            UseFeed(new DetectionFeedStore(service.Dialect), service.Instance);
+        }
+    }
+
+    /// <summary>
+    /// Feeds this worker from the database's detection feed instead of in process (<see cref="DetectionFeedMode.Database"/>):
+    /// batches handed to <see cref="OnCommitted"/> are ignored from then on (they reach the feed through the database,
+    /// and counting them twice would double every rate); <see cref="RunAsync"/> judges the feed while this instance
+    /// holds the detection lease. Set by <see cref="Attach"/> from the service's options; tests call it with their own store.
+    /// </summary>
+    internal void UseFeed(DetectionFeedStore feed, string instance)
+    {
+        _feed = feed;
+        // Unique per process: two workers of one instance name (a restart racing the old process) never share the lease.
+        _leaseOwner = instance + "/" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant();
+    }
+
+    /// <summary>Whether this worker holds the detection lease now (database feed only).</summary>
+    public bool HoldsLease { get; private set; }
+
+    /// <summary>The last feed row judged into the current state (database feed only).</summary>
+    public long FeedCursor => Interlocked.Read(ref _cursor);
+
+    /// <summary>The state store the worker snapshots to (set by <see cref="Attach"/>; tests set their own).</summary>
+    internal ServiceStateStore? State
+    {
+        get => _state;
+        set => _state = value;
     }
 
     /// <summary>The registry the worker registers devices from (set by <see cref="Attach"/>; tests set their own).</summary>
@@ -138,6 +174,11 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
 
     public void OnCommitted(CommittedBatch batch)
     {
+        if (_feed != null)
+        {
+            return; // fed from the database: this batch reaches detection through the feed
+        }
+
         int items = Items(batch);
         if (Interlocked.Add(ref _queuedItems, items) > QueueItems || !_batches.Writer.TryWrite(batch))
         {
@@ -153,6 +194,12 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        if (_feed != null)
+        {
+            await RunFeedAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         await Guarded(() => RestoreAsync(cancellationToken)).ConfigureAwait(false);
         DateTime nextTick = _time.GetUtcNow().UtcDateTime + _options.TickInterval;
         DateTime nextSnapshot = _time.GetUtcNow().UtcDateTime + _options.SnapshotInterval;
@@ -330,7 +377,15 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
             }
         }
 
-        await CloseWindowIfDueAsync(_time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
+        // Fed from the database, the window's clock is the batch's commit time: a replay after a takeover falls into the
+        // windows it was committed in, not into one window of the replay's instant.
+        DateTime clock = _feed != null ? DateTimeOffset.FromUnixTimeMilliseconds(batch.CommittedMs).UtcDateTime : _time.GetUtcNow().UtcDateTime;
+        if (_windowStart == default)
+        {
+            _windowStart = clock;
+        }
+
+        await CloseWindowIfDueAsync(clock, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -465,6 +520,7 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
         }
 
         _traffic.Clear();
+        _windowClosed = true;
     }
 
     private async Task HandleAsync(IReadOnlyList<Finding> findings, CancellationToken cancellationToken)
@@ -520,6 +576,291 @@ public sealed class DetectionWorker : IIngestObserver, IServiceAttachment
             if (open && Array.IndexOf(_options.Ladder.LadderRules, finding.Code) >= 0)
             {
                 _service.Dispatcher.Signal(new DeviceSignal(finding.DeviceId, owner, FindingSignalPrefix + finding.Code, 1, finding.ToString(), lastMs));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Detection fed from the database (docs/scale.md, "Past one machine", item 2). Every instance runs this loop; only
+    /// the one holding the <c>detection</c> lease judges. On taking the lease: the in-memory state is dropped, the
+    /// snapshots and the cursor saved with them are loaded, and the feed is replayed from the cursor, in seq (commit)
+    /// order, through the same <see cref="OnBatchAsync"/> as in process. The state is saved only when a traffic window
+    /// has just closed (its counts are then all in the engine), with the cursor, in one transaction fenced by the lease,
+    /// so the saved state is exactly "every row up to the cursor judged, the next window starting at its start". Losing
+    /// the lease (a renewal refused, a fenced save refused) drops the state; a clean stop gives the lease up without
+    /// saving (the next holder replays from the last saved cursor). Any instance deletes feed rows past
+    /// <see cref="IntegrationOptions.FeedMaxAge"/>; the holder deletes those at or below its saved cursor.
+    /// </summary>
+    private async Task RunFeedAsync(CancellationToken cancellationToken)
+    {
+        DetectionFeedStore feed = _feed!;
+        DateTime nextRenew = DateTime.MinValue;
+        DateTime nextTick = DateTime.MaxValue;
+        DateTime nextAgePrune = DateTime.MinValue;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (Paused)
+            {
+                await DelayAsync(_options.FeedPollInterval, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            DateTime now = _time.GetUtcNow().UtcDateTime;
+            if (now >= nextAgePrune)
+            {
+                nextAgePrune = now + TimeSpan.FromMinutes(1);
+                await Guarded(() => PruneExpiredAsync(feed, now, cancellationToken)).ConfigureAwait(false);
+            }
+
+            if (now >= nextRenew)
+            {
+                nextRenew = now + _options.FeedRenewInterval;
+                bool held = false;
+                await Guarded(async () => held = await feed.TryAcquireAsync(DetectionFeedStore.DetectionLease, _leaseOwner, Ms(now), (long)_options.FeedLeaseTtl.TotalMilliseconds, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                if (held && !HoldsLease)
+                {
+                    bool restored = false;
+                    await Guarded(async () =>
+                    {
+                        await TakeOverAsync(feed, now, cancellationToken).ConfigureAwait(false);
+                        restored = true;
+                    }).ConfigureAwait(false);
+                    if (!restored)
+                    {
+                        // Not judged from a state it could not load: give the lease back and try again later.
+                        await Guarded(() => feed.ReleaseAsync(DetectionFeedStore.DetectionLease, _leaseOwner, cancellationToken)).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    nextTick = now + _options.TickInterval;
+                }
+                else if (!held && HoldsLease)
+                {
+                    LoseLease("its renewal was refused or failed");
+                }
+            }
+
+            if (!HoldsLease)
+            {
+                await DelayAsync(nextRenew - _time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            int read = -1;
+            await Guarded(async () => read = await ReadFeedAsync(feed, now, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+            if (!HoldsLease)
+            {
+                continue;
+            }
+
+            now = _time.GetUtcNow().UtcDateTime;
+            bool caughtUp = read >= 0 && read < _options.FeedReadRows;
+            if (caughtUp && now >= nextTick)
+            {
+                // Only once caught up: silence judged at the wall clock while rows are unread would be false.
+                nextTick = now + _options.TickInterval;
+                await Guarded(() => TickAsync(now, cancellationToken)).ConfigureAwait(false);
+                await SaveIfDueAsync(feed, now, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (caughtUp)
+            {
+                await DelayAsync(_options.FeedPollInterval, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (HoldsLease)
+        {
+            await Guarded(() => feed.ReleaseAsync(DetectionFeedStore.DetectionLease, _leaseOwner, CancellationToken.None)).ConfigureAwait(false);
+            LoseLease(null);
+        }
+    }
+
+    private long _lastSaveMs;
+
+    /// <summary>While true the feed loop does nothing, renewals included (tests: a holder paused like a long GC pause).</summary>
+    internal bool Paused { get; set; }
+
+    /// <summary>This worker's lease owner name (tests).</summary>
+    internal string LeaseOwner => _leaseOwner;
+
+    private static long Ms(DateTime at) => new DateTimeOffset(at, TimeSpan.Zero).ToUnixTimeMilliseconds();
+
+    private async Task DelayAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task TakeOverAsync(DetectionFeedStore feed, DateTime now, CancellationToken cancellationToken)
+    {
+        ResetState(now);
+        await RestoreAsync(cancellationToken).ConfigureAwait(false);
+        FeedCursor? cursor = await feed.LoadCursorAsync(DetectionFeedStore.DetectionLease, cancellationToken).ConfigureAwait(false);
+        Interlocked.Exchange(ref _cursor, cursor?.Seq ?? 0);
+        // Without a saved cursor the first window starts at the first row judged (OnBatchAsync): windows follow commit times.
+        _windowStart = cursor != null ? DateTimeOffset.FromUnixTimeMilliseconds(cursor.WindowStartMs).UtcDateTime : default;
+        _lastSaveMs = Ms(now);
+        HoldsLease = true;
+        _service?.Metrics.DetectionLeader.Set(1);
+        _log.LogInformation("detection: this instance holds the detection lease; {Restored} device states restored, judging the feed after row {Cursor}", Restored, _cursor);
+    }
+
+    /// <summary>Drops the in-memory state (the next holder, maybe this one again, reloads it from the database).</summary>
+    private void LoseLease(string? why)
+    {
+        if (why != null)
+        {
+            _log.LogWarning("detection: this instance lost the detection lease ({Why}); its detection state is dropped", why);
+        }
+
+        HoldsLease = false;
+        ResetState(_time.GetUtcNow().UtcDateTime);
+        _service?.Metrics.DetectionLeader.Set(0);
+        _service?.Metrics.FeedLagRows.Set(0);
+        _service?.Metrics.FeedLagSeconds.Set(0);
+    }
+
+    private void ResetState(DateTime now)
+    {
+        _engine = new DetectionEngine(_options.Detection);
+        _traffic.Clear();
+        lock (_registered)
+        {
+            _registered.Clear();
+        }
+
+        _dirty.Clear();
+        _registryVersion = -1;
+        _nextSweep = default;
+        _windowStart = now;
+        _windowClosed = false;
+        Restored = 0;
+    }
+
+    /// <summary>Judges up to <see cref="IntegrationOptions.FeedReadRows"/> rows after the cursor; the rows read.</summary>
+    private async Task<int> ReadFeedAsync(DetectionFeedStore feed, DateTime now, CancellationToken cancellationToken)
+    {
+        long cursor = Interlocked.Read(ref _cursor);
+        List<FeedRow> rows = await feed.ReadAsync(cursor, _options.FeedReadRows, cancellationToken).ConfigureAwait(false);
+        if (rows.Count > 0 && rows[0].Seq != cursor + 1 && cursor > 0)
+        {
+            _log.LogWarning("detection: feed rows {From}..{To} are gone (deleted by the age cap before they were judged); detection resumes past the gap", cursor + 1, rows[0].Seq - 1);
+        }
+
+        foreach (FeedRow row in rows)
+        {
+            CommittedBatch? batch = null;
+            try
+            {
+                batch = DetectionFeedCodec.Decode(row.Body);
+            }
+            catch (System.IO.InvalidDataException error)
+            {
+                // A row this build cannot read: counted, logged, skipped; the tail goes on.
+                _service?.Metrics.FeedBadRows.Inc();
+                _log.LogWarning("detection: feed row {Seq} skipped: {Error}", row.Seq, Printable.Escape(error.Message));
+            }
+
+            if (batch != null)
+            {
+                await Guarded(() => OnBatchAsync(batch, cancellationToken)).ConfigureAwait(false);
+            }
+
+            Interlocked.Exchange(ref _cursor, row.Seq);
+            if (_windowClosed && !await SaveIfDueAsync(feed, _time.GetUtcNow().UtcDateTime, cancellationToken).ConfigureAwait(false))
+            {
+                return rows.Count;
+            }
+        }
+
+        long head = await feed.HeadAsync(cancellationToken).ConfigureAwait(false);
+        _service?.Metrics.FeedLagRows.Set(Math.Max(0, head - Interlocked.Read(ref _cursor)));
+        _service?.Metrics.FeedLagSeconds.Set(rows.Count == _options.FeedReadRows ? Math.Max(0, Ms(now) - rows[^1].CommittedMs) / 1000.0 : 0);
+        return rows.Count;
+    }
+
+    /// <summary>
+    /// Saves the state with the cursor, fenced by the lease, when a window just closed and the snapshot interval passed
+    /// since the last save; false when this instance lost the lease (its state is dropped then).
+    /// </summary>
+    private async Task<bool> SaveIfDueAsync(DetectionFeedStore feed, DateTime now, CancellationToken cancellationToken)
+    {
+        if (!_windowClosed)
+        {
+            return HoldsLease;
+        }
+
+        _windowClosed = false;
+        if (Ms(now) < _lastSaveMs + (long)_options.SnapshotInterval.TotalMilliseconds)
+        {
+            return true;
+        }
+
+        var states = new List<KeyValuePair<string, byte[]>>(_dirty.Count);
+        foreach (string deviceId in _dirty)
+        {
+            if (_engine.ExportState(deviceId) is byte[] state)
+            {
+                states.Add(new KeyValuePair<string, byte[]>(deviceId, state));
+            }
+        }
+
+        long cursor = Interlocked.Read(ref _cursor);
+        bool saved = false;
+        bool failed = true;
+        await Guarded(async () =>
+        {
+            saved = await feed.SaveAsync(DetectionFeedStore.DetectionLease, _leaseOwner, Ms(now), (long)_options.FeedLeaseTtl.TotalMilliseconds, states,
+                new FeedCursor(cursor, Ms(_windowStart)), _service?.Instance ?? _leaseOwner, cancellationToken).ConfigureAwait(false);
+            failed = false;
+        }).ConfigureAwait(false);
+        if (failed)
+        {
+            return true; // the database failed: saved at a later window (the dirty set is kept)
+        }
+
+        if (!saved)
+        {
+            LoseLease("a snapshot save found the lease held by another instance or expired");
+            return false;
+        }
+
+        _dirty.Clear();
+        _lastSaveMs = Ms(now);
+        // Rows at or below the saved cursor are judged into the saved state: no holder needs them again.
+        await Guarded(async () =>
+        {
+            while (await feed.PruneThroughAsync(cursor, 5000, cancellationToken).ConfigureAwait(false) == 5000)
+            {
+            }
+        }).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task PruneExpiredAsync(DetectionFeedStore feed, DateTime now, CancellationToken cancellationToken)
+    {
+        long deleted = 0;
+        int chunk;
+        do
+        {
+            chunk = await feed.PruneOlderAsync(Ms(now - _options.FeedMaxAge), 5000, cancellationToken).ConfigureAwait(false);
+            deleted += chunk;
+        }
+        while (chunk == 5000);
+        if (deleted > 0)
+        {
+            _service?.Metrics.FeedExpiredRows.Inc(deleted);
+            if (!_expiredLogged)
+            {
+                _expiredLogged = true;
+                _log.LogWarning("detection: {Rows} detection feed rows older than {Hours} h deleted (the age cap): no instance judged them in time (is one running with --detection-feed database and holding the lease?); detection resumes past the gap. Logged once; securedevice_detection_feed_expired_rows_total counts them",
+                    deleted, _options.FeedMaxAge.TotalHours);
             }
         }
     }

@@ -34,6 +34,27 @@ public sealed record IntegrationOptions
     /// </summary>
     public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// The detection lease's time to live (<see cref="Ingest.DetectionFeedMode.Database"/>): another instance takes
+    /// detection over at most this long after the holder stopped renewing (docs/scale.md, "Past one machine").
+    /// </summary>
+    public TimeSpan FeedLeaseTtl { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often the holder renews the lease, and every other instance tries to take it.</summary>
+    public TimeSpan FeedRenewInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the holder waits before reading the feed again when it found it dry.</summary>
+    public TimeSpan FeedPollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Feed rows read per query.</summary>
+    public int FeedReadRows { get; init; } = 64;
+
+    /// <summary>
+    /// Feed rows older than this are deleted whether or not detection judged them (counted, logged): the bound on the
+    /// feed when no instance holds the lease or the holder fell behind; detection then resumes past a gap.
+    /// </summary>
+    public TimeSpan FeedMaxAge { get; init; } = TimeSpan.FromHours(24);
+
     /// <summary>Sent alert deliveries kept in the outbox: 7 days.</summary>
     public TimeSpan KeepSentAlerts { get; init; } = TimeSpan.FromDays(7);
 

@@ -61,6 +61,11 @@ public sealed class ServiceMetrics
             GcCommittedBytes.Set(gc.TotalCommittedBytes);
             GcHeapBytes.Set(gc.HeapSizeBytes);
         });
+        DetectionLeader = f.CreateGauge("securedevice_detection_lease_held", "1 while this instance holds the detection lease and judges the database detection feed (--detection-feed database), else 0.");
+        FeedLagRows = f.CreateGauge("securedevice_detection_feed_lag_rows", "Detection feed rows committed and not yet judged by this instance, the lease holder (0 elsewhere).");
+        FeedLagSeconds = f.CreateGauge("securedevice_detection_feed_lag_seconds", "Age of the newest feed row the lease holder judged when it had not caught up (0 once it did).");
+        FeedBadRows = f.CreateCounter("securedevice_detection_feed_bad_rows_total", "Detection feed rows that could not be decoded: counted, logged and skipped.");
+        FeedExpiredRows = f.CreateCounter("securedevice_detection_feed_expired_rows_total", "Detection feed rows deleted by the age cap, judged or not (detection resumes past the gap).");
         DetectionFailures = f.CreateCounter("securedevice_detection_failures_total", "Detection steps that failed (a finding not stored); detection goes on.");
         ResponseFailures = f.CreateCounter("securedevice_response_failures_total", "Exceptions thrown by the response policy.");
         ActionsReconciled = f.CreateCounter("securedevice_actions_reconciled_total",
@@ -138,6 +143,16 @@ public sealed class ServiceMetrics
     public Counter DetectionDropped { get; }
 
     public Counter DetectionFailures { get; }
+
+    public Gauge DetectionLeader { get; }
+
+    public Gauge FeedLagRows { get; }
+
+    public Gauge FeedLagSeconds { get; }
+
+    public Counter FeedBadRows { get; }
+
+    public Counter FeedExpiredRows { get; }
 
     public Gauge DetectionQueueItems { get; }
 

@@ -276,8 +276,18 @@ public sealed class FleetStore : IFleetStore
         await AddCountersAsync(connection, transaction, counters, cancellationToken).ConfigureAwait(false);
         var seen = batch.Seen.OrderBy(s => s.DeviceRef).ToList();
         await _dialect.UpdateSeenAsync(connection, transaction, seen, cancellationToken).ConfigureAwait(false);
+        var result = new BatchResult(health, events, presence) { RefusalsInserted = refusals };
+        if (batch.Feed != null)
+        {
+            // Last before the commit: the feed's head row lock is held from here to the commit (DetectionFeedStore.AppendAsync).
+            if (batch.Feed(result) is var (body, committedMs))
+            {
+                await DetectionFeedStore.AppendAsync(connection, transaction, batch.FeedInstance, committedMs, body, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new BatchResult(health, events, presence) { RefusalsInserted = refusals };
+        return result;
     }
 
     private static async Task AddCountersAsync(DbConnection connection, DbTransaction transaction, List<CounterDelta> deltas, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace SecureDevice.Service.Storage;
@@ -41,6 +42,16 @@ public sealed record DeviceSeen(long DeviceRef, long SeenMs, long? Boot, long? S
 /// <summary>Everything one ingest batch writes, in one transaction.</summary>
 public sealed class IngestBatch
 {
+    /// <summary>
+    /// The detection feed's row of this batch (<see cref="DetectionFeedStore"/>; null: detection is fed in process):
+    /// called in the batch's transaction once its rows are written, with what they stored, it answers the body to
+    /// append and its committed time (UTC ms), or null when the batch committed nothing detection reads (no row then).
+    /// </summary>
+    public Func<BatchResult, (byte[] Body, long CommittedMs)?>? Feed { get; set; }
+
+    /// <summary>The instance name written on the feed row.</summary>
+    public string FeedInstance { get; set; } = string.Empty;
+
     public List<HealthRow> Health { get; } = new();
 
     public List<EventRow> Events { get; } = new();

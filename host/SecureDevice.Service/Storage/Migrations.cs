@@ -219,6 +219,11 @@ public static class Migrations
                 PRIMARY KEY (name, start_ms))",
             $"CREATE INDEX ix_refusal_reports_received ON {Tables.RefusalReports} (received_ms)",
         }),
+
+        // Detection fed from the database (docs/scale.md, "Past one machine", item 2): every ingest transaction appends its
+        // committed batch to the feed, in commit order; the instance holding the "detection" lease judges them all and
+        // saves, with its snapshot, how far it read (the cursor).
+        new Migration(14, "detection feed (committed batches in commit order), service leases, detection cursor", DetectionFeedStore.Statements),
     };
 
     /// <summary>The newest schema version this build knows.</summary>

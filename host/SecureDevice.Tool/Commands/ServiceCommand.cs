@@ -39,6 +39,7 @@ public static class ServiceCommand
         var dealing = new Option<string>("--dealing") { Description = "How the broker deals the shared subscription between instances: round-robin (mosquitto, default: each of L live instances takes 1/L of the device and customer limits) or sticky (each device to one instance, e.g. EMQX hash_clientid: whole limits)." };
         var sessionExpiry = new Option<string>("--session-expiry-s") { Description = "How long the broker keeps the service's session and queue, 60..4294967295 s (default 86400)." };
         var snapshot = new Option<string>("--snapshot-s") { Description = "Seconds between detection snapshots to the database, 10..3600 (default 300): a kill -9 loses at most this much learning." };
+        var detectionFeed = new Option<string>("--detection-feed") { Description = "Where detection learns what was stored: local (this instance's batches, in process; default) or database (every instance's, through the database, judged by the one instance holding the detection lease: for several instances sharing the broker's subscription; docs/scale.md)." };
         var quiet = new Option<bool>("--quiet") { Description = "Log warnings and errors only." };
         var contacts = new Option<string>("--contacts") { Description = "Customer contacts (JSON, mode 0600: webhook URL and secret, e-mail addresses per customer; docs/response.md). Without it, no alerts are sent." };
         var smtp = new Option<string>("--smtp") { Description = "SMTP relay HOST:PORT for e-mail alerts (587: STARTTLS; 465: TLS)." };
@@ -53,7 +54,7 @@ public static class ServiceCommand
         var insecure = new Option<bool>("--allow-insecure-permissions") { Description = "Start even when the data or PKI folder, a key or the database is open to group/others (warns loudly)." };
         var command = new Command("service", "Run the fleet service: ingest every device's reports, store them, serve /metrics and /health.")
         {
-            pki, data, database, broker, identity, listen, rawDays, hourlyDays, eventDays, deviceRate, deviceBurst, dealing, sessionExpiry, snapshot, quiet, contacts, smtp, smtpFrom, consoleListen, consoleCert, consoleKey, bundles, bundleUrl, bundleRoot, staffAlerts, insecure,
+            pki, data, database, broker, identity, listen, rawDays, hourlyDays, eventDays, deviceRate, deviceBurst, dealing, sessionExpiry, snapshot, detectionFeed, quiet, contacts, smtp, smtpFrom, consoleListen, consoleCert, consoleKey, bundles, bundleUrl, bundleRoot, staffAlerts, insecure,
         };
         command.SetAction(result =>
         {
@@ -75,6 +76,7 @@ public static class ServiceCommand
                     result.GetValue(hourlyDays) is string h ? CliParsing.Between(h, "--hourly-days", 1, 36500) : 400, events, 1830),
                 Ingest = new IngestOptions
                 {
+                    DetectionFeed = FeedMode(result.GetValue(detectionFeed)),
                     Limits = new FairLimits(
                         result.GetValue(deviceBurst) is string db ? CliParsing.Between(db, "--device-burst", 1, 1_000_000) : 60,
                         result.GetValue(deviceRate) is string dr ? CliParsing.Between(dr, "--device-rate", 1, 2_000_000_000) : 720),
@@ -131,6 +133,14 @@ public static class ServiceCommand
         command.Subcommands.Add(Identity(console));
         return command;
     }
+
+    /// <summary>The detection feed of <c>--detection-feed local|database</c> (local without it); one line, exit 2, for another value.</summary>
+    internal static DetectionFeedMode FeedMode(string? value) => value switch
+    {
+        null or "local" => DetectionFeedMode.Local,
+        "database" => DetectionFeedMode.Database,
+        _ => throw new ToolException("--detection-feed must be local or database, not '" + SecureDevice.Fleet.Text.Printable.Escape(value) + "'"),
+    };
 
     /// <summary>The SMTP relay of <c>--smtp HOST:PORT --smtp-from ADDRESS</c> (null without <c>--smtp</c>); one line, exit 2, when malformed.</summary>
     internal static SmtpSettings? Relay(string? address, string? from)
