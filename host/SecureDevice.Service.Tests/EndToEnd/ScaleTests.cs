@@ -162,8 +162,11 @@ public sealed class ScaleTests : IDisposable
         var second = new CommitRecorder();
         ServiceOptions options = _lab.Options() with { Ingest = new IngestOptions { Dealing = dealing } };
         await using RunningService one = await _lab.StartAsync(options, new ServiceExtensions { Observers = new[] { first } });
+        await ServiceLab.WaitUntil(async () => await one.Service.Store.GetStateAsync(FleetService.IngestUpState("service"), None) != null, TimeSpan.FromSeconds(20), "instance 1's first heartbeat");
         await using RunningService two = await _lab.StartAsync(options with { Identity = "service.2" }, new ServiceExtensions { Observers = new[] { second } });
         int expectedShare = dealing == IngestDealing.RoundRobin ? 2 : 1;
+        // Counted before its first batch, not at its first heartbeat: a backlog waiting for it is judged at its share.
+        Assert.Equal(expectedShare, two.Service.Pipeline.LimitsSharedBy);
         await ServiceLab.WaitUntil(() => Task.FromResult(one.Service.Pipeline.LimitsSharedBy == expectedShare && two.Service.Pipeline.LimitsSharedBy == expectedShare),
             TimeSpan.FromSeconds(20), "both instances count each other (heartbeats every 5 s)");
 

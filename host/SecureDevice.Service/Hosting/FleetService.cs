@@ -194,6 +194,9 @@ public sealed class FleetService : IAsyncDisposable
             attachment.Attach(service);
         }
 
+        // The share before the first batch: a backlog the broker queued while every instance was down is judged (and its
+        // outage credit sized) at this instance's part of the limits, not the whole (docs/service.md, "Limits shared").
+        await service.ShareLimitsAsync(cancellationToken).ConfigureAwait(false);
         return service;
     }
 
@@ -322,7 +325,10 @@ public sealed class FleetService : IAsyncDisposable
         try
         {
             long since = Time.GetUtcNow().ToUnixTimeMilliseconds() - (long)LiveInstanceTtl.TotalMilliseconds;
-            int live = Math.Max(1, await Store.CountStatesAsync(IngestUpPrefix, since, cancellationToken).ConfigureAwait(false));
+            int counted = await Store.CountStatesAsync(IngestUpPrefix, since, cancellationToken).ConfigureAwait(false);
+            // This instance is live whether or not its own row is fresh yet (at start, before its session is up, it is not).
+            bool selfCounted = await Store.GetStateAsync(IngestUpState(Instance), cancellationToken).ConfigureAwait(false) is long own && own >= since;
+            int live = Math.Max(1, counted + (selfCounted ? 0 : 1));
             if (live != Pipeline.LimitsSharedBy)
             {
                 Log.LogInformation("fair limits shared by {Instances} live instances (round-robin dealing)", live);
