@@ -32,6 +32,17 @@ public sealed class ServiceCommandTests
     }
 
     [Theory]
+    [InlineData("Database", "'Database'")]
+    [InlineData("db\u001b[2J", "'db\\x1b[2J'")] // the value is printed escaped
+    public void Service_DetectionFeedUnknown_OneLineExit2(string value, string shown)
+    {
+        ToolResult result = ToolRun.Run("service", "--pki", "nope", "--data", "nope", "--detection-feed", value);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--detection-feed must be local or database, not " + shown, result.Error);
+        Assert.Single(result.Error.TrimEnd('\n').Split('\n'));
+    }
+
+    [Theory]
     [InlineData("roundrobin")]
     [InlineData("Sticky")]
     [InlineData("")]

@@ -153,6 +153,12 @@ internal sealed class BenchFleet : IAsyncDisposable
             arguments.Add(DatabaseUrl);
         }
 
+        if (_options.DetectionFeedDatabase)
+        {
+            arguments.Add("--detection-feed");
+            arguments.Add("database");
+        }
+
         _arguments = arguments.ToArray();
         watch.Restart();
         await StartServiceAsync(cancellationToken).ConfigureAwait(false);

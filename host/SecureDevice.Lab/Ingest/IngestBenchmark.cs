@@ -63,6 +63,9 @@ public sealed record IngestBenchmarkOptions
     /// <summary>The broker's refusal counter plugin (a built .so) loaded before dynamic security; null: none (docs/broker.md).</summary>
     public string? RefusalCounter { get; init; }
 
+    /// <summary>The service runs with <c>--detection-feed database</c> (every batch also written to the detection feed, judged by the lease holder).</summary>
+    public bool DetectionFeedDatabase { get; init; }
+
     /// <summary>How long to wait after the last publish for every report to be committed (a backlog gets at least 1 s per 500 reports).</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(120);
 

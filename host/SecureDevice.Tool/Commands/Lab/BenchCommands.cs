@@ -34,10 +34,11 @@ public static class BenchCommands
         var warmup = new Option<string>("--warmup-seconds") { Description = "Seconds of load offered and committed before the measured run (JIT warm-up of the fresh service process), 0.." + IngestBenchmarkOptions.MaxSeconds + " (default 0)." };
         var database = new Option<string>("--database") { Description = "postgres://USER[:PASSWORD]@HOST[:PORT]/DB (an empty database); default SQLite in a temporary folder." };
         var throwaway = new Option<bool>("--throwaway-postgres") { Description = "Start a throwaway PostgreSQL cluster (initdb, durable defaults) for the run." };
+        var feed = new Option<bool>("--detection-feed-database") { Description = "The service feeds detection through the database (--detection-feed database): the feed's cost in the run." };
         var refusal = new Option<string>("--refusal-plugin") { Description = "The broker loads this refusal counter plugin (.so, built by make -C host/broker/refusal-counter) before dynamic security; default none." };
         var command = new Command("ingest", "Devices publish real health reports over mutual TLS through mosquitto to one 'securedevice service' process: reports/s, p99 publish-to-commit, service RSS, CPU per report of service, broker and generator.")
         {
-            devices, rate, seconds, reports, window, backlog, warmup, database, throwaway, refusal,
+            devices, rate, seconds, reports, window, backlog, warmup, database, throwaway, refusal, feed,
         };
         command.SetAction(result =>
         {
@@ -71,6 +72,7 @@ public static class BenchCommands
                 DatabaseUrl = url,
                 ThrowawayPostgres = result.GetValue(throwaway),
                 RefusalCounter = plugin == null ? null : Path.GetFullPath(plugin),
+                DetectionFeedDatabase = result.GetValue(feed),
             };
             if (options.MeasuredReports > IngestBenchmarkOptions.MaxReports)
             {
