@@ -1,14 +1,19 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using SecureDevice.Fleet.Broker;
+using SecureDevice.Fleet.Response.Alerts;
+using SecureDevice.Lab.Alerts;
 using SecureDevice.Lab.Ingest;
 using SecureDevice.Service.Hosting;
 using SecureDevice.Service.Ingest;
+using SecureDevice.Service.Integration;
 using SecureDevice.Service.Storage;
 using SecureDevice.Service.Tests.EndToEnd;
 using SecureDevice.TestSupport;
@@ -54,6 +59,54 @@ public sealed class OutsideAclEndToEndTests : IDisposable
         Assert.Equal(2, await store.CountHealthAsync(None));
         string metrics = (await ServiceLab.GetAsync(service, "metrics")).Body;
         Assert.Contains("securedevice_ingest_rejected_total{reason=\"outside-acl\"} 3\n", metrics);
+        foreach (DevicePublisher publisher in publishers)
+        {
+            await publisher.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task RefusedPublishes_OutsideAclFindingStoredAndOwnerAlertedOnce_QuietDeviceNothing()
+    {
+        // The whole path: mosquitto refuses, the counter reports, ingest stores the report, detection's outside-acl rule
+        // opens on the window's refused count, the finding is stored and the owner's webhook receives it once.
+        IReadOnlyList<EnrolledDevice> devices = _lab.Enroll("det", 2);
+        byte[] secret = RandomNumberGenerator.GetBytes(32);
+        using var inbox = WebhookInbox.Start(secret);
+        string contacts = Path.Combine(_lab.Lab.Folder, "contacts.json");
+        FileCustomerContacts.Save(contacts, new[] { new CustomerContacts("acme", inbox.Url, secret, Array.Empty<string>()) });
+        using var integration = new FleetIntegration(new IntegrationOptions
+        {
+            ContactsFile = contacts,
+            AllowLoopbackWebhooks = true,
+            TrafficWindow = TimeSpan.FromSeconds(3),
+            TickInterval = TimeSpan.FromMilliseconds(500),
+        });
+        await using RunningService service = await _lab.StartAsync(_lab.Options(), integration.Extensions);
+        IFleetStore store = service.Service.Store;
+        DevicePublisher[] publishers = await _lab.ConnectAsync(devices);
+        await publishers[0].PublishHealthAsync(1, 0, None);
+        await publishers[0].PublishAsync("health", Encoding.ASCII.GetBytes("abc"), None, topic: "devices/det-002/up/health");
+        await publishers[0].PublishAsync("x", Encoding.ASCII.GetBytes("de"), None, topic: "elsewhere/topic");
+        await publishers[1].PublishHealthAsync(1, 0, None);
+
+        await ServiceLab.WaitUntil(async () => (await store.ListFindingsAsync("det-001", true, 10, None)).Any(f => f.Rule == "outside-acl")
+            && inbox.Snapshot().Any(a => a.Device == "det-001" && a.Kind == "outside-acl"), TimeSpan.FromSeconds(30), "det-001's outside-acl finding and alert");
+        // More windows with traffic and no refusal: the finding stays open (an hour of quiet windows clears it), no second alert.
+        for (int seq = 1; seq <= 2; seq++)
+        {
+            await Task.Delay(3000);
+            await publishers[0].PublishHealthAsync(1, seq, None);
+            await publishers[1].PublishHealthAsync(1, seq, None);
+        }
+
+        await Task.Delay(3500);
+        FindingRecord finding = Assert.Single(await store.ListFindingsAsync("det-001", true, 10, None), f => f.Rule == "outside-acl");
+        Assert.Equal("warning", finding.Severity);
+        Assert.Single(inbox.Snapshot(), a => a.Device == "det-001" && a.Kind == "outside-acl");
+        Assert.Empty(await store.ListFindingsAsync("det-002", false, 10, None));
+        Assert.DoesNotContain(inbox.Snapshot(), a => a.Device == "det-002");
+        Assert.All(inbox.Snapshot(), a => Assert.True(a.SignatureValid));
         foreach (DevicePublisher publisher in publishers)
         {
             await publisher.DisposeAsync();
