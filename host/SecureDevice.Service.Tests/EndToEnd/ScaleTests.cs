@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using SecureDevice.Lab.Ingest;
 using SecureDevice.Service.Hosting;
 using SecureDevice.Service.Ingest;
+using SecureDevice.Service.Integration;
 using SecureDevice.Service.Storage;
 using SecureDevice.Service.Tests.Storage;
 using Xunit;
@@ -184,6 +185,64 @@ public sealed class ScaleTests : IDisposable
         Assert.InRange(stored, 2 * perInstance, 2 * perInstance + 8);
         await flooder.DisposeAsync();
     }
+
+    [Theory]
+    [InlineData(DetectionFeedMode.Database, 1)]
+    [InlineData(DetectionFeedMode.Local, 0)]
+    public async Task TwoInstances_OneDeviceOverTheFirmwaresLimiter_FlaggedOnlyWhenDetectionIsFedFromTheDatabase(DetectionFeedMode feed, int findings)
+    {
+        // message-flood's bucket holds 92 messages (four boots' bursts) and refills at 60 an hour. 140 messages dealt round
+        // robin give each instance about 70: below it when each instance judges its half (local), over it when the lease
+        // holder judges the whole stream through the database. The bucket carries its debt across windows, so where the
+        // windows cut the flood does not matter; the split would need to be 93/47 or worse for local to flag.
+        IReadOnlyList<EnrolledDevice> devices = _lab.Enroll("feed", 2);
+        ServiceIdentity.Issue(_lab.Lab.Pki, "service.2", DateTimeOffset.UtcNow);
+        await _lab.Lab.GrantServiceRightsAsync("service.2");
+        var integration = new IntegrationOptions { TrafficWindow = TimeSpan.FromSeconds(3), TickInterval = TimeSpan.FromMilliseconds(500) };
+        using var first = new FleetIntegration(integration);
+        using var second = new FleetIntegration(integration);
+        ServiceOptions options = _lab.Options() with { Ingest = new IngestOptions { Limits = new FairLimits(10_000, 1_000_000), DetectionFeed = feed } };
+        var recorded = new[] { new CommitRecorder(), new CommitRecorder() };
+        await using RunningService one = await _lab.StartAsync(options, Recorded(first.Extensions, recorded[0]));
+        await using RunningService two = await _lab.StartAsync(options with { Identity = "service.2" }, Recorded(second.Extensions, recorded[1]));
+        DevicePublisher[] publishers = await _lab.ConnectAsync(devices);
+        for (int seq = 0; seq < 140; seq++)
+        {
+            await publishers[0].PublishHealthAsync(1, seq, None);
+        }
+
+        // A calm device keeps the feed moving while the windows close.
+        for (int seq = 0; seq < 8; seq++)
+        {
+            await publishers[1].PublishHealthAsync(1, seq, None);
+            await Task.Delay(1000);
+        }
+
+        IFleetStore store = one.Service.Store;
+        Assert.Equal(148, await store.CountHealthAsync(None));
+        _output.WriteLine(feed + ": instance 1 committed " + recorded[0].Reports.Count + ", instance 2 " + recorded[1].Reports.Count);
+        Assert.InRange(recorded[0].Reports.Keys.Count(k => k.Device == devices[0].Id), 47, 93);
+        if (findings > 0)
+        {
+            await ServiceLab.WaitUntil(async () => (await store.ListFindingsAsync(devices[0].Id, true, 10, None)).Any(f => f.Rule == "message-flood"), TimeSpan.FromSeconds(20), "the flood's finding");
+        }
+
+        IReadOnlyList<FindingRecord> stored = await store.ListFindingsAsync(devices[0].Id, false, 10, None);
+        Assert.Equal(findings, stored.Count(f => f.Rule == "message-flood"));
+        Assert.Empty(await store.ListFindingsAsync(devices[1].Id, false, 10, None));
+        foreach (DevicePublisher publisher in publishers)
+        {
+            await publisher.DisposeAsync();
+        }
+    }
+
+    private static ServiceExtensions Recorded(ServiceExtensions extensions, CommitRecorder recorder) => new()
+    {
+        Observers = extensions.Observers.Append(recorder).ToArray(),
+        Response = extensions.Response,
+        Attachments = extensions.Attachments,
+        Time = extensions.Time,
+    };
 
     /// <summary>Each device publishes seq <paramref name="from"/>..<paramref name="to"/>-1 every 100 ms; publish-to-commit in ms, sorted.</summary>
     private static async Task<double[]> LatenciesAsync(DevicePublisher[] devices, CommitRecorder recorder, int from, int to)
